@@ -1,0 +1,105 @@
+"""Cohort tables: revenue retention, logo retention and ARPA by months since acquisition."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .lines import MICROS
+from .movements import CHURN, NEW, REACTIVATION, as_moves
+from .monthly import month_of
+
+__all__ = ["COHORT_VALUES", "cohorts"]
+
+COHORT_VALUES = ("mrr", "customers", "arpa")
+
+
+def cohorts(data, value: str = "mrr", as_of=None) -> pd.DataFrame:
+    """Cohort table by acquisition month.
+
+    A customer's cohort is the month of its ``new`` movement (its first payment); it stays in that
+    cohort for good, so a reactivation counts back into it. Customers whose ``new`` movement is not
+    in ``data`` are left out.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Canonical lines or a :func:`mrrkit.movements` frame (filter it to customers for a segment).
+    value : {"mrr", "customers", "arpa"}
+        ``"mrr"``: revenue retention, the cohort's MRR at the end of month ``cohort + age`` divided
+        by its MRR at the end of the cohort month (expansion can push it above 1).
+        ``"customers"``: logo retention, the same with the number of paying customers.
+        ``"arpa"``: absolute ARPA, the cohort's MRR / its paying customers at that month end.
+    as_of : date-like, optional
+        Last day counted (see :func:`mrrkit.monthly`).
+
+    Returns
+    -------
+    DataFrame indexed by ``cohort`` (monthly ``Period``, months with at least one new customer),
+    columns ``age`` 0..K in months. NaN where month ``cohort + age`` is after as_of's month or the
+    base (or, for ARPA, the customer count) is zero. Ratios are 1.0 at age 0.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lines = pd.DataFrame({
+    ...     "customer_id": ["a", "b", "b"],
+    ...     "start": pd.to_datetime(["2024-01-05", "2024-01-20", "2024-02-10"]),
+    ...     "end": pd.to_datetime(["2024-02-15", "2024-02-10", "2024-03-31"]),
+    ...     "mrr": [100.0, 100.0, 150.0],
+    ... })
+    >>> cohorts(lines, "mrr")
+    age        0    1    2
+    cohort
+    2024-01  1.0  0.75  0.0
+    """
+    if value not in COHORT_VALUES:
+        raise ValueError(f"value must be one of {COHORT_VALUES}, got {value!r}")
+    m = as_moves(data, as_of)
+    last = int(month_of(np.array([m.as_of]))[0])
+    mon = month_of(m.day)
+    is_new = m.kind == NEW
+    cohort_of = np.full(len(m.customers), -1, np.int64)
+    cohort_of[m.cust[is_new]] = mon[is_new]
+    row_cohort = cohort_of[m.cust] if len(m) else np.zeros(0, np.int64)
+    member = row_cohort >= 0
+    if not member.any():
+        empty = pd.DataFrame(index=pd.PeriodIndex([], freq="M", name="cohort"))
+        empty.columns.name = "age"
+        return empty
+    cohort_months = np.unique(row_cohort[member])
+    first = int(cohort_months[0])
+    n_months = last - first + 1
+    ci = np.searchsorted(cohort_months, row_cohort[member])
+    slot = ci * n_months + (mon[member] - first)
+    size = len(cohort_months) * n_months
+    # Per cohort and calendar month: change of MRR and of paying customers, then running totals.
+    d_mrr = np.rint(np.bincount(slot, weights=m.amount[member], minlength=size)).astype(np.int64)
+    kind = m.kind[member]
+    step = np.where((kind == NEW) | (kind == REACTIVATION), 1, np.where(kind == CHURN, -1, 0))
+    d_cust = np.bincount(slot, weights=step, minlength=size).astype(np.int64)
+    mrr_level = np.cumsum(d_mrr.reshape(-1, n_months), axis=1)
+    cust_level = np.cumsum(d_cust.reshape(-1, n_months), axis=1)
+
+    # Re-index calendar months to ages: age a of cohort c is calendar column (c - first) + a.
+    col = (cohort_months - first)[:, None] + np.arange(n_months)[None, :]
+    inside = col < n_months
+    col = np.minimum(col, n_months - 1)
+    rows = np.arange(len(cohort_months))[:, None]
+    mrr_age = np.where(inside, mrr_level[rows, col], 0).astype("float64")
+    cust_age = np.where(inside, cust_level[rows, col], 0).astype("float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if value == "arpa":
+            table = np.where(cust_age > 0, mrr_age / MICROS / cust_age, np.nan)
+        else:
+            level = mrr_age if value == "mrr" else cust_age
+            base = level[:, :1]
+            table = np.where(base > 0, level / base, np.nan)
+    table[~inside] = np.nan
+    frame = pd.DataFrame(
+        table,
+        index=pd.PeriodIndex.from_ordinals(cohort_months, freq="M", name="cohort"),
+        columns=pd.RangeIndex(n_months, name="age"),
+    )
+    frame.attrs["as_of"] = pd.Timestamp(np.datetime64(m.as_of, "D"))
+    return frame

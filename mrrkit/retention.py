@@ -1,0 +1,95 @@
+"""Customer-level revenue retention between two month ends: NRR and GRR."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .movements import Moves, as_moves
+from .monthly import month_of, period
+
+__all__ = ["nrr", "grr", "mrr_at_month_end"]
+
+
+def _month(value, name: str) -> int:
+    try:
+        return pd.Period(value, freq="M").ordinal
+    except (ValueError, TypeError):
+        raise ValueError(f"{name} must be a month such as '2024-03' or a Period, got {value!r}") from None
+
+
+def mrr_at_month_end(m: Moves, month: int) -> np.ndarray:
+    """Each customer's MRR (integer micros) at the end of a month ordinal, one value per customer
+    number ``0..len(m.customers)-1``."""
+    out = np.zeros(len(m.customers), np.int64)
+    if len(m) == 0:
+        return out
+    # Rows are sorted by customer then day, so a customer's rows up to the month form a prefix:
+    # the last of them carries the MRR at the month end.
+    upto = np.flatnonzero(month_of(m.day) <= month)
+    if len(upto) == 0:
+        return out
+    cust = m.cust[upto]
+    last = np.append(cust[1:] != cust[:-1], True)
+    out[cust[last]] = m.after[upto[last]]
+    return out
+
+
+def _retention(data, start, end, capped: bool) -> float:
+    m = as_moves(data)
+    s_month, e_month = _month(start, "start"), _month(end, "end")
+    if e_month < s_month:
+        raise ValueError(f"end ({end}) is before start ({start})")
+    as_of_month = int(month_of(np.array([m.as_of]))[0])
+    if e_month > as_of_month:
+        raise ValueError(
+            f"end ({period(e_month)}) is after the data's as_of month ({period(as_of_month)})"
+        )
+    s = mrr_at_month_end(m, s_month)
+    e = mrr_at_month_end(m, e_month)
+    base = s > 0
+    denominator = s[base].sum()
+    if denominator == 0:
+        return float("nan")
+    kept = np.minimum(e[base], s[base]) if capped else e[base]
+    return float(kept.sum() / denominator)
+
+
+def nrr(data, start, end) -> float:
+    """Net revenue retention from the end of month ``start`` to the end of month ``end``.
+
+    The customers paying at the end of ``start`` (MRR > 0); NRR = their total MRR at the end of
+    ``end`` / their total MRR at the end of ``start``. Expansion counts, customers who churned
+    count as 0, customers acquired after ``start`` are left out. NaN when nobody paid at ``start``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Canonical lines or a :func:`mrrkit.movements` frame.
+    start, end : month
+        ``"YYYY-MM"``, a ``Period`` or anything ``pd.Period(x, freq="M")`` accepts.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lines = pd.DataFrame({
+    ...     "customer_id": ["a", "a", "b", "c"],
+    ...     "start": pd.to_datetime(["2024-01-01", "2024-06-01", "2024-01-01", "2024-03-01"]),
+    ...     "end": pd.to_datetime(["2024-06-01", None, "2024-04-01", None]),
+    ...     "mrr": [100.0, 130.0, 50.0, 999.0],
+    ... })
+    >>> round(nrr(lines, "2024-01", "2024-06"), 4)   # (130 + 0) / (100 + 50)
+    0.8667
+    >>> round(grr(lines, "2024-01", "2024-06"), 4)   # (100 + 0) / (100 + 50)
+    0.6667
+    """
+    return _retention(data, start, end, capped=False)
+
+
+def grr(data, start, end) -> float:
+    """Gross revenue retention from the end of month ``start`` to the end of month ``end``.
+
+    As :func:`nrr`, but each customer counts at most its starting MRR, so expansion never
+    offsets churn and contraction: GRR <= 1 and GRR <= NRR.
+    """
+    return _retention(data, start, end, capped=True)
