@@ -24,6 +24,7 @@ from .metrics import (
 from .monthly import MONTHLY_COLUMNS, monthly
 from .movements import KINDS, MOVEMENT_COLUMNS, movements
 from .retention import grr, nrr
+from .summary import KPI_NAMES, kpis
 try:  # TEMPORARY while sample.py is being written
     from .sample import generate_sample, load_sample
 except ImportError:
@@ -32,6 +33,7 @@ except ImportError:
 __all__ = [
     "COHORT_VALUES",
     "KINDS",
+    "KPI_NAMES",
     "LINE_COLUMNS",
     "MONTHLY_COLUMNS",
     "MOVEMENT_COLUMNS",
@@ -44,6 +46,7 @@ __all__ = [
     "expansion_rate",
     "generate_sample",
     "grr",
+    "kpis",
     "load_sample",
     "ltv",
     "monthly",

@@ -67,7 +67,8 @@ def _to_days(col: pd.Series, name: str, allow_missing: bool) -> np.ndarray:
     missing = s.isna().to_numpy()
     if missing.any() and not allow_missing:
         raise ValueError(f"column {name!r} has missing dates in {_rows(missing)}")
-    days = s.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT")).astype("datetime64[D]")
+    # Straight to days (not via nanoseconds, which end in 2262: '9999-12-31' is a real end date).
+    days = np.asarray(s.to_numpy()).astype("datetime64[D]")
     out = (days - _EPOCH).astype(np.int64)
     if missing.any():
         out[missing] = np.iinfo(np.int64).max

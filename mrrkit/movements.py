@@ -178,9 +178,7 @@ def _moves_from_frame(frame: pd.DataFrame, as_of) -> Moves:
     else:
         raise ValueError("movements frame is empty and has no attrs['as_of']: nothing to compute")
 
-    day = (frame["date"].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]") - _EPOCH).astype(
-        np.int64
-    )
+    day = (np.asarray(frame["date"].to_numpy()).astype("datetime64[D]") - _EPOCH).astype(np.int64)
     if frame["customer_id"].isna().any() or frame["date"].isna().any():
         raise ValueError("movements frame has missing 'customer_id' or 'date' values")
     cust, customers = _customer_codes(frame["customer_id"])

@@ -1,0 +1,36 @@
+# Two commands: `make run` (set up + open the app on the bundled sample) and `make test`
+# (set up + run every test). Everything lives in .venv, built from the requirements files.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+
+.PHONY: run test setup setup-dev bench sample clean
+
+$(VENV)/.run-deps: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: $(VENV)/.run-deps requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.run-deps
+setup-dev: $(VENV)/.dev-deps
+
+run: setup
+	$(PY) -m streamlit run app.py
+
+test: setup-dev
+	$(PY) -m pytest
+
+bench: setup-dev
+	$(PY) benchmarks/bench_core.py
+
+sample: setup
+	$(PY) -m mrrkit.sample
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,84 @@
+"""Headline KPIs of one month, with the same figures a month and a year earlier."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .metrics import ltv
+from .monthly import monthly
+from .movements import as_moves
+from .retention import grr, nrr
+
+__all__ = ["KPI_NAMES", "kpis"]
+
+#: KPI -> (label, kind of number): the rows :func:`kpis` returns, in display order.
+KPI_NAMES = {
+    "mrr": ("MRR", "money"),
+    "arr": ("ARR", "money"),
+    "customers": ("Customers", "count"),
+    "net_new": ("Net new MRR", "money"),
+    "nrr_12m": ("NRR (12 months)", "pct"),
+    "grr_12m": ("GRR (12 months)", "pct"),
+    "customer_churn_rate": ("Customer churn (month)", "pct"),
+    "gross_mrr_churn_rate": ("Revenue churn (month)", "pct"),
+    "quick_ratio": ("Quick ratio", "ratio"),
+    "arpa": ("ARPA", "money"),
+    "ltv": ("LTV", "money"),
+}
+
+
+def _value(table: pd.DataFrame, lifetime: pd.Series, moves, month: pd.Period, name: str) -> float:
+    if month not in table.index:
+        return float("nan")
+    if name in ("nrr_12m", "grr_12m"):
+        start = month - 12
+        if start < table.index[0]:
+            return float("nan")
+        return (nrr if name == "nrr_12m" else grr)(moves, start, month)
+    if name == "ltv":
+        return float(lifetime.get(month, np.nan))
+    return float(table.at[month, name])
+
+
+def kpis(data, month=None) -> pd.DataFrame:
+    """The home page's headline figures for ``month`` (default: as_of's month).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Canonical lines or a :func:`mrrkit.movements` frame.
+    month : month-like, optional
+
+    Returns
+    -------
+    DataFrame indexed by KPI name (see ``KPI_NAMES``) with columns ``label``, ``format``,
+    ``value``, ``previous_month`` and ``year_ago`` (the value at ``month - 1`` and ``month - 12``;
+    NaN where the data does not reach back). ``nrr_12m``/``grr_12m`` are :func:`mrrkit.nrr` and
+    :func:`mrrkit.grr` from the end of ``month - 12`` to the end of ``month``; ``ltv`` is
+    :func:`mrrkit.ltv` (6-month mean churn); the others are the :func:`mrrkit.monthly` columns.
+    """
+    moves = as_moves(data)
+    table = monthly(moves)
+    if table.empty:
+        raise ValueError("no movements in the data: there is nothing to summarise")
+    month = table.index[-1] if month is None else pd.Period(month, freq="M")
+    if month not in table.index:
+        raise ValueError(
+            f"month {month} is outside the data ({table.index[0]} to {table.index[-1]})"
+        )
+    lifetime = ltv(table)
+    rows = {
+        name: {
+            "label": label,
+            "format": fmt,
+            "value": _value(table, lifetime, moves, month, name),
+            "previous_month": _value(table, lifetime, moves, month - 1, name),
+            "year_ago": _value(table, lifetime, moves, month - 12, name),
+        }
+        for name, (label, fmt) in KPI_NAMES.items()
+    }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "kpi"
+    out.attrs["month"] = month
+    return out
