@@ -53,7 +53,7 @@ def _to_days(col: pd.Series, name: str, allow_missing: bool) -> np.ndarray:
         if pd.api.types.is_numeric_dtype(s.dtype) and not s.isna().all():
             raise ValueError(
                 f"column {name!r} holds numbers, not dates; convert it first "
-                "(e.g. pd.to_datetime(df[{name!r}], unit='s') for Unix timestamps)"
+                f"(e.g. pd.to_datetime(df[{name!r}], unit='s') for Unix timestamps)"
             )
         try:
             s = pd.to_datetime(s, format="ISO8601")
@@ -155,6 +155,8 @@ def validate_lines(lines: pd.DataFrame) -> EncodedLines:
     start = _to_days(lines["start"], "start", allow_missing=False)
     end = _to_days(lines["end"], "end", allow_missing=True)
     mrr_col = lines["mrr"]
+    if len(mrr_col) == 0:
+        mrr_col = mrr_col.astype("float64")  # pd.DataFrame(columns=[...]) has object columns
     if not pd.api.types.is_numeric_dtype(mrr_col.dtype) or pd.api.types.is_bool_dtype(mrr_col.dtype):
         raise ValueError(f"column 'mrr' must be numeric, got dtype {mrr_col.dtype}")
     mrr = mrr_col.to_numpy(dtype="float64", na_value=np.nan)
@@ -166,13 +168,10 @@ def validate_lines(lines: pd.DataFrame) -> EncodedLines:
     backwards = end < start
     if backwards.any():
         raise ValueError(f"column 'end' is before 'start' in {_rows(backwards)}")
-    return EncodedLines(
-        customers=customers,
-        code=code,
-        start=start,
-        end=end,
-        mrr=np.rint(mrr * MICROS).astype(np.int64),
-    )
+    # A line worth at most a millionth does nothing (the engine's unit is the millionth), so every
+    # movement is at least a millionth and a customer at 1e-6 is not a paying customer.
+    micros = np.where(np.abs(mrr) <= 1.0 / MICROS, 0, np.rint(mrr * MICROS)).astype(np.int64)
+    return EncodedLines(customers=customers, code=code, start=start, end=end, mrr=micros)
 
 
 def customer_attributes(lines: pd.DataFrame) -> pd.DataFrame:
@@ -210,9 +209,15 @@ def customer_attributes(lines: pd.DataFrame) -> pd.DataFrame:
     if "customer_id" not in lines.columns or "start" not in lines.columns:
         raise ValueError("lines need 'customer_id' and 'start' columns")
     attrs = [c for c in lines.columns if c not in LINE_COLUMNS]
-    ordered = lines.assign(_row=np.arange(len(lines))).sort_values(
-        ["customer_id", "start", "_row"], kind="stable"
-    )
-    ordered["customer_id"] = ordered["customer_id"].astype("str")
-    last = ordered.drop_duplicates("customer_id", keep="last")
-    return last.set_index("customer_id")[attrs]
+    ids = lines["customer_id"].astype("str")
+    # Lines run over whole days: a time of day must not decide which same-day line is latest, so
+    # order by (id as text, start day, row) -- the same id order as movements().
+    day = _to_days(lines["start"], "start", allow_missing=True)
+    order = np.lexsort((np.arange(len(lines)), day, ids.to_numpy()))
+    last = np.ones(len(order), bool)
+    sorted_ids = ids.to_numpy()[order]
+    last[:-1] = sorted_ids[1:] != sorted_ids[:-1]
+    pick = order[last]
+    out = lines[attrs].iloc[pick]
+    out.index = pd.Index(sorted_ids[last], dtype="str", name="customer_id")
+    return out

@@ -195,10 +195,12 @@ def _moves_from_frame(frame: pd.DataFrame, as_of) -> Moves:
     if isinstance(kind.dtype, pd.CategoricalDtype) and list(kind.cat.categories) == list(KINDS):
         kind_code = kind.cat.codes.to_numpy().astype(np.int8)
     else:
-        kind_code = pd.Categorical(kind, categories=list(KINDS)).codes.astype(np.int8)
-    if (kind_code < 0).any():
-        bad = sorted(set(frame["kind"][kind_code < 0].astype(str)))
-        raise ValueError(f"column 'kind' has unknown values {bad}; expected {list(KINDS)}")
+        text = kind.astype("str")
+        unknown = ~text.isin(KINDS)
+        if unknown.any():
+            bad = sorted(set(text[unknown].fillna("<missing>")))
+            raise ValueError(f"column 'kind' has unknown values {bad}; expected {list(KINDS)}")
+        kind_code = pd.Categorical(text, categories=list(KINDS)).codes.astype(np.int8)
     return Moves(
         customers=customers,
         cust=cust[keep],

@@ -13,9 +13,12 @@ __all__ = ["nrr", "grr", "mrr_at_month_end"]
 
 def _month(value, name: str) -> int:
     try:
-        return pd.Period(value, freq="M").ordinal
+        month = pd.Period(value, freq="M")
     except (ValueError, TypeError):
-        raise ValueError(f"{name} must be a month such as '2024-03' or a Period, got {value!r}") from None
+        month = pd.NaT
+    if month is pd.NaT:  # pd.Period(None or "") is NaT, which has no ordinal
+        raise ValueError(f"{name} must be a month such as '2024-03' or a Period, got {value!r}")
+    return month.ordinal
 
 
 def mrr_at_month_end(m: Moves, month: int) -> np.ndarray:

@@ -1,0 +1,401 @@
+"""Event-level MRR movements: classification, same-day netting, as_of, ordering, frame shape."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mrrkit
+from mrrkit import KINDS, MOVEMENT_COLUMNS
+
+COLS = ["customer_id", "start", "end", "mrr"]
+
+
+def lines(rows):
+    df = pd.DataFrame(rows, columns=COLS)
+    df["start"] = pd.to_datetime(df["start"])
+    df["end"] = pd.to_datetime(df["end"])
+    return df
+
+
+def rows(mv):
+    """(customer, 'YYYY-MM-DD', kind, amount, before, after) per movement."""
+    return [
+        (str(c), d.strftime("%Y-%m-%d"), str(k), a, b, f)
+        for c, d, k, a, b, f in zip(
+            mv["customer_id"], mv["date"], mv["kind"], mv["amount"], mv["mrr_before"],
+            mv["mrr_after"],
+        )
+    ]
+
+
+def short(mv):
+    """(customer, 'YYYY-MM-DD', kind, amount) per movement."""
+    return [r[:4] for r in rows(mv)]
+
+
+# --------------------------------------------------------------------------- every kind
+
+
+def test_every_kind_on_one_customer():
+    # a: 100 from Jan 10; switches to 150 on Feb 10 (expansion +50); downgrades to 120 on Mar 10
+    # (contraction -30); leaves Apr 10 (churn -120); comes back Jun 1 at 80 (reactivation).
+    df = lines(
+        [
+            ("a", "2024-01-10", "2024-02-10", 100.0),
+            ("a", "2024-02-10", "2024-03-10", 150.0),
+            ("a", "2024-03-10", "2024-04-10", 120.0),
+            ("a", "2024-06-01", None, 80.0),
+        ]
+    )
+    assert rows(mrrkit.movements(df)) == [
+        ("a", "2024-01-10", "new", 100.0, 0.0, 100.0),
+        ("a", "2024-02-10", "expansion", 50.0, 100.0, 150.0),
+        ("a", "2024-03-10", "contraction", -30.0, 150.0, 120.0),
+        ("a", "2024-04-10", "churn", -120.0, 120.0, 0.0),
+        ("a", "2024-06-01", "reactivation", 80.0, 0.0, 80.0),
+    ]
+
+
+def test_frame_shape_and_dtypes():
+    mv = mrrkit.movements(lines([("a", "2024-01-10", "2024-02-10", 100.0)]))
+    assert tuple(mv.columns) == MOVEMENT_COLUMNS == (
+        "customer_id", "date", "kind", "amount", "mrr_before", "mrr_after"
+    )
+    assert isinstance(mv["kind"].dtype, pd.CategoricalDtype)
+    assert list(mv["kind"].cat.categories) == list(KINDS) == [
+        "new", "expansion", "contraction", "churn", "reactivation"
+    ]
+    assert isinstance(mv["customer_id"].dtype, pd.CategoricalDtype)
+    assert all(isinstance(c, str) for c in mv["customer_id"].cat.categories)
+    assert pd.api.types.is_datetime64_any_dtype(mv["date"].dtype)
+    assert mv["date"].dt.tz is None
+    for c in ("amount", "mrr_before", "mrr_after"):
+        assert mv[c].dtype == np.float64
+    assert mv.index.tolist() == [0, 1]
+
+
+def test_amount_is_after_minus_before_and_chains():
+    df = lines(
+        [
+            ("a", "2024-01-10", "2024-02-10", 100.0),
+            ("a", "2024-02-01", None, 33.33),
+            ("b", "2024-01-15", "2024-01-20", 7.5),
+            ("b", "2024-01-25", None, 7.25),
+        ]
+    )
+    mv = mrrkit.movements(df)
+    # amount = after - before (to float rounding: 133.33 - 100 is not exactly 33.33 in floats)
+    assert mv["amount"].tolist() == pytest.approx(
+        [100.0, 33.33, -100.0, 7.5, -7.5, 7.25], abs=1e-9
+    )
+    assert mv["amount"].to_numpy() == pytest.approx(
+        (mv["mrr_after"] - mv["mrr_before"]).to_numpy(), abs=1e-9
+    )
+    for _, g in mv.groupby("customer_id", observed=True):
+        assert g["mrr_before"].iloc[0] == 0.0
+        assert g["mrr_before"].iloc[1:].tolist() == g["mrr_after"].iloc[:-1].tolist()
+
+
+def test_add_on_line_is_expansion_and_its_end_a_contraction():
+    # 100 base + 40 add-on from Feb 1 to Mar 1.
+    df = lines([("a", "2024-01-01", None, 100.0), ("a", "2024-02-01", "2024-03-01", 40.0)])
+    assert short(mrrkit.movements(df)) == [
+        ("a", "2024-01-01", "new", 100.0),
+        ("a", "2024-02-01", "expansion", 40.0),
+        ("a", "2024-03-01", "contraction", -40.0),
+    ]
+
+
+def test_signs_by_kind():
+    df = lines(
+        [
+            ("a", "2024-01-01", "2024-02-01", 10.0),
+            ("a", "2024-02-01", "2024-03-01", 20.0),
+            ("a", "2024-03-01", "2024-04-01", 5.0),
+            ("a", "2024-05-01", None, 5.0),
+        ]
+    )
+    mv = mrrkit.movements(df)
+    sign = mv.groupby("kind", observed=True)["amount"].agg(lambda s: np.sign(s).unique().tolist())
+    assert sign.to_dict() == {
+        "new": [1.0], "expansion": [1.0], "contraction": [-1.0], "churn": [-1.0],
+        "reactivation": [1.0],
+    }
+
+
+# --------------------------------------------------------------------------- same-day netting
+
+
+@pytest.mark.parametrize(
+    "new_mrr, kind, amount", [(150.0, "expansion", 50.0), (60.0, "contraction", -40.0)]
+)
+def test_same_day_switch_is_one_movement(new_mrr, kind, amount):
+    # Line 1 ends on Mar 15, line 2 starts Mar 15: never churn + new/reactivation.
+    df = lines([("a", "2024-01-15", "2024-03-15", 100.0), ("a", "2024-03-15", None, new_mrr)])
+    assert rows(mrrkit.movements(df)) == [
+        ("a", "2024-01-15", "new", 100.0, 0.0, 100.0),
+        ("a", "2024-03-15", kind, amount, 100.0, new_mrr),
+    ]
+
+
+def test_same_day_switch_to_same_price_is_nothing():
+    df = lines([("a", "2024-01-15", "2024-03-15", 100.0), ("a", "2024-03-15", None, 100.0)])
+    assert short(mrrkit.movements(df)) == [("a", "2024-01-15", "new", 100.0)]
+
+
+def test_same_day_switch_listed_in_reverse_order():
+    df = lines([("a", "2024-03-15", None, 90.0), ("a", "2024-01-15", "2024-03-15", 100.0)])
+    assert short(mrrkit.movements(df)) == [
+        ("a", "2024-01-15", "new", 100.0),
+        ("a", "2024-03-15", "contraction", -10.0),
+    ]
+
+
+def test_float_noise_in_a_switch_nets_to_nothing():
+    # 0.1 + 0.2 != 0.3 in floats; the switch from two lines (0.1 + 0.2) to one (0.3) is no move.
+    df = lines(
+        [
+            ("a", "2024-01-01", "2024-02-01", 0.1),
+            ("a", "2024-01-01", "2024-02-01", 0.2),
+            ("a", "2024-02-01", None, 0.3),
+        ]
+    )
+    assert short(mrrkit.movements(df)) == [("a", "2024-01-01", "new", pytest.approx(0.3))]
+
+
+def test_two_lines_ending_the_same_day_are_one_churn():
+    df = lines([("a", "2024-01-01", "2024-04-01", 100.0), ("a", "2024-02-01", "2024-04-01", 30.0)])
+    assert rows(mrrkit.movements(df)) == [
+        ("a", "2024-01-01", "new", 100.0, 0.0, 100.0),
+        ("a", "2024-02-01", "expansion", 30.0, 100.0, 130.0),
+        ("a", "2024-04-01", "churn", -130.0, 130.0, 0.0),
+    ]
+
+
+def test_two_lines_starting_the_same_day_are_one_new():
+    df = lines([("a", "2024-01-01", None, 100.0), ("a", "2024-01-01", None, 25.0)])
+    assert short(mrrkit.movements(df)) == [("a", "2024-01-01", "new", 125.0)]
+
+
+# --------------------------------------------------------------------------- things that do nothing
+
+
+def test_zero_length_line_does_nothing():
+    # b's only line is zero-length: b never appears. a's zero-length line on Feb 1 changes
+    # nothing, and it does not make a's real first payment a reactivation.
+    df = lines(
+        [
+            ("a", "2024-01-05", "2024-01-05", 500.0),
+            ("a", "2024-02-01", None, 10.0),
+            ("a", "2024-03-01", "2024-03-01", 70.0),
+            ("b", "2024-01-10", "2024-01-10", 20.0),
+        ]
+    )
+    mv = mrrkit.movements(df)
+    assert short(mv) == [("a", "2024-02-01", "new", 10.0)]
+
+
+def test_free_trial_then_paid_is_new_at_the_paid_start():
+    # Trial at 0 from Jan 1 to Jan 15, paid from Feb 1: `new` on Feb 1, not a reactivation.
+    df = lines([("a", "2024-01-01", "2024-01-15", 0.0), ("a", "2024-02-01", None, 49.0)])
+    assert short(mrrkit.movements(df)) == [("a", "2024-02-01", "new", 49.0)]
+
+
+def test_free_trial_converting_the_same_day():
+    df = lines([("a", "2024-01-01", "2024-01-15", 0.0), ("a", "2024-01-15", None, 49.0)])
+    assert short(mrrkit.movements(df)) == [("a", "2024-01-15", "new", 49.0)]
+
+
+def test_free_trial_only_customer_has_no_movement():
+    df = lines([("a", "2024-01-01", "2024-01-15", 0.0), ("b", "2024-01-03", None, 5.0)])
+    assert short(mrrkit.movements(df)) == [("b", "2024-01-03", "new", 5.0)]
+
+
+def test_sub_micro_switch_noise_is_nothing():
+    # 100.0000004 -> 100.0: a change of 4e-7 (< 1e-6) is no movement.
+    df = lines([("a", "2024-01-01", "2024-02-01", 100.0000004), ("a", "2024-02-01", None, 100.0)])
+    assert short(mrrkit.movements(df)) == [("a", "2024-01-01", "new", pytest.approx(100.0))]
+
+
+def test_small_but_real_change_is_a_movement():
+    # 1e-5 is above the 1e-6 threshold.
+    df = lines([("a", "2024-01-01", "2024-02-01", 100.0), ("a", "2024-02-01", None, 100.00001)])
+    mv = mrrkit.movements(df)
+    assert mv["kind"].astype(str).tolist() == ["new", "expansion"]
+    assert mv["amount"].iloc[1] == pytest.approx(1e-5, abs=1e-9)
+
+
+@pytest.mark.parametrize("tiny", [6e-7, 1e-6])
+def test_changes_up_to_a_millionth_do_nothing(tiny):
+    df = lines([("a", "2024-01-01", None, tiny), ("b", "2024-01-02", None, 5.0)])
+    assert short(mrrkit.movements(df)) == [("b", "2024-01-02", "new", 5.0)]
+
+
+# --------------------------------------------------------------------------- churn and return
+
+
+def test_churn_then_returns_are_reactivations():
+    df = lines(
+        [
+            ("a", "2024-01-01", "2024-02-01", 10.0),
+            ("a", "2024-04-01", "2024-05-01", 20.0),
+            ("a", "2024-07-01", None, 15.0),
+        ]
+    )
+    assert rows(mrrkit.movements(df)) == [
+        ("a", "2024-01-01", "new", 10.0, 0.0, 10.0),
+        ("a", "2024-02-01", "churn", -10.0, 10.0, 0.0),
+        ("a", "2024-04-01", "reactivation", 20.0, 0.0, 20.0),
+        ("a", "2024-05-01", "churn", -20.0, 20.0, 0.0),
+        ("a", "2024-07-01", "reactivation", 15.0, 0.0, 15.0),
+    ]
+
+
+def test_return_the_day_after_churn_is_reactivation():
+    df = lines([("a", "2024-01-01", "2024-02-01", 10.0), ("a", "2024-02-02", None, 10.0)])
+    assert [k for *_, k, _ in short(mrrkit.movements(df))] == ["new", "churn", "reactivation"]
+
+
+def test_open_lines_never_churn():
+    df = lines([("a", "2024-01-01", None, 10.0), ("a", "2024-03-01", None, 5.0)])
+    mv = mrrkit.movements(df, as_of="2030-01-01")
+    assert short(mv) == [("a", "2024-01-01", "new", 10.0), ("a", "2024-03-01", "expansion", 5.0)]
+    assert mv.attrs["as_of"] == pd.Timestamp("2030-01-01")
+
+
+# --------------------------------------------------------------------------- as_of
+
+ASOF_LINES = [
+    ("a", "2024-01-10", "2024-03-31", 100.0),  # churn ON Mar 31
+    ("b", "2024-02-01", None, 50.0),
+    ("b", "2024-03-31", None, 25.0),  # expansion ON Mar 31
+    ("c", "2024-04-01", None, 70.0),  # new after Mar 31
+]
+
+
+def test_as_of_includes_the_as_of_day():
+    mv = mrrkit.movements(lines(ASOF_LINES), as_of="2024-03-31")
+    assert short(mv) == [
+        ("a", "2024-01-10", "new", 100.0),
+        ("a", "2024-03-31", "churn", -100.0),
+        ("b", "2024-02-01", "new", 50.0),
+        ("b", "2024-03-31", "expansion", 25.0),
+    ]
+    assert mv.attrs["as_of"] == pd.Timestamp("2024-03-31")
+
+
+def test_as_of_cuts_what_follows():
+    mv = mrrkit.movements(lines(ASOF_LINES), as_of="2024-03-30")
+    assert short(mv) == [("a", "2024-01-10", "new", 100.0), ("b", "2024-02-01", "new", 50.0)]
+    assert mv.attrs["as_of"] == pd.Timestamp("2024-03-30")
+
+
+@pytest.mark.parametrize(
+    "as_of", ["2024-03-30", pd.Timestamp("2024-03-30 17:45"), np.datetime64("2024-03-30"),
+              pd.Timestamp("2024-03-30").date()]
+)
+def test_as_of_types(as_of):
+    mv = mrrkit.movements(lines(ASOF_LINES), as_of=as_of)
+    assert len(mv) == 2
+    assert mv.attrs["as_of"] == pd.Timestamp("2024-03-30")
+
+
+def test_default_as_of_is_the_latest_start_or_end():
+    # Latest start Apr 1 (c), latest end Mar 31: as_of = Apr 1, so c's `new` counts.
+    mv = mrrkit.movements(lines(ASOF_LINES))
+    assert mv.attrs["as_of"] == pd.Timestamp("2024-04-01")
+    assert short(mv)[-1] == ("c", "2024-04-01", "new", 70.0)
+    # A later end date wins over the starts.
+    mv = mrrkit.movements(lines(ASOF_LINES + [("d", "2024-01-01", "2024-09-15", 1.0)]))
+    assert mv.attrs["as_of"] == pd.Timestamp("2024-09-15")
+    assert short(mv)[-1] == ("d", "2024-09-15", "churn", -1.0)
+
+
+def test_default_as_of_with_only_open_lines():
+    mv = mrrkit.movements(lines([("a", "2024-01-01", None, 1.0), ("b", "2024-05-20", None, 2.0)]))
+    assert mv.attrs["as_of"] == pd.Timestamp("2024-05-20")
+
+
+def test_as_of_before_everything_gives_no_movements():
+    mv = mrrkit.movements(lines(ASOF_LINES), as_of="2023-12-31")
+    assert len(mv) == 0
+    assert tuple(mv.columns) == MOVEMENT_COLUMNS
+    assert mv.attrs["as_of"] == pd.Timestamp("2023-12-31")
+
+
+def test_line_running_past_as_of_is_still_paying():
+    # a's line ends after as_of: no churn yet.
+    mv = mrrkit.movements(lines([("a", "2024-01-01", "2024-06-01", 10.0)]), as_of="2024-05-31")
+    assert short(mv) == [("a", "2024-01-01", "new", 10.0)]
+
+
+def test_missing_as_of_is_refused():
+    with pytest.raises(ValueError, match="as_of"):
+        mrrkit.movements(lines(ASOF_LINES), as_of=pd.NaT)
+
+
+# --------------------------------------------------------------------------- ordering and ids
+
+
+def test_sorted_by_customer_then_date():
+    df = lines(
+        [
+            ("c", "2024-03-01", None, 1.0),
+            ("a", "2024-05-01", None, 2.0),
+            ("b", "2024-01-01", "2024-02-01", 3.0),
+            ("a", "2024-01-01", "2024-02-01", 4.0),
+            ("c", "2024-01-01", "2024-02-01", 5.0),
+        ]
+    )
+    assert [(c, d) for c, d, *_ in short(mrrkit.movements(df))] == [
+        ("a", "2024-01-01"),
+        ("a", "2024-02-01"),
+        ("a", "2024-05-01"),
+        ("b", "2024-01-01"),
+        ("b", "2024-02-01"),
+        ("c", "2024-01-01"),
+        ("c", "2024-02-01"),
+        ("c", "2024-03-01"),
+    ]
+
+
+def test_non_str_ids_come_back_as_str():
+    # Ids 10 and 9 become "10" and "9", sorted as text ("10" < "9").
+    df = lines([(9, "2024-01-01", None, 1.0), (10, "2024-01-02", None, 2.0)])
+    mv = mrrkit.movements(df)
+    assert mv["customer_id"].astype(str).tolist() == ["10", "9"]
+    assert list(mv["customer_id"].cat.categories) == ["10", "9"]
+
+
+def test_categorical_ids_in_unsorted_category_order():
+    df = lines([("b", "2024-01-01", None, 1.0), ("a", "2024-01-02", None, 2.0)])
+    df["customer_id"] = pd.Categorical(df["customer_id"], categories=["b", "a"])
+    assert [c for c, *_ in short(mrrkit.movements(df))] == ["a", "b"]
+
+
+def test_attribute_columns_are_ignored():
+    base = lines([("a", "2024-01-01", "2024-02-01", 1.0), ("b", "2024-01-02", None, 2.0)])
+    extra = base.assign(plan=["x", "y"], quantity=[3, 4])
+    pd.testing.assert_frame_equal(mrrkit.movements(extra), mrrkit.movements(base))
+
+
+# --------------------------------------------------------------------------- empty input
+
+
+def test_empty_lines_raise_a_clear_error():
+    df = lines([("a", "2024-01-01", None, 1.0)]).iloc[:0]
+    with pytest.raises(ValueError, match="empty"):
+        mrrkit.movements(df)
+    with pytest.raises(ValueError, match="empty"):
+        mrrkit.monthly(df)
+
+
+def test_empty_untyped_frame_says_empty():
+    with pytest.raises(ValueError, match="empty"):
+        mrrkit.movements(pd.DataFrame(columns=COLS))
+
+
+def test_only_zero_length_lines_gives_empty_movements():
+    mv = mrrkit.movements(lines([("a", "2024-01-01", "2024-01-01", 1.0)]))
+    assert len(mv) == 0
+    assert mv.attrs["as_of"] == pd.Timestamp("2024-01-01")
