@@ -24,11 +24,8 @@ from .metrics import (
 from .monthly import MONTHLY_COLUMNS, monthly
 from .movements import KINDS, MOVEMENT_COLUMNS, movements
 from .retention import grr, nrr
+from .sample import generate_sample, load_sample
 from .summary import KPI_NAMES, kpis
-try:  # TEMPORARY while sample.py is being written
-    from .sample import generate_sample, load_sample
-except ImportError:
-    pass
 
 __all__ = [
     "COHORT_VALUES",
