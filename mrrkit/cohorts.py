@@ -13,6 +13,12 @@ __all__ = ["COHORT_VALUES", "cohorts"]
 
 COHORT_VALUES = ("mrr", "customers", "arpa")
 
+# Change in paying customers per movement kind (indexed by kind code): new and reactivation +1,
+# churn -1.
+_CUSTOMER_STEP = np.zeros(5, np.int64)
+_CUSTOMER_STEP[[NEW, REACTIVATION]] = 1
+_CUSTOMER_STEP[CHURN] = -1
+
 
 def cohorts(data, value: str = "mrr", as_of=None) -> pd.DataFrame:
     """Cohort table by acquisition month.
@@ -67,16 +73,19 @@ def cohorts(data, value: str = "mrr", as_of=None) -> pd.DataFrame:
         empty = pd.DataFrame(index=pd.PeriodIndex([], freq="M", name="cohort"))
         empty.columns.name = "age"
         return empty
-    cohort_months = np.unique(row_cohort[member])
-    first = int(cohort_months[0])
+    # The cohorts are the months some customer's `new` falls in. Months form a short range, so a
+    # count per month finds them and numbers them without sorting millions of rows.
+    assigned = cohort_of[cohort_of >= 0]
+    first = int(assigned.min())
+    has_cohort = np.bincount(assigned - first) > 0
+    cohort_months = np.flatnonzero(has_cohort) + first
+    cohort_row = np.cumsum(has_cohort) - 1  # month - first -> row of the cohort table
     n_months = last - first + 1
-    ci = np.searchsorted(cohort_months, row_cohort[member])
-    slot = ci * n_months + (mon[member] - first)
+    slot = cohort_row[row_cohort[member] - first] * n_months + (mon[member] - first)
     size = len(cohort_months) * n_months
     # Per cohort and calendar month: change of MRR and of paying customers, then running totals.
     d_mrr = np.rint(np.bincount(slot, weights=m.amount[member], minlength=size)).astype(np.int64)
-    kind = m.kind[member]
-    step = np.where((kind == NEW) | (kind == REACTIVATION), 1, np.where(kind == CHURN, -1, 0))
+    step = _CUSTOMER_STEP[m.kind[member]]
     d_cust = np.bincount(slot, weights=step, minlength=size).astype(np.int64)
     mrr_level = np.cumsum(d_mrr.reshape(-1, n_months), axis=1)
     cust_level = np.cumsum(d_cust.reshape(-1, n_months), axis=1)

@@ -147,11 +147,11 @@ def monthly(data, as_of=None) -> pd.DataFrame:
     # customer-months with movements change the ratio.
     run_first, run_last = _customer_month_runs(m, mon)
     s = m.before[run_first]
-    e = m.after[run_last]
     base = s > 0
-    run_mon = mon[run_first][base] - first
-    d_net = np.bincount(run_mon, weights=(e - s)[base], minlength=nm)
-    d_gross = np.bincount(run_mon, weights=np.minimum(e - s, 0)[base], minlength=nm)
+    change = m.after[run_last[base]] - s[base]
+    run_mon = mon[run_first[base]] - first
+    d_net = np.bincount(run_mon, weights=change, minlength=nm)
+    d_gross = np.bincount(run_mon, weights=np.minimum(change, 0), minlength=nm)
 
     to_money = 1.0 / MICROS
     new, expansion, contraction, churn, reactivation = (sums[:, k] * to_money for k in range(5))

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .lines import MICROS, EncodedLines, validate_lines
 
@@ -94,10 +96,7 @@ def _moves_from_lines(enc: EncodedLines, as_of) -> Moves:
     lo = int(ev_day.min())
     span = int(ev_day.max()) - lo + 1
     key = ev_cust * span + (ev_day - lo)
-    # Lines usually come grouped by customer, so the keys are nearly sorted: stable (radix/timsort)
-    # sorting is several times faster than quicksort here.
-    order = np.argsort(key, kind="stable")
-    key = key[order]
+    key, order = _sort_with_order(key)
     delta = ev_delta[order]
     first = np.empty(len(key), bool)
     first[0] = True
@@ -143,8 +142,22 @@ def _moves_from_lines(enc: EncodedLines, as_of) -> Moves:
     )
 
 
+def _sort_with_order(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``key`` sorted (non-negative int64) and the order that sorts it."""
+    n = len(key)
+    # Sorting plain integers (vectorised quicksort) is 3-10x faster than argsort on any order of
+    # lines but one already grouped by customer and date (where it loses ~0.05 s per 4M events):
+    # carry each event's position in the low bits of its key, when both fit in 63 bits.
+    bits = max(int(n - 1).bit_length(), 1)
+    if int(key.max()) < 1 << (63 - bits):
+        packed = np.sort((key << bits) | np.arange(n, dtype=np.int64))
+        return packed >> bits, packed & ((1 << bits) - 1)
+    order = np.argsort(key, kind="stable")
+    return key[order], order
+
+
 def _classify(before: np.ndarray, after: np.ndarray, cust_first: np.ndarray) -> np.ndarray:
-    kind = np.where(after > before, EXPANSION, CONTRACTION).astype(np.int8)
+    kind = np.where(after > before, np.int8(EXPANSION), np.int8(CONTRACTION))
     starting = before == 0
     kind[starting] = REACTIVATION
     # A customer's first movement always starts from 0: that is its `new` movement.
@@ -188,7 +201,8 @@ def _moves_from_frame(frame: pd.DataFrame, as_of) -> Moves:
         if (cust[1:] < cust[:-1]).any() or (same & (day[1:] < day[:-1])).any():
             order = np.lexsort((day, cust))
             return _moves_from_frame(frame.iloc[order], as_of)
-    keep = day <= as_of_day
+    # Usually every movement is on or before as_of: then skip copying all six columns.
+    keep = slice(None) if n == 0 or day.max() <= as_of_day else day <= as_of_day
     before = np.rint(frame["mrr_before"].to_numpy(dtype="float64") * MICROS).astype(np.int64)
     after = np.rint(frame["mrr_after"].to_numpy(dtype="float64") * MICROS).astype(np.int64)
     kind = frame["kind"]
@@ -212,11 +226,34 @@ def _moves_from_frame(frame: pd.DataFrame, as_of) -> Moves:
     )
 
 
+def _sorted_ids_dtype(customers) -> pd.CategoricalDtype:
+    """Categorical dtype over customer ids that are distinct and sorted by construction."""
+    categories = pd.Index(customers, dtype="str")
+    # The public constructor re-checks that the ids are distinct by hashing each one as a Python
+    # object (~0.1 s per million customers); they are, so take pandas' own no-check path.
+    from_fastpath = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+    if from_fastpath is None:
+        return pd.CategoricalDtype(categories)
+    return from_fastpath(categories, ordered=False)
+
+
+def _in_text_order(categories: pd.Index) -> bool:
+    """Whether string categories are strictly increasing as text (so codes are sorted ranks)."""
+    if not pd.api.types.is_string_dtype(categories.dtype) or categories.dtype == object:
+        return False
+    # Compared in Arrow, not via Index.is_monotonic_increasing, which first copies every id into
+    # a Python object (~0.1 s per million customers).
+    text = pa.array(categories.array)
+    if len(text) < 2:
+        return True
+    return bool(pc.all(pc.greater(text.slice(1), text.slice(0, len(text) - 1))).as_py())
+
+
 def _customer_codes(ids: pd.Series) -> tuple[np.ndarray, object]:
     """Customer numbers (in sorted id order) and the sorted distinct ids of a customer_id column."""
     if isinstance(ids.dtype, pd.CategoricalDtype) and not ids.cat.ordered:
         cats = ids.cat.categories
-        if cats.is_monotonic_increasing:
+        if _in_text_order(cats):
             return ids.cat.codes.to_numpy().astype(np.int64), cats.array
     codes, uniques = pd.factorize(ids.astype("str"), sort=True)
     return codes.astype(np.int64), pd.array(uniques, dtype="str")
@@ -241,9 +278,7 @@ def to_frame(m: Moves) -> pd.DataFrame:
     """The public movements frame for movement arrays."""
     # Categorical ids: one small code per row instead of a string, and the codes carry the
     # customer order, so frames handed back to monthly()/cohorts() need no string work at all.
-    ids = pd.Categorical.from_codes(
-        m.cust, dtype=pd.CategoricalDtype(pd.Index(m.customers, dtype="str")), validate=False
-    )
+    ids = pd.Categorical.from_codes(m.cust, dtype=_sorted_ids_dtype(m.customers), validate=False)
     frame = pd.DataFrame(
         {
             "customer_id": ids,
