@@ -1,0 +1,329 @@
+"""Recognising columns by their headers, in English, French and Italian.
+
+A header is compared in a normalised form: lower case, accents removed, anything that is not a
+letter or a digit turned into a single space, and unit words dropped (``Montant HT (EUR)`` ->
+``montant``). Each canonical role has a list of synonyms, best first.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = [
+    "ATTRIBUTE_SYNONYMS",
+    "ROLE_SYNONYMS",
+    "attribute_name",
+    "find_column",
+    "guess_mapping",
+    "is_cents",
+    "normalise",
+]
+
+# Tokens that say a unit or a tax basis, not what the column is.
+_UNIT_TOKENS = {
+    "eur",
+    "euro",
+    "euros",
+    "usd",
+    "gbp",
+    "chf",
+    "cad",
+    "aud",
+    "jpy",
+    "dollars",
+    "ht",
+    "hors",
+    "taxe",
+    "taxes",
+    "excl",
+    "excluding",
+    "tax",
+    "net",
+    "iva",
+    "esclusa",
+    "utc",
+    "in",
+    "en",
+    "the",
+    "le",
+    "la",
+    "il",
+    "di",
+    "de",
+    "du",
+    "des",
+    "of",
+}
+_CENTS_TOKENS = {"cents", "cent", "centimes", "centesimi", "pence", "minor"}
+_INCL_TAX = re.compile(r"\b(ttc|incl|including|gross|ivato|ivata|iva inclusa|lordo)\b")
+
+#: Synonyms of each canonical role, in normalised form, best first.
+ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "customer_id": (
+        "customer id",
+        "customer",
+        "customer code",
+        "customer oid",
+        "customer number",
+        "client id",
+        "client",
+        "id client",
+        "code client",
+        "numero client",
+        "n client",
+        "account code",
+        "account id",
+        "account",
+        "cliente",
+        "id cliente",
+        "codice cliente",
+        "numero cliente",
+        "subscriber",
+        "abonne",
+        "company",
+        "societe",
+        "azienda",
+        "user id",
+    ),
+    "start": (
+        "start",
+        "start date",
+        "started at",
+        "starts at",
+        "subscription start",
+        "begin",
+        "begins",
+        "from",
+        "activated at",
+        "activation date",
+        "date de debut",
+        "debut",
+        "date debut",
+        "debut abonnement",
+        "date de souscription",
+        "date d abonnement",
+        "data inizio",
+        "inizio",
+        "data di inizio",
+        "data attivazione",
+        "decorrenza",
+    ),
+    "end": (
+        "end",
+        "end date",
+        "ended at",
+        "ends at",
+        "subscription end",
+        "until",
+        "to",
+        "canceled at",
+        "cancelled at",
+        "cancellation date",
+        "churn date",
+        "churned at",
+        "date de fin",
+        "fin",
+        "date fin",
+        "fin abonnement",
+        "date de resiliation",
+        "resiliation",
+        "data fine",
+        "fine",
+        "data di fine",
+        "data disdetta",
+        "data cessazione",
+        "scadenza",
+    ),
+    "mrr": (
+        "mrr",
+        "monthly recurring revenue",
+        "monthly amount",
+        "monthly revenue",
+        "monthly price",
+        "monthly fee",
+        "mensualite",
+        "montant mensuel",
+        "revenu mensuel",
+        "prix mensuel",
+        "abonnement mensuel",
+        "canone mensile",
+        "importo mensile",
+        "ricavo mensile",
+    ),
+    "amount": (
+        "amount",
+        "price",
+        "unit price",
+        "plan amount",
+        "fee",
+        "montant",
+        "prix",
+        "prix unitaire",
+        "tarif",
+        "importo",
+        "prezzo",
+        "prezzo unitario",
+        "canone",
+        "total",
+        "totale",
+    ),
+    "interval": (
+        "interval",
+        "billing interval",
+        "billing period",
+        "billing cycle",
+        "billing frequency",
+        "period",
+        "frequency",
+        "plan interval",
+        "periodicite",
+        "frequence",
+        "periode",
+        "periodicita",
+        "frequenza",
+        "periodo",
+        "cadence",
+    ),
+    "interval_count": ("interval count", "plan interval count", "every", "billing period count"),
+    "quantity": (
+        "quantity",
+        "qty",
+        "seats",
+        "units",
+        "licenses",
+        "licences",
+        "quantite",
+        "nombre",
+        "nb licences",
+        "quantita",
+        "numero licenze",
+        "postazioni",
+    ),
+    "currency": ("currency", "currency code", "devise", "monnaie", "valuta", "divisa"),
+    "plan": ("plan", "plan name", "tier", "formule", "offre", "forfait", "piano", "pacchetto"),
+    "product": ("product", "product name", "produit", "prodotto"),
+    "churn_reason": (
+        "churn reason",
+        "cancellation reason",
+        "cancel reason",
+        "reason",
+        "motif de resiliation",
+        "motif",
+        "raison",
+        "motivo disdetta",
+        "motivo cessazione",
+        "motivo",
+    ),
+}
+
+
+def normalise(header: str) -> str:
+    """Lower case, no accents, words separated by single spaces.
+
+    Examples
+    --------
+    >>> normalise("Date de début (UTC)")
+    'date de debut utc'
+    >>> normalise("subscriptions.plan_unit_price")
+    'subscriptions plan unit price'
+    """
+    text = unicodedata.normalize("NFKD", str(header))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    return " ".join(re.findall(r"[a-z0-9]+", text))
+
+
+def _core(header: str) -> str:
+    words = normalise(header).split()
+    kept = [w for w in words if w not in _UNIT_TOKENS and w not in _CENTS_TOKENS]
+    return " ".join(kept) if kept else " ".join(words)
+
+
+def is_cents(header: str) -> bool:
+    """Whether a header says its amounts are in cents (``amount_cents``, ``Montant (centimes)``).
+
+    Examples
+    --------
+    >>> is_cents("plan_amount_in_cents"), is_cents("Amount")
+    (True, False)
+    """
+    return bool(set(normalise(header).split()) & _CENTS_TOKENS)
+
+
+def find_column(headers, synonyms, exclude=()) -> str | None:
+    """The first header (in synonym order, then column order) whose normalised core is one of
+    ``synonyms``; headers saying "tax included" lose to any other match."""
+    cores = [
+        (h, _core(h), bool(_INCL_TAX.search(normalise(h)))) for h in headers if h not in exclude
+    ]
+    for taxed in (False, True):
+        for syn in synonyms:
+            for h, core, incl in cores:
+                if incl == taxed and core == syn:
+                    return h
+    return None
+
+
+def guess_mapping(headers) -> dict[str, str]:
+    """Canonical role -> header for every role some header names.
+
+    Examples
+    --------
+    >>> guess_mapping(["Client", "Date de début", "Date de fin", "Mensualité (€)", "Formule"])
+    {'customer_id': 'Client', 'start': 'Date de début', 'end': 'Date de fin', 'mrr': 'Mensualité (€)', 'plan': 'Formule'}
+    """
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    for role, synonyms in ROLE_SYNONYMS.items():
+        found = find_column(headers, synonyms, exclude=used)
+        if found is not None:
+            mapping[role] = found
+            used.add(found)
+    return mapping
+
+
+#: Customer attributes the app knows by name, with their usual headers.
+ATTRIBUTE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "industry": ("industry", "sector", "vertical", "secteur", "secteur d activite", "settore"),
+    "company_size": (
+        "company size",
+        "size",
+        "employees",
+        "headcount",
+        "taille",
+        "effectif",
+        "taille entreprise",
+        "dimensione",
+        "dimensione azienda",
+        "dipendenti",
+    ),
+    "channel": (
+        "channel",
+        "acquisition channel",
+        "source",
+        "canal",
+        "canal d acquisition",
+        "canale",
+        "canale di acquisizione",
+    ),
+    "country": ("country", "pays", "paese", "nazione", "country code"),
+    "churn_reason": ROLE_SYNONYMS["churn_reason"],
+    "plan": ROLE_SYNONYMS["plan"],
+    "product": ROLE_SYNONYMS["product"],
+}
+
+
+def attribute_name(header: str) -> str:
+    """The canonical attribute name of a header the app knows (``Pays`` -> ``country``), else
+    the header itself.
+
+    Examples
+    --------
+    >>> attribute_name("Secteur d'activité"), attribute_name("Account manager")
+    ('industry', 'Account manager')
+    """
+    core = _core(header)
+    for name, synonyms in ATTRIBUTE_SYNONYMS.items():
+        if core in synonyms:
+            return name
+    return header

@@ -1,0 +1,586 @@
+"""Reading people's numbers, dates and billing intervals as billing exports and Excel write them.
+
+Each parser works on a whole column and decides the column's convention once (decimal comma or
+point; day-first or month-first dates; Excel serials or Unix timestamps), never row by row, so two
+rows of one column can never be read two different ways. Values it cannot read are reported in a
+boolean mask so the caller can reject those rows with a reason instead of dropping them.
+
+Plain columns (``33.00``, ``2024-01-31 10:00``) take a fast path through pyarrow's compute
+kernels; the general text rules only run when that fails, so a million-row export stays cheap.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["ParsedColumn", "parse_amounts", "parse_dates", "parse_intervals"]
+
+# Non-breaking, narrow non-breaking and thin spaces are French Excel's thousands separators;
+# the apostrophe is the Swiss one.
+_SPACES = "[\\s\u00a0\u202f\u2009'’]"
+_CURRENCY = r"(?:[A-Za-z]{3}|[$€£¥₹]|R\$|kr|Fr\.?)"
+
+# Excel counts days from 1899-12-30 (its calendar has a 29 February 1900 that never was).
+_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+_EXCEL_MAX = 2_958_465  # 9999-12-31
+
+
+@dataclass(frozen=True)
+class ParsedColumn:
+    """Parsed values, which rows failed, and how the column was read (for the report).
+
+    Attributes
+    ----------
+    values : Series
+        float64 for amounts and intervals, ``datetime64[s]`` (midnight) for dates; NaN/NaT where
+        empty or unreadable. Same index as the input.
+    bad : ndarray of bool
+        True where a non-empty cell could not be read.
+    convention : str
+        How the column was read, e.g. ``"decimal ','"`` or ``"DD/MM/YYYY"``.
+    """
+
+    values: pd.Series
+    bad: np.ndarray
+    convention: str
+
+
+def _is_number_dtype(dtype) -> bool:
+    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+
+
+def _text(col: pd.Series) -> pd.Series:
+    """The column as stripped text (``str`` dtype); missing stays missing."""
+    if not pd.api.types.is_string_dtype(col.dtype) or col.dtype == object:
+        col = col.astype("str")
+    return col.str.strip()
+
+
+def _empty(text: pd.Series) -> np.ndarray:
+    return (text.isna() | (text == "")).to_numpy(dtype=bool)
+
+
+def _arrow(text: pd.Series) -> pa.Array:
+    # No type asked: pandas strings are already Arrow large_string, handed over without a copy.
+    return pa.array(text, from_pandas=True)
+
+
+def _matches(arr: pa.Array, pattern: str) -> np.ndarray:
+    """Rows matching a regular expression (RE2 syntax), missing -> False, in pyarrow's C++."""
+    hit = pc.match_substring_regex(arr, pattern)
+    return pc.fill_null(hit, False).to_numpy(zero_copy_only=False).astype(bool)
+
+
+# --------------------------------------------------------------------------------------------
+# Amounts
+# --------------------------------------------------------------------------------------------
+
+
+def parse_amounts(col: pd.Series, decimal: str | None = None) -> ParsedColumn:
+    """Read money amounts such as ``1 234,56``, ``1.234,56``, ``1,234.56``, ``€1,234.56``,
+    ``-12``, ``(12.00)``, ``12,00 €`` or ``12.00 EUR``.
+
+    Parameters
+    ----------
+    col : Series
+        Numbers or text. Empty cells give NaN (not a failure).
+    decimal : {",", "."}, optional
+        The decimal separator. By default it is decided once for the whole column: the separator
+        that comes last in values holding both; else a comma is decimal when some value has two
+        points (``1.234.567``) or a comma followed by one, two or more than three digits; a point
+        is decimal when some value has two commas. A column of ``1,234``-like values only is read
+        with a decimal point (thousands commas), as is a column of ``1.234``-like values only.
+
+    Returns
+    -------
+    ParsedColumn
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> parse_amounts(pd.Series(["1 234,56", "€ 12,5", "(3,00)"])).values.tolist()
+    [1234.56, 12.5, -3.0]
+    >>> parse_amounts(pd.Series(["$1,234.56", "99", "abc"])).bad.tolist()
+    [False, False, True]
+    """
+    if decimal not in (None, ",", "."):
+        raise ValueError(f"decimal must be ',' or '.', got {decimal!r}")
+    if _is_number_dtype(col.dtype):
+        values = col.astype("float64")
+        v = values.to_numpy()
+        return ParsedColumn(values, ~np.isfinite(v) & ~np.isnan(v), "numbers")
+    text = _text(col)
+    empty = _empty(text)
+    if decimal != ",":
+        fast = _fast_floats(text)
+        if fast is not None:
+            return ParsedColumn(
+                pd.Series(fast, index=col.index), np.zeros(len(col), bool), "decimal '.'"
+            )
+    s = text.str.replace(_SPACES, "", regex=True)
+    negative = (s.str.match(r"^\(.*\)$") | s.str.contains("-", regex=False)).fillna(False)
+    s = s.str.replace(r"^\((.*)\)$", r"\1", regex=True)
+    # Currency signs or codes before or after the number, with the minus on either side.
+    s = s.str.replace(f"^-?{_CURRENCY}?-?|-?{_CURRENCY}?-?$", "", regex=True)
+    if decimal is None:
+        decimal = _decimal_of(s[~empty])
+    thousands = "." if decimal == "," else ","
+    # Thousands separators must group by three (1.234.567): "1,5" is no number under a decimal point.
+    t, d = re.escape(thousands), re.escape(decimal)
+    shaped = (
+        s.str.fullmatch(rf"(?:\d{{1,3}}(?:{t}\d{{3}})+|\d+)(?:{d}\d*)?|{d}\d+")
+        .fillna(False)
+        .astype(bool)
+    )
+    s = s.str.replace(thousands, "", regex=False)
+    if decimal == ",":
+        s = s.str.replace(",", ".", regex=False)
+    values = pd.to_numeric(s.where(shaped), errors="coerce").astype("float64")
+    values = values.where(~negative.astype(bool), -values)
+    bad = values.isna().to_numpy() & ~empty
+    return ParsedColumn(values, bad, f"decimal '{decimal}'")
+
+
+def _fast_floats(text: pd.Series) -> np.ndarray | None:
+    """Plain ``123.45`` text straight through pyarrow's cast; None when any value needs the
+    general rules (separators, symbols, spaces)."""
+    arr = pa.array(text.where(text != ""), from_pandas=True)
+    if pc.any(pc.match_substring(arr, ",")).as_py():
+        return None
+    try:
+        out = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if not np.isfinite(out[~np.isnan(out)]).all():  # "inf" is not an amount
+        return None
+    if np.isnan(out).sum() != arr.null_count:  # "nan" written in a cell is not one either
+        return None
+    return out.astype("float64")
+
+
+def _decimal_of(s: pd.Series) -> str:
+    if not len(s):
+        return "."
+    has_comma = s.str.contains(",", regex=False).fillna(False).astype(bool)
+    has_point = s.str.contains(".", regex=False).fillna(False).astype(bool)
+    both = s[has_comma & has_point]
+    if len(both):
+        return "," if (both.str.rfind(",") > both.str.rfind(".")).mean() >= 0.5 else "."
+    if s.str.count(r"\.").gt(1).any():
+        return ","
+    if s.str.count(",").gt(1).any():
+        return "."
+    commas = s[has_comma]
+    if len(commas) and commas.str.contains(r",(?:\d{1,2}|\d{4,})$", regex=True).fillna(False).any():
+        return ","
+    return "."
+
+
+# --------------------------------------------------------------------------------------------
+# Dates
+# --------------------------------------------------------------------------------------------
+
+_ISO_LIKE = r"^\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:$|[T\s])"
+_ISO_PARTS = r"^\s*(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?:$|[T\s])"
+_SLASHED = r"^\s*(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{2}|\d{4})(?:$|[T\s,])"
+_SLASHED_LIKE = r"^\s*\d{1,2}[-/.]\d{1,2}[-/.](?:\d{2}|\d{4})(?:$|[T\s,])"
+
+
+def parse_dates(col: pd.Series, dayfirst: bool | None = None) -> ParsedColumn:
+    """Read dates: ISO (``2024-01-31``, with or without a time, ``T`` or space, ``Z`` or an
+    offset; also ``2024/01/31``), ``DD/MM/YYYY`` or ``MM/DD/YYYY`` (also with ``.`` or ``-`` and
+    two-digit years), month names (``15 Jan 2024``), Excel serial numbers, ``YYYYMMDD`` numbers and
+    Unix timestamps (seconds or milliseconds).
+
+    Times of day are dropped: a subscription line runs over whole days. A timestamp with an offset
+    keeps the calendar day it was written with (``2024-01-31T23:30:00-05:00`` is the 31st).
+
+    Day-first is decided for the whole column: a first part above 12 anywhere means day-first, a
+    second part above 12 anywhere means month-first; if the column never tells, ``dayfirst``
+    decides (default: day-first, the European convention of the spreadsheets we read, reported
+    as an assumption in ``convention``); a column that says both is read day-first and the rows
+    contradicting it fail.
+
+    Parameters
+    ----------
+    col : Series
+        Text, numbers or datetimes.
+    dayfirst : bool, optional
+        Convention for a column whose values never tell.
+
+    Returns
+    -------
+    ParsedColumn
+        ``values`` are ``datetime64[s]`` at midnight.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> parse_dates(pd.Series(["31/01/2024", "01/02/2024"])).values.dt.strftime("%Y-%m-%d").tolist()
+    ['2024-01-31', '2024-02-01']
+    >>> parse_dates(pd.Series([45292, 45323])).values.dt.strftime("%Y-%m-%d").tolist()
+    ['2024-01-01', '2024-02-01']
+    >>> parse_dates(pd.Series(["2024-01-15T10:00:00Z", "nonsense"])).bad.tolist()
+    [False, True]
+    """
+    n = len(col)
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        values = col.dt.tz_localize(None) if isinstance(col.dtype, pd.DatetimeTZDtype) else col
+        values = values.dt.floor("D").astype("datetime64[s]")
+        return ParsedColumn(values, np.zeros(n, bool), "dates")
+    if _is_number_dtype(col.dtype):
+        return _numeric_dates(col.astype("float64"))
+    text = _text(col)
+    empty = _empty(text)
+    filled = int((~empty).sum())
+    if not filled:
+        return ParsedColumn(_nat(col.index), np.zeros(n, bool), "empty")
+    if filled < 0.9 * n:  # a mostly empty column (trial ends, cancel dates): parse the filled cells
+        sub = parse_dates(text[~empty], dayfirst)
+        values = _nat(col.index)
+        values[~empty] = sub.values.to_numpy()
+        bad = np.zeros(n, bool)
+        bad[~empty] = sub.bad
+        return ParsedColumn(values, bad, sub.convention)
+    arr = _arrow(text)
+    fast = _iso_fast(arr)
+    if (~np.isnat(fast)).sum() >= 0.5 * filled:  # mostly plain YYYY-MM-DD[...]: no regex pass
+        return _iso_dates(text, arr, fast, empty)
+    if _matches(arr, r"^\d+(?:\.\d+)?$")[~empty].all():
+        return _numeric_dates(pd.to_numeric(text.where(~empty), errors="coerce"))
+    if _matches(arr, _ISO_LIKE).sum() >= 0.5 * filled:
+        return _iso_dates(text, arr, fast, empty)
+    if _matches(arr, _SLASHED_LIKE).sum() >= 0.5 * filled:
+        return _slashed_dates(text, empty, dayfirst)
+    # Month names ("15 Jan 2024", "Jan 15, 2024"): unambiguous, so pandas may read each row.
+    values = pd.to_datetime(
+        text.where(~empty), format="mixed", dayfirst=bool(dayfirst in (None, True)), errors="coerce"
+    )
+    values = _midnight(values)
+    return ParsedColumn(values, values.isna().to_numpy() & ~empty, "dates with month names")
+
+
+def _nat(index) -> pd.Series:
+    return pd.Series(np.full(len(index), np.datetime64("NaT"), "datetime64[s]"), index=index)
+
+
+def _midnight(values: pd.Series) -> pd.Series:
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_localize(None)
+    return values.dt.floor("D").astype("datetime64[s]")
+
+
+def _from_parts(year, month, day, index) -> pd.Series:
+    """Vectorised date from integer parts; impossible dates (31 February) become NaT."""
+    y = np.asarray(year, dtype="float64")
+    m = np.asarray(month, dtype="float64")
+    d = np.asarray(day, dtype="float64")
+    ok = (
+        np.isfinite(y)
+        & np.isfinite(m)
+        & np.isfinite(d)
+        & (m >= 1)
+        & (m <= 12)
+        & (d >= 1)
+        & (y >= 1)
+    )
+    ok &= y <= 9999
+    out = np.full(len(y), np.datetime64("NaT"), "datetime64[D]")
+    if ok.any():
+        months = (y[ok].astype(np.int64) - 1970) * 12 + m[ok].astype(np.int64) - 1
+        first = months.astype("datetime64[M]").astype("datetime64[D]")
+        next_first = (months + 1).astype("datetime64[M]").astype("datetime64[D]")
+        date = first + (d[ok].astype(np.int64) - 1)
+        valid = date < next_first
+        res = np.where(valid, date, np.datetime64("NaT"))
+        out[ok] = res
+    return pd.Series(out.astype("datetime64[s]"), index=index)
+
+
+def _iso_fast(arr: pa.Array) -> np.ndarray:
+    """``YYYY-MM-DD`` at the start of each value, followed by nothing, ``T`` or a space (the day
+    as written, whatever the time zone), as ``datetime64[s]``; NaT where the value is not so."""
+    head = pc.utf8_slice_codeunits(arr, 0, 10)
+    date = pc.strptime(head, format="%Y-%m-%d", unit="s", error_is_null=True)
+    tail_ok = pc.fill_null(
+        pc.is_in(pc.utf8_slice_codeunits(arr, 10, 11), value_set=_ISO_TAILS), False
+    )
+    date = pc.if_else(tail_ok, date, None)
+    out = date.to_numpy(zero_copy_only=False).astype("datetime64[s]")
+    # strptime rolls 2023-02-29 over to 1 March: the few dates landing on days 1-3 are checked
+    # against the day written.
+    days = pc.fill_null(pc.day(date), 99).to_numpy(zero_copy_only=False)
+    suspect = np.flatnonzero(days <= 3)
+    if len(suspect):
+        parts = pc.extract_regex(head.take(pa.array(suspect)), r"^\d{4}-\d{1,2}-(?P<d>\d{1,2})")
+        written = pc.cast(pc.struct_field(parts, [0]), pa.int64()).to_numpy(zero_copy_only=False)
+        out[suspect[~(written == days[suspect])]] = np.datetime64("NaT")
+    return out
+
+
+_ISO_TAILS = pa.array(["", "T", " "])
+
+
+def _iso_dates(text: pd.Series, arr: pa.Array, fast: np.ndarray, empty: np.ndarray) -> ParsedColumn:
+    values = pd.Series(fast, index=text.index)
+    missing = values.isna().to_numpy() & ~empty
+    if missing.any():  # 2024-1-5, 2024/01/31, 2024.01.31, an impossible day, or not a date
+        rest = text[missing]
+        parts = rest.str.extract(_ISO_PARTS)
+        values[missing] = _from_parts(
+            pd.to_numeric(parts["y"]),
+            pd.to_numeric(parts["m"]),
+            pd.to_numeric(parts["d"]),
+            parts.index,
+        ).to_numpy()
+    return ParsedColumn(values, values.isna().to_numpy() & ~empty, "ISO dates (YYYY-MM-DD)")
+
+
+def _slashed_dates(text: pd.Series, empty: np.ndarray, dayfirst: bool | None) -> ParsedColumn:
+    parts = text.str.extract(_SLASHED)
+    a = pd.to_numeric(parts["a"], errors="coerce").to_numpy(dtype="float64")
+    b = pd.to_numeric(parts["b"], errors="coerce").to_numpy(dtype="float64")
+    year = pd.to_numeric(parts["y"], errors="coerce").to_numpy(dtype="float64")
+    short = parts["y"].str.len().to_numpy(dtype="float64") == 2
+    # Two-digit years as spreadsheets read them: 00-69 -> 2000s, 70-99 -> 1900s.
+    year = np.where(short, np.where(year < 70, year + 2000, year + 1900), year)
+    says_dayfirst = bool(np.nanmax(a, initial=0) > 12)
+    says_monthfirst = bool(np.nanmax(b, initial=0) > 12)
+    if says_dayfirst:
+        first = True
+    elif says_monthfirst:
+        first = False
+    else:
+        first = True if dayfirst is None else bool(dayfirst)
+    day, month = (a, b) if first else (b, a)
+    values = _from_parts(year, month, day, text.index)
+    convention = "DD/MM/YYYY" if first else "MM/DD/YYYY"
+    if not says_dayfirst and not says_monthfirst:
+        convention += " (assumed: no day above 12 tells)" if dayfirst is None else " (as asked)"
+    elif says_dayfirst and says_monthfirst:
+        convention += " (some rows say month-first: rejected)"
+    return ParsedColumn(values, values.isna().to_numpy() & ~empty, convention)
+
+
+def _numeric_dates(num: pd.Series) -> ParsedColumn:
+    v = num.to_numpy(dtype="float64", na_value=np.nan)
+    empty = np.isnan(v)
+    finite = v[np.isfinite(v)]
+    index = num.index
+    if len(finite) and ((finite >= 1e11) & (finite < 1e13)).all():
+        out = _unix(v, 1000)
+        kind = "Unix timestamps (ms)"
+    elif len(finite) and ((finite >= 1e8) & (finite < 1e10)).all():
+        out = _unix(v, 1)
+        kind = "Unix timestamps (s)"
+    elif (
+        len(finite)
+        and ((finite >= 1_000_01_01) & (finite <= 9999_12_31)).all()
+        and (finite == np.floor(finite)).all()
+    ):
+        y, rest = np.divmod(v, 10000)
+        m, d = np.divmod(rest, 100)
+        values = _from_parts(y, m, d, index)
+        return ParsedColumn(values, _bad_dates(values, empty), "YYYYMMDD numbers")
+    else:
+        serial = np.where((v >= 1) & (v <= _EXCEL_MAX), np.floor(v), np.nan)
+        ok = np.isfinite(serial)
+        out = np.full(len(v), np.datetime64("NaT"), "datetime64[D]")
+        out[ok] = _EXCEL_EPOCH + serial[ok].astype(np.int64)
+        kind = "Excel serial dates"
+    values = pd.Series(out.astype("datetime64[s]"), index=index)
+    return ParsedColumn(values, _bad_dates(values, empty), kind)
+
+
+def _unix(v: np.ndarray, per_second: int) -> np.ndarray:
+    ok = np.isfinite(v)
+    out = np.full(len(v), np.datetime64("NaT"), "datetime64[D]")
+    out[ok] = (np.floor(v[ok] / per_second / 86400)).astype(np.int64).astype("datetime64[D]")
+    return out
+
+
+def _bad_dates(values: pd.Series, empty: np.ndarray) -> np.ndarray:
+    return values.isna().to_numpy() & ~empty
+
+
+# --------------------------------------------------------------------------------------------
+# Billing intervals
+# --------------------------------------------------------------------------------------------
+
+# Months in one billing period, by word (English, French, Italian; singular, plural, adjective).
+_INTERVAL_MONTHS = {
+    **dict.fromkeys(
+        [
+            "month",
+            "months",
+            "monthly",
+            "mo",
+            "m",
+            "mois",
+            "mensuel",
+            "mensuelle",
+            "mensualite",
+            "mese",
+            "mesi",
+            "mensile",
+        ],
+        1.0,
+    ),
+    **dict.fromkeys(
+        [
+            "year",
+            "years",
+            "yearly",
+            "annual",
+            "annually",
+            "yr",
+            "y",
+            "an",
+            "ans",
+            "annee",
+            "annees",
+            "annuel",
+            "annuelle",
+            "anno",
+            "anni",
+            "annuale",
+        ],
+        12.0,
+    ),
+    **dict.fromkeys(
+        [
+            "quarter",
+            "quarters",
+            "quarterly",
+            "trimestre",
+            "trimestres",
+            "trimestriel",
+            "trimestrielle",
+            "trimestrale",
+            "trimestri",
+        ],
+        3.0,
+    ),
+    **dict.fromkeys(
+        [
+            "semester",
+            "half year",
+            "half-year",
+            "semiannual",
+            "semi-annual",
+            "semestre",
+            "semestriel",
+            "semestrielle",
+            "semestrale",
+            "semestri",
+        ],
+        6.0,
+    ),
+    **dict.fromkeys(
+        [
+            "week",
+            "weeks",
+            "weekly",
+            "wk",
+            "w",
+            "semaine",
+            "semaines",
+            "hebdomadaire",
+            "settimana",
+            "settimane",
+            "settimanale",
+        ],
+        12.0 / 52.0,
+    ),
+    **dict.fromkeys(
+        [
+            "day",
+            "days",
+            "daily",
+            "d",
+            "jour",
+            "jours",
+            "quotidien",
+            "giorno",
+            "giorni",
+            "giornaliero",
+        ],
+        12.0 / 365.0,
+    ),
+}
+_INTERVAL_SHAPE = re.compile(r"^(?:every\s+|tous\s+les\s+|ogni\s+)?(\d+(?:[.,]\d+)?)?\s*([^\d]*)$")
+
+
+def parse_intervals(col: pd.Series, count: pd.Series | None = None) -> ParsedColumn:
+    """Months per billing period from interval words, optionally times an interval count.
+
+    A year is 12 months, a quarter 3, a week 12/52 and a day 12/365, so that
+    ``mrr = amount / months`` gives ``amount * 52 / 12`` for a weekly price and
+    ``amount * 365 / 12`` for a daily one (Stripe's normalisation). Words may carry their own
+    count (``3 months``, ``every 2 weeks``); a bare number is a number of months.
+
+    Parameters
+    ----------
+    col : Series
+        Interval words (English, French, Italian) or numbers of months.
+    count : Series, optional
+        Interval counts (``Interval Count``, ``plan_interval_count``); empty counts are 1.
+
+    Returns
+    -------
+    ParsedColumn
+        ``values`` in months (float); ``bad`` where the word or count cannot be read or the
+        period is not positive.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> parse_intervals(pd.Series(["month", "year", "Trimestriel"])).values.tolist()
+    [1.0, 12.0, 3.0]
+    >>> parse_intervals(pd.Series(["month", "week"]), count=pd.Series([3, 2])).values.round(4).tolist()
+    [3.0, 0.4615]
+    """
+    if _is_number_dtype(col.dtype):
+        months = col.astype("float64").to_numpy()
+        empty = np.isnan(months)
+    else:
+        text = _text(col)
+        empty = _empty(text)
+        codes, uniques = pd.factorize(text)  # distinct values first: a few words, a million rows
+        table = np.array([_interval_word(u) for u in uniques], dtype="float64")
+        months = np.where(codes >= 0, table[np.maximum(codes, 0)] if len(table) else np.nan, np.nan)
+    bad = np.isnan(months) & ~empty
+    if count is not None:
+        c = parse_amounts(count)
+        cv = c.values.to_numpy()
+        bad |= c.bad | (cv <= 0)
+        months = months * np.where(np.isnan(cv), 1.0, cv)
+    bad |= (months <= 0) & ~np.isnan(months)
+    months = np.where(bad, np.nan, months)
+    return ParsedColumn(
+        pd.Series(months, index=col.index, dtype="float64"), bad, "billing intervals"
+    )
+
+
+def _interval_word(word) -> float:
+    if not isinstance(word, str):
+        return np.nan
+    w = word.strip().lower().replace("_", " ")
+    w = w.translate(str.maketrans("éèêàùç", "eeeauc"))
+    if w in _INTERVAL_MONTHS:
+        return _INTERVAL_MONTHS[w]
+    m = _INTERVAL_SHAPE.match(w)
+    if not m:
+        return np.nan
+    number, unit = m.group(1), m.group(2).strip()
+    k = float(number.replace(",", ".")) if number else 1.0
+    if not unit:
+        return k if number else np.nan  # a bare number is months
+    unit = unit.removeprefix("of ").strip()
+    return k * _INTERVAL_MONTHS[unit] if unit in _INTERVAL_MONTHS else np.nan

@@ -1,0 +1,479 @@
+"""From an uploaded file to a table of text: file kind, encoding, delimiter and header row.
+
+Everything a billing export can be is read here: CSV/TSV (any of ``, ; tab |`` separators,
+UTF-8, UTF-8 with BOM, UTF-16 "Unicode text" from Excel, Windows-1252/Latin-1), XLSX and
+Parquet. The result keeps every data row with its number as the user sees it, so the import
+can account for each one: rows the CSV grammar cannot read (wrong number of fields, an
+unterminated quote) come back as ``broken`` rows with a reason, never silently skipped.
+
+Row numbers are *data row* numbers: 1 is the first row below the header. In a CSV file they count
+records (blank lines are not rows; a quoted cell may span lines); in an XLSX sheet the row is
+the sheet line minus the header's line, so the row is always on sheet line ``row + header line``
+(``row + 1`` when the header is on line 1), even past blank sheet lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import zipfile
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from .errors import ExportError
+
+__all__ = ["Table", "read_table"]
+
+_DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_SAMPLE_LINES = 50
+_HEADER_SEARCH = 20
+
+
+@dataclass(frozen=True, eq=False)
+class Table:
+    """A file read as text.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        One column per header (duplicates renamed ``name (2)``), ``str`` dtype for text files;
+        spreadsheets and Parquet keep numbers and dates typed.
+    rows : ndarray of int
+        Data row number of each frame row.
+    broken : DataFrame
+        Rows that could not be split into the header's columns: ``row``, ``reason``, ``raw``.
+    kind : str
+        ``"csv"``, ``"xlsx"`` or ``"parquet"``.
+    notes : list of str
+        How the file was read (encoding, separator, header line, renamed headers).
+    name : str
+        The file name when known.
+    """
+
+    frame: pd.DataFrame
+    rows: np.ndarray
+    broken: pd.DataFrame
+    kind: str
+    notes: list[str] = field(default_factory=list)
+    name: str = ""
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.frame) + len(self.broken)
+
+
+def _source_bytes(source) -> tuple[bytes, str]:
+    """Bytes and a file name from a path, bytes or a file-like (an upload)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), ""
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        try:
+            with open(path, "rb") as fh:
+                return fh.read(), os.path.basename(path)
+        except OSError as exc:
+            raise ExportError(f"cannot open {path!r}: {exc.strerror or exc}") from None
+    if hasattr(source, "read"):
+        name = os.path.basename(str(getattr(source, "name", "") or ""))
+        if hasattr(source, "getvalue"):  # BytesIO and Streamlit's UploadedFile: whole content
+            data = source.getvalue()
+        else:
+            if hasattr(source, "seek"):
+                try:
+                    source.seek(0)
+                except (OSError, ValueError):
+                    pass
+            data = source.read()
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        return bytes(data), name
+    raise TypeError(
+        f"source must be a path, bytes or a file-like object, got {type(source).__name__}"
+    )
+
+
+def read_table(source) -> Table:
+    """Read a CSV/TSV, XLSX or Parquet source into a :class:`Table` of text.
+
+    Parameters
+    ----------
+    source : str, path, bytes or file-like
+        The file. The kind is told by its content (XLSX is a zip, Parquet starts with ``PAR1``),
+        not by its name.
+
+    Raises
+    ------
+    ExportError
+        Empty file, binary content that is no spreadsheet, a single column, no header.
+    """
+    data, name = _source_bytes(source)
+    if not data or data.isspace():  # (no copy of a large file, unlike strip())
+        raise ExportError(
+            "the file is empty: expected a CSV, TSV, XLSX or Parquet export with a header row"
+        )
+    if data[:4] == b"PAR1":
+        table = _read_parquet(data)
+    elif data[:2] == b"PK":
+        table = _read_xlsx(data)
+    elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise ExportError(
+            "this is an old Excel .xls file: save it as .xlsx or CSV and upload it again"
+        )
+    else:
+        table = _read_text(data)
+    return Table(table.frame, table.rows, table.broken, table.kind, table.notes, name)
+
+
+# --------------------------------------------------------------------------------------------
+# Text files
+# --------------------------------------------------------------------------------------------
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "UTF-8 with BOM"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace"), "UTF-16 (Excel Unicode text)"
+    head = data[:4096]
+    if b"\x00" in head:
+        raise ExportError(
+            "the file holds binary data, not text: expected a CSV, TSV, XLSX or Parquet export"
+        )
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "Windows-1252 (Latin-1)"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "Latin-1"
+
+
+def _split_lines(text: str) -> list[str]:
+    """Lines ending at ``\n`` (with their ends), as CSV sees them; unlike ``str.splitlines``,
+    control characters such as ``\x1c`` inside a cell do not break a line."""
+    parts = text.split("\n")
+    out = [p + "\n" for p in parts[:-1]]
+    if parts[-1]:
+        out.append(parts[-1])
+    return out
+
+
+def _records(lines: list[str], delimiter: str) -> list[list[str]]:
+    try:
+        return list(csv.reader(lines, delimiter=delimiter))
+    except csv.Error:
+        return []
+
+
+def _sniff(text: str) -> tuple[str, int, bool]:
+    """Delimiter, index of the header among the non-blank sample lines, and whether the first
+    line was Excel's ``sep=`` hint."""
+    lines = [ln.rstrip("\r\n") for ln in _split_lines(text)[: _SAMPLE_LINES * 2] if ln.strip()][
+        :_SAMPLE_LINES
+    ]
+    if lines and lines[0].lower().startswith("sep=") and len(lines[0].strip()) == 5:
+        return lines[0].strip()[4], 1, True
+    best = None
+    for d in _DELIMITERS:
+        counts = [len(r) for r in _records(lines, d)]
+        if not counts:
+            continue
+        widths, freq = np.unique(counts, return_counts=True)
+        width = int(widths[np.argmax(freq)])
+        if width < 2:
+            continue
+        score = (int(freq.max()), width)
+        if best is None or score > best[0]:
+            best = (score, d, width)
+    if best is None:
+        raise ExportError(
+            "the file is not a table: no line splits into several columns with a comma, "
+            "semicolon, tab or pipe; expected a CSV/TSV export with a header row"
+        )
+    _, delimiter, width = best
+    # The header is the first line with the table's width whose cells are mostly filled:
+    # exports from spreadsheets often carry a title or a date line above it.
+    for i, rec in enumerate(_records(lines[:_HEADER_SEARCH], delimiter)):
+        filled = sum(1 for c in rec if c.strip())
+        if len(rec) >= width and filled >= max(2, width // 2):
+            return delimiter, i, False
+    return delimiter, 0, False
+
+
+def _dedupe(headers: list[str]) -> tuple[list[str], list[str]]:
+    seen: dict[str, int] = {}
+    out, notes = [], []
+    for i, h in enumerate(headers):
+        h = (h if isinstance(h, str) else ("" if h is None else str(h))).strip().lstrip("\ufeff")
+        base = h or f"column {i + 1}"
+        name = base
+        k = 1
+        while name in seen:
+            k += 1
+            name = f"{base} ({k})"
+        if name != base:
+            notes.append(
+                f"duplicated header {base!r}: its copy in column {i + 1} is read as {name!r}"
+            )
+        seen[name] = i
+        out.append(name)
+    return out, notes
+
+
+def _utf8_sample(data: bytes, size: int = 1 << 16) -> str | None:
+    """The start of the file as text when the whole file is UTF-8, else None."""
+    if not data.isascii():  # pure ASCII (most exports) is checked in one fast pass
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    sample = data[:size]
+    return sample.decode("utf-8", errors="ignore")  # only a character cut at the end is dropped
+
+
+def _header_offset(lines: list[str], header_at: int) -> int:
+    """Index of the header line among ``lines``: ``header_at`` counts non-blank lines."""
+    seen = 0
+    for i, line in enumerate(lines):
+        if line.strip():
+            if seen == header_at:
+                return i
+            seen += 1
+    return len(lines)
+
+
+def _read_text(data: bytes, as_bytes: bool = True) -> Table:
+    bom = data.startswith(b"\xef\xbb\xbf")
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    sample = None if utf16 or not as_bytes else _utf8_sample(data[3:] if bom else data)
+    if sample is not None and b"\x00" not in data[:4096]:
+        # UTF-8: hand the bytes to pyarrow as they are (it checks the encoding of every value).
+        encoding = "UTF-8 with BOM" if bom else "UTF-8"
+        raw = data[3:] if bom else data
+        text_sample = sample
+    else:
+        text, encoding = _decode(data)
+        raw = None
+        text_sample = text[: 1 << 16]
+    delimiter, header_at, sep_line = _sniff(text_sample)
+    notes = [f"read as {encoding} text, {_DELIMITER_NAMES[delimiter]}-separated"]
+    if header_at and not sep_line:
+        notes.append(f"{header_at} line(s) above the header skipped")
+    sample_lines = _split_lines(text_sample)
+    first = _header_offset(sample_lines, header_at)
+    if raw is not None:
+        body = raw[len("".join(sample_lines[:first]).encode("utf-8")) :]
+    else:
+        body = "".join(_split_lines(text)[first:]).encode("utf-8")
+    end = body.find(b"\n")
+    header_line = body[: end if end >= 0 else len(body)].decode("utf-8", errors="replace")
+    header_rec = next(csv.reader([header_line.rstrip("\r")], delimiter=delimiter), [])
+    headers, dup_notes = _dedupe(header_rec)
+    notes += dup_notes
+    fast = _read_text_fast(body, delimiter, headers)
+    if fast is not None:
+        frame = fast
+        rows = np.arange(1, len(frame) + 1)
+        broken = _broken([])
+    else:
+        frame, rows, broken = _read_text_slow(body, delimiter, headers)
+    return Table(frame, rows, broken, "csv", notes)
+
+
+def _read_text_fast(body: bytes, delimiter: str, headers: list[str]) -> pd.DataFrame | None:
+    """pyarrow's multithreaded CSV reader, every column as text; None when any row is irregular,
+    so the careful reader can number and explain every row."""
+    irregular = []
+
+    def on_invalid(row):
+        irregular.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(column_names=headers, skip_rows=1, block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                # Quoted line breaks need the careful (single-threaded) mode; without quotes the
+                # reader splits the file across cores.
+                newlines_in_values=b'"' in body,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in headers},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                check_utf8=False,  # the whole file was checked before (ASCII or a strict decode)
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException, ValueError):
+        return None
+    if irregular:
+        return None
+    frame = table.to_pandas()
+    frame.columns = headers
+    return frame
+
+
+def _broken(records: list[tuple[int, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(records, columns=["row", "reason", "raw"]).astype(
+        {"row": "int64", "reason": "str", "raw": "str"}
+    )
+
+
+def _read_text_slow(body, delimiter: str, headers: list[str]):
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", errors="replace")
+    width = len(headers)
+    good: list[list[str]] = []
+    rows: list[int] = []
+    broken: list[tuple[int, str, str]] = []
+    source = io.StringIO(body)
+    reader = csv.reader(source, delimiter=delimiter, strict=True)
+    row = 0
+    try:
+        next(reader)  # header
+    except (StopIteration, csv.Error):
+        pass
+    while True:
+        try:
+            rec = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            row += 1
+            rest = source.read()
+            broken.append((row, f"unreadable CSV from here on ({exc})", rest[:200]))
+            break
+        if not rec or (len(rec) == 1 and not rec[0].strip()):
+            continue  # blank line
+        row += 1
+        if len(rec) != width:
+            broken.append(
+                (
+                    row,
+                    f"row has {len(rec)} fields, the header has {width}",
+                    delimiter.join(rec)[:200],
+                )
+            )
+            continue
+        good.append(rec)
+        rows.append(row)
+    frame = (
+        pd.DataFrame(good, columns=headers, dtype="str")
+        if good
+        else pd.DataFrame({h: pd.Series([], dtype="str") for h in headers})
+    )
+    frame.columns = headers
+    return frame, np.asarray(rows, dtype=np.int64), _broken(broken)
+
+
+# --------------------------------------------------------------------------------------------
+# Spreadsheets and Parquet
+# --------------------------------------------------------------------------------------------
+
+
+def _read_xlsx(data: bytes) -> Table:
+    try:
+        raw = pd.read_excel(
+            io.BytesIO(data), sheet_name=0, header=None, dtype=object, engine="openpyxl"
+        )
+    except ImportError:
+        raise ExportError(
+            "reading .xlsx files needs the openpyxl package (pip install openpyxl)"
+        ) from None
+    except (zipfile.BadZipFile, ValueError, KeyError, OSError, TypeError) as exc:
+        raise ExportError(
+            f"the file looks like a zip/XLSX but cannot be read as a spreadsheet: {exc}"
+        ) from None
+    raw = raw.dropna(how="all").dropna(axis=1, how="all")
+    if raw.empty:
+        raise ExportError(
+            "the spreadsheet's first sheet is empty: expected a header row and data rows"
+        )
+    # Header: the first of the top rows whose cells are mostly filled with text.
+    head = raw.head(_HEADER_SEARCH)
+    width = raw.shape[1]
+    header_pos = 0
+    for pos, (_, rec) in enumerate(head.iterrows()):
+        cells = [c for c in rec if not _blank(c)]
+        if len(cells) >= max(2, width // 2) and all(isinstance(c, str) for c in cells):
+            header_pos = pos
+            break
+    headers, notes = _dedupe([("" if _blank(c) else str(c)) for c in raw.iloc[header_pos]])
+    body = raw.iloc[header_pos + 1 :]
+    # Spreadsheet line numbers (1-based) -> data row numbers below the header line.
+    sheet_lines = body.index.to_numpy() + 1
+    header_line = int(raw.index[header_pos]) + 1
+    frame = body.reset_index(drop=True)
+    frame.columns = headers
+    frame = frame.apply(_typed_column)
+    rows = (sheet_lines - header_line).astype(np.int64)
+    notes.insert(0, "read as an XLSX spreadsheet (first sheet)")
+    if header_line > 1:
+        notes.append(f"header found on spreadsheet line {header_line}")
+    return Table(frame, rows, _broken([]), "xlsx", notes)
+
+
+def _blank(value) -> bool:
+    return (
+        value is None
+        or (isinstance(value, float) and np.isnan(value))
+        or (isinstance(value, str) and not value.strip())
+    )
+
+
+def _typed_column(col: pd.Series) -> pd.Series:
+    """A spreadsheet column as numbers, dates or text, whichever all its filled cells are."""
+    filled = col[~col.map(_blank)]
+    if (
+        len(filled)
+        and filled.map(
+            lambda v: (
+                isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+            )
+        ).all()
+    ):
+        return pd.to_numeric(col.where(~col.map(_blank)), errors="coerce").astype("float64")
+    if (
+        len(filled)
+        and filled.map(
+            lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "isoformat")
+        ).all()
+    ):
+        return pd.to_datetime(col.where(~col.map(_blank)), errors="coerce")
+    return col.map(
+        lambda v: "" if _blank(v) else (v.isoformat() if hasattr(v, "isoformat") else _num_text(v))
+    ).astype("str")
+
+
+def _num_text(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _read_parquet(data: bytes) -> Table:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(io.BytesIO(data))
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise ExportError(f"the file starts like Parquet but cannot be read: {exc}") from None
+    headers, notes = _dedupe([str(n) for n in table.column_names])
+    table = table.rename_columns(headers)
+    frame = table.to_pandas()
+    for name in frame.columns:
+        col = frame[name]
+        if pd.api.types.is_integer_dtype(col.dtype) or col.dtype == object:
+            frame[name] = col.map(lambda v: "" if _blank(v) else _num_text(v)).astype("str")
+    notes.insert(0, "read as a Parquet file")
+    return Table(frame, np.arange(1, len(frame) + 1, dtype=np.int64), _broken([]), "parquet", notes)

@@ -1,0 +1,644 @@
+"""Billing-system exports: which columns each vendor writes and what its statuses mean.
+
+Column names were checked against public material (searched while writing this module):
+
+- **Stripe Dashboard subscriptions export**: ``id, Customer ID, Customer Name, Customer Email,
+  Plan, Product, Quantity, Currency, Interval, Amount, Status, Cancellation Reason,
+  Created (UTC), Start (UTC)`` or ``Start Date (UTC)``, ``Current Period Start (UTC),
+  Current Period End (UTC), Trial Start (UTC), Trial End (UTC), Canceled At (UTC),
+  Ended At (UTC)`` and metadata as ``<key> (metadata)`` -- as read by several public scripts
+  that parse these exports (e.g. pandas notebooks selecting exactly these columns, and a
+  TypeScript importer reading ``Amount`` "as string like 33.00" in major units while the API
+  gives cents). Statuses: ``incomplete, incomplete_expired, trialing, active, past_due,
+  canceled, unpaid`` (+ ``paused``), as in Stripe's subscription object.
+- **Stripe invoices**: the Dashboard invoices export has ``id, Customer, Subscription, Status,
+  Currency, Subtotal, Total Discount Amount, Tax, Date (UTC), Period Start (UTC),
+  Period End (UTC), Minimum Line Item Period Start (UTC), Maximum Line Item Period End (UTC)``
+  (amounts in major units, e.g. ``Amount Paid`` "9.90"); invoice *line items* carry
+  ``invoice, subscription, amount, currency, period_start, period_end, proration, type,
+  quantity`` (Stripe's line item object and Sigma/Data Pipeline ``invoice_line_items``, where
+  amounts are in cents). Both shapes are read; API-style lower-case ``amount`` is read in cents.
+- **Chargebee** "Export data" CSVs prefix columns with the entity: ``subscriptions.id,
+  subscriptions.customer_id, customers.id, subscriptions.plan_id, subscriptions.plan_quantity,
+  subscriptions.plan_unit_price, subscriptions.status, subscriptions.started_at,
+  subscriptions.activated_at, subscriptions.trial_end, subscriptions.current_term_start,
+  subscriptions.cancelled_at, subscriptions.pause_date`` (seen in public migration scripts);
+  status values ``Active, In Trial, Non Renewing, Cancelled, Paused, Future``. Prices are read
+  in major units as the export shows them (not verified against a real export: see README).
+- **Recurly** subscriptions export (docs.recurly.com "Subscriptions - export"): ``uuid,
+  account_code, email, plan_code, plan_name, state, quantity, unit_amount, currency,
+  activated_at, canceled_at, expires_at, current_period_started_at, current_period_ends_at,
+  trial_started_at, trial_ends_at``; states ``active, canceled, expired, future, failed,
+  paused``; custom fields as ``custom_field_<name>``. ``*_in_cents`` columns are read in cents.
+- **Paddle Billing** has no subscriptions report in its dashboard (its reports are
+  transactions, adjustments, products/prices, discounts), so a subscriptions file is a flat
+  copy of the API's subscription entity: ``id, status, customer_id, currency_code,
+  started_at, first_billed_at, next_billed_at, paused_at, canceled_at,
+  billing_cycle.interval, billing_cycle.frequency`` and the item's ``price.unit_price.amount``
+  (a string in the lowest denomination: 10 USD = "1000") and ``quantity``; statuses
+  ``active, trialing, past_due, paused, canceled``. Underscore spellings
+  (``billing_cycle_interval``) are accepted too.
+- **Baremetrics** import template: ``plan_oid, plan_name, plan_currency, plan_amount`` (cents,
+  "$1 == 100"), ``plan_interval`` (week, month, year), ``plan_interval_count, customer_oid,
+  customer_name, customer_email, subscription_oid, subscription_started_at``,
+  ``subscription_canceled_at`` (cancellation date, not period end; YYYY-MM-DD),
+  ``subscription_quantity`` (default 1).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .formats import (
+    MAX_MRR,
+    Columns,
+    Draft,
+    Reasons,
+    Rule,
+    cents_divisor,
+    column,
+    columns,
+    subscription_draft,
+    text,
+)
+from .headers import normalise
+from .parsing import parse_amounts, parse_dates
+
+__all__ = ["VENDORS"]
+
+
+def _has(headers, *names) -> bool:
+    return all(column(headers, n) is not None for n in names)
+
+
+def _any(headers, *names) -> bool:
+    return any(column(headers, n) is not None for n in names)
+
+
+# --------------------------------------------------------------------------------------------
+# Stripe subscriptions
+# --------------------------------------------------------------------------------------------
+
+_STRIPE_STATUSES = {
+    "active": Rule("count"),
+    "past_due": Rule("count"),
+    "trialing": Rule("trial"),
+    "canceled": Rule("ended", ("Canceled At (UTC)", "Canceled At")),
+    "cancelled": Rule("ended", ("Canceled At (UTC)", "Canceled At")),
+    "incomplete": Rule(
+        "reject", reason="status 'incomplete': first payment never succeeded (not MRR)"
+    ),
+    "incomplete_expired": Rule(
+        "reject", reason="status 'incomplete_expired': never paid (not MRR)"
+    ),
+    "unpaid": Rule(
+        "reject", reason="status 'unpaid': Stripe leaves unpaid subscriptions out of MRR"
+    ),
+    "paused": Rule("reject", reason="status 'paused': no payment collected (not MRR)"),
+}
+_METADATA = re.compile(r"^(.*\S)\s*\(metadata\)$", re.IGNORECASE)
+
+
+def _detect_stripe_subscriptions(headers) -> bool:
+    return _has(headers, "Customer ID", "Status", "Amount", "Interval") and any(
+        str(h).strip().endswith("(UTC)") for h in headers
+    )
+
+
+def _stripe_subscriptions(frame: pd.DataFrame) -> Draft:
+    h = list(frame.columns)
+    attributes = {}
+    for name, *cands in (
+        ("plan", "Plan", "Plan Nickname", "Price"),
+        ("product", "Product", "Product Name"),
+        ("churn_reason", "Cancellation Reason"),
+        ("customer_name", "Customer Name", "Customer Description"),
+    ):
+        found = column(h, *cands)
+        if found is not None:
+            attributes[name] = found
+    for header in h:
+        m = _METADATA.match(str(header))
+        if m:
+            attributes[m.group(1).strip()] = header
+    cols = Columns(
+        customer_id=columns(h, "Customer ID", "Customer"),
+        start=columns(h, "Start Date (UTC)", "Start (UTC)", "Start Date", "Created (UTC)"),
+        trial_end=columns(h, "Trial End (UTC)", "Trial End"),
+        end=columns(h, "Ended At (UTC)", "Ended At"),
+        amount=columns(h, "Amount"),
+        interval=columns(h, "Interval"),
+        interval_count=columns(h, "Interval Count"),
+        quantity=columns(h, "Quantity"),
+        currency=columns(h, "Currency"),
+        status=columns(h, "Status"),
+        attributes=attributes,
+    )
+    notes = ["Stripe rules: active and past_due count, trials from their end, churn at Ended At"]
+    return subscription_draft(frame, cols, statuses=_STRIPE_STATUSES, cents=False, notes=notes)
+
+
+# --------------------------------------------------------------------------------------------
+# Stripe invoices and invoice line items
+# --------------------------------------------------------------------------------------------
+
+_PERIOD_START = (
+    "Minimum Line Item Period Start (UTC)",
+    "Line Item Period Start (UTC)",
+    "Period Start (UTC)",
+    "Period Start",
+    "period_start",
+    "period.start",
+)
+_PERIOD_END = (
+    "Maximum Line Item Period End (UTC)",
+    "Line Item Period End (UTC)",
+    "Period End (UTC)",
+    "Period End",
+    "period_end",
+    "period.end",
+)
+
+
+def _detect_stripe_invoices(headers) -> bool:
+    return (
+        _any(headers, *_PERIOD_START)
+        and _any(headers, *_PERIOD_END)
+        and _any(headers, "Subscription", "Subscription ID", "subscription", "subscription_id")
+        and _any(
+            headers, "Amount", "amount", "Subtotal", "Amount Excluding Tax", "amount_excluding_tax"
+        )
+    )
+
+
+def months_between(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Calendar months from ``start`` to ``end`` (``datetime64``), fractional for partial months.
+
+    Whole months count by calendar (31 Jan -> 29 Feb is one month, as Stripe bills it); the rest
+    is the share of the following month's days.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = lambda *s: np.array(s, dtype="datetime64[D]")
+    >>> months_between(d("2024-01-01", "2024-01-31", "2024-01-15"), d("2025-01-01", "2024-02-29", "2024-02-01")).round(4).tolist()
+    [12.0, 1.0, 0.5484]
+    """
+    s = np.asarray(start, dtype="datetime64[D]")
+    e = np.asarray(end, dtype="datetime64[D]")
+    sm = s.astype("datetime64[M]")
+    day = (s - sm.astype("datetime64[D]")).astype(np.int64)
+
+    def anchor(k):
+        month = sm + k
+        length = ((month + 1).astype("datetime64[D]") - month.astype("datetime64[D]")).astype(
+            np.int64
+        )
+        return month.astype("datetime64[D]") + np.minimum(day, length - 1)
+
+    k = (e.astype("datetime64[M]") - sm).astype(np.int64)
+    a = anchor(k)
+    over = a > e
+    k = np.where(over, k - 1, k)
+    a = anchor(k)
+    nxt = anchor(k + 1)
+    frac = (e - a).astype(np.int64) / (nxt - a).astype(np.int64)
+    return k + frac
+
+
+def _stripe_invoices(frame: pd.DataFrame) -> Draft:
+    h = list(frame.columns)
+    n = len(frame)
+    reasons = Reasons(n)
+    notes: list[str] = [
+        "Stripe invoices: each paid subscription line is a line over its service period, MRR = amount / months"
+    ]
+    invoice_level = column(h, "Minimum Line Item Period Start (UTC)") is not None
+    customer_col = column(h, "Customer ID", "Customer", "customer", "customer_id")
+    invoice_col = column(h, "Invoice ID", "invoice_id", "invoice") or (
+        column(h, "id") if invoice_level else None
+    )
+    sub_col = column(h, "Subscription ID", "Subscription", "subscription", "subscription_id")
+    if invoice_level:
+        amount_cols = columns(h, "Subtotal Excluding Tax", "Subtotal", "Amount Due")
+    else:
+        amount_cols = columns(h, "Amount Excluding Tax", "amount_excluding_tax", "Amount", "amount")
+    line_discount_col = column(h, "Discount Amount", "discount_amount", "Discount", "Line Discount")
+    invoice_discount_col = column(
+        h, "Total Discount Amount", "Invoice Discount", "total_discount_amount"
+    )
+    status_col = column(h, "Invoice Status", "invoice_status", "Status", "status")
+    currency_col = column(h, "Currency", "currency")
+    start_col = column(h, *_PERIOD_START)
+    end_col = column(h, *_PERIOD_END)
+
+    customer = (
+        text(frame[customer_col])
+        if customer_col
+        else pd.Series([""] * n, index=frame.index, dtype="str")
+    )
+    reasons.reject((customer == "").to_numpy(), "missing customer id")
+    currency = text(frame[currency_col]).str.upper() if currency_col else None
+
+    if status_col:
+        status = text(frame[status_col]).str.lower()
+        unpaid = (status != "paid").to_numpy()
+        reasons.reject(
+            unpaid,
+            np.array(
+                [f"invoice status {s!r}: only paid invoices count" for s in status], dtype=object
+            )
+            if unpaid.any()
+            else "",
+        )
+    else:
+        notes.append("no invoice status column: every invoice read as paid")
+
+    subscription = (
+        text(frame[sub_col]) if sub_col else pd.Series([""] * n, index=frame.index, dtype="str")
+    )
+    reasons.reject((subscription == "").to_numpy(), "one-off item, not recurring")
+
+    start = parse_dates(frame[start_col])
+    end = parse_dates(frame[end_col])
+    reasons.reject(start.bad, f"start: cannot read the date in {start_col!r}")
+    reasons.reject(end.bad, f"end: cannot read the date in {end_col!r}")
+    reasons.reject(
+        start.values.isna().to_numpy() | end.values.isna().to_numpy(), "missing service period"
+    )
+    s = start.values.to_numpy()
+    e = end.values.to_numpy()
+    reasons.reject((e < s) & ~np.isnat(e) & ~np.isnat(s), "end date before start date")
+    reasons.reject((e == s) & ~np.isnat(s), "one-off item, not recurring")
+
+    amount = np.full(n, np.nan)
+    for col in amount_cols:
+        parsed = parse_amounts(frame[col])
+        reasons.reject(parsed.bad, f"amount: cannot read the number in {col!r}")
+        v = parsed.values.to_numpy()
+        amount = np.where(np.isnan(amount), v, amount)
+    reasons.reject(np.isnan(amount), "missing amount")
+    discount = np.zeros(n)
+    if line_discount_col:
+        parsed = parse_amounts(frame[line_discount_col])
+        reasons.reject(parsed.bad, f"discount: cannot read the number in {line_discount_col!r}")
+        discount += np.nan_to_num(parsed.values.to_numpy())
+    if invoice_discount_col and invoice_discount_col != line_discount_col:
+        parsed = parse_amounts(frame[invoice_discount_col])
+        reasons.reject(parsed.bad, f"discount: cannot read the number in {invoice_discount_col!r}")
+        inv_discount = np.nan_to_num(parsed.values.to_numpy())
+        if invoice_level or invoice_col is None:
+            discount += inv_discount
+        else:
+            # An invoice-wide discount repeated on each of its lines: share it by line amount.
+            share_base = np.where(reasons.ok & (amount > 0), amount, 0.0)
+            invoice = text(frame[invoice_col]).to_numpy()
+            totals = pd.Series(share_base).groupby(invoice).transform("sum").to_numpy()
+            first = pd.Series(inv_discount).groupby(invoice).transform("first").to_numpy()
+            with np.errstate(invalid="ignore", divide="ignore"):
+                discount += np.where(totals > 0, first * share_base / totals, 0.0)
+        notes.append(f"discounts from {invoice_discount_col!r} applied")
+    net = amount - discount
+    header = amount_cols[0] if amount_cols else ""
+    api_style = bool(header) and header == header.lower() and " " not in header
+    if api_style:
+        net = net / cents_divisor(currency, n)
+        notes.append(f"{header!r} read in cents (Stripe API/Sigma column names)")
+    else:
+        notes.append("amounts read in major units, taxes excluded (Stripe Dashboard export)")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        months = months_between(s, e)
+        mrr = net / months
+    reasons.reject(~np.isfinite(mrr), "amount cannot be read")
+    reasons.reject(np.abs(mrr) > MAX_MRR, "amount too large (over 10 billion a month)")
+
+    attributes = {}
+    for name, *cands in (
+        ("plan", "Plan", "Price", "Plan Nickname", "plan_id", "price_id", "price"),
+        ("product", "Product", "Product Name", "product", "product_id"),
+        ("quantity", "Quantity", "quantity"),
+        ("customer_name", "Customer Name"),
+    ):
+        found = column(h, *cands)
+        if found is not None:
+            attributes[name] = text(frame[found])
+    mapping = {
+        k: v
+        for k, v in {
+            "customer_id": customer_col,
+            "start": start_col,
+            "end": end_col,
+            "amount": header or None,
+            "currency": currency_col,
+            "status": status_col,
+            "subscription": sub_col,
+            "invoice": invoice_col,
+        }.items()
+        if v
+    }
+    return Draft(
+        customer_id=customer,
+        start=start.values,
+        end=end.values,
+        mrr=np.asarray(mrr, dtype="float64"),
+        reasons=reasons,
+        currency=currency,
+        attributes=attributes,
+        mapping=mapping,
+        notes=notes,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Chargebee
+# --------------------------------------------------------------------------------------------
+
+_CHARGEBEE_STATUSES = {
+    "active": Rule("count"),
+    "non_renewing": Rule("until", ("subscriptions.cancelled_at", "subscriptions.current_term_end")),
+    "in_trial": Rule("trial"),
+    "cancelled": Rule("ended", ("subscriptions.cancelled_at",)),
+    "canceled": Rule("ended", ("subscriptions.cancelled_at",)),
+    "paused": Rule("ended", ("subscriptions.pause_date",)),
+    "future": Rule("reject", reason="status 'future': not started yet"),
+}
+
+
+def _detect_chargebee(headers) -> bool:
+    norm = [normalise(x) for x in headers]
+    return any(x.startswith("subscriptions ") for x in norm) and _any(
+        headers, "subscriptions.customer_id", "customers.id"
+    )
+
+
+def _chargebee(frame: pd.DataFrame) -> Draft:
+    h = list(frame.columns)
+    attributes = {}
+    for name, *cands in (
+        ("plan", "subscriptions.plan_id", "subscription_items.item_price_id"),
+        ("churn_reason", "subscriptions.cancel_reason", "subscriptions.cancel_reason_code"),
+        ("customer_name", "customers.company"),
+    ):
+        found = column(h, *cands)
+        if found is not None:
+            attributes[name] = found
+    cols = Columns(
+        customer_id=columns(h, "subscriptions.customer_id", "customers.id"),
+        start=columns(
+            h,
+            "subscriptions.started_at",
+            "subscriptions.activated_at",
+            "subscriptions.start_date",
+            "subscriptions.created_at",
+        ),
+        trial_end=columns(h, "subscriptions.trial_end"),
+        amount=columns(
+            h,
+            "subscriptions.plan_unit_price",
+            "subscription_items.unit_price",
+            "subscriptions.plan_amount",
+        ),
+        interval=columns(h, "subscriptions.billing_period_unit", "plans.period_unit"),
+        interval_count=columns(h, "subscriptions.billing_period", "plans.period"),
+        quantity=columns(h, "subscriptions.plan_quantity", "subscription_items.quantity"),
+        currency=columns(h, "subscriptions.currency_code", "customers.preferred_currency_code"),
+        status=columns(h, "subscriptions.status"),
+        attributes=attributes,
+    )
+    notes = [
+        (
+            "Chargebee rules: active and non-renewing count (non-renewing until their cancel date), "
+            "trials from their end, cancelled at cancelled_at, paused at pause_date; "
+            "prices read in major units"
+        )
+    ]
+    return subscription_draft(
+        frame, cols, statuses=_CHARGEBEE_STATUSES, cents=False, default_months=1.0, notes=notes
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Recurly
+# --------------------------------------------------------------------------------------------
+
+_RECURLY_STATUSES = {
+    "active": Rule("count"),
+    "canceled": Rule("until"),  # live until expires_at, the end of the paid term
+    "cancelled": Rule("until"),
+    "expired": Rule("ended", ("canceled_at",)),
+    "paused": Rule("ended", ("paused_at",)),
+    "future": Rule("reject", reason="state 'future': not started yet"),
+    "failed": Rule("reject", reason="state 'failed': never activated"),
+}
+
+
+def _detect_recurly(headers) -> bool:
+    return (
+        _has(headers, "account_code")
+        and _any(headers, "activated_at", "plan_code")
+        and _any(headers, "state", "subscription_state", "status")
+    )
+
+
+def _recurly(frame: pd.DataFrame) -> Draft:
+    h = list(frame.columns)
+    attributes = {}
+    for name, *cands in (
+        ("plan", "plan_name", "plan_code"),
+        ("churn_reason", "expiration_reason", "cancel_reason"),
+        ("company", "company_name", "company"),
+    ):
+        found = column(h, *cands)
+        if found is not None:
+            attributes[name] = found
+    for header in h:
+        if normalise(header).startswith("custom field "):
+            attributes[normalise(header).removeprefix("custom field ").replace(" ", "_")] = header
+    cols = Columns(
+        customer_id=columns(h, "account_code"),
+        start=columns(h, "activated_at", "subscription_activated_at", "created_at"),
+        trial_end=columns(h, "trial_ends_at", "trial_end"),
+        end=columns(h, "expires_at", "subscription_expires_at"),
+        amount=columns(
+            h,
+            "unit_amount",
+            "subscription_unit_amount",
+            "unit_amount_in_cents",
+            "subscription_unit_amount_in_cents",
+        ),
+        interval=columns(h, "plan_interval_unit", "interval_unit"),
+        interval_count=columns(h, "plan_interval_length", "interval_length"),
+        quantity=columns(h, "quantity", "subscription_quantity"),
+        currency=columns(h, "currency", "subscription_currency"),
+        status=columns(h, "state", "subscription_state", "status"),
+        attributes=attributes,
+    )
+    notes = [
+        "Recurly rules: active counts, canceled counts until expires_at, expired ends at expires_at"
+    ]
+    return subscription_draft(
+        frame, cols, statuses=_RECURLY_STATUSES, default_months=1.0, notes=notes
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Paddle Billing
+# --------------------------------------------------------------------------------------------
+
+_PADDLE_STATUSES = {
+    "active": Rule("count"),
+    "past_due": Rule("count"),
+    "trialing": Rule("trial", ("next_billed_at",)),
+    "canceled": Rule("ended", ("canceled_at",)),
+    "paused": Rule("ended", ("paused_at",)),
+}
+
+
+def _detect_paddle(headers) -> bool:
+    return _has(headers, "customer_id", "currency_code") and _any(
+        headers,
+        "next_billed_at",
+        "first_billed_at",
+        "billing_cycle.interval",
+        "billing_cycle_interval",
+    )
+
+
+def _paddle(frame: pd.DataFrame) -> Draft:
+    h = list(frame.columns)
+    attributes = {}
+    for name, *cands in (
+        (
+            "plan",
+            "price.name",
+            "price_name",
+            "items[0].price.name",
+            "price.id",
+            "price_id",
+            "items[0].price.id",
+        ),
+        (
+            "product",
+            "product.name",
+            "product_name",
+            "price.product_id",
+            "product_id",
+            "items[0].price.product_id",
+        ),
+    ):
+        found = column(h, *cands)
+        if found is not None:
+            attributes[name] = found
+    cols = Columns(
+        customer_id=columns(h, "customer_id"),
+        start=columns(h, "first_billed_at", "started_at", "created_at"),
+        end=(),
+        amount=columns(
+            h,
+            "price.unit_price.amount",
+            "unit_price.amount",
+            "unit_price_amount",
+            "items[0].price.unit_price.amount",
+            "unit_price",
+        ),
+        interval=columns(
+            h,
+            "billing_cycle.interval",
+            "billing_cycle_interval",
+            "price.billing_cycle.interval",
+            "items[0].price.billing_cycle.interval",
+        ),
+        interval_count=columns(
+            h,
+            "billing_cycle.frequency",
+            "billing_cycle_frequency",
+            "price.billing_cycle.frequency",
+            "items[0].price.billing_cycle.frequency",
+        ),
+        quantity=columns(h, "quantity", "items[0].quantity"),
+        currency=columns(h, "currency_code"),
+        status=columns(h, "status"),
+        attributes=attributes,
+    )
+    notes = [
+        (
+            "Paddle rules: active and past_due count, trials from next_billed_at, churn at "
+            "canceled_at (paused at paused_at); unit prices read in the lowest denomination (cents)"
+        )
+    ]
+    return subscription_draft(frame, cols, statuses=_PADDLE_STATUSES, cents=True, notes=notes)
+
+
+# --------------------------------------------------------------------------------------------
+# Baremetrics
+# --------------------------------------------------------------------------------------------
+
+
+def _detect_baremetrics(headers) -> bool:
+    return _has(headers, "customer_oid", "plan_amount", "subscription_started_at")
+
+
+def _baremetrics(frame: pd.DataFrame) -> Draft:
+    h = list(frame.columns)
+    attributes = {}
+    for name, *cands in (("plan", "plan_name", "plan_oid"), ("customer_name", "customer_name")):
+        found = column(h, *cands)
+        if found is not None:
+            attributes[name] = found
+    cols = Columns(
+        customer_id=columns(h, "customer_oid"),
+        start=columns(h, "subscription_started_at"),
+        end=columns(h, "subscription_canceled_at"),
+        amount=columns(h, "plan_amount"),
+        interval=columns(h, "plan_interval"),
+        interval_count=columns(h, "plan_interval_count"),
+        quantity=columns(h, "subscription_quantity"),
+        currency=columns(h, "plan_currency"),
+        attributes=attributes,
+    )
+    notes = ["Baremetrics template: plan_amount in cents, churn at subscription_canceled_at"]
+    return subscription_draft(frame, cols, cents=True, notes=notes)
+
+
+#: name -> (detector, reader, what it needs), in the order auto-detection tries them.
+VENDORS = {
+    "stripe_invoices": (
+        _detect_stripe_invoices,
+        _stripe_invoices,
+        (
+            "Stripe invoices / invoice line items: Subscription, Amount or Subtotal, "
+            "Period Start (UTC) and Period End (UTC) columns"
+        ),
+    ),
+    "stripe_subscriptions": (
+        _detect_stripe_subscriptions,
+        _stripe_subscriptions,
+        "Stripe subscriptions: Customer ID, Status, Amount, Interval and '... (UTC)' date columns",
+    ),
+    "chargebee_subscriptions": (
+        _detect_chargebee,
+        _chargebee,
+        "Chargebee: subscriptions.* columns with subscriptions.customer_id or customers.id",
+    ),
+    "recurly_subscriptions": (
+        _detect_recurly,
+        _recurly,
+        "Recurly: account_code, plan_code or activated_at, and state",
+    ),
+    "paddle_subscriptions": (
+        _detect_paddle,
+        _paddle,
+        (
+            "Paddle Billing: customer_id, currency_code and next_billed_at / "
+            "first_billed_at / billing_cycle.interval"
+        ),
+    ),
+    "baremetrics": (
+        _detect_baremetrics,
+        _baremetrics,
+        "Baremetrics template: customer_oid, plan_amount, subscription_started_at",
+    ),
+}

@@ -1,0 +1,588 @@
+"""read_export / read_customers on small vendor fixtures, with hand-computed expectations."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mrrkit
+from mrrkit import (
+    EXPORT_FORMATS,
+    CustomerFile,
+    ExportError,
+    ExportResult,
+    read_customers,
+    read_export,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "exports"
+
+
+def lines_of(result: ExportResult) -> list[tuple]:
+    """(customer, start, end or None, mrr rounded to cents) per line, as plain values."""
+    out = []
+    for row in result.lines.itertuples(index=False):
+        end = None if pd.isna(row.end) else str(row.end.date())
+        out.append((row.customer_id, str(row.start.date()), end, round(row.mrr, 2)))
+    return out
+
+
+def reasons_of(result: ExportResult) -> list[tuple]:
+    return list(zip(result.rejected["row"].tolist(), result.rejected["reason"].tolist()))
+
+
+def assert_accounted(result: ExportResult) -> None:
+    """Every data row is in lines or rejected, never both."""
+    kept = set(result.source_rows.tolist())
+    rejected = set(result.rejected["row"].tolist())
+    assert not kept & rejected
+    assert kept | rejected == set(range(1, result.rows_read + 1))
+
+
+def test_public_api():
+    for name in (
+        "read_export",
+        "read_customers",
+        "ExportError",
+        "ExportResult",
+        "CustomerFile",
+        "EXPORT_FORMATS",
+    ):
+        assert name in mrrkit.__all__
+    assert issubclass(ExportError, ValueError)
+    assert set(EXPORT_FORMATS) >= {
+        "stripe_subscriptions",
+        "stripe_invoices",
+        "chargebee_subscriptions",
+        "recurly_subscriptions",
+        "paddle_subscriptions",
+        "baremetrics",
+        "canonical",
+        "generic",
+    }
+
+
+# ----------------------------------------------------------------------------------------------
+# Vendor fixtures
+# ----------------------------------------------------------------------------------------------
+
+
+def test_stripe_subscriptions():
+    r = read_export(FIXTURES / "stripe_subscriptions.csv")
+    assert r.format == "stripe_subscriptions"
+    assert lines_of(r) == [
+        ("cus_A", "2024-01-15", None, 98.0),  # 49.00/month x quantity 2
+        ("cus_B", "2023-06-01", None, 100.0),  # 1200.00/year / 12
+        ("cus_C", "2024-03-15", None, 30.0),  # trialing: counts from its trial end
+        ("cus_D", "2023-01-10", "2023-07-10", 20.0),  # canceled: churn at Ended At, not Canceled At
+        ("cus_E", "2024-02-01", None, 43.33),  # past_due counts; 10/week x 52 / 12
+        ("cus_I", "2024-01-01", None, 30.42),  # 1.00/day x 365 / 12
+    ]
+    assert reasons_of(r) == [
+        (6, "status 'incomplete': first payment never succeeded (not MRR)"),
+        (7, "status 'unpaid': Stripe leaves unpaid subscriptions out of MRR"),
+        (8, "cancelled before the trial ended (never paid)"),  # ended 10 Feb, trial ended 15 Feb
+        (10, "status 'canceled' without an end date"),
+    ]
+    lines = r.lines.set_index("customer_id")
+    assert lines.loc["cus_D", "churn_reason"] == "too_expensive"  # Cancellation Reason
+    assert lines.loc["cus_A", "industry"] == "saas"  # "industry (metadata)"
+    assert lines.loc["cus_A", "plan"] == "price_pro_m" and lines.loc["cus_A", "product"] == "Pro"
+    assert lines.loc["cus_A", "quantity"] == 2.0 and lines.loc["cus_A", "currency"] == "USD"
+    assert "Customer Email" not in r.lines.columns
+    assert r.lines.dtypes["start"] == "datetime64[s]" and r.lines.dtypes["mrr"] == "float64"
+    # The raw values of a rejected row come back under the file's headers.
+    assert r.rejected.loc[0, "id"] == "sub_6" and r.rejected.loc[0, "Status"] == "incomplete"
+    assert_accounted(r)
+    mrrkit.validate_lines(r.lines)
+
+
+def test_stripe_invoice_line_items():
+    r = read_export(FIXTURES / "stripe_invoice_line_items.csv")
+    assert r.format == "stripe_invoices"
+    assert lines_of(r) == [
+        ("cus_A", "2024-01-01", "2024-02-01", 100.0),  # 100.00 over one month
+        ("cus_A", "2024-02-01", "2024-03-01", 80.0),  # 100.00 - 20.00 discount
+        ("cus_A", "2024-02-15", "2024-03-01", 29.0),  # proration 15.00 over 15/29 of February
+        ("cus_B", "2024-01-10", "2025-01-10", 100.0),  # 1200.00 over 12 months
+        ("cus_F", "2024-01-01", "2024-04-01", 100.0),  # 300.00 over 3 months
+    ]
+    assert reasons_of(r) == [
+        (5, "invoice status 'void': only paid invoices count"),
+        (6, "one-off item, not recurring"),
+        (7, "invoice status 'open': only paid invoices count"),
+    ]
+    assert_accounted(r)
+    # The upgrade on 15 Feb is an expansion of 29.00; the discounted month a contraction of 20.
+    mv = mrrkit.movements(r.lines[r.lines.customer_id == "cus_A"], as_of="2024-02-20")
+    assert mv[["kind", "amount"]].astype({"kind": str}).values.tolist() == [
+        ["new", 100.0],
+        ["contraction", -20.0],
+        ["expansion", 29.0],
+    ]
+
+
+def test_stripe_invoice_level_export():
+    csv = (
+        "id,Customer,Subscription,Status,Currency,Subtotal,Total Discount Amount,Tax,"
+        "Minimum Line Item Period Start (UTC),Maximum Line Item Period End (UTC)\n"
+        "in_1,cus_A,sub_1,paid,eur,120.00,20.00,24.00,2024-01-01 00:00,2024-02-01 00:00\n"
+        "in_2,cus_B,,paid,eur,50.00,0.00,10.00,2024-01-03 00:00,2024-01-03 00:00\n"
+        "in_3,cus_C,sub_3,uncollectible,eur,99.00,0.00,0.00,2024-01-01 00:00,2024-02-01 00:00\n"
+    )
+    r = read_export(csv.encode())
+    assert r.format == "stripe_invoices"
+    assert lines_of(r) == [("cus_A", "2024-01-01", "2024-02-01", 100.0)]  # 120 - 20, tax left out
+    assert reasons_of(r) == [
+        (2, "one-off item, not recurring"),
+        (3, "invoice status 'uncollectible': only paid invoices count"),
+    ]
+
+
+def test_chargebee():
+    r = read_export(FIXTURES / "chargebee_subscriptions.csv")
+    assert r.format == "chargebee_subscriptions"
+    assert lines_of(r) == [
+        ("cust_1", "2024-01-01", None, 25.0),
+        (
+            "cust_2",
+            "2024-03-01",
+            "2024-09-01",
+            100.0,
+        ),  # non-renewing: 2 x 150.00 / 3 months, until cancel date
+        ("cust_3", "2024-05-15", None, 10.0),  # in trial: 120.00/year from trial end
+        ("cust_4", "2023-01-01", "2023-12-31", 40.0),
+        ("cust_6", "2024-01-01", "2024-04-01", 50.0),  # paused at pause_date
+    ]
+    assert reasons_of(r) == [(5, "status 'future': not started yet")]
+    assert r.lines.set_index("customer_id").loc["cust_4", "churn_reason"] == "Not Paid"
+    assert_accounted(r)
+
+
+def test_recurly():
+    r = read_export(FIXTURES / "recurly_subscriptions.csv")
+    assert r.format == "recurly_subscriptions"
+    assert lines_of(r) == [
+        ("acct_1", "2024-01-01", None, 29.0),
+        ("acct_2", "2023-03-01", "2024-03-01", 50.0),  # canceled: paid until expires_at; 600/12
+        ("acct_3", "2023-01-01", "2023-06-01", 20.0),  # expired: 2 x 10.00
+        ("acct_5", "2024-02-15", None, 15.0),  # trial ends 15 Feb
+    ]
+    assert reasons_of(r) == [(4, "state 'future': not started yet")]
+    assert r.lines.set_index("customer_id").loc["acct_3", "churn_reason"] == "nonpayment"
+
+
+def test_paddle():
+    r = read_export(FIXTURES / "paddle_subscriptions.csv")
+    assert r.format == "paddle_subscriptions"
+    assert lines_of(r) == [
+        ("ctm_01", "2024-01-01", None, 29.0),  # 2900 cents
+        ("ctm_02", "2024-03-15", None, 100.0),  # trialing: from next_billed_at; 120000 cents / 12
+        ("ctm_03", "2023-01-01", "2023-07-01", 30.0),  # 3 x 1000 cents
+        ("ctm_04", "2024-02-01", None, 26.0),  # 1200 cents every 2 weeks: 12 x 52 / 24
+        ("ctm_05", "2024-01-01", "2024-02-01", 10.0),  # paused at paused_at
+    ]
+    assert r.rejected.empty
+
+
+def test_baremetrics():
+    r = read_export(FIXTURES / "baremetrics.csv")
+    assert r.format == "baremetrics"
+    assert lines_of(r) == [
+        ("customer_1", "2020-03-31", "2020-05-04", 50.0),  # 5000 cents
+        ("customer_2", "2021-01-01", None, 100.0),  # 60000 cents/year x 2 / 12
+        ("customer_3", "2021-02-01", None, 30.0),  # 9000 cents every 3 months, quantity 1
+    ]
+    assert reasons_of(r) == [
+        (4, "start: cannot read the date in 'subscription_started_at'")
+    ]  # month 13
+
+
+def test_baremetrics_zero_decimal_currency():
+    csv = (
+        "plan_oid,plan_name,plan_currency,plan_amount,plan_interval,plan_interval_count,customer_oid,"
+        "subscription_started_at,subscription_canceled_at,subscription_quantity\n"
+        "p,Basic,JPY,3000,month,1,c1,2024-01-01,,1\n"
+    )
+    assert lines_of(read_export(csv.encode())) == [
+        ("c1", "2024-01-01", None, 3000.0)
+    ]  # yen have no cents
+
+
+def test_french_excel_csv():
+    r = read_export(FIXTURES / "french_excel.csv")
+    assert r.format == "generic"
+    assert lines_of(r) == [
+        ("Dupont SARL", "2024-01-15", None, 1234.5),  # "1 234,50" with a non-breaking space
+        ("Café Lumière", "2023-02-01", "2023-12-31", 99.0),
+        ("Rossi Srl", "2024-04-03", None, 49.9),  # "€ 49,90", 3 April (day-first)
+    ]
+    assert reasons_of(r) == [(4, "missing customer id"), (5, "end date before start date")]
+    assert r.lines["country"].tolist() == ["France", "France", "Italie"]  # "Pays"
+    assert r.lines["plan"].tolist() == ["Pro", "Basic", "Basic"]  # "Formule"
+    assert any("Windows-1252" in w for w in r.warnings)
+    assert any("semicolon" in w for w in r.warnings)
+    assert "'Date de début' read as DD/MM/YYYY" in r.warnings
+    assert r.mapping["mrr"] == "Mensualité" and r.mapping["customer_id"] == "Client"
+
+
+def test_italian_xlsx():
+    r = read_export(FIXTURES / "italian.xlsx")
+    assert r.format == "generic"
+    assert lines_of(r) == [
+        ("Bianchi SpA", "2024-01-10", None, 120.0),  # 120 mensile
+        ("Verdi Srl", "2023-05-01", "2024-05-01", 100.0),  # 1200 annuale / 12
+        ("Neri", "2024-02-01", None, 100.0),  # 300 trimestrale / 3
+    ]
+    # Data rows count from below the header (spreadsheet line 2): "Gialli" is on line 6.
+    assert reasons_of(r) == [(4, "start: cannot read the date in 'Data inizio'")]
+    assert r.mapping["amount"] == "Importo" and r.mapping["interval"] == "Periodicità"
+
+
+# ----------------------------------------------------------------------------------------------
+# Sources, encodings, layouts
+# ----------------------------------------------------------------------------------------------
+
+CANONICAL = (
+    "customer_id,start,end,mrr,plan\na,2024-01-01,,10,basic\nb,2024-02-01,2024-06-01,20.5,pro\n"
+)
+
+
+@pytest.mark.parametrize("kind", ["path", "str", "bytes", "upload"])
+def test_sources(tmp_path, kind):
+    path = tmp_path / "lines.csv"
+    path.write_text(CANONICAL)
+
+    class UploadedFile(io.BytesIO):  # what Streamlit hands a page
+        name = "lines.csv"
+
+    source = {
+        "path": path,
+        "str": str(path),
+        "bytes": CANONICAL.encode(),
+        "upload": UploadedFile(CANONICAL.encode()),
+    }[kind]
+    r = read_export(source)
+    assert r.format == "canonical"
+    assert lines_of(r) == [("a", "2024-01-01", None, 10.0), ("b", "2024-02-01", "2024-06-01", 20.5)]
+    assert r.lines["plan"].tolist() == ["basic", "pro"]
+
+
+@pytest.mark.parametrize(
+    "encoding, sep",
+    [("utf-8", ","), ("utf-8-sig", ";"), ("utf-16", "\t"), ("cp1252", ";"), ("latin-1", "|")],
+)
+def test_encodings_and_separators(encoding, sep):
+    text = f'client{sep}début{sep}mensualité\nCrème Brûlée SA{sep}31/01/2024{sep}"1 234,5"\n'
+    text = text.replace(" 234", "\u00a0234") if encoding != "latin-1" else text
+    r = read_export(text.encode(encoding))
+    assert lines_of(r) == [("Crème Brûlée SA", "2024-01-31", None, 1234.5)]
+
+
+def test_excel_sep_hint_and_title_lines():
+    text = "sep=;\r\nClient;Date de début;Montant mensuel\r\nacme;2024-01-01;10\r\n"
+    assert lines_of(read_export(text.encode())) == [("acme", "2024-01-01", None, 10.0)]
+
+
+def test_parquet(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "customer_id": [101, 102],
+            "start": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+            "end": pd.to_datetime([None, "2024-03-01"]),
+            "mrr": [10.0, 12.5],
+        }
+    )
+    path = tmp_path / "lines.parquet"
+    frame.to_parquet(path)
+    r = read_export(path)
+    assert r.format == "canonical"
+    assert lines_of(r) == [
+        ("101", "2024-01-01", None, 10.0),
+        ("102", "2024-02-01", "2024-03-01", 12.5),
+    ]
+
+
+def test_duplicated_headers_are_renamed_and_reported():
+    r = read_export(b"customer_id,start,mrr,plan,plan\na,2024-01-01,10,basic,old\n")
+    assert "plan (2)" in r.lines.columns
+    assert any("duplicated header 'plan'" in w for w in r.warnings)
+
+
+def test_ragged_rows_are_rejected_with_their_number():
+    text = "customer_id,start,mrr\na,2024-01-01,10\nb,2024-01-01\nc,2024-01-01,5,extra\nd,2024-01-01,7\n"
+    r = read_export(text.encode())
+    assert lines_of(r) == [("a", "2024-01-01", None, 10.0), ("d", "2024-01-01", None, 7.0)]
+    assert reasons_of(r) == [
+        (2, "row has 2 fields, the header has 3"),
+        (3, "row has 4 fields, the header has 3"),
+    ]
+    assert r.rejected.loc[0, "raw line"] == "b,2024-01-01"
+    assert_accounted(r)
+
+
+def test_quoted_line_breaks_and_blank_lines():
+    text = 'customer_id,start,mrr,note\na,2024-01-01,10,"two\nlines"\n\nb,2024-01-02,5,""\n,,,\n'
+    r = read_export(text.encode())
+    assert [c for c, *_ in lines_of(r)] == ["a", "b"]
+    assert r.lines["note"].tolist()[0] == "two\nlines"
+    assert reasons_of(r) == [(3, "empty row")]  # the blank line is no row; ",,," is
+
+
+# ----------------------------------------------------------------------------------------------
+# Generic files and mappings
+# ----------------------------------------------------------------------------------------------
+
+
+def test_generic_amount_and_interval_with_quantity():
+    text = "Account,Activated At,Price,Billing period,Seats,Industry\nx,2024-01-01,1200,yearly,2,SaaS\ny,2024-01-01,90,quarterly,,Retail\n"
+    r = read_export(text.encode())
+    assert lines_of(r) == [("x", "2024-01-01", None, 200.0), ("y", "2024-01-01", None, 30.0)]
+    assert r.lines["industry"].tolist() == ["SaaS", "Retail"]
+    assert r.lines["quantity"].tolist() == [2.0, 1.0]
+
+
+def test_generic_amount_without_interval_is_monthly_with_a_warning():
+    r = read_export(b"client,debut,montant\nx,2024-01-01,10\n")
+    assert lines_of(r) == [("x", "2024-01-01", None, 10.0)]
+    assert any("without a billing interval" in w for w in r.warnings)
+
+
+def test_cents_columns():
+    r = read_export(b"customer,start,mrr_cents\nx,2024-01-01,1999\n")
+    assert lines_of(r) == [("x", "2024-01-01", None, 19.99)]
+
+
+def test_explicit_mapping():
+    text = "Kunde,Beginn,Ende,Betrag,Turnus\nk1,2024-01-01,,240,year\nk2,2024-01-01,2024-03-01,30,month\n"
+    with pytest.raises(ExportError, match="Tried: canonical"):
+        read_export(text.encode())
+    mapping = {
+        "customer_id": "Kunde",
+        "start": "Beginn",
+        "end": "Ende",
+        "amount": "Betrag",
+        "interval": "Turnus",
+    }
+    r = read_export(text.encode(), mapping=mapping)
+    assert r.format == "generic"
+    assert lines_of(r) == [
+        ("k1", "2024-01-01", None, 20.0),
+        ("k2", "2024-01-01", "2024-03-01", 30.0),
+    ]
+    assert r.mapping["amount"] == "Betrag"
+    with pytest.raises(ExportError, match="does not have"):
+        read_export(
+            text.encode(), mapping={"customer_id": "Nope", "start": "Beginn", "mrr": "Betrag"}
+        )
+    with pytest.raises(ValueError, match="generic"):
+        read_export(text.encode(), format="stripe_subscriptions", mapping=mapping)
+
+
+def test_mapping_may_rename_attributes_and_drop_roles():
+    text = "client,debut,fin,mrr,Segment\nx,2024-01-01,2024-02-01,10,smb\n"
+    r = read_export(text.encode(), mapping={"end": None, "segment": "Segment"})
+    assert lines_of(r) == [("x", "2024-01-01", None, 10.0)]
+    assert r.lines["segment"].tolist() == ["smb"]
+    assert r.lines["fin"].tolist() == ["2024-02-01"]  # no longer the end: an attribute
+
+
+def test_explicit_vendor_format_that_does_not_fit():
+    with pytest.raises(ExportError, match="does not look like recurly_subscriptions"):
+        read_export(CANONICAL.encode(), format="recurly_subscriptions")
+
+
+def test_report():
+    r = read_export(FIXTURES / "stripe_subscriptions.csv")
+    report = r.report
+    assert report.loc["rows read", "rows"] == 10
+    assert report.loc["rows kept", "rows"] == 6
+    assert report.loc["rows rejected", "rows"] == 4
+    assert report.loc["lines", "rows"] == 6
+    assert report.loc["rejected: cancelled before the trial ended (never paid)", "rows"] == 1
+
+
+# ----------------------------------------------------------------------------------------------
+# Currencies
+# ----------------------------------------------------------------------------------------------
+
+MIXED = (
+    "customer_id,start,mrr,currency\n"
+    "a,2024-01-15,100,EUR\n"
+    "b,2024-02-10,100,usd\n"
+    "c,2023-06-01,100,GBP\n"
+    "d,2024-03-01,100,\n"
+)
+
+
+def test_mixed_currencies_are_never_summed_raw():
+    with pytest.raises(ExportError, match="mixes 3 currencies"):
+        read_export(MIXED.encode())
+
+
+def test_reporting_currency_without_rates_rejects_other_currencies():
+    r = read_export(MIXED.encode(), reporting_currency="eur")
+    assert lines_of(r) == [("a", "2024-01-15", None, 100.0)]
+    assert reasons_of(r) == [
+        (2, "no exchange rate for USD (reporting currency EUR)"),
+        (3, "no exchange rate for GBP (reporting currency EUR)"),
+        (4, "missing currency (the file mixes currencies)"),
+    ]
+
+
+def test_one_rate_per_currency():
+    r = read_export(MIXED.encode(), reporting_currency="EUR", fx_rates={"usd": 0.9})
+    assert lines_of(r) == [
+        ("a", "2024-01-15", None, 100.0),
+        ("b", "2024-02-10", None, 90.0),
+    ]  # 100 USD x 0.9
+    assert (3, "no exchange rate for GBP") in reasons_of(r)
+    assert r.lines["currency"].tolist() == ["EUR", "USD"]  # the billing currency stays an attribute
+    assert any("converted to EUR from USD" in w for w in r.warnings)
+
+
+def test_monthly_rates_use_the_start_month_or_the_latest_before():
+    rates = pd.DataFrame(
+        {
+            "currency": ["USD", "USD", "GBP"],
+            "month": ["2024-01", "2024-02", "2024-01"],
+            "rate": [0.90, 0.95, 1.15],
+        }
+    )
+    r = read_export(MIXED.encode(), reporting_currency="EUR", fx_rates=rates)
+    assert lines_of(r) == [("a", "2024-01-15", None, 100.0), ("b", "2024-02-10", None, 95.0)]
+    assert (3, "no GBP rate for 2023-06 or earlier") in reasons_of(r)
+
+
+def test_single_currency_file_needs_nothing():
+    r = read_export(b"customer_id,start,mrr,currency\na,2024-01-01,10,CHF\nb,2024-01-01,5,\n")
+    assert [m for *_, m in lines_of(r)] == [10.0, 5.0]
+    assert r.lines["currency"].tolist() == ["CHF", "CHF"]
+
+
+def test_bad_currency_arguments():
+    with pytest.raises(ValueError, match="reporting_currency"):
+        read_export(MIXED.encode(), fx_rates={"USD": 1.0})
+    with pytest.raises(TypeError):
+        read_export(MIXED.encode(), reporting_currency="EUR", fx_rates=[("USD", 1.0)])
+    with pytest.raises(ValueError, match="format"):
+        read_export(MIXED.encode(), format="quickbooks")
+
+
+# ----------------------------------------------------------------------------------------------
+# Customers files
+# ----------------------------------------------------------------------------------------------
+
+
+def test_read_customers():
+    text = "Client;Secteur;Taille;Canal;Pays\nDupont SARL;Retail;11-50;SEO;FR\n;SaaS;1-10;Ads;IT\nRossi Srl;SaaS;1-10;Ads;IT\nRossi Srl;Media;1-10;Ads;IT\n"
+    f = read_customers(text.encode("cp1252"))
+    assert isinstance(f, CustomerFile)
+    assert f.customers.columns.tolist() == [
+        "customer_id",
+        "industry",
+        "company_size",
+        "channel",
+        "country",
+    ]
+    assert f.customers.values.tolist() == [
+        ["Dupont SARL", "Retail", "11-50", "SEO", "FR"],
+        ["Rossi Srl", "Media", "1-10", "Ads", "IT"],  # the later row wins
+    ]
+    assert list(zip(f.rejected["row"], f.rejected["reason"])) == [
+        (2, "missing customer id"),
+        (3, "duplicate customer id (a later row wins)"),
+    ]
+    assert f.report.loc["rows read", "rows"] == 4
+
+
+def test_customers_joined_on_customer_id():
+    customers = "Client;Secteur;Pays\nDupont SARL;Retail;FR\nRossi Srl;SaaS;IT\nGhost SA;Media;BE\n"
+    r = read_export(FIXTURES / "french_excel.csv", customers=customers.encode())
+    by_customer = r.lines.set_index("customer_id")
+    assert by_customer.loc["Dupont SARL", "industry"] == "Retail"
+    assert by_customer.loc["Rossi Srl", "country"] == "IT"  # the customers file wins over "Pays"
+    assert pd.isna(by_customer.loc["Café Lumière", "industry"])
+    assert any(
+        "1 customer(s) of the customers file have no subscription line" in w for w in r.warnings
+    )
+    assert any("1 customer(s) with lines are not in the customers file" in w for w in r.warnings)
+    assert len(r.lines) == 3
+    # A DataFrame or an already-read CustomerFile work too.
+    frame = pd.DataFrame({"customer_id": ["Dupont SARL"], "industry": ["Retail"]})
+    assert (
+        read_export(FIXTURES / "french_excel.csv", customers=frame).lines["industry"].tolist()[0]
+        == "Retail"
+    )
+    cf = read_customers(customers.encode())
+    assert (
+        read_export(FIXTURES / "french_excel.csv", customers=cf).lines["industry"].notna().sum()
+        == 2
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Unusable files
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "empty"),
+        (b"   \n\n", "empty"),
+        (b"just one column\nvalue\n", "not a table"),
+        (b"customer_id,start,mrr\n", "no data rows"),
+        (b"\x00\x01\x02binary\x00", "binary"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "old Excel"),
+        (b"PK\x03\x04not really a zip", "cannot be read"),
+        (b"PAR1garbage", "Parquet"),
+        (b"colour,size\nred,3\n", "Tried: canonical"),
+    ],
+)
+def test_unusable_files_raise_export_error(data, message):
+    with pytest.raises(ExportError, match=message):
+        read_export(data)
+
+
+def test_lines_feed_the_engine():
+    r = read_export(FIXTURES / "stripe_subscriptions.csv")
+    table = mrrkit.monthly(mrrkit.movements(r.lines, as_of="2024-03-31"))
+    # End of March 2024: A 98 + B 100 + C 30 (trial ended 15 March) + E 43.33 + I 30.42.
+    assert table.loc[pd.Period("2024-03", "M"), "mrr"] == pytest.approx(
+        98 + 100 + 30 + 10 * 52 / 12 + 365 / 12
+    )
+    assert np.isclose(table["mrr"].iloc[-1], r.lines.loc[r.lines["end"].isna(), "mrr"].sum())
+
+
+def test_detected_mapping_round_trips():
+    first = read_export(FIXTURES / "french_excel.csv")
+    again = read_export(FIXTURES / "french_excel.csv", mapping=first.mapping)
+    pd.testing.assert_frame_equal(first.lines, again.lines)
+    assert reasons_of(first) == reasons_of(again)
+
+
+def test_absurd_amounts_are_rejected_not_passed_to_the_engine():
+    r = read_export(b"customer_id,start,mrr\na,2024-01-01,10\nb,2024-01-01,123456789012345\n")
+    assert reasons_of(r) == [(2, "amount too large (over 10 billion a month)")]
+
+
+def test_xlsx_rows_are_sheet_lines_below_the_header(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["customer_id", "start", "mrr"])  # line 1
+    ws.append([101, "2024-01-01", 10])  # line 2 -> row 1
+    ws.append([None, None, None])  # line 3: blank, not a row
+    ws.append(["b", "2024-01-01", "ten"])  # line 4 -> row 3
+    path = tmp_path / "lines.xlsx"
+    wb.save(path)
+    r = read_export(path)
+    assert lines_of(r) == [("101", "2024-01-01", None, 10.0)]  # a numeric id reads as "101"
+    assert reasons_of(r) == [(3, "mrr: cannot read the number in 'mrr'")]
+    assert r.rows_read == 2

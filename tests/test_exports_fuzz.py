@@ -1,0 +1,294 @@
+"""Bad input never escapes as a traceback: an ExportError, or every row in lines or rejected."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import mrrkit
+from mrrkit import ExportError, ExportResult, read_export
+
+FIXTURES = Path(__file__).parent / "fixtures" / "exports"
+FIXTURE_BYTES = {p.name: p.read_bytes() for p in sorted(FIXTURES.iterdir()) if p.suffix == ".csv"}
+
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+HEAVY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def check_result(result: ExportResult, expected_rows: int | None = None) -> None:
+    """The import invariants: every data row is represented exactly once, with a reason when
+    rejected, and the lines are valid canonical lines."""
+    kept = result.source_rows.tolist()
+    rejected = result.rejected["row"].tolist()
+    assert len(set(kept)) == len(kept), "a row became two lines"
+    assert not set(kept) & set(rejected), "a row is both kept and rejected"
+    assert len(kept) + len(rejected) == result.rows_read
+    assert set(kept) | set(rejected) == set(range(1, result.rows_read + 1))
+    if expected_rows is not None:
+        assert result.rows_read == expected_rows
+    reasons = result.rejected["reason"]
+    assert reasons.map(lambda r: isinstance(r, str) and r.strip() != "").all()
+    lines = result.lines
+    assert list(lines.columns[:4]) == ["customer_id", "start", "end", "mrr"]
+    assert len(lines) == len(kept)
+    if len(lines):
+        mrrkit.validate_lines(lines)
+        assert np.isfinite(lines["mrr"]).all()
+        if result.format != "stripe_invoices":  # proration credits are negative lines
+            assert (lines["mrr"] >= 0).all()
+        ended = lines["end"].notna()
+        assert (lines.loc[ended, "end"] > lines.loc[ended, "start"]).all()
+        assert (lines["customer_id"].str.len() > 0).all()
+
+
+def read_or_error(data: bytes, **kwargs):
+    try:
+        return read_export(data, **kwargs)
+    except ExportError as exc:
+        assert str(exc)
+        return None
+
+
+@FUZZ
+@given(st.binary(max_size=2000))
+def test_random_bytes(data):
+    result = read_or_error(data)
+    if result is not None:
+        check_result(result)
+
+
+@FUZZ
+@given(st.sampled_from(sorted(FIXTURE_BYTES)), st.data())
+def test_truncated_fixtures(name, data):
+    raw = FIXTURE_BYTES[name]
+    cut = data.draw(st.integers(0, len(raw)))
+    result = read_or_error(raw[:cut])
+    if result is not None:
+        check_result(result)
+
+
+CELLS = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "NaN",
+            "null",
+            "-",
+            "0",
+            "-5",
+            "12,5",
+            "1 234,56",
+            "€ 9",
+            "abc",
+            "1e400",
+            "inf",
+            "2024-01-31",
+            "2024-02-30",
+            "31/01/2024",
+            "01/13/2024",
+            "45292",
+            "1704067200",
+            "2024-13-01",
+            "month",
+            "year",
+            "week",
+            "fortnight",
+            "active",
+            "canceled",
+            "trialing",
+            "past_due",
+            "unpaid",
+            "usd",
+            "EUR",
+            "x" * 300,
+            "\u00a0",
+            '"',
+            "a,b",
+            "line\nbreak",
+        ]
+    ),
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12),
+)
+
+HEADER_POOLS = {
+    "canonical": ["customer_id", "start", "end", "mrr", "plan"],
+    "generic": [
+        "Client",
+        "Date de début",
+        "Date de fin",
+        "Montant",
+        "Périodicité",
+        "Devise",
+        "Quantité",
+    ],
+    "stripe": [
+        "id",
+        "Customer ID",
+        "Status",
+        "Amount",
+        "Interval",
+        "Quantity",
+        "Currency",
+        "Start Date (UTC)",
+        "Trial End (UTC)",
+        "Canceled At (UTC)",
+        "Ended At (UTC)",
+        "Cancellation Reason",
+    ],
+    "invoices": [
+        "Invoice ID",
+        "Customer ID",
+        "Subscription ID",
+        "Invoice Status",
+        "Amount",
+        "Discount Amount",
+        "Currency",
+        "Period Start (UTC)",
+        "Period End (UTC)",
+    ],
+    "baremetrics": [
+        "customer_oid",
+        "plan_amount",
+        "plan_interval",
+        "plan_interval_count",
+        "plan_currency",
+        "subscription_started_at",
+        "subscription_canceled_at",
+        "subscription_quantity",
+    ],
+}
+
+
+def write_csv(headers, rows, sep: str, encoding: str) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=sep, lineterminator="\r\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return buf.getvalue().encode(encoding, errors="replace")
+
+
+@HEAVY
+@given(
+    st.sampled_from(sorted(HEADER_POOLS)),
+    st.data(),
+    st.sampled_from([",", ";", "\t"]),
+    st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]),
+)
+def test_wrong_types_and_missing_values(pool, data, sep, encoding):
+    headers = HEADER_POOLS[pool]
+    n = data.draw(st.integers(1, 25))
+    rows = [[data.draw(CELLS) for _ in headers] for _ in range(n)]
+    raw = write_csv(headers, rows, sep, encoding)
+    for kwargs in ({}, {"reporting_currency": "EUR", "fx_rates": {"USD": 0.9}}):
+        result = read_or_error(raw, **kwargs)
+        if result is not None:
+            check_result(result, expected_rows=n)  # with 2+ columns even a blank row has separators
+
+
+good_dates = st.dates(pd.Timestamp("2015-01-01").date(), pd.Timestamp("2030-12-31").date())
+
+
+@HEAVY
+@given(
+    st.lists(
+        st.tuples(
+            st.text("abcdef", min_size=0, max_size=3),
+            good_dates,
+            st.one_of(st.none(), good_dates),
+            st.floats(-100, 10_000, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_rows_read_equal_rows_represented(rows):
+    """Every generated row is read, and is kept exactly when it is valid."""
+    text = "customer_id,start,end,mrr\n" + "".join(
+        f"{c},{s},{'' if e is None else e},{m:.2f}\n" for c, s, e, m in rows
+    )
+    result = read_export(text.encode())
+    check_result(result, expected_rows=len(rows))
+    valid = [bool(c) and (e is None or e > s) and round(m, 2) >= 0 for c, s, e, m in rows]
+    assert result.source_rows.tolist() == [i + 1 for i, ok in enumerate(valid) if ok]
+    reasons = dict(zip(result.rejected["row"], result.rejected["reason"]))
+    for i, (c, s, e, m) in enumerate(rows, start=1):
+        if c and e is not None and e < s and round(m, 2) >= 0:
+            assert reasons[i] == "end date before start date"
+
+
+@FUZZ
+@given(
+    st.lists(
+        st.sampled_from(["customer_id", "start", "end", "mrr", "plan", "", "Client"]),
+        min_size=2,
+        max_size=8,
+    )
+)
+def test_duplicated_and_blank_headers(headers):
+    row = ["a", "2024-01-01", "", "10", "basic", "x", "y", "z"][: len(headers)]
+    raw = write_csv(headers, [row, row], ",", "utf-8")
+    result = read_or_error(raw)
+    if result is not None:
+        check_result(result, expected_rows=2)
+
+
+@HEAVY
+@given(st.sampled_from(sorted(FIXTURE_BYTES)), st.data())
+def test_fixtures_with_cells_replaced(name, data):
+    frame = pd.read_csv(
+        io.BytesIO(FIXTURE_BYTES[name]),
+        dtype=str,
+        keep_default_na=False,
+        encoding="cp1252" if name.startswith("french") else "utf-8",
+        sep=";" if name.startswith("french") else ",",
+        skiprows=1 if name.startswith("french") else 0,
+    )
+    for _ in range(data.draw(st.integers(1, 8))):
+        i = data.draw(st.integers(0, len(frame) - 1))
+        j = data.draw(st.integers(0, frame.shape[1] - 1))
+        frame.iat[i, j] = data.draw(CELLS)
+    raw = frame.to_csv(index=False).encode()
+    result = read_or_error(raw)
+    if result is not None:
+        check_result(result)
+
+
+def test_twenty_thousand_rows_nothing_lost():
+    rng = np.random.default_rng(7)
+    n = 20_000
+    status = rng.choice(["active", "canceled", "trialing", "past_due", "incomplete", "unpaid"], n)
+    start = (
+        np.datetime64("2021-01-01") + rng.integers(0, 1000, n).astype("timedelta64[D]")
+    ).astype(str)
+    ended = (np.datetime64("2024-06-01") + rng.integers(0, 100, n).astype("timedelta64[D]")).astype(
+        str
+    )
+    amount = rng.choice(["9.00", "49.00", "1,234.00", "oops"], n, p=[0.4, 0.4, 0.15, 0.05])
+    frame = pd.DataFrame(
+        {
+            "Customer ID": [f"cus_{i % 7000}" for i in range(n)],
+            "Status": status,
+            "Amount": amount,
+            "Interval": rng.choice(["month", "year"], n),
+            "Quantity": "1",
+            "Currency": "usd",
+            "Start Date (UTC)": start,
+            "Trial End (UTC)": np.where(status == "trialing", ended, ""),
+            "Ended At (UTC)": np.where(status == "canceled", ended, ""),
+        }
+    )
+    result = read_export(frame.to_csv(index=False).encode())
+    assert result.format == "stripe_subscriptions"
+    check_result(result, expected_rows=n)
+    counting = np.isin(status, ["active", "canceled", "trialing", "past_due"]) & (amount != "oops")
+    assert len(result.lines) == counting.sum()
+    assert (result.rejected["reason"] == "amount: cannot read the number in 'Amount'").sum() == (
+        np.isin(status, ["active", "canceled", "trialing", "past_due"]) & (amount == "oops")
+    ).sum()

@@ -1,0 +1,279 @@
+"""Column-level parsers: amounts, dates and billing intervals as exports and Excel write them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mrrkit.parsing import parse_amounts, parse_dates, parse_intervals
+
+SETTINGS = settings(max_examples=200, deadline=None)
+
+NBSP, NNBSP = "\u00a0", "\u202f"
+
+
+def _group(digits: str, sep: str) -> str:
+    out = []
+    while len(digits) > 3:
+        out.insert(0, digits[-3:])
+        digits = digits[:-3]
+    out.insert(0, digits)
+    return sep.join(out)
+
+
+def fmt(value: float, style: str, symbol: str = "") -> str:
+    """Write a number as a French, Italian or US spreadsheet would, with 2 decimals."""
+    cents = round(abs(value) * 100)
+    whole, frac = divmod(cents, 100)
+    if style == "fr":
+        body = _group(str(whole), NBSP) + f",{frac:02d}"
+    elif style == "fr_narrow":
+        body = _group(str(whole), NNBSP) + f",{frac:02d}"
+    elif style == "it":
+        body = _group(str(whole), ".") + f",{frac:02d}"
+    else:
+        body = _group(str(whole), ",") + f".{frac:02d}"
+    sign = "-" if value < 0 and cents else ""
+    if symbol == "€ after":
+        return f"{sign}{body} €"
+    if symbol:
+        return f"{sign}{symbol}{body}"
+    return sign + body
+
+
+amounts = st.lists(
+    st.floats(-5_000_000, 5_000_000, allow_nan=False).map(lambda x: round(x, 2)),
+    min_size=1,
+    max_size=30,
+)
+
+
+@SETTINGS
+@given(
+    amounts,
+    st.sampled_from(["fr", "fr_narrow", "it", "us"]),
+    st.sampled_from(["", "€", "$", "€ after"]),
+)
+def test_amounts_round_trip_in_every_locale(values, style, symbol):
+    column = pd.Series([fmt(v, style, symbol) for v in values])
+    parsed = parse_amounts(column)
+    assert not parsed.bad.any(), column.tolist()
+    np.testing.assert_allclose(parsed.values.to_numpy(), values, atol=1e-9)
+
+
+@SETTINGS
+@given(amounts, st.sampled_from(["fr", "it", "us"]))
+def test_amounts_with_empty_cells_are_nan_not_bad(values, style):
+    column = pd.Series([fmt(v, style) for v in values] + ["", None])
+    parsed = parse_amounts(column)
+    assert not parsed.bad.any()
+    assert parsed.values.iloc[-2:].isna().all()
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("1 234,56", 1234.56),
+        ("1.234,56", 1234.56),
+        ("1,234.56", 1234.56),
+        ("€1,234.56", 1234.56),
+        ("12,00 €", 12.0),
+        ("EUR 1.234,56", 1234.56),
+        ("1234.56 USD", 1234.56),
+        ("(3,00)", -3.0),
+        ("-12", -12.0),
+        ("12-", -12.0),
+        ("1'234.50", 1234.5),
+        ("R$ 10,50", 10.5),
+    ],
+)
+def test_amount_examples(text, expected):
+    assert parse_amounts(pd.Series([text])).values.iloc[0] == pytest.approx(expected)
+
+
+def test_decimal_is_decided_per_column_not_per_row():
+    # "1,234" alone would be a thousands comma; next to "12,5" the column says decimal comma.
+    assert parse_amounts(pd.Series(["1,234", "12,5"])).values.tolist() == [1.234, 12.5]
+    assert parse_amounts(pd.Series(["1,234", "1,500"])).values.tolist() == [1234.0, 1500.0]
+    # Two points in one value: points are thousands separators for the whole column.
+    assert parse_amounts(pd.Series(["1.234.567", "1.234"])).values.tolist() == [1234567.0, 1234.0]
+    assert parse_amounts(pd.Series(["1,5"]), decimal=".").bad.tolist() == [True]
+
+
+def test_bad_amounts_are_flagged_not_dropped():
+    parsed = parse_amounts(pd.Series(["12", "abc", "inf", "", "1,2,3.4.5"]))
+    assert parsed.bad.tolist() == [False, True, True, False, True]
+    numeric = parse_amounts(pd.Series([1.0, np.inf, np.nan]))
+    assert numeric.bad.tolist() == [False, True, False]
+
+
+# ----------------------------------------------------------------------------------------------
+# Dates
+# ----------------------------------------------------------------------------------------------
+
+dates = st.lists(st.dates(dt.date(1990, 1, 1), dt.date(2060, 12, 31)), min_size=1, max_size=25)
+
+
+def _as_days(values: pd.Series) -> list:
+    return [None if pd.isna(v) else v.date() for v in values]
+
+
+@SETTINGS
+@given(dates, st.sampled_from(["/", ".", "-"]))
+def test_day_first_columns_read_exactly(values, sep):
+    column = pd.Series([d.strftime(f"%d{sep}%m{sep}%Y") for d in values])
+    parsed = parse_dates(column)
+    assert not parsed.bad.any()
+    assert _as_days(parsed.values) == values
+    assert parsed.convention.startswith("DD/MM/YYYY")
+    assert ("assumed" in parsed.convention) == all(d.day <= 12 for d in values)
+
+
+@SETTINGS
+@given(dates)
+def test_month_first_is_detected_from_the_column(values):
+    column = pd.Series([d.strftime("%m/%d/%Y") for d in values])
+    if any(d.day > 12 for d in values):
+        parsed = parse_dates(column)  # the column tells: no help needed
+        assert parsed.convention.startswith("MM/DD/YYYY")
+    else:
+        parsed = parse_dates(column, dayfirst=False)  # it never tells: the caller decides
+    assert _as_days(parsed.values) == values
+
+
+def test_a_column_saying_both_conventions_rejects_the_contradicting_rows():
+    parsed = parse_dates(pd.Series(["31/01/2024", "01/13/2024", "02/03/2024"]))
+    assert parsed.bad.tolist() == [False, True, False]
+    assert _as_days(parsed.values)[2] == dt.date(2024, 3, 2)  # day-first, never guessed per row
+
+
+@SETTINGS
+@given(dates, st.booleans())
+def test_excel_serials(values, as_text):
+    serials = [(d - dt.date(1899, 12, 30)).days for d in values]
+    column = pd.Series([str(s) for s in serials] if as_text else serials)
+    parsed = parse_dates(column)
+    assert _as_days(parsed.values) == values
+    assert parsed.convention == "Excel serial dates"
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.datetimes(dt.datetime(1975, 1, 1), dt.datetime(2200, 12, 31)), min_size=1, max_size=25
+    ),
+    st.sampled_from([1, 1000]),
+)
+def test_unix_timestamps_in_seconds_and_milliseconds(values, per_second):
+    epoch = dt.datetime(1970, 1, 1)
+    stamps = [int((v - epoch).total_seconds()) * per_second for v in values]
+    parsed = parse_dates(pd.Series(stamps))
+    assert _as_days(parsed.values) == [v.date() for v in values]
+    assert parsed.convention == (
+        "Unix timestamps (ms)" if per_second == 1000 else "Unix timestamps (s)"
+    )
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.tuples(
+            st.datetimes(dt.datetime(1900, 1, 1), dt.datetime(2999, 12, 31)),
+            st.sampled_from(["", "Z", "+00:00", "-05:00", "+05:30", " UTC"]),
+            st.sampled_from(["T", " "]),
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_iso_with_times_and_offsets_keeps_the_day_written(values):
+    column = pd.Series([v.strftime(f"%Y-%m-%d{sep}%H:%M:%S") + off for v, off, sep in values])
+    parsed = parse_dates(column)
+    assert not parsed.bad.any()
+    assert _as_days(parsed.values) == [v.date() for v, _, _ in values]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2024-01-31", dt.date(2024, 1, 31)),
+        ("2024-1-5", dt.date(2024, 1, 5)),
+        ("2024/02/29", dt.date(2024, 2, 29)),
+        ("2024-02-29T23:59:59.999+14:00", dt.date(2024, 2, 29)),
+        ("9999-12-31", dt.date(9999, 12, 31)),
+    ],
+)
+def test_iso_examples(text, expected):
+    assert _as_days(parse_dates(pd.Series([text])).values) == [expected]
+
+
+def test_impossible_dates_are_bad_not_rolled_over():
+    parsed = parse_dates(pd.Series(["2023-02-29", "2024-04-31", "31/02/2024", "2024-13-01"]))
+    assert parsed.bad.all()
+
+
+def test_other_date_shapes():
+    assert _as_days(parse_dates(pd.Series([20240131, 20231201])).values) == [
+        dt.date(2024, 1, 31),
+        dt.date(2023, 12, 1),
+    ]
+    assert _as_days(parse_dates(pd.Series(["15 Jan 2024", "Feb 3, 2024"])).values) == [
+        dt.date(2024, 1, 15),
+        dt.date(2024, 2, 3),
+    ]
+    assert _as_days(parse_dates(pd.Series(["31/01/24", "01/02/99"])).values) == [
+        dt.date(2024, 1, 31),
+        dt.date(1999, 2, 1),
+    ]
+    tz = pd.Series(pd.to_datetime(["2024-01-31 23:00"]).tz_localize("Europe/Paris"))
+    assert _as_days(parse_dates(tz).values) == [dt.date(2024, 1, 31)]
+    assert parse_dates(pd.Series(["", None])).bad.tolist() == [False, False]
+
+
+def test_dates_are_midnight_seconds():
+    parsed = parse_dates(pd.Series(["2024-01-31 10:15"]))
+    assert parsed.values.dtype == "datetime64[s]"
+    assert parsed.values.iloc[0] == pd.Timestamp("2024-01-31")
+
+
+# ----------------------------------------------------------------------------------------------
+# Intervals
+# ----------------------------------------------------------------------------------------------
+
+
+def test_intervals_normalise_to_months():
+    words = [
+        "month",
+        "Monthly",
+        "year",
+        "annual",
+        "quarter",
+        "week",
+        "day",
+        "mensuel",
+        "annuale",
+        "trimestriel",
+        "3 months",
+        "every 2 weeks",
+        "6",
+    ]
+    months = parse_intervals(pd.Series(words)).values.to_numpy()
+    expected = [1, 1, 12, 12, 3, 12 / 52, 12 / 365, 1, 12, 3, 3, 24 / 52, 6]
+    np.testing.assert_allclose(months, expected)
+    # mrr = amount / months gives Stripe's normalisation: weekly x 52/12, daily x 365/12.
+    assert 10 / months[5] == pytest.approx(10 * 52 / 12)
+    assert 1 / months[6] == pytest.approx(365 / 12)
+
+
+def test_interval_counts_and_bad_intervals():
+    parsed = parse_intervals(
+        pd.Series(["month", "year", "fortnightish", "month", ""]),
+        count=pd.Series(["3", "", "1", "0", "1"]),
+    )
+    assert parsed.values.iloc[:2].tolist() == [3.0, 12.0]
+    assert parsed.bad.tolist() == [False, False, True, True, False]
