@@ -1,0 +1,523 @@
+"""Expansion analysis (seed 000): where extra MRR from existing customers comes from, and where
+there is room left for more.
+
+Monthly views work on movements (or lines); the split of each expansion into upsell, cross-sell
+and price increase, the top-plan list and the tier-limit list need the lines themselves, with
+their ``plan`` / ``product`` / ``quantity`` (and ``usage`` / ``usage_limit``) columns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .lines import LINE_COLUMNS, MICROS, _to_days, customer_attributes
+from .metrics import expansion_growth_rate, expansion_rate
+from .monthly import month_of, monthly, period
+from .movements import EXPANSION, NEW, as_moves, movements
+from .retention import _month, mrr_at_month_end
+
+__all__ = [
+    "EXPANSION_KINDS",
+    "expansion_breakdown",
+    "expansion_breakdown_by_month",
+    "expansion_by_cohort",
+    "expansion_by_segment",
+    "expansion_summary",
+    "near_tier_limit",
+    "top_plan_customers",
+]
+
+#: Parts an expansion is split into by :func:`expansion_breakdown`.
+EXPANSION_KINDS = ("upsell", "cross_sell", "price_increase", "other")
+
+_EPOCH = np.datetime64("1970-01-01", "D")
+_OPEN = np.iinfo(np.int64).max
+
+
+def _day(ts) -> int:
+    return int((np.datetime64(pd.Timestamp(ts).date(), "D") - _EPOCH).astype(np.int64))
+
+
+def expansion_summary(data) -> pd.DataFrame:
+    """Expansion month by month, with its growth and its weight in MRR growth.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Canonical lines, a :func:`mrrkit.movements` frame, or a :func:`mrrkit.monthly` table.
+
+    Returns
+    -------
+    DataFrame indexed by month:
+
+    - ``expansion``: expansion MRR of the month; ``expanded_customers`` (when available);
+    - ``expansion_rate``: ``expansion / mrr(M-1)`` (:func:`mrrkit.expansion_rate`);
+    - ``expansion_growth_rate``: ``expansion(M) / expansion(M-1) - 1``
+      (:func:`mrrkit.expansion_growth_rate`);
+    - ``net_new``: net new MRR of the month;
+    - ``expansion_share_of_added``: ``expansion / (new + expansion + reactivation)``, the share
+      of the MRR added that came from existing customers spending more (NaN when nothing added);
+    - ``expansion_share_of_net_new``: ``expansion / net_new`` when net new MRR is positive
+      (NaN otherwise: a share of a loss means nothing; above 1 when churn ate part of it);
+    - ``net_negative_churn``: expansion exceeds the MRR lost to churn and contraction
+      (``expansion > -(churn + contraction)``, reactivations not counted) on a positive base.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lines = pd.DataFrame({
+    ...     "customer_id": ["a", "a", "b"],
+    ...     "start": pd.to_datetime(["2024-01-01", "2024-02-10", "2024-01-01"]),
+    ...     "end": pd.to_datetime([None, None, "2024-02-20"]),
+    ...     "mrr": [100.0, 60.0, 50.0],
+    ... })
+    >>> expansion_summary(lines)[["expansion", "net_new", "net_negative_churn"]]
+             expansion  net_new  net_negative_churn
+    month
+    2024-01        0.0    150.0               False
+    2024-02       60.0     10.0                True
+    """
+    if isinstance(data, pd.DataFrame) and "net_new" in data.columns and "mrr" in data.columns:
+        table = data
+    else:
+        table = monthly(data)
+    added = table["new"] + table["expansion"] + table["reactivation"]
+    lost = -(table["churn"] + table["contraction"])
+    prev = table["mrr"].shift(1)
+    out = pd.DataFrame(index=table.index)
+    out["expansion"] = table["expansion"]
+    if "expanded_customers" in table.columns:
+        out["expanded_customers"] = table["expanded_customers"]
+    out["expansion_rate"] = expansion_rate(table)
+    out["expansion_growth_rate"] = expansion_growth_rate(table)
+    out["net_new"] = table["net_new"]
+    out["expansion_share_of_added"] = table["expansion"] / added.where(added > 0)
+    out["expansion_share_of_net_new"] = table["expansion"] / table["net_new"].where(
+        table["net_new"] > 0
+    )
+    out["net_negative_churn"] = (table["expansion"] > lost) & (prev > 0)
+    return out
+
+
+def expansion_by_cohort(data, as_of=None) -> pd.DataFrame:
+    """Expansion MRR by acquisition cohort and age, relative to the cohort's starting MRR.
+
+    Cell ``(cohort, age)`` = the expansion movements of the cohort's customers dated in month
+    ``cohort + age`` / the cohort's MRR at the end of its acquisition month (the base of
+    :func:`mrrkit.cohorts` ``"mrr"``). NaN after as_of's month or on a zero base. Summing a row
+    gives the expansion the cohort has generated per unit of starting MRR.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lines = pd.DataFrame({
+    ...     "customer_id": ["a", "a", "b"],
+    ...     "start": pd.to_datetime(["2024-01-05", "2024-03-01", "2024-01-20"]),
+    ...     "end": pd.to_datetime([None, None, None]),
+    ...     "mrr": [100.0, 50.0, 100.0],
+    ... })
+    >>> expansion_by_cohort(lines, as_of="2024-03-31")
+    age        0    1     2
+    cohort
+    2024-01  0.0  0.0  0.25
+    """
+    m = as_moves(data, as_of)
+    last = int(month_of(np.array([m.as_of]))[0])
+    mon = month_of(m.day)
+    is_new = m.kind == NEW
+    cohort_of = np.full(len(m.customers), -1, np.int64)
+    cohort_of[m.cust[is_new]] = mon[is_new]
+    row_cohort = cohort_of[m.cust] if len(m) else np.zeros(0, np.int64)
+    member = row_cohort >= 0
+    if not member.any():
+        empty = pd.DataFrame(index=pd.PeriodIndex([], freq="M", name="cohort"))
+        empty.columns.name = "age"
+        return empty
+    months = np.unique(row_cohort[member])
+    width = last - int(months[0]) + 1
+    ci = np.searchsorted(months, row_cohort[member])
+    age = mon[member] - row_cohort[member]
+    amount = m.amount[member].astype("float64")
+    base = np.bincount(ci[age == 0], weights=amount[age == 0], minlength=len(months))
+    exp = m.kind[member] == EXPANSION
+    table = np.zeros((len(months), width))
+    np.add.at(table, (ci[exp], age[exp]), amount[exp])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table = np.where(base[:, None] > 0, table / base[:, None], np.nan)
+    table[np.arange(width)[None, :] > (last - months)[:, None]] = np.nan
+    return pd.DataFrame(
+        table,
+        index=pd.PeriodIndex.from_ordinals(months, freq="M", name="cohort"),
+        columns=pd.RangeIndex(width, name="age"),
+    )
+
+
+def expansion_by_segment(lines: pd.DataFrame, attribute: str, data=None, start=None,
+                         end=None) -> pd.DataFrame:
+    """Expansion over a period by value of a customer attribute (plan, industry, size...).
+
+    The period runs from the end of month ``start`` to the end of month ``end`` (default: the
+    12 months ending with as_of's month), as in :func:`mrrkit.cs_tailwind`.
+
+    Returns
+    -------
+    DataFrame indexed by attribute value: ``customers`` (paying at the end of ``start``),
+    ``start_mrr`` (their MRR then), ``expansion`` (expansion movements of the segment's
+    customers dated in months ``start+1..end``, including customers acquired meanwhile),
+    ``expanded_customers`` (distinct customers with at least one), ``expansion_rate``
+    (``expansion / start_mrr``, NaN on a zero base) and ``share_of_expansion`` (of the
+    total over all segments). Sorted by expansion, largest first.
+    """
+    attrs = customer_attributes(lines)
+    if attribute not in attrs.columns:
+        raise ValueError(
+            f"lines have no attribute column {attribute!r}; available: {list(attrs.columns)}"
+        )
+    m = as_moves(movements(lines) if data is None else data)
+    last = int(month_of(np.array([m.as_of]))[0])
+    e_month = last if end is None else _month(end, "end")
+    s_month = e_month - 12 if start is None else _month(start, "start")
+    if e_month <= s_month:
+        raise ValueError(f"end ({period(e_month)}) must be after start ({period(s_month)})")
+    ids = pd.Index(m.customers, dtype="str")
+    seg = attrs[attribute].reindex(ids).astype("str").fillna("(missing)").to_numpy()
+    start_mrr = mrr_at_month_end(m, s_month) / MICROS
+    mon = month_of(m.day)
+    pick = (m.kind == EXPANSION) & (mon > s_month) & (mon <= e_month)
+    exp_by_cust = np.bincount(m.cust[pick], weights=m.amount[pick] / MICROS,
+                              minlength=len(ids))
+    frame = pd.DataFrame(
+        {
+            "segment": seg,
+            "customers": start_mrr > 0,
+            "start_mrr": start_mrr,
+            "expansion": exp_by_cust,
+            "expanded_customers": exp_by_cust > 0,
+        }
+    )
+    out = frame.groupby("segment", sort=True).sum()
+    out["customers"] = out["customers"].astype("int64")
+    out["expanded_customers"] = out["expanded_customers"].astype("int64")
+    out["expansion_rate"] = out["expansion"] / out["start_mrr"].where(out["start_mrr"] > 0)
+    total = out["expansion"].sum()
+    out["share_of_expansion"] = out["expansion"] / total if total > 0 else np.nan
+    out.index.name = attribute
+    out = out.sort_values("expansion", ascending=False, kind="stable")
+    out.attrs["start"] = period(s_month)
+    out.attrs["end"] = period(e_month)
+    return out
+
+
+# --------------------------------------------------------------------------- line-level views
+
+
+def _line_table(lines: pd.DataFrame) -> pd.DataFrame:
+    """Lines reduced to what the line-level views need: text id, day numbers, paying only."""
+    missing = [c for c in LINE_COLUMNS if c not in lines.columns]
+    if missing:
+        raise ValueError(f"lines lack column(s) {missing}")
+    out = pd.DataFrame(
+        {
+            "customer_id": lines["customer_id"].astype("str").to_numpy(),
+            "start": _to_days(lines["start"], "start", allow_missing=False),
+            "end": _to_days(lines["end"], "end", allow_missing=True),
+            "mrr": pd.to_numeric(lines["mrr"]).to_numpy(dtype="float64"),
+        }
+    )
+    for col in ("plan", "product", "quantity", "usage", "usage_limit"):
+        if col in lines.columns:
+            out[col] = lines[col].to_numpy()
+    keep = (np.abs(out["mrr"].to_numpy()) > 1.0 / MICROS) & (out["end"] > out["start"])
+    return out[keep].reset_index(drop=True)
+
+
+def _default_as_of(table: pd.DataFrame) -> int:
+    ends = table["end"][table["end"] != _OPEN]
+    return int(max(table["start"].max(), ends.max() if len(ends) else table["start"].max()))
+
+
+def _group_text(keys: np.ndarray, codes: np.ndarray, names) -> pd.Series:
+    """Per key, the distinct names (``names[code]``) sorted and joined with ", "; a Series
+    indexed by key. ``names`` must be sorted (as from ``pd.factorize(..., sort=True)``), so
+    sorting codes sorts names."""
+    if len(keys) == 0:
+        return pd.Series([], dtype="str")
+    width = int(codes.max()) + 1
+    pairs = np.unique(keys.astype(np.int64) * width + codes)
+    k, c = pairs // width, pairs % width
+    starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
+    ends = np.append(starts[1:], len(k))
+    names = np.array([str(x) for x in names], dtype=object)
+    # Most groups hold one name: take those directly, join only the others.
+    text = names[c[starts]]
+    for g in np.flatnonzero(ends - starts > 1):
+        text[g] = ", ".join(names[c[starts[g]:ends[g]]])
+    return pd.Series(text, index=k[starts], dtype="str")
+
+
+def expansion_breakdown(lines: pd.DataFrame, data=None, as_of=None) -> pd.DataFrame:
+    """Split every expansion movement into upsell, cross-sell, price increase and other.
+
+    For an expansion on day ``d``, the customer's paying lines running on day ``d - 1``
+    (before) and on day ``d`` (after) are grouped by ``product`` and compared:
+
+    - ``cross_sell``: MRR after of products the customer did not have the day before (an add-on
+      or a new product);
+    - ``upsell``: MRR change of products it had, whose plan or quantity changed (a higher plan,
+      more seats);
+    - ``price_increase``: MRR change of products it had with the same plan and quantity;
+    - ``other``: MRR before of products it dropped (negative), and, when the lines have neither
+      ``plan`` nor ``quantity``, every change on products it had.
+
+    The four parts add up to the movement's amount. Without a ``product`` column every line is
+    one product (no cross-sell can be seen). ``kind`` is the part with the largest amount.
+
+    Parameters
+    ----------
+    lines : DataFrame
+        Canonical lines with some of ``plan``, ``product``, ``quantity``.
+    data : DataFrame, optional
+        Their :func:`mrrkit.movements` frame, if already computed.
+    as_of : date-like, optional
+
+    Returns
+    -------
+    DataFrame, one row per expansion movement: ``customer_id, date, amount, upsell,
+    cross_sell, price_increase, other, kind, plan_before, plan_after`` (plans as sorted text).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lines = pd.DataFrame({
+    ...     "customer_id": ["a", "a", "a"],
+    ...     "start": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-03-01"]),
+    ...     "end": pd.to_datetime(["2024-03-01", None, None]),
+    ...     "mrr": [100.0, 150.0, 30.0],
+    ...     "plan": ["basic", "pro", "reports"],
+    ...     "product": ["core", "core", "reports"],
+    ... })
+    >>> expansion_breakdown(lines)[["amount", "upsell", "cross_sell", "kind"]]
+       amount  upsell  cross_sell    kind
+    0    80.0    50.0        30.0  upsell
+    """
+    table = _line_table(lines)
+    mv = movements(lines, as_of) if data is None else data
+    if as_of is not None and data is not None:
+        mv = mv[mv["date"] <= pd.Timestamp(as_of)]
+    ev = mv[mv["kind"] == "expansion"]
+    columns = ["customer_id", "date", "amount", *EXPANSION_KINDS, "kind", "plan_before",
+               "plan_after"]
+    if ev.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+    events = pd.DataFrame(
+        {
+            "event": np.arange(len(ev)),
+            "customer_id": ev["customer_id"].astype("str").to_numpy(),
+            "day": (np.asarray(ev["date"].to_numpy()).astype("datetime64[D]") - _EPOCH).astype(
+                np.int64
+            ),
+            "amount": ev["amount"].to_numpy(dtype="float64"),
+        }
+    )
+    has_plan = "plan" in table.columns
+    has_qty = "quantity" in table.columns
+    tab = table.copy()
+    products = tab["product"].astype("str") if "product" in tab.columns else "(all)"
+    tab["product_code"] = pd.factorize(pd.Series(products, index=tab.index), sort=True)[0]
+    plans = tab["plan"].astype("str") if has_plan else pd.Series("", index=tab.index)
+    tab["plan_code"], plan_names = pd.factorize(plans.fillna(""), sort=True)
+    tab["quantity"] = (pd.to_numeric(tab["quantity"], errors="coerce").fillna(0.0)
+                       if has_qty else 0.0)
+    tab = tab[["customer_id", "start", "end", "mrr", "quantity", "product_code", "plan_code"]]
+    j = events.merge(tab, on="customer_id", how="inner")
+    n_products = int(tab["product_code"].max()) + 1 if len(tab) else 1
+    # One integer key per (event, product): groupbys on it stay in compiled code.
+    j["key"] = j["event"].to_numpy() * n_products + j["product_code"].to_numpy()
+    day = j["day"].to_numpy()
+    before = ((j["start"].to_numpy() <= day - 1) & (day - 1 < j["end"].to_numpy()))
+    after = ((j["start"].to_numpy() <= day) & (day < j["end"].to_numpy()))
+    parts = []
+    for side, mask in (("b", before), ("a", after)):
+        sub = j[mask]
+        agg = sub.groupby("key")[["mrr", "quantity"]].sum()
+        agg["plan"] = _group_text(sub["key"].to_numpy(), sub["plan_code"].to_numpy(), plan_names)
+        agg.columns = [f"{c}_{side}" for c in agg.columns]
+        parts.append(agg)
+    both = parts[0].join(parts[1], how="outer")
+    had = both["mrr_b"].notna().to_numpy()
+    has = both["mrr_a"].notna().to_numpy()
+    mrr_b = both["mrr_b"].fillna(0.0).to_numpy()
+    mrr_a = both["mrr_a"].fillna(0.0).to_numpy()
+    delta = mrr_a - mrr_b
+    common = had & has
+    changed = ((both["plan_b"] != both["plan_a"]) | (both["quantity_b"] != both["quantity_a"]))
+    changed = changed.to_numpy()
+    can_tell = has_plan or has_qty
+    piece = pd.DataFrame(
+        {
+            "upsell": np.where(common & changed & can_tell, delta, 0.0),
+            "cross_sell": np.where(~had & has, mrr_a, 0.0),
+            "price_increase": np.where(common & ~changed & can_tell, delta, 0.0),
+            "other": np.where(had & ~has, -mrr_b, 0.0)
+            + np.where(common & (not can_tell), delta, 0.0),
+        },
+    )
+    piece_event = both.index.to_numpy() // n_products
+    sums = piece.groupby(piece_event).sum().reindex(events["event"], fill_value=0.0)
+    if has_plan:
+        plan_before = _group_text(j["event"].to_numpy()[before],
+                                  j["plan_code"].to_numpy()[before], plan_names)
+        plan_after = _group_text(j["event"].to_numpy()[after], j["plan_code"].to_numpy()[after],
+                                 plan_names)
+        plan_before = plan_before.reindex(events["event"])
+        plan_after = plan_after.reindex(events["event"])
+    else:
+        plan_before = plan_after = pd.Series(np.nan, index=events["event"])
+    out = pd.DataFrame(
+        {
+            "customer_id": ev["customer_id"].to_numpy(),
+            "date": ev["date"].to_numpy(),
+            "amount": events["amount"].to_numpy(),
+        }
+    )
+    for k in EXPANSION_KINDS:
+        out[k] = sums[k].to_numpy()
+    values = out[list(EXPANSION_KINDS)].to_numpy()
+    out["kind"] = pd.Categorical.from_codes(
+        np.argmax(values, axis=1), categories=list(EXPANSION_KINDS)
+    )
+    out["plan_before"] = plan_before.to_numpy()
+    out["plan_after"] = plan_after.to_numpy()
+    out.attrs["has_plan"] = has_plan
+    out.attrs["has_quantity"] = has_qty
+    out.attrs["has_product"] = "product" in table.columns
+    return out
+
+
+def expansion_breakdown_by_month(breakdown: pd.DataFrame) -> pd.DataFrame:
+    """Monthly sums of :func:`expansion_breakdown`'s parts (``upsell, cross_sell,
+    price_increase, other``) and ``total``, indexed by month."""
+    if breakdown.empty:
+        out = pd.DataFrame({c: pd.Series(dtype="float64") for c in (*EXPANSION_KINDS, "total")})
+        out.index = pd.PeriodIndex([], freq="M", name="month")
+        return out
+    month = pd.PeriodIndex(pd.DatetimeIndex(breakdown["date"]), freq="M", name="month")
+    out = breakdown[list(EXPANSION_KINDS)].groupby(month).sum()
+    out["total"] = out.sum(axis=1)
+    return out
+
+
+def _running(table: pd.DataFrame, day: int) -> pd.DataFrame:
+    return table[(table["start"] <= day) & (day < table["end"])]
+
+
+def top_plan_customers(lines: pd.DataFrame, top_plan=None, as_of=None) -> pd.DataFrame:
+    """Customers already on the top plan: no room to expand by upgrading.
+
+    The top plan of each product is its highest-priced plan: the largest median MRR per unit of
+    ``quantity`` (per line when there is no ``quantity``) over all the product's lines.
+    ``top_plan`` (a plan name or a collection of names) overrides that choice for every product.
+
+    A customer is *at the top plan* when every line it pays for on ``as_of`` (default: the
+    latest date in the lines) is on a top plan. ``missing_products`` lists the products it does
+    not have (cross-sell room); ``no_room`` is True when there are none left either.
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id``: ``mrr``, ``plans``, ``products``,
+    ``missing_products`` (text, comma-separated), ``no_room``. Sorted by MRR, largest first.
+    """
+    if "plan" not in lines.columns:
+        raise ValueError("lines have no 'plan' column: the top plan cannot be found")
+    table = _line_table(lines)
+    if "product" not in table.columns:
+        table["product"] = "(all)"
+    table["product"] = table["product"].astype("str")
+    table["plan"] = table["plan"].astype("str")
+    day = _default_as_of(table) if as_of is None else _day(as_of)
+    if top_plan is None:
+        qty = (
+            pd.to_numeric(table["quantity"], errors="coerce") if "quantity" in table.columns
+            else pd.Series(1.0, index=table.index)
+        )
+        unit = table["mrr"] / qty.where(qty > 0)
+        price = unit.groupby([table["product"], table["plan"]]).median()
+        top = set(price.groupby(level="product").idxmax().dropna())
+    else:
+        names = {top_plan} if isinstance(top_plan, str) else set(top_plan)
+        top = {(p, n) for p in table["product"].unique() for n in names}
+    products = sorted(table["product"].unique())
+    run = _running(table, day)
+    columns = ["mrr", "plans", "products", "missing_products", "no_room"]
+    if run.empty:
+        out = pd.DataFrame(columns=columns)
+        out.index.name = "customer_id"
+        return out
+    on_top = pd.Series(list(zip(run["product"], run["plan"])), index=run.index).isin(top)
+    summary = run.assign(on_top=on_top).groupby("customer_id", sort=True).agg(
+        mrr=("mrr", "sum"), all_top=("on_top", "all"))
+    # Only the customers at the top need their plans and products spelled out.
+    summary = summary[summary["all_top"] & (summary["mrr"] > 0)]
+    run = run[run["customer_id"].isin(summary.index)]
+    cust = pd.Index(summary.index).get_indexer(run["customer_id"])
+    for name in ("plan", "product"):
+        codes, names = pd.factorize(run[name], sort=True)
+        text = _group_text(cust, codes, names)
+        summary[f"{name}s"] = text.reindex(np.arange(len(summary))).to_numpy()
+    summary = summary[summary["all_top"] & (summary["mrr"] > 0)]
+    owned = summary["products"].str.split(", ")
+    summary["missing_products"] = [
+        ", ".join(p for p in products if p not in set(have)) for have in owned
+    ]
+    summary["no_room"] = summary["missing_products"] == ""
+    out = summary[columns].sort_values("mrr", ascending=False, kind="stable")
+    out.attrs["top_plans"] = sorted(f"{p}: {n}" for p, n in top)
+    return out
+
+
+def near_tier_limit(lines: pd.DataFrame, threshold: float = 0.8, as_of=None,
+                    usage: str = "usage", limit: str = "usage_limit") -> pd.DataFrame:
+    """Customers close to their tier's usage limit: the natural next upsell (seed 000).
+
+    A running line (on ``as_of``, default the latest date in the lines) is near its limit when
+    ``usage / usage_limit >= threshold`` (limit > 0). Without the usage columns the result is
+    empty and ``attrs["note"]`` says why.
+
+    Returns
+    -------
+    DataFrame, one row per such line: ``customer_id, plan (if any), mrr, usage, usage_limit,
+    usage_share``, sorted by ``usage_share``, highest first.
+    """
+    if not (0 < threshold <= 10):
+        raise ValueError(f"threshold must be a share of the limit such as 0.8, got {threshold!r}")
+    columns = ["customer_id", "plan", "mrr", usage, limit, "usage_share"]
+    missing = [c for c in (usage, limit) if c not in lines.columns]
+    if missing:
+        out = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+        out.attrs["note"] = (
+            f"the lines have no {' or '.join(repr(c) for c in missing)} column: add usage and "
+            "usage limit per line to see customers near their tier limit"
+        )
+        return out
+    keep = lines[list(LINE_COLUMNS)].copy()
+    keep["plan"] = lines["plan"] if "plan" in lines.columns else np.nan
+    keep["_usage"] = pd.to_numeric(lines[usage], errors="coerce")
+    keep["_limit"] = pd.to_numeric(lines[limit], errors="coerce")
+    table = _line_table(keep.rename(columns={"_usage": "usage", "_limit": "usage_limit"}))
+    day = _default_as_of(table) if as_of is None else _day(as_of)
+    run = _running(table, day)
+    lim = run["usage_limit"].astype("float64")
+    share = run["usage"].astype("float64") / lim.where(lim > 0)
+    near = run[share >= threshold]
+    out = pd.DataFrame(
+        {
+            "customer_id": near["customer_id"].to_numpy(),
+            "plan": near["plan"].to_numpy() if "plan" in near.columns else np.nan,
+            "mrr": near["mrr"].to_numpy(),
+            usage: near["usage"].to_numpy(dtype="float64"),
+            limit: near["usage_limit"].to_numpy(dtype="float64"),
+            "usage_share": share[share >= threshold].to_numpy(),
+        }
+    )
+    return out.sort_values("usage_share", ascending=False, kind="stable").reset_index(drop=True)

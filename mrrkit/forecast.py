@@ -1,0 +1,669 @@
+"""Baseline projection of MRR, customers and ARR, its uncertainty band, and a backtest.
+
+The projection starts at the end of the last complete month ``T`` (the *origin*) and is built from
+three parts, all estimated once by :func:`forecast_inputs` so that re-projecting (a scenario's
+slider move) is pure array arithmetic:
+
+- **Existing customers** (paying at the end of ``T``): each survives month by month with the
+  churn hazard of its age (months since it started paying, its last reactivation if any) taken
+  from the fitted sBG model (``method="sbg"``, :func:`mrrkit.fit_retention`) or from the pooled
+  empirical cohort survival (``method="empirical"``: Kaplan-Meier hazard by age over all
+  cohorts; ages with fewer than 20 customers at risk, and ages beyond the data, use the mean
+  hazard of the 6 last well-observed ages). A customer's MRR is lost with it.
+- **Expansion and contraction**: survivors' MRR grows by the recent monthly expansion rate and
+  shrinks by the contraction rate: ``sum(expansion) / sum(mrr(M-1))`` and
+  ``-sum(contraction) / sum(mrr(M-1))`` over the ``window`` months ending at ``T`` (12 by
+  default).
+- **New business**: new MRR follows the least-squares line through the ``window`` last months'
+  new MRR, extended (``trend=False``: their mean), never below 0; new customers = new MRR / the
+  window's new-customer ARPA; reactivations continue at the window's monthly mean. Both then
+  survive from age 0 and expand like everyone else. (A 6-month trend overshot in backtests on
+  simulated data -- mean absolute error 6-7% over 12 months against 3% with 12 months -- hence
+  the default window.)
+
+Expected values throughout (no simulation), so ``mrr(k) = mrr(k-1) + net_new(k)`` holds month by
+month like in :func:`mrrkit.monthly`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .lines import MICROS
+from .monthly import month_of, monthly, period
+from .movements import NEW, REACTIVATION, Moves, as_moves
+from .retention import mrr_at_month_end
+from .retention_model import km_hazard, last_complete_month, lifetime_counts, lifetimes
+from .survival import SBGFit, _fit_counts, _fit_counts_batch
+
+__all__ = [
+    "FORECAST_COLUMNS",
+    "FORECAST_METHODS",
+    "Backtest",
+    "ForecastInputs",
+    "backtest",
+    "forecast",
+    "forecast_inputs",
+    "project_baseline",
+]
+
+FORECAST_METHODS = ("sbg", "empirical")
+
+#: Columns of a projection, one row per future month.
+FORECAST_COLUMNS = (
+    "mrr",
+    "arr",
+    "customers",
+    "new",
+    "expansion",
+    "contraction",
+    "churn",
+    "reactivation",
+    "net_new",
+    "new_customers",
+    "reactivated_customers",
+    "churned_customers",
+    "customer_churn_rate",
+    "mrr_existing",
+    "customers_existing",
+    "mrr_in_scope",
+    "gross_retained_mrr",
+)
+
+_MIN_AT_RISK = 20
+_TAIL_AGES = 6
+_EPOCH = np.datetime64("1970-01-01", "D")
+
+
+@dataclass(frozen=True)
+class ForecastInputs:
+    """Everything a projection needs, estimated once from the data (see the module notes).
+
+    Attributes
+    ----------
+    origin : Period
+        Last complete month ``T``; month 1 of a projection is ``T + 1``.
+    method, window, horizon, trend :
+        The options used (``horizon`` = the longest projection these inputs support).
+    customer_ids : pandas str array
+        Customer ids; position = customer number in ``mrr`` and ``age``.
+    mrr : float array
+        Each customer's MRR at the end of ``T`` (0 when not paying).
+    age : int array
+        Months since each paying customer started its current life (-1 when not paying).
+    hazard : float array
+        Monthly churn hazard by age ``t`` (index ``t``; ``hazard[0] = 0``).
+    fit : SBGFit or None
+        The retention model (``method="sbg"``).
+    lost, censored : float arrays
+        First-life counts by age 1..K (for the bootstrap and refits).
+    expansion_rate, contraction_rate : float
+        Monthly rates on survivors' MRR.
+    new_intercept, new_slope : float
+        New MRR in month ``T + k`` is ``max(0, new_intercept + new_slope * k)``.
+    new_arpa, reactivation_mrr, reactivation_arpa : float
+    window_table : DataFrame
+        The ``window`` monthly rows the rates come from.
+    history : DataFrame
+        :func:`mrrkit.monthly` up to ``T`` (to chart actuals before the projection).
+    """
+
+    origin: pd.Period
+    method: str
+    window: int
+    horizon: int
+    trend: bool
+    customer_ids: object
+    mrr: np.ndarray
+    age: np.ndarray
+    hazard: np.ndarray
+    fit: SBGFit | None
+    lost: np.ndarray
+    censored: np.ndarray
+    expansion_rate: float
+    contraction_rate: float
+    new_intercept: float
+    new_slope: float
+    new_arpa: float
+    reactivation_mrr: float
+    reactivation_arpa: float
+    window_table: pd.DataFrame
+    history: pd.DataFrame
+
+    @property
+    def mrr_by_age(self) -> np.ndarray:
+        paying = self.age >= 0
+        return np.bincount(self.age[paying], weights=self.mrr[paying], minlength=self.max_age + 1)
+
+    @property
+    def count_by_age(self) -> np.ndarray:
+        paying = self.age >= 0
+        return np.bincount(self.age[paying], minlength=self.max_age + 1).astype("float64")
+
+    @property
+    def max_age(self) -> int:
+        return int(self.age.max(initial=0))
+
+    def scope_mask(self, ids) -> np.ndarray:
+        """Boolean mask over customers for a collection of customer ids (unknown ids ignored)."""
+        wanted = pd.Index(pd.array(list(ids), dtype="str"))
+        return pd.Index(self.customer_ids, dtype="str").isin(wanted)
+
+
+# --------------------------------------------------------------------------- estimation
+
+
+def _sbg_hazard(alpha, beta, length: int) -> np.ndarray:
+    """``hazard[..., t] = alpha / (alpha + beta + t - 1)`` for t >= 1, 0 at t = 0."""
+    alpha = np.asarray(alpha, dtype="float64")[..., None]
+    beta = np.asarray(beta, dtype="float64")[..., None]
+    t = np.arange(length, dtype="float64")
+    h = alpha / (alpha + beta + t - 1)
+    h[..., 0] = 0.0
+    return h
+
+
+def _empirical_hazard(lost: np.ndarray, cens: np.ndarray, length: int,
+                      reliable: np.ndarray | None = None) -> np.ndarray:
+    """Pooled Kaplan-Meier hazard by age (leading axes = replicates), extended to ``length``.
+
+    Ages with fewer than ``_MIN_AT_RISK`` customers at risk in the original data (``reliable``)
+    and ages beyond the data use the mean hazard of the last ``_TAIL_AGES`` reliable ages.
+    """
+    hazard, at_risk = km_hazard(lost, cens)
+    if reliable is None:
+        reliable = at_risk >= _MIN_AT_RISK
+    idx = np.flatnonzero(reliable)
+    lead = hazard.shape[:-1]
+    out = np.empty(lead + (length,))
+    if len(idx) == 0:
+        # Too few customers for any age: one pooled rate (churns per customer-month at risk).
+        total_risk = at_risk.sum(-1)
+        pooled = np.where(total_risk > 0, lost.sum(-1) / np.where(total_risk > 0, total_risk, 1), 0)
+        out[...] = pooled[..., None]
+    else:
+        tail = np.nanmean(hazard[..., idx[-_TAIL_AGES:]], axis=-1)
+        tail = np.nan_to_num(tail)
+        out[...] = tail[..., None]
+        known = idx[idx + 1 < length]
+        out[..., known + 1] = np.nan_to_num(hazard[..., known])
+    out[..., 0] = 0.0
+    return out
+
+
+def _window_rows(table: pd.DataFrame, window: int) -> pd.DataFrame:
+    rows = table.iloc[-window:]
+    prev = table["mrr"].shift(1).iloc[-window:]
+    rows = rows.assign(prev_mrr=prev.to_numpy())
+    return rows[rows["prev_mrr"].notna()]
+
+
+def _trend(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares line through (x, y) along the last axis: (value at x = 0, slope)."""
+    xm = x.mean(-1, keepdims=True)
+    ym = y.mean(-1, keepdims=True)
+    var = ((x - xm) ** 2).sum(-1)
+    cov = ((x - xm) * (y - ym)).sum(-1)
+    slope = np.where(var > 0, cov / np.where(var > 0, var, 1), 0.0)
+    return ym[..., 0] - slope * xm[..., 0], slope
+
+
+def _truncate(m: Moves, as_of_day: int) -> Moves:
+    keep = m.day <= as_of_day
+    return Moves(m.customers, m.cust[keep], m.day[keep], m.kind[keep], m.before[keep],
+                 m.after[keep], as_of_day)
+
+
+def _inputs_from_moves(m: Moves, method: str, window: int, horizon: int, trend: bool):
+    if method not in FORECAST_METHODS:
+        raise ValueError(f"method must be one of {FORECAST_METHODS}, got {method!r}")
+    if not (isinstance(window, (int, np.integer)) and window >= 2):
+        raise ValueError(f"window must be a whole number of months >= 2, got {window!r}")
+    if not (isinstance(horizon, (int, np.integer)) and 1 <= horizon <= 120):
+        raise ValueError(f"horizon must be 1..120 months, got {horizon!r}")
+    if len(m) == 0:
+        raise ValueError("no movements in the data: there is nothing to project")
+    last = last_complete_month(m.as_of)
+    table = monthly(m).loc[: period(last)]
+    if len(table) < 2:
+        raise ValueError("the data needs at least two complete months to project from")
+    rows = _window_rows(table, window)
+    base = rows["prev_mrr"].sum()
+    expansion_rate = float(rows["expansion"].sum() / base) if base > 0 else 0.0
+    contraction_rate = float(-rows["contraction"].sum() / base) if base > 0 else 0.0
+    x = np.arange(-len(rows) + 1, 1, dtype="float64")
+    new = rows["new"].to_numpy(dtype="float64")
+    if trend:
+        intercept, slope = (float(v) for v in _trend(new, x))
+    else:
+        intercept, slope = float(new.mean()), 0.0
+    n_new = rows["new_customers"].sum()
+    new_arpa = float(rows["new"].sum() / n_new) if n_new else float("nan")
+    reactivation_mrr = float(rows["reactivation"].mean())
+    n_react = rows["reactivated_customers"].sum()
+    reactivation_arpa = float(rows["reactivation"].sum() / n_react) if n_react else float("nan")
+
+    mrr = mrr_at_month_end(m, last) / MICROS
+    mon = month_of(m.day)
+    starts = np.flatnonzero(((m.kind == NEW) | (m.kind == REACTIVATION)) & (mon <= last))
+    life_start = np.full(len(m.customers), -1, np.int64)
+    life_start[m.cust[starts]] = mon[starts]  # rows are in day order: the latest start wins
+    age = np.where(mrr > 0, last - life_start, -1)
+
+    _, _, duration, churned = lifetimes(m, last)
+    lost, cens = lifetime_counts(duration, churned) if len(duration) else (np.zeros(1),) * 2
+    length = int(age.max(initial=0)) + horizon + 2
+    fit = None
+    if method == "sbg":
+        if lost.sum() == 0:
+            raise ValueError(
+                "no customer has churned yet: the retention model cannot be fitted; "
+                "use method='empirical'"
+            )
+        fit = _fit_counts(lost, cens, len(duration))
+        hazard = _sbg_hazard(fit.alpha, fit.beta, length)
+    else:
+        hazard = _empirical_hazard(lost, cens, length)
+    return ForecastInputs(
+        origin=period(last),
+        method=method,
+        window=window,
+        horizon=horizon,
+        trend=trend,
+        customer_ids=m.customers,
+        mrr=mrr,
+        age=age,
+        hazard=hazard,
+        fit=fit,
+        lost=lost,
+        censored=cens,
+        expansion_rate=expansion_rate,
+        contraction_rate=contraction_rate,
+        new_intercept=intercept,
+        new_slope=slope,
+        new_arpa=new_arpa,
+        reactivation_mrr=reactivation_mrr,
+        reactivation_arpa=reactivation_arpa,
+        window_table=rows,
+        history=table,
+    )
+
+
+def forecast_inputs(data, as_of=None, method: str = "sbg", window: int = 12, horizon: int = 36,
+                    trend: bool = True) -> ForecastInputs:
+    """Estimate once what every projection needs (see the module notes).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Canonical lines or a :func:`mrrkit.movements` frame.
+    as_of : date-like, optional
+    method : {"sbg", "empirical"}
+        Survival of customers: the fitted sBG model, or the pooled empirical cohort curve.
+    window : int
+        Recent complete months the expansion, contraction and new-business figures come from.
+    horizon : int
+        Longest projection the inputs will serve (months, up to 120).
+    trend : bool
+        New MRR follows the window's linear trend (True) or stays at its mean (False).
+    """
+    return _inputs_from_moves(as_moves(data, as_of), method, window, horizon, trend)
+
+
+# --------------------------------------------------------------------------- projection engine
+
+
+def _survival(hazard: np.ndarray, ages: np.ndarray, months: int, reduction) -> np.ndarray:
+    """(B, G, months+1) survival of customers aged ``ages`` over the next months."""
+    idx = ages[:, None] + np.arange(1, months + 1)[None, :]
+    h = hazard[:, idx] * (1.0 - np.asarray(reduction, dtype="float64").reshape(-1, 1, 1))
+    surv = np.ones(h.shape[:2] + (months + 1,))
+    np.cumprod(1.0 - h, axis=-1, out=surv[..., 1:])
+    return surv
+
+
+def _existing(hazard, mrr_by_age, count_by_age, e, c, months, *, price=1.0, extra_churn=0.0,
+              churn_reduction=0.0, upsell_rate=0.0, uplift=0.0, addon_rate=0.0, addon_mrr=0.0):
+    """Expected MRR, customers and flows of a block of existing customers; arrays (B, months+1)
+    for levels, (B, months) for the flows of months 1..months."""
+    ages = np.flatnonzero(count_by_age > 0)
+    surv = _survival(hazard, ages, months, churn_reduction)
+    w = np.einsum("bgk,g->bk", surv, mrr_by_age[ages])
+    n = np.einsum("bgk,g->bk", surv, count_by_age[ages])
+    if extra_churn:
+        w[:, 1:] *= 1.0 - extra_churn
+        n[:, 1:] *= 1.0 - extra_churn
+    k = np.arange(months + 1, dtype="float64")
+    growth = (1.0 + e - c)[:, None] ** k  # survivors' MRR multiplier from expansion/contraction
+    share = np.minimum(1.0, upsell_rate * k / 12.0)  # share of customers upsold by month k
+    q = 1.0 + uplift * share
+    p = np.where(k >= 1, price, 1.0)
+    f = p * growth * q
+    a = addon_mrr * np.minimum(1.0, addon_rate * k / 12.0)
+    level = w * f + n * a
+    churn = -((w[:, :-1] - w[:, 1:]) * f[:, :-1] + (n[:, :-1] - n[:, 1:]) * a[:-1])
+    step = (p[1:] - p[:-1]) * growth[:, :-1] * q[:-1] * w[:, 1:]
+    base = p[1:] * growth[:, :-1] * q[:-1] * w[:, 1:]
+    upsell = p[1:] * growth[:, 1:] * uplift * (share[1:] - share[:-1]) * w[:, 1:]
+    addon = n[:, 1:] * (a[1:] - a[:-1])
+    expansion = e[:, None] * base + np.maximum(step, 0) + upsell + addon
+    contraction = -c[:, None] * base + np.minimum(step, 0)
+    # Gross retention path: no expansion of any kind, price cuts and contraction included.
+    gross = w * np.where(k >= 1, min(price, 1.0), 1.0) * (1.0 - c)[:, None] ** k
+    return {
+        "mrr": level,
+        "customers": n,
+        "churn": churn,
+        "expansion": expansion,
+        "contraction": contraction,
+        "churned_customers": n[:, :-1] - n[:, 1:],
+        "gross": gross,
+    }
+
+
+def _inflow(hazard, inflow_mrr, inflow_n, e, c, months, churn_reduction=0.0):
+    """Expected MRR, customers and flows of customers acquired (or won back) during the
+    projection: month ``j`` brings ``inflow_mrr[:, j-1]``, which then survives from age 0."""
+    reduction = np.asarray(churn_reduction, dtype="float64")
+    s0 = np.ones((hazard.shape[0], months + 1))
+    np.cumprod(1.0 - hazard[:, 1 : months + 1] * (1.0 - reduction), axis=-1, out=s0[:, 1:])
+    lag = np.arange(months + 1, dtype="float64")
+    g = (1.0 + e - c)[:, None] ** lag
+    g_prev = (1.0 + e - c)[:, None] ** np.maximum(lag - 1, 0)
+    level_k = s0 * g
+    churn_k = np.zeros_like(s0)
+    churn_k[:, 1:] = (s0[:, :-1] - s0[:, 1:]) * g_prev[:, 1:]
+    growth_k = np.zeros_like(s0)
+    growth_k[:, 1:] = s0[:, 1:] * g_prev[:, 1:]
+    lost_k = np.zeros_like(s0)
+    lost_k[:, 1:] = s0[:, :-1] - s0[:, 1:]
+    # Month j (1..months) to month k: lag k - j, as a (months, months) Toeplitz index.
+    j = np.arange(months)
+    d = j[None, :] - j[:, None]  # [j, k]
+    valid = d >= 0
+    d = np.where(valid, d, 0)
+
+    def conv(x, kernel):
+        return np.einsum("bj,bjk->bk", x, np.where(valid, kernel[:, d], 0.0))
+
+    growth_flow = conv(inflow_mrr, growth_k)
+    return {
+        "mrr": conv(inflow_mrr, level_k),
+        "customers": conv(inflow_n, s0),
+        "churn": -conv(inflow_mrr, churn_k),
+        "expansion": e[:, None] * growth_flow,
+        "contraction": -c[:, None] * growth_flow,
+        "churned_customers": conv(inflow_n, lost_k),
+    }
+
+
+def _new_business(inputs: ForecastInputs, months: int, intercept, slope, new_arpa,
+                  react_mrr, react_arpa, growth: float = 0.0):
+    k = np.arange(1, months + 1, dtype="float64")
+    new = np.maximum(0.0, intercept[:, None] + slope[:, None] * k) * (1.0 + growth)
+    ok = (np.isfinite(new_arpa) & (new_arpa > 0))[:, None]
+    new_n = np.where(ok, new / np.where(ok, new_arpa[:, None], 1.0), 0.0)
+    react = np.broadcast_to(react_mrr[:, None], new.shape)
+    ok = (np.isfinite(react_arpa) & (react_arpa > 0))[:, None]
+    react_n = np.where(ok, react / np.where(ok, react_arpa[:, None], 1.0), 0.0)
+    return new, np.nan_to_num(new_n), react, np.nan_to_num(react_n)
+
+
+def _assemble(inputs, months, blocks, inflow, new, new_n, react, react_n, in_scope_mrr):
+    """Sum the blocks into the projection frame (row = month 1..months; B = 1 only)."""
+    mrr_existing = sum(b["mrr"] for b in blocks)[0]
+    cust_existing = sum(b["customers"] for b in blocks)[0]
+    mrr = mrr_existing[1:] + inflow["mrr"][0]
+    customers = cust_existing[1:] + inflow["customers"][0]
+    churn = sum(b["churn"] for b in blocks)[0] + inflow["churn"][0]
+    expansion = sum(b["expansion"] for b in blocks)[0] + inflow["expansion"][0]
+    contraction = sum(b["contraction"] for b in blocks)[0] + inflow["contraction"][0]
+    churned = sum(b["churned_customers"] for b in blocks)[0] + inflow["churned_customers"][0]
+    prev_customers = np.concatenate(([cust_existing[0]], customers[:-1]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        churn_rate = np.where(prev_customers > 0, churned / prev_customers, np.nan)
+    frame = pd.DataFrame(
+        {
+            "mrr": mrr,
+            "arr": 12.0 * mrr,
+            "customers": customers,
+            "new": new[0],
+            "expansion": expansion,
+            "contraction": contraction,
+            "churn": churn,
+            "reactivation": react[0],
+            "net_new": new[0] + expansion + contraction + churn + react[0],
+            "new_customers": new_n[0],
+            "reactivated_customers": react_n[0],
+            "churned_customers": churned,
+            "customer_churn_rate": churn_rate,
+            "mrr_existing": mrr_existing[1:],
+            "customers_existing": cust_existing[1:],
+            "mrr_in_scope": in_scope_mrr[1:],
+            "gross_retained_mrr": sum(b["gross"] for b in blocks)[0][1:],
+        },
+        index=pd.period_range(inputs.origin + 1, periods=months, freq="M", name="month"),
+    )
+    frame.attrs["origin"] = inputs.origin
+    frame.attrs["start_mrr"] = float(mrr_existing[0])
+    frame.attrs["start_customers"] = float(cust_existing[0])
+    return frame
+
+
+def _check_months(inputs: ForecastInputs, months: int) -> None:
+    if not (isinstance(months, (int, np.integer)) and 1 <= months <= inputs.horizon):
+        raise ValueError(
+            f"months must be 1..{inputs.horizon} (the inputs' horizon), got {months!r}"
+        )
+
+
+def _one(x) -> np.ndarray:
+    return np.atleast_1d(np.asarray(x, dtype="float64"))
+
+
+def project_baseline(inputs: ForecastInputs, months: int = 12) -> pd.DataFrame:
+    """The baseline projection: expected MRR, customers and movements for the next months.
+
+    Returns
+    -------
+    DataFrame indexed by future ``month``, columns ``FORECAST_COLUMNS``:
+    ``mrr``, ``arr`` (12 x mrr), ``customers``, the expected movements of the month (``new``,
+    ``expansion``, ``contraction``, ``churn``, ``reactivation``, ``net_new``; ``mrr(k) =
+    mrr(k-1) + net_new(k)``), expected ``new_customers``, ``reactivated_customers``,
+    ``churned_customers``, ``customer_churn_rate`` (churned / customers of the month before),
+    ``mrr_existing`` and ``customers_existing`` (the customers paying at the origin: their
+    expected MRR and number still paying), ``mrr_in_scope`` (their MRR,
+    restricted to a scenario's scope; all of them here) and ``gross_retained_mrr`` (their MRR
+    without any expansion: the GRR numerator). ``attrs`` hold ``origin``, ``start_mrr`` and
+    ``start_customers``.
+    """
+    _check_months(inputs, months)
+    e, c = _one(inputs.expansion_rate), _one(inputs.contraction_rate)
+    hazard = inputs.hazard[None, :]
+    block = _existing(hazard, inputs.mrr_by_age, inputs.count_by_age, e, c, months)
+    new, new_n, react, react_n = _new_business(
+        inputs, months, _one(inputs.new_intercept), _one(inputs.new_slope),
+        _one(inputs.new_arpa), _one(inputs.reactivation_mrr), _one(inputs.reactivation_arpa))
+    inflow = _inflow(hazard, new + react, new_n + react_n, e, c, months)
+    return _assemble(inputs, months, [block], inflow, new, new_n, react, react_n,
+                     block["mrr"][0])
+
+
+# --------------------------------------------------------------------------- bootstrap band
+
+
+def _bootstrap(inputs: ForecastInputs, months: int, n_boot: int, seed) -> dict:
+    """Replicate projections: months of the window resampled with replacement (rates and the
+    new-business trend) and customers resampled with replacement (their first lives, hence the
+    survival curve, refitted per replicate). Returns (n_boot, months) arrays."""
+    rng = np.random.default_rng(seed)
+    rows = inputs.window_table
+    w = len(rows)
+    pick = rng.integers(0, w, size=(n_boot, w))
+    prev = rows["prev_mrr"].to_numpy(dtype="float64")[pick]
+    base = prev.sum(1)
+    safe = np.where(base > 0, base, 1.0)
+    e = np.where(base > 0, rows["expansion"].to_numpy(dtype="float64")[pick].sum(1) / safe, 0.0)
+    c = np.where(base > 0, -rows["contraction"].to_numpy(dtype="float64")[pick].sum(1) / safe, 0.0)
+    new = rows["new"].to_numpy(dtype="float64")[pick]
+    x = np.arange(-w + 1, 1, dtype="float64")[pick]
+    if inputs.trend:
+        intercept, slope = _trend(new, x)
+    else:
+        intercept, slope = new.mean(1), np.zeros(n_boot)
+    n_new = rows["new_customers"].to_numpy(dtype="float64")[pick].sum(1)
+    new_arpa = np.where(n_new > 0, new.sum(1) / np.where(n_new > 0, n_new, 1), inputs.new_arpa)
+    react = rows["reactivation"].to_numpy(dtype="float64")[pick]
+    react_mrr = react.mean(1)
+    react_arpa = np.full(n_boot, inputs.reactivation_arpa)
+
+    cells = np.concatenate((inputs.lost, inputs.censored))
+    total = int(round(cells.sum()))
+    length = inputs.hazard.shape[-1]
+    if total > 0:
+        draws = rng.multinomial(total, cells / cells.sum(), size=n_boot).astype("float64")
+        t = len(inputs.lost)
+        lost, cens = draws[:, :t], draws[:, t:]
+        if inputs.method == "sbg":
+            start = np.log([inputs.fit.alpha, inputs.fit.beta])
+            # A replicate without any churn has no estimate; keep the full-data fit for it.
+            x_fit = _fit_counts_batch(np.where(lost.sum(1, keepdims=True) > 0, lost, inputs.lost),
+                                      np.where(lost.sum(1, keepdims=True) > 0, cens,
+                                               inputs.censored), start)
+            hazard = _sbg_hazard(np.exp(x_fit[:, 0]), np.exp(x_fit[:, 1]), length)
+        else:
+            _, at_risk = km_hazard(inputs.lost, inputs.censored)
+            hazard = _empirical_hazard(lost, cens, length, reliable=at_risk >= _MIN_AT_RISK)
+    else:
+        hazard = np.broadcast_to(inputs.hazard, (n_boot, length))
+    block = _existing(hazard, inputs.mrr_by_age, inputs.count_by_age, e, c, months)
+    new_m, new_n, react_m, react_n = _new_business(inputs, months, intercept, slope, new_arpa,
+                                                   react_mrr, react_arpa)
+    inflow = _inflow(hazard, new_m + react_m, new_n + react_n, e, c, months)
+    return {
+        "mrr": block["mrr"][:, 1:] + inflow["mrr"],
+        "customers": block["customers"][:, 1:] + inflow["customers"],
+    }
+
+
+def forecast(data, months: int = 24, method: str = "sbg", window: int = 12, trend: bool = True,
+             n_boot: int = 200, level: float = 0.8, seed=0, as_of=None,
+             inputs: ForecastInputs | None = None) -> pd.DataFrame:
+    """Baseline projection of MRR, customers and ARR with a bootstrap uncertainty band.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Canonical lines or a :func:`mrrkit.movements` frame (ignored when ``inputs`` is given).
+    months : int
+        Months to project (1..36 by default; the horizon of ``inputs`` otherwise).
+    method, window, trend :
+        See :func:`forecast_inputs`.
+    n_boot : int
+        Bootstrap replicates (0: no band).
+    level : float
+        Central share of the replicates the band covers (0.8: the 10th to 90th percentiles).
+    seed : int or numpy Generator
+        The band is reproducible for a given seed.
+    inputs : ForecastInputs, optional
+        Precomputed :func:`forecast_inputs` (then ``data`` may be None).
+
+    Returns
+    -------
+    DataFrame
+        :func:`project_baseline` plus ``mrr_low, mrr_high, arr_low, arr_high, customers_low,
+        customers_high``: percentiles of bootstrap replicates in which the window's months are
+        resampled with replacement (expansion, contraction, new-business trend, reactivation)
+        and the customers' first lives are resampled with replacement (the survival curve is
+        refitted per replicate). The band reflects sampling noise in those estimates, not
+        changes of regime.
+    """
+    if inputs is None:
+        inputs = forecast_inputs(data, as_of=as_of, method=method, window=window,
+                                 horizon=max(36, int(months)), trend=trend)
+    frame = project_baseline(inputs, months)
+    if n_boot:
+        if not (0 < level < 1):
+            raise ValueError(f"level must be between 0 and 1, got {level!r}")
+        reps = _bootstrap(inputs, months, int(n_boot), seed)
+        lo, hi = (1 - level) / 2, (1 + level) / 2
+        for name in ("mrr", "customers"):
+            q = np.quantile(reps[name], [lo, hi], axis=0)
+            frame[f"{name}_low"] = q[0]
+            frame[f"{name}_high"] = q[1]
+        frame["arr_low"] = 12.0 * frame["mrr_low"]
+        frame["arr_high"] = 12.0 * frame["mrr_high"]
+    return frame
+
+
+# --------------------------------------------------------------------------- backtest
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """Result of :func:`backtest`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Per month: ``actual_mrr``, ``forecast_mrr``, ``error`` (forecast - actual),
+        ``pct_error`` (error / actual), and the same for customers.
+    mape : float
+        Mean absolute percentage error of MRR over the months.
+    mape_customers : float
+    origin : Period
+        The last month the forecast saw.
+    """
+
+    table: pd.DataFrame
+    mape: float
+    mape_customers: float
+    origin: pd.Period
+
+
+def backtest(data, horizon: int = 12, method: str = "sbg", window: int = 12,
+             trend: bool = True, as_of=None) -> Backtest:
+    """Forecast from month ``T - horizon`` as if it were today, compare with what happened.
+
+    ``T`` is the last complete month. Everything after the end of month ``T - horizon`` is
+    hidden from :func:`forecast_inputs`; the baseline projection of the next ``horizon`` months
+    is compared with the actual month-end MRR and customers (:func:`mrrkit.monthly`).
+    """
+    m = as_moves(data, as_of)
+    last = last_complete_month(m.as_of)
+    origin = last - int(horizon)
+    cut_day = int((np.datetime64(period(origin + 1).start_time.date(), "D") - _EPOCH)
+                  .astype(np.int64)) - 1
+    past = _truncate(m, cut_day)
+    if len(past) == 0 or month_of(past.day).min() > origin - 1:
+        raise ValueError(
+            f"not enough history before {period(origin)} to backtest {horizon} months"
+        )
+    inputs = _inputs_from_moves(past, method, window, int(horizon), trend)
+    fc = project_baseline(inputs, int(horizon))
+    actual = monthly(m).loc[period(origin + 1): period(last)]
+    table = pd.DataFrame(
+        {
+            "actual_mrr": actual["mrr"].to_numpy(),
+            "forecast_mrr": fc["mrr"].to_numpy(),
+            "actual_customers": actual["customers"].to_numpy(dtype="float64"),
+            "forecast_customers": fc["customers"].to_numpy(),
+        },
+        index=fc.index,
+    )
+    table["error"] = table["forecast_mrr"] - table["actual_mrr"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["pct_error"] = table["error"] / table["actual_mrr"]
+        table["customers_error"] = table["forecast_customers"] - table["actual_customers"]
+        table["customers_pct_error"] = table["customers_error"] / table["actual_customers"]
+    return Backtest(
+        table=table,
+        mape=float(np.nanmean(np.abs(table["pct_error"].replace([np.inf, -np.inf], np.nan)))),
+        mape_customers=float(
+            np.nanmean(np.abs(table["customers_pct_error"].replace([np.inf, -np.inf], np.nan)))
+        ),
+        origin=period(origin),
+    )

@@ -1,0 +1,367 @@
+"""The sBG retention model fitted to the data: logo survival by monthly cohort, per segment, and
+the model-based LTV next to the cheat sheet's simple one (seed 004).
+
+Survival here follows each customer's *first life*, which is what the sBG model describes (a
+customer leaves once, for good):
+
+- a customer's cohort ``c`` is the month of its ``new`` movement (as in :func:`mrrkit.cohorts`);
+- it is *alive at age* ``a >= 1`` when it has not churned by the end of month ``c + a``; a
+  customer who churns and later comes back counts as lost at its first churn (a reactivation
+  starts a new life, which :func:`mrrkit.cohorts` counts back into the cohort but the model
+  does not, since survival that rises again is not a lifetime);
+- age 0 is the cohort size (every customer acquired in month ``c``); a customer who leaves within
+  its acquisition month is lost at age 1, one renewal opportunity = one month;
+- only complete months count: the last month observed is as_of's month when as_of is its last
+  day, else the month before. A customer still alive then is right-censored.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .lines import MICROS, customer_attributes
+from .metrics import ltv as simple_ltv
+from .monthly import month_of, monthly, period
+from .movements import CHURN, NEW, Moves, as_moves, movements
+from .retention import mrr_at_month_end
+from .survival import SBGFit, _fit_counts, discounted_expected_lifetime
+
+__all__ = [
+    "cohort_survivors",
+    "fit_retention",
+    "model_ltv",
+    "monthly_discount",
+    "retention_by_segment",
+    "retention_curves",
+]
+
+_EPOCH = np.datetime64("1970-01-01", "D")
+
+
+def last_complete_month(as_of_day: int) -> int:
+    """Month ordinal of the last complete month at day ``as_of_day`` (the as_of month itself
+    when as_of is that month's last day)."""
+    month, next_day_month = month_of(np.array([as_of_day, as_of_day + 1]))
+    return int(month) if next_day_month != month else int(month) - 1
+
+
+def monthly_discount(annual_discount: float) -> float:
+    """Monthly rate equivalent to an annual one: ``(1 + annual) ** (1/12) - 1``."""
+    if not np.isfinite(annual_discount) or annual_discount < 0:
+        raise ValueError(f"annual_discount must be >= 0 (0.10 = 10%), got {annual_discount!r}")
+    return float((1.0 + annual_discount) ** (1.0 / 12.0) - 1.0)
+
+
+def lifetimes(m: Moves, last: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """First lives of the customers acquired before month ``last``.
+
+    Returns ``(customer, cohort, duration, churned)`` arrays: customer number, cohort month
+    ordinal, and either the renewal opportunity at which the customer was lost (``churned``) or
+    the last one it was seen alive at (``last - cohort``, censored). Cohorts of month ``last``
+    itself carry no information yet and are left out.
+    """
+    n_cust = len(m.customers)
+    if len(m) == 0:
+        z = np.zeros(0, np.int64)
+        return z, z, z, np.zeros(0, bool)
+    mon = month_of(m.day)
+    cohort = np.full(n_cust, np.iinfo(np.int64).max, np.int64)
+    is_new = m.kind == NEW
+    cohort[m.cust[is_new]] = mon[is_new]
+    # Rows are sorted by customer then day, so the first churn row of a customer is its first
+    # churn: assign in reverse so the earliest one wins.
+    first_churn = np.full(n_cust, np.iinfo(np.int64).max, np.int64)
+    churn_rows = np.flatnonzero(m.kind == CHURN)[::-1]
+    first_churn[m.cust[churn_rows]] = mon[churn_rows]
+    keep = cohort < last
+    cust = np.flatnonzero(keep)
+    c = cohort[keep]
+    q = first_churn[keep]
+    churned = q <= last
+    duration = np.where(churned, np.maximum(q - c, 1), last - c)
+    return cust, c, duration.astype(np.int64), churned
+
+
+def lifetime_counts(duration: np.ndarray, churned: np.ndarray, t_max: int | None = None):
+    """``(lost[t], censored[t])`` for ``t = 1..t_max`` from first-life durations."""
+    if t_max is None:
+        t_max = int(duration.max()) if len(duration) else 1
+    lost = np.bincount(duration[churned] - 1, minlength=t_max)[:t_max].astype("float64")
+    cens = np.bincount(duration[~churned] - 1, minlength=t_max)[:t_max].astype("float64")
+    return lost, cens
+
+
+def _moves_and_last(data, as_of):
+    m = as_moves(data, as_of)
+    return m, last_complete_month(m.as_of)
+
+
+def cohort_survivors(data, as_of=None, normalize: bool = False) -> pd.DataFrame:
+    """First-life survivors by acquisition cohort and age (the data the sBG model is fitted to).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Canonical lines or a :func:`mrrkit.movements` frame (filter it for a segment).
+    as_of : date-like, optional
+    normalize : bool
+        ``False``: counts (age 0 = cohort size). ``True``: shares of the cohort size.
+
+    Returns
+    -------
+    DataFrame indexed by ``cohort`` (monthly Period), columns ``age`` 0..K; cell = customers of
+    the cohort not yet churned by the end of month ``cohort + age`` (first churn; see the module
+    notes). NaN after the last complete month. Cohorts of the last complete month are left out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lines = pd.DataFrame({
+    ...     "customer_id": ["a", "b", "c"],
+    ...     "start": pd.to_datetime(["2024-01-05", "2024-01-10", "2024-01-20"]),
+    ...     "end": pd.to_datetime(["2024-02-10", None, "2024-04-30"]),
+    ...     "mrr": [10.0, 10.0, 10.0],
+    ... })
+    >>> cohort_survivors(lines, as_of="2024-04-30")   # a leaves in Feb, c on Apr 30
+    age        0    1    2    3
+    cohort
+    2024-01  3.0  2.0  2.0  1.0
+    """
+    m, last = _moves_and_last(data, as_of)
+    _, c, duration, churned = lifetimes(m, last)
+    if len(c) == 0:
+        empty = pd.DataFrame(index=pd.PeriodIndex([], freq="M", name="cohort"))
+        empty.columns.name = "age"
+        return empty
+    months = np.unique(c)
+    width = int(last - months[0]) + 1
+    row = np.searchsorted(months, c)
+    size = np.bincount(row, minlength=len(months)).astype("float64")
+    lost = np.zeros((len(months), width))
+    np.add.at(lost, (row[churned], duration[churned]), 1.0)
+    table = size[:, None] - np.cumsum(lost, axis=1)
+    ages = np.arange(width)[None, :]
+    table[ages > (last - months)[:, None]] = np.nan
+    if normalize:
+        table = table / size[:, None]
+    frame = pd.DataFrame(
+        table,
+        index=pd.PeriodIndex.from_ordinals(months, freq="M", name="cohort"),
+        columns=pd.RangeIndex(width, name="age"),
+    )
+    return frame
+
+
+def _select_cohorts(c: np.ndarray, cohorts) -> np.ndarray:
+    if cohorts is None:
+        return np.ones(len(c), bool)
+    wanted = np.array([pd.Period(x, freq="M").ordinal for x in cohorts], dtype=np.int64)
+    return np.isin(c, wanted)
+
+
+def fit_retention(data, as_of=None, cohorts=None) -> SBGFit:
+    """Fit the sBG model jointly to the first-life survival of all monthly cohorts.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Canonical lines or a :func:`mrrkit.movements` frame (filter it to a segment's customers
+        to fit that segment).
+    as_of : date-like, optional
+    cohorts : iterable of months, optional
+        Fit only these cohorts (e.g. the last year's, when retention has changed).
+
+    Returns
+    -------
+    SBGFit
+        Monthly model: ``survival(t)`` is the share of a new cohort still paying after ``t``
+        months. Raises ``ValueError`` when no customer has churned.
+    """
+    m, last = _moves_and_last(data, as_of)
+    _, c, duration, churned = lifetimes(m, last)
+    pick = _select_cohorts(c, cohorts)
+    if not pick.any():
+        raise ValueError("no cohort with at least one complete month after acquisition")
+    lost, cens = lifetime_counts(duration[pick], churned[pick])
+    return _fit_counts(lost, cens, int(pick.sum()))
+
+
+def km_hazard(lost: np.ndarray, cens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pooled (Kaplan-Meier) hazard by age from lost/censored counts: ``(hazard, at_risk)`` for
+    ages 1..T; at risk at age ``t`` = customers lost at or censored at ``t`` or later."""
+    at_risk = np.cumsum((lost + cens)[..., ::-1], axis=-1)[..., ::-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hazard = np.where(at_risk > 0, lost / np.where(at_risk > 0, at_risk, 1), np.nan)
+    return hazard, at_risk
+
+
+def retention_curves(data, fit: SBGFit | None = None, as_of=None, max_age: int | None = None):
+    """Observed pooled survival next to the fitted sBG curve, by age in months.
+
+    Returns
+    -------
+    DataFrame indexed by ``age`` 0..K with ``at_risk`` (customers observed at that age),
+    ``churned`` (first churns at that age), ``observed`` (Kaplan-Meier survival pooled over
+    cohorts: the product of ``1 - churned / at_risk``), ``fitted`` (``fit.survival(age)``;
+    the fit is :func:`fit_retention` of ``data`` unless given) and ``fitted_retention``
+    (``fit.retention(age)``, the month-on-month renewal rate). ``max_age`` extends the fitted
+    columns beyond the data (observed columns NaN there).
+    """
+    m, last = _moves_and_last(data, as_of)
+    _, c, duration, churned = lifetimes(m, last)
+    lost, cens = lifetime_counts(duration, churned)
+    if fit is None:
+        fit = _fit_counts(lost, cens, len(c))
+    hazard, at_risk = km_hazard(lost, cens)
+    k = len(lost) if max_age is None else max(int(max_age), 0)
+    ages = np.arange(k + 1)
+    observed = np.full(k + 1, np.nan)
+    n_obs = min(len(lost), k)
+    observed[0] = 1.0
+    observed[1 : n_obs + 1] = np.cumprod(1 - np.nan_to_num(hazard[:n_obs]))
+    risk = np.full(k + 1, np.nan)
+    risk[0] = len(c)
+    risk[1 : n_obs + 1] = at_risk[:n_obs]
+    lost_col = np.full(k + 1, np.nan)
+    lost_col[0] = 0
+    lost_col[1 : n_obs + 1] = lost[:n_obs]
+    observed[1 : n_obs + 1][risk[1 : n_obs + 1] == 0] = np.nan
+    retention = np.full(k + 1, np.nan)
+    retention[1:] = fit.retention(ages[1:])
+    return pd.DataFrame(
+        {
+            "at_risk": risk,
+            "churned": lost_col,
+            "observed": observed,
+            "fitted": fit.survival(ages),
+            "fitted_retention": retention,
+        },
+        index=pd.RangeIndex(k + 1, name="age"),
+    )
+
+
+def _arpa_at(m: Moves, month: int, customers: np.ndarray | None = None) -> float:
+    mrr = mrr_at_month_end(m, month)
+    if customers is not None:
+        mrr = mrr[customers]
+    paying = mrr > 0
+    return float(mrr[paying].sum() / MICROS / paying.sum()) if paying.any() else float("nan")
+
+
+def _expected_lifetime(fit: SBGFit) -> float:
+    """Undiscounted expected lifetime in months, ``sum_t S(t) = (a + b - 1) / (a - 1)``."""
+    return discounted_expected_lifetime(fit.alpha, fit.beta, 0.0)
+
+
+def model_ltv(data, fit: SBGFit | None = None, annual_discount: float = 0.10, window: int = 6,
+              as_of=None) -> pd.Series:
+    """Model-based LTV next to the cheat sheet's simple LTV, at the last complete month.
+
+    - ``simple_ltv``: seed 004, ``ARPA / mean customer churn rate of the last 6 months``
+      (:func:`mrrkit.ltv`); it assumes every customer churns at the same constant rate.
+    - ``model_ltv``: ``ARPA x DEL``, with DEL the discounted expected lifetime (in months,
+      first month included) of a new customer under the fitted sBG model and the monthly
+      equivalent of ``annual_discount`` (Fader & Hardie 2010). It accounts for retention rising
+      with age, which the simple formula misses.
+    - ``expected_lifetime_months``: undiscounted ``sum_t S(t)``; infinite when ``alpha <= 1``
+      (the model then has too many near-permanent customers for a finite mean).
+
+    Returns
+    -------
+    Series named after the month (a ``Period``) with ``arpa, mean_churn_rate, simple_ltv,
+    alpha, beta, del_months, expected_lifetime_months, model_ltv``.
+    """
+    m, last = _moves_and_last(data, as_of)
+    if fit is None:
+        fit = fit_retention(m)
+    table = monthly(m)
+    table = table.loc[: period(last)]
+    if table.empty:
+        raise ValueError("no complete month in the data")
+    arpa = float(table["arpa"].iloc[-1])
+    churn = float(table["customer_churn_rate"].iloc[-window:].mean())
+    simple = float(simple_ltv(table, window=window).iloc[-1])
+    d = monthly_discount(annual_discount)
+    del_months = discounted_expected_lifetime(fit.alpha, fit.beta, d)
+    return pd.Series(
+        {
+            "arpa": arpa,
+            "mean_churn_rate": churn,
+            "simple_ltv": simple,
+            "alpha": fit.alpha,
+            "beta": fit.beta,
+            "del_months": del_months,
+            "expected_lifetime_months": _expected_lifetime(fit),
+            "model_ltv": arpa * del_months,
+        },
+        name=period(last),
+        dtype="float64",
+    )
+
+
+def retention_by_segment(lines: pd.DataFrame, attribute: str, data=None, as_of=None,
+                         annual_discount: float = 0.10, min_customers: int = 30) -> pd.DataFrame:
+    """The sBG model fitted separately to each value of a customer attribute.
+
+    Parameters
+    ----------
+    lines : DataFrame
+        Canonical lines with the attribute column (the latest line's value is the customer's,
+        see :func:`mrrkit.customer_attributes`).
+    attribute : str
+        Column to split on (``plan``, ``channel``, ...).
+    data : DataFrame, optional
+        The :func:`mrrkit.movements` frame of ``lines`` if already computed.
+    annual_discount : float
+        For ``del_months`` and ``model_ltv`` (see :func:`model_ltv`).
+    min_customers : int
+        Segments with fewer customers in fitted cohorts, or without any churn, are listed with
+        NaN parameters (too little data to fit).
+
+    Returns
+    -------
+    DataFrame indexed by segment value (plus ``"(all)"`` first): ``customers`` (in fitted
+    cohorts), ``churned`` (first churns observed), ``alpha``, ``beta``, ``loglik``,
+    ``first_month_churn`` (``alpha / (alpha + beta)``), ``survival_12m`` (``S(12)``),
+    ``del_months``, ``arpa`` (segment ARPA at the last complete month), ``model_ltv``
+    (``arpa x del_months``).
+    """
+    attrs = customer_attributes(lines)
+    if attribute not in attrs.columns:
+        raise ValueError(
+            f"lines have no attribute column {attribute!r}; available: {list(attrs.columns)}"
+        )
+    m, last = _moves_and_last(movements(lines, as_of) if data is None else data, as_of)
+    value_by_id = attrs[attribute]
+    ids = pd.Index(m.customers, dtype="str")
+    seg = value_by_id.reindex(ids).astype("str").fillna("(missing)").to_numpy()
+    cust, c, duration, churned = lifetimes(m, last)
+    d = monthly_discount(annual_discount)
+    rows = {}
+    groups = [("(all)", np.ones(len(cust), bool), None)]
+    for value in sorted(pd.unique(seg)):
+        groups.append((value, seg[cust] == value, np.flatnonzero(seg == value)))
+    for value, pick, members in groups:
+        n = int(pick.sum())
+        lost, cens = lifetime_counts(duration[pick], churned[pick], int(duration.max(initial=1)))
+        row = {"customers": n, "churned": int(churned[pick].sum())}
+        if n >= min_customers and lost.sum() > 0:
+            fit = _fit_counts(lost, cens, n)
+            row.update(
+                alpha=fit.alpha,
+                beta=fit.beta,
+                loglik=fit.loglik,
+                first_month_churn=fit.alpha / (fit.alpha + fit.beta),
+                survival_12m=fit.survival(12),
+                del_months=discounted_expected_lifetime(fit.alpha, fit.beta, d),
+            )
+        else:
+            row.update(alpha=np.nan, beta=np.nan, loglik=np.nan, first_month_churn=np.nan,
+                       survival_12m=np.nan, del_months=np.nan)
+        row["arpa"] = _arpa_at(m, last, members)
+        row["model_ltv"] = row["arpa"] * row["del_months"]
+        rows[value] = row
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = attribute
+    return out

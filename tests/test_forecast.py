@@ -1,0 +1,212 @@
+"""Baseline projection, bootstrap band and backtest, checked against independent computations."""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from _synthetic import simulate_lines
+
+import mrrkit
+from mrrkit.retention_model import km_hazard
+
+COLS = ["customer_id", "start", "end", "mrr"]
+
+
+@pytest.fixture(scope="module")
+def sim():
+    # A steady business (no growth in arrivals): what a baseline should predict well.
+    lines, as_of = simulate_lines(months=30, new_per_month=40, growth=0.0, seed=2)
+    mv = mrrkit.movements(lines, as_of=as_of)
+    return lines, mv
+
+
+@pytest.fixture(scope="module")
+def inputs(sim):
+    return mrrkit.forecast_inputs(sim[1], horizon=36)
+
+
+def test_origin_is_the_last_complete_month(sim):
+    lines, mv = sim
+    assert mrrkit.forecast_inputs(mv).origin == pd.Period("2024-06", "M")
+    # As of mid-month, that month is not complete yet.
+    part = mrrkit.forecast_inputs(lines, as_of="2024-06-15")
+    assert part.origin == pd.Period("2024-05", "M")
+
+
+def test_rates_and_trend_from_the_window(sim, inputs):
+    table = mrrkit.monthly(sim[1])
+    rows = table.iloc[-12:]
+    prev = table["mrr"].shift(1).iloc[-12:]
+    assert inputs.expansion_rate == pytest.approx(rows["expansion"].sum() / prev.sum())
+    assert inputs.contraction_rate == pytest.approx(-rows["contraction"].sum() / prev.sum())
+    slope, intercept = np.polyfit(np.arange(-11, 1), rows["new"].to_numpy(), 1)
+    assert inputs.new_slope == pytest.approx(slope)
+    assert inputs.new_intercept == pytest.approx(intercept)
+    assert inputs.new_arpa == pytest.approx(rows["new"].sum() / rows["new_customers"].sum())
+    assert inputs.reactivation_mrr == pytest.approx(rows["reactivation"].mean())
+    flat = mrrkit.forecast_inputs(sim[1], trend=False, window=6)
+    assert flat.new_slope == 0.0
+    assert flat.new_intercept == pytest.approx(table["new"].iloc[-6:].mean())
+
+
+def test_each_customers_mrr_and_age_by_hand():
+    #   a: Jan 10 - Mar 5 (churn), back Apr 1 at 70      -> age 2 at the end of June, MRR 70
+    #   b: Feb 3 at 20, + 5 from May 1                     -> age 4, MRR 25
+    #   c: Jan 3 - Jun 10                                  -> not paying
+    #   d: Jun 2 at 40                                     -> age 0
+    data = pd.DataFrame(
+        [
+            ("a", "2024-01-10", "2024-03-05", 50.0),
+            ("a", "2024-04-01", None, 70.0),
+            ("b", "2024-02-03", None, 20.0),
+            ("b", "2024-05-01", None, 5.0),
+            ("c", "2024-01-03", "2024-06-10", 10.0),
+            ("d", "2024-06-02", None, 40.0),
+        ],
+        columns=COLS,
+    )
+    data["start"] = pd.to_datetime(data["start"])
+    data["end"] = pd.to_datetime(data["end"])
+    got = mrrkit.forecast_inputs(data, as_of="2024-06-30", method="empirical", window=3)
+    assert list(got.customer_ids) == ["a", "b", "c", "d"]
+    np.testing.assert_allclose(got.mrr, [70.0, 25.0, 0.0, 40.0])
+    assert got.age.tolist() == [2, 4, -1, 0]
+    assert got.origin == pd.Period("2024-06", "M")
+
+
+def _existing_only(inputs, e=0.0, c=0.0):
+    return dataclasses.replace(inputs, new_intercept=0.0, new_slope=0.0, reactivation_mrr=0.0,
+                               expansion_rate=e, contraction_rate=c)
+
+
+@pytest.mark.parametrize("e, c", [(0.0, 0.0), (0.02, 0.005)])
+def test_existing_customers_follow_the_fitted_survival(inputs, e, c):
+    fit = inputs.fit
+    frame = mrrkit.project_baseline(_existing_only(inputs, e, c), 24)
+    paying = inputs.age >= 0
+    a = inputs.age[paying]
+    m = inputs.mrr[paying]
+    for k in (1, 6, 24):
+        ratio = fit.survival(a + k) / fit.survival(a)
+        assert frame["mrr_existing"].iloc[k - 1] == pytest.approx(
+            np.sum(m * ratio) * (1 + e - c) ** k, rel=1e-10
+        )
+        assert frame["customers_existing"].iloc[k - 1] == pytest.approx(np.sum(ratio), rel=1e-10)
+        # gross retention: contraction only
+        assert frame["gross_retained_mrr"].iloc[k - 1] == pytest.approx(
+            np.sum(m * ratio) * (1 - c) ** k, rel=1e-10
+        )
+    assert frame["mrr"].tolist() == pytest.approx(frame["mrr_existing"].tolist())
+
+
+def test_new_customers_follow_survival_from_age_zero(inputs):
+    e, c = 0.01, 0.004
+    only_new = dataclasses.replace(
+        inputs, mrr=np.zeros_like(inputs.mrr), age=np.full_like(inputs.age, -1),
+        expansion_rate=e, contraction_rate=c, reactivation_mrr=7.0,
+    )
+    frame = mrrkit.project_baseline(only_new, 18)
+    fit = inputs.fit
+    k = np.arange(1, 19)
+    inflow = np.maximum(0, inputs.new_intercept + inputs.new_slope * k) + 7.0
+    for month in (1, 5, 18):
+        want = sum(inflow[j - 1] * fit.survival(month - j) * (1 + e - c) ** (month - j)
+                   for j in range(1, month + 1))
+        assert frame["mrr"].iloc[month - 1] == pytest.approx(want, rel=1e-10)
+    np.testing.assert_allclose(frame["new"], inflow - 7.0)
+    np.testing.assert_allclose(frame["reactivation"], 7.0)
+    np.testing.assert_allclose(frame["new_customers"], (inflow - 7.0) / inputs.new_arpa)
+
+
+@pytest.mark.parametrize("method", ["sbg", "empirical"])
+def test_movements_add_up_month_by_month(sim, method):
+    inputs = mrrkit.forecast_inputs(sim[1], method=method)
+    frame = mrrkit.project_baseline(inputs, 36)
+    mrr = np.concatenate(([frame.attrs["start_mrr"]], frame["mrr"]))
+    np.testing.assert_allclose(np.diff(mrr), frame["net_new"], rtol=1e-9, atol=1e-6)
+    parts = frame[["new", "expansion", "contraction", "churn", "reactivation"]].sum(axis=1)
+    np.testing.assert_allclose(parts, frame["net_new"])
+    customers = np.concatenate(([frame.attrs["start_customers"]], frame["customers"]))
+    np.testing.assert_allclose(
+        np.diff(customers),
+        frame["new_customers"] + frame["reactivated_customers"] - frame["churned_customers"],
+        rtol=1e-9, atol=1e-9,
+    )
+    assert frame.attrs["start_mrr"] == pytest.approx(inputs.history["mrr"].iloc[-1])
+    assert frame.attrs["start_customers"] == inputs.history["customers"].iloc[-1]
+    np.testing.assert_allclose(frame["arr"], 12 * frame["mrr"])
+    assert (frame["churn"] <= 0).all() and (frame["expansion"] >= 0).all()
+    assert frame.index[0] == inputs.origin + 1 and len(frame) == 36
+
+
+def test_empirical_hazard_is_the_pooled_kaplan_meier_curve(sim):
+    inputs = mrrkit.forecast_inputs(sim[1], method="empirical")
+    hazard, at_risk = km_hazard(inputs.lost, inputs.censored)
+    curves = mrrkit.retention_curves(sim[1])
+    np.testing.assert_allclose(np.cumprod(1 - hazard), curves["observed"].iloc[1:])
+    reliable = np.flatnonzero(at_risk >= 20)
+    np.testing.assert_allclose(inputs.hazard[reliable + 1], hazard[reliable])
+    tail = hazard[reliable[-6:]].mean()
+    assert inputs.hazard[reliable[-1] + 2:] == pytest.approx(tail)
+    assert inputs.hazard[0] == 0.0
+    assert inputs.fit is None
+
+
+def test_band(inputs):
+    fc = mrrkit.forecast(None, 24, inputs=inputs, n_boot=100, seed=1)
+    assert (fc["mrr_low"] <= fc["mrr_high"]).all()
+    assert (fc["customers_low"] <= fc["customers_high"]).all()
+    np.testing.assert_allclose(fc["arr_high"], 12 * fc["mrr_high"])
+    width = fc["mrr_high"] - fc["mrr_low"]
+    assert width.iloc[-1] > width.iloc[0] > 0
+    again = mrrkit.forecast(None, 24, inputs=inputs, n_boot=100, seed=1)
+    pd.testing.assert_frame_equal(fc, again)
+    other = mrrkit.forecast(None, 24, inputs=inputs, n_boot=100, seed=2)
+    assert not np.allclose(other["mrr_low"], fc["mrr_low"])
+    plain = mrrkit.forecast(None, 24, inputs=inputs, n_boot=0)
+    assert "mrr_low" not in plain.columns
+    pd.testing.assert_frame_equal(plain, mrrkit.project_baseline(inputs, 24))
+
+
+def test_band_of_the_empirical_method(sim):
+    fc = mrrkit.forecast(sim[1], 12, method="empirical", n_boot=50)
+    assert (fc["mrr_low"] <= fc["mrr_high"]).all()
+    assert fc["mrr_low"].iloc[0] < fc["mrr"].iloc[0] < fc["mrr_high"].iloc[0]
+
+
+@pytest.mark.parametrize("method", ["sbg", "empirical"])
+def test_backtest(sim, method):
+    mv = sim[1]
+    result = mrrkit.backtest(mv, horizon=12, method=method, trend=False)
+    assert result.origin == pd.Period("2023-06", "M")
+    table = result.table
+    assert table.index.astype(str).tolist()[0] == "2023-07" and len(table) == 12
+    actual = mrrkit.monthly(mv).loc["2023-07":"2024-06"]
+    np.testing.assert_allclose(table["actual_mrr"], actual["mrr"])
+    np.testing.assert_allclose(table["error"], table["forecast_mrr"] - table["actual_mrr"])
+    assert result.mape == pytest.approx(np.mean(np.abs(table["pct_error"])))
+    # The forecast only saw data up to June 2023: it equals a projection from truncated data.
+    cut = mrrkit.movements(sim[0], as_of="2023-06-30")
+    direct = mrrkit.project_baseline(
+        mrrkit.forecast_inputs(cut, method=method, horizon=12, trend=False), 12)
+    np.testing.assert_allclose(table["forecast_mrr"], direct["mrr"], rtol=1e-12)
+    # A steady simulated business is predictable to within a few percent: 3-4% for MRR and 2%
+    # for customers here. (Over seeds 0-5 of this small simulation: MRR 3-12%, customers 1-5%,
+    # the noise of 40 arrivals a month with heavy-tailed plan prices; on a simulation 6 times
+    # larger both fall to 1-2%.)
+    assert result.mape < 0.06
+    assert result.mape_customers < 0.04
+
+
+def test_bad_arguments(sim, inputs):
+    with pytest.raises(ValueError, match="method"):
+        mrrkit.forecast_inputs(sim[1], method="arima")
+    with pytest.raises(ValueError, match="window"):
+        mrrkit.forecast_inputs(sim[1], window=1)
+    with pytest.raises(ValueError, match="months must be 1..36"):
+        mrrkit.project_baseline(inputs, 37)
+    with pytest.raises(ValueError, match="level"):
+        mrrkit.forecast(None, 12, inputs=inputs, level=1.5)
+    with pytest.raises(ValueError, match="not enough history"):
+        mrrkit.backtest(sim[1], horizon=29)

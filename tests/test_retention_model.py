@@ -1,0 +1,200 @@
+"""The sBG model fitted to subscription lines: first-life survivors, joint and per-segment fits."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mrrkit
+
+REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241]
+HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491]
+COLS = ["customer_id", "start", "end", "mrr"]
+
+
+def lines(rows):
+    df = pd.DataFrame(rows, columns=COLS)
+    df["start"] = pd.to_datetime(df["start"])
+    df["end"] = pd.to_datetime(df["end"])
+    return df
+
+
+def cohort_lines(alive, start, prefix, mrr=10.0, segment=None):
+    """One monthly cohort whose survivors at the end of each month follow ``alive``: the
+    customers lost at age t stop paying during month cohort + t."""
+    first = pd.Timestamp(start)
+    rows = []
+    i = 0
+    for t in range(1, len(alive)):
+        for _ in range(alive[t - 1] - alive[t]):
+            rows.append((f"{prefix}{i:05d}", first, first + pd.DateOffset(months=t), mrr))
+            i += 1
+    for _ in range(alive[-1]):
+        rows.append((f"{prefix}{i:05d}", first, pd.NaT, mrr))
+        i += 1
+    out = lines(rows)
+    if segment is not None:
+        out["segment"] = segment
+    return out
+
+
+@pytest.fixture(scope="module")
+def paper_lines():
+    # Regular customers acquired in January 2024 (8 month ends observed to August), high-end
+    # customers in March 2024 (6 month ends observed), as_of = August 31.
+    return pd.concat(
+        [
+            cohort_lines(REGULAR, "2024-01-15", "r", mrr=10.0, segment="regular"),
+            cohort_lines(HIGH_END[:6], "2024-03-10", "h", mrr=30.0, segment="high_end"),
+        ],
+        ignore_index=True,
+    )
+
+
+AS_OF = "2024-08-31"
+
+
+def test_survivor_table_is_the_paper_data(paper_lines):
+    table = mrrkit.cohort_survivors(paper_lines, as_of=AS_OF)
+    assert table.index.astype(str).tolist() == ["2024-01", "2024-03"]
+    assert table.loc["2024-01"].tolist() == REGULAR
+    march = table.loc["2024-03"]
+    assert march.iloc[:6].tolist() == HIGH_END[:6]
+    assert march.iloc[6:].isna().all()
+    shares = mrrkit.cohort_survivors(paper_lines, as_of=AS_OF, normalize=True)
+    np.testing.assert_allclose(shares.loc["2024-01"], np.array(REGULAR) / 1000)
+
+
+def test_joint_fit_equals_fitting_the_survivor_sequences(paper_lines):
+    got = mrrkit.fit_retention(paper_lines, as_of=AS_OF)
+    want = mrrkit.fit_sbg([REGULAR, HIGH_END[:6]])
+    assert (got.alpha, got.beta) == pytest.approx((want.alpha, want.beta), rel=1e-6)
+    assert got.n_obs == 2000
+    only_regular = mrrkit.fit_retention(paper_lines, as_of=AS_OF, cohorts=["2024-01"])
+    assert (only_regular.alpha, only_regular.beta) == pytest.approx((0.704, 1.182), abs=6e-4)
+
+
+def test_fit_on_a_movements_frame_filtered_to_a_segment(paper_lines):
+    mv = mrrkit.movements(paper_lines, as_of=AS_OF)
+    high = mv[mv["customer_id"].astype(str).str.startswith("h")]
+    got = mrrkit.fit_retention(high)
+    want = mrrkit.fit_sbg(HIGH_END[:6])
+    assert (got.alpha, got.beta) == pytest.approx((want.alpha, want.beta), rel=1e-6)
+
+
+def test_retention_by_segment_fits_each_segment(paper_lines):
+    out = mrrkit.retention_by_segment(paper_lines, "segment", as_of=AS_OF)
+    assert out.index.tolist() == ["(all)", "high_end", "regular"]
+    reg = out.loc["regular"]
+    assert (reg["alpha"], reg["beta"]) == pytest.approx((0.704, 1.182), abs=6e-4)
+    hi = mrrkit.fit_sbg(HIGH_END[:6])
+    assert out.loc["high_end", "alpha"] == pytest.approx(hi.alpha, rel=1e-6)
+    joint = mrrkit.fit_sbg([REGULAR, HIGH_END[:6]])
+    assert out.loc["(all)", "alpha"] == pytest.approx(joint.alpha, rel=1e-6)
+    assert out.loc["regular", "customers"] == 1000
+    assert out.loc["regular", "churned"] == 1000 - 241
+    assert out.loc["regular", "arpa"] == pytest.approx(10.0)
+    assert out.loc["high_end", "arpa"] == pytest.approx(30.0)
+    assert out.loc["(all)", "arpa"] == pytest.approx((241 * 10 + 551 * 30) / (241 + 551))
+    d = mrrkit.monthly_discount(0.10)
+    want_del = mrrkit.del_(reg["alpha"], reg["beta"], d)
+    assert reg["del_months"] == pytest.approx(want_del)
+    assert reg["model_ltv"] == pytest.approx(10.0 * want_del)
+    assert reg["first_month_churn"] == pytest.approx(reg["alpha"] / (reg["alpha"] + reg["beta"]))
+    assert reg["survival_12m"] == pytest.approx(
+        mrrkit.SBGFit(reg["alpha"], reg["beta"], 0, 0).survival(12)
+    )
+
+
+def test_small_segments_are_not_fitted(paper_lines):
+    out = mrrkit.retention_by_segment(paper_lines, "segment", as_of=AS_OF, min_customers=1001)
+    assert out.loc[["high_end", "regular"], "alpha"].isna().all()
+    assert out.loc["(all)", "alpha"] > 0  # 2000 customers
+    with pytest.raises(ValueError, match="no attribute column 'plan'"):
+        mrrkit.retention_by_segment(paper_lines, "plan")
+
+
+def test_retention_curves_put_the_fit_next_to_the_observed_curve(paper_lines):
+    regular = paper_lines[paper_lines["segment"] == "regular"]
+    curves = mrrkit.retention_curves(regular, as_of=AS_OF, max_age=12)
+    np.testing.assert_allclose(curves["observed"].iloc[:8], np.array(REGULAR) / 1000)
+    assert curves["observed"].iloc[8:].isna().all()
+    assert curves["at_risk"].iloc[1:8].tolist() == REGULAR[:-1]
+    assert curves["churned"].iloc[1:8].tolist() == (-np.diff(REGULAR)).tolist()
+    fit = mrrkit.fit_sbg(REGULAR)
+    np.testing.assert_allclose(curves["fitted"], fit.survival(np.arange(13)), rtol=1e-6)
+    np.testing.assert_allclose(curves["fitted_retention"].iloc[1:],
+                               fit.retention(np.arange(1, 13)), rtol=1e-6)
+
+
+def test_pooled_observed_curve_is_kaplan_meier_across_cohorts(paper_lines):
+    curves = mrrkit.retention_curves(paper_lines, as_of=AS_OF)
+    # Age 1..5: both cohorts at risk; age 6, 7: only the regular one.
+    reg, hi = np.array(REGULAR, float), np.array(HIGH_END[:6], float)
+    survival = [1.0]
+    for t in range(1, 8):
+        at_risk = reg[t - 1] + (hi[t - 1] if t < 6 else 0)
+        lost = reg[t - 1] - reg[t] + (hi[t - 1] - hi[t] if t < 6 else 0)
+        survival.append(survival[-1] * (1 - lost / at_risk))
+    np.testing.assert_allclose(curves["observed"], survival)
+
+
+# Hand-made cases for the first-life rules.
+#   a: Jan 10 - Mar 5, back Apr 1 (reactivation)  -> lost at age 2 (first churn in March)
+#   b: Jan 20 - Jan 25 (leaves within its month)   -> lost at age 1
+#   c: Jan 3, running                              -> alive
+#   d: Feb 2, running (cohort 2024-02)             -> alive
+HAND = [
+    ("a", "2024-01-10", "2024-03-05", 50.0),
+    ("a", "2024-04-01", None, 50.0),
+    ("b", "2024-01-20", "2024-01-25", 20.0),
+    ("c", "2024-01-03", None, 10.0),
+    ("d", "2024-02-02", None, 10.0),
+]
+
+
+def test_first_life_rules_by_hand():
+    table = mrrkit.cohort_survivors(lines(HAND), as_of="2024-04-30")
+    assert table.loc["2024-01"].tolist() == [3.0, 2.0, 1.0, 1.0]
+    assert table.loc["2024-02"].iloc[:3].tolist() == [1.0, 1.0, 1.0]
+    # cohorts() counts the reactivation back in: 2 paying in April; the model does not.
+    logos = mrrkit.cohorts(lines(HAND), "customers", as_of="2024-04-30")
+    assert logos.loc["2024-01", 3] == pytest.approx(1.0)  # base 2 paying at end of Jan
+
+
+def test_partial_last_month_is_left_out():
+    # as_of April 15: April is not complete, the last month observed is March.
+    table = mrrkit.cohort_survivors(lines(HAND), as_of="2024-04-15")
+    assert table.columns.tolist() == [0, 1, 2]
+    assert table.loc["2024-01"].tolist() == [3.0, 2.0, 1.0]
+    # the March cohort (none here) and later are not in the table; the Feb cohort has ages 0, 1
+    assert table.loc["2024-02"].tolist()[:2] == [1.0, 1.0]
+
+
+def test_model_ltv_next_to_the_simple_ltv(paper_lines):
+    got = mrrkit.model_ltv(paper_lines, as_of=AS_OF)
+    mv = mrrkit.movements(paper_lines, as_of=AS_OF)
+    table = mrrkit.monthly(mv)
+    assert got.name == pd.Period("2024-08", "M")
+    assert got["arpa"] == pytest.approx(table.loc["2024-08", "arpa"])
+    assert got["simple_ltv"] == pytest.approx(mrrkit.ltv(table).loc["2024-08"])
+    assert got["mean_churn_rate"] == pytest.approx(
+        table["customer_churn_rate"].iloc[-6:].mean()
+    )
+    fit = mrrkit.fit_retention(mv)
+    want_del = mrrkit.del_(fit.alpha, fit.beta, 1.1 ** (1 / 12) - 1)
+    assert got["del_months"] == pytest.approx(want_del)
+    assert got["model_ltv"] == pytest.approx(got["arpa"] * want_del)
+    assert got["expected_lifetime_months"] == np.inf  # alpha < 1
+
+
+def test_monthly_discount():
+    assert mrrkit.monthly_discount(0.0) == 0.0
+    assert (1 + mrrkit.monthly_discount(0.1)) ** 12 == pytest.approx(1.1)
+    with pytest.raises(ValueError, match="annual_discount"):
+        mrrkit.monthly_discount(-0.1)
+
+
+def test_no_churn_cannot_be_fitted():
+    data = lines([("a", "2024-01-10", None, 10.0), ("b", "2024-01-12", None, 10.0)])
+    with pytest.raises(ValueError, match="no customer churned"):
+        mrrkit.fit_retention(data, as_of="2024-05-31")

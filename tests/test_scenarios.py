@@ -1,0 +1,241 @@
+"""What-if scenarios: the zero scenario is the baseline, and each lever does what it says."""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from _synthetic import simulate_lines
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import mrrkit
+from mrrkit import Scenario
+
+
+@pytest.fixture(scope="module")
+def sim():
+    lines, as_of = simulate_lines(months=30, new_per_month=40, growth=0.0, seed=2)
+    return lines, mrrkit.movements(lines, as_of=as_of)
+
+
+@pytest.fixture(scope="module")
+def inputs(sim):
+    return mrrkit.scenario_inputs(sim[1])
+
+
+@pytest.fixture(scope="module")
+def smb(sim):
+    attrs = mrrkit.customer_attributes(sim[0])
+    return frozenset(attrs.index[attrs["segment"] == "smb"])
+
+
+ALL_BUT_SCOPE = [c for c in mrrkit.FORECAST_COLUMNS if c != "mrr_in_scope"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=st.data(),
+    name=st.text(max_size=10),
+    cost=st.floats(0, 1e6),
+    elasticity=st.floats(0, 5),
+    months=st.integers(1, 36),
+)
+def test_a_scenario_with_every_lever_at_zero_is_the_baseline(inputs, data, name, cost,
+                                                            elasticity, months):
+    ids = list(inputs.customer_ids)
+    scope = data.draw(st.none() | st.sets(st.sampled_from(ids), max_size=60))
+    # Elasticity and CS cost alone change nothing: there is no price change to react to, and
+    # the cost only enters the magic number.
+    scenario = Scenario(name=name, cs_team_cost=cost, churn_elasticity=elasticity, scope=scope)
+    got = mrrkit.project_scenario(inputs, scenario, months)
+    base = mrrkit.project_baseline(inputs, months)
+    pd.testing.assert_frame_equal(got[ALL_BUT_SCOPE], base[ALL_BUT_SCOPE], check_exact=True)
+    if scope is None:
+        assert got["mrr_in_scope"].equals(base["mrr_existing"])
+    summary = mrrkit.scenario_summary(inputs, scenario, months)
+    diff = summary["difference"].to_numpy(dtype="float64")
+    assert np.all((diff == 0) | np.isnan(diff))
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), pct=st.floats(-90, 200), months=st.integers(1, 24))
+def test_price_change_without_elasticity_scales_the_in_scope_base(inputs, data, pct, months):
+    ids = list(inputs.customer_ids)
+    scope = data.draw(st.none() | st.sets(st.sampled_from(ids), min_size=1, max_size=200))
+    base = mrrkit.project_scenario(inputs, Scenario(scope=scope), months)
+    got = mrrkit.project_scenario(inputs, Scenario(price_change_pct=pct, scope=scope), months)
+    np.testing.assert_allclose(got["mrr_in_scope"], base["mrr_in_scope"] * (1 + pct / 100),
+                               rtol=1e-9, atol=1e-9)
+    # Customers outside the scope and new business are untouched.
+    np.testing.assert_allclose(got["mrr_existing"] - got["mrr_in_scope"],
+                               base["mrr_existing"] - base["mrr_in_scope"], rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(got["mrr"] - got["mrr_existing"],
+                               base["mrr"] - base["mrr_existing"], rtol=1e-12)
+    np.testing.assert_allclose(got["customers"], base["customers"], rtol=1e-12)
+    mrr = np.concatenate(([got.attrs["start_mrr"]], got["mrr"]))
+    np.testing.assert_allclose(np.diff(mrr), got["net_new"], rtol=1e-9, atol=1e-6)
+
+
+def test_price_increase_is_expansion_in_month_one(inputs):
+    base = mrrkit.project_baseline(inputs, 12)
+    got = mrrkit.project_scenario(inputs, Scenario(price_change_pct=10), 12)
+    e, c = inputs.expansion_rate, inputs.contraction_rate
+    # Month-1 survivors' MRR before any change (the baseline's month 1 without its expansion).
+    survivors = base["mrr_existing"].iloc[0] / (1 + e - c)
+    # The price step is expansion, and the baseline expansion then applies to the new price.
+    extra = got["expansion"].iloc[0] - base["expansion"].iloc[0]
+    assert extra == pytest.approx(0.1 * survivors * (1 + e), rel=1e-9)
+    assert got["contraction"].iloc[0] - base["contraction"].iloc[0] == pytest.approx(
+        -0.1 * survivors * c, rel=1e-9, abs=1e-9)
+    cut = mrrkit.project_scenario(inputs, Scenario(price_change_pct=-10), 12)
+    assert cut["contraction"].iloc[0] - base["contraction"].iloc[0] == pytest.approx(
+        -0.1 * survivors * (1 - c), rel=1e-9)
+    # GRR counts a price cut, never an increase.
+    assert cut["gross_retained_mrr"].iloc[-1] == pytest.approx(
+        0.9 * base["gross_retained_mrr"].iloc[-1])
+    assert got["gross_retained_mrr"].iloc[-1] == pytest.approx(base["gross_retained_mrr"].iloc[-1])
+
+
+def test_churn_elasticity_loses_customers_who_receive_the_increase(inputs, smb):
+    base = mrrkit.project_scenario(inputs, Scenario(scope=smb), 12)
+    got = mrrkit.project_scenario(
+        inputs, Scenario(price_change_pct=10, churn_elasticity=0.5, scope=smb), 12)
+    # 0.5 x 10% = 5% of the in-scope customers leave in month 1, before paying the new price.
+    np.testing.assert_allclose(got["mrr_in_scope"], base["mrr_in_scope"] * 1.10 * 0.95)
+    extra_churn = got["churn"].iloc[0] - base["churn"].iloc[0]
+    # They leave at their old MRR: 5% of the month-1 survivors' MRR before expansion.
+    survivors = base["mrr_in_scope"].iloc[0] / (1 + inputs.expansion_rate
+                                                 - inputs.contraction_rate)
+    assert extra_churn == pytest.approx(-0.05 * survivors, rel=1e-9)
+    assert got["churned_customers"].iloc[0] > base["churned_customers"].iloc[0]
+    # A price cut does not bring extra customers.
+    cut = mrrkit.project_scenario(
+        inputs, Scenario(price_change_pct=-10, churn_elasticity=0.5, scope=smb), 12)
+    np.testing.assert_allclose(cut["mrr_in_scope"], base["mrr_in_scope"] * 0.9)
+
+
+def test_upsell_reaches_its_uplift_after_a_year(inputs):
+    base = mrrkit.project_baseline(inputs, 24)
+    got = mrrkit.project_scenario(
+        inputs, Scenario(upsell_conversion_rate=1.0, avg_uplift_pct=10), 24)
+    ratio = got["mrr_existing"] / base["mrr_existing"]
+    assert ratio.iloc[5] == pytest.approx(1.05)    # half converted by month 6
+    assert ratio.iloc[11] == pytest.approx(1.10)   # all by month 12
+    assert ratio.iloc[23] == pytest.approx(1.10)   # and no more after
+    half = mrrkit.project_scenario(
+        inputs, Scenario(upsell_conversion_rate=0.5, avg_uplift_pct=10), 24)
+    assert (half["mrr_existing"] / base["mrr_existing"]).iloc[11] == pytest.approx(1.05)
+    assert (got["expansion"] >= base["expansion"] - 1e-9).all()
+
+
+def test_addon_adds_its_price_per_adopting_customer(inputs):
+    base = mrrkit.project_baseline(inputs, 24)
+    got = mrrkit.project_scenario(inputs, Scenario(addon_adoption_rate=0.5, addon_mrr=20), 24)
+    extra = got["mrr_existing"] - base["mrr_existing"]
+    k = np.arange(1, 25)
+    share = np.minimum(1, 0.5 * k / 12)
+    np.testing.assert_allclose(extra, 20 * share * base["customers_existing"], rtol=1e-9)
+    np.testing.assert_allclose(got["mrr"] - base["mrr"], extra, rtol=1e-9)
+
+
+def test_churn_reduction(inputs):
+    base = mrrkit.project_baseline(inputs, 12)
+    full = mrrkit.project_scenario(inputs, Scenario(churn_reduction_pct=100), 12)
+    # Nobody leaves: existing customers keep their number, MRR grows at the net expansion rate.
+    assert full["customers_existing"].tolist() == pytest.approx(
+        [base.attrs["start_customers"]] * 12)
+    g = 1 + inputs.expansion_rate - inputs.contraction_rate
+    np.testing.assert_allclose(full["mrr_existing"],
+                               base.attrs["start_mrr"] * g ** np.arange(1, 13))
+    assert (full["churn"] == 0).all()
+    half = mrrkit.project_scenario(inputs, Scenario(churn_reduction_pct=50), 12)
+    assert (half["customers"] > base["customers"]).all()
+    assert (half["customers"] < full["customers"]).all()
+    # By hand for the existing customers: hazard halved.
+    fit = inputs.fit
+    paying = inputs.age >= 0
+    surv = np.ones(paying.sum())
+    for k in range(1, 13):
+        surv = surv * (1 - 0.5 * fit.hazard(inputs.age[paying] + k))
+        assert half["customers_existing"].iloc[k - 1] == pytest.approx(surv.sum(), rel=1e-10)
+
+
+def test_scoped_churn_reduction_leaves_new_customers_alone(inputs, smb):
+    base = mrrkit.project_baseline(inputs, 12)
+    got = mrrkit.project_scenario(inputs, Scenario(churn_reduction_pct=100, scope=smb), 12)
+    np.testing.assert_allclose(got["mrr"] - got["mrr_existing"],
+                               base["mrr"] - base["mrr_existing"], rtol=1e-12)
+
+
+def test_new_business_growth(inputs):
+    base = mrrkit.project_baseline(inputs, 12)
+    got = mrrkit.project_scenario(inputs, Scenario(new_business_growth_pct=25), 12)
+    np.testing.assert_allclose(got["new"], 1.25 * base["new"])
+    np.testing.assert_allclose(got["new_customers"], 1.25 * base["new_customers"])
+    np.testing.assert_allclose(got["reactivation"], base["reactivation"])
+    np.testing.assert_allclose(got["mrr_existing"], base["mrr_existing"])
+
+
+def test_summary_definitions(inputs):
+    scenario = Scenario(price_change_pct=5, upsell_conversion_rate=0.2, avg_uplift_pct=15,
+                        cs_team_cost=10000)
+    summary = mrrkit.scenario_summary(inputs, scenario)
+    frame = mrrkit.project_scenario(inputs, scenario, 12)
+    got = summary["scenario"]
+    last = frame.iloc[-1]
+    start = frame.attrs["start_mrr"]
+    assert got["mrr"] == pytest.approx(last["mrr"])
+    assert got["arr"] == pytest.approx(12 * last["mrr"])
+    assert got["nrr"] == pytest.approx(last["mrr_existing"] / start)
+    assert got["grr"] == pytest.approx(last["gross_retained_mrr"] / start)
+    assert got["grr"] <= 1 < got["nrr"] or got["grr"] <= got["nrr"]
+    losses = -(frame["churn"].sum() + frame["contraction"].sum())
+    added = frame["new"].sum() + frame["expansion"].sum() + frame["reactivation"].sum()
+    assert got["quick_ratio"] == pytest.approx(added / losses)
+    assert got["cs_headwind"] == pytest.approx(losses / start)
+    assert got["cs_tailwind"] == pytest.approx(frame["expansion"].sum() / start)
+    assert got["cs_magic_number"] == pytest.approx(
+        (last["gross_retained_mrr"] + frame["expansion"].sum()) / (10000 * 12))
+    arpa = last["mrr"] / last["customers"]
+    assert got["ltv"] == pytest.approx(arpa / frame["customer_churn_rate"].iloc[-6:].mean())
+    np.testing.assert_allclose(summary["difference"], summary["scenario"] - summary["baseline"])
+    assert summary.index.tolist() == list(mrrkit.SCENARIO_METRICS)
+    assert mrrkit.scenario_summary(inputs, Scenario())["scenario"].isna()["cs_magic_number"]
+
+
+def test_scenario_round_trips_through_plain_values():
+    s = Scenario(name="Price +5%", price_change_pct=5, churn_elasticity=0.3,
+                 scope={"b", "a"}, cs_team_cost=1000)
+    values = s.to_dict()
+    assert values["scope"] == ["a", "b"]
+    assert Scenario.from_dict(values) == s
+    text = {k: str(v) for k, v in values.items() if k not in ("scope",)}
+    assert Scenario.from_dict(text) == dataclasses.replace(s, scope=None)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"price_change_pct": -100}, "price_change_pct"),
+        ({"upsell_conversion_rate": 1.5}, "upsell_conversion_rate"),
+        ({"addon_adoption_rate": -0.1}, "addon_adoption_rate"),
+        ({"churn_reduction_pct": 120}, "churn_reduction_pct"),
+        ({"cs_team_cost": -1}, "cs_team_cost"),
+        ({"churn_elasticity": float("nan")}, "churn_elasticity"),
+        ({"addon_mrr": "ten"}, "addon_mrr"),
+        ({"scope": "acme"}, "scope"),
+    ],
+)
+def test_bad_levers(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        Scenario(**kwargs)
+
+
+def test_unknown_fields_and_months(inputs):
+    with pytest.raises(ValueError, match="unknown scenario field"):
+        Scenario.from_dict({"price": 5})
+    with pytest.raises(ValueError, match="months"):
+        mrrkit.project_scenario(inputs, Scenario(), 48)
+    with pytest.raises(TypeError, match="Scenario"):
+        mrrkit.project_scenario(inputs, {"price_change_pct": 5})
