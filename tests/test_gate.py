@@ -1,0 +1,300 @@
+"""The access gate: configuration, password checks, throttling, and the page it guards."""
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from streamlit.testing.v1 import AppTest
+
+from ui import gate
+from ui.gate import (
+    AccessConfig,
+    Throttle,
+    check_password,
+    email_allowed,
+    hash_password,
+    resolve_config,
+)
+
+SCRIPT = Path(__file__).parent / "apps" / "gate_page.py"
+FAST = 1_000  # PBKDF2 iterations for tests; the count travels inside the hash
+
+OIDC = {
+    "redirect_uri": "https://mrr.example/oauth2callback",
+    "cookie_secret": "x" * 40,
+    "client_id": "client",
+    "client_secret": "shh",
+    "server_metadata_url": "https://idp.example/.well-known/openid-configuration",
+}
+
+
+# --- resolve_config ------------------------------------------------------------------------------
+
+
+def test_nothing_configured_is_open():
+    assert resolve_config(None, {}).mode == "open"
+    assert resolve_config({"other": {"x": 1}}, {"PATH": "/bin"}).mode == "open"
+
+
+def test_password_from_environment():
+    cfg = resolve_config({}, {"MRRKIT_PASSWORD": "pw"})
+    assert (cfg.mode, cfg.password, cfg.password_hash) == ("password", "pw", None)
+
+
+def test_hash_from_environment():
+    encoded = hash_password("pw", iterations=FAST)
+    cfg = resolve_config({}, {"MRRKIT_PASSWORD_HASH": encoded})
+    assert (cfg.mode, cfg.password, cfg.password_hash) == ("password", None, encoded)
+
+
+def test_secrets_take_precedence_over_environment():
+    cfg = resolve_config({"auth": {"password": "from-secrets"}}, {"MRRKIT_PASSWORD": "from-env"})
+    assert cfg.password == "from-secrets"
+    cfg = resolve_config({"auth": {"password_hash": hash_password("s", iterations=FAST)}}, {})
+    assert cfg.password_hash is not None
+
+
+def test_oidc_wins_and_lists_providers():
+    cfg = resolve_config({"auth": {**OIDC, "password": "pw"}}, {"MRRKIT_PASSWORD": "pw"})
+    assert cfg.mode == "oidc" and cfg.providers == (None,)
+    named = {k: v for k, v in OIDC.items() if k in ("redirect_uri", "cookie_secret")}
+    named["google"] = {k: OIDC[k] for k in ("client_id", "client_secret", "server_metadata_url")}
+    named["okta"] = dict(named["google"])
+    named["client_kwargs"] = {"prompt": "login"}  # a mapping, but not a provider
+    assert resolve_config({"auth": named}, {}).providers == ("google", "okta")
+
+
+def test_oidc_needs_redirect_and_cookie_secret():
+    partial = {k: v for k, v in OIDC.items() if k != "cookie_secret"}
+    assert resolve_config({"auth": partial}, {}).mode == "open"
+    assert resolve_config({"auth": {**partial, "password": "pw"}}, {}).mode == "password"
+
+
+@pytest.mark.parametrize(
+    ("secrets", "environ", "message"),
+    [
+        ({}, {"MRRKIT_PASSWORD": ""}, "empty"),
+        ({"auth": {"password": ""}}, {}, "empty"),
+        ({}, {"MRRKIT_PASSWORD": "a", "MRRKIT_PASSWORD_HASH": "b"}, "not both"),
+        ({}, {"MRRKIT_PASSWORD_HASH": "sha256$abc"}, "pbkdf2_sha256"),
+        ({}, {"MRRKIT_PASSWORD_HASH": "pbkdf2_sha256$many$salt$00"}, "integer"),
+        ({}, {"MRRKIT_PASSWORD_HASH": "pbkdf2_sha256$10$salt$00"}, "32-byte"),
+        ({"auth": {**OIDC, "allowed_emails": [1]}}, {}, "allowed_emails"),
+    ],
+)
+def test_unusable_configuration_is_an_error(secrets, environ, message):
+    with pytest.raises(ValueError, match=message):
+        resolve_config(secrets, environ)
+
+
+# --- passwords -----------------------------------------------------------------------------------
+
+
+def test_plain_password_check():
+    cfg = AccessConfig("password", password="correct horse")
+    assert check_password("correct horse", cfg)
+    for wrong in ["", "correct", "correct horse ", "Correct horse", None, b"correct horse"]:
+        assert not check_password(wrong, cfg)
+
+
+def test_unicode_forms_compare_equal():
+    composed, decomposed = "caf\u00e9", "cafe\u0301"
+    assert check_password(decomposed, AccessConfig("password", password=composed))
+    assert check_password(
+        decomposed, AccessConfig("password", password_hash=hash_password(composed, iterations=FAST))
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(password=st.text(min_size=1, max_size=30), other=st.text(max_size=30))
+def test_hash_accepts_exactly_the_password(password, other):
+    encoded = hash_password(password, iterations=FAST)
+    cfg = AccessConfig("password", password_hash=encoded)
+    assert check_password(password, cfg)
+    plain = AccessConfig("password", password=password)
+    assert check_password(other, cfg) == check_password(other, plain)
+
+
+def test_hash_is_salted_and_matches_a_known_vector():
+    assert hash_password("pw", iterations=FAST) != hash_password("pw", iterations=FAST)
+    # RFC 6070-style check against hashlib directly: the encoding is what it says it is.
+    import hashlib
+
+    expected = hashlib.pbkdf2_hmac("sha256", b"password", b"salt", 2).hex()
+    assert (
+        hash_password("password", salt="salt", iterations=2) == f"pbkdf2_sha256$2$salt${expected}"
+    )
+    with pytest.raises(ValueError):
+        hash_password("")
+    with pytest.raises(ValueError):
+        hash_password("pw", salt="a$b")
+
+
+def test_check_password_uses_compare_digest(monkeypatch):
+    calls = []
+    real = gate.hmac.compare_digest
+
+    def spy(a, b):
+        calls.append((len(a), len(b)))
+        return real(a, b)
+
+    monkeypatch.setattr(gate.hmac, "compare_digest", spy)
+    check_password("short", AccessConfig("password", password="a much longer password"))
+    assert calls == [(32, 32)]  # equal-length digests: the length of the secret does not leak
+
+
+def test_fingerprint_changes_with_the_password_and_hides_it():
+    a, b = AccessConfig("password", password="one"), AccessConfig("password", password="two")
+    assert a.fingerprint != b.fingerprint
+    assert "one" not in a.fingerprint and "one" not in repr(a)
+
+
+# --- OIDC allow-list and throttle ----------------------------------------------------------------
+
+
+def test_email_allow_list():
+    anyone = AccessConfig("oidc", providers=(None,))
+    assert email_allowed(None, anyone) and email_allowed("x@y.z", anyone)
+    cfg = resolve_config(
+        {"auth": {**OIDC, "allowed_emails": ["Boss@Gmail.com"], "allowed_domains": ["@acme.com"]}},
+        {},
+    )
+    assert email_allowed("boss@gmail.com", cfg)
+    assert email_allowed("ann@acme.com", cfg, verified=True)
+    assert not email_allowed("other@gmail.com", cfg)
+    assert not email_allowed("ann@acme.com.evil.com", cfg)
+    assert not email_allowed("ann@sub.acme.com", cfg)
+    assert not email_allowed(None, cfg)
+    assert not email_allowed("ann@acme.com", cfg, verified=False)
+
+
+def test_throttle_locks_after_free_attempts_and_backs_off():
+    now = [100.0]
+    throttle, state = (
+        Throttle(free_attempts=3, base_delay=10, max_delay=35, clock=lambda: now[0]),
+        {},
+    )
+    for _ in range(3):
+        throttle.record_failure(state)
+        assert throttle.wait_seconds(state) == 0
+    delays = []
+    for _ in range(4):
+        throttle.record_failure(state)
+        delays.append(throttle.wait_seconds(state))
+    assert delays == [10, 20, 35, 35]
+    now[0] += 35
+    assert throttle.wait_seconds(state) == 0
+    Throttle.reset(state)
+    assert state == {}
+
+
+# --- the page behind the gate (AppTest) ----------------------------------------------------------
+
+
+def _page(secrets=None, user=None):
+    at = AppTest.from_file(str(SCRIPT), default_timeout=30)
+    # Always hand AppTest some secrets: with none it would read a developer's own
+    # .streamlit/secrets.toml, and these tests must not depend on it.
+    at.secrets["_isolated"] = True
+    for key, value in (secrets or {}).items():
+        at.secrets[key] = value
+    if user is not None:
+        at.user = user
+    return at.run()
+
+
+def _shown(at):
+    return [m.value for m in at.markdown]
+
+
+@pytest.fixture
+def no_env_password(monkeypatch):
+    monkeypatch.delenv("MRRKIT_PASSWORD", raising=False)
+    monkeypatch.delenv("MRRKIT_PASSWORD_HASH", raising=False)
+
+
+def test_page_is_open_without_configuration(no_env_password):
+    at = _page()
+    assert not at.exception
+    assert "secret" in _shown(at)
+    assert len(at.text_input) == 0
+    assert len(at.button) == 0  # nothing to sign out of
+
+
+def test_password_gate_hides_the_page_until_the_right_password(no_env_password, monkeypatch):
+    monkeypatch.setenv("MRRKIT_PASSWORD", "let me in")
+    at = _page()
+    assert not at.exception
+    assert "secret" not in _shown(at)
+    assert at.text_input[0].label == "Password"
+
+    at.text_input[0].input("wrong").run()  # typing alone submits nothing (it is a form)
+    assert "secret" not in _shown(at) and not at.error
+    at.button[0].click().run()
+    assert "secret" not in _shown(at)
+    assert [e.value for e in at.error] == ["Wrong password."]
+
+    at.text_input[0].input("let me in")
+    at.button[0].click().run()
+    assert not at.exception
+    assert "secret" in _shown(at)
+    assert len(at.text_input) == 0 and not at.error
+
+    at.run()  # a rerun (any widget change) stays signed in
+    assert "secret" in _shown(at)
+
+    assert [b.label for b in at.sidebar.button] == ["Sign out"]
+    at.sidebar.button[0].click().run()  # sign out: back to the gate
+    assert "secret" not in _shown(at)
+    assert at.text_input[0].label == "Password"
+
+
+def test_password_gate_throttles_repeated_wrong_passwords(no_env_password, monkeypatch):
+    monkeypatch.setenv("MRRKIT_PASSWORD", "right")
+    at = _page()
+    for _ in range(Throttle().free_attempts + 1):
+        at.text_input[0].input("wrong")
+        at.button[0].click().run()
+    at.text_input[0].input("right")
+    at.button[0].click().run()  # locked: even the right password is refused for now
+    assert "secret" not in _shown(at)
+    assert "Too many wrong passwords" in at.error[0].value
+
+
+def test_hash_from_secrets_guards_the_page(no_env_password):
+    at = _page({"auth": {"password_hash": hash_password("pw", iterations=FAST)}})
+    assert "secret" not in _shown(at)
+    at.text_input[0].input("pw")
+    at.button[0].click().run()
+    assert "secret" in _shown(at)
+
+
+def test_misconfiguration_closes_the_page(no_env_password, monkeypatch):
+    monkeypatch.setenv("MRRKIT_PASSWORD", "")
+    at = _page()
+    assert "secret" not in _shown(at)
+    assert "misconfigured" in at.error[0].value
+
+
+def test_oidc_gate_offers_sign_in_and_hides_the_page(no_env_password):
+    at = _page({"auth": dict(OIDC)})
+    assert not at.exception
+    assert "secret" not in _shown(at)
+    assert [b.label for b in at.button] == ["Sign in"]
+
+
+def test_oidc_signed_in_user_on_the_allow_list_sees_the_page(no_env_password):
+    secrets = {"auth": {**OIDC, "allowed_domains": ["acme.com"]}}
+    at = _page(secrets, user={"is_logged_in": True, "email": "ann@acme.com", "email_verified": True})
+    assert not at.exception
+    assert "secret" in _shown(at)
+    assert [b.label for b in at.sidebar.button] == ["Sign out"]
+
+
+def test_oidc_signed_in_user_off_the_allow_list_is_refused(no_env_password):
+    secrets = {"auth": {**OIDC, "allowed_domains": ["acme.com"]}}
+    at = _page(secrets, user={"is_logged_in": True, "email": "eve@evil.example"})
+    assert "secret" not in _shown(at)
+    assert "not allowed" in at.error[0].value
+    assert [b.label for b in at.button] == ["Sign out"]

@@ -1,0 +1,326 @@
+"""Saved views: round trips, expiry, deletion, quotas, token format and concurrency."""
+
+import itertools
+import math
+import os
+import re
+import secrets
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ui.saved_views import DEFAULT_DIR, TOKEN_BYTES, ViewStore, is_token
+
+DAY = 86_400.0
+
+
+class Clock:
+    def __init__(self, now=1_700_000_000.0):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+def make_lines(n=50, seed=0):
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D")
+    end = start + pd.to_timedelta(rng.integers(1, 400, n), unit="D")
+    end = end.where(rng.random(n) > 0.3)  # ~30% still running (NaT)
+    return pd.DataFrame(
+        {
+            "customer_id": [f"c{i % 17}" for i in range(n)],
+            "start": start.as_unit("s"),
+            "end": end.as_unit("s"),
+            "mrr": rng.integers(1, 50_000, n) / 100,
+            "plan": pd.Categorical(rng.choice(["basic", "pro", "=HYPERLINK()"], n)),
+            "quantity": pd.array(rng.integers(1, 5, n), dtype="Int64"),
+            "country": pd.Series(rng.choice(["FR", "IT", None], n), dtype="str"),
+        }
+    )
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path, clock):
+    return ViewStore(tmp_path / "views", clock=clock, default_ttl_days=7)
+
+
+def test_round_trip_preserves_values_and_dtypes(store):
+    lines = make_lines()
+    before = lines.copy()
+    state = {
+        "page": "segments",
+        "industry": ["Fintech", "Retail"],
+        "from": "2024-01",
+        "slider": 0.25,
+    }
+    token = store.save(lines, state)
+    loaded, loaded_state = store.load(token)
+    pd.testing.assert_frame_equal(loaded, lines)
+    assert dict(loaded.dtypes) == dict(lines.dtypes)
+    assert loaded_state == state
+    pd.testing.assert_frame_equal(lines, before)  # the caller's frame is untouched
+
+
+def test_round_trip_keeps_a_meaningful_index_and_time_units(store):
+    # (Parquet keeps no index freq; canonical lines never have one.)
+    months = pd.date_range("2024-01-31", periods=5, freq="ME").as_unit("s")
+    lines = make_lines(5).set_index(pd.DatetimeIndex(list(months), name="month"))
+    lines["gap"] = pd.to_timedelta(range(5), unit="D").as_unit("s")
+    loaded, _ = store.load(store.save(lines, {}))
+    pd.testing.assert_frame_equal(loaded, lines)
+
+
+def test_sample_marker(store):
+    token = store.save(None, {"page": "overview"})
+    assert store.load(token) == (None, {"page": "overview"})
+    assert store.info(token).source == "sample"
+    assert not list(store.directory.glob("*.parquet"))
+
+
+def test_loaded_frames_are_independent(store):
+    token = store.save(make_lines(), {})
+    first, _ = store.load(token)
+    first.loc[0, "mrr"] = -1.0
+    second, _ = store.load(token)
+    assert second.loc[0, "mrr"] != -1.0
+
+
+def test_expiry_with_injected_clock(store, clock):
+    short = store.save(make_lines(), {"a": 1}, ttl_days=1)
+    default = store.save(None, {"b": 2})
+    assert store.info(default).expires == clock.now + 7 * DAY
+    clock.now += DAY - 1
+    assert store.load(short)[1] == {"a": 1}
+    clock.now += 1
+    with pytest.raises(KeyError, match="expired"):
+        store.load(short)
+    with pytest.raises(KeyError, match="unknown"):  # an expired view is gone for good
+        store.load(short)
+    assert not list(store.directory.glob("*.parquet"))
+    assert store.load(default)[1] == {"b": 2}
+    clock.now += 6 * DAY
+    assert store.purge_expired() == 1
+    assert store.used_bytes() == 0
+
+
+def test_purge_removes_expired_and_orphaned_files(store, clock):
+    keep = store.save(make_lines(), {})
+    store.save(make_lines(seed=1), {}, ttl_days=0.5)
+    orphan = store.directory / ("ab" * 32 + ".parquet")
+    orphan.write_bytes(b"left over")
+    stale_tmp = store.directory / ".tmp-crashed"
+    stale_tmp.write_bytes(b"half")
+    os.utime(stale_tmp, (0, 0))
+    unrelated = store.directory / "README.txt"
+    unrelated.write_text("not ours")
+    clock.now += DAY
+    assert store.purge_expired() == 1
+    assert not orphan.exists() and not stale_tmp.exists() and unrelated.exists()
+    assert len(list(store.directory.glob("*.parquet"))) == 1
+    assert store.load(keep)[0] is not None
+
+
+def test_delete(store):
+    token = store.save(make_lines(), {"x": 1})
+    assert store.delete(token) is True
+    with pytest.raises(KeyError):
+        store.load(token)
+    assert store.delete(token) is False
+    assert not list(store.directory.glob("*.parquet"))
+    assert store.used_bytes() == 0
+
+
+def test_missing_data_file_is_a_missing_view(store):
+    token = store.save(make_lines(), {})
+    for path in store.directory.glob("*.parquet"):
+        path.unlink()
+    with pytest.raises(KeyError):
+        store.load(token)
+    assert store.used_bytes() == 0  # the dangling row went too
+
+
+def test_quota_total_and_per_view(tmp_path, clock):
+    lines = make_lines(2_000)
+    probe = ViewStore(tmp_path / "probe", clock=clock)
+    one = probe.info(probe.save(lines, {})).size
+    store = ViewStore(tmp_path / "q", max_bytes=int(one * 2.5), clock=clock)
+    first, second = store.save(lines, {}), store.save(lines, {})
+    with pytest.raises(ValueError, match="store is full"):
+        store.save(lines, {})
+    assert store.used_bytes() == 2 * one
+    assert len(list(store.directory.glob("*.parquet"))) == 2  # the refused view left nothing
+    store.delete(first)
+    store.save(lines, {})  # room again
+    small = ViewStore(tmp_path / "s", max_view_bytes=one - 1, clock=clock)
+    with pytest.raises(ValueError, match="limit for one shared view"):
+        small.save(lines, {})
+    assert small.save(None, {"fits": True})  # a sample view is tiny
+    assert store.load(second)[0] is not None
+
+
+def test_quota_counts_only_live_views(tmp_path, clock):
+    lines = make_lines(2_000)
+    store = ViewStore(tmp_path / "v", clock=clock)
+    size = store.info(store.save(lines, {}, ttl_days=1)).size
+    tight = ViewStore(tmp_path / "v", max_bytes=int(size * 1.5), clock=clock)
+    with pytest.raises(ValueError):
+        tight.save(lines, {})
+    clock.now += 2 * DAY  # the first view expires: save purges it and fits
+    assert tight.save(lines, {})
+
+
+def test_tokens_are_random_url_safe_and_long(store):
+    tokens = [store.save(None, {}) for _ in range(200)]
+    assert len(set(tokens)) == len(tokens)
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{43}", t) for t in tokens)
+    assert TOKEN_BYTES * 8 >= 128
+    # Not derived from time or order: consecutive tokens share no prefix beyond chance, and the
+    # characters are spread over the whole alphabet.
+    common = [len(os.path.commonprefix([a, b])) for a, b in itertools.pairwise(tokens)]
+    assert max(common) <= 4
+    counts = Counter("".join(tokens))
+    assert len(counts) == 64
+    expected = len(tokens) * 43 / 64
+    chi2 = sum((c - expected) ** 2 / expected for c in counts.values())
+    assert chi2 < 130  # 63 degrees of freedom: p ~ 1e-6 of failing by chance
+
+
+def test_tokens_are_not_stored_in_clear(store):
+    token = store.save(make_lines(), {})
+    for path in store.directory.iterdir():
+        assert token not in path.name
+        assert token.encode() not in path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "../x",
+        "../" + "a" * 40,
+        "a" * 42,
+        "a" * 44,
+        "a" * 42 + "/",
+        "a" * 42 + ".",
+        "a" * 42 + "\n",
+        "",
+        None,
+        42,
+        "index.sqlite3",
+        "%2e%2e%2f" + "a" * 34,
+        "a" * 42 + "é",
+    ],
+)
+def test_bad_tokens_never_touch_the_disk(store, bad, monkeypatch):
+    def boom(*args, **kwargs):
+        raise AssertionError("touched the disk")
+
+    monkeypatch.setattr(store, "_connect", boom)
+    monkeypatch.setattr(store, "_data_path", boom)
+    assert not is_token(bad)
+    with pytest.raises(KeyError):
+        store.load(bad)
+    with pytest.raises(KeyError):
+        store.info(bad)
+    assert store.delete(bad) is False
+
+
+def test_unknown_well_formed_token(store):
+    with pytest.raises(KeyError):
+        store.load(secrets.token_urlsafe(TOKEN_BYTES))
+
+
+def test_concurrent_saves_from_threads(tmp_path, clock):
+    lines = make_lines(300)
+    probe = ViewStore(tmp_path / "p", clock=clock)
+    size = probe.info(probe.save(lines, {"i": "00"})).size
+    store = ViewStore(tmp_path / "c", max_bytes=size * 10 + size // 2, clock=clock)
+    barrier = threading.Barrier(8)
+
+    def share(i):
+        barrier.wait(timeout=10) if i < 8 else None
+        try:
+            return store.save(lines, {"i": f"{i:02d}"})  # same size for every view
+        except ValueError:
+            return None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(share, range(16)))
+    tokens = [t for t in results if t is not None]
+    assert len(tokens) == 10  # exactly what the quota allows, never more
+    assert store.used_bytes() == 10 * size
+    assert len(list(store.directory.glob("*.parquet"))) == 10
+    assert not list(store.directory.glob(".tmp-*"))
+    for i, token in enumerate(results):
+        if token is not None:
+            loaded, state = store.load(token)
+            assert state == {"i": f"{i:02d}"}
+            pd.testing.assert_frame_equal(loaded, lines)
+
+
+@pytest.mark.parametrize(
+    ("lines", "state", "ttl", "message"),
+    [
+        ("not a frame", {}, None, "DataFrame"),
+        (None, ["page"], None, "mapping"),
+        (None, {1: "x"}, None, "keys must be strings"),
+        (None, {"x": float("nan")}, None, "JSON"),
+        (None, {"x": object()}, None, "JSON"),
+        (None, {}, 0, "ttl_days"),
+        (None, {}, -1, "ttl_days"),
+        (None, {}, 400, "ttl_days"),
+        (None, {}, math.inf, "ttl_days"),
+        (pd.DataFrame({"mixed": [1, "a"]}), {}, None, "cannot be stored"),
+    ],
+)
+def test_bad_input_is_a_clear_error(store, lines, state, ttl, message):
+    with pytest.raises(ValueError, match=message):
+        store.save(lines, state, ttl_days=ttl)
+    assert store.used_bytes() == 0
+
+
+def test_from_env(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    store = ViewStore.from_env({})
+    assert (
+        store.directory == tmp_path / DEFAULT_DIR
+        or store.directory.resolve() == (tmp_path / DEFAULT_DIR).resolve()
+    )
+    assert (store.max_bytes, store.max_view_bytes, store.default_ttl_days) == (
+        500 * 2**20,
+        50 * 2**20,
+        30,
+    )
+    env = {
+        "MRRKIT_VIEWS_DIR": str(tmp_path / "elsewhere"),
+        "MRRKIT_VIEWS_MAX_MB": "2",
+        "MRRKIT_VIEW_MAX_MB": "0.5",
+        "MRRKIT_VIEWS_TTL_DAYS": "3",
+    }
+    store = ViewStore.from_env(env)
+    assert store.directory == tmp_path / "elsewhere"
+    assert (store.max_bytes, store.max_view_bytes, store.default_ttl_days) == (2 * 2**20, 2**19, 3)
+    assert (tmp_path / "elsewhere").stat().st_mode & 0o077 == 0  # private to the server's user
+    with pytest.raises(ValueError, match="MRRKIT_VIEWS_MAX_MB"):
+        ViewStore.from_env({"MRRKIT_VIEWS_MAX_MB": "lots"})
+    with pytest.raises(ValueError, match="MRRKIT_VIEWS_TTL_DAYS"):
+        ViewStore.from_env({"MRRKIT_VIEWS_TTL_DAYS": "-1"})
+
+
+def test_two_stores_share_one_directory(tmp_path, clock):
+    a = ViewStore(tmp_path / "d", clock=clock)
+    b = ViewStore(tmp_path / "d", clock=clock)  # e.g. two server processes
+    token = a.save(make_lines(), {"from": "a"})
+    assert b.load(token)[1] == {"from": "a"}
+    assert b.delete(token)
+    with pytest.raises(KeyError):
+        a.load(token)

@@ -1,0 +1,448 @@
+"""Access control for the hosted app: a shared password or OIDC sign-in, or nothing at all.
+
+Every page calls :func:`require_access` before it reads any data, so a page opened directly by
+its URL on a fresh server shows the gate too. What is enforced depends on the configuration:
+
+1. **OIDC** (``st.login``): when ``.streamlit/secrets.toml`` has an ``[auth]`` section with
+   ``redirect_uri``, ``cookie_secret`` and a provider (``client_id`` at the top of ``[auth]`` or
+   an ``[auth.<name>]`` subsection). Optional ``allowed_emails`` / ``allowed_domains`` lists in
+   ``[auth]`` restrict who may enter (a generic provider such as Google admits any account).
+2. **Password**: ``[auth] password`` or ``[auth] password_hash`` in the secrets, else the
+   environment variables ``MRRKIT_PASSWORD`` or ``MRRKIT_PASSWORD_HASH``. The hash form is
+   ``pbkdf2_sha256$<iterations>$<salt>$<hex digest>``; make one with
+   ``python -m ui.gate hash``.
+3. **Nothing configured**: open local use, the gate returns at once.
+
+A configuration that is present but unusable (an empty password, a malformed hash) closes the
+app with an error instead of opening it: the data behind it is confidential.
+
+The pure helpers (:func:`resolve_config`, :func:`check_password`, :func:`hash_password`,
+:func:`email_allowed`, :class:`Throttle`) never call Streamlit, so they are unit-tested directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import math
+import secrets
+import time
+import unicodedata
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "AccessConfig",
+    "Throttle",
+    "check_password",
+    "current_config",
+    "email_allowed",
+    "hash_password",
+    "logout_button",
+    "require_access",
+    "resolve_config",
+]
+
+_LOG = logging.getLogger(__name__)
+
+HASH_SCHEME = "pbkdf2_sha256"
+# OWASP's 2023 figure for PBKDF2-HMAC-SHA256; the count is stored in the hash, so older hashes
+# keep working if this changes.
+DEFAULT_ITERATIONS = 600_000
+
+_AUTHENTICATED_KEY = "_mrrkit_gate_authenticated"
+_THROTTLE_KEY = "_mrrkit_gate_throttle"
+
+
+@dataclass(frozen=True)
+class AccessConfig:
+    """What the gate enforces.
+
+    Attributes
+    ----------
+    mode : {"open", "password", "oidc"}
+    password : str or None
+        The plain shared password (password mode, plain form).
+    password_hash : str or None
+        ``pbkdf2_sha256$<iterations>$<salt>$<hex>`` (password mode, hash form).
+    providers : tuple of str
+        OIDC provider names to offer; ``None`` inside means the default ``[auth]`` provider.
+    allowed_emails, allowed_domains : frozenset of str
+        OIDC allow-list (lower case); both empty = any signed-in account.
+    source : str
+        Where the configuration came from, for messages (never the secret itself).
+    """
+
+    mode: Literal["open", "password", "oidc"]
+    password: str | None = field(default=None, repr=False)
+    password_hash: str | None = field(default=None, repr=False)
+    providers: tuple[str | None, ...] = ()
+    allowed_emails: frozenset[str] = frozenset()
+    allowed_domains: frozenset[str] = frozenset()
+    source: str = ""
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest identifying the credential, so a session admitted under an old password is
+        asked again after the password changes. Never reveals the password."""
+        material = f"{self.mode}\0{self.password or ''}\0{self.password_hash or ''}"
+        return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def _normalise(password: str) -> bytes:
+    # NFC so the same password typed on different keyboards/OSes compares equal.
+    return unicodedata.normalize("NFC", password).encode("utf-8")
+
+
+def _parse_hash(encoded: str) -> tuple[int, str, bytes]:
+    parts = encoded.strip().split("$")
+    if len(parts) != 4 or parts[0] != HASH_SCHEME:
+        raise ValueError(
+            f"password hash must look like '{HASH_SCHEME}$<iterations>$<salt>$<hex digest>' "
+            "(make one with `python -m ui.gate hash`)"
+        )
+    _, iterations_text, salt, digest_hex = parts
+    try:
+        iterations = int(iterations_text)
+        digest = bytes.fromhex(digest_hex)
+    except ValueError:
+        raise ValueError(
+            "password hash: iterations must be an integer and the digest hex"
+        ) from None
+    if iterations < 1 or not salt or len(digest) != 32:
+        raise ValueError("password hash: needs iterations >= 1, a salt and a 32-byte digest")
+    return iterations, salt, digest
+
+
+def hash_password(
+    password: str, *, salt: str | None = None, iterations: int = DEFAULT_ITERATIONS
+) -> str:
+    """Encode a password as ``pbkdf2_sha256$<iterations>$<salt>$<hex digest>``.
+
+    Parameters
+    ----------
+    password : str
+        The shared password (must not be empty).
+    salt : str, optional
+        Defaults to 16 random bytes (URL-safe text); pass one only for reproducible examples.
+    iterations : int
+        PBKDF2 iterations.
+
+    Examples
+    --------
+    >>> encoded = hash_password("s3cret", salt="NaCl", iterations=1000)
+    >>> encoded.split("$")[:3]
+    ['pbkdf2_sha256', '1000', 'NaCl']
+    >>> check_password("s3cret", AccessConfig("password", password_hash=encoded))
+    True
+    """
+    if not password:
+        raise ValueError("password must not be empty")
+    if salt is None:
+        salt = secrets.token_urlsafe(16)
+    if "$" in salt or not salt:
+        raise ValueError("salt must be non-empty and must not contain '$'")
+    digest = hashlib.pbkdf2_hmac("sha256", _normalise(password), salt.encode("utf-8"), iterations)
+    return f"{HASH_SCHEME}${iterations}${salt}${digest.hex()}"
+
+
+def check_password(attempt: str, config: AccessConfig) -> bool:
+    """Whether ``attempt`` is the configured password, compared in constant time.
+
+    Plain passwords are compared through their SHA-256 digests with :func:`hmac.compare_digest`,
+    so neither the content nor the length of the secret leaks through timing.
+
+    Examples
+    --------
+    >>> config = AccessConfig("password", password="open sesame")
+    >>> check_password("open sesame", config), check_password("open", config)
+    (True, False)
+    """
+    if config.mode != "password":
+        raise ValueError(f"check_password needs a password configuration, not {config.mode!r}")
+    if not isinstance(attempt, str):
+        return False
+    if config.password_hash is not None:
+        iterations, salt, expected = _parse_hash(config.password_hash)
+        got = hashlib.pbkdf2_hmac("sha256", _normalise(attempt), salt.encode("utf-8"), iterations)
+        return hmac.compare_digest(got, expected)
+    if config.password is None:
+        raise ValueError("password configuration without a password or a hash")
+    return hmac.compare_digest(
+        hashlib.sha256(_normalise(attempt)).digest(),
+        hashlib.sha256(_normalise(config.password)).digest(),
+    )
+
+
+def _as_mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _text_list(value: Any, name: str) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    if isinstance(value, str):
+        value = [value]
+    if not all(isinstance(v, str) for v in value):
+        raise ValueError(f"[auth] {name} must be a list of strings")
+    return frozenset(v.strip().lower().lstrip("@") for v in value if v.strip())
+
+
+def _password_from(section: Mapping[str, Any], plain_key: str, hash_key: str, where: str):
+    plain, hashed = section.get(plain_key), section.get(hash_key)
+    if plain is not None and hashed is not None:
+        raise ValueError(f"{where}: set either {plain_key} or {hash_key}, not both")
+    if plain is not None:
+        if not isinstance(plain, str) or not plain:
+            raise ValueError(f"{where}: {plain_key} is set but empty")
+        return AccessConfig("password", password=plain, source=f"{where} {plain_key}")
+    if hashed is not None:
+        if not isinstance(hashed, str):
+            raise ValueError(f"{where}: {hash_key} must be text")
+        _parse_hash(hashed)  # fail at start-up, not at the first login
+        return AccessConfig("password", password_hash=hashed.strip(), source=f"{where} {hash_key}")
+    return None
+
+
+def resolve_config(secrets: Mapping[str, Any] | None, environ: Mapping[str, str]) -> AccessConfig:
+    """Decide what the gate enforces from the Streamlit secrets and the environment.
+
+    Precedence: OIDC in ``[auth]`` > password in ``[auth]`` > ``MRRKIT_PASSWORD`` /
+    ``MRRKIT_PASSWORD_HASH`` > open. Raises ``ValueError`` for a configuration that is present
+    but unusable, so the caller can fail closed.
+
+    Examples
+    --------
+    >>> resolve_config({}, {}).mode
+    'open'
+    >>> resolve_config({}, {"MRRKIT_PASSWORD": "pw"}).mode
+    'password'
+    >>> oidc = {"auth": {"redirect_uri": "https://x.example/oauth2callback",
+    ...                  "cookie_secret": "c" * 32, "client_id": "id", "client_secret": "s",
+    ...                  "server_metadata_url": "https://idp.example/.well-known/openid",
+    ...                  "allowed_domains": ["example.com"]}}
+    >>> cfg = resolve_config(oidc, {"MRRKIT_PASSWORD": "pw"})
+    >>> cfg.mode, cfg.providers, sorted(cfg.allowed_domains)
+    ('oidc', (None,), ['example.com'])
+    """
+    auth = _as_mapping((secrets or {}).get("auth"))
+    if auth.get("redirect_uri") and auth.get("cookie_secret"):
+        providers: list[str | None] = []
+        if auth.get("client_id"):
+            providers.append(None)  # the default provider: st.login() with no argument
+        providers += sorted(
+            name for name, sub in auth.items() if isinstance(sub, Mapping) and sub.get("client_id")
+        )
+        if providers:
+            if _password_from(auth, "password", "password_hash", "[auth]") is not None:
+                _LOG.warning("mrrkit gate: OIDC is configured, so [auth] password is ignored")
+            return AccessConfig(
+                "oidc",
+                providers=tuple(providers),
+                allowed_emails=_text_list(auth.get("allowed_emails"), "allowed_emails"),
+                allowed_domains=_text_list(auth.get("allowed_domains"), "allowed_domains"),
+                source="[auth] OIDC",
+            )
+    from_secrets = _password_from(auth, "password", "password_hash", "[auth]")
+    if from_secrets is not None:
+        return from_secrets
+    from_env = _password_from(environ, "MRRKIT_PASSWORD", "MRRKIT_PASSWORD_HASH", "environment")
+    if from_env is not None:
+        return from_env
+    return AccessConfig("open", source="no access control configured")
+
+
+def email_allowed(email: str | None, config: AccessConfig, *, verified: bool | None = None) -> bool:
+    """Whether a signed-in OIDC user may enter.
+
+    No allow-list = anyone the provider signs in. With a list, the e-mail must match exactly or
+    by domain, and a provider that says the address is unverified is refused.
+
+    Examples
+    --------
+    >>> cfg = AccessConfig("oidc", providers=(None,), allowed_domains=frozenset({"acme.com"}))
+    >>> email_allowed("Ann@ACME.com", cfg), email_allowed("eve@evil.com", cfg)
+    (True, False)
+    >>> email_allowed("ann@acme.com", cfg, verified=False)
+    False
+    """
+    if not config.allowed_emails and not config.allowed_domains:
+        return True
+    if not email or verified is False:
+        return False
+    email = email.strip().lower()
+    domain = email.rpartition("@")[2]
+    return email in config.allowed_emails or domain in config.allowed_domains
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """Slows down password guessing within a session.
+
+    The first ``free_attempts`` wrong passwords cost nothing; each later one locks the form for
+    ``base_delay`` seconds, doubling up to ``max_delay``. State lives in a plain mutable mapping
+    (``st.session_state`` in the app), time comes from ``clock``.
+
+    Examples
+    --------
+    >>> now = [0.0]
+    >>> throttle, state = Throttle(free_attempts=2, base_delay=10, clock=lambda: now[0]), {}
+    >>> for _ in range(3):
+    ...     throttle.record_failure(state)
+    >>> throttle.wait_seconds(state)
+    10.0
+    >>> now[0] = 10.0
+    >>> throttle.wait_seconds(state)
+    0.0
+    """
+
+    free_attempts: int = 5
+    base_delay: float = 30.0
+    max_delay: float = 15 * 60.0
+    clock: Callable[[], float] = time.monotonic
+
+    def wait_seconds(self, state: Mapping[str, Any]) -> float:
+        """Seconds until the next attempt is allowed (0 = now)."""
+        return max(0.0, float(state.get("locked_until", 0.0)) - self.clock())
+
+    def record_failure(self, state: MutableMapping[str, Any]) -> None:
+        """Count a wrong password and lock the form if the free attempts are used up."""
+        failures = int(state.get("failures", 0)) + 1
+        state["failures"] = failures
+        beyond = failures - self.free_attempts
+        if beyond > 0:
+            delay = min(self.max_delay, self.base_delay * 2.0 ** min(beyond - 1, 30))
+            state["locked_until"] = self.clock() + delay
+
+    @staticmethod
+    def reset(state: MutableMapping[str, Any]) -> None:
+        """Forget the failures (after a right password)."""
+        state.pop("failures", None)
+        state.pop("locked_until", None)
+
+
+# --- Streamlit glue ----------------------------------------------------------------------------
+
+
+def _streamlit_secrets() -> dict[str, Any]:
+    import streamlit as st
+
+    try:
+        auth = st.secrets.get("auth")
+    except FileNotFoundError:  # no secrets.toml at all (StreamlitSecretNotFoundError included)
+        return {}
+    if auth is None:
+        return {}
+    return {"auth": auth.to_dict() if hasattr(auth, "to_dict") else dict(auth)}
+
+
+def current_config() -> AccessConfig:
+    """The configuration in force for this run (secrets, then environment)."""
+    import os
+
+    return resolve_config(_streamlit_secrets(), os.environ)
+
+
+def require_access(*, throttle: Throttle | None = None) -> None:
+    """Stop the page here until the visitor is allowed in; return at once with no configuration.
+
+    Call it first on every page (in the shared page setup), before any data is read or any
+    ``?view=`` link is opened.
+    """
+    import streamlit as st
+
+    try:
+        config = current_config()
+    except ValueError as exc:
+        # Present but unusable: fail closed rather than open confidential data.
+        st.error(f"Access control is misconfigured, so the app stays closed: {exc}")
+        st.stop()
+    if config.mode == "open":
+        return
+    if config.mode == "oidc":
+        _require_oidc(config)
+    else:
+        _require_password(config, throttle or Throttle())
+
+
+def _require_password(config: AccessConfig, throttle: Throttle) -> None:
+    import streamlit as st
+
+    if st.session_state.get(_AUTHENTICATED_KEY) == config.fingerprint:
+        return
+    state = st.session_state.setdefault(_THROTTLE_KEY, {})
+    st.title("mrrkit")
+    st.caption("This app is protected. Enter the password you were given.")
+    with st.form("mrrkit_gate_login", clear_on_submit=True):
+        attempt = st.text_input("Password", type="password", key="_mrrkit_gate_password")
+        submitted = st.form_submit_button("Enter")
+    if submitted:
+        wait = throttle.wait_seconds(state)
+        if wait > 0:
+            st.error(f"Too many wrong passwords. Try again in {math.ceil(wait)} s.")
+        elif check_password(attempt or "", config):
+            throttle.reset(state)
+            st.session_state[_AUTHENTICATED_KEY] = config.fingerprint
+            st.rerun()  # draw the page without the form
+        else:
+            throttle.record_failure(state)
+            st.error("Wrong password.")
+    st.stop()
+
+
+def _require_oidc(config: AccessConfig) -> None:
+    import streamlit as st
+
+    user = st.user
+    if not user.get("is_logged_in", False):
+        st.title("mrrkit")
+        st.caption("This app is protected. Sign in to continue.")
+        for provider in config.providers:
+            label = "Sign in" if provider is None else f"Sign in with {provider.title()}"
+            if st.button(label, key=f"_mrrkit_gate_login_{provider or 'default'}"):
+                st.login(provider)  # None = the default [auth] provider
+        st.stop()
+    if not email_allowed(user.get("email"), config, verified=user.get("email_verified")):
+        st.error(f"{user.get('email') or 'This account'} is not allowed to open this app.")
+        if st.button("Sign out", key="_mrrkit_gate_logout"):
+            st.logout()
+        st.stop()
+
+
+def logout_button(*, label: str = "Sign out") -> None:
+    """A sign-out button (put it in the sidebar); draws nothing when the app is open."""
+    import streamlit as st
+
+    try:
+        config = current_config()
+    except ValueError:
+        return
+    if config.mode == "password" and st.session_state.get(_AUTHENTICATED_KEY):
+        if st.button(label, key="_mrrkit_gate_signout"):
+            st.session_state.pop(_AUTHENTICATED_KEY, None)
+            st.rerun()
+    elif config.mode == "oidc" and st.user.get("is_logged_in", False):
+        if st.button(label, key="_mrrkit_gate_signout"):
+            st.logout()
+
+
+def _main(argv: list[str] | None = None) -> int:
+    import argparse
+    import getpass
+
+    parser = argparse.ArgumentParser(prog="python -m ui.gate")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("hash", help="print a password hash for MRRKIT_PASSWORD_HASH / password_hash")
+    parser.parse_args(argv)
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Again: "):
+        print("The two passwords differ.")
+        return 1
+    print(hash_password(first))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())
