@@ -3,46 +3,57 @@
 import streamlit as st
 
 import mrrkit
-from ui import charts, format as fmt
+from ui import charts
 from ui.shell import page
 
 ctx = page("Overview")
-table = ctx.monthly
+t, nf = ctx.t, ctx.nf
 
-st.title("MRR overview")
-if table.empty:
-    st.info("No MRR movements in this data yet.")
-    st.stop()
+st.title(t("overview.title"))
+summary = ctx.compute(mrrkit.kpis, ctx.end)
+st.caption(t("overview.caption", month=ctx.month(ctx.end)))
 
-summary = mrrkit.kpis(ctx.movements)
-month = summary.attrs["month"]
-st.caption(f"Figures at the end of {month:%B %Y}; changes vs the previous month.")
-
-_FORMAT = {"money": fmt.money, "count": fmt.count, "pct": fmt.pct, "ratio": fmt.ratio}
 # Churn going up is bad news: show its delta in red.
-_LOWER_IS_BETTER = {"customer_churn_rate", "gross_mrr_churn_rate"}
+LOWER_IS_BETTER = {"customer_churn_rate", "gross_mrr_churn_rate"}
 
-cols = st.columns(6)
+
+def show(kind: str, x, signed: bool = False) -> str:
+    if kind == "money":
+        return nf.money(x, signed=signed)
+    if kind == "count":
+        return nf.count(x, signed=signed)
+    if kind == "pct":
+        return nf.pts(x) if signed else nf.pct(x)
+    return nf.ratio(x, signed=signed)
+
+
+def change(kind: str, now, before) -> str | None:
+    delta = now - before
+    if delta != delta:  # NaN: no earlier figure
+        return None
+    text = show(kind, delta, signed=True)
+    if kind in ("money", "count") and before:
+        text += f" ({nf.pct(delta / abs(before), signed=True)})"
+    return text
+
+
+cols = st.columns(4)
 for i, (name, row) in enumerate(summary.iterrows()):
-    show = _FORMAT[row["format"]]
-    delta = row["value"] - row["previous_month"]
-    if row["format"] == "pct":
-        delta_text = f"{delta * 100:+.1f} pts"
-    elif row["format"] == "ratio":
-        delta_text = f"{delta:+.2f}"
-    elif row["format"] == "count":
-        delta_text = f"{delta:+,.0f}"
-    else:
-        delta_text = ("+" if delta >= 0 else "") + fmt.money(delta)
-    cols[i % 6].metric(
-        row["label"],
-        show(row["value"]),
-        delta=None if delta != delta else delta_text,  # NaN: no delta
-        delta_color="inverse" if name in _LOWER_IS_BETTER else "normal",
-        border=True,
-    )
+    kind = row["format"]
+    with cols[i % 4]:
+        st.metric(
+            t(f"kpi.{name}"),
+            show(kind, row["value"]),
+            delta=change(kind, row["value"], row["previous_month"]),
+            delta_color="inverse" if name in LOWER_IS_BETTER else "normal",
+            border=True,
+        )
+        year = change(kind, row["value"], row["year_ago"])
+        if year is not None:
+            st.caption(t("overview.year_ago", change=year, month=ctx.month(ctx.end - 12)))
 
-st.subheader("MRR movements by month")
-st.altair_chart(charts.movement_chart(table), use_container_width=True)
-st.subheader("MRR")
-st.altair_chart(charts.mrr_chart(table), use_container_width=True)
+st.subheader(t("overview.movements"))
+st.caption(t("overview.movements_help"))
+ctx.chart("movements", lambda: charts.movement_chart(ctx.period_monthly, t=t), ctx.start, ctx.end)
+st.subheader(t("overview.mrr"))
+ctx.chart("mrr", lambda: charts.mrr_chart(ctx.period_monthly, t=t), ctx.start, ctx.end)

@@ -11,7 +11,38 @@ app shows can be reproduced in a notebook::
     mrrkit.nrr(mv, "2025-10", "2026-10")
 """
 
+from .bridge import movements_in, mrr_bridge
+from .cohort_views import cohort_average, cohort_curves, cohort_table
 from .cohorts import COHORT_VALUES, cohorts
+from .customers import customer_history, customer_summary
+from .expansion import (
+    EXPANSION_KINDS,
+    expansion_breakdown,
+    expansion_breakdown_by_month,
+    expansion_by_cohort,
+    expansion_by_segment,
+    expansion_summary,
+    near_tier_limit,
+    top_plan_customers,
+)
+from .exports import (
+    EXPORT_FORMATS,
+    CustomerFile,
+    ExportError,
+    ExportResult,
+    read_customers,
+    read_export,
+)
+from .forecast import (
+    FORECAST_COLUMNS,
+    FORECAST_METHODS,
+    Backtest,
+    ForecastInputs,
+    backtest,
+    forecast,
+    forecast_inputs,
+    project_baseline,
+)
 from .lines import LINE_COLUMNS, customer_attributes, validate_lines
 from .metrics import (
     cs_headwind,
@@ -24,32 +55,123 @@ from .metrics import (
 from .monthly import MONTHLY_COLUMNS, monthly
 from .movements import KINDS, MOVEMENT_COLUMNS, movements
 from .retention import grr, nrr
+from .retention_model import (
+    cohort_survivors,
+    fit_retention,
+    model_ltv,
+    monthly_discount,
+    retention_by_segment,
+    retention_curves,
+)
 from .sample import generate_sample, load_sample
+from .scenarios import (
+    SCENARIO_METRICS,
+    Scenario,
+    project_scenario,
+    scenario_inputs,
+    scenario_summary,
+)
+from .segments import (
+    churn_by_reason,
+    churn_reason_by_month,
+    filter_movements,
+    proportion_test,
+    ratio_interval,
+    segment_columns,
+    segment_labels,
+    segment_table,
+    select_customers,
+    wilson_interval,
+)
 from .summary import KPI_NAMES, kpis
+from .survival import (
+    SBGFit,
+    del_,
+    derl,
+    discounted_expected_lifetime,
+    fit_sbg,
+    sbg_loglik,
+)
 
 __all__ = [
+    "Backtest",
     "COHORT_VALUES",
+    "CustomerFile",
+    "EXPANSION_KINDS",
+    "EXPORT_FORMATS",
+    "ExportError",
+    "ExportResult",
+    "FORECAST_COLUMNS",
+    "FORECAST_METHODS",
+    "ForecastInputs",
     "KINDS",
     "KPI_NAMES",
     "LINE_COLUMNS",
     "MONTHLY_COLUMNS",
     "MOVEMENT_COLUMNS",
+    "SBGFit",
+    "SCENARIO_METRICS",
+    "Scenario",
+    "backtest",
+    "churn_by_reason",
+    "churn_reason_by_month",
+    "cohort_average",
+    "cohort_curves",
+    "cohort_survivors",
+    "cohort_table",
     "cohorts",
     "cs_headwind",
     "cs_magic_number",
     "cs_tailwind",
     "customer_attributes",
+    "customer_history",
+    "customer_summary",
+    "del_",
+    "derl",
+    "discounted_expected_lifetime",
+    "expansion_breakdown",
+    "expansion_breakdown_by_month",
+    "expansion_by_cohort",
+    "expansion_by_segment",
     "expansion_growth_rate",
     "expansion_rate",
+    "expansion_summary",
+    "filter_movements",
+    "fit_retention",
+    "fit_sbg",
+    "forecast",
+    "forecast_inputs",
     "generate_sample",
     "grr",
     "kpis",
     "load_sample",
     "ltv",
+    "model_ltv",
     "monthly",
+    "monthly_discount",
     "movements",
+    "movements_in",
+    "mrr_bridge",
+    "near_tier_limit",
     "nrr",
+    "project_baseline",
+    "project_scenario",
+    "proportion_test",
+    "ratio_interval",
+    "read_customers",
+    "read_export",
+    "retention_by_segment",
+    "retention_curves",
+    "sbg_loglik",
+    "scenario_inputs",
+    "scenario_summary",
+    "segment_columns",
+    "segment_labels",
+    "segment_table",
+    "select_customers",
+    "top_plan_customers",
     "validate_lines",
+    "wilson_interval",
 ]
 
 __version__ = "0.1.0"

@@ -1,18 +1,173 @@
-"""Numbers formatted for people (currency symbol, thousands separators, one-decimal percents)."""
+"""Numbers formatted for people, in the reader's language: currency symbol, thousands separators,
+percentages with one decimal.
+
+The locale data (separators, where the currency symbol and the % sign go, the currency's symbol)
+comes from Babel's CLDR tables; the formatting itself is a plain f-string with the separators
+swapped, so a table of thousands of cells formats in milliseconds. ``tests/test_ui_format.py``
+checks it against Babel's own ``format_currency``.
+
+The module-level :func:`money`, :func:`pct`, :func:`ratio` and :func:`count` are English with a
+dollar sign (kept for callers that need no locale); pages use :func:`number_format`.
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
+from functools import lru_cache
 
-__all__ = ["money", "pct", "ratio", "count"]
+from babel import Locale
+from babel.numbers import get_currency_symbol
+
+__all__ = ["LOCALES", "NumberFormat", "count", "money", "number_format", "pct", "ratio"]
+
+#: Language code -> CLDR locale used for its numbers and dates.
+LOCALES = {"en": "en_US", "fr": "fr_FR", "it": "it_IT"}
+
+DASH = "–"
 
 
 def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
+    if x is None:
+        return True
+    try:
+        return math.isnan(x)
+    except TypeError:
+        return False
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """Formats numbers the way one locale writes them.
+
+    Build with :func:`number_format`; the fields are that locale's CLDR symbols.
+
+    Examples
+    --------
+    >>> fr = number_format("fr", "EUR")
+    >>> fr.money(1234.5, decimals=1) == "1\\u202f234,5\\u00a0€"
+    True
+    >>> number_format("it", "EUR").money(1234.5, decimals=1) == "1.234,5\\u00a0€"
+    True
+    >>> number_format("en", "EUR").money(-1234.6)
+    '-€1,235'
+    >>> fr.pct(0.1234) == "12,3\\u00a0%"
+    True
+    >>> number_format("en").pts(0.0123)
+    '+1.2 pts'
+    """
+
+    locale: str
+    currency: str
+    group: str
+    decimal: str
+    minus: str
+    plus: str
+    money_prefix: str
+    money_suffix: str
+    percent_prefix: str
+    percent_suffix: str
+    points: str = "pts"
+    _table: dict = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_table", str.maketrans({",": self.group, ".": self.decimal}))
+
+    def number(self, x, decimals: int = 0, signed: bool = False) -> str:
+        """A plain number with grouping: ``1,234.5`` / ``1 234,5`` / ``1.234,5``."""
+        if _missing(x):
+            return DASH
+        if math.isinf(x):
+            return ("-" if x < 0 else "") + "∞"
+        text = f"{abs(x):,.{decimals}f}".translate(self._table)
+        if float(f"{abs(x):.{decimals}f}") == 0:
+            return text  # no "-0"
+        return (self.minus if x < 0 else (self.plus if signed else "")) + text
+
+    def money(self, x, decimals: int = 0, signed: bool = False) -> str:
+        """An amount with the currency symbol where the locale puts it."""
+        if _missing(x):
+            return DASH
+        digits = self.number(abs(x), decimals)
+        rounded_zero = float(f"{abs(x):.{decimals}f}") == 0
+        sign = "" if rounded_zero else (self.minus if x < 0 else (self.plus if signed else ""))
+        return f"{sign}{self.money_prefix}{digits}{self.money_suffix}"
+
+    def pct(self, x, decimals: int = 1, signed: bool = False) -> str:
+        """A ratio as a percentage: ``0.1234`` -> ``12.3%`` (``12,3 %`` in French)."""
+        if _missing(x):
+            return DASH
+        return f"{self.percent_prefix}{self.number(x * 100, decimals, signed)}{self.percent_suffix}"
+
+    def pts(self, x, decimals: int = 1) -> str:
+        """A difference of two rates in percentage points, always signed."""
+        if _missing(x):
+            return DASH
+        return f"{self.number(x * 100, decimals, signed=True)} {self.points}"
+
+    def count(self, x, signed: bool = False) -> str:
+        """A whole number with grouping."""
+        if _missing(x):
+            return DASH
+        return self.number(round(x), 0, signed)
+
+    def ratio(self, x, decimals: int = 2, signed: bool = False) -> str:
+        """A plain ratio such as the quick ratio."""
+        return self.number(x, decimals, signed)
+
+    def d3_locale(self) -> dict:
+        """The d3-format locale Vega-Lite charts use (``config.locale.number``)."""
+        return {
+            "decimal": self.decimal,
+            "thousands": self.group,
+            "grouping": [3],
+            "currency": [self.money_prefix, self.money_suffix],
+            "minus": self.minus,
+            "percent": self.percent_suffix.strip() or "%",
+        }
+
+
+_POINTS = {"en": "pts", "fr": "pts", "it": "p.p."}
+
+
+@lru_cache(maxsize=32)
+def number_format(lang: str = "en", currency: str = "EUR") -> NumberFormat:
+    """The :class:`NumberFormat` of a language (``"en"``, ``"fr"``, ``"it"``) and an ISO 4217
+    currency code.
+
+    Examples
+    --------
+    >>> number_format("fr", "USD").money(1000) == "1\\u202f000\\u00a0$US"
+    True
+    """
+    if lang not in LOCALES:
+        raise ValueError(f"language must be one of {list(LOCALES)}, got {lang!r}")
+    loc = Locale.parse(LOCALES[lang])
+    symbols = loc.number_symbols.get("latn", loc.number_symbols)
+    symbol = get_currency_symbol(currency, locale=loc)
+    money = loc.currency_formats["standard"]
+    percent = loc.percent_formats[None]
+    return NumberFormat(
+        locale=LOCALES[lang],
+        currency=currency,
+        group=symbols["group"],
+        decimal=symbols["decimal"],
+        minus=symbols.get("minusSign", "-"),
+        plus=symbols.get("plusSign", "+"),
+        money_prefix=money.prefix[0].replace("¤", symbol),
+        money_suffix=money.suffix[0].replace("¤", symbol),
+        percent_prefix=percent.prefix[0],
+        percent_suffix=percent.suffix[0],
+        points=_POINTS[lang],
+    )
+
+
+# English shortcuts (dollar sign), kept for callers without a locale.
+_EN = number_format("en", "USD")
 
 
 def money(x, symbol: str = "$", decimals: int = 0) -> str:
-    """Format an amount.
+    """Format an amount in English.
 
     >>> money(1234567.891)
     '$1,234,568'
@@ -22,8 +177,8 @@ def money(x, symbol: str = "$", decimals: int = 0) -> str:
     '–'
     """
     if _missing(x):
-        return "–"
-    sign = "-" if x < 0 else ""
+        return DASH
+    sign = "-" if x < 0 and round(abs(x), decimals) != 0 else ""
     return f"{sign}{symbol}{abs(x):,.{decimals}f}"
 
 
@@ -35,9 +190,7 @@ def pct(x, decimals: int = 1) -> str:
     >>> pct(None)
     '–'
     """
-    if _missing(x):
-        return "–"
-    return f"{x * 100:.{decimals}f}%"
+    return _EN.pct(x, decimals)
 
 
 def ratio(x, decimals: int = 2) -> str:
@@ -46,9 +199,7 @@ def ratio(x, decimals: int = 2) -> str:
     >>> ratio(3.14159)
     '3.14'
     """
-    if _missing(x):
-        return "–"
-    return f"{x:.{decimals}f}"
+    return _EN.ratio(x, decimals)
 
 
 def count(x) -> str:
@@ -57,6 +208,4 @@ def count(x) -> str:
     >>> count(12345)
     '12,345'
     """
-    if _missing(x):
-        return "–"
-    return f"{int(x):,}"
+    return _EN.count(x)

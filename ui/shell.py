@@ -1,44 +1,278 @@
-"""The frame every page calls first: page config, data, sidebar. A page never relies on app.py
-having run (a deep link can open any page directly)."""
+"""The frame every page calls first: page config, access gate, URL state, data, sidebar.
+
+A page never relies on app.py having run (a deep link can open any page directly)::
+
+    ctx = page("movements")        # the page's slug: title, URL key prefix "mv."...
+    ctx.monthly, ctx.movements     # the selected customers' data (filters applied)
+    ctx.start, ctx.end             # the reporting period (monthly Periods)
+    ctx.t("key"), ctx.nf.money(x)  # texts and numbers in the chosen language
+    ctx.compute(fn, *args)         # fn(ctx.movements, *args), cached per source and filters
+
+The sidebar holds the page links (the pages below, then any other file in ``pages/``, so a new
+page shows up without editing this module), the data source, the reporting period, one
+multi-select per segment dimension, the language and the link to the current view.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from babel.dates import format_date
 
-from .data import Analysis, Source, analysis, current_source
+from . import state
+from .auth import require_access
+from .data import (
+    Analysis,
+    SegmentView,
+    Source,
+    analysis,
+    available_sources,
+    current_source,
+    derived,
+    segment_view,
+)
+from .format import NumberFormat, number_format
+from .i18n import LANGUAGES, Text, text
 
-__all__ = ["Context", "page"]
+__all__ = ["PAGES", "Context", "PageInfo", "month_label", "page"]
+
+ROOT = Path(__file__).resolve().parents[1]
+_CHOICE_KEY = "_mrrkit_source_choice"
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    slug: str
+    path: str  # relative to the app's root
+    icon: str
+    prefix: str  # URL key prefix of the page's own widgets
+
+
+#: The exploration pages, in menu order. Other files in ``pages/`` follow, by file name.
+PAGES = (
+    PageInfo("overview", "app.py", ":material/dashboard:", "ov"),
+    PageInfo("movements", "pages/1_Movements.py", ":material/swap_vert:", "mv"),
+    PageInfo("cohorts", "pages/2_Cohorts.py", ":material/grid_on:", "coh"),
+    PageInfo("segments", "pages/3_Segments.py", ":material/donut_small:", "seg"),
+    PageInfo("customers", "pages/4_Customers.py", ":material/group:", "cus"),
+)
 
 
 @dataclass(frozen=True)
 class Context:
+    """What a page gets from :func:`page`."""
+
+    slug: str
     source: Source
-    result: Analysis
+    base: Analysis  # every customer
+    view: SegmentView  # the selected customers
+    filters: tuple[tuple[str, tuple[str, ...]], ...]
+    start: pd.Period
+    end: pd.Period
+    lang: str
+    t: Text
+    nf: NumberFormat
 
     @property
     def movements(self) -> pd.DataFrame:
-        return self.result.movements
+        return self.view.movements
 
     @property
     def monthly(self) -> pd.DataFrame:
-        return self.result.monthly
+        return self.view.monthly
+
+    @property
+    def period_monthly(self) -> pd.DataFrame:
+        """The selected customers' monthly table over the reporting period."""
+        return self.view.monthly.loc[self.start : self.end]
+
+    @property
+    def key(self) -> str:
+        return self.source.key
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        return pd.Timestamp(self.base.movements.attrs["as_of"])
+
+    @property
+    def period_as_of(self) -> pd.Timestamp:
+        """Last day counted for the period: the end month's last day, or as_of in its month."""
+        return min(self.end.end_time.normalize(), self.as_of)
+
+    def compute(self, fn, *args, **kwargs):
+        """``fn(self.movements, *args, **kwargs)``, cached per (source, filters, fn, args)."""
+        return derived(fn, self.key, self.filters, self.movements, *args, **kwargs)
+
+    def chart(self, name: str, make, *args, **st_kwargs):
+        """Draw the Altair chart ``make()`` returns, localized; its Vega-Lite spec is cached on
+        (source, filters, page, ``name``, language, currency, ``args``), so ``args`` must hold
+        everything ``make`` depends on besides those. Returns what ``st.vega_lite_chart`` does.
+        """
+        from .charts import localized
+
+        def spec(_data, *_args):
+            return localized(make(), self.nf).to_dict(validate=False)
+
+        built = derived(spec, self.key, self.filters, self.movements, self.lang,
+                        self.nf.currency, *args, name=f"chart:{self.slug}:{name}")
+        return st.vega_lite_chart(built, width="stretch", **st_kwargs)
+
+    def lines_of(self, customer: str) -> pd.DataFrame:
+        """The source's subscription lines of one customer (to reconcile its movements)."""
+        lines = self.source.lines
+        ids = lines["customer_id"]
+        return lines[(ids if ids.dtype == "str" else ids.astype("str")) == customer].reset_index(
+            drop=True
+        )
+
+    def label(self, dimension: str) -> str:
+        return self.t.label(dimension)
+
+    def month(self, period: pd.Period) -> str:
+        return month_label(str(period), self.lang)
+
+    def value_label(self, value: str) -> str:
+        from mrrkit.segments import MISSING
+
+        return self.t("missing") if value == MISSING else str(value)
 
 
-def page(title: str, icon: str = "📈") -> Context:
-    """Set up a page and return its data. Stops the page with a readable message on bad data."""
+@lru_cache(maxsize=4096)
+def month_label(month: str, lang: str = "en", wide: bool = False) -> str:
+    """``"2024-03"`` as people write it in ``lang``.
+
+    >>> month_label("2024-03", "fr"), month_label("2024-03", "en"), month_label("2024-03", "it")
+    ('mars 2024', 'Mar 2024', 'mar 2024')
+    """
+    day = pd.Period(month, freq="M").start_time.date()
+    from .format import LOCALES
+
+    return format_date(day, "LLLL y" if wide else "LLL y", locale=LOCALES[lang]).replace(".", "")
+
+
+def _other_pages() -> list[PageInfo]:
+    known = {p.path for p in PAGES}
+    out = []
+    for path in sorted((ROOT / "pages").glob("*.py")):
+        rel = f"pages/{path.name}"
+        if rel in known or path.name.startswith("_"):
+            continue
+        stem = path.stem.split("_", 1)[-1] if path.stem.split("_", 1)[0].isdigit() else path.stem
+        out.append(PageInfo(stem.lower(), rel, ":material/article:", stem.lower()[:3]))
+    return out
+
+
+def _nav(container, t: Text) -> None:
+    for info in (*PAGES, *_other_pages()):
+        key = f"page.{info.slug}"
+        label = t(key) if t.has(key) else info.slug.replace("_", " ").capitalize()
+        try:
+            container.page_link(info.path, label=label, icon=info.icon)
+        except Exception:  # noqa: BLE001 - a page run on its own (tests, bare script): no menu
+            return
+
+
+def _period_options(base: Analysis) -> list[str]:
+    return [str(p) for p in base.monthly.index]
+
+
+def page(name: str, icon: str = "📈") -> Context:
+    """Set up a page and return its data (see the module). Stops the page with a readable
+    message on data that cannot be analysed, or when the filters leave nothing to show."""
+    slug = name.lower()
+    st.set_option("client.showSidebarNavigation", False)
+    st.set_page_config(page_title=f"{name} · mrrkit", page_icon=icon, layout="wide")
+    require_access()
+    state.begin()
+
+    sb = st.sidebar
+    nav_box, data_box, period_box, segment_box, settings_box = (sb.container() for _ in range(5))
+    lang = state.selectbox(
+        "Language / Langue / Lingua", list(LANGUAGES), key="lang", default="en",
+        format_func=LANGUAGES.get, container=settings_box,
+    )
+    t = text(lang)
+    st.session_state[state._NOTICE_TEXT] = t("notice.url")
+    title = t(f"page.{slug}") if t.has(f"page.{slug}") else name
     st.set_page_config(page_title=f"{title} · mrrkit", page_icon=icon, layout="wide")
-    source = current_source()
+    _nav(nav_box, t)
+
+    # --- data source ---
+    sources = available_sources()
+    if len(sources) > 1:
+        data_box.radio(
+            t("sidebar.data"), sources, key=_CHOICE_KEY,
+            format_func=lambda s: t(f"source.{s}"),
+        )
+    source = current_source(st.session_state.get(_CHOICE_KEY))
     try:
-        result = analysis(source.key, source.lines)
+        base = analysis(source.key, source.lines)
     except ValueError as exc:
-        st.error(f"This data cannot be analysed: {exc}")
+        st.error(t("error.data", error=exc))
         st.stop()
-    with st.sidebar:
-        st.caption(f"**Data:** {source.name}")
-        as_of = result.movements.attrs.get("as_of")
-        if as_of is not None:
-            st.caption(f"As of {pd.Timestamp(as_of):%d %b %Y}")
-    return Context(source=source, result=result)
+    nf = number_format(lang, source.currency)
+    shown_name = t("source.sample") if source.name == "sample" else source.name
+    as_of = pd.Timestamp(base.movements.attrs["as_of"])
+    data_box.caption(
+        f"**{t('sidebar.data')}:** {shown_name}  \n"
+        + t("source.as_of", date=format_date(as_of.date(), "medium", locale=nf.locale))
+    )
+    if base.monthly.empty:
+        st.info(t("empty.no_movements"))
+        st.stop()
+
+    # --- reporting period ---
+    months = _period_options(base)
+    default = (months[max(0, len(months) - 12)], months[-1])
+    start, end = state.select_slider(
+        t("sidebar.period"), months, keys=("from", "to"), default=default,
+        format_func=lambda m: month_label(m, lang), container=period_box,
+    )
+
+    # --- segment filters ---
+    chosen = {}
+    for key in state.incoming_keys():
+        if key.startswith("f.") and key[2:] not in base.dimensions:
+            state.notice(key, key, t("notice.unknown_key", key=key))
+            state.forget(key)
+    active = any(
+        st.session_state.get(state.widget_key(f"f.{d}")) for d in base.dimensions
+    ) or any(k.startswith("f.") for k in state.incoming_keys())
+    with segment_box.expander(t("sidebar.segments"), expanded=active):
+        for dim in base.dimensions:
+            options = list(base.labels[dim].cat.categories)
+            values = state.multiselect(
+                t.label(dim), options, key=f"f.{dim}",
+                format_func=lambda v: t("missing") if v == "(none)" else v,
+                placeholder="", help=t("sidebar.segments_help"),
+            )
+            if values:
+                chosen[dim] = tuple(values)
+    filters = tuple(sorted(chosen.items()))
+    view = segment_view(source.key, filters, base)
+    if filters:
+        segment_box.caption(
+            t("sidebar.selected", selected=nf.count(view.customers), total=nf.count(len(base.labels)))
+        )
+
+    # Unknown global keys (page keys have a "prefix." and are left to their page).
+    for key in state.incoming_keys():
+        if "." not in key and key not in state.GLOBAL_KEYS:
+            state.notice(key, key, t("notice.unknown_key", key=key))
+            state.forget(key)
+
+    ctx = Context(
+        slug=slug, source=source, base=base, view=view, filters=filters,
+        start=pd.Period(start, freq="M"), end=pd.Period(end, freq="M"), lang=lang, t=t, nf=nf,
+    )
+    with settings_box.expander(t("sidebar.link"), icon=":material/link:"):
+        st.caption(t("sidebar.link_help"))
+        state.attach_link(st.empty())
+    if view.monthly.empty or view.monthly.index[0] > ctx.end:
+        st.info(t("empty.no_movements"))
+        st.stop()
+    return ctx

@@ -1,0 +1,263 @@
+"""Cohort tables by acquisition month or quarter, their size-weighted average and per-segment
+retention curves.
+
+Same rules as :func:`mrrkit.cohorts` (which stays the monthly reference): a customer's cohort is
+the month — here, or the quarter — of its ``new`` movement; it never leaves its cohort (a
+reactivation counts back into it); customers whose ``new`` movement is not in the data are left
+out. A cohort's level at age ``a`` is its MRR (or number of paying customers) at the end of period
+``cohort + a`` (at ``as_of`` for the period that contains it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .cohorts import COHORT_VALUES
+from .lines import MICROS
+from .monthly import month_of
+from .movements import CHURN, NEW, REACTIVATION, as_moves
+
+__all__ = ["COHORT_PERIODS", "cohort_average", "cohort_curves", "cohort_levels", "cohort_table"]
+
+#: Cohort period lengths: name -> months.
+COHORT_PERIODS = {"month": 1, "quarter": 3}
+
+
+def _step(by: str) -> int:
+    if by not in COHORT_PERIODS:
+        raise ValueError(f"by must be one of {list(COHORT_PERIODS)}, got {by!r}")
+    return COHORT_PERIODS[by]
+
+
+def _freq(by: str) -> str:
+    return "M" if by == "month" else "Q"
+
+
+def cohort_levels(data, by: str = "month", as_of=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """MRR and paying customers of each cohort at the end of each period since acquisition.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Canonical lines or a :func:`mrrkit.movements` frame (filter it to customers for a segment).
+    by : {"month", "quarter"}
+    as_of : date-like, optional
+        Last day counted (not later than the movements' own as_of).
+
+    Returns
+    -------
+    (mrr, customers) : two DataFrames indexed by ``cohort`` (``Period`` of ``by``), columns
+    ``age`` 0..K in periods; NaN where period ``cohort + age`` is after as_of's period.
+
+    Examples
+    --------
+    >>> lines = pd.DataFrame({
+    ...     "customer_id": ["a", "b", "c"],
+    ...     "start": pd.to_datetime(["2024-01-05", "2024-02-20", "2024-04-10"]),
+    ...     "end": pd.to_datetime(["2024-05-15", None, None]),
+    ...     "mrr": [100.0, 50.0, 80.0],
+    ... })
+    >>> mrr, customers = cohort_levels(lines, by="quarter")
+    >>> mrr
+    age          0     1
+    cohort
+    2024Q1  150.0   50.0
+    2024Q2   80.0    NaN
+    """
+    step = _step(by)
+    m = as_moves(data, as_of)
+    last = int(month_of(np.array([m.as_of]))[0]) // step
+    per = month_of(m.day) // step
+    is_new = m.kind == NEW
+    cohort_of = np.full(len(m.customers), np.iinfo(np.int64).min, np.int64)
+    cohort_of[m.cust[is_new]] = per[is_new]
+    row_cohort = cohort_of[m.cust] if len(m) else np.zeros(0, np.int64)
+    member = row_cohort != np.iinfo(np.int64).min
+    freq = _freq(by)
+    if not member.any():
+        empty = pd.DataFrame(index=pd.PeriodIndex([], freq=freq, name="cohort"))
+        empty.columns = pd.RangeIndex(0, name="age")
+        return empty, empty.copy()
+    cohorts = np.unique(row_cohort[member])
+    first = int(cohorts[0])
+    n = last - first + 1
+    ci = np.searchsorted(cohorts, row_cohort[member])
+    slot = ci * n + (per[member] - first)
+    size = len(cohorts) * n
+    d_mrr = np.rint(np.bincount(slot, weights=m.amount[member], minlength=size)).astype(np.int64)
+    kind = m.kind[member]
+    step_c = np.where((kind == NEW) | (kind == REACTIVATION), 1, np.where(kind == CHURN, -1, 0))
+    d_cust = np.rint(np.bincount(slot, weights=step_c, minlength=size)).astype(np.int64)
+    mrr_level = np.cumsum(d_mrr.reshape(-1, n), axis=1)
+    cust_level = np.cumsum(d_cust.reshape(-1, n), axis=1)
+    # Age a of cohort c is calendar column (c - first) + a.
+    col = (cohorts - first)[:, None] + np.arange(n)[None, :]
+    inside = col < n
+    col = np.minimum(col, n - 1)
+    rows = np.arange(len(cohorts))[:, None]
+    mrr_age = np.where(inside, mrr_level[rows, col] / MICROS, np.nan)
+    cust_age = np.where(inside, cust_level[rows, col].astype("float64"), np.nan)
+    index = pd.PeriodIndex.from_ordinals(cohorts, freq=freq, name="cohort")
+    columns = pd.RangeIndex(n, name="age")
+    out = (
+        pd.DataFrame(mrr_age, index=index, columns=columns),
+        pd.DataFrame(cust_age, index=index, columns=columns),
+    )
+    for frame in out:
+        frame.attrs["as_of"] = pd.Timestamp(np.datetime64(m.as_of, "D"))
+        frame.attrs["by"] = by
+    return out
+
+
+def _slice(frame: pd.DataFrame, start, end, by: str) -> pd.DataFrame:
+    if start is not None:
+        frame = frame.loc[frame.index >= pd.Period(start, freq=_freq(by))]
+    if end is not None:
+        frame = frame.loc[frame.index <= pd.Period(end, freq=_freq(by))]
+    # Keep only ages some remaining cohort reached.
+    reached = frame.notna().any(axis=0)
+    return frame.loc[:, reached] if len(frame) else frame.iloc[:, :0]
+
+
+def _ratio(num: pd.DataFrame, den) -> pd.DataFrame:
+    return num.div(den, axis=0).where(lambda t: np.isfinite(t))
+
+
+def cohort_table(data, value: str = "mrr", by: str = "month", as_of=None, start=None, end=None):
+    """Cohort table by acquisition month or quarter.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Canonical lines or a :func:`mrrkit.movements` frame.
+    value : {"mrr", "customers", "arpa"}
+        ``"mrr"``: revenue retention (level / level at age 0); ``"customers"``: logo retention;
+        ``"arpa"``: the cohort's MRR / its paying customers (absolute).
+    by : {"month", "quarter"}
+    as_of : date-like, optional
+    start, end : period-like, optional
+        First and last cohort kept.
+
+    Returns
+    -------
+    DataFrame indexed by ``cohort``, columns ``age``; ``attrs["size"]``: paying customers at age 0
+    and ``attrs["base_mrr"]``: MRR at age 0, per cohort. With ``by="month"`` it equals
+    :func:`mrrkit.cohorts`.
+
+    Examples
+    --------
+    >>> lines = pd.DataFrame({
+    ...     "customer_id": ["a", "b", "c"],
+    ...     "start": pd.to_datetime(["2024-01-05", "2024-02-20", "2024-04-10"]),
+    ...     "end": pd.to_datetime(["2024-05-15", None, None]),
+    ...     "mrr": [100.0, 50.0, 80.0],
+    ... })
+    >>> cohort_table(lines, "customers", by="quarter").round(3)
+    age       0    1
+    cohort
+    2024Q1  1.0  0.5
+    2024Q2  1.0  NaN
+    """
+    if value not in COHORT_VALUES:
+        raise ValueError(f"value must be one of {COHORT_VALUES}, got {value!r}")
+    mrr, cust = cohort_levels(data, by, as_of)
+    mrr, cust = _slice(mrr, start, end, by), _slice(cust, start, end, by)
+    if value == "arpa":
+        table = (mrr / cust.where(cust > 0)).where(mrr.notna())
+    else:
+        level = mrr if value == "mrr" else cust
+        table = _ratio(level, level[0].where(level[0] > 0)) if len(level.columns) else level
+    table.attrs.update(mrr.attrs)
+    table.attrs["size"] = cust[0].astype("int64") if len(cust.columns) else cust.index.to_series()
+    table.attrs["base_mrr"] = mrr[0] if len(mrr.columns) else mrr.index.to_series()
+    return table
+
+
+def cohort_average(data, value: str = "mrr", by: str = "month", as_of=None, start=None, end=None):
+    """The cohort table's average row, weighted by cohort size.
+
+    At age ``a``, over the cohorts that have reached it: ``Σ MRR(c, a) / Σ MRR(c, 0)`` for
+    revenue retention, ``Σ customers(c, a) / Σ customers(c, 0)`` for logo retention and
+    ``Σ MRR(c, a) / Σ customers(c, a)`` for ARPA — the mean of the cohorts' values weighted by
+    their MRR, customers at age 0, or customers at age ``a`` respectively (a pooled figure: a
+    tiny cohort does not count as much as a big one).
+
+    Returns
+    -------
+    Series indexed by ``age``.
+
+    Examples
+    --------
+    >>> lines = pd.DataFrame({
+    ...     "customer_id": ["a", "b", "c"],
+    ...     "start": pd.to_datetime(["2024-01-05", "2024-01-20", "2024-02-10"]),
+    ...     "end": pd.to_datetime(["2024-02-15", None, None]),
+    ...     "mrr": [100.0, 50.0, 80.0],
+    ... })
+    >>> cohort_average(lines, "customers").round(3).tolist()  # age 1: only January reached it
+    [1.0, 0.5]
+    """
+    if value not in COHORT_VALUES:
+        raise ValueError(f"value must be one of {COHORT_VALUES}, got {value!r}")
+    mrr, cust = cohort_levels(data, by, as_of)
+    mrr, cust = _slice(mrr, start, end, by), _slice(cust, start, end, by)
+    if not len(mrr.columns):
+        return pd.Series(dtype="float64", index=pd.RangeIndex(0, name="age"), name=value)
+    if value == "arpa":
+        num, den = mrr.sum(), cust.where(mrr.notna()).sum()
+    else:
+        level = mrr if value == "mrr" else cust
+        num = level.sum()
+        den = level.notna().mul(level[0], axis=0).sum()
+    out = (num / den.where(den > 0)).rename(value)
+    out.index.name = "age"
+    return out
+
+
+def cohort_curves(
+    data, groups: pd.Series, value: str = "mrr", by: str = "month", as_of=None,
+    start=None, end=None, labels=None,
+) -> pd.DataFrame:
+    """The weighted average cohort curve (:func:`cohort_average`) of each group of customers.
+
+    Parameters
+    ----------
+    data : DataFrame
+        A :func:`mrrkit.movements` frame (or lines).
+    groups : Series
+        Label of each customer, indexed by ``customer_id``.
+    labels : list, optional
+        The groups to draw (default: every label).
+
+    Returns
+    -------
+    DataFrame indexed by ``age``, one column per group.
+    """
+    from .segments import MISSING, _as_labels, filter_movements
+
+    if not isinstance(data, pd.DataFrame) or "kind" not in data.columns:
+        from .movements import movements
+
+        data = movements(data, as_of)
+    text = _as_labels(groups)
+    text.index = text.index.astype("str")
+    cats = data["customer_id"].cat.categories if isinstance(
+        data["customer_id"].dtype, pd.CategoricalDtype) else None
+    if cats is not None and not text.index.equals(cats):
+        text = text.reindex(cats).fillna(MISSING)  # one label per category, in their order
+    wanted = list(labels) if labels is not None else sorted(text.unique())
+    values = text.to_numpy(dtype=object)
+    curves: Mapping[str, pd.Series] = {}
+    for label in wanted:
+        # A boolean mask over the categories: no string matching per group.
+        part = filter_movements(data, values == label) if cats is not None else \
+            filter_movements(data, text.index[values == label])
+        if len(part):
+            curves[label] = cohort_average(part, value, by, as_of, start, end)
+    out = pd.DataFrame(curves)
+    out.index.name = "age"
+    out.columns.name = groups.name
+    return out

@@ -1,0 +1,555 @@
+"""Segments: customers grouped by an attribute, and how each group compares with the rest.
+
+A *segment* is a filter on customers (industry, company size, plan...), never on dates: the
+movements of the chosen customers are kept whole, so every metric of a segment is the same metric
+computed on fewer customers.
+
+Statistics (period = months ``start..end``; the *base* is the end of month ``start - 1``):
+
+- ``customers``, ``mrr``: paying customers (MRR > 0) and their MRR at the end of ``end``;
+  ``mrr_share`` = the group's ``mrr`` / all groups' ``mrr``; ``arpa`` = ``mrr / customers``.
+- ``churn_rate``: of the ``start_customers`` paying at the base, the share ``churned`` paying
+  nothing at the end of ``end`` (a customer who left and came back within the period is retained).
+- ``expansion_share``: of the same customers, the share ``expanded`` with at least one expansion
+  movement dated in the period.
+- ``nrr``, ``grr``: :func:`mrrkit.nrr` / :func:`mrrkit.grr` of the group from the base to the
+  end of ``end``.
+- Proportions get a Wilson score interval (:func:`wilson_interval`) and a test against the rest of
+  the customers (:func:`proportion_test`: Pearson chi-square on the 2x2 table, Fisher's exact test
+  when an expected count is below 5). NRR/GRR are ratios of sums, not proportions: their interval
+  and test use the linearised (delta-method) standard error of a ratio estimator
+  (:func:`ratio_interval`). p-values are not corrected for multiple comparisons.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .lines import LINE_COLUMNS, MICROS
+from .monthly import month_of, period
+from .movements import CHURN, EXPANSION, Moves, as_moves
+from .retention import _month, mrr_at_month_end
+
+__all__ = [
+    "MISSING",
+    "PREFERRED_DIMENSIONS",
+    "SEGMENT_COLUMNS",
+    "churn_by_reason",
+    "churn_reason_by_month",
+    "customer_mask",
+    "filter_movements",
+    "natural_key",
+    "proportion_test",
+    "ratio_interval",
+    "segment_columns",
+    "segment_labels",
+    "segment_table",
+    "select_customers",
+    "wilson_interval",
+]
+
+#: Label of customers with no value for an attribute.
+MISSING = "(none)"
+
+#: Attribute columns shown first, in this order, when present.
+PREFERRED_DIMENSIONS = ("industry", "company_size", "channel", "churn_reason", "country", "plan")
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple:
+    """Sort key that orders numbers inside text by value, ``MISSING`` last.
+
+    Examples
+    --------
+    >>> sorted(["201-1000", "11-50", "1-10", "1000+", "51-200"], key=natural_key)
+    ['1-10', '11-50', '51-200', '201-1000', '1000+']
+    >>> sorted(["b", MISSING, "A"], key=natural_key)
+    ['A', 'b', '(none)']
+    """
+    parts = _DIGITS.split(str(text).casefold())
+    return (text == MISSING, tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts))
+
+
+def _as_labels(col: pd.Series) -> pd.Series:
+    """An attribute column as text labels, integral numbers without '.0', blanks as MISSING."""
+    if pd.api.types.is_bool_dtype(col.dtype):
+        text = col.astype("str")
+    elif pd.api.types.is_numeric_dtype(col.dtype):
+        values = col.to_numpy(dtype="float64", na_value=np.nan)
+        finite = np.isfinite(values)
+        if (values[finite] == np.round(values[finite])).all():
+            text = col.astype("Int64").astype("str")
+        else:
+            text = col.astype("str")
+        text = text.where(finite, None)
+    else:
+        text = col.astype("str")
+    text = text.str.strip()
+    return text.where(text.notna() & (text != "") & (text != "nan"), MISSING)
+
+
+def segment_columns(attributes: pd.DataFrame, max_values: int = 50) -> list[str]:
+    """The attribute columns that make sensible segments.
+
+    A column qualifies when it has between 1 and ``max_values`` distinct non-blank values and is
+    not id-like: with more than 12 distinct values, they must number less than half the customers
+    that have one (so ``email`` or ``name`` columns are skipped). Date columns are skipped, and so
+    are numeric columns with more than 12 distinct values (a quantity or an amount is a measure,
+    not a category).
+    ``PREFERRED_DIMENSIONS`` come first, then the rest alphabetically.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"plan": ["a", "b", "a", "b"], "email": ["w", "x", "y", "z"],
+    ...                   "industry": ["x", "x", "y", None]})
+    >>> segment_columns(a)
+    ['industry', 'plan', 'email']
+    >>> segment_columns(a, max_values=3)
+    ['industry', 'plan']
+    """
+    keep = []
+    for name in attributes.columns:
+        if name in LINE_COLUMNS:
+            continue
+        col = attributes[name]
+        if pd.api.types.is_datetime64_any_dtype(col.dtype):
+            continue
+        labels = _as_labels(col)
+        present = labels[labels != MISSING]
+        distinct = present.nunique()
+        if distinct < 1 or distinct > max_values:
+            continue
+        if distinct > 12 and (
+            distinct >= 0.5 * len(present)
+            or (pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype))
+        ):
+            continue
+        keep.append(name)
+    preferred = [c for c in PREFERRED_DIMENSIONS if c in keep]
+    return preferred + sorted((c for c in keep if c not in preferred), key=natural_key)
+
+
+def segment_labels(attributes: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """Attribute columns as categorical text labels (categories in natural order, blanks as
+    ``MISSING``), indexed like ``attributes``.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"size": ["11-50", "1-10", None], "qty": [2.0, 10.0, 2.0]},
+    ...                  index=pd.Index(["a", "b", "c"], name="customer_id"))
+    >>> labels = segment_labels(a)
+    >>> list(labels["size"].cat.categories), labels["qty"].tolist()
+    (['1-10', '11-50', '(none)'], ['2', '10', '2'])
+    """
+    columns = list(attributes.columns if columns is None else columns)
+    out = {}
+    for name in columns:
+        text = _as_labels(attributes[name])
+        cats = sorted(text.unique(), key=natural_key)
+        out[name] = pd.Categorical(text, categories=cats)
+    return pd.DataFrame(out, index=attributes.index)
+
+
+def customer_mask(labels: pd.DataFrame, filters: Mapping[str, Iterable[str]]) -> np.ndarray:
+    """Boolean array over the rows of ``labels``: does the customer pass every filter?
+    (See :func:`select_customers`.)"""
+    mask = np.ones(len(labels), bool)
+    for name, chosen in filters.items():
+        chosen = list(chosen or [])
+        if not chosen:
+            continue
+        if name not in labels.columns:
+            raise ValueError(f"cannot filter on {name!r}: not an attribute column {list(labels)}")
+        col = labels[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            # Compare small integer codes, not strings: fast on hundreds of thousands of rows.
+            wanted = np.flatnonzero(col.cat.categories.isin(chosen))
+            mask &= np.isin(col.cat.codes.to_numpy(), wanted)
+        else:
+            mask &= col.isin(chosen).to_numpy()
+    return mask
+
+
+def select_customers(labels: pd.DataFrame, filters: Mapping[str, Iterable[str]]) -> pd.Index:
+    """Ids of the customers whose label is among the chosen values of every filtered column.
+
+    An empty or missing choice for a column means "no filter on it". Unknown columns raise.
+
+    Examples
+    --------
+    >>> labels = segment_labels(pd.DataFrame({"plan": ["a", "b", "a"], "size": ["s", "s", "l"]},
+    ...                         index=pd.Index(["x", "y", "z"], name="customer_id")))
+    >>> list(select_customers(labels, {"plan": ["a"], "size": []}))
+    ['x', 'z']
+    >>> list(select_customers(labels, {"plan": ["a"], "size": ["s"]}))
+    ['x']
+    """
+    return labels.index[customer_mask(labels, filters)]
+
+
+def filter_movements(movements: pd.DataFrame, customers) -> pd.DataFrame:
+    """The rows of a :func:`mrrkit.movements` frame that belong to ``customers`` (ids), with
+    ``attrs["as_of"]`` kept, so the result feeds :func:`mrrkit.monthly` and friends as a segment.
+
+    ``customers`` may also be a boolean array over the frame's ``customer_id`` categories (the
+    sorted ids of the lines, as :func:`mrrkit.customer_attributes` indexes them): no string
+    matching at all, for large books.
+
+    Examples
+    --------
+    >>> lines = pd.DataFrame({"customer_id": ["a", "b"], "start": pd.to_datetime(["2024-01-01"] * 2),
+    ...                       "end": pd.NaT, "mrr": [10.0, 20.0]})
+    >>> from mrrkit import movements
+    >>> filter_movements(movements(lines), ["b"])["amount"].tolist()
+    [20.0]
+    """
+    ids = movements["customer_id"]
+    categorical = isinstance(ids.dtype, pd.CategoricalDtype)
+    if isinstance(customers, np.ndarray) and customers.dtype == bool:
+        if not categorical or len(customers) != len(ids.cat.categories):
+            raise ValueError("a boolean customers mask needs one value per customer_id category")
+        keep_cat = customers
+    elif categorical:
+        # One membership test per customer (object hashing: much faster than Arrow-string isin),
+        # then a lookup per row by category code.
+        wanted = np.asarray(pd.Index(customers).astype("str"), dtype=object)
+        keep_cat = pd.Index(np.asarray(ids.cat.categories, dtype=object)).isin(wanted)
+    if categorical:
+        codes = ids.cat.codes.to_numpy()
+        keep = np.append(keep_cat, False)[codes]  # code -1 (missing) -> False
+    else:
+        wanted = np.asarray(pd.Index(customers).astype("str"), dtype=object)
+        keep = pd.Index(np.asarray(ids.astype("str"), dtype=object)).isin(wanted)
+    out = movements[keep]
+    out.attrs = dict(movements.attrs)
+    return out
+
+
+# --- statistics -----------------------------------------------------------------------------
+
+
+def wilson_interval(successes, trials, confidence: float = 0.95):
+    """Wilson score interval of a binomial proportion (Wilson 1927; no continuity correction).
+
+    ``(p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)`` with ``p = successes / trials`` and
+    ``z`` the normal quantile of ``(1 + confidence) / 2``. Unlike the Wald interval it stays
+    inside [0, 1] and is sensible for small counts and rates near 0. NaN where ``trials`` is 0.
+
+    Returns
+    -------
+    (low, high) : floats, or arrays for array input.
+
+    Examples
+    --------
+    Newcombe (1998), *Statistics in Medicine* 17:857, Table I, method 3:
+
+    >>> [round(float(v), 4) for v in wilson_interval(81, 263)]
+    [0.2553, 0.3662]
+    >>> [round(float(v), 4) for v in wilson_interval(0, 20)]
+    [0.0, 0.1611]
+    """
+    x = np.asarray(successes, dtype="float64")
+    n = np.asarray(trials, dtype="float64")
+    if np.any(x < 0) or np.any(x > n):
+        raise ValueError("successes must be between 0 and trials")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence!r}")
+    z = stats.norm.ppf((1 + confidence) / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = x / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        low = np.where(n > 0, np.clip(centre - half, 0.0, 1.0), np.nan)
+        high = np.where(n > 0, np.clip(centre + half, 0.0, 1.0), np.nan)
+    if low.ndim == 0:
+        return float(low), float(high)
+    return low, high
+
+
+def proportion_test(x1: int, n1: int, x2: int, n2: int) -> tuple[float, str]:
+    """Two-sided test that two proportions ``x1/n1`` and ``x2/n2`` are equal.
+
+    On the 2x2 table ``[[x1, n1-x1], [x2, n2-x2]]``: Pearson's chi-square test (no Yates
+    correction) when every expected count is at least 5 (Cochran's rule), else Fisher's exact
+    test. NaN when a group is empty.
+
+    Returns
+    -------
+    (p_value, test) with ``test`` ``"chi-square"``, ``"fisher"`` or ``""``.
+
+    Examples
+    --------
+    >>> p, test = proportion_test(30, 100, 15, 100)
+    >>> test, round(p, 4)
+    ('chi-square', 0.0111)
+    >>> proportion_test(3, 10, 0, 10)[1]
+    'fisher'
+    """
+    x1, n1, x2, n2 = int(x1), int(n1), int(x2), int(n2)
+    if n1 <= 0 or n2 <= 0:
+        return float("nan"), ""
+    table = np.array([[x1, n1 - x1], [x2, n2 - x2]], dtype="float64")
+    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
+    if expected.min() < 5:
+        return float(stats.fisher_exact(table.astype(np.int64)).pvalue), "fisher"
+    res = stats.chi2_contingency(table, correction=False)
+    return float(res.pvalue), "chi-square"
+
+
+def ratio_interval(numerator, denominator, confidence: float = 0.95) -> tuple[float, float, float]:
+    """A ratio of sums ``R = Σ numerator / Σ denominator`` over units (here customers), with its
+    linearised (delta-method) standard error and normal interval.
+
+    ``se = sqrt(Σ (numᵢ - R·denᵢ)² / (n - 1)) / (mean(den) · sqrt(n))`` — the usual standard
+    error of a ratio estimator (Cochran, *Sampling Techniques*, 6.3). NaN when ``n < 2`` or the
+    denominator sums to 0.
+
+    Returns
+    -------
+    (ratio, se, (low, high))
+
+    Examples
+    --------
+    >>> r, se, (lo, hi) = ratio_interval([110, 0, 95, 100], [100, 50, 100, 100])
+    >>> round(r, 4), round(se, 4)
+    (0.8714, 0.1698)
+    """
+    num = np.asarray(numerator, dtype="float64")
+    den = np.asarray(denominator, dtype="float64")
+    n = len(den)
+    total = den.sum()
+    if n == 0 or total == 0:
+        return float("nan"), float("nan"), (float("nan"), float("nan"))
+    r = num.sum() / total
+    if n < 2:
+        return float(r), float("nan"), (float("nan"), float("nan"))
+    resid = num - r * den
+    se = np.sqrt((resid**2).sum() / (n - 1)) / (den.mean() * np.sqrt(n))
+    z = stats.norm.ppf((1 + confidence) / 2)
+    return float(r), float(se), (float(r - z * se), float(r + z * se))
+
+
+def _ratio_test(r1: float, se1: float, r2: float, se2: float) -> float:
+    """Two-sided p-value of a z-test that two independent ratio estimates are equal."""
+    se = np.hypot(se1, se2)
+    if not np.isfinite(se) or se == 0 or not np.isfinite(r1) or not np.isfinite(r2):
+        return float("nan")
+    return float(2 * stats.norm.sf(abs(r1 - r2) / se))
+
+
+# --- the segment table -----------------------------------------------------------------------
+
+
+def _group_codes(m: Moves, groups: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Group number of every customer of ``m`` (customers without a label go to MISSING)."""
+    if not isinstance(groups, pd.Series):
+        raise ValueError("groups must be a Series of labels indexed by customer_id")
+    labels = groups.copy()
+    labels.index = labels.index.astype("str")
+    if labels.index.has_duplicates:
+        raise ValueError("groups has duplicated customer ids in its index")
+    text = _as_labels(labels)
+    aligned = text.reindex(pd.Index(np.asarray(m.customers, dtype=object), dtype="str"))
+    aligned = aligned.fillna(MISSING)
+    names = sorted(aligned.unique(), key=natural_key)
+    codes = pd.Categorical(aligned, categories=names).codes.astype(np.int64)
+    return codes, names
+
+
+def _period_months(m: Moves, start, end) -> tuple[int, int]:
+    s, e = _month(start, "start"), _month(end, "end")
+    if e < s:
+        raise ValueError(f"end ({end}) is before start ({start})")
+    as_of_month = int(month_of(np.array([m.as_of]))[0])
+    if e > as_of_month:
+        raise ValueError(f"end ({period(e)}) is after the data's as_of month ({period(as_of_month)})")
+    return s, e
+
+
+SEGMENT_COLUMNS = (
+    "customers", "mrr", "mrr_share", "arpa",
+    "start_customers", "churned", "churn_rate", "churn_low", "churn_high", "churn_vs_rest",
+    "churn_p", "churn_test",
+    "expanded", "expansion_share", "expansion_low", "expansion_high", "expansion_vs_rest",
+    "expansion_p", "expansion_test",
+    "start_mrr", "nrr", "nrr_low", "nrr_high", "nrr_vs_rest", "nrr_p",
+    "grr", "grr_low", "grr_high", "grr_vs_rest", "grr_p",
+    "expansion_mrr", "churned_mrr",
+)
+
+
+def segment_table(data, groups: pd.Series, start, end, confidence: float = 0.95) -> pd.DataFrame:
+    """Per group: size, MRR, churn, expansion and retention over months ``start..end``, each rate
+    with its interval and a test of difference from the rest of the customers.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Canonical lines or a :func:`mrrkit.movements` frame.
+    groups : Series
+        Label of each customer, indexed by ``customer_id`` (e.g. a column of
+        :func:`segment_labels`); customers without a label form the ``MISSING`` group.
+    start, end : month
+        First and last month of the period; the base is the end of month ``start - 1``.
+    confidence : float
+        Of the intervals.
+
+    Returns
+    -------
+    DataFrame indexed by group label (natural order), columns ``SEGMENT_COLUMNS``:
+
+    - ``customers``, ``mrr``, ``mrr_share``, ``arpa``: at the end of ``end``.
+    - ``start_customers``: paying at the base; ``churned``: of those, paying nothing at the end
+      of ``end``; ``churn_rate = churned / start_customers`` with Wilson ``churn_low/high``;
+      ``churn_vs_rest``: the rate over the rest's rate; ``churn_p``/``churn_test``: see
+      :func:`proportion_test`.
+    - ``expanded``: of the ``start_customers``, those with an expansion movement in the period;
+      ``expansion_share`` and its interval, ratio and test likewise.
+    - ``start_mrr``: MRR at the base; ``nrr``/``grr``: :func:`mrrkit.nrr`/:func:`mrrkit.grr`
+      from the base to the end of ``end``, with delta-method intervals (:func:`ratio_interval`);
+      ``nrr_vs_rest``: difference from the rest in rate points; ``nrr_p``: z-test p-value.
+    - ``expansion_mrr``: expansion movements dated in the period; ``churned_mrr``: MRR lost to
+      churn movements dated in the period (positive).
+    """
+    m = as_moves(data)
+    s, e = _period_months(m, start, end)
+    code, names = _group_codes(m, groups)
+    k = len(names)
+    base = mrr_at_month_end(m, s - 1) / MICROS
+    final = mrr_at_month_end(m, e) / MICROS
+    mon = month_of(m.day)
+    in_period = (mon >= s) & (mon <= e)
+    expanded = np.zeros(len(code), bool)
+    expanded[m.cust[in_period & (m.kind == EXPANSION)]] = True
+    amount = m.amount / MICROS
+    exp_mrr = np.bincount(
+        code[m.cust[in_period & (m.kind == EXPANSION)]],
+        weights=amount[in_period & (m.kind == EXPANSION)], minlength=k,
+    )
+    churn_rows = in_period & (m.kind == CHURN)
+    churn_mrr = -np.bincount(code[m.cust[churn_rows]], weights=amount[churn_rows], minlength=k)
+
+    paying_end = final > 0
+    at_base = base > 0
+    churned = at_base & ~paying_end
+    rows = {}
+    total_mrr = final.sum()
+    for g, name in enumerate(names):
+        member = code == g
+        rest = ~member
+        n1, n2 = int((at_base & member).sum()), int((at_base & rest).sum())
+        c1, c2 = int((churned & member).sum()), int((churned & rest).sum())
+        x1, x2 = int((expanded & at_base & member).sum()), int((expanded & at_base & rest).sum())
+        cust = int((paying_end & member).sum())
+        mrr = float(final[member].sum())
+        row = {
+            "customers": cust,
+            "mrr": mrr,
+            "mrr_share": mrr / total_mrr if total_mrr else np.nan,
+            "arpa": mrr / cust if cust else np.nan,
+            "start_customers": n1,
+        }
+        for prefix, y1, y2 in (("churn", c1, c2), ("expansion", x1, x2)):
+            rate = y1 / n1 if n1 else np.nan
+            rest_rate = y2 / n2 if n2 else np.nan
+            low, high = wilson_interval(y1, n1, confidence)
+            p, test = proportion_test(y1, n1, y2, n2)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                vs = rate / rest_rate if rest_rate else (np.nan if rate != rate or rate == 0 else np.inf)
+            key = "churn_rate" if prefix == "churn" else "expansion_share"
+            row.update({
+                ("churned" if prefix == "churn" else "expanded"): y1,
+                key: rate,
+                f"{prefix}_low": low,
+                f"{prefix}_high": high,
+                f"{prefix}_vs_rest": vs,
+                f"{prefix}_p": p,
+                f"{prefix}_test": test,
+            })
+        g_base, r_base = at_base & member, at_base & rest
+        row["start_mrr"] = float(base[g_base].sum())
+        for name_, capped in (("nrr", False), ("grr", True)):
+            end_g = np.minimum(final, base) if capped else final
+            r1, se1, (lo, hi) = ratio_interval(end_g[g_base], base[g_base], confidence)
+            r2, se2, _ = ratio_interval(end_g[r_base], base[r_base], confidence)
+            row.update({
+                name_: r1,
+                f"{name_}_low": lo,
+                f"{name_}_high": hi,
+                f"{name_}_vs_rest": r1 - r2,
+                f"{name_}_p": _ratio_test(r1, se1, r2, se2),
+            })
+        row["expansion_mrr"] = float(exp_mrr[g])
+        row["churned_mrr"] = float(churn_mrr[g])
+        rows[name] = row
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=list(SEGMENT_COLUMNS))
+    out.index = pd.Index(out.index, dtype="str", name=groups.name or "segment")
+    for col in ("customers", "start_customers", "churned", "expanded"):
+        out[col] = out[col].astype("int64")
+    for col in ("churn_test", "expansion_test"):
+        out[col] = out[col].astype("str")
+    out.attrs["start"], out.attrs["end"] = period(s), period(e)
+    return out
+
+
+def churn_by_reason(data, reasons: pd.Series, start, end, groups: pd.Series | None = None):
+    """MRR lost to churn movements dated in months ``start..end``, by churn reason.
+
+    Parameters
+    ----------
+    reasons : Series
+        Each customer's churn reason, indexed by ``customer_id`` (blank -> ``MISSING``).
+    groups : Series, optional
+        Customer labels as in :func:`segment_table`: then one row per group.
+
+    Returns
+    -------
+    DataFrame, one column per reason (natural order), positive amounts; one row ``"all"`` or one
+    row per group.
+    """
+    m = as_moves(data)
+    s, e = _period_months(m, start, end)
+    rcode, rnames = _group_codes(m, reasons)
+    if groups is None:
+        gcode, gnames = np.zeros(len(rcode), np.int64), ["all"]
+    else:
+        gcode, gnames = _group_codes(m, groups)
+    mon = month_of(m.day)
+    rows = (m.kind == CHURN) & (mon >= s) & (mon <= e)
+    cust = m.cust[rows]
+    slot = gcode[cust] * len(rnames) + rcode[cust]
+    lost = -np.bincount(slot, weights=m.amount[rows] / MICROS, minlength=len(gnames) * len(rnames))
+    out = pd.DataFrame(lost.reshape(len(gnames), len(rnames)), index=gnames, columns=rnames) + 0.0
+    out.index.name = "segment" if groups is None else (groups.name or "segment")
+    out.columns.name = reasons.name or "churn_reason"
+    return out
+
+
+def churn_reason_by_month(data, reasons: pd.Series, start, end) -> pd.DataFrame:
+    """MRR lost to churn each month of ``start..end`` by churn reason (positive amounts).
+
+    Returns
+    -------
+    DataFrame indexed by ``month`` (every month of the period), one column per reason. Each row
+    sums to ``-monthly(data)["churn"]`` of that month.
+    """
+    m = as_moves(data)
+    s, e = _period_months(m, start, end)
+    rcode, rnames = _group_codes(m, reasons)
+    mon = month_of(m.day)
+    rows = (m.kind == CHURN) & (mon >= s) & (mon <= e)
+    nm = e - s + 1
+    slot = (mon[rows] - s) * len(rnames) + rcode[m.cust[rows]]
+    lost = -np.bincount(slot, weights=m.amount[rows] / MICROS, minlength=nm * len(rnames))
+    out = pd.DataFrame(
+        lost.reshape(nm, len(rnames)) + 0.0,
+        index=pd.PeriodIndex.from_ordinals(np.arange(s, e + 1), freq="M", name="month"),
+        columns=pd.Index(rnames, name=reasons.name or "churn_reason"),
+    )
+    return out

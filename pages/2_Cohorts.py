@@ -1,0 +1,98 @@
+"""Cohorts: retention or ARPA by acquisition month or quarter (heatmap and table, with the
+size-weighted average row), and the average cohort curves of segments side by side."""
+
+import pandas as pd
+import streamlit as st
+
+from mrrkit.cohort_views import cohort_average, cohort_curves, cohort_table
+from ui import charts, state
+from ui.shell import page
+from ui.tables import show_table
+
+ctx = page("Cohorts", icon="🧊")
+t, nf = ctx.t, ctx.nf
+DL = (t("download.csv"), t("download.excel"))
+
+st.title(t("cohorts.title"))
+c1, c2 = st.columns(2)
+value = state.segmented(
+    t("cohorts.value"), ["mrr", "customers", "arpa"], key="coh.value",
+    format_func=lambda v: t(f"cohorts.value.{v}"), container=c1,
+)
+by = state.segmented(
+    t("cohorts.by"), ["month", "quarter"], key="coh.by",
+    format_func=lambda v: t(f"cohorts.by.{v}"), container=c2,
+)
+
+# Cohorts acquired in the reporting period, measured up to its end.
+freq = "M" if by == "month" else "Q"
+first, last = ctx.start.asfreq(freq), ctx.end.asfreq(freq)
+as_of = ctx.period_as_of
+table = ctx.compute(cohort_table, value, by, as_of, str(first), str(last))
+if table.empty or not len(table.columns):
+    st.info(t("cohorts.empty"))
+    st.stop()
+average = ctx.compute(cohort_average, value, by, as_of, str(first), str(last))
+age_unit = t(f"cohorts.age.{by}")
+age_title = f"{t('col.age')} ({age_unit})"
+
+st.subheader(t("cohorts.heatmap", value=t(f"cohorts.value.{value}")))
+st.caption(t("cohorts.caption", by=t(f"cohorts.by.{by}").lower(), age_unit=age_unit))
+ctx.chart(
+    "heatmap", lambda: charts.cohort_heatmap(table, value, t=t, age_title=age_title),
+    value, by, as_of, str(first), str(last),
+)
+
+# The table: % like seed 004's cohort table, the weighted average row first.
+label = ctx.month if by == "month" else str
+rows = pd.concat([average.to_frame().T, table])
+rows.index = [t("cohorts.average")] + [label(c) for c in table.index]
+rows.columns = [str(a) for a in rows.columns]
+size = pd.Series([table.attrs["size"].sum(), *table.attrs["size"].tolist()], index=rows.index)
+shown = rows.copy()
+shown.insert(0, t("col.size"), size)
+kind = "money" if value == "arpa" else "pct"
+show_table(
+    shown, f"cohorts_{value}_{by}", "cohorts", nf,
+    {t("col.size"): "count", **{c: kind for c in rows.columns}},
+    labels=DL,
+    download=shown.rename_axis(t("col.cohort")),
+)
+
+# --- curves by segment -------------------------------------------------------------------------
+st.subheader(t("cohorts.curves"))
+st.caption(t("cohorts.curves_caption"))
+dims = list(ctx.base.dimensions)
+if not dims:
+    st.info(t("segments.no_dimension"))
+    st.stop()
+default_dim = "company_size" if "company_size" in dims else dims[0]
+dim = state.selectbox(
+    t("cohorts.curve_dim"), dims, key="coh.dim", default=default_dim, format_func=ctx.label,
+)
+labels = ctx.base.labels[dim]
+sizes = labels[ctx.view.selected].value_counts()
+options = [v for v in labels.cat.categories if sizes.get(v, 0) > 0]
+top = sorted(options, key=lambda v: -sizes.get(v, 0))[:6]
+chosen = state.multiselect(
+    t("cohorts.curve_values"), options, key="coh.values",
+    default=[v for v in options if v in top], format_func=ctx.value_label,
+)
+
+
+def curves_of(movements, dim, value, by, as_of, first, last, chosen):
+    return cohort_curves(movements, ctx.base.labels[dim], value, by, as_of, first, last, list(chosen))
+
+
+if chosen:
+    curves = ctx.compute(
+        curves_of, dim, value, by, as_of, str(first), str(last), tuple(chosen), name="cohorts.curves"
+    ).rename(columns=ctx.value_label)
+    ctx.chart(
+        "curves", lambda: charts.cohort_curve_chart(curves, value, t=t, age_title=age_title),
+        dim, value, by, as_of, str(first), str(last), tuple(chosen),
+    )
+    curve_rows = curves.T.rename_axis(ctx.label(dim))
+    curve_rows.columns = [str(a) for a in curve_rows.columns]
+    show_table(curve_rows, f"cohort_curves_{dim}_{value}_{by}", "curves", nf,
+               {c: kind for c in curve_rows.columns}, labels=DL)

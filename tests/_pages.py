@@ -1,0 +1,67 @@
+"""Helpers for the AppTest page tests: open a page the way a deep link does, read chart specs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+import mrrkit
+from mrrkit.segments import filter_movements, segment_columns, segment_labels, select_customers
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 90
+
+
+def open_page(path: str = "app.py", params: dict | None = None) -> AppTest:
+    """A fresh session opening ``path`` (relative to the repo) with ``params`` in its URL."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    if path != "app.py":
+        at.switch_page(path)
+    if params:
+        at.query_params.update(params)
+    return at.run()
+
+
+def specs(at: AppTest) -> list[dict]:
+    """The Vega-Lite specs of the page's charts."""
+    return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+
+
+def tooltips(spec: dict) -> list[list[str]]:
+    """Tooltip titles of each layer (or of the single chart)."""
+    layers = spec.get("layer", [spec])
+    return [[t.get("title", t.get("field")) for t in layer.get("encoding", {}).get("tooltip", [])]
+            for layer in layers]
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+_SAMPLE = {}
+
+
+def sample():
+    """(lines, movements, labels) of the bundled sample, computed once per test process."""
+    if not _SAMPLE:
+        lines = mrrkit.load_sample()
+        attrs = mrrkit.customer_attributes(lines)
+        _SAMPLE["v"] = (lines, mrrkit.movements(lines), segment_labels(attrs, segment_columns(attrs)))
+    return _SAMPLE["v"]
+
+
+def segment(filters: dict):
+    """The sample's movements of the customers that pass ``filters``."""
+    _, mv, labels = sample()
+    return filter_movements(mv, select_customers(labels, filters))
+
+
+def chart_data(at: AppTest, index: int) -> dict:
+    """The named datasets of chart ``index`` (Streamlit ships them as Arrow next to the spec)."""
+    import pyarrow as pa
+
+    proto = at.get("vega_lite_chart")[index].proto
+    return {d.name: pa.ipc.open_stream(d.data.data).read_pandas() for d in proto.datasets}

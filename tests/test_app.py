@@ -1,0 +1,180 @@
+"""The home page (Overview) and the frame every page shares: KPIs as mrrkit computes them, filters,
+language, URL state and its fallbacks."""
+
+from __future__ import annotations
+
+import mrrkit
+import pandas as pd
+import pytest
+
+from tests._pages import assert_clean, chart_data, open_page, sample, segment, specs, tooltips
+from ui.format import number_format
+from ui.i18n import text
+
+EN = number_format("en", "EUR")
+
+
+@pytest.fixture(scope="module")
+def home():
+    return open_page()
+
+
+def _metrics(at):
+    return {m.label: m for m in at.metric}
+
+
+def test_home_renders_without_error(home):
+    assert_clean(home)
+    assert [t.value for t in home.title] == ["MRR overview"]
+
+
+def test_every_kpi_tile_with_mrrkit_values(home):
+    _, mv, _ = sample()
+    summary = mrrkit.kpis(mv)
+    shown = _metrics(home)
+    t = text("en")
+    assert set(shown) == {t(f"kpi.{k}") for k in mrrkit.KPI_NAMES}
+    assert shown["MRR"].value == EN.money(summary.at["mrr", "value"])
+    assert shown["Customers"].value == EN.count(summary.at["customers", "value"])
+    assert shown["NRR (12 months)"].value == EN.pct(summary.at["nrr_12m", "value"])
+    assert shown["Quick ratio"].value == EN.ratio(summary.at["quick_ratio", "value"])
+    assert shown["LTV"].value == EN.money(summary.at["ltv", "value"])
+    delta = summary.at["mrr", "value"] - summary.at["mrr", "previous_month"]
+    assert shown["MRR"].delta.startswith(EN.money(delta, signed=True))
+    # vs 12 months ago, under each tile
+    year = summary.at["customers", "value"] - summary.at["customers", "year_ago"]
+    assert any(c.value.startswith(EN.count(year, signed=True)) for c in home.caption)
+
+
+def test_charts_have_tooltips_and_locale(home):
+    charts = specs(home)
+    assert len(charts) == 2
+    movement, mrr = charts
+    assert [layer["mark"]["type"] for layer in movement["layer"]] == ["bar", "line"]
+    assert tooltips(movement) == [["Month", "Movement", "MRR"], ["Month", "Net new MRR"]]
+    assert tooltips(mrr) == [["Month", "MRR", "Customers"]]
+    assert movement["config"]["locale"]["number"]["currency"] == ["€", ""]
+    # The bars cover the reporting period: the last 12 months by default.
+    bars = chart_data(home, 0)[movement["layer"][0]["data"]["name"]]
+    assert bars["month"].nunique() == 12
+
+
+def test_default_url_carries_the_period(home):
+    _, mv, _ = sample()
+    last = mrrkit.monthly(mv).index[-1]
+    assert home.query_params == {"from": str(last - 11), "to": str(last)}
+    assert home.sidebar.code[0].value == f"?from={last - 11}&to={last}"
+
+
+def test_sidebar_lists_the_pages_and_every_segment_dimension(home):
+    labels = [link.label for link in home.sidebar.get("page_link")]
+    assert labels[:5] == ["Overview", "Movements", "Cohorts", "Segments", "Customers"]
+    keys = {m.key for m in home.sidebar.multiselect}
+    for dim in ("industry", "company_size", "channel", "churn_reason", "country", "plan"):
+        assert f"w:f.{dim}" in keys
+    assert "w:f.quantity" not in keys  # a measure with dozens of values, not a segment
+
+
+@pytest.fixture(scope="module")
+def filtered():
+    at = open_page()
+    at.multiselect(key="w:f.industry").set_value(["Software"]).run()
+    at.multiselect(key="w:f.company_size").set_value(["1-10", "11-50"]).run()
+    return at
+
+
+def test_filters_change_the_numbers_as_mrrkit_says(filtered):
+    assert_clean(filtered)
+    part = segment({"industry": ["Software"], "company_size": ["1-10", "11-50"]})
+    summary = mrrkit.kpis(part)
+    shown = _metrics(filtered)
+    assert shown["MRR"].value == EN.money(summary.at["mrr", "value"])
+    assert shown["Customers"].value == EN.count(summary.at["customers", "value"])
+    assert shown["GRR (12 months)"].value == EN.pct(summary.at["grr_12m", "value"])
+
+
+def test_filters_go_to_the_url(filtered):
+    params = filtered.query_params
+    assert params["f.industry"] == "Software"
+    assert params["f.company_size"] == ["1-10", "11-50"]
+    assert "f.company_size=1-10&f.company_size=11-50" in filtered.sidebar.code[0].value
+
+
+def test_url_restores_the_view_in_a_new_session():
+    params = {"lang": "it", "from": "2025-07", "to": "2026-06", "f.company_size": ["1-10"]}
+    at = open_page(params=params)
+    assert_clean(at)
+    assert at.selectbox(key="w:lang").value == "it"
+    assert at.multiselect(key="w:f.company_size").value == ["1-10"]
+    assert at.select_slider[0].value == ("2025-07", "2026-06")
+    summary = mrrkit.kpis(segment({"company_size": ["1-10"]}), "2026-06")
+    it = number_format("it", "EUR")
+    shown = _metrics(at)
+    assert shown["MRR"].value == it.money(summary.at["mrr", "value"])
+    assert shown["Clienti"].value == it.count(summary.at["customers", "value"])
+    assert at.title[0].value == "Panoramica del MRR"
+    assert at.query_params == {"lang": "it", "from": "2025-07", "to": "2026-06",
+                               "f.company_size": "1-10"}
+    assert not at.toast
+
+
+def test_french_labels_and_number_formats():
+    at = open_page(params={"lang": "fr"})
+    assert_clean(at)
+    shown = _metrics(at)
+    mrr = shown["MRR"].value
+    assert mrr.endswith("\u00a0€") and "\u202f" in mrr  # 351 780 €
+    assert shown["Churn clients (mois)"].value.endswith("\u00a0%")
+    assert specs(at)[0]["config"]["locale"]["number"]["decimal"] == ","
+
+
+def test_bad_url_values_fall_back_with_a_notice():
+    at = open_page(params={
+        "lang": "de", "from": "not-a-month", "f.industry": ["Software", "Nope"],
+        "f.no_such_column": "x", "bogus": "1",
+    })
+    assert_clean(at)
+    notices = " | ".join(t.value for t in at.toast)
+    for bad in ("lang=de", "from=not-a-month", "f.industry=Nope", "f.no_such_column", "bogus"):
+        assert bad in notices
+    assert at.selectbox(key="w:lang").value == "en"
+    assert at.multiselect(key="w:f.industry").value == ["Software"]  # the known value is kept
+    _, mv, _ = sample()
+    last = mrrkit.monthly(mv).index[-1]
+    assert at.select_slider[0].value == (str(last - 11), str(last))
+    assert "bogus" not in at.query_params
+
+
+def test_a_filter_that_leaves_nobody_says_so():
+    at = open_page(params={"f.industry": "Software", "f.company_size": "1000+", "f.country": "CH",
+                           "f.channel": "partner"})
+    assert_clean(at)
+    assert at.info or at.metric  # either nothing to show (with a message) or numbers
+
+
+def test_period_is_clamped_to_the_data():
+    at = open_page(params={"from": "2001-01", "to": "2030-12"})
+    assert_clean(at)
+    _, mv, _ = sample()
+    months = mrrkit.monthly(mv).index
+    assert at.select_slider[0].value == (str(months[0]), str(months[-1]))
+    assert len(at.toast) == 2
+
+
+def test_an_upload_replaces_the_sample_and_the_sample_stays_one_click_away():
+    from streamlit.testing.v1 import AppTest
+
+    from tests._pages import ROOT, TIMEOUT
+    from ui.data import Source, lines_digest
+
+    lines, _, _ = sample()
+    small = lines[lines["company_size"] == "1000+"]
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.session_state["source"] = Source("my export", f"test:{lines_digest(small)}", small, "USD")
+    at.run()
+    assert_clean(at)
+    summary = mrrkit.kpis(mrrkit.movements(small))
+    assert _metrics(at)["MRR"].value == number_format("en", "USD").money(summary.at["mrr", "value"])
+    assert "my export" in at.sidebar.caption[0].value
+    at.sidebar.radio[0].set_value("sample").run()
+    assert _metrics(at)["MRR"].value == EN.money(mrrkit.kpis(sample()[1]).at["mrr", "value"])
