@@ -64,7 +64,8 @@ def cohorts(data, value: str = "mrr", as_of=None) -> pd.DataFrame:
     m = as_moves(data, as_of)
     last = int(month_of(np.array([m.as_of]))[0])
     mon = month_of(m.day)
-    is_new = m.kind == NEW
+    # Row numbers rather than a boolean mask: gathering by index is several times faster.
+    is_new = np.flatnonzero(m.kind == NEW)
     cohort_of = np.full(len(m.customers), -1, np.int64)
     cohort_of[m.cust[is_new]] = mon[is_new]
     row_cohort = cohort_of[m.cust] if len(m) else np.zeros(0, np.int64)
@@ -73,6 +74,8 @@ def cohorts(data, value: str = "mrr", as_of=None) -> pd.DataFrame:
         empty = pd.DataFrame(index=pd.PeriodIndex([], freq="M", name="cohort"))
         empty.columns.name = "age"
         return empty
+    if member.all():  # the usual case (every customer's `new` is in data): no copies needed
+        member = slice(None)
     # The cohorts are the months some customer's `new` falls in. Months form a short range, so a
     # count per month finds them and numbers them without sorting millions of rows.
     assigned = cohort_of[cohort_of >= 0]

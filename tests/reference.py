@@ -151,9 +151,7 @@ class Reference:
             for s, e, m in self.by_customer[customer]
         ]
         first, last = self.first_day[customer].toordinal(), self.as_of.toordinal()
-        return [
-            math.fsum(m for s, e, m in lines if s <= day < e) for day in range(first, last + 1)
-        ]
+        return [math.fsum(m for s, e, m in lines if s <= day < e) for day in range(first, last + 1)]
 
     def mrr_on(self, customer: str, day: dt.date) -> float:
         """The customer's MRR on ``day`` (which must not be after as_of)."""

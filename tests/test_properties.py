@@ -48,10 +48,25 @@ BASES = (dt.date(2023, 1, 1),) * 9 + (dt.date(1969, 10, 1),)
 # "10" sorts before "9" as text: customer order must be text order everywhere. Ids of up to 8
 # bytes and longer ones take different paths in the engine.
 IDS = ("a", "ab", "b", "9", "10", "Zoé", "customer-0042")
-MONEY_COLUMNS = ("mrr", "new", "expansion", "contraction", "churn", "reactivation", "net_new",
-                 "arr", "arpa")
-COUNT_COLUMNS = ("customers", "new_customers", "expanded_customers", "contracted_customers",
-                 "churned_customers", "reactivated_customers")
+MONEY_COLUMNS = (
+    "mrr",
+    "new",
+    "expansion",
+    "contraction",
+    "churn",
+    "reactivation",
+    "net_new",
+    "arr",
+    "arpa",
+)
+COUNT_COLUMNS = (
+    "customers",
+    "new_customers",
+    "expanded_customers",
+    "contracted_customers",
+    "churned_customers",
+    "reactivated_customers",
+)
 RATE_COLUMNS = tuple(c for c in MONTHLY_COLUMNS if c not in MONEY_COLUMNS + COUNT_COLUMNS)
 
 
@@ -196,8 +211,14 @@ def tolerance(case: Case) -> tuple[float, float]:
 def engine_rows(mv: pd.DataFrame) -> list:
     return [
         (str(c), d.date(), str(k), a, b, f)
-        for c, d, k, a, b, f in zip(mv["customer_id"], mv["date"], mv["kind"], mv["amount"],
-                                    mv["mrr_before"], mv["mrr_after"])
+        for c, d, k, a, b, f in zip(
+            mv["customer_id"],
+            mv["date"],
+            mv["kind"],
+            mv["amount"],
+            mv["mrr_before"],
+            mv["mrr_after"],
+        )
     ]
 
 
@@ -401,9 +422,7 @@ def test_segment_of_movements_equals_lines_of_those_customers(case, data):
     mv = mrrkit.movements(df, as_of=as_of)
     mv_segment = mv[mv["customer_id"].isin(segment)]
     lines_segment = df[df["customer_id"].isin(segment)]
-    assert_same_frame(
-        mrrkit.monthly(mv_segment), mrrkit.monthly(lines_segment, as_of=as_of)
-    )
+    assert_same_frame(mrrkit.monthly(mv_segment), mrrkit.monthly(lines_segment, as_of=as_of))
     assert_same_frame(
         mrrkit.cohorts(mv_segment, "mrr"), mrrkit.cohorts(lines_segment, "mrr", as_of=as_of)
     )
@@ -416,9 +435,7 @@ def test_movements_frame_and_lines_give_identical_views(case, data):
     mv = mrrkit.movements(df, as_of=case.as_of_arg)
     assert_same_frame(mrrkit.monthly(mv), mrrkit.monthly(df, as_of=case.as_of_arg))
     value = data.draw(st.sampled_from(mrrkit.COHORT_VALUES), label="value")
-    assert_same_frame(
-        mrrkit.cohorts(mv, value), mrrkit.cohorts(df, value, as_of=case.as_of_arg)
-    )
+    assert_same_frame(mrrkit.cohorts(mv, value), mrrkit.cohorts(df, value, as_of=case.as_of_arg))
     # The frame read back as it comes out of a CSV (text ids and kinds, rows in any order, no
     # attrs) gives the same tables.
     plain = mv.assign(customer_id=mv["customer_id"].astype(str), kind=mv["kind"].astype(str))
@@ -426,9 +443,7 @@ def test_movements_frame_and_lines_give_identical_views(case, data):
     plain.attrs = {}
     as_of = case.effective_as_of.isoformat()
     assert_same_frame(mrrkit.monthly(plain, as_of=as_of), mrrkit.monthly(mv))
-    assert_same_frame(
-        mrrkit.cohorts(plain, value, as_of=as_of), mrrkit.cohorts(mv, value)
-    )
+    assert_same_frame(mrrkit.cohorts(plain, value, as_of=as_of), mrrkit.cohorts(mv, value))
     # An earlier as_of applied to the movements cuts them as the lines would be cut.
     cut = case.effective_as_of - dt.timedelta(days=data.draw(st.integers(0, 200), label="back"))
     assert_same_frame(
@@ -474,9 +489,7 @@ def test_row_order_of_the_lines_does_not_matter(case, rnd):
     assert got.attrs["as_of"] == want.attrs["as_of"] == pd.Timestamp(as_of)
     # Sorted by customer then date (the other order a caller might hand in).
     by_customer = sorted(case.lines, key=lambda line: (line[0], line[1]))
-    assert_same_frame(
-        mrrkit.movements(lines_frame(by_customer), as_of=case.as_of_arg), want
-    )
+    assert_same_frame(mrrkit.movements(lines_frame(by_customer), as_of=case.as_of_arg), want)
 
 
 @METAMORPHIC
@@ -507,7 +520,8 @@ def test_splitting_a_line_into_two_contiguous_lines_changes_nothing(case, data):
     # A line can be split at a day strictly inside it and not after as_of (an open line split
     # later would move the default as_of).
     splittable = [
-        i for i, (_, s, e, _) in enumerate(case.lines)
+        i
+        for i, (_, s, e, _) in enumerate(case.lines)
         if (e if e is not None else as_of + dt.timedelta(days=1)) - s >= dt.timedelta(days=2)
         and s < as_of
     ]
@@ -516,7 +530,7 @@ def test_splitting_a_line_into_two_contiguous_lines_changes_nothing(case, data):
     c, s, e, m = case.lines[i]
     last = min(e - dt.timedelta(days=1) if e is not None else as_of, as_of)
     cut = s + dt.timedelta(days=data.draw(st.integers(1, (last - s).days), label="cut"))
-    split = case.lines[:i] + [(c, s, cut, m), (c, cut, e, m)] + case.lines[i + 1:]
+    split = case.lines[:i] + [(c, s, cut, m), (c, cut, e, m)] + case.lines[i + 1 :]
     assert_same_frame(
         mrrkit.movements(lines_frame(split), as_of=case.as_of_arg),
         mrrkit.movements(case.frame(), as_of=case.as_of_arg),

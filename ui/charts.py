@@ -8,6 +8,7 @@ a French reader sees ``1 234 €`` in the axes and tooltips too.
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 from babel import Locale
 
@@ -15,15 +16,26 @@ from .format import NumberFormat, number_format
 from .i18n import Text, text
 
 __all__ = [
+    "EXPANSION_COLORS",
     "MOVEMENT_COLORS",
+    "backtest_chart",
     "churn_reason_chart",
     "churn_reason_time_chart",
     "cohort_curve_chart",
     "cohort_heatmap",
     "customer_history_chart",
+    "expansion_chart",
+    "expansion_cohort_heatmap",
+    "expansion_segment_chart",
+    "expansion_share_chart",
+    "expansion_split_chart",
+    "forecast_chart",
     "localized",
     "movement_chart",
     "mrr_chart",
+    "retention_fit_chart",
+    "scenario_chart",
+    "scenario_chart_data",
     "segment_rate_chart",
     "waterfall_chart",
 ]
@@ -474,3 +486,487 @@ def customer_history_chart(history: pd.DataFrame, t: Text | None = None) -> alt.
         ],
     )
     return alt.layer(line, points).properties(height=260)
+
+
+# --- retention model, forecast and scenarios (Scenarios page) ---------------------------------
+
+_FORECAST_FORMATS = {"mrr": _MONEY, "arr": _MONEY, "customers": ",.0f"}
+
+
+def _metric_format(metric: str) -> str:
+    return _FORECAST_FORMATS.get(metric, ",.2f")
+
+
+def retention_fit_chart(curves: pd.DataFrame, cohorts: pd.DataFrame | None = None,
+                        t: Text | None = None) -> alt.LayerChart:
+    """Observed logo survival against the fitted sBG curve, one colour per segment; each
+    cohort's own survival as a thin grey line behind when ``cohorts`` is given.
+
+    Parameters
+    ----------
+    curves : long frame with ``segment``, ``age``, ``observed``, ``fitted`` and optionally
+        ``fitted_retention`` and ``at_risk`` (:func:`mrrkit.retention_curves` per segment).
+    cohorts : :func:`mrrkit.cohort_survivors` with ``normalize=True`` (cohorts down, ages across).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"segment": ["All"] * 3, "age": [0, 1, 2], "observed": [1.0, 0.8, None],
+    ...                   "fitted": [1.0, 0.79, 0.66], "fitted_retention": [None, 0.79, 0.83],
+    ...                   "at_risk": [10, 10, None]})
+    >>> coh = pd.DataFrame([[1.0, 0.8]], columns=pd.RangeIndex(2, name="age"),
+    ...                    index=pd.PeriodIndex(["2024-01"], freq="M", name="cohort"))
+    >>> spec = retention_fit_chart(c, coh).to_dict()
+    >>> [layer["mark"]["type"] for layer in spec["layer"]]
+    ['line', 'point', 'line']
+    >>> [x["title"] for x in spec["layer"][2]["encoding"]["tooltip"]]
+    ['Segment', 'Age', 'Fitted survival (sBG)', 'Fitted month-on-month retention']
+    """
+    t = _t(t)
+    data = curves.copy()
+    data["segment"] = data["segment"].astype("str")
+    order = list(dict.fromkeys(data["segment"]))
+    x = alt.X("age:Q", title=t("scenarios.age_months"), axis=alt.Axis(tickMinStep=1))
+    y_title = t("scenarios.survival")
+    color = alt.Color("segment:N", title=None, sort=order)
+    layers = []
+    if cohorts is not None and len(cohorts):
+        long = cohorts.copy()
+        long.index = long.index.astype("str")
+        long.index.name = "cohort"
+        long = long.stack().rename("share").dropna().reset_index()
+        long["age"] = long["age"].astype(int)
+        layers.append(
+            alt.Chart(long).mark_line(color="#ced4da", strokeWidth=1, opacity=0.7).encode(
+                x=x, y=alt.Y("share:Q", title=y_title, axis=alt.Axis(format="%")),
+                detail="cohort:N",
+                tooltip=[
+                    alt.Tooltip("cohort:N", title=t("col.cohort")),
+                    alt.Tooltip("age:Q", title=t("col.age")),
+                    alt.Tooltip("share:Q", title=t("scenarios.cohort_survival"), format=".1%"),
+                ],
+            )
+        )
+    observed = data[data["observed"].notna()]
+    observed_tip = [
+        alt.Tooltip("segment:N", title=t("col.segment")),
+        alt.Tooltip("age:Q", title=t("col.age")),
+        alt.Tooltip("observed:Q", title=t("scenarios.observed"), format=".1%"),
+    ]
+    if "at_risk" in observed.columns:
+        observed_tip.append(alt.Tooltip("at_risk:Q", title=t("scenarios.at_risk"), format=","))
+    layers.append(
+        alt.Chart(observed).mark_point(filled=True, size=30).encode(
+            x=x, y=alt.Y("observed:Q", title=y_title, axis=alt.Axis(format="%")), color=color,
+            tooltip=observed_tip,
+        )
+    )
+    fitted_tip = [
+        alt.Tooltip("segment:N", title=t("col.segment")),
+        alt.Tooltip("age:Q", title=t("col.age")),
+        alt.Tooltip("fitted:Q", title=t("scenarios.fitted"), format=".1%"),
+    ]
+    if "fitted_retention" in data.columns:
+        fitted_tip.append(
+            alt.Tooltip("fitted_retention:Q", title=t("scenarios.fitted_retention"), format=".1%"))
+    layers.append(
+        alt.Chart(data).mark_line(strokeWidth=2.5).encode(
+            x=x, y=alt.Y("fitted:Q", title=y_title, axis=alt.Axis(format="%")), color=color,
+            tooltip=fitted_tip,
+        )
+    )
+    return alt.layer(*layers).properties(height=320)
+
+
+def forecast_chart(history: pd.DataFrame, projection: pd.DataFrame, metric: str = "mrr",
+                   t: Text | None = None) -> alt.LayerChart:
+    """Actual ``metric`` (``mrr``, ``arr`` or ``customers``) then its projection (dashed), with
+    the projection's band (``<metric>_low`` .. ``<metric>_high``) as a shaded area. The
+    projected line starts at the last actual month so the two join.
+
+    Examples
+    --------
+    >>> h = pd.DataFrame({"mrr": [100.0, 110.0]},
+    ...                  index=pd.period_range("2024-01", periods=2, freq="M", name="month"))
+    >>> p = pd.DataFrame({"mrr": [120.0], "mrr_low": [115.0], "mrr_high": [126.0]},
+    ...                  index=pd.period_range("2024-03", periods=1, freq="M", name="month"))
+    >>> spec = forecast_chart(h, p).to_dict()
+    >>> [layer["mark"]["type"] for layer in spec["layer"]]
+    ['area', 'line']
+    >>> rows = spec["datasets"][spec["layer"][1]["data"]["name"]]
+    >>> [(r["series"], r["value"]) for r in rows]
+    [('Actual', 100.0), ('Actual', 110.0), ('Baseline forecast', 110.0), ('Baseline forecast', 120.0)]
+    """
+    t = _t(t)
+    actual_name, forecast_name = t("scenarios.actual"), t("scenarios.forecast")
+    hist = _with_month_start(history[[metric]]).rename(columns={metric: "value"})
+    hist["series"] = actual_name
+    proj = _with_month_start(projection[[metric]]).rename(columns={metric: "value"})
+    proj["series"] = forecast_name
+    if len(hist):  # join the projection to the last actual month
+        proj = pd.concat([hist.iloc[[-1]].assign(series=forecast_name), proj], ignore_index=True)
+    lines = pd.concat([hist, proj], ignore_index=True)
+    fmt = _metric_format(metric)
+    title = t(f"col.{metric}")
+    x = alt.X("yearmonth(month):T", title=None)
+    layers = []
+    if f"{metric}_low" in projection.columns:
+        band = _with_month_start(projection[[f"{metric}_low", f"{metric}_high"]])
+        band.columns = ["month", "low", "high"]
+        layers.append(
+            alt.Chart(band).mark_area(opacity=0.2, color="#4c6ef5").encode(
+                x=x, y=alt.Y("low:Q", title=title, axis=alt.Axis(format=fmt)), y2="high:Q",
+                tooltip=[
+                    alt.Tooltip("yearmonth(month):T", title=t("col.month")),
+                    alt.Tooltip("low:Q", title=t("scenarios.band_low"), format=fmt),
+                    alt.Tooltip("high:Q", title=t("scenarios.band_high"), format=fmt),
+                ],
+            )
+        )
+    layers.append(
+        alt.Chart(lines).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
+            x=x,
+            y=alt.Y("value:Q", title=title, axis=alt.Axis(format=fmt)),
+            color=alt.Color("series:N", title=None, sort=[actual_name, forecast_name],
+                            scale=alt.Scale(range=["#212529", "#4c6ef5"])),
+            strokeDash=alt.StrokeDash("series:N", sort=[actual_name, forecast_name],
+                                      scale=alt.Scale(range=[[1, 0], [6, 4]]), legend=None),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title=t("col.month")),
+                alt.Tooltip("series:N", title=t("scenarios.series")),
+                alt.Tooltip("value:Q", title=title, format=fmt),
+            ],
+        )
+    )
+    return alt.layer(*layers).properties(height=320)
+
+
+def backtest_chart(table: pd.DataFrame, history: pd.Series | None = None,
+                   t: Text | None = None) -> alt.Chart:
+    """A backtest (:func:`mrrkit.backtest`'s ``table``): actual MRR and the MRR forecast from
+    the origin, with the actual months before the origin (``history``) for context.
+
+    Examples
+    --------
+    >>> tab = pd.DataFrame({"actual_mrr": [105.0], "forecast_mrr": [103.0], "error": [-2.0],
+    ...                     "pct_error": [-0.019]},
+    ...                    index=pd.period_range("2024-03", periods=1, freq="M", name="month"))
+    >>> hist = pd.Series([100.0], index=pd.period_range("2024-02", periods=1, freq="M",
+    ...                                                  name="month"), name="mrr")
+    >>> spec = backtest_chart(tab, hist).to_dict()
+    >>> rows = spec["datasets"][spec["data"]["name"]]
+    >>> sorted((r["series"], r["mrr"]) for r in rows)
+    [('Actual', 100.0), ('Actual', 105.0), ('Forecast from 12 months earlier', 100.0), ('Forecast from 12 months earlier', 103.0)]
+    """
+    t = _t(t)
+    actual_name, forecast_name = t("scenarios.actual"), t("scenarios.backtest_series")
+    parts = []
+    if history is not None and len(history):
+        before = _with_month_start(history.rename("mrr").to_frame())
+        parts.append(before.assign(series=actual_name))
+        parts.append(before.iloc[[-1]].assign(series=forecast_name))
+    tab = _with_month_start(table[["actual_mrr", "forecast_mrr", "error", "pct_error"]])
+    parts.append(tab.rename(columns={"actual_mrr": "mrr"}).drop(columns="forecast_mrr")
+                 .assign(series=actual_name))
+    parts.append(tab.rename(columns={"forecast_mrr": "mrr"}).drop(columns="actual_mrr")
+                 .assign(series=forecast_name))
+    data = pd.concat(parts, ignore_index=True)
+    return (
+        alt.Chart(data)
+        .mark_line(point=alt.OverlayMarkDef(size=18))
+        .encode(
+            x=alt.X("yearmonth(month):T", title=None),
+            y=alt.Y("mrr:Q", title=t("col.mrr"), axis=alt.Axis(format=_MONEY),
+                    scale=alt.Scale(zero=False)),
+            color=alt.Color("series:N", title=None, sort=[actual_name, forecast_name],
+                            scale=alt.Scale(range=["#212529", "#e8590c"])),
+            strokeDash=alt.StrokeDash("series:N", sort=[actual_name, forecast_name],
+                                      scale=alt.Scale(range=[[1, 0], [6, 4]]), legend=None),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title=t("col.month")),
+                alt.Tooltip("series:N", title=t("scenarios.series")),
+                alt.Tooltip("mrr:Q", title=t("col.mrr"), format=_MONEY),
+                alt.Tooltip("pct_error:Q", title=t("scenarios.pct_error"), format="+.1%"),
+            ],
+        )
+        .properties(height=300)
+    )
+
+
+def scenario_chart_data(curves: pd.DataFrame) -> pd.DataFrame:
+    """The long frame :func:`scenario_chart` draws: one row per (month, series) with ``value``,
+    ``difference`` (from the first column, the baseline) and ``dash``. A page whose curves move
+    with every slider can keep the chart's spec and swap this frame in.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"Baseline": [100.0, 101.0], "Price +8%": [100.0, 106.0]},
+    ...                  index=pd.period_range("2024-01", periods=2, freq="M", name="month"))
+    >>> scenario_chart_data(c)[["series", "value", "difference", "dash"]]
+          series  value  difference      dash
+    0  Price +8%  100.0         0.0  scenario
+    1  Price +8%  106.0         5.0  scenario
+    2   Baseline  100.0         0.0  baseline
+    3   Baseline  101.0         0.0  baseline
+    """
+    # Built from arrays, not melt(): this runs on every slider move. The baseline's rows come
+    # last so that its dashed line is drawn over a scenario that does not move from it.
+    order = [str(c) for c in curves.columns]
+    n, k = len(curves), len(order)
+    series = np.repeat(np.r_[np.arange(1, k), 0], n)
+    values = curves.to_numpy(dtype="float64")[:, np.r_[np.arange(1, k), 0]].T.ravel()
+    return pd.DataFrame({
+        "month": np.tile(curves.index.to_timestamp().to_numpy(), k),
+        "series": pd.Categorical.from_codes(series, categories=order),
+        "value": values,
+        "difference": values - np.tile(values[-n:], k),
+        "dash": pd.Categorical.from_codes((series > 0).astype("int8"),
+                                          categories=["baseline", "scenario"]),
+    })
+
+
+def scenario_chart(curves: pd.DataFrame, metric: str = "mrr", t: Text | None = None) -> alt.Chart:
+    """Baseline and scenario curves: ``curves`` is indexed by month with one column per series,
+    the baseline first (drawn dashed).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"Baseline": [100.0, 101.0], "Price +8%": [100.0, 106.0]},
+    ...                  index=pd.period_range("2024-01", periods=2, freq="M", name="month"))
+    >>> spec = scenario_chart(c).to_dict()
+    >>> spec["encoding"]["color"]["sort"], spec["encoding"]["strokeDash"]["field"]
+    (['Baseline', 'Price +8%'], 'dash')
+    >>> [x["title"] for x in spec["encoding"]["tooltip"]]
+    ['Month', 'Scenario', 'MRR', 'vs baseline']
+    """
+    t = _t(t)
+    order = [str(c) for c in curves.columns]
+    long = scenario_chart_data(curves)
+    fmt = _metric_format(metric)
+    title = t(f"col.{metric}")
+    return (
+        alt.Chart(long)
+        .mark_line(point=alt.OverlayMarkDef(size=18))
+        .encode(
+            x=alt.X("yearmonth(month):T", title=None),
+            y=alt.Y("value:Q", title=title, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False)),
+            color=alt.Color("series:N", title=None, sort=order),
+            strokeDash=alt.StrokeDash("dash:N", scale=alt.Scale(domain=["baseline", "scenario"],
+                                                                 range=[[6, 4], [1, 0]]),
+                                      legend=None),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title=t("col.month")),
+                alt.Tooltip("series:N", title=t("scenarios.scenario")),
+                alt.Tooltip("value:Q", title=title, format=fmt),
+                alt.Tooltip("difference:Q", title=t("scenarios.vs_baseline"), format="+" + fmt),
+            ],
+        )
+        .properties(height=340)
+    )
+
+
+# --- expansion (Expansion page) -----------------------------------------------------------------
+
+#: Expansion part -> colour (same order as mrrkit.EXPANSION_KINDS).
+EXPANSION_COLORS = {
+    "upsell": "#2f9e44",
+    "cross_sell": "#1c7ed6",
+    "price_increase": "#f59f00",
+    "other": "#868e96",
+}
+
+
+def expansion_chart(summary: pd.DataFrame, t: Text | None = None) -> alt.LayerChart:
+    """Expansion MRR by month as bars (months with negative net churn highlighted) and its
+    month-on-month growth rate as a line on its own axis (:func:`mrrkit.expansion_summary`).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"expansion": [10.0, 12.0], "expansion_rate": [0.01, 0.012],
+    ...                   "expansion_growth_rate": [None, 0.2], "net_negative_churn": [False, True]},
+    ...                  index=pd.period_range("2024-01", periods=2, freq="M", name="month"))
+    >>> spec = expansion_chart(s).to_dict()
+    >>> [layer["mark"]["type"] for layer in spec["layer"]], spec["resolve"]["scale"]["y"]
+    (['bar', 'line'], 'independent')
+    >>> [r["flag"] for r in spec["datasets"][spec["data"]["name"]]]
+    ['No', 'Yes']
+    """
+    t = _t(t)
+    data = _with_month_start(
+        summary[["expansion", "expansion_rate", "expansion_growth_rate", "net_negative_churn"]])
+    yes, no = t("expansion.yes"), t("expansion.no")
+    data["flag"] = data["net_negative_churn"].fillna(False).astype(bool).map({True: yes, False: no})
+    data = data.drop(columns="net_negative_churn")
+    x = alt.X("yearmonth(month):T", title=None)
+    tooltip = [
+        alt.Tooltip("yearmonth(month):T", title=t("col.month")),
+        alt.Tooltip("expansion:Q", title=t("col.expansion_mrr"), format=_MONEY),
+        alt.Tooltip("expansion_rate:Q", title=t("col.expansion_rate"), format=".2%"),
+        alt.Tooltip("expansion_growth_rate:Q", title=t("col.expansion_growth_rate"), format="+.1%"),
+        alt.Tooltip("flag:N", title=t("col.net_negative_churn")),
+    ]
+    base = alt.Chart(data)
+    bars = base.mark_bar().encode(
+        x=x,
+        y=alt.Y("expansion:Q", title=t("col.expansion_mrr"), axis=alt.Axis(format=_MONEY)),
+        color=alt.Color("flag:N", title=t("col.net_negative_churn"),
+                        scale=alt.Scale(domain=[yes, no], range=["#2f9e44", "#b2f2bb"])),
+        tooltip=tooltip,
+    )
+    line = base.mark_line(color="#212529", point=alt.OverlayMarkDef(color="#212529", size=18)).encode(
+        x=alt.X("yearmonth(month):T", title=None, bandPosition=0.5),  # mid-bar, not its edge
+        y=alt.Y("expansion_growth_rate:Q", title=t("col.expansion_growth_rate"),
+                axis=alt.Axis(format="%", orient="right")),
+        tooltip=tooltip,
+    )
+    return alt.layer(bars, line).resolve_scale(y="independent").properties(height=300)
+
+
+def expansion_share_chart(summary: pd.DataFrame, t: Text | None = None) -> alt.Chart:
+    """Expansion's share of the MRR added and of net new MRR, by month
+    (:func:`mrrkit.expansion_summary`).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"expansion_share_of_added": [0.2], "expansion_share_of_net_new": [0.5]},
+    ...                  index=pd.period_range("2024-01", periods=1, freq="M", name="month"))
+    >>> spec = expansion_share_chart(s).to_dict()
+    >>> spec["encoding"]["y"]["axis"]["format"], spec["encoding"]["color"]["field"]
+    ('%', 'share')
+    """
+    t = _t(t)
+    cols = ["expansion_share_of_added", "expansion_share_of_net_new"]
+    names = {c: t(f"col.{c}") for c in cols}
+    long = _with_month_start(summary[cols]).melt(id_vars="month", var_name="col", value_name="value")
+    long["share"] = long["col"].map(names)
+    long = long.drop(columns="col").dropna(subset=["value"])
+    return (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("yearmonth(month):T", title=None),
+            y=alt.Y("value:Q", title=t("expansion.share_axis"), axis=alt.Axis(format="%")),
+            color=alt.Color("share:N", title=None, sort=list(names.values())),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title=t("col.month")),
+                alt.Tooltip("share:N", title=t("chart.value")),
+                alt.Tooltip("value:Q", title=t("col.share_value"), format=".1%"),
+            ],
+        )
+        .properties(height=260)
+    )
+
+
+def expansion_split_chart(by_month: pd.DataFrame, t: Text | None = None) -> alt.Chart:
+    """Expansion MRR by month split into upsell, cross-sell, price increase (and other), as
+    stacked bars (:func:`mrrkit.expansion_breakdown_by_month`).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"upsell": [10.0], "cross_sell": [5.0], "price_increase": [2.0],
+    ...                   "other": [0.0], "total": [17.0]},
+    ...                  index=pd.period_range("2024-01", periods=1, freq="M", name="month"))
+    >>> spec = expansion_split_chart(f).to_dict()
+    >>> spec["encoding"]["color"]["scale"]["domain"]
+    ['Upsell', 'Cross-sell / add-on', 'Price increase', 'Other']
+    """
+    t = _t(t)
+    kinds = [k for k in EXPANSION_COLORS if k in by_month.columns]
+    names = [t(f"expansion.kind.{k}") for k in kinds]
+    long = _with_month_start(by_month[kinds]).melt(id_vars="month", var_name="kind",
+                                                   value_name="amount")
+    long["part"] = long["kind"].map(dict(zip(kinds, names)))
+    long["part_order"] = long["kind"].map({k: i for i, k in enumerate(kinds)})
+    long = long.drop(columns="kind")
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(month):T", title=None),
+            y=alt.Y("sum(amount):Q", title=t("col.expansion_mrr"), axis=alt.Axis(format=_MONEY)),
+            color=alt.Color("part:N", title=None, sort=names,
+                            scale=alt.Scale(domain=names,
+                                            range=[EXPANSION_COLORS[k] for k in kinds])),
+            order=alt.Order("part_order:Q"),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title=t("col.month")),
+                alt.Tooltip("part:N", title=t("expansion.part")),
+                alt.Tooltip("sum(amount):Q", title=t("col.expansion_mrr"), format=_MONEY),
+            ],
+        )
+        .properties(height=300)
+    )
+
+
+def expansion_cohort_heatmap(table: pd.DataFrame, t: Text | None = None,
+                             age_title: str | None = None) -> alt.Chart:
+    """Expansion by cohort and age relative to the cohort's starting MRR
+    (:func:`mrrkit.expansion_by_cohort`), as a heatmap.
+
+    Examples
+    --------
+    >>> tab = pd.DataFrame([[0.0, 0.05]], columns=pd.RangeIndex(2, name="age"),
+    ...                    index=pd.PeriodIndex(["2024-01"], freq="M", name="cohort"))
+    >>> spec = expansion_cohort_heatmap(tab).to_dict()
+    >>> spec["encoding"]["color"]["scale"]["scheme"], spec["encoding"]["tooltip"][2]["format"]
+    ('greens', '.1%')
+    """
+    t = _t(t)
+    long = table.copy()
+    long.index = long.index.astype("str")
+    long.index.name = "cohort"
+    long = long.stack().rename("value").dropna().reset_index()
+    long["age"] = long["age"].astype(int)
+    title = t("expansion.cohort_value")
+    return (
+        alt.Chart(long)
+        .mark_rect()
+        .encode(
+            x=alt.X("age:O", title=age_title or t("col.age"), axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("cohort:O", title=t("col.cohort"), sort=list(table.index.astype("str"))),
+            color=alt.Color("value:Q", title=title, scale=alt.Scale(scheme="greens"),
+                            legend=alt.Legend(format="%")),
+            tooltip=[
+                alt.Tooltip("cohort:O", title=t("col.cohort")),
+                alt.Tooltip("age:O", title=t("col.age")),
+                alt.Tooltip("value:Q", title=title, format=".1%"),
+            ],
+        )
+        .properties(height=max(200, 22 * len(table)))
+    )
+
+
+def expansion_segment_chart(table: pd.DataFrame, t: Text | None = None) -> alt.Chart:
+    """Expansion MRR per segment over a period (:func:`mrrkit.expansion_by_segment`), as
+    horizontal bars, largest first.
+
+    Examples
+    --------
+    >>> tab = pd.DataFrame({"customers": [10, 5], "start_mrr": [1000.0, 400.0],
+    ...                     "expansion": [50.0, 30.0], "expanded_customers": [3, 2],
+    ...                     "expansion_rate": [0.05, 0.075], "share_of_expansion": [0.625, 0.375]},
+    ...                    index=pd.Index(["Pro", "Starter"], name="plan"))
+    >>> spec = expansion_segment_chart(tab).to_dict()
+    >>> spec["encoding"]["y"]["sort"], [x["title"] for x in spec["encoding"]["tooltip"]][:3]
+    (['Pro', 'Starter'], ['Segment', 'Expansion MRR', 'Expansion / starting MRR'])
+    """
+    t = _t(t)
+    data = table.reset_index()
+    data = data.rename(columns={data.columns[0]: "segment"})
+    data["segment"] = data["segment"].astype("str")
+    return (
+        alt.Chart(data)
+        .mark_bar(color="#74b816")
+        .encode(
+            y=alt.Y("segment:N", title=None, sort=list(data["segment"])),
+            x=alt.X("expansion:Q", title=t("col.expansion_mrr"), axis=alt.Axis(format=_MONEY)),
+            tooltip=[
+                alt.Tooltip("segment:N", title=t("col.segment")),
+                alt.Tooltip("expansion:Q", title=t("col.expansion_mrr"), format=_MONEY),
+                alt.Tooltip("expansion_rate:Q", title=t("col.expansion_rate_period"), format=".1%"),
+                alt.Tooltip("share_of_expansion:Q", title=t("col.share_of_expansion"), format=".1%"),
+                alt.Tooltip("customers:Q", title=t("col.start_customers"), format=","),
+                alt.Tooltip("expanded_customers:Q", title=t("col.expanded"), format=","),
+            ],
+        )
+        .properties(height=max(160, 30 * len(data)))
+    )

@@ -9,13 +9,17 @@ A page never relies on app.py having run (a deep link can open any page directly
     ctx.compute(fn, *args)         # fn(ctx.movements, *args), cached per source and filters
 
 The sidebar holds the page links (the pages below, then any other file in ``pages/``, so a new
-page shows up without editing this module), the data source, the reporting period, one
-multi-select per segment dimension, the language and the link to the current view.
+page shows up without editing this module, and the Data page last), the data source, the
+reporting period, one multi-select per segment dimension, the language, the link to the current
+view, "Share" (this view *with its data*, as a ``?view=<token>`` link) and, behind an access
+gate, "Sign out". A page that needs no data (the Data page) calls :func:`frame` instead of
+:func:`page`: the same gate, URL state, shared-view opening and sidebar, without the analysis.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,15 +37,25 @@ from .data import (
     available_sources,
     current_source,
     derived,
+    is_sample,
+    open_view,
+    save_view,
     segment_view,
+    set_upload,
+    view_store,
 )
-from .format import NumberFormat, number_format
+from .format import LOCALES, NumberFormat, number_format
 from .i18n import LANGUAGES, Text, text
 
-__all__ = ["PAGES", "Context", "PageInfo", "month_label", "page"]
+__all__ = ["DATA_PAGE", "PAGES", "Context", "Frame", "PageInfo", "frame", "month_label", "page"]
 
 ROOT = Path(__file__).resolve().parents[1]
 _CHOICE_KEY = "_mrrkit_source_choice"
+#: This session's shared view: {"token", "key" (the source it shares), "opened" (came from a link)}.
+_SHARED = "_mrrkit_shared_view"
+_OPENED = "_mrrkit_opened_token"  # the last ?view= token this session tried to open
+_SHARE_NOTE = "_mrrkit_share_note"  # (level, text key, values) to show once in the share box
+_OPEN_NOTE = "_mrrkit_open_note"  # the same, about opening a ?view= link, shown on the page
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,8 @@ PAGES = (
     PageInfo("segments", "pages/3_Segments.py", ":material/donut_small:", "seg"),
     PageInfo("customers", "pages/4_Customers.py", ":material/group:", "cus"),
 )
+#: The upload page, listed last (after any other page).
+DATA_PAGE = PageInfo("data", "pages/0_Data.py", ":material/upload_file:", "data")
 
 
 @dataclass(frozen=True)
@@ -155,7 +171,7 @@ def month_label(month: str, lang: str = "en", wide: bool = False) -> str:
 
 
 def _other_pages() -> list[PageInfo]:
-    known = {p.path for p in PAGES}
+    known = {p.path for p in (*PAGES, DATA_PAGE)}
     out = []
     for path in sorted((ROOT / "pages").glob("*.py")):
         rel = f"pages/{path.name}"
@@ -167,7 +183,8 @@ def _other_pages() -> list[PageInfo]:
 
 
 def _nav(container, t: Text) -> None:
-    for info in (*PAGES, *_other_pages()):
+    data = [DATA_PAGE] if (ROOT / DATA_PAGE.path).exists() else []
+    for info in (*PAGES, *_other_pages(), *data):
         key = f"page.{info.slug}"
         label = t(key) if t.has(key) else info.slug.replace("_", " ").capitalize()
         try:
@@ -180,13 +197,135 @@ def _period_options(base: Analysis) -> list[str]:
     return [str(p) for p in base.monthly.index]
 
 
-def page(name: str, icon: str = "📈") -> Context:
-    """Set up a page and return its data (see the module). Stops the page with a readable
-    message on data that cannot be analysed, or when the filters leave nothing to show."""
+@dataclass(frozen=True)
+class Frame:
+    """What :func:`frame` sets up: the language and the sidebar's boxes, in order."""
+
+    slug: str
+    lang: str
+    t: Text
+    data_box: object
+    period_box: object
+    segment_box: object
+
+
+def _date(seconds: float, lang: str) -> str:
+    day = datetime.fromtimestamp(seconds, tz=timezone.utc).date()
+    return format_date(day, "medium", locale=LOCALES[lang])
+
+
+def _open_shared_view() -> None:
+    """Open the ``?view=<token>`` of the URL, once per session and token.
+
+    Runs before :func:`state.begin`: the saved view's parameters are applied, unless the URL has
+    parameters of its own (an address the app rewrote after opening the view, e.g. reloaded),
+    which then win. An unknown or expired token leaves a warning, never an error.
+    """
+    ss = st.session_state
+    token = st.query_params.get("view")
+    if not token or ss.get(_OPENED) == token:
+        return
+    ss[_OPENED] = token
+    try:
+        source, params = open_view(token)
+    except KeyError:
+        ss[_OPEN_NOTE] = ("warning", "share.unknown", {})
+        del st.query_params["view"]
+        return
+    except ValueError as exc:  # the store is misconfigured: say so, keep the session usable
+        ss[_OPEN_NOTE] = ("warning", "share.unavailable", {"error": str(exc)})
+        return
+    if is_sample(source):
+        ss[_CHOICE_KEY] = "sample"
+    else:
+        set_upload(source)
+    ss[_SHARED] = {"token": token, "key": source.key, "opened": True}
+    own = [k for k in st.query_params if k not in state.RESERVED]
+    if not own:
+        state.restore(params)
+    ss[_OPEN_NOTE] = ("info", "share.opened", {})
+
+
+def _share() -> None:
+    """The "Share" button's callback: store this session's data and the URL it shows."""
+    ss = st.session_state
+    # A callback runs before the rerun, so the URL is still the full view of the last run
+    # (the page's own keys included); repeated keys are lists.
+    params = {
+        k: list(st.query_params.get_all(k)) for k in st.query_params if k not in state.RESERVED
+    }
+    source = current_source(ss.get(_CHOICE_KEY))
+    try:
+        token = save_view(source, params)
+    except ValueError as exc:  # store full, view too big, store misconfigured
+        ss[_SHARE_NOTE] = ("error", "share.error", {"error": str(exc)})
+        return
+    ss[_SHARED] = {"token": token, "key": source.key, "opened": False}
+    ss[_SHARE_NOTE] = ("success", "share.saved", {})
+
+
+def _delete_share() -> None:
+    ss = st.session_state
+    shared = ss.pop(_SHARED, None)
+    if shared:
+        try:
+            view_store().delete(shared["token"])
+        except ValueError as exc:
+            ss[_SHARE_NOTE] = ("error", "share.unavailable", {"error": str(exc)})
+            return
+    ss[_SHARE_NOTE] = ("success", "share.deleted", {})
+
+
+def _share_box(container, t: Text, lang: str, source_key: str) -> None:
+    """Share (this view with its data), the link made, its expiry and a delete button."""
+    ss = st.session_state
+    shared = ss.get(_SHARED)
+    # Keep ?view= in the address while the session shows that view's data, so that copying the
+    # address (or reloading) keeps the data; drop it once the data is another.
+    if shared and shared["key"] == source_key:
+        if st.query_params.get("view") != shared["token"]:
+            st.query_params["view"] = shared["token"]
+    elif "view" in st.query_params and st.query_params.get("view") == (shared or {}).get("token"):
+        del st.query_params["view"]
+    note = ss.pop(_SHARE_NOTE, None)
+    expanded = bool(shared) or note is not None
+    with container.expander(t("share.title"), icon=":material/share:", expanded=expanded):
+        box = st.container(key="mrrkit-share")
+        box.caption(t("share.help"))
+        box.button(
+            t("share.button"), key="_mrrkit_share_button", on_click=_share,
+            icon=":material/share:", width="stretch",
+        )
+        if note is not None:
+            getattr(box, note[0])(t(note[1], **note[2]))
+        if not shared:
+            return
+        try:
+            info = view_store().info(shared["token"])
+        except (KeyError, ValueError):
+            ss.pop(_SHARED, None)
+            box.warning(t("share.gone"))
+            return
+        base = None
+        try:
+            base = st.context.url
+        except Exception:  # noqa: BLE001 - no browser context (tests, bare script)
+            base = None
+        box.caption(t("share.opened_link") if shared["opened"] else t("share.link"))
+        box.code(f"{base or ''}?view={shared['token']}", language=None, wrap_lines=True)
+        box.caption(t("share.expires", date=_date(info.expires, lang)))
+        box.button(t("share.delete"), key="_mrrkit_share_delete", on_click=_delete_share,
+                   icon=":material/delete:")
+
+
+def frame(name: str, icon: str = "📈") -> Frame:
+    """Set up a page that does not need the analysis (see the module): page config, access gate,
+    URL state, a shared view to open, page links, language, link, Share and Sign out."""
     slug = name.lower()
     st.set_option("client.showSidebarNavigation", False)
     st.set_page_config(page_title=f"{name} · mrrkit", page_icon=icon, layout="wide")
     require_access()
+    _open_shared_view()
     state.begin()
 
     sb = st.sidebar
@@ -200,6 +339,30 @@ def page(name: str, icon: str = "📈") -> Context:
     title = t(f"page.{slug}") if t.has(f"page.{slug}") else name
     st.set_page_config(page_title=f"{title} · mrrkit", page_icon=icon, layout="wide")
     _nav(nav_box, t)
+
+    source = current_source(st.session_state.get(_CHOICE_KEY))
+    with settings_box.expander(t("sidebar.link"), icon=":material/link:"):
+        st.caption(t("sidebar.link_help"))
+        if not is_sample(source):
+            st.caption(t("sidebar.link_upload"))
+        state.attach_link(st.empty())
+    _share_box(settings_box, t, lang, source.key)
+    from .gate import logout_button
+
+    with settings_box:
+        logout_button(label=t("gate.signout"))
+    note = st.session_state.pop(_OPEN_NOTE, None)
+    if note is not None:
+        getattr(st, note[0])(t(note[1], **note[2]), icon=":material/share:")
+    return Frame(slug, lang, t, data_box, period_box, segment_box)
+
+
+def page(name: str, icon: str = "📈") -> Context:
+    """Set up a page and return its data (see the module). Stops the page with a readable
+    message on data that cannot be analysed, or when the filters leave nothing to show."""
+    fr = frame(name, icon)
+    slug, lang, t = fr.slug, fr.lang, fr.t
+    data_box, period_box, segment_box = fr.data_box, fr.period_box, fr.segment_box
 
     # --- data source ---
     sources = available_sources()
@@ -269,9 +432,6 @@ def page(name: str, icon: str = "📈") -> Context:
         slug=slug, source=source, base=base, view=view, filters=filters,
         start=pd.Period(start, freq="M"), end=pd.Period(end, freq="M"), lang=lang, t=t, nf=nf,
     )
-    with settings_box.expander(t("sidebar.link"), icon=":material/link:"):
-        st.caption(t("sidebar.link_help"))
-        state.attach_link(st.empty())
     if view.monthly.empty or view.monthly.index[0] > ctx.end:
         st.info(t("empty.no_movements"))
         st.stop()

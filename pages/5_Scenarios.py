@@ -1,0 +1,441 @@
+"""Scenarios: the retention model fitted to the data (sBG over the cohorts' logo survival, by
+segment, with its LTV next to seed 004's), the baseline forecast with its band and backtest, and
+up to three what-if scenarios against the baseline.
+
+Every input is in the URL (``sc.*`` keys; a scenario's levers as :meth:`mrrkit.Scenario.to_dict`
+values, its scope as a segment -- dimension and value -- not as customer ids), so a link
+reproduces the scenarios exactly. The forecast inputs are estimated once per data source,
+filters and method; a slider move only re-projects that scenario.
+"""
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from mrrkit.forecast import FORECAST_METHODS, backtest, forecast, project_baseline
+from mrrkit.retention_model import cohort_survivors, fit_retention, model_ltv, retention_curves
+from mrrkit.scenarios import (
+    SCENARIO_METRICS,
+    Scenario,
+    project_scenario,
+    scenario_inputs,
+    scenario_summary,
+)
+from mrrkit.segments import filter_movements
+from ui import charts, state
+from ui.shell import page
+from ui.tables import formatters, show_table
+
+ctx = page("Scenarios", icon="🔮")
+t, nf = ctx.t, ctx.nf
+DL = (t("download.csv"), t("download.excel"))
+EVERYONE = "all"  # URL value of "no segment" (retention split, scenario scope)
+MIN_CUSTOMERS = 30  # a segment needs this many customers in fitted cohorts (as retention_by_segment)
+HORIZON = 36  # the forecast inputs serve projections up to this many months
+MAX_SCENARIOS = 3
+dims = list(ctx.base.dimensions)
+
+st.title(t("scenarios.title"))
+
+
+def dim_label(d: str) -> str:
+    return t("scenarios.everyone") if d == EVERYONE else ctx.label(d)
+
+
+def selected_values(dim: str) -> list[str]:
+    """The values of ``dim`` that the selected customers have, in the dimension's order."""
+    labels = ctx.base.labels[dim]
+    counts = labels[ctx.view.selected].value_counts()
+    return [v for v in labels.cat.categories if counts.get(v, 0) > 0]
+
+
+def static_table(frame, name, key, formats, headers, *depends):
+    """``show_table`` for a table that does not move with the scenario sliders: its text is
+    formatted once per (language, currency, ``depends``) rather than on every slider move."""
+
+    def text_of(_movements, *_):
+        fmt = formatters(formats, nf)
+        return frame.assign(**{c: [f(x) for x in frame[c].tolist()] for c, f in fmt.items()})
+
+    shown = ctx.compute(text_of, ctx.lang, nf.currency, *depends, name=f"sc.text:{key}")
+    show_table(shown, name, key, nf, headers=headers, labels=DL, download=frame)
+
+
+# --- retention model ------------------------------------------------------------------------------
+st.header(t("scenarios.retention"))
+ret_dim = state.selectbox(
+    t("scenarios.retention_by"), [EVERYONE, *dims], key="sc.ret_dim", default=EVERYONE,
+    format_func=dim_label,
+)
+
+
+def retention_of(movements, dim):
+    """The sBG fit of every segment of ``dim`` (or of everyone): observed vs fitted survival
+    and both LTVs. Segments too small to fit are listed with empty figures."""
+    if dim == EVERYONE:
+        groups = [(EVERYONE, movements)]
+    else:
+        labels = ctx.base.labels[dim]
+        groups = []
+        for value in selected_values(dim):
+            mask = (labels == value).to_numpy() & ctx.view.selected
+            chosen = mask if ctx.base.aligned else labels.index[mask]
+            groups.append((value, filter_movements(movements, chosen)))
+    rows, curves = {}, []
+    for value, part in groups:
+        survivors = cohort_survivors(part)
+        n = float(survivors[0].sum()) if len(survivors.columns) else 0.0
+        row = rows[value] = {"customers": n}
+        if n < MIN_CUSTOMERS:
+            continue
+        try:
+            fit = fit_retention(part)
+        except ValueError:  # nobody churned: nothing to estimate
+            continue
+        ltv = model_ltv(part, fit)
+        # The fitted curve runs a year past the oldest cohort: what the model projects.
+        curve = retention_curves(part, fit, max_age=max(HORIZON, len(survivors.columns) + 11))
+        row.update(churned=float(curve["churned"].sum()), alpha=fit.alpha, beta=fit.beta,
+                   first_month_churn=fit.alpha / (fit.alpha + fit.beta),
+                   survival_12m=fit.survival(12), **ltv.drop(["alpha", "beta"]).to_dict())
+        curves.append(curve.reset_index().assign(segment=value))
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "segment"
+    return table, (pd.concat(curves, ignore_index=True) if curves else None)
+
+
+everyone, everyone_curves = ctx.compute(retention_of, EVERYONE, name="scenarios.retention")
+if everyone_curves is None:
+    st.info(t("scenarios.no_fit", n=MIN_CUSTOMERS))
+else:
+    row = everyone.iloc[0]
+    st.caption(t("scenarios.retention_caption", alpha=nf.number(row["alpha"], 3),
+                 beta=nf.number(row["beta"], 3), customers=nf.count(row["customers"])))
+    tiles = [
+        ("scenarios.simple_ltv", nf.money(row["simple_ltv"]), t("scenarios.simple_ltv_help")),
+        ("scenarios.model_ltv", nf.money(row["model_ltv"]), t("scenarios.model_ltv_help")),
+        ("scenarios.first_month_churn", nf.pct(row["first_month_churn"]), None),
+        ("scenarios.survival_12m", nf.pct(row["survival_12m"]), None),
+        ("scenarios.lifetime", nf.number(row["expected_lifetime_months"], 1),
+         t("scenarios.lifetime_help")),
+    ]
+    for col, (key, value, help_text) in zip(st.columns(len(tiles)), tiles):
+        col.metric(t(key), value, help=help_text, border=True)
+
+table, curves = everyone, everyone_curves
+if ret_dim != EVERYONE:
+    table, curves = ctx.compute(retention_of, ret_dim, name="scenarios.retention")
+if curves is not None:
+    shown_curves = curves.assign(segment=curves["segment"].map(
+        lambda v: t("scenarios.everyone") if v == EVERYONE else ctx.value_label(v)))
+    cohort_lines = (ctx.compute(cohort_survivors, None, True, name="scenarios.cohort_survivors")
+                    if ret_dim == EVERYONE else None)
+    ctx.chart(
+        "retention", lambda: charts.retention_fit_chart(shown_curves, cohort_lines, t=t), ret_dim,
+    )
+    st.caption(t("scenarios.retention_chart_help" if ret_dim == EVERYONE
+                 else "scenarios.retention_segments_help"))
+ret_columns = ["customers", "churned", "alpha", "beta", "first_month_churn", "survival_12m",
+               "arpa", "mean_churn_rate", "simple_ltv", "del_months", "expected_lifetime_months",
+               "model_ltv"]
+ret_table = table.reindex(columns=ret_columns).rename(
+    index=lambda v: t("scenarios.everyone") if v == EVERYONE else ctx.value_label(v))
+ret_headers = {c: t(f"scenarios.col.{c}") for c in ret_columns}
+ret_headers["segment"] = t("col.segment") if ret_dim == EVERYONE else ctx.label(ret_dim)
+static_table(
+    ret_table, f"retention_model_{ret_dim}", "retention",
+    {"customers": "count", "churned": "count", "alpha": "ratio", "beta": "ratio",
+     "first_month_churn": "pct", "survival_12m": "pct", "arpa": "money", "mean_churn_rate": "pct",
+     "simple_ltv": "money", "del_months": "number", "expected_lifetime_months": "number",
+     "model_ltv": "money"},
+    ret_headers, ret_dim,
+)
+if ret_table["alpha"].isna().any():
+    st.caption(t("scenarios.too_small", n=MIN_CUSTOMERS))
+
+# --- baseline forecast ----------------------------------------------------------------------------
+st.header(t("scenarios.forecast_title"))
+c1, c2, c3 = st.columns(3)
+method = state.segmented(
+    t("scenarios.method"), list(FORECAST_METHODS), key="sc.method",
+    format_func=lambda m: t(f"scenarios.method.{m}"), container=c1,
+)
+months = state.selectbox(
+    t("scenarios.months"), [12, 18, 24, 30, 36], key="sc.months", default=24, parse=int,
+    format_func=lambda m: t("scenarios.n_months", n=m), container=c2,
+)
+metric = state.segmented(
+    t("scenarios.metric"), ["mrr", "arr", "customers"], key="sc.metric",
+    format_func=lambda m: t(f"col.{m}"), container=c3,
+)
+
+
+def inputs_of(movements, method):
+    return scenario_inputs(movements, method=method, horizon=HORIZON)
+
+
+def forecast_of(movements, method, months):
+    return forecast(None, months=months, inputs=ctx.compute(inputs_of, method, name="sc.inputs"))
+
+
+def backtest_of(movements, method):
+    return backtest(movements, horizon=12, method=method)
+
+
+try:
+    inputs = ctx.compute(inputs_of, method, name="sc.inputs")
+    projection = ctx.compute(forecast_of, method, months, name="sc.forecast")
+except ValueError as exc:
+    st.info(t("scenarios.no_forecast", error=exc))
+    st.stop()
+origin = inputs.origin
+history = inputs.history.loc[min(ctx.start, origin - 11):]
+st.caption(t("scenarios.forecast_caption", origin=ctx.month(origin), months=months,
+             method=t(f"scenarios.method.{method}")))
+ctx.chart(
+    "forecast", lambda: charts.forecast_chart(history, projection, metric, t=t),
+    method, months, metric, ctx.start,
+)
+fc_columns = ["mrr", "mrr_low", "mrr_high", "arr", "customers", "customers_low", "customers_high",
+              "new", "expansion", "contraction", "churn", "reactivation", "net_new"]
+fc_table = projection[fc_columns].set_axis(
+    pd.Index([ctx.month(m) for m in projection.index], name="month"), axis=0)
+band = ("mrr_low", "mrr_high", "customers_low", "customers_high")
+fc_headers = {c: t(f"scenarios.col.{c}") if c in band else t.label(c) for c in fc_columns}
+fc_headers["month"] = t("col.month")
+static_table(
+    fc_table, f"forecast_{method}_{months}m", "forecast",
+    {c: ("count" if c.startswith("customers") else "money") for c in fc_columns},
+    fc_headers, method, months,
+)
+
+st.subheader(t("scenarios.backtest"))
+try:
+    bt = ctx.compute(backtest_of, method, name="sc.backtest")
+except ValueError as exc:
+    bt = None
+    st.info(t("scenarios.no_backtest", error=exc))
+if bt is not None:
+    m1, m2 = st.columns(2)
+    m1.metric(t("scenarios.mape"), nf.pct(bt.mape), border=True, help=t("scenarios.mape_help"))
+    m2.metric(t("scenarios.mape_customers"), nf.pct(bt.mape_customers), border=True)
+    st.caption(t("scenarios.backtest_caption", origin=ctx.month(bt.origin),
+                 first=ctx.month(bt.origin + 1), last=ctx.month(bt.table.index[-1])))
+    before = ctx.monthly["mrr"].loc[bt.origin - 11: bt.origin]
+    ctx.chart("backtest", lambda: charts.backtest_chart(bt.table, before, t=t), method)
+    bt_columns = ["actual_mrr", "forecast_mrr", "error", "pct_error", "actual_customers",
+                  "forecast_customers", "customers_error", "customers_pct_error"]
+    bt_table = bt.table[bt_columns].set_axis(
+        pd.Index([ctx.month(m) for m in bt.table.index], name="month"), axis=0)
+    bt_headers = {c: t(f"scenarios.col.{c}") for c in bt_columns}
+    bt_headers["month"] = t("col.month")
+    static_table(
+        bt_table, f"backtest_{method}", "backtest",
+        {"actual_mrr": "money", "forecast_mrr": "money", "error": "signed_money",
+         "pct_error": "pct", "actual_customers": "count", "forecast_customers": "count",
+         "customers_error": "count", "customers_pct_error": "pct"},
+        bt_headers, method,
+    )
+
+# --- what-if scenarios ----------------------------------------------------------------------------
+st.header(t("scenarios.whatif"))
+st.caption(t("scenarios.whatif_caption", origin=ctx.month(origin)))
+
+#: Lever -> (widget, min, max, step, scale, display format). ``scale`` turns the Scenario value
+#: into what the widget shows (shares per year as percentages); the URL holds the Scenario value.
+LEVERS = {
+    "price_change_pct": ("slider", -50, 50, 1, 1, "%d%%"),
+    "churn_elasticity": ("slider", 0.0, 3.0, 0.1, 1, "%.1f"),
+    "upsell_conversion_rate": ("slider", 0, 100, 1, 100, "%d%%"),
+    "avg_uplift_pct": ("slider", 0, 100, 1, 1, "%d%%"),
+    "addon_adoption_rate": ("slider", 0, 100, 1, 100, "%d%%"),
+    "addon_mrr": ("number", 0.0, 100_000.0, 5.0, 1, "%.2f"),
+    "churn_reduction_pct": ("slider", 0, 100, 1, 1, "%d%%"),
+    "new_business_growth_pct": ("slider", -50, 100, 1, 1, "%d%%"),
+    "cs_team_cost": ("number", 0.0, 10_000_000.0, 500.0, 1, "%.0f"),
+}
+DEFAULTS = Scenario().to_dict()
+
+
+def url_number(x: float) -> str:
+    """A number as the URL shows it: shortest exact text (``0.2``, ``8``, ``12.5``)."""
+    return repr(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def lever(i: int, field: str, container):
+    """One lever's widget, bound to URL key ``sc.<i>.<field>`` (the Scenario value, e.g.
+    ``0.2`` for a 20% conversion rate); a value outside the widget's range or off its steps
+    falls back to the default with a notice."""
+    kind, lo, hi, step, scale, fmt = LEVERS[field]
+    whole = all(isinstance(v, int) for v in (lo, hi, step))
+
+    def snap(v: float):
+        # A slider takes values on its steps only: accept those (to rounding), refuse others.
+        k = round((v - lo) / step)
+        if kind == "slider" and abs((v - lo) / step - k) > 1e-6:
+            raise ValueError(f"{v} is not on the slider's steps")
+        v = lo + k * step if kind == "slider" else v
+        return round(v) if whole else round(float(v), 10)
+
+    def valid(v) -> bool:
+        return (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                and lo <= v <= hi and (not whole or isinstance(v, int)))
+
+    label = t(f"scenarios.lever.{field}")
+    help_text = t(f"scenarios.lever.{field}.help")
+
+    def make(wkey):
+        if kind == "slider":
+            return container.slider(label, lo, hi, step=step, format=fmt, key=wkey, help=help_text)
+        return container.number_input(label, lo, hi, step=step, format=fmt, key=wkey,
+                                      help=help_text)
+
+    # ``state`` has no slider helper yet: bind through its generic one (same URL rules).
+    value = state._bind(
+        f"sc.{i}.{field}", snap(DEFAULTS[field] * scale),
+        decode=lambda raw: snap(float(raw[-1]) * scale),
+        encode=lambda v: [url_number(round(v / scale, 10))],
+        valid=valid, make=make,
+        always=True,  # every lever in the link, defaults too: it spells the whole scenario out
+    )
+    return round(value / scale, 10)
+
+
+def scenario_widgets(i: int, container) -> tuple[Scenario, str, str | None]:
+    """Scenario ``i``'s inputs: name, scope (dimension and value) and levers."""
+    default_name = t("scenarios.default_name", n=i)
+    name = state.text_input(t("scenarios.name"), key=f"sc.{i}.name", default=default_name,
+                            container=container).strip() or default_name
+    scope_dim = state.selectbox(
+        t("scenarios.scope"), [EVERYONE, *dims], key=f"sc.{i}.scope_dim", default=EVERYONE,
+        format_func=dim_label, container=container, help=t("scenarios.scope_help"), always=True,
+    )
+    scope_value = None
+    if scope_dim != EVERYONE:
+        scope_value = state.selectbox(
+            t("scenarios.scope_value"), selected_values(scope_dim), key=f"sc.{i}.scope_value",
+            format_func=ctx.value_label, container=container, always=True,
+        )
+        if scope_value is None:  # nobody selected has this dimension: everyone
+            scope_dim = EVERYONE
+    values = {field: lever(i, field, container) for field in LEVERS}
+    return Scenario.from_dict({"name": name, **values}), scope_dim, scope_value
+
+
+def scope_ids(scope_dim: str, scope_value: str | None):
+    if scope_dim == EVERYONE:
+        return None
+    labels = ctx.base.labels[scope_dim]
+    return labels.index[(labels == scope_value).to_numpy()]
+
+
+def baseline_of(movements, method, months):
+    return project_baseline(ctx.compute(inputs_of, method, name="sc.inputs"), months)
+
+
+def scenario_of(movements, method, months, levers, scope_dim, scope_value):
+    """Projection over ``months`` and the 12-month summary of one scenario (only this is
+    recomputed when one of its inputs moves)."""
+    inputs = ctx.compute(inputs_of, method, name="sc.inputs")
+    s = Scenario.from_dict({**dict(levers), "scope": scope_ids(scope_dim, scope_value)})
+    base12 = ctx.compute(baseline_of, method, 12, name="sc.baseline")
+    return project_scenario(inputs, s, months), scenario_summary(inputs, s, 12, baseline=base12)
+
+
+count = int(state.segmented(t("scenarios.count"), ["1", "2", "3"], key="sc.count"))
+boxes = st.columns(count)
+chosen = []
+for i in range(1, count + 1):
+    box = boxes[i - 1].container(border=True)
+    chosen.append(scenario_widgets(i, box))
+
+# Distinct names: they label the chart's lines and the table's columns.
+names, seen = [], set()
+for s, _, _ in chosen:
+    name = s.name
+    while name in seen or name == t("scenarios.baseline"):
+        name += "*"
+    seen.add(name)
+    names.append(name)
+
+baseline = ctx.compute(baseline_of, method, months, name="sc.baseline")
+results = []
+for (s, scope_dim, scope_value), box in zip(chosen, boxes):
+    levers = tuple((k, v) for k, v in s.to_dict().items() if k not in ("name", "scope"))
+    results.append(ctx.compute(scenario_of, method, months, levers, scope_dim, scope_value,
+                               name="sc.scenario"))
+    if scope_dim != EVERYONE:
+        mask = inputs.scope_mask(scope_ids(scope_dim, scope_value)) & (inputs.age >= 0)
+        box.caption(t("scenarios.scope_caption", customers=nf.count(mask.sum()),
+                      mrr=nf.money(inputs.mrr[mask].sum()), origin=ctx.month(origin)))
+
+st.subheader(t("scenarios.curves", metric=t(f"col.{metric}")))
+base_name = t("scenarios.baseline")
+curves = pd.DataFrame({base_name: baseline[metric],
+                       **{n: r[0][metric] for n, r in zip(names, results)}})
+# Every line starts from the actual figure at the origin.
+start_row = pd.DataFrame({c: [float(inputs.history.at[origin, metric])] for c in curves.columns},
+                         index=pd.PeriodIndex([origin], name="month"))
+curves = pd.concat([start_row, curves]).rename_axis("month")
+
+
+def scenario_chart_spec(_movements, metric, names, lang, currency):
+    """The scenario chart's localized spec without its data: it depends on the series' names
+    and the metric only, so a slider move re-uses it and sends the new curves alone (building
+    the Altair chart costs more than the re-projection itself)."""
+    spec = charts.localized(charts.scenario_chart(curves, metric, t=t), nf).to_dict(validate=False)
+    spec.pop("datasets", None)
+    spec.pop("data", None)
+    return spec
+
+
+st.vega_lite_chart(
+    charts.scenario_chart_data(curves),
+    ctx.compute(scenario_chart_spec, metric, tuple(names), ctx.lang, nf.currency,
+                name="sc.chart_spec"),
+    width="stretch",
+)
+
+st.subheader(t("scenarios.summary", month=ctx.month(origin + 12)))
+summaries = [r[1] for r in results]
+costs = {s.cs_team_cost for s, _, _ in chosen}
+base_col = summaries[0]["baseline"].copy()
+if len(costs) > 1:  # the baseline's magic number depends on the cost: no single figure
+    base_col["cs_magic_number"] = float("nan")
+raw = pd.DataFrame({t("scenarios.baseline"): base_col})
+for n, summary in zip(names, summaries):
+    raw[n] = summary["scenario"]
+    raw[t("scenarios.difference", name=n)] = summary["difference"]
+raw.index = [t(f"scenarios.metric.{m}") for m in raw.index]
+raw.index.name = t("scenarios.metric_col")
+kinds = [SCENARIO_METRICS[m][1] for m in summaries[0].index]
+
+
+def cell(kind: str, x: float, difference: bool) -> str:
+    if not difference:
+        return {"money": nf.money, "count": nf.count, "pct": nf.pct, "ratio": nf.ratio}[kind](x)
+    if kind == "pct":
+        return nf.pts(x)
+    return {"money": nf.money, "count": nf.count, "ratio": nf.ratio}[kind](x, signed=True)
+
+
+diff_cols = {t("scenarios.difference", name=n) for n in names}
+shown = pd.DataFrame(
+    {c: [cell(k, x, c in diff_cols) for k, x in zip(kinds, raw[c])] for c in raw.columns},
+    index=raw.index,
+)
+show_table(shown, "scenarios_12m", "scenarios", nf, labels=DL, download=raw)
+if len(costs) > 1:
+    st.caption(t("scenarios.magic_note"))
+st.caption(t("scenarios.summary_help"))
+
+# Unknown sc.* link keys (a typo, a removed lever): say so once, like the shell does.
+known = {"sc.ret_dim", "sc.method", "sc.months", "sc.metric", "sc.count"} | {
+    f"sc.{i}.{f}" for i in range(1, MAX_SCENARIOS + 1)
+    for f in ("name", "scope_dim", "scope_value", *LEVERS)
+}
+for key in state.incoming_keys():
+    if key.startswith("sc.") and key not in known:
+        state.notice(key, key, t("notice.unknown_key", key=key))
+        state.forget(key)

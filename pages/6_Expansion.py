@@ -1,0 +1,264 @@
+"""Expansion (seed 000): expansion MRR and its growth, its share of net new MRR, months of negative
+net churn, expansion by cohort and by segment, its split into upsell / cross-sell / price
+increase, the customers at the top plan with no room to expand, and those near a tier limit."""
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+from mrrkit.expansion import (
+    EXPANSION_KINDS,
+    expansion_breakdown,
+    expansion_breakdown_by_month,
+    expansion_by_cohort,
+    expansion_by_segment,
+    expansion_summary,
+    near_tier_limit,
+    top_plan_customers,
+)
+from ui import charts, state
+from ui.shell import page
+from ui.tables import show_table
+
+ctx = page("Expansion", icon="🌱")
+t, nf = ctx.t, ctx.nf
+DL = (t("download.csv"), t("download.excel"))
+NEAR_LIMIT = 0.8  # share of the tier's usage limit from which a customer counts as near it
+lines = ctx.source.lines
+has = set(lines.columns)
+
+st.title(t("expansion.title"))
+st.caption(t("expansion.caption"))
+
+
+def selected_ids() -> pd.Index:
+    return ctx.base.labels.index[ctx.view.selected]
+
+
+def selected_lines(movements):
+    """The source lines of the selected customers (the line-level views need plans and
+    products); only called inside computations cached per source and filters."""
+    if not ctx.filters:
+        return lines
+    ids = lines["customer_id"]
+    ids = ids if ids.dtype == "str" else ids.astype("str")
+    return lines[ids.isin(selected_ids())]
+
+
+def shown_segment(value) -> str:
+    return t("missing") if value in ("(missing)", "(none)") else str(value)
+
+
+# --- expansion over time ----------------------------------------------------------------------
+# From the monthly table the shell already has (the same figures as from the movements).
+summary = ctx.compute(lambda _: expansion_summary(ctx.monthly), name="expansion.summary")
+summary = summary.loc[ctx.start: ctx.end]
+last = summary.iloc[-1]
+negative = summary["net_negative_churn"]
+tiles = [
+    (t("expansion.tile.expansion", month=ctx.month(ctx.end)), nf.money(last["expansion"]),
+     None if len(summary) < 2 else nf.money(last["expansion"] - summary["expansion"].iloc[-2],
+                                            signed=True)),
+    (t("col.expansion_rate"), nf.pct(last["expansion_rate"], 2), None),
+    (t("col.expansion_growth_rate"), nf.pct(last["expansion_growth_rate"], signed=True), None),
+    (t("col.expansion_share_of_net_new"), nf.pct(last["expansion_share_of_net_new"]), None),
+    (t("expansion.tile.negative"), f"{int(negative.sum())} / {len(summary)}", None),
+]
+for col, (label, value, delta) in zip(st.columns(len(tiles)), tiles):
+    col.metric(label, value, delta=delta, border=True)
+
+st.subheader(t("expansion.over_time"))
+st.caption(t("expansion.over_time_help"))
+ctx.chart("expansion", lambda: charts.expansion_chart(summary, t=t), ctx.start, ctx.end)
+st.subheader(t("expansion.shares"))
+ctx.chart("shares", lambda: charts.expansion_share_chart(summary, t=t), ctx.start, ctx.end)
+if negative.any():
+    st.success(t("expansion.negative_months", months=", ".join(
+        ctx.month(m) for m in summary.index[negative.to_numpy()])))
+else:
+    st.info(t("expansion.no_negative"))
+
+sum_columns = ["expansion", "expanded_customers", "expansion_rate", "expansion_growth_rate",
+               "net_new", "expansion_share_of_added", "expansion_share_of_net_new",
+               "net_negative_churn"]
+sum_table = summary[sum_columns].set_axis(
+    pd.Index([ctx.month(m) for m in summary.index], name="month"), axis=0)
+shown_sum = sum_table.assign(net_negative_churn=sum_table["net_negative_churn"].map(
+    {True: t("expansion.yes"), False: ""}))
+show_table(
+    shown_sum, "expansion_by_month", "expansion", nf,
+    {"expansion": "money", "expanded_customers": "count", "expansion_rate": "pct",
+     "expansion_growth_rate": "pct", "net_new": "money", "expansion_share_of_added": "pct",
+     "expansion_share_of_net_new": "pct"},
+    {**{c: t.label(c) for c in sum_columns}, "expansion": t("col.expansion_mrr"),
+     "month": t("col.month")},
+    labels=DL, download=sum_table,
+)
+
+# --- upsell / cross-sell / price increase -------------------------------------------------------
+st.subheader(t("expansion.split"))
+if not has & {"plan", "product", "quantity"}:
+    st.info(t("expansion.no_split"))
+else:
+    def split_of(movements, start, end):
+        parts = expansion_breakdown(lines, data=movements)
+        by_month = expansion_breakdown_by_month(parts)
+        months = pd.period_range(start, end, freq="M", name="month")
+        return by_month.reindex(months, fill_value=0.0)
+
+    split = ctx.compute(split_of, ctx.start, ctx.end, name="expansion.split")
+    kinds = [k for k in EXPANSION_KINDS if k != "other" or split["other"].abs().sum() > 0]
+    st.caption(t("expansion.split_help"))
+    ctx.chart("split", lambda: charts.expansion_split_chart(split[kinds], t=t), ctx.start, ctx.end)
+    totals = split[[*kinds, "total"]].sum()
+    total_table = pd.DataFrame({
+        "amount": totals,
+        "share": totals / totals["total"] if totals["total"] else float("nan"),
+    })
+    total_table.index = pd.Index([t(f"expansion.kind.{k}") for k in total_table.index],
+                                 name="part")
+    show_table(
+        total_table, "expansion_split_totals", "split_totals", nf,
+        {"amount": "money", "share": "pct"},
+        {"part": t("expansion.part"), "amount": t("col.expansion_mrr"),
+         "share": t("col.share_of_expansion")},
+        labels=DL,
+    )
+
+# --- by cohort ----------------------------------------------------------------------------------
+st.subheader(t("expansion.by_cohort"))
+as_of = ctx.period_as_of
+by_cohort = ctx.compute(expansion_by_cohort, as_of, name="expansion.by_cohort")
+by_cohort = by_cohort.loc[ctx.start: ctx.end]
+by_cohort = by_cohort.loc[:, by_cohort.notna().any()]
+if by_cohort.empty:
+    st.info(t("cohorts.empty"))
+else:
+    st.caption(t("expansion.by_cohort_help"))
+    age_title = f"{t('col.age')} ({t('cohorts.age.month')})"
+    ctx.chart("by_cohort",
+              lambda: charts.expansion_cohort_heatmap(by_cohort, t=t, age_title=age_title),
+              as_of, ctx.start, ctx.end)
+    cohort_table = by_cohort.copy()
+    cohort_table.columns = [str(a) for a in cohort_table.columns]
+    cohort_table.insert(0, t("expansion.cumulative"), by_cohort.sum(axis=1, min_count=1))
+    cohort_table.index = pd.Index([ctx.month(c) for c in by_cohort.index], name=t("col.cohort"))
+    show_table(cohort_table, "expansion_by_cohort", "by_cohort", nf,
+               {c: "pct" for c in cohort_table.columns}, labels=DL)
+
+# --- by segment ---------------------------------------------------------------------------------
+st.subheader(t("expansion.by_segment"))
+dims = [d for d in ctx.base.dimensions if d in has]
+if not dims:
+    st.info(t("segments.no_dimension"))
+else:
+    default_dim = next((d for d in ("plan", "company_size") if d in dims), dims[0])
+    dim = state.selectbox(t("segments.dimension"), dims, key="ex.dim", default=default_dim,
+                          format_func=ctx.label)
+
+    def by_segment_of(movements, dim, start, end):
+        out = expansion_by_segment(lines, dim, data=movements, start=start, end=end)
+        return out[(out["customers"] > 0) | (out["expanded_customers"] > 0)]
+
+    # The reporting period's months start..end, from the end of the month before.
+    by_segment = ctx.compute(by_segment_of, dim, str(ctx.start - 1), str(ctx.end),
+                             name="expansion.by_segment")
+    st.caption(t("expansion.by_segment_help", start=ctx.month(ctx.start), end=ctx.month(ctx.end),
+                 base=ctx.month(ctx.start - 1)))
+    shown_seg = by_segment.rename(index=shown_segment)
+    ctx.chart("by_segment", lambda: charts.expansion_segment_chart(shown_seg, t=t), dim,
+              ctx.start, ctx.end)
+    seg_columns = ["customers", "start_mrr", "expansion", "expanded_customers", "expansion_rate",
+                   "share_of_expansion"]
+    show_table(
+        shown_seg[seg_columns].rename_axis("segment"), f"expansion_by_{dim}", "by_segment", nf,
+        {"customers": "count", "start_mrr": "money", "expansion": "money",
+         "expanded_customers": "count", "expansion_rate": "pct", "share_of_expansion": "pct"},
+        {"segment": ctx.label(dim), "customers": t("col.start_customers"),
+         "start_mrr": t("col.start_mrr"), "expansion": t("col.expansion_mrr"),
+         "expanded_customers": t("col.expanded"), "expansion_rate": t("col.expansion_rate_period"),
+         "share_of_expansion": t("col.share_of_expansion")},
+        labels=DL,
+    )
+
+# --- room to expand -----------------------------------------------------------------------------
+st.subheader(t("expansion.top_plan"))
+_BILLING = re.compile(
+    r"\b(monthly|month|annual|annually|yearly|year|quarterly|mensuel|annuel|trimestriel|"
+    r"mensile|annuale|trimestrale)\b", re.IGNORECASE)
+
+
+def plan_family(plan: str) -> str:
+    """A plan's name without its billing period: ``"Enterprise annual"`` -> ``"Enterprise"``."""
+    return _BILLING.sub("", plan).strip(" -_/()") or plan
+
+
+def default_top_plans(_movements) -> list[str]:
+    """The plans of the highest-priced family: the plan with the highest median MRR per unit
+    (of ``quantity`` when there is one) on the product with the most MRR, and every plan of
+    the same family (its other billing periods)."""
+    table = pd.DataFrame({"plan": lines["plan"].astype("str"), "mrr": lines["mrr"]})
+    table["product"] = lines["product"].astype("str") if "product" in has else ""
+    qty = (pd.to_numeric(lines["quantity"], errors="coerce") if "quantity" in has
+           else pd.Series(1.0, index=lines.index))
+    table["unit"] = table["mrr"] / qty.where(qty > 0)
+    main = table.groupby("product")["mrr"].sum().idxmax()
+    price = table[table["product"] == main].groupby("plan")["unit"].median().dropna()
+    if price.empty:
+        return []
+    family = plan_family(price.idxmax())
+    return sorted(p for p in table["plan"].unique() if plan_family(p) == family)
+
+
+if "plan" not in has:
+    st.info(t("expansion.no_plan"))
+else:
+    plans = sorted(lines["plan"].dropna().astype("str").unique())
+    top = state.multiselect(
+        t("expansion.top_plans"), plans, key="ex.top",
+        default=ctx.compute(default_top_plans, name="expansion.default_top"),
+        help=t("expansion.top_plans_help"),
+    )
+
+    def top_of(movements, top, as_of):
+        return top_plan_customers(selected_lines(movements), top_plan=list(top) or None,
+                                  as_of=as_of)
+
+    at_top = ctx.compute(top_of, tuple(top), as_of, name="expansion.top")
+    no_room = at_top[at_top["no_room"]]
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("expansion.at_top"), nf.count(len(at_top)), border=True)
+    c2.metric(t("expansion.no_room"), nf.count(len(no_room)), border=True,
+              help=t("expansion.no_room_help"))
+    c3.metric(t("expansion.no_room_mrr"), nf.money(no_room["mrr"].sum()), border=True)
+    st.caption(t("expansion.top_caption", date=str(as_of.date()),
+                 plans=", ".join(at_top.attrs.get("top_plans", [])) or "—"))
+    top_table = at_top.assign(no_room=at_top["no_room"].map({True: t("expansion.yes"),
+                                                             False: ""}))
+    show_table(
+        top_table, "top_plan_customers", "top", nf, {"mrr": "money"},
+        {"customer_id": t("col.customer_id"), "mrr": t("col.mrr"),
+         "plans": t("expansion.col.plans"), "products": t("expansion.col.products"),
+         "missing_products": t("expansion.col.missing_products"),
+         "no_room": t("expansion.no_room")},
+        labels=DL, download=at_top, height=400 if len(at_top) > 10 else None,
+    )
+
+st.subheader(t("expansion.near_limit"))
+near = ctx.compute(lambda mv, as_of: near_tier_limit(selected_lines(mv), NEAR_LIMIT, as_of=as_of),
+                   as_of, name="expansion.near_limit")
+if "note" in near.attrs:
+    st.info(t("expansion.no_usage"))
+elif near.empty:
+    st.info(t("expansion.none_near", share=nf.pct(NEAR_LIMIT, 0)))
+else:
+    st.caption(t("expansion.near_caption", share=nf.pct(NEAR_LIMIT, 0)))
+    show_table(
+        near, "near_tier_limit", "near", nf,
+        {"mrr": "money", "usage": "number", "usage_limit": "number", "usage_share": "pct"},
+        {"customer_id": t("col.customer_id"), "plan": t("dim.plan"), "mrr": t("col.mrr"),
+         "usage": t("expansion.col.usage"), "usage_limit": t("expansion.col.usage_limit"),
+         "usage_share": t("expansion.col.usage_share")},
+        labels=DL, index=False,
+    )

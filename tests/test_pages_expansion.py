@@ -1,0 +1,172 @@
+"""Expansion page: every figure is mrrkit.expansion's on the selected customers; the split adds up
+to the monthly table's expansion; top plans default to the highest-priced family."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mrrkit
+from mrrkit.expansion import (
+    expansion_breakdown,
+    expansion_breakdown_by_month,
+    expansion_by_cohort,
+    expansion_by_segment,
+    expansion_summary,
+    near_tier_limit,
+    top_plan_customers,
+)
+from tests._pages import ROOT, TIMEOUT, assert_clean, open_page, sample, segment, specs, tooltips
+from ui.format import number_format
+from ui.shell import month_label
+
+PAGE = "pages/6_Expansion.py"
+EN = number_format("en", "EUR")
+ENTERPRISE = ["Enterprise annual", "Enterprise monthly"]
+
+
+@pytest.fixture(scope="module")
+def expansion_page():
+    return open_page(PAGE)
+
+
+def _period(at):
+    p = at.query_params
+    return pd.Period(p["from"], "M"), pd.Period(p["to"], "M")
+
+
+def test_expansion_over_time_is_mrrkit(expansion_page):
+    assert_clean(expansion_page)
+    _, mv, _ = sample()
+    start, end = _period(expansion_page)
+    summary = expansion_summary(mv).loc[start:end]
+    table = expansion_page.dataframe[0].value
+    assert list(table.index) == [month_label(str(m)) for m in summary.index]
+    last = summary.iloc[-1]
+    row = table.iloc[-1]
+    assert row["Expansion MRR"] == EN.money(last["expansion"])
+    assert row["Expansion rate"] == EN.pct(last["expansion_rate"])
+    assert row["Expansion growth"] == EN.pct(last["expansion_growth_rate"])
+    assert row["Share of net new MRR"] == EN.pct(last["expansion_share_of_net_new"])
+    tiles = {m.label: m.value for m in expansion_page.metric}
+    assert tiles[f"Expansion MRR ({month_label(str(end))})"] == EN.money(last["expansion"])
+    negative = summary["net_negative_churn"]
+    assert tiles["Months with negative net churn"] == f"{negative.sum()} / {len(summary)}"
+    # the flagged months, in the table and in words
+    assert list(table["Negative net churn"] == "Yes") == list(negative)
+    assert negative.any()  # the sample has some: the message lists them
+    flagged = ", ".join(month_label(str(m)) for m in summary.index[negative.to_numpy()])
+    assert flagged in expansion_page.success[0].value
+
+
+def test_charts(expansion_page):
+    charts = specs(expansion_page)
+    over_time = charts[0]
+    assert [layer["mark"]["type"] for layer in over_time["layer"]] == ["bar", "line"]
+    assert over_time["resolve"]["scale"]["y"] == "independent"
+    assert tooltips(over_time)[0] == ["Month", "Expansion MRR", "Expansion rate",
+                                      "Expansion growth", "Negative net churn"]
+    assert charts[1]["encoding"]["y"]["axis"]["format"] == "%"
+    assert charts[2]["encoding"]["color"]["scale"]["domain"] == [
+        "Upsell", "Cross-sell / add-on", "Price increase"]
+    assert charts[3]["encoding"]["color"]["scale"]["scheme"] == "greens"
+    assert tooltips(charts[4])[0][:2] == ["Segment", "Expansion MRR"]
+
+
+def test_split_adds_up_to_the_monthly_expansion(expansion_page):
+    lines, mv, _ = sample()
+    start, end = _period(expansion_page)
+    by_month = expansion_breakdown_by_month(expansion_breakdown(lines, data=mv)).loc[start:end]
+    totals = expansion_page.dataframe[1].value
+    for kind, label in (("upsell", "Upsell"), ("cross_sell", "Cross-sell / add-on"),
+                        ("price_increase", "Price increase")):
+        assert totals.at[label, "Expansion MRR"] == EN.money(by_month[kind].sum())
+    monthly = mrrkit.monthly(mv).loc[start:end]
+    assert totals.at["Total", "Expansion MRR"] == EN.money(monthly["expansion"].sum())
+    assert np.allclose(by_month["total"].to_numpy(), monthly["expansion"].to_numpy())
+
+
+def test_by_cohort_and_by_segment(expansion_page):
+    lines, mv, _ = sample()
+    start, end = _period(expansion_page)
+    as_of = min(end.end_time.normalize(), mv.attrs["as_of"])
+    cohorts = expansion_by_cohort(mv, as_of=as_of).loc[start:end]
+    table = expansion_page.dataframe[2].value
+    assert list(table.index) == [month_label(str(c)) for c in cohorts.index]
+    assert table.iloc[0]["1"] == EN.pct(cohorts.iloc[0][1])
+    assert table.iloc[0]["Total so far"] == EN.pct(cohorts.iloc[0].sum())
+
+    seg = expansion_by_segment(lines, "plan", data=mv, start=str(start - 1), end=str(end))
+    shown = expansion_page.dataframe[3].value
+    assert list(shown.index) == list(seg.index)  # largest expansion first
+    assert shown.iloc[0]["Expansion MRR"] == EN.money(seg["expansion"].iloc[0])
+    assert shown.iloc[0]["Expansion / starting MRR"] == EN.pct(seg["expansion_rate"].iloc[0])
+
+
+def test_top_plans_default_to_the_enterprise_family(expansion_page):
+    lines, _, _ = sample()
+    assert expansion_page.multiselect(key="w:ex.top").value == ENTERPRISE
+    top = top_plan_customers(lines, top_plan=ENTERPRISE, as_of="2026-10-31")
+    table = expansion_page.dataframe[4].value
+    assert len(table) == len(top) > 0
+    tiles = {m.label: m.value for m in expansion_page.metric}
+    assert tiles["Customers at the top plan"] == EN.count(len(top))
+    assert tiles["No room left"] == EN.count(top["no_room"].sum())
+    assert table.iloc[0]["MRR"] == EN.money(top["mrr"].iloc[0])
+    # mrrkit's own default misses the annual Enterprise plan on the main product
+    assert "Platform: Enterprise annual" not in top_plan_customers(lines).attrs["top_plans"]
+    # no usage columns in the sample: a note, not a table
+    assert any("usage_limit" in i.value for i in expansion_page.info)
+
+
+def test_filters_and_link_choices_change_the_numbers():
+    at = open_page(PAGE, {"f.channel": "referral", "ex.dim": "industry", "ex.top": "Pro monthly",
+                          "lang": "it"})
+    assert_clean(at)
+    it = number_format("it", "EUR")
+    lines, mv, labels = sample()
+    part = segment({"channel": ["referral"]})
+    start, end = _period(at)
+    summary = expansion_summary(part).loc[start:end]
+    assert at.dataframe[0].value.iloc[-1]["MRR di espansione"] == it.money(summary["expansion"].iloc[-1])
+    assert summary["expansion"].iloc[-1] != expansion_summary(mv)["expansion"].loc[end]
+    seg = expansion_by_segment(lines, "industry", data=part, start=str(start - 1), end=str(end))
+    seg = seg[(seg["customers"] > 0) | (seg["expanded_customers"] > 0)]
+    assert list(at.dataframe[3].value.index) == list(seg.index)
+    ids = labels.index[labels["channel"] == "referral"]
+    top = top_plan_customers(lines[lines["customer_id"].isin(ids)], top_plan=["Pro monthly"],
+                             as_of="2026-10-31")
+    assert at.multiselect(key="w:ex.top").value == ["Pro monthly"]
+    assert len(at.dataframe[4].value) == len(top)
+
+
+def test_bad_link_values_fall_back():
+    at = open_page(PAGE, {"ex.dim": "shoe_size", "ex.top": "Diamond"})
+    assert_clean(at)
+    assert at.selectbox(key="w:ex.dim").value == "plan"
+    assert at.multiselect(key="w:ex.top").value == []  # the known ones (none) are kept
+    assert len(at.toast) == 2
+
+
+def test_customers_near_their_tier_limit_when_usage_is_known():
+    """An upload with usage columns lists the lines near their limit, as mrrkit does."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui.data import Source, lines_digest
+
+    lines = sample()[0]
+    rng = np.random.default_rng(5)
+    limit = np.where(lines["plan"].str.startswith("Enterprise"), 10_000.0, 1_000.0)
+    with_usage = lines.assign(usage_limit=limit, usage=np.round(limit * rng.uniform(0, 1, len(lines))))
+    source = Source("usage", f"usage:{lines_digest(with_usage)}", with_usage)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.session_state["source"] = source
+    at.switch_page(PAGE)
+    at.run()
+    assert_clean(at)
+    near = near_tier_limit(with_usage, 0.8, as_of="2026-10-31")
+    table = at.dataframe[-1].value
+    assert len(table) == len(near) > 0
+    assert list(table["Customer"]) == list(near["customer_id"])
+    assert table.iloc[0]["Share of the limit"] == EN.pct(near["usage_share"].iloc[0])

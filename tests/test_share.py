@@ -1,0 +1,195 @@
+"""Share: the sidebar button stores this session's data and view state (ui.saved_views), and a
+``?view=<token>`` link reopens the same data, filters and choices in a fresh session; a bad,
+expired or deleted token is a warning, never an error; the password gate comes first."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import mrrkit
+from tests._pages import ROOT, TIMEOUT
+from ui.data import upload_source
+from ui.saved_views import ViewStore
+
+STRIPE = Path(__file__).parent / "fixtures" / "exports" / "stripe_subscriptions.csv"
+SHARE = "_mrrkit_share_button"
+SHARED = "_mrrkit_shared_view"
+
+
+@pytest.fixture(autouse=True)
+def views(monkeypatch, tmp_path):
+    """Each test its own store directory (ui.data keys its store on the MRRKIT_VIEW* settings)."""
+    monkeypatch.delenv("MRRKIT_PASSWORD", raising=False)
+    monkeypatch.delenv("MRRKIT_PASSWORD_HASH", raising=False)
+    for name in ("MRRKIT_VIEWS_MAX_MB", "MRRKIT_VIEW_MAX_MB", "MRRKIT_VIEWS_TTL_DAYS"):
+        monkeypatch.delenv(name, raising=False)
+    directory = tmp_path / "views"
+    monkeypatch.setenv("MRRKIT_VIEWS_DIR", str(directory))
+    return directory
+
+
+def session(path: str = "app.py", params: dict | None = None, state: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.secrets["_isolated"] = True  # never a developer's own secrets.toml
+    if path != "app.py":
+        at.switch_page(path)
+    at.query_params.update(params or {})
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def share(at: AppTest) -> str:
+    at.button(key=SHARE).click().run()
+    clean(at)
+    token = at.session_state[SHARED]["token"]
+    assert f"?view={token}" in [c.value for c in at.sidebar.code]  # no browser: the query only
+    return token
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def stripe_source():
+    return upload_source("stripe.csv", mrrkit.read_export(STRIPE).lines, "USD")
+
+
+def test_a_shared_sample_view_reopens_the_same_page_filters_and_choices(views):
+    params = {"f.channel": ["referral", "partner"], "seg.dim": "plan", "lang": "fr",
+              "from": "2025-06", "to": "2026-03"}
+    first = session("pages/3_Segments.py", params)
+    clean(first)
+    token = share(first)
+    assert [s.value for s in first.sidebar.success] == ["Lien prêt : copiez-le ci-dessous."]
+    assert any(c.value.startswith("Le lien fonctionne jusqu'au ") for c in first.sidebar.caption)
+    # The store holds no data for the sample, and the URL state including the page's own keys.
+    lines, saved = ViewStore(views).load(token)
+    assert lines is None
+    assert saved["params"] == {"lang": ["fr"], "from": ["2025-06"], "to": ["2026-03"],
+                               "f.channel": ["partner", "referral"], "seg.dim": ["plan"]}
+
+    second = session("pages/3_Segments.py", {"view": token})
+    clean(second)
+    assert second.multiselect(key="w:f.channel").value == ["partner", "referral"]
+    assert second.selectbox(key="w:seg.dim").value == "plan"
+    assert second.selectbox(key="w:lang").value == "fr"
+    pd.testing.assert_frame_equal(second.dataframe[0].value, first.dataframe[0].value)
+    assert second.query_params["view"] == token  # kept: a reload keeps the shared view
+    assert [i.value for i in second.info][0].startswith("Vous regardez une vue partagée")
+
+
+def test_a_shared_upload_reopens_with_its_data_and_numbers():
+    source = stripe_source()
+    first = session("app.py", {"f.industry": "saas"}, {"source": source})
+    clean(first)
+    assert first.sidebar.radio[0].value == "upload"
+    token = share(first)
+
+    second = session("app.py", {"view": token})
+    clean(second)
+    assert metrics(second) == metrics(first)
+    assert second.metric[0].value.startswith("$")  # the upload's currency came along
+    assert second.multiselect(key="w:f.industry").value == ["saas"]
+    opened = second.session_state["source"]
+    assert opened.name == "stripe.csv" and opened.key == source.key
+    pd.testing.assert_frame_equal(opened.lines, source.lines)
+    # The opened view shows its link, expiry and a delete control.
+    assert f"?view={token}" in [c.value for c in second.sidebar.code]
+    assert second.button(key="_mrrkit_share_delete")
+
+
+def test_url_parameters_of_a_reloaded_shared_view_win_over_the_saved_ones():
+    token = share(session("app.py", {"f.industry": "saas"}, {"source": stripe_source()}))
+    # The address bar after changing the filter: ?view=<token>&f.industry=retail&...
+    reloaded = session("app.py", {"view": token, "f.industry": "retail"})
+    clean(reloaded)
+    assert reloaded.multiselect(key="w:f.industry").value == ["retail"]
+    assert reloaded.session_state["source"].name == "stripe.csv"
+
+
+@pytest.mark.parametrize("token", ["A" * 43, "../../index.sqlite3", "short"])
+def test_an_unknown_or_malformed_token_is_a_warning(token):
+    at = session("pages/2_Cohorts.py", {"view": token})
+    clean(at)
+    assert [w.value for w in at.warning] == [
+        "This shared link is unknown or has expired: showing the data of this session instead."
+    ]
+    assert "view" not in at.query_params
+    assert at.sidebar.radio == [] or at.sidebar.radio[0].value == "sample"
+
+
+def test_an_expired_link_is_a_warning(monkeypatch):
+    monkeypatch.setenv("MRRKIT_VIEWS_TTL_DAYS", "0.00001")  # under a second
+    token = share(session())
+    time.sleep(1.0)
+    at = session("app.py", {"view": token})
+    clean(at)
+    assert "has expired" in at.warning[0].value
+
+
+def test_delete_this_link():
+    first = session("app.py", state={"source": stripe_source()})
+    token = share(first)
+    first.button(key="_mrrkit_share_delete").click().run()
+    clean(first)
+    assert SHARED not in first.session_state
+    assert "The link was deleted: it no longer opens anything." in [
+        s.value for s in first.sidebar.success
+    ]
+    assert "view" not in first.query_params
+    later = session("app.py", {"view": token})
+    assert later.warning and "source" not in later.session_state
+
+
+def test_a_view_over_the_size_limit_is_refused_with_a_message(monkeypatch):
+    monkeypatch.setenv("MRRKIT_VIEW_MAX_MB", "0.000001")  # one byte
+    at = session("app.py", state={"source": stripe_source()})
+    at.button(key=SHARE).click().run()
+    assert not at.exception
+    assert SHARED not in at.session_state
+    assert [e.value for e in at.sidebar.error][0].startswith("This view could not be shared: ")
+
+
+def test_a_misconfigured_store_does_not_break_the_page(monkeypatch):
+    monkeypatch.setenv("MRRKIT_VIEWS_TTL_DAYS", "soon")
+    at = session()
+    at.button(key=SHARE).click().run()
+    assert not at.exception and at.metric  # the page is still there
+    assert "MRRKIT_VIEWS_TTL_DAYS" in at.sidebar.error[0].value
+
+
+def test_nothing_is_stored_until_share_is_clicked(views):
+    clean(session("app.py", state={"source": stripe_source()}))
+    assert not views.exists() or not list(views.glob("*.parquet"))
+
+
+def test_the_gate_comes_before_a_shared_view(monkeypatch):
+    token = share(session("app.py", {"f.industry": "saas"}, {"source": stripe_source()}))
+    monkeypatch.setenv("MRRKIT_PASSWORD", "open sesame")
+    at = session("pages/3_Segments.py", {"view": token})
+    assert not at.exception
+    assert at.text_input[0].label == "Password"
+    assert not at.metric and not at.dataframe and "source" not in at.session_state
+
+    at.text_input[0].input("open sesame")
+    at.button[0].click().run()
+    clean(at)
+    assert at.session_state["source"].name == "stripe.csv"  # opened once let in
+    assert at.multiselect(key="w:f.industry").value == ["saas"]
+    assert [b.label for b in at.sidebar.button if b.label == "Sign out"] == ["Sign out"]
+
+
+def test_no_sign_out_button_without_a_gate():
+    at = session()
+    assert "Sign out" not in [b.label for b in at.sidebar.button]
