@@ -18,6 +18,7 @@ COHORT_VALUES = ("mrr", "customers", "arpa")
 _CUSTOMER_STEP = np.zeros(5, np.int64)
 _CUSTOMER_STEP[[NEW, REACTIVATION]] = 1
 _CUSTOMER_STEP[CHURN] = -1
+_NO_COHORT = np.iinfo(np.int64).min
 
 
 def cohorts(data, value: str = "mrr", as_of=None) -> pd.DataFrame:
@@ -66,10 +67,11 @@ def cohorts(data, value: str = "mrr", as_of=None) -> pd.DataFrame:
     mon = month_of(m.day)
     # Row numbers rather than a boolean mask: gathering by index is several times faster.
     is_new = np.flatnonzero(m.kind == NEW)
-    cohort_of = np.full(len(m.customers), -1, np.int64)
+    # "No cohort" must not be a month: months before 1970 have negative ordinals.
+    cohort_of = np.full(len(m.customers), _NO_COHORT, np.int64)
     cohort_of[m.cust[is_new]] = mon[is_new]
     row_cohort = cohort_of[m.cust] if len(m) else np.zeros(0, np.int64)
-    member = row_cohort >= 0
+    member = row_cohort != _NO_COHORT
     if not member.any():
         empty = pd.DataFrame(index=pd.PeriodIndex([], freq="M", name="cohort"))
         empty.columns.name = "age"
@@ -78,7 +80,7 @@ def cohorts(data, value: str = "mrr", as_of=None) -> pd.DataFrame:
         member = slice(None)
     # The cohorts are the months some customer's `new` falls in. Months form a short range, so a
     # count per month finds them and numbers them without sorting millions of rows.
-    assigned = cohort_of[cohort_of >= 0]
+    assigned = cohort_of[cohort_of != _NO_COHORT]
     first = int(assigned.min())
     has_cohort = np.bincount(assigned - first) > 0
     cohort_months = np.flatnonzero(has_cohort) + first

@@ -280,7 +280,7 @@ def test_monthly_equals_the_reference(case):
 
 
 @PROPERTY
-@given(cases(before_1970=False))  # see test_cohorts_before_1970 (an engine bug, xfail)
+@given(cases())
 def test_cohorts_equal_the_reference(case):
     ref = reference_of(case)
     atol, rtol = tolerance(case)
@@ -311,14 +311,6 @@ def test_nrr_grr_equal_the_reference(case, data):
             assert_close(mrrkit.grr(case.frame(), s, e), want_grr, 0.0, rtol, "grr from lines")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="engine bug: cohorts() marks 'no cohort' with month ordinal -1, so customers acquired "
-    "before 1970-01 (negative month ordinals) get no cohort and the table comes back empty; "
-    "when fixed, drop this mark, before_1970=False in test_cohorts_equal_the_reference and the "
-    "1970 condition in test_invariants",
-)
 def test_cohorts_before_1970():
     lines = [("a", dt.date(1969, 12, 15), dt.date(1970, 2, 10), 10.0)]
     as_of = dt.date(1970, 2, 28)
@@ -384,16 +376,15 @@ def test_invariants(case):
     assert_close(qr[losses != 0] * losses[losses != 0], gains[losses != 0], 1e-6, 1e-9, "quick")
 
     # Cohorts: one row per month with a `new` movement; 1.0 at age 0 unless the cohort has
-    # nobody paying at the end of its own month. (Not before 1970: see test_cohorts_before_1970.)
-    if min(s for _, s, _, _ in case.lines) >= dt.date(1970, 1, 1):
-        by_mrr = mrrkit.cohorts(mv, "mrr")
-        by_customers = mrrkit.cohorts(mv, "customers")
-        new_months = sorted({d.to_period("M") for d in mv.loc[mv["kind"] == "new", "date"]})
-        assert list(by_mrr.index) == new_months
-        for table in (by_mrr, by_customers):
-            age0 = table[0].to_numpy()
-            assert ((age0 == 1.0) | np.isnan(age0)).all()
-        assert (np.isnan(by_mrr[0].to_numpy()) == np.isnan(by_customers[0].to_numpy())).all()
+    # nobody paying at the end of its own month.
+    by_mrr = mrrkit.cohorts(mv, "mrr")
+    by_customers = mrrkit.cohorts(mv, "customers")
+    new_months = sorted({d.to_period("M") for d in mv.loc[mv["kind"] == "new", "date"]})
+    assert list(by_mrr.index) == new_months
+    for table in (by_mrr, by_customers):
+        age0 = table[0].to_numpy()
+        assert ((age0 == 1.0) | np.isnan(age0)).all()
+    assert (np.isnan(by_mrr[0].to_numpy()) == np.isnan(by_customers[0].to_numpy())).all()
 
     # The functions agree with the monthly columns.
     i = len(t) - 1
