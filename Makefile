@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test setup setup-dev bench sample clean
+.PHONY: run test setup setup-dev browser bench sample clean
 
 $(VENV)/.run-deps: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,18 @@ $(VENV)/.dev-deps: $(VENV)/.run-deps requirements-dev.txt
 	touch $@
 
 setup: $(VENV)/.run-deps
-setup-dev: $(VENV)/.dev-deps
+setup-dev: $(VENV)/.dev-deps browser
+
+# The browser test drives Debian's chromium (never a browser downloaded by Playwright). Installed
+# when we can (root + apt-get); otherwise that one test skips and says why.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's chromium for the browser test"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+	  || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; } \
+	  || echo "could not install chromium: the browser test will be skipped"; \
+	else echo "no /usr/bin/chromium and no root apt-get: the browser test will be skipped"; fi
 
 run: setup
 	$(PY) -m streamlit run app.py
