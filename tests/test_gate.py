@@ -214,6 +214,17 @@ def no_env_password(monkeypatch):
     monkeypatch.delenv("MRRKIT_PASSWORD_HASH", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def fresh_server_state():
+    """The gate's process-wide memory (failures per client, sign-in return targets) starts and
+    ends empty, so a lock-out here never refuses another test's right password."""
+    gate._CLIENT_FAILURES.clear()
+    gate._RETURN_TARGETS.clear()
+    yield
+    gate._CLIENT_FAILURES.clear()
+    gate._RETURN_TARGETS.clear()
+
+
 def test_page_is_open_without_configuration(no_env_password):
     at = _page()
     assert not at.exception
@@ -262,6 +273,61 @@ def test_password_gate_throttles_repeated_wrong_passwords(no_env_password, monke
     assert "Too many wrong passwords" in at.error[0].value
 
 
+def test_a_new_session_does_not_reset_the_count_of_wrong_passwords(no_env_password, monkeypatch):
+    """A reload (a new tab, a new session) from the same address is still locked out."""
+    monkeypatch.setenv("MRRKIT_PASSWORD", "right")
+    for _ in range(Throttle().free_attempts + 1):
+        at = _page()  # each guess from a brand-new session
+        at.text_input[0].input("wrong")
+        at.button[0].click().run()
+        assert [e.value for e in at.error] == ["Wrong password."]
+    at = _page()
+    at.text_input[0].input("right")
+    at.button[0].click().run()
+    assert "secret" not in _shown(at)
+    assert "Too many wrong passwords" in at.error[0].value
+    gate._CLIENT_FAILURES.clear()  # the lock-out ends (here: is lifted): the password works
+    at.text_input[0].input("right")
+    at.button[0].click().run()
+    assert "secret" in _shown(at)
+
+
+def test_throttle_forgets_old_failures():
+    now = [0.0]
+    throttle, state = Throttle(free_attempts=2, forget_after=100, clock=lambda: now[0]), {}
+    throttle.record_failure(state)
+    throttle.record_failure(state)
+    now[0] = 101.0
+    throttle.record_failure(state)  # the first two are forgotten: a free attempt again
+    assert state["failures"] == 1 and throttle.wait_seconds(state) == 0
+
+
+def test_browser_key_reads_streamlits_xsrf_cookie():
+    """The key is the same for two cookies Streamlit writes for one browser (new mask on each
+    page load), different for another browser, and never the token itself."""
+    import secrets as random
+
+    from streamlit.web.server.starlette import starlette_app_utils as xsrf
+
+    token, other = random.token_bytes(16), random.token_bytes(16)
+    first = xsrf.generate_xsrf_token_string(token, 1_700_000_000)
+    again = xsrf.generate_xsrf_token_string(token, 1_700_000_000)
+    assert first != again  # masked differently
+    assert gate.browser_key(first) == gate.browser_key(again) is not None
+    assert gate.browser_key(first) != gate.browser_key(xsrf.generate_xsrf_token_string(other, 1))
+    assert token.hex() not in gate.browser_key(first)
+
+
+def test_page_script_names_every_page():
+    root = Path(__file__).resolve().parents[1]
+    for script in sorted((root / "pages").glob("*.py")):
+        name = script.stem.split("_", 1)[1]
+        assert gate.page_script(f"https://x.example/{name}") == f"pages/{script.name}"
+    assert gate.page_script("https://x.example") == "app.py"
+    assert gate.page_script("https://x.example/base/Segments/") == "pages/3_Segments.py"
+    assert gate.page_script("https://x.example/..%2Fapp") is None
+
+
 def test_hash_from_secrets_guards_the_page(no_env_password):
     at = _page({"auth": {"password_hash": hash_password("pw", iterations=FAST)}})
     assert "secret" not in _shown(at)
@@ -298,3 +364,81 @@ def test_oidc_signed_in_user_off_the_allow_list_is_refused(no_env_password):
     assert "secret" not in _shown(at)
     assert "not allowed" in at.error[0].value
     assert [b.label for b in at.button] == ["Sign out"]
+
+
+# --- every page of the app, opened directly by its URL -------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+APP_PAGES = ["app.py", *sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))]
+# What a deep link carries: a shared view's token, the language, a filter, a page key.
+DEEP_LINK = {"view": "A" * 43, "lang": "fr", "f.plan": "Pro", "from": "2025-01", "seg.dim": "plan"}
+GATE_ONLY = [(0, "main"), (1, "title"), (1, "caption"), (1, "form"), (2, "text_input"),
+             (2, "button"), (0, "sidebar"), (0, "event")]
+
+
+def _tree(at) -> list[tuple[int, str]]:
+    """Every element the run drew, as (depth, type)."""
+
+    def walk(node, depth):
+        for child in getattr(node, "children", {}).values():
+            yield depth, child.type
+            yield from walk(child, depth + 1)
+
+    return list(walk(at._tree, 0))
+
+
+def _deep_link(script, secrets=None, user=None, tmp_path=None):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.secrets["_isolated"] = True
+    for key, value in (secrets or {}).items():
+        at.secrets[key] = value
+    if user is not None:
+        at.user = user
+    if script != "app.py":
+        at.switch_page(script)
+    at.query_params.update(DEEP_LINK)
+    return at.run()
+
+
+@pytest.fixture
+def views(monkeypatch, tmp_path):
+    monkeypatch.setenv("MRRKIT_VIEWS_DIR", str(tmp_path / "views"))
+
+
+@pytest.mark.parametrize("script", APP_PAGES)
+def test_every_page_opened_by_its_url_shows_the_gate_and_nothing_else(
+    script, no_env_password, views, monkeypatch
+):
+    monkeypatch.setenv("MRRKIT_PASSWORD", "pw")
+    at = _deep_link(script)
+    assert not at.exception
+    assert _tree(at) == GATE_ONLY  # no page links, filters, figures, tables or charts
+    assert [t.label for t in at.text_input] == ["Password"]
+    assert "source" not in at.session_state  # the ?view= link was not opened either
+
+    at.text_input[0].input("pw")
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    drawn = {kind for _, kind in _tree(at)}
+    assert "text_input" not in drawn or "Password" not in [t.label for t in at.text_input]
+    assert drawn & {"metric", "arrow_data_frame", "vega_lite_chart", "file_uploader"}, drawn
+    assert "Se déconnecter" in [b.label for b in at.sidebar.button]  # the deep link's language
+
+
+@pytest.mark.parametrize("script", APP_PAGES)
+def test_every_page_behind_oidc_needs_an_allowed_account(script, no_env_password, views):
+    secrets = {"auth": {**OIDC, "allowed_domains": ["acme.com"]}}
+    at = _deep_link(script, secrets, user={})  # signed out
+    assert not at.exception
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert not {k for _, k in _tree(at)} & {"metric", "arrow_data_frame", "vega_lite_chart",
+                                             "file_uploader", "multiselect", "selectbox"}
+    at = _deep_link(script, secrets, user={"is_logged_in": True, "email": "eve@evil.example"})
+    assert "not allowed" in at.error[0].value
+    assert [b.label for b in at.button] == ["Sign out"]
+    assert not {k for _, k in _tree(at)} & {"metric", "arrow_data_frame", "vega_lite_chart",
+                                             "file_uploader", "multiselect", "selectbox"}
+    at = _deep_link(script, secrets, user={"is_logged_in": True, "email": "ann@acme.com"})
+    assert not at.exception, [e.value for e in at.exception]
+    drawn = {kind for _, kind in _tree(at)}
+    assert drawn & {"metric", "arrow_data_frame", "vega_lite_chart", "file_uploader"}, drawn

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import mrrkit
 from tests._pages import ROOT, TIMEOUT
+from ui import gate
 from ui.data import upload_source
 from ui.saved_views import ViewStore
 
@@ -30,12 +31,29 @@ def views(monkeypatch, tmp_path):
         monkeypatch.delenv(name, raising=False)
     directory = tmp_path / "views"
     monkeypatch.setenv("MRRKIT_VIEWS_DIR", str(directory))
-    return directory
+    gate._CLIENT_FAILURES.clear()
+    gate._RETURN_TARGETS.clear()
+    yield directory
+    gate._RETURN_TARGETS.clear()
 
 
-def session(path: str = "app.py", params: dict | None = None, state: dict | None = None) -> AppTest:
+def session(
+    path: str = "app.py",
+    params: dict | None = None,
+    state: dict | None = None,
+    *,
+    secrets: dict | None = None,
+    user: dict | None = None,
+    url: str | None = None,
+) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.secrets["_isolated"] = True  # never a developer's own secrets.toml
+    for key, value in (secrets or {}).items():
+        at.secrets[key] = value
+    if user is not None:
+        at.user = user
+    if url is not None:
+        at.context = {"url": url}
     if path != "app.py":
         at.switch_page(path)
     at.query_params.update(params or {})
@@ -193,3 +211,55 @@ def test_the_gate_comes_before_a_shared_view(monkeypatch):
 def test_no_sign_out_button_without_a_gate():
     at = session()
     assert "Sign out" not in [b.label for b in at.sidebar.button]
+
+
+OIDC = {
+    "redirect_uri": "https://mrr.example/oauth2callback",
+    "cookie_secret": "x" * 40,
+    "client_id": "client",
+    "client_secret": "shh",
+    "server_metadata_url": "https://idp.example/.well-known/openid-configuration",
+}
+SIGNED_IN = {"is_logged_in": True, "email": "ann@acme.com", "email_verified": True}
+
+
+def test_after_signing_in_a_shared_link_opens_where_it_pointed(monkeypatch):
+    """Streamlit's sign-in ends on the home page without the link's page and query: the gate
+    remembers them for the browser and goes there once signed in, once, for that browser only."""
+    token = share(session("app.py", {"f.industry": "saas"}, {"source": stripe_source()}))
+    browser = ["browser-1"]
+    monkeypatch.setattr(gate, "_current_browser_key", lambda: browser[0])
+    secrets = {"auth": dict(OIDC)}
+
+    stopped = session("pages/3_Segments.py", {"view": token}, secrets=secrets, user={},
+                      url="https://mrr.example/Segments")
+    assert [b.label for b in stopped.button] == ["Sign in"]
+    assert "source" not in stopped.session_state
+
+    browser[0] = "browser-2"  # someone else signing in gets the home page, not that link
+    other = session(secrets=secrets, user=SIGNED_IN, url="https://mrr.example/")
+    clean(other)
+    assert "source" not in other.session_state and other.metric
+
+    browser[0] = "browser-1"  # back from the identity provider, on the home page
+    back = session(secrets=secrets, user=SIGNED_IN, url="https://mrr.example/")
+    clean(back)
+    assert back.session_state["source"].name == "stripe.csv"  # the shared data
+    assert back.multiselect(key="w:f.industry").value == ["saas"]  # the shared filter
+    assert back.selectbox(key="w:seg.dim")  # on the Segments page
+
+    again = session(secrets=secrets, user=SIGNED_IN, url="https://mrr.example/")
+    clean(again)
+    assert "source" not in again.session_state  # only once
+
+
+def test_a_stale_sign_in_target_is_dropped(monkeypatch):
+    monkeypatch.setattr(gate, "_current_browser_key", lambda: "browser-1")
+    monkeypatch.setattr(gate, "_RETURN_TTL", -1.0)  # already past
+    secrets = {"auth": dict(OIDC)}
+    session("pages/2_Cohorts.py", {"lang": "fr"}, secrets=secrets, user={},
+            url="https://mrr.example/Cohorts")
+    home = session(secrets=secrets, user=SIGNED_IN, url="https://mrr.example/")
+    clean(home)
+    assert home.metric  # the overview's KPI tiles: still the home page
+    assert home.selectbox(key="w:lang").value == "en"  # not the remembered ?lang=fr

@@ -26,11 +26,15 @@ import hashlib
 import hmac
 import logging
 import math
+import re
 import secrets
+import threading
 import time
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 __all__ = [
@@ -40,7 +44,9 @@ __all__ = [
     "current_config",
     "email_allowed",
     "hash_password",
+    "browser_key",
     "logout_button",
+    "page_script",
     "require_access",
     "resolve_config",
 ]
@@ -279,11 +285,13 @@ def email_allowed(email: str | None, config: AccessConfig, *, verified: bool | N
 
 @dataclass(frozen=True)
 class Throttle:
-    """Slows down password guessing within a session.
+    """Slows down password guessing.
 
     The first ``free_attempts`` wrong passwords cost nothing; each later one locks the form for
-    ``base_delay`` seconds, doubling up to ``max_delay``. State lives in a plain mutable mapping
-    (``st.session_state`` in the app), time comes from ``clock``.
+    ``base_delay`` seconds, doubling up to ``max_delay``. Failures older than ``forget_after``
+    seconds are forgotten. State lives in a plain mutable mapping (one per session in
+    ``st.session_state``, and one per client address shared by every session of the server, so
+    opening a new tab does not reset the count); time comes from ``clock``.
 
     Examples
     --------
@@ -301,6 +309,7 @@ class Throttle:
     free_attempts: int = 5
     base_delay: float = 30.0
     max_delay: float = 15 * 60.0
+    forget_after: float = 3600.0
     clock: Callable[[], float] = time.monotonic
 
     def wait_seconds(self, state: Mapping[str, Any]) -> float:
@@ -309,18 +318,55 @@ class Throttle:
 
     def record_failure(self, state: MutableMapping[str, Any]) -> None:
         """Count a wrong password and lock the form if the free attempts are used up."""
+        now = self.clock()
+        if now - float(state.get("last", now)) > self.forget_after:
+            self.reset(state)
         failures = int(state.get("failures", 0)) + 1
         state["failures"] = failures
+        state["last"] = now
         beyond = failures - self.free_attempts
         if beyond > 0:
             delay = min(self.max_delay, self.base_delay * 2.0 ** min(beyond - 1, 30))
-            state["locked_until"] = self.clock() + delay
+            state["locked_until"] = now + delay
 
     @staticmethod
     def reset(state: MutableMapping[str, Any]) -> None:
         """Forget the failures (after a right password)."""
-        state.pop("failures", None)
-        state.pop("locked_until", None)
+        for key in ("failures", "locked_until", "last"):
+            state.pop(key, None)
+
+
+class _SharedStates:
+    """Small mutable states shared by every session of this server process, by key (a client
+    address, a browser), with a lock and a cap on their number (the oldest go first)."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._lock = threading.Lock()
+        self._states: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._limit = limit
+
+    def update(self, key: str, change: Callable[[dict[str, Any]], Any]) -> Any:
+        """Run ``change(state)`` on the state of ``key`` (created empty) under the lock."""
+        with self._lock:
+            state = self._states.pop(key, None) or {}
+            try:
+                return change(state)
+            finally:
+                if state:
+                    self._states[key] = state
+                    while len(self._states) > self._limit:
+                        self._states.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._states.clear()
+
+
+#: Wrong passwords per client address (all sessions of the process).
+_CLIENT_FAILURES = _SharedStates()
+#: Where a visitor stopped by the OIDC gate was going, per browser (see ``_remember_target``).
+_RETURN_TARGETS = _SharedStates(limit=1_000)
+_RETURN_TTL = 15 * 60.0
 
 
 # --- Streamlit glue ----------------------------------------------------------------------------
@@ -367,29 +413,173 @@ def require_access(*, throttle: Throttle | None = None) -> None:
         _require_password(config, throttle or Throttle())
 
 
+def _client_key() -> str:
+    """The visitor's address as the server sees it ("local" on this machine; behind a reverse
+    proxy, the proxy's address, so the count is then shared by everyone)."""
+    import streamlit as st
+
+    try:
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no client context (bare script)
+        address = None
+    return address if isinstance(address, str) and address else "local"
+
+
 def _require_password(config: AccessConfig, throttle: Throttle) -> None:
     import streamlit as st
 
     if st.session_state.get(_AUTHENTICATED_KEY) == config.fingerprint:
         return
-    state = st.session_state.setdefault(_THROTTLE_KEY, {})
+    session = st.session_state.setdefault(_THROTTLE_KEY, {})
+    client = _client_key()
     st.title("mrrkit")
     st.caption("This app is protected. Enter the password you were given.")
     with st.form("mrrkit_gate_login", clear_on_submit=True):
         attempt = st.text_input("Password", type="password", key="_mrrkit_gate_password")
         submitted = st.form_submit_button("Enter")
     if submitted:
-        wait = throttle.wait_seconds(state)
+        # Locked if this session or this client address is: a new tab starts a new session, not
+        # a new count.
+        wait = max(
+            throttle.wait_seconds(session), _CLIENT_FAILURES.update(client, throttle.wait_seconds)
+        )
         if wait > 0:
             st.error(f"Too many wrong passwords. Try again in {math.ceil(wait)} s.")
         elif check_password(attempt or "", config):
-            throttle.reset(state)
+            throttle.reset(session)
             st.session_state[_AUTHENTICATED_KEY] = config.fingerprint
             st.rerun()  # draw the page without the form
         else:
-            throttle.record_failure(state)
+            throttle.record_failure(session)
+            _CLIENT_FAILURES.update(client, throttle.record_failure)
+            _LOG.warning("mrrkit gate: wrong password from %s", client)
             st.error("Wrong password.")
     st.stop()
+
+
+# --- OIDC: back to the deep link after signing in -------------------------------------------------
+#
+# Streamlit's sign-in ends on the app's home page, without the page and the query string the
+# visitor opened (a shared ?view= link, say). The gate remembers them for the browser, keyed by
+# the secret inside Streamlit's XSRF cookie (the same cookie before and after the trip to the
+# identity provider, and known only to that browser), and sends the browser there once it is
+# signed in and allowed in.
+
+_XSRF_COOKIE = "_streamlit_xsrf"
+
+
+def browser_key(cookie: str | None) -> str | None:
+    """A digest of the token inside Streamlit's XSRF cookie (``2|mask|masked|time``, the
+    token masked by XOR; the mask changes from page load to page load, the token does not), or
+    ``None`` when there is no such cookie. The mask is applied cyclically (4 bytes in Streamlit).
+
+    Examples
+    --------
+    >>> a = browser_key("2|0f0f0f0f|a0a0a0a0a0|1700000000")   # token af af af af af
+    >>> b = browser_key("2|ffffffff|5050505050|1700000300")   # the same under another mask
+    >>> a == b, a == browser_key("2|0f0f0f0f|a0a0a0a0a1|1700000000")
+    (True, False)
+    >>> browser_key(None), browser_key("x"), browser_key("2|zz|00|1")
+    (None, None, None)
+    """
+    if not isinstance(cookie, str) or not cookie:
+        return None
+    parts = cookie.strip("\"'").split("|")
+    try:
+        if len(parts) == 4 and parts[0] == "2":
+            mask, masked = bytes.fromhex(parts[1]), bytes.fromhex(parts[2])
+            if not mask or not masked:
+                return None
+            token = bytes(m ^ mask[i % len(mask)] for i, m in enumerate(masked))
+        else:
+            return None
+    except ValueError:
+        return None
+    return hashlib.sha256(b"mrrkit-return\0" + token).hexdigest()
+
+
+def _current_browser_key() -> str | None:
+    import streamlit as st
+
+    try:
+        return browser_key(st.context.cookies.get(_XSRF_COOKIE))
+    except Exception:  # noqa: BLE001 - no client context (bare script, AppTest)
+        return None
+
+
+_PAGE_NAME_RE = re.compile(r"^[0-9]*[_ -]*")
+
+
+def page_script(url: str | None, root: Path | None = None) -> str | None:
+    """The page file (relative to the app's root) a browser URL opens, ``"app.py"`` for the home
+    page, or ``None`` when the URL names no page of the app. Streamlit names a page after its
+    file, without the leading number: ``pages/3_Segments.py`` is ``/Segments``.
+
+    Examples
+    --------
+    >>> page_script("https://mrr.example/Segments"), page_script("http://127.0.0.1:8501/")
+    ('pages/3_Segments.py', 'app.py')
+    >>> page_script("https://mrr.example/app/Nope") is None
+    True
+    """
+    from urllib.parse import urlsplit
+
+    root = root or Path(__file__).resolve().parents[1]
+    path = urlsplit(url or "").path.rstrip("/")
+    name = path.rsplit("/", 1)[-1] if path else ""
+    if not name:
+        return "app.py"
+    for script in sorted((root / "pages").glob("*.py")):
+        if _PAGE_NAME_RE.sub("", script.stem).replace(" ", "_") == name:
+            return f"pages/{script.name}"
+    return None
+
+
+def _remember_target() -> None:
+    """Note the page and query string this browser was opening when the gate stopped it."""
+    import streamlit as st
+
+    key = _current_browser_key()
+    if key is None:
+        return
+    try:
+        url = st.context.url
+    except Exception:  # noqa: BLE001
+        url = None
+    page = page_script(url)
+    params = {k: list(st.query_params.get_all(k)) for k in st.query_params}
+    if page is None or (page == "app.py" and not params):
+        return
+    deadline = time.monotonic() + _RETURN_TTL
+
+    def remember(state: dict[str, Any]) -> None:
+        state.update(page=page, params=params, until=deadline)
+
+    _RETURN_TARGETS.update(key, remember)
+
+
+def _return_to_target() -> None:
+    """Once signed in, on the home page without parameters (where sign-in ends): go where the
+    browser was going, once."""
+    import streamlit as st
+
+    key = _current_browser_key()
+    if key is None or len(st.query_params):
+        return
+    try:
+        if page_script(st.context.url) != "app.py":
+            return
+    except Exception:  # noqa: BLE001
+        return
+
+    def take(state: dict[str, Any]) -> dict[str, Any] | None:
+        target = dict(state)
+        state.clear()
+        return target if target and target["until"] > time.monotonic() else None
+
+    target = _RETURN_TARGETS.update(key, take)
+    if target:
+        st.switch_page(target["page"], query_params=target["params"])
 
 
 def _require_oidc(config: AccessConfig) -> None:
@@ -397,6 +587,7 @@ def _require_oidc(config: AccessConfig) -> None:
 
     user = st.user
     if not user.get("is_logged_in", False):
+        _remember_target()
         st.title("mrrkit")
         st.caption("This app is protected. Sign in to continue.")
         for provider in config.providers:
@@ -409,6 +600,7 @@ def _require_oidc(config: AccessConfig) -> None:
         if st.button("Sign out", key="_mrrkit_gate_logout"):
             st.logout()
         st.stop()
+    _return_to_target()
 
 
 def logout_button(*, label: str = "Sign out") -> None:
