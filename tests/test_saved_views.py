@@ -324,3 +324,21 @@ def test_two_stores_share_one_directory(tmp_path, clock):
     assert b.delete(token)
     with pytest.raises(KeyError):
         a.load(token)
+
+
+def test_expired_data_leaves_the_disk_without_anyone_sharing(store, clock):
+    """purge_if_due (called whenever the app touches the store) removes expired views in the
+    background, at most once per interval."""
+    token = store.save(make_lines(), {}, ttl_days=1)
+    assert len(list(store.directory.glob("*.parquet"))) == 1
+    clock.now += 2 * DAY
+    assert store.purge_if_due(every_seconds=3600) is True
+    assert store.purge_if_due(every_seconds=3600) is False  # not again so soon
+    for thread in threading.enumerate():
+        if thread.name == "mrrkit-views-purge":
+            thread.join(timeout=10)
+    assert not list(store.directory.glob("*.parquet"))
+    assert store.used_bytes() == 0
+    with pytest.raises(KeyError):
+        store.load(token)
+    assert store.purge_if_due(every_seconds=0) is True

@@ -263,3 +263,50 @@ def test_a_stale_sign_in_target_is_dropped(monkeypatch):
     clean(home)
     assert home.metric  # the overview's KPI tiles: still the home page
     assert home.selectbox(key="w:lang").value == "en"  # not the remembered ?lang=fr
+
+
+# --- nothing uploaded reaches another session -----------------------------------------------------
+
+
+def test_another_session_cannot_reach_an_upload_it_was_not_given(views):
+    """Session A uploads (and even shares); session B, without the link, tries every handle
+    the app could expose -- the content key, its digest, the store's file names, the source
+    choice -- and sees only the bundled sample."""
+    from ui.data import lines_digest
+
+    source = stripe_source()
+    a = session("app.py", {"f.industry": "saas"}, {"source": source})
+    clean(a)
+    token = share(a)
+    sample = metrics(session())
+    stored = [p.stem for p in views.glob("*.parquet")]
+    assert len(stored) == 1
+    digest = lines_digest(source.lines)
+    for params in [
+        {"view": digest[:43]}, {"view": stored[0][:43]}, {"view": token[:-1] + "A"},
+        {"source": "upload"}, {"source": source.key}, {"key": source.key},
+        {"_mrrkit_source_choice": "upload"}, {"f.industry": "saas"},
+    ]:
+        b = session("app.py", params)
+        assert not b.exception
+        assert "source" not in b.session_state, params
+        assert b.sidebar.radio == [], params  # no "uploaded data" choice at all
+        if "f.industry" not in params:
+            assert metrics(b) == sample, params
+    assert metrics(session("app.py", {"view": token})) == metrics(a)  # the link itself does
+
+
+def test_content_keys_tell_apart_frames_that_hash_alike():
+    """Cache keys of uploads are content digests; two different frames must never share one
+    (one session would then be served the other's analysis)."""
+    from ui.data import lines_digest
+
+    lines = mrrkit.read_export(STRIPE).lines
+    seconds = lines.assign(start=lines["start"].dt.as_unit("s"))
+    # The same integers read as nanoseconds: other dates, same row hashes.
+    nanos = seconds.assign(
+        start=pd.Series(seconds["start"].astype("int64").to_numpy().view("datetime64[ns]"))
+    )
+    assert not seconds["start"].equals(nanos["start"])
+    assert lines_digest(seconds) != lines_digest(nanos)
+    assert lines_digest(lines) == lines_digest(lines.copy())

@@ -116,7 +116,8 @@ def lines_digest(lines: pd.DataFrame) -> str:
     (True, False)
     """
     h = hashlib.sha256()
-    h.update(repr(list(map(str, lines.columns))).encode())
+    # The dtypes too: the row hashes see a datetime's integer, not its unit (1 s == 1 ns).
+    h.update(repr([(str(c), str(t)) for c, t in lines.dtypes.items()]).encode())
     h.update(pd.util.hash_pandas_object(lines, index=False).to_numpy().tobytes())
     return h.hexdigest()
 
@@ -395,7 +396,9 @@ def view_store() -> ViewStore:
     environment variables; see :meth:`ViewStore.from_env`). Raises ``ValueError`` for a bad
     configuration."""
     settings = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("MRRKIT_VIEW")))
-    return _view_store(settings)
+    store = _view_store(settings)
+    store.purge_if_due()  # at most hourly, in the background: expired data leaves the disk
+    return store
 
 
 def save_view(source: Source, params: Mapping[str, list[str]]) -> str:

@@ -23,12 +23,14 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import math
 import os
 import re
 import secrets
 import sqlite3
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -45,6 +47,8 @@ __all__ = [
     "ViewStore",
     "is_token",
 ]
+
+_LOG = logging.getLogger(__name__)
 
 TOKEN_BYTES = 32
 # token_urlsafe(32): 32 bytes in unpadded URL-safe base64 = exactly 43 characters of [A-Za-z0-9_-].
@@ -150,6 +154,8 @@ class ViewStore:
         self.default_ttl_days = float(default_ttl_days)
         self.max_ttl_days = float(max_ttl_days)
         self._clock = clock
+        self._purge_lock = threading.Lock()
+        self._last_purge: float | None = None
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
@@ -333,6 +339,25 @@ class ViewStore:
                 raise
         return len(expired)
 
+    def purge_if_due(self, every_seconds: float = 3600.0) -> bool:
+        """Start :meth:`purge_expired` in a background thread if the last one (by this store)
+        started more than ``every_seconds`` ago, so expired data leaves the disk even when
+        nobody shares or opens a link; return whether one was started. Cheap to call often.
+        """
+        now = time.monotonic()
+        with self._purge_lock:
+            if self._last_purge is not None and now - self._last_purge < every_seconds:
+                return False
+            self._last_purge = now
+        threading.Thread(target=self._purge_quietly, name="mrrkit-views-purge", daemon=True).start()
+        return True
+
+    def _purge_quietly(self) -> None:
+        try:
+            self.purge_expired()
+        except Exception:  # noqa: BLE001 - housekeeping: log it, never break a page
+            _LOG.exception("purging expired shared views failed")
+
     def used_bytes(self) -> int:
         """Total size of the views in the index (expired ones included until purged)."""
         with self._connect() as db:
@@ -383,6 +408,7 @@ class ViewStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        _fsync_directory(self.directory)  # the rename itself survives a crash
 
 
 class _Closing:
@@ -396,6 +422,19 @@ class _Closing:
 
     def __exit__(self, *exc: object) -> None:
         self._db.close()
+
+
+def _fsync_directory(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # e.g. a platform that cannot open directories: the rename is still atomic
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _is_hex_key(name: str) -> bool:
