@@ -19,8 +19,17 @@ import numpy as np
 import pandas as pd
 
 from .errors import ExportError
-from .formats import Draft, canonical_draft, generic_draft, is_canonical, text
+from .formats import (
+    MAX_MRR,
+    Draft,
+    canonical_draft,
+    generic_draft,
+    is_canonical,
+    per_value,
+    text,
+)
 from .headers import ROLE_SYNONYMS, attribute_name, find_column
+from .parsing import parse_dates
 from .tabular import Table, read_table
 from .vendors import VENDORS
 
@@ -41,6 +50,13 @@ _FORMAT_NEEDS = {
     **{name: spec[2] for name, spec in VENDORS.items()},
     "generic": "headers naming a customer, a start date and an MRR or amount (+ interval) column",
 }
+
+
+_NO_FORMAT_TRIED = (
+    "No format could be tried on it; the formats read are "
+    + ", ".join(EXPORT_FORMATS)
+    + " (any CSV/TSV/XLSX/Parquet table with a customer, a start date and an amount)"
+)
 
 
 def _report(rows_read: int, kept: int, lines: int, rejected: pd.DataFrame) -> pd.DataFrame:
@@ -163,6 +179,75 @@ def _check_args(format, mapping, reporting_currency, fx_rates):
             )
 
 
+def _positive_rate(value, where: str) -> float:
+    try:
+        rate = float(value)
+    except (TypeError, ValueError):
+        rate = np.nan
+    if not (np.isfinite(rate) and rate > 0):
+        raise ValueError(
+            f"fx_rates: the rate {where} must be a positive number "
+            f"(units of reporting currency per unit of that currency), got {value!r}"
+        )
+    return rate
+
+
+def _clean_fx(fx_rates):
+    """``fx_rates`` checked up front: ``{CODE: rate}``, or a table sorted by currency and month
+    (months since 1970-01) with one rate per currency and month."""
+    if isinstance(fx_rates, dict):
+        return {
+            str(code).strip().upper(): _positive_rate(rate, f"for {code!r}")
+            for code, rate in fx_rates.items()
+        }
+    cols = {str(c).strip().lower(): c for c in fx_rates.columns}
+    if not {"currency", "month", "rate"} <= set(cols):
+        raise ValueError(
+            f"an fx_rates table needs columns currency, month, rate; got {list(fx_rates.columns)}"
+        )
+    month_col = fx_rates[cols["month"]]
+    if isinstance(month_col.dtype, pd.PeriodDtype):
+        month_col = month_col.dt.to_timestamp()
+    elif month_col.dtype == object:
+        month_col = month_col.map(lambda v: v.to_timestamp() if isinstance(v, pd.Period) else v)
+    parsed = parse_dates(month_col)
+    months = parsed.values.to_numpy().astype("datetime64[M]")
+    if parsed.bad.any():  # months and dates mixed ("2024-01", "2024-02-29"): the rest alone
+        months[parsed.bad] = (
+            parse_dates(month_col[parsed.bad]).values.to_numpy().astype("datetime64[M]")
+        )
+    unreadable = np.isnat(months)
+    if unreadable.any():
+        bad = month_col[unreadable].head(3).tolist()
+        raise ValueError(
+            f"fx_rates: cannot read the month of {int(unreadable.sum())} row(s), e.g. {bad}; "
+            "expected months such as 2024-01 or dates such as 2024-01-31"
+        )
+    currency = fx_rates[cols["currency"]].astype("str").str.strip().str.upper().to_numpy()
+    rates = np.array(
+        [
+            _positive_rate(v, f"for {c} in {m}")
+            for v, c, m in zip(fx_rates[cols["rate"]].tolist(), currency, months)
+        ],
+        dtype="float64",
+    )
+    table = pd.DataFrame(
+        {
+            "currency": currency,
+            "month": (months - np.datetime64("1970-01", "M")).astype(np.int64),
+            "rate": rates,
+        }
+    )
+    clash = table.groupby(["currency", "month"])["rate"].nunique() > 1
+    if clash.any():
+        code, month = clash[clash].index[0]
+        raise ValueError(
+            f"fx_rates: {code} has several different rates for "
+            f"{np.datetime64(int(month), 'M')}; give one rate per currency and month"
+        )
+    return table.drop_duplicates(["currency", "month"]).sort_values(["currency", "month"])
+
+
 def _detect(headers) -> str | None:
     if is_canonical(headers):
         return "canonical"
@@ -235,9 +320,8 @@ def _convert_currency(draft: Draft, reporting, fx_rates, notes: list[str]) -> No
             if other.any():
                 reasons.reject(
                     other,
-                    np.array(
-                        [f"no exchange rate for {c} (reporting currency {reporting})" for c in cur],
-                        dtype=object,
+                    per_value(
+                        cur, lambda c: f"no exchange rate for {c} (reporting currency {reporting})"
                     ),
                 )
         return
@@ -245,23 +329,23 @@ def _convert_currency(draft: Draft, reporting, fx_rates, notes: list[str]) -> No
     is_reporting = (cur == reporting).to_numpy()
     rate[is_reporting] = 1.0
     if isinstance(fx_rates, dict):
-        table = {str(k).strip().upper(): float(v) for k, v in fx_rates.items()}
-        mapped = cur.map(table).to_numpy(dtype="float64", na_value=np.nan)
+        mapped = cur.map(fx_rates).to_numpy(dtype="float64", na_value=np.nan)
         rate = np.where(is_reporting, 1.0, mapped)
         no_rate = reasons.ok & np.isnan(rate)
         if no_rate.any():
             reasons.reject(
                 no_rate,
-                np.array(
-                    [f"no exchange rate for {c or 'an empty currency'}" for c in cur], dtype=object
-                ),
+                per_value(cur, lambda c: f"no exchange rate for {c or 'an empty currency'}"),
             )
     else:
         rate = _monthly_rates(fx_rates, cur, draft.start, is_reporting, reasons)
-    bad_rate = reasons.ok & ~(rate > 0)
-    reasons.reject(bad_rate, "exchange rate is not a positive number")
     converted = reasons.ok & ~is_reporting
     draft.mrr = draft.mrr * np.where(np.isfinite(rate), rate, np.nan)
+    reasons.reject(
+        reasons.ok & ~(np.abs(draft.mrr) <= MAX_MRR),
+        "amount too large once converted (over 10 billion a month)",
+    )
+    converted &= reasons.ok
     if converted.any():
         done = sorted(set(cur[converted]))
         notes.append(
@@ -270,23 +354,8 @@ def _convert_currency(draft: Draft, reporting, fx_rates, notes: list[str]) -> No
 
 
 def _monthly_rates(
-    fx: pd.DataFrame, cur: pd.Series, start: pd.Series, is_reporting, reasons
+    table: pd.DataFrame, cur: pd.Series, start: pd.Series, is_reporting, reasons
 ) -> np.ndarray:
-    cols = {str(c).strip().lower(): c for c in fx.columns}
-    if not {"currency", "month", "rate"} <= set(cols):
-        raise ValueError(
-            f"an fx_rates table needs columns currency, month, rate; got {list(fx.columns)}"
-        )
-    months = pd.PeriodIndex(
-        pd.to_datetime(fx[cols["month"]].astype("str"), format="mixed"), freq="M"
-    )
-    table = pd.DataFrame(
-        {
-            "currency": fx[cols["currency"]].astype("str").str.strip().str.upper().to_numpy(),
-            "month": months.asi8,  # months since 1970-01
-            "rate": pd.to_numeric(fx[cols["rate"]], errors="coerce").to_numpy(dtype="float64"),
-        }
-    ).sort_values(["currency", "month"])
     row_month = start.to_numpy().astype("datetime64[M]").astype(np.int64) - np.datetime64(
         "1970-01", "M"
     ).astype(np.int64)
@@ -305,9 +374,10 @@ def _monthly_rates(
         r[found] = sub["rate"].to_numpy()[pos[found]]
         rate[np.flatnonzero(at)] = r
         idx = np.flatnonzero(at)[~found]
-        for i in idx:
-            reason[i] = f"no {code} rate for {np.datetime64(int(row_month[i]), 'M')} or earlier"
-    missing = np.array([r is not None for r in reason], dtype=bool)
+        if len(idx):
+            month = np.datetime_as_string(row_month[idx].astype("datetime64[M]"), unit="M")
+            reason[idx] = np.char.add(np.char.add(f"no {code} rate for ", month), " or earlier")
+    missing = ~pd.isna(reason)
     reasons.reject(missing, reason)
     return rate
 
@@ -415,14 +485,19 @@ def read_export(
     [[2, 'missing customer id']]
     """
     _check_args(format, mapping, reporting_currency, fx_rates)
+    fx_rates = None if fx_rates is None else _clean_fx(fx_rates)
     reporting = reporting_currency.strip().upper() if reporting_currency else None
-    table = read_table(source)
-    if table.frame.shape[1] < 2:
-        raise ExportError(
-            "the file has a single column: expected a table with a customer, a start date and an amount"
-        )
-    if table.rows_read == 0:
-        raise ExportError("the file has a header but no data rows")
+    try:
+        table = read_table(source)
+        if table.frame.shape[1] < 2:
+            raise ExportError(
+                "the file has a single column: expected a table with a customer, a start "
+                "date and an amount"
+            )
+        if table.rows_read == 0:
+            raise ExportError("the file has a header but no data rows")
+    except ExportError as exc:
+        raise ExportError(f"{exc}. {_NO_FORMAT_TRIED}") from None
     chosen, draft = _draft(table, format, mapping)
     notes = list(table.notes) + list(draft.notes)
     empty = _empty_rows(table.frame)

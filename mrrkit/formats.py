@@ -18,6 +18,7 @@ Money rules, whatever the format:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -32,6 +33,7 @@ __all__ = [
     "MAX_MRR",
     "ZERO_DECIMAL_CURRENCIES",
     "Columns",
+    "DateColumns",
     "Draft",
     "Reasons",
     "Rule",
@@ -41,6 +43,8 @@ __all__ = [
     "columns",
     "generic_draft",
     "is_canonical",
+    "months_between",
+    "per_value",
     "subscription_draft",
     "text",
 ]
@@ -136,6 +140,12 @@ class Columns:
     quantity: tuple[str, ...] = ()
     currency: tuple[str, ...] = ()
     status: tuple[str, ...] = ()
+    #: The current billing period (start, end): where a file has no interval column, the length
+    #: of this period gives the interval.
+    period_start: tuple[str, ...] = ()
+    period_end: tuple[str, ...] = ()
+    #: Plan identifiers: rows whose interval cannot be read take their plan's usual interval.
+    plan: tuple[str, ...] = ()
     attributes: dict[str, str] = field(default_factory=dict)
 
 
@@ -153,6 +163,14 @@ def text(col: pd.Series) -> pd.Series:
     if not pd.api.types.is_string_dtype(col.dtype) or col.dtype == object:
         col = col.astype("str")
     return col.fillna("").str.strip()
+
+
+def per_value(values: pd.Series, message) -> np.ndarray:
+    """``message(value)`` for each row as an object array, built once per distinct value (a
+    million rows hold a handful of statuses or intervals)."""
+    codes, uniques = pd.factorize(values)
+    table = np.array([message(u) for u in uniques] + [message("")], dtype=object)
+    return table[codes]
 
 
 def column(headers, *candidates: str) -> str | None:
@@ -177,12 +195,56 @@ def columns(headers, *candidates: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _coalesce_dates(frame, cols, reasons: Reasons, what: str, notes: list[str]) -> pd.Series:
+class DateColumns:
+    """Date columns of one table, each parsed once, with one day-first convention for the file.
+
+    Day-first is decided per column (:func:`~mrrkit.parsing.parse_dates`), never per row; a
+    column whose own values never tell (no part above 12) follows the file's other date columns
+    when they say month-first, rather than being assumed day-first against them.
+    """
+
+    def __init__(self, frame: pd.DataFrame, headers=()):
+        self.frame = frame
+        self._parsed: dict[str, object] = {}
+        self._dayfirst: bool | None = None
+        headers = [h for h in dict.fromkeys(headers) if h in frame.columns]
+        told = [self.get(h).convention for h in headers]
+        says_month_first = any(c.startswith("MM/DD") and "(" not in c for c in told)
+        says_day_first = any(
+            c.startswith("DD/MM") and "(assumed" not in c and "month-first" not in c for c in told
+        )
+        if says_month_first != says_day_first:  # the file tells one way only
+            self._dayfirst = says_day_first
+            label = "DD/MM/YYYY" if says_day_first else "MM/DD/YYYY"
+            for h in headers:
+                if "(assumed" in self._parsed[h].convention:
+                    parsed = self._parsed[h]
+                    if says_month_first:
+                        parsed = parse_dates(frame[h], dayfirst=False)
+                    self._parsed[h] = dataclasses.replace(
+                        parsed,
+                        convention=f"{label} (like the file's other date columns; "
+                        "its own values never tell)",
+                    )
+
+    def get(self, header: str):
+        """The parsed column (cached)."""
+        found = self._parsed.get(header)
+        if found is None:
+            found = parse_dates(self.frame[header], dayfirst=self._dayfirst)
+            self._parsed[header] = found
+        return found
+
+
+def _coalesce_dates(
+    frame, cols, reasons: Reasons, what: str, notes: list[str], dates: DateColumns | None = None
+) -> pd.Series:
+    dates = dates if dates is not None else DateColumns(frame)
     out = None
     for h in cols:
         if out is not None and not out.isna().any():
             break  # later columns only fill gaps
-        parsed = parse_dates(frame[h])
+        parsed = dates.get(h)
         if parsed.convention not in ("ISO dates (YYYY-MM-DD)", "empty", "dates"):
             notes.append(f"{h!r} read as {parsed.convention}")
         reasons.reject(parsed.bad, f"{what}: cannot read the date in {h!r}")
@@ -224,6 +286,133 @@ def cents_divisor(currency: pd.Series | None, n: int) -> np.ndarray:
     return np.where(currency.isin(ZERO_DECIMAL_CURRENCIES).to_numpy(), 1.0, 100.0)
 
 
+def months_between(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Calendar months from ``start`` to ``end`` (``datetime64``), fractional for partial months.
+
+    Whole months count by calendar (31 Jan -> 29 Feb is one month, as Stripe bills it); the rest
+    is the share of the following month's days.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = lambda *s: np.array(s, dtype="datetime64[D]")
+    >>> months_between(d("2024-01-01", "2024-01-31", "2024-01-15"), d("2025-01-01", "2024-02-29", "2024-02-01")).round(4).tolist()
+    [12.0, 1.0, 0.5484]
+    """
+    s = np.asarray(start, dtype="datetime64[D]")
+    e = np.asarray(end, dtype="datetime64[D]")
+    sm = s.astype("datetime64[M]")
+    day = (s - sm.astype("datetime64[D]")).astype(np.int64)
+
+    def anchor(k):
+        month = sm + k
+        length = ((month + 1).astype("datetime64[D]") - month.astype("datetime64[D]")).astype(
+            np.int64
+        )
+        return month.astype("datetime64[D]") + np.minimum(day, length - 1)
+
+    k = (e.astype("datetime64[M]") - sm).astype(np.int64)
+    a = anchor(k)
+    over = a > e
+    k = np.where(over, k - 1, k)
+    a = anchor(k)
+    nxt = anchor(k + 1)
+    frac = (e - a).astype(np.int64) / (nxt - a).astype(np.int64)
+    return k + frac
+
+
+def _snap_months(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Months per billing period from one period's dates: whole calendar months when the period
+    is one (a month, a quarter, a year, within a day), else whole weeks (x 12/52), else days
+    (x 12/365); NaN where the period is not a positive span."""
+    s = np.asarray(start, dtype="datetime64[D]")
+    e = np.asarray(end, dtype="datetime64[D]")
+    ok = ~np.isnat(s) & ~np.isnat(e) & (e > s)
+    out = np.full(len(s), np.nan)
+    if not ok.any():
+        return out
+    days = (e[ok] - s[ok]).astype(np.int64)
+    months = months_between(s[ok], e[ok])
+    whole = np.round(months)
+    by_month = (whole >= 1) & (np.abs(months - whole) * 30 <= 1.01)
+    weekly = ~by_month & (days % 7 == 0)
+    out[ok] = np.where(by_month, whole, np.where(weekly, days / 7 * 12 / 52, days * 12 / 365))
+    return out
+
+
+def _infer_months(frame, cols: Columns, months, missing, trial, dates, notes) -> np.ndarray:
+    """Fill missing billing intervals: from the row's current billing period (unless that period
+    is its trial), then from the usual interval of its plan, then from words in the plan's name
+    (``basic-USD-Yearly``)."""
+    months = months.copy()
+    plans = _coalesce_text(frame, cols.plan)
+    if cols.period_start and cols.period_end:
+        ps = _coalesce_dates(frame, cols.period_start, Reasons(len(frame)), "", [], dates)
+        pe = _coalesce_dates(frame, cols.period_end, Reasons(len(frame)), "", [], dates)
+        in_trial = (pe <= trial).fillna(False).to_numpy()
+        from_period = _snap_months(ps.to_numpy(), pe.to_numpy())
+        from_period[in_trial] = np.nan
+        use = missing & ~np.isnan(from_period)
+        if use.any():
+            months[use] = from_period[use]
+            notes.append(
+                f"{int(use.sum())} row(s): billing interval taken from the current period "
+                f"({cols.period_start[0]!r} to {cols.period_end[0]!r})"
+            )
+        if plans is not None:
+            known = ~np.isnan(from_period)
+            rest = missing & np.isnan(months)
+            if known.any() and rest.any():
+                counts = pd.DataFrame(
+                    {"plan": plans[known].to_numpy(), "m": from_period[known]}
+                ).value_counts()  # most frequent (plan, interval) first
+                usual = counts.reset_index().drop_duplicates("plan").set_index("plan")["m"]
+                fill = plans.map(usual).to_numpy(dtype="float64", na_value=np.nan)
+                use = rest & ~np.isnan(fill)
+                if use.any():
+                    months[use] = fill[use]
+                    notes.append(
+                        f"{int(use.sum())} row(s) in a trial or without a current period: "
+                        "billing interval of their plan's other subscriptions"
+                    )
+    if plans is not None:
+        rest = missing & np.isnan(months)
+        if rest.any():
+            codes, uniques = pd.factorize(plans)
+            by_name = np.array([_months_in_name(u) for u in uniques] + [np.nan])
+            fill = by_name[codes]
+            use = rest & ~np.isnan(fill)
+            if use.any():
+                months[use] = fill[use]
+                notes.append(
+                    f"{int(use.sum())} row(s): billing interval read from the plan name "
+                    f"(e.g. {plans[use].iloc[0]!r})"
+                )
+    return months
+
+
+_FREQUENCY_WORDS = {
+    **dict.fromkeys(["monthly", "mensuel", "mensuelle", "mensile"], 1.0),
+    **dict.fromkeys(["quarterly", "trimestriel", "trimestrielle", "trimestrale"], 3.0),
+    **dict.fromkeys(["semiannual", "semestriel", "semestrielle", "semestrale"], 6.0),
+    **dict.fromkeys(["yearly", "annual", "annually", "annuel", "annuelle", "annuale"], 12.0),
+    **dict.fromkeys(["weekly", "hebdomadaire", "settimanale"], 12.0 / 52.0),
+    **dict.fromkeys(["daily", "quotidien", "giornaliero"], 12.0 / 365.0),
+}
+
+
+def _months_in_name(name) -> float:
+    """The interval a plan name states by a frequency word (``pro-USD-Yearly``,
+    ``basic_monthly``, ``pro-annuel``), when it states exactly one; ``30-day-trial`` or
+    ``12-month`` state a length, not a frequency, and say nothing."""
+    found = {
+        _FREQUENCY_WORDS[w]
+        for w in re.split(r"[^a-z]+", str(name).lower())
+        if w in _FREQUENCY_WORDS
+    }
+    return found.pop() if len(found) == 1 else np.nan
+
+
 def subscription_draft(
     frame: pd.DataFrame,
     cols: Columns,
@@ -261,9 +450,13 @@ def subscription_draft(
         customer = pd.Series([""] * n, index=index, dtype="str")
     reasons.reject((customer == "").to_numpy(), "missing customer id")
 
-    start = _coalesce_dates(frame, cols.start, reasons, "start", notes)
-    trial = _coalesce_dates(frame, cols.trial_end, reasons, "trial end", notes)
-    end = _coalesce_dates(frame, cols.end, reasons, "end", notes)
+    rule_dates = [
+        h for rule in (statuses or {}).values() for h in columns(list(frame.columns), *rule.cols)
+    ]
+    dates = DateColumns(frame, [*cols.start, *cols.trial_end, *cols.end, *rule_dates])
+    start = _coalesce_dates(frame, cols.start, reasons, "start", notes, dates)
+    trial = _coalesce_dates(frame, cols.trial_end, reasons, "trial end", notes, dates)
+    end = _coalesce_dates(frame, cols.end, reasons, "end", notes, dates)
 
     currency = _coalesce_text(frame, cols.currency)
     if currency is not None:
@@ -292,7 +485,7 @@ def subscription_draft(
             elif rule.cols:
                 found = columns(list(frame.columns), *rule.cols)
                 sub = Reasons(n)
-                extra = _coalesce_dates(frame, found, sub, f"{u} date", notes)
+                extra = _coalesce_dates(frame, found, sub, f"{u} date", notes, dates)
                 reasons.reject(at & ~sub.ok, sub.text)
                 if rule.action == "trial":
                     trial = trial.where(~(at & trial.isna().to_numpy()), extra)
@@ -305,7 +498,7 @@ def subscription_draft(
         if missing_end.any():
             reasons.reject(
                 missing_end,
-                np.array([f"status {s!r} without an end date" for s in status], dtype=object),
+                per_value(status, lambda s: f"status {s!r} without an end date"),
             )
 
     # A trial counts from its end; a subscription cancelled before then never paid.
@@ -339,19 +532,32 @@ def subscription_draft(
             months = parse_intervals(interval_col, count_col)
             reasons.reject(
                 months.bad,
-                np.array([f"unknown billing interval {v!r}" for v in interval_col], dtype=object)
+                per_value(interval_col, lambda v: f"unknown billing interval {v!r}")
                 if months.bad.any()
                 else "",
             )
             months_v = months.values.to_numpy()
         else:
             months_v = np.full(n, np.nan)
-        missing_interval = np.isnan(months_v)
+        missing_interval = np.isnan(months_v) & reasons.ok
+        if missing_interval.any():
+            months_v = _infer_months(frame, cols, months_v, missing_interval, trial, dates, notes)
+            missing_interval = np.isnan(months_v)
         if default_months is not None:
-            if missing_interval.any():
+            assumed = missing_interval & reasons.ok
+            if assumed.any():
+                plans = _coalesce_text(frame, cols.plan)
+                which = (
+                    ""
+                    if plans is None
+                    else " (plans: "
+                    + ", ".join(repr(p) for p in pd.unique(plans[assumed])[:5] if p)
+                    + ")"
+                )
                 notes.append(
-                    f"{int((missing_interval & reasons.ok).sum())} row(s) without a billing interval "
-                    f"read as billed every {default_months:g} month(s)"
+                    f"{int(assumed.sum())} row(s) without a billing interval read as billed "
+                    f"every {default_months:g} month(s){which}: check their MRR, or give the "
+                    "interval in a mapping"
                 )
             months_v = np.where(missing_interval, default_months, months_v)
         else:
@@ -499,6 +705,7 @@ def generic_draft(frame: pd.DataFrame, mapping: dict | None = None, exact: bool 
         interval_count=(roles["interval_count"],) if "interval_count" in roles else (),
         quantity=(roles["quantity"],) if "quantity" in roles else (),
         currency=(roles["currency"],) if "currency" in roles else (),
+        plan=(roles["plan"],) if "plan" in roles else (),
         attributes=attrs,
     )
     draft = subscription_draft(frame, cols, default_months=1.0, notes=notes)

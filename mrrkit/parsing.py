@@ -29,6 +29,8 @@ _CURRENCY = r"(?:[A-Za-z]{3}|[$€£¥₹]|R\$|kr|Fr\.?)"
 # Excel counts days from 1899-12-30 (its calendar has a 29 February 1900 that never was).
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 _EXCEL_MAX = 2_958_465  # 9999-12-31
+# Below this a whole number is a count, a year or a code, not a day: 10,000 is 18 May 1927.
+_EXCEL_MIN = 10_000
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,32 @@ def parse_amounts(col: pd.Series, decimal: str | None = None) -> ParsedColumn:
             return ParsedColumn(
                 pd.Series(fast, index=col.index), np.zeros(len(col), bool), "decimal '.'"
             )
+        # Mostly plain numbers and a few others ("n/a", "1,234.50"): the general rules only on
+        # the others. Plain cells (no comma, at most one point) never sway the column's decimal
+        # separator, so the column is still read one way.
+        plain = _matches(_arrow(text), _PLAIN_NUMBER) & ~empty
+        if plain.any():
+            rest = ~plain
+            values, bad, found = _general_amounts(text[rest], empty[rest], decimal)
+            if found == ".":
+                out = np.full(len(text), np.nan)
+                out[plain] = pc.cast(_arrow(text[plain]), pa.float64()).to_numpy(
+                    zero_copy_only=False
+                )
+                out[rest] = values.to_numpy()
+                all_bad = np.zeros(len(text), bool)
+                all_bad[rest] = bad
+                return ParsedColumn(pd.Series(out, index=col.index), all_bad, "decimal '.'")
+    values, bad, decimal = _general_amounts(text, empty, decimal)
+    return ParsedColumn(values, bad, f"decimal '{decimal}'")
+
+
+_PLAIN_NUMBER = r"^-?(?:\d+(?:\.\d*)?|\.\d+)$"
+
+
+def _general_amounts(text: pd.Series, empty: np.ndarray, decimal: str | None):
+    """Values, failures and the decimal separator, by the general rules (separators, signs,
+    currency symbols, parentheses)."""
     s = text.str.replace(_SPACES, "", regex=True)
     negative = (s.str.match(r"^\(.*\)$") | s.str.contains("-", regex=False)).fillna(False)
     s = s.str.replace(r"^\((.*)\)$", r"\1", regex=True)
@@ -144,7 +172,7 @@ def parse_amounts(col: pd.Series, decimal: str | None = None) -> ParsedColumn:
     values = pd.to_numeric(s.where(shaped), errors="coerce").astype("float64")
     values = values.where(~negative.astype(bool), -values)
     bad = values.isna().to_numpy() & ~empty
-    return ParsedColumn(values, bad, f"decimal '{decimal}'")
+    return values, bad, decimal
 
 
 def _fast_floats(text: pd.Series) -> np.ndarray | None:
@@ -258,12 +286,71 @@ def parse_dates(col: pd.Series, dayfirst: bool | None = None) -> ParsedColumn:
         return _iso_dates(text, arr, fast, empty)
     if _matches(arr, _SLASHED_LIKE).sum() >= 0.5 * filled:
         return _slashed_dates(text, empty, dayfirst)
-    # Month names ("15 Jan 2024", "Jan 15, 2024"): unambiguous, so pandas may read each row.
-    values = pd.to_datetime(
-        text.where(~empty), format="mixed", dayfirst=bool(dayfirst in (None, True)), errors="coerce"
+    return _worded_dates(text, empty)
+
+
+# French and Italian month names and their usual abbreviations, as English ones pandas reads.
+_FOREIGN_MONTHS = {
+    **dict.fromkeys(["janvier", "janv", "gennaio", "gen"], "jan"),
+    **dict.fromkeys(["fevrier", "fevr", "fev", "febbraio"], "feb"),
+    **dict.fromkeys(["mars", "marzo"], "mar"),
+    **dict.fromkeys(["avril", "avr", "aprile"], "apr"),
+    **dict.fromkeys(["mai", "maggio", "mag"], "may"),
+    **dict.fromkeys(["juin", "giugno", "giu"], "jun"),
+    **dict.fromkeys(["juillet", "juil", "luglio", "lug"], "jul"),
+    **dict.fromkeys(["aout", "agosto", "ago"], "aug"),
+    **dict.fromkeys(["septembre", "sept", "settembre", "set"], "sep"),
+    **dict.fromkeys(["octobre", "ottobre", "ott"], "oct"),
+    **dict.fromkeys(["novembre"], "nov"),
+    **dict.fromkeys(["decembre", "dicembre", "dic"], "dec"),
+}
+_WEEKDAYS = (
+    "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
+    "lunedi|martedi|mercoledi|giovedi|venerdi|sabato|domenica"
+)
+_ENGLISH_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+
+
+def _worded_dates(text: pd.Series, empty: np.ndarray) -> ParsedColumn:
+    """Dates written with a month name and a four-digit year (``15 Jan 2024``, ``Jan 15, 2024``,
+    ``15 janvier 2024``, ``1er février 2024``, ``15 gennaio 2024``), or a month alone
+    (``2024-01``, ``01/2024``: the first of the month). A month name leaves no day-first question,
+    so each value may be read on its own; anything else (``now``, ``12:30``, ``Q1 2024``) fails
+    rather than being guessed."""
+    codes, uniques = pd.factorize(text.where(~empty))  # distinct values only
+    u = pd.Series(uniques, dtype="str")
+    norm = u.str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii").str.lower()
+    norm = norm.str.replace(rf"\b(?:{_WEEKDAYS})\b,?", " ", regex=True)
+    norm = norm.str.replace(r"\b1er\b", "1", regex=True).str.replace(".", " ", regex=False)
+    words = "|".join(sorted(_FOREIGN_MONTHS, key=len, reverse=True))
+    norm = norm.str.replace(rf"\b({words})\b", lambda m: _FOREIGN_MONTHS[m.group(1)], regex=True)
+    year = r"(?<!\d)\d{4}(?!\d)"
+    # Keep the date part: whatever follows the year (a time, a zone) is not needed.
+    named = norm.str.extract(rf"^(.*?\b{_ENGLISH_MONTH}\b.*?{year})")[0]
+    named = named.where(~named.str.contains(rf"^\s*{year}\s*$", regex=True, na=False))
+    parsed = pd.to_datetime(named, format="mixed", dayfirst=True, errors="coerce")
+    month_only = norm.str.extract(
+        r"^\s*(?:(?P<y1>\d{4})[-/.](?P<m1>\d{1,2})|(?P<m2>\d{1,2})[-/.](?P<y2>\d{4}))\s*$"
     )
-    values = _midnight(values)
-    return ParsedColumn(values, values.isna().to_numpy() & ~empty, "dates with month names")
+    first = _from_parts(
+        pd.to_numeric(month_only["y1"].fillna(month_only["y2"])),
+        pd.to_numeric(month_only["m1"].fillna(month_only["m2"])),
+        np.ones(len(u)),
+        u.index,
+    )
+    table = _midnight(parsed).to_numpy()
+    table = np.where(np.isnat(table), first.to_numpy(), table)
+    out = np.full(len(text), np.datetime64("NaT"), "datetime64[s]")
+    found = codes >= 0
+    out[found] = table[codes[found]]
+    values = pd.Series(out, index=text.index)
+    if (~np.isnat(_midnight(parsed).to_numpy())).any():
+        kind = "dates with month names"
+    elif first.notna().any():
+        kind = "months (the 1st of each)"
+    else:
+        kind = "no date format recognised"
+    return ParsedColumn(values, values.isna().to_numpy() & ~empty, kind)
 
 
 def _nat(index) -> pd.Series:
@@ -389,7 +476,7 @@ def _numeric_dates(num: pd.Series) -> ParsedColumn:
         values = _from_parts(y, m, d, index)
         return ParsedColumn(values, _bad_dates(values, empty), "YYYYMMDD numbers")
     else:
-        serial = np.where((v >= 1) & (v <= _EXCEL_MAX), np.floor(v), np.nan)
+        serial = np.where((v >= _EXCEL_MIN) & (v <= _EXCEL_MAX), np.floor(v), np.nan)
         ok = np.isfinite(serial)
         out = np.full(len(v), np.datetime64("NaT"), "datetime64[D]")
         out[ok] = _EXCEL_EPOCH + serial[ok].astype(np.int64)
@@ -467,6 +554,7 @@ _INTERVAL_MONTHS = {
         ],
         3.0,
     ),
+    **dict.fromkeys(["bimestre", "bimestres", "bimestriel", "bimestrielle", "bimestrale"], 2.0),
     **dict.fromkeys(
         [
             "semester",

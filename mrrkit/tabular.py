@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import zipfile
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -252,6 +251,9 @@ def _header_offset(lines: list[str], header_at: int) -> int:
 def _read_text(data: bytes, as_bytes: bool = True) -> Table:
     bom = data.startswith(b"\xef\xbb\xbf")
     utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    old_mac = not utf16 and b"\r" in data and b"\n" not in data
+    if old_mac:  # Excel's "CSV (Macintosh)": lines end with CR alone (byte-safe in UTF-8/Latin-1)
+        data = data.replace(b"\r", b"\n")
     sample = None if utf16 or not as_bytes else _utf8_sample(data[3:] if bom else data)
     if sample is not None and b"\x00" not in data[:4096]:
         # UTF-8: hand the bytes to pyarrow as they are (it checks the encoding of every value).
@@ -260,10 +262,15 @@ def _read_text(data: bytes, as_bytes: bool = True) -> Table:
         text_sample = sample
     else:
         text, encoding = _decode(data)
+        if "\r" in text and "\n" not in text:
+            old_mac = True
+            text = text.replace("\r", "\n")
         raw = None
         text_sample = text[: 1 << 16]
     delimiter, header_at, sep_line = _sniff(text_sample)
     notes = [f"read as {encoding} text, {_DELIMITER_NAMES[delimiter]}-separated"]
+    if old_mac:
+        notes.append("lines end with a carriage return alone (old Mac files): read as lines")
     if header_at and not sep_line:
         notes.append(f"{header_at} line(s) above the header skipped")
     sample_lines = _split_lines(text_sample)
@@ -274,7 +281,12 @@ def _read_text(data: bytes, as_bytes: bool = True) -> Table:
         body = "".join(_split_lines(text)[first:]).encode("utf-8")
     end = body.find(b"\n")
     header_line = body[: end if end >= 0 else len(body)].decode("utf-8", errors="replace")
-    header_rec = next(csv.reader([header_line.rstrip("\r")], delimiter=delimiter), [])
+    try:
+        header_rec = next(csv.reader([header_line.rstrip("\r")], delimiter=delimiter), [])
+    except csv.Error as exc:
+        raise ExportError(
+            f"the header line cannot be read as CSV ({exc}): expected one line of column names"
+        ) from None
     headers, dup_notes = _dedupe(header_rec)
     notes += dup_notes
     fast = _read_text_fast(body, delimiter, headers)
@@ -390,9 +402,10 @@ def _read_xlsx(data: bytes) -> Table:
         raise ExportError(
             "reading .xlsx files needs the openpyxl package (pip install openpyxl)"
         ) from None
-    except (zipfile.BadZipFile, ValueError, KeyError, OSError, TypeError) as exc:
+    except Exception as exc:  # noqa: BLE001 - a damaged zip can fail anywhere in zipfile/zlib/openpyxl/lxml
         raise ExportError(
-            f"the file looks like a zip/XLSX but cannot be read as a spreadsheet: {exc}"
+            "the file looks like a zip/XLSX but cannot be read as a spreadsheet "
+            f"({type(exc).__name__}: {exc}); expected an .xlsx workbook, a CSV/TSV or a Parquet file"
         ) from None
     raw = raw.dropna(how="all").dropna(axis=1, how="all")
     if raw.empty:
@@ -465,12 +478,19 @@ def _read_parquet(data: bytes) -> Table:
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(io.BytesIO(data))
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        raise ExportError(f"the file starts like Parquet but cannot be read: {exc}") from None
+        # ParquetFile (not read_table's dataset reader) also reads files with duplicated column names.
+        table = pq.ParquetFile(io.BytesIO(data)).read()
+    except Exception as exc:  # noqa: BLE001 - a damaged file can fail anywhere in Arrow's reader
+        raise ExportError(
+            f"the file starts like Parquet but cannot be read ({type(exc).__name__}: {exc})"
+        ) from None
     headers, notes = _dedupe([str(n) for n in table.column_names])
-    table = table.rename_columns(headers)
-    frame = table.to_pandas()
+    try:
+        frame = table.rename_columns(headers).to_pandas()
+    except Exception as exc:  # noqa: BLE001 - a column type pandas cannot hold
+        raise ExportError(
+            f"the Parquet file cannot be turned into a table ({type(exc).__name__}: {exc})"
+        ) from None
     for name in frame.columns:
         col = frame[name]
         if pd.api.types.is_integer_dtype(col.dtype) or col.dtype == object:

@@ -47,6 +47,7 @@ Column names were checked against public material (searched while writing this m
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -55,17 +56,20 @@ import pandas as pd
 from .formats import (
     MAX_MRR,
     Columns,
+    DateColumns,
     Draft,
     Reasons,
     Rule,
     cents_divisor,
     column,
     columns,
+    months_between,
+    per_value,
     subscription_draft,
     text,
 )
 from .headers import normalise
-from .parsing import parse_amounts, parse_dates
+from .parsing import parse_amounts
 
 __all__ = ["VENDORS"]
 
@@ -100,6 +104,8 @@ _STRIPE_STATUSES = {
     "paused": Rule("reject", reason="status 'paused': no payment collected (not MRR)"),
 }
 _METADATA = re.compile(r"^(.*\S)\s*\(metadata\)$", re.IGNORECASE)
+#: Names a metadata key cannot take as an attribute: the canonical line's own columns.
+_RESERVED = {"customer_id", "start", "end", "mrr", "currency", "quantity"}
 
 
 def _detect_stripe_subscriptions(headers) -> bool:
@@ -123,7 +129,10 @@ def _stripe_subscriptions(frame: pd.DataFrame) -> Draft:
     for header in h:
         m = _METADATA.match(str(header))
         if m:
-            attributes[m.group(1).strip()] = header
+            key = m.group(1).strip()
+            # A key named like a canonical column or another attribute keeps its header.
+            taken = key in attributes or key.lower() in _RESERVED
+            attributes[str(header) if taken else key] = header
     cols = Columns(
         customer_id=columns(h, "Customer ID", "Customer"),
         start=columns(h, "Start Date (UTC)", "Start (UTC)", "Start Date", "Created (UTC)"),
@@ -135,10 +144,23 @@ def _stripe_subscriptions(frame: pd.DataFrame) -> Draft:
         quantity=columns(h, "Quantity"),
         currency=columns(h, "Currency"),
         status=columns(h, "Status"),
+        period_start=columns(h, "Current Period Start (UTC)", "Current Period Start"),
+        period_end=columns(h, "Current Period End (UTC)", "Current Period End"),
+        plan=columns(h, "Plan", "Price", "Plan Nickname"),
         attributes=attributes,
     )
     notes = ["Stripe rules: active and past_due count, trials from their end, churn at Ended At"]
-    return subscription_draft(frame, cols, statuses=_STRIPE_STATUSES, cents=False, notes=notes)
+    draft = subscription_draft(frame, cols, statuses=_STRIPE_STATUSES, cents=False, notes=notes)
+    coupon = column(h, "Coupon", "Coupon ID", "Discount")
+    if coupon is not None:
+        with_coupon = int(((text(frame[coupon]) != "").to_numpy() & draft.reasons.ok).sum())
+        if with_coupon:
+            draft.notes.append(
+                f"{with_coupon} subscription(s) carry a coupon ({coupon!r}) whose amount the "
+                "subscriptions export does not give: their MRR is before the discount. The "
+                "invoice line items export gives discounted MRR"
+            )
+    return draft
 
 
 # --------------------------------------------------------------------------------------------
@@ -174,41 +196,6 @@ def _detect_stripe_invoices(headers) -> bool:
     )
 
 
-def months_between(start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Calendar months from ``start`` to ``end`` (``datetime64``), fractional for partial months.
-
-    Whole months count by calendar (31 Jan -> 29 Feb is one month, as Stripe bills it); the rest
-    is the share of the following month's days.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> d = lambda *s: np.array(s, dtype="datetime64[D]")
-    >>> months_between(d("2024-01-01", "2024-01-31", "2024-01-15"), d("2025-01-01", "2024-02-29", "2024-02-01")).round(4).tolist()
-    [12.0, 1.0, 0.5484]
-    """
-    s = np.asarray(start, dtype="datetime64[D]")
-    e = np.asarray(end, dtype="datetime64[D]")
-    sm = s.astype("datetime64[M]")
-    day = (s - sm.astype("datetime64[D]")).astype(np.int64)
-
-    def anchor(k):
-        month = sm + k
-        length = ((month + 1).astype("datetime64[D]") - month.astype("datetime64[D]")).astype(
-            np.int64
-        )
-        return month.astype("datetime64[D]") + np.minimum(day, length - 1)
-
-    k = (e.astype("datetime64[M]") - sm).astype(np.int64)
-    a = anchor(k)
-    over = a > e
-    k = np.where(over, k - 1, k)
-    a = anchor(k)
-    nxt = anchor(k + 1)
-    frac = (e - a).astype(np.int64) / (nxt - a).astype(np.int64)
-    return k + frac
-
-
 def _stripe_invoices(frame: pd.DataFrame) -> Draft:
     h = list(frame.columns)
     n = len(frame)
@@ -235,11 +222,17 @@ def _stripe_invoices(frame: pd.DataFrame) -> Draft:
     start_col = column(h, *_PERIOD_START)
     end_col = column(h, *_PERIOD_END)
 
-    customer = (
-        text(frame[customer_col])
-        if customer_col
-        else pd.Series([""] * n, index=frame.index, dtype="str")
-    )
+    if customer_col:
+        customer = text(frame[customer_col])
+    elif sub_col:
+        # Warehouse and Sigma line-item tables carry no customer (it is on the invoice).
+        customer = text(frame[sub_col])
+        notes.append(
+            f"no customer column: each subscription ({sub_col!r}) is read as its own customer; "
+            "join the invoices' customer to the lines for customer-level figures"
+        )
+    else:
+        customer = pd.Series([""] * n, index=frame.index, dtype="str")
     reasons.reject((customer == "").to_numpy(), "missing customer id")
     currency = text(frame[currency_col]).str.upper() if currency_col else None
 
@@ -248,11 +241,7 @@ def _stripe_invoices(frame: pd.DataFrame) -> Draft:
         unpaid = (status != "paid").to_numpy()
         reasons.reject(
             unpaid,
-            np.array(
-                [f"invoice status {s!r}: only paid invoices count" for s in status], dtype=object
-            )
-            if unpaid.any()
-            else "",
+            per_value(status, lambda s: f"invoice status {s!r}: only paid invoices count"),
         )
     else:
         notes.append("no invoice status column: every invoice read as paid")
@@ -261,9 +250,19 @@ def _stripe_invoices(frame: pd.DataFrame) -> Draft:
         text(frame[sub_col]) if sub_col else pd.Series([""] * n, index=frame.index, dtype="str")
     )
     reasons.reject((subscription == "").to_numpy(), "one-off item, not recurring")
+    type_col = column(h, "Type", "type", "Line Item Type")
+    proration_col = column(h, "Proration", "proration", "Is Proration")
+    if type_col and proration_col:
+        # An invoice item that is no proration is a one-off charge, even on a subscription's
+        # invoice (Stripe's MRR leaves one-off items out).
+        one_off = (text(frame[type_col]).str.lower() == "invoiceitem").to_numpy() & ~(
+            text(frame[proration_col]).str.lower().isin(["true", "1", "yes", "t"]).to_numpy()
+        )
+        reasons.reject(one_off, "one-off item, not recurring")
 
-    start = parse_dates(frame[start_col])
-    end = parse_dates(frame[end_col])
+    dates = DateColumns(frame, [start_col, end_col])
+    start = dates.get(start_col)
+    end = dates.get(end_col)
     reasons.reject(start.bad, f"start: cannot read the date in {start_col!r}")
     reasons.reject(end.bad, f"end: cannot read the date in {end_col!r}")
     reasons.reject(
@@ -301,6 +300,13 @@ def _stripe_invoices(frame: pd.DataFrame) -> Draft:
             with np.errstate(invalid="ignore", divide="ignore"):
                 discount += np.where(totals > 0, first * share_base / totals, 0.0)
         notes.append(f"discounts from {invoice_discount_col!r} applied")
+    json_discount_col = column(h, "discount_amounts")
+    if json_discount_col and json_discount_col != line_discount_col:
+        # The API's list of discounts on a line: [{"amount": 500, "discount": "di_..."}].
+        parsed = _json_discounts(frame[json_discount_col])
+        reasons.reject(np.isnan(parsed), f"discount: cannot read {json_discount_col!r}")
+        discount += np.nan_to_num(parsed)
+        notes.append(f"discounts from {json_discount_col!r} applied")
     net = amount - discount
     header = amount_cols[0] if amount_cols else ""
     api_style = bool(header) and header == header.lower() and " " not in header
@@ -352,6 +358,25 @@ def _stripe_invoices(frame: pd.DataFrame) -> Draft:
     )
 
 
+def _json_discounts(col: pd.Series) -> np.ndarray:
+    """Sum of the ``amount`` fields of a JSON list per cell; 0 for an empty cell or ``[]``, NaN
+    for a cell that is no such list."""
+    cells = text(col)
+    codes, uniques = pd.factorize(cells)
+
+    def total(cell: str) -> float:
+        if cell in ("", "[]", "null"):
+            return 0.0
+        try:
+            items = json.loads(cell)
+            return float(sum(float(item["amount"]) for item in items))
+        except (ValueError, TypeError, KeyError):
+            return np.nan
+
+    table = np.array([total(u) for u in uniques] + [0.0])
+    return table[codes]
+
+
 # --------------------------------------------------------------------------------------------
 # Chargebee
 # --------------------------------------------------------------------------------------------
@@ -385,6 +410,21 @@ def _chargebee(frame: pd.DataFrame) -> Draft:
         found = column(h, *cands)
         if found is not None:
             attributes[name] = found
+    unit_price = columns(
+        h,
+        "subscriptions.plan_unit_price_in_decimal",
+        "subscriptions.plan_unit_price",
+        "subscription_items.unit_price_in_decimal",
+        "subscription_items.unit_price",
+    )
+    total = columns(h, "subscriptions.plan_amount_in_decimal", "subscriptions.plan_amount")
+    quantity = columns(
+        h,
+        "subscriptions.plan_quantity_in_decimal",
+        "subscriptions.plan_quantity",
+        "subscription_items.quantity_in_decimal",
+        "subscription_items.quantity",
+    )
     cols = Columns(
         customer_id=columns(h, "subscriptions.customer_id", "customers.id"),
         start=columns(
@@ -395,19 +435,20 @@ def _chargebee(frame: pd.DataFrame) -> Draft:
             "subscriptions.created_at",
         ),
         trial_end=columns(h, "subscriptions.trial_end"),
-        amount=columns(
-            h,
-            "subscriptions.plan_unit_price",
-            "subscription_items.unit_price",
-            "subscriptions.plan_amount",
-        ),
+        amount=unit_price or total,
         interval=columns(h, "subscriptions.billing_period_unit", "plans.period_unit"),
         interval_count=columns(h, "subscriptions.billing_period", "plans.period"),
-        quantity=columns(h, "subscriptions.plan_quantity", "subscription_items.quantity"),
+        # plan_amount is already unit price x quantity: the quantity is then only an attribute.
+        quantity=quantity if unit_price else (),
         currency=columns(h, "subscriptions.currency_code", "customers.preferred_currency_code"),
         status=columns(h, "subscriptions.status"),
+        period_start=columns(h, "subscriptions.current_term_start"),
+        period_end=columns(h, "subscriptions.current_term_end"),
+        plan=columns(h, "subscriptions.plan_id", "subscription_items.item_price_id"),
         attributes=attributes,
     )
+    if not unit_price and quantity:
+        attributes["quantity"] = quantity[0]
     notes = [
         (
             "Chargebee rules: active and non-renewing count (non-renewing until their cancel date), "
@@ -469,11 +510,25 @@ def _recurly(frame: pd.DataFrame) -> Draft:
             "unit_amount_in_cents",
             "subscription_unit_amount_in_cents",
         ),
-        interval=columns(h, "plan_interval_unit", "interval_unit"),
-        interval_count=columns(h, "plan_interval_length", "interval_length"),
+        interval=columns(
+            h, "plan_interval_unit", "interval_unit", "subscription_plan_interval_unit"
+        ),
+        interval_count=columns(
+            h, "plan_interval_length", "interval_length", "subscription_plan_interval_length"
+        ),
         quantity=columns(h, "quantity", "subscription_quantity"),
         currency=columns(h, "currency", "subscription_currency"),
         status=columns(h, "state", "subscription_state", "status"),
+        period_start=columns(
+            h, "current_period_started_at", "subscription_current_period_started_at"
+        ),
+        period_end=columns(
+            h,
+            "current_period_ends_at",
+            "current_period_ended_at",
+            "subscription_current_period_ends_at",
+        ),
+        plan=columns(h, "plan_code", "plan_name"),
         attributes=attributes,
     )
     notes = [
@@ -561,6 +616,11 @@ def _paddle(frame: pd.DataFrame) -> Draft:
         quantity=columns(h, "quantity", "items[0].quantity"),
         currency=columns(h, "currency_code"),
         status=columns(h, "status"),
+        period_start=columns(
+            h, "current_billing_period.starts_at", "current_billing_period_starts_at"
+        ),
+        period_end=columns(h, "current_billing_period.ends_at", "current_billing_period_ends_at"),
+        plan=columns(h, "price.id", "price_id", "items[0].price.id", "price.name", "price_name"),
         attributes=attributes,
     )
     notes = [

@@ -94,6 +94,8 @@ def test_stripe_subscriptions():
     assert lines.loc["cus_A", "plan"] == "price_pro_m" and lines.loc["cus_A", "product"] == "Pro"
     assert lines.loc["cus_A", "quantity"] == 2.0 and lines.loc["cus_A", "currency"] == "USD"
     assert "Customer Email" not in r.lines.columns
+    # The export names a coupon but not its amount: MRR stays before discount, and we say so.
+    assert any("1 subscription(s) carry a coupon ('Coupon')" in w for w in r.warnings)
     assert r.lines.dtypes["start"] == "datetime64[s]" and r.lines.dtypes["mrr"] == "float64"
     # The raw values of a rejected row come back under the file's headers.
     assert r.rejected.loc[0, "id"] == "sub_6" and r.rejected.loc[0, "Status"] == "incomplete"
@@ -126,6 +128,42 @@ def test_stripe_invoice_line_items():
     ]
 
 
+def test_stripe_metadata_keys_never_replace_columns():
+    csv = (
+        "Customer ID,Plan,Status,Amount,Interval,Start Date (UTC),plan (metadata),"
+        "mrr (metadata),segment (metadata)\n"
+        "cus_A,price_pro,active,10.00,month,2024-01-01 00:00,gold,999,smb\n"
+    )
+    r = read_export(csv.encode())
+    row = r.lines.iloc[0]
+    assert row["plan"] == "price_pro" and row["mrr"] == 10.0
+    assert row["plan (metadata)"] == "gold" and row["mrr (metadata)"] == "999"
+    assert row["segment"] == "smb"
+
+
+def test_stripe_invoice_line_items_api_columns():
+    # Lower-case API / Sigma / warehouse names: amounts in cents, discounts as the API's JSON
+    # list, tax-inclusive amounts taken without tax, no customer column (it is on the invoice).
+    r = read_export(
+        FIXTURES / "stripe_invoice_line_items_api.csv",
+        reporting_currency="USD",
+        fx_rates={"EUR": 1.1},
+    )
+    assert r.format == "stripe_invoices"
+    assert lines_of(r) == [
+        ("sub_A", "2024-01-01", "2024-02-01", 100.0),
+        ("sub_A", "2024-02-01", "2024-03-01", 80.0),  # 10000 - 2000 cents of discount
+        ("sub_B", "2024-01-10", "2025-01-10", 27.5),  # 30000 cents ex tax x 1.1 / 12
+        ("sub_C", "2024-02-15", "2024-03-01", -96.67),  # credit for unused time, 15/29 of a month
+    ]
+    assert reasons_of(r) == [
+        (4, "one-off item, not recurring"),  # an invoice item that is no proration
+        (6, "discount: cannot read 'discount_amounts'"),
+    ]
+    assert any("each subscription ('subscription_id') is read as its own" in w for w in r.warnings)
+    assert_accounted(r)
+
+
 def test_stripe_invoice_level_export():
     csv = (
         "id,Customer,Subscription,Status,Currency,Subtotal,Total Discount Amount,Tax,"
@@ -144,36 +182,78 @@ def test_stripe_invoice_level_export():
 
 
 def test_chargebee():
+    # Headers as Chargebee's "Export data" Subscriptions.csv writes them (entity-prefixed), with
+    # no billing period column: each row's interval comes from its current term.
     r = read_export(FIXTURES / "chargebee_subscriptions.csv")
     assert r.format == "chargebee_subscriptions"
     assert lines_of(r) == [
-        ("cust_1", "2024-01-01", None, 25.0),
-        (
-            "cust_2",
-            "2024-03-01",
-            "2024-09-01",
-            100.0,
-        ),  # non-renewing: 2 x 150.00 / 3 months, until cancel date
-        ("cust_3", "2024-05-15", None, 10.0),  # in trial: 120.00/year from trial end
+        ("cust_1", "2024-01-01", None, 25.0),  # term of one month
+        ("cust_2", "2024-03-01", "2024-09-01", 100.0),  # non-renewing: 2 x 150.00 / 3 months
+        ("cust_3", "2024-05-15", None, 10.0),  # in trial (its term is the trial): "basic-yearly"
         ("cust_4", "2023-01-01", "2023-12-31", 40.0),
         ("cust_6", "2024-01-01", "2024-04-01", 50.0),  # paused at pause_date
+        ("cust_7", "2024-02-10", None, 100.0),  # yearly term: 1,200.00 / 12
+        ("cust_8", "2024-06-15", None, 100.0),  # in trial, plan "team" is yearly (cust_7)
     ]
     assert reasons_of(r) == [(5, "status 'future': not started yet")]
     assert r.lines.set_index("customer_id").loc["cust_4", "churn_reason"] == "Not Paid"
+    assert r.lines["quantity"].tolist() == [1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    assert any("5 row(s): billing interval taken from the current period" in w for w in r.warnings)
+    assert any("plan's other subscriptions" in w for w in r.warnings)
+    assert any("read from the plan name (e.g. 'basic-yearly')" in w for w in r.warnings)
     assert_accounted(r)
 
 
+def test_chargebee_billing_period_columns_and_plan_amount():
+    csv = (
+        "subscriptions.id,subscriptions.customer_id,subscriptions.plan_id,"
+        "subscriptions.plan_quantity,subscriptions.plan_amount,subscriptions.billing_period,"
+        "subscriptions.billing_period_unit,subscriptions.status,subscriptions.started_at\n"
+        "s1,c1,pro,3,900.00,3,month,active,2024-01-01\n"
+        "s2,c2,pro,2,2400.00,1,year,active,2024-01-01\n"
+        "s3,c3,mystery,1,50.00,,,active,2024-01-01\n"
+    )
+    r = read_export(csv.encode())
+    # plan_amount is already unit price x quantity: not multiplied again.
+    assert lines_of(r) == [
+        ("c1", "2024-01-01", None, 300.0),
+        ("c2", "2024-01-01", None, 200.0),
+        ("c3", "2024-01-01", None, 50.0),  # no interval anywhere: monthly, and said so
+    ]
+    assert r.lines["quantity"].tolist() == ["3", "2", "1"]
+    assert any(
+        "1 row(s) without a billing interval read as billed every 1 month(s) (plans: 'mystery')"
+        in w
+        for w in r.warnings
+    )
+
+
 def test_recurly():
+    # No interval columns: the interval is the current period's length; a subscription still in
+    # its trial (current period = trial) takes its plan's usual interval.
     r = read_export(FIXTURES / "recurly_subscriptions.csv")
     assert r.format == "recurly_subscriptions"
     assert lines_of(r) == [
         ("acct_1", "2024-01-01", None, 29.0),
         ("acct_2", "2023-03-01", "2024-03-01", 50.0),  # canceled: paid until expires_at; 600/12
         ("acct_3", "2023-01-01", "2023-06-01", 20.0),  # expired: 2 x 10.00
-        ("acct_5", "2024-02-15", None, 15.0),  # trial ends 15 Feb
+        ("acct_5", "2024-02-15", None, 15.0),  # trial ends 15 Feb; "starter" is monthly
     ]
     assert reasons_of(r) == [(4, "state 'future': not started yet")]
     assert r.lines.set_index("customer_id").loc["acct_3", "churn_reason"] == "nonpayment"
+    assert_accounted(r)
+
+
+def test_recurly_interval_columns():
+    csv = (
+        "account_code,plan_code,state,quantity,unit_amount_in_cents,currency,"
+        "plan_interval_length,plan_interval_unit,activated_at\n"
+        "a,pro,active,1,120000,USD,12,months,2024-01-01 10:00:00 PST\n"
+        "b,pro,active,1,700,USD,7,days,2024-01-01 10:00:00 PST\n"
+    )
+    r = read_export(csv.encode())
+    assert r.format == "recurly_subscriptions"
+    assert lines_of(r) == [("a", "2024-01-01", None, 100.0), ("b", "2024-01-01", None, 30.42)]
 
 
 def test_paddle():
@@ -187,6 +267,7 @@ def test_paddle():
         ("ctm_05", "2024-01-01", "2024-02-01", 10.0),  # paused at paused_at
     ]
     assert r.rejected.empty
+    assert r.lines["plan"].tolist()[0] == "pri_basic"
 
 
 def test_baremetrics():
@@ -241,6 +322,46 @@ def test_italian_xlsx():
     # Data rows count from below the header (spreadsheet line 2): "Gialli" is on line 6.
     assert reasons_of(r) == [(4, "start: cannot read the date in 'Data inizio'")]
     assert r.mapping["amount"] == "Importo" and r.mapping["interval"] == "Periodicità"
+
+
+def test_italian_excel_csv_utf8_bom():
+    # Excel's "CSV UTF-8 (delimitato da virgole)" in an Italian locale: BOM, ";", CRLF,
+    # decimal comma with "." thousands, day-first dates, Italian headers and intervals.
+    r = read_export(FIXTURES / "italian_excel_bom.csv")
+    assert r.format == "generic"
+    assert lines_of(r) == [
+        ("Bianchi SpA", "2024-01-10", None, 100.0),  # € 1.200,00 annuale
+        ("Verdi Srl", "2023-05-01", "2024-05-01", 100.0),  # 300,00 trimestrale
+        ("Neri & Figli", "2024-02-15", None, 49.9),
+        ("Russo Srl", "2024-04-03", None, 24.95),  # bimestrale: every 2 months
+    ]
+    assert reasons_of(r) == [(4, "start: cannot read the date in 'Data inizio'")]  # 29/02/2023
+    assert r.lines["currency"].tolist() == ["EUR"] * 4
+    assert r.lines["industry"].tolist()[0] == "Manifattura"  # "Settore"
+    assert "read as UTF-8 with BOM text, semicolon-separated" in r.warnings
+    assert (
+        "'Data fine' read as DD/MM/YYYY (like the file's other date columns; "
+        "its own values never tell)" in r.warnings
+    )
+
+
+def test_an_ambiguous_date_column_follows_the_file():
+    # 'start' alone could be either; 'end' says month-first (13 as the second part).
+    r = read_export(b"customer_id,start,end,mrr\na,01/02/2024,02/13/2024,10\nb,03/04/2024,,5\n")
+    assert lines_of(r) == [("a", "2024-01-02", "2024-02-13", 10.0), ("b", "2024-03-04", None, 5.0)]
+    assert any("'start' read as MM/DD/YYYY (like the file's other" in w for w in r.warnings)
+    # Columns saying opposite things are each read their own way (never row by row).
+    r = read_export(b"customer_id,start,end,mrr\na,13/01/2024,02/14/2024,10\n")
+    assert lines_of(r) == [("a", "2024-01-13", "2024-02-14", 10.0)]
+
+
+def test_interval_read_from_plan_names_in_a_generic_file():
+    r = read_export("client;début;montant;formule\nx;2024-01-01;1200;Pro annuel\n".encode())
+    assert lines_of(r) == [("x", "2024-01-01", None, 100.0)]
+    # A length ("30-day") is no billing frequency: the row stays monthly, with a warning.
+    r = read_export(b"client,start,amount,plan\nx,2024-01-01,30,pro-30-day-trial\n")
+    assert lines_of(r) == [("x", "2024-01-01", None, 30.0)]
+    assert any("without a billing interval" in w for w in r.warnings)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -305,6 +426,32 @@ def test_parquet(tmp_path):
         ("101", "2024-01-01", None, 10.0),
         ("102", "2024-02-01", "2024-03-01", 12.5),
     ]
+
+
+def test_parquet_with_duplicated_column_names(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_arrays(
+        [pa.array(["a"]), pa.array(["2024-01-01"]), pa.array([10.0]), pa.array(["old"])],
+        names=["customer_id", "start", "mrr", "mrr"],
+    )
+    pq.write_table(table, tmp_path / "dup.parquet")
+    r = read_export(tmp_path / "dup.parquet")
+    assert lines_of(r) == [("a", "2024-01-01", None, 10.0)]
+    assert r.lines["mrr (2)"].tolist() == ["old"]
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip"])
+def test_damaged_xlsx_is_an_export_error(damage):
+    raw = bytearray((FIXTURES / "italian.xlsx").read_bytes())
+    if damage == "truncate":
+        raw = raw[: len(raw) // 2]
+    else:  # corrupt the compressed sheet data, keeping the zip directory
+        middle = len(raw) // 3
+        raw[middle : middle + 40] = bytes(40)
+    with pytest.raises(ExportError, match="cannot be read as a spreadsheet"):
+        read_export(bytes(raw))
 
 
 def test_duplicated_headers_are_renamed_and_reported():
@@ -464,6 +611,52 @@ def test_single_currency_file_needs_nothing():
     assert r.lines["currency"].tolist() == ["CHF", "CHF"]
 
 
+def test_converted_amounts_are_checked_again():
+    r = read_export(MIXED.encode(), reporting_currency="EUR", fx_rates={"USD": 1e9, "GBP": 1})
+    assert (2, "amount too large once converted (over 10 billion a month)") in reasons_of(r)
+
+
+@pytest.mark.parametrize(
+    "fx_rates, message",
+    [
+        ({"USD": "abc"}, "rate for 'USD' must be a positive number"),
+        ({"USD": 0}, "rate for 'USD' must be a positive number"),
+        ({"USD": None}, "rate for 'USD' must be a positive number"),
+        (
+            pd.DataFrame({"currency": ["USD"], "month": ["soon"], "rate": [1.0]}),
+            "cannot read the month",
+        ),
+        (pd.DataFrame({"currency": ["USD"], "month": ["2024-01"], "rate": [-1]}), "USD in 2024-01"),
+        (
+            pd.DataFrame(
+                {"currency": ["usd", "USD"], "month": ["2024-01", "2024-01-31"], "rate": [1, 2]}
+            ),
+            "USD has several different rates for 2024-01",
+        ),
+        (pd.DataFrame({"code": ["USD"], "rate": [1]}), "needs columns currency, month, rate"),
+    ],
+)
+def test_bad_fx_rates_are_refused_up_front(fx_rates, message):
+    with pytest.raises(ValueError, match=message):
+        read_export(MIXED.encode(), reporting_currency="EUR", fx_rates=fx_rates)
+
+
+def test_fx_table_months_as_periods_or_dates():
+    rates = pd.DataFrame(
+        {
+            "Currency": ["USD", "USD", "GBP"],
+            "Month": [
+                pd.Period("2024-01", "M"),
+                pd.Period("2024-02", "M"),
+                pd.Period("2023-01", "M"),
+            ],
+            "Rate": [0.90, 0.95, 1.15],
+        }
+    )
+    r = read_export(MIXED.encode(), reporting_currency="EUR", fx_rates=rates)
+    assert [m for *_, m in lines_of(r)] == [100.0, 95.0, 115.0]
+
+
 def test_bad_currency_arguments():
     with pytest.raises(ValueError, match="reporting_currency"):
         read_export(MIXED.encode(), fx_rates={"USD": 1.0})
@@ -545,8 +738,10 @@ def test_customers_joined_on_customer_id():
     ],
 )
 def test_unusable_files_raise_export_error(data, message):
-    with pytest.raises(ExportError, match=message):
+    with pytest.raises(ExportError, match=message) as caught:
         read_export(data)
+    # The message says what was expected and which formats there are.
+    assert "stripe_subscriptions" in str(caught.value) and "canonical" in str(caught.value)
 
 
 def test_lines_feed_the_engine():

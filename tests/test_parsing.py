@@ -235,6 +235,45 @@ def test_other_date_shapes():
     assert parse_dates(pd.Series(["", None])).bad.tolist() == [False, False]
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("15 janvier 2024", dt.date(2024, 1, 15)),
+        ("1er février 2024", dt.date(2024, 2, 1)),
+        ("lundi 15 janvier 2024", dt.date(2024, 1, 15)),
+        ("3 déc. 2024", dt.date(2024, 12, 3)),
+        ("15-janv.-2024", dt.date(2024, 1, 15)),
+        ("15 gennaio 2024", dt.date(2024, 1, 15)),
+        ("venerdì 31 maggio 2024", dt.date(2024, 5, 31)),
+        ("1 set 2024", dt.date(2024, 9, 1)),
+        ("Monday, January 15, 2024", dt.date(2024, 1, 15)),
+        ("Dec 31 2023 11:59PM", dt.date(2023, 12, 31)),
+        ("15 Jan 2024 10:00 PST", dt.date(2024, 1, 15)),
+        ("2024-03", dt.date(2024, 3, 1)),
+        ("03/2024", dt.date(2024, 3, 1)),
+    ],
+)
+def test_dates_with_month_names_in_english_french_italian(text, expected):
+    parsed = parse_dates(pd.Series([text]))
+    assert _as_days(parsed.values) == [expected]
+    assert not parsed.bad.any()
+
+
+@pytest.mark.parametrize(
+    "text", ["now", "today", "tomorrow", "12:30", "00:00:00.000001", "Q1 2024", "Jan 15", "2024"]
+)
+def test_words_and_times_are_no_dates(text):
+    # pandas alone would read "now" or "12:30" as today: a date the file never gave.
+    assert parse_dates(pd.Series([text])).bad.tolist() == [True]
+
+
+def test_small_numbers_are_no_excel_serials():
+    # Years, counts and codes in a date column fail instead of becoming dates around 1900-1927.
+    parsed = parse_dates(pd.Series([2024, 5, 9999, 45292]))
+    assert parsed.bad.tolist() == [True, True, True, False]
+    assert _as_days(parsed.values)[3] == dt.date(2024, 1, 1)
+
+
 def test_dates_are_midnight_seconds():
     parsed = parse_dates(pd.Series(["2024-01-31 10:15"]))
     assert parsed.values.dtype == "datetime64[s]"
@@ -261,9 +300,11 @@ def test_intervals_normalise_to_months():
         "3 months",
         "every 2 weeks",
         "6",
+        "Bimestrale",
+        "semestriel",
     ]
     months = parse_intervals(pd.Series(words)).values.to_numpy()
-    expected = [1, 1, 12, 12, 3, 12 / 52, 12 / 365, 1, 12, 3, 3, 24 / 52, 6]
+    expected = [1, 1, 12, 12, 3, 12 / 52, 12 / 365, 1, 12, 3, 3, 24 / 52, 6, 2, 6]
     np.testing.assert_allclose(months, expected)
     # mrr = amount / months gives Stripe's normalisation: weekly x 52/12, daily x 365/12.
     assert 10 / months[5] == pytest.approx(10 * 52 / 12)
