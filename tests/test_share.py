@@ -159,6 +159,12 @@ def test_an_expired_link_is_a_warning(monkeypatch):
 def test_delete_this_link():
     first = session("app.py", state={"source": stripe_source()})
     token = share(first)
+    # Behind a confirmation that says what it does: the popover "Delete this link" holds it.
+    popover = first.sidebar.get("popover")
+    assert [p.proto.popover.label for p in popover] == ["Delete this link"]
+    assert "Everyone who has the link loses access" in popover[0].caption[0].value
+    assert first.button(key="_mrrkit_share_delete") in popover[0].button
+    assert first.button(key="_mrrkit_share_delete").label == "Delete the link for everyone"
     first.button(key="_mrrkit_share_delete").click().run()
     clean(first)
     assert SHARED not in first.session_state
@@ -168,6 +174,18 @@ def test_delete_this_link():
     assert "view" not in first.query_params
     later = session("app.py", {"view": token})
     assert later.warning and "source" not in later.session_state
+
+
+def test_whoever_opened_a_link_can_delete_it():
+    """The link is the capability: its creator, whose session has ended, deletes it by opening
+    it; once deleted it opens nothing for anyone."""
+    token = share(session("app.py", state={"source": stripe_source()}))
+    opener = session("app.py", {"view": token})
+    clean(opener)
+    opener.button(key="_mrrkit_share_delete").click().run()
+    clean(opener)
+    assert "view" not in opener.query_params
+    assert "has expired" in session("app.py", {"view": token}).warning[0].value
 
 
 def test_a_view_over_the_size_limit_is_refused_with_a_message(monkeypatch):
@@ -283,7 +301,7 @@ def test_another_session_cannot_reach_an_upload_it_was_not_given(views):
     assert len(stored) == 1
     digest = lines_digest(source.lines)
     for params in [
-        {"view": digest[:43]}, {"view": stored[0][:43]}, {"view": token[:-1] + "A"},
+        {"view": digest[:43]}, {"view": stored[0][:43]}, {"view": token[:-1] + ("B" if token.endswith("A") else "A")},
         {"source": "upload"}, {"source": source.key}, {"key": source.key},
         {"_mrrkit_source_choice": "upload"}, {"f.industry": "saas"},
     ]:

@@ -265,21 +265,31 @@ def _share() -> None:
 
 
 def _delete_share() -> None:
+    """The delete button's callback: the link stops working for everyone, and leaves the
+    address bar (the session keeps the data it shows)."""
     ss = st.session_state
     shared = ss.pop(_SHARED, None)
     if shared:
         try:
             view_store().delete(shared["token"])
         except ValueError as exc:
+            ss[_SHARED] = shared
             ss[_SHARE_NOTE] = ("error", "share.unavailable", {"error": str(exc)})
             return
+        if st.query_params.get("view") == shared["token"]:
+            del st.query_params["view"]
     ss[_SHARE_NOTE] = ("success", "share.deleted", {})
 
 
 def _share_box(container, t: Text, lang: str, source_key: str) -> None:
-    """Share (this view with its data), the link made, its expiry and a delete button."""
+    """Share (this view with its data), the link made, its expiry and a delete button (behind
+    a confirmation: the link stops working for everyone who has it)."""
     ss = st.session_state
     shared = ss.get(_SHARED)
+    try:
+        view_store()  # also purges expired views now and then (in the background)
+    except ValueError:
+        pass  # a misconfigured store is reported when Share is clicked
     # Keep ?view= in the address while the session shows that view's data, so that copying the
     # address (or reloading) keeps the data; drop it once the data is another.
     if shared and shared["key"] == source_key:
@@ -314,8 +324,10 @@ def _share_box(container, t: Text, lang: str, source_key: str) -> None:
         box.caption(t("share.opened_link") if shared["opened"] else t("share.link"))
         box.code(f"{base or ''}?view={shared['token']}", language=None, wrap_lines=True)
         box.caption(t("share.expires", date=_date(info.expires, lang)))
-        box.button(t("share.delete"), key="_mrrkit_share_delete", on_click=_delete_share,
-                   icon=":material/delete:")
+        confirm = box.popover(t("share.delete"), icon=":material/delete:")
+        confirm.caption(t("share.delete_confirm"))
+        confirm.button(t("share.delete_yes"), key="_mrrkit_share_delete", on_click=_delete_share,
+                       type="primary", icon=":material/delete_forever:")
 
 
 def frame(name: str, icon: str = "📈") -> Frame:
