@@ -74,6 +74,7 @@ from .scenarios import (
 from .segments import (
     churn_by_reason,
     churn_reason_by_month,
+    churn_reasons,
     filter_movements,
     proportion_test,
     ratio_interval,
@@ -115,6 +116,7 @@ __all__ = [
     "backtest",
     "churn_by_reason",
     "churn_reason_by_month",
+    "churn_reasons",
     "cohort_average",
     "cohort_curves",
     "cohort_survivors",

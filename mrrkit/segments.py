@@ -19,6 +19,9 @@ Statistics (period = months ``start..end``; the *base* is the end of month ``sta
   when an expected count is below 5). NRR/GRR are ratios of sums, not proportions: their interval
   and test use the linearised (delta-method) standard error of a ratio estimator
   (:func:`ratio_interval`). p-values are not corrected for multiple comparisons.
+- MRR lost by churn reason: the reason of a churn is the one recorded on the subscription lines
+  that ended with it (:func:`churn_reasons`), not the customer's latest attribute, so a customer
+  who left for "budget", came back and left again for "competitor" has one churn under each.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .lines import LINE_COLUMNS, MICROS
+from .lines import LINE_COLUMNS, MICROS, EncodedLines, validate_lines
 from .monthly import month_of, period
 from .movements import CHURN, EXPANSION, Moves, as_moves
 from .retention import _month, mrr_at_month_end
@@ -41,6 +44,7 @@ __all__ = [
     "SEGMENT_COLUMNS",
     "churn_by_reason",
     "churn_reason_by_month",
+    "churn_reasons",
     "customer_mask",
     "filter_movements",
     "natural_key",
@@ -498,32 +502,162 @@ def segment_table(data, groups: pd.Series, start, end, confidence: float = 0.95)
     return out
 
 
+def churn_reasons(lines: pd.DataFrame, data=None, column: str = "churn_reason") -> pd.Series:
+    """The reason recorded with each churn: that of the subscription lines that ended with it.
+
+    A churn is a day ``d`` on which a customer's MRR falls to 0, so lines of that customer end on
+    ``d``. Its reason is read from those lines only: the ones with ``end == d``, billed before
+    (``start < end``) and worth something (``mrr`` above a millionth). Lines with a blank reason
+    are passed over; if the ending lines disagree, the reason of the largest one (by ``mrr``;
+    ties: the line further down the frame) is the churn's. A churn whose ending lines carry no
+    reason at all gets ``MISSING``. The customer's *latest* attribute plays no part: a customer
+    who churned for "budget", came back and churned again for "competitor" has one churn under
+    each reason. A reason set on every line of a customer (e.g. joined from a customers file)
+    gives that reason to each of its churns.
+
+    Parameters
+    ----------
+    lines : DataFrame
+        Canonical lines with the ``column`` attribute.
+    data : DataFrame, optional
+        The :func:`mrrkit.movements` frame of ``lines`` (possibly filtered to some customers);
+        computed from ``lines`` when omitted. Only its churn movements are used.
+    column : str
+        The lines' churn-reason column.
+
+    Returns
+    -------
+    Series named ``column``, one text label per churn movement (blank -> ``MISSING``), indexed by
+    a ``(customer_id, date)`` MultiIndex, in movement order: what :func:`churn_by_reason` and
+    :func:`churn_reason_by_month` take.
+
+    Examples
+    --------
+    >>> lines = pd.DataFrame({
+    ...     "customer_id": ["a", "a", "a", "b"],
+    ...     "start": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-05-01", "2024-01-01"]),
+    ...     "end": pd.to_datetime(["2024-03-01", "2024-03-01", "2024-07-01", "2024-02-01"]),
+    ...     "mrr": [10.0, 50.0, 20.0, 5.0],
+    ...     "churn_reason": ["price", "budget", "competitor", None],
+    ... })
+    >>> churn_reasons(lines)
+    customer_id  date
+    a            2024-03-01        budget
+                 2024-07-01    competitor
+    b            2024-02-01        (none)
+    Name: churn_reason, dtype: str
+    """
+    if column not in lines.columns:
+        raise ValueError(
+            f"lines have no {column!r} column to read churn reasons from (got {list(lines.columns)})"
+        )
+    enc = validate_lines(lines)
+    m = as_moves(lines if data is None else data)
+    rows = np.flatnonzero(m.kind == CHURN)
+    text = _as_labels(lines[column]).to_numpy(dtype=object)
+    # Lines that can end a churn and carry a reason, keyed by (customer number, end day).
+    usable = (enc.end != EncodedLines.OPEN) & (enc.start < enc.end) & (enc.mrr > 0) & (text != MISSING)
+    pos = np.flatnonzero(usable)
+    # The churn's customers numbered as the lines' customers (the ids are the same text).
+    line_ids = pd.Index(np.asarray(enc.customers, dtype=object))
+    cust_map = line_ids.get_indexer(pd.Index(np.asarray(m.customers, dtype=object)))
+    churn_code = cust_map[m.cust[rows]] if len(rows) else np.zeros(0, np.int64)
+    churn_day = m.day[rows]
+    reason = np.full(len(rows), MISSING, dtype=object)
+    if len(pos) and len(rows):
+        code, day, mrr = enc.code[pos], enc.end[pos], enc.mrr[pos]
+        # Largest line last within each (customer, day), ties: the later row.
+        order = np.lexsort((pos, mrr, day, code))
+        code, day, pick = code[order], day[order], pos[order]
+        last = np.append((code[1:] != code[:-1]) | (day[1:] != day[:-1]), True)
+        code, day, pick = code[last], day[last], pick[last]
+        lo = int(min(day.min(), churn_day.min()))
+        span = int(max(day.max(), churn_day.max())) - lo + 1
+        keys = code * span + (day - lo)
+        wanted = churn_code * span + (churn_day - lo)
+        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        found = (keys[at] == wanted) & (churn_code >= 0)
+        reason[found] = text[pick[at[found]]]
+    index = pd.MultiIndex.from_arrays(
+        [
+            pd.Index(np.asarray(m.customers, dtype=object)[m.cust[rows]], dtype="str"),
+            pd.Index((np.datetime64("1970-01-01", "D") + churn_day.astype("timedelta64[D]"))
+                     .astype("datetime64[s]")),
+        ],
+        names=["customer_id", "date"],
+    )
+    return pd.Series(reason, index=index, dtype="str", name=column)
+
+
+def _reason_codes(m: Moves, rows: np.ndarray, reasons: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Reason number of each churn movement ``rows`` (positions in ``m``) and the reason names.
+
+    ``reasons`` is either :func:`churn_reasons` (one reason per churn, keyed by customer and
+    date) or one reason per customer (indexed by ``customer_id``: every churn of a customer
+    under that reason). A churn with no reason goes to ``MISSING``.
+    """
+    if not isinstance(reasons, pd.Series):
+        raise ValueError("reasons must be a Series (see churn_reasons)")
+    if not isinstance(reasons.index, pd.MultiIndex):
+        code, names = _group_codes(m, reasons)
+        return code[m.cust[rows]], names
+    if reasons.index.nlevels != 2:
+        raise ValueError("reasons by churn must be indexed by (customer_id, date)")
+    text = _as_labels(pd.Series(reasons.to_numpy(), dtype=object)).to_numpy(dtype=object)
+    ids, dates = reasons.index.levels
+    id_codes, date_codes = reasons.index.codes
+    cust_map = pd.Index(np.asarray(m.customers, dtype=object)).get_indexer(
+        pd.Index(np.asarray(ids.astype("str"), dtype=object)))
+    day_of = (np.asarray(pd.DatetimeIndex(dates).to_numpy()).astype("datetime64[D]")
+              - np.datetime64("1970-01-01", "D")).astype(np.int64)
+    r_cust = cust_map[id_codes]
+    r_day = day_of[date_codes]
+    keep = r_cust >= 0  # reasons of customers not in these movements
+    r_cust, r_day, r_text = r_cust[keep], r_day[keep], text[keep]
+    c_cust, c_day = m.cust[rows], m.day[rows]
+    label = np.full(len(rows), MISSING, dtype=object)
+    if len(r_cust) and len(rows):
+        lo = int(min(r_day.min(), c_day.min()))
+        span = int(max(r_day.max(), c_day.max())) - lo + 1
+        keys = r_cust * span + (r_day - lo)
+        order = np.argsort(keys, kind="stable")
+        keys, r_text = keys[order], r_text[order]
+        wanted = c_cust * span + (c_day - lo)
+        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        found = keys[at] == wanted
+        label[found] = r_text[at[found]]
+    names = sorted(set(text.tolist()) | set(label.tolist()), key=natural_key)
+    codes = pd.Categorical(label, categories=names).codes.astype(np.int64)
+    return codes, names
+
+
 def churn_by_reason(data, reasons: pd.Series, start, end, groups: pd.Series | None = None):
     """MRR lost to churn movements dated in months ``start..end``, by churn reason.
 
     Parameters
     ----------
     reasons : Series
-        Each customer's churn reason, indexed by ``customer_id`` (blank -> ``MISSING``).
+        The reason of each churn, :func:`churn_reasons` (the reason recorded on the lines that
+        ended with it); or one reason per customer indexed by ``customer_id`` (then every churn
+        of a customer counts under that one reason). Blank -> ``MISSING``.
     groups : Series, optional
         Customer labels as in :func:`segment_table`: then one row per group.
 
     Returns
     -------
     DataFrame, one column per reason (natural order), positive amounts; one row ``"all"`` or one
-    row per group.
+    row per group. The whole frame sums to minus the period's churn MRR.
     """
     m = as_moves(data)
     s, e = _period_months(m, start, end)
-    rcode, rnames = _group_codes(m, reasons)
     if groups is None:
-        gcode, gnames = np.zeros(len(rcode), np.int64), ["all"]
+        gcode, gnames = np.zeros(len(m.customers), np.int64), ["all"]
     else:
         gcode, gnames = _group_codes(m, groups)
     mon = month_of(m.day)
-    rows = (m.kind == CHURN) & (mon >= s) & (mon <= e)
-    cust = m.cust[rows]
-    slot = gcode[cust] * len(rnames) + rcode[cust]
+    rows = np.flatnonzero((m.kind == CHURN) & (mon >= s) & (mon <= e))
+    rcode, rnames = _reason_codes(m, rows, reasons)
+    slot = gcode[m.cust[rows]] * len(rnames) + rcode
     lost = -np.bincount(slot, weights=m.amount[rows] / MICROS, minlength=len(gnames) * len(rnames))
     out = pd.DataFrame(lost.reshape(len(gnames), len(rnames)), index=gnames, columns=rnames) + 0.0
     out.index.name = "segment" if groups is None else (groups.name or "segment")
@@ -534,6 +668,8 @@ def churn_by_reason(data, reasons: pd.Series, start, end, groups: pd.Series | No
 def churn_reason_by_month(data, reasons: pd.Series, start, end) -> pd.DataFrame:
     """MRR lost to churn each month of ``start..end`` by churn reason (positive amounts).
 
+    ``reasons`` as in :func:`churn_by_reason` (normally :func:`churn_reasons`).
+
     Returns
     -------
     DataFrame indexed by ``month`` (every month of the period), one column per reason. Each row
@@ -541,11 +677,11 @@ def churn_reason_by_month(data, reasons: pd.Series, start, end) -> pd.DataFrame:
     """
     m = as_moves(data)
     s, e = _period_months(m, start, end)
-    rcode, rnames = _group_codes(m, reasons)
     mon = month_of(m.day)
-    rows = (m.kind == CHURN) & (mon >= s) & (mon <= e)
+    rows = np.flatnonzero((m.kind == CHURN) & (mon >= s) & (mon <= e))
+    rcode, rnames = _reason_codes(m, rows, reasons)
     nm = e - s + 1
-    slot = (mon[rows] - s) * len(rnames) + rcode[m.cust[rows]]
+    slot = (mon[rows] - s) * len(rnames) + rcode
     lost = -np.bincount(slot, weights=m.amount[rows] / MICROS, minlength=nm * len(rnames))
     out = pd.DataFrame(
         lost.reshape(nm, len(rnames)) + 0.0,

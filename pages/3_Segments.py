@@ -4,8 +4,9 @@
 import pandas as pd
 import streamlit as st
 
-from mrrkit.segments import churn_by_reason, churn_reason_by_month, segment_table
+from mrrkit.segments import churn_by_reason, churn_reason_by_month, churn_reasons, segment_table
 from ui import charts, state
+from ui.data import derived
 from ui.i18n import verdict
 from ui.shell import page
 from ui.tables import show_table
@@ -99,7 +100,11 @@ show_table(rows, f"segments_{dim}", "segments", nf, formats, headers, labels=DL,
 if "churn_reason" not in ctx.base.attributes.columns:
     st.info(t("segments.no_reason"))
     st.stop()
-reasons = ctx.base.attributes["churn_reason"]
+
+
+# The reason recorded with each churn (on the lines that ended with it), once per data source.
+reasons = derived(lambda movements: churn_reasons(ctx.source.lines, movements), ctx.key, (),
+                  ctx.base.movements, name="segments.churn_reasons")
 
 
 def lost_by_reason(movements, dim, start, end):

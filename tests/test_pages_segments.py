@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mrrkit.segments import churn_by_reason, segment_table
+from mrrkit.segments import churn_by_reason, churn_reasons, segment_table
 from tests._pages import assert_clean, open_page, sample, specs, tooltips
 from ui.format import number_format
 from ui.i18n import text, verdict
@@ -43,7 +43,7 @@ def test_rate_chart_and_reasons(segments_page):
     assert tooltips(charts[0])[1][:2] == ["Segment", "Customer churn"]
     lines, mv, labels = sample()
     p = segments_page.query_params
-    lost = churn_by_reason(mv, lines.groupby("customer_id")["churn_reason"].last(), p["from"], p["to"],
+    lost = churn_by_reason(mv, churn_reasons(lines, mv), p["from"], p["to"],
                            labels["company_size"])
     reasons_table = segments_page.dataframe[1].value
     assert reasons_table.at["1-10", "MRR lost"] == EN.money(lost.loc["1-10"].sum())

@@ -16,6 +16,7 @@ from mrrkit.segments import (
     MISSING,
     churn_by_reason,
     churn_reason_by_month,
+    churn_reasons,
     filter_movements,
     natural_key,
     proportion_test,
@@ -278,6 +279,127 @@ def test_churn_reasons_add_up_to_the_monthly_churn(book):
     overall = churn_by_reason(mv, reasons, "2023-07", "2024-06")
     np.testing.assert_allclose(per_group.sum().to_numpy(), overall.loc["all"].to_numpy(), atol=1e-6)
     assert overall.to_numpy().sum() == pytest.approx(-table["churn"].sum())
+
+
+# --- the reason of each churn ---------------------------------------------------------------------
+
+
+def _brute_force_reasons(lines: pd.DataFrame) -> dict:
+    """{(customer, day): reason} by walking every day: a churn is a day the customer's MRR (sum of
+    its lines with start <= day < end) falls from > 0 to 0; its reason is that of the largest
+    line (by mrr, then row) among the non-blank-reason lines billed the day before that end then."""
+    out = {}
+    as_of = max(lines["start"].max(), lines["end"].max())
+    for cid, own in lines.groupby("customer_id", sort=True):
+        days = pd.date_range(own["start"].min() - pd.Timedelta(days=1), as_of)
+        prev = 0.0
+        for day in days:
+            live = (own["start"] <= day) & (own["end"].isna() | (own["end"] > day))
+            now = own.loc[live, "mrr"].sum()
+            if prev > 1e-6 and now <= 1e-6:
+                ending = own[(own["end"] == day) & (own["start"] < day) & (own["mrr"] > 1e-6)]
+                ending = ending[ending["churn_reason"].notna()
+                                & (ending["churn_reason"].astype(str).str.strip() != "")]
+                if len(ending):
+                    best = ending.assign(row=np.arange(len(ending))).sort_values(
+                        ["mrr", "row"], kind="stable").iloc[-1]
+                    out[(cid, day)] = str(best["churn_reason"]).strip()
+                else:
+                    out[(cid, day)] = MISSING
+            prev = now
+    return out
+
+
+@st.composite
+def reason_lines(draw):
+    n = draw(st.integers(1, 14))
+    rows = []
+    for _ in range(n):
+        # Few distinct days, so lines often end together (plan switches, several lines at churn).
+        start = 5 * draw(st.integers(0, 6))
+        length = draw(st.sampled_from([None, 0, 5, 10, 15, 20]))
+        row = {
+            "customer_id": draw(st.sampled_from(["a", "b", "c"])),
+            "start": pd.Timestamp("2024-01-01") + pd.Timedelta(days=start),
+            "end": None if length is None else
+            pd.Timestamp("2024-01-01") + pd.Timedelta(days=start + length),
+        }
+        if rows and draw(st.booleans()):  # a sibling of the previous line: same customer, days
+            row = {k: rows[-1][k] for k in ("customer_id", "start", "end")}
+        row["mrr"] = draw(st.sampled_from([0.0, 5.0, 10.0, 10.0, 20.0]))
+        row["churn_reason"] = draw(st.sampled_from([None, "", " ", "price", "bugs", "budget"]))
+        rows.append(row)
+    lines = pd.DataFrame(rows)
+    lines["end"] = pd.to_datetime(lines["end"])
+    return lines
+
+
+@settings(max_examples=150, deadline=None)
+@given(reason_lines())
+def test_churn_reasons_against_a_day_by_day_walk(lines):
+    got = churn_reasons(lines)
+    expected = _brute_force_reasons(lines)
+    assert {(c, d): r for (c, d), r in got.items()} == expected
+    # By month, the reasons split exactly the monthly table's churn.
+    mv = mrrkit.movements(lines)
+    table = mrrkit.monthly(mv)
+    if len(table):
+        by_month = churn_reason_by_month(mv, got, table.index[0], table.index[-1])
+        np.testing.assert_allclose(by_month.sum(axis=1).to_numpy(), -table["churn"].to_numpy(),
+                                   atol=1e-6)
+        for reason in set(expected.values()):
+            lost = sum(-a for (c, d, k, a) in zip(mv["customer_id"].astype(str), mv["date"],
+                                                   mv["kind"], mv["amount"])
+                       if k == "churn" and expected[(c, d)] == reason)
+            assert by_month[reason].sum() == pytest.approx(lost, abs=1e-6)
+
+
+def test_a_customer_who_churns_twice_counts_under_each_reason():
+    day = pd.Timestamp
+    lines = pd.DataFrame({
+        "customer_id": ["x", "x", "x", "y"],
+        "start": [day("2024-01-01"), day("2024-01-01"), day("2024-06-01"), day("2024-01-01")],
+        "end": [day("2024-03-01"), day("2024-03-01"), day("2024-09-01"), pd.NaT],
+        "mrr": [100.0, 20.0, 150.0, 50.0],
+        "churn_reason": ["budget", None, "switched to competitor", None],
+    })
+    mv = mrrkit.movements(lines)
+    reasons = churn_reasons(lines, mv)
+    assert reasons.to_dict() == {("x", day("2024-03-01")): "budget",
+                                 ("x", day("2024-09-01")): "switched to competitor"}
+    lost = churn_by_reason(mv, reasons, "2024-01", "2024-09")
+    assert lost.loc["all"].to_dict() == {"budget": 120.0, "switched to competitor": 150.0}
+    # The customer's latest attribute alone would put both churns under the second reason.
+    latest = mrrkit.customer_attributes(lines)["churn_reason"]
+    assert churn_by_reason(mv, latest, "2024-01", "2024-09").loc["all", "switched to competitor"] == 270.0
+    # A filtered movements frame keeps each churn's reason; by segment too.
+    part = filter_movements(mv, ["x"])
+    assert churn_reason_by_month(part, reasons, "2024-03", "2024-09").loc["2024-03", "budget"] == 120.0
+    by_group = churn_by_reason(mv, reasons, "2024-01", "2024-09",
+                               pd.Series({"x": "big", "y": "small"}, name="size"))
+    assert by_group.loc["big"].sum() == 270.0 and by_group.loc["small"].sum() == 0.0
+
+
+def test_churn_reasons_on_the_sample_come_from_the_ending_lines():
+    lines = mrrkit.load_sample()
+    mv = mrrkit.movements(lines)
+    reasons = churn_reasons(lines, mv)
+    assert len(reasons) == int((mv["kind"] == "churn").sum())
+    assert MISSING not in set(reasons)  # the sample records a reason on every churn's lines
+    rng = np.random.default_rng(4)
+    for (cid, date), reason in reasons.iloc[rng.choice(len(reasons), 60, replace=False)].items():
+        ending = lines[(lines["customer_id"] == cid) & (lines["end"] == date) & (lines["mrr"] > 0)]
+        assert reason in set(ending["churn_reason"].dropna())
+    # Reactivated customers who churned again: some left for another reason the second time.
+    per_customer = reasons.groupby(level="customer_id").nunique()
+    assert (per_customer > 1).sum() > 10
+
+
+def test_churn_reasons_need_the_column():
+    lines = pd.DataFrame({"customer_id": ["a"], "start": pd.to_datetime(["2024-01-01"]),
+                          "end": pd.to_datetime(["2024-02-01"]), "mrr": [1.0]})
+    with pytest.raises(ValueError, match="'churn_reason' column"):
+        churn_reasons(lines)
 
 
 def test_segment_table_rejects_bad_periods(book):
