@@ -653,6 +653,13 @@ def generic_draft(frame: pd.DataFrame, mapping: dict | None = None, exact: bool 
         A mapped header the file does not have, or no customer, start or money column.
     """
     headers = list(frame.columns)
+    mapping = dict(mapping or {})
+    cents = None
+    for money in ("mrr", "amount"):
+        header = mapping.pop(f"{money}_cents", None)
+        if header is not None:  # the user says this column holds cents
+            mapping[money] = header
+            cents = True
     if exact:
         roles = dict(mapping or {})
     else:
@@ -708,5 +715,9 @@ def generic_draft(frame: pd.DataFrame, mapping: dict | None = None, exact: bool 
         plan=(roles["plan"],) if "plan" in roles else (),
         attributes=attrs,
     )
-    draft = subscription_draft(frame, cols, default_months=1.0, notes=notes)
+    draft = subscription_draft(frame, cols, cents=cents, default_months=1.0, notes=notes)
+    if cents:  # the mapping a column editor starts from keeps saying "cents"
+        for money in ("mrr", "amount"):
+            if money in draft.mapping:
+                draft.mapping[f"{money}_cents"] = draft.mapping.pop(money)
     return draft

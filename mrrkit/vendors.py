@@ -68,7 +68,7 @@ from .formats import (
     subscription_draft,
     text,
 )
-from .headers import normalise
+from .headers import is_cents, normalise
 from .parsing import parse_amounts
 
 __all__ = ["VENDORS"]
@@ -108,9 +108,18 @@ _METADATA = re.compile(r"^(.*\S)\s*\(metadata\)$", re.IGNORECASE)
 _RESERVED = {"customer_id", "start", "end", "mrr", "currency", "quantity"}
 
 
+_STRIPE_AMOUNT = ("Amount", "Plan Amount", "Price Amount", "Amount (cents)", "Plan Amount (cents)")
+_STRIPE_INTERVAL = ("Interval", "Plan Interval", "Price Interval")
+
+
 def _detect_stripe_subscriptions(headers) -> bool:
-    return _has(headers, "Customer ID", "Status", "Amount", "Interval") and any(
-        str(h).strip().endswith("(UTC)") for h in headers
+    # Some Dashboard exports name the price columns "Plan Amount", "Plan Interval"...; an
+    # export without any interval column is still read (interval from the current period).
+    return (
+        _has(headers, "Customer ID", "Status")
+        and _any(headers, *_STRIPE_AMOUNT)
+        and (_any(headers, *_STRIPE_INTERVAL) or _has(headers, "Current Period End (UTC)"))
+        and any(str(h).strip().endswith("(UTC)") for h in headers)
     )
 
 
@@ -118,7 +127,7 @@ def _stripe_subscriptions(frame: pd.DataFrame) -> Draft:
     h = list(frame.columns)
     attributes = {}
     for name, *cands in (
-        ("plan", "Plan", "Plan Nickname", "Price"),
+        ("plan", "Plan", "Plan Nickname", "Plan price ID", "Price ID", "Plan ID", "Price"),
         ("product", "Product", "Product Name"),
         ("churn_reason", "Cancellation Reason"),
         ("customer_name", "Customer Name", "Customer Description"),
@@ -138,19 +147,29 @@ def _stripe_subscriptions(frame: pd.DataFrame) -> Draft:
         start=columns(h, "Start Date (UTC)", "Start (UTC)", "Start Date", "Created (UTC)"),
         trial_end=columns(h, "Trial End (UTC)", "Trial End"),
         end=columns(h, "Ended At (UTC)", "Ended At"),
-        amount=columns(h, "Amount"),
-        interval=columns(h, "Interval"),
-        interval_count=columns(h, "Interval Count"),
+        amount=columns(h, *_STRIPE_AMOUNT),
+        interval=columns(h, *_STRIPE_INTERVAL),
+        interval_count=columns(h, "Interval Count", "Plan Interval Count", "Price Interval Count"),
         quantity=columns(h, "Quantity"),
-        currency=columns(h, "Currency"),
+        currency=columns(h, "Currency", "Plan Currency", "Price Currency"),
         status=columns(h, "Status"),
         period_start=columns(h, "Current Period Start (UTC)", "Current Period Start"),
         period_end=columns(h, "Current Period End (UTC)", "Current Period End"),
-        plan=columns(h, "Plan", "Price", "Plan Nickname"),
+        plan=columns(h, "Plan", "Plan price ID", "Price ID", "Plan ID", "Price", "Plan Nickname"),
         attributes=attributes,
     )
     notes = ["Stripe rules: active and past_due count, trials from their end, churn at Ended At"]
-    draft = subscription_draft(frame, cols, statuses=_STRIPE_STATUSES, cents=False, notes=notes)
+    # Major units ("49.00") unless the header says cents ("Amount (cents)").
+    draft = subscription_draft(frame, cols, statuses=_STRIPE_STATUSES, notes=notes)
+    amount = cols.amount[0]
+    written = text(frame[amount])
+    written = written[(written != "").to_numpy() & draft.reasons.ok]
+    if not is_cents(amount) and len(written) and written.str.fullmatch(r"\d{3,}").all():
+        draft.notes.append(
+            f"every {amount!r} is a whole number with no decimals (e.g. {written.iloc[0]}): read "
+            "as major units, as the Dashboard writes them (49.00). If they are cents, as "
+            f"Stripe's API gives them, rename the column {amount + ' (cents)'!r} and read it again"
+        )
     coupon = column(h, "Coupon", "Coupon ID", "Discount")
     if coupon is not None:
         with_coupon = int(((text(frame[coupon]) != "").to_numpy() & draft.reasons.ok).sum())

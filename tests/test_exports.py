@@ -128,6 +128,30 @@ def test_stripe_invoice_line_items():
     ]
 
 
+def test_stripe_export_with_plan_columns_and_no_interval():
+    # Another Dashboard layout ("Plan Amount", "Plan Currency", "Plan price ID"), no interval
+    # column: the interval comes from the current period; whole-number amounts are flagged.
+    csv = (
+        "id,Customer ID,Status,Created (UTC),Canceled At (UTC),Plan Amount,Plan Currency,"
+        "Current Period Start (UTC),Current Period End (UTC),Plan price ID\n"
+        "sub_1,cus_1,active,2024-01-01 10:00,,4900,usd,2024-03-01 10:00,2024-04-01 10:00,price_m\n"
+        "sub_2,cus_2,canceled,2024-01-01 10:00,2024-05-01 10:00,120000,usd,"
+        "2024-01-01 10:00,2025-01-01 10:00,price_y\n"
+    )
+    r = read_export(csv.encode())
+    assert r.format == "stripe_subscriptions"
+    assert lines_of(r) == [
+        ("cus_1", "2024-01-01", None, 4900.0),
+        ("cus_2", "2024-01-01", "2024-05-01", 10000.0),  # yearly period; ended at Canceled At
+    ]
+    assert r.lines["plan"].tolist() == ["price_m", "price_y"]
+    assert any("every 'Plan Amount' is a whole number" in w for w in r.warnings)
+    # Said to be cents by its header: read in cents.
+    r = read_export(csv.replace("Plan Amount,", "Plan Amount (cents),").encode())
+    assert [m for *_, m in lines_of(r)] == [49.0, 100.0]
+    assert not any("whole number" in w for w in r.warnings)
+
+
 def test_stripe_metadata_keys_never_replace_columns():
     csv = (
         "Customer ID,Plan,Status,Amount,Interval,Start Date (UTC),plan (metadata),"
@@ -472,6 +496,15 @@ def test_ragged_rows_are_rejected_with_their_number():
     assert_accounted(r)
 
 
+def test_old_mac_line_endings():
+    # Excel's "CSV (Macintosh)" ends lines with CR alone.
+    r = read_export(b"customer_id,start,mrr\racme,2024-01-01,10\rbeta,2024-02-01,5\r")
+    assert lines_of(r) == [("acme", "2024-01-01", None, 10.0), ("beta", "2024-02-01", None, 5.0)]
+    assert any("carriage return alone" in w for w in r.warnings)
+    utf16 = "client\tdébut\tmensualité\rCrème SA\t31/01/2024\t10\r".encode("utf-16")
+    assert lines_of(read_export(utf16)) == [("Crème SA", "2024-01-31", None, 10.0)]
+
+
 def test_quoted_line_breaks_and_blank_lines():
     text = 'customer_id,start,mrr,note\na,2024-01-01,10,"two\nlines"\n\nb,2024-01-02,5,""\n,,,\n'
     r = read_export(text.encode())
@@ -528,6 +561,19 @@ def test_explicit_mapping():
         )
     with pytest.raises(ValueError, match="generic"):
         read_export(text.encode(), format="stripe_subscriptions", mapping=mapping)
+
+
+def test_mapping_can_say_a_column_is_in_cents():
+    r = read_export(b"client,debut,prix\nx,2024-01-01,4900\n", mapping={"amount_cents": "prix"})
+    assert lines_of(r) == [("x", "2024-01-01", None, 49.0)]
+    assert r.mapping["amount_cents"] == "prix"  # a mapping editor round-trips it
+    again = read_export(b"client,debut,prix\nx,2024-01-01,4900\n", mapping=r.mapping)
+    assert lines_of(again) == lines_of(r)
+    r = read_export(
+        b"id,from,m\nx,2024-01-01,1999\n",
+        mapping={"customer_id": "id", "start": "from", "mrr_cents": "m"},
+    )
+    assert lines_of(r) == [("x", "2024-01-01", None, 19.99)]
 
 
 def test_mapping_may_rename_attributes_and_drop_roles():
