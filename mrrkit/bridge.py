@@ -1,18 +1,30 @@
-"""The MRR bridge (waterfall) of a period, and the movements behind any figure, for reconciling.
+"""The MRR bridge (waterfall) of a period, and what is behind any figure, for reconciling.
 
 The bridge from the MRR at the end of month ``start - 1`` to the MRR at the end of month ``end``:
 ``start MRR + new + expansion + reactivation + contraction + churn = end MRR`` exactly (the
 monthly table's identity ``mrr(M) = mrr(M-1) + net_new(M)`` summed over the period).
+
+Every figure of the monthly table and of the bridge can be taken apart:
+
+- a movement amount or count: :func:`movements_in` (the movements of a month and kind);
+- an MRR or customer level: :func:`paying_customers` (who pays at a month end, and how much);
+- a movement itself: :func:`movement_lines` (the subscription lines that started or ended that
+  day, whose changes add up to its amount).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from .lines import LINE_COLUMNS, MICROS, EncodedLines, validate_lines
 from .monthly import monthly
-from .movements import KINDS
+from .movements import KINDS, as_moves
+from .retention import _month, mrr_at_month_end
 
-__all__ = ["BRIDGE_STEPS", "movements_in", "mrr_bridge"]
+__all__ = ["BRIDGE_STEPS", "movement_lines", "movements_in", "mrr_bridge", "paying_customers"]
+
+_EPOCH = np.datetime64("1970-01-01", "D")
 
 #: Steps of the bridge, in drawing order (gains, then losses).
 BRIDGE_STEPS = ("new", "expansion", "reactivation", "contraction", "churn")
@@ -103,4 +115,130 @@ def movements_in(movements: pd.DataFrame, month, kind: str | None = None, end=No
         keep &= movements["kind"] == kind
     out = movements[keep]
     out.attrs = dict(movements.attrs)
+    return out
+
+
+def paying_customers(data, month) -> pd.DataFrame:
+    """The customers paying at the end of ``month`` (at as_of within its month) and their MRR.
+
+    They add up to the monthly table's ``mrr`` of that month and number its ``customers``; the
+    customers paying at the end of ``month - 1`` are those behind its start MRR.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Canonical lines or a :func:`mrrkit.movements` frame (filtered to a segment or not).
+    month : month-like
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id`` (id order) with ``mrr`` (> 0); empty before the data.
+
+    Examples
+    --------
+    >>> lines = pd.DataFrame({"customer_id": ["a", "b", "b"], "mrr": [10.0, 20.0, 5.0],
+    ...                       "start": pd.to_datetime(["2024-01-03", "2024-01-10", "2024-02-01"]),
+    ...                       "end": pd.to_datetime(["2024-02-10", None, None])})
+    >>> paying_customers(lines, "2024-01")
+                  mrr
+    customer_id
+    a            10.0
+    b            20.0
+    >>> paying_customers(lines, "2024-02")["mrr"].tolist()
+    [25.0]
+    """
+    m = as_moves(data)
+    level = mrr_at_month_end(m, _month(month, "month"))
+    paying = np.flatnonzero(level > 0)
+    ids = pd.Index(np.asarray(m.customers, dtype=object)[paying], dtype="str", name="customer_id")
+    out = pd.DataFrame({"mrr": level[paying] / MICROS}, index=ids)
+    out.attrs["as_of"] = pd.Timestamp(_EPOCH + np.timedelta64(int(m.as_of), "D"))
+    return out
+
+
+def movement_lines(lines: pd.DataFrame, movements: pd.DataFrame) -> pd.DataFrame:
+    """The subscription lines behind each movement: the lines of its customer that start or end
+    on its day.
+
+    A movement is the net change of a customer's MRR on a day, so its ``amount`` is exactly the
+    sum of ``change`` over its lines: ``+mrr`` for a line that starts that day, ``-mrr`` for one
+    that ends (a same-day plan switch shows one line ending and one starting). Lines that start
+    and end on the same day (never billed) and lines worth at most a millionth change nothing and
+    are left out.
+
+    Parameters
+    ----------
+    lines : DataFrame
+        The canonical lines the movements were computed from (only the movements' customers'
+        lines matter: passing just those is enough).
+    movements : DataFrame
+        Rows of the :func:`mrrkit.movements` frame of ``lines`` (e.g. :func:`movements_in`).
+
+    Returns
+    -------
+    DataFrame, one row per (movement, line), in movement order then line order: ``customer_id``,
+    ``date``, ``kind`` (the movement's), ``event`` (``"start"`` or ``"end"``), ``line`` (the line's
+    position in ``lines``), the line's ``start``, ``end`` and ``mrr``, ``change`` (``+mrr`` or
+    ``-mrr``), then the line's other columns (plan, product...).
+
+    Examples
+    --------
+    >>> from mrrkit import movements
+    >>> lines = pd.DataFrame({"customer_id": ["a", "a"], "mrr": [10.0, 25.0],
+    ...                       "start": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+    ...                       "end": pd.to_datetime(["2024-02-01", None]),
+    ...                       "plan": ["basic", "pro"]})
+    >>> mv = movements(lines)
+    >>> movement_lines(lines, mv[mv["kind"] == "expansion"])[["date", "event", "line", "change", "plan"]]
+            date  event  line  change   plan
+    0 2024-02-01    end     0   -10.0  basic
+    1 2024-02-01  start     1    25.0    pro
+    """
+    enc = validate_lines(lines)
+    m = as_moves(movements)
+    # Each line's start and end as events of its customer: (customer, day, change, position).
+    live = (enc.start < enc.end) & (enc.mrr != 0)
+    pos = np.flatnonzero(live)
+    ends = pos[enc.end[pos] != EncodedLines.OPEN]
+    ev_pos = np.concatenate([pos, ends])
+    ev_code = enc.code[ev_pos]
+    ev_day = np.concatenate([enc.start[pos], enc.end[ends]])
+    ev_sign = np.concatenate([np.ones(len(pos), np.int8), -np.ones(len(ends), np.int8)])
+    # The movements' customers numbered as the lines' customers (same ids as text).
+    cust_map = pd.Index(np.asarray(enc.customers, dtype=object)).get_indexer(
+        pd.Index(np.asarray(m.customers, dtype=object)))
+    mv_code = cust_map[m.cust] if len(m) else np.zeros(0, np.int64)
+    take_mv = np.zeros(0, np.int64)
+    take_ev = np.zeros(0, np.int64)
+    if len(ev_pos) and len(m):
+        lo = int(min(ev_day.min(), m.day.min()))
+        span = int(max(ev_day.max(), m.day.max())) - lo + 1
+        ev_key = ev_code * span + (ev_day - lo)
+        order = np.lexsort((ev_pos, ev_key))
+        ev_key = ev_key[order]
+        mv_key = np.where(mv_code >= 0, mv_code * span + (m.day - lo), -1)
+        left = np.searchsorted(ev_key, mv_key, side="left")
+        right = np.searchsorted(ev_key, mv_key, side="right")
+        count = np.where(mv_code >= 0, right - left, 0)
+        take_mv = np.repeat(np.arange(len(m)), count)
+        first = np.repeat(left - np.concatenate(([0], np.cumsum(count)[:-1])), count)
+        take_ev = order[first + np.arange(len(take_mv))]
+    line = ev_pos[take_ev]
+    sign = ev_sign[take_ev].astype("float64")
+    line_mrr = enc.mrr[line] / MICROS
+    out = pd.DataFrame({
+        "customer_id": pd.array(np.asarray(m.customers, dtype=object)[m.cust[take_mv]], dtype="str"),
+        "date": (_EPOCH + m.day[take_mv].astype("timedelta64[D]")).astype("datetime64[s]"),
+        "kind": pd.Categorical.from_codes(m.kind[take_mv], categories=list(KINDS)),
+        "event": np.where(sign > 0, "start", "end"),
+        "line": line.astype(np.int64),
+        "start": lines["start"].iloc[line].to_numpy(),
+        "end": lines["end"].iloc[line].to_numpy() if "end" in lines.columns else pd.NaT,
+        "mrr": line_mrr,
+        "change": sign * line_mrr,
+    })
+    out["event"] = out["event"].astype("str")
+    for col in lines.columns:
+        if col not in LINE_COLUMNS:
+            out[col] = lines[col].iloc[line].to_numpy()
     return out

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mrrkit
-from mrrkit.bridge import BRIDGE_STEPS, movements_in, mrr_bridge
+from mrrkit.bridge import BRIDGE_STEPS, movement_lines, movements_in, mrr_bridge, paying_customers
 from mrrkit.customers import DAYS_PER_MONTH, customer_history, customer_summary
 from tests._synthetic import simulate_lines
 
@@ -83,3 +83,92 @@ def test_customer_history_steps(book):
     assert history["mrr"].iloc[:-1].tolist() == rows["mrr_after"].tolist()
     assert history["date"].iloc[-1] == mv.attrs["as_of"]
     assert np.isnan(history["amount"].iloc[-1])
+
+
+def _mrr_on(lines: pd.DataFrame, day) -> pd.Series:
+    live = (lines["start"] <= day) & (lines["end"].isna() | (lines["end"] > day))
+    return lines[live].groupby("customer_id")["mrr"].sum()
+
+
+def test_paying_customers_are_the_levels_of_the_monthly_table(book):
+    lines, mv, table = book
+    as_of = mv.attrs["as_of"]
+    for month in list(table.index[::5]) + [table.index[-1]]:
+        paying = paying_customers(mv, month)
+        assert paying["mrr"].sum() == pytest.approx(table.at[month, "mrr"], abs=1e-6)
+        assert len(paying) == table.at[month, "customers"]
+        day = min(month.end_time.normalize(), as_of)
+        brute = _mrr_on(lines, day)
+        brute = brute[brute > 1e-6]
+        assert list(paying.index) == sorted(brute.index)
+        np.testing.assert_allclose(paying["mrr"].to_numpy(), brute.sort_index().to_numpy())
+    assert paying_customers(mv, table.index[0] - 1).empty  # before the data: nobody
+
+
+@st.composite
+def switch_lines(draw):
+    """Lines with same-day switches, zero-length and tiny lines, several lines per customer."""
+    rows = []
+    for _ in range(draw(st.integers(1, 12))):
+        start = 3 * draw(st.integers(0, 10))
+        length = draw(st.sampled_from([None, 0, 3, 6, 9, 30]))
+        if rows and draw(st.booleans()):  # starts the day the previous line ends (a switch)
+            prev = rows[-1]
+            if prev["end"] is not None:
+                start = (prev["end"] - pd.Timestamp("2024-01-01")).days
+        rows.append({
+            "customer_id": draw(st.sampled_from(["a", "b"])) if not rows or draw(st.booleans())
+            else rows[-1]["customer_id"],
+            "start": pd.Timestamp("2024-01-01") + pd.Timedelta(days=start),
+            "end": None if length is None else
+            pd.Timestamp("2024-01-01") + pd.Timedelta(days=start + length),
+            "mrr": draw(st.sampled_from([0.0, 1e-7, 5.0, 10.0, 12.5])),
+            "plan": draw(st.sampled_from(["basic", "pro"])),
+        })
+    lines = pd.DataFrame(rows)
+    lines["end"] = pd.to_datetime(lines["end"])
+    return lines
+
+
+@settings(max_examples=200, deadline=None)
+@given(switch_lines())
+def test_movement_lines_add_up_to_each_movement(lines):
+    mv = mrrkit.movements(lines)
+    behind = movement_lines(lines, mv)
+    # Every line listed starts or ends on its movement's day, for that customer.
+    own = lines.iloc[behind["line"].to_numpy()]
+    assert (own["customer_id"].to_numpy() == behind["customer_id"].to_numpy()).all()
+    day = np.where(behind["event"] == "start", own["start"], own["end"])
+    assert (pd.to_datetime(day) == behind["date"].to_numpy()).all()
+    # ... and their changes add up to the movement, exactly.
+    keys = list(zip(mv["customer_id"].astype(str), mv["date"]))
+    sums = behind.groupby(["customer_id", "date"])["change"].sum()
+    for key, amount in zip(keys, mv["amount"]):
+        assert sums.get(key, 0.0) == pytest.approx(amount, abs=1e-9)
+    # Brute force: every billed line starting or ending on a movement day is listed once.
+    expected = set()
+    for i, row in enumerate(lines.itertuples()):
+        if row.mrr <= 1e-6 or (pd.notna(row.end) and row.end == row.start):
+            continue
+        for event, d in (("start", row.start), ("end", row.end)):
+            if pd.notna(d) and (row.customer_id, d) in set(keys):
+                expected.add((row.customer_id, d, event, i))
+    got = set(zip(behind["customer_id"], behind["date"], behind["event"], behind["line"]))
+    assert got == expected
+    assert len(got) == len(behind)
+
+
+def test_movement_lines_on_a_month_of_the_sample():
+    lines = mrrkit.load_sample()
+    mv = mrrkit.movements(lines)
+    rows = movements_in(mv, "2026-10", "churn")
+    behind = movement_lines(lines, rows)
+    assert set(behind["customer_id"]) == set(rows["customer_id"].astype(str))
+    assert (behind["event"] == "end").all()  # a churn only ends lines
+    assert behind["change"].sum() == pytest.approx(rows["amount"].sum(), abs=1e-6)
+    assert {"plan", "product", "churn_reason"} <= set(behind.columns)
+    # Passing only those customers' lines gives the same lines.
+    some = lines[lines["customer_id"].isin(set(rows["customer_id"].astype(str)))]
+    again = movement_lines(some, rows)
+    assert again["change"].tolist() == behind["change"].tolist()
+    assert (some.index[again["line"]] == lines.index[behind["line"]]).all()
