@@ -9,11 +9,19 @@ slider move) is pure array arithmetic:
   from the fitted sBG model (``method="sbg"``, :func:`mrrkit.fit_retention`) or from the pooled
   empirical cohort survival (``method="empirical"``: Kaplan-Meier hazard by age over all
   cohorts; ages with fewer than 20 customers at risk, and ages beyond the data, use the mean
-  hazard of the 6 last well-observed ages). A customer's MRR is lost with it.
-- **Expansion and contraction**: survivors' MRR grows by the recent monthly expansion rate and
-  shrinks by the contraction rate: ``sum(expansion) / sum(mrr(M-1))`` and
-  ``-sum(contraction) / sum(mrr(M-1))`` over the ``window`` months ending at ``T`` (12 by
-  default).
+  hazard of the 6 last well-observed ages). Customer counts follow *logo* survival; MRR follows
+  *revenue* survival (the same model fitted to the MRR-weighted curve, ``weight="mrr"``): larger
+  customers usually churn less, and projecting their MRR with the logos' hazard overstates the
+  MRR lost (on the bundled sample by half: 1.6% a month against 1.0% observed).
+- **Expansion and contraction**: survivors' MRR grows by the recent monthly expansion rate of
+  their age and shrinks by the contraction rate of their age. The rates are measured over the
+  ``window`` months ending at ``T`` (12 by default) in age bands (``AGE_BANDS``: 1, 2-3, 4-6,
+  7-12, 13-24 and 25+ months): expansion (contraction) movements of customers of the band /
+  MRR at the end of the month before of the customers then paying in the band. Young
+  customers usually expand faster; a single rate would keep the base expanding as fast as
+  when it was younger. Expansions are lumpy, so a band's own rate is weighted by its
+  credibility ``n / (n + 500)`` (``n`` its customer-months at risk) and the pooled rate of all
+  ages makes up the rest; an expansion in a customer's first month counts in band 1.
 - **New business**: new MRR follows the least-squares line through the ``window`` last months'
   new MRR, extended (``trend=False``: their mean), never below 0; new customers = new MRR / the
   window's new-customer ARPA; reactivations continue at the window's monthly mean. Both then
@@ -34,15 +42,23 @@ import pandas as pd
 
 from .lines import MICROS
 from .monthly import month_of, monthly, period
-from .movements import NEW, REACTIVATION, Moves, as_moves
+from .movements import CHURN, CONTRACTION, EXPANSION, NEW, REACTIVATION, Moves, as_moves
 from .retention import mrr_at_month_end
-from .retention_model import km_hazard, last_complete_month, lifetime_counts, lifetimes
+from .retention_model import (
+    km_hazard,
+    last_complete_month,
+    lifetime_counts,
+    lifetimes,
+    weighted_counts,
+)
 from .survival import SBGFit, _fit_counts, _fit_counts_batch
 
 __all__ = [
+    "AGE_BANDS",
     "FORECAST_COLUMNS",
     "FORECAST_METHODS",
     "Backtest",
+    "ForecastError",
     "ForecastInputs",
     "backtest",
     "forecast",
@@ -51,6 +67,10 @@ __all__ = [
 ]
 
 FORECAST_METHODS = ("sbg", "empirical")
+
+#: First age (months since the customer started paying) of each band the expansion and
+#: contraction rates are measured in: 1, 2-3, 4-6, 7-12, 13-24, 25 and more.
+AGE_BANDS = (1, 2, 4, 7, 13, 25)
 
 #: Columns of a projection, one row per future month.
 FORECAST_COLUMNS = (
@@ -75,7 +95,21 @@ FORECAST_COLUMNS = (
 
 _MIN_AT_RISK = 20
 _TAIL_AGES = 6
+# Customer-months at risk at which an age band's own expansion (contraction) rate counts as
+# much as the pooled one: expansions are rare and lumpy, a band needs a few hundred.
+_BAND_CREDIBILITY = 500.0
 _EPOCH = np.datetime64("1970-01-01", "D")
+
+
+class ForecastError(ValueError):
+    """The data cannot support a projection. ``reason`` says why, for a caller that words it
+    for its users: ``"empty"`` (no movements), ``"too_short"`` (fewer than two complete
+    months; for a backtest, not enough months before its origin), ``"no_churn"`` (the sBG
+    model needs at least one churn)."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -94,14 +128,27 @@ class ForecastInputs:
         Each customer's MRR at the end of ``T`` (0 when not paying).
     age : int array
         Months since each paying customer started its current life (-1 when not paying).
-    hazard : float array
-        Monthly churn hazard by age ``t`` (index ``t``; ``hazard[0] = 0``).
-    fit : SBGFit or None
-        The retention model (``method="sbg"``).
+    hazard, hazard_mrr : float arrays
+        Monthly churn hazard by age ``t`` (index ``t``; ``[0] = 0``) of customers (logo
+        survival, for customer counts) and of MRR (revenue survival, for MRR).
+    fit, fit_mrr : SBGFit or None
+        The retention models (``method="sbg"``): logo and revenue survival.
     lost, censored : float arrays
         First-life counts by age 1..K (for the bootstrap and refits).
+    lost_mrr, censored_mrr : float arrays
+        The pseudo-counts of revenue survival (:func:`mrrkit.retention_model.pseudo_counts`).
+    mrr_sample_size : float
+        Effective number of customers behind revenue survival (Kish: ``(sum w)^2 / sum w^2``
+        over the customers' MRR), the size of its bootstrap draws.
     expansion_rate, contraction_rate : float
-        Monthly rates on survivors' MRR.
+        Monthly rates on the MRR of the month before, pooled over ages (what the rates by age
+        average to over the window).
+    expansion_by_age, contraction_by_age : float arrays
+        Monthly rates by age (index = age in months; one value per band of ``AGE_BANDS``,
+        credibility-weighted towards the pooled rate, see the module notes).
+    band_expansion, band_contraction, band_mrr, band_customers : float arrays
+        Per window month (rows) and age band (columns): expansion, -contraction, MRR at risk
+        (at the end of the month before) and customers at risk (for the bootstrap).
     new_intercept, new_slope : float
         New MRR in month ``T + k`` is ``max(0, new_intercept + new_slope * k)``.
     new_arpa, reactivation_mrr, reactivation_arpa : float
@@ -120,11 +167,22 @@ class ForecastInputs:
     mrr: np.ndarray
     age: np.ndarray
     hazard: np.ndarray
+    hazard_mrr: np.ndarray
     fit: SBGFit | None
+    fit_mrr: SBGFit | None
     lost: np.ndarray
     censored: np.ndarray
+    lost_mrr: np.ndarray
+    censored_mrr: np.ndarray
+    mrr_sample_size: float
     expansion_rate: float
     contraction_rate: float
+    expansion_by_age: np.ndarray
+    contraction_by_age: np.ndarray
+    band_expansion: np.ndarray
+    band_contraction: np.ndarray
+    band_mrr: np.ndarray
+    band_customers: np.ndarray
     new_intercept: float
     new_slope: float
     new_arpa: float
@@ -217,6 +275,88 @@ def _truncate(m: Moves, as_of_day: int) -> Moves:
                  m.after[keep], as_of_day)
 
 
+def _life_start_of_rows(m: Moves, mon: np.ndarray) -> np.ndarray:
+    """Month ordinal of the start of the life each movement row belongs to (its customer's
+    latest ``new`` or ``reactivation`` row up to and including it)."""
+    if len(m) == 0:
+        return np.zeros(0, np.int64)
+    is_start = (m.kind == NEW) | (m.kind == REACTIVATION)
+    latest = np.maximum.accumulate(np.where(is_start, np.arange(len(m)), -1))
+    # Every customer's first row is its "new" one, so the latest start is always its own.
+    return np.where(latest >= 0, mon[np.maximum(latest, 0)], -1)
+
+
+def _state_at_month_end(m: Moves, mon: np.ndarray, life_start: np.ndarray, month: int):
+    """Each customer's MRR (micros) and current life's start month at the end of ``month``."""
+    n = len(m.customers)
+    mrr = np.zeros(n, np.int64)
+    start = np.full(n, -1, np.int64)
+    upto = np.flatnonzero(mon <= month)
+    if len(upto):
+        cust = m.cust[upto]
+        last = np.append(cust[1:] != cust[:-1], True)
+        mrr[cust[last]] = m.after[upto[last]]
+        start[cust[last]] = life_start[upto[last]]
+    return mrr, start
+
+
+def _band_of_age(age) -> np.ndarray:
+    """Index into ``AGE_BANDS`` of ages >= 1 (0 counts in the first band)."""
+    return np.searchsorted(np.asarray(AGE_BANDS), np.maximum(age, 1), side="right") - 1
+
+
+def _band_rates(amount: np.ndarray, mrr: np.ndarray, customers: np.ndarray) -> np.ndarray:
+    """Rates by band (leading axes = replicates) from the amounts and MRR at risk summed over
+    the window: each band's own rate, given the credibility ``n / (n + _BAND_CREDIBILITY)`` of
+    its ``n`` customer-months at risk, the pooled rate of all bands for the rest."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        own = np.where(mrr > 0, amount / np.where(mrr > 0, mrr, 1), 0.0)
+        total = mrr.sum(-1, keepdims=True)
+        pooled = np.where(total > 0, amount.sum(-1, keepdims=True) / np.where(total > 0, total, 1),
+                          0.0)
+    weight = customers / (customers + _BAND_CREDIBILITY)
+    return weight * own + (1.0 - weight) * pooled
+
+
+def _rates_by_age(band_rates: np.ndarray, length: int) -> np.ndarray:
+    """Band rates (leading axes = replicates) spread over ages 0..length-1."""
+    return band_rates[..., _band_of_age(np.arange(length))]
+
+
+def _window_bands(m: Moves, mon: np.ndarray, life_start: np.ndarray, months: np.ndarray):
+    """Per window month (consecutive ordinals ``months``) and age band: expansion,
+    -contraction, MRR and customers at risk (paying at the end of the month before)."""
+    shape = (len(months), len(AGE_BANDS))
+    size = shape[0] * shape[1]
+    first, last = int(months[0]), int(months[-1])
+    # The last row of each (customer, month) gives the MRR at that month's end, until the
+    # customer's next such row: a customer pays it at the end of month M - 1 for the window
+    # months M from its month + 1 to the next one's month.
+    end_row = np.append((m.cust[1:] != m.cust[:-1]) | (mon[1:] != mon[:-1]), True)
+    rows = np.flatnonzero(end_row)
+    cust = m.cust[rows]
+    same_next = np.append(cust[1:] == cust[:-1], False)
+    following = np.where(same_next, np.append(mon[rows][1:], 0), last)
+    lo = np.maximum(mon[rows] + 1, first)
+    hi = np.minimum(following, last)
+    keep = (lo <= hi) & (m.after[rows] > 0)
+    rows, lo, hi = rows[keep], lo[keep], hi[keep]
+    count = hi - lo + 1
+    owner = np.repeat(np.arange(len(rows)), count)
+    month = lo[owner] + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    cell = (month - first) * shape[1] + _band_of_age(month - life_start[rows][owner])
+    at_risk = np.bincount(cell, weights=m.after[rows][owner] / MICROS, minlength=size)
+    customers = np.bincount(cell, minlength=size).astype("float64")
+
+    def moved(kind, sign):
+        rows = np.flatnonzero((m.kind == kind) & (mon >= first) & (mon <= last))
+        cell = (mon[rows] - first) * shape[1] + _band_of_age(mon[rows] - life_start[rows])
+        return np.bincount(cell, weights=sign * m.amount[rows] / MICROS, minlength=size)
+
+    return (moved(EXPANSION, 1.0).reshape(shape), moved(CONTRACTION, -1.0).reshape(shape),
+            at_risk.reshape(shape), customers.reshape(shape))
+
+
 def _inputs_from_moves(m: Moves, method: str, window: int, horizon: int, trend: bool):
     if method not in FORECAST_METHODS:
         raise ValueError(f"method must be one of {FORECAST_METHODS}, got {method!r}")
@@ -225,11 +365,12 @@ def _inputs_from_moves(m: Moves, method: str, window: int, horizon: int, trend: 
     if not (isinstance(horizon, (int, np.integer)) and 1 <= horizon <= 120):
         raise ValueError(f"horizon must be 1..120 months, got {horizon!r}")
     if len(m) == 0:
-        raise ValueError("no movements in the data: there is nothing to project")
+        raise ForecastError("no movements in the data: there is nothing to project", "empty")
     last = last_complete_month(m.as_of)
     table = monthly(m).loc[: period(last)]
     if len(table) < 2:
-        raise ValueError("the data needs at least two complete months to project from")
+        raise ForecastError("the data needs at least two complete months to project from",
+                            "too_short")
     rows = _window_rows(table, window)
     base = rows["prev_mrr"].sum()
     expansion_rate = float(rows["expansion"].sum() / base) if base > 0 else 0.0
@@ -248,25 +389,52 @@ def _inputs_from_moves(m: Moves, method: str, window: int, horizon: int, trend: 
 
     mrr = mrr_at_month_end(m, last) / MICROS
     mon = month_of(m.day)
-    starts = np.flatnonzero(((m.kind == NEW) | (m.kind == REACTIVATION)) & (mon <= last))
-    life_start = np.full(len(m.customers), -1, np.int64)
-    life_start[m.cust[starts]] = mon[starts]  # rows are in day order: the latest start wins
-    age = np.where(mrr > 0, last - life_start, -1)
+    life_start = _life_start_of_rows(m, mon)
+    _, start_now = _state_at_month_end(m, mon, life_start, last)
+    age = np.where(mrr > 0, last - start_now, -1)
 
-    _, _, duration, churned = lifetimes(m, last)
-    lost, cens = lifetime_counts(duration, churned) if len(duration) else (np.zeros(1),) * 2
+    cust, cohort, duration, churned = lifetimes(m, last)
+    if len(duration):
+        lost, cens = lifetime_counts(duration, churned)
+        lost_mrr, cens_mrr = weighted_counts(m, last, cust, cohort, duration, churned, "mrr",
+                                             len(lost))
+    else:
+        lost = cens = lost_mrr = cens_mrr = np.zeros(1)
+    # Effective sample size of revenue survival: each first life weighs its MRR when lost or
+    # last seen.
+    weights = np.where(churned, 0.0, mrr[cust]) if len(cust) else np.zeros(0)
+    if churned.any():
+        churn_rows = np.flatnonzero(m.kind == CHURN)[::-1]
+        lost_by_cust = np.zeros(len(m.customers))
+        lost_by_cust[m.cust[churn_rows]] = m.before[churn_rows] / MICROS
+        weights = np.where(churned, lost_by_cust[cust], weights)
+    square = float((weights**2).sum())
+    mrr_sample_size = float(weights.sum() ** 2 / square) if square > 0 else 0.0
+
     length = int(age.max(initial=0)) + horizon + 2
-    fit = None
+    fit = fit_mrr = None
     if method == "sbg":
         if lost.sum() == 0:
-            raise ValueError(
+            raise ForecastError(
                 "no customer has churned yet: the retention model cannot be fitted; "
-                "use method='empirical'"
+                "use method='empirical'", "no_churn"
             )
         fit = _fit_counts(lost, cens, len(duration))
+        fit_mrr = _fit_counts(lost_mrr, cens_mrr, len(duration))
         hazard = _sbg_hazard(fit.alpha, fit.beta, length)
+        hazard_mrr = _sbg_hazard(fit_mrr.alpha, fit_mrr.beta, length)
     else:
         hazard = _empirical_hazard(lost, cens, length)
+        _, at_risk = km_hazard(lost, cens)
+        hazard_mrr = _empirical_hazard(lost_mrr, cens_mrr, length,
+                                       reliable=at_risk >= _MIN_AT_RISK)
+
+    months = np.array([p.ordinal for p in rows.index], dtype=np.int64)
+    b_exp, b_con, b_mrr, b_cust = _window_bands(m, mon, life_start, months)
+    customers = b_cust.sum(0)
+    expansion_by_age = _rates_by_age(_band_rates(b_exp.sum(0), b_mrr.sum(0), customers), length)
+    contraction_by_age = _rates_by_age(_band_rates(b_con.sum(0), b_mrr.sum(0), customers),
+                                       length)
     return ForecastInputs(
         origin=period(last),
         method=method,
@@ -277,11 +445,22 @@ def _inputs_from_moves(m: Moves, method: str, window: int, horizon: int, trend: 
         mrr=mrr,
         age=age,
         hazard=hazard,
+        hazard_mrr=hazard_mrr,
         fit=fit,
+        fit_mrr=fit_mrr,
         lost=lost,
         censored=cens,
+        lost_mrr=lost_mrr,
+        censored_mrr=cens_mrr,
+        mrr_sample_size=mrr_sample_size,
         expansion_rate=expansion_rate,
         contraction_rate=contraction_rate,
+        expansion_by_age=expansion_by_age,
+        contraction_by_age=contraction_by_age,
+        band_expansion=b_exp,
+        band_contraction=b_con,
+        band_mrr=b_mrr,
+        band_customers=b_cust,
         new_intercept=intercept,
         new_slope=slope,
         new_arpa=new_arpa,
@@ -309,6 +488,11 @@ def forecast_inputs(data, as_of=None, method: str = "sbg", window: int = 12, hor
         Longest projection the inputs will serve (months, up to 120).
     trend : bool
         New MRR follows the window's linear trend (True) or stays at its mean (False).
+
+    Raises
+    ------
+    ForecastError
+        No movements, fewer than two complete months, or (``method="sbg"``) no churn yet.
     """
     return _inputs_from_moves(as_moves(data, as_of), method, window, horizon, trend)
 
@@ -316,70 +500,110 @@ def forecast_inputs(data, as_of=None, method: str = "sbg", window: int = 12, hor
 # --------------------------------------------------------------------------- projection engine
 
 
-def _survival(hazard: np.ndarray, ages: np.ndarray, months: int, reduction) -> np.ndarray:
-    """(B, G, months+1) survival of customers aged ``ages`` over the next months."""
-    idx = ages[:, None] + np.arange(1, months + 1)[None, :]
-    h = hazard[:, idx] * (1.0 - np.asarray(reduction, dtype="float64").reshape(-1, 1, 1))
-    surv = np.ones(h.shape[:2] + (months + 1,))
-    np.cumprod(1.0 - h, axis=-1, out=surv[..., 1:])
-    return surv
+@dataclass(frozen=True)
+class _Rates:
+    """Per-age rates of a projection, shape (B, L) (B = 1, or bootstrap replicates): churn
+    hazard of customers (``count``) and of MRR (``mrr``), expansion and contraction."""
+
+    count: np.ndarray
+    mrr: np.ndarray
+    expansion: np.ndarray
+    contraction: np.ndarray
 
 
-def _existing(hazard, mrr_by_age, count_by_age, e, c, months, *, price=1.0, extra_churn=0.0,
+def _rates(inputs: ForecastInputs) -> _Rates:
+    return _Rates(inputs.hazard[None, :], inputs.hazard_mrr[None, :],
+                  inputs.expansion_by_age[None, :], inputs.contraction_by_age[None, :])
+
+
+def _cumulative(factor: np.ndarray) -> np.ndarray:
+    """``out[..., k] = prod(factor[..., :k])`` (1 at k = 0); one more step than ``factor``."""
+    out = np.ones(factor.shape[:-1] + (factor.shape[-1] + 1,))
+    np.cumprod(factor, axis=-1, out=out[..., 1:])
+    return out
+
+
+def _existing(rates: _Rates, mrr_by_age, count_by_age, months, *, price=1.0, extra_churn=0.0,
               churn_reduction=0.0, upsell_rate=0.0, uplift=0.0, addon_rate=0.0, addon_mrr=0.0):
     """Expected MRR, customers and flows of a block of existing customers; arrays (B, months+1)
-    for levels, (B, months) for the flows of months 1..months."""
+    for levels, (B, months) for the flows of months 1..months.
+
+    A customer of age ``a`` at the origin is of age ``a + k`` in month ``k``: it survives that
+    month with the hazard of that age (MRR with the revenue hazard, the customer count with the
+    logo hazard), and its MRR then moves by the expansion and contraction rates of that age.
+    """
     ages = np.flatnonzero(count_by_age > 0)
-    surv = _survival(hazard, ages, months, churn_reduction)
-    w = np.einsum("bgk,g->bk", surv, mrr_by_age[ages])
-    n = np.einsum("bgk,g->bk", surv, count_by_age[ages])
+    idx = ages[:, None] + np.arange(1, months + 1)[None, :]  # (G, K): age in month k
+    keep = 1.0 - float(churn_reduction)
+    s_mrr = _cumulative(1.0 - rates.mrr[:, idx] * keep)  # (B, G, K+1)
+    s_n = _cumulative(1.0 - rates.count[:, idx] * keep)
+    e = rates.expansion[:, idx]
+    c = rates.contraction[:, idx]
+    g = _cumulative(1.0 + e - c)  # survivors' MRR multiplier from expansion and contraction
+    g_gross = _cumulative(1.0 - c)
+    w0, n0 = mrr_by_age[ages], count_by_age[ages]
+    alive_grown = s_mrr * g
+    level_w = np.einsum("bgk,g->bk", alive_grown, w0)  # W(k)
+    # Survivors of month k at their MRR before that month's expansion and contraction.
+    before = s_mrr[..., 1:] * g[..., :-1]
+    survivors = np.einsum("bgk,g->bk", before, w0)
+    grown = np.einsum("bgk,g->bk", before * e, w0)
+    shrunk = np.einsum("bgk,g->bk", before * c, w0)
+    level_n = np.einsum("bgk,g->bk", s_n, n0)
+    gross = np.einsum("bgk,g->bk", s_mrr * g_gross, w0)
     if extra_churn:
-        w[:, 1:] *= 1.0 - extra_churn
-        n[:, 1:] *= 1.0 - extra_churn
+        # Customers who leave on receiving a price increase go in month 1, at their old MRR.
+        for arr in (level_w, level_n, gross):
+            arr[:, 1:] *= 1.0 - extra_churn
+        for arr in (survivors, grown, shrunk):
+            arr *= 1.0 - extra_churn
     k = np.arange(months + 1, dtype="float64")
-    growth = (1.0 + e - c)[:, None] ** k  # survivors' MRR multiplier from expansion/contraction
     share = np.minimum(1.0, upsell_rate * k / 12.0)  # share of customers upsold by month k
     q = 1.0 + uplift * share
     p = np.where(k >= 1, price, 1.0)
-    f = p * growth * q
     a = addon_mrr * np.minimum(1.0, addon_rate * k / 12.0)
-    level = w * f + n * a
-    churn = -((w[:, :-1] - w[:, 1:]) * f[:, :-1] + (n[:, :-1] - n[:, 1:]) * a[:-1])
-    step = (p[1:] - p[:-1]) * growth[:, :-1] * q[:-1] * w[:, 1:]
-    base = p[1:] * growth[:, :-1] * q[:-1] * w[:, 1:]
-    upsell = p[1:] * growth[:, 1:] * uplift * (share[1:] - share[:-1]) * w[:, 1:]
-    addon = n[:, 1:] * (a[1:] - a[:-1])
-    expansion = e[:, None] * base + np.maximum(step, 0) + upsell + addon
-    contraction = -c[:, None] * base + np.minimum(step, 0)
+    level = level_w * (p * q) + level_n * a
+    churn = -((level_w[:, :-1] - survivors) * (p * q)[:-1]
+              + (level_n[:, :-1] - level_n[:, 1:]) * a[:-1])
+    step = (p[1:] - p[:-1]) * q[:-1] * survivors
+    upsell = p[1:] * (q[1:] - q[:-1]) * level_w[:, 1:]
+    addon = level_n[:, 1:] * (a[1:] - a[:-1])
+    expansion = p[1:] * q[:-1] * grown + np.maximum(step, 0) + upsell + addon
+    contraction = -p[1:] * q[:-1] * shrunk + np.minimum(step, 0)
     # Gross retention path: no expansion of any kind, price cuts and contraction included.
-    gross = w * np.where(k >= 1, min(price, 1.0), 1.0) * (1.0 - c)[:, None] ** k
+    gross = gross * np.where(k >= 1, min(price, 1.0), 1.0)
     return {
         "mrr": level,
-        "customers": n,
+        "customers": level_n,
         "churn": churn,
         "expansion": expansion,
         "contraction": contraction,
-        "churned_customers": n[:, :-1] - n[:, 1:],
+        "churned_customers": level_n[:, :-1] - level_n[:, 1:],
         "gross": gross,
     }
 
 
-def _inflow(hazard, inflow_mrr, inflow_n, e, c, months, churn_reduction=0.0):
+def _inflow(rates: _Rates, inflow_mrr, inflow_n, months, churn_reduction=0.0):
     """Expected MRR, customers and flows of customers acquired (or won back) during the
-    projection: month ``j`` brings ``inflow_mrr[:, j-1]``, which then survives from age 0."""
-    reduction = np.asarray(churn_reduction, dtype="float64")
-    s0 = np.ones((hazard.shape[0], months + 1))
-    np.cumprod(1.0 - hazard[:, 1 : months + 1] * (1.0 - reduction), axis=-1, out=s0[:, 1:])
-    lag = np.arange(months + 1, dtype="float64")
-    g = (1.0 + e - c)[:, None] ** lag
-    g_prev = (1.0 + e - c)[:, None] ** np.maximum(lag - 1, 0)
-    level_k = s0 * g
-    churn_k = np.zeros_like(s0)
-    churn_k[:, 1:] = (s0[:, :-1] - s0[:, 1:]) * g_prev[:, 1:]
-    growth_k = np.zeros_like(s0)
-    growth_k[:, 1:] = s0[:, 1:] * g_prev[:, 1:]
-    lost_k = np.zeros_like(s0)
-    lost_k[:, 1:] = s0[:, :-1] - s0[:, 1:]
+    projection: month ``j`` brings ``inflow_mrr[:, j-1]``, which then survives and moves from
+    age 0 with the rates of its age."""
+    keep = 1.0 - float(churn_reduction)
+    s_mrr = _cumulative(1.0 - rates.mrr[:, 1 : months + 1] * keep)  # (B, K+1) by lag
+    s_n = _cumulative(1.0 - rates.count[:, 1 : months + 1] * keep)
+    e = rates.expansion[:, 1 : months + 1]
+    c = rates.contraction[:, 1 : months + 1]
+    g = _cumulative(1.0 + e - c)
+    level_k = s_mrr * g
+    churn_k = np.zeros_like(s_mrr)
+    churn_k[:, 1:] = (s_mrr[:, :-1] - s_mrr[:, 1:]) * g[:, :-1]
+    before_k = np.zeros_like(s_mrr)
+    before_k[:, 1:] = s_mrr[:, 1:] * g[:, :-1]
+    grown_k = np.zeros_like(s_mrr)
+    grown_k[:, 1:] = before_k[:, 1:] * e
+    shrunk_k = np.zeros_like(s_mrr)
+    shrunk_k[:, 1:] = before_k[:, 1:] * c
+    lost_k = np.zeros_like(s_n)
+    lost_k[:, 1:] = s_n[:, :-1] - s_n[:, 1:]
     # Month j (1..months) to month k: lag k - j, as a (months, months) Toeplitz index.
     j = np.arange(months)
     d = j[None, :] - j[:, None]  # [j, k]
@@ -389,13 +613,12 @@ def _inflow(hazard, inflow_mrr, inflow_n, e, c, months, churn_reduction=0.0):
     def conv(x, kernel):
         return np.einsum("bj,bjk->bk", x, np.where(valid, kernel[:, d], 0.0))
 
-    growth_flow = conv(inflow_mrr, growth_k)
     return {
         "mrr": conv(inflow_mrr, level_k),
-        "customers": conv(inflow_n, s0),
+        "customers": conv(inflow_n, s_n),
         "churn": -conv(inflow_mrr, churn_k),
-        "expansion": e[:, None] * growth_flow,
-        "contraction": -c[:, None] * growth_flow,
+        "expansion": conv(inflow_mrr, grown_k),
+        "contraction": -conv(inflow_mrr, shrunk_k),
         "churned_customers": conv(inflow_n, lost_k),
     }
 
@@ -481,13 +704,12 @@ def project_baseline(inputs: ForecastInputs, months: int = 12) -> pd.DataFrame:
     ``start_customers``.
     """
     _check_months(inputs, months)
-    e, c = _one(inputs.expansion_rate), _one(inputs.contraction_rate)
-    hazard = inputs.hazard[None, :]
-    block = _existing(hazard, inputs.mrr_by_age, inputs.count_by_age, e, c, months)
+    rates = _rates(inputs)
+    block = _existing(rates, inputs.mrr_by_age, inputs.count_by_age, months)
     new, new_n, react, react_n = _new_business(
         inputs, months, _one(inputs.new_intercept), _one(inputs.new_slope),
         _one(inputs.new_arpa), _one(inputs.reactivation_mrr), _one(inputs.reactivation_arpa))
-    inflow = _inflow(hazard, new + react, new_n + react_n, e, c, months)
+    inflow = _inflow(rates, new + react, new_n + react_n, months)
     return _assemble(inputs, months, [block], inflow, new, new_n, react, react_n,
                      block["mrr"][0])
 
@@ -495,19 +717,45 @@ def project_baseline(inputs: ForecastInputs, months: int = 12) -> pd.DataFrame:
 # --------------------------------------------------------------------------- bootstrap band
 
 
+def _resampled_hazard(inputs: ForecastInputs, lost: np.ndarray, cens: np.ndarray, size: float,
+                      fit: SBGFit | None, hazard: np.ndarray, n_boot: int, rng) -> np.ndarray:
+    """(n_boot, L) hazards refitted on first lives resampled with replacement: ``size`` draws
+    over the cells of ``lost``/``cens`` (the customers, or the effective number behind the
+    revenue curve's pseudo-counts); ``fit`` and ``hazard`` are the full-data ones."""
+    cells = np.concatenate((lost, cens))
+    total = int(round(size))
+    length = inputs.hazard.shape[-1]
+    if total <= 0 or cells.sum() <= 0:
+        return np.broadcast_to(hazard, (n_boot, length))
+    draws = rng.multinomial(total, cells / cells.sum(), size=n_boot).astype("float64")
+    t = len(lost)
+    d_lost, d_cens = draws[:, :t], draws[:, t:]
+    if inputs.method == "sbg":
+        # A replicate without any churn has no estimate; keep the full-data counts for it.
+        churned = d_lost.sum(1, keepdims=True) > 0
+        x_fit = _fit_counts_batch(np.where(churned, d_lost, lost), np.where(churned, d_cens, cens),
+                                  np.log([fit.alpha, fit.beta]))
+        return _sbg_hazard(np.exp(x_fit[:, 0]), np.exp(x_fit[:, 1]), length)
+    _, at_risk = km_hazard(inputs.lost, inputs.censored)
+    return _empirical_hazard(d_lost, d_cens, length, reliable=at_risk >= _MIN_AT_RISK)
+
+
 def _bootstrap(inputs: ForecastInputs, months: int, n_boot: int, seed) -> dict:
-    """Replicate projections: months of the window resampled with replacement (rates and the
-    new-business trend) and customers resampled with replacement (their first lives, hence the
-    survival curve, refitted per replicate). Returns (n_boot, months) arrays."""
+    """Replicate projections: months of the window resampled with replacement (rates by age
+    band and the new-business trend) and customers resampled with replacement (their first
+    lives, hence both survival curves, refitted per replicate). Returns (n_boot, months)
+    arrays."""
     rng = np.random.default_rng(seed)
     rows = inputs.window_table
     w = len(rows)
     pick = rng.integers(0, w, size=(n_boot, w))
-    prev = rows["prev_mrr"].to_numpy(dtype="float64")[pick]
-    base = prev.sum(1)
-    safe = np.where(base > 0, base, 1.0)
-    e = np.where(base > 0, rows["expansion"].to_numpy(dtype="float64")[pick].sum(1) / safe, 0.0)
-    c = np.where(base > 0, -rows["contraction"].to_numpy(dtype="float64")[pick].sum(1) / safe, 0.0)
+    at_risk = inputs.band_mrr[pick].sum(1)
+    customers = inputs.band_customers[pick].sum(1)
+    length = inputs.hazard.shape[-1]
+    expansion = _rates_by_age(
+        _band_rates(inputs.band_expansion[pick].sum(1), at_risk, customers), length)
+    contraction = _rates_by_age(
+        _band_rates(inputs.band_contraction[pick].sum(1), at_risk, customers), length)
     new = rows["new"].to_numpy(dtype="float64")[pick]
     x = np.arange(-w + 1, 1, dtype="float64")[pick]
     if inputs.trend:
@@ -520,29 +768,17 @@ def _bootstrap(inputs: ForecastInputs, months: int, n_boot: int, seed) -> dict:
     react_mrr = react.mean(1)
     react_arpa = np.full(n_boot, inputs.reactivation_arpa)
 
-    cells = np.concatenate((inputs.lost, inputs.censored))
-    total = int(round(cells.sum()))
-    length = inputs.hazard.shape[-1]
-    if total > 0:
-        draws = rng.multinomial(total, cells / cells.sum(), size=n_boot).astype("float64")
-        t = len(inputs.lost)
-        lost, cens = draws[:, :t], draws[:, t:]
-        if inputs.method == "sbg":
-            start = np.log([inputs.fit.alpha, inputs.fit.beta])
-            # A replicate without any churn has no estimate; keep the full-data fit for it.
-            x_fit = _fit_counts_batch(np.where(lost.sum(1, keepdims=True) > 0, lost, inputs.lost),
-                                      np.where(lost.sum(1, keepdims=True) > 0, cens,
-                                               inputs.censored), start)
-            hazard = _sbg_hazard(np.exp(x_fit[:, 0]), np.exp(x_fit[:, 1]), length)
-        else:
-            _, at_risk = km_hazard(inputs.lost, inputs.censored)
-            hazard = _empirical_hazard(lost, cens, length, reliable=at_risk >= _MIN_AT_RISK)
-    else:
-        hazard = np.broadcast_to(inputs.hazard, (n_boot, length))
-    block = _existing(hazard, inputs.mrr_by_age, inputs.count_by_age, e, c, months)
+    hazard = _resampled_hazard(inputs, inputs.lost, inputs.censored,
+                               inputs.lost.sum() + inputs.censored.sum(), inputs.fit,
+                               inputs.hazard, n_boot, rng)
+    hazard_mrr = _resampled_hazard(inputs, inputs.lost_mrr, inputs.censored_mrr,
+                                   inputs.mrr_sample_size, inputs.fit_mrr, inputs.hazard_mrr,
+                                   n_boot, rng)
+    rates = _Rates(hazard, hazard_mrr, expansion, contraction)
+    block = _existing(rates, inputs.mrr_by_age, inputs.count_by_age, months)
     new_m, new_n, react_m, react_n = _new_business(inputs, months, intercept, slope, new_arpa,
                                                    react_mrr, react_arpa)
-    inflow = _inflow(hazard, new_m + react_m, new_n + react_n, e, c, months)
+    inflow = _inflow(rates, new_m + react_m, new_n + react_n, months)
     return {
         "mrr": block["mrr"][:, 1:] + inflow["mrr"],
         "customers": block["customers"][:, 1:] + inflow["customers"],
@@ -639,8 +875,9 @@ def backtest(data, horizon: int = 12, method: str = "sbg", window: int = 12,
                   .astype(np.int64)) - 1
     past = _truncate(m, cut_day)
     if len(past) == 0 or month_of(past.day).min() > origin - 1:
-        raise ValueError(
-            f"not enough history before {period(origin)} to backtest {horizon} months"
+        raise ForecastError(
+            f"not enough history before {period(origin)} to backtest {horizon} months",
+            "too_short",
         )
     inputs = _inputs_from_moves(past, method, window, int(horizon), trend)
     fc = project_baseline(inputs, int(horizon))

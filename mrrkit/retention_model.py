@@ -13,6 +13,12 @@ customer leaves once, for good):
   its acquisition month is lost at age 1, one renewal opportunity = one month;
 - only complete months count: the last month observed is as_of's month when as_of is its last
   day, else the month before. A customer still alive then is right-censored.
+
+*Revenue survival* (``weight="mrr"``) follows the same first lives, counting MRR instead of
+logos: the hazard at age ``t`` is the MRR lost at age ``t`` (each customer's MRR just before its
+first churn) over the MRR at risk (the MRR, at the end of month ``cohort + t - 1``, of the
+customers still in their first life then). Bigger customers usually churn less, so revenue
+survives better than logos; the forecast projects MRR with it (:mod:`mrrkit.forecast`).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from .retention import mrr_at_month_end
 from .survival import SBGFit, _fit_counts, discounted_expected_lifetime
 
 __all__ = [
+    "WEIGHTS",
     "cohort_survivors",
     "fit_retention",
     "model_ltv",
@@ -37,6 +44,9 @@ __all__ = [
 ]
 
 _EPOCH = np.datetime64("1970-01-01", "D")
+
+#: What survival counts: customers (logo survival) or their MRR (revenue survival).
+WEIGHTS = ("customers", "mrr")
 
 
 def last_complete_month(as_of_day: int) -> int:
@@ -90,6 +100,91 @@ def lifetime_counts(duration: np.ndarray, churned: np.ndarray, t_max: int | None
     lost = np.bincount(duration[churned] - 1, minlength=t_max)[:t_max].astype("float64")
     cens = np.bincount(duration[~churned] - 1, minlength=t_max)[:t_max].astype("float64")
     return lost, cens
+
+
+def revenue_counts(
+    m: Moves,
+    last: int,
+    cust: np.ndarray,
+    cohort: np.ndarray,
+    duration: np.ndarray,
+    churned: np.ndarray,
+    t_max: int | None = None,
+):
+    """``(lost_mrr[t], at_risk_mrr[t])`` for ``t = 1..t_max`` from the first lives
+    :func:`lifetimes` returns (see the module notes): MRR lost at age ``t`` and MRR at risk at
+    age ``t``, in currency units."""
+    if t_max is None:
+        t_max = int(duration.max()) if len(duration) else 1
+    lost = np.zeros(t_max)
+    risk = np.zeros(t_max + 1)
+    if len(cust) == 0:
+        return lost, risk[:-1]
+    pos = np.full(len(m.customers), -1, np.int64)
+    pos[cust] = np.arange(len(cust))
+    mon = month_of(m.day)
+    # The last row of each (customer, month) carries the MRR at that month's end; it holds until
+    # the customer's next such row.
+    month_end = np.append((m.cust[1:] != m.cust[:-1]) | (mon[1:] != mon[:-1]), True)
+    rows = np.flatnonzero(month_end & (pos[m.cust] >= 0))
+    i = pos[m.cust[rows]]
+    same_next = np.append(m.cust[rows][1:] == m.cust[rows][:-1], False)
+    next_month = np.where(same_next, np.append(mon[rows][1:], 0), np.iinfo(np.int64).max // 2)
+    # MRR at the end of month M weighs age t = M - cohort + 1, up to the last age at risk before
+    # the loss (the loss age itself weighs the MRR lost, below).
+    lo = np.maximum(mon[rows] - cohort[i] + 1, 1)
+    hi = np.minimum(next_month - cohort[i], duration[i] - churned[i])
+    hi = np.minimum(hi, t_max)
+    ok = lo <= hi
+    value = m.after[rows].astype("float64") / MICROS
+    np.add.at(risk, lo[ok] - 1, value[ok])
+    np.add.at(risk, hi[ok], -value[ok])
+    risk = np.cumsum(risk)[:-1]
+    # MRR lost: the first churn row's MRR before it.
+    churn_rows = np.flatnonzero(m.kind == CHURN)[::-1]
+    lost_by_cust = np.zeros(len(m.customers))
+    lost_by_cust[m.cust[churn_rows]] = m.before[churn_rows] / MICROS
+    gone = np.flatnonzero(churned & (duration <= t_max))
+    amount = lost_by_cust[cust[gone]]
+    np.add.at(lost, duration[gone] - 1, amount)
+    np.add.at(risk, duration[gone] - 1, amount)
+    return lost, risk
+
+
+def pseudo_counts(hazard: np.ndarray, at_risk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lost and censored counts whose Kaplan-Meier hazard is ``hazard`` (exactly) and whose
+    numbers at risk follow ``at_risk`` (the customers observed at each age) as far as the
+    hazard allows (when it removes more than ``at_risk`` falls, fewer stay at risk): how a
+    revenue (MRR-weighted) survival curve is handed to the sBG fit and to the bootstrap, which
+    work on counts. Counts are fractional."""
+    hazard = np.nan_to_num(np.asarray(hazard, dtype="float64"))
+    at_risk = np.asarray(at_risk, dtype="float64")
+    lost = np.zeros(len(hazard))
+    cens = np.zeros(len(hazard))
+    r = at_risk[0] if len(at_risk) else 0.0
+    for t in range(len(hazard)):
+        lost[t] = hazard[t] * r
+        later = at_risk[t + 1] if t + 1 < len(at_risk) else 0.0
+        cens[t] = max(r - lost[t] - later, 0.0)
+        r = r - lost[t] - cens[t]
+    return lost, cens
+
+
+def weighted_counts(
+    m: Moves, last: int, cust, cohort, duration, churned, weight: str, t_max: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(lost, censored)`` by age for the sBG fit: customer counts (``weight="customers"``) or
+    the pseudo-counts of revenue survival (``weight="mrr"``, see :func:`pseudo_counts`)."""
+    if weight not in WEIGHTS:
+        raise ValueError(f"weight must be one of {WEIGHTS}, got {weight!r}")
+    lost, cens = lifetime_counts(duration, churned, t_max)
+    if weight == "customers":
+        return lost, cens
+    lost_mrr, risk_mrr = revenue_counts(m, last, cust, cohort, duration, churned, len(lost))
+    _, at_risk = km_hazard(lost, cens)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hazard = np.where(risk_mrr > 0, lost_mrr / np.where(risk_mrr > 0, risk_mrr, 1), 0.0)
+    return pseudo_counts(hazard, at_risk)
 
 
 def _moves_and_last(data, as_of):
@@ -160,7 +255,7 @@ def _select_cohorts(c: np.ndarray, cohorts) -> np.ndarray:
     return np.isin(c, wanted)
 
 
-def fit_retention(data, as_of=None, cohorts=None) -> SBGFit:
+def fit_retention(data, as_of=None, cohorts=None, weight: str = "customers") -> SBGFit:
     """Fit the sBG model jointly to the first-life survival of all monthly cohorts.
 
     Parameters
@@ -171,19 +266,25 @@ def fit_retention(data, as_of=None, cohorts=None) -> SBGFit:
     as_of : date-like, optional
     cohorts : iterable of months, optional
         Fit only these cohorts (e.g. the last year's, when retention has changed).
+    weight : {"customers", "mrr"}
+        Logo survival (the default), or revenue survival: the model fitted to the MRR-weighted
+        curve (see the module notes; ``loglik`` is then that of the pseudo-counts).
 
     Returns
     -------
     SBGFit
-        Monthly model: ``survival(t)`` is the share of a new cohort still paying after ``t``
-        months. Raises ``ValueError`` when no customer has churned.
+        Monthly model: ``survival(t)`` is the share of a new cohort (of its MRR, with
+        ``weight="mrr"``) still paying after ``t`` months. Raises ``ValueError`` when no
+        customer has churned.
     """
     m, last = _moves_and_last(data, as_of)
-    _, c, duration, churned = lifetimes(m, last)
+    cust, c, duration, churned = lifetimes(m, last)
     pick = _select_cohorts(c, cohorts)
     if not pick.any():
         raise ValueError("no cohort with at least one complete month after acquisition")
-    lost, cens = lifetime_counts(duration[pick], churned[pick])
+    lost, cens = weighted_counts(
+        m, last, cust[pick], c[pick], duration[pick], churned[pick], weight
+    )
     return _fit_counts(lost, cens, int(pick.sum()))
 
 
@@ -196,7 +297,13 @@ def km_hazard(lost: np.ndarray, cens: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return hazard, at_risk
 
 
-def retention_curves(data, fit: SBGFit | None = None, as_of=None, max_age: int | None = None):
+def retention_curves(
+    data,
+    fit: SBGFit | None = None,
+    as_of=None,
+    max_age: int | None = None,
+    weight: str = "customers",
+):
     """Observed pooled survival next to the fitted sBG curve, by age in months.
 
     Returns
@@ -206,14 +313,18 @@ def retention_curves(data, fit: SBGFit | None = None, as_of=None, max_age: int |
     cohorts: the product of ``1 - churned / at_risk``), ``fitted`` (``fit.survival(age)``;
     the fit is :func:`fit_retention` of ``data`` unless given) and ``fitted_retention``
     (``fit.retention(age)``, the month-on-month renewal rate). ``max_age`` extends the fitted
-    columns beyond the data (observed columns NaN there).
+    columns beyond the data (observed columns NaN there). With ``weight="mrr"``, ``observed``
+    and the default fit are those of revenue survival (``churned`` and ``at_risk`` stay
+    customer counts).
     """
     m, last = _moves_and_last(data, as_of)
-    _, c, duration, churned = lifetimes(m, last)
+    cust, c, duration, churned = lifetimes(m, last)
     lost, cens = lifetime_counts(duration, churned)
+    counts = weighted_counts(m, last, cust, c, duration, churned, weight, len(lost))
     if fit is None:
-        fit = _fit_counts(lost, cens, len(c))
-    hazard, at_risk = km_hazard(lost, cens)
+        fit = _fit_counts(*counts, len(c))
+    hazard, _ = km_hazard(*counts)
+    _, at_risk = km_hazard(lost, cens)
     k = len(lost) if max_age is None else max(int(max_age), 0)
     ages = np.arange(k + 1)
     observed = np.full(k + 1, np.nan)

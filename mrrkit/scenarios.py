@@ -41,6 +41,7 @@ from .forecast import (
     _inflow,
     _new_business,
     _one,
+    _rates,
     forecast_inputs,
     project_baseline,
 )
@@ -211,8 +212,7 @@ def project_scenario(baseline_inputs: ForecastInputs, scenario: Scenario,
     if not isinstance(scenario, Scenario):
         raise TypeError(f"scenario must be a Scenario, got {type(scenario).__name__}")
     s = scenario
-    e, c = _one(inputs.expansion_rate), _one(inputs.contraction_rate)
-    hazard = inputs.hazard[None, :]
+    rates = _rates(inputs)
     levers = {
         "price": 1.0 + s.price_change_pct / 100.0,
         "extra_churn": min(1.0, s.churn_elasticity * max(s.price_change_pct, 0.0) / 100.0),
@@ -223,29 +223,28 @@ def project_scenario(baseline_inputs: ForecastInputs, scenario: Scenario,
         "addon_mrr": s.addon_mrr,
     }
     if s.scope is None:
-        blocks = [_existing(hazard, inputs.mrr_by_age, inputs.count_by_age, e, c, months,
-                            **levers)]
+        blocks = [_existing(rates, inputs.mrr_by_age, inputs.count_by_age, months, **levers)]
         in_scope = blocks[0]["mrr"][0]
     else:
         mask = inputs.scope_mask(s.scope)
         in_mrr, in_count = _masses(inputs, mask)
         if s.changes_existing:
             out_mrr, out_count = _masses(inputs, ~mask)
-            inside = _existing(hazard, in_mrr, in_count, e, c, months, **levers)
-            outside = _existing(hazard, out_mrr, out_count, e, c, months)
+            inside = _existing(rates, in_mrr, in_count, months, **levers)
+            outside = _existing(rates, out_mrr, out_count, months)
             blocks = [inside, outside]
             in_scope = inside["mrr"][0]
         else:
             # Nothing acts on the existing base: keep it in one piece so that the totals are the
             # baseline's to the last bit (a sum split in two rounds differently).
-            blocks = [_existing(hazard, inputs.mrr_by_age, inputs.count_by_age, e, c, months)]
-            in_scope = _existing(hazard, in_mrr, in_count, e, c, months)["mrr"][0]
+            blocks = [_existing(rates, inputs.mrr_by_age, inputs.count_by_age, months)]
+            in_scope = _existing(rates, in_mrr, in_count, months)["mrr"][0]
     new, new_n, react, react_n = _new_business(
         inputs, months, _one(inputs.new_intercept), _one(inputs.new_slope),
         _one(inputs.new_arpa), _one(inputs.reactivation_mrr), _one(inputs.reactivation_arpa),
         growth=s.new_business_growth_pct / 100.0)
     inflow_reduction = levers["churn_reduction"] if s.scope is None else 0.0
-    inflow = _inflow(hazard, new + react, new_n + react_n, e, c, months, inflow_reduction)
+    inflow = _inflow(rates, new + react, new_n + react_n, months, inflow_reduction)
     frame = _assemble(inputs, months, blocks, inflow, new, new_n, react, react_n, in_scope)
     frame.attrs["scenario"] = s.name
     return frame

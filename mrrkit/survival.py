@@ -82,6 +82,30 @@ class SBGFit:
         out = np.exp(betaln(self.alpha + 1, self.beta + t - 1) - betaln(self.alpha, self.beta))
         return float(out) if out.ndim == 0 else out
 
+    def median_lifetime(self) -> float:
+        """Renewal opportunities after which half of a new cohort has left: the smallest whole
+        ``t`` with ``S(t) <= 0.5`` (``inf`` when that takes more than a million periods).
+        Finite even when the mean lifetime is not (``alpha <= 1``).
+
+        Examples
+        --------
+        >>> SBGFit(0.704, 1.182, 0.0, 0).median_lifetime()   # F&H 2007 regular: 631, 468...
+        2.0
+        """
+        hi = 1
+        while self.survival(hi) > 0.5:
+            if hi > 1_000_000:
+                return float("inf")
+            hi *= 2
+        lo = hi // 2  # S(lo) > 0.5 >= S(hi), or lo = 0
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if self.survival(mid) > 0.5:
+                lo = mid
+            else:
+                hi = mid
+        return float(hi)
+
     def hazard(self, t) -> np.ndarray | float:
         """``1 - r(t) = alpha / (alpha + beta + t - 1)``: churn rate at ``t`` among survivors."""
         t = np.asarray(t, dtype="float64")

@@ -8,6 +8,7 @@ import pytest
 from _synthetic import simulate_lines
 
 import mrrkit
+from mrrkit.forecast import AGE_BANDS
 from mrrkit.retention_model import km_hazard
 
 COLS = ["customer_id", "start", "end", "mrr"]
@@ -75,48 +76,203 @@ def test_each_customers_mrr_and_age_by_hand():
     assert got.origin == pd.Period("2024-06", "M")
 
 
+def _flat(inputs, e=0.0, c=0.0, **changes):
+    """The inputs with one expansion and one contraction rate at every age."""
+    return dataclasses.replace(
+        inputs, expansion_by_age=np.full_like(inputs.expansion_by_age, e),
+        contraction_by_age=np.full_like(inputs.contraction_by_age, c), **changes)
+
+
 def _existing_only(inputs, e=0.0, c=0.0):
-    return dataclasses.replace(inputs, new_intercept=0.0, new_slope=0.0, reactivation_mrr=0.0,
-                               expansion_rate=e, contraction_rate=c)
+    return _flat(inputs, e, c, new_intercept=0.0, new_slope=0.0, reactivation_mrr=0.0)
+
+
+def _band(age):
+    """Index of the age band of ``age`` (written out, not mrrkit's lookup)."""
+    firsts = AGE_BANDS
+    return max(i for i, first in enumerate(firsts) if max(age, 1) >= first)
 
 
 @pytest.mark.parametrize("e, c", [(0.0, 0.0), (0.02, 0.005)])
 def test_existing_customers_follow_the_fitted_survival(inputs, e, c):
-    fit = inputs.fit
+    # MRR follows revenue survival, the customer count logo survival.
     frame = mrrkit.project_baseline(_existing_only(inputs, e, c), 24)
     paying = inputs.age >= 0
     a = inputs.age[paying]
     m = inputs.mrr[paying]
+    logo, revenue = inputs.fit, inputs.fit_mrr
     for k in (1, 6, 24):
-        ratio = fit.survival(a + k) / fit.survival(a)
+        kept = revenue.survival(a + k) / revenue.survival(a)
         assert frame["mrr_existing"].iloc[k - 1] == pytest.approx(
-            np.sum(m * ratio) * (1 + e - c) ** k, rel=1e-10
+            np.sum(m * kept) * (1 + e - c) ** k, rel=1e-10
         )
+        ratio = logo.survival(a + k) / logo.survival(a)
         assert frame["customers_existing"].iloc[k - 1] == pytest.approx(np.sum(ratio), rel=1e-10)
         # gross retention: contraction only
         assert frame["gross_retained_mrr"].iloc[k - 1] == pytest.approx(
-            np.sum(m * ratio) * (1 - c) ** k, rel=1e-10
+            np.sum(m * kept) * (1 - c) ** k, rel=1e-10
         )
     assert frame["mrr"].tolist() == pytest.approx(frame["mrr_existing"].tolist())
 
 
+def test_existing_customers_customer_by_customer(inputs):
+    """Each customer paying at the origin, month by month with the rates of its age: the
+    projection of the existing base is the sum of these (a loop, not mrrkit's arrays)."""
+    frame = mrrkit.project_baseline(dataclasses.replace(
+        inputs, new_intercept=0.0, new_slope=0.0, reactivation_mrr=0.0), 18)
+    exp_band = [inputs.expansion_by_age[first] for first in AGE_BANDS]
+    con_band = [inputs.contraction_by_age[first] for first in AGE_BANDS]
+    mrr = np.zeros(18)
+    gross = np.zeros(18)
+    expansion = np.zeros(18)
+    churn = np.zeros(18)
+    customers = np.zeros(18)
+    for age, value in zip(inputs.age, inputs.mrr):
+        if age < 0:
+            continue
+        alive_mrr, alive_n, level, gross_level = 1.0, 1.0, float(value), float(value)
+        for k in range(1, 19):
+            t = age + k
+            h_mrr = inputs.fit_mrr.alpha / (inputs.fit_mrr.alpha + inputs.fit_mrr.beta + t - 1)
+            h_n = inputs.fit.alpha / (inputs.fit.alpha + inputs.fit.beta + t - 1)
+            churn[k - 1] -= h_mrr * level
+            level *= 1 - h_mrr
+            gross_level *= (1 - h_mrr) * (1 - con_band[_band(t)])
+            expansion[k - 1] += exp_band[_band(t)] * level
+            level *= 1 + exp_band[_band(t)] - con_band[_band(t)]
+            alive_n *= 1 - h_n
+            mrr[k - 1] += level
+            gross[k - 1] += gross_level
+            customers[k - 1] += alive_n
+    np.testing.assert_allclose(frame["mrr_existing"], mrr, rtol=1e-9)
+    np.testing.assert_allclose(frame["gross_retained_mrr"], gross, rtol=1e-9)
+    np.testing.assert_allclose(frame["expansion"], expansion, rtol=1e-9)
+    np.testing.assert_allclose(frame["churn"], churn, rtol=1e-9)
+    np.testing.assert_allclose(frame["customers_existing"], customers, rtol=1e-9)
+
+
 def test_new_customers_follow_survival_from_age_zero(inputs):
-    e, c = 0.01, 0.004
     only_new = dataclasses.replace(
         inputs, mrr=np.zeros_like(inputs.mrr), age=np.full_like(inputs.age, -1),
-        expansion_rate=e, contraction_rate=c, reactivation_mrr=7.0,
+        reactivation_mrr=7.0,
     )
     frame = mrrkit.project_baseline(only_new, 18)
-    fit = inputs.fit
+    revenue, logo = inputs.fit_mrr, inputs.fit
+    growth = np.cumprod([1.0] + [1 + inputs.expansion_by_age[t] - inputs.contraction_by_age[t]
+                                 for t in range(1, 19)])
     k = np.arange(1, 19)
     inflow = np.maximum(0, inputs.new_intercept + inputs.new_slope * k) + 7.0
+    react_n = 7.0 / inputs.reactivation_arpa if inputs.reactivation_arpa > 0 else 0.0
+    count = (inflow - 7.0) / inputs.new_arpa + react_n
     for month in (1, 5, 18):
-        want = sum(inflow[j - 1] * fit.survival(month - j) * (1 + e - c) ** (month - j)
+        want = sum(inflow[j - 1] * revenue.survival(month - j) * growth[month - j]
                    for j in range(1, month + 1))
         assert frame["mrr"].iloc[month - 1] == pytest.approx(want, rel=1e-10)
+        want_n = sum(count[j - 1] * logo.survival(month - j) for j in range(1, month + 1))
+        assert frame["customers"].iloc[month - 1] == pytest.approx(want_n, rel=1e-10)
     np.testing.assert_allclose(frame["new"], inflow - 7.0)
     np.testing.assert_allclose(frame["reactivation"], 7.0)
     np.testing.assert_allclose(frame["new_customers"], (inflow - 7.0) / inputs.new_arpa)
+
+
+def test_expansion_and_contraction_rates_by_age_band(sim):
+    """Rates by age band over the window, by brute force: each month, the MRR each customer
+    paid at the end of the month before, in the band of its age (months since its life started),
+    and the expansions and contractions of the month in the band of the customer's age."""
+    lines, mv = sim
+    inputs = mrrkit.forecast_inputs(mv)
+    table = mrrkit.monthly(mv)
+    months = [p.ordinal for p in table.index[-12:]]
+    history = {}
+    for cid, month, kind, after, amount in zip(
+            mv["customer_id"].astype(str), mv["date"].dt.to_period("M").map(lambda p: p.ordinal),
+            mv["kind"].astype(str), mv["mrr_after"], mv["amount"]):
+        history.setdefault(cid, []).append((month, kind, after, amount))  # in date order
+    n = len(AGE_BANDS)
+    exp, con, risk, count = (np.zeros(n) for _ in range(4))
+    for rows in history.values():
+        for month in months:
+            start, paid = None, 0.0
+            for row_month, kind, after, amount in rows:
+                if row_month >= month:
+                    break
+                start = row_month if kind in ("new", "reactivation") else start
+                paid = after
+            if paid > 0:
+                risk[_band(month - start)] += paid
+                count[_band(month - start)] += 1
+        start = None
+        for row_month, kind, after, amount in rows:
+            start = row_month if kind in ("new", "reactivation") else start
+            if row_month in months and kind == "expansion":
+                exp[_band(row_month - start)] += amount
+            if row_month in months and kind == "contraction":
+                con[_band(row_month - start)] -= amount
+    np.testing.assert_allclose(inputs.band_expansion.sum(0), exp)
+    np.testing.assert_allclose(inputs.band_contraction.sum(0), con)
+    np.testing.assert_allclose(inputs.band_mrr.sum(0), risk)
+    np.testing.assert_allclose(inputs.band_customers.sum(0), count)
+    # The bands add up to the monthly table: MRR of the month before, all expansion.
+    np.testing.assert_allclose(inputs.band_mrr.sum(1), table["mrr"].shift(1).iloc[-12:])
+    np.testing.assert_allclose(inputs.band_expansion.sum(1), table["expansion"].iloc[-12:])
+    # Credibility: own rate weighted n / (n + 500), the pooled rate for the rest.
+    pooled = exp.sum() / risk.sum()
+    assert inputs.expansion_rate == pytest.approx(pooled)
+    z = count / (count + 500)
+    want = z * np.where(risk > 0, exp / np.where(risk > 0, risk, 1), 0) + (1 - z) * pooled
+    got = [inputs.expansion_by_age[first] for first in AGE_BANDS]
+    np.testing.assert_allclose(got, want)
+    assert inputs.expansion_by_age[3] == got[1] and inputs.expansion_by_age[-1] == got[-1]
+
+
+def test_rates_by_age_by_hand():
+    #   a: new Jan 10 at 100, +50 on Mar 15 (age 2), +30 on Jun 2 (age 5)
+    #   b: new Mar 3 at 200, -20 on Apr 20 (age 1), +10 on Mar 25 (age 0: counts in band 1)
+    #   window = Apr..Jun (3 months)
+    data = pd.DataFrame(
+        [
+            ("a", "2024-01-10", "2024-03-15", 100.0),
+            ("a", "2024-03-15", "2024-06-02", 150.0),
+            ("a", "2024-06-02", None, 180.0),
+            ("b", "2024-03-03", "2024-03-25", 200.0),
+            ("b", "2024-03-25", "2024-04-20", 210.0),
+            ("b", "2024-04-20", None, 190.0),
+        ],
+        columns=COLS,
+    )
+    data["start"] = pd.to_datetime(data["start"])
+    data["end"] = pd.to_datetime(data["end"])
+    got = mrrkit.forecast_inputs(data, as_of="2024-06-30", method="empirical", window=3)
+    # Apr: a age 3 (band 2-3) at 150, b age 1 at 210; May: a age 4 (band 4-6), b age 2 (2-3)
+    # at 190; Jun: a age 5 (4-6) at 150, b age 3 (2-3) at 190.
+    np.testing.assert_allclose(got.band_mrr, [[210, 150, 0, 0, 0, 0],
+                                              [0, 190, 150, 0, 0, 0],
+                                              [0, 190, 150, 0, 0, 0]])
+    np.testing.assert_allclose(got.band_contraction, [[20, 0, 0, 0, 0, 0], [0] * 6, [0] * 6])
+    np.testing.assert_allclose(got.band_expansion, [[0] * 6, [0] * 6, [0, 0, 30, 0, 0, 0]])
+    # b's +10 in March is outside the window.
+    assert got.expansion_rate == pytest.approx(30 / (360 + 340 + 340))
+
+
+def test_revenue_survival_by_hand():
+    # A cohort of Jan 2024: 20 small customers (10 each), 5 of them leave in March (age 2); 2 big
+    # ones (500 each) stay. At age 2 the logo hazard is 5 / 22, the revenue hazard
+    # 50 / (200 + 1000): MRR survives much better than logos.
+    rows = [(f"s{i:02d}", "2024-01-05", "2024-03-10" if i < 5 else None, 10.0) for i in range(20)]
+    rows += [(f"b{i}", "2024-01-06", None, 500.0) for i in range(2)]
+    data = pd.DataFrame(rows, columns=COLS)
+    data["start"] = pd.to_datetime(data["start"])
+    data["end"] = pd.to_datetime(data["end"])
+    got = mrrkit.forecast_inputs(data, as_of="2024-05-31", method="empirical", window=3)
+    assert got.hazard[1:3] == pytest.approx([0.0, 5 / 22])
+    assert got.hazard_mrr[1:3] == pytest.approx([0.0, 50 / 1200])
+    # Ages 3 and 4 have 17 customers at risk (< 20): the mean of the well-observed ages 1-2.
+    assert got.hazard_mrr[3:6] == pytest.approx([25 / 1200] * 3)
+    assert got.hazard[3:6] == pytest.approx([2.5 / 22] * 3)
+    frame = mrrkit.project_baseline(got, 3)
+    # The 2 big and 15 small customers paying at the end of May are aged 5 in June.
+    assert frame["churn"].iloc[0] == pytest.approx(-1150 * 25 / 1200)
+    assert frame["churned_customers"].iloc[0] == pytest.approx(17 * 2.5 / 22)
 
 
 @pytest.mark.parametrize("method", ["sbg", "empirical"])
@@ -150,7 +306,12 @@ def test_empirical_hazard_is_the_pooled_kaplan_meier_curve(sim):
     tail = hazard[reliable[-6:]].mean()
     assert inputs.hazard[reliable[-1] + 2:] == pytest.approx(tail)
     assert inputs.hazard[0] == 0.0
-    assert inputs.fit is None
+    assert inputs.fit is None and inputs.fit_mrr is None
+    # MRR follows the revenue curve, its Kaplan-Meier hazard from the pseudo-counts.
+    revenue = mrrkit.retention_curves(sim[1], weight="mrr")
+    hazard_mrr, _ = km_hazard(inputs.lost_mrr, inputs.censored_mrr)
+    np.testing.assert_allclose(np.cumprod(1 - hazard_mrr), revenue["observed"].iloc[1:])
+    np.testing.assert_allclose(inputs.hazard_mrr[reliable + 1], hazard_mrr[reliable])
 
 
 def test_band(inputs):

@@ -198,3 +198,72 @@ def test_no_churn_cannot_be_fitted():
     data = lines([("a", "2024-01-10", None, 10.0), ("b", "2024-01-12", None, 10.0)])
     with pytest.raises(ValueError, match="no customer churned"):
         mrrkit.fit_retention(data, as_of="2024-05-31")
+
+
+def test_revenue_survival_by_hand():
+    # Cohort Jan 2024: a (10) leaves in March; b (40, 60 from Feb 10) stays; c (50) leaves in
+    # February.
+    data = lines([
+        ("a", "2024-01-05", "2024-03-10", 10.0),
+        ("b", "2024-01-06", "2024-02-10", 40.0),
+        ("b", "2024-02-10", None, 60.0),
+        ("c", "2024-01-07", "2024-02-20", 50.0),
+    ])
+    curves = mrrkit.retention_curves(data, as_of="2024-04-30", weight="mrr")
+    # age 1 (February): at risk 10 + 40 + 50 (end of January); c's 50 lost.
+    # age 2 (March): at risk a 10 + b 60 (end of February); a's 10 lost.
+    # age 3 (April): b 60, nobody lost.
+    np.testing.assert_allclose(curves["observed"].iloc[:4],
+                               [1.0, 0.5, 0.5 * (1 - 10 / 70), 0.5 * (1 - 10 / 70)])
+    logo = mrrkit.retention_curves(data, as_of="2024-04-30")
+    np.testing.assert_allclose(logo["observed"].iloc[:4], [1.0, 2 / 3, 1 / 3, 1 / 3])
+    assert curves["at_risk"].tolist()[:4] == logo["at_risk"].tolist()[:4] == [3, 3, 2, 1]
+
+
+def test_revenue_counts_customer_by_customer():
+    """MRR at risk and lost by age against a loop over customers and their month-end MRR."""
+    from _synthetic import simulate_lines
+
+    from mrrkit.movements import CHURN, as_moves
+    from mrrkit.retention import mrr_at_month_end
+    from mrrkit.retention_model import last_complete_month, lifetimes, revenue_counts
+
+    sim, as_of = simulate_lines(months=20, new_per_month=25, growth=0.0, seed=4)
+    m = as_moves(mrrkit.movements(sim, as_of=as_of))
+    last = last_complete_month(m.as_of)
+    cust, cohort, duration, churned = lifetimes(m, last)
+    lost, risk = revenue_counts(m, last, cust, cohort, duration, churned)
+    month_end = {month: mrr_at_month_end(m, month) / 1e6
+                 for month in range(int(cohort.min()), last + 1)}
+    lost_mrr = {}
+    for row in np.flatnonzero(m.kind == CHURN)[::-1]:
+        lost_mrr[m.cust[row]] = m.before[row] / 1e6  # the first churn wins
+    want_lost, want_risk = np.zeros(len(lost)), np.zeros(len(risk))
+    for i, c, d, gone in zip(cust, cohort, duration, churned):
+        for t in range(1, d + 1):
+            if gone and t == d:
+                want_lost[t - 1] += lost_mrr[i]
+                want_risk[t - 1] += lost_mrr[i]
+            else:
+                want_risk[t - 1] += month_end[c + t - 1][i]
+    np.testing.assert_allclose(lost, want_lost)
+    np.testing.assert_allclose(risk, want_risk)
+    revenue = mrrkit.fit_retention(sim, as_of=as_of, weight="mrr")
+    logo = mrrkit.fit_retention(sim, as_of=as_of)
+    assert revenue.n_obs == logo.n_obs == len(cust)
+    with pytest.raises(ValueError, match="weight"):
+        mrrkit.fit_retention(sim, as_of=as_of, weight="seats")
+
+
+def test_pseudo_counts_carry_the_hazard():
+    from mrrkit.retention_model import km_hazard, pseudo_counts
+
+    hazard = np.array([0.2, 0.5, 0.0, 0.9, 1.0])
+    at_risk = np.array([100.0, 70.0, 40.0, 38.0, 5.0])
+    lost, cens = pseudo_counts(hazard, at_risk)
+    got, risk = km_hazard(lost, cens)
+    np.testing.assert_allclose(got, hazard)
+    assert (cens >= 0).all()
+    # At risk as given, until a hazard above the customers' own leaves fewer than observed.
+    np.testing.assert_allclose(risk[:2], at_risk[:2])
+    assert risk[2] == pytest.approx(70 * 0.5)

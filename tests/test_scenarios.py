@@ -25,6 +25,17 @@ def inputs(sim):
 
 
 @pytest.fixture(scope="module")
+def flat(inputs):
+    """The inputs with one expansion and one contraction rate at every age (the pooled ones),
+    so that the closed forms below hold."""
+    return dataclasses.replace(
+        inputs,
+        expansion_by_age=np.full_like(inputs.expansion_by_age, inputs.expansion_rate),
+        contraction_by_age=np.full_like(inputs.contraction_by_age, inputs.contraction_rate),
+    )
+
+
+@pytest.fixture(scope="module")
 def smb(sim):
     attrs = mrrkit.customer_attributes(sim[0])
     return frozenset(attrs.index[attrs["segment"] == "smb"])
@@ -77,7 +88,8 @@ def test_price_change_without_elasticity_scales_the_in_scope_base(inputs, data, 
     np.testing.assert_allclose(np.diff(mrr), got["net_new"], rtol=1e-9, atol=1e-6)
 
 
-def test_price_increase_is_expansion_in_month_one(inputs):
+def test_price_increase_is_expansion_in_month_one(flat):
+    inputs = flat
     base = mrrkit.project_baseline(inputs, 12)
     got = mrrkit.project_scenario(inputs, Scenario(price_change_pct=10), 12)
     e, c = inputs.expansion_rate, inputs.contraction_rate
@@ -97,7 +109,8 @@ def test_price_increase_is_expansion_in_month_one(inputs):
     assert got["gross_retained_mrr"].iloc[-1] == pytest.approx(base["gross_retained_mrr"].iloc[-1])
 
 
-def test_churn_elasticity_loses_customers_who_receive_the_increase(inputs, smb):
+def test_churn_elasticity_loses_customers_who_receive_the_increase(flat, smb):
+    inputs = flat
     base = mrrkit.project_scenario(inputs, Scenario(scope=smb), 12)
     got = mrrkit.project_scenario(
         inputs, Scenario(price_change_pct=10, churn_elasticity=0.5, scope=smb), 12)
@@ -139,7 +152,8 @@ def test_addon_adds_its_price_per_adopting_customer(inputs):
     np.testing.assert_allclose(got["mrr"] - base["mrr"], extra, rtol=1e-9)
 
 
-def test_churn_reduction(inputs):
+def test_churn_reduction(flat):
+    inputs = flat
     base = mrrkit.project_baseline(inputs, 12)
     full = mrrkit.project_scenario(inputs, Scenario(churn_reduction_pct=100), 12)
     # Nobody leaves: existing customers keep their number, MRR grows at the net expansion rate.
@@ -239,3 +253,85 @@ def test_unknown_fields_and_months(inputs):
         mrrkit.project_scenario(inputs, Scenario(), 48)
     with pytest.raises(TypeError, match="Scenario"):
         mrrkit.project_scenario(inputs, {"price_change_pct": 5})
+
+
+def test_every_lever_customer_by_customer(inputs, smb):
+    """All levers at once on the SMB customers, against a loop over the customers paying at the
+    origin, month by month with the rates of their age (not mrrkit's arrays)."""
+    scenario = Scenario(price_change_pct=8, churn_elasticity=0.5, upsell_conversion_rate=0.3,
+                        avg_uplift_pct=20, addon_adoption_rate=0.24, addon_mrr=15,
+                        churn_reduction_pct=25, new_business_growth_pct=10, scope=smb)
+    months = 15
+    got = mrrkit.project_scenario(inputs, scenario, months)
+    base = mrrkit.project_baseline(inputs, months)
+    revenue, logo = inputs.fit_mrr, inputs.fit
+    e, c = inputs.expansion_by_age, inputs.contraction_by_age
+    extra = 0.5 * 8 / 100
+    in_scope = inputs.scope_mask(smb)
+    mrr_in, mrr_all, customers = np.zeros(months), np.zeros(months), np.zeros(months)
+    for inside, age, value in zip(in_scope, inputs.age, inputs.mrr):
+        if age < 0:
+            continue
+        keep = 0.75 if inside else 1.0
+        s_mrr = s_n = (1 - extra) if inside else 1.0
+        grown = float(value)
+        for k in range(1, months + 1):
+            t = age + k
+            s_mrr *= 1 - keep * revenue.alpha / (revenue.alpha + revenue.beta + t - 1)
+            s_n *= 1 - keep * logo.alpha / (logo.alpha + logo.beta + t - 1)
+            grown *= 1 + e[t] - c[t]
+            if inside:
+                upsold = min(1.0, 0.3 * k / 12)
+                addon = 15 * min(1.0, 0.24 * k / 12)
+                level = s_mrr * grown * 1.08 * (1 + 0.2 * upsold) + s_n * addon
+                mrr_in[k - 1] += level
+            else:
+                level = s_mrr * grown
+            mrr_all[k - 1] += level
+            customers[k - 1] += s_n
+    np.testing.assert_allclose(got["mrr_in_scope"], mrr_in, rtol=1e-9)
+    np.testing.assert_allclose(got["mrr_existing"], mrr_all, rtol=1e-9)
+    np.testing.assert_allclose(got["customers_existing"], customers, rtol=1e-9)
+    # New business: 10% more new MRR and customers, surviving as in the baseline (the churn
+    # reduction is scoped to existing SMB customers).
+    new_part = got["mrr"] - got["mrr_existing"]
+    base_new = base["mrr"] - base["mrr_existing"]
+    react_only = mrrkit.project_baseline(dataclasses.replace(
+        inputs, mrr=np.zeros_like(inputs.mrr), age=np.full_like(inputs.age, -1),
+        new_intercept=0.0, new_slope=0.0), months)["mrr"]
+    np.testing.assert_allclose(new_part, 1.1 * (base_new - react_only) + react_only, rtol=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.data(),
+    price=st.floats(-50, 50),
+    elasticity=st.floats(0, 3),
+    upsell=st.floats(0, 1),
+    uplift=st.floats(0, 100),
+    addon_rate=st.floats(0, 1),
+    addon_mrr=st.floats(0, 500),
+    reduction=st.floats(0, 100),
+)
+def test_a_scoped_scenario_moves_only_its_scope(inputs, data, price, elasticity, upsell, uplift,
+                                                addon_rate, addon_mrr, reduction):
+    ids = list(inputs.customer_ids)
+    scope = data.draw(st.sets(st.sampled_from(ids), min_size=1, max_size=300))
+    scenario = Scenario(price_change_pct=price, churn_elasticity=elasticity,
+                        upsell_conversion_rate=upsell, avg_uplift_pct=uplift,
+                        addon_adoption_rate=addon_rate, addon_mrr=addon_mrr,
+                        churn_reduction_pct=reduction, scope=scope)
+    got = mrrkit.project_scenario(inputs, scenario, 12)
+    base = mrrkit.project_scenario(inputs, Scenario(scope=scope), 12)
+    # Outside the scope and new business: the baseline's, whatever the levers.
+    np.testing.assert_allclose(got["mrr_existing"] - got["mrr_in_scope"],
+                               base["mrr_existing"] - base["mrr_in_scope"], rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(got["mrr"] - got["mrr_existing"],
+                               base["mrr"] - base["mrr_existing"], rtol=1e-9, atol=1e-6)
+    mrr = np.concatenate(([got.attrs["start_mrr"]], got["mrr"]))
+    np.testing.assert_allclose(np.diff(mrr), got["net_new"], rtol=1e-9, atol=1e-6)
+    customers = np.concatenate(([got.attrs["start_customers"]], got["customers"]))
+    np.testing.assert_allclose(
+        np.diff(customers),
+        got["new_customers"] + got["reactivated_customers"] - got["churned_customers"],
+        rtol=1e-9, atol=1e-9)

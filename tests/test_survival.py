@@ -282,3 +282,23 @@ def test_heterogeneity_raises_residual_lifetime_with_tenure():
 def test_derl_bad_arguments(args, match):
     with pytest.raises(ValueError, match=match):
         mrrkit.derl(*args)
+
+
+@SETTINGS
+@given(alpha=st.floats(0.05, 20.0), beta=st.floats(0.05, 200.0))
+def test_median_lifetime_is_where_half_the_cohort_has_left(alpha, beta):
+    fit = mrrkit.SBGFit(alpha, beta, 0.0, 0)
+    t = fit.median_lifetime()
+    if t == float("inf"):
+        assert fit.survival(1_000_000) > 0.5
+    elif t < 5000:  # brute force: walk the curve
+        s = fit.survival(np.arange(int(t) + 1))
+        assert s[-1] <= 0.5 and (s[:-1] > 0.5).all()
+    else:
+        assert fit.survival(t) <= 0.5 < fit.survival(t - 1)
+
+
+def test_median_lifetime_of_the_paper_and_a_cohort_that_never_halves():
+    # observed: 517 left after 6 years, 491 after 7
+    assert mrrkit.fit_sbg(HIGH_END[:8]).median_lifetime() == 7.0
+    assert mrrkit.SBGFit(0.01, 1000.0, 0.0, 0).median_lifetime() == float("inf")
