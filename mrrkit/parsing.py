@@ -327,7 +327,6 @@ def _worded_dates(text: pd.Series, empty: np.ndarray) -> ParsedColumn:
     year = r"(?<!\d)\d{4}(?!\d)"
     # Keep the date part: whatever follows the year (a time, a zone) is not needed.
     named = norm.str.extract(rf"^(.*?\b{_ENGLISH_MONTH}\b.*?{year})")[0]
-    named = named.where(~named.str.contains(rf"^\s*{year}\s*$", regex=True, na=False))
     parsed = pd.to_datetime(named, format="mixed", dayfirst=True, errors="coerce")
     month_only = norm.str.extract(
         r"^\s*(?:(?P<y1>\d{4})[-/.](?P<m1>\d{1,2})|(?P<m2>\d{1,2})[-/.](?P<y2>\d{4}))\s*$"

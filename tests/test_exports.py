@@ -268,6 +268,45 @@ def test_recurly():
     assert_accounted(r)
 
 
+def test_interval_from_a_billing_period():
+    from mrrkit.formats import _snap_months
+
+    d = lambda *s: np.array(s, dtype="datetime64[D]")
+    starts = d(
+        "2024-01-31",
+        "2024-01-01",
+        "2024-02-01",
+        "2024-03-01",
+        "2024-03-01",
+        "2024-03-01",
+        "2024-03-01",
+        "2024-03-01",
+    )
+    ends = d(
+        "2024-02-29",
+        "2025-01-01",
+        "2024-03-02",
+        "2024-03-15",
+        "2024-03-11",
+        "2024-04-15",
+        "2024-03-01",
+        "2024-02-01",
+    )
+    months = _snap_months(starts, ends)
+    np.testing.assert_allclose(
+        months[:6],
+        [
+            1,  # 31 Jan -> 29 Feb: one calendar month
+            12,
+            1,  # 30 days from 1 Feb: a month within a day
+            2 * 12 / 52,  # 14 days: two weeks
+            10 * 12 / 365,  # 10 days
+            45 * 12 / 365,  # 45 days: neither months nor weeks
+        ],
+    )
+    assert np.isnan(months[6:]).all()  # no span, or backwards
+
+
 def test_recurly_interval_columns():
     csv = (
         "account_code,plan_code,state,quantity,unit_amount_in_cents,currency,"
@@ -386,6 +425,9 @@ def test_interval_read_from_plan_names_in_a_generic_file():
     r = read_export(b"client,start,amount,plan\nx,2024-01-01,30,pro-30-day-trial\n")
     assert lines_of(r) == [("x", "2024-01-01", None, 30.0)]
     assert any("without a billing interval" in w for w in r.warnings)
+    # A name stating two frequencies says nothing either.
+    r = read_export(b"client,start,amount,plan\nx,2024-01-01,30,weekly-or-yearly\n")
+    assert lines_of(r) == [("x", "2024-01-01", None, 30.0)]
 
 
 # ----------------------------------------------------------------------------------------------

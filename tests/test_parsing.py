@@ -96,6 +96,41 @@ def test_amount_examples(text, expected):
     assert parse_amounts(pd.Series([text])).values.iloc[0] == pytest.approx(expected)
 
 
+def test_a_few_odd_cells_do_not_change_how_plain_numbers_read():
+    # Mostly plain numbers: only the others go through the general rules, read the same way.
+    parsed = parse_amounts(pd.Series(["49.00", "n/a", "1,234.50", "-3", "", "€ 7"]))
+    assert parsed.values.tolist()[:4] == [49.0, pytest.approx(np.nan, nan_ok=True), 1234.5, -3.0]
+    assert np.isnan(parsed.values.iloc[4]) and parsed.values.iloc[5] == 7.0
+    assert parsed.bad.tolist() == [False, True, False, False, False, False]
+    # ... unless those others say the decimal is a comma: then "1.234" is a thousand.
+    parsed = parse_amounts(pd.Series(["1.234", "12", "5,5"]))
+    assert parsed.values.tolist() == [1234.0, 12.0, 5.5]
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(-1e7, 1e7, allow_nan=False).map(lambda v: f"{v:.2f}"),
+            st.integers(-(10**6), 10**6).map(str),
+            st.floats(1000, 1e7, allow_nan=False).map(lambda v: f"{v:,.2f}"),
+            st.sampled_from(["", "n/a", "€ 12.50", "(4.00)", "abc"]),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_column_reading_equals_cell_by_cell_reading_with_a_decimal_point(values):
+    """With no comma decimal anywhere, a column reads as its cells read one by one, whether
+    the plain cells take the fast path or not."""
+    column = parse_amounts(pd.Series(values, dtype="str"))
+    for i, v in enumerate(values):
+        alone = parse_amounts(pd.Series([v], dtype="str"))
+        assert column.bad[i] == alone.bad[0]
+        a, b = column.values.iloc[i], alone.values.iloc[0]
+        assert (np.isnan(a) and np.isnan(b)) or a == pytest.approx(b)
+
+
 def test_decimal_is_decided_per_column_not_per_row():
     # "1,234" alone would be a thousands comma; next to "12,5" the column says decimal comma.
     assert parse_amounts(pd.Series(["1,234", "12,5"])).values.tolist() == [1.234, 12.5]
