@@ -4,8 +4,14 @@ Playwright through Debian's chromium (never a browser Playwright downloads).
 1. Open the home page, go to the Data page through the sidebar, upload a Stripe subscriptions
    export, use it, change a segment filter, click Share; open the link in a new browser context
    (a new session, as a colleague would) and see the same KPI figures and the same filter.
-2. On a server started with ``MRRKIT_PASSWORD``, a deep link to a page (with the shared view's
-   token) shows the password gate and none of the data.
+2. On a fresh server started with ``MRRKIT_PASSWORD``, every page opened directly by its URL (a
+   deep link with the shared view's token) shows the password gate and nothing else; after the
+   password, the deep link opens the shared data and filter, and the tables offer no unescaped
+   CSV download of their own.
+3. Deleting the link (behind a confirmation) makes it open nothing for anyone.
+
+Ports: free ones from the system, or from ``MRRKIT_E2E_PORTS=first-last`` when set (a machine
+shared with other servers).
 
 Skipped, saying why, only when chromium or Playwright cannot be found (``make test`` installs
 chromium with apt-get when it can). Every wait is bounded; the servers are always stopped.
@@ -58,10 +64,20 @@ def _playwright():
     return sync_playwright
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _free_port(taken: set[int] = frozenset()) -> int:
+    wanted = os.environ.get("MRRKIT_E2E_PORTS", "").strip()
+    candidates = [0]
+    if wanted:
+        first, _, last = wanted.partition("-")
+        candidates = [p for p in range(int(first), int(last or first) + 1) if p not in taken]
+    for port in candidates:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise RuntimeError(f"no free port in MRRKIT_E2E_PORTS={wanted}")
 
 
 def _start(port: int, views: Path, log: Path, password: str | None) -> subprocess.Popen:
@@ -113,7 +129,8 @@ def servers(tmp_path_factory):
     sync_playwright = _playwright()
     tmp = tmp_path_factory.mktemp("e2e")
     views = tmp / "views"
-    ports = {"open": _free_port(), "gated": _free_port()}
+    ports = {"open": _free_port()}
+    ports["gated"] = _free_port({ports["open"]})
     procs = {}
     try:
         for name, port in ports.items():
@@ -317,22 +334,97 @@ def test_upload_filter_share_and_reopen(servers):
         context.close()
 
 
-def test_deep_link_behind_the_password_shows_the_gate_not_the_data(servers):
+#: Every page's address (Streamlit names a page after its file, without the number).
+PAGE_PATHS = ["", *sorted(p.stem.split("_", 1)[1] for p in (ROOT / "pages").glob("*.py"))]
+GATE_TEXT = ["mrrkit", "This app is protected. Enter the password you were given.", "Password",
+             "Enter"]
+
+
+def _main_text(page) -> list[str]:
+    lines = page.locator('[data-testid="stMain"]').inner_text().split("\n")
+    return [line.strip() for line in lines if line.strip() and line.strip() != "visibility"]
+
+
+def test_every_page_opened_by_its_url_shows_only_the_gate_then_the_shared_view(servers):
     browser, base = servers["browser"], servers["gated"]
     token = servers["shared"].get("token", "A" * 43)
+    assert len(PAGE_PATHS) >= 8  # the home page and every file in pages/
+    for path in PAGE_PATHS:  # a fresh browser context each: a visitor with nothing but the link
+        context, page, runs = _page(browser)
+        try:
+            page.goto(f"{base}{path}?view={token}&lang=fr")
+            page.locator('input[type="password"]').wait_for()
+            runs.idle()
+            assert _main_text(page) == GATE_TEXT, (path, _main_text(page))
+            for hidden in (METRIC, '[data-testid="stDataFrame"]', '[data-testid="stVegaLiteChart"]',
+                           '[data-testid="stFileUploader"]', SIDEBAR):
+                assert page.locator(hidden).count() == 0, (path, hidden)
+            _no_exception(page)
+        except Exception:
+            _keep_evidence(page, f"gate-{path or 'home'}")
+            raise
+        finally:
+            context.close()
+
+    # Let in: the deep link opens the shared data with its filter, on the page it named.
     context, page, runs = _page(browser)
     try:
-        page.goto(f"{base}Segments?view={token}")  # a fresh server: nothing opened before
-        page.get_by_text("This app is protected. Enter the password you were given.").wait_for()
-        page.locator('input[type="password"]').wait_for()  # drawn just after the caption
+        page.goto(f"{base}Segments?view={token}")
+        page.locator('input[type="password"]').fill(PASSWORD)
+        runs.click(page.get_by_role("button", name="Enter"))
+        page.get_by_text("You are looking at a shared view").wait_for()
         runs.idle()
-        assert page.locator(METRIC).count() == 0
-        assert page.locator('[data-testid="stDataFrame"]').count() == 0
-        assert page.locator('[data-testid="stVegaLiteChart"]').count() == 0
-        assert page.locator(SIDEBAR).count() == 0  # no page links, filters or shared view
+        if "token" in servers["shared"]:
+            chosen = page.locator(SIDEBAR).locator('[data-testid="stMultiSelect"]').filter(
+                has_text="Industry"
+            )
+            assert "saas" in chosen.inner_text()
+            assert STRIPE.name in page.locator(SIDEBAR).inner_text()
+        table = page.locator('[data-testid="stElementContainer"]').filter(
+            has=page.locator('[data-testid="stDataFrame"]')
+        ).first
+        table.hover()
+        toolbar = table.locator('[data-testid="stElementToolbar"]')
+        toolbar.get_by_role("button", name="Search").wait_for()  # the toolbar is there...
+        # ...without Streamlit's own CSV export, which writes "=..." cells unescaped.
+        assert toolbar.get_by_role("button", name="Download as CSV").count() == 0
+        assert page.get_by_role("button", name="Download as CSV").count() == 0
         _no_exception(page)
     except Exception:
-        _keep_evidence(page, "gate")
+        _keep_evidence(page, "gate-login")
+        raise
+    finally:
+        context.close()
+
+
+def test_a_deleted_link_opens_nothing(servers):
+    browser, base = servers["browser"], servers["open"]
+    token = servers["shared"].get("token")
+    if token is None:
+        pytest.skip("the share test did not make a link")
+    context, page, runs = _page(browser)
+    try:
+        page.goto(f"{base}?view={token}")
+        _kpis(page, runs)
+        sidebar = page.locator(SIDEBAR)
+        sidebar.get_by_role("button", name="Delete this link").click()  # a popover: no run
+        runs.click(page.get_by_role("button", name="Delete the link for everyone"))
+        page.get_by_text("The link was deleted").wait_for()
+        _no_exception(page)
+    except Exception:
+        _keep_evidence(page, "delete")
+        raise
+    finally:
+        context.close()
+    context, page, runs = _page(browser)
+    try:
+        page.goto(f"{base}?view={token}")
+        page.get_by_text("This shared link is unknown or has expired").wait_for()
+        runs.idle()
+        assert STRIPE.name not in page.locator(SIDEBAR).inner_text()
+        _no_exception(page)
+    except Exception:
+        _keep_evidence(page, "deleted")
         raise
     finally:
         context.close()
