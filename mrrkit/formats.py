@@ -453,7 +453,10 @@ def subscription_draft(
     rule_dates = [
         h for rule in (statuses or {}).values() for h in columns(list(frame.columns), *rule.cols)
     ]
-    dates = DateColumns(frame, [*cols.start, *cols.trial_end, *cols.end, *rule_dates])
+    # The convention is told by the main date columns (later ones of a role only fill gaps and
+    # are parsed only if needed).
+    main_dates = [c[0] for c in (cols.start, cols.trial_end, cols.end) if c]
+    dates = DateColumns(frame, [*main_dates, *rule_dates])
     start = _coalesce_dates(frame, cols.start, reasons, "start", notes, dates)
     trial = _coalesce_dates(frame, cols.trial_end, reasons, "trial end", notes, dates)
     end = _coalesce_dates(frame, cols.end, reasons, "end", notes, dates)
