@@ -1,18 +1,34 @@
-"""Movements: the monthly table of MRR movements, the period's MRR bridge, and the customers behind
-any figure (with each one's audit trail) so that every number can be reconciled."""
+"""Movements: the monthly table of MRR movements, the period's MRR bridge, and what is behind any
+figure of them (movements with the subscription lines that made each one, or the customers paying
+at a month end), listed so that they add up to the figure."""
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mrrkit import KINDS
-from mrrkit.bridge import BRIDGE_STEPS, movements_in, mrr_bridge
+from mrrkit.bridge import BRIDGE_STEPS, movement_lines, movements_in, mrr_bridge, paying_customers
 from ui import charts, state
+from ui.data import derived
 from ui.shell import page
 from ui.tables import show_table
 
 ctx = page("Movements", icon="🔀")
 t, nf = ctx.t, ctx.nf
 DL = (t("download.csv"), t("download.excel"))
+SHOWN = 1000  # rows of a listing drawn on screen; the downloads have them all
+COUNT_COLUMN = {
+    "new": "new_customers", "expansion": "expanded_customers",
+    "reactivation": "reactivated_customers", "contraction": "contracted_customers",
+    "churn": "churned_customers",
+}
+FIGURES = ("mrr_start", *BRIDGE_STEPS, "mrr_end")  # every column of the table's money side
+PERIOD = "period"  # the month picker's "whole reporting period"
+STEP_OF = {"mrr_start": "start", "mrr_end": "end"}  # figure -> its waterfall bar
+
+
+def figure_label(kind: str) -> str:
+    return t(f"movements.kind.{kind}") if kind.startswith("mrr_") else t(f"kind.{kind}")
+
 
 st.title(t("movements.title"))
 
@@ -20,29 +36,64 @@ st.title(t("movements.title"))
 st.subheader(t("movements.table"))
 st.caption(t("movements.table_help"))
 table = ctx.period_monthly
+months = [str(m) for m in table.index]
+month_options = [*months, PERIOD]
+
+
+def _clicked(chart: str, param: str) -> tuple[dict | None, tuple | None]:
+    """The point that chart ``chart``'s selection ``param`` held when the last run ended, and
+    the (month, figure) that chart was drawn for."""
+    key, drawn = st.session_state.get(f"_mv_drawn:{chart}", (None, None))
+    event = (st.session_state.get(key) or {}) if key else {}
+    points = (event.get("selection") or {}).get(param) or []
+    return (points[0] if points else None), drawn
+
+
+def _apply_click(pick: tuple[str, str] | None, drawn: tuple | None) -> None:
+    """Point the pickers at a clicked bar (a click that differs from what the chart showed)."""
+    if pick is not None and pick != drawn and pick[0] in month_options and pick[1] in FIGURES:
+        state.set_value("mv.month", pick[0])
+        state.set_value("mv.kind", pick[1])
+
+
+# A click on a bar of either chart picks its figure. Each chart is drawn with the current choice
+# selected and a key made of that choice, so changing the pickers by hand redraws it with the
+# new choice highlighted (never a stale selection), and a click always changes the choice.
+point, drawn = _clicked("bridge", "step")
+if point:
+    step = str(point.get("step"))
+    _apply_click((PERIOD, {v: k for k, v in STEP_OF.items()}.get(step, step)), drawn)
+point, drawn = _clicked("bars", "pick")
+if point:
+    _apply_click((str(point.get("month_key")), str(point.get("kind"))), drawn)
+
 monthly_columns = {
     "start_mrr": "money",
     **{k: "signed_money" for k in BRIDGE_STEPS},
     "net_new": "signed_money",
     "mrr": "money",
     "customers": "count",
-    "new_customers": "count",
-    "expanded_customers": "count",
-    "reactivated_customers": "count",
-    "contracted_customers": "count",
-    "churned_customers": "count",
+    **{COUNT_COLUMN[k]: "count" for k in BRIDGE_STEPS},
 }
 shown = table.assign(start_mrr=ctx.monthly["mrr"].shift(1, fill_value=0.0).loc[table.index])
 shown = shown[list(monthly_columns)]
-shown.index = shown.index.astype("str")
+shown.index = shown.index.astype("str").rename("month")
 headers = {c: t.label(c) for c in monthly_columns}
 headers.update({"start_mrr": t("col.start_mrr"), "mrr": t("col.end_mrr"), "month": t("col.month")})
-show_table(shown, "mrr_movements", "monthly", nf, monthly_columns, headers, labels=DL)
+show_table(shown, "mrr_movements", "monthly", nf, monthly_columns, headers, labels=DL, numeric=True)
 
 # --- waterfall ---------------------------------------------------------------------------------
 bridge = ctx.compute(mrr_bridge, ctx.start, ctx.end)
 st.subheader(t("movements.waterfall", start=ctx.month(ctx.start), end=ctx.month(ctx.end)))
-ctx.chart("waterfall", lambda: charts.waterfall_chart(bridge, t=t), ctx.start, ctx.end)
+# The figure picked below (the pickers are drawn later: read their value now).
+choice = (state.peek("mv.month"), state.peek("mv.kind"))
+picked_step = STEP_OF.get(choice[1], choice[1]) if choice[0] == PERIOD else None
+bridge_key = f"mv_bridge:{picked_step}"
+st.session_state["_mv_drawn:bridge"] = (bridge_key, choice if picked_step else None)
+ctx.chart("waterfall",
+          lambda: charts.waterfall_chart(bridge, t=t, selectable=True, selected=picked_step),
+          ctx.start, ctx.end, picked_step, key=bridge_key, on_select="rerun",
+          selection_mode="step")
 net = float(bridge.loc[list(BRIDGE_STEPS), "amount"].sum())
 st.caption(t(
     "movements.waterfall_check",
@@ -51,87 +102,184 @@ st.caption(t(
     net=nf.money(abs(net)),
     end=nf.money(bridge.at["end", "amount"]),
 ))
-bridge_shown = bridge.rename(index=lambda s: t(f"kind.{s}") if s in KINDS else
+bridge_shown = bridge.rename(index=lambda s: t(f"kind.{s}") if s in BRIDGE_STEPS else
                              (t("col.start_mrr") if s == "start" else t("col.end_mrr")))
 show_table(
     bridge_shown, "mrr_bridge", "bridge", nf, {"amount": "money", "customers": "count"},
     {"amount": t("col.mrr"), "customers": t("col.customers"), "step": t("col.step")}, labels=DL,
+    numeric=True,
 )
 
-# --- the customers behind a figure -------------------------------------------------------------
+# --- what is behind a figure -------------------------------------------------------------------
 st.subheader(t("movements.audit"))
 st.caption(t("movements.audit_help"))
-months = [str(m) for m in table.index]
-
-# A click on a bar of the chart below picks its month and kind (applied before the pickers).
-event = st.session_state.get("mv_chart")
-picked = None
-if event and event.get("selection", {}).get("pick"):
-    point = event["selection"]["pick"][0]
-    month = pd.Timestamp(point.get("month"), unit="ms") if isinstance(point.get("month"), (int, float)) \
-        else pd.Timestamp(point.get("month"))
-    picked = (str(month.to_period("M")), point.get("kind"))
-    if picked != st.session_state.get("_mv_last_pick") and picked[0] in months and picked[1] in KINDS:
-        state.set_value("mv.month", picked[0])
-        state.set_value("mv.kind", picked[1])
-    st.session_state["_mv_last_pick"] = picked
 
 c1, c2 = st.columns(2)
 month = state.selectbox(
-    t("movements.pick_month"), months, key="mv.month", default=months[-1],
-    format_func=lambda m: ctx.month(m), container=c1,
+    t("movements.pick_month"), month_options, key="mv.month", default=months[-1],
+    format_func=lambda m: t("movements.whole_period", start=ctx.month(ctx.start),
+                            end=ctx.month(ctx.end)) if m == PERIOD else ctx.month(m),
+    container=c1,
 )
 kind = state.selectbox(
-    t("movements.pick_kind"), list(BRIDGE_STEPS), key="mv.kind", default="churn",
-    format_func=lambda k: t(f"kind.{k}"), container=c2,
+    t("movements.pick_kind"), list(FIGURES), key="mv.kind", default="churn",
+    format_func=figure_label, container=c2,
 )
+bars_key = f"mv_bars:{month}:{kind}"
+st.session_state["_mv_drawn:bars"] = (bars_key, (month, kind))
 ctx.chart(
-    "movements", lambda: charts.movement_chart(table, t=t, selectable=True), ctx.start, ctx.end,
-    key="mv_chart", on_select="rerun", selection_mode="pick",
+    "movements",
+    lambda: charts.movement_chart(table, t=t, selectable=True, selected=(month, kind)),
+    ctx.start, ctx.end, month, kind, key=bars_key, on_select="rerun", selection_mode="pick",
 )
 
-rows = ctx.compute(movements_in, month, kind)
-count_col = {"new": "new_customers", "expansion": "expanded_customers",
-             "reactivation": "reactivated_customers", "contraction": "contracted_customers",
-             "churn": "churned_customers"}[kind]
-period = pd.Period(month, freq="M")
-expected = float(ctx.monthly.at[period, kind])
-if rows.empty:
-    st.info(t("movements.audit_none", kind=t(f"kind.{kind}").lower(), month=ctx.month(month)))
+first, last = (ctx.start, ctx.end) if month == PERIOD else (pd.Period(month, "M"),) * 2
+when = (t("movements.whole_period", start=ctx.month(first), end=ctx.month(last))
+        if month == PERIOD else ctx.month(first))
+dims = [d for d in ctx.base.dimensions if d != "churn_reason"]  # reasons: per churn, below
+attrs = ctx.base.attributes[[d for d in dims if d in ctx.base.attributes.columns]]
+attr_headers = {d: t.label(d) for d in attrs.columns}
+
+
+def _line_index(_movements):
+    """The source's lines sorted by customer id (once per source): a customer's lines by
+    binary search instead of a scan of every line."""
+    ids = ctx.source.lines["customer_id"].astype("str").to_numpy(dtype=object)
+    order = np.argsort(ids, kind="stable")
+    return ids[order], order
+
+
+def lines_of(customers) -> pd.DataFrame:
+    """The source's lines of ``customers`` (ids), in source order."""
+    sorted_ids, order = derived(_line_index, ctx.key, (), ctx.base.movements,
+                                name="movements.line_index")
+    wanted = np.asarray(sorted(set(customers)), dtype=object)
+    lo = np.searchsorted(sorted_ids, wanted, side="left")
+    hi = np.searchsorted(sorted_ids, wanted, side="right")
+    rows = np.sort(np.concatenate([order[a:b] for a, b in zip(lo, hi)] or [np.zeros(0, int)]))
+    return ctx.source.lines.iloc[rows]
+
+
+def _line_text(frame: pd.DataFrame) -> pd.Series:
+    """Each line change as text: ``ends Pro annual · Platform (€67.50)``."""
+    names = [c for c in ("plan", "product") if c in frame.columns]
+    what = (frame[names].astype("str").where(frame[names].notna(), "").agg(" · ".join, axis=1)
+            .str.strip(" ·") if names else pd.Series("", index=frame.index))
+    what = what.where(what != "", t("col.line") + " " + frame["line"].astype("str"))
+    verb = np.where(frame["event"] == "start", t("movements.line_starts"), t("movements.line_ends"))
+    money = [nf.money(x, 2) for x in frame["mrr"].tolist()]
+    return pd.Series([f"{v} {w} ({m})" for v, w, m in zip(verb, what, money)], index=frame.index)
+
+
+def with_lines(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` (movements) with the text of the lines that changed with each."""
+    own = lines_of(rows["customer_id"].astype("str").unique())
+    behind = movement_lines(own, rows)
+    text = _line_text(behind).groupby([behind["customer_id"], behind["date"]]).agg("; ".join)
+    keys = pd.MultiIndex.from_arrays([rows["customer_id"].astype("str"), rows["date"]])
+    return rows.assign(lines=text.reindex(keys).fillna("").to_numpy())
+
+
+def churn_reasons_by_churn():
+    from mrrkit.segments import churn_reasons
+
+    return derived(lambda mv: churn_reasons(ctx.source.lines, mv), ctx.key, (), ctx.base.movements,
+                   name="segments.churn_reasons")
+
+
+def listing_of(movements, kind, first, last):
+    """The movements behind a cell (with their lines and, for churn, the reason) or the
+    customers behind a level, cached per choice."""
+    if kind in BRIDGE_STEPS:
+        rows = movements_in(movements, first, kind, last)
+        rows = rows.assign(customer_id=rows["customer_id"].astype("str"))
+        rows = rows.iloc[np.argsort(-rows["amount"].abs().to_numpy(), kind="stable")]
+        out = with_lines(rows).set_index("customer_id")
+        if kind == "churn" and "churn_reason" in ctx.source.lines.columns:
+            reasons = churn_reasons_by_churn()
+            keys = pd.MultiIndex.from_arrays([out.index, out["date"]])
+            out["reason"] = reasons.reindex(keys).to_numpy()
+        out = out.drop(columns="kind")
+    else:
+        at = first - 1 if kind == "mrr_start" else last
+        out = paying_customers(movements, at).sort_values("mrr", ascending=False, kind="stable")
+    return out.join(attrs, how="left")
+
+
+listing = ctx.compute(listing_of, kind, first, last, name="movements.listing")
+if kind in BRIDGE_STEPS:
+    cells = ctx.monthly.loc[first:last]
+    expected = float(cells[kind].sum())
+    expected_count = int(cells[COUNT_COLUMN[kind]].sum())
+    total = float(listing["amount"].sum())
+    ok = len(listing) == expected_count and abs(total - expected) < 0.005
+    if listing.empty:
+        st.info(t("movements.audit_none", kind=figure_label(kind).lower(), month=when))
+    else:
+        message = t(
+            "movements.reconciled" if ok else "movements.not_reconciled",
+            count=nf.count(len(listing)), total=nf.money(total, 2), expected=nf.money(expected, 2),
+            expected_count=nf.count(expected_count),
+        )
+        (st.success if ok else st.error)(message)
+    formats = {"date": "date", "mrr_before": "money2", "mrr_after": "money2", "amount": "money2"}
+    columns = ["date", "mrr_before", "mrr_after", "amount", "lines",
+               *(["reason"] if "reason" in listing.columns else []), *attrs.columns]
 else:
-    attrs = ctx.base.attributes
-    listing = rows.assign(customer_id=rows["customer_id"].astype("str")).set_index("customer_id")
-    listing = listing[["date", "mrr_before", "mrr_after", "amount"]].join(attrs, how="left")
-    st.caption(t(
-        "movements.audit_total", count=nf.count(len(rows)), total=nf.money(rows["amount"].sum()),
-        expected=f"{nf.money(expected)} / {nf.count(ctx.monthly.at[period, count_col])}",
-        kind=t(f"kind.{kind}"), month=ctx.month(month),
-    ))
+    at = (first - 1) if kind == "mrr_start" else last
+    level_month = ctx.month(at)
+    in_table = at in ctx.monthly.index
+    expected = float(ctx.monthly.at[at, "mrr"]) if in_table else 0.0
+    expected_count = int(ctx.monthly.at[at, "customers"]) if in_table else 0
+    total = float(listing["mrr"].sum())
+    ok = len(listing) == expected_count and abs(total - expected) < 0.005
+    if listing.empty:
+        st.info(t("movements.level_none", month=level_month))
+    else:
+        (st.success if ok else st.error)(t(
+            "movements.level_reconciled" if ok else "movements.level_not_reconciled",
+            count=nf.count(len(listing)), total=nf.money(total, 2), month=level_month,
+            expected=nf.money(expected, 2), expected_count=nf.count(expected_count),
+        ))
+    formats = {"mrr": "money2"}
+    columns = ["mrr", *attrs.columns]
+
+if not listing.empty:
+    listing = listing[columns]
+    headers = {c: t.label(c) for c in ["date", "mrr_before", "mrr_after", "amount", "mrr",
+                                       "customer_id", "lines"]}
+    headers.update(attr_headers, reason=t("col.reason"))
+    if len(listing) > SHOWN:
+        st.caption(t("movements.shown_first", shown=nf.count(SHOWN), total=nf.count(len(listing))))
+    name = f"{kind}_{month}"
     show_table(
-        listing, f"movements_{kind}_{month}", "audit", nf,
-        {"date": "date", "mrr_before": "money2", "mrr_after": "money2", "amount": "money2"},
-        {c: t.label(c) for c in ["date", "mrr_before", "mrr_after", "amount", "customer_id"]},
-        labels=DL, height=min(420, 38 + 35 * len(listing)),
+        listing.head(SHOWN).rename_axis("customer_id"), name, "audit", nf, formats, headers,
+        labels=DL, height=min(420, 38 + 35 * min(len(listing), SHOWN)), numeric=True,
+        download=listing.rename_axis("customer_id"),
     )
 
-    customers = list(dict.fromkeys(listing.index))
+    # --- one customer's audit trail ------------------------------------------------------------
+    customers = list(dict.fromkeys(listing.index[:SHOWN]))
     customer = state.selectbox(t("movements.pick_customer"), customers, key="mv.customer")
     trail = ctx.movements[ctx.movements["customer_id"] == customer]  # compares category codes
+    trail = with_lines(trail.assign(customer_id=trail["customer_id"].astype("str")))
     st.markdown(f"**{t('movements.trail', customer=customer)}**")
+    st.caption(t("movements.trail_help"))
     trail_shown = trail.assign(kind=trail["kind"].map(lambda k: t(f"kind.{k}")).astype("str"))
     show_table(
-        trail_shown.drop(columns="customer_id").reset_index(drop=True),
+        trail_shown.drop(columns="customer_id").reset_index(drop=True)[
+            ["date", "kind", "mrr_before", "mrr_after", "amount", "lines"]],
         f"trail_{customer}", "trail", nf,
         {"date": "date", "mrr_before": "money2", "mrr_after": "money2", "amount": "money2"},
-        {c: t.label(c) for c in ["date", "kind", "mrr_before", "mrr_after", "amount"]},
-        labels=DL, index=False,
+        {c: t.label(c) for c in ["date", "kind", "mrr_before", "mrr_after", "amount", "lines"]},
+        labels=DL, index=False, numeric=True,
     )
-    own = ctx.compute(lambda _, c: ctx.lines_of(c), customer, name="movements.lines")
+    own = lines_of([customer]).reset_index(drop=True)
     st.markdown(f"**{t('movements.lines', customer=customer)}**")
     show_table(
-        own.reset_index(drop=True), f"lines_{customer}", "lines", nf,
+        own, f"lines_{customer}", "lines", nf,
         {"start": "date", "end": "date", "mrr": "money2"},
-        {c: t.label(c) for c in ["start", "end", "mrr", "customer_id"]}, labels=DL, index=False,
+        {c: t.label(c) for c in own.columns}, labels=DL, index=False, numeric=True,
     )
     if st.button(t("movements.open_customer", customer=customer)):
         state.set_value("cus.id", customer)

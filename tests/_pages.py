@@ -59,6 +59,18 @@ def segment(filters: dict):
     return filter_movements(mv, select_customers(labels, filters))
 
 
+def table(at: AppTest, index: int):
+    """Table ``index`` as the reader sees it: the formatted text of every cell (a table shown with
+    a Styler keeps numbers underneath; this gives its display values)."""
+    from streamlit import dataframe_util
+
+    element = at.dataframe[index]
+    styled = element.proto.arrow_data.styler.display_values
+    if styled:
+        return dataframe_util.convert_arrow_bytes_to_pandas_df(styled)
+    return element.value
+
+
 def chart_data(at: AppTest, index: int) -> dict:
     """The named datasets of chart ``index`` (Streamlit ships them as Arrow next to the spec)."""
     import pyarrow as pa

@@ -1,23 +1,31 @@
-"""Movements page: the monthly table, the bridge and the customers behind any figure reconcile with
-mrrkit; URL state restores the picks."""
+"""Movements page: the monthly table, the bridge and what is behind any figure reconcile with
+mrrkit; URL state restores the picks; bad values fall back. (The chart clicks themselves are
+driven in a real browser: tests/test_browser_movements.py.)"""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import mrrkit
-from mrrkit.bridge import mrr_bridge, movements_in
-from tests._pages import assert_clean, open_page, sample, segment, specs, tooltips
+from mrrkit.bridge import movement_lines, movements_in, mrr_bridge, paying_customers
+from mrrkit.segments import churn_reasons
+from tests._pages import assert_clean, open_page, sample, segment, specs, table, tooltips
 from ui.format import number_format
 
 PAGE = "pages/1_Movements.py"
 EN = number_format("en", "EUR")
+MONTHLY, BRIDGE, LISTING, TRAIL, LINES = range(5)  # the page's tables, in order
 
 
 @pytest.fixture(scope="module")
 def movements_page():
     return open_page(PAGE)
+
+
+def _success(at) -> str:
+    return " ".join(s.value for s in at.success)
 
 
 def test_renders(movements_page):
@@ -27,42 +35,72 @@ def test_renders(movements_page):
 
 def test_monthly_table_is_mrrkit_monthly(movements_page):
     _, mv, _ = sample()
-    table = mrrkit.monthly(mv)
-    shown = movements_page.dataframe[0].value
-    assert list(shown.index) == [str(m) for m in table.index[-12:]]
-    last = table.index[-1]
-    assert shown.at[str(last), "Churn"] == EN.money(table.at[last, "churn"], signed=True)
-    assert shown.at[str(last), "MRR at end"] == EN.money(table.at[last, "mrr"])
-    assert shown.at[str(last), "Churns (count)"] == EN.count(table.at[last, "churned_customers"])
-    assert shown.at[str(last), "MRR at start"] == EN.money(table.at[last - 1, "mrr"])
+    monthly = mrrkit.monthly(mv)
+    shown = table(movements_page, MONTHLY)
+    assert list(shown.index) == [str(m) for m in monthly.index[-12:]]
+    last = monthly.index[-1]
+    assert shown.at[str(last), "Churn"] == EN.money(monthly.at[last, "churn"], signed=True)
+    assert shown.at[str(last), "MRR at end"] == EN.money(monthly.at[last, "mrr"])
+    assert shown.at[str(last), "Churns (count)"] == EN.count(monthly.at[last, "churned_customers"])
+    assert shown.at[str(last), "MRR at start"] == EN.money(monthly.at[last - 1, "mrr"])
+    # Under the text the cells are numbers, so a click on a header sorts by value.
+    raw = movements_page.dataframe[MONTHLY].value
+    assert raw["Churn"].dtype == "float64"
+    np.testing.assert_allclose(raw["Churn"].to_numpy(), monthly["churn"].iloc[-12:].to_numpy())
 
 
 def test_bridge_reconciles(movements_page):
     _, mv, _ = sample()
-    table = mrrkit.monthly(mv)
-    bridge = mrr_bridge(table, table.index[-12], table.index[-1])
+    monthly = mrrkit.monthly(mv)
+    bridge = mrr_bridge(monthly, monthly.index[-12], monthly.index[-1])
     check = next(c.value for c in movements_page.caption if c.value.startswith("Check:"))
     net = bridge.at["end", "amount"] - bridge.at["start", "amount"]
     assert check == (f"Check: {EN.money(bridge.at['start', 'amount'])} {'+' if net >= 0 else '−'} "
                      f"{EN.money(abs(net))} = {EN.money(bridge.at['end', 'amount'])}")
+    shown = table(movements_page, BRIDGE)
+    assert shown.at["Churn", "MRR"] == EN.money(bridge.at["churn", "amount"])
     waterfall = specs(movements_page)[0]
     assert tooltips(waterfall)[0] == ["Step", "MRR", "Customers"]
+    assert waterfall["params"][0]["name"] == "step"  # a click on a bar picks its figure
+    assert waterfall["params"][0]["select"]["fields"] == ["step"]
 
 
-def test_audit_lists_the_customers_behind_the_figure(movements_page):
-    _, mv, _ = sample()
-    table = mrrkit.monthly(mv)
-    last = table.index[-1]
+def test_listing_adds_up_to_the_cell(movements_page):
+    lines, mv, _ = sample()
+    monthly = mrrkit.monthly(mv)
+    last = monthly.index[-1]
     rows = movements_in(mv, last, "churn")
-    listing = movements_page.dataframe[2].value
-    assert len(listing) == table.at[last, "churned_customers"] == len(rows)
+    listing = movements_page.dataframe[LISTING].value
+    assert len(listing) == monthly.at[last, "churned_customers"] == len(rows)
     assert sorted(listing.index) == sorted(rows["customer_id"].astype(str))
-    caption = next(c.value for c in movements_page.caption if "movements, total" in c.value)
-    assert caption.startswith(f"{len(rows)} movements, total {EN.money(rows['amount'].sum())}")
-    # the movement chart can be clicked to pick a bar
+    assert listing["Change"].sum() == pytest.approx(monthly.at[last, "churn"], abs=1e-6)
+    assert (listing["Change"].abs().diff().dropna() <= 0).all()  # the largest first
+    assert _success(movements_page) == (
+        f"{len(rows)} movements adding up to {EN.money(rows['amount'].sum(), 2)}: the same as the "
+        f"table ({EN.money(monthly.at[last, 'churn'], 2)}, {len(rows)} movements) ✓")
+    # Each movement with the lines that ended with it, and the reason recorded on them.
+    behind = movement_lines(lines, rows)
+    first = listing.index[0]
+    own = behind[behind["customer_id"] == first]
+    shown = table(movements_page, LISTING)
+    assert shown.at[first, "Lines that changed"].count("ends ") == len(own)
+    assert own["plan"].iloc[0] in shown.at[first, "Lines that changed"]
+    reasons = churn_reasons(lines, mv)
+    date = listing.at[first, "Date"]
+    assert shown.at[first, "Churn reason"] == reasons[(first, pd.Timestamp(date))]
+    assert "Industry" in shown.columns and "churn_reason" not in shown.columns
+
+
+def test_movement_chart_is_clickable_and_shows_the_pick(movements_page):
     chart = specs(movements_page)[1]
-    assert chart["params"][0]["name"] == "pick"
-    assert chart["params"][0]["select"]["fields"] == ["month", "kind"]
+    bars = chart["layer"][0]
+    param = chart["params"][0]
+    assert param["name"] == "pick" and param["select"]["fields"] == ["month_key", "kind"]
+    _, mv, _ = sample()
+    last = str(mrrkit.monthly(mv).index[-1])
+    assert param["value"] == [{"month_key": last, "kind": "churn"}]  # the current choice
+    assert "aggregate" not in str(bars["encoding"]["y"])  # one bar per row: clicks carry fields
+    assert bars["encoding"]["x"]["type"] == chart["layer"][1]["encoding"]["x"]["type"] == "ordinal"
 
 
 def test_picking_a_kind_updates_list_and_url():
@@ -71,8 +109,49 @@ def test_picking_a_kind_updates_list_and_url():
     assert_clean(at)
     _, mv, _ = sample()
     last = mrrkit.monthly(mv).index[-1]
-    assert len(at.dataframe[2].value) == len(movements_in(mv, last, "new"))
+    assert len(at.dataframe[LISTING].value) == len(movements_in(mv, last, "new"))
     assert at.query_params["mv.kind"] == "new"
+    assert specs(at)[1]["params"][0]["value"] == [{"month_key": str(last), "kind": "new"}]
+
+
+def test_whole_period_reconciles_the_bridge():
+    at = open_page(PAGE, {"mv.month": "period", "mv.kind": "expansion"})
+    assert_clean(at)
+    _, mv, _ = sample()
+    monthly = mrrkit.monthly(mv)
+    first, last = monthly.index[-12], monthly.index[-1]
+    rows = movements_in(mv, first, "expansion", last)
+    assert len(rows) == mrr_bridge(monthly, first, last).at["expansion", "customers"] > 1000
+    assert _success(at).startswith(
+        f"{EN.count(len(rows))} movements adding up to {EN.money(rows['amount'].sum(), 2)}")
+    assert "✓" in _success(at)
+    # On screen the 1,000 largest (the downloads have all): said so.
+    listing = at.dataframe[LISTING].value
+    assert len(listing) == 1000
+    assert listing["Change"].min() >= rows["amount"].nlargest(1000).min()
+    assert any(c.value == f"The 1,000 largest of {EN.count(len(rows))} are shown; the downloads "
+               "have them all." for c in at.caption)
+    waterfall, bars = specs(at)[:2]
+    assert waterfall["params"][0]["value"] == [{"step": "expansion"}]
+    assert len(bars["params"][0]["value"]) == 12  # every month's expansion bar
+
+
+@pytest.mark.parametrize("figure", ["mrr_start", "mrr_end"])
+def test_levels_list_the_paying_customers(figure):
+    at = open_page(PAGE, {"mv.month": "2026-03", "mv.kind": figure})
+    assert_clean(at)
+    _, mv, _ = sample()
+    monthly = mrrkit.monthly(mv)
+    month = pd.Period("2026-03", "M") - (1 if figure == "mrr_start" else 0)
+    paying = paying_customers(mv, month)
+    assert len(paying) == monthly.at[month, "customers"]
+    assert _success(at) == (
+        f"{EN.count(len(paying))} customers paying {EN.money(paying['mrr'].sum(), 2)} at the end "
+        f"of {month.strftime('%b %Y')}: the same as the table (MRR "
+        f"{EN.money(monthly.at[month, 'mrr'], 2)}, {EN.count(len(paying))} customers) ✓")
+    listing = at.dataframe[LISTING].value  # the 1,000 largest
+    assert list(listing.index) == list(paying["mrr"].sort_values(ascending=False, kind="stable")
+                                       .index[:1000])
 
 
 def test_url_restores_month_kind_and_filters():
@@ -82,27 +161,43 @@ def test_url_restores_month_kind_and_filters():
     assert at.selectbox(key="w:mv.kind").value == "expansion"
     part = segment({"channel": ["referral"]})
     rows = movements_in(part, "2026-03", "expansion")
-    assert len(at.dataframe[2].value) == len(rows)
+    assert len(at.dataframe[LISTING].value) == len(rows)
+    assert table(at, MONTHLY).at["2026-03", "Expansion"] == EN.money(
+        mrrkit.monthly(part).at[pd.Period("2026-03", "M"), "expansion"], signed=True)
     assert not at.toast
 
 
 def test_bad_kind_falls_back_with_a_notice():
-    at = open_page(PAGE, {"mv.kind": "refund", "mv.month": "1999-01"})
+    at = open_page(PAGE, {"mv.kind": "refund", "mv.month": "1999-01", "mv.customer": "nobody"})
     assert_clean(at)
     assert at.selectbox(key="w:mv.kind").value == "churn"
+    _, mv, _ = sample()
+    assert at.selectbox(key="w:mv.month").value == str(mrrkit.monthly(mv).index[-1])
     notices = " ".join(t.value for t in at.toast)
-    assert "mv.kind=refund" in notices and "mv.month=1999-01" in notices
+    for bad in ("mv.kind=refund", "mv.month=1999-01", "mv.customer=nobody"):
+        assert bad in notices
 
 
 def test_customer_audit_trail_and_link_to_customers():
     at = open_page(PAGE)
     customer = at.selectbox(key="w:mv.customer").value
     lines, mv, _ = sample()
-    trail = at.dataframe[3].value
-    assert len(trail) == int((mv["customer_id"] == customer).sum())
-    own = at.dataframe[4].value
+    own_moves = mv[mv["customer_id"] == customer]
+    trail = at.dataframe[TRAIL].value
+    assert len(trail) == len(own_moves)
+    # every movement of the trail names the lines behind it
+    assert all(text for text in table(at, TRAIL)["Lines that changed"])
+    own = at.dataframe[LINES].value
     assert len(own) == int((lines["customer_id"] == customer).sum())
     at.button[0].click().run()
     assert_clean(at)
     assert at.selectbox(key="w:cus.id").value == customer
     assert at.title[0].value == "Customers"
+
+
+def test_french_numbers_in_tables():
+    at = open_page(PAGE, {"lang": "fr"})
+    assert_clean(at)
+    shown = table(at, MONTHLY)
+    cell = shown.iloc[-1]["MRR à la fin"]
+    assert cell.endswith("\u00a0€") and "\u202f" in cell

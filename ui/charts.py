@@ -94,26 +94,42 @@ def _kind_scale(t: Text) -> alt.Scale:
     )
 
 
+def _month_axis(field: str = "month", title=None) -> alt.X:
+    """Months as bands along x (bars and line points share each month's centre), labelled like
+    ``Mar 2024`` in the chart's locale, thinned when they would overlap."""
+    return alt.X(f"yearmonth({field}):O", title=title,
+                 axis=alt.Axis(format="%b %Y", labelAngle=0, labelOverlap="greedy"))
+
+
 def movement_chart(table: pd.DataFrame, height: int = 320, t: Text | None = None,
-                   selectable: bool = False) -> alt.LayerChart:
+                   selectable: bool = False, selected: tuple[str, str] | None = None
+                   ) -> alt.LayerChart:
     """Monthly MRR movements as diverging stacked bars (gains up, losses down) with net new MRR
-    as a line.
+    as a line through the middle of each month's bars.
 
     Parameters
     ----------
     table : the frame :func:`mrrkit.monthly` returns (or a slice of its months).
-    selectable : add a point selection ``pick`` on (month, kind) so a click can pick a bar.
+    selectable : add a point selection ``pick`` on (``month_key``, ``kind``) so a click on a bar
+        picks its month (``"2024-03"``) and kind (``"churn"``).
+    selected : (month, kind) selected from the start: that bar, or with month ``"period"`` the
+        kind's bar of every month (the other bars are faded).
 
     Examples
     --------
     >>> t = pd.DataFrame({"new": [100.0], "expansion": [10.0], "reactivation": [0.0],
     ...                   "contraction": [-5.0], "churn": [-20.0], "net_new": [85.0]},
     ...                  index=pd.period_range("2024-01", periods=1, freq="M", name="month"))
-    >>> spec = movement_chart(t).to_dict()
+    >>> spec = movement_chart(t, selectable=True).to_dict()
     >>> [layer["mark"]["type"] for layer in spec["layer"]]
     ['bar', 'line']
     >>> [x["title"] for x in spec["layer"][0]["encoding"]["tooltip"]]
     ['Month', 'Movement', 'MRR']
+    >>> spec["params"][0]["select"]["fields"]
+    ['month_key', 'kind']
+    >>> rows = spec["datasets"][spec["layer"][0]["data"]["name"]]
+    >>> [(r["month_key"], r["kind"], r["amount"]) for r in rows][:2]
+    [('2024-01', 'new', 100.0), ('2024-01', 'expansion', 10.0)]
     """
     t = _t(t)
     data = _with_month_start(table)
@@ -121,15 +137,17 @@ def movement_chart(table: pd.DataFrame, height: int = 320, t: Text | None = None
         id_vars="month", value_vars=list(MOVEMENT_COLORS), var_name="kind", value_name="amount"
     )
     order = {k: i for i, k in enumerate(MOVEMENT_COLORS)}
+    long["month_key"] = long["month"].dt.strftime("%Y-%m")
     long["movement"] = long["kind"].map(lambda k: t(f"kind.{k}"))
     long["kind_order"] = long["kind"].map(order)
-    x = alt.X("yearmonth(month):T", title=None)
+    long = long.sort_values(["month", "kind_order"], kind="stable").reset_index(drop=True)
+    # One row per (month, kind): no aggregation, so a clicked bar carries its month and kind.
     bars = (
         alt.Chart(long)
         .mark_bar()
         .encode(
-            x=x,
-            y=alt.Y("sum(amount):Q", title=t("chart.mrr_movement"), stack="zero",
+            x=_month_axis(),
+            y=alt.Y("amount:Q", title=t("chart.mrr_movement"), stack="zero",
                     axis=alt.Axis(format=_MONEY)),
             color=alt.Color("movement:N", title=None, scale=_kind_scale(t),
                             sort=[t(f"kind.{k}") for k in MOVEMENT_COLORS]),
@@ -137,21 +155,28 @@ def movement_chart(table: pd.DataFrame, height: int = 320, t: Text | None = None
             tooltip=[
                 alt.Tooltip("yearmonth(month):T", title=t("col.month")),
                 alt.Tooltip("movement:N", title=t("col.kind")),
-                alt.Tooltip("sum(amount):Q", title=t("col.mrr"), format=_MONEY),
+                alt.Tooltip("amount:Q", title=t("col.mrr"), format=_MONEY),
             ],
         )
     )
     if selectable:
-        pick = alt.selection_point(name="pick", fields=["month", "kind"], on="click")
+        initial = alt.Undefined
+        if selected is not None and selected[1] in MOVEMENT_COLORS:
+            chosen = long[(long["kind"] == selected[1])
+                          & ((long["month_key"] == selected[0]) | (selected[0] == "period"))]
+            if len(chosen):
+                initial = [{"month_key": m, "kind": k}
+                           for m, k in zip(chosen["month_key"], chosen["kind"])]
+        pick = alt.selection_point(name="pick", fields=["month_key", "kind"], on="click",
+                                   value=initial)
         bars = bars.add_params(pick).encode(
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
-            detail="kind:N",
         )
     net = (
         alt.Chart(data)
         .mark_line(color="#212529", point=alt.OverlayMarkDef(color="#212529", size=18))
         .encode(
-            x=x,
+            x=_month_axis(),
             y=alt.Y("net_new:Q"),
             tooltip=[
                 alt.Tooltip("yearmonth(month):T", title=t("col.month")),
@@ -190,9 +215,14 @@ def mrr_chart(table: pd.DataFrame, height: int = 260, t: Text | None = None) -> 
     )
 
 
-def waterfall_chart(bridge: pd.DataFrame, height: int = 340, t: Text | None = None) -> alt.LayerChart:
+def waterfall_chart(bridge: pd.DataFrame, height: int = 340, t: Text | None = None,
+                    selectable: bool = False, selected: str | None = None) -> alt.LayerChart:
     """The MRR bridge of :func:`mrrkit.bridge.mrr_bridge` as a waterfall: start and end MRR as
     full bars, each movement as a floating bar from the running total.
+
+    ``selectable`` adds a point selection ``step`` on the ``step`` field (``"start"``, a kind or
+    ``"end"``), so a click on a bar says which figure to take apart; ``selected`` is the step
+    selected from the start (the other bars are faded).
 
     Examples
     --------
@@ -239,6 +269,12 @@ def waterfall_chart(bridge: pd.DataFrame, height: int = 340, t: Text | None = No
             alt.Tooltip("customers:Q", title=t("col.customers"), format=","),
         ],
     )
+    if selectable:
+        initial = [{"step": selected}] if selected in set(data["step"]) else alt.Undefined
+        pick = alt.selection_point(name="step", fields=["step"], on="click", value=initial)
+        bars = bars.add_params(pick).encode(
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.5))
+        )
     labels = base.mark_text(dy=-8).encode(
         y=alt.Y("high:Q"), text=alt.Text("amount:Q", format=_MONEY)
     )

@@ -1,15 +1,19 @@
 """Tables for people: formatted in the reader's locale on screen, downloadable as CSV and Excel.
 
-The screen shows the numbers as text formatted for the reader's locale (``1 234 €``; a pandas
-Styler would keep them sortable but costs ~40 ms a table, too slow for the 300 ms budget); the
-downloads carry the raw numbers (via :mod:`ui.export`, safe against formula injection) with the
-same translated headers, and are generated only when clicked.
+On screen the numbers are formatted for the reader's locale (``1 234 €``). With ``numeric=True``
+the cells stay numbers under a pandas Styler that only changes how they are written, so a click
+on a column header sorts by value (``€9`` before ``€1,000``) and numbers are right-aligned; it
+costs a few milliseconds more per table than plain text (about 3 ms for 12 x 15 cells, 15 ms for
+500 x 12 on the 2-core machine). Without it the cells are text (cheapest; sorting is by text).
+The downloads carry the raw numbers (via :mod:`ui.export`, safe against formula injection) with
+the same translated headers, and are generated only when clicked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -50,16 +54,42 @@ def formatters(formats: Mapping[str, str], nf: NumberFormat) -> dict[str, Callab
     return {col: table[kind] for col, kind in formats.items()}
 
 
+def _plain(x, nf: NumberFormat) -> str:
+    """A cell of a column without a kind: blank when missing, numbers in the locale.
+
+    >>> from ui.format import number_format
+    >>> fr = number_format("fr")
+    >>> [_plain(v, fr) for v in (None, float("nan"), 10.0, 2.5, 1234, "x")] == ["", "", "10", "2,5", "1\u202f234", "x"]
+    True
+    >>> _plain(2.001, fr), _plain(0.375, number_format("en"))
+    ('2', '0.38')
+    """
+    if x is None or x is pd.NA or x is pd.NaT or (isinstance(x, float) and x != x):
+        return ""
+    if isinstance(x, bool):
+        return str(x)
+    if isinstance(x, (int, np.integer)):
+        return nf.count(x)
+    if isinstance(x, (float, np.floating)):
+        if float(x).is_integer():
+            return nf.count(x)
+        text = nf.number(x, 2)
+        return text.rstrip("0").rstrip(nf.decimal) if nf.decimal in text else text
+    if isinstance(x, pd.Timestamp):
+        return x.strftime("%Y-%m-%d")
+    return str(x)
+
+
 def downloads(frame: pd.DataFrame, name: str, key: str, labels: tuple[str, str] = ("CSV", "Excel"),
               container=None) -> None:
     """CSV and Excel download buttons for ``frame`` (built on click, not on every rerun)."""
     where = container or st
-    c1, c2, _ = where.columns([1, 1, 6])
-    c1.download_button(
+    row = where.container(horizontal=True, gap="small")
+    row.download_button(
         f"⬇ {labels[0]}", data=lambda: to_csv_bytes(frame), file_name=f"{name}.csv",
         mime="text/csv", key=f"dl-csv:{key}", on_click="ignore",
     )
-    c2.download_button(
+    row.download_button(
         f"⬇ {labels[1]}", data=lambda: to_excel_bytes(frame, name[:31]), file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"dl-xlsx:{key}", on_click="ignore",
@@ -77,6 +107,8 @@ def show_table(
     labels: tuple[str, str] = ("CSV", "Excel"),
     height: int | str | None = None,
     index: bool = True,
+    numeric: bool = False,
+    column_config: Mapping | None = None,
 ) -> None:
     """Show ``frame`` formatted, with its CSV/Excel downloads.
 
@@ -85,6 +117,8 @@ def show_table(
     formats : column -> kind (``KINDS``); other columns are shown as they are.
     headers : column -> display name (screen and downloads).
     download : what the buttons export (default: ``frame``, raw numbers).
+    numeric : keep the cells numbers (sortable by value) and format them with a Styler.
+    column_config : passed to ``st.dataframe`` (keys are display names).
     """
     headers = dict(headers or {})
     shown = frame.rename(columns=headers)
@@ -92,13 +126,18 @@ def show_table(
     if frame.index.name in headers:
         shown = shown.rename_axis(headers[frame.index.name])  # a new index: never rename in place
     fmt = formatters({headers.get(c, c): k for c, k in (formats or {}).items()}, nf)
-    if fmt:
-        shown = shown.assign(**{
-            col: [f(x) for x in shown[col].tolist()] for col, f in fmt.items() if col in shown
-        })
+    fmt = {col: f for col, f in fmt.items() if col in shown}
     if height is None:  # every row up to 25, then scroll
         height = 38 + 35 * min(len(shown), 25)
-    st.dataframe(shown, height=height, hide_index=not index, width="stretch")
+    if numeric and index and not shown.index.is_unique:
+        shown, index = shown.reset_index(), False  # a Styler needs unique row labels
+    if numeric and fmt and shown.columns.is_unique and shown.index.is_unique:
+        # Every other cell as text too, so a Styler shows no "nan" nor "10.000000".
+        data = shown.style.format(lambda x: _plain(x, nf)).format(fmt)
+    else:
+        data = shown.assign(**{col: [f(x) for x in shown[col].tolist()] for col, f in fmt.items()})
+    st.dataframe(data, height=height, hide_index=not index, width="stretch",
+                 column_config=dict(column_config or {}) or None)
     out = frame if download is None else download
     out = out.rename(columns=headers)
     out.attrs = {}
