@@ -13,7 +13,7 @@ st.title(t("overview.title"))
 summary = ctx.compute(mrrkit.kpis, ctx.end)
 st.caption(t("overview.caption", month=ctx.month(ctx.end)))
 
-# Churn going up is bad news: show its delta in red.
+# Churn going up is bad news: its changes are shown in red.
 LOWER_IS_BETTER = {"customer_churn_rate", "gross_mrr_churn_rate"}
 
 
@@ -28,6 +28,7 @@ def show(kind: str, x, signed: bool = False) -> str:
 
 
 def change(kind: str, now, before) -> str | None:
+    """``now - before`` as people read it (money and counts with the % change), or None."""
     delta = now - before
     if delta != delta:  # NaN: no earlier figure
         return None
@@ -37,20 +38,34 @@ def change(kind: str, now, before) -> str | None:
     return text
 
 
-cols = st.columns(4)
-for i, (name, row) in enumerate(summary.iterrows()):
+def badge(name: str, kind: str, now, before, month) -> str:
+    """The change since ``month`` as a coloured badge (green = good news) and "vs <month>", in
+    markdown; a dash when there is no earlier figure."""
+    text = change(kind, now, before)
+    vs = t("overview.vs_month", month=ctx.month(month))
+    if text is None:
+        return f"– {vs}"
+    delta = now - before
+    good = (delta < 0) if name in LOWER_IS_BETTER else (delta > 0)
+    color = "gray" if delta == 0 else ("green" if good else "red")
+    arrow = ":material/trending_flat:" if delta == 0 else (
+        ":material/arrow_upward:" if delta > 0 else ":material/arrow_downward:")
+    # Formatted numbers hold no markdown ([, ], *, _), so the text goes in as it is.
+    return f":{color}-badge[{arrow} {text}] {vs}"
+
+
+# Rows of four tiles, each as tall as the tallest of its row, so that the figures line up.
+names = list(summary.index)
+for i, name in enumerate(names):
+    if i % 4 == 0:
+        tiles = st.container(horizontal=True, gap="small")
+    row = summary.loc[name]
     kind = row["format"]
-    with cols[i % 4]:
-        st.metric(
-            t(f"kpi.{name}"),
-            show(kind, row["value"]),
-            delta=change(kind, row["value"], row["previous_month"]),
-            delta_color="inverse" if name in LOWER_IS_BETTER else "normal",
-            border=True,
-        )
-        year = change(kind, row["value"], row["year_ago"])
-        if year is not None:
-            st.caption(t("overview.year_ago", change=year, month=ctx.month(ctx.end - 12)))
+    with tiles.container(border=True, key=f"kpi-{name}", height="stretch", width="stretch"):
+        st.metric(t(f"kpi.{name}"), show(kind, row["value"]),
+                  help=t(f"kpi_help.{name}") if t.has(f"kpi_help.{name}") else None)
+        st.caption(badge(name, kind, row["value"], row["previous_month"], ctx.end - 1))
+        st.caption(badge(name, kind, row["value"], row["year_ago"], ctx.end - 12))
 
 st.subheader(t("overview.movements"))
 st.caption(t("overview.movements_help"))

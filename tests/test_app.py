@@ -28,22 +28,44 @@ def test_home_renders_without_error(home):
     assert [t.value for t in home.title] == ["MRR overview"]
 
 
-def test_every_kpi_tile_with_mrrkit_values(home):
+def _badge(kind, now, before, vs, lower_is_better=False, nf=EN):
+    """The markdown of a tile's change line, computed here from mrrkit's figures."""
+    delta = now - before
+    text = {"money": nf.money, "count": nf.count}.get(kind, None)
+    if kind == "pct":
+        text = nf.pts(delta)
+    elif kind == "ratio":
+        text = nf.ratio(delta, signed=True)
+    else:
+        text = text(delta, signed=True) + f" ({nf.pct(delta / abs(before), signed=True)})"
+    good = delta < 0 if lower_is_better else delta > 0
+    color = "gray" if delta == 0 else ("green" if good else "red")
+    arrow = "trending_flat" if delta == 0 else ("arrow_upward" if delta > 0 else "arrow_downward")
+    return f":{color}-badge[:material/{arrow}: {text}] vs {vs}"
+
+
+def test_every_kpi_tile_with_mrrkit_values_and_both_changes(home):
     _, mv, _ = sample()
     summary = mrrkit.kpis(mv)
     shown = _metrics(home)
     t = text("en")
-    assert set(shown) == {t(f"kpi.{k}") for k in mrrkit.KPI_NAMES}
+    assert list(shown) == [t(f"kpi.{k}") for k in mrrkit.KPI_NAMES]
     assert shown["MRR"].value == EN.money(summary.at["mrr", "value"])
     assert shown["Customers"].value == EN.count(summary.at["customers", "value"])
     assert shown["NRR (12 months)"].value == EN.pct(summary.at["nrr_12m", "value"])
     assert shown["Quick ratio"].value == EN.ratio(summary.at["quick_ratio", "value"])
     assert shown["LTV"].value == EN.money(summary.at["ltv", "value"])
-    delta = summary.at["mrr", "value"] - summary.at["mrr", "previous_month"]
-    assert shown["MRR"].delta.startswith(EN.money(delta, signed=True))
-    # vs 12 months ago, under each tile
-    year = summary.at["customers", "value"] - summary.at["customers", "year_ago"]
-    assert any(c.value.startswith(EN.count(year, signed=True)) for c in home.caption)
+    # In each tile, in order: the change vs the previous month, then vs 12 months earlier.
+    captions = [c.value for c in home.caption][1:1 + 2 * len(summary)]
+    for i, (name, row) in enumerate(summary.iterrows()):
+        lower = name in ("customer_churn_rate", "gross_mrr_churn_rate")
+        assert captions[2 * i] == _badge(row["format"], row["value"], row["previous_month"],
+                                         "Sep 2026", lower), name
+        assert captions[2 * i + 1] == _badge(row["format"], row["value"], row["year_ago"],
+                                             "Oct 2025", lower), name
+    # Churn going down is good news: green.
+    churn = summary.loc["customer_churn_rate"]
+    assert (churn["value"] < churn["year_ago"]) == captions[13].startswith(":green-badge")
 
 
 def test_charts_have_tooltips_and_locale(home):
@@ -57,6 +79,10 @@ def test_charts_have_tooltips_and_locale(home):
     # The bars cover the reporting period: the last 12 months by default.
     bars = chart_data(home, 0)[movement["layer"][0]["data"]["name"]]
     assert bars["month"].nunique() == 12
+    # Bars and the net line share each month's band (the line runs through the bars' middle).
+    for layer in movement["layer"]:
+        assert layer["encoding"]["x"]["type"] == "ordinal"
+        assert layer["encoding"]["x"]["timeUnit"] == "yearmonth"
 
 
 def test_default_url_carries_the_period(home):
