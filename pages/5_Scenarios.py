@@ -24,7 +24,7 @@ from mrrkit.scenarios import (
 )
 from mrrkit.segments import filter_movements
 from ui import charts, state
-from ui.shell import page
+from ui.shell import fresh_spec, page
 from ui.tables import formatters, show_table
 
 ctx = page("Scenarios", icon="🔮")
@@ -392,8 +392,8 @@ def scenario_chart_spec(_movements, metric, names, lang, currency):
 
 st.vega_lite_chart(
     charts.scenario_chart_data(curves),
-    ctx.compute(scenario_chart_spec, metric, tuple(names), ctx.lang, nf.currency,
-                name="sc.chart_spec"),
+    fresh_spec(ctx.compute(scenario_chart_spec, metric, tuple(names), ctx.lang, nf.currency,
+                           name="sc.chart_spec")),  # a copy: Streamlit patches specs in place
     width="stretch",
 )
 

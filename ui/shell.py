@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from babel.dates import format_date
@@ -47,7 +48,18 @@ from .data import (
 from .format import LOCALES, NumberFormat, number_format
 from .i18n import LANGUAGES, Text, text
 
-__all__ = ["DATA_PAGE", "PAGES", "Context", "Frame", "PageInfo", "frame", "month_label", "page"]
+__all__ = [
+    "DATA_PAGE",
+    "PAGES",
+    "Context",
+    "Frame",
+    "PageInfo",
+    "chart_spec",
+    "frame",
+    "fresh_spec",
+    "month_label",
+    "page",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 _CHOICE_KEY = "_mrrkit_source_choice"
@@ -123,19 +135,28 @@ class Context:
         """``fn(self.movements, *args, **kwargs)``, cached per (source, filters, fn, args)."""
         return derived(fn, self.key, self.filters, self.movements, *args, **kwargs)
 
+    def compute_all(self, fn, *args, **kwargs):
+        """``fn(self.base.movements, *args, **kwargs)``: every customer's, whatever the filters,
+        cached per (source, fn, args) -- for what does not depend on the filters, so that
+        choosing a segment does not compute it again."""
+        return derived(fn, self.key, (), self.base.movements, *args, **kwargs)
+
     def chart(self, name: str, make, *args, **st_kwargs):
         """Draw the Altair chart ``make()`` returns, localized; its Vega-Lite spec is cached on
         (source, filters, page, ``name``, language, currency, ``args``), so ``args`` must hold
         everything ``make`` depends on besides those. Returns what ``st.vega_lite_chart`` does.
+
+        The cached spec carries its data already serialised for the browser (see
+        :func:`chart_spec`), so a rerun that finds it sends it as it is.
         """
         from .charts import localized
 
         def spec(_data, *_args):
-            return localized(make(), self.nf).to_dict(validate=False)
+            return chart_spec(localized(make(), self.nf))
 
         built = derived(spec, self.key, self.filters, self.movements, self.lang,
                         self.nf.currency, *args, name=f"chart:{self.slug}:{name}")
-        return st.vega_lite_chart(built, width="stretch", **st_kwargs)
+        return st.vega_lite_chart(fresh_spec(built), width="stretch", **st_kwargs)
 
     def lines_of(self, customer: str) -> pd.DataFrame:
         """The source's subscription lines of one customer (to reconcile its movements)."""
@@ -155,6 +176,116 @@ class Context:
         from mrrkit.segments import MISSING
 
         return self.t("missing") if value == MISSING else str(value)
+
+
+def _json_values(column: pd.Series) -> list | None:
+    """The values Altair's ``to_values`` gives a column (``sanitize_pandas_dataframe`` then
+    ``to_dict("records")``), as a list; ``None`` for a dtype left to Altair itself."""
+    name = str(column.dtype)
+    if name in ("category", "string", "str", "boolean") or name in _NULLABLE_NUMBERS:
+        values = column.astype(object)
+        return values.where(values.notnull(), None).tolist()
+    if name == "bool":
+        return column.tolist()
+    if name.startswith(("datetime", "timestamp")):
+        return ["" if x is pd.NaT else x.isoformat() for x in column]
+    if not isinstance(column.dtype, np.dtype):  # other extension dtypes (periods...)
+        return None
+    if np.issubdtype(column.dtype, np.integer):
+        return column.tolist()
+    if np.issubdtype(column.dtype, np.floating):
+        values = column.to_numpy()
+        return [None if bad else x for x, bad in zip(values.tolist(), ~np.isfinite(values))]
+    return None
+
+
+_NULLABLE_NUMBERS = frozenset(
+    ("Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "Float32",
+     "Float64")
+)
+
+
+def _records(frame: pd.DataFrame) -> list[dict] | None:
+    """``altair.utils.data.to_values(frame)["values"]``, the rows a chart's data becomes, without
+    its per-column pandas round trips (~15 ms a chart); ``None`` for a frame it does not cover
+    (non-text column names, hierarchical axes, other dtypes): Altair then does it."""
+    if (
+        isinstance(frame.index, pd.MultiIndex)
+        or isinstance(frame.columns, pd.MultiIndex)
+        or isinstance(frame.columns, pd.RangeIndex)
+        or not all(isinstance(c, str) for c in frame.columns)
+        or not frame.columns.is_unique
+    ):
+        return None
+    columns = []
+    for i in range(frame.shape[1]):
+        values = _json_values(frame.iloc[:, i])
+        if values is None:
+            return None
+        columns.append(values)
+    names = list(frame.columns)
+    return [dict(zip(names, row)) for row in zip(*columns)] if columns else [{}] * len(frame)
+
+
+try:  # Altair's data transformers are process-wide: Streamlit guards them with this lock.
+    from streamlit.elements.vega_charts import _altair_globals_lock as _ALTAIR_LOCK
+except ImportError:  # pragma: no cover - another Streamlit version
+    import threading
+
+    _ALTAIR_LOCK = threading.Lock()
+
+
+def chart_spec(chart) -> dict:
+    """The Vega-Lite spec of an Altair chart (``chart.to_dict()``), its datasets already Arrow
+    bytes.
+
+    The datasets are the rows ``to_dict`` embeds, under the same names (see :func:`_records`),
+    serialised the way ``st.vega_lite_chart`` serialises a spec's datasets, so the browser
+    receives exactly the same chart. Doing it once here, for a cached spec, spares every rerun
+    that conversion, and the cache holds a few bytes objects instead of thousands of row dicts
+    (which Python's garbage collector would walk again and again).
+
+    >>> import altair as alt
+    >>> frame = pd.DataFrame({"month": pd.to_datetime(["2024-01-01"]), "mrr": [1.5]})
+    >>> spec = chart_spec(alt.Chart(frame).mark_bar().encode(x="month:T", y="mrr:Q"))
+    >>> name = spec["data"]["name"]
+    >>> import pyarrow as pa
+    >>> pa.ipc.open_stream(spec["datasets"][name]).read_pandas().to_dict("records")
+    [{'month': '2024-01-01T00:00:00', 'mrr': 1.5}]
+    """
+    import altair as alt
+    from altair.vegalite.data import default_data_transformer
+    from streamlit.dataframe_util import convert_anything_to_arrow_bytes
+
+    def to_values(data):
+        rows = _records(data) if isinstance(data, pd.DataFrame) else None
+        return default_data_transformer(data) if rows is None else {"values": rows}
+
+    with _ALTAIR_LOCK:
+        alt.data_transformers.register("mrrkit_values", lambda data: to_values(data))
+        with alt.data_transformers.enable("mrrkit_values"):
+            spec = chart.to_dict(validate=False)
+    if isinstance(spec.get("datasets"), dict):
+        spec["datasets"] = {
+            name: convert_anything_to_arrow_bytes(rows) if isinstance(rows, list) else rows
+            for name, rows in spec["datasets"].items()
+        }
+    return spec
+
+
+def fresh_spec(spec: dict) -> dict:
+    """A copy of a cached chart spec to hand to ``st.vega_lite_chart``, which patches specs in
+    place (e.g. a null legend title becomes " "); the datasets' bytes are shared, not copied.
+
+    >>> spec = {"encoding": {"color": {"title": None}}, "datasets": {"d": b"..."}}
+    >>> copy = fresh_spec(spec)
+    >>> copy["encoding"]["color"]["title"] = " "
+    >>> spec["encoding"]["color"]["title"] is None, copy["datasets"]["d"] is spec["datasets"]["d"]
+    (True, True)
+    """
+    import copy
+
+    return {k: dict(v) if k == "datasets" else copy.deepcopy(v) for k, v in spec.items()}
 
 
 @lru_cache(maxsize=4096)
@@ -369,6 +500,28 @@ def frame(name: str, icon: str = "📈") -> Frame:
     return Frame(slug, lang, t, data_box, period_box, segment_box)
 
 
+_HEAP_SETTLED = False
+
+
+def _settle_heap() -> None:
+    """Once per process, after the first analysis: collect garbage, then freeze what is left
+    (the imported libraries, the first data) out of the garbage collector's sight.
+
+    Python's full collections walk every container object alive; the imports alone leave
+    ~160,000 of them, so each full collection took 100-150 ms and landed on a random rerun. The
+    frozen objects live as long as the process anyway (modules, the sample), and are still freed
+    by reference counting if dropped; only cycles among them would outlive their use.
+    """
+    global _HEAP_SETTLED
+    if _HEAP_SETTLED:
+        return
+    _HEAP_SETTLED = True
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def page(name: str, icon: str = "📈") -> Context:
     """Set up a page and return its data (see the module). Stops the page with a readable
     message on data that cannot be analysed, or when the filters leave nothing to show."""
@@ -389,6 +542,7 @@ def page(name: str, icon: str = "📈") -> Context:
     except ValueError as exc:
         st.error(t("error.data", error=exc))
         st.stop()
+    _settle_heap()
     nf = number_format(lang, source.currency)
     shown_name = t("source.sample") if source.name == "sample" else source.name
     as_of = pd.Timestamp(base.movements.attrs["as_of"])
