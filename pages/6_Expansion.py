@@ -36,14 +36,18 @@ def selected_ids() -> pd.Index:
     return ctx.base.labels.index[ctx.view.selected]
 
 
-def selected_lines(movements):
-    """The source lines of the selected customers (the line-level views need plans and
-    products); only called inside computations cached per source and filters."""
+def _selected_lines(_movements):
     if not ctx.filters:
         return lines
     ids = lines["customer_id"]
     ids = ids if ids.dtype == "str" else ids.astype("str")
     return lines[ids.isin(selected_ids())]
+
+
+def selected_lines(movements):
+    """The source lines of the selected customers (the line-level views need plans and
+    products), cached per source and filters."""
+    return ctx.compute(_selected_lines, name="expansion.lines")
 
 
 def shown_segment(value) -> str:
@@ -101,13 +105,12 @@ st.subheader(t("expansion.split"))
 if not has & {"plan", "product", "quantity"}:
     st.info(t("expansion.no_split"))
 else:
-    def split_of(movements, start, end):
-        parts = expansion_breakdown(lines, data=movements)
-        by_month = expansion_breakdown_by_month(parts)
-        months = pd.period_range(start, end, freq="M", name="month")
-        return by_month.reindex(months, fill_value=0.0)
+    def split_of(movements):
+        # Per source and filters: a new reporting period only re-slices the months.
+        return expansion_breakdown_by_month(expansion_breakdown(lines, data=movements))
 
-    split = ctx.compute(split_of, ctx.start, ctx.end, name="expansion.split")
+    months = pd.period_range(ctx.start, ctx.end, freq="M", name="month")
+    split = ctx.compute(split_of, name="expansion.split").reindex(months, fill_value=0.0)
     kinds = [k for k in EXPANSION_KINDS if k != "other" or split["other"].abs().sum() > 0]
     st.caption(t("expansion.split_help"))
     ctx.chart("split", lambda: charts.expansion_split_chart(split[kinds], t=t), ctx.start, ctx.end)
@@ -158,7 +161,8 @@ else:
                           format_func=ctx.label)
 
     def by_segment_of(movements, dim, start, end):
-        out = expansion_by_segment(lines, dim, data=movements, start=start, end=end)
+        out = expansion_by_segment(lines, dim, data=movements, start=start, end=end,
+                                   attributes=ctx.base.attributes)
         return out[(out["customers"] > 0) | (out["expanded_customers"] > 0)]
 
     # The reporting period's months start..end, from the end of the month before.
@@ -217,7 +221,7 @@ else:
     plans = sorted(lines["plan"].dropna().astype("str").unique())
     top = state.multiselect(
         t("expansion.top_plans"), plans, key="ex.top",
-        default=ctx.compute(default_top_plans, name="expansion.default_top"),
+        default=ctx.compute_all(default_top_plans, name="expansion.default_top"),
         help=t("expansion.top_plans_help"),
     )
 
