@@ -22,6 +22,7 @@ import hashlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -123,10 +124,22 @@ def lines_digest(lines: pd.DataFrame) -> str:
 
 
 def _file_digest(path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of a file's bytes, read again only when its size or modification time changes
+    (every rerun asks for the sample's)."""
+    stat = path.stat()
+    return _digest_of_file(str(path), stat.st_size, stat.st_mtime_ns)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@lru_cache(maxsize=8)
+def _digest_of_file(path: str, size: int, mtime_ns: int) -> str:
+    # ``size`` and ``mtime_ns`` only key the memo.
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+# A shared resource, not cache_data: cache_data would unpickle a copy of the lines on every
+# rerun. Read-only, like every cached object here (see :func:`analysis`).
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _sample(digest: str) -> pd.DataFrame:
     # ``digest`` only keys the cache: a regenerated sample file is reloaded.
     return mrrkit.load_sample()
