@@ -2,22 +2,26 @@
 
 Usage::
 
-    python benchmarks/bench_ui.py [--repeats 5] [--big 200000] [--skip-big]
+    python benchmarks/bench_ui.py [--repeats 5] [--big 200000] [--skip-big] [--first-loads]
+                                  [--pages app.py pages/5_Scenarios.py ...]
 
-For each page the script opens a fresh session (first load, untimed for the budget), then changes
-each widget the way a user does and times the re-render (``AppTest.run()``: the whole page script
-plus Streamlit's own work, in this process). Every interaction alternates between two values
-``--repeats`` times; the first change to a value not seen before is a *cold* run (the derived
-views for that choice are computed), the later ones are *warm* (served from the caches). The
-budget is 300 ms per interaction on the bundled sample (median of all runs, and we also print the
-worst cold run) and 2 s on ``--big`` synthetic customers (the sample generator scaled up; cached in
-``benchmarks/results/``).
+For each page (the five exploration pages, Scenarios and Expansion) the script opens a fresh
+session (its first visit, timed but not part of the budget), then changes each widget the way a
+user does and times the re-render (``AppTest.run()``: the whole page script plus Streamlit's own
+work, in this process). Every interaction alternates between two values ``--repeats`` times; the
+first change to each value is a *cold* run (a choice not made before: the derived views for it
+are computed), the later ones are *warm* (served from the caches). The budget applies to every
+run, first-time choices included: 300 ms on the bundled sample, 2 s on ``--big`` synthetic
+customers (the sample generator scaled up; cached in ``benchmarks/results/``).
+``--first-loads`` also times each page's first load in a fresh process (a cold server).
 
 AppTest runs the script in a thread and polls for its end, so its figures include a few ms of
-overhead a browser session would not pay (and it re-parses the page script on every run, which a
-server does once), and none of the network or drawing time in the browser. "CPU" is the process
-CPU time of the run: on a machine busy with other work the wall-clock figures grow, the CPU
-figures much less. The load average is printed with the results.
+overhead a browser session would not pay, and none of the network or drawing time in the browser.
+AppTest also compiles the page script again on every run (10-70 ms for the longer pages), which
+a server does once per script: the script keeps one compiled copy per page for all its runs, as a
+server's script cache does (``--recompile`` measures AppTest as it comes). "CPU" is the process CPU
+time of the run: on a machine busy with other work the wall-clock figures grow, the CPU figures
+much less. The load average is printed with the results.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import streamlit.testing.v1.app_test as _app_test  # noqa: E402
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -66,7 +72,28 @@ INTERACTIONS = {
         ("radio", "w:cus.status", "all", "churned"),
         ("multiselect", "w:f.plan", [], None),
     ],
+    "pages/5_Scenarios.py": [
+        ("selectbox", "w:sc.ret_dim", "all", "company_size"),
+        ("radio", "w:sc.method", "sbg", "empirical"),
+        ("selectbox", "w:sc.months", 24, 36),
+        ("radio", "w:sc.metric", "mrr", "customers"),
+        ("multiselect", "w:f.industry", [], ["Software"]),
+        ("select_slider", "w:from:to", None, "shift"),
+    ],
+    "pages/6_Expansion.py": [
+        ("selectbox", "w:ex.dim", "plan", "company_size"),
+        ("multiselect", "w:ex.top", "default", None),
+        ("multiselect", "w:f.channel", [], ["referral"]),
+        ("select_slider", "w:from:to", None, "shift"),
+    ],
 }
+
+
+def server_script_cache() -> None:
+    """Make every AppTest run share one script cache, as the runs of a server do (AppTest builds
+    a new one per run, so it compiles the page again each time)."""
+    shared = ScriptCache()
+    _app_test.ScriptCache = lambda: shared
 
 
 def _widget(at: AppTest, kind: str, key: str):
@@ -85,10 +112,12 @@ def _resolve(at: AppTest, kind: str, key: str, value):
         return options[-1] if value == "last" else options[0]
     if kind == "multiselect" and value is None:
         return [w.options[0]]
+    if value == "default":  # the widget's value on first load
+        return list(w.value)
     return value
 
 
-def time_page(page: str, repeats: int, setup=None) -> tuple[float, list[tuple[str, list, list]]]:
+def time_page(page: str, repeats: int, setup=None) -> tuple[float, list[tuple]]:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     if setup:
         setup(at)
@@ -102,7 +131,7 @@ def time_page(page: str, repeats: int, setup=None) -> tuple[float, list[tuple[st
     rows = []
     for kind, key, a, b in INTERACTIONS[page]:
         values = [_resolve(at, kind, key, a), _resolve(at, kind, key, b)]
-        cold, warm, cpu = [], [], []
+        wall, cpu = [], []
         for i in range(2 * repeats):
             target = values[(i + 1) % 2]
             _widget(at, kind, key).set_value(target)
@@ -111,32 +140,64 @@ def time_page(page: str, repeats: int, setup=None) -> tuple[float, list[tuple[st
             elapsed, used = time.perf_counter() - t0, time.process_time() - c0
             if at.exception:
                 raise RuntimeError(f"{page} {key}={target}: {at.exception[0].value}")
-            (cold if i < 2 else warm).append(elapsed)
+            wall.append(elapsed)
             cpu.append(used)
-        rows.append((key, cold, warm, cpu))
+        # The first two runs set each value for the first time (cold), the others are warm.
+        rows.append((key, wall[:2], wall[2:], cpu[:2], cpu[2:]))
     return first, rows
 
 
 def report(label: str, pages, repeats: int, budget: float, setup=None) -> bool:
     print(f"\n## {label} (budget {budget * 1000:.0f} ms per interaction)\n")
-    print("| page | first load (s) | interaction | cold (ms) | warm median (ms) | all median (ms) "
-          "| CPU median (ms) |")
-    print("|---|---|---|---|---|---|---|")
-    ok = True
-    medians = []
+    print("| page | first visit (s) | interaction | cold: wall / CPU (ms) | warm median: wall / CPU "
+          "(ms) | slowest (ms) |")
+    print("|---|---|---|---|---|---|")
+    medians, worst_wall, worst_cpu, cold_cpu = [], 0.0, 0.0, []
     for page in pages:
         first, rows = time_page(page, repeats, setup)
-        for key, cold, warm, cpu in rows:
-            med = statistics.median(cold + warm)
-            medians.append(med)
-            ok &= med < budget
-            print(f"| {page} | {first:.2f} | {key} | {max(cold) * 1000:.0f} | "
-                  f"{statistics.median(warm) * 1000:.0f} | {med * 1000:.0f} | "
-                  f"{statistics.median(cpu) * 1000:.0f} |", flush=True)
+        for key, cold, warm, cold_c, warm_c in rows:
+            medians.append(statistics.median(cold + warm))
+            worst_wall = max(worst_wall, *cold, *warm)
+            worst_cpu = max(worst_cpu, *cold_c, *warm_c)
+            cold_cpu.extend(cold_c)
+            print(f"| {page} | {first:.2f} | {key} | {max(cold) * 1000:.0f} / "
+                  f"{max(cold_c) * 1000:.0f} | {statistics.median(warm) * 1000:.0f} / "
+                  f"{statistics.median(warm_c) * 1000:.0f} | {max(cold + warm) * 1000:.0f} |",
+                  flush=True)
+    ok = worst_wall < budget
     print(f"\nmedian over all interactions: {statistics.median(medians) * 1000:.0f} ms; "
-          f"worst interaction median: {max(medians) * 1000:.0f} ms -> "
-          f"{'within' if ok else 'OVER'} budget")
+          f"slowest run: {worst_wall * 1000:.0f} ms wall, slowest CPU {worst_cpu * 1000:.0f} ms; "
+          f"first-time choices: median {statistics.median(cold_cpu) * 1000:.0f} ms CPU -> "
+          f"{'within' if ok else 'OVER'} budget (every run, wall clock)")
     return ok
+
+
+def first_loads(pages) -> None:
+    """First run of each page in a fresh process (a server just started: imports, the sample,
+    the analysis and the page's views), then the same page again in a new session."""
+    import subprocess
+
+    print("\n## First load of each page on a cold server (fresh process per page)\n")
+    print("| page | first load, cold server (s) | CPU (s) | new session, warm server (s) |")
+    print("|---|---|---|---|")
+    code = (
+        "import sys, time; sys.path.insert(0, {root!r}); "
+        "from streamlit.testing.v1 import AppTest\n"
+        "out = []\n"
+        "for _ in range(2):\n"
+        "    at = AppTest.from_file({app!r}, default_timeout=600)\n"
+        "    if {page!r} != 'app.py': at.switch_page({page!r})\n"
+        "    t0, c0 = time.perf_counter(), time.process_time(); at.run()\n"
+        "    assert not at.exception, at.exception[0].value\n"
+        "    out.append((time.perf_counter() - t0, time.process_time() - c0))\n"
+        "print(out[0][0], out[0][1], out[1][0])\n"
+    )
+    for page in pages:
+        src = code.format(root=str(ROOT), app=str(ROOT / "app.py"), page=page)
+        res = subprocess.run([sys.executable, "-c", src], capture_output=True, text=True,
+                             check=True)
+        cold, cpu, warm = (float(x) for x in res.stdout.split()[-3:])
+        print(f"| {page} | {cold:.2f} | {cpu:.2f} | {warm:.2f} |", flush=True)
 
 
 def big_lines(n: int):
@@ -161,11 +222,20 @@ def main(argv=None) -> int:
     parser.add_argument("--big", type=int, default=200_000)
     parser.add_argument("--skip-big", action="store_true")
     parser.add_argument("--pages", nargs="*", default=list(INTERACTIONS))
+    parser.add_argument("--recompile", action="store_true",
+                        help="let AppTest compile the page script on every run")
+    parser.add_argument("--first-loads", action="store_true",
+                        help="also time each page's first load on a cold server")
     args = parser.parse_args(argv)
 
     import os
 
-    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    if not args.recompile:
+        server_script_cache()
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} "
+          f"cores; script compiled {'every run' if args.recompile else 'once per page'}")
+    if args.first_loads:
+        first_loads(args.pages)
     ok = report("Sample (3,000 customers)", args.pages, args.repeats, 0.300)
     if not args.skip_big:
         from ui.data import Source, lines_digest
