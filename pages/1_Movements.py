@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mrrkit.bridge import BRIDGE_STEPS, movement_lines, movements_in, mrr_bridge, paying_customers
+from mrrkit.bridge import BRIDGE_STEPS, movements_in, mrr_bridge, paying_customers
 from ui import charts, state
+from ui.audit import lines_of, with_lines
 from ui.data import derived
 from ui.shell import page
 from ui.tables import show_table
@@ -141,45 +142,6 @@ attrs = ctx.base.attributes[[d for d in dims if d in ctx.base.attributes.columns
 attr_headers = {d: t.label(d) for d in attrs.columns}
 
 
-def _line_index(_movements):
-    """The source's lines sorted by customer id (once per source): a customer's lines by
-    binary search instead of a scan of every line."""
-    ids = ctx.source.lines["customer_id"].astype("str").to_numpy(dtype=object)
-    order = np.argsort(ids, kind="stable")
-    return ids[order], order
-
-
-def lines_of(customers) -> pd.DataFrame:
-    """The source's lines of ``customers`` (ids), in source order."""
-    sorted_ids, order = derived(_line_index, ctx.key, (), ctx.base.movements,
-                                name="movements.line_index")
-    wanted = np.asarray(sorted(set(customers)), dtype=object)
-    lo = np.searchsorted(sorted_ids, wanted, side="left")
-    hi = np.searchsorted(sorted_ids, wanted, side="right")
-    rows = np.sort(np.concatenate([order[a:b] for a, b in zip(lo, hi)] or [np.zeros(0, int)]))
-    return ctx.source.lines.iloc[rows]
-
-
-def _line_text(frame: pd.DataFrame) -> pd.Series:
-    """Each line change as text: ``ends Pro annual · Platform (€67.50)``."""
-    names = [c for c in ("plan", "product") if c in frame.columns]
-    what = (frame[names].astype("str").where(frame[names].notna(), "").agg(" · ".join, axis=1)
-            .str.strip(" ·") if names else pd.Series("", index=frame.index))
-    what = what.where(what != "", t("col.line") + " " + frame["line"].astype("str"))
-    verb = np.where(frame["event"] == "start", t("movements.line_starts"), t("movements.line_ends"))
-    money = [nf.money(x, 2) for x in frame["mrr"].tolist()]
-    return pd.Series([f"{v} {w} ({m})" for v, w, m in zip(verb, what, money)], index=frame.index)
-
-
-def with_lines(rows: pd.DataFrame) -> pd.DataFrame:
-    """``rows`` (movements) with the text of the lines that changed with each."""
-    own = lines_of(rows["customer_id"].astype("str").unique())
-    behind = movement_lines(own, rows)
-    text = _line_text(behind).groupby([behind["customer_id"], behind["date"]]).agg("; ".join)
-    keys = pd.MultiIndex.from_arrays([rows["customer_id"].astype("str"), rows["date"]])
-    return rows.assign(lines=text.reindex(keys).fillna("").to_numpy())
-
-
 def churn_reasons_by_churn():
     from mrrkit.segments import churn_reasons
 
@@ -194,7 +156,7 @@ def listing_of(movements, kind, first, last):
         rows = movements_in(movements, first, kind, last)
         rows = rows.assign(customer_id=rows["customer_id"].astype("str"))
         rows = rows.iloc[np.argsort(-rows["amount"].abs().to_numpy(), kind="stable")]
-        out = with_lines(rows).set_index("customer_id")
+        out = with_lines(ctx, rows).set_index("customer_id")
         if kind == "churn" and "churn_reason" in ctx.source.lines.columns:
             reasons = churn_reasons_by_churn()
             keys = pd.MultiIndex.from_arrays([out.index, out["date"]])
@@ -262,7 +224,7 @@ if not listing.empty:
     customers = list(dict.fromkeys(listing.index[:SHOWN]))
     customer = state.selectbox(t("movements.pick_customer"), customers, key="mv.customer")
     trail = ctx.movements[ctx.movements["customer_id"] == customer]  # compares category codes
-    trail = with_lines(trail.assign(customer_id=trail["customer_id"].astype("str")))
+    trail = with_lines(ctx, trail)
     st.markdown(f"**{t('movements.trail', customer=customer)}**")
     st.caption(t("movements.trail_help"))
     trail_shown = trail.assign(kind=trail["kind"].map(lambda k: t(f"kind.{k}")).astype("str"))
@@ -274,7 +236,7 @@ if not listing.empty:
         {c: t.label(c) for c in ["date", "kind", "mrr_before", "mrr_after", "amount", "lines"]},
         labels=DL, index=False, numeric=True,
     )
-    own = lines_of([customer]).reset_index(drop=True)
+    own = lines_of(ctx, [customer]).reset_index(drop=True)
     st.markdown(f"**{t('movements.lines', customer=customer)}**")
     show_table(
         own, f"lines_{customer}", "lines", nf,

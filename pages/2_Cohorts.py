@@ -3,6 +3,7 @@ size-weighted average row), and the average cohort curves of segments side by si
 
 import pandas as pd
 import streamlit as st
+from babel.dates import format_date
 
 from mrrkit.cohort_views import cohort_average, cohort_curves, cohort_table
 from ui import charts, state
@@ -36,27 +37,37 @@ average = ctx.compute(cohort_average, value, by, as_of, str(first), str(last))
 age_unit = t(f"cohorts.age.{by}")
 age_title = f"{t('col.age')} ({age_unit})"
 
+
+def cohort_label(cohort: pd.Period) -> str:
+    """``Nov 2025`` or ``Q4 2025`` (``T4 2025`` in French and Italian)."""
+    if by == "month":
+        return ctx.month(cohort)
+    return format_date(cohort.start_time.date(), "QQQ y", locale=nf.locale)
+
+
 st.subheader(t("cohorts.heatmap", value=t(f"cohorts.value.{value}")))
 st.caption(t("cohorts.caption", by=t(f"cohorts.by.{by}").lower(), age_unit=age_unit))
 ctx.chart(
-    "heatmap", lambda: charts.cohort_heatmap(table, value, t=t, age_title=age_title),
+    "heatmap",
+    lambda: charts.cohort_heatmap(table, value, t=t, age_title=age_title, average=average,
+                                  cohort_label=cohort_label),
     value, by, as_of, str(first), str(last),
 )
 
-# The table: % like seed 004's cohort table, the weighted average row first.
-label = ctx.month if by == "month" else str
+# The table: % like seed 004's cohort table (one decimal), the weighted average row first.
 rows = pd.concat([average.to_frame().T, table])
-rows.index = [t("cohorts.average")] + [label(c) for c in table.index]
-rows.columns = [str(a) for a in rows.columns]
+rows.index = pd.Index([t("cohorts.average")] + [cohort_label(c) for c in table.index],
+                      name="cohort")
+rows.columns = [t(f"cohorts.age_col.{by}", age=int(a)) for a in rows.columns]
 size = pd.Series([table.attrs["size"].sum(), *table.attrs["size"].tolist()], index=rows.index)
 shown = rows.copy()
-shown.insert(0, t("col.size"), size)
+shown.insert(0, "size", size)
 kind = "money" if value == "arpa" else "pct"
 show_table(
     shown, f"cohorts_{value}_{by}", "cohorts", nf,
-    {t("col.size"): "count", **{c: kind for c in rows.columns}},
-    labels=DL,
-    download=shown.rename_axis(t("col.cohort")),
+    {"size": "count", **{c: kind for c in rows.columns}},
+    {"size": t("col.size"), "cohort": t("col.cohort")},
+    labels=DL, numeric=True,
 )
 
 # --- curves by segment -------------------------------------------------------------------------
@@ -93,6 +104,6 @@ if chosen:
         dim, value, by, as_of, str(first), str(last), tuple(chosen),
     )
     curve_rows = curves.T.rename_axis(ctx.label(dim))
-    curve_rows.columns = [str(a) for a in curve_rows.columns]
+    curve_rows.columns = [t(f"cohorts.age_col.{by}", age=int(a)) for a in curve_rows.columns]
     show_table(curve_rows, f"cohort_curves_{dim}_{value}_{by}", "curves", nf,
-               {c: kind for c in curve_rows.columns}, labels=DL)
+               {c: kind for c in curve_rows.columns}, labels=DL, numeric=True)

@@ -53,8 +53,26 @@ overall = {
     "grr": (stats["grr"] * stats["start_mrr"]).sum() / start_mrr if start_mrr else float("nan"),
 }
 shown_stats = stats.rename(index=ctx.value_label)
+# Each segment's verdict on the charted rate: its test against the rest, in words and as a side.
+prefix = {"churn_rate": "churn", "expansion_share": "expansion"}.get(metric, metric)
+versus, p_values = stats[f"{prefix}_vs_rest"], stats[f"{prefix}_p"]
+better_if_higher = metric != "churn_rate"
+pivot = 0.0 if metric in ("nrr", "grr") else 1.0  # a difference, or a ratio to the rest
+
+
+def side(v, p) -> str:
+    if not (p < 0.05) or v != v or v == pivot:
+        return "same"
+    return "better" if (v > pivot) == better_if_higher else "worse"
+
+
+verdicts = pd.DataFrame({
+    "text": [verdict(prefix, v, p, t, nf) for v, p in zip(versus, p_values)],
+    "side": [side(v, p) for v, p in zip(versus, p_values)],
+}, index=shown_stats.index)
 ctx.chart(
-    "rates", lambda: charts.segment_rate_chart(shown_stats, metric, overall[metric], t=t),
+    "rates",
+    lambda: charts.segment_rate_chart(shown_stats, metric, overall[metric], t=t, verdicts=verdicts),
     dim, metric, ctx.start, ctx.end,
 )
 
@@ -94,7 +112,8 @@ formats = {
 headers = {c: t.label(c) for c in rows.columns}
 headers.update({"segment": ctx.label(dim), "share": t("col.share")})
 download = stats.rename(index=ctx.value_label).rename_axis(ctx.label(dim))
-show_table(rows, f"segments_{dim}", "segments", nf, formats, headers, labels=DL, download=download)
+show_table(rows, f"segments_{dim}", "segments", nf, formats, headers, labels=DL, download=download,
+           numeric=True)
 
 # --- MRR lost by churn reason ------------------------------------------------------------------
 if "churn_reason" not in ctx.base.attributes.columns:
@@ -116,18 +135,23 @@ def lost_by_month(movements, start, end):
 
 
 st.subheader(t("segments.reasons"))
+st.caption(t("segments.reasons_help"))
 lost = ctx.compute(lost_by_reason, dim, ctx.start, ctx.end, name="segments.reasons")
 lost = lost.loc[lost.sum(axis=1) > 0].rename(index=ctx.value_label, columns=ctx.value_label)
 lost = lost.loc[:, lost.sum() > 0]
 ctx.chart("reasons", lambda: charts.churn_reason_chart(lost, t=t), dim, ctx.start, ctx.end)
 lost_shown = lost.assign(**{t("col.lost"): lost.sum(axis=1)}).rename_axis(ctx.label(dim))
+lost_shown.columns.name = None
 show_table(lost_shown, f"churn_reasons_{dim}", "reasons", nf,
-           {c: "money" for c in lost_shown.columns}, labels=DL)
+           {c: "money" for c in lost_shown.columns}, labels=DL, numeric=True)
 
 st.subheader(t("segments.reasons_time"))
+st.caption(t("segments.reasons_month_help"))
 by_month = ctx.compute(lost_by_month, ctx.start, ctx.end, name="segments.reasons_month")
 by_month = by_month.loc[:, by_month.sum() > 0].rename(columns=ctx.value_label)
 ctx.chart("reasons_time", lambda: charts.churn_reason_time_chart(by_month, t=t), ctx.start, ctx.end)
-month_shown = by_month.set_axis(by_month.index.astype("str").rename(t("col.month")), axis=0)
+month_shown = by_month.assign(**{t("col.lost"): by_month.sum(axis=1)})
+month_shown.index = month_shown.index.astype("str").rename(t("col.month"))
+month_shown.columns.name = None
 show_table(month_shown, "churn_reasons_by_month", "reasons_month", nf,
-           {c: "money" for c in month_shown.columns}, labels=DL)
+           {c: "money" for c in month_shown.columns}, labels=DL, numeric=True)

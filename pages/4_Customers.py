@@ -8,12 +8,13 @@ import streamlit as st
 from mrrkit.customers import customer_history, customer_summary
 from ui import charts, state
 from ui.shell import page
-from ui.tables import downloads, show_table
+from ui.audit import lines_of, with_lines
+from ui.tables import show_table
 
 ctx = page("Customers", icon="👥")
 t, nf = ctx.t, ctx.nf
 DL = (t("download.csv"), t("download.excel"))
-SHOWN = 500  # rows drawn on screen; the download has them all
+SHOWN = 500  # rows drawn on screen (the highest MRR first); the download has them all
 
 st.title(t("customers.title"))
 
@@ -66,23 +67,19 @@ if len(found) > SHOWN:
     st.caption(t("customers.truncated", shown=nf.count(SHOWN), total=nf.count(len(found))))
 
 top = found.head(SHOWN)
-headers = {c: t.label(c) for c in ["mrr", "status", "first_movement", "last_movement", "movements",
-                                   "lifetime_months", "customer_id", *ctx.base.attributes.columns]}
-headers["mrr"] = f"{t('col.mrr')} ({nf.currency})"
-screen = top.assign(status=top["status"].map(lambda s: t(f"status.{s}")).astype("str"))
-screen = screen.rename(columns=headers).rename_axis(t("col.customer_id"))
-screen.attrs = {}
-# Numeric columns stay numbers here so the list sorts by them (shown in the browser's locale).
-st.dataframe(
-    screen, width="stretch", height=420,
-    column_config={
-        headers["mrr"]: st.column_config.NumberColumn(format="localized"),
-        headers["lifetime_months"]: st.column_config.NumberColumn(format="%.1f"),
-        headers["first_movement"]: st.column_config.DateColumn(format="YYYY-MM-DD"),
-        headers["last_movement"]: st.column_config.DateColumn(format="YYYY-MM-DD"),
-    },
+dims = [d for d in ctx.base.dimensions if d in summary.columns]  # attributes that segment
+list_columns = ["mrr", "status", "first_movement", "last_movement", "movements",
+                "lifetime_months", *dims]
+headers = {c: t.label(c) for c in ["customer_id", *list_columns, *ctx.base.attributes.columns]}
+screen = top[list_columns].assign(status=top["status"].map(lambda s: t(f"status.{s}")).astype("str"))
+# Numbers stay numbers under the locale's formatting, so the list sorts by value.
+show_table(
+    screen.rename_axis("customer_id"), "customers", "customers", nf,
+    {"mrr": "money2", "first_movement": "date", "last_movement": "date", "movements": "count",
+     "lifetime_months": "number"},
+    headers, labels=DL, height=420, numeric=True,
+    download=found.assign(status=found["status"].astype("str")).rename_axis("customer_id"),
 )
-downloads(found.rename(columns=headers).rename_axis(t("col.customer_id")), "customers", "customers", DL)
 
 # --- one customer ------------------------------------------------------------------------------
 options = list(top.index)
@@ -91,28 +88,33 @@ if isinstance(wanted, str) and wanted in summary.index and wanted not in options
     options.insert(0, wanted)  # a customer opened from another page stays pickable
 customer = state.selectbox(t("customers.pick"), options, key="cus.id")
 st.subheader(t("customers.history", customer=customer))
-history = customer_history(ctx.movements, customer)
-ctx.chart("history", lambda: charts.customer_history_chart(history, t=t), customer)
 facts = summary.loc[customer]
 cols = st.columns(4)
 cols[0].metric(t("col.mrr"), nf.money(facts["mrr"], 2))
 cols[1].metric(t("col.status"), t(f"status.{facts['status']}"))
 cols[2].metric(t("col.first_movement"), f"{pd.Timestamp(facts['first_movement']):%Y-%m-%d}")
 cols[3].metric(t("col.lifetime_months"), nf.number(facts["lifetime_months"], 1))
+attributes = [f"**{t.label(c)}:** {facts[c]}" for c in ctx.base.attributes.columns
+              if c in dims and isinstance(facts[c], str) and facts[c]]
+if attributes:
+    st.markdown(" · ".join(attributes))
+history = customer_history(ctx.movements, customer)
+st.caption(t("customers.history_help"))
+ctx.chart("history", lambda: charts.customer_history_chart(history, t=t), customer)
 
 st.markdown(f"**{t('customers.movements')}**")
-moves = history.dropna(subset=["kind"]).assign(
-    kind=lambda f: f["kind"].map(lambda k: t(f"kind.{k}")).astype("str"),
-    mrr_before=lambda f: f["mrr"] - f["amount"],
-)[["date", "kind", "mrr_before", "mrr", "amount"]].rename(columns={"mrr": "mrr_after"})
+st.caption(t("movements.trail_help"))
+own_moves = with_lines(ctx, ctx.movements[ctx.movements["customer_id"] == customer])
+moves = own_moves.assign(kind=own_moves["kind"].map(lambda k: t(f"kind.{k}")).astype("str"))[
+    ["date", "kind", "mrr_before", "mrr_after", "amount", "lines"]]
 show_table(
-    moves, f"movements_{customer}", "history", nf,
+    moves.reset_index(drop=True), f"movements_{customer}", "history", nf,
     {"date": "date", "mrr_before": "money2", "mrr_after": "money2", "amount": "money2"},
-    {c: t.label(c) for c in moves.columns}, labels=DL, index=False,
+    {c: t.label(c) for c in moves.columns}, labels=DL, index=False, numeric=True,
 )
 st.markdown(f"**{t('customers.lines')}**")
-own = ctx.compute(lambda _, c: ctx.lines_of(c), customer, name="customers.lines")
+own = lines_of(ctx, [customer]).reset_index(drop=True)
 show_table(
     own, f"lines_{customer}", "lines", nf, {"start": "date", "end": "date", "mrr": "money2"},
-    {c: t.label(c) for c in own.columns}, labels=DL, index=False,
+    {c: t.label(c) for c in own.columns}, labels=DL, index=False, numeric=True,
 )

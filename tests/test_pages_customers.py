@@ -1,13 +1,16 @@
-"""Customers page: searchable list as mrrkit.customers.customer_summary, one customer's history."""
+"""Customers page: searchable list as mrrkit.customers.customer_summary, one customer's MRR
+history with the lines behind each movement; filters; URL state and its fallbacks."""
 
 from __future__ import annotations
 
 import pytest
 
-from mrrkit.customers import customer_summary
-from tests._pages import assert_clean, open_page, sample, specs, tooltips
+from mrrkit.customers import customer_history, customer_summary
+from tests._pages import assert_clean, open_page, sample, segment, specs, table, tooltips
+from ui.format import number_format
 
 PAGE = "pages/4_Customers.py"
+EN = number_format("en", "EUR")
 
 
 @pytest.fixture(scope="module")
@@ -19,21 +22,33 @@ def test_list_is_the_customer_summary(customers_page):
     assert_clean(customers_page)
     _, mv, _ = sample()
     summary = customer_summary(mv).sort_values("mrr", ascending=False, kind="stable")
-    shown = customers_page.dataframe[0].value
-    assert len(shown) == 500  # the top 500 by MRR; the caption says how many match
-    assert list(shown.index[:20]) == list(summary.index[:20])
-    assert shown.iloc[0]["MRR (EUR)"] == pytest.approx(summary["mrr"].iloc[0])
+    raw = customers_page.dataframe[0].value
+    assert len(raw) == 500  # the top 500 by MRR; the caption says how many match
+    assert list(raw.index[:20]) == list(summary.index[:20])
+    assert raw.iloc[0]["MRR"] == pytest.approx(summary["mrr"].iloc[0])  # a number: sorts by value
+    shown = table(customers_page, 0)
+    first = summary.index[0]
+    assert shown.at[first, "MRR"] == EN.money(summary.at[first, "mrr"], 2)
+    assert shown.at[first, "Lifetime (months)"] == EN.number(summary.at[first, "lifetime_months"], 1)
+    assert shown.at[first, "First movement"] == f"{summary.at[first, 'first_movement']:%Y-%m-%d}"
+    assert {"Industry", "Company size", "Channel", "Country", "Plan"} <= set(shown.columns)
     assert f"{len(summary):,}" in customers_page.caption[0].value
 
 
 def test_history_of_the_selected_customer(customers_page):
     customer = customers_page.selectbox(key="w:cus.id").value
-    _, mv, _ = sample()
+    lines, mv, _ = sample()
     rows = mv[mv["customer_id"] == customer]
-    assert len(customers_page.dataframe[1].value) == len(rows)
+    moves = table(customers_page, 1)
+    assert len(moves) == len(rows)
+    assert list(moves["Change"]) == [EN.money(a, 2) for a in rows["amount"]]
+    assert moves["Lines that changed"].iloc[0].startswith("starts ")  # the first is always new
+    assert len(customers_page.dataframe[2].value) == int((lines["customer_id"] == customer).sum())
     chart = specs(customers_page)[0]
     assert chart["layer"][0]["mark"]["interpolate"] == "step-after"
     assert tooltips(chart)[1] == ["Date", "Movement", "Change", "MRR after"]
+    history = customer_history(mv, customer)
+    assert [m.value for m in customers_page.metric][0] == EN.money(history["mrr"].iloc[-1], 2)
 
 
 def test_search_status_and_url():
@@ -49,6 +64,7 @@ def test_search_status_and_url():
     summary = customer_summary(mv)
     expected = [c for c in summary.index if "cus_012" in c and summary.at[c, "status"] == "churned"]
     assert sorted(at.dataframe[0].value.index) == sorted(expected)
+    assert at.query_params["cus.status"] == "churned"
 
 
 def test_search_matches_attributes():
@@ -56,6 +72,17 @@ def test_search_matches_attributes():
     assert_clean(at)
     shown = at.dataframe[0].value
     assert len(shown) > 0 and set(shown["Industry"]) == {"Healthcare"}
+    assert set(table(at, 0)["Status"]) == {"active"}
+
+
+def test_filters_apply():
+    at = open_page(PAGE, {"f.company_size": "1000+"})
+    assert_clean(at)
+    part = segment({"company_size": ["1000+"]})
+    summary = customer_summary(part)
+    shown = at.dataframe[0].value
+    assert len(shown) == len(summary) < 500
+    assert set(shown["Company size"]) == {"1000+"}
 
 
 def test_deep_link_to_a_customer_outside_the_top_list():
@@ -66,5 +93,8 @@ def test_deep_link_to_a_customer_outside_the_top_list():
     assert_clean(at)
     assert at.selectbox(key="w:cus.id").value == small
     assert not at.toast
-    bad = open_page(PAGE, {"cus.id": "nobody"})
-    assert any("cus.id=nobody" in t.value for t in bad.toast)
+    bad = open_page(PAGE, {"cus.id": "nobody", "cus.status": "lost"})
+    assert_clean(bad)
+    notices = " ".join(t.value for t in bad.toast)
+    assert "cus.id=nobody" in notices and "cus.status=lost" in notices
+    assert bad.radio(key="w:cus.status").value == "all"

@@ -7,6 +7,8 @@ a French reader sees ``1 234 €`` in the axes and tooltips too.
 
 from __future__ import annotations
 
+import json
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -282,36 +284,53 @@ def waterfall_chart(bridge: pd.DataFrame, height: int = 340, t: Text | None = No
 
 
 def cohort_heatmap(table: pd.DataFrame, value: str = "mrr", t: Text | None = None,
-                   age_title: str | None = None) -> alt.LayerChart:
+                   age_title: str | None = None, average: pd.Series | None = None,
+                   cohort_label=str) -> alt.LayerChart:
     """A cohort table (cohorts down, ages across) as a heatmap with the value written in each
-    cell: percentages for retention, money for ARPA.
+    cell, like seed 004's cohort table: whole percentages for retention, money for ARPA; the
+    size-weighted average as a first row, in bold.
 
     Parameters
     ----------
     table : :func:`mrrkit.cohort_views.cohort_table` output (index ``cohort``, columns ``age``).
     value : ``"mrr"``, ``"customers"`` (shown as %) or ``"arpa"`` (money).
+    average : :func:`mrrkit.cohort_views.cohort_average` (indexed by age), drawn first.
+    cohort_label : how a cohort (a ``Period``) is written (e.g. ``Nov 2025``).
 
     Examples
     --------
     >>> tab = pd.DataFrame([[1.0, 0.8], [1.0, None]], columns=pd.RangeIndex(2, name="age"),
     ...                    index=pd.PeriodIndex(["2024-01", "2024-02"], freq="M", name="cohort"))
-    >>> spec = cohort_heatmap(tab).to_dict()
+    >>> spec = cohort_heatmap(tab, average=pd.Series([1.0, 0.8])).to_dict()
     >>> spec["layer"][1]["encoding"]["text"]["format"]
     '.0%'
-    >>> len(spec["datasets"][spec["data"]["name"]])   # empty cells are not drawn
-    3
+    >>> rows = spec["datasets"][spec["data"]["name"]]   # empty cells are not drawn
+    >>> [(r["cohort"], r["age"], r["value"]) for r in rows]
+    [('Weighted average', 0, 1.0), ('Weighted average', 1, 0.8), ('2024-01', 0, 1.0), ('2024-01', 1, 0.8), ('2024-02', 0, 1.0)]
+    >>> spec["layer"][0]["encoding"]["y"]["sort"][:2]
+    ['Weighted average', '2024-01']
     """
     t = _t(t)
     long = table.copy()
-    long.index = long.index.astype("str")
-    long.index.name = "cohort"
+    long.index = pd.Index([cohort_label(c) for c in table.index], name="cohort")
+    order = list(long.index)
+    if average is not None:
+        avg = pd.DataFrame([average.to_numpy()], columns=table.columns[:len(average)],
+                           index=pd.Index([t("cohorts.average")], name="cohort"))
+        long = pd.concat([avg, long])
+        order = [t("cohorts.average"), *order]
+    long.columns = pd.Index([int(a) for a in long.columns], name="age")
     long = long.stack().rename("value").dropna().reset_index()
     long["age"] = long["age"].astype(int)
+    long["average"] = long["cohort"] == t("cohorts.average")
     fmt = _MONEY if value == "arpa" else ".0%"
     title = t(f"cohorts.value.{value}")
     base = alt.Chart(long).encode(
         x=alt.X("age:O", title=age_title or t("col.age"), axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("cohort:O", title=t("col.cohort"), sort=list(table.index.astype("str"))),
+        y=alt.Y("cohort:O", title=t("col.cohort"), sort=order,
+                axis=alt.Axis(labelOverlap=False, labelFontWeight=alt.condition(
+                    f"datum.value === {json.dumps(t('cohorts.average'))}",
+                    alt.value("bold"), alt.value("normal")))),
     )
     top = max(1.0, float(long["value"].max()) if len(long) else 1.0)
     if value == "arpa":
@@ -324,15 +343,14 @@ def cohort_heatmap(table: pd.DataFrame, value: str = "mrr", t: Text | None = Non
         color=alt.Color("value:Q", title=title, scale=scale, legend=alt.Legend(format=fmt)),
         tooltip=[
             alt.Tooltip("cohort:O", title=t("col.cohort")),
-            alt.Tooltip("age:O", title=t("col.age")),
+            alt.Tooltip("age:O", title=age_title or t("col.age")),
             alt.Tooltip("value:Q", title=title, format=_MONEY if value == "arpa" else ".1%"),
         ],
     )
-    labels = base.mark_text(fontSize=10).encode(
-        text=alt.Text("value:Q", format=fmt),
-        color=alt.value("#212529"),
-    )
-    return alt.layer(cells, labels).properties(height=max(200, 26 * len(table)))
+    labels = base.mark_text(
+        fontSize=10, fontWeight=alt.ExprRef("datum.average ? 'bold' : 'normal'")
+    ).encode(text=alt.Text("value:Q", format=fmt), color=alt.value("#212529"))
+    return alt.layer(cells, labels).properties(height=alt.Step(22))
 
 
 def cohort_curve_chart(curves: pd.DataFrame, value: str = "mrr", t: Text | None = None,
@@ -372,14 +390,18 @@ def cohort_curve_chart(curves: pd.DataFrame, value: str = "mrr", t: Text | None 
 
 
 def segment_rate_chart(table: pd.DataFrame, metric: str = "churn_rate", rest: float | None = None,
-                       t: Text | None = None) -> alt.LayerChart:
-    """One rate per segment with its 95% interval as an error bar, and the overall rate as a rule.
+                       t: Text | None = None, verdicts=None) -> alt.LayerChart:
+    """One rate per segment with its 95% interval as an error bar, and the overall rate as a rule;
+    with ``verdicts``, each point coloured by its test against the rest (green: better, red:
+    worse, grey: no clear difference) and the verdict in its tooltip.
 
     Parameters
     ----------
     table : :func:`mrrkit.segments.segment_table` output.
     metric : ``churn_rate``, ``expansion_share``, ``nrr`` or ``grr``.
     rest : a reference value drawn as a dashed rule (e.g. the overall rate).
+    verdicts : DataFrame indexed like ``table`` with ``text`` (the verdict in words) and
+        ``side``: ``"better"``, ``"worse"`` or ``"same"``.
 
     Examples
     --------
@@ -389,6 +411,11 @@ def segment_rate_chart(table: pd.DataFrame, metric: str = "churn_rate", rest: fl
     >>> spec = segment_rate_chart(tab, "churn_rate", rest=0.2).to_dict()
     >>> [layer["mark"]["type"] for layer in spec["layer"]]
     ['rule', 'point', 'rule']
+    >>> v = pd.DataFrame({"text": ["churns 0.3x the rest", "churns 3.0x the rest"],
+    ...                   "side": ["better", "worse"]}, index=tab.index)
+    >>> spec = segment_rate_chart(tab, "churn_rate", rest=0.2, verdicts=v).to_dict()
+    >>> spec["layer"][1]["encoding"]["color"]["scale"]["range"]
+    ['#2f9e44', '#e03131', '#868e96']
     """
     t = _t(t)
     prefix = {"churn_rate": "churn", "expansion_share": "expansion"}.get(metric, metric)
@@ -399,6 +426,9 @@ def segment_rate_chart(table: pd.DataFrame, metric: str = "churn_rate", rest: fl
         "high": table[f"{prefix}_high"].to_numpy(),
         "n": table["start_customers"].to_numpy(),
     })
+    if verdicts is not None:
+        data["verdict"] = verdicts["text"].to_numpy()
+        data["side"] = [t(f"chart.side.{s}") for s in verdicts["side"]]
     title = t(f"segments.metric.{metric}")
     y = alt.Y("segment:N", title=None, sort=list(data["segment"]))
     tooltip = [
@@ -408,17 +438,43 @@ def segment_rate_chart(table: pd.DataFrame, metric: str = "churn_rate", rest: fl
         alt.Tooltip("high:Q", title=t("chart.high"), format=".1%"),
         alt.Tooltip("n:Q", title=t("col.start_customers"), format=","),
     ]
+    if verdicts is not None:
+        tooltip.append(alt.Tooltip("verdict:N", title=t("chart.vs_rest")))
     bars = alt.Chart(data).mark_rule(strokeWidth=2).encode(
         y=y, x=alt.X("low:Q", title=title, axis=alt.Axis(format="%")), x2="high:Q", tooltip=tooltip
     )
     points = alt.Chart(data).mark_point(filled=True, size=70).encode(
         y=y, x="value:Q", tooltip=tooltip
     )
+    if verdicts is not None:
+        sides = [t(f"chart.side.{s}") for s in ("better", "worse", "same")]
+        points = points.encode(color=alt.Color(
+            "side:N", title=t("chart.vs_rest"),
+            scale=alt.Scale(domain=sides, range=["#2f9e44", "#e03131", "#868e96"]),
+        ))
     ref = alt.Chart(pd.DataFrame({"rest": [rest if rest is not None else float("nan")]}))
     rule = ref.mark_rule(strokeDash=[4, 4], color="#868e96").encode(
         x="rest:Q", tooltip=[alt.Tooltip("rest:Q", title=t("chart.value"), format=".1%")]
     )
     return alt.layer(bars, points, rule).properties(height=max(160, 40 * len(data)))
+
+
+#: Colours of churn reasons (Tableau 10 without its grey, which marks "no reason").
+_REASON_COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
+                  "#ff9da7", "#9c755f"]
+
+
+def _reason_scale(reasons: list[str], t: Text) -> alt.Scale:
+    """Reasons in their order with a colour each; the "no reason" label last, in grey.
+
+    >>> _reason_scale(["budget", "(none)", "bugs"], text("en")).to_dict()["range"]
+    ['#4e79a7', '#f28e2b', '#adb5bd']
+    """
+    missing = t("missing")
+    named = [r for r in reasons if r != missing]
+    domain = named + ([missing] if missing in reasons else [])
+    colors = [_REASON_COLORS[i % len(_REASON_COLORS)] for i in range(len(named))]
+    return alt.Scale(domain=domain, range=colors + (["#adb5bd"] if missing in reasons else []))
 
 
 def churn_reason_chart(lost: pd.DataFrame, t: Text | None = None) -> alt.Chart:
@@ -446,7 +502,8 @@ def churn_reason_chart(lost: pd.DataFrame, t: Text | None = None) -> alt.Chart:
         .encode(
             y=alt.Y("segment:N", title=None, sort=list(lost.index.astype("str"))),
             x=alt.X("sum(lost):Q", title=t("col.lost"), axis=alt.Axis(format=_MONEY)),
-            color=alt.Color("reason:N", title=t("col.reason")),
+            color=alt.Color("reason:N", title=t("col.reason"),
+                            scale=_reason_scale(list(lost.columns.astype("str")), t)),
             tooltip=[
                 alt.Tooltip("segment:N", title=t("col.segment")),
                 alt.Tooltip("reason:N", title=t("col.reason")),
@@ -477,9 +534,10 @@ def churn_reason_time_chart(by_month: pd.DataFrame, t: Text | None = None) -> al
         alt.Chart(long)
         .mark_bar()
         .encode(
-            x=alt.X("yearmonth(month):T", title=None),
+            x=_month_axis(),
             y=alt.Y("sum(lost):Q", title=t("col.lost"), axis=alt.Axis(format=_MONEY)),
-            color=alt.Color("reason:N", title=t("col.reason")),
+            color=alt.Color("reason:N", title=t("col.reason"),
+                            scale=_reason_scale(list(by_month.columns.astype("str")), t)),
             tooltip=[
                 alt.Tooltip("yearmonth(month):T", title=t("col.month")),
                 alt.Tooltip("reason:N", title=t("col.reason")),

@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from .export import to_csv_bytes, to_excel_bytes
-from .format import NumberFormat
+from .format import DASH, NumberFormat
 
 __all__ = ["downloads", "formatters", "show_table"]
 
@@ -45,7 +45,8 @@ def formatters(formats: Mapping[str, str], nf: NumberFormat) -> dict[str, Callab
         "pts": lambda x: nf.pts(x),
         "ratio": lambda x: nf.ratio(x),
         "number": lambda x: nf.number(x, 1),
-        "date": lambda x: "" if pd.isna(x) else pd.Timestamp(x).strftime("%Y-%m-%d"),
+        "date": lambda x: "" if pd.isna(x) else (
+            x if isinstance(x, str) else pd.Timestamp(x).strftime("%Y-%m-%d")),
         "text": lambda x: "" if x is None or (isinstance(x, float) and x != x) else str(x),
     }
     unknown = set(formats.values()) - set(table)
@@ -132,8 +133,20 @@ def show_table(
     if numeric and index and not shown.index.is_unique:
         shown, index = shown.reset_index(), False  # a Styler needs unique row labels
     if numeric and fmt and shown.columns.is_unique and shown.index.is_unique:
-        # Every other cell as text too, so a Styler shows no "nan" nor "10.000000".
-        data = shown.style.format(lambda x: _plain(x, nf)).format(fmt)
+        # One formatter per column (the other cells as plain text too, so a Styler shows no
+        # "10.000000"); missing cells as a dash.
+        plain = lambda x: _plain(x, nf)  # noqa: E731
+        # The grid shows an empty cell as "None" whatever the Styler says: dashes in text columns,
+        # and dates with gaps as ISO text (which still sorts by date).
+        for col in shown.columns:
+            values = shown[col]
+            if not values.isna().any() or pd.api.types.is_numeric_dtype(values.dtype):
+                continue
+            if pd.api.types.is_datetime64_any_dtype(values.dtype):
+                shown[col] = values.dt.strftime("%Y-%m-%d").fillna(DASH)
+            elif not isinstance(values.dtype, pd.CategoricalDtype):
+                shown[col] = values.astype("object").where(values.notna(), DASH)
+        data = shown.style.format({c: fmt.get(c, plain) for c in shown.columns}, na_rep=DASH)
     else:
         data = shown.assign(**{col: [f(x) for x in shown[col].tolist()] for col, f in fmt.items()})
     st.dataframe(data, height=height, hide_index=not index, width="stretch",

@@ -1,0 +1,77 @@
+"""The subscription lines behind movements, for the pages' audit trails (Movements, Customers).
+
+A customer's lines are found by binary search in the source's lines sorted by customer id (sorted
+once per data source), not by a scan of every line on each pick; :func:`with_lines` adds to
+movements the text of the lines that started or ended with each one
+(:func:`mrrkit.bridge.movement_lines`), e.g. ``ends Pro annual · Platform (€67.50)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from mrrkit.bridge import movement_lines
+
+from .data import derived
+from .format import NumberFormat
+from .i18n import Text
+
+__all__ = ["line_text", "lines_of", "with_lines"]
+
+
+def _line_index(_movements, lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    ids = lines["customer_id"].astype("str").to_numpy(dtype=object)
+    order = np.argsort(ids, kind="stable")
+    return ids[order], order
+
+
+def lines_of(ctx, customers: Iterable[str]) -> pd.DataFrame:
+    """The source lines of ``customers`` (ids), in source order (``ctx`` from ``ui.shell.page``)."""
+    sorted_ids, order = derived(
+        lambda mv: _line_index(mv, ctx.source.lines), ctx.key, (), ctx.base.movements,
+        name="audit.line_index",
+    )
+    wanted = np.asarray(sorted(set(map(str, customers))), dtype=object)
+    lo = np.searchsorted(sorted_ids, wanted, side="left")
+    hi = np.searchsorted(sorted_ids, wanted, side="right")
+    parts = [order[a:b] for a, b in zip(lo, hi)]
+    rows = np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+    return ctx.source.lines.iloc[rows]
+
+
+def line_text(frame: pd.DataFrame, t: Text, nf: NumberFormat) -> pd.Series:
+    """Each row of :func:`mrrkit.bridge.movement_lines` as text: ``ends Pro annual · Platform
+    (€67.50)`` (plan and product when the lines have them, else the line's number).
+
+    >>> from ui.format import number_format
+    >>> from ui.i18n import text
+    >>> f = pd.DataFrame({"event": ["end", "start"], "line": [3, 4], "mrr": [67.5, 80.0],
+    ...                   "plan": ["Pro annual", "Pro annual"], "product": ["Platform", None]})
+    >>> line_text(f, text("en"), number_format("en")).tolist()
+    ['ends Pro annual · Platform (€67.50)', 'starts Pro annual (€80.00)']
+    """
+    names = [c for c in ("plan", "product") if c in frame.columns]
+    if names:
+        parts = frame[names].astype("str").where(frame[names].notna(), "")
+        what = parts.agg(" · ".join, axis=1).str.strip(" ·")
+    else:
+        what = pd.Series("", index=frame.index)
+    what = what.where(what != "", t("col.line") + " " + frame["line"].astype("str"))
+    verb = np.where(frame["event"] == "start", t("movements.line_starts"), t("movements.line_ends"))
+    money = [nf.money(x, 2) for x in frame["mrr"].tolist()]
+    return pd.Series([f"{v} {w} ({m})" for v, w, m in zip(verb, what, money)], index=frame.index)
+
+
+def with_lines(ctx, rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` (movements) with a ``lines`` column: the lines that changed with each one."""
+    rows = rows.assign(customer_id=rows["customer_id"].astype("str"))
+    if rows.empty:
+        return rows.assign(lines=pd.Series(dtype="str"))
+    behind = movement_lines(lines_of(ctx, rows["customer_id"].unique()), rows)
+    text = line_text(behind, ctx.t, ctx.nf).groupby([behind["customer_id"], behind["date"]]).agg(
+        "; ".join)
+    keys = pd.MultiIndex.from_arrays([rows["customer_id"], rows["date"]])
+    return rows.assign(lines=text.reindex(keys).fillna("").to_numpy())
