@@ -8,7 +8,10 @@ Playwright through Debian's chromium (never a browser Playwright downloads).
    deep link with the shared view's token) shows the password gate and nothing else; after the
    password, the deep link opens the shared data and filter, and the tables offer no unescaped
    CSV download of their own.
-3. Deleting the link (behind a confirmation) makes it open nothing for anyone.
+3. With OIDC sign-in (``st.login`` against a small local OpenID provider, tests/apps/fake_oidc.py)
+   a deep link shows only "Sign in"; after signing in, the browser comes back to the page and
+   the shared view it opened; an account outside the allowed domains sees no data.
+4. Deleting the link (behind a confirmation) makes it open nothing for anyone.
 
 Ports: free ones from the system, or from ``MRRKIT_E2E_PORTS=first-last`` when set (a machine
 shared with other servers).
@@ -80,17 +83,23 @@ def _free_port(taken: set[int] = frozenset()) -> int:
     raise RuntimeError(f"no free port in MRRKIT_E2E_PORTS={wanted}")
 
 
-def _start(port: int, views: Path, log: Path, password: str | None) -> subprocess.Popen:
+def _start(port: int, views: Path, log: Path, password: str | None,
+           secrets: Path | None = None) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MRRKIT_")}
     env["MRRKIT_VIEWS_DIR"] = str(views)
     if password:
         env["MRRKIT_PASSWORD"] = password
+    # Only the secrets given here, never a developer's own ~/.streamlit or .streamlit ones.
+    secrets = secrets or log.with_suffix(".secrets.toml")
+    if not secrets.exists():
+        secrets.write_text("")
+    env["AUTHLIB_INSECURE_TRANSPORT"] = "1"  # the test's identity provider is plain http on loopback
     return subprocess.Popen(
         [
             sys.executable, "-m", "streamlit", "run", "app.py",
             "--server.headless", "true", "--server.port", str(port),
             "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-            "--browser.gatherUsageStats", "false",
+            "--browser.gatherUsageStats", "false", "--secrets.files", str(secrets),
         ],
         cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group: stopping it stops its children only
@@ -146,6 +155,9 @@ def servers(tmp_path_factory):
                     "browser": browser,
                     **{name: f"http://127.0.0.1:{port}/" for name, port in ports.items()},
                     "shared": {},
+                    "views": views,
+                    "tmp": tmp,
+                    "ports": set(ports.values()),
                 }
             finally:
                 browser.close()
@@ -395,6 +407,84 @@ def test_every_page_opened_by_its_url_shows_only_the_gate_then_the_shared_view(s
         raise
     finally:
         context.close()
+
+
+@pytest.mark.filterwarnings("ignore:authlib.jose module is deprecated")
+def test_oidc_sign_in_comes_back_to_the_shared_link(servers):
+    """st.login for real, against a local OpenID provider: only "Sign in" on a deep link; after
+    the round trip the browser is back on that page with the shared view; a refused account sees
+    no data."""
+    import secrets as random
+
+    from tests.apps.fake_oidc import FakeOIDC
+
+    token = servers["shared"].get("token")
+    if token is None:
+        pytest.skip("the share test did not make a link")
+    idp = FakeOIDC("mrrkit-e2e", "e2e-client-secret", email="ann@acme.com")
+    port = _free_port(servers["ports"])
+    tmp = servers["tmp"]
+    secrets_file = tmp / "oidc-secrets.toml"
+    secrets_file.write_text(
+        "[auth]\n"
+        f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+        f'cookie_secret = "{random.token_hex(32)}"\n'
+        'client_id = "mrrkit-e2e"\nclient_secret = "e2e-client-secret"\n'
+        f'server_metadata_url = "{idp.metadata_url}"\n'
+        'allowed_domains = ["acme.com"]\n'
+    )
+    log = tmp / "oidc.log"
+    proc = _start(port, servers["views"], log, None, secrets=secrets_file)
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_healthy(port, proc, log)
+        context, page, runs = _page(servers["browser"])
+        try:
+            page.goto(f"{base}Segments?view={token}")
+            sign_in = page.get_by_role("button", name="Sign in")
+            sign_in.wait_for()
+            runs.idle()
+            assert _main_text(page) == ["mrrkit", "This app is protected. Sign in to continue.",
+                                        "Sign in"]
+            assert page.locator(SIDEBAR).count() == 0
+            sign_in.click()  # to the provider and back: a new page load, a new session
+            page.get_by_text("You are looking at a shared view").wait_for()
+            runs.idle()
+            assert idp.sign_ins == 1
+            assert page.url.startswith(f"{base}Segments?") and f"view={token}" in page.url
+            chosen = page.locator(SIDEBAR).locator('[data-testid="stMultiSelect"]').filter(
+                has_text="Industry"
+            )
+            assert "saas" in chosen.inner_text()
+            assert STRIPE.name in page.locator(SIDEBAR).inner_text()
+            assert page.locator(SIDEBAR).get_by_role("button", name="Sign out").count() == 1
+            _no_exception(page)
+        except Exception:
+            _keep_evidence(page, "oidc")
+            raise
+        finally:
+            context.close()
+
+        idp.email = "eve@evil.example"  # signs in fine at the provider, outside acme.com
+        context, page, runs = _page(servers["browser"])
+        try:
+            page.goto(f"{base}Segments?view={token}")
+            page.get_by_role("button", name="Sign in").click()
+            page.get_by_text("eve@evil.example is not allowed to open this app.").wait_for()
+            runs.idle()
+            for hidden in (METRIC, '[data-testid="stDataFrame"]', '[data-testid="stVegaLiteChart"]',
+                           SIDEBAR):
+                assert page.locator(hidden).count() == 0, hidden
+            assert idp.sign_ins == 2
+            _no_exception(page)
+        except Exception:
+            _keep_evidence(page, "oidc-refused")
+            raise
+        finally:
+            context.close()
+    finally:
+        _stop(proc)
+        idp.stop()
 
 
 def test_a_deleted_link_opens_nothing(servers):
