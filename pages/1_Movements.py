@@ -8,7 +8,7 @@ import streamlit as st
 
 from mrrkit.bridge import BRIDGE_STEPS, movements_in, mrr_bridge, paying_customers
 from ui import charts, state
-from ui.audit import lines_of, with_lines
+from ui.audit import customer_trail, lines_of, with_lines
 from ui.data import derived
 from ui.shell import page
 from ui.tables import show_table
@@ -108,7 +108,6 @@ bridge_shown = bridge.rename(index=lambda s: t(f"kind.{s}") if s in BRIDGE_STEPS
 show_table(
     bridge_shown, "mrr_bridge", "bridge", nf, {"amount": "money", "customers": "count"},
     {"amount": t("col.mrr"), "customers": t("col.customers"), "step": t("col.step")}, labels=DL,
-    numeric=True,
 )
 
 # --- what is behind a figure -------------------------------------------------------------------
@@ -223,8 +222,7 @@ if not listing.empty:
     # --- one customer's audit trail ------------------------------------------------------------
     customers = list(dict.fromkeys(listing.index[:SHOWN]))
     customer = state.selectbox(t("movements.pick_customer"), customers, key="mv.customer")
-    trail = ctx.movements[ctx.movements["customer_id"] == customer]  # compares category codes
-    trail = with_lines(ctx, trail)
+    trail = customer_trail(ctx, customer)
     st.markdown(f"**{t('movements.trail', customer=customer)}**")
     st.caption(t("movements.trail_help"))
     trail_shown = trail.assign(kind=trail["kind"].map(lambda k: t(f"kind.{k}")).astype("str"))
@@ -234,14 +232,14 @@ if not listing.empty:
         f"trail_{customer}", "trail", nf,
         {"date": "date", "mrr_before": "money2", "mrr_after": "money2", "amount": "money2"},
         {c: t.label(c) for c in ["date", "kind", "mrr_before", "mrr_after", "amount", "lines"]},
-        labels=DL, index=False, numeric=True,
+        labels=DL, index=False,
     )
     own = lines_of(ctx, [customer]).reset_index(drop=True)
     st.markdown(f"**{t('movements.lines', customer=customer)}**")
     show_table(
         own, f"lines_{customer}", "lines", nf,
         {"start": "date", "end": "date", "mrr": "money2"},
-        {c: t.label(c) for c in own.columns}, labels=DL, index=False, numeric=True,
+        {c: t.label(c) for c in own.columns}, labels=DL, index=False,
     )
     if st.button(t("movements.open_customer", customer=customer)):
         state.set_value("cus.id", customer)

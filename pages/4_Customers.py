@@ -8,13 +8,13 @@ import streamlit as st
 from mrrkit.customers import customer_history, customer_summary
 from ui import charts, state
 from ui.shell import page
-from ui.audit import lines_of, with_lines
+from ui.audit import customer_trail, lines_of
 from ui.tables import show_table
 
 ctx = page("Customers", icon="👥")
 t, nf = ctx.t, ctx.nf
 DL = (t("download.csv"), t("download.excel"))
-SHOWN = 500  # rows drawn on screen (the highest MRR first); the download has them all
+SHOWN = 250  # rows drawn on screen (the highest MRR first); the download has them all
 
 st.title(t("customers.title"))
 
@@ -104,17 +104,17 @@ ctx.chart("history", lambda: charts.customer_history_chart(history, t=t), custom
 
 st.markdown(f"**{t('customers.movements')}**")
 st.caption(t("movements.trail_help"))
-own_moves = with_lines(ctx, ctx.movements[ctx.movements["customer_id"] == customer])
+own_moves = customer_trail(ctx, customer)
 moves = own_moves.assign(kind=own_moves["kind"].map(lambda k: t(f"kind.{k}")).astype("str"))[
     ["date", "kind", "mrr_before", "mrr_after", "amount", "lines"]]
 show_table(
     moves.reset_index(drop=True), f"movements_{customer}", "history", nf,
     {"date": "date", "mrr_before": "money2", "mrr_after": "money2", "amount": "money2"},
-    {c: t.label(c) for c in moves.columns}, labels=DL, index=False, numeric=True,
+    {c: t.label(c) for c in moves.columns}, labels=DL, index=False,
 )
 st.markdown(f"**{t('customers.lines')}**")
 own = lines_of(ctx, [customer]).reset_index(drop=True)
 show_table(
     own, f"lines_{customer}", "lines", nf, {"start": "date", "end": "date", "mrr": "money2"},
-    {c: t.label(c) for c in own.columns}, labels=DL, index=False, numeric=True,
+    {c: t.label(c) for c in own.columns}, labels=DL, index=False,
 )

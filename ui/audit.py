@@ -19,7 +19,7 @@ from .data import derived
 from .format import NumberFormat
 from .i18n import Text
 
-__all__ = ["line_text", "lines_of", "with_lines"]
+__all__ = ["customer_trail", "line_text", "lines_of", "with_lines"]
 
 
 def _line_index(_movements, lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -75,3 +75,12 @@ def with_lines(ctx, rows: pd.DataFrame) -> pd.DataFrame:
         "; ".join)
     keys = pd.MultiIndex.from_arrays([rows["customer_id"], rows["date"]])
     return rows.assign(lines=text.reindex(keys).fillna("").to_numpy())
+
+
+def customer_trail(ctx, customer: str) -> pd.DataFrame:
+    """Every movement of ``customer`` (among the selected customers) with the lines behind each,
+    cached per source, filters and customer (the Movements and Customers pages share it)."""
+    def trail(movements, customer):
+        return with_lines(ctx, movements[movements["customer_id"] == customer])
+
+    return ctx.compute(trail, customer, name="audit.customer_trail")

@@ -2,9 +2,11 @@
 
 On screen the numbers are formatted for the reader's locale (``1 234 €``). With ``numeric=True``
 the cells stay numbers under a pandas Styler that only changes how they are written, so a click
-on a column header sorts by value (``€9`` before ``€1,000``) and numbers are right-aligned; it
-costs a few milliseconds more per table than plain text (about 3 ms for 12 x 15 cells, 15 ms for
-500 x 12 on the 2-core machine). Without it the cells are text (cheapest; sorting is by text).
+on a column header sorts by value (``€9`` before ``€1,000``) and numbers are right-aligned. It
+costs more than text: Streamlit writes the display values into a copy column by column (measured
+8-25 ms of CPU per table of 5 to 17 columns, 65 ms for 500 rows x 13 columns, on the 2-core
+machine at load 10, against a few ms as text), so pages use it for the tables people sort
+(monthly figures, listings, comparisons) and plain text for short or chronological ones.
 The downloads carry the raw numbers (via :mod:`ui.export`, safe against formula injection) with
 the same translated headers, and are generated only when clicked.
 """
@@ -132,20 +134,20 @@ def show_table(
         height = 38 + 35 * min(len(shown), 25)
     if numeric and index and not shown.index.is_unique:
         shown, index = shown.reset_index(), False  # a Styler needs unique row labels
+    # The grid shows an empty cell as a grey "None" whatever a formatter says: dashes in text
+    # columns, and dates with gaps as ISO text (which still sorts by date).
+    for col in shown.columns:
+        values = shown[col]
+        if not values.isna().any() or pd.api.types.is_numeric_dtype(values.dtype):
+            continue
+        if pd.api.types.is_datetime64_any_dtype(values.dtype):
+            shown[col] = values.dt.strftime("%Y-%m-%d").fillna(DASH)
+        elif not isinstance(values.dtype, pd.CategoricalDtype):
+            shown[col] = values.astype("object").where(values.notna(), DASH)
     if numeric and fmt and shown.columns.is_unique and shown.index.is_unique:
         # One formatter per column (the other cells as plain text too, so a Styler shows no
-        # "10.000000"); missing cells as a dash.
+        # "10.000000"); missing numbers as a dash.
         plain = lambda x: _plain(x, nf)  # noqa: E731
-        # The grid shows an empty cell as "None" whatever the Styler says: dashes in text columns,
-        # and dates with gaps as ISO text (which still sorts by date).
-        for col in shown.columns:
-            values = shown[col]
-            if not values.isna().any() or pd.api.types.is_numeric_dtype(values.dtype):
-                continue
-            if pd.api.types.is_datetime64_any_dtype(values.dtype):
-                shown[col] = values.dt.strftime("%Y-%m-%d").fillna(DASH)
-            elif not isinstance(values.dtype, pd.CategoricalDtype):
-                shown[col] = values.astype("object").where(values.notna(), DASH)
         data = shown.style.format({c: fmt.get(c, plain) for c in shown.columns}, na_rep=DASH)
     else:
         data = shown.assign(**{col: [f(x) for x in shown[col].tolist()] for col, f in fmt.items()})
