@@ -204,3 +204,105 @@ def test_an_upload_replaces_the_sample_and_the_sample_stays_one_click_away():
     assert "my export" in at.sidebar.caption[0].value
     at.sidebar.radio[0].set_value("sample").run()
     assert _metrics(at)["MRR"].value == EN.money(mrrkit.kpis(sample()[1]).at["mrr", "value"])
+
+
+# --- an attribute column found in uploaded data filters every page -------------------------------
+
+
+def _upload_with_region():
+    """The sample's lines with an attribute the app has never heard of, as an upload."""
+    lines, _, _ = sample()
+    number = lines["customer_id"].str[4:].astype(int)
+    region = pd.Series(["north", "south", "east"], dtype="str").iloc[number % 3].to_numpy()
+    return lines.assign(region=region)
+
+
+def _open_upload(path: str, params: dict):
+    from streamlit.testing.v1 import AppTest
+
+    from tests._pages import ROOT, TIMEOUT
+    from ui.data import Source, lines_digest
+
+    lines = _upload_with_region()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    if path != "app.py":
+        at.switch_page(path)
+    at.session_state["source"] = Source("regions.csv", f"test:{lines_digest(lines)}", lines, "EUR")
+    at.query_params.update(params)
+    return at.run(), lines
+
+
+def _region_movements(lines, regions):
+    mv = mrrkit.movements(lines)
+    attrs = mrrkit.customer_attributes(lines)
+    return mrrkit.filter_movements(mv, attrs.index[attrs["region"].isin(regions)])
+
+
+@pytest.mark.parametrize("path", ["app.py", "pages/1_Movements.py", "pages/2_Cohorts.py",
+                                  "pages/3_Segments.py", "pages/4_Customers.py"])
+def test_an_uploaded_attribute_filters_every_page(path):
+    from mrrkit.cohort_views import cohort_table
+    from mrrkit.customers import customer_summary
+    from mrrkit.segments import segment_labels, segment_table
+    from tests._pages import table
+
+    at, lines = _open_upload(path, {"f.region": "north"})
+    assert_clean(at)
+    assert at.multiselect(key="w:f.region").value == ["north"]  # found in the data, offered
+    assert at.query_params["f.region"] == "north"
+    assert not at.toast
+    part = _region_movements(lines, ["north"])
+    everyone = mrrkit.movements(lines)
+    if path == "app.py":
+        value = EN.money(mrrkit.kpis(part).at["mrr", "value"])
+        assert _metrics(at)["MRR"].value == value != EN.money(mrrkit.kpis(everyone).at["mrr", "value"])
+    elif path.endswith("Movements.py"):
+        month = mrrkit.monthly(part).index[-1]
+        assert table(at, 0).at[str(month), "Churn"] == EN.money(
+            mrrkit.monthly(part).at[month, "churn"], signed=True)
+    elif path.endswith("Cohorts.py"):
+        p = at.query_params
+        tab = cohort_table(part, "mrr", "month", part.attrs["as_of"], p["from"], p["to"])
+        assert table(at, 0).iloc[1]["Month 1"] == EN.pct(tab.iloc[0][1])
+    elif path.endswith("Segments.py"):
+        at.selectbox(key="w:seg.dim").set_value("region").run()
+        assert at.query_params["seg.dim"] == "region"
+        labels = segment_labels(mrrkit.customer_attributes(lines), ["region"])
+        p = at.query_params
+        stats = segment_table(part, labels["region"], p["from"], p["to"])
+        shown = table(at, 0)
+        assert list(shown.index) == ["north"]  # the filter leaves one region
+        assert shown.at["north", "MRR"] == EN.money(stats.at["north", "mrr"])
+    else:
+        shown = at.dataframe[0].value
+        assert set(shown["Region"]) == {"north"}
+        assert len(shown) == min(250, len(customer_summary(part)))
+
+
+# --- every page: every table downloadable, every chart an Altair chart with tooltips -----------
+
+
+@pytest.mark.parametrize(("path", "params"), [
+    ("app.py", {}),
+    ("pages/1_Movements.py", {}),
+    ("pages/1_Movements.py", {"mv.kind": "mrr_end"}),
+    ("pages/2_Cohorts.py", {"coh.by": "quarter"}),
+    ("pages/3_Segments.py", {}),
+    ("pages/4_Customers.py", {"lang": "it"}),
+])
+def test_every_table_downloads_and_every_chart_has_tooltips(path, params):
+    at = open_page(path, params)
+    assert_clean(at)
+    buttons = at.get("download_button")
+    tables = at.dataframe
+    if path != "app.py":
+        assert len(tables) >= 2
+    assert len(buttons) == 2 * len(tables)  # CSV and Excel under each table
+    labels = [b.proto.label for b in buttons]
+    assert labels.count("⬇ CSV") == labels.count("⬇ Excel") == len(tables)
+    charts = specs(at)
+    assert charts
+    for spec in charts:
+        assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")  # Altair's
+        assert any(t for t in tooltips(spec)), spec.get("layer", spec).__class__
+        assert spec["config"]["locale"]["number"]["decimal"] == ("," if params.get("lang") else ".")
