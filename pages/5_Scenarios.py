@@ -13,7 +13,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from mrrkit.forecast import FORECAST_METHODS, backtest, forecast, project_baseline
+from mrrkit.forecast import FORECAST_METHODS, ForecastError, backtest, forecast, project_baseline
 from mrrkit.retention_model import cohort_survivors, fit_retention, model_ltv, retention_curves
 from mrrkit.scenarios import (
     SCENARIO_METRICS,
@@ -86,28 +86,44 @@ def retention_of(movements, dim):
     for value, part in groups:
         survivors = cohort_survivors(part)
         n = float(survivors[0].sum()) if len(survivors.columns) else 0.0
-        row = rows[value] = {"customers": n}
-        if n < MIN_CUSTOMERS:
+        row = rows[value] = {"customers": n, "unfitted": "too_few"}
+        if n == 0:
             continue
         try:
             fit = fit_retention(part)
         except ValueError:  # nobody churned: nothing to estimate
+            row["unfitted"] = "no_churn"
             continue
+        if n < MIN_CUSTOMERS:  # a fit, but on too few customers to trust
+            continue
+        row["unfitted"] = ""
         ltv = model_ltv(part, fit)
+        revenue = fit_retention(part, weight="mrr")
         # The fitted curve runs a year past the oldest cohort: what the model projects.
         curve = retention_curves(part, fit, max_age=max(HORIZON, len(survivors.columns) + 11))
         row.update(churned=float(curve["churned"].sum()), alpha=fit.alpha, beta=fit.beta,
                    first_month_churn=fit.alpha / (fit.alpha + fit.beta),
-                   survival_12m=fit.survival(12), **ltv.drop(["alpha", "beta"]).to_dict())
+                   survival_12m=fit.survival(12), revenue_survival_12m=revenue.survival(12),
+                   median_lifetime=fit.median_lifetime(), **ltv.drop(["alpha", "beta"]).to_dict())
         curves.append(curve.reset_index().assign(segment=value))
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "segment"
     return table, (pd.concat(curves, ignore_index=True) if curves else None)
 
 
+def lifetime_text(months: float, unit: bool = True) -> str:
+    """A lifetime in months as text: "∞" when infinite, "42" or "42 months"."""
+    if math.isinf(months):
+        return "∞"
+    value = nf.number(months, 1 if months % 1 else 0)
+    return t("scenarios.n_months", n=value) if unit else value
+
+
 everyone, everyone_curves = ctx.compute(retention_of, EVERYONE, name="scenarios.retention")
 if everyone_curves is None:
-    st.info(t("scenarios.no_fit", n=MIN_CUSTOMERS))
+    reason = everyone.iloc[0]["unfitted"]
+    st.info(t("scenarios.no_churn_fit") if reason == "no_churn" else
+            t("scenarios.no_fit", n=MIN_CUSTOMERS, customers=nf.count(everyone.iloc[0]["customers"])))
 else:
     row = everyone.iloc[0]
     st.caption(t("scenarios.retention_caption", alpha=nf.number(row["alpha"], 3),
@@ -117,11 +133,14 @@ else:
         ("scenarios.model_ltv", nf.money(row["model_ltv"]), t("scenarios.model_ltv_help")),
         ("scenarios.first_month_churn", nf.pct(row["first_month_churn"]), None),
         ("scenarios.survival_12m", nf.pct(row["survival_12m"]), None),
-        ("scenarios.lifetime", nf.number(row["expected_lifetime_months"], 1),
-         t("scenarios.lifetime_help")),
+        ("scenarios.median_lifetime", lifetime_text(row["median_lifetime"], unit=False),
+         t("scenarios.median_lifetime_help",
+           mean=lifetime_text(row["expected_lifetime_months"]))),
     ]
     for col, (key, value, help_text) in zip(st.columns(len(tiles)), tiles):
         col.metric(t(key), value, help=help_text, border=True)
+    st.caption(t("scenarios.revenue_caption", revenue=nf.pct(row["revenue_survival_12m"]),
+                 logos=nf.pct(row["survival_12m"])))
 
 table, curves = everyone, everyone_curves
 if ret_dim != EVERYONE:
@@ -137,8 +156,8 @@ if curves is not None:
     st.caption(t("scenarios.retention_chart_help" if ret_dim == EVERYONE
                  else "scenarios.retention_segments_help"))
 ret_columns = ["customers", "churned", "alpha", "beta", "first_month_churn", "survival_12m",
-               "arpa", "mean_churn_rate", "simple_ltv", "del_months", "expected_lifetime_months",
-               "model_ltv"]
+               "revenue_survival_12m", "median_lifetime", "arpa", "mean_churn_rate", "simple_ltv",
+               "del_months", "expected_lifetime_months", "model_ltv"]
 ret_table = table.reindex(columns=ret_columns).rename(
     index=lambda v: t("scenarios.everyone") if v == EVERYONE else ctx.value_label(v))
 ret_headers = {c: t(f"scenarios.col.{c}") for c in ret_columns}
@@ -146,7 +165,8 @@ ret_headers["segment"] = t("col.segment") if ret_dim == EVERYONE else ctx.label(
 static_table(
     ret_table, f"retention_model_{ret_dim}", "retention",
     {"customers": "count", "churned": "count", "alpha": "ratio", "beta": "ratio",
-     "first_month_churn": "pct", "survival_12m": "pct", "arpa": "money", "mean_churn_rate": "pct",
+     "first_month_churn": "pct", "survival_12m": "pct", "revenue_survival_12m": "pct",
+     "median_lifetime": "number", "arpa": "money", "mean_churn_rate": "pct",
      "simple_ltv": "money", "del_months": "number", "expected_lifetime_months": "number",
      "model_ltv": "money"},
     ret_headers, ret_dim,
@@ -183,11 +203,16 @@ def backtest_of(movements, method):
     return backtest(movements, horizon=12, method=method)
 
 
+def why_not(exc: ForecastError) -> str:
+    """A user's words for what the data lacks (mrrkit's reasons, not its English text)."""
+    return t(f"scenarios.why.{exc.reason}", method=t("scenarios.method.empirical"))
+
+
 try:
     inputs = ctx.compute(inputs_of, method, name="sc.inputs")
     projection = ctx.compute(forecast_of, method, months, name="sc.forecast")
-except ValueError as exc:
-    st.info(t("scenarios.no_forecast", error=exc))
+except ForecastError as exc:
+    st.info(t("scenarios.no_forecast", error=why_not(exc)))
     st.stop()
 origin = inputs.origin
 history = inputs.history.loc[min(ctx.start, origin - 11):]
@@ -213,9 +238,11 @@ static_table(
 st.subheader(t("scenarios.backtest"))
 try:
     bt = ctx.compute(backtest_of, method, name="sc.backtest")
-except ValueError as exc:
+except ForecastError as exc:
     bt = None
-    st.info(t("scenarios.no_backtest", error=exc))
+    reason = "backtest_short" if exc.reason == "too_short" else exc.reason
+    st.info(t("scenarios.no_backtest", error=t(f"scenarios.why.{reason}",
+                                                method=t("scenarios.method.empirical"))))
 if bt is not None:
     m1, m2 = st.columns(2)
     m1.metric(t("scenarios.mape"), nf.pct(bt.mape), border=True, help=t("scenarios.mape_help"))
@@ -256,6 +283,12 @@ LEVERS = {
     "cs_team_cost": ("number", 0.0, 10_000_000.0, 500.0, 1, "%.0f"),
 }
 DEFAULTS = Scenario().to_dict()
+#: Levers shown together: price, upsell and add-ons, then churn, new business and costs.
+LEVER_GROUPS = (
+    ("price_change_pct", "churn_elasticity", "churn_reduction_pct"),
+    ("upsell_conversion_rate", "avg_uplift_pct", "addon_adoption_rate", "addon_mrr"),
+    ("new_business_growth_pct", "cs_team_cost"),
+)
 
 
 def url_number(x: float) -> str:
@@ -319,7 +352,12 @@ def scenario_widgets(i: int, container) -> tuple[Scenario, str, str | None]:
         )
         if scope_value is None:  # nobody selected has this dimension: everyone
             scope_dim = EVERYONE
-    values = {field: lever(i, field, container) for field in LEVERS}
+    # One scenario gets the page's width: its levers in three groups side by side.
+    columns = container.columns(3) if count == 1 else [container] * 3
+    values = {}
+    for column, group in zip(columns, LEVER_GROUPS):
+        for field in group:
+            values[field] = lever(i, field, column)
     return Scenario.from_dict({"name": name, **values}), scope_dim, scope_value
 
 
@@ -428,6 +466,8 @@ shown = pd.DataFrame(
 show_table(shown, "scenarios_12m", "scenarios", nf, labels=DL, download=raw)
 if len(costs) > 1:
     st.caption(t("scenarios.magic_note"))
+elif costs == {0.0}:
+    st.caption(t("scenarios.magic_needs_cost"))
 st.caption(t("scenarios.summary_help"))
 
 # Unknown sc.* link keys (a typo, a removed lever): say so once, like the shell does.

@@ -74,7 +74,12 @@ def test_retention_model_is_mrrkit(scenarios_page):
     assert tiles["LTV (simple)"] == EN.money(ltv["simple_ltv"])
     assert tiles["LTV (sBG model)"] == EN.money(ltv["model_ltv"])
     assert tiles["First-month churn"] == EN.pct(fit.alpha / (fit.alpha + fit.beta))
-    assert tiles["Still paying after 12 months"] == EN.pct(fit.survival(12))
+    assert tiles["Paying after 12 months"] == EN.pct(fit.survival(12))
+    assert tiles["Median life (months)"] == EN.number(fit.median_lifetime(), 0)
+    revenue = fit_retention(mv, weight="mrr")
+    caption = next(c.value for c in scenarios_page.caption if c.value.startswith("Revenue survival"))
+    assert caption.startswith(f"Revenue survival: {EN.pct(revenue.survival(12))} of a new cohort's MRR")
+    assert revenue.survival(12) > fit.survival(12)  # larger customers churn less
     table = scenarios_page.dataframe[0].value
     assert table.iloc[0]["alpha"] == EN.ratio(fit.alpha)
     assert table.iloc[0]["LTV (sBG model)"] == EN.money(ltv["model_ltv"])
@@ -224,3 +229,125 @@ def test_filters_and_segments_change_the_numbers():
     assert row["LTV (modèle sBG)"] == fr.money(model_ltv(starter, fit)["model_ltv"])
     assert row["alpha"] == fr.ratio(fit.alpha)
     assert set(specs(at)[0]["layer"][-1]["encoding"]["color"]["sort"]) <= set(retention.index)
+
+
+def _open_with(lines, params=None):
+    """The page on an upload of ``lines`` (as the Data page would set it)."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests._pages import ROOT, TIMEOUT
+    from ui.data import Source, lines_digest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.session_state["source"] = Source("upload", f"upload:{lines_digest(lines)}", lines)
+    at.switch_page(PAGE)
+    if params:
+        at.query_params.update(params)
+    return at.run()
+
+
+def _lines(rows):
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=["customer_id", "start", "end", "mrr"])
+    frame["start"] = pd.to_datetime(frame["start"])
+    frame["end"] = pd.to_datetime(frame["end"])
+    return frame
+
+
+NO_CHURN = [(f"c{i:02d}", f"2024-0{1 + i % 5}-0{1 + i % 9}", None, 10.0 + i) for i in range(40)]
+
+
+def test_no_churn_says_so_and_the_empirical_curves_still_project():
+    at = _open_with(_lines(NO_CHURN))
+    assert_clean(at)
+    infos = [i.value for i in at.info]
+    assert any(i.startswith("No customer has churned yet: the retention model") for i in infos)
+    assert any("no customer has churned yet, so the sBG model cannot be fitted. Choose "
+               "“Empirical cohort curves” above" in i for i in infos)
+    assert not at.get("vega_lite_chart")  # nothing drawn from a model that does not exist
+    at = _open_with(_lines(NO_CHURN), {"sc.method": "empirical", "lang": "fr"})
+    assert_clean(at)
+    table = at.dataframe[1].value  # the forecast, without churn
+    assert (table["Churn"] == number_format("fr", "EUR").money(0)).all()
+    assert any("un backtest sur 12 mois demande au moins 14 mois complets" in i.value
+               for i in at.info)
+
+
+def test_too_little_data_says_what_is_missing():
+    # One month and a half: nothing complete to project from.
+    short = _lines([(f"c{i}", "2024-01-05", "2024-01-20" if i % 3 == 0 else None, 10.0)
+                    for i in range(30)])
+    at = _open_with(short, {"lang": "it"})
+    assert_clean(at)
+    infos = " | ".join(i.value for i in at.info)
+    assert "servono almeno due mesi completi di dati" in infos
+    # 15 customers: too few to fit, but enough to project (the forecast fits what it can).
+    lines = sample()[0]
+    few = lines[lines["customer_id"].isin(lines["customer_id"].unique()[:15])]
+    at = _open_with(few)
+    assert_clean(at)
+    assert any(i.value.startswith("Too few customers for the retention model: it needs at least "
+                                  "30 customers acquired before the last complete month, these "
+                                  "data have 15") for i in at.info)
+    assert len(at.dataframe[1].value) == 24
+
+
+def test_a_segment_too_small_to_fit_is_listed_without_figures():
+    at = open_page(PAGE, {"f.company_size": "1000+", "sc.ret_dim": "country"})
+    assert_clean(at)
+    table = at.dataframe[0].value
+    size = table["Customers in cohorts"].map(lambda v: int(v.replace(",", "")))
+    fitted = table["alpha"] != "–"
+    # Large customers by country: only France has 30 in its cohorts; the others are listed
+    # with their size and no figures.
+    assert list(table.index[fitted]) == list(table.index[size >= 30]) == ["FR"]
+    assert (table.loc[~fitted, "LTV (sBG model)"] == "–").all()
+    assert any(c.value.startswith("Segments with fewer than 30 customers") for c in at.caption)
+    # ... and the chart has a curve for France only.
+    assert specs(at)[0]["layer"][-1]["encoding"]["color"]["sort"] == ["FR"]
+
+
+def test_one_scenario_spreads_its_levers_over_three_columns():
+    def keys(node):
+        children = getattr(node, "children", None)
+        if not children:
+            return [node.key] if str(getattr(node, "key", "")).startswith("w:sc.1.") else []
+        return [k for child in children.values() for k in keys(child)]
+
+    def groups(at):  # the innermost columns holding scenario 1's widgets
+        found = [keys(c) for c in at.columns if keys(c)]
+        return [g for g in found if not any(set(other) < set(g) for other in found)]
+
+    want = [[f"w:sc.1.{f}" for f in group] for group in (
+        ("price_change_pct", "churn_elasticity", "churn_reduction_pct"),
+        ("upsell_conversion_rate", "avg_uplift_pct", "addon_adoption_rate", "addon_mrr"),
+        ("new_business_growth_pct", "cs_team_cost"))]
+    assert groups(open_page(PAGE)) == want
+    assert sorted(k for g in want for k in g) == sorted(f"w:sc.1.{f}" for f in LEVERS)
+    # Two scenarios side by side: each one's levers in one column (its box).
+    assert groups(open_page(PAGE, {"sc.count": "2"})) == [
+        ["w:sc.1.name", "w:sc.1.scope_dim", *(k for g in want for k in g)]]
+
+
+def test_a_lagging_address_does_not_put_a_moved_slider_back():
+    """A rerun request carries the browser's address, which can lag behind the server's (a
+    slider moved again before the previous run's address arrived): a value this session wrote
+    a moment ago is not a link to follow. A value it never wrote is."""
+    at = open_page(PAGE)
+    slider = "w:sc.1.price_change_pct"
+    at.slider(key=slider).set_value(3).run()
+    at.slider(key=slider).set_value(-5)
+    at.query_params["sc.1.price_change_pct"] = "3"  # the address of the run before
+    at.run()
+    assert_clean(at)
+    assert at.slider(key=slider).value == -5
+    assert at.query_params["sc.1.price_change_pct"] == "-5"
+    at.query_params["sc.1.price_change_pct"] = "0"  # the first run's, also lagging
+    at.run()
+    assert at.slider(key=slider).value == -5
+    # A link followed inside the app: a value the session never wrote.
+    at.query_params["sc.1.price_change_pct"] = "7"
+    at.run()
+    assert at.slider(key=slider).value == 7
+    assert at.query_params["sc.1.price_change_pct"] == "7"

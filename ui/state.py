@@ -61,6 +61,10 @@ RESERVED = ("view", "embed", "embed_options")
 _VIEW = "_mrrkit_view"  # key -> current value (python object)
 _INCOMING = "_mrrkit_url_in"  # key -> list[str], URL values not applied yet
 _WRITTEN = "_mrrkit_url_out"  # key -> list[str], what this run put in the URL
+# key -> the last values this session put in the URL (list of list[str], oldest first): the
+# browser's address can lag behind them (see ``begin``).
+_HISTORY = "_mrrkit_url_history"
+_HISTORY_SIZE = 8
 _NOTICED = "_mrrkit_noticed"
 _NOTICE_TEXT = "_mrrkit_notice_text"
 _LINK_SLOT = "_mrrkit_link_slot"
@@ -78,9 +82,12 @@ def _current_url() -> dict[str, list[str]]:
 def begin(notice_text: str | None = None) -> None:
     """Start a run: note URL values to apply, then clear the URL so this run rebuilds it.
 
-    On the session's first run every URL value is to be applied. Later, a URL that differs from
-    what the previous run wrote (a link followed inside the app, browser navigation) applies the
-    keys that changed; keys that disappeared keep their current value.
+    On the session's first run every URL value is to be applied. Later, a URL value this session
+    never wrote (a link followed inside the app, browser navigation) is applied; keys that
+    disappeared keep their current value. A value this session wrote recently is not: the
+    address a rerun request carries can lag behind the server (a widget moved again before the
+    browser got the previous run's address, or while that run, stopped early, had not rewritten
+    it yet), and applying it would put the widget back where it was.
     """
     ss = st.session_state
     if notice_text is not None:
@@ -90,9 +97,9 @@ def begin(notice_text: str | None = None) -> None:
         ss[_VIEW] = {}
         ss[_INCOMING] = {k: v for k, v in url.items() if k not in RESERVED}
     else:
-        written = ss.get(_WRITTEN, {})
+        history = ss.get(_HISTORY, {})
         changed = {
-            k: v for k, v in url.items() if k not in RESERVED and written.get(k) != v
+            k: v for k, v in url.items() if k not in RESERVED and v not in history.get(k, ())
         }
         if changed:
             for key in changed:
@@ -149,6 +156,11 @@ def _write(key: str, raw: list[str] | None) -> None:
             _show_link()
         return
     written[key] = list(raw)
+    recent = st.session_state.setdefault(_HISTORY, {}).setdefault(key, [])
+    if list(raw) in recent:
+        recent.remove(list(raw))
+    recent.append(list(raw))
+    del recent[:-_HISTORY_SIZE]
     st.query_params[key] = raw if len(raw) != 1 else raw[0]
     _show_link()
 
