@@ -328,7 +328,7 @@ def cohort_heatmap(table: pd.DataFrame, value: str = "mrr", t: Text | None = Non
     base = alt.Chart(long).encode(
         x=alt.X("age:O", title=age_title or t("col.age"), axis=alt.Axis(labelAngle=0)),
         y=alt.Y("cohort:O", title=t("col.cohort"), sort=order,
-                axis=alt.Axis(labelOverlap=False, labelFontWeight=alt.condition(
+                axis=alt.Axis(labelOverlap=False, labelLimit=240, labelFontWeight=alt.condition(
                     f"datum.value === {json.dumps(t('cohorts.average'))}",
                     alt.value("bold"), alt.value("normal")))),
     )

@@ -116,14 +116,22 @@ class NumberFormat:
         return self.number(x, decimals, signed)
 
     def d3_locale(self) -> dict:
-        """The d3-format locale Vega-Lite charts use (``config.locale.number``)."""
+        """The d3-format locale Vega-Lite charts use (``config.locale.number``): the same
+        separators, currency and percent sign as the tables.
+
+        >>> fr = number_format("fr", "EUR").d3_locale()
+        >>> fr["currency"] == ["", "\u00a0€"], fr["percent"] == "\u00a0%", fr["thousands"] == "\u202f"
+        (True, True, True)
+        >>> number_format("it").d3_locale()["percent"], number_format("en").d3_locale()["currency"]
+        ('%', ['€', ''])
+        """
         return {
             "decimal": self.decimal,
             "thousands": self.group,
             "grouping": [3],
             "currency": [self.money_prefix, self.money_suffix],
             "minus": self.minus,
-            "percent": self.percent_suffix.strip() or "%",
+            "percent": self.percent_suffix or "%",  # "\u00a0%" in French: 12,3 %
         }
 
 
