@@ -118,3 +118,20 @@ def test_bad_values_fall_back():
     notices = " | ".join(t.value for t in at.toast)
     for bad in ("coh.by=year", "coh.dim=shoe_size", "coh.value=ltv"):
         assert bad in notices
+
+
+def test_curves_from_the_url():
+    at = open_page(PAGE, {"coh.dim": "channel", "coh.values": ["referral", "paid ads"],
+                          "coh.value": "customers"})
+    assert_clean(at)
+    assert not at.toast
+    assert at.selectbox(key="w:coh.dim").value == "channel"
+    assert at.multiselect(key="w:coh.values").value == ["paid ads", "referral"]
+    _, mv, labels = sample()
+    p = at.query_params
+    expected = cohort_curves(mv, labels["channel"], "customers", "month", mv.attrs["as_of"],
+                             p["from"], p["to"], ["paid ads", "referral"])
+    shown = table(at, 1)
+    assert list(shown.index) == ["paid ads", "referral"]
+    assert shown.at["referral", "Month 2"] == EN.pct(expected.at[2, "referral"])
+    assert at.query_params["coh.values"] == ["paid ads", "referral"]

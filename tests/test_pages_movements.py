@@ -201,3 +201,15 @@ def test_french_numbers_in_tables():
     shown = table(at, MONTHLY)
     cell = shown.iloc[-1]["MRR à la fin"]
     assert cell.endswith("\u00a0€") and "\u202f" in cell
+
+
+def test_url_restores_the_customer_of_the_trail():
+    _, mv, _ = sample()
+    rows = movements_in(mv, "2026-03", "new")
+    customer = str(rows["customer_id"].iloc[-1])
+    at = open_page(PAGE, {"mv.month": "2026-03", "mv.kind": "new", "mv.customer": customer})
+    assert_clean(at)
+    assert not at.toast
+    assert at.selectbox(key="w:mv.customer").value == customer
+    assert any(m.value == f"**Every movement of {customer}**" for m in at.markdown)
+    assert at.query_params["mv.customer"] == customer
