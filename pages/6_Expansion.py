@@ -24,7 +24,8 @@ from ui.tables import show_table
 ctx = page("Expansion", icon="🌱")
 t, nf = ctx.t, ctx.nf
 DL = (t("download.csv"), t("download.excel"))
-NEAR_LIMIT = 0.8  # share of the tier's usage limit from which a customer counts as near it
+#: Shares of the tier's usage limit (percent) from which a line counts as near it.
+NEAR_CHOICES = [50, 60, 70, 75, 80, 85, 90, 95, 100]
 lines = ctx.source.lines
 has = set(lines.columns)
 
@@ -236,8 +237,10 @@ else:
     c2.metric(t("expansion.no_room"), nf.count(len(no_room)), border=True,
               help=t("expansion.no_room_help"))
     c3.metric(t("expansion.no_room_mrr"), nf.money(no_room["mrr"].sum()), border=True)
+    # The plans chosen apply to every product; mrrkit's own pick (none chosen) is per product.
+    shown_plans = list(top) or at_top.attrs.get("top_plans", [])
     st.caption(t("expansion.top_caption", date=str(as_of.date()),
-                 plans=", ".join(at_top.attrs.get("top_plans", [])) or "—"))
+                 plans=", ".join(shown_plans) or "—"))
     top_table = at_top.assign(no_room=at_top["no_room"].map({True: t("expansion.yes"),
                                                              False: ""}))
     show_table(
@@ -250,19 +253,31 @@ else:
     )
 
 st.subheader(t("expansion.near_limit"))
-near = ctx.compute(lambda mv, as_of: near_tier_limit(selected_lines(mv), NEAR_LIMIT, as_of=as_of),
-                   as_of, name="expansion.near_limit")
-if "note" in near.attrs:
+if not {"usage", "usage_limit"} <= has:
     st.info(t("expansion.no_usage"))
-elif near.empty:
-    st.info(t("expansion.none_near", share=nf.pct(NEAR_LIMIT, 0)))
 else:
-    st.caption(t("expansion.near_caption", share=nf.pct(NEAR_LIMIT, 0)))
-    show_table(
-        near, "near_tier_limit", "near", nf,
-        {"mrr": "money", "usage": "number", "usage_limit": "number", "usage_share": "pct"},
-        {"customer_id": t("col.customer_id"), "plan": t("dim.plan"), "mrr": t("col.mrr"),
-         "usage": t("expansion.col.usage"), "usage_limit": t("expansion.col.usage_limit"),
-         "usage_share": t("expansion.col.usage_share")},
-        labels=DL, index=False,
+    near_pct = state.selectbox(
+        t("expansion.near_from"), NEAR_CHOICES, key="ex.near", default=80, parse=int,
+        format_func=lambda p: nf.pct(p / 100, 0), help=t("expansion.near_from_help"),
     )
+    share = near_pct / 100
+    near = ctx.compute(lambda mv, share, as_of: near_tier_limit(selected_lines(mv), share,
+                                                                as_of=as_of),
+                       share, as_of, name="expansion.near_limit")
+    if near.empty:
+        st.info(t("expansion.none_near", share=nf.pct(share, 0), date=str(as_of.date())))
+    else:
+        c1, c2, c3 = st.columns(3)
+        c1.metric(t("expansion.near_lines"), nf.count(len(near)), border=True)
+        c2.metric(t("expansion.near_customers"), nf.count(near["customer_id"].nunique()),
+                  border=True)
+        c3.metric(t("expansion.near_mrr"), nf.money(near["mrr"].sum()), border=True)
+        st.caption(t("expansion.near_caption", share=nf.pct(share, 0), date=str(as_of.date())))
+        show_table(
+            near, "near_tier_limit", "near", nf,
+            {"mrr": "money", "usage": "number", "usage_limit": "number", "usage_share": "pct"},
+            {"customer_id": t("col.customer_id"), "plan": t("dim.plan"), "mrr": t("col.mrr"),
+             "usage": t("expansion.col.usage"), "usage_limit": t("expansion.col.usage_limit"),
+             "usage_share": t("expansion.col.usage_share")},
+            labels=DL, index=False, height=400 if len(near) > 10 else None,
+        )

@@ -114,6 +114,8 @@ def test_top_plans_default_to_the_enterprise_family(expansion_page):
     assert tiles["Customers at the top plan"] == EN.count(len(top))
     assert tiles["No room left"] == EN.count(top["no_room"].sum())
     assert table.iloc[0]["MRR"] == EN.money(top["mrr"].iloc[0])
+    assert any(c.value == "Paying lines on 2026-10-31. Top plans: Enterprise annual, Enterprise "
+               "monthly." for c in expansion_page.caption)
     # mrrkit's own default misses the annual Enterprise plan on the main product
     assert "Platform: Enterprise annual" not in top_plan_customers(lines).attrs["top_plans"]
     # no usage columns in the sample: a note, not a table
@@ -170,3 +172,46 @@ def test_customers_near_their_tier_limit_when_usage_is_known():
     assert len(table) == len(near) > 0
     assert list(table["Customer"]) == list(near["customer_id"])
     assert table.iloc[0]["Share of the limit"] == EN.pct(near["usage_share"].iloc[0])
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Lines near the limit"] == EN.count(len(near))
+    assert tiles["Customers"] == EN.count(near["customer_id"].nunique())
+    assert tiles["Their MRR"] == EN.money(near["mrr"].sum())
+    # A stricter threshold, from the page's own choice (and in the link).
+    at.selectbox(key="w:ex.near").set_value(95).run()
+    assert_clean(at)
+    strict = near_tier_limit(with_usage, 0.95, as_of="2026-10-31")
+    assert 0 < len(strict) < len(near)
+    assert len(at.dataframe[-1].value) == len(strict)
+    assert at.query_params["ex.near"] == "95"
+
+
+def test_near_tier_limit_from_an_uploaded_file():
+    """Usage columns read from a file (text, as the Data page reads any extra column) work the
+    same; so does a link asking for another threshold."""
+    import io
+
+    from streamlit.testing.v1 import AppTest
+
+    from mrrkit.exports import read_export
+    from ui.data import Source, lines_digest
+
+    lines = sample()[0]
+    rng = np.random.default_rng(8)
+    limit = np.where(lines["plan"].str.startswith("Enterprise"), 50.0, 10.0)
+    usage = np.round(limit * rng.uniform(0.2, 1.05, len(lines)))
+    buffer = io.BytesIO(lines.assign(usage=usage, usage_limit=limit).to_csv(index=False).encode())
+    upload = read_export(buffer.getvalue()).lines
+    assert upload["usage"].dtype == "str"  # as the Data page hands them over
+    source = Source("upload", f"upload:{lines_digest(upload)}", upload)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.session_state["source"] = source
+    at.switch_page(PAGE)
+    at.query_params.update({"ex.near": "100", "lang": "fr"})
+    at.run()
+    assert_clean(at)
+    assert not at.toast
+    near = near_tier_limit(upload, 1.0, as_of="2026-10-31")
+    assert len(near) > 0 and (near["usage_share"] >= 1).all()
+    table = at.dataframe[-1].value
+    assert list(table["Client"]) == list(near["customer_id"])
+    assert any(number_format("fr", "EUR").pct(1.0, 0) in c.value for c in at.caption)
