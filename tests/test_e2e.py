@@ -409,7 +409,6 @@ def test_every_page_opened_by_its_url_shows_only_the_gate_then_the_shared_view(s
         context.close()
 
 
-@pytest.mark.filterwarnings("ignore:authlib.jose module is deprecated")
 def test_oidc_sign_in_comes_back_to_the_shared_link(servers):
     """st.login for real, against a local OpenID provider: only "Sign in" on a deep link; after
     the round trip the browser is back on that page with the shared view; a refused account sees

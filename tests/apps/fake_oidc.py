@@ -8,11 +8,11 @@ only, one thread, stopped by :meth:`FakeOIDC.stop`.
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import threading
 import time
-import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -24,11 +24,9 @@ class FakeOIDC:
     signs in (change it between sign-ins), ``sign_ins`` how many codes it handed out."""
 
     def __init__(self, client_id: str, client_secret: str, email: str = "ann@acme.com") -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # authlib.jose is deprecated in favour of joserfc
-            from authlib.jose import JsonWebKey, jwt
-        self._jwt = jwt
-        self._key = JsonWebKey.generate_key("RSA", 2048, is_private=True)
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._kid = secrets.token_hex(8)
         self.client_id, self.client_secret, self.email = client_id, client_secret, email
         self.sign_ins = 0
@@ -54,8 +52,17 @@ class FakeOIDC:
         }
         if nonce:
             claims["nonce"] = nonce
-        header = {"alg": "RS256", "kid": self._kid}
-        return self._jwt.encode(header, claims, self._key).decode("ascii")
+        header = {"alg": "RS256", "kid": self._kid, "typ": "JWT"}
+        return _jws(header, claims, self._key)
+
+    def jwk(self) -> dict:
+        """The public key as a JSON Web Key (RFC 7517)."""
+        numbers = self._key.public_key().public_numbers()
+        return {
+            "kty": "RSA", "kid": self._kid, "use": "sig", "alg": "RS256",
+            "n": _b64(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")),
+            "e": _b64(numbers.e.to_bytes((numbers.e.bit_length() + 7) // 8, "big")),
+        }
 
     def _handler(self):
         provider = self
@@ -90,9 +97,7 @@ class FakeOIDC:
                         ],
                     })
                 elif url.path == "/jwks":
-                    public = provider._key.as_dict(is_private=False)
-                    self._json({"keys": [{**public, "kid": provider._kid, "use": "sig",
-                                          "alg": "RS256"}]})
+                    self._json({"keys": [provider.jwk()]})
                 elif url.path == "/authorize":
                     if query.get("client_id") != provider.client_id:
                         self._json({"error": "unauthorized_client"}, 400)
@@ -126,3 +131,19 @@ class FakeOIDC:
                 })
 
         return Handler
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _jws(header: dict, claims: dict, key) -> str:
+    """A compact JWS signed with RS256 (RFC 7515 / 7518): header.payload.signature."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    signing_input = ".".join(
+        _b64(json.dumps(part, separators=(",", ":")).encode()) for part in (header, claims)
+    )
+    signature = key.sign(signing_input.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
+    return f"{signing_input}.{_b64(signature)}"
