@@ -15,11 +15,20 @@ ROLES = (
     "customer_id", "start", "end", "mrr", "amount", "interval", "interval_count", "quantity",
     "currency", "trial_end", "plan", "product", "churn_reason",
 )
-FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet"]
+# .xls is accepted only to be refused with a useful sentence (Streamlit's own refusal names a
+# MIME type).
+FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "xls", "parquet"]
+RATE_FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet"]
+#: Offered first in the currency picker (after the file's own); any other code can be typed.
+COMMON_CURRENCIES = (
+    "EUR", "USD", "GBP", "CHF", "CAD", "AUD", "JPY", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF",
+    "INR", "BRL", "MXN", "SGD", "HKD", "NZD", "ZAR",
+)
 PREVIEW_ROWS = 200
 _MAPPINGS = "_mrrkit_data_mappings"  # file digest -> the mapping the user applied
 _MAPPING_ROUND = "_mrrkit_data_mapping_round"  # bumped to re-draw the form from a new mapping
 _USED = "_mrrkit_data_used"  # (what was read, source key) of the last "Use this data"
+_USED_READING = "_mrrkit_data_used_reading"  # that reading: result, customers file, names
 
 fr = frame("Data", icon="📂")
 t = fr.t
@@ -37,10 +46,141 @@ def _reset_mapping(digest: str) -> None:
     ss[_MAPPING_ROUND] = ss.get(_MAPPING_ROUND, 0) + 1
 
 
-def _use(read_key: tuple, name: str, lines, currency: str) -> None:
-    source = data.upload_source(name, lines, currency)
+def _use(read_key: tuple, reading: dict) -> None:
+    source = data.upload_source(reading["name"], reading["result"].lines, reading["currency"])
     data.set_upload(source)
     ss[_USED] = (read_key, source.key)
+    # What was read, so that coming back to this page (the uploader is then empty) still shows
+    # the report, the rejected rows and the lines in use. References to the cached reading.
+    ss[_USED_READING] = {**reading, "source_key": source.key}
+
+
+def _problem(kind: str, error: str, **values) -> None:
+    """An unusable file in plain words, mrrkit's exact message one click away."""
+    st.error(t("data.error", error=t(f"problem.{kind}", **values)), icon=":material/error:")
+    with st.expander(t("data.details")):
+        st.caption(error)
+
+
+def _listing(codes) -> str:
+    return ", ".join(codes)
+
+
+def _reasons(frame: pd.DataFrame) -> pd.DataFrame:
+    """A rejected-rows frame for people: translated reasons and headers of the first two columns
+    (the file's own headers are left as they are)."""
+    reasons = frame["reason"]
+    words = {r: data.reason_text(r, t) for r in reasons.unique()}  # a few reasons, many rows
+    shown = frame.assign(reason=reasons.map(words))
+    return shown.rename(columns={"row": t("data.row"), "reason": t("data.reason")})
+
+
+def _column_label(column: str) -> str:
+    """A canonical column's name for people (the downloads keep mrrkit's names)."""
+    if column == "mrr":
+        return "MRR"
+    return t(f"role.{column}") if t.has(f"role.{column}") else t.label(column)
+
+
+def _cell(value) -> str:
+    """An attribute as text: blank when missing, numbers without a useless ``.0``."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _lines_for_people(lines: pd.DataFrame, nf) -> pd.DataFrame:
+    """The first lines as people read them: dates without a time, money in their format, blank
+    cells for missing attributes."""
+    head = lines.head(PREVIEW_ROWS)
+    shown = head.assign(
+        start=head["start"].dt.strftime("%Y-%m-%d"),
+        end=head["end"].dt.strftime("%Y-%m-%d").fillna(""),
+        mrr=[nf.money(x, 2) for x in head["mrr"].tolist()],
+    )
+    attributes = [c for c in shown.columns if c not in ("customer_id", "start", "end", "mrr")]
+    shown = shown.assign(**{c: [_cell(x) for x in shown[c].tolist()] for c in attributes})
+    return shown.rename(columns={c: _column_label(c) for c in shown.columns})
+
+
+def _validation(reading: dict, nf) -> None:
+    """Rows read, kept, rejected and lines, and what the lines cover."""
+    result = reading["result"]
+    lines = result.lines
+    st.subheader(t("data.report"))
+    tiles = st.columns(4)
+    for tile, (label, value) in zip(tiles, [
+        ("data.rows_read", result.rows_read), ("data.rows_kept", result.rows_kept),
+        ("data.rows_rejected", len(result.rejected)), ("data.lines", len(lines)),
+    ]):
+        tile.metric(t(label), nf.count(value), border=True)
+    if lines.empty:
+        st.warning(t("data.no_lines"), icon=":material/warning:")
+        return
+    st.markdown(t(
+        "data.summary", lines=nf.count(len(lines)),
+        customers=nf.count(lines["customer_id"].nunique()),
+        first=lines["start"].min().date().isoformat(), last=lines["start"].max().date().isoformat(),
+        currency=reading["currency"],
+    ))
+
+
+def _details(reading: dict, nf) -> None:
+    """Rejected rows, the lines and the validation report, each downloadable."""
+    result, cust = reading["result"], reading["customers"]
+    lines, rejected = result.lines, result.rejected
+    tab_rejected, tab_lines, tab_report = st.tabs([
+        t("data.tab_rejected", rows=nf.count(len(rejected))),
+        t("data.tab_lines", lines=nf.count(len(lines))),
+        t("data.tab_report"),
+    ])
+    with tab_rejected:
+        if len(rejected):
+            by_reason = (
+                rejected["reason"].value_counts().rename_axis("reason").rename("rows")
+                .reset_index()
+            )
+            by_reason["reason"] = [data.reason_text(r, t) for r in by_reason["reason"].tolist()]
+            st.dataframe(
+                by_reason.rename(columns={"reason": t("data.reason"), "rows": t("data.rows")}),
+                hide_index=True, width="stretch",
+            )
+            st.caption(t("data.rejected_help", shown=nf.count(min(PREVIEW_ROWS, len(rejected)))))
+            st.dataframe(_reasons(rejected.head(PREVIEW_ROWS)), hide_index=True, width="stretch")
+            downloads(_reasons(rejected), "rejected_rows", "data.rejected", DL)
+        else:
+            st.success(t("data.no_rejected"), icon=":material/done_all:")
+        if cust is not None:
+            st.markdown(f"**{t('data.customers_title')}**")
+            st.caption(t(
+                "data.customers_report", read=nf.count(cust.rows_read),
+                kept=nf.count(len(cust.customers)), rejected=nf.count(len(cust.rejected)),
+            ))
+            if len(cust.rejected):
+                st.dataframe(_reasons(cust.rejected.head(PREVIEW_ROWS)), hide_index=True,
+                             width="stretch")
+                downloads(_reasons(cust.rejected), "rejected_customers",
+                          "data.rejected_customers", DL)
+    with tab_lines:
+        if lines.empty:
+            st.info(t("data.no_lines"))
+        else:
+            st.caption(t(
+                "data.preview_caption", shown=nf.count(min(PREVIEW_ROWS, len(lines))),
+                lines=nf.count(len(lines)),
+            ))
+            st.dataframe(_lines_for_people(lines, nf), hide_index=True, width="stretch")
+            downloads(lines, "canonical_lines", "data.lines", DL)
+    with tab_report:
+        st.caption(t("data.report_help"))
+        report = data.validation_report(
+            result, t, file=reading["file"], currency=reading["currency"], customers=cust,
+            customers_name=reading["customers_name"],
+        )
+        st.dataframe(report, hide_index=True, width="stretch")
+        downloads(report, "validation_report", "data.report", DL)
 
 
 st.title(t("data.title"))
@@ -51,7 +191,7 @@ if data.is_sample(source):
     st.info(t("data.using_sample"), icon=":material/dataset:")
 else:
     st.success(t("data.in_use", name=source.name), icon=":material/check_circle:")
-    st.button(t("data.back"), on_click=data.clear_upload, icon=":material/undo:")
+    st.button(t("data.back"), on_click=data.clear_upload, icon=":material/undo:", key="data.back")
 
 # --- files --------------------------------------------------------------------------------------
 c1, c2 = st.columns(2)
@@ -62,74 +202,83 @@ customers_file = c2.file_uploader(
     t("data.customers"), type=FILE_TYPES, key="data.customers", help=t("data.customers_help"),
 )
 if export_file is None:
+    if customers_file is not None:
+        st.info(t("data.export_first"), icon=":material/info:")
+    in_use = ss.get(_USED_READING)
+    if in_use is not None and not data.is_sample(source) and in_use["source_key"] == source.key:
+        # Back on this page after "Use this data": the uploader forgot the file, not the reading.
+        st.caption(t("data.showing_in_use", name=in_use["name"]))
+        in_use_nf = number_format(fr.lang, in_use["currency"])
+        _validation(in_use, in_use_nf)
+        _details(in_use, in_use_nf)
+    else:
+        with st.expander(t("data.where"), icon=":material/help:"):
+            st.markdown(t("data.where_body"))
     st.stop()
-raw, digest = data.upload_bytes(export_file)
-customers_raw, customers_digest = (
-    data.upload_bytes(customers_file) if customers_file is not None else (None, None)
-)
 
-# --- currency (asked first: a file mixing currencies cannot be read without it) ------------------
-st.subheader(t("data.money"))
-m1, m2 = st.columns([1, 2])
-typed = m1.text_input(
-    t("data.reporting"), key="data.reporting", max_chars=3,
-    placeholder=t("data.reporting_placeholder"), help=t("data.reporting_help"),
-).strip().upper()
-reporting = typed if len(typed) == 3 and typed.isascii() and typed.isalpha() else None
-if typed and reporting is None:
-    m1.warning(t("data.reporting_bad", code=typed))
+with st.spinner(t("data.reading"), show_time=True):
+    raw, digest = data.upload_bytes(export_file)
+    customers_raw, customers_digest = (
+        data.upload_bytes(customers_file) if customers_file is not None else (None, None)
+    )
+    cust, cust_error = (
+        data.read_customers_upload(customers_raw, customers_digest)
+        if customers_raw is not None else (None, None)
+    )
+    headers = data.file_headers(raw, digest)
+    mapping = ss.get(_MAPPINGS, {}).get(digest)
+    options = dict(mapping=mapping, customers=customers_raw, digest=digest,
+                   customers_digest=customers_digest)
+    # The reporting currency picked on the previous run (the picker is drawn below, once the
+    # file's currencies are known); None = as in the file.
+    reporting_key = f"data.reporting.{digest[:16]}"
+    chosen = ss.get(reporting_key)
+    asked = chosen.strip().upper() if data.is_currency_code(chosen) else None
+    upload = data.read_upload(raw, reporting_currency=asked, **options)
+    currencies = (
+        data.currencies_in(raw, mapping=mapping, digest=digest)
+        if upload.kind == "currencies" else
+        data.file_currencies(upload.result) if upload.result is not None else []
+    )
 
-mapping = ss.get(_MAPPINGS, {}).get(digest)
-options = dict(mapping=mapping, reporting_currency=reporting, customers=customers_raw,
-               digest=digest, customers_digest=customers_digest)
-upload = data.read_upload(raw, **options)
-rates = {}
-if upload.result is not None and reporting:
-    others = [c for c in data.file_currencies(upload.result) if c != reporting]
-    if others:
-        m2.markdown(f"**{t('data.rates', reporting=reporting)}**")
-        table = m2.data_editor(
-            pd.DataFrame({"currency": others, "rate": [None] * len(others)}).astype(
-                {"currency": "str", "rate": "float64"}
-            ),
-            key=f"data.fx.{reporting}.{'.'.join(others)}",
-            hide_index=True, num_rows="fixed", disabled=["currency"],
-            column_config={
-                "currency": st.column_config.TextColumn(t("data.currency")),
-                "rate": st.column_config.NumberColumn(
-                    t("data.rate"), min_value=0.0, format="%.6g",
-                    help=t("data.rates_help", reporting=reporting),
-                ),
-            },
-        )
-        rates = data.rates_from_table(table)
-if rates:
-    upload = data.read_upload(raw, fx_rates=rates, **options)
-read_key = (digest, customers_digest, repr(mapping), reporting, tuple(sorted(rates.items())))
-
-# --- how the file was read -------------------------------------------------------------------------
-if customers_raw is not None:
-    cust, cust_error = data.read_customers_upload(customers_raw, customers_digest)
-    if cust_error:
-        st.warning(t("data.customers_error", error=cust_error))
+# --- how the file was read ------------------------------------------------------------------------
+if customers_raw is not None and cust is None:
+    kind = data.problem_kind(customers_raw, cust_error)
+    st.warning(t("data.customers_error", error=t(f"problem.{kind}")), icon=":material/warning:")
+    with st.expander(t("data.details")):
+        st.caption(cust_error)
 result = upload.result
-if result is None:
-    st.error(t("data.error", error=upload.error), icon=":material/error:")
+if result is not None:
+    st.success(t("data.format", format=t(f"format.{result.format}")), icon=":material/task:")
+elif upload.kind == "currencies":
+    st.warning(t("problem.currencies", currencies=_listing(currencies)), icon=":material/payments:")
 else:
-    st.success(t("data.format", format=t(f"format.{result.format}")))
-    if mapping is not None:
-        st.caption(t("data.mapping_on"))
-    if result.warnings:
-        with st.expander(t("data.notes")):
-            st.markdown("\n".join(f"- {note}" for note in result.warnings))
+    _problem(upload.kind, upload.error)
+    if upload.kind != "no_columns":  # that one is fixed below, in the column mapping
+        st.caption(t("data.try_again"))
+if result is not None and mapping is not None:
+    st.caption(t("data.mapping_on"))
+if result is not None and result.warnings:
+    with st.expander(t("data.notes"), icon=":material/info:"):
+        st.markdown("\n".join(f"- {note}" for note in result.warnings))
 
-headers = data.file_headers(raw, digest)
-if headers:
+# The mapping can fix a file that was read, or whose columns were not recognised; not one that
+# is empty, has no rows or is no table at all.
+if headers and (result is not None or upload.kind in ("no_columns", "currencies", "other")):
     shown = mapping if mapping is not None else (result.mapping if result is not None else {})
-    with st.expander(t("data.mapping"), expanded=result is None or mapping is not None):
+    vendor = result is not None and mapping is None and result.format not in ("generic", "canonical")
+    with st.expander(
+        t("data.mapping"), icon=":material/table_edit:",
+        expanded=upload.kind == "no_columns" or mapping is not None,
+    ):
         st.caption(t("data.mapping_help"))
-        if result is not None and mapping is None and result.format not in ("generic", "canonical"):
-            st.caption(t("data.mapping_vendor", format=t(f"format.{result.format}")))
+        head = data.file_head(raw, digest)
+        if head is not None and len(head):
+            st.caption(t("data.mapping_head", rows=len(head)))
+            st.dataframe(head, hide_index=True, width="stretch")
+        st.caption(t("data.mapping_needed"))
+        if vendor:
+            st.warning(t("data.mapping_vendor", format=t(f"format.{result.format}")))
         round_ = ss.get(_MAPPING_ROUND, 0)
         keys = {role: f"data.map.{digest[:16]}.{round_}.{role}" for role in ROLES}
         choices = [None, *headers]
@@ -142,67 +291,173 @@ if headers:
                     index=choices.index(current) if current in choices else 0,
                     format_func=lambda h: t("data.no_column") if h is None else h,
                 )
-            st.form_submit_button(
+            b1, b2, _ = st.columns([1, 1, 1])
+            b1.form_submit_button(
                 t("data.mapping_apply"), on_click=_apply_mapping, args=(digest, keys),
+                type="primary" if upload.kind == "no_columns" else "secondary", width="stretch",
             )
-        if mapping is not None:
-            st.button(t("data.mapping_reset"), on_click=_reset_mapping, args=(digest,))
-if result is None:
+            if mapping is not None:
+                b2.form_submit_button(
+                    t("data.mapping_reset"), on_click=_reset_mapping, args=(digest,),
+                    width="stretch",
+                )
+if result is None and upload.kind != "currencies":
     st.stop()
 
-# --- validation report ------------------------------------------------------------------------------
-currency = reporting or data.single_currency(result) or "EUR"
-nf = number_format(fr.lang, currency)
-st.subheader(t("data.report"))
-tiles = st.columns(4)
-for tile, (label, value) in zip(tiles, [
-    ("data.rows_read", result.rows_read), ("data.rows_kept", result.rows_kept),
-    ("data.rows_rejected", len(result.rejected)), ("data.lines", len(result.lines)),
-]):
-    tile.metric(t(label), nf.count(value), border=True)
-rejected = result.rejected
-if len(rejected):
-    by_reason = (
-        rejected["reason"].value_counts().rename_axis(t("data.reason")).rename(t("data.rows"))
-        .reset_index()
-    )
-    st.dataframe(by_reason, hide_index=True, width="stretch")
-    st.markdown(f"**{t('data.rejected')}**")
-    st.caption(t("data.rejected_help"))
-    st.dataframe(rejected.head(PREVIEW_ROWS), hide_index=True, width="stretch")
-    downloads(rejected, "rejected_rows", "data.rejected", DL)
+# --- currency and exchange rates ----------------------------------------------------------------
+st.subheader(t("data.money"))
+has_currency = upload.kind == "currencies" or bool(result.mapping.get("currency"))
+file_single = currencies[0] if has_currency and len(currencies) == 1 else None
+offered = list(dict.fromkeys([*currencies, *COMMON_CURRENCIES]))
+if chosen and chosen not in offered:
+    offered.append(chosen)  # a code the user typed earlier
+if not has_currency:
+    default = "EUR"  # shown, never silently assumed: the user sees and can change it
+elif file_single:
+    default = file_single
 else:
-    st.success(t("data.no_rejected"))
-if customers_raw is not None and cust is not None:
-    st.caption(t(
-        "data.customers_report", read=nf.count(cust.rows_read),
-        kept=nf.count(len(cust.customers)), rejected=nf.count(len(cust.rejected)),
-    ))
-    if len(cust.rejected):
-        downloads(cust.rejected, "rejected_customers", "data.rejected_customers", DL)
-
-# --- canonical lines --------------------------------------------------------------------------------
-lines = result.lines
-st.subheader(t("data.preview"))
-if lines.empty:
-    st.warning(t("data.no_lines"))
-    st.stop()
-st.caption(t(
-    "data.preview_caption", lines=nf.count(len(lines)),
-    customers=nf.count(lines["customer_id"].nunique()),
-    first=lines["start"].min().date().isoformat(), last=lines["start"].max().date().isoformat(),
-    currency=currency, shown=nf.count(min(PREVIEW_ROWS, len(lines))),
-))
-st.dataframe(lines.head(PREVIEW_ROWS), hide_index=True, width="stretch")
-downloads(lines, "canonical_lines", "data.lines", DL)
-
-# --- use it -----------------------------------------------------------------------------------------
-name = export_file.name + (f" + {customers_file.name}" if customers_file is not None else "")
-used = ss.get(_USED)
-in_use = used is not None and used[0] == read_key and source.key == used[1]
-st.button(
-    t("data.use"), type="primary", icon=":material/check:", disabled=in_use,
-    help=t("data.use_help"), key="data.use", on_click=_use, args=(read_key, name, lines, currency),
+    default = None  # several currencies: the user must choose
+m1, m2 = st.columns([1, 2])
+picked = m1.selectbox(
+    t("data.amounts_in") if not has_currency else t("data.reporting"),
+    offered, key=reporting_key, index=None if default is None else offered.index(default),
+    placeholder=t("data.choose_currency"), accept_new_options=True,
+    help=t("data.reporting_help"),
 )
-if in_use:
-    st.page_link("app.py", label=t("data.go_overview"), icon=":material/dashboard:")
+reporting = picked.strip().upper() if data.is_currency_code(picked) else None
+if picked and reporting is None:
+    m1.warning(t("data.reporting_bad", code=picked))
+if not has_currency:
+    m2.caption(t("data.no_currency_column"))
+elif len(currencies) > 1:
+    m2.caption(t("data.file_currencies", currencies=_listing(currencies)))
+elif file_single:
+    m2.caption(t("data.file_currency", currency=file_single))
+
+currency = reporting or file_single or "EUR"
+nf = number_format(fr.lang, currency)
+
+# What read_export is told: a single-currency file shown in its own currency, or a file without a
+# currency column, reads the same without it (one cached read instead of two).
+wanted = reporting if has_currency and (reporting != file_single) else None
+if wanted != asked:
+    with st.spinner(t("data.reading"), show_time=True):
+        upload = data.read_upload(raw, reporting_currency=wanted, **options)
+        if upload.result is not None:
+            currencies = data.file_currencies(upload.result)
+if upload.result is None:
+    if upload.kind == "currencies":
+        st.info(t("data.need_reporting"), icon=":material/payments:")
+    else:
+        _problem(upload.kind, upload.error)
+    st.stop()
+
+others = [c for c in currencies if c != wanted] if wanted else []
+fx = None
+rates_ignored = 0
+if others:
+    mode = st.radio(
+        t("data.rates_mode"), ["currency", "month"], key=f"data.fx_mode.{digest[:16]}",
+        horizontal=True, format_func=lambda m: t(f"data.rates_{m}"),
+    )
+    if mode == "currency":
+        st.caption(t("data.rates_help", reporting=wanted))
+        table = st.columns([2, 3])[0].data_editor(
+            pd.DataFrame({"currency": others, "rate": [None] * len(others)}).astype(
+                {"currency": "str", "rate": "float64"}
+            ),
+            key=f"data.fx.{digest[:16]}.{wanted}.{'.'.join(others)}",
+            hide_index=True, num_rows="fixed", disabled=["currency"],
+            column_config={
+                "currency": st.column_config.TextColumn(t("data.currency")),
+                "rate": st.column_config.NumberColumn(
+                    t("data.rate"), min_value=0.0, format="%.6g",
+                    help=t("data.rates_help", reporting=wanted),
+                ),
+            },
+        )
+        fx = data.rates_from_table(table) or None
+    else:
+        st.caption(t("data.rates_month_help", reporting=wanted))
+        r1, r2 = st.columns([3, 2])
+        rates_file = r2.file_uploader(
+            t("data.rates_file"), type=RATE_FILE_TYPES, key="data.fx_file",
+            help=t("data.rates_file_help"),
+        )
+        table = None
+        if rates_file is not None:
+            rates_raw, rates_digest = data.upload_bytes(rates_file)
+            table, rates_error = data.read_rates_upload(rates_raw, rates_digest)
+            if table is None:
+                r2.warning(t("data.rates_file_error", error=rates_error))
+        if table is None:
+            table = r1.data_editor(
+                pd.DataFrame({"currency": others, "month": [None] * len(others),
+                              "rate": [None] * len(others)}).astype(
+                    {"currency": "str", "month": "datetime64[s]", "rate": "float64"}
+                ),
+                key=f"data.fx_month.{digest[:16]}.{wanted}.{'.'.join(others)}",
+                hide_index=True, num_rows="dynamic",
+                column_config={
+                    "currency": st.column_config.SelectboxColumn(
+                        t("data.currency"), options=others, required=True,
+                    ),
+                    "month": st.column_config.DateColumn(t("data.month"), format="YYYY-MM"),
+                    "rate": st.column_config.NumberColumn(
+                        t("data.rate"), min_value=0.0, format="%.6g",
+                        help=t("data.rates_help", reporting=wanted),
+                    ),
+                },
+            )
+        else:
+            r1.dataframe(
+                table.rename(columns={"currency": t("data.currency"), "month": t("data.month"),
+                                      "rate": t("data.rate")}),
+                hide_index=True, width="stretch",
+            )
+        monthly, rates_ignored = data.monthly_rates(table)
+        fx = monthly if len(monthly) else None
+    if rates_ignored:
+        st.caption(t("data.rates_ignored", rows=nf.count(rates_ignored)))
+if fx is not None:
+    with st.spinner(t("data.reading"), show_time=True):
+        upload = data.read_upload(raw, reporting_currency=wanted, fx_rates=fx, **options)
+    if upload.result is None:
+        _problem(upload.kind, upload.error)
+        st.stop()
+result = upload.result
+if others:
+    no_rate = data.rows_without_rate(result.rejected)
+    if no_rate:
+        missing = data.currencies_without_rate(result.rejected)
+        st.warning(
+            t("data.rates_missing", rows=nf.count(no_rate), currencies=_listing(missing)),
+            icon=":material/currency_exchange:",
+        )
+    elif fx is not None:
+        st.caption(t("data.rates_all", reporting=wanted))
+rates_key = None if fx is None else data.rates_key(fx)
+read_key = (digest, customers_digest, repr(mapping), wanted, rates_key)
+
+# --- validation and details ------------------------------------------------------------------------
+name = export_file.name + (f" + {customers_file.name}" if customers_file is not None else "")
+reading = {
+    "result": result, "customers": cust, "file": export_file.name,
+    "customers_name": None if customers_file is None else customers_file.name,
+    "name": name, "currency": currency,
+}
+_validation(reading, nf)
+if not result.lines.empty:
+    used = ss.get(_USED)
+    in_use = used is not None and used[0] == read_key and source.key == used[1]
+    u1, u2 = st.columns([1, 3], vertical_alignment="center")
+    u1.button(
+        t("data.use"), type="primary", icon=":material/check:", disabled=in_use,
+        help=t("data.use_help"), key="data.use", on_click=_use, args=(read_key, reading),
+        width="stretch",
+    )
+    if in_use:
+        u2.page_link("app.py", label=t("data.go_overview"), icon=":material/dashboard:")
+    elif not data.is_sample(source) and source.name == name:
+        u2.caption(t("data.in_use_older"))
+_details(reading, nf)

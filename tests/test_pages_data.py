@@ -1,28 +1,41 @@
 """Data page: an upload read by mrrkit.read_export, its validation report, the column mapping and
-currency editors, and "Use this data" making every page show it for the session (AppTest drives
-the real file uploader)."""
+currency editors, unusable files in plain words, and "Use this data" making every page show the
+upload for the session (AppTest drives the real file uploader). The upload helpers of ui.data
+(problem kinds, rates tables, reasons in the reader's language) are tested here too."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import mrrkit
 from tests._pages import ROOT, TIMEOUT
+from ui import data
 from ui.format import number_format
+from ui.i18n import text
 
 PAGE = "pages/0_Data.py"
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 STRIPE = FIXTURES / "stripe_subscriptions.csv"
+FRENCH = FIXTURES / "french_excel.csv"
+MIXED = (
+    b"customer_id,start,mrr,currency\n"
+    b"a,2024-01-01,100,EUR\nb,2024-02-01,50,USD\nc,2024-02-01,10,GBP\nd,2024-05-01,20,USD\n"
+)
+ODD = b"who,when,how much\nacme,2024-01-01,100\nbeta,2024-02-01,50\n"
 
 
-def data_page() -> AppTest:
+def data_page(lang: str | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.secrets["_isolated"] = True  # never a developer's own secrets.toml (password gate)
     at.switch_page(PAGE)
+    if lang:
+        at.query_params["lang"] = lang
     return at.run()
 
 
@@ -37,12 +50,45 @@ def clean(at: AppTest) -> None:
 
 
 def tables(at: AppTest) -> list[pd.DataFrame]:
-    """The page's read-only tables, in order (the rates editor is not one)."""
-    return [d.value for d in at.dataframe if d.editing_mode == "read_only"]
+    """The tables of the three tabs, in order: by reason and rejected rows (when there are),
+    customers file's rejected rows (when there are), the lines preview, the report."""
+    return [d.value for tab in at.tabs for d in tab.dataframe]
+
+
+def head_table(at: AppTest) -> pd.DataFrame:
+    """The file's first rows shown beside the column mapping."""
+    mapping = [e for e in at.main.expander if e.label == "Column mapping"]
+    return mapping[0].dataframe[0].value
 
 
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
+
+
+def mapping_keys(at: AppTest) -> dict[str, str]:
+    """Mapping editor label -> selectbox key."""
+    return {s.label: s.key for s in at.selectbox if s.key and s.key.startswith("data.map.")}
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    buttons = [b for b in at.button if b.label == label]
+    assert len(buttons) == 1, [b.label for b in at.button]
+    return buttons[0].click().run()
+
+
+def reporting(at: AppTest, content: bytes):
+    return at.selectbox(key=f"data.reporting.{data.bytes_digest(content)[:16]}")
+
+
+def report(at: AppTest) -> dict[str, str]:
+    """The validation report table (the last table), what -> value."""
+    table = tables(at)[-1]
+    return dict(zip(table["What"], table["Value"]))
+
+
+def preview(at: AppTest) -> pd.DataFrame:
+    """The lines preview (the table just before the report)."""
+    return tables(at)[-2]
 
 
 @pytest.fixture(autouse=True)
@@ -58,20 +104,65 @@ def stripe_page():
     return upload(at, "stripe.csv", STRIPE.read_bytes())
 
 
+# --- the page before any upload ------------------------------------------------------------------
+
+
 def test_before_any_upload_every_page_shows_the_sample():
     at = data_page()
     clean(at)
     assert [i.value for i in at.info] == ["Every page shows the bundled sample."]
     assert [f.label for f in at.file_uploader] == ["Subscriptions export", "Customers file (optional)"]
     assert not at.metric  # nothing read yet
+    assert [e.label for e in at.main.expander] == ["Which file do I need?"]
     assert [link.label for link in at.sidebar.get("page_link")][-1] == "Data"
 
 
-def test_stripe_export_report_matches_read_export(stripe_page):
-    at = stripe_page
+# --- every kind of export ---------------------------------------------------------------------------
+
+
+def _xlsx(frame: pd.DataFrame) -> bytes:
+    out = io.BytesIO()
+    frame.to_excel(out, index=False)
+    return out.getvalue()
+
+
+def _parquet(frame: pd.DataFrame) -> bytes:
+    out = io.BytesIO()
+    frame.to_parquet(out, index=False)
+    return out.getvalue()
+
+
+GENERIC = pd.DataFrame({
+    "Cliente": ["acme", "beta", "gamma"],
+    "Data inizio": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-05"]),
+    "Data fine": pd.to_datetime([None, "2024-06-01", None]),
+    "Canone mensile": [10.0, 20.5, 30.0],
+    "Settore": ["SaaS", "Retail", "SaaS"],
+})
+EXPORTS = {
+    **{path.name: path.read_bytes() for path in sorted(FIXTURES.iterdir()) if path.is_file()},
+    "generated.xlsx": _xlsx(GENERIC),
+    "generated.parquet": _parquet(GENERIC),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPORTS))
+def test_every_export_is_shown_as_read_export_reads_it(name):
+    content = EXPORTS[name]
+    at = upload(data_page(), name, content)
+    try:
+        expected = mrrkit.read_export(content)
+    except mrrkit.ExportError as exc:  # several currencies: the page asks which to report in
+        assert data.problem_kind(content, str(exc)) == "currencies"
+        assert not at.exception and not at.error and not at.metric
+        currencies = data.currencies_in(content)
+        assert len(currencies) > 1
+        assert f"({', '.join(currencies)})" in at.warning[0].value
+        reporting(at, content).set_value(currencies[0]).run()
+        expected = mrrkit.read_export(content, reporting_currency=currencies[0])
     clean(at)
-    expected = mrrkit.read_export(STRIPE)
-    assert "Detected format: Stripe subscriptions export" in [s.value for s in at.success]
+    fmt = text("en")(f"format.{expected.format}")
+    assert f"Detected format: {fmt}" in [s.value for s in at.success]
     en = number_format("en")
     assert metrics(at) == {
         "Rows read": en.count(expected.rows_read),
@@ -79,15 +170,61 @@ def test_stripe_export_report_matches_read_export(stripe_page):
         "Rows rejected": en.count(len(expected.rejected)),
         "Lines": en.count(len(expected.lines)),
     }
-    assert (expected.rows_read, len(expected.rejected)) == (10, 4)  # the fixture's own story
-    by_reason, rejected, lines = tables(at)
+    shown = preview(at)
+    assert list(shown["Customer id"]) == list(expected.lines["customer_id"])
+    currency = reporting(at, content).value
+    money = number_format("en", currency)
+    assert list(shown["MRR"]) == [money.money(x, 2) for x in expected.lines["mrr"]]
+    assert list(shown["Start date"]) == list(expected.lines["start"].dt.strftime("%Y-%m-%d"))
+    assert report(at)["Format"] == fmt
+    assert not at.button(key="data.use").disabled
+
+
+def test_stripe_report_rejected_rows_and_downloads(stripe_page):
+    at = stripe_page
+    clean(at)
+    expected = mrrkit.read_export(STRIPE)
+    assert len(expected.rejected)  # the fixture has rows Stripe leaves out of MRR
+    by_reason, rejected, lines, report_table = tables(at)
     counts = expected.rejected["reason"].value_counts()
     assert dict(zip(by_reason["Reason"], by_reason["Rows"])) == counts.to_dict()
-    assert list(rejected["row"]) == list(expected.rejected["row"])
-    assert list(lines["customer_id"]) == list(expected.lines["customer_id"])
-    assert list(lines["mrr"]) == pytest.approx(list(expected.lines["mrr"]))
-    labels = {b.label for b in at.get("download_button")}
-    assert {"⬇ CSV", "⬇ Excel"} <= labels and len(at.get("download_button")) == 4  # rejected, lines
+    assert list(rejected["Row"]) == list(expected.rejected["row"])
+    assert list(rejected["Customer ID"]) == list(expected.rejected["Customer ID"])
+    assert list(lines["Customer id"]) == list(expected.lines["customer_id"])
+    # rejected rows, lines, report: CSV and Excel each
+    assert [b.label for b in at.get("download_button")] == ["⬇ CSV", "⬇ Excel"] * 3
+    got = dict(zip(report_table["What"], report_table["Value"]))
+    assert got["Rows read"] == str(expected.rows_read)
+    assert got["Rows kept"] == str(expected.rows_kept)
+    for reason, n in counts.items():
+        assert got[f"Rejected: {reason}"] == str(n)
+    assert got["Currency"] == "USD"
+    assert [t.label for t in at.tabs] == [
+        f"Rejected rows ({len(expected.rejected)})", f"Lines ({len(expected.lines)})", "Report",
+    ]
+
+
+def test_single_currency_file_offers_its_currency_and_a_file_without_one_asks():
+    at = upload(data_page(), "stripe.csv", STRIPE.read_bytes())
+    assert reporting(at, STRIPE.read_bytes()).value == "USD"
+    assert reporting(at, STRIPE.read_bytes()).label == "Show figures in"
+    french = FRENCH.read_bytes()
+    at = upload(data_page(), "french.csv", french)
+    clean(at)
+    picker = reporting(at, french)
+    assert (picker.label, picker.value) == ("Currency of the amounts", "EUR")
+    assert "amounts in EUR" in at.markdown[-1].value or any(
+        "amounts in EUR" in m.value for m in at.markdown
+    )
+    picker.set_value("CHF").run()
+    clean(at)
+    assert any("amounts in CHF" in m.value for m in at.markdown)
+    assert metrics(at)["Rows rejected"] == str(len(mrrkit.read_export(french).rejected))
+    at.button(key="data.use").click().run()
+    assert at.session_state["source"].currency == "CHF"
+
+
+# --- column mapping ---------------------------------------------------------------------------------
 
 
 def test_mapping_editor_is_prefilled_by_detection(stripe_page):
@@ -97,7 +234,268 @@ def test_mapping_editor_is_prefilled_by_detection(stripe_page):
     assert shown["Customer id"] == detected["customer_id"] == "Customer ID"
     assert shown["Amount per billing period"] == detected["amount"]
     assert shown["MRR (monthly amount)"] is None  # Stripe gives an amount per interval
-    assert any("Stripe subscriptions export" in c.value and "rules" in c.value for c in at.caption)
+    assert any("Stripe subscriptions export" in w.value and "rules" in w.value for w in at.warning)
+
+
+def test_editing_the_mapping_changes_the_lines():
+    french = FRENCH.read_bytes()
+    detected = mrrkit.read_export(french)
+    at = upload(data_page(), "french.csv", french)
+    keys = mapping_keys(at)
+    assert at.selectbox(key=keys["End date"]).value == detected.mapping["end"] == "Date de fin"
+    at.selectbox(key=keys["End date"]).select_index(0)  # "(no such column)"
+    click(at, "Read again with this mapping")
+    clean(at)
+    roles = {"customer_id": "Client", "start": "Date de début", "end": None, "mrr": "Mensualité",
+             "plan": "Formule"}
+    expected = mrrkit.read_export(french, mapping={
+        role: roles.get(role, detected.mapping.get(role)) for role in (
+            "customer_id", "start", "end", "mrr", "amount", "interval", "interval_count",
+            "quantity", "currency", "trial_end", "plan", "product", "churn_reason",
+        )
+    })
+    assert "Read with your column mapping." in [c.value for c in at.caption]
+    # Without an end date, the row whose end came before its start is kept, and no line ends.
+    assert len(expected.lines) == len(detected.lines) + 1
+    assert metrics(at)["Lines"] == str(len(expected.lines))
+    assert list(preview(at)["Customer id"]) == list(expected.lines["customer_id"])
+    assert set(preview(at)["End date"]) == {""}
+    at.button(key="data.use").click().run()
+    pd.testing.assert_frame_equal(at.session_state["source"].lines, expected.lines)
+
+    click(at, "Back to the detected columns")
+    clean(at)
+    assert metrics(at)["Lines"] == str(len(detected.lines))
+    assert at.selectbox(key=mapping_keys(at)["End date"]).value == "Date de fin"
+
+
+def test_mapping_rescues_a_file_whose_headers_say_nothing():
+    at = upload(data_page(), "odd.csv", ODD)
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert errors == ["This file cannot be used: no column was recognised as the customer, the "
+                      "start date or the amount. Say which column is which in the column mapping "
+                      "below."]
+    keys = mapping_keys(at)
+    assert at.selectbox(key=keys["Customer id"]).options == ["(no such column)", "who", "when",
+                                                             "how much"]
+    assert head_table(at).values.tolist() == [["acme", "2024-01-01", "100"],
+                                              ["beta", "2024-02-01", "50"]]
+    at.selectbox(key=keys["Customer id"]).set_value("who")
+    at.selectbox(key=keys["Start date"]).set_value("when")
+    at.selectbox(key=keys["MRR (monthly amount)"]).set_value("how much")
+    click(at, "Read again with this mapping")
+    clean(at)
+    expected = mrrkit.read_export(ODD, mapping={"customer_id": "who", "start": "when",
+                                                "mrr": "how much"})
+    assert list(expected.lines["mrr"]) == [100.0, 50.0]
+    assert list(preview(at)["MRR"]) == ["€100.00", "€50.00"]
+
+    click(at, "Back to the detected columns")
+    assert at.error and "no column was recognised" in at.error[0].value
+
+
+# --- currencies -------------------------------------------------------------------------------------
+
+
+def test_mixed_currencies_need_a_choice_then_rows_without_a_rate_are_rejected_and_shown():
+    at = upload(data_page(), "mixed.csv", MIXED)
+    assert not at.exception and not at.error
+    assert [w.value for w in at.warning] == [
+        "The file mixes several currencies (EUR, GBP, USD): choose the one to show figures in "
+        "below, and give exchange rates for the others."
+    ]
+    assert not at.metric  # nothing is added up before a currency is chosen
+    picker = reporting(at, MIXED)
+    assert picker.value is None and picker.options[:3] == ["EUR", "GBP", "USD"]
+
+    picker.set_value("EUR").run()
+    clean(at)
+    assert metrics(at)["Rows rejected"] == "3"  # USD and GBP: no rate yet
+    assert any(w.value.startswith("Rows without an exchange rate yet: 3 (GBP, USD).")
+               for w in at.warning)
+    editor = at.data_editor[0]
+    assert list(editor.value["currency"]) == ["GBP", "USD"]
+    assert set(tables(at)[0]["Reason"]) == {"no exchange rate for GBP", "no exchange rate for USD"}
+
+    at.session_state[editor.key] = {
+        "edited_rows": {1: {"rate": 0.9}}, "added_rows": [], "deleted_rows": [],
+    }
+    at.run()
+    clean(at)
+    expected = mrrkit.read_export(MIXED, reporting_currency="EUR", fx_rates={"USD": 0.9})
+    assert list(expected.lines["mrr"]) == [100.0, 45.0, 18.0]
+    assert list(preview(at)["MRR"]) == ["€100.00", "€45.00", "€18.00"]
+    assert metrics(at)["Rows rejected"] == "1"  # GBP still has no rate
+    assert any(w.value.startswith("Rows without an exchange rate yet: 1 (GBP).")
+               for w in at.warning)
+    rejected = tables(at)[1]
+    assert list(rejected["Row"]) == [3] and list(rejected["currency"]) == ["GBP"]
+    at.button(key="data.use").click().run()
+    source = at.session_state["source"]
+    assert source.currency == "EUR"
+    pd.testing.assert_frame_equal(source.lines, expected.lines)
+
+
+def test_monthly_rates_from_the_table_and_from_a_file():
+    at = upload(data_page(), "mixed.csv", MIXED)
+    reporting(at, MIXED).set_value("EUR").run()
+    at.radio(key=f"data.fx_mode.{data.bytes_digest(MIXED)[:16]}").set_value("month").run()
+    clean(at)
+    editor = at.data_editor[0]
+    assert editor.key.startswith("data.fx_month.")
+    assert list(editor.value["currency"]) == ["GBP", "USD"]
+    # USD from February; GBP only from March: the GBP row (February) stays rejected.
+    at.session_state[editor.key] = {
+        "edited_rows": {0: {"month": "2024-03-01", "rate": 1.17},
+                        1: {"month": "2024-02-01", "rate": 0.92}},
+        "added_rows": [{"currency": "USD", "month": "2024-05-01", "rate": 0.9}],
+        "deleted_rows": [],
+    }
+    at.run()
+    clean(at)
+    table = pd.DataFrame({"currency": ["GBP", "USD", "USD"],
+                          "month": ["2024-03", "2024-02", "2024-05"], "rate": [1.17, 0.92, 0.9]})
+    expected = mrrkit.read_export(MIXED, reporting_currency="EUR", fx_rates=table)
+    assert list(expected.lines["mrr"]) == pytest.approx([100.0, 46.0, 18.0])
+    assert list(preview(at)["MRR"]) == ["€100.00", "€46.00", "€18.00"]
+    assert list(tables(at)[0]["Reason"]) == ["no GBP rate for 2024-02 or earlier"]
+
+    rates_file = "Devise;Mois;Taux\nUSD;2024-01;0,92\nGBP;2024-01;1,17\nXX;2024-01;1\n".encode()
+    upload(at, "rates.csv", rates_file, key="data.fx_file")
+    clean(at)
+    assert "Rates left out: 1. Each row needs a currency code, a month and a rate above zero." in [
+        c.value for c in at.caption
+    ]
+    assert metrics(at)["Rows rejected"] == "0"
+    assert list(preview(at)["MRR"]) == ["€100.00", "€46.00", "€11.70", "€18.40"]
+
+
+# --- files that cannot be used ------------------------------------------------------------------------
+
+
+def _pdf() -> bytes:
+    return b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + bytes(range(256)) + b"\n%%EOF\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("empty.csv", b"", "the file is empty."),
+        ("random.csv", bytes(np.random.default_rng(5).integers(0, 256, 4096, dtype=np.uint8)),
+         "this is neither a spreadsheet nor a text (CSV) file."),
+        ("report.csv", _pdf(), "this is a PDF document, not a data export."),
+        ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64,
+         "this is an old Excel file (.xls)."),
+        ("photo.csv", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "this is an image, not a data export."),
+        ("one.csv", b"just one column\nvalue\nother\n", "the file is not a table"),
+        ("headers.csv", b"customer_id,start,mrr\n", "the file has column headers but no rows"),
+        ("nothing.csv", b"foo,bar,baz\n1,2,3\n", "no column was recognised"),
+    ],
+)
+def test_unusable_file_is_a_plain_message_and_the_user_can_recover(name, content, says):
+    at = upload(data_page(), name, content)
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith(f"This file cannot be used: {says}"), errors
+    assert "Traceback" not in errors[0] and "Error:" not in errors[0]
+    assert at.main.expander[0].label == "Details"  # mrrkit's exact words, one click away
+    assert not at.metric  # no report, no "Use this data"
+    assert "data.use" not in [b.key for b in at.button]
+    try_again = any("Every page keeps showing the data it showed before." in c.value
+                    for c in at.main.caption)
+    # A file whose columns were not recognised is fixed in the mapping editor, opened below.
+    assert try_again == (name != "nothing.csv")
+    mapping = [e for e in at.main.expander if e.label == "Column mapping"]
+    assert bool(mapping) == (name == "nothing.csv")
+    # Recovery: the next file is read as if nothing had happened.
+    upload(at, "stripe.csv", STRIPE.read_bytes())
+    clean(at)
+    assert metrics(at)["Rows read"] == str(mrrkit.read_export(STRIPE).rows_read)
+
+
+def test_problem_kinds_follow_mrrkits_messages():
+    """Pins the messages the page recognises: a changed message in mrrkit fails here."""
+    cases = {
+        b"": "empty",
+        b"   \n\n": "empty",
+        bytes(range(256)) * 4: "binary",
+        b"PK\x03\x04" + b"\0" * 64: "binary",
+        b"a single column\nx\ny\n": "not_table",
+        b"customer_id,start,mrr\n": "no_rows",
+        b"foo,bar\n1,2\n": "no_columns",
+        MIXED: "currencies",
+        _pdf(): "pdf",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64: "xls",
+    }
+    for content, kind in cases.items():
+        with pytest.raises(ValueError) as info:
+            mrrkit.read_export(content)
+        assert data.problem_kind(content, str(info.value)) == kind, (content[:20], str(info.value))
+    with pytest.raises(ValueError) as info:
+        mrrkit.read_customers(b"foo,bar\n1,2\n")
+    assert data.problem_kind(b"foo,bar\n1,2\n", str(info.value)) == "no_id"
+    assert set(data.PROBLEMS) == {k for k in data.PROBLEMS if text("fr").has(f"problem.{k}")}
+
+
+def test_a_large_file_is_read_whole_and_previewed_in_part():
+    n = 60_000
+    rng = np.random.default_rng(3)
+    starts = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 1200, n), unit="D")
+    frame = pd.DataFrame({
+        "customer_id": [f"c{i // 2}" for i in range(n)],
+        "start": starts.strftime("%Y-%m-%d"),
+        "mrr": rng.choice([29.0, 99.0, -5.0], n, p=[0.6, 0.39, 0.01]),
+    })
+    content = frame.to_csv(index=False).encode()
+    expected = mrrkit.read_export(content)
+    at = upload(data_page(), "big.csv", content)
+    clean(at)
+    assert metrics(at)["Rows read"] == "60,000"
+    assert metrics(at)["Lines"] == number_format("en").count(len(expected.lines))
+    assert len(preview(at)) == 200  # the first lines; downloads carry all of them
+    assert len(tables(at)[1]) == min(200, len(expected.rejected))
+    assert f"Rejected rows ({number_format('en').count(len(expected.rejected))})" in [
+        t.label for t in at.tabs
+    ]
+
+
+# --- customers file ----------------------------------------------------------------------------------
+
+
+def test_customers_file_is_joined_and_reported():
+    customers = (
+        b"Client,Pays,Secteur\ncus_A,FR,SaaS\ncus_B,IT,Retail\n,DE,Media\ncus_E,FR,SaaS\n"
+    )
+    at = upload(data_page(), "stripe.csv", STRIPE.read_bytes())
+    at = upload(at, "customers.csv", customers, key="data.customers")
+    clean(at)
+    expected = mrrkit.read_export(STRIPE, customers=customers)
+    assert "Customers file: 4 rows read, 3 kept, 1 rejected." in [c.value for c in at.caption]
+    assert report(at)["Customers file"] == "customers.csv"
+    at.button(key="data.use").click().run()
+    source = at.session_state["source"]
+    assert source.name == "stripe.csv + customers.csv"
+    pd.testing.assert_frame_equal(source.lines, expected.lines)
+    assert source.lines.loc[source.lines["customer_id"] == "cus_A", "industry"].iloc[0] == "SaaS"
+
+
+def test_a_bad_customers_file_is_reported_and_the_export_is_read_without_it():
+    at = upload(data_page(), "stripe.csv", STRIPE.read_bytes())
+    at = upload(at, "customers.csv", b"foo,bar\n1,2\n", key="data.customers")
+    assert not at.exception and not at.error
+    assert any(w.value.startswith("The customers file cannot be used (the subscriptions are read "
+                                  "without it): no column holds the customer id") for w in at.warning)
+    assert metrics(at)["Lines"] == str(len(mrrkit.read_export(STRIPE).lines))
+
+
+def test_a_customers_file_alone_asks_for_the_export():
+    at = upload(data_page(), "customers.csv", b"customer_id,country\na,FR\n", key="data.customers")
+    clean(at)
+    assert any("Add the subscriptions export too" in i.value for i in at.info)
+
+
+# --- using the upload ---------------------------------------------------------------------------------
 
 
 def test_use_this_data_then_every_page_shows_it_and_back_to_the_sample():
@@ -118,109 +516,40 @@ def test_use_this_data_then_every_page_shows_it_and_back_to_the_sample():
     assert metrics(at)["MRR"] == usd.money(summary.at["mrr", "value"])
     assert metrics(at)["Customers"] == usd.count(summary.at["customers", "value"])
     assert at.sidebar.radio[0].value == "upload"
+    # The period is the upload's own last months, not the sample's.
+    last = mrrkit.monthly(mrrkit.movements(expected)).index[-1]
+    assert at.query_params["to"] == str(last)
 
+    # Back on the Data page: the uploader forgot the file, the page still shows its reading.
     at.switch_page(PAGE).run()
-    back = [b for b in at.button if b.label == "Back to the sample"]
-    back[0].click().run()
+    clean(at)
+    assert any(c.value.startswith("Below, the reading of stripe.csv that every page uses.")
+               for c in at.caption)
+    assert metrics(at)["Lines"] == str(len(expected))
+
+    click(at, "Back to the sample")
     clean(at)
     assert "source" not in at.session_state
+    assert [i.value for i in at.info] == ["Every page shows the bundled sample."]
     at.switch_page("app.py").run()
     assert metrics(at)["MRR"].startswith("€")  # the sample again
+    sample_last = mrrkit.monthly(mrrkit.movements(mrrkit.load_sample())).index[-1]
+    assert at.query_params["to"] == str(sample_last)
 
 
-def test_customers_file_is_joined_and_reported():
-    customers = (
-        b"Client,Pays,Secteur\ncus_A,FR,SaaS\ncus_B,IT,Retail\n,DE,Media\ncus_E,FR,SaaS\n"
-    )
-    at = upload(data_page(), "stripe.csv", STRIPE.read_bytes())
-    at = upload(at, "customers.csv", customers, key="data.customers")
-    clean(at)
-    expected = mrrkit.read_export(STRIPE, customers=customers)
-    lines = tables(at)[-1]
-    assert "country" in lines.columns
-    assert list(lines["country"].fillna("")) == list(expected.lines["country"].fillna(""))
-    assert lines.loc[lines["customer_id"] == "cus_A", "industry"].iloc[0] == "SaaS"  # file wins
-    assert "Customers file: 4 rows read, 3 kept, 1 rejected." in [c.value for c in at.caption]
+def test_changing_the_reading_after_use_says_the_pages_use_the_earlier_one():
+    at = upload(data_page(), "mixed.csv", MIXED)
+    reporting(at, MIXED).set_value("EUR").run()
     at.button(key="data.use").click().run()
-    assert at.session_state["source"].name == "stripe.csv + customers.csv"
-
-
-@pytest.mark.parametrize(
-    ("content", "says"),
-    [
-        (b"", "the file is empty"),
-        (bytes(range(256)) * 8, "cannot be used"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, ".xls"),
-        (b"just one column\nvalue\n", "cannot be used"),
-    ],
-)
-def test_unusable_file_is_a_message_never_a_traceback(content, says):
-    at = upload(data_page(), "bad.csv", content)
-    assert not at.exception
-    errors = [e.value for e in at.error]
-    assert len(errors) == 1 and errors[0].startswith("This file cannot be used: ")
-    assert says in errors[0]
-    assert not at.metric  # no report, no "Use this data"
-
-
-def test_mapping_rescues_a_file_whose_headers_say_nothing():
-    csv = b"who,when,how much\nacme,2024-01-01,100\nbeta,2024-02-01,50\n"
-    at = upload(data_page(), "odd.csv", csv)
-    assert at.error and "no column found" in at.error[0].value
-    keys = {s.label: s.key for s in at.selectbox if s.key and s.key.startswith("data.map.")}
-    assert at.selectbox(key=keys["Customer id"]).options == ["(no such column)", "who", "when",
-                                                             "how much"]
-    at.selectbox(key=keys["Customer id"]).set_value("who")
-    at.selectbox(key=keys["Start date"]).set_value("when")
-    at.selectbox(key=keys["MRR (monthly amount)"]).set_value("how much")
-    at.button[[b.label for b in at.button].index("Read again with this mapping")].click().run()
-    clean(at)
-    expected = mrrkit.read_export(csv, mapping={"customer_id": "who", "start": "when",
-                                                "mrr": "how much"})
-    lines = tables(at)[-1]
-    assert list(lines["mrr"]) == list(expected.lines["mrr"]) == [100.0, 50.0]
-    assert "Read with your column mapping." in [c.value for c in at.caption]
-
-    reset = [b for b in at.button if b.label == "Back to the detected columns"]
-    reset[0].click().run()
-    assert at.error and "no column found" in at.error[0].value
-
-
-def test_currencies_are_converted_with_the_rates_given_never_summed_raw():
-    csv = (
-        b"customer_id,start,mrr,currency\n"
-        b"a,2024-01-01,100,EUR\nb,2024-02-01,50,USD\nc,2024-02-01,10,GBP\n"
-    )
-    at = upload(data_page(), "mixed.csv", csv)
-    assert "mixes 3 currencies" in at.error[0].value
-    at.text_input(key="data.reporting").input("eur").run()
-    clean(at)
-    assert metrics(at)["Rows rejected"] == "2"  # USD and GBP: no rate yet
+    assert at.button(key="data.use").disabled
     editor = at.data_editor[0]
-    assert list(editor.value["currency"]) == ["GBP", "USD"]
-    reasons = set(tables(at)[0]["Reason"])
-    assert reasons == {"no exchange rate for GBP (reporting currency EUR)",
-                       "no exchange rate for USD (reporting currency EUR)"}
-
-    at.session_state[editor.key] = {
-        "edited_rows": {1: {"rate": 0.9}}, "added_rows": [], "deleted_rows": [],
-    }
+    at.session_state[editor.key] = {"edited_rows": {1: {"rate": 0.9}}, "added_rows": [],
+                                    "deleted_rows": []}
     at.run()
-    clean(at)
-    expected = mrrkit.read_export(csv, reporting_currency="EUR", fx_rates={"USD": 0.9})
-    lines = tables(at)[-1]
-    assert list(lines["mrr"]) == list(expected.lines["mrr"]) == [100.0, 45.0]
-    assert metrics(at)["Rows rejected"] == "1"  # GBP still has no rate
-    at.button(key="data.use").click().run()
-    assert at.session_state["source"].currency == "EUR"
-
-
-def test_bad_reporting_currency_is_ignored_with_a_warning():
-    at = upload(data_page(), "stripe.csv", STRIPE.read_bytes())
-    at.text_input(key="data.reporting").input("1$").run()
-    assert not at.exception
-    assert any("is not a currency code" in w.value for w in at.warning)
-    assert metrics(at)["Rows kept"] == "6"  # read as if no currency had been typed
+    assert not at.button(key="data.use").disabled
+    assert "The pages use an earlier reading of this file: use this one to update them." in [
+        c.value for c in at.caption
+    ]
 
 
 def test_an_upload_stays_in_its_session():
@@ -229,3 +558,102 @@ def test_an_upload_stays_in_its_session():
     other = data_page()  # another visitor
     assert "source" not in other.session_state
     assert [i.value for i in other.info] == ["Every page shows the bundled sample."]
+
+
+# --- languages -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "detected", "reason", "error"),
+    [
+        ("fr", "Format détecté : Export des abonnements Stripe", "annulé avant la fin de l'essai "
+         "(jamais payé)", "Ce fichier ne peut pas être utilisé : le fichier est vide."),
+        ("it", "Formato rilevato: Export degli abbonamenti Stripe", "annullato prima della fine "
+         "della prova (mai pagato)", "Questo file non si può usare: il file è vuoto."),
+    ],
+)
+def test_the_page_speaks_french_and_italian(lang, detected, reason, error):
+    at = upload(data_page(lang), "stripe.csv", STRIPE.read_bytes())
+    clean(at)
+    assert detected in [s.value for s in at.success]
+    t = text(lang)
+    assert set(metrics(at)) == {t("data.rows_read"), t("data.rows_kept"),
+                                t("data.rows_rejected"), t("data.lines")}
+    by_reason = tables(at)[0]
+    assert reason in set(by_reason[t("data.reason")])
+    assert t("data.row") in tables(at)[1].columns
+    money = number_format(lang, "USD")
+    lines = mrrkit.read_export(STRIPE).lines
+    assert list(preview(at)["MRR"]) == [money.money(x, 2) for x in lines["mrr"]]
+    assert [b.label for b in at.button if b.key == "data.use"] == [t("data.use")]
+
+    bad = upload(data_page(lang), "empty.csv", b"")
+    assert [e.value for e in bad.error] == [error]
+
+
+# --- upload helpers (ui.data) ---------------------------------------------------------------------------
+
+
+def test_monthly_rates_keep_complete_rows_and_count_the_others():
+    table = pd.DataFrame({
+        "currency": ["usd", "USD", "GBP", "GBP", "CHF", "JPY", "USD"],
+        "month": ["2024-01", "2024-03", None, "2024-01", "soon", "2024-02", "2024-03"],
+        "rate": ["0,92", "0,90", None, "-1", "1,05", "", "0,91"],
+    })
+    rates, left_out = data.monthly_rates(table)
+    # GBP with neither month nor rate: never filled in, not counted; USD 2024-03: the last wins
+    assert rates.values.tolist() == [["USD", "2024-01", 0.92], ["USD", "2024-03", 0.91]]
+    assert left_out == 3  # negative rate, unreadable month, missing rate
+    dates = pd.DataFrame({"currency": ["USD"], "month": pd.to_datetime(["2024-02-17"]),
+                          "rate": [0.9]})
+    assert data.monthly_rates(dates)[0].values.tolist() == [["USD", "2024-02", 0.9]]
+    empty = data.monthly_rates(table.iloc[:0])
+    assert empty[0].empty and empty[1] == 0
+
+
+def test_rates_file_headers_in_three_languages_and_a_clear_error():
+    for csv in (b"currency,month,rate\nUSD,2024-01,0.9\n", b"Devise;Mois;Taux\nUSD;2024-01;0,9\n",
+                b"Valuta;Mese;Tasso di cambio\nUSD;2024-01;0,9\n"):
+        table, error = data.read_rates_upload(csv)
+        assert error is None and list(table.columns) == ["currency", "month", "rate"]
+        assert data.monthly_rates(table)[0].values.tolist() == [["USD", "2024-01", 0.9]]
+    table, error = data.read_rates_upload(b"code,when\nUSD,2024-01\n")
+    assert table is None and error.startswith("a rates file needs columns currency, month and rate")
+    assert "no column found for month, rate" in error
+
+
+def test_reasons_in_the_readers_language_and_rows_without_a_rate():
+    fr = text("fr")
+    assert data.reason_text("no exchange rate for USD (reporting currency EUR)", fr) == (
+        "pas de taux de change pour USD"
+    )
+    assert data.reason_text("no GBP rate for 2024-01 or earlier", fr) == (
+        "pas de taux GBP pour 2024-01 ni avant"
+    )
+    assert data.reason_text("row has 2 fields, the header has 3", fr) == (
+        "la ligne a 2 champs, l'en-tête en a 3"
+    )
+    assert data.reason_text("end: cannot read the date in 'Date de fin'", fr) == (
+        "Date de fin : date illisible dans la colonne « Date de fin »"
+    )
+    rejected = pd.DataFrame({"reason": [
+        "no exchange rate for USD (reporting currency EUR)", "missing customer id",
+        "no GBP rate for 2024-01 or earlier", "exchange rate is not a positive number",
+    ]})
+    assert data.rows_without_rate(rejected) == 3
+    assert data.currencies_without_rate(rejected) == ["GBP", "USD"]
+    # Every fixed reason mrrkit gives is translated (a new one shows in English, flagged here).
+    for english in data._REASONS:
+        assert data.reason_text(english, fr) != english, english
+
+
+def test_every_reason_in_the_fixtures_reads_in_french():
+    fr = text("fr")
+    for path in sorted(FIXTURES.iterdir()):
+        try:
+            result = mrrkit.read_export(path)
+        except mrrkit.ExportError:  # several currencies: read in the first, the others rejected
+            result = mrrkit.read_export(path, reporting_currency=data.currencies_in(
+                path.read_bytes())[0])
+        for reason in result.rejected["reason"].unique():
+            assert data.reason_text(reason, fr) != reason, (path.name, reason)

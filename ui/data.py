@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -36,6 +37,7 @@ from mrrkit.segments import customer_mask, filter_movements, segment_columns, se
 from .saved_views import ViewStore
 
 __all__ = [
+    "PROBLEMS",
     "Analysis",
     "SegmentView",
     "Source",
@@ -44,16 +46,26 @@ __all__ = [
     "available_sources",
     "bytes_digest",
     "clear_upload",
+    "currencies_in",
+    "currencies_without_rate",
     "current_source",
     "derived",
     "file_currencies",
+    "file_head",
     "file_headers",
+    "is_currency_code",
     "is_sample",
     "lines_digest",
+    "monthly_rates",
     "open_view",
+    "problem_kind",
     "rates_from_table",
+    "rates_key",
     "read_customers_upload",
+    "read_rates_upload",
     "read_upload",
+    "reason_text",
+    "rows_without_rate",
     "sample_source",
     "save_view",
     "segment_view",
@@ -61,6 +73,7 @@ __all__ = [
     "single_currency",
     "upload_bytes",
     "upload_source",
+    "validation_report",
     "view_store",
 ]
 
@@ -152,8 +165,30 @@ def sample_source() -> Source:
     return Source(name="sample", key=f"sample:{digest}", lines=_sample(digest))
 
 
+def _forget_view_of_other_data() -> None:
+    """Drop the reporting period and segment filters chosen on other data: the pages then start
+    from their defaults on the new data (its last 12 months, every customer) instead of, say,
+    the months of a sample that the upload does not have."""
+    from . import state
+
+    ss = st.session_state
+    # ui.state keeps each URL key's value in its view dict and in a widget key; both must go.
+    view = ss.get(state._VIEW, {})
+    incoming = ss.get(state._INCOMING, {})
+    for key in [k for k in view if k == "from:to" or k.startswith("f.")]:
+        view.pop(key, None)
+        ss.pop(state.widget_key(key), None)
+    for key in [k for k in incoming if k in ("from", "to") or k.startswith("f.")]:
+        incoming.pop(key, None)
+
+
 def set_upload(source: Source) -> None:
-    """Make ``source`` this session's data (the Data page calls it after a successful import)."""
+    """Make ``source`` this session's data (the Data page calls it after a successful import).
+
+    Call it from a widget callback. The period and segment filters start again from their
+    defaults on the new data."""
+    if st.session_state.get(UPLOAD_KEY) is not source:
+        _forget_view_of_other_data()
     st.session_state[UPLOAD_KEY] = source
     st.session_state[_CHOICE_KEY] = "upload"
 
@@ -194,21 +229,80 @@ def upload_source(name: str, lines: pd.DataFrame, currency: str = "EUR") -> Sour
 def clear_upload() -> None:
     """Forget this session's upload: every page shows the sample again.
 
-    Call it from a widget callback (it sets the data-source radio's state)."""
-    st.session_state.pop(UPLOAD_KEY, None)
+    Call it from a widget callback (it sets the data-source radio's state). The period and
+    segment filters start again from their defaults on the sample."""
+    if st.session_state.pop(UPLOAD_KEY, None) is not None:
+        _forget_view_of_other_data()
     st.session_state[_CHOICE_KEY] = "sample"
 
 
 # --- reading uploads ------------------------------------------------------------------------------
 
+#: Why an upload cannot be used (:attr:`Upload.kind`); the Data page says each in plain words.
+PROBLEMS = (
+    "empty", "pdf", "xls", "image", "binary", "not_table", "one_column", "no_rows", "no_columns",
+    "no_id", "currencies", "other",
+)
+
+#: File signatures of documents people upload by mistake (checked before any message).
+_SIGNATURES = (
+    (b"%PDF", "pdf"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "xls"),  # OLE2: Excel 97-2003 (also old Word)
+    (b"\x89PNG", "image"),
+    (b"\xff\xd8\xff", "image"),
+    (b"GIF8", "image"),
+)
+
+#: Start of mrrkit's message -> kind (read_table, read_export, read_customers; pinned by tests).
+_MESSAGES = (
+    ("the file is empty", "empty"),
+    ("this is an old excel .xls", "xls"),
+    ("the file holds binary data", "binary"),
+    ("the file looks like a zip", "binary"),
+    ("the file is not a table", "not_table"),
+    ("the file has a single column", "one_column"),
+    ("the file has a header but no data rows", "no_rows"),
+    ("no known format recognised", "no_columns"),
+    ("no column found", "no_columns"),
+    ("no customer id column", "no_id"),
+)
+
 
 @dataclass(frozen=True)
 class Upload:
     """What :func:`read_upload` made of a file: its ``result``, or the ``error`` saying why it
-    cannot be used at all (a message for people, never a traceback)."""
+    cannot be used at all (mrrkit's message, never a traceback) and its ``kind`` (one of
+    :data:`PROBLEMS`, for a sentence in the reader's language)."""
 
     result: ExportResult | None = None
     error: str | None = None
+    kind: str | None = None
+
+
+def problem_kind(data: bytes, error: str) -> str:
+    """The kind of problem (:data:`PROBLEMS`) an unusable upload has, from its first bytes and
+    the message mrrkit gave.
+
+    >>> problem_kind(b"%PDF-1.7 ...", "the file holds binary data, not text")
+    'pdf'
+    >>> problem_kind(b"a,b\\n", "the file has a header but no data rows")
+    'no_rows'
+    >>> problem_kind(b"x;y\\n1;2\\n", "the file mixes 2 currencies (EUR: 1 rows, USD: 1 rows): ...")
+    'currencies'
+    >>> problem_kind(b"x", "something else")
+    'other'
+    """
+    head = data[:16]
+    for signature, kind in _SIGNATURES:
+        if head.startswith(signature):
+            return kind
+    message = error.strip().lower()
+    if message.startswith("the file mixes") and "currencies" in message:
+        return "currencies"
+    for start, kind in _MESSAGES:
+        if message.startswith(start) or (kind == "no_columns" and start in message):
+            return kind
+    return "other"
 
 
 def bytes_digest(data: bytes) -> str:
@@ -244,11 +338,11 @@ def read_customers_upload(
     data: bytes, digest: str | None = None
 ) -> tuple[CustomerFile | None, str | None]:
     """A customers file read by :func:`mrrkit.read_customers` (cached on its digest): the file,
-    or ``None`` and why it cannot be used."""
+    or ``None`` and why it cannot be used (:func:`problem_kind` tells which kind of problem)."""
     return _customers_file(digest or bytes_digest(data), data)
 
 
-@st.cache_resource(show_spinner="Reading the file…", max_entries=8, ttl=3600)
+@st.cache_resource(show_spinner=False, max_entries=16, ttl=3600)
 def _read_upload(
     digest: str,
     mapping: tuple | None,
@@ -258,17 +352,35 @@ def _read_upload(
     _data: bytes,
     _customers: CustomerFile | None,
 ) -> Upload:
+    fx_rates = None
+    if rates is not None:
+        how, items = rates
+        fx_rates = (
+            dict(items) if how == "currency"
+            else pd.DataFrame(list(items), columns=["currency", "month", "rate"])
+        )
     try:
         result = read_export(
             _data,
             mapping=None if mapping is None else dict(mapping),
             reporting_currency=reporting_currency,
-            fx_rates=None if rates is None else dict(rates),
+            fx_rates=fx_rates,
             customers=_customers,
         )
     except Exception as exc:  # noqa: BLE001 - an unusable file is a message, not a crash
-        return Upload(error=_problem(exc))
+        error = _problem(exc)
+        return Upload(error=error, kind=problem_kind(_data, error))
     return Upload(result=result)
+
+
+def _rates_key(fx_rates) -> tuple | None:
+    """A hashable cache key for ``{currency: rate}`` or a (currency, month, rate) table."""
+    if fx_rates is None or len(fx_rates) == 0:
+        return None
+    if isinstance(fx_rates, pd.DataFrame):
+        rows = fx_rates[["currency", "month", "rate"]].itertuples(index=False, name=None)
+        return "month", tuple((str(c), str(m), float(r)) for c, m, r in rows)
+    return "currency", tuple(sorted((str(k), float(v)) for k, v in fx_rates.items()))
 
 
 def read_upload(
@@ -276,7 +388,7 @@ def read_upload(
     *,
     mapping: Mapping[str, str | None] | None = None,
     reporting_currency: str | None = None,
-    fx_rates: Mapping[str, float] | None = None,
+    fx_rates: Mapping[str, float] | pd.DataFrame | None = None,
     customers: bytes | None = None,
     digest: str | None = None,
     customers_digest: str | None = None,
@@ -284,7 +396,9 @@ def read_upload(
     """:func:`mrrkit.read_export` of an upload, cached on the digests of its bytes (and of the
     customers file's) and on the options. Pass the digests when known (:func:`upload_bytes`).
 
-    A customers file that cannot be read is left out (:func:`read_customers_upload` says why).
+    ``fx_rates`` is ``{currency: rate}`` or a table of ``currency, month, rate``
+    (:func:`monthly_rates`). A customers file that cannot be read is left out
+    (:func:`read_customers_upload` says why).
     """
     customers_file = None
     if customers is not None:
@@ -298,11 +412,29 @@ def read_upload(
         digest or bytes_digest(data),
         None if mapping is None else tuple(sorted(mapping.items())),
         reporting_currency or None,
-        None if not fx_rates else tuple(sorted((k, float(v)) for k, v in fx_rates.items())),
+        _rates_key(fx_rates),
         customers_digest,
         data,
         customers_file,
     )
+
+
+#: An ISO 4217 code no billing system bills in ("no currency"): reading with it as the reporting
+#: currency rejects every row for want of a rate, which lists the file's currencies.
+_NO_CURRENCY = "XXX"
+
+
+def currencies_in(
+    data: bytes, *, mapping: Mapping[str, str | None] | None = None, digest: str | None = None
+) -> list[str]:
+    """The billing currencies of an export that mixes several (where :func:`read_upload` without
+    a reporting currency gives the ``"currencies"`` problem), sorted; empty if it cannot be read.
+
+    >>> currencies_in(b"customer_id,start,mrr,currency\\na,2024-01-01,1,usd\\nb,2024-01-01,2,EUR\\n")
+    ['EUR', 'USD']
+    """
+    probe = read_upload(data, mapping=mapping, reporting_currency=_NO_CURRENCY, digest=digest)
+    return [] if probe.result is None else file_currencies(probe.result)
 
 
 def _head(data: bytes, size: int = 256 * 1024) -> bytes:
@@ -313,16 +445,23 @@ def _head(data: bytes, size: int = 256 * 1024) -> bytes:
     return data[: cut + 1] if cut > 0 else data[:size]
 
 
+#: Rows of the file shown beside the column-mapping editor.
+HEAD_ROWS = 5
+
+
 @st.cache_resource(show_spinner=False, max_entries=8, ttl=3600)
-def _headers(digest: str, _data: bytes) -> tuple[str, ...]:
+def _file_head(digest: str, _data: bytes) -> pd.DataFrame | None:
     from mrrkit.tabular import read_table
 
     # Spreadsheets (zip) and Parquet must be read whole; a text file's header is at its top.
     binary = _data[:2] == b"PK" or _data[:4] == b"PAR1"
     try:
-        return tuple(str(c) for c in read_table(_data if binary else _head(_data)).frame.columns)
+        frame = read_table(_data if binary else _head(_data)).frame
     except Exception:  # noqa: BLE001 - read_upload reports why the file cannot be read
-        return ()
+        return None
+    head = frame.head(HEAD_ROWS)
+    head.columns = [str(c) for c in head.columns]
+    return head
 
 
 def file_headers(data: bytes, digest: str | None = None) -> list[str]:
@@ -332,7 +471,18 @@ def file_headers(data: bytes, digest: str | None = None) -> list[str]:
     >>> file_headers(b"Client;Date;MRR\\nacme;2024-01-01;10\\n")
     ['Client', 'Date', 'MRR']
     """
-    return list(_headers(digest or bytes_digest(data), data))
+    head = _file_head(digest or bytes_digest(data), data)
+    return [] if head is None else list(head.columns)
+
+
+def file_head(data: bytes, digest: str | None = None) -> pd.DataFrame | None:
+    """The first :data:`HEAD_ROWS` data rows of an upload, as read (what each column holds, to
+    tell which is which); ``None`` if the file cannot be read.
+
+    >>> file_head(b"Client;Date;MRR\\nacme;2024-01-01;10\\n").values.tolist()
+    [['acme', '2024-01-01', '10']]
+    """
+    return _file_head(digest or bytes_digest(data), data)
 
 
 def upload_bytes(upload) -> tuple[bytes, str]:
@@ -381,19 +531,316 @@ def single_currency(result: ExportResult) -> str | None:
     return values[0] if len(values) == 1 else None
 
 
+def is_currency_code(code) -> bool:
+    """Whether ``code`` looks like an ISO 4217 code (three ASCII letters, any case).
+
+    >>> is_currency_code("eur"), is_currency_code("€"), is_currency_code("EURO"), is_currency_code(None)
+    (True, False, False, False)
+    """
+    return isinstance(code, str) and len(code.strip()) == 3 and code.strip().isascii() \
+        and code.strip().isalpha()
+
+
 def rates_from_table(table: pd.DataFrame) -> dict[str, float]:
     """``{currency: rate}`` from an edited table of ``currency`` and ``rate`` (rows without a
-    number are left out: their rows are then rejected for want of a rate).
+    positive number are left out: their rows are then rejected for want of a rate).
 
     >>> import pandas as pd
-    >>> rates_from_table(pd.DataFrame({"currency": ["usd", "GBP", "CHF"], "rate": [0.9, None, "x"]}))
+    >>> rates_from_table(pd.DataFrame({"currency": ["usd", "GBP", "CHF", "JPY"],
+    ...                                "rate": [0.9, None, "x", 0]}))
     {'USD': 0.9}
     """
     rates = {}
     for currency, rate in zip(table["currency"], pd.to_numeric(table["rate"], errors="coerce")):
-        if isinstance(currency, str) and currency.strip() and np.isfinite(rate):
+        if is_currency_code(currency) and np.isfinite(rate) and rate > 0:
             rates[currency.strip().upper()] = float(rate)
     return rates
+
+
+def _blank(values: pd.Series) -> np.ndarray:
+    return (values.isna() | (values.astype("str").str.strip() == "")).to_numpy(dtype=bool)
+
+
+def monthly_rates(table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Exchange rates by month from an edited or uploaded table of ``currency``, ``month``,
+    ``rate``: the usable rows (currency code upper case, month ``YYYY-MM``, rate > 0; the last
+    row wins for a repeated currency and month, sorted) and how many rows were left out because
+    a value is missing or unreadable (rows with neither a month nor a rate are not counted).
+
+    Months may be dates, ``2024-03``, ``03/2024`` or ``15/03/2024`` (read once per column, as
+    :func:`mrrkit.parsing.parse_dates` does); rates may be written ``1,08`` or ``1.08``.
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"currency": ["usd", "USD", "GBP", None, "CHF"],
+    ...                       "month": ["2024-01", "2024-03", "2024-01", None, "soon"],
+    ...                       "rate": ["0,92", "0,90", "", None, "1,05"]})
+    >>> rates, left_out = monthly_rates(table)
+    >>> rates.values.tolist(), left_out
+    ([['USD', '2024-01', 0.92], ['USD', '2024-03', 0.9]], 2)
+    """
+    from mrrkit.parsing import parse_amounts, parse_dates
+
+    columns = ["currency", "month", "rate"]
+    if table.empty:
+        return pd.DataFrame({"currency": [], "month": [], "rate": []}).astype(
+            {"currency": "str", "month": "str", "rate": "float64"}
+        ), 0
+    frame = table[columns].reset_index(drop=True)
+    # A row with neither a month nor a rate was never filled in (the editor offers one per
+    # currency): not a mistake to report.
+    blank = _blank(frame["month"]) & _blank(frame["rate"])
+    frame = frame.loc[~blank].reset_index(drop=True)
+    codes = frame["currency"].astype("str").str.strip().str.upper()
+    month = frame["month"]
+    if not (pd.api.types.is_datetime64_any_dtype(month) or pd.api.types.is_string_dtype(month)):
+        month = pd.to_datetime(month, errors="coerce")
+    months = parse_dates(month).values
+    rate = frame["rate"]
+    rates = (
+        parse_amounts(rate.astype("str").where(rate.notna(), "")).values
+        if not pd.api.types.is_numeric_dtype(rate.dtype) else rate.astype("float64")
+    )
+    ok = (
+        codes.map(is_currency_code).to_numpy(dtype=bool)
+        & months.notna().to_numpy()
+        & (rates.to_numpy() > 0)
+    )
+    out = pd.DataFrame({
+        "currency": codes[ok].to_numpy(),
+        "month": months[ok].dt.strftime("%Y-%m").to_numpy(),
+        "rate": rates[ok].to_numpy(dtype="float64"),
+    }).astype({"currency": "str", "month": "str"})
+    out = out.drop_duplicates(["currency", "month"], keep="last").sort_values(["currency", "month"])
+    return out.reset_index(drop=True), int((~ok).sum())
+
+
+#: Headers of a rates file, by role (lower case, compared without accents).
+_RATE_HEADERS = {
+    "currency": ("currency", "currency_code", "code", "devise", "monnaie", "valuta", "divisa"),
+    "month": ("month", "date", "period", "mois", "periode", "mese", "periodo", "data"),
+    "rate": ("rate", "fx", "fx_rate", "exchange rate", "exchange_rate", "taux", "taux de change",
+             "cours", "tasso", "tasso di cambio", "cambio"),
+}
+
+
+def _plain(header: str) -> str:
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", str(header)).encode("ascii", "ignore").decode()
+    return " ".join(text.strip().lower().split())
+
+
+@st.cache_resource(show_spinner=False, max_entries=8, ttl=3600)
+def _rates_file(digest: str, _data: bytes) -> tuple[pd.DataFrame | None, str | None]:
+    from mrrkit.tabular import read_table
+
+    try:
+        frame = read_table(_data).frame
+    except Exception as exc:  # noqa: BLE001 - shown to the user by the Data page
+        return None, _problem(exc)
+    found = {}
+    for role, names in _RATE_HEADERS.items():
+        for header in frame.columns:
+            if _plain(header) in names and header not in found.values():
+                found[role] = header
+                break
+    missing = [role for role in _RATE_HEADERS if role not in found]
+    if missing:
+        return None, (
+            f"a rates file needs columns currency, month and rate; no column found for "
+            f"{', '.join(missing)}; columns are {[str(c) for c in frame.columns]}"
+        )
+    return frame[[found[r] for r in _RATE_HEADERS]].set_axis(list(_RATE_HEADERS), axis=1), None
+
+
+def read_rates_upload(data: bytes, digest: str | None = None) -> tuple[pd.DataFrame | None, str | None]:
+    """A rates file (CSV, TSV, XLSX or Parquet with currency, month and rate columns, headers in
+    English, French or Italian) as a ``currency, month, rate`` table for :func:`monthly_rates`,
+    or ``None`` and why it cannot be used.
+
+    >>> table, error = read_rates_upload(b"Devise;Mois;Taux\\nUSD;2024-01;0,92\\n")
+    >>> table.values.tolist(), error
+    ([['USD', '2024-01', '0,92']], None)
+    """
+    return _rates_file(digest or bytes_digest(data), data)
+
+
+def rates_key(fx_rates) -> tuple | None:
+    """A hashable summary of the rates given (``{currency: rate}`` or a currency, month, rate
+    table), for telling whether two readings used the same rates.
+
+    >>> rates_key({"usd": 0.9}), rates_key({})
+    (('currency', (('usd', 0.9),)), None)
+    """
+    return _rates_key(fx_rates)
+
+
+_NO_RATE = re.compile(r"^no exchange rate for (?P<currency>.+?)(?: \(reporting currency \w+\))?$")
+_NO_RATE_MONTH = re.compile(r"^no (?P<currency>\w+) rate for (?P<month>\d{4}-\d{2}) or earlier$")
+
+
+def _rate_reasons(rejected: pd.DataFrame) -> pd.Series:
+    """The reasons of the rows rejected for want of a usable exchange rate."""
+    if rejected.empty:
+        return pd.Series([], dtype="str")
+    reasons = rejected["reason"].astype("str")
+    hit = (
+        reasons.str.startswith("no exchange rate for")
+        | reasons.str.match(_NO_RATE_MONTH.pattern)
+        | (reasons == "exchange rate is not a positive number")
+    )
+    return reasons[hit]
+
+
+def rows_without_rate(rejected: pd.DataFrame) -> int:
+    """How many rejected rows lack a usable exchange rate (they come back once one is given).
+
+    >>> import pandas as pd
+    >>> rows_without_rate(pd.DataFrame({"row": [1, 2, 3], "reason": [
+    ...     "no exchange rate for USD (reporting currency EUR)", "missing customer id",
+    ...     "no GBP rate for 2024-01 or earlier"]}))
+    2
+    """
+    return len(_rate_reasons(rejected))
+
+
+def currencies_without_rate(rejected: pd.DataFrame) -> list[str]:
+    """The currencies named by the rows rejected for want of a rate, sorted.
+
+    >>> import pandas as pd
+    >>> currencies_without_rate(pd.DataFrame({"reason": [
+    ...     "no exchange rate for USD", "no GBP rate for 2024-01 or earlier", "no exchange rate for USD"]}))
+    ['GBP', 'USD']
+    """
+    found = set()
+    for reason in _rate_reasons(rejected).unique():
+        match = _NO_RATE.match(reason) or _NO_RATE_MONTH.match(reason)
+        if match:
+            found.add(match["currency"])
+    return sorted(found)
+
+
+#: mrrkit's fixed rejection reasons -> ``reason.<key>`` texts (ui.i18n).
+_REASONS = {
+    "missing customer id": "missing_customer",
+    "missing start date": "missing_start",
+    "missing MRR amount": "missing_mrr",
+    "missing amount": "missing_amount",
+    "missing billing interval": "missing_interval",
+    "missing status": "missing_status",
+    "negative quantity": "negative_quantity",
+    "negative amount": "negative_amount",
+    "amount cannot be read": "bad_amount",
+    "amount too large (over 10 billion a month)": "too_large",
+    "end date before start date": "end_before_start",
+    "ends the day it starts (never billed)": "same_day",
+    "empty row": "empty_row",
+    "one-off item, not recurring": "one_off",
+    "trialing without a trial end date": "trial_no_end",
+    "cancelled before the trial ended (never paid)": "never_paid",
+    "missing currency (the file mixes currencies)": "missing_currency",
+    "exchange rate is not a positive number": "bad_rate",
+    "duplicate customer id (a later row wins)": "duplicate_customer",
+    "status 'incomplete': first payment never succeeded (not MRR)": "stripe_incomplete",
+    "status 'incomplete_expired': never paid (not MRR)": "stripe_incomplete_expired",
+    "status 'unpaid': Stripe leaves unpaid subscriptions out of MRR": "stripe_unpaid",
+    "status 'paused': no payment collected (not MRR)": "paused",
+    "status 'future': not started yet": "future",
+    "state 'future': not started yet": "future",
+    "state 'failed': never activated": "failed",
+}
+#: mrrkit's reasons with values in them -> ``reason.<key>`` texts with the same placeholders.
+_REASON_PATTERNS = (
+    (_NO_RATE, "no_rate"),
+    (_NO_RATE_MONTH, "no_rate_month"),
+    (re.compile(r"^(?P<field>[\w ]+): cannot read the date in ['\"](?P<column>.*)['\"]$"), "bad_date"),
+    (re.compile(r"^(?P<field>[\w ]+): cannot read the number in ['\"](?P<column>.*)['\"]$"),
+     "bad_number"),
+    (re.compile(r"^(?P<field>[\w ]+): cannot read (?P<q>['\"])(?P<column>.*)(?P=q)$"), "bad_value"),
+    (re.compile(r"^row has (?P<fields>\d+) fields, the header has (?P<width>\d+)$"), "fields"),
+    (re.compile(r"^invoice status (?P<status>.+): only paid invoices count$"), "invoice_status"),
+    (re.compile(r"^status (?P<status>.+) without an end date$"), "no_end"),
+    (re.compile(r"^unknown status (?P<status>.+)$"), "unknown_status"),
+)
+
+
+def reason_text(reason: str, t) -> str:
+    """A rejection reason of mrrkit in the language of ``t`` (an :class:`ui.i18n.Text`); a reason
+    it does not know is shown as mrrkit wrote it.
+
+    >>> from ui.i18n import text
+    >>> reason_text("missing customer id", text("fr"))
+    'identifiant client manquant'
+    >>> reason_text("start: cannot read the date in 'Début'", text("it"))
+    "Data di inizio: data illeggibile nella colonna 'Début'"
+    >>> reason_text("no USD rate for 2024-01 or earlier", text("en"))
+    'no USD rate for 2024-01 or earlier'
+    >>> reason_text("something new", text("fr"))
+    'something new'
+    """
+    key = _REASONS.get(reason)
+    if key is not None:
+        return t(f"reason.{key}")
+    for pattern, key in _REASON_PATTERNS:
+        match = pattern.match(reason)
+        if match:
+            values = {k: v for k, v in match.groupdict().items() if k != "q"}
+            if "field" in values:
+                field = values["field"]
+                values["field"] = t(f"role.{field}") if t.has(f"role.{field}") else field
+            if values.get("currency") == "an empty currency":
+                return t("reason.no_rate_empty")
+            return t(f"reason.{key}", **values)
+    return reason
+
+
+def validation_report(
+    result: ExportResult,
+    t,
+    *,
+    file: str,
+    currency: str,
+    customers: CustomerFile | None = None,
+    customers_name: str | None = None,
+) -> pd.DataFrame:
+    """The validation report of an upload as a two-column table for people (and its downloads):
+    the file, its format, the currency, rows read, kept and rejected (in total and by reason),
+    lines and customers, the customers file's counts, then how the file was read.
+
+    >>> from mrrkit import read_export
+    >>> from ui.i18n import text
+    >>> result = read_export(b"customer_id,start,mrr\\na,2024-01-01,10\\n,2024-01-01,5\\n")
+    >>> report = validation_report(result, text("en"), file="x.csv", currency="EUR")
+    >>> report.set_index("What")["Value"].loc[["Rows read", "Rows kept", "Rejected: missing customer id"]].tolist()
+    ['2', '1', '1']
+    """
+    rows = [
+        (t("data.report_file"), file),
+        (t("data.report_format"), t(f"format.{result.format}")),
+        (t("data.report_currency"), currency),
+        (t("data.rows_read"), str(result.rows_read)),
+        (t("data.rows_kept"), str(result.rows_kept)),
+        (t("data.rows_rejected"), str(len(result.rejected))),
+    ]
+    if len(result.rejected):
+        counts = result.rejected["reason"].value_counts()
+        rows += [
+            (t("data.report_reason", reason=reason_text(reason, t)), str(int(n)))
+            for reason, n in counts.items()
+        ]
+    rows += [
+        (t("data.lines"), str(len(result.lines))),
+        (t("data.report_customers"), str(result.lines["customer_id"].nunique())),
+    ]
+    if customers is not None:
+        rows += [
+            (t("data.report_customers_file"), customers_name or ""),
+            (t("data.report_customers_read"), str(customers.rows_read)),
+            (t("data.report_customers_kept"), str(len(customers.customers))),
+            (t("data.report_customers_rejected"), str(len(customers.rejected))),
+        ]
+    rows += [(t("data.report_note"), note) for note in result.warnings]
+    return pd.DataFrame(rows, columns=[t("data.what"), t("data.value")]).astype("str")
 
 
 # --- shared views -------------------------------------------------------------------------------
