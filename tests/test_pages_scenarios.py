@@ -351,3 +351,190 @@ def test_a_lagging_address_does_not_put_a_moved_slider_back():
     at.run()
     assert at.slider(key=slider).value == 7
     assert at.query_params["sc.1.price_change_pct"] == "7"
+
+
+# --------------------------------------------------------------------------- in a real browser
+
+
+def _browser_or_skip():
+    from pathlib import Path
+
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("no browser at /usr/bin/chromium (make test installs Debian's chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed (pip install -r requirements-dev.txt)")
+    return sync_playwright
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """``streamlit run app.py`` on a free port (``MRRKIT_E2E_PORTS=first-last`` to choose)."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests._pages import ROOT
+
+    sync_playwright = _browser_or_skip()
+    wanted = os.environ.get("MRRKIT_E2E_PORTS", "").strip()
+    first, _, last = wanted.partition("-")
+    candidates = range(int(first), int(last or first) + 1) if wanted else [0]
+    port = None
+    for candidate in candidates:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            port = sock.getsockname()[1]
+            break
+    assert port, f"no free port in MRRKIT_E2E_PORTS={wanted}"
+    tmp = tmp_path_factory.mktemp("scenarios_e2e")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MRRKIT_")}
+    env["MRRKIT_VIEWS_DIR"] = str(tmp / "views")
+    (tmp / "secrets.toml").write_text("")
+    log = tmp / "server.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+         "--secrets.files", str(tmp / "secrets.toml")],
+        cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, log.read_text()[-2000:]
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health",
+                                            timeout=2) as reply:
+                    if reply.status == 200:
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.2)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path="/usr/bin/chromium", headless=True, timeout=30_000,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            try:
+                yield browser, f"http://127.0.0.1:{port}"
+            finally:
+                browser.close()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _settle(page, quiet_s: float = 1.5, timeout_s: float = 120) -> None:
+    """Wait until no script run has been in progress for ``quiet_s`` seconds."""
+    import time
+
+    page.wait_for_selector("h1", timeout=timeout_s * 1000)
+    deadline = time.monotonic() + timeout_s
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        if page.locator('[data-testid="stStatusWidget"]').count():
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet_s:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the page kept running")
+
+
+def _widget(page, key: str):
+    return page.locator(".st-key-w-" + key.replace(".", "-"))
+
+
+def _csv(page, key: str) -> str:
+    with page.expect_download() as download:
+        page.locator(f".st-key-dl-csv-{key} button").click()
+    return open(download.value.path(), encoding="utf-8-sig").read()
+
+
+def _sliders(page) -> dict[str, str]:
+    return page.evaluate("""() => Object.fromEntries(
+        Array.from(document.querySelectorAll('[class*="st-key-w-sc-"]'))
+            .filter(e => e.querySelector('input[type=range]'))
+            .map(e => [Array.from(e.classList).find(c => c.startsWith('st-key-')),
+                       e.querySelector('input[type=range]').value]))""")
+
+
+@pytest.mark.e2e
+def test_in_a_browser_a_copied_link_reproduces_the_scenarios(served, inputs):
+    """Move sliders with the keyboard (quickly: the address lags behind the server), type a
+    name and a cost, scope a scenario to a plan; open the page's address in a fresh browser
+    context: the same sliders, the same 12-month table (its CSV download, byte for byte), and
+    the figures mrrkit gives for the scenarios the address spells out."""
+    import csv
+    import io
+    from urllib.parse import parse_qs, urlsplit
+
+    browser, base = served
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{base}/Scenarios?sc.count=2&sc.2.scope_dim=plan")
+    _settle(page)
+    for key, presses in (("sc.1.price_change_pct", 5), ("sc.1.churn_elasticity", 3),
+                         ("sc.2.upsell_conversion_rate", 30), ("sc.2.avg_uplift_pct", 20)):
+        _widget(page, key).locator("input[type=range]").focus()
+        for _ in range(presses):  # as fast as the keyboard repeats
+            page.keyboard.press("ArrowRight")
+        _settle(page)
+    cost = _widget(page, "sc.1.cs_team_cost").locator("input")
+    cost.fill("20000")
+    cost.press("Enter")
+    _settle(page)
+    name = _widget(page, "sc.1.name").locator("input")
+    name.fill("Price +5%")
+    name.press("Enter")
+    _settle(page)
+    plan = _widget(page, "sc.2.scope_value").locator("input").first
+    plan.click()
+    plan.fill("Pro monthly")
+    page.keyboard.press("Enter")
+    _settle(page)
+    assert not page.locator('[data-testid="stException"]').count()
+    moved = _sliders(page)
+    assert moved["st-key-w-sc-1-price_change_pct"] == "5"
+    assert moved["st-key-w-sc-1-churn_elasticity"] == "0.3"
+    assert moved["st-key-w-sc-2-upsell_conversion_rate"] == "30"
+    assert moved["st-key-w-sc-2-avg_uplift_pct"] == "20"
+    table = _csv(page, "scenarios")
+    link = page.url
+
+    fresh = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    other = fresh.new_page()
+    other.set_default_timeout(60_000)
+    other.goto(link)
+    _settle(other)
+    assert not other.locator('[data-testid="stException"]').count()
+    assert not other.locator('[data-testid="stToast"]').count()
+    assert _sliders(other) == moved
+    assert _csv(other, "scenarios") == table
+    assert other.url == link
+
+    # The figures are mrrkit's for what the address says.
+    params = {k: v[-1] for k, v in parse_qs(urlsplit(link).query).items()}
+    assert params["sc.1.name"] == "Price +5%" and params["sc.2.scope_value"] == "Pro monthly"
+    rows = {r["Metric"]: r for r in csv.DictReader(io.StringIO(table))}
+    for i, name in ((1, "Price +5%"), (2, "Scenario 2")):
+        want = scenario_summary(inputs, _scenario_from_link(params, i))
+        assert float(rows["MRR"][name]) == pytest.approx(want.at["mrr", "scenario"], rel=1e-9)
+        assert float(rows["NRR"][name]) == pytest.approx(want.at["nrr", "scenario"], rel=1e-9)
+    assert float(rows["MRR"]["Price +5% vs baseline"]) > 0
+    context.close()
+    fresh.close()
