@@ -16,7 +16,7 @@ from ui.tables import show_table
 ctx = page("Movements", icon="🔀")
 t, nf = ctx.t, ctx.nf
 DL = (t("download.csv"), t("download.excel"))
-SHOWN = 1000  # rows of a listing drawn on screen; the downloads have them all
+SHOWN = 500  # rows of a listing drawn on screen (the largest first); the downloads have them all
 COUNT_COLUMN = {
     "new": "new_customers", "expansion": "expanded_customers",
     "reactivation": "reactivated_customers", "contraction": "contracted_customers",
@@ -149,18 +149,18 @@ def churn_reasons_by_churn():
 
 
 def listing_of(movements, kind, first, last):
-    """The movements behind a cell (with their lines and, for churn, the reason) or the
-    customers behind a level, cached per choice."""
+    """The movements behind a cell (the largest first; for churn with the reason recorded) or
+    the customers behind a level, cached per choice. The lines behind each movement are added
+    by :func:`with_lines` to the rows shown (and to the download when it is clicked)."""
     if kind in BRIDGE_STEPS:
         rows = movements_in(movements, first, kind, last)
         rows = rows.assign(customer_id=rows["customer_id"].astype("str"))
         rows = rows.iloc[np.argsort(-rows["amount"].abs().to_numpy(), kind="stable")]
-        out = with_lines(ctx, rows).set_index("customer_id")
+        out = rows.set_index("customer_id")
         if kind == "churn" and "churn_reason" in ctx.source.lines.columns:
             reasons = churn_reasons_by_churn()
             keys = pd.MultiIndex.from_arrays([out.index, out["date"]])
             out["reason"] = reasons.reindex(keys).to_numpy()
-        out = out.drop(columns="kind")
     else:
         at = first - 1 if kind == "mrr_start" else last
         out = paying_customers(movements, at).sort_values("mrr", ascending=False, kind="stable")
@@ -168,6 +168,18 @@ def listing_of(movements, kind, first, last):
 
 
 listing = ctx.compute(listing_of, kind, first, last, name="movements.listing")
+
+
+def add_lines(rows: pd.DataFrame) -> pd.DataFrame:
+    """Listing rows (movements indexed by customer) with the lines that changed with each."""
+    out = with_lines(ctx, rows.reset_index()).set_index("customer_id")
+    return out[[c for c in columns if c in out.columns]]
+
+
+def screen_of(movements, kind, first, last):
+    return add_lines(ctx.compute(listing_of, kind, first, last, name="movements.listing").head(SHOWN))
+
+
 if kind in BRIDGE_STEPS:
     cells = ctx.monthly.loc[first:last]
     expected = float(cells[kind].sum())
@@ -206,7 +218,14 @@ else:
     columns = ["mrr", *attrs.columns]
 
 if not listing.empty:
-    listing = listing[columns]
+    if kind in BRIDGE_STEPS:
+        shown_rows = ctx.compute(screen_of, kind, first, last, name="movements.listing_screen")
+        full = listing
+        download = lambda: add_lines(full).rename_axis("customer_id")  # noqa: E731 - on click
+    else:
+        shown_rows = listing[columns].head(SHOWN)
+        download = listing[columns].rename_axis("customer_id")
+    listing = listing[[c for c in columns if c in listing.columns]]
     headers = {c: t.label(c) for c in ["date", "mrr_before", "mrr_after", "amount", "mrr",
                                        "customer_id", "lines"]}
     headers.update(attr_headers, reason=t("col.reason"))
@@ -214,9 +233,9 @@ if not listing.empty:
         st.caption(t("movements.shown_first", shown=nf.count(SHOWN), total=nf.count(len(listing))))
     name = f"{kind}_{month}"
     show_table(
-        listing.head(SHOWN).rename_axis("customer_id"), name, "audit", nf, formats, headers,
+        shown_rows.rename_axis("customer_id"), name, "audit", nf, formats, headers,
         labels=DL, height=min(420, 38 + 35 * min(len(listing), SHOWN)), numeric=True,
-        download=listing.rename_axis("customer_id"),
+        download=download,
     )
 
     # --- one customer's audit trail ------------------------------------------------------------

@@ -21,6 +21,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import mrrkit
@@ -191,4 +192,18 @@ def test_click_a_bar_or_pick_to_list_what_makes_up_the_figure(app_url, browser):
     _wait(page, "mv.kind=mrr_end",
           f"{EN.count(end['customers'])} customers paying {EN.money(end['mrr'], 2)} at the end of "
           "Oct 2026: the same as the table")
+
+    # 7. The whole period's expansions: 500 on screen, all of them (with their lines) in the CSV.
+    _bar(page, 0, "label: Expansion").click()
+    rows = movements_in(mv, "2025-11", "expansion", "2026-10")
+    _wait(page, "mv.kind=expansion", _expected("2025-11", "expansion", "2026-10"))
+    assert len(rows) > 500
+    buttons = page.locator("[data-testid='stDownloadButton']")
+    with page.expect_download(timeout=STEP_MS) as info:
+        buttons.nth(4).click()  # the listing's CSV (after the monthly table's and the bridge's)
+    assert info.value.suggested_filename == "expansion_period.csv"
+    listing = pd.read_csv(info.value.path(), encoding="utf-8-sig")
+    assert len(listing) == len(rows)
+    assert listing["Change"].sum() == pytest.approx(rows["amount"].sum(), abs=1e-6)
+    assert listing["Lines that changed"].str.contains("starts ").all()
     page.close()

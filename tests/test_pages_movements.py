@@ -121,15 +121,15 @@ def test_whole_period_reconciles_the_bridge():
     monthly = mrrkit.monthly(mv)
     first, last = monthly.index[-12], monthly.index[-1]
     rows = movements_in(mv, first, "expansion", last)
-    assert len(rows) == mrr_bridge(monthly, first, last).at["expansion", "customers"] > 1000
+    assert len(rows) == mrr_bridge(monthly, first, last).at["expansion", "customers"] > 500
     assert _success(at).startswith(
         f"{EN.count(len(rows))} movements adding up to {EN.money(rows['amount'].sum(), 2)}")
     assert "✓" in _success(at)
-    # On screen the 1,000 largest (the downloads have all): said so.
+    # On screen the 500 largest (the downloads have all): said so.
     listing = at.dataframe[LISTING].value
-    assert len(listing) == 1000
-    assert listing["Change"].min() >= rows["amount"].nlargest(1000).min()
-    assert any(c.value == f"The 1,000 largest of {EN.count(len(rows))} are shown; the downloads "
+    assert len(listing) == 500
+    assert listing["Change"].min() >= rows["amount"].nlargest(500).min()
+    assert any(c.value == f"The 500 largest of {EN.count(len(rows))} are shown; the downloads "
                "have them all." for c in at.caption)
     waterfall, bars = specs(at)[:2]
     assert waterfall["params"][0]["value"] == [{"step": "expansion"}]
@@ -149,9 +149,9 @@ def test_levels_list_the_paying_customers(figure):
         f"{EN.count(len(paying))} customers paying {EN.money(paying['mrr'].sum(), 2)} at the end "
         f"of {month.strftime('%b %Y')}: the same as the table (MRR "
         f"{EN.money(monthly.at[month, 'mrr'], 2)}, {EN.count(len(paying))} customers) ✓")
-    listing = at.dataframe[LISTING].value  # the 1,000 largest
+    listing = at.dataframe[LISTING].value  # the 500 largest
     assert list(listing.index) == list(paying["mrr"].sort_values(ascending=False, kind="stable")
-                                       .index[:1000])
+                                       .index[:500])
 
 
 def test_url_restores_month_kind_and_filters():

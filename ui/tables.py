@@ -83,17 +83,21 @@ def _plain(x, nf: NumberFormat) -> str:
     return str(x)
 
 
-def downloads(frame: pd.DataFrame, name: str, key: str, labels: tuple[str, str] = ("CSV", "Excel"),
+def downloads(frame, name: str, key: str, labels: tuple[str, str] = ("CSV", "Excel"),
               container=None) -> None:
-    """CSV and Excel download buttons for ``frame`` (built on click, not on every rerun)."""
+    """CSV and Excel download buttons for ``frame`` (built on click, not on every rerun).
+
+    ``frame`` may also be a function returning the frame, called only on a click (for a download
+    that costs more to build than the table on screen)."""
     where = container or st
+    get = frame if callable(frame) else (lambda: frame)
     row = where.container(horizontal=True, gap="small")
     row.download_button(
-        f"⬇ {labels[0]}", data=lambda: to_csv_bytes(frame), file_name=f"{name}.csv",
+        f"⬇ {labels[0]}", data=lambda: to_csv_bytes(get()), file_name=f"{name}.csv",
         mime="text/csv", key=f"dl-csv:{key}", on_click="ignore",
     )
     row.download_button(
-        f"⬇ {labels[1]}", data=lambda: to_excel_bytes(frame, name[:31]), file_name=f"{name}.xlsx",
+        f"⬇ {labels[1]}", data=lambda: to_excel_bytes(get(), name[:31]), file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"dl-xlsx:{key}", on_click="ignore",
     )
@@ -119,7 +123,8 @@ def show_table(
     ----------
     formats : column -> kind (``KINDS``); other columns are shown as they are.
     headers : column -> display name (screen and downloads).
-    download : what the buttons export (default: ``frame``, raw numbers).
+    download : what the buttons export (default: ``frame``, raw numbers), or a function that
+        returns it, called only when a button is clicked.
     numeric : keep the cells numbers (sortable by value) and format them with a Styler.
     column_config : passed to ``st.dataframe`` (keys are display names).
     """
@@ -153,9 +158,14 @@ def show_table(
         data = shown.assign(**{col: [f(x) for x in shown[col].tolist()] for col, f in fmt.items()})
     st.dataframe(data, height=height, hide_index=not index, width="stretch",
                  column_config=dict(column_config or {}) or None)
-    out = frame if download is None else download
-    out = out.rename(columns=headers)
-    out.attrs = {}
-    if out.index.name in headers:
-        out = out.rename_axis(headers[out.index.name])
-    downloads(out, name, key, labels)
+    def prepared(out: pd.DataFrame) -> pd.DataFrame:
+        out = out.rename(columns=headers)
+        out.attrs = {}
+        if out.index.name in headers:
+            out = out.rename_axis(headers[out.index.name])
+        return out
+
+    if callable(download):
+        downloads(lambda: prepared(download()), name, key, labels)
+    else:
+        downloads(prepared(frame if download is None else download), name, key, labels)
