@@ -303,6 +303,7 @@ def retention_curves(
     as_of=None,
     max_age: int | None = None,
     weight: str = "customers",
+    cohorts=None,
 ):
     """Observed pooled survival next to the fitted sBG curve, by age in months.
 
@@ -315,10 +316,13 @@ def retention_curves(
     (``fit.retention(age)``, the month-on-month renewal rate). ``max_age`` extends the fitted
     columns beyond the data (observed columns NaN there). With ``weight="mrr"``, ``observed``
     and the default fit are those of revenue survival (``churned`` and ``at_risk`` stay
-    customer counts).
+    customer counts). ``cohorts`` (months) keeps only those cohorts, as in
+    :func:`fit_retention`.
     """
     m, last = _moves_and_last(data, as_of)
     cust, c, duration, churned = lifetimes(m, last)
+    pick = _select_cohorts(c, cohorts)
+    cust, c, duration, churned = cust[pick], c[pick], duration[pick], churned[pick]
     lost, cens = lifetime_counts(duration, churned)
     counts = weighted_counts(m, last, cust, c, duration, churned, weight, len(lost))
     if fit is None:

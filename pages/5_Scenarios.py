@@ -64,15 +64,25 @@ def static_table(frame, name, key, formats, headers, *depends):
 
 # --- retention model ------------------------------------------------------------------------------
 st.header(t("scenarios.retention"))
+r1, r2 = st.columns([2, 1])
 ret_dim = state.selectbox(
     t("scenarios.retention_by"), [EVERYONE, *dims], key="sc.ret_dim", default=EVERYONE,
-    format_func=dim_label,
+    format_func=dim_label, container=r1,
 )
+ret_cohorts = state.segmented(
+    t("scenarios.cohorts"), ["all", "period"], key="sc.ret_cohorts",
+    format_func=lambda c: t(f"scenarios.cohorts.{c}"), container=r2,
+    help=t("scenarios.cohorts_help"),
+)
+#: The cohorts fitted: every one (None), or those acquired in the reporting period.
+fitted_cohorts = (None if ret_cohorts == "all" else
+                  tuple(str(p) for p in pd.period_range(ctx.start, ctx.end, freq="M")))
 
 
-def retention_of(movements, dim):
-    """The sBG fit of every segment of ``dim`` (or of everyone): observed vs fitted survival
-    and both LTVs. Segments too small to fit are listed with empty figures."""
+def retention_of(movements, dim, cohorts):
+    """The sBG fit of every segment of ``dim`` (or of everyone) on ``cohorts`` (None: all):
+    observed vs fitted survival and both LTVs. Segments too small to fit are listed with
+    empty figures."""
     if dim == EVERYONE:
         groups = [(EVERYONE, movements)]
     else:
@@ -85,12 +95,15 @@ def retention_of(movements, dim):
     rows, curves = {}, []
     for value, part in groups:
         survivors = cohort_survivors(part)
-        n = float(survivors[0].sum()) if len(survivors.columns) else 0.0
+        if cohorts is not None:
+            survivors = survivors[survivors.index.isin(pd.PeriodIndex(cohorts, freq="M"))]
+        n = float(survivors[0].sum()) if len(survivors.columns) and len(survivors) else 0.0
+        observed_ages = int(survivors.notna().any().sum())
         row = rows[value] = {"customers": n, "unfitted": "too_few"}
         if n == 0:
             continue
         try:
-            fit = fit_retention(part)
+            fit = fit_retention(part, cohorts=cohorts)
         except ValueError:  # nobody churned: nothing to estimate
             row["unfitted"] = "no_churn"
             continue
@@ -98,9 +111,10 @@ def retention_of(movements, dim):
             continue
         row["unfitted"] = ""
         ltv = model_ltv(part, fit)
-        revenue = fit_retention(part, weight="mrr")
+        revenue = fit_retention(part, weight="mrr", cohorts=cohorts)
         # The fitted curve runs a year past the oldest cohort: what the model projects.
-        curve = retention_curves(part, fit, max_age=max(HORIZON, len(survivors.columns) + 11))
+        curve = retention_curves(part, fit, max_age=max(HORIZON, observed_ages + 11),
+                                 cohorts=cohorts)
         row.update(churned=float(curve["churned"].sum()), alpha=fit.alpha, beta=fit.beta,
                    first_month_churn=fit.alpha / (fit.alpha + fit.beta),
                    survival_12m=fit.survival(12), revenue_survival_12m=revenue.survival(12),
@@ -119,7 +133,8 @@ def lifetime_text(months: float, unit: bool = True) -> str:
     return t("scenarios.n_months", n=value) if unit else value
 
 
-everyone, everyone_curves = ctx.compute(retention_of, EVERYONE, name="scenarios.retention")
+everyone, everyone_curves = ctx.compute(retention_of, EVERYONE, fitted_cohorts,
+                                        name="scenarios.retention")
 if everyone_curves is None:
     reason = everyone.iloc[0]["unfitted"]
     st.info(t("scenarios.no_churn_fit") if reason == "no_churn" else
@@ -127,7 +142,9 @@ if everyone_curves is None:
 else:
     row = everyone.iloc[0]
     st.caption(t("scenarios.retention_caption", alpha=nf.number(row["alpha"], 3),
-                 beta=nf.number(row["beta"], 3), customers=nf.count(row["customers"])))
+                 beta=nf.number(row["beta"], 3), customers=nf.count(row["customers"]),
+                 cohorts=t(f"scenarios.cohorts_text.{ret_cohorts}", start=ctx.month(ctx.start),
+                           end=ctx.month(ctx.end))))
     tiles = [
         ("scenarios.simple_ltv", nf.money(row["simple_ltv"]), t("scenarios.simple_ltv_help")),
         ("scenarios.model_ltv", nf.money(row["model_ltv"]), t("scenarios.model_ltv_help")),
@@ -144,14 +161,21 @@ else:
 
 table, curves = everyone, everyone_curves
 if ret_dim != EVERYONE:
-    table, curves = ctx.compute(retention_of, ret_dim, name="scenarios.retention")
+    table, curves = ctx.compute(retention_of, ret_dim, fitted_cohorts,
+                                name="scenarios.retention")
 if curves is not None:
     shown_curves = curves.assign(segment=curves["segment"].map(
         lambda v: t("scenarios.everyone") if v == EVERYONE else ctx.value_label(v)))
-    cohort_lines = (ctx.compute(cohort_survivors, None, True, name="scenarios.cohort_survivors")
-                    if ret_dim == EVERYONE else None)
+    cohort_lines = None
+    if ret_dim == EVERYONE:
+        cohort_lines = ctx.compute(cohort_survivors, None, True,
+                                   name="scenarios.cohort_survivors")
+        if fitted_cohorts is not None:
+            cohort_lines = cohort_lines[cohort_lines.index.isin(
+                pd.PeriodIndex(fitted_cohorts, freq="M"))]
     ctx.chart(
         "retention", lambda: charts.retention_fit_chart(shown_curves, cohort_lines, t=t), ret_dim,
+        fitted_cohorts,
     )
     st.caption(t("scenarios.retention_chart_help" if ret_dim == EVERYONE
                  else "scenarios.retention_segments_help"))
@@ -163,13 +187,13 @@ ret_table = table.reindex(columns=ret_columns).rename(
 ret_headers = {c: t(f"scenarios.col.{c}") for c in ret_columns}
 ret_headers["segment"] = t("col.segment") if ret_dim == EVERYONE else ctx.label(ret_dim)
 static_table(
-    ret_table, f"retention_model_{ret_dim}", "retention",
+    ret_table, f"retention_model_{ret_dim}_{ret_cohorts}", "retention",
     {"customers": "count", "churned": "count", "alpha": "ratio", "beta": "ratio",
      "first_month_churn": "pct", "survival_12m": "pct", "revenue_survival_12m": "pct",
      "median_lifetime": "number", "arpa": "money", "mean_churn_rate": "pct",
      "simple_ltv": "money", "del_months": "number", "expected_lifetime_months": "number",
      "model_ltv": "money"},
-    ret_headers, ret_dim,
+    ret_headers, ret_dim, fitted_cohorts,
 )
 if ret_table["alpha"].isna().any():
     st.caption(t("scenarios.too_small", n=MIN_CUSTOMERS))
@@ -471,7 +495,7 @@ elif costs == {0.0}:
 st.caption(t("scenarios.summary_help"))
 
 # Unknown sc.* link keys (a typo, a removed lever): say so once, like the shell does.
-known = {"sc.ret_dim", "sc.method", "sc.months", "sc.metric", "sc.count"} | {
+known = {"sc.ret_dim", "sc.ret_cohorts", "sc.method", "sc.months", "sc.metric", "sc.count"} | {
     f"sc.{i}.{f}" for i in range(1, MAX_SCENARIOS + 1)
     for f in ("name", "scope_dim", "scope_value", *LEVERS)
 }

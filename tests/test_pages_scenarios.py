@@ -538,3 +538,37 @@ def test_in_a_browser_a_copied_link_reproduces_the_scenarios(served, inputs):
     assert float(rows["MRR"]["Price +5% vs baseline"]) > 0
     context.close()
     fresh.close()
+
+
+def test_the_model_fitted_to_the_reporting_period_cohorts():
+    """'Acquired in the reporting period': the fit, the curves and the table are those of the
+    cohorts from the period's first month to its last (mrrkit's with ``cohorts=``)."""
+    import pandas as pd
+
+    at = open_page(PAGE, {"sc.ret_cohorts": "period", "from": "2025-01", "to": "2025-12"})
+    assert_clean(at)
+    _, mv, _ = sample()
+    months = [str(p) for p in pd.period_range("2025-01", "2025-12", freq="M")]
+    fit = fit_retention(mv, cohorts=months)
+    everyone = fit_retention(mv)
+    assert abs(fit.alpha - everyone.alpha) > 1e-3  # not the all-cohort fit
+    assert at.dataframe[0].value.iloc[0]["alpha"] == EN.ratio(fit.alpha)
+    tiles = _tiles(at)
+    assert tiles["LTV (sBG model)"] == EN.money(model_ltv(mv, fit)["model_ltv"])
+    assert tiles["Paying after 12 months"] == EN.pct(fit.survival(12))
+    caption = next(c.value for c in at.caption if c.value.startswith("Shifted-beta"))
+    assert "the monthly cohorts acquired from Jan 2025 to Dec 2025" in caption
+    survivors = mrrkit_cohort_survivors(mv)
+    assert caption.endswith(f"{EN.count(survivors.loc['2025-01':'2025-12', 0].sum())} customers.")
+    # the grey cohort lines are those cohorts only
+    from tests._pages import chart_data
+
+    lines = [d for d in chart_data(at, 0).values() if "cohort" in d.columns]
+    assert lines and set(lines[0]["cohort"].astype(str)) == set(months)
+    assert at.query_params["sc.ret_cohorts"] == "period"
+
+
+def mrrkit_cohort_survivors(mv):
+    from mrrkit.retention_model import cohort_survivors
+
+    return cohort_survivors(mv)

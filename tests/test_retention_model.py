@@ -267,3 +267,14 @@ def test_pseudo_counts_carry_the_hazard():
     # At risk as given, until a hazard above the customers' own leaves fewer than observed.
     np.testing.assert_allclose(risk[:2], at_risk[:2])
     assert risk[2] == pytest.approx(70 * 0.5)
+
+
+def test_curves_and_fit_of_a_cohort_set(paper_lines):
+    only_march = mrrkit.retention_curves(paper_lines, as_of=AS_OF, cohorts=["2024-03"])
+    np.testing.assert_allclose(only_march["observed"].iloc[:6], np.array(HIGH_END[:6]) / 1000)
+    assert only_march["at_risk"].iloc[0] == 1000
+    want = mrrkit.fit_sbg(HIGH_END[:6])
+    np.testing.assert_allclose(only_march["fitted"].iloc[:6], want.survival(np.arange(6)),
+                               rtol=1e-6)
+    fit = mrrkit.fit_retention(paper_lines, as_of=AS_OF, cohorts=[pd.Period("2024-03", "M")])
+    assert fit.alpha == pytest.approx(want.alpha, rel=1e-6)
