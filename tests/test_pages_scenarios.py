@@ -151,6 +151,8 @@ def test_link_scenarios_are_mrrkit(linked_page, inputs):
     assert scope.startswith(f"In scope: {EN.count(mask.sum())} customers")
     curves = specs(linked_page)[3]
     assert curves["encoding"]["color"]["sort"] == ["Baseline", "Price +8%", "Pro upsell"]
+    # one distinct hue per line (not the theme's light/dark pairs)
+    assert curves["encoding"]["color"]["scale"]["range"] == ["#495057", "#1c7ed6", "#f76707"]
 
 
 def test_a_copied_link_reproduces_the_scenarios_exactly(linked_page):

@@ -818,6 +818,10 @@ def scenario_chart_data(curves: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+#: Baseline, then up to three scenarios.
+SCENARIO_COLORS = ["#495057", "#1c7ed6", "#f76707", "#2f9e44"]
+
+
 def scenario_chart(curves: pd.DataFrame, metric: str = "mrr", t: Text | None = None) -> alt.Chart:
     """Baseline and scenario curves: ``curves`` is indexed by month with one column per series,
     the baseline first (drawn dashed).
@@ -829,6 +833,8 @@ def scenario_chart(curves: pd.DataFrame, metric: str = "mrr", t: Text | None = N
     >>> spec = scenario_chart(c).to_dict()
     >>> spec["encoding"]["color"]["sort"], spec["encoding"]["strokeDash"]["field"]
     (['Baseline', 'Price +8%'], 'dash')
+    >>> spec["encoding"]["color"]["scale"]["range"]
+    ['#495057', '#1c7ed6']
     >>> [x["title"] for x in spec["encoding"]["tooltip"]]
     ['Month', 'Scenario', 'MRR', 'vs baseline']
     """
@@ -843,7 +849,10 @@ def scenario_chart(curves: pd.DataFrame, metric: str = "mrr", t: Text | None = N
         .encode(
             x=alt.X("yearmonth(month):T", title=None),
             y=alt.Y("value:Q", title=title, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False)),
-            color=alt.Color("series:N", title=None, sort=order),
+            # Distinct hues (the theme's palette pairs light and dark shades of one colour):
+            # the baseline dark grey and dashed, then blue, orange, green.
+            color=alt.Color("series:N", title=None, sort=order,
+                            scale=alt.Scale(domain=order, range=SCENARIO_COLORS[: len(order)])),
             strokeDash=alt.StrokeDash("dash:N", scale=alt.Scale(domain=["baseline", "scenario"],
                                                                  range=[[6, 4], [1, 0]]),
                                       legend=None),
