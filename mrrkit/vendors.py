@@ -123,6 +123,18 @@ def _detect_stripe_subscriptions(headers) -> bool:
     )
 
 
+def _whole_numbers_only(col: pd.Series, kept: np.ndarray) -> bool:
+    """Whether every kept, filled cell is written as a whole number of 3+ digits (``4900``);
+    the first thousand cells settle most files without a pass over a million."""
+    head = text(col.iloc[:1000])[kept[:1000]]
+    head = head[head != ""]
+    if len(head) and not head.str.fullmatch(r"\d{3,}").all():
+        return False
+    written = text(col)[kept]
+    written = written[written != ""]
+    return bool(len(written)) and bool(written.str.fullmatch(r"\d{3,}").all())
+
+
 def _stripe_subscriptions(frame: pd.DataFrame) -> Draft:
     h = list(frame.columns)
     attributes = {}
@@ -162,9 +174,9 @@ def _stripe_subscriptions(frame: pd.DataFrame) -> Draft:
     # Major units ("49.00") unless the header says cents ("Amount (cents)").
     draft = subscription_draft(frame, cols, statuses=_STRIPE_STATUSES, notes=notes)
     amount = cols.amount[0]
-    written = text(frame[amount])
-    written = written[(written != "").to_numpy() & draft.reasons.ok]
-    if not is_cents(amount) and len(written) and written.str.fullmatch(r"\d{3,}").all():
+    if not is_cents(amount) and _whole_numbers_only(frame[amount], draft.reasons.ok):
+        written = text(frame[amount])
+        written = written[(written != "").to_numpy() & draft.reasons.ok]
         draft.notes.append(
             f"every {amount!r} is a whole number with no decimals (e.g. {written.iloc[0]}): read "
             "as major units, as the Dashboard writes them (49.00). If they are cents, as "
