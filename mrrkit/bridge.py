@@ -21,6 +21,7 @@ from .lines import LINE_COLUMNS, MICROS, EncodedLines, validate_lines
 from .monthly import monthly
 from .movements import KINDS, as_moves
 from .retention import _month, mrr_at_month_end
+from .segments import _positions
 
 __all__ = ["BRIDGE_STEPS", "movement_lines", "movements_in", "mrr_bridge", "paying_customers"]
 
@@ -205,8 +206,7 @@ def movement_lines(lines: pd.DataFrame, movements: pd.DataFrame) -> pd.DataFrame
     ev_day = np.concatenate([enc.start[pos], enc.end[ends]])
     ev_sign = np.concatenate([np.ones(len(pos), np.int8), -np.ones(len(ends), np.int8)])
     # The movements' customers numbered as the lines' customers (same ids as text).
-    cust_map = pd.Index(np.asarray(enc.customers, dtype=object)).get_indexer(
-        pd.Index(np.asarray(m.customers, dtype=object)))
+    cust_map = _positions(m.customers, enc.customers)
     mv_code = cust_map[m.cust] if len(m) else np.zeros(0, np.int64)
     take_mv = np.zeros(0, np.int64)
     take_ev = np.zeros(0, np.int64)

@@ -31,6 +31,8 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import stats
 
 from .lines import LINE_COLUMNS, MICROS, EncodedLines, validate_lines
@@ -350,10 +352,33 @@ def _ratio_test(r1: float, se1: float, r2: float, se2: float) -> float:
 # --- the segment table -----------------------------------------------------------------------
 
 
+def _same_customers(index: pd.Index, m: Moves) -> bool:
+    """Whether ``index`` lists exactly the customers of ``m``, in their order (the usual case:
+    labels made from the same lines), so that no id needs to be looked up."""
+    if len(index) != len(m.customers):
+        return False
+    try:
+        return bool(index.equals(pd.Index(m.customers)))
+    except TypeError:
+        return False
+
+
 def _group_codes(m: Moves, groups: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Group number of every customer of ``m`` (customers without a label go to MISSING)."""
     if not isinstance(groups, pd.Series):
         raise ValueError("groups must be a Series of labels indexed by customer_id")
+    if isinstance(groups.dtype, pd.CategoricalDtype) and _same_customers(groups.index, m):
+        # Labels of the same customers in the same order (segment_labels of these lines): map
+        # the few categories, not every customer.
+        cat_text = _as_labels(pd.Series(groups.cat.categories, dtype=object)).to_numpy(dtype=object)
+        codes = groups.cat.codes.to_numpy()
+        present = np.unique(codes)
+        used = [cat_text[c] for c in present if c >= 0] + ([MISSING] if (present < 0).any() else [])
+        names = sorted(set(used), key=natural_key)
+        position = {name: i for i, name in enumerate(names)}
+        lookup = np.array([position.get(x, -1) for x in cat_text] or [0], dtype=np.int64)
+        missing = names.index(MISSING) if MISSING in names else 0
+        return np.where(codes >= 0, lookup[np.maximum(codes, 0)], missing).astype(np.int64), names
     labels = groups.copy()
     labels.index = labels.index.astype("str")
     if labels.index.has_duplicates:
@@ -559,8 +584,7 @@ def churn_reasons(lines: pd.DataFrame, data=None, column: str = "churn_reason") 
     usable = (enc.end != EncodedLines.OPEN) & (enc.start < enc.end) & (enc.mrr > 0) & (text != MISSING)
     pos = np.flatnonzero(usable)
     # The churn's customers numbered as the lines' customers (the ids are the same text).
-    line_ids = pd.Index(np.asarray(enc.customers, dtype=object))
-    cust_map = line_ids.get_indexer(pd.Index(np.asarray(m.customers, dtype=object)))
+    cust_map = _positions(m.customers, enc.customers)
     churn_code = cust_map[m.cust[rows]] if len(rows) else np.zeros(0, np.int64)
     churn_day = m.day[rows]
     reason = np.full(len(rows), MISSING, dtype=object)
@@ -589,6 +613,27 @@ def churn_reasons(lines: pd.DataFrame, data=None, column: str = "churn_reason") 
     return pd.Series(reason, index=index, dtype="str", name=column)
 
 
+def _arrow_text(values) -> pa.Array:
+    """Text values as one Arrow string array (no copy when they already are Arrow strings)."""
+    arr = getattr(getattr(values, "array", values), "_pa_array", None)
+    if arr is None:
+        arr = pa.array(np.asarray(values, dtype=object), type=pa.string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.string())
+
+
+def _positions(values, universe) -> np.ndarray:
+    """Position of each of ``values`` in ``universe`` (distinct ids), -1 where absent; hashed by
+    Arrow (a pandas lookup of 200,000 text ids costs ten times more).
+
+    >>> _positions(pd.Index(["b", "z", "a"]), pd.array(["a", "b", "c"], dtype="str")).tolist()
+    [1, -1, 0]
+    """
+    found = pc.index_in(_arrow_text(values), value_set=_arrow_text(universe))
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
 def _reason_codes(m: Moves, rows: np.ndarray, reasons: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Reason number of each churn movement ``rows`` (positions in ``m``) and the reason names.
 
@@ -603,11 +648,10 @@ def _reason_codes(m: Moves, rows: np.ndarray, reasons: pd.Series) -> tuple[np.nd
         return code[m.cust[rows]], names
     if reasons.index.nlevels != 2:
         raise ValueError("reasons by churn must be indexed by (customer_id, date)")
-    text = _as_labels(pd.Series(reasons.to_numpy(), dtype=object)).to_numpy(dtype=object)
+    text = _as_labels(reasons.reset_index(drop=True)).to_numpy(dtype=object)
     ids, dates = reasons.index.levels
     id_codes, date_codes = reasons.index.codes
-    cust_map = pd.Index(np.asarray(m.customers, dtype=object)).get_indexer(
-        pd.Index(np.asarray(ids.astype("str"), dtype=object)))
+    cust_map = _positions(ids, m.customers)
     day_of = (np.asarray(pd.DatetimeIndex(dates).to_numpy()).astype("datetime64[D]")
               - np.datetime64("1970-01-01", "D")).astype(np.int64)
     r_cust = cust_map[id_codes]

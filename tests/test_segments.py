@@ -410,3 +410,27 @@ def test_segment_table_rejects_bad_periods(book):
         segment_table(mv, attrs["plan"], "2024-01", "2030-01")
     with pytest.raises(ValueError, match="Series"):
         segment_table(mv, attrs[["plan"]], "2024-01", "2024-06")
+
+
+def test_categorical_labels_of_the_same_customers_give_the_same_table(book):
+    """Labels from segment_labels (categorical, indexed like the movements) take a fast path:
+    it must give what plain text labels give, unused categories and blanks included."""
+    lines, mv, attrs = book
+    text = attrs["plan"].astype(object)
+    text.iloc[::7] = None  # some customers without a plan
+    labels = segment_labels(pd.DataFrame({"plan": text}))["plan"]
+    labels = labels.cat.add_categories(["never used"])
+    assert isinstance(labels.dtype, pd.CategoricalDtype)
+    fast = segment_table(mv, labels, "2023-07", "2024-06")
+    slow = segment_table(mv, text, "2023-07", "2024-06")
+    pd.testing.assert_frame_equal(fast, slow, check_names=False)
+    assert MISSING in fast.index and "never used" not in fast.index
+    rng = np.random.default_rng(1)
+    reasons = pd.Series(rng.choice(["price", "bugs"], len(attrs)), index=attrs.index)
+    pd.testing.assert_frame_equal(churn_by_reason(mv, reasons, "2023-07", "2024-06", labels),
+                                  churn_by_reason(mv, reasons, "2023-07", "2024-06", text),
+                                  check_names=False)
+    # A categorical of other customers (or another order) goes the general way, same answer.
+    shuffled = labels.iloc[rng.permutation(len(labels))]
+    pd.testing.assert_frame_equal(segment_table(mv, shuffled, "2023-07", "2024-06"), fast,
+                                  check_names=False)
