@@ -348,8 +348,10 @@ def test_upload_filter_share_and_reopen(servers):
 
 #: Every page's address (Streamlit names a page after its file, without the number).
 PAGE_PATHS = ["", *sorted(p.stem.split("_", 1)[1] for p in (ROOT / "pages").glob("*.py"))]
-GATE_TEXT = ["mrrkit", "This app is protected. Enter the password you were given.", "Password",
-             "Enter"]
+# The deep links below ask for French (?lang=fr): the gate speaks it too.
+GATE_TEXT = ["mrrkit",
+             "Cette application est protégée. Saisissez le mot de passe qui vous a été donné.",
+             "Mot de passe", "Entrer"]
 
 
 def _main_text(page) -> list[str]:

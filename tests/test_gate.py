@@ -328,6 +328,32 @@ def test_page_script_names_every_page():
     assert gate.page_script("https://x.example/..%2Fapp") is None
 
 
+@pytest.mark.parametrize(
+    ("lang", "caption", "label"),
+    [
+        ("it", "Questa applicazione è protetta. Inserisci la password che ti è stata data.",
+         "Password"),
+        ("fr", "Cette application est protégée. Saisissez le mot de passe qui vous a été donné.",
+         "Mot de passe"),
+        ("xx", "This app is protected. Enter the password you were given.", "Password"),
+    ],
+)
+def test_the_gate_speaks_the_language_of_the_link(lang, caption, label, no_env_password,
+                                                  monkeypatch):
+    monkeypatch.setenv("MRRKIT_PASSWORD", "pw")
+    at = AppTest.from_file(str(SCRIPT), default_timeout=30)
+    at.secrets["_isolated"] = True
+    at.query_params["lang"] = lang
+    at.run()
+    assert [c.value for c in at.caption] == [caption]
+    assert [t.label for t in at.text_input] == [label]
+    at.text_input[0].input("wrong")
+    at.button[0].click().run()
+    assert at.error[0].value == {"it": "Password errata.", "fr": "Mot de passe incorrect."}.get(
+        lang, "Wrong password."
+    )
+
+
 def test_hash_from_secrets_guards_the_page(no_env_password):
     at = _page({"auth": {"password_hash": hash_password("pw", iterations=FAST)}})
     assert "secret" not in _shown(at)
@@ -413,14 +439,14 @@ def test_every_page_opened_by_its_url_shows_the_gate_and_nothing_else(
     at = _deep_link(script)
     assert not at.exception
     assert _tree(at) == GATE_ONLY  # no page links, filters, figures, tables or charts
-    assert [t.label for t in at.text_input] == ["Password"]
+    assert [t.label for t in at.text_input] == ["Mot de passe"]  # in the link's language
     assert "source" not in at.session_state  # the ?view= link was not opened either
 
     at.text_input[0].input("pw")
     at.button[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
     drawn = {kind for _, kind in _tree(at)}
-    assert "text_input" not in drawn or "Password" not in [t.label for t in at.text_input]
+    assert "Mot de passe" not in [t.label for t in at.text_input]
     assert drawn & {"metric", "arrow_data_frame", "vega_lite_chart", "file_uploader"}, drawn
     assert "Se déconnecter" in [b.label for b in at.sidebar.button]  # the deep link's language
 
@@ -430,12 +456,12 @@ def test_every_page_behind_oidc_needs_an_allowed_account(script, no_env_password
     secrets = {"auth": {**OIDC, "allowed_domains": ["acme.com"]}}
     at = _deep_link(script, secrets, user={})  # signed out
     assert not at.exception
-    assert [b.label for b in at.button] == ["Sign in"]
+    assert [b.label for b in at.button] == ["Se connecter"]
     assert not {k for _, k in _tree(at)} & {"metric", "arrow_data_frame", "vega_lite_chart",
                                              "file_uploader", "multiselect", "selectbox"}
     at = _deep_link(script, secrets, user={"is_logged_in": True, "email": "eve@evil.example"})
-    assert "not allowed" in at.error[0].value
-    assert [b.label for b in at.button] == ["Sign out"]
+    assert at.error[0].value == "eve@evil.example n'est pas autorisé à ouvrir cette application."
+    assert [b.label for b in at.button] == ["Se déconnecter"]
     assert not {k for _, k in _tree(at)} & {"metric", "arrow_data_frame", "vega_lite_chart",
                                              "file_uploader", "multiselect", "selectbox"}
     at = _deep_link(script, secrets, user={"is_logged_in": True, "email": "ann@acme.com"})

@@ -403,7 +403,7 @@ def require_access(*, throttle: Throttle | None = None) -> None:
         config = current_config()
     except ValueError as exc:
         # Present but unusable: fail closed rather than open confidential data.
-        st.error(f"Access control is misconfigured, so the app stays closed: {exc}")
+        st.error(_texts()("gate.misconfigured", error=exc))
         st.stop()
     if config.mode == "open":
         return
@@ -411,6 +411,17 @@ def require_access(*, throttle: Throttle | None = None) -> None:
         _require_oidc(config)
     else:
         _require_password(config, throttle or Throttle())
+
+
+def _texts():
+    """The gate's texts in the language the link asks for (``?lang=fr``), English otherwise: the
+    gate runs before the page's language picker."""
+    import streamlit as st
+
+    from .i18n import LANGUAGES, text
+
+    lang = st.query_params.get("lang")
+    return text(lang if lang in LANGUAGES else "en")
 
 
 def _client_key() -> str:
@@ -432,11 +443,12 @@ def _require_password(config: AccessConfig, throttle: Throttle) -> None:
         return
     session = st.session_state.setdefault(_THROTTLE_KEY, {})
     client = _client_key()
+    t = _texts()
     st.title("mrrkit")
-    st.caption("This app is protected. Enter the password you were given.")
+    st.caption(t("gate.protected_password"))
     with st.form("mrrkit_gate_login", clear_on_submit=True):
-        attempt = st.text_input("Password", type="password", key="_mrrkit_gate_password")
-        submitted = st.form_submit_button("Enter")
+        attempt = st.text_input(t("gate.password"), type="password", key="_mrrkit_gate_password")
+        submitted = st.form_submit_button(t("gate.enter"))
     if submitted:
         # Locked if this session or this client address is: a new tab starts a new session, not
         # a new count.
@@ -444,7 +456,7 @@ def _require_password(config: AccessConfig, throttle: Throttle) -> None:
             throttle.wait_seconds(session), _CLIENT_FAILURES.update(client, throttle.wait_seconds)
         )
         if wait > 0:
-            st.error(f"Too many wrong passwords. Try again in {math.ceil(wait)} s.")
+            st.error(t("gate.locked", seconds=math.ceil(wait)))
         elif check_password(attempt or "", config):
             throttle.reset(session)
             st.session_state[_AUTHENTICATED_KEY] = config.fingerprint
@@ -453,7 +465,7 @@ def _require_password(config: AccessConfig, throttle: Throttle) -> None:
             throttle.record_failure(session)
             _CLIENT_FAILURES.update(client, throttle.record_failure)
             _LOG.warning("mrrkit gate: wrong password from %s", client)
-            st.error("Wrong password.")
+            st.error(t("gate.wrong"))
     st.stop()
 
 
@@ -586,18 +598,22 @@ def _require_oidc(config: AccessConfig) -> None:
     import streamlit as st
 
     user = st.user
+    t = _texts()
     if not user.get("is_logged_in", False):
         _remember_target()
         st.title("mrrkit")
-        st.caption("This app is protected. Sign in to continue.")
+        st.caption(t("gate.protected_oidc"))
         for provider in config.providers:
-            label = "Sign in" if provider is None else f"Sign in with {provider.title()}"
+            label = (
+                t("gate.sign_in") if provider is None
+                else t("gate.sign_in_with", provider=provider.title())
+            )
             if st.button(label, key=f"_mrrkit_gate_login_{provider or 'default'}"):
                 st.login(provider)  # None = the default [auth] provider
         st.stop()
     if not email_allowed(user.get("email"), config, verified=user.get("email_verified")):
-        st.error(f"{user.get('email') or 'This account'} is not allowed to open this app.")
-        if st.button("Sign out", key="_mrrkit_gate_logout"):
+        st.error(t("gate.not_allowed", account=user.get("email") or t("gate.this_account")))
+        if st.button(t("gate.signout"), key="_mrrkit_gate_logout"):
             st.logout()
         st.stop()
     _return_to_target()
