@@ -196,8 +196,8 @@ if kind in BRIDGE_STEPS:
         )
         (st.success if ok else st.error)(message)
     formats = {"date": "date", "mrr_before": "money2", "mrr_after": "money2", "amount": "money2"}
-    columns = ["date", "mrr_before", "mrr_after", "amount", "lines",
-               *(["reason"] if "reason" in listing.columns else []), *attrs.columns]
+    columns = ["date", "mrr_before", "mrr_after", "amount",
+               *(["reason"] if "reason" in listing.columns else []), "lines", *attrs.columns]
 else:
     at = (first - 1) if kind == "mrr_start" else last
     level_month = ctx.month(at)
