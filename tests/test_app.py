@@ -306,3 +306,31 @@ def test_every_table_downloads_and_every_chart_has_tooltips(path, params):
         assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")  # Altair's
         assert any(t for t in tooltips(spec)), spec.get("layer", spec).__class__
         assert spec["config"]["locale"]["number"]["decimal"] == ("," if params.get("lang") else ".")
+
+
+@pytest.mark.parametrize("path", ["app.py", "pages/1_Movements.py", "pages/2_Cohorts.py",
+                                  "pages/3_Segments.py", "pages/4_Customers.py"])
+def test_bare_lines_without_attributes_render_every_page(path):
+    """An upload of only customer_id, start, end, mrr: no segment to pick, no churn reason,
+    lines named by their number; every page still says what it can."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests._pages import ROOT, TIMEOUT, table
+    from ui.data import Source, lines_digest
+
+    lines, _, _ = sample()
+    bare = lines[["customer_id", "start", "end", "mrr"]]
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    if path != "app.py":
+        at.switch_page(path)
+    at.session_state["source"] = Source("bare.csv", f"test:{lines_digest(bare)}", bare, "USD")
+    at.run()
+    assert_clean(at)
+    assert not [m for m in at.sidebar.multiselect if m.key.startswith("w:f.")]
+    if path.endswith("Segments.py"):
+        assert at.info[0].value == "This data has no attribute column to split customers by."
+    if path.endswith("Movements.py"):
+        shown = table(at, 2)
+        assert shown["Lines that changed"].str.startswith("ends Line ").all()
+        assert "Churn reason" not in shown.columns
+        assert shown["Change"].iloc[0].startswith("-$")
