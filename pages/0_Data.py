@@ -179,7 +179,10 @@ def _details(reading: dict, nf) -> None:
             result, t, file=reading["file"], currency=reading["currency"], customers=cust,
             customers_name=reading["customers_name"],
         )
-        st.dataframe(report, hide_index=True, width="stretch")
+        shown = report.assign(**{report.columns[1]: [
+            nf.count(v) if isinstance(v, int) else v for v in report.iloc[:, 1].tolist()
+        ]})
+        st.dataframe(shown, hide_index=True, width="stretch")
         downloads(report, "validation_report", "data.report", DL)
 
 

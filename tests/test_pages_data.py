@@ -499,7 +499,13 @@ def test_a_customers_file_alone_asks_for_the_export():
 
 
 def test_use_this_data_then_every_page_shows_it_and_back_to_the_sample():
-    at = upload(data_page(), "stripe.csv", STRIPE.read_bytes())
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.secrets["_isolated"] = True
+    at.run()  # the overview of the sample first: its period is the sample's last months
+    sample_last = mrrkit.monthly(mrrkit.movements(mrrkit.load_sample())).index[-1]
+    assert at.query_params["to"] == str(sample_last)
+    at.switch_page(PAGE).run()
+    upload(at, "stripe.csv", STRIPE.read_bytes())
     at.button(key="data.use").click().run()
     clean(at)
     source = at.session_state["source"]
@@ -532,9 +538,27 @@ def test_use_this_data_then_every_page_shows_it_and_back_to_the_sample():
     assert "source" not in at.session_state
     assert [i.value for i in at.info] == ["Every page shows the bundled sample."]
     at.switch_page("app.py").run()
-    assert metrics(at)["MRR"].startswith("€")  # the sample again
-    sample_last = mrrkit.monthly(mrrkit.movements(mrrkit.load_sample())).index[-1]
+    assert metrics(at)["MRR"].startswith("€")  # the sample again, at its own last month
     assert at.query_params["to"] == str(sample_last)
+
+
+def test_a_period_chosen_on_other_data_is_not_kept():
+    """An upload covering the sample's months still opens on its own last 12 months."""
+    months = pd.period_range("2024-01", "2027-06", freq="M")
+    csv = "customer_id,start,mrr\n" + "".join(
+        f"c{i},{m.start_time.date()},{10 + i}\n" for i, m in enumerate(months)
+    )
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.secrets["_isolated"] = True
+    at.run()
+    sample_last = mrrkit.monthly(mrrkit.movements(mrrkit.load_sample())).index[-1]
+    assert at.query_params["to"] == str(sample_last) != "2027-06"
+    at.switch_page(PAGE).run()
+    upload(at, "later.csv", csv.encode())
+    at.button(key="data.use").click().run()
+    at.switch_page("app.py").run()
+    clean(at)
+    assert (at.query_params["from"], at.query_params["to"]) == ("2026-07", "2027-06")
 
 
 def test_changing_the_reading_after_use_says_the_pages_use_the_earlier_one():

@@ -805,42 +805,43 @@ def validation_report(
 ) -> pd.DataFrame:
     """The validation report of an upload as a two-column table for people (and its downloads):
     the file, its format, the currency, rows read, kept and rejected (in total and by reason),
-    lines and customers, the customers file's counts, then how the file was read.
+    lines and customers, the customers file's counts, then how the file was read. Counts are
+    numbers (a spreadsheet can add them up), the rest text.
 
     >>> from mrrkit import read_export
     >>> from ui.i18n import text
     >>> result = read_export(b"customer_id,start,mrr\\na,2024-01-01,10\\n,2024-01-01,5\\n")
     >>> report = validation_report(result, text("en"), file="x.csv", currency="EUR")
     >>> report.set_index("What")["Value"].loc[["Rows read", "Rows kept", "Rejected: missing customer id"]].tolist()
-    ['2', '1', '1']
+    [2, 1, 1]
     """
     rows = [
         (t("data.report_file"), file),
         (t("data.report_format"), t(f"format.{result.format}")),
         (t("data.report_currency"), currency),
-        (t("data.rows_read"), str(result.rows_read)),
-        (t("data.rows_kept"), str(result.rows_kept)),
-        (t("data.rows_rejected"), str(len(result.rejected))),
+        (t("data.rows_read"), int(result.rows_read)),
+        (t("data.rows_kept"), int(result.rows_kept)),
+        (t("data.rows_rejected"), len(result.rejected)),
     ]
     if len(result.rejected):
         counts = result.rejected["reason"].value_counts()
         rows += [
-            (t("data.report_reason", reason=reason_text(reason, t)), str(int(n)))
+            (t("data.report_reason", reason=reason_text(reason, t)), int(n))
             for reason, n in counts.items()
         ]
     rows += [
-        (t("data.lines"), str(len(result.lines))),
-        (t("data.report_customers"), str(result.lines["customer_id"].nunique())),
+        (t("data.lines"), len(result.lines)),
+        (t("data.report_customers"), int(result.lines["customer_id"].nunique())),
     ]
     if customers is not None:
         rows += [
             (t("data.report_customers_file"), customers_name or ""),
-            (t("data.report_customers_read"), str(customers.rows_read)),
-            (t("data.report_customers_kept"), str(len(customers.customers))),
-            (t("data.report_customers_rejected"), str(len(customers.rejected))),
+            (t("data.report_customers_read"), int(customers.rows_read)),
+            (t("data.report_customers_kept"), len(customers.customers)),
+            (t("data.report_customers_rejected"), len(customers.rejected)),
         ]
     rows += [(t("data.report_note"), note) for note in result.warnings]
-    return pd.DataFrame(rows, columns=[t("data.what"), t("data.value")]).astype("str")
+    return pd.DataFrame(rows, columns=[t("data.what"), t("data.value")], dtype=object)
 
 
 # --- shared views -------------------------------------------------------------------------------
@@ -861,16 +862,19 @@ def view_store() -> ViewStore:
     return store
 
 
-def save_view(source: Source, params: Mapping[str, list[str]]) -> str:
-    """Store ``source`` (only a marker for the sample) and the view's URL parameters; return the
-    token. Raises ``ValueError`` (store full, view too large, bad configuration)."""
+def save_view(
+    source: Source, params: Mapping[str, list[str]], ttl_days: float | None = None
+) -> str:
+    """Store ``source`` (only a marker for the sample) and the view's URL parameters for
+    ``ttl_days`` (default: the store's); return the token. Raises ``ValueError`` (store full,
+    view too large, bad lifetime, bad configuration)."""
     state = {
         "version": 1,
         "params": {str(k): [str(v) for v in values] for k, values in params.items()},
         "name": source.name,
         "currency": source.currency,
     }
-    return view_store().save(None if is_sample(source) else source.lines, state)
+    return view_store().save(None if is_sample(source) else source.lines, state, ttl_days)
 
 
 def _params(raw: Any) -> dict[str, list[str]]:
