@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import decimal
+
 import pytest
 from babel.numbers import format_currency, format_decimal
 from hypothesis import given, settings
@@ -49,3 +51,55 @@ def test_missing_and_negative_zero():
 def test_unknown_language():
     with pytest.raises(ValueError, match="language must be one of"):
         number_format("de")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(min_value=-50, max_value=50, allow_nan=False).map(lambda x: round(x, 4)),
+       st.sampled_from(sorted(LOCALES)))
+def test_percentages_match_babel_with_one_decimal(x, lang):
+    from babel import Locale
+    from babel.numbers import format_percent
+
+    pattern = Locale.parse(LOCALES[lang]).percent_formats[None].pattern.replace("0%", "0.0%")
+    pattern = pattern.replace("0\u00a0%", "0.0\u00a0%").replace("0\u202f%", "0.0\u202f%")
+    with decimal.localcontext() as ctx:  # halves away from zero, as a spreadsheet rounds
+        ctx.rounding = decimal.ROUND_HALF_UP
+        expected = format_percent(x, format=pattern, locale=LOCALES[lang])
+    got = number_format(lang).pct(x)
+    if round(abs(x) * 100, 1) == 0:
+        expected = expected.replace("-", "")
+    assert got == expected
+
+
+def test_table_cells_and_chart_axes_agree():
+    """A French table cell and the chart locale use the same separators and signs."""
+    nf = number_format("fr", "EUR")
+    d3 = nf.d3_locale()
+    assert nf.money(1234567) == f"1{d3['thousands']}234{d3['thousands']}567{d3['currency'][1]}"
+    assert nf.pct(0.5).endswith(d3["percent"])
+
+
+def test_halves_round_away_from_zero_on_the_decimal_value():
+    en = number_format("en", "EUR")
+    assert en.pct(0.2895) == "29.0%"  # the float is 0.28949999..., people read 28.95%
+    assert en.pct(0.2885) == "28.9%"
+    assert en.money(2.885, 2) == "€2.89" and en.money(-2.885, 2) == "-€2.89"
+    assert en.money(0.5) == "€1" and en.count(2.5) == "3" and en.count(-2.5) == "-3"
+    assert en.money(-0.004, 2) == "€0.00" and en.pts(-0.0004) == "0.0 pts"
+    assert en.number(10**17 + 1) == "100,000,000,000,000,001"  # big integers stay exact
+    import numpy as np
+
+    assert en.count(np.int64(1234)) == "1,234" and en.money(np.float32(2.5)) == "€3"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(min_value=-1e7, max_value=1e7, allow_nan=False), st.integers(0, 2),
+       st.sampled_from(sorted(LOCALES)))
+def test_money_rounding_matches_babel_half_up(x, decimals, lang):
+    nf = number_format(lang, "EUR")
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    with decimal.localcontext() as ctx:
+        ctx.rounding = decimal.ROUND_HALF_UP
+        expected = format_decimal(decimal.Decimal(repr(x)), format=pattern, locale=LOCALES[lang])
+    got = nf.number(x, decimals)
+    assert got.lstrip(nf.minus) == expected.lstrip("-")

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+
+import numpy as np
 
 from babel import Locale
 from babel.numbers import get_currency_symbol
@@ -25,6 +28,7 @@ __all__ = ["LOCALES", "NumberFormat", "count", "money", "number_format", "pct", 
 LOCALES = {"en": "en_US", "fr": "fr_FR", "it": "it_IT"}
 
 DASH = "–"
+_QUANTUM = [Decimal(1).scaleb(-d) for d in range(12)]  # 1, 0.1, 0.01...
 
 
 def _missing(x) -> bool:
@@ -73,43 +77,52 @@ class NumberFormat:
     def __post_init__(self):
         object.__setattr__(self, "_table", str.maketrans({",": self.group, ".": self.decimal}))
 
-    def number(self, x, decimals: int = 0, signed: bool = False) -> str:
-        """A plain number with grouping: ``1,234.5`` / ``1 234,5`` / ``1.234,5``."""
+    def _rounded(self, x, decimals: int, scale: int = 0) -> tuple[str, int]:
+        """``x`` times 10**scale rounded half away from zero on its decimal value (what a
+        spreadsheet shows: 28.95% -> 29.0%, never 28.9% from the float 0.28949999...), as
+        grouped text with the locale's separators, and its sign (-1, 0 or 1 once rounded)."""
+        d = Decimal(int(x)) if isinstance(x, (int, np.integer)) else Decimal(repr(float(x)))
+        d = d.scaleb(scale).quantize(_QUANTUM[decimals], rounding=ROUND_HALF_UP)
+        sign = 0 if d == 0 else (1 if d > 0 else -1)
+        return f"{abs(d):,.{decimals}f}".translate(self._table), sign
+
+    def number(self, x, decimals: int = 0, signed: bool = False, *, _scale: int = 0) -> str:
+        """A plain number with grouping: ``1,234.5`` / ``1 234,5`` / ``1.234,5``; halves are
+        rounded away from zero (``0.125`` -> ``0.13``), and what rounds to 0 has no sign."""
         if _missing(x):
             return DASH
         if math.isinf(x):
             return ("-" if x < 0 else "") + "∞"
-        text = f"{abs(x):,.{decimals}f}".translate(self._table)
-        if float(f"{abs(x):.{decimals}f}") == 0:
-            return text  # no "-0"
-        return (self.minus if x < 0 else (self.plus if signed else "")) + text
+        text, sign = self._rounded(x, decimals, _scale)
+        return (self.minus if sign < 0 else (self.plus if signed and sign > 0 else "")) + text
 
     def money(self, x, decimals: int = 0, signed: bool = False) -> str:
         """An amount with the currency symbol where the locale puts it."""
         if _missing(x):
             return DASH
-        digits = self.number(abs(x), decimals)
-        rounded_zero = float(f"{abs(x):.{decimals}f}") == 0
-        sign = "" if rounded_zero else (self.minus if x < 0 else (self.plus if signed else ""))
+        if math.isinf(x):
+            return self.number(x)
+        digits, sign = self._rounded(x, decimals)
+        sign = "" if sign == 0 else (self.minus if sign < 0 else (self.plus if signed else ""))
         return f"{sign}{self.money_prefix}{digits}{self.money_suffix}"
 
     def pct(self, x, decimals: int = 1, signed: bool = False) -> str:
         """A ratio as a percentage: ``0.1234`` -> ``12.3%`` (``12,3 %`` in French)."""
         if _missing(x):
             return DASH
-        return f"{self.percent_prefix}{self.number(x * 100, decimals, signed)}{self.percent_suffix}"
+        return f"{self.percent_prefix}{self.number(x, decimals, signed, _scale=2)}{self.percent_suffix}"
 
     def pts(self, x, decimals: int = 1) -> str:
         """A difference of two rates in percentage points, always signed."""
         if _missing(x):
             return DASH
-        return f"{self.number(x * 100, decimals, signed=True)} {self.points}"
+        return f"{self.number(x, decimals, signed=True, _scale=2)} {self.points}"
 
     def count(self, x, signed: bool = False) -> str:
         """A whole number with grouping."""
         if _missing(x):
             return DASH
-        return self.number(round(x), 0, signed)
+        return self.number(x, 0, signed)
 
     def ratio(self, x, decimals: int = 2, signed: bool = False) -> str:
         """A plain ratio such as the quick ratio."""
