@@ -127,6 +127,19 @@ def test_a_shared_upload_reopens_with_its_data_and_numbers():
     assert second.button(key="_mrrkit_share_delete")
 
 
+def test_the_link_lasts_as_long_as_chosen(views):
+    at = session()
+    lifetime = at.selectbox(key="_mrrkit_share_ttl")
+    assert lifetime.label == "The link works for"
+    assert lifetime.options == ["1 day", "7 days", "30 days", "90 days", "365 days"]
+    assert lifetime.value == 30  # the server's default (MRRKIT_VIEWS_TTL_DAYS)
+    lifetime.set_value(7).run()
+    token = share(at)
+    info = ViewStore(views).info(token)
+    assert info.expires - info.created == pytest.approx(7 * 86_400)
+    assert any("works until" in c.value for c in at.sidebar.caption)
+
+
 def test_url_parameters_of_a_reloaded_shared_view_win_over_the_saved_ones():
     token = share(session("app.py", {"f.industry": "saas"}, {"source": stripe_source()}))
     # The address bar after changing the filter: ?view=<token>&f.industry=retail&...

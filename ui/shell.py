@@ -67,6 +67,9 @@ _CHOICE_KEY = "_mrrkit_source_choice"
 _SHARED = "_mrrkit_shared_view"
 _OPENED = "_mrrkit_opened_token"  # the last ?view= token this session tried to open
 _SHARE_NOTE = "_mrrkit_share_note"  # (level, text key, values) to show once in the share box
+_SHARE_TTL = "_mrrkit_share_ttl"  # the lifetime chosen for the next link, in days
+#: Lifetimes offered for a new link, in days (with the server's default; up to its maximum).
+_SHARE_LIFETIMES = (1, 7, 30, 90, 365)
 _OPEN_NOTE = "_mrrkit_open_note"  # the same, about opening a ?view= link, shown on the page
 
 
@@ -387,7 +390,7 @@ def _share() -> None:
     }
     source = current_source(ss.get(_CHOICE_KEY))
     try:
-        token = save_view(source, params)
+        token = save_view(source, params, ttl_days=ss.get(_SHARE_TTL))
     except ValueError as exc:  # store full, view too big, store misconfigured
         ss[_SHARE_NOTE] = ("error", "share.error", {"error": str(exc)})
         return
@@ -418,9 +421,9 @@ def _share_box(container, t: Text, lang: str, source_key: str) -> None:
     ss = st.session_state
     shared = ss.get(_SHARED)
     try:
-        view_store()  # also purges expired views now and then (in the background)
+        store = view_store()  # also purges expired views now and then (in the background)
     except ValueError:
-        pass  # a misconfigured store is reported when Share is clicked
+        store = None  # a misconfigured store is reported when Share is clicked
     # Keep ?view= in the address while the session shows that view's data, so that copying the
     # address (or reloading) keeps the data; drop it once the data is another.
     if shared and shared["key"] == source_key:
@@ -433,6 +436,16 @@ def _share_box(container, t: Text, lang: str, source_key: str) -> None:
     with container.expander(t("share.title"), icon=":material/share:", expanded=expanded):
         box = st.container(key="mrrkit-share")
         box.caption(t("share.help"))
+        if store is not None:
+            lifetimes = sorted(
+                {d for d in _SHARE_LIFETIMES if d <= store.max_ttl_days} | {store.default_ttl_days}
+            )
+            if ss.get(_SHARE_TTL) not in lifetimes:
+                ss[_SHARE_TTL] = store.default_ttl_days
+            box.selectbox(
+                t("share.ttl"), lifetimes, key=_SHARE_TTL,
+                format_func=lambda d: t("share.day") if d == 1 else t("share.days", days=f"{d:g}"),
+            )
         box.button(
             t("share.button"), key="_mrrkit_share_button", on_click=_share,
             icon=":material/share:", width="stretch",
