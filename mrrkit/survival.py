@@ -280,11 +280,23 @@ def _fit_counts_batch(lost: np.ndarray, cens: np.ndarray, start: np.ndarray) -> 
     h = 1e-5
     eye = np.eye(2)
     lo, hi = _LOG_BOUNDS
+    tolerance = 1e-9 * np.maximum(lost.sum(1) + cens.sum(1), 1)
+    # A replicate whose line search fails keeps its parameters, so every later iteration would
+    # compute the same step and fail the same way: it is stalled for good.
+    stalled = np.zeros(n_rep, dtype=bool)
     for _ in range(50):
-        hess = np.empty((n_rep, 2, 2))
+        active = (np.abs(g).max(axis=1) > tolerance) & ~stalled
+        if not active.any():
+            break
+        # Only the replicates still moving are evaluated, each on its own counts (a row's
+        # figures do not depend on the others): a few replicates whose step cannot raise the
+        # likelihood would otherwise cost 30 evaluations of the whole batch per iteration.
+        rows = np.flatnonzero(active)
+        xr, llr, gr, lost_r, cens_r = x[rows], ll[rows], g[rows], lost[rows], cens[rows]
+        hess = np.empty((len(rows), 2, 2))
         for j in range(2):
-            _, gp = _loglik(x + h * eye[j], lost, cens)
-            _, gm = _loglik(x - h * eye[j], lost, cens)
+            _, gp = _loglik(xr + h * eye[j], lost_r, cens_r)
+            _, gm = _loglik(xr - h * eye[j], lost_r, cens_r)
             hess[:, :, j] = (gp - gm) / (2 * h)
         hess = 0.5 * (hess + np.swapaxes(hess, 1, 2))
         det = hess[:, 0, 0] * hess[:, 1, 1] - hess[:, 0, 1] ** 2
@@ -293,30 +305,31 @@ def _fit_counts_batch(lost: np.ndarray, cens: np.ndarray, start: np.ndarray) -> 
         safe_det = np.where(det == 0, 1.0, det)
         newton = -np.stack(
             (
-                (hess[:, 1, 1] * g[:, 0] - hess[:, 0, 1] * g[:, 1]) / safe_det,
-                (hess[:, 0, 0] * g[:, 1] - hess[:, 0, 1] * g[:, 0]) / safe_det,
+                (hess[:, 1, 1] * gr[:, 0] - hess[:, 0, 1] * gr[:, 1]) / safe_det,
+                (hess[:, 0, 0] * gr[:, 1] - hess[:, 0, 1] * gr[:, 0]) / safe_det,
             ),
             axis=1,
         )
-        scale = np.maximum(np.abs(g).max(axis=1, keepdims=True), 1.0)
-        step = np.where(concave[:, None], newton, g / scale)
+        scale = np.maximum(np.abs(gr).max(axis=1, keepdims=True), 1.0)
+        step = np.where(concave[:, None], newton, gr / scale)
         step = np.clip(step, -2.0, 2.0)  # never jump more than a factor e^2 at once
-        active = np.abs(g).max(axis=1) > 1e-9 * np.maximum(lost.sum(1) + cens.sum(1), 1)
-        if not active.any():
-            break
-        t = np.ones(n_rep)
-        done = ~active
+        t = np.ones(len(rows))
+        done = np.zeros(len(rows), dtype=bool)
         for _ in range(30):
-            cand = np.clip(x + t[:, None] * step, lo, hi)
-            ll_c, g_c = _loglik(cand, lost, cens)
-            ok = (ll_c >= ll - 1e-12 * np.abs(ll)) & ~done
-            x[ok] = cand[ok]
-            ll[ok] = ll_c[ok]
-            g[ok] = g_c[ok]
-            done |= ok
+            left = np.flatnonzero(~done)
+            cand = np.clip(xr[left] + t[left, None] * step[left], lo, hi)
+            ll_c, g_c = _loglik(cand, lost_r[left], cens_r[left])
+            ok = ll_c >= llr[left] - 1e-12 * np.abs(llr[left])
+            moved = left[ok]
+            xr[moved] = cand[ok]
+            llr[moved] = ll_c[ok]
+            gr[moved] = g_c[ok]
+            done[moved] = True
             if done.all():
                 break
             t = np.where(done, t, t / 2)
+        x[rows], ll[rows], g[rows] = xr, llr, gr
+        stalled[rows[~done]] = True
     return x
 
 
