@@ -309,6 +309,8 @@ def test_from_env(tmp_path, monkeypatch):
     store = ViewStore.from_env(env)
     assert store.directory == tmp_path / "elsewhere"
     assert (store.max_bytes, store.max_view_bytes, store.default_ttl_days) == (2 * 2**20, 2**19, 3)
+    assert not (tmp_path / "elsewhere").exists()  # nothing on disk until someone shares
+    store.save(None, {})
     assert (tmp_path / "elsewhere").stat().st_mode & 0o077 == 0  # private to the server's user
     with pytest.raises(ValueError, match="MRRKIT_VIEWS_MAX_MB"):
         ViewStore.from_env({"MRRKIT_VIEWS_MAX_MB": "lots"})
@@ -342,3 +344,27 @@ def test_expired_data_leaves_the_disk_without_anyone_sharing(store, clock):
     with pytest.raises(KeyError):
         store.load(token)
     assert store.purge_if_due(every_seconds=0) is True
+
+
+def test_a_store_nobody_shared_into_stays_off_the_disk(tmp_path, clock):
+    """Reading, deleting and purging a store that was never written create nothing."""
+    store = ViewStore(tmp_path / "never", clock=clock)
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    with pytest.raises(KeyError):
+        store.load(token)
+    with pytest.raises(KeyError):
+        store.info(token)
+    assert store.delete(token) is False
+    assert store.purge_expired() == 0 and store.used_bytes() == 0
+    assert not (tmp_path / "never").exists()
+    other = ViewStore(tmp_path / "never", clock=clock)  # e.g. another server process
+    saved = other.save(None, {"a": 1})
+    assert store.load(saved) == (None, {"a": 1})  # sees what the other one wrote
+
+
+def test_an_unwritable_directory_is_a_clear_error(tmp_path, clock):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    store = ViewStore(blocker / "views", clock=clock)
+    with pytest.raises(ValueError, match="cannot be kept in"):
+        store.save(make_lines(), {})

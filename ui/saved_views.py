@@ -156,10 +156,29 @@ class ViewStore:
         self._clock = clock
         self._purge_lock = threading.Lock()
         self._last_purge: float | None = None
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
+        # Nothing touches the disk before the first save: a server where nobody shares keeps no
+        # directory, and reading a store that does not exist finds nothing.
+        self._ready = False
+        self._ready_lock = threading.Lock()
+
+    def _exists(self) -> bool:
+        return self._ready or (self.directory / _INDEX).exists()
+
+    def _ensure(self) -> None:
+        """Create the directory (mode 0700) and the index, once."""
+        if self._ready:
+            return
+        with self._ready_lock:
+            if self._ready:
+                return
+            try:
+                self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+                with self._connect() as db:
+                    db.execute("PRAGMA journal_mode=WAL")
+                    db.executescript(_SCHEMA)
+            except (OSError, sqlite3.Error) as exc:
+                raise ValueError(f"shared views cannot be kept in {self.directory}: {exc}") from None
+            self._ready = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> ViewStore:
@@ -229,6 +248,7 @@ class ViewStore:
                 f"this view takes {size / _MB:.1f} MB, over the {self.max_view_bytes / _MB:.1f} MB "
                 "limit for one shared view"
             )
+        self._ensure()
         self.purge_expired()
         for _ in range(3):  # a collision of 256-bit tokens will not happen; never overwrite anyway
             token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -248,7 +268,12 @@ class ViewStore:
                             f"{size / _MB:.1f} MB): delete old views or wait for them to expire"
                         )
                     if payload is not None:
-                        self._write_atomically(self._data_path(key), payload)
+                        try:
+                            self._write_atomically(self._data_path(key), payload)
+                        except OSError as exc:  # disk full, permissions: a message, not a crash
+                            raise ValueError(
+                                f"the shared view could not be written to {self.directory}: {exc}"
+                            ) from None
                     db.execute(
                         "INSERT INTO views (token_hash, created, expires, size, source, state) "
                         "VALUES (?, ?, ?, ?, ?, ?)",
@@ -305,6 +330,9 @@ class ViewStore:
 
         Returns the number of expired views deleted.
         """
+        if not self._exists():
+            return 0
+        self._ensure()
         now = self._clock()
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")  # no save is half-done while we look for orphans
@@ -360,6 +388,9 @@ class ViewStore:
 
     def used_bytes(self) -> int:
         """Total size of the views in the index (expired ones included until purged)."""
+        if not self._exists():
+            return 0
+        self._ensure()
         with self._connect() as db:
             (used,) = db.execute("SELECT COALESCE(SUM(size), 0) FROM views").fetchone()
         return int(used)
@@ -379,6 +410,9 @@ class ViewStore:
         return _token_hash(token)
 
     def _row(self, key: str) -> sqlite3.Row:
+        if not self._exists():
+            raise KeyError("no such shared view (unknown or deleted)")
+        self._ensure()
         with self._connect() as db:
             row = db.execute("SELECT * FROM views WHERE token_hash = ?", (key,)).fetchone()
         if row is None:
@@ -389,6 +423,9 @@ class ViewStore:
         return row
 
     def _delete_key(self, key: str) -> bool:
+        if not self._exists():
+            return False
+        self._ensure()
         with self._connect() as db:
             deleted = db.execute("DELETE FROM views WHERE token_hash = ?", (key,)).rowcount
         self._data_path(key).unlink(missing_ok=True)
