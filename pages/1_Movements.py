@@ -176,7 +176,7 @@ def add_lines(rows: pd.DataFrame) -> pd.DataFrame:
     return out[[c for c in columns if c in out.columns]]
 
 
-def screen_of(movements, kind, first, last):
+def screen_of(movements, kind, first, last, lang):  # lang: the lines' text is in it
     return add_lines(ctx.compute(listing_of, kind, first, last, name="movements.listing").head(SHOWN))
 
 
@@ -219,7 +219,8 @@ else:
 
 if not listing.empty:
     if kind in BRIDGE_STEPS:
-        shown_rows = ctx.compute(screen_of, kind, first, last, name="movements.listing_screen")
+        shown_rows = ctx.compute(screen_of, kind, first, last, ctx.lang,
+                                 name="movements.listing_screen")
         full = listing
         download = lambda: add_lines(full).rename_axis("customer_id")  # noqa: E731 - on click
     else:

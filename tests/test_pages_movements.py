@@ -213,3 +213,13 @@ def test_url_restores_the_customer_of_the_trail():
     assert at.selectbox(key="w:mv.customer").value == customer
     assert any(m.value == f"**Every movement of {customer}**" for m in at.markdown)
     assert at.query_params["mv.customer"] == customer
+
+
+def test_switching_language_rewrites_the_lines_text():
+    at = open_page(PAGE)
+    assert table(at, LISTING)["Lines that changed"].iloc[0].startswith("ends ")
+    assert table(at, TRAIL)["Lines that changed"].iloc[0].startswith("starts ")
+    at.selectbox(key="w:lang").set_value("fr").run()
+    assert_clean(at)
+    assert table(at, LISTING)["Lignes modifiées"].iloc[0].startswith("fin ")
+    assert table(at, TRAIL)["Lignes modifiées"].iloc[0].startswith("début ")

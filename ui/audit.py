@@ -81,8 +81,9 @@ def with_lines(ctx, rows: pd.DataFrame) -> pd.DataFrame:
 
 def customer_trail(ctx, customer: str) -> pd.DataFrame:
     """Every movement of ``customer`` (among the selected customers) with the lines behind each,
-    cached per source, filters and customer (the Movements and Customers pages share it)."""
-    def trail(movements, customer):
+    cached per source, filters, customer and language (the Movements and Customers pages share
+    it)."""
+    def trail(movements, customer, lang):
         return with_lines(ctx, movements[movements["customer_id"] == customer])
 
-    return ctx.compute(trail, customer, name="audit.customer_trail")
+    return ctx.compute(trail, customer, ctx.lang, name="audit.customer_trail")
