@@ -107,8 +107,10 @@ if not has & {"plan", "product", "quantity"}:
     st.info(t("expansion.no_split"))
 else:
     def split_of(movements):
-        # Per source and filters: a new reporting period only re-slices the months.
-        return expansion_breakdown_by_month(expansion_breakdown(lines, data=movements))
+        # Per source and filters: a new reporting period only re-slices the months. The
+        # selected customers' lines are all the breakdown reads of the lines.
+        return expansion_breakdown_by_month(
+            expansion_breakdown(selected_lines(movements), data=movements))
 
     months = pd.period_range(ctx.start, ctx.end, freq="M", name="month")
     split = ctx.compute(split_of, name="expansion.split").reindex(months, fill_value=0.0)
