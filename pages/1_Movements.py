@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from mrrkit.bridge import BRIDGE_STEPS, movements_in, mrr_bridge, paying_customers
+from mrrkit.segments import churn_reasons
 from ui import charts, state
 from ui.audit import customer_trail, lines_of, with_lines
 from ui.data import derived
@@ -142,8 +143,7 @@ attr_headers = {d: t.label(d) for d in attrs.columns}
 
 
 def churn_reasons_by_churn():
-    from mrrkit.segments import churn_reasons
-
+    """The reason recorded with each churn, once per data source (shared with Segments)."""
     return derived(lambda mv: churn_reasons(ctx.source.lines, mv), ctx.key, (), ctx.base.movements,
                    name="segments.churn_reasons")
 
