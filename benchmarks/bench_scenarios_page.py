@@ -10,12 +10,14 @@ sliders and number inputs of the scenarios to values never used before (so every
 re-projects: nothing is served from the cache of an earlier identical move) and times
 ``AppTest.run()``: the whole page script -- shell, cached retention model, forecast and backtest
 sections, the moved scenario's re-projection and 12-month summary, the chart and the table -- plus
-Streamlit's own work, in this process. Budget: 300 ms (median).
+Streamlit's own work, in this process. Budget: 300 ms for every move.
 
-AppTest re-parses the page script on every run and polls for its end, so its figures include a
-few ms a server would not pay, and none of the browser's drawing time. "CPU" is the process CPU
-time of the run; on a busy machine the wall-clock figures grow, the CPU figures much less. The
-load average is printed with the results.
+AppTest polls for the end of a run, so its figures include a few ms a server would not pay, and
+none of the browser's drawing time. AppTest also compiles the page script again on every run,
+which a server does once: here every run shares one compiled copy, as a server's runs do
+(``--recompile`` measures AppTest as it comes). "CPU" is the process CPU time of the run; on a
+busy machine the wall-clock figures grow, the CPU figures much less. The load average is printed
+with the results.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from benchmarks.bench_ui import server_script_cache  # noqa: E402
 
 PAGE = "pages/5_Scenarios.py"
 BUDGET = 0.300
@@ -79,23 +83,31 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="moves per widget")
     parser.add_argument("--scenarios", type=int, nargs="*", default=[1, 3])
+    parser.add_argument("--recompile", action="store_true",
+                        help="let AppTest compile the page script on every run")
     args = parser.parse_args(argv)
-    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print("\n| scenarios | first load (s) | widget | median (ms) | p90 (ms) | CPU median (ms) |")
-    print("|---|---|---|---|---|---|")
+    if not args.recompile:
+        server_script_cache()
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} "
+          f"cores; script compiled {'every run' if args.recompile else 'once'}")
+    print("\n| scenarios | first load (s) | widget | median (ms) | p90 (ms) | slowest (ms) "
+          "| CPU median (ms) |")
+    print("|---|---|---|---|---|---|---|")
     ok = True
     for n in args.scenarios:
         r = measure(n, args.runs)
         for lever, (times, used) in r["per_widget"].items():
             q = statistics.quantiles(times, n=10)[-1] if len(times) > 1 else times[0]
             print(f"| {n} | {r['first']:.2f} | {lever} | {statistics.median(times) * 1000:.0f} | "
-                  f"{q * 1000:.0f} | {statistics.median(used) * 1000:.0f} |")
+                  f"{q * 1000:.0f} | {max(times) * 1000:.0f} | "
+                  f"{statistics.median(used) * 1000:.0f} |")
         med = statistics.median(r["wall"])
-        ok &= med < BUDGET
+        ok &= max(r["wall"]) < BUDGET
         print(f"| {n} | {r['first']:.2f} | **all moves** | **{med * 1000:.0f}** | "
               f"{statistics.quantiles(r['wall'], n=10)[-1] * 1000:.0f} | "
-              f"{statistics.median(r['cpu']) * 1000:.0f} |", flush=True)
-    print(f"\nbudget {BUDGET * 1000:.0f} ms (median re-render after a slider move): "
+              f"{max(r['wall']) * 1000:.0f} | {statistics.median(r['cpu']) * 1000:.0f} |",
+              flush=True)
+    print(f"\nbudget {BUDGET * 1000:.0f} ms for every re-render after a slider move: "
           f"{'within' if ok else 'OVER'}")
     return 0 if ok else 1
 
