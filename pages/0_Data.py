@@ -224,38 +224,53 @@ with st.spinner(t("data.reading"), show_time=True):
     customers_raw, customers_digest = (
         data.upload_bytes(customers_file) if customers_file is not None else (None, None)
     )
+    # The customers file's id column, when the user had to name it (see below).
+    customers_id_key = f"data.customers_id.{(customers_digest or '')[:16]}"
+    customers_id = ss.get(customers_id_key) if customers_raw is not None else None
     cust, cust_error = (
-        data.read_customers_upload(customers_raw, customers_digest)
+        data.read_customers_upload(customers_raw, customers_digest, customers_id)
         if customers_raw is not None else (None, None)
     )
     headers = data.file_headers(raw, digest)
     mapping = ss.get(_MAPPINGS, {}).get(digest)
     options = dict(mapping=mapping, customers=customers_raw, digest=digest,
-                   customers_digest=customers_digest)
+                   customers_digest=customers_digest, customers_id=customers_id)
     # The reporting currency picked on the previous run (the picker is drawn below, once the
     # file's currencies are known); None = as in the file.
     reporting_key = f"data.reporting.{digest[:16]}"
     chosen = ss.get(reporting_key)
     asked = chosen.strip().upper() if data.is_currency_code(chosen) else None
     upload = data.read_upload(raw, reporting_currency=asked, **options)
-    currencies = (
-        data.currencies_in(raw, mapping=mapping, digest=digest)
-        if upload.kind == "currencies" else
-        data.file_currencies(upload.result) if upload.result is not None else []
+    # A file mixing currencies is read once with every row rejected, to show its format,
+    # columns and currencies until a reporting currency is chosen.
+    probe = (
+        data.probe_reading(raw, mapping=mapping, digest=digest)
+        if upload.kind == "currencies" else None
     )
+    known = upload.result if upload.result is not None else probe
+    currencies = data.file_currencies(known) if known is not None else []
 
 # --- how the file was read ------------------------------------------------------------------------
-if customers_raw is not None and cust is None:
-    kind = data.problem_kind(customers_raw, cust_error)
-    st.warning(t("data.customers_error", error=t(f"problem.{kind}")), icon=":material/warning:")
-    with st.expander(t("data.details")):
-        st.caption(cust_error)
+if customers_raw is not None and (cust is None or customers_id is not None):
+    kind = None if cust is not None else data.problem_kind(customers_raw, cust_error)
+    if kind is not None:
+        st.warning(t("data.customers_error", error=t(f"problem.{kind}")),
+                   icon=":material/warning:")
+        with st.expander(t("data.details")):
+            st.caption(cust_error)
+    customer_headers = data.file_headers(customers_raw, customers_digest)
+    if kind in ("no_id", None) and customer_headers:
+        # No header says "customer": let the user name the column.
+        st.selectbox(
+            t("data.customers_id"), customer_headers, key=customers_id_key, index=None,
+            placeholder=t("data.customers_id_placeholder"), help=t("data.customers_id_help"),
+        )
 result = upload.result
-if result is not None:
-    st.success(t("data.format", format=t(f"format.{result.format}")), icon=":material/task:")
-elif upload.kind == "currencies":
+if known is not None:
+    st.success(t("data.format", format=t(f"format.{known.format}")), icon=":material/task:")
+if upload.kind == "currencies":
     st.warning(t("problem.currencies", currencies=_listing(currencies)), icon=":material/payments:")
-else:
+elif result is None:
     _problem(upload.kind, upload.error)
     if upload.kind != "no_columns":  # that one is fixed below, in the column mapping
         st.caption(t("data.try_again"))
@@ -267,9 +282,9 @@ if result is not None and result.warnings:
 
 # The mapping can fix a file that was read, or whose columns were not recognised; not one that
 # is empty, has no rows or is no table at all.
-if headers and (result is not None or upload.kind in ("no_columns", "currencies", "other")):
-    shown = mapping if mapping is not None else (result.mapping if result is not None else {})
-    vendor = result is not None and mapping is None and result.format not in ("generic", "canonical")
+if headers and (known is not None or upload.kind in ("no_columns", "other")):
+    shown = mapping if mapping is not None else (known.mapping if known is not None else {})
+    vendor = known is not None and mapping is None and known.format not in ("generic", "canonical")
     with st.expander(
         t("data.mapping"), icon=":material/table_edit:",
         expanded=upload.kind == "no_columns" or mapping is not None,
@@ -281,7 +296,7 @@ if headers and (result is not None or upload.kind in ("no_columns", "currencies"
             st.dataframe(head, hide_index=True, width="stretch")
         st.caption(t("data.mapping_needed"))
         if vendor:
-            st.warning(t("data.mapping_vendor", format=t(f"format.{result.format}")))
+            st.warning(t("data.mapping_vendor", format=t(f"format.{known.format}")))
         round_ = ss.get(_MAPPING_ROUND, 0)
         keys = {role: f"data.map.{digest[:16]}.{round_}.{role}" for role in ROLES}
         choices = [None, *headers]
@@ -304,12 +319,12 @@ if headers and (result is not None or upload.kind in ("no_columns", "currencies"
                     t("data.mapping_reset"), on_click=_reset_mapping, args=(digest,),
                     width="stretch",
                 )
-if result is None and upload.kind != "currencies":
+if known is None:
     st.stop()
 
 # --- currency and exchange rates ----------------------------------------------------------------
 st.subheader(t("data.money"))
-has_currency = upload.kind == "currencies" or bool(result.mapping.get("currency"))
+has_currency = bool(known.mapping.get("currency"))
 file_single = currencies[0] if has_currency and len(currencies) == 1 else None
 offered = list(dict.fromkeys([*currencies, *COMMON_CURRENCIES]))
 if chosen and chosen not in offered:
@@ -442,7 +457,7 @@ if others:
 rates_key = None if fx is None else data.rates_key(fx)
 read_key = (digest, customers_digest, repr(mapping), wanted, rates_key)
 
-# --- validation and details ------------------------------------------------------------------------
+# --- validation and details ---------------------------------------------------------------------
 name = export_file.name + (f" + {customers_file.name}" if customers_file is not None else "")
 reading = {
     "result": result, "customers": cust, "file": export_file.name,

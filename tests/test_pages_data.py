@@ -111,13 +111,15 @@ def test_before_any_upload_every_page_shows_the_sample():
     at = data_page()
     clean(at)
     assert [i.value for i in at.info] == ["Every page shows the bundled sample."]
-    assert [f.label for f in at.file_uploader] == ["Subscriptions export", "Customers file (optional)"]
+    assert [f.label for f in at.file_uploader] == [
+        "Subscriptions export", "Customers file (optional)",
+    ]
     assert not at.metric  # nothing read yet
     assert [e.label for e in at.main.expander] == ["Which file do I need?"]
     assert [link.label for link in at.sidebar.get("page_link")][-1] == "Data"
 
 
-# --- every kind of export ---------------------------------------------------------------------------
+# --- every kind of export ------------------------------------------------------------------------
 
 
 def _xlsx(frame: pd.DataFrame) -> bytes:
@@ -224,7 +226,38 @@ def test_single_currency_file_offers_its_currency_and_a_file_without_one_asks():
     assert at.session_state["source"].currency == "CHF"
 
 
-# --- column mapping ---------------------------------------------------------------------------------
+def test_a_typed_currency_code_is_used_and_a_bad_one_ignored_with_a_warning():
+    content = STRIPE.read_bytes()
+    expected = mrrkit.read_export(content)
+    key = f"data.reporting.{data.bytes_digest(content)[:16]}"
+
+    def typed(code: str) -> AppTest:
+        # AppTest only picks listed options: the typed text goes in the picker's state first.
+        at = data_page()
+        at.session_state[key] = code
+        return upload(at, "stripe.csv", content)
+
+    at = typed("1$")
+    assert not at.exception and not at.error
+    assert any("1$ is not a currency code" in w.value for w in at.warning)
+    assert metrics(at)["Rows kept"] == str(expected.rows_kept)  # read as in the file
+    at = typed("chf")  # not in the list, lower case: USD amounts to convert to CHF
+    clean(at)
+    assert metrics(at)["Rows kept"] == "0"
+    assert any(w.value.startswith("Rows without an exchange rate yet:") for w in at.warning)
+    editor = at.data_editor[0]
+    assert list(editor.value["currency"]) == ["USD"]
+    at.session_state[editor.key] = {"edited_rows": {0: {"rate": 0.8}}, "added_rows": [],
+                                    "deleted_rows": []}
+    at.run()
+    clean(at)
+    converted = mrrkit.read_export(content, reporting_currency="CHF", fx_rates={"USD": 0.8})
+    assert list(converted.lines["mrr"]) == pytest.approx(list(expected.lines["mrr"] * 0.8))
+    chf = number_format("en", "CHF")
+    assert list(preview(at)["MRR"]) == [chf.money(x, 2) for x in converted.lines["mrr"]]
+
+
+# --- column mapping ------------------------------------------------------------------------------
 
 
 def test_mapping_editor_is_prefilled_by_detection(stripe_page):
@@ -295,7 +328,7 @@ def test_mapping_rescues_a_file_whose_headers_say_nothing():
     assert at.error and "no column was recognised" in at.error[0].value
 
 
-# --- currencies -------------------------------------------------------------------------------------
+# --- currencies ----------------------------------------------------------------------------------
 
 
 def test_mixed_currencies_need_a_choice_then_rows_without_a_rate_are_rejected_and_shown():
@@ -305,6 +338,11 @@ def test_mixed_currencies_need_a_choice_then_rows_without_a_rate_are_rejected_an
         "The file mixes several currencies (EUR, GBP, USD): choose the one to show figures in "
         "below, and give exchange rates for the others."
     ]
+    # The file was read all the same: its format and columns are shown.
+    assert "Detected format: mrrkit lines (customer_id, start, end, mrr)" in [
+        s.value for s in at.success
+    ]
+    assert at.selectbox(key=mapping_keys(at)["Currency"]).value == "currency"
     assert not at.metric  # nothing is added up before a currency is chosen
     picker = reporting(at, MIXED)
     assert picker.value is None and picker.options[:3] == ["EUR", "GBP", "USD"]
@@ -371,7 +409,7 @@ def test_monthly_rates_from_the_table_and_from_a_file():
     assert list(preview(at)["MRR"]) == ["€100.00", "€46.00", "€11.70", "€18.40"]
 
 
-# --- files that cannot be used ------------------------------------------------------------------------
+# --- files that cannot be used -------------------------------------------------------------------
 
 
 def _pdf() -> bytes:
@@ -460,7 +498,7 @@ def test_a_large_file_is_read_whole_and_previewed_in_part():
     ]
 
 
-# --- customers file ----------------------------------------------------------------------------------
+# --- customers file ------------------------------------------------------------------------------
 
 
 def test_customers_file_is_joined_and_reported():
@@ -480,13 +518,26 @@ def test_customers_file_is_joined_and_reported():
     assert source.lines.loc[source.lines["customer_id"] == "cus_A", "industry"].iloc[0] == "SaaS"
 
 
-def test_a_bad_customers_file_is_reported_and_the_export_is_read_without_it():
+def test_a_customers_file_without_an_id_header_is_read_once_its_column_is_named():
+    customers = b"Ref,Pays\ncus_A,FR\ncus_B,IT\n"
     at = upload(data_page(), "stripe.csv", STRIPE.read_bytes())
-    at = upload(at, "customers.csv", b"foo,bar\n1,2\n", key="data.customers")
+    at = upload(at, "customers.csv", customers, key="data.customers")
     assert not at.exception and not at.error
-    assert any(w.value.startswith("The customers file cannot be used (the subscriptions are read "
-                                  "without it): no column holds the customer id") for w in at.warning)
-    assert metrics(at)["Lines"] == str(len(mrrkit.read_export(STRIPE).lines))
+    assert any(w.value.startswith(
+        "The customers file cannot be used (the subscriptions are read without it): no column "
+        "holds the customer id") for w in at.warning)
+    plain = mrrkit.read_export(STRIPE)
+    assert metrics(at)["Lines"] == str(len(plain.lines))
+    picker = at.selectbox(key=f"data.customers_id.{data.bytes_digest(customers)[:16]}")
+    assert picker.options == ["Ref", "Pays"] and picker.value is None
+    picker.set_value("Ref").run()
+    clean(at)
+    assert "Customers file: 2 rows read, 2 kept, 0 rejected." in [c.value for c in at.caption]
+    at.button(key="data.use").click().run()
+    expected = mrrkit.read_export(STRIPE, customers=mrrkit.read_customers(
+        customers, mapping={"customer_id": "Ref"}))
+    pd.testing.assert_frame_equal(at.session_state["source"].lines, expected.lines)
+    assert list(expected.lines["country"].dropna()) == ["FR", "IT"]
 
 
 def test_a_customers_file_alone_asks_for_the_export():
@@ -495,7 +546,7 @@ def test_a_customers_file_alone_asks_for_the_export():
     assert any("Add the subscriptions export too" in i.value for i in at.info)
 
 
-# --- using the upload ---------------------------------------------------------------------------------
+# --- using the upload ----------------------------------------------------------------------------
 
 
 def test_use_this_data_then_every_page_shows_it_and_back_to_the_sample():
@@ -584,14 +635,15 @@ def test_an_upload_stays_in_its_session():
     assert [i.value for i in other.info] == ["Every page shows the bundled sample."]
 
 
-# --- languages -----------------------------------------------------------------------------------------
+# --- languages -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("lang", "detected", "reason", "error"),
     [
-        ("fr", "Format détecté : Export des abonnements Stripe", "annulé avant la fin de l'essai "
-         "(jamais payé)", "Ce fichier ne peut pas être utilisé : le fichier est vide."),
+        ("fr", "Format détecté : Export des abonnements Stripe",
+         "annulé avant la fin de l'essai (jamais payé)",
+         "Ce fichier ne peut pas être utilisé : le fichier est vide."),
         ("it", "Formato rilevato: Export degli abbonamenti Stripe", "annullato prima della fine "
          "della prova (mai pagato)", "Questo file non si può usare: il file è vuoto."),
     ],
@@ -615,7 +667,7 @@ def test_the_page_speaks_french_and_italian(lang, detected, reason, error):
     assert [e.value for e in bad.error] == [error]
 
 
-# --- upload helpers (ui.data) ---------------------------------------------------------------------------
+# --- upload helpers (ui.data) --------------------------------------------------------------------
 
 
 def test_monthly_rates_keep_complete_rows_and_count_the_others():

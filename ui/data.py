@@ -58,6 +58,7 @@ __all__ = [
     "lines_digest",
     "monthly_rates",
     "open_view",
+    "probe_reading",
     "problem_kind",
     "rates_from_table",
     "rates_key",
@@ -327,19 +328,31 @@ def _problem(exc: Exception) -> str:
 # Uploads are cached as shared resources keyed on their bytes' digest: another session reaches a
 # result only by uploading the very same bytes. A time limit frees the memory of past uploads.
 @st.cache_resource(show_spinner=False, max_entries=8, ttl=3600)
-def _customers_file(digest: str, _data: bytes) -> tuple[CustomerFile | None, str | None]:
+def _customers_file(
+    digest: str, id_column: str | None, _data: bytes
+) -> tuple[CustomerFile | None, str | None]:
     try:
-        return read_customers(_data), None
+        mapping = None if id_column is None else {"customer_id": id_column}
+        return read_customers(_data, mapping=mapping), None
     except Exception as exc:  # noqa: BLE001 - shown to the user by the Data page
         return None, _problem(exc)
 
 
 def read_customers_upload(
-    data: bytes, digest: str | None = None
+    data: bytes, digest: str | None = None, id_column: str | None = None
 ) -> tuple[CustomerFile | None, str | None]:
-    """A customers file read by :func:`mrrkit.read_customers` (cached on its digest): the file,
-    or ``None`` and why it cannot be used (:func:`problem_kind` tells which kind of problem)."""
-    return _customers_file(digest or bytes_digest(data), data)
+    """A customers file read by :func:`mrrkit.read_customers` (cached on its digest), with
+    ``id_column`` as its customer id column if given (else found by its header): the file, or
+    ``None`` and why it cannot be used (:func:`problem_kind` tells which kind of problem).
+
+    >>> file, error = read_customers_upload(b"Ref,Country\\nacme,FR\\n")
+    >>> file, error.startswith("no customer id column")
+    (None, True)
+    >>> file, _ = read_customers_upload(b"Ref,Country\\nacme,FR\\n", id_column="Ref")
+    >>> file.customers.values.tolist()
+    [['acme', 'FR']]
+    """
+    return _customers_file(digest or bytes_digest(data), id_column, data)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16, ttl=3600)
@@ -392,20 +405,24 @@ def read_upload(
     customers: bytes | None = None,
     digest: str | None = None,
     customers_digest: str | None = None,
+    customers_id: str | None = None,
 ) -> Upload:
     """:func:`mrrkit.read_export` of an upload, cached on the digests of its bytes (and of the
     customers file's) and on the options. Pass the digests when known (:func:`upload_bytes`).
 
     ``fx_rates`` is ``{currency: rate}`` or a table of ``currency, month, rate``
-    (:func:`monthly_rates`). A customers file that cannot be read is left out
+    (:func:`monthly_rates`). ``customers_id`` names the customers file's id column (found by
+    its header by default). A customers file that cannot be read is left out
     (:func:`read_customers_upload` says why).
     """
     customers_file = None
     if customers is not None:
         customers_digest = customers_digest or bytes_digest(customers)
-        customers_file, _ = read_customers_upload(customers, customers_digest)
+        customers_file, _ = read_customers_upload(customers, customers_digest, customers_id)
         if customers_file is None:
             customers_digest = None
+        elif customers_id is not None:
+            customers_digest = f"{customers_digest}:{customers_id}"
     else:
         customers_digest = None
     return _read_upload(
@@ -424,17 +441,32 @@ def read_upload(
 _NO_CURRENCY = "XXX"
 
 
+def probe_reading(
+    data: bytes, *, mapping: Mapping[str, str | None] | None = None, digest: str | None = None
+) -> ExportResult | None:
+    """The reading of an export that mixes currencies (where :func:`read_upload` without a
+    reporting currency gives the ``"currencies"`` problem) with every row rejected for want of
+    a rate: its format, mapping and currencies are those of the file. ``None`` if the file
+    cannot be read even so.
+
+    >>> probe = probe_reading(b"customer_id,start,mrr,currency\\na,2024-01-01,1,usd\\nb,2024-01-01,2,EUR")
+    >>> probe.format, probe.mapping["currency"], len(probe.lines), len(probe.rejected)
+    ('canonical', 'currency', 0, 2)
+    """
+    return read_upload(data, mapping=mapping, reporting_currency=_NO_CURRENCY, digest=digest).result
+
+
 def currencies_in(
     data: bytes, *, mapping: Mapping[str, str | None] | None = None, digest: str | None = None
 ) -> list[str]:
-    """The billing currencies of an export that mixes several (where :func:`read_upload` without
-    a reporting currency gives the ``"currencies"`` problem), sorted; empty if it cannot be read.
+    """The billing currencies of an export that mixes several (see :func:`probe_reading`),
+    sorted; empty if it cannot be read.
 
-    >>> currencies_in(b"customer_id,start,mrr,currency\\na,2024-01-01,1,usd\\nb,2024-01-01,2,EUR\\n")
+    >>> currencies_in(b"customer_id,start,mrr,currency\\na,2024-01-01,1,usd\\nb,2024-01-01,2,EUR")
     ['EUR', 'USD']
     """
-    probe = read_upload(data, mapping=mapping, reporting_currency=_NO_CURRENCY, digest=digest)
-    return [] if probe.result is None else file_currencies(probe.result)
+    probe = probe_reading(data, mapping=mapping, digest=digest)
+    return [] if probe is None else file_currencies(probe)
 
 
 def _head(data: bytes, size: int = 256 * 1024) -> bytes:
@@ -534,8 +566,8 @@ def single_currency(result: ExportResult) -> str | None:
 def is_currency_code(code) -> bool:
     """Whether ``code`` looks like an ISO 4217 code (three ASCII letters, any case).
 
-    >>> is_currency_code("eur"), is_currency_code("€"), is_currency_code("EURO"), is_currency_code(None)
-    (True, False, False, False)
+    >>> [is_currency_code(c) for c in ("eur", "€", "EURO", None)]
+    [True, False, False, False]
     """
     return isinstance(code, str) and len(code.strip()) == 3 and code.strip().isascii() \
         and code.strip().isalpha()
@@ -653,7 +685,9 @@ def _rates_file(digest: str, _data: bytes) -> tuple[pd.DataFrame | None, str | N
     return frame[[found[r] for r in _RATE_HEADERS]].set_axis(list(_RATE_HEADERS), axis=1), None
 
 
-def read_rates_upload(data: bytes, digest: str | None = None) -> tuple[pd.DataFrame | None, str | None]:
+def read_rates_upload(
+    data: bytes, digest: str | None = None
+) -> tuple[pd.DataFrame | None, str | None]:
     """A rates file (CSV, TSV, XLSX or Parquet with currency, month and rate columns, headers in
     English, French or Italian) as a ``currency, month, rate`` table for :func:`monthly_rates`,
     or ``None`` and why it cannot be used.
@@ -709,7 +743,8 @@ def currencies_without_rate(rejected: pd.DataFrame) -> list[str]:
 
     >>> import pandas as pd
     >>> currencies_without_rate(pd.DataFrame({"reason": [
-    ...     "no exchange rate for USD", "no GBP rate for 2024-01 or earlier", "no exchange rate for USD"]}))
+    ...     "no exchange rate for USD", "no GBP rate for 2024-01 or earlier",
+    ...     "no exchange rate for USD"]}))
     ['GBP', 'USD']
     """
     found = set()
@@ -753,7 +788,8 @@ _REASONS = {
 _REASON_PATTERNS = (
     (_NO_RATE, "no_rate"),
     (_NO_RATE_MONTH, "no_rate_month"),
-    (re.compile(r"^(?P<field>[\w ]+): cannot read the date in ['\"](?P<column>.*)['\"]$"), "bad_date"),
+    (re.compile(r"^(?P<field>[\w ]+): cannot read the date in ['\"](?P<column>.*)['\"]$"),
+     "bad_date"),
     (re.compile(r"^(?P<field>[\w ]+): cannot read the number in ['\"](?P<column>.*)['\"]$"),
      "bad_number"),
     (re.compile(r"^(?P<field>[\w ]+): cannot read (?P<q>['\"])(?P<column>.*)(?P=q)$"), "bad_value"),
@@ -812,7 +848,8 @@ def validation_report(
     >>> from ui.i18n import text
     >>> result = read_export(b"customer_id,start,mrr\\na,2024-01-01,10\\n,2024-01-01,5\\n")
     >>> report = validation_report(result, text("en"), file="x.csv", currency="EUR")
-    >>> report.set_index("What")["Value"].loc[["Rows read", "Rows kept", "Rejected: missing customer id"]].tolist()
+    >>> values = report.set_index("What")["Value"]
+    >>> values.loc[["Rows read", "Rows kept", "Rejected: missing customer id"]].tolist()
     [2, 1, 1]
     """
     rows = [
