@@ -92,10 +92,11 @@ choice = (state.peek("mv.month"), state.peek("mv.kind"))
 picked_step = STEP_OF.get(choice[1], choice[1]) if choice[0] == PERIOD else None
 bridge_key = f"mv_bridge:{picked_step}"
 st.session_state["_mv_drawn:bridge"] = (bridge_key, choice if picked_step else None)
-ctx.chart("waterfall",
-          lambda: charts.waterfall_chart(bridge, t=t, selectable=True, selected=picked_step),
-          ctx.start, ctx.end, picked_step, key=bridge_key, on_select="rerun",
-          selection_mode="step")
+# One spec per period; the bar selected is patched into the copy drawn.
+ctx.chart("waterfall", lambda: charts.waterfall_chart(bridge, t=t, selectable=True),
+          ctx.start, ctx.end, key=bridge_key, on_select="rerun", selection_mode="step",
+          patch=lambda spec: charts.with_selection(
+              spec, "step", [{"step": picked_step}] if picked_step else None))
 net = float(bridge.loc[list(BRIDGE_STEPS), "amount"].sum())
 st.caption(t(
     "movements.waterfall_check",
@@ -129,9 +130,10 @@ kind = state.selectbox(
 bars_key = f"mv_bars:{month}:{kind}"
 st.session_state["_mv_drawn:bars"] = (bars_key, (month, kind))
 ctx.chart(
-    "movements",
-    lambda: charts.movement_chart(table, t=t, selectable=True, selected=(month, kind)),
-    ctx.start, ctx.end, month, kind, key=bars_key, on_select="rerun", selection_mode="pick",
+    "movements", lambda: charts.movement_chart(table, t=t, selectable=True), ctx.start, ctx.end,
+    key=bars_key, on_select="rerun", selection_mode="pick",
+    patch=lambda spec: charts.with_selection(
+        spec, "pick", charts.movement_selection(table, (month, kind))),
 )
 
 first, last = (ctx.start, ctx.end) if month == PERIOD else (pd.Period(month, "M"),) * 2

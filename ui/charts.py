@@ -38,8 +38,10 @@ __all__ = [
     "retention_fit_chart",
     "scenario_chart",
     "scenario_chart_data",
+    "movement_selection",
     "segment_rate_chart",
     "waterfall_chart",
+    "with_selection",
 ]
 
 #: Kind -> colour, gains in greens/blues, losses in reds (same order in every chart and legend).
@@ -103,6 +105,44 @@ def _month_axis(field: str = "month", title=None) -> alt.X:
                  axis=alt.Axis(format="%b %Y", labelAngle=0, labelOverlap="greedy"))
 
 
+def movement_selection(table: pd.DataFrame, selected: tuple[str, str] | None) -> list | None:
+    """The points of :func:`movement_chart`'s ``pick`` selection for a (month, kind) choice: that
+    bar, or with month ``"period"`` the kind's bar of every month; None for no movement bar.
+
+    >>> t = pd.DataFrame({"new": [1.0, 2.0]},
+    ...                  index=pd.period_range("2024-01", periods=2, freq="M", name="month"))
+    >>> movement_selection(t, ("2024-02", "new")), len(movement_selection(t, ("period", "churn")))
+    ([{'month_key': '2024-02', 'kind': 'new'}], 2)
+    >>> movement_selection(t, ("2024-02", "mrr_end")) is None
+    True
+    """
+    if selected is None or selected[1] not in MOVEMENT_COLORS:
+        return None
+    months = [str(m) for m in table.index]
+    chosen = months if selected[0] == "period" else [m for m in months if m == selected[0]]
+    return [{"month_key": m, "kind": selected[1]} for m in chosen] or None
+
+
+def with_selection(spec: dict, param: str, value: list | None) -> dict:
+    """``spec`` (a Vega-Lite dict) with its selection ``param`` starting at ``value`` (None: no
+    initial selection): the same chart with another bar picked, without building it again.
+
+    >>> spec = {"params": [{"name": "pick", "select": {"type": "point"}}], "mark": "bar"}
+    >>> with_selection(spec, "pick", [{"kind": "new"}])["params"][0]["value"]
+    [{'kind': 'new'}]
+    >>> "value" in with_selection(spec, "pick", None)["params"][0], "value" in spec["params"][0]
+    (False, False)
+    """
+    params = []
+    for p in spec.get("params", []):
+        if p.get("name") == param:
+            p = {k: v for k, v in p.items() if k != "value"}
+            if value is not None:
+                p["value"] = value
+        params.append(p)
+    return {**spec, "params": params}
+
+
 def movement_chart(table: pd.DataFrame, height: int = 320, t: Text | None = None,
                    selectable: bool = False, selected: tuple[str, str] | None = None
                    ) -> alt.LayerChart:
@@ -162,15 +202,9 @@ def movement_chart(table: pd.DataFrame, height: int = 320, t: Text | None = None
         )
     )
     if selectable:
-        initial = alt.Undefined
-        if selected is not None and selected[1] in MOVEMENT_COLORS:
-            chosen = long[(long["kind"] == selected[1])
-                          & ((long["month_key"] == selected[0]) | (selected[0] == "period"))]
-            if len(chosen):
-                initial = [{"month_key": m, "kind": k}
-                           for m, k in zip(chosen["month_key"], chosen["kind"])]
+        initial = movement_selection(table, selected)
         pick = alt.selection_point(name="pick", fields=["month_key", "kind"], on="click",
-                                   value=initial)
+                                   value=alt.Undefined if initial is None else initial)
         bars = bars.add_params(pick).encode(
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
         )

@@ -144,10 +144,12 @@ class Context:
         choosing a segment does not compute it again."""
         return derived(fn, self.key, (), self.base.movements, *args, **kwargs)
 
-    def chart(self, name: str, make, *args, **st_kwargs):
+    def chart(self, name: str, make, *args, patch=None, **st_kwargs):
         """Draw the Altair chart ``make()`` returns, localized; its Vega-Lite spec is cached on
         (source, filters, page, ``name``, language, currency, ``args``), so ``args`` must hold
         everything ``make`` depends on besides those. Returns what ``st.vega_lite_chart`` does.
+        ``patch(spec)`` may change the drawn copy (e.g. which bar is selected) without a new
+        spec being built for each variant.
 
         The cached spec carries its data already serialised for the browser (see
         :func:`chart_spec`), so a rerun that finds it sends it as it is.
@@ -159,7 +161,8 @@ class Context:
 
         built = derived(spec, self.key, self.filters, self.movements, self.lang,
                         self.nf.currency, *args, name=f"chart:{self.slug}:{name}")
-        return st.vega_lite_chart(fresh_spec(built), width="stretch", **st_kwargs)
+        drawn = fresh_spec(built)
+        return st.vega_lite_chart(patch(drawn) if patch else drawn, width="stretch", **st_kwargs)
 
     def lines_of(self, customer: str) -> pd.DataFrame:
         """The source's subscription lines of one customer (to reconcile its movements)."""
