@@ -138,7 +138,8 @@ everyone, everyone_curves = ctx.compute(retention_of, EVERYONE, fitted_cohorts,
 if everyone_curves is None:
     reason = everyone.iloc[0]["unfitted"]
     st.info(t("scenarios.no_churn_fit") if reason == "no_churn" else
-            t("scenarios.no_fit", n=MIN_CUSTOMERS, customers=nf.count(everyone.iloc[0]["customers"])))
+            t("scenarios.no_fit", n=MIN_CUSTOMERS,
+              customers=nf.count(everyone.iloc[0]["customers"])))
 else:
     row = everyone.iloc[0]
     st.caption(t("scenarios.retention_caption", alpha=nf.number(row["alpha"], 3),

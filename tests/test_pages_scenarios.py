@@ -77,8 +77,10 @@ def test_retention_model_is_mrrkit(scenarios_page):
     assert tiles["Paying after 12 months"] == EN.pct(fit.survival(12))
     assert tiles["Median life (months)"] == EN.number(fit.median_lifetime(), 0)
     revenue = fit_retention(mv, weight="mrr")
-    caption = next(c.value for c in scenarios_page.caption if c.value.startswith("Revenue survival"))
-    assert caption.startswith(f"Revenue survival: {EN.pct(revenue.survival(12))} of a new cohort's MRR")
+    caption = next(c.value for c in scenarios_page.caption
+                   if c.value.startswith("Revenue survival"))
+    assert caption.startswith(
+        f"Revenue survival: {EN.pct(revenue.survival(12))} of a new cohort's MRR")
     assert revenue.survival(12) > fit.survival(12)  # larger customers churn less
     table = scenarios_page.dataframe[0].value
     assert table.iloc[0]["alpha"] == EN.ratio(fit.alpha)
@@ -441,14 +443,17 @@ def served(tmp_path_factory):
 
 
 def _settle(page, quiet_s: float = 1.5, timeout_s: float = 120) -> None:
-    """Wait until no script run has been in progress for ``quiet_s`` seconds."""
+    """Wait until the page has been drawn to its end (the 12-month table's download) and no
+    script run has been in progress for ``quiet_s`` seconds."""
     import time
 
-    page.wait_for_selector("h1", timeout=timeout_s * 1000)
+    page.wait_for_selector(".st-key-dl-csv-scenarios", timeout=timeout_s * 1000)
     deadline = time.monotonic() + timeout_s
     quiet_since = time.monotonic()
     while time.monotonic() < deadline:
-        if page.locator('[data-testid="stStatusWidget"]').count():
+        # A run in progress shows the status widget, or (a rerun Streamlit started itself, e.g.
+        # after the first run) skeletons in place of the elements it has not redrawn yet.
+        if page.locator('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]').count():
             quiet_since = time.monotonic()
         elif time.monotonic() - quiet_since >= quiet_s:
             return
@@ -464,6 +469,11 @@ def _csv(page, key: str) -> str:
     with page.expect_download() as download:
         page.locator(f".st-key-dl-csv-{key} button").click()
     return open(download.value.path(), encoding="utf-8-sig").read()
+
+
+def _no_exception(page) -> None:
+    shown = page.locator('[data-testid="stException"]')
+    assert not shown.count(), shown.first.inner_text()
 
 
 def _sliders(page) -> dict[str, str]:
@@ -509,7 +519,7 @@ def test_in_a_browser_a_copied_link_reproduces_the_scenarios(served, inputs):
     plan.fill("Pro monthly")
     page.keyboard.press("Enter")
     _settle(page)
-    assert not page.locator('[data-testid="stException"]').count()
+    _no_exception(page)
     moved = _sliders(page)
     assert moved["st-key-w-sc-1-price_change_pct"] == "5"
     assert moved["st-key-w-sc-1-churn_elasticity"] == "0.3"
@@ -523,7 +533,7 @@ def test_in_a_browser_a_copied_link_reproduces_the_scenarios(served, inputs):
     other.set_default_timeout(60_000)
     other.goto(link)
     _settle(other)
-    assert not other.locator('[data-testid="stException"]').count()
+    _no_exception(other)
     assert not other.locator('[data-testid="stToast"]').count()
     assert _sliders(other) == moved
     assert _csv(other, "scenarios") == table
