@@ -302,3 +302,20 @@ def test_median_lifetime_of_the_paper_and_a_cohort_that_never_halves():
     # observed: 517 left after 6 years, 491 after 7
     assert mrrkit.fit_sbg(HIGH_END[:8]).median_lifetime() == 7.0
     assert mrrkit.SBGFit(0.01, 1000.0, 0.0, 0).median_lifetime() == float("inf")
+
+
+def test_derl_at_alpha_one_near_no_discount():
+    # scipy's hyp2f1(1, b; b + 1; z) breaks down near z = 1 (it gave a negative DERL here).
+    for alpha, beta, d in [(1.0, 0.05, 0.001953125), (1.0, 3.0, 1e-4), (0.999999, 0.5, 0.002)]:
+        for n in (0, 3):
+            got = mrrkit.derl(alpha, beta, n, d)
+            assert got == pytest.approx(brute_derl(alpha, beta, n, d, horizon=2_000_000), rel=1e-6)
+        assert mrrkit.del_(alpha, beta, d) == pytest.approx(
+            1 + mrrkit.derl(alpha, beta, 0, d) / (1 + d), rel=1e-9)
+    # the edge of the fit's search box
+    assert mrrkit.del_(1e-4, 1e5, 0.01) == pytest.approx(brute_del_edge(1e-4, 1e5, 0.01), rel=1e-6)
+
+
+def brute_del_edge(alpha, beta, d, horizon=20000):
+    t = np.arange(horizon)
+    return float(np.sum(mrrkit.SBGFit(alpha, beta, 0.0, 0).survival(t) / (1 + d) ** t))
