@@ -15,7 +15,8 @@ With ``t = 1, 2, ...`` renewal opportunities:
 
 Discounted lifetimes (Fader & Hardie, "Customer-Base Valuation in a Contractual Setting: The
 Perils of Ignoring Heterogeneity", Marketing Science 29(1), 2010) use the Gaussian hypergeometric
-function ``2F1`` (:func:`scipy.special.hyp2f1`).
+function ``2F1(1, b; c; z)``, computed from Euler's integral (:func:`scipy.integrate.quad`):
+:func:`scipy.special.hyp2f1` is wrong near ``z = 1`` when ``alpha = 1``.
 """
 
 from __future__ import annotations
