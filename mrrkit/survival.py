@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import IntegrationWarning, quad
 from scipy.optimize import minimize
-from scipy.special import betaln, digamma, hyp2f1
+from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 __all__ = [
     "SBGFit",
@@ -349,19 +349,39 @@ def _check_discount(discount) -> np.ndarray:
     return d
 
 
+def _series_2f1_1(b: float, c: float, z: float, chunk: int = 1 << 16,
+                  max_terms: int = 1 << 24) -> float:
+    """``2F1(1, b; c; z) = sum_k (b)_k / (c)_k z^k`` summed in chunks (terms in logs) until they
+    no longer count; NaN if ``max_terms`` are not enough."""
+    total = 0.0
+    for start in range(0, max_terms, chunk):
+        k = np.arange(start, start + chunk, dtype="float64")
+        log_term = (gammaln(b + k) - gammaln(b) - gammaln(c + k) + gammaln(c)) + k * np.log(z)
+        terms = np.exp(log_term)
+        total += float(terms.sum())
+        if terms[-1] < 1e-17 * total:
+            return total
+    return float("nan")
+
+
 def _euler_2f1_1(b: float, c: float, z: float) -> float:
-    """``2F1(1, b; c; z)`` for ``c > b > 0``, ``0 <= z < 1`` by Euler's integral: the mean of
+    """``2F1(1, b; c; z)`` for ``c > b > 0``, ``0 <= z < 1``: Euler's integral, the mean of
     ``1 / (1 - z T)`` over ``T ~ Beta(b, c - b)``, integrated by QUADPACK with the Beta weight
-    (its endpoint singularities) handled exactly. scipy's ``hyp2f1`` is wrong near ``z = 1``
-    when ``c - 1 - b`` is 0 (an sBG with ``alpha = 1``: negative DERLs)."""
-    with warnings.catch_warnings():
-        # QUADPACK reports "roundoff" when it cannot prove 1e-11 but reaches it (checked
-        # against the discounted sums in tests/test_survival.py).
-        warnings.simplefilter("ignore", IntegrationWarning)
-        value, _ = quad(lambda t: 1.0 / (1.0 - z * t), 0.0, 1.0, weight="alg",
-                        wvar=(b - 1.0, c - b - 1.0), epsabs=0.0, epsrel=1e-11, limit=200)
-    out = value * np.exp(-betaln(b, c - b))
-    return float(out) if np.isfinite(out) else float(hyp2f1(1.0, b, c, z))
+    (its endpoint singularities) handled exactly; when a Beta parameter is large (a weight too
+    peaked to integrate), the power series. scipy's ``hyp2f1`` is wrong near ``z = 1`` when
+    ``c - 1 - b`` is 0 (an sBG with ``alpha = 1``: negative DERLs) and fails for large ones."""
+    if max(b, c - b) > 30:
+        out = _series_2f1_1(b, c, z)
+    else:
+        with warnings.catch_warnings():
+            # QUADPACK reports "roundoff" when it cannot prove 1e-11 but reaches it (checked
+            # against the discounted sums in tests/test_survival.py).
+            warnings.simplefilter("ignore", IntegrationWarning)
+            value, _ = quad(lambda t: 1.0 / (1.0 - z * t), 0.0, 1.0, weight="alg",
+                            wvar=(b - 1.0, c - b - 1.0), epsabs=0.0, epsrel=1e-11, limit=200)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            out = np.exp(np.log(value) - betaln(b, c - b))
+    return float(out) if np.isfinite(out) and out > 0 else float(hyp2f1(1.0, b, c, z))
 
 
 def _hyp2f1_1(b, c, d):

@@ -318,4 +318,14 @@ def test_derl_at_alpha_one_near_no_discount():
 
 def brute_del_edge(alpha, beta, d, horizon=20000):
     t = np.arange(horizon)
-    return float(np.sum(mrrkit.SBGFit(alpha, beta, 0.0, 0).survival(t) / (1 + d) ** t))
+    discount = np.exp(-t * np.log1p(d))
+    return float(np.sum(mrrkit.SBGFit(alpha, beta, 0.0, 0).survival(t) * discount))
+
+
+@pytest.mark.parametrize("alpha, beta", [(5e4, 9e4), (2e3, 5e4), (40.0, 1e5), (0.05, 40.0)])
+def test_del_with_large_parameters(alpha, beta):
+    # A near-homogeneous population (the fit's box edge): both Beta parameters large.
+    got = mrrkit.del_(alpha, beta, 0.008)
+    assert np.isfinite(got)
+    assert got == pytest.approx(brute_del_edge(alpha, beta, 0.008, horizon=200_000), rel=1e-9)
+    assert got == pytest.approx(1 + mrrkit.derl(alpha, beta, 0, 0.008) / 1.008, rel=1e-9)
