@@ -155,19 +155,22 @@ def _as_counts(alive) -> tuple[np.ndarray, np.ndarray, int]:
     return lost, cens, n
 
 
-def _loglik(log_ab: np.ndarray, lost: np.ndarray, cens: np.ndarray):
+def _loglik(log_ab: np.ndarray, lost: np.ndarray, cens: np.ndarray, value: bool = True):
     """Log-likelihood and its gradient in (log alpha, log beta); vectorised over a leading axis.
 
-    ``log_ab`` has shape (..., 2); ``lost``/``cens`` shape (..., T).
+    ``log_ab`` has shape (..., 2); ``lost``/``cens`` shape (..., T). With ``value=False`` the
+    log-likelihood is not computed (``None``): its ``betaln`` terms cost 10x the gradient.
     """
     a = np.exp(log_ab[..., 0])[..., None]
     b = np.exp(log_ab[..., 1])[..., None]
     t = np.arange(1, lost.shape[-1] + 1, dtype="float64")
-    base = betaln(a, b)
-    # Cells with no customers contribute 0; computing them anyway keeps the arrays regular.
-    ll = (lost * (betaln(a + 1, b + t - 1) - base)).sum(-1) + (
-        cens * (betaln(a, b + t) - base)
-    ).sum(-1)
+    ll = None
+    if value:
+        base = betaln(a, b)
+        # Cells with no customers contribute 0; computing them anyway keeps the arrays regular.
+        ll = (lost * (betaln(a + 1, b + t - 1) - base)).sum(-1) + (
+            cens * (betaln(a, b + t) - base)
+        ).sum(-1)
     dab = digamma(a + b)
     dabt = digamma(a + b + t)
     db = digamma(b)
@@ -298,8 +301,8 @@ def _fit_counts_batch(lost: np.ndarray, cens: np.ndarray, start: np.ndarray) -> 
         xr, llr, gr, lost_r, cens_r = x[rows], ll[rows], g[rows], lost[rows], cens[rows]
         hess = np.empty((len(rows), 2, 2))
         for j in range(2):
-            _, gp = _loglik(xr + h * eye[j], lost_r, cens_r)
-            _, gm = _loglik(xr - h * eye[j], lost_r, cens_r)
+            _, gp = _loglik(xr + h * eye[j], lost_r, cens_r, value=False)
+            _, gm = _loglik(xr - h * eye[j], lost_r, cens_r, value=False)
             hess[:, :, j] = (gp - gm) / (2 * h)
         hess = 0.5 * (hess + np.swapaxes(hess, 1, 2))
         det = hess[:, 0, 0] * hess[:, 1, 1] - hess[:, 0, 1] ** 2
