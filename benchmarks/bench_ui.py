@@ -149,8 +149,8 @@ def time_page(page: str, repeats: int, setup=None) -> tuple[float, list[tuple]]:
 
 def report(label: str, pages, repeats: int, budget: float, setup=None) -> bool:
     print(f"\n## {label} (budget {budget * 1000:.0f} ms per interaction)\n")
-    print("| page | first visit (s) | interaction | cold: wall / CPU (ms) | warm median: wall / CPU "
-          "(ms) | slowest (ms) |")
+    print("| page | first visit (s) | interaction | cold: wall / CPU (ms) "
+          "| warm median: wall / CPU (ms) | slowest (ms) |")
     print("|---|---|---|---|---|---|")
     medians, worst_wall, worst_cpu, cold_cpu = [], 0.0, 0.0, []
     for page in pages:
