@@ -783,6 +783,13 @@ _REASONS = {
     "status 'future': not started yet": "future",
     "state 'future': not started yet": "future",
     "state 'failed': never activated": "failed",
+    "missing transaction status": "missing_transaction_status",
+    "transaction status 'canceled': no longer due (not MRR)": "transaction_canceled",
+    "transaction status 'draft': not billed (an open checkout or an unfinished invoice)":
+        "transaction_draft",
+    "transaction status 'ready': not billed yet": "transaction_ready",
+    "transaction status 'paid' without a subscription id yet: Paddle adds it when the "
+    "transaction is completed (export the report again later)": "transaction_no_subscription",
 }
 #: mrrkit's reasons with values in them -> ``reason.<key>`` texts with the same placeholders.
 _REASON_PATTERNS = (
@@ -795,6 +802,9 @@ _REASON_PATTERNS = (
     (re.compile(r"^(?P<field>[\w ]+): cannot read (?P<q>['\"])(?P<column>.*)(?P=q)$"), "bad_value"),
     (re.compile(r"^row has (?P<fields>\d+) fields, the header has (?P<width>\d+)$"), "fields"),
     (re.compile(r"^invoice status (?P<status>.+): only paid invoices count$"), "invoice_status"),
+    (re.compile(r"^unknown transaction status (?P<status>.+)$"), "unknown_transaction_status"),
+    (re.compile(r"^duplicate of an earlier row \(same (?P<q>['\"])(?P<column>.*)(?P=q)\)$"),
+     "duplicate_row"),
     (re.compile(r"^status (?P<status>.+) without an end date$"), "no_end"),
     (re.compile(r"^unknown status (?P<status>.+)$"), "unknown_status"),
 )
