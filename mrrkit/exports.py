@@ -26,6 +26,7 @@ from .formats import (
     generic_draft,
     is_canonical,
     per_value,
+    reject_uncovered_credits,
     text,
 )
 from .headers import ROLE_SYNONYMS, attribute_name, find_column
@@ -505,6 +506,10 @@ def read_export(
         draft.reasons.text[empty] = "empty row"
         draft.reasons.ok &= ~empty
     _convert_currency(draft, reporting, fx_rates, notes)
+    if draft.credit_groups is not None:
+        reject_uncovered_credits(
+            draft.credit_groups, draft.start, draft.end, draft.mrr, draft.reasons
+        )
     keep = draft.reasons.ok
     lines = _lines(draft, keep)
     rejected = _rejected_frame(table, ~keep, draft.reasons.text)

@@ -45,6 +45,7 @@ __all__ = [
     "is_canonical",
     "months_between",
     "per_value",
+    "reject_uncovered_credits",
     "subscription_draft",
     "text",
 ]
@@ -108,6 +109,10 @@ class Draft:
     attributes: dict[str, pd.Series] = field(default_factory=dict)
     mapping: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: For formats with credit lines (negative MRR): the group (a subscription) a credit must
+    #: never take below zero; checked by :func:`reject_uncovered_credits` once every other
+    #: rejection (currencies included) is known.
+    credit_groups: pd.Series | None = None
 
 
 @dataclass(frozen=True)
@@ -621,6 +626,54 @@ def subscription_draft(
         mapping=mapping,
         notes=notes,
     )
+
+
+def reject_uncovered_credits(groups: pd.Series, start, end, mrr, reasons: Reasons) -> None:
+    """Reject each credit line (negative MRR: a downgrade's proration) that would take its
+    group's MRR (a subscription's) below zero on some day of its period.
+
+    The line it reduces is then not in the file (a report covers the transactions updated in a
+    date range) or was rejected; kept, it would give the customer negative MRR, which the engine
+    refuses. Credits are checked in date order, each against the group's kept charges and the
+    credits accepted before it. ``end`` NaT means open-ended.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> day = lambda *d: pd.Series(pd.to_datetime(list(d)))
+    >>> reasons = Reasons(3)
+    >>> starts = day("2024-01-01", "2024-01-15", "2024-01-15")
+    >>> ends = day("2024-02-01", "2024-02-01", "2024-02-01")
+    >>> groups = pd.Series(["s1", "s1", "s2"])
+    >>> reject_uncovered_credits(groups, starts, ends, np.array([30.0, -20.0, -5.0]), reasons)
+    >>> reasons.ok.tolist()
+    [True, True, False]
+    """
+    pending = set(np.flatnonzero(reasons.ok & (mrr < 0)).tolist())
+    if not pending:
+        return
+    group = groups.to_numpy(dtype=object)
+    s = np.asarray(start, dtype="datetime64[D]")
+    e = np.asarray(end, dtype="datetime64[D]")
+    e = np.where(np.isnat(e), np.datetime64("9999-12-31"), e)
+    concerned = reasons.ok & np.isin(group, list({group[i] for i in pending}))
+    members: dict = {}
+    for i in np.flatnonzero(concerned).tolist():
+        members.setdefault(group[i], []).append(i)
+    for i in sorted(pending, key=lambda i: (s[i], i)):
+        pending.discard(i)
+        rows = [j for j in members[group[i]] if reasons.ok[j] and j != i and j not in pending]
+        # The group's MRR on each day one of its lines starts or ends within this credit.
+        days = {s[i]} | {d for j in rows for d in (s[j], e[j]) if s[i] <= d < e[i]}
+        lowest = min(sum(mrr[j] for j in rows if s[j] <= d < e[j]) for d in days)
+        if lowest + mrr[i] < -1e-6:
+            at = np.zeros(len(mrr), dtype=bool)
+            at[i] = True
+            reasons.reject(
+                at,
+                "credit larger than its subscription's MRR in the file (the charge it reduces is "
+                "missing or rejected; for a report, export a longer date range)",
+            )
 
 
 # --------------------------------------------------------------------------------------------

@@ -38,6 +38,30 @@ Column names were checked against public material (searched while writing this m
   (a string in the lowest denomination: 10 USD = "1000") and ``quantity``; statuses
   ``active, trialing, past_due, paused, canceled``. Underscore spellings
   (``billing_cycle_interval``) are accepted too.
+- **Paddle Billing transactions report** (dashboard Reports > Transactions, or Transaction line
+  items; developer.paddle.com/build/finance/reports/transactions): "column headings on
+  transaction reports mirror fields in the Paddle API". The page describes, in order: the
+  transaction id, status, invoice number, customer id, customer email, address id and country,
+  business id and name, the price ids and discount ids, subscription id, created / updated /
+  billed / completed dates, origin, collection mode, custom data, payment terms, the billing
+  period's start and end, invoice notes, currency code, then subtotal ("before discount, tax,
+  and deductions"), discount, tax, total ("after discount and tax"), credit, grand total, fee,
+  earnings, and the same totals in the balance currency with the exchange rate. The literal
+  headings were not visible in any copy found, so each is read under its API name in the
+  spellings a flattened export uses (``subscription_id``, ``billing_period.starts_at`` or
+  ``billing_period_starts_at``, ``details.totals.subtotal`` or ``subtotal``...). Statuses
+  ``draft, ready, billed, paid, completed, past_due, canceled``; origins ``web, api,
+  subscription_recurring, subscription_update, subscription_charge,
+  subscription_payment_method_change``. Since March 2024 a prorated subscription change is one
+  transaction whose items and totals may be negative (the credit for removed items), not a
+  separate adjustment (Paddle changelog "Improvements to how proration is processed").
+  Refunds, credits and chargebacks are in the separate adjustments report.
+- **Paddle Classic** subscription users (API ``/2.0/subscription/users``, as flattened by
+  export scripts): ``subscription_id, plan_id, user_id, user_email, marketing_consent,
+  update_url, cancel_url, state, signup_date, last_payment {amount, currency, date},
+  next_payment {amount, currency, date}, payment_information, quantity, paused_at,
+  paused_from``; states ``active, past_due, trialing, paused, deleted``; amounts in major units
+  (``"amount": 10`` is 10 USD). It carries no plan price, interval or cancellation date.
 - **Baremetrics** import template: ``plan_oid, plan_name, plan_currency, plan_amount`` (cents,
   "$1 == 100"), ``plan_interval`` (week, month, year), ``plan_interval_count, customer_oid,
   customer_name, customer_email, subscription_oid, subscription_started_at``,
@@ -53,6 +77,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from .errors import ExportError
 from .formats import (
     MAX_MRR,
     Columns,
@@ -664,6 +689,433 @@ def _paddle(frame: pd.DataFrame) -> Draft:
 
 
 # --------------------------------------------------------------------------------------------
+# Paddle Billing transactions report (and its line-items variant)
+# --------------------------------------------------------------------------------------------
+
+#: Each role under the API field's name, as a flattened export may spell it.
+_PT_SUBSCRIPTION = ("subscription_id", "subscription.id")
+_PT_PERIOD_START = (
+    "proration.billing_period.starts_at",
+    "proration_billing_period_starts_at",
+    "billing_period.starts_at",
+    "billing_period_starts_at",
+    "billing_period_start",
+)
+_PT_PERIOD_END = (
+    "proration.billing_period.ends_at",
+    "proration_billing_period_ends_at",
+    "billing_period.ends_at",
+    "billing_period_ends_at",
+    "billing_period_end",
+)
+_PT_SUBTOTAL = ("details.totals.subtotal", "totals.subtotal", "subtotal")
+_PT_DISCOUNT = ("details.totals.discount", "totals.discount", "discount")
+_PT_TAX = ("details.totals.tax", "totals.tax", "tax")
+_PT_TOTAL = ("details.totals.total", "totals.total", "total")
+#: Every money column of the report: whether any of them is written with decimals tells the
+#: file's unit (Paddle's API writes amounts as whole numbers in the lowest denomination).
+_PT_MONEY = (
+    *_PT_SUBTOTAL,
+    *_PT_DISCOUNT,
+    *_PT_TAX,
+    *_PT_TOTAL,
+    "credit",
+    "grand_total",
+    "fee",
+    "earnings",
+    "balance",
+    "credit_to_balance",
+    "balance_subtotal",
+    "balance_discount",
+    "balance_tax",
+    "balance_total",
+    "balance_fee",
+    "balance_earnings",
+    "details.totals.grand_total",
+    "details.totals.fee",
+    "details.totals.earnings",
+    "unit_price",
+    "unit_price.amount",
+    "price.unit_price.amount",
+)
+_PT_COUNTED = ("completed", "paid", "billed", "past_due")
+_PT_STATUS_REASONS = {
+    "draft": "transaction status 'draft': not billed (an open checkout or an unfinished invoice)",
+    "ready": "transaction status 'ready': not billed yet",
+    "canceled": "transaction status 'canceled': no longer due (not MRR)",
+    "cancelled": "transaction status 'canceled': no longer due (not MRR)",
+}
+_PT_ORIGIN_REASONS = {
+    "subscription_charge": "one-off item, not recurring",
+    "subscription_payment_method_change": (
+        "payment method update (origin subscription_payment_method_change): not a charge"
+    ),
+}
+_PT_KNOWN_ORIGINS = {
+    "web",
+    "api",
+    "subscription_recurring",
+    "subscription_update",
+    *_PT_ORIGIN_REASONS,
+}
+
+
+def _detect_paddle_transactions(headers) -> bool:
+    return (
+        _any(headers, *_PT_SUBSCRIPTION)
+        and _any(headers, *_PT_PERIOD_START)
+        and _any(headers, *_PT_PERIOD_END)
+        and _any(headers, *_PT_SUBTOTAL, *_PT_TOTAL)
+        and _any(headers, "currency_code", "origin", "collection_mode")
+    )
+
+
+def _written_whole(col: pd.Series) -> bool:
+    """Whether every readable cell of a money column is a whole number written without decimals
+    (``2900``, ``-500``); a column of numbers (a spreadsheet) is whole when every value is."""
+    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        v = col.to_numpy(dtype="float64", na_value=np.nan)
+        v = v[np.isfinite(v)]
+        return bool(np.all(v == np.round(v)))
+    cells = text(col)
+    # Unreadable cells ("n/a") are rejected row by row; they say nothing about the unit.
+    readable = (cells != "").to_numpy() & ~parse_amounts(col).bad
+    return bool(cells[readable].str.fullmatch(r"[-+]?\d+").all())
+
+
+def _item_column(frame: pd.DataFrame) -> str | None:
+    """The column holding transaction item ids (``txnitm_...``), whatever its heading."""
+    for h in frame.columns:
+        cells = text(frame[h].iloc[:200])
+        cells = cells[cells != ""]
+        if len(cells) and cells.str.startswith("txnitm_").all():
+            return h
+    return None
+
+
+def _paddle_transactions(frame: pd.DataFrame) -> Draft:
+    h = list(frame.columns)
+    n = len(frame)
+    reasons = Reasons(n)
+    notes: list[str] = [
+        "Paddle transactions report: each billed subscription transaction is a line over its "
+        "billing period, MRR = (subtotal - discount, tax excluded) / months in the period"
+    ]
+    empty = pd.Series([""] * n, index=frame.index, dtype="str")
+    customer_col = column(h, "customer_id", "customer.id")
+    email_col = column(h, "customer_email", "customer.email")
+    sub_col = column(h, *_PT_SUBSCRIPTION)
+    status_col = column(h, "status", "transaction_status", "transaction.status")
+    origin_col = column(h, "origin", "transaction_origin", "transaction.origin")
+    currency_col = column(h, "currency_code", "currency")
+    start_cols = columns(h, *_PT_PERIOD_START)
+    end_cols = columns(h, *_PT_PERIOD_END)
+    txn_col = column(h, "transaction_id", "transaction.id") or column(h, "id")
+    item_col = _item_column(frame)
+
+    # Customer: Paddle's customer id, else the email (said in the notes).
+    customer = text(frame[customer_col]) if customer_col else empty
+    if email_col:
+        email = text(frame[email_col])
+        by_email = ((customer == "") & (email != "")).to_numpy()
+        if by_email.any():
+            customer = customer.where(~by_email, email)
+            notes.append(
+                f"{int(by_email.sum())} row(s) without {customer_col or 'customer_id'!r}: "
+                f"customer read from {email_col!r}"
+            )
+
+    # Status first: a draft checkout has no customer yet, and its status says why it is out.
+    if status_col:
+        status = text(frame[status_col]).str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+        counted = status.isin(_PT_COUNTED).to_numpy()
+
+        def status_reason(s: str) -> str:
+            if s == "":
+                return "missing transaction status"
+            return _PT_STATUS_REASONS.get(s, f"unknown transaction status {s!r}")
+
+        reasons.reject(~counted, per_value(status, status_reason))
+    else:
+        status = empty
+        notes.append("no status column: every transaction read as billed")
+    reasons.reject((customer == "").to_numpy(), "missing customer id")
+
+    subscription = text(frame[sub_col]) if sub_col else empty
+    no_subscription = (subscription == "").to_numpy()
+    # A paid checkout is not processed yet: its subscription id comes with 'completed'.
+    reasons.reject(
+        no_subscription & (status == "paid").to_numpy(),
+        "transaction status 'paid' without a subscription id yet: Paddle adds it when the "
+        "transaction is completed (export the report again later)",
+    )
+    if origin_col:
+        origin = text(frame[origin_col]).str.lower()
+        reasons.reject(
+            origin.isin(list(_PT_ORIGIN_REASONS)).to_numpy(),
+            per_value(origin, lambda o: _PT_ORIGIN_REASONS.get(o, "")),
+        )
+        other = sorted(set(origin[reasons.ok]) - _PT_KNOWN_ORIGINS - {""})
+        if other:
+            notes.append(f"origins not documented by Paddle, read like the others: {other}")
+    reasons.reject(no_subscription, "one-off item, not recurring")
+
+    # The billing period: an item's proration period when the file has one, else the
+    # transaction's (a column only fills the gaps of the one before).
+    dates = DateColumns(frame, [*start_cols[:1], *end_cols[:1]])
+
+    def period_bound(cols_: tuple[str, ...], what: str) -> pd.Series:
+        out = None
+        for col in cols_:
+            parsed = dates.get(col)
+            reasons.reject(parsed.bad, f"{what}: cannot read the date in {col!r}")
+            out = parsed.values if out is None else out.fillna(parsed.values)
+        return out
+
+    start = period_bound(start_cols, "start")
+    end = period_bound(end_cols, "end")
+    s = start.to_numpy()
+    e = end.to_numpy()
+    reasons.reject(np.isnat(s) & np.isnat(e), "one-off item, not recurring")
+    reasons.reject(np.isnat(s) | np.isnat(e), "missing billing period start or end")
+    reasons.reject((e < s) & ~np.isnat(e) & ~np.isnat(s), "end date before start date")
+    reasons.reject((e == s) & ~np.isnat(s), "one-off item, not recurring")
+
+    # Money: subtotal - discount (tax excluded), else total - tax.
+    def amounts(cols_, what):
+        found = column(h, *cols_)
+        if found is None:
+            return None, None
+        parsed = parse_amounts(frame[found])
+        reasons.reject(parsed.bad, f"{what}: cannot read the number in {found!r}")
+        return parsed.values.to_numpy(), found
+
+    subtotal, subtotal_col = amounts(_PT_SUBTOTAL, "amount")
+    discount, discount_col = amounts(_PT_DISCOUNT, "discount")
+    if subtotal is not None:
+        net = subtotal - (np.nan_to_num(discount) if discount is not None else 0.0)
+        reasons.reject(np.isnan(subtotal), "missing amount")
+        amount_col = subtotal_col
+        if discount_col is None:
+            notes.append(f"no discount column: {subtotal_col!r} read as the amount after discount")
+    else:
+        total, total_col = amounts(_PT_TOTAL, "amount")
+        tax, tax_col = amounts(_PT_TAX, "tax")
+        if tax is None:
+            raise ExportError(
+                f"the Paddle transactions file has {total_col!r} but neither a subtotal nor a tax "
+                "column: MRR excludes tax, so it needs 'subtotal' (and 'discount'), or 'total' "
+                f"and 'tax'; columns are {h}"
+            )
+        net = total - np.nan_to_num(tax)
+        reasons.reject(np.isnan(total), "missing amount")
+        amount_col = total_col
+        notes.append(f"amount = {total_col!r} - {tax_col!r} (no subtotal column)")
+
+    currency = text(frame[currency_col]).str.upper() if currency_col else None
+    money_cols = columns(h, *_PT_MONEY)
+    if all(_written_whole(frame[c]) for c in money_cols):
+        net = net / cents_divisor(currency, n)
+        written = text(frame[amount_col])
+        example = written[written != ""].iloc[0] if (written != "").any() else ""
+        notes.append(
+            f"every amount is a whole number (e.g. {amount_col!r} {example}): read in the lowest "
+            "denomination (cents; whole units for zero-decimal currencies such as JPY), as "
+            "Paddle's API writes amounts. Had they been whole currency units, every MRR would "
+            "be 100 times too small"
+        )
+    else:
+        notes.append("amounts written with decimals: read in currency units")
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        months = months_between(s, e)
+        mrr = net / months
+    reasons.reject(~np.isfinite(mrr) & reasons.ok, "amount cannot be read")
+    reasons.reject(np.abs(mrr) > MAX_MRR, "amount too large (over 10 billion a month)")
+
+    # The same transaction (or item) twice: two overlapping report downloads put together.
+    key_col = item_col or (txn_col if column(h, "price_ids") else None)
+    if key_col is not None:
+        key = text(frame[key_col])
+        repeated = (key != "").to_numpy() & key.duplicated(keep="first").to_numpy()
+        reasons.reject(repeated, f"duplicate of an earlier row (same {key_col!r})")
+
+    kept = reasons.ok
+    zero = kept & (np.abs(np.nan_to_num(mrr)) <= 1e-9)
+    if zero.any():
+        notes.append(
+            f"{int(zero.sum())} transaction(s) worth 0 (trials, 100% discounts) kept as lines "
+            "worth 0"
+        )
+    if origin_col:
+        updates = kept & (text(frame[origin_col]).str.lower() == "subscription_update").to_numpy()
+        if updates.any():
+            notes.append(
+                f"{int(updates.sum())} prorated change(s) (origin subscription_update) read as the "
+                "change in MRR over their billing period: Paddle puts the credit for removed "
+                "items on the same transaction"
+            )
+    notes.append(
+        "refunds, credits and chargebacks are in Paddle's adjustments report, which is not "
+        "read: a refunded transaction still counts here"
+    )
+
+    attributes = {}
+    for name, *cands in (
+        ("plan", "price_name", "price.name", "price_id", "price.id", "price_ids"),
+        ("product", "product_name", "product.name", "product_id", "product.id"),
+        ("quantity", "quantity"),
+        ("customer_name", "business_name", "business.name"),
+        (
+            "country",
+            "address_country_code",
+            "address.country_code",
+            "country_code",
+            "customer_country_code",
+        ),
+        ("subscription", *_PT_SUBSCRIPTION),
+    ):
+        found = column(h, *cands)
+        if found is not None:
+            attributes[name] = text(frame[found])
+    mapping = {
+        k: v
+        for k, v in {
+            "customer_id": customer_col or email_col,
+            "start": start_cols[0] if start_cols else None,
+            "end": end_cols[0] if end_cols else None,
+            "amount": amount_col,
+            "currency": currency_col,
+            "status": status_col,
+            "subscription": sub_col,
+            "invoice": txn_col,
+        }.items()
+        if v
+    }
+    return Draft(
+        customer_id=customer,
+        start=start,
+        end=end,
+        mrr=np.asarray(mrr, dtype="float64"),
+        reasons=reasons,
+        currency=currency,
+        attributes=attributes,
+        mapping=mapping,
+        notes=notes,
+        credit_groups=subscription,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Paddle Classic subscription users
+# --------------------------------------------------------------------------------------------
+
+_PC_NEXT_DATE = ("next_payment.date", "next_payment_date", "next_bill_date")
+_PC_LAST_DATE = ("last_payment.date", "last_payment_date")
+_PC_CANCELLED = (
+    "cancellation_effective_date",
+    "cancelled_at",
+    "canceled_at",
+    "cancellation_date",
+    "end_date",
+)
+_PC_STATUSES = {
+    "active": Rule("count"),
+    "past_due": Rule("count"),
+    "trialing": Rule("trial", _PC_NEXT_DATE),
+    "paused": Rule("ended", ("paused_from", "paused_at")),
+    "deleted": Rule("ended", _PC_CANCELLED),
+}
+#: Plan prices a user may add to the file (the export has none): per unit, before tax.
+_PC_PRICE = ("recurring_price", "plan_price", "unit_price", "price")
+#: The payments the file does carry: the whole charge (quantity included), as charged.
+_PC_PAYMENT = (
+    "next_payment.amount",
+    "next_payment_amount",
+    "last_payment.amount",
+    "last_payment_amount",
+)
+
+
+def _detect_paddle_classic(headers) -> bool:
+    return (
+        _has(headers, "subscription_id", "plan_id", "signup_date")
+        and _any(headers, "user_id", "user_email")
+        and _any(headers, "state", "status")
+    )
+
+
+def _paddle_classic(frame: pd.DataFrame) -> Draft:
+    h = list(frame.columns)
+    price = columns(h, *_PC_PRICE)
+    payment = columns(h, *_PC_PAYMENT)
+    if not price and not payment:
+        raise ExportError(
+            "this Paddle Classic subscription users file has no amount: the export gives no plan "
+            "price, and neither 'next_payment.amount' nor 'last_payment.amount' is there. Add a "
+            "column 'recurring_price' (the plan's price per billing period, before tax) and, "
+            "unless 'last_payment.date' and 'next_payment.date' are there, 'billing_type' "
+            f"(day, week, month, year) with 'billing_period' (how many); columns are {h}"
+        )
+    attributes = {}
+    for name, *cands in (("plan", "plan_name", "plan_id"),):
+        found = column(h, *cands)
+        if found is not None:
+            attributes[name] = found
+    quantity = columns(h, "quantity")
+    cols = Columns(
+        customer_id=columns(h, "user_id", "user_email"),
+        start=columns(h, "signup_date"),
+        amount=price or payment,
+        interval=columns(h, "billing_type", "plan.billing_type", "plan_billing_type"),
+        interval_count=columns(h, "billing_period", "plan.billing_period", "plan_billing_period"),
+        # A payment is the whole charge: the quantity is then only an attribute.
+        quantity=quantity if price else (),
+        currency=columns(
+            h,
+            "currency",
+            "next_payment.currency",
+            "next_payment_currency",
+            "last_payment.currency",
+            "last_payment_currency",
+        ),
+        status=columns(h, "state", "status"),
+        period_start=columns(h, *_PC_LAST_DATE),
+        period_end=columns(h, *_PC_NEXT_DATE),
+        plan=columns(h, "plan_id", "plan_name"),
+        attributes=attributes,
+    )
+    if not cols.interval:
+        cols.interval_count = ()  # a count alone says nothing
+    if not price and quantity:
+        attributes["quantity"] = quantity[0]
+    notes = [
+        "Paddle Classic rules: active and past_due count, trials from the next payment date, "
+        "paused at paused_from (else paused_at), deleted at their cancellation date"
+    ]
+    if price:
+        notes.append(f"MRR from {price[0]!r} x quantity, read in currency units")
+    else:
+        notes.append(
+            "the file gives no plan price: MRR from the payments it lists "
+            f"({', '.join(map(repr, payment))}, the first filled one per row), read in currency "
+            "units as charged. They may include "
+            "sales tax or VAT and a prorated first payment: for exact MRR add a column "
+            "'recurring_price' with each plan's price before tax"
+        )
+    draft = subscription_draft(frame, cols, statuses=_PC_STATUSES, cents=False, notes=notes)
+    deleted = text(frame[cols.status[0]]).str.lower() == "deleted"
+    no_end = (deleted.to_numpy() & (draft.reasons.text == "status 'deleted' without an end date"))
+    if no_end.any():
+        draft.notes.append(
+            f"{int(no_end.sum())} deleted subscription(s) rejected: Paddle Classic's user list "
+            "gives no cancellation date. Add a column 'cancellation_effective_date' (from the "
+            "subscription_cancelled webhooks or the dashboard) to date their churn"
+        )
+    return draft
+
+
+# --------------------------------------------------------------------------------------------
 # Baremetrics
 # --------------------------------------------------------------------------------------------
 
@@ -718,6 +1170,23 @@ VENDORS = {
         _detect_recurly,
         _recurly,
         "Recurly: account_code, plan_code or activated_at, and state",
+    ),
+    "paddle_transactions": (
+        _detect_paddle_transactions,
+        _paddle_transactions,
+        (
+            "Paddle Billing transactions report (or transaction line items): subscription_id, "
+            "billing_period.starts_at / .ends_at (or billing_period_starts_at / _ends_at), "
+            "subtotal (or total and tax), and currency_code or origin"
+        ),
+    ),
+    "paddle_classic_subscriptions": (
+        _detect_paddle_classic,
+        _paddle_classic,
+        (
+            "Paddle Classic subscription users: subscription_id, plan_id, user_id or user_email, "
+            "state and signup_date"
+        ),
     ),
     "paddle_subscriptions": (
         _detect_paddle,
