@@ -220,8 +220,10 @@ def inputs_of(movements, method):
     return scenario_inputs(movements, method=method, horizon=HORIZON)
 
 
-def forecast_of(movements, method, months):
-    return forecast(None, months=months, inputs=ctx.compute(inputs_of, method, name="sc.inputs"))
+def forecast_of(movements, method):
+    # The whole horizon, once per method: its first n months are the n-month forecast (same
+    # draws, month by month), so choosing another length only slices it.
+    return forecast(None, months=HORIZON, inputs=ctx.compute(inputs_of, method, name="sc.inputs"))
 
 
 def backtest_of(movements, method):
@@ -235,7 +237,7 @@ def why_not(exc: ForecastError) -> str:
 
 try:
     inputs = ctx.compute(inputs_of, method, name="sc.inputs")
-    projection = ctx.compute(forecast_of, method, months, name="sc.forecast")
+    projection = ctx.compute(forecast_of, method, name="sc.forecast").iloc[:months]
 except ForecastError as exc:
     st.info(t("scenarios.no_forecast", error=why_not(exc)))
     st.stop()

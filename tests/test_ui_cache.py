@@ -245,3 +245,22 @@ def test_app_charts_are_unchanged():
     nf = number_format("fr", "EUR")
     for chart in (charts.movement_chart(monthly, selectable=True), charts.mrr_chart(monthly)):
         _same_chart(charts.localized(chart, nf))
+
+
+# --- what the pages' caches rely on -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["sbg", "empirical"])
+def test_a_shorter_forecast_is_the_start_of_the_horizon_forecast(method):
+    # The Scenarios page computes the forecast over the whole horizon once per method and
+    # slices it to the chosen number of months.
+    from mrrkit.forecast import forecast
+    from mrrkit.scenarios import scenario_inputs
+
+    lines = mrrkit.load_sample()
+    inputs = scenario_inputs(mrrkit.movements(lines), method=method, horizon=36)
+    full = forecast(None, months=36, inputs=inputs)
+    for months in (12, 24, 30):
+        part = forecast(None, months=months, inputs=inputs)
+        pd.testing.assert_frame_equal(part, full.iloc[:months], check_exact=True)
+        assert part.attrs == full.iloc[:months].attrs
