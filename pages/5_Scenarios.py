@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from mrrkit.forecast import FORECAST_METHODS, ForecastError, backtest, forecast, project_baseline
+from mrrkit.movements import as_moves
 from mrrkit.retention_model import cohort_survivors, fit_retention, model_ltv, retention_curves
 from mrrkit.scenarios import (
     SCENARIO_METRICS,
@@ -83,15 +84,16 @@ def retention_of(movements, dim, cohorts):
     """The sBG fit of every segment of ``dim`` (or of everyone) on ``cohorts`` (None: all):
     observed vs fitted survival and both LTVs. Segments too small to fit are listed with
     empty figures."""
+    # Each group's movements are read into arrays once, not by each of the five calls below.
     if dim == EVERYONE:
-        groups = [(EVERYONE, movements)]
+        groups = [(EVERYONE, as_moves(movements))]
     else:
         labels = ctx.base.labels[dim]
         groups = []
         for value in selected_values(dim):
             mask = (labels == value).to_numpy() & ctx.view.selected
             chosen = mask if ctx.base.aligned else labels.index[mask]
-            groups.append((value, filter_movements(movements, chosen)))
+            groups.append((value, as_moves(filter_movements(movements, chosen))))
     rows, curves = {}, []
     for value, part in groups:
         survivors = cohort_survivors(part)
