@@ -273,6 +273,12 @@ def fit_sbg(alive) -> SBGFit:
     return _fit_counts(lost, cens, n)
 
 
+#: Step halvings a batch refit tries one call at a time; after them, when at most _FEW_LEFT
+#: replicates are still searching, they try all the remaining halvings in one call.
+_HALVINGS_ONE_BY_ONE = 3
+_FEW_LEFT = 8
+
+
 def _fit_counts_batch(lost: np.ndarray, cens: np.ndarray, start: np.ndarray) -> np.ndarray:
     """Fit many count tables at once (bootstrap replicates): damped Newton steps in log space.
 
@@ -321,8 +327,27 @@ def _fit_counts_batch(lost: np.ndarray, cens: np.ndarray, start: np.ndarray) -> 
         step = np.clip(step, -2.0, 2.0)  # never jump more than a factor e^2 at once
         t = np.ones(len(rows))
         done = np.zeros(len(rows), dtype=bool)
-        for _ in range(30):
+        for k in range(30):
             left = np.flatnonzero(~done)
+            if k >= _HALVINGS_ONE_BY_ONE and len(left) <= _FEW_LEFT:
+                # The few replicates still searching try every remaining halving at once and
+                # keep their first acceptable step: what halving one at a time finds, without
+                # a call per halving (a replicate creeping along a flat ridge needs ~25).
+                scales = 0.5 ** np.arange(k, 30)  # powers of two: exactly the halved t
+                cand = np.clip(xr[left, None, :] + scales[None, :, None] * step[left, None, :],
+                               lo, hi)
+                ll_c, g_c = _loglik(cand.reshape(-1, 2), np.repeat(lost_r[left], len(scales), 0),
+                                    np.repeat(cens_r[left], len(scales), 0))
+                ll_c = ll_c.reshape(len(left), len(scales))
+                ok = ll_c >= (llr[left] - 1e-12 * np.abs(llr[left]))[:, None]
+                found = ok.any(axis=1)
+                first = ok.argmax(axis=1)[found]
+                moved = left[found]
+                xr[moved] = cand[found, first]
+                llr[moved] = ll_c[found, first]
+                gr[moved] = g_c.reshape(len(left), len(scales), 2)[found, first]
+                done[moved] = True
+                break
             cand = np.clip(xr[left] + t[left, None] * step[left], lo, hi)
             ll_c, g_c = _loglik(cand, lost_r[left], cens_r[left])
             ok = ll_c >= llr[left] - 1e-12 * np.abs(llr[left])
