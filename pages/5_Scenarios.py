@@ -459,8 +459,9 @@ def scenario_chart_spec(_movements, metric, names, lang, currency):
 
 st.vega_lite_chart(
     charts.scenario_chart_data(curves),
-    fresh_spec(ctx.compute(scenario_chart_spec, metric, tuple(names), ctx.lang, nf.currency,
-                           name="sc.chart_spec")),  # a copy: Streamlit patches specs in place
+    # The same for every segment (compute_all); a copy: Streamlit patches specs in place.
+    fresh_spec(ctx.compute_all(scenario_chart_spec, metric, tuple(names), ctx.lang, nf.currency,
+                               name="sc.chart_spec")),
     width="stretch",
 )
 
