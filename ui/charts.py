@@ -92,6 +92,12 @@ def localized(chart: alt.TopLevelMixin, nf: NumberFormat | None = None) -> alt.T
     return chart.configure(locale={"number": nf.d3_locale(), "time": time_locale})
 
 
+def _opacity(condition: dict) -> alt.OpacityValue:
+    """An ``alt.condition(...)`` for the opacity channel, as its channel object: given the bare
+    dict, ``encode`` rebuilds Altair's index of every schema class to find its type (~5 ms)."""
+    return alt.OpacityValue(**condition)
+
+
 def _kind_scale(t: Text) -> alt.Scale:
     return alt.Scale(
         domain=[t(f"kind.{k}") for k in MOVEMENT_COLORS], range=list(MOVEMENT_COLORS.values())
@@ -206,7 +212,7 @@ def movement_chart(table: pd.DataFrame, height: int = 320, t: Text | None = None
         pick = alt.selection_point(name="pick", fields=["month_key", "kind"], on="click",
                                    value=alt.Undefined if initial is None else initial)
         bars = bars.add_params(pick).encode(
-            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
+            opacity=_opacity(alt.condition(pick, alt.value(1.0), alt.value(0.45))),
         )
     net = (
         alt.Chart(data)
@@ -309,7 +315,7 @@ def waterfall_chart(bridge: pd.DataFrame, height: int = 340, t: Text | None = No
         initial = [{"step": selected}] if selected in set(data["step"]) else alt.Undefined
         pick = alt.selection_point(name="step", fields=["step"], on="click", value=initial)
         bars = bars.add_params(pick).encode(
-            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.5))
+            opacity=_opacity(alt.condition(pick, alt.value(1.0), alt.value(0.5)))
         )
     labels = base.mark_text(dy=-8).encode(
         y=alt.Y("high:Q"), text=alt.Text("amount:Q", format=_MONEY)
@@ -383,7 +389,7 @@ def cohort_heatmap(table: pd.DataFrame, value: str = "mrr", t: Text | None = Non
     )
     labels = base.mark_text(
         fontSize=10, fontWeight=alt.ExprRef("datum.average ? 'bold' : 'normal'")
-    ).encode(text=alt.Text("value:Q", format=fmt), color=alt.value("#212529"))
+    ).encode(text=alt.Text("value:Q", format=fmt), color=alt.ColorValue("#212529"))
     return alt.layer(cells, labels).properties(height=alt.Step(22))
 
 
