@@ -21,6 +21,7 @@ import pandas as pd
 from .errors import ExportError
 from .formats import (
     MAX_MRR,
+    MAX_TOTAL_MRR,
     Draft,
     canonical_draft,
     generic_draft,
@@ -506,11 +507,18 @@ def read_export(
         draft.reasons.text[empty] = "empty row"
         draft.reasons.ok &= ~empty
     _convert_currency(draft, reporting, fx_rates, notes)
-    if draft.credit_groups is not None:
-        reject_uncovered_credits(
-            draft.credit_groups, draft.start, draft.end, draft.mrr, draft.reasons
+    if draft.credits is not None:
+        draft.mrr, trimmed = reject_uncovered_credits(
+            draft.customer_id, draft.credits, draft.start, draft.end, draft.mrr, draft.reasons
         )
+        if trimmed:
+            notes.append(
+                f"{trimmed} credit(s) slightly larger than the charge they reduce (the vendor "
+                "prorates by the second and rounds to the cent; the file's dates are read as "
+                "days) trimmed to that charge"
+            )
     keep = draft.reasons.ok
+    _check_total(draft, keep)
     lines = _lines(draft, keep)
     rejected = _rejected_frame(table, ~keep, draft.reasons.text)
     if customers is not None:
@@ -524,6 +532,20 @@ def read_export(
         source_rows=table.rows[keep].astype(np.int64),
         rows_read=table.rows_read,
     )
+
+
+def _check_total(draft: Draft, keep: np.ndarray) -> None:
+    """Refuse lines whose MRR adds up to more than the engine can sum exactly: each amount
+    passed the per-line ceiling, so the column itself is wrong."""
+    total = float(np.abs(draft.mrr[keep]).sum())
+    if total > MAX_TOTAL_MRR:
+        col = draft.mapping.get("mrr") or draft.mapping.get("amount")
+        raise ExportError(
+            f"the amounts add up to {total:,.0f} a month, more than mrrkit can add exactly "
+            f"({MAX_TOTAL_MRR:,.0f}): the amount column{f' {col!r}' if col else ''} probably "
+            "holds something else (ids, phone numbers, amounts in a tiny unit). Check which "
+            "column is the amount (the mapping)"
+        )
 
 
 def _unique(notes: list[str]) -> list[str]:

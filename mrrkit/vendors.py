@@ -81,6 +81,7 @@ from .errors import ExportError
 from .formats import (
     MAX_MRR,
     Columns,
+    Credits,
     DateColumns,
     Draft,
     Reasons,
@@ -308,12 +309,15 @@ def _stripe_invoices(frame: pd.DataFrame) -> Draft:
     reasons.reject((subscription == "").to_numpy(), "one-off item, not recurring")
     type_col = column(h, "Type", "type", "Line Item Type")
     proration_col = column(h, "Proration", "proration", "Is Proration")
-    if type_col and proration_col:
+    proration = (
+        text(frame[proration_col]).str.lower().isin(["true", "1", "yes", "t"]).to_numpy()
+        if proration_col
+        else None
+    )
+    if type_col and proration is not None:
         # An invoice item that is no proration is a one-off charge, even on a subscription's
         # invoice (Stripe's MRR leaves one-off items out).
-        one_off = (text(frame[type_col]).str.lower() == "invoiceitem").to_numpy() & ~(
-            text(frame[proration_col]).str.lower().isin(["true", "1", "yes", "t"]).to_numpy()
-        )
+        one_off = (text(frame[type_col]).str.lower() == "invoiceitem").to_numpy() & ~proration
         reasons.reject(one_off, "one-off item, not recurring")
 
     dates = DateColumns(frame, [start_col, end_col])
@@ -387,6 +391,20 @@ def _stripe_invoices(frame: pd.DataFrame) -> Draft:
         found = column(h, *cands)
         if found is not None:
             attributes[name] = text(frame[found])
+    # A proration credit ("Unused time on Pro after 15 Feb") reduces the charge of its price on
+    # its subscription, which started before it; the charge for the new price made by the same
+    # change ("Remaining time on Basic", also a proration) does not carry it.
+    credits = Credits(
+        subscription,
+        plan=attributes.get("plan"),
+        covers_same_day=None if proration is None else ~proration,
+    )
+    if (reasons.ok & (mrr < 0)).any():
+        notes.append(
+            "credits for unused time (negative lines) are kept only when the charge they reduce "
+            "is in the file: a credit whose charge was invoiced before the export's first date "
+            "is rejected"
+        )
     mapping = {
         k: v
         for k, v in {
@@ -411,6 +429,7 @@ def _stripe_invoices(frame: pd.DataFrame) -> Draft:
         attributes=attributes,
         mapping=mapping,
         notes=notes,
+        credits=credits,
     )
 
 
@@ -1002,7 +1021,7 @@ def _paddle_transactions(frame: pd.DataFrame) -> Draft:
         attributes=attributes,
         mapping=mapping,
         notes=notes,
-        credit_groups=subscription,
+        credits=Credits(subscription),
     )
 
 

@@ -128,6 +128,106 @@ def test_stripe_invoice_line_items():
     ]
 
 
+UNCOVERED = (
+    "credit larger than the charge it reduces in the file (that charge is missing or was "
+    "rejected: export a longer date range)"
+)
+
+
+def test_stripe_line_items_from_a_later_date_credits_without_their_charge():
+    """Invoice line items exported from 1 March: the credits for unused time on a plan changed
+    in February reduce February's charge, which is not in the file. Kept, cus_A's downgrade
+    credit (-300 a month against the new +100) would give cus_A negative MRR and the engine
+    would refuse the whole file; cus_B's upgrade credit (-100 against the new +300) would show
+    a new customer at 200 instead of 300."""
+    r = read_export(FIXTURES / "stripe_invoice_line_items_from_march.csv")
+    assert r.format == "stripe_invoices"
+    assert_accounted(r)
+    assert reasons_of(r) == [
+        (1, UNCOVERED),  # cus_A: unused time on Pro (February's Pro charge is not in the file)
+        (4, UNCOVERED),  # cus_B: unused time on Basic; the Pro proration beside it is no cover
+        (13, "invoice status 'void': only paid invoices count"),
+        (14, UNCOVERED),  # cus_E: the charge it reduces is on a void invoice
+    ]
+    assert lines_of(r) == [
+        ("cus_A", "2024-02-15", "2024-03-01", 99.99),  # 51.72 over 15/29 of a month
+        ("cus_A", "2024-03-01", "2024-04-01", 100.0),
+        ("cus_B", "2024-02-20", "2024-03-01", 300.0),  # 103.45 over 10/29
+        ("cus_B", "2024-03-01", "2024-04-01", 300.0),
+        ("cus_C", "2024-03-01", "2024-04-01", 300.0),
+        # downgrade with its charge in the file: -154.84 over 16/31 is -300.0025 a month,
+        # Stripe's rounding to the cent: trimmed to the 300.00 it reduces
+        ("cus_C", "2024-03-16", "2024-04-01", -300.0),
+        ("cus_C", "2024-03-16", "2024-04-01", 99.99),
+        # a quantity change on the day the subscription began: the regular charge of that day
+        # carries the credit, the new quantity's proration adds to it
+        ("cus_D", "2024-03-05", "2024-04-05", 100.0),
+        ("cus_D", "2024-03-05", "2024-04-05", -100.0),
+        ("cus_D", "2024-03-05", "2024-04-05", 300.0),
+        ("cus_E", "2024-03-10", "2024-04-01", 100.0),
+    ]
+    assert r.lines.loc[5, "mrr"] == -300.0  # exactly the charge: never below zero
+    assert any("1 credit(s) slightly larger than the charge" in w for w in r.warnings)
+    assert any("credits for unused time (negative lines) are kept only" in w for w in r.warnings)
+    mv = mrrkit.movements(r.lines)
+    by_customer = {
+        c: g[["date", "kind", "amount"]].astype({"date": str, "kind": str}).round(2).values.tolist()
+        for c, g in mv.groupby("customer_id", observed=True)
+    }
+    assert by_customer["cus_A"][:2] == [
+        ["2024-02-15", "new", 99.99],
+        ["2024-03-01", "expansion", 0.01],
+    ]
+    assert by_customer["cus_B"][0] == ["2024-02-20", "new", 300.0]
+    assert by_customer["cus_C"][:2] == [
+        ["2024-03-01", "new", 300.0],
+        ["2024-03-16", "contraction", -200.01],
+    ]
+    assert by_customer["cus_D"][0] == ["2024-03-05", "new", 300.0]
+
+
+def test_stripe_invoice_credit_rules():
+    """A credit is carried only by its own subscription's charge of the same price, in force
+    over the credit's whole period; several credits share the charge."""
+    head = (
+        "Invoice ID,Invoice Status,Customer ID,Subscription ID,Type,Proration,Plan,Amount,"
+        "Currency,Period Start (UTC),Period End (UTC)\n"
+    )
+    charge = "in_1,paid,cus_A,sub_A,subscription,false,pro,300.00,usd,2024-03-01,2024-04-01\n"
+
+    def credit(amount, start="2024-03-16", end="2024-04-01", plan="pro", sub="sub_A"):
+        return f"in_2,paid,cus_A,{sub},invoiceitem,true,{plan},{amount},usd,{start},{end}\n"
+
+    def read(*rows):
+        return reasons_of(read_export((head + "".join(rows)).encode()))
+
+    assert read(charge, credit("-154.84")) == []
+    assert read(charge, credit("-154.84", sub="sub_B")) == [(2, UNCOVERED)]  # another subscription
+    assert read(charge, credit("-51.61", plan="basic")) == [(2, UNCOVERED)]  # another price
+    assert read(charge, credit("-170.00")) == [(2, UNCOVERED)]  # more than a rounding over
+    assert read(charge, credit("-154.84", end="2024-04-10")) == [(2, UNCOVERED)]  # outlasts it
+    # Two credits over the same days: the second finds what the first left.
+    assert read(charge, credit("-77.42"), credit("-77.42")) == []
+    assert read(charge, credit("-77.42"), credit("-77.42"), credit("-10.00")) == [(4, UNCOVERED)]
+    # A credit rejected takes nothing from the next one.
+    other_price = credit("-100.00", start="2024-03-10", plan="basic")
+    assert read(charge, other_price, credit("-154.84")) == [(2, UNCOVERED)]
+    # The charge for a new quantity made by the same change (a proration from the credit's
+    # first day) is no cover: the credit reduces the charge for the old quantity.
+    more = "in_2,paid,cus_A,sub_A,invoiceitem,true,pro,464.52,usd,2024-03-16,2024-04-01\n"
+    assert read(more, credit("-154.84")) == [(2, UNCOVERED)]
+    assert read(charge, more, credit("-154.84")) == []
+    # Without a Plan column the subscription's lines carry it, under the same rules.
+    assert read(charge.replace(",pro,", ",,"), credit("-154.84", plan="")) == []
+    assert read(more.replace(",pro,", ",,"), credit("-154.84", plan="")) == [(2, UNCOVERED)]
+    # A charge rejected (here for its date) carries nothing.
+    bad = charge.replace("2024-03-01,", "2024-13-01,")
+    assert read(bad, credit("-154.84")) == [
+        (1, "start: cannot read the date in 'Period Start (UTC)'"),
+        (2, UNCOVERED),
+    ]
+
+
 def test_stripe_export_with_plan_columns_and_no_interval():
     # Another Dashboard layout ("Plan Amount", "Plan Currency", "Plan price ID"), no interval
     # column: the interval comes from the current period; whole-number amounts are flagged.
@@ -179,6 +279,7 @@ def test_stripe_invoice_line_items_api_columns():
         ("sub_A", "2024-02-01", "2024-03-01", 80.0),  # 10000 - 2000 cents of discount
         ("sub_B", "2024-01-10", "2025-01-10", 27.5),  # 30000 cents ex tax x 1.1 / 12
         ("sub_C", "2024-02-15", "2024-03-01", -96.67),  # credit for unused time, 15/29 of a month
+        ("sub_C", "2024-02-01", "2024-03-01", 100.0),  # the charge it reduces (a later row)
     ]
     assert reasons_of(r) == [
         (4, "one-off item, not recurring"),  # an invoice item that is no proration
@@ -186,6 +287,17 @@ def test_stripe_invoice_line_items_api_columns():
     ]
     assert any("each subscription ('subscription_id') is read as its own" in w for w in r.warnings)
     assert_accounted(r)
+    mv = mrrkit.movements(r.lines[r.lines.customer_id == "sub_C"])
+    assert mv[["kind", "amount"]].astype({"kind": str}).round(2).values.tolist() == [
+        ["new", 100.0],
+        ["contraction", -96.67],
+        ["churn", -3.33],
+    ]
+    # Without the charge (the row left out of the file), the credit is rejected.
+    raw = (FIXTURES / "stripe_invoice_line_items_api.csv").read_bytes()
+    r = read_export(raw[: raw.rindex(b"il_7")], reporting_currency="USD", fx_rates={"EUR": 1.1})
+    assert (5, UNCOVERED) in reasons_of(r)
+    mrrkit.movements(r.lines)
 
 
 def test_stripe_invoice_level_export():
@@ -852,6 +964,19 @@ def test_detected_mapping_round_trips():
 def test_absurd_amounts_are_rejected_not_passed_to_the_engine():
     r = read_export(b"customer_id,start,mrr\na,2024-01-01,10\nb,2024-01-01,123456789012345\n")
     assert reasons_of(r) == [(2, "amount too large (over 10 billion a month)")]
+
+
+def test_amounts_adding_up_beyond_what_the_engine_sums_are_an_export_error():
+    # Each amount is under the per-line ceiling, their sum is not: a column of ids read as MRR.
+    assert mrrkit.formats.MAX_TOTAL_MRR == mrrkit.lines._MAX_ABS_TOTAL
+    rows = "".join(f"c{i},2024-01-01,8999000000\n" for i in range(1001))
+    message = r"add up to 9,007,999,000,000 a month.* column 'mrr' probably"
+    with pytest.raises(ExportError, match=message):
+        read_export(("customer_id,start,mrr\n" + rows).encode())
+    # One row rejected (its date): 1000 x 8.999e9 is under the limit, and the engine takes it.
+    r = read_export(("customer_id,start,mrr\n" + rows.replace("c0,2024-01-01", "c0,x")).encode())
+    assert len(r.lines) == 1000
+    mrrkit.movements(r.lines)
 
 
 def test_xlsx_rows_are_sheet_lines_below_the_header(tmp_path):

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mrrkit
 from mrrkit import ExportError, ExportResult, read_export
+from tests.test_exports_paddle import brute_force_months
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 FIXTURE_BYTES = {p.name: p.read_bytes() for p in sorted(FIXTURES.iterdir()) if p.suffix == ".csv"}
 XLSX_BYTES = (FIXTURES / "italian.xlsx").read_bytes()
+
+#: Formats whose lines may be negative: credits for unused time, checked against their charge.
+CREDIT_FORMATS = {"stripe_invoices", "paddle_transactions"}
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 HEAVY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -41,12 +47,12 @@ def check_result(result: ExportResult, expected_rows: int | None = None) -> None
     if len(lines):
         mrrkit.validate_lines(lines)
         assert np.isfinite(lines["mrr"]).all()
-        if result.format == "paddle_transactions":
-            # Proration credits are negative lines, never more than their subscription's MRR:
-            # the engine (which refuses a customer with negative MRR) takes the lines as they are.
-            mrrkit.movements(lines)
-        elif result.format != "stripe_invoices":  # proration credits are negative lines
+        if result.format not in CREDIT_FORMATS:
             assert (lines["mrr"] >= 0).all()
+        # Whatever the format, the engine takes the lines as they are: proration credits (the
+        # only negative lines) never take a customer below zero, and nothing else it refuses
+        # gets through.
+        mrrkit.movements(lines)
         ended = lines["end"].notna()
         assert (lines.loc[ended, "end"] > lines.loc[ended, "start"]).all()
         assert (lines["customer_id"].str.len() > 0).all()
@@ -491,3 +497,194 @@ def test_one_million_rows_nothing_lost():
     rejected_kind = kind[result.rejected["row"].to_numpy() - 1]
     assert (result.rejected["reason"].to_numpy(dtype=object) == expected[rejected_kind]).all()
     assert np.allclose(result.lines["mrr"].to_numpy(), 49.0)
+
+
+# ----------------------------------------------------------------------------------------------
+# Any rows of any fixture: what an export for another date range, or a file with rows cut out,
+# gives. The engine must take the lines of every format.
+# ----------------------------------------------------------------------------------------------
+
+#: Lines above the first data row (the French file has a title line above its header).
+HEADER_LINES = {"french_excel.csv": 2}
+#: Rates for every currency of the fixtures, for the files that mix them.
+FX = {"EUR": 1.1, "GBP": 1.25, "JPY": 0.0067, "USD": 1.0}
+
+
+def fixture_rows(name: str) -> tuple[bytes, list[bytes]]:
+    """A CSV fixture's lines above its data (title, header) and its data lines, as written."""
+    lines = FIXTURE_BYTES[name].splitlines(keepends=True)
+    head = HEADER_LINES.get(name, 1)
+    return b"".join(lines[:head]), [line for line in lines[head:] if line.strip()]
+
+
+def read_any(raw: bytes) -> ExportResult | None:
+    """Read as the Data page does: in dollars with rates when the file mixes currencies."""
+    try:
+        return read_export(raw)
+    except ExportError:
+        pass
+    try:
+        return read_export(raw, reporting_currency="USD", fx_rates=FX)
+    except ExportError as exc:
+        assert str(exc)
+        return None
+
+
+def test_every_fixture_line_is_one_row():
+    """The row-dropping properties below cut fixtures by lines: no fixture may have a quoted
+    line break (a row over two lines)."""
+    for name in FIXTURE_BYTES:
+        head, rows = fixture_rows(name)
+        result = read_any(head + b"".join(rows))
+        assert result is not None and result.rows_read == len(rows), name
+
+
+@HEAVY
+@given(st.sampled_from(sorted(FIXTURE_BYTES)), st.data())
+def test_any_rows_of_a_fixture_feed_the_engine(name, data):
+    """Random rows dropped from a fixture, the others in a random order (an export for a later
+    date range, rows deleted by hand, two files pasted together): every row is accounted for
+    and ``mrrkit.movements`` takes the lines (check_result), whatever charge a credit lost."""
+    head, rows = fixture_rows(name)
+    picked = data.draw(st.lists(st.integers(0, len(rows) - 1), unique=True, max_size=len(rows)))
+    if data.draw(st.booleans()):
+        picked = sorted(picked)
+    result = read_any(head + b"".join(rows[i] for i in picked))
+    if not picked:
+        assert result is None  # a header and no data rows: ExportError
+        return
+    assert result is not None
+    check_result(result, expected_rows=len(picked))
+
+
+@HEAVY
+@given(st.data())
+def test_any_rows_of_the_spreadsheet_fixture_feed_the_engine(data):
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(XLSX_BYTES)).active
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header_at = next(i for i, r in enumerate(values) if sum(v is not None for v in r) > 1)
+    head, rows = values[: header_at + 1], [r for r in values[header_at + 1 :] if any(r)]
+    picked = data.draw(
+        st.lists(st.integers(0, len(rows) - 1), unique=True, min_size=1, max_size=len(rows))
+    )
+    book = openpyxl.Workbook()
+    for row in head + [rows[i] for i in picked]:
+        book.active.append(row)
+    buf = io.BytesIO()
+    book.save(buf)
+    result = read_any(buf.getvalue())
+    assert result is not None
+    check_result(result, expected_rows=len(picked))
+
+
+UNCOVERED = (
+    "credit larger than the charge it reduces in the file (that charge is missing or was "
+    "rejected: export a longer date range)"
+)
+LINE_ITEM = st.tuples(
+    st.integers(0, 1),  # customer
+    st.integers(0, 1),  # subscription
+    st.sampled_from(["basic", "pro"]),  # price
+    st.sampled_from(["charge", "proration", "credit"]),
+    st.integers(0, 30),  # first day, from 2024-01-01
+    st.integers(1, 40),  # days
+    st.integers(1, 40_000),  # cents
+)
+
+
+def line_items_csv(items) -> bytes:
+    """Stripe Dashboard invoice line items, one per (customer, subscription, price, kind, first
+    day from 2024-01-01, days, cents); a credit's amount is written negative."""
+    day0 = dt.date(2024, 1, 1)
+    text = (
+        "Invoice ID,Invoice Status,Customer ID,Subscription ID,Type,Proration,Plan,Amount,"
+        "Currency,Period Start (UTC),Period End (UTC)\n"
+    )
+    kinds = {
+        "charge": "subscription,false",
+        "proration": "invoiceitem,true",
+        "credit": "invoiceitem,true",
+    }
+    for i, (c, sub, plan, kind, first, days, cents) in enumerate(items):
+        start, end = day0 + dt.timedelta(first), day0 + dt.timedelta(first + days)
+        amount = (-cents if kind == "credit" else cents) / 100
+        text += f"in_{i},paid,cus_{c},sub_{sub},{kinds[kind]},{plan},{amount:.2f},usd,"
+        text += f"{start},{end}\n"
+    return text.encode()
+
+
+def covered_days(item) -> set[dt.date]:
+    first, days = item[4], item[5]
+    return {dt.date(2024, 1, 1) + dt.timedelta(first + k) for k in range(days)}
+
+
+@HEAVY
+@given(st.lists(LINE_ITEM, min_size=1, max_size=14))
+def test_stripe_credits_never_exceed_their_charges(items):
+    """Random invoice line items (charges, the prorations of plan changes, credits for unused
+    time, any of them missing): the engine takes the lines, and on every day of a kept credit
+    its subscription's lines, and those of its price, add up to zero or more (counted day by
+    day)."""
+    result = read_export(line_items_csv(items))
+    check_result(result, expected_rows=len(items))
+    kept = dict(zip(result.source_rows.tolist(), result.lines["mrr"].tolist()))
+    assert set(result.rejected["reason"]) <= {UNCOVERED}
+    for row, mrr in kept.items():
+        if mrr >= 0:
+            continue
+        c, sub, plan = items[row - 1][:3]
+        for day in covered_days(items[row - 1]):
+            on = [
+                r
+                for r in kept
+                if items[r - 1][:2] == (c, sub) and day in covered_days(items[r - 1])
+            ]
+            assert sum(kept[r] for r in on) >= -1e-6, (row, day)
+            assert sum(kept[r] for r in on if items[r - 1][2] == plan) >= -1e-6, (row, day)
+
+
+POSITIVE_ITEM = st.tuples(
+    st.sampled_from(["basic", "pro"]),
+    st.sampled_from(["charge", "proration"]),
+    st.integers(0, 90),
+    st.integers(1, 40),
+    st.integers(1, 9_999),
+)
+
+
+@HEAVY
+@given(
+    st.sampled_from(["basic", "pro"]),
+    st.integers(0, 30),
+    st.integers(2, 60),
+    st.integers(100, 40_000),
+    st.data(),
+    st.lists(POSITIVE_ITEM, max_size=4),
+    st.lists(LINE_ITEM, max_size=10),
+)
+def test_a_credit_inside_its_charge_is_kept_as_it_is(plan, first, days, cents, data, more, others):
+    """A credit for unused time inside an earlier charge of its price, worth no more a month,
+    is kept unchanged, whatever else the file holds: more charges of its subscription, and
+    anything on other subscriptions (customer 9's subscription 9 is its own)."""
+    offset = data.draw(st.integers(1, days - 1))
+    length = data.draw(st.integers(1, days - offset))
+    start = dt.date(2024, 1, 1) + dt.timedelta(first)
+    per_cent = 0.01 / brute_force_months(  # a credit's MRR per cent of it
+        start + dt.timedelta(offset), start + dt.timedelta(offset + length)
+    )
+    charge_mrr = cents / 100 / brute_force_months(start, start + dt.timedelta(days))
+    credit_cents = data.draw(st.integers(1, max(1, int(charge_mrr / per_cent))))
+    items = [
+        *others,
+        (9, 9, plan, "credit", first + offset, length, credit_cents),
+        (9, 9, plan, "charge", first, days, cents),
+        *[(9, 9, *x) for x in more],
+    ]
+    result = read_export(line_items_csv(items))
+    check_result(result, expected_rows=len(items))
+    kept = dict(zip(result.source_rows.tolist(), result.lines["mrr"].tolist()))
+    row = len(others) + 1
+    assert row in kept, result.rejected
+    assert kept[row] == pytest.approx(-credit_cents * per_cent, rel=1e-12)

@@ -24,8 +24,8 @@ LINE_ITEMS = FIXTURES / "paddle_transaction_line_items.csv"
 CLASSIC = FIXTURES / "paddle_classic_subscription_users.csv"
 FX = {"EUR": 1.1, "GBP": 1.25, "JPY": 0.0067}
 UNCOVERED = (
-    "credit larger than its subscription's MRR in the file (the charge it reduces is missing or "
-    "rejected; for a report, export a longer date range)"
+    "credit larger than the charge it reduces in the file (that charge is missing or was "
+    "rejected: export a longer date range)"
 )
 
 
@@ -246,6 +246,7 @@ EXPECTED_FORMAT = {
     "recurly_subscriptions.csv": "recurly_subscriptions",
     "stripe_invoice_line_items.csv": "stripe_invoices",
     "stripe_invoice_line_items_api.csv": "stripe_invoices",
+    "stripe_invoice_line_items_from_march.csv": "stripe_invoices",
     "stripe_subscriptions.csv": "stripe_subscriptions",
 }
 
