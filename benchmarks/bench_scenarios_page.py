@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from benchmarks.bench_ui import server_script_cache  # noqa: E402
+from benchmarks.bench_ui import reference_loop, server_script_cache  # noqa: E402
 
 PAGE = "pages/5_Scenarios.py"
 BUDGET = 0.300
@@ -89,7 +89,8 @@ def main(argv=None) -> int:
     if not args.recompile:
         server_script_cache()
     print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} "
-          f"cores; script compiled {'every run' if args.recompile else 'once'}")
+          f"cores; script compiled {'every run' if args.recompile else 'once'}; "
+          f"reference loop {reference_loop():.2f} s of CPU")
     print("\n| scenarios | first load (s) | widget | median (ms) | p90 (ms) | slowest (ms) "
           "| CPU median (ms) |")
     print("|---|---|---|---|---|---|---|")

@@ -89,6 +89,16 @@ INTERACTIONS = {
 }
 
 
+def reference_loop() -> float:
+    """CPU seconds of a fixed pure-Python loop (10 million additions): the speed of the machine
+    at the time, to compare runs made on a shared machine whose CPUs slow down and speed up."""
+    t0 = time.process_time()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.process_time() - t0
+
+
 def server_script_cache() -> None:
     """Make every AppTest run share one script cache, as the runs of a server do (AppTest builds
     a new one per run, so it compiles the page again each time)."""
@@ -233,7 +243,8 @@ def main(argv=None) -> int:
     if not args.recompile:
         server_script_cache()
     print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} "
-          f"cores; script compiled {'every run' if args.recompile else 'once per page'}")
+          f"cores; script compiled {'every run' if args.recompile else 'once per page'}; "
+          f"reference loop {reference_loop():.2f} s of CPU")
     if args.first_loads:
         first_loads(args.pages)
     ok = report("Sample (3,000 customers)", args.pages, args.repeats, 0.300)
