@@ -32,9 +32,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from streamlit.testing.v1 import AppTest
 
-from benchmarks.bench_ui import reference_loop, server_script_cache  # noqa: E402
+from benchmarks.bench_ui import reference_loop, server_script_cache
 
 PAGE = "pages/5_Scenarios.py"
 BUDGET = 0.300

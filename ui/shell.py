@@ -217,8 +217,7 @@ def _records(frame: pd.DataFrame) -> list[dict] | None:
     (non-text column names, hierarchical axes, other dtypes): Altair then does it."""
     if (
         isinstance(frame.index, pd.MultiIndex)
-        or isinstance(frame.columns, pd.MultiIndex)
-        or isinstance(frame.columns, pd.RangeIndex)
+        or isinstance(frame.columns, (pd.MultiIndex, pd.RangeIndex))
         or not all(isinstance(c, str) for c in frame.columns)
         or not frame.columns.is_unique
     ):
