@@ -33,6 +33,8 @@ from .parsing import parse_amounts, parse_dates, parse_intervals
 __all__ = [
     "MAX_MRR",
     "MAX_TOTAL_MRR",
+    "REASON_FIELDS",
+    "REJECTION_REASONS",
     "UNCOVERED_CREDIT",
     "ZERO_DECIMAL_CURRENCIES",
     "Columns",
@@ -90,6 +92,84 @@ MAX_TOTAL_MRR = 9.0e12
 UNCOVERED_CREDIT = (
     "credit larger than the charge it reduces in the file (that charge is missing or was "
     "rejected: export a longer date range)"
+)
+
+#: Every reason a reader gives a rejected row (``ExportResult.rejected``), as a template:
+#: ``{field}`` is one of :data:`REASON_FIELDS`, ``{column}`` a header as the file writes it,
+#: ``{status}`` and ``{value}`` a cell as written, ``{currency}``, ``{reporting}`` currency codes,
+#: ``{month}`` as ``2024-01``, ``{fields}``, ``{width}`` counts, ``{detail}`` the CSV reader's
+#: words. The tests hold the readers to this list (a reason given anywhere else fails them) and
+#: the app to a French and an Italian text for each.
+REJECTION_REASONS = (
+    # Rows and cells
+    "empty row",
+    "row has {fields} fields, the header has {width}",
+    "unreadable CSV from here on ({detail})",
+    "missing customer id",
+    "duplicate customer id (a later row wins)",
+    "duplicate of an earlier row (same {column!r})",
+    "{field}: cannot read the date in {column!r}",
+    "{field}: cannot read the number in {column!r}",
+    "discount: cannot read {column!r}",
+    # Dates
+    "missing start date",
+    "missing service period",
+    "missing billing period start or end",
+    "end date before start date",
+    "ends the day it starts (never billed)",
+    "trialing without a trial end date",
+    "cancelled before the trial ended (never paid)",
+    # Money
+    "missing MRR amount",
+    "missing amount",
+    "missing billing interval",
+    "unknown billing interval {value!r}",
+    "negative quantity",
+    "negative amount",
+    "amount cannot be read",
+    "amount too large (over 10 billion a month)",
+    "one-off item, not recurring",
+    UNCOVERED_CREDIT,
+    # Statuses
+    "missing status",
+    "unknown status {status!r}",
+    "status {status!r} without an end date",
+    "status 'incomplete': first payment never succeeded (not MRR)",
+    "status 'incomplete_expired': never paid (not MRR)",
+    "status 'unpaid': Stripe leaves unpaid subscriptions out of MRR",
+    "status 'paused': no payment collected (not MRR)",
+    "status 'future': not started yet",
+    "state 'future': not started yet",
+    "state 'failed': never activated",
+    "invoice status {status!r}: only paid invoices count",
+    "missing transaction status",
+    "unknown transaction status {status!r}",
+    "transaction status 'draft': not billed (an open checkout or an unfinished invoice)",
+    "transaction status 'ready': not billed yet",
+    "transaction status 'canceled': no longer due (not MRR)",
+    "transaction status 'paid' without a subscription id yet: Paddle adds it when the "
+    "transaction is completed (export the report again later)",
+    "payment method update (origin subscription_payment_method_change): not a charge",
+    # Currencies
+    "missing currency (the file mixes currencies)",
+    "no exchange rate for {currency}",
+    "no exchange rate for {currency} (reporting currency {reporting})",
+    "no {currency} rate for {month} or earlier",
+    "amount too large once converted (over 10 billion a month)",
+)
+
+#: The ``{field}`` of the "cannot read" reasons: a role, or the date column of a status
+#: (``canceled date``: the column a status's end or trial end is read from).
+REASON_FIELDS = (
+    "start",
+    "trial end",
+    "end",
+    "{status} date",
+    "mrr",
+    "amount",
+    "quantity",
+    "discount",
+    "tax",
 )
 
 

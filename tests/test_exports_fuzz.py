@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import mrrkit
 from mrrkit import ExportError, ExportResult, read_export
 from tests.test_exports_paddle import brute_force_months
+from tests.test_exports_reasons import template_of
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 FIXTURE_BYTES = {p.name: p.read_bytes() for p in sorted(FIXTURES.iterdir()) if p.suffix == ".csv"}
@@ -41,6 +42,9 @@ def check_result(result: ExportResult, expected_rows: int | None = None) -> None
         assert result.rows_read == expected_rows
     reasons = result.rejected["reason"]
     assert reasons.map(lambda r: isinstance(r, str) and r.strip() != "").all()
+    # Each reason is one the app translates (mrrkit.formats.REJECTION_REASONS).
+    unlisted = [r for r in reasons.unique() if template_of(r) is None]
+    assert not unlisted, unlisted
     lines = result.lines
     assert list(lines.columns[:4]) == ["customer_id", "start", "end", "mrr"]
     assert len(lines) == len(kept)

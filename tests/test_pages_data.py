@@ -723,23 +723,74 @@ def test_reasons_in_the_readers_language_and_rows_without_a_rate():
         assert data.reason_text(english, fr) != english, english
 
 
-#: Fixtures of the formats whose every rejection reason has a text in ui.i18n. A format added
-#: later shows its new reasons in English until they get a ``reason.*`` text (ui.data._REASONS).
-TRANSLATED = (
-    "baremetrics.csv", "chargebee_subscriptions.csv", "french_excel.csv", "italian.xlsx",
-    "paddle_subscriptions.csv", "recurly_subscriptions.csv", "stripe_invoice_line_items.csv",
-    "stripe_invoice_line_items_api.csv", "stripe_subscriptions.csv",
-)
+#: Values put into mrrkit's reason templates (a header, a cell, a currency...).
+SAMPLE_VALUES = {
+    "column": "Date début (UTC)",
+    "status": "on_hold",
+    "value": "fortnightly",
+    "currency": "CHF",
+    "reporting": "EUR",
+    "month": "2024-01",
+    "fields": "3",
+    "width": "5",
+    "detail": "unexpected end of data",
+}
 
 
-@pytest.mark.parametrize("name", TRANSLATED)
-def test_every_reason_in_the_fixtures_reads_in_french(name):
+def sample_reasons():
+    """Each of mrrkit's rejection reason templates filled in (once per field for the "cannot
+    read" reasons), with the field it names ("" if none)."""
+    for template in mrrkit.formats.REJECTION_REASONS:
+        fields = mrrkit.formats.REASON_FIELDS if "{field}" in template else ("",)
+        for field in fields:
+            reason = template.format(field=field.format(status="canceled"), **SAMPLE_VALUES)
+            named = reason.split(": cannot read")[0] if ": cannot read" in reason else ""
+            yield template, reason, named
+
+
+def test_every_reason_of_mrrkit_reads_in_french_and_italian():
+    """A reason mrrkit can give (its REJECTION_REASONS, which tests/test_exports_reasons.py
+    holds the readers to) without a French or an Italian text fails here."""
+    en, fr, it = text("en"), text("fr"), text("it")
+    for template, reason, field in sample_reasons():
+        english = data.reason_text(reason, en)
+        for t in (fr, it):
+            said = data.reason_text(reason, t)
+            assert said != english, (t.lang, reason)
+            # The values survive the translation (quoted as the language quotes them).
+            for name, value in SAMPLE_VALUES.items():
+                if "{" + name in template and name != "reporting":
+                    assert value in said, (t.lang, reason, said)
+        # In English the reason reads as mrrkit wrote it, its field named as on the page (the
+        # page leaves out the reporting currency the reader has just chosen).
+        label = data.reason_field(field, en) if field else ""
+        expected = reason.replace(field, label, 1) if field else reason
+        assert english == expected.replace(" (reporting currency EUR)", "")
+    # Every field word has its own text.
+    for field in mrrkit.formats.REASON_FIELDS:
+        field = field.format(status="canceled")
+        for t in (fr, it):
+            assert data.reason_field(field, t) != data.reason_field(field, en), (t.lang, field)
+
+
+def test_reasons_the_readers_add_later_show_as_written():
     fr = text("fr")
+    assert data.reason_text("something new", fr) == "something new"
+    assert data.reason_text("colour: cannot read the date in 'x'", fr).endswith("« x »")
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.iterdir()))
+def test_every_reason_in_the_fixtures_reads_in_french_and_italian(name):
     path = FIXTURES / name
-    try:
-        result = mrrkit.read_export(path)
-    except mrrkit.ExportError:  # several currencies: read in the first, the others rejected
-        result = mrrkit.read_export(path, reporting_currency=data.currencies_in(
-            path.read_bytes())[0])
-    for reason in result.rejected["reason"].unique():
-        assert data.reason_text(reason, fr) != reason, (name, reason)
+    results = []
+    for kwargs in ({}, {"reporting_currency": "USD", "fx_rates": {"EUR": 1.1, "GBP": 1.25}}):
+        try:
+            results.append(mrrkit.read_export(path, **kwargs))
+        except mrrkit.ExportError:  # several currencies: read in one, or with rates
+            pass
+    assert results
+    for lang in ("fr", "it"):
+        t = text(lang)
+        for result in results:
+            for reason in result.rejected["reason"].unique():
+                assert data.reason_text(reason, t) != reason, (name, lang, reason)

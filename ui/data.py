@@ -32,6 +32,7 @@ import streamlit as st
 
 import mrrkit
 from mrrkit.exports import CustomerFile, ExportResult, read_customers, read_export
+from mrrkit.formats import UNCOVERED_CREDIT
 from mrrkit.segments import customer_mask, filter_movements, segment_columns, segment_labels
 
 from .saved_views import ViewStore
@@ -65,6 +66,7 @@ __all__ = [
     "read_customers_upload",
     "read_rates_upload",
     "read_upload",
+    "reason_field",
     "reason_text",
     "rows_without_rate",
     "sample_source",
@@ -781,7 +783,7 @@ _REASONS = {
     "status 'unpaid': Stripe leaves unpaid subscriptions out of MRR": "stripe_unpaid",
     "status 'paused': no payment collected (not MRR)": "paused",
     "status 'future': not started yet": "future",
-    "state 'future': not started yet": "future",
+    "state 'future': not started yet": "state_future",
     "state 'failed': never activated": "failed",
     "missing transaction status": "missing_transaction_status",
     "transaction status 'canceled': no longer due (not MRR)": "transaction_canceled",
@@ -790,6 +792,12 @@ _REASONS = {
     "transaction status 'ready': not billed yet": "transaction_ready",
     "transaction status 'paid' without a subscription id yet: Paddle adds it when the "
     "transaction is completed (export the report again later)": "transaction_no_subscription",
+    "missing service period": "missing_service_period",
+    "missing billing period start or end": "missing_period",
+    "payment method update (origin subscription_payment_method_change): not a charge":
+        "payment_method_change",
+    "amount too large once converted (over 10 billion a month)": "too_large_converted",
+    UNCOVERED_CREDIT: "uncovered_credit",
 }
 #: mrrkit's reasons with values in them -> ``reason.<key>`` texts with the same placeholders.
 _REASON_PATTERNS = (
@@ -807,7 +815,31 @@ _REASON_PATTERNS = (
      "duplicate_row"),
     (re.compile(r"^status (?P<status>.+) without an end date$"), "no_end"),
     (re.compile(r"^unknown status (?P<status>.+)$"), "unknown_status"),
+    (re.compile(r"^unknown billing interval (?P<value>.+)$"), "unknown_interval"),
+    (re.compile(r"^unreadable CSV from here on \((?P<detail>.*)\)$", re.DOTALL), "unreadable_csv"),
 )
+#: The fields of "<field>: cannot read ..." reasons that are no column role (``role.*`` texts).
+_REASON_FIELDS = {"discount": "reason.field_discount", "tax": "reason.field_tax"}
+_STATUS_DATE = re.compile(r"^(?P<status>\w+) date$")
+
+
+def reason_field(field: str, t) -> str:
+    """What a "<field>: cannot read ..." reason of mrrkit reads, in the language of ``t``: a
+    column role's name, or the date column of a status.
+
+    >>> from ui.i18n import text
+    >>> reason_field("trial end", text("fr")), reason_field("canceled date", text("it"))
+    ("Fin d'essai", "Data dello stato 'canceled'")
+    """
+    role = "role." + field.replace(" ", "_")
+    if t.has(role):
+        return t(role)
+    if field in _REASON_FIELDS:
+        return t(_REASON_FIELDS[field])
+    match = _STATUS_DATE.match(field)
+    if match:
+        return t("reason.field_status_date", status=match["status"])
+    return field
 
 
 def reason_text(reason: str, t) -> str:
@@ -832,8 +864,7 @@ def reason_text(reason: str, t) -> str:
         if match:
             values = {k: v for k, v in match.groupdict().items() if k != "q"}
             if "field" in values:
-                field = values["field"]
-                values["field"] = t(f"role.{field}") if t.has(f"role.{field}") else field
+                values["field"] = reason_field(values["field"], t)
             if values.get("currency") == "an empty currency":
                 return t("reason.no_rate_empty")
             return t(f"reason.{key}", **values)
