@@ -593,6 +593,31 @@ def test_use_this_data_then_every_page_shows_it_and_back_to_the_sample():
     assert at.query_params["to"] == str(sample_last)
 
 
+def test_invoice_lines_from_a_later_date_are_used_with_their_orphan_credits_rejected():
+    """Stripe invoice line items exported from 1 March: the credits for February's plan changes
+    lose their charge. They are rejected (in the reader's language) and every page works on the
+    rest; kept, they gave a customer negative MRR and the upload could not be used."""
+    path = FIXTURES / "stripe_invoice_line_items_from_march.csv"
+    at = data_page("fr")
+    upload(at, path.name, path.read_bytes())
+    clean(at)
+    fr = text("fr")
+    by_reason = tables(at)[0]
+    counts = dict(zip(by_reason[fr("data.reason")], by_reason[fr("data.rows")]))
+    assert counts[fr("reason.uncovered_credit")] == 3
+    at.button(key="data.use").click().run()
+    clean(at)
+    expected = mrrkit.read_export(path).lines
+    for page in ("app.py", "pages/1_Movements.py", "pages/2_Cohorts.py"):
+        at.switch_page(page).run()
+        clean(at)
+    at.switch_page("app.py").run()
+    summary = mrrkit.kpis(expected)
+    usd = number_format("en", "USD")
+    assert metrics(at)["Customers"] == usd.count(summary.at["customers", "value"])
+    assert metrics(at)["MRR"] == usd.money(summary.at["mrr", "value"])
+
+
 def test_a_period_chosen_on_other_data_is_not_kept():
     """An upload covering the sample's months still opens on its own last 12 months."""
     months = pd.period_range("2024-01", "2027-06", freq="M")
