@@ -30,6 +30,9 @@ __all__ = [
 
 #: Parts an expansion is split into by :func:`expansion_breakdown`.
 EXPANSION_KINDS = ("upsell", "cross_sell", "price_increase", "other")
+#: Labels of blank ``product`` and ``plan`` cells in :func:`top_plan_customers`.
+NO_PRODUCT = "(no product)"
+NO_PLAN = "(no plan)"
 
 _EPOCH = np.datetime64("1970-01-01", "D")
 _OPEN = np.iinfo(np.int64).max
@@ -446,21 +449,24 @@ def top_plan_customers(lines: pd.DataFrame, top_plan=None, as_of=None) -> pd.Dat
     table = _line_table(lines)
     if "product" not in table.columns:
         table["product"] = "(all)"
-    table["product"] = table["product"].astype("str")
-    table["plan"] = table["plan"].astype("str")
+    # A blank product is a product of its own; a blank plan is never a top plan (labelled so that
+    # every value is text and sorts).
+    table["product"] = table["product"].astype("str").fillna(NO_PRODUCT)
+    table["plan"] = table["plan"].astype("str").fillna(NO_PLAN)
     day = _default_as_of(table) if as_of is None else _day(as_of)
     if top_plan is None:
         qty = (
             pd.to_numeric(table["quantity"], errors="coerce") if "quantity" in table.columns
             else pd.Series(1.0, index=table.index)
         )
-        unit = table["mrr"] / qty.where(qty > 0)
-        price = unit.groupby([table["product"], table["plan"]]).median()
-        top = set(price.groupby(level="product").idxmax().dropna())
+        unit = (table["mrr"] / qty.where(qty > 0)).where(table["plan"] != NO_PLAN)
+        price = unit.groupby([table["product"], table["plan"]]).median().dropna()
+        top = set(price.groupby(level="product").idxmax())
     else:
         names = {top_plan} if isinstance(top_plan, str) else set(top_plan)
         top = {(p, n) for p in table["product"].unique() for n in names}
-    products = sorted(table["product"].unique())
+    # A blank product is nothing a customer could buy: never listed as missing.
+    products = sorted(p for p in table["product"].unique() if p != NO_PRODUCT)
     run = _running(table, day)
     columns = ["mrr", "plans", "products", "missing_products", "no_room"]
     if run.empty:

@@ -176,6 +176,26 @@ def test_top_plan_customers():
         mrrkit.top_plan_customers(book().drop(columns=["plan"]))
 
 
+def test_top_plan_customers_with_blank_plans_and_products():
+    # Blank cells in an upload: a blank plan is never a top plan (even when its price is the
+    # highest), a blank product is never "missing" from anyone.
+    rows = BOOK + [
+        ("e", "2024-01-01", None, 150.0, "pro", "core", 1, "big"),
+        ("e", "2024-01-01", None, 30.0, "reports", "reports", 1, "big"),
+        ("e", "2024-01-01", None, 50.0, "analytics", "analytics", 1, "big"),
+        ("f", "2024-01-01", None, 900.0, None, "core", 1, "big"),
+        ("g", "2024-01-01", None, 10.0, "extra", None, 1, "small"),
+    ]
+    got = mrrkit.top_plan_customers(book(rows), as_of=AS_OF)
+    # g's blank product has one plan, so g is at its top; it lacks every real product.
+    assert got.index.tolist() == ["e", "a", "g"]
+    assert got["missing_products"].tolist() == ["", "analytics", "analytics, core, reports"]
+    assert "core: pro" in got.attrs["top_plans"]
+    assert not any(p.endswith(mrrkit.expansion.NO_PLAN) for p in got.attrs["top_plans"])
+    blank = book(rows).assign(plan=None)
+    assert mrrkit.top_plan_customers(blank, as_of=AS_OF).empty
+
+
 def test_near_tier_limit():
     rows = [
         ("x", "2024-01-01", None, 100.0, "basic", 90, 100),
