@@ -32,7 +32,7 @@ SAMPLE_PATH = Path(__file__).resolve().parents[1] / "data" / "sample_subscriptio
 
 _COLUMNS = (
     "customer_id", "start", "end", "mrr", "plan", "product", "quantity",
-    "industry", "company_size", "channel", "country", "churn_reason",
+    "industry", "company_size", "channel", "country", "churn_reason", "usage", "usage_limit",
 )
 _ATTRIBUTES = ("plan", "product", "industry", "company_size", "channel", "country", "churn_reason")
 _DATE_DTYPE = "datetime64[us]"  # what read_csv gives, so the CSV round-trips exactly
@@ -101,6 +101,8 @@ _REASON_WEIGHTS = (0.25, 0.20, 0.18, 0.12, 0.10, 0.15)
 # Chance a customer who left for this reason comes back some months later.
 _RETURN_BY_REASON = (0.35, 0.15, 0.25, 0.20, 0.0, 0.20)
 _GRANDFATHERED = 0.25  # share of customers never moved to a newer price list
+# Monthly API calls included in each tier (a soft limit: usage may go past it).
+_USAGE_LIMIT = (10_000, 50_000, 250_000, 1_000_000)
 
 
 class _Uniforms:
@@ -404,10 +406,11 @@ def generate_sample(
     DataFrame
         Canonical lines sorted by ``customer_id`` and ``start``, columns ``customer_id, start,
         end, mrr, plan, product, quantity, industry, company_size, channel, country,
-        churn_reason``. ``plan`` is the tier and billing ("Growth monthly", "Pro annual"; an
-        add-on line carries the customer's plan when it was bought); ``product`` is ``Platform``
-        or an add-on; ``quantity`` is seats (1 for flat add-ons); ``churn_reason`` is set only
-        on lines that ended because the customer churned.
+        churn_reason, usage, usage_limit``. ``plan`` is the tier and billing ("Growth monthly",
+        "Pro annual"; an add-on line carries the customer's plan when it was bought); ``product``
+        is ``Platform`` or an add-on; ``quantity`` is seats (1 for flat add-ons); ``churn_reason`` is set only
+        on lines that ended because the customer churned; ``usage`` (API calls this month) and
+        ``usage_limit`` (the calls the tier includes) are set on the running Platform lines only.
 
     Examples
     --------
@@ -488,7 +491,32 @@ def generate_sample(
     out["_addon"] = out["product"] != _BASE_PRODUCT
     out = out.sort_values(["customer_id", "start", "_addon"], ascending=[True, True, False],
                           kind="stable", ignore_index=True)
+    out = _with_usage(out, seed)
     return _typed(out[list(_COLUMNS)])
+
+
+def _with_usage(lines: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """``usage`` (API calls this month) and ``usage_limit`` (the calls the tier includes) on the
+    running Platform lines; empty elsewhere (a past month's usage is not known).
+
+    Drawn from their own random stream, so the other columns are the same with or without them.
+    The share of the limit used is Beta-distributed around one half, higher for customers with
+    more seats than their tier's minimum (more users, more calls), and may pass 100% (a soft
+    limit): about one running line in eight is at 80% or more.
+    """
+    out = lines.copy()
+    running = (out["product"] == _BASE_PRODUCT) & out["end"].isna() & (out["mrr"] > 0)
+    tiers = out.loc[running, "plan"].str.split(" ").str[0].map(_TIERS.index).to_numpy()
+    seats = out.loc[running, "quantity"].to_numpy(dtype="float64")
+    crowd = np.log(seats / np.asarray(_MIN_SEATS, dtype="float64")[tiers])
+    rng = np.random.default_rng([seed, 1])
+    share = 1.15 * rng.beta(2.0 + 0.35 * crowd, 3.0)
+    limit = np.asarray(_USAGE_LIMIT, dtype="int64")[tiers]
+    out["usage"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    out["usage_limit"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    out.loc[running, "usage"] = np.rint(share * limit).astype("int64")
+    out.loc[running, "usage_limit"] = limit
+    return out
 
 
 def _typed(lines: pd.DataFrame) -> pd.DataFrame:
@@ -498,6 +526,8 @@ def _typed(lines: pd.DataFrame) -> pd.DataFrame:
         out[col] = pd.to_datetime(out[col]).astype(_DATE_DTYPE)
     out["mrr"] = out["mrr"].astype("float64")
     out["quantity"] = out["quantity"].astype("int64")
+    for col in ("usage", "usage_limit"):
+        out[col] = out[col].astype("Int64")
     for col in ("customer_id", *_ATTRIBUTES):
         out[col] = out[col].astype("str")
     return out
@@ -527,7 +557,8 @@ def load_sample() -> pd.DataFrame:
         return generate_sample()
     raw = pd.read_csv(
         SAMPLE_PATH,
-        dtype={c: "str" for c in ("customer_id", *_ATTRIBUTES)} | {"quantity": "int64"},
+        dtype={c: "str" for c in ("customer_id", *_ATTRIBUTES)}
+        | {"quantity": "int64", "usage": "Int64", "usage_limit": "Int64"},
         keep_default_na=False,  # only an empty field is missing ("NA" could be a country code)
         na_values=[""],
     )

@@ -41,6 +41,7 @@ from .movements import CHURN, EXPANSION, Moves, as_moves
 from .retention import _month, mrr_at_month_end
 
 __all__ = [
+    "MEASURE_COLUMNS",
     "MISSING",
     "PREFERRED_DIMENSIONS",
     "SEGMENT_COLUMNS",
@@ -61,6 +62,9 @@ __all__ = [
 
 #: Label of customers with no value for an attribute.
 MISSING = "(none)"
+
+#: Line-level measures, never segments even with few values (a tier's usage limit has four).
+MEASURE_COLUMNS = ("quantity", "usage", "usage_limit")
 
 #: Attribute columns shown first, in this order, when present.
 PREFERRED_DIMENSIONS = ("industry", "company_size", "channel", "churn_reason", "country", "plan")
@@ -107,7 +111,7 @@ def segment_columns(attributes: pd.DataFrame, max_values: int = 50) -> list[str]
     not id-like: with more than 12 distinct values, they must number less than half the customers
     that have one (so ``email`` or ``name`` columns are skipped). Date columns are skipped, and so
     are numeric columns with more than 12 distinct values (a quantity or an amount is a measure,
-    not a category).
+    not a category), and so are the ``MEASURE_COLUMNS`` whatever their values.
     ``PREFERRED_DIMENSIONS`` come first, then the rest alphabetically.
 
     Examples
@@ -121,7 +125,7 @@ def segment_columns(attributes: pd.DataFrame, max_values: int = 50) -> list[str]
     """
     keep = []
     for name in attributes.columns:
-        if name in LINE_COLUMNS:
+        if name in LINE_COLUMNS or name in MEASURE_COLUMNS:
             continue
         col = attributes[name]
         if pd.api.types.is_datetime64_any_dtype(col.dtype):

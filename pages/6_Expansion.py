@@ -277,7 +277,7 @@ else:
         st.caption(t("expansion.near_caption", share=nf.pct(share, 0), date=str(as_of.date())))
         show_table(
             near, "near_tier_limit", "near", nf,
-            {"mrr": "money", "usage": "number", "usage_limit": "number", "usage_share": "pct"},
+            {"mrr": "money", "usage": "count", "usage_limit": "count", "usage_share": "pct"},
             {"customer_id": t("col.customer_id"), "plan": t("dim.plan"), "mrr": t("col.mrr"),
              "usage": t("expansion.col.usage"), "usage_limit": t("expansion.col.usage_limit"),
              "usage_share": t("expansion.col.usage_share")},

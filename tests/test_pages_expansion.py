@@ -118,8 +118,13 @@ def test_top_plans_default_to_the_enterprise_family(expansion_page):
                "monthly." for c in expansion_page.caption)
     # mrrkit's own default misses the annual Enterprise plan on the main product
     assert "Platform: Enterprise annual" not in top_plan_customers(lines).attrs["top_plans"]
-    # no usage columns in the sample: a note, not a table
-    assert any("usage_limit" in i.value for i in expansion_page.info)
+    # The sample carries usage: the lines near their tier limit are listed, as mrrkit says.
+    assert not any("usage_limit" in i.value for i in expansion_page.info)
+    near = near_tier_limit(lines, 0.8, as_of="2026-10-31")
+    assert len(near) > 100
+    assert tiles["Lines near the limit"] == EN.count(len(near))
+    assert expansion_page.dataframe[5].value.iloc[0]["Share of the limit"] == EN.pct(
+        near["usage_share"].iloc[0])
 
 
 def test_filters_and_link_choices_change_the_numbers():

@@ -12,7 +12,7 @@ from mrrkit.sample import SAMPLE_PATH, generate_sample, load_sample
 
 COLUMNS = [
     "customer_id", "start", "end", "mrr", "plan", "product", "quantity",
-    "industry", "company_size", "channel", "country", "churn_reason",
+    "industry", "company_size", "channel", "country", "churn_reason", "usage", "usage_limit",
 ]
 TIER_ORDER = {"Starter": 0, "Growth": 1, "Pro": 2, "Enterprise": 3}
 
@@ -91,6 +91,7 @@ def test_load_sample_dtypes(lines):
     assert loaded["start"].dtype == "datetime64[us]" and loaded["end"].dtype == "datetime64[us]"
     assert loaded["mrr"].dtype == "float64"
     assert loaded["quantity"].dtype == "int64"
+    assert loaded["usage"].dtype == "Int64" and loaded["usage_limit"].dtype == "Int64"
     for col in ("customer_id", "plan", "product", "industry", "company_size", "channel", "country",
                 "churn_reason"):
         assert pd.api.types.is_string_dtype(loaded[col].dtype), col
@@ -291,3 +292,29 @@ def test_mrr_cohorts_sit_around_100_percent(moves):
     six = retention[6].dropna()
     assert (six > 1).any() and (six < 1).any()  # as in seed 004's table: some cohorts expand
     assert 0.85 < six.median() < 1.2
+
+
+def test_usage_on_running_platform_lines_only(lines):
+    """Usage and the tier's limit are known for what runs now (the Platform lines with no end),
+    blank on every other line; the limit follows the tier; about one line in ten is near it."""
+    running = (lines["product"] == "Platform") & lines["end"].isna() & (lines["mrr"] > 0)
+    assert lines.loc[running, ["usage", "usage_limit"]].notna().all().all()
+    assert lines.loc[~running, ["usage", "usage_limit"]].isna().all().all()
+    limits = {"Starter": 10_000, "Growth": 50_000, "Pro": 250_000, "Enterprise": 1_000_000}
+    tier = lines.loc[running, "plan"].str.split(" ").str[0]
+    assert (lines.loc[running, "usage_limit"] == tier.map(limits)).all()
+    share = lines.loc[running, "usage"] / lines.loc[running, "usage_limit"]
+    assert (share > 0).all()
+    assert 0.05 < (share >= 0.8).mean() < 0.2
+    # Many customers each, fullest first: the Expansion page's list has something to show.
+    near = mrrkit.near_tier_limit(lines)
+    assert len(near) == int((share >= 0.8).sum())
+
+
+def test_usage_does_not_change_the_other_columns():
+    # Usage comes from its own random stream: the simulation itself is untouched by it.
+    small = generate_sample(n_customers=60, seed=3)
+    again = sample_module._with_usage(small.drop(columns=["usage", "usage_limit"]), seed=4)
+    assert again.drop(columns=["usage", "usage_limit"]).equals(
+        small.drop(columns=["usage", "usage_limit"]))
+    assert not again["usage"].equals(small["usage"])

@@ -150,6 +150,8 @@ def test_segment_columns_skip_ids_dates_and_wide_columns():
         "industry": ["x"] * n,
         "seats": [i % 20 for i in range(n)],  # a measure, not a category
         "tier": [i % 3 for i in range(n)],  # a small numeric code: a segment
+        "usage_limit": [10_000 * (1 + i % 4) for i in range(n)],  # a measure by name
+        "quantity": [1 + i % 2 for i in range(n)],
     })
     assert segment_columns(attrs) == ["industry", "country", "plan", "tier"]
     assert segment_columns(attrs, max_values=10) == ["industry", "plan", "tier"]
