@@ -174,15 +174,8 @@ def _forget_view_of_other_data() -> None:
     the months of a sample that the upload does not have."""
     from . import state
 
-    ss = st.session_state
-    # ui.state keeps each URL key's value in its view dict and in a widget key; both must go.
-    view = ss.get(state._VIEW, {})
-    incoming = ss.get(state._INCOMING, {})
-    for key in [k for k in view if k == "from:to" or k.startswith("f.")]:
-        view.pop(key, None)
-        ss.pop(state.widget_key(key), None)
-    for key in [k for k in incoming if k in ("from", "to") or k.startswith("f.")]:
-        incoming.pop(key, None)
+    # The period is one widget ("from:to") over two URL keys ("from", "to").
+    state.reset(lambda key: not (key in ("from:to", "from", "to") or key.startswith("f.")))
 
 
 def set_upload(source: Source) -> None:

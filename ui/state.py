@@ -41,6 +41,7 @@ __all__ = [
     "notice",
     "peek",
     "query_string",
+    "reset",
     "restore",
     "segmented",
     "select_slider",
@@ -121,6 +122,19 @@ def incoming_keys() -> list[str]:
 def forget(key: str) -> None:
     """Drop a URL value that nothing will apply (e.g. an unknown key)."""
     st.session_state.get(_INCOMING, {}).pop(key, None)
+
+
+def reset(keep: Callable[[str], bool]) -> None:
+    """Forget every view value whose URL key ``keep`` rejects: its current value, its widget's
+    state and any URL value not applied yet, so its widget starts again from its default."""
+    ss = st.session_state
+    view = ss.get(_VIEW, {})
+    for key in [k for k in view if not keep(k)]:
+        view.pop(key, None)
+        ss.pop(widget_key(key), None)
+    incoming = ss.get(_INCOMING, {})
+    for key in [k for k in incoming if not keep(k)]:
+        incoming.pop(key, None)
 
 
 def notice(key: str, raw: object, message: str | None = None) -> None:
