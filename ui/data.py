@@ -984,7 +984,7 @@ def open_view(token: str) -> tuple[Source, dict[str, list[str]]]:
 # resource, not a pickled copy per rerun: on 200k customers unpickling the movements each rerun
 # would cost more than the whole page). Nothing mutates it: pandas copy-on-write, and pages only
 # read. Its key is a content digest, so another session cannot reach it without the same data.
-@st.cache_resource(show_spinner="Computing MRR movements…", max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)  # the page shows a translated spinner
 def analysis(key: str, _lines: pd.DataFrame) -> Analysis:
     """Movements, monthly table, customer attributes and segment labels of a source."""
     movements = mrrkit.movements(_lines)

@@ -553,7 +553,9 @@ def page(name: str, icon: str = "📈") -> Context:
         )
     source = current_source(st.session_state.get(_CHOICE_KEY))
     try:
-        base = analysis(source.key, source.lines)
+        # Shown only when the movements take more than half a second (a new upload).
+        with st.spinner(t("sidebar.computing")):
+            base = analysis(source.key, source.lines)
     except ValueError as exc:
         st.error(t("error.data", error=exc))
         st.stop()
