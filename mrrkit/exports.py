@@ -31,6 +31,7 @@ from .formats import (
     text,
 )
 from .headers import ROLE_SYNONYMS, attribute_name, find_column
+from .notes import Note, note
 from .parsing import parse_dates
 from .tabular import Table, read_table
 from .vendors import VENDORS
@@ -95,7 +96,9 @@ class ExportResult:
         The format read, one of :data:`EXPORT_FORMATS`.
     warnings : list of str
         How the file was read: encoding, separator, date conventions, units, currency
-        conversions, customers-file matches.
+        conversions, customers-file matches. Each is a :class:`~mrrkit.notes.Note` (a ``str``
+        that keeps its template, one of :data:`~mrrkit.formats.WARNING_TEMPLATES`, and the
+        values put into it, for an app to say it in another language).
     mapping : dict
         Role -> header actually used (``customer_id``, ``start``, ``end``, ``mrr`` or
         ``amount``/``interval``, ``currency``...): what a column-mapping editor starts from.
@@ -136,6 +139,7 @@ class CustomerFile:
     rejected : DataFrame
         ``row``, ``reason`` and the raw values, as in :class:`ExportResult`.
     warnings : list of str
+        How the file was read (:class:`~mrrkit.notes.Note` each, as in :class:`ExportResult`).
     mapping : dict
         ``customer_id`` -> header, and attribute -> header.
     rows_read : int
@@ -289,13 +293,13 @@ def _draft(table: Table, format: str, mapping) -> tuple[str, Draft]:
         ) from None
 
 
-def _convert_currency(draft: Draft, reporting, fx_rates, notes: list[str]) -> None:
+def _convert_currency(draft: Draft, reporting, fx_rates, notes: list[Note]) -> None:
     """Convert ``draft.mrr`` to the reporting currency in place, rejecting rows without a rate."""
     reasons = draft.reasons
     cur = draft.currency
     if cur is None:
         if reporting:
-            notes.append(f"no currency column: amounts read as {reporting}")
+            notes.append(note("no currency column: amounts read as {currency}", currency=reporting))
         return
     ok = reasons.ok
     present = cur[ok & (cur != "").to_numpy()]
@@ -306,7 +310,13 @@ def _convert_currency(draft: Draft, reporting, fx_rates, notes: list[str]) -> No
         if len(codes) == 1:
             cur = cur.where(cur != "", codes[0])
             draft.currency = cur
-            notes.append(f"{int(missing.sum())} row(s) without a currency read as {codes[0]}")
+            notes.append(
+                note(
+                    "{count} row(s) without a currency read as {currency}",
+                    count=int(missing.sum()),
+                    currency=codes[0],
+                )
+            )
         elif len(codes) > 1:
             reasons.reject(missing, "missing currency (the file mixes currencies)")
     if fx_rates is None:
@@ -351,7 +361,12 @@ def _convert_currency(draft: Draft, reporting, fx_rates, notes: list[str]) -> No
     if converted.any():
         done = sorted(set(cur[converted]))
         notes.append(
-            f"{int(converted.sum())} row(s) converted to {reporting} from {', '.join(done)}"
+            note(
+                "{count} row(s) converted to {currency} from {currencies}",
+                count=int(converted.sum()),
+                currency=reporting,
+                currencies=", ".join(done),
+            )
         )
 
 
@@ -513,9 +528,12 @@ def read_export(
         )
         if trimmed:
             notes.append(
-                f"{trimmed} credit(s) slightly larger than the charge they reduce (the vendor "
-                "prorates by the second and rounds to the cent; the file's dates are read as "
-                "days) trimmed to that charge"
+                note(
+                    "{count} credit(s) slightly larger than the charge they reduce (the vendor "
+                    "prorates by the second and rounds to the cent; the file's dates are read "
+                    "as days) trimmed to that charge",
+                    count=trimmed,
+                )
             )
     keep = draft.reasons.ok
     _check_total(draft, keep)
@@ -548,7 +566,7 @@ def _check_total(draft: Draft, keep: np.ndarray) -> None:
         )
 
 
-def _unique(notes: list[str]) -> list[str]:
+def _unique(notes: list[Note]) -> list[Note]:
     return list(dict.fromkeys(notes))
 
 
@@ -640,27 +658,41 @@ def read_customers(source, mapping: dict | None = None) -> CustomerFile:
     )
 
 
-def _join_customers(lines: pd.DataFrame, customers, notes: list[str]) -> pd.DataFrame:
+def _join_customers(lines: pd.DataFrame, customers, notes: list[Note]) -> pd.DataFrame:
     file = customers if isinstance(customers, CustomerFile) else read_customers(customers)
     table = file.customers
     if len(file.rejected):
-        notes.append(f"customers file: {len(file.rejected)} row(s) rejected (see read_customers)")
+        notes.append(
+            note(
+                "customers file: {count} row(s) rejected (see read_customers)",
+                count=len(file.rejected),
+            )
+        )
     line_ids = pd.Index(lines["customer_id"].unique())
     file_ids = pd.Index(table["customer_id"])
     unmatched_file = file_ids.difference(line_ids)
     unmatched_lines = line_ids.difference(file_ids)
     if len(unmatched_file):
         notes.append(
-            f"{len(unmatched_file)} customer(s) of the customers file have no subscription line "
-            f"(e.g. {', '.join(map(str, unmatched_file[:3]))})"
+            note(
+                "{count} customer(s) of the customers file have no subscription line "
+                "(e.g. {examples})",
+                count=len(unmatched_file),
+                examples=", ".join(map(str, unmatched_file[:3])),
+            )
         )
     if len(unmatched_lines):
         notes.append(
-            f"{len(unmatched_lines)} customer(s) with lines are not in the customers file "
-            f"(e.g. {', '.join(map(str, unmatched_lines[:3]))})"
+            note(
+                "{count} customer(s) with lines are not in the customers file (e.g. {examples})",
+                count=len(unmatched_lines),
+                examples=", ".join(map(str, unmatched_lines[:3])),
+            )
         )
     overlap = [c for c in table.columns if c != "customer_id" and c in lines.columns]
     if overlap:
-        notes.append(f"customers file attributes {overlap} replace the export's")
+        notes.append(
+            note("customers file attributes {columns} replace the export's", columns=overlap)
+        )
     joined = lines.drop(columns=overlap).merge(table, on="customer_id", how="left", sort=False)
     return joined

@@ -28,7 +28,9 @@ import pandas as pd
 from .errors import ExportError
 from .headers import ROLE_SYNONYMS, attribute_name, guess_mapping, is_cents, normalise
 from .lines import MICROS
-from .parsing import parse_amounts, parse_dates, parse_intervals
+from .notes import Note, note
+from .parsing import DATE_CONVENTIONS, parse_amounts, parse_dates, parse_intervals
+from .tabular import DELIMITER_NAMES, ENCODING_NAMES
 
 __all__ = [
     "MAX_MRR",
@@ -36,6 +38,8 @@ __all__ = [
     "REASON_FIELDS",
     "REJECTION_REASONS",
     "UNCOVERED_CREDIT",
+    "WARNING_TEMPLATES",
+    "WARNING_TERMS",
     "ZERO_DECIMAL_CURRENCIES",
     "Columns",
     "Credits",
@@ -172,6 +176,124 @@ REASON_FIELDS = (
     "tax",
 )
 
+#: Every note a reader gives on how it read a file (``ExportResult.warnings``, each a
+#: :class:`~mrrkit.notes.Note` written from one of these), as a template. Placeholders:
+#: ``{count}`` a number of rows (subscriptions, customers...) the note is about, ``{column}``,
+#: ``{start}``, ``{end}``, ``{total}``, ``{tax}``, ``{email}``, ``{renamed}``, ``{header}``,
+#: ``{name}`` headers as the file writes them (or as mrrkit renames them), ``{columns}`` a list
+#: of headers, ``{example}`` a cell as written, ``{examples}`` customer ids, ``{plans}`` plan
+#: names, ``{origins}`` Paddle origins, ``{currency}``/``{currencies}`` currency codes,
+#: ``{position}``/``{line}`` column and line numbers, ``{months}`` a number of months; and
+#: ``{encoding}``, ``{delimiter}``, ``{convention}`` mrrkit's own words, each one of
+#: :data:`WARNING_TERMS`. The tests hold the readers to this list and the app to a French and
+#: an Italian text for each.
+WARNING_TEMPLATES = (
+    # Reading the file
+    "read as {encoding} text, {delimiter}-separated",
+    "read as an XLSX spreadsheet (first sheet)",
+    "read as a Parquet file",
+    "lines end with a carriage return alone (old Mac files): read as lines",
+    "{count} line(s) above the header skipped",
+    "header found on spreadsheet line {line}",
+    "duplicated header {header!r}: its copy in column {position} is read as {name!r}",
+    # Dates and numbers
+    "{column!r} read as {convention}",
+    "{column!r} read with a decimal comma",
+    "{column!r} read in cents",
+    # Billing intervals
+    "{count} row(s): billing interval taken from the current period ({start!r} to {end!r})",
+    "{count} row(s) in a trial or without a current period: billing interval of their plan's "
+    "other subscriptions",
+    "{count} row(s): billing interval read from the plan name (e.g. {example!r})",
+    "{count} row(s) without a billing interval read as billed every {months:g} month(s): check "
+    "their MRR, or give the interval in a mapping",
+    "{count} row(s) without a billing interval read as billed every {months:g} month(s) (plans: "
+    "{plans}): check their MRR, or give the interval in a mapping",
+    # Currencies
+    "no currency column: amounts read as {currency}",
+    "{count} row(s) without a currency read as {currency}",
+    "{count} row(s) converted to {currency} from {currencies}",
+    # Customers file
+    "customers file: {count} row(s) rejected (see read_customers)",
+    "{count} customer(s) of the customers file have no subscription line (e.g. {examples})",
+    "{count} customer(s) with lines are not in the customers file (e.g. {examples})",
+    "customers file attributes {columns} replace the export's",
+    # Stripe
+    "Stripe rules: active and past_due count, trials from their end, churn at Ended At",
+    "every {column!r} is a whole number with no decimals (e.g. {example}): read as major units, "
+    "as the Dashboard writes them (49.00). If they are cents, as Stripe's API gives them, "
+    "rename the column {renamed!r} and read it again",
+    "{count} subscription(s) carry a coupon ({column!r}) whose amount the subscriptions export "
+    "does not give: their MRR is before the discount. The invoice line items export gives "
+    "discounted MRR",
+    "Stripe invoices: each paid subscription line is a line over its service period, "
+    "MRR = amount / months",
+    "no customer column: each subscription ({column!r}) is read as its own customer; join the "
+    "invoices' customer to the lines for customer-level figures",
+    "no invoice status column: every invoice read as paid",
+    "discounts from {column!r} applied",
+    "{column!r} read in cents (Stripe API/Sigma column names)",
+    "amounts read in major units, taxes excluded (Stripe Dashboard export)",
+    "credits for unused time (negative lines) are kept only when the charge they reduce is in "
+    "the file: a credit whose charge was invoiced before the export's first date is rejected",
+    "{count} credit(s) slightly larger than the charge they reduce (the vendor prorates by the "
+    "second and rounds to the cent; the file's dates are read as days) trimmed to that charge",
+    # Chargebee, Recurly, Baremetrics
+    "Chargebee rules: active and non-renewing count (non-renewing until their cancel date), "
+    "trials from their end, cancelled at cancelled_at, paused at pause_date; prices read in "
+    "major units",
+    "Recurly rules: active counts, canceled counts until expires_at, expired ends at expires_at",
+    "Baremetrics template: plan_amount in cents, churn at subscription_canceled_at",
+    # Paddle Billing
+    "Paddle rules: active and past_due count, trials from next_billed_at, churn at canceled_at "
+    "(paused at paused_at); unit prices read in the lowest denomination (cents)",
+    "Paddle transactions report: each billed subscription transaction is a line over its "
+    "billing period, MRR = (subtotal - discount, tax excluded) / months in the period",
+    "{count} row(s) without {column!r}: customer read from {email!r}",
+    "no status column: every transaction read as billed",
+    "origins not documented by Paddle, read like the others: {origins}",
+    "no discount column: {column!r} read as the amount after discount",
+    "amount = {total!r} - {tax!r} (no subtotal column)",
+    "every amount is a whole number (e.g. {column!r} {example}): read in the lowest "
+    "denomination (cents; whole units for zero-decimal currencies such as JPY), as Paddle's "
+    "API writes amounts. Had they been whole currency units, every MRR would be 100 times too "
+    "small",
+    "amounts written with decimals: read in currency units",
+    "{count} transaction(s) worth 0 (trials, 100% discounts) kept as lines worth 0",
+    "{count} prorated change(s) (origin subscription_update) read as the change in MRR over "
+    "their billing period: Paddle puts the credit for removed items on the same transaction",
+    "refunds, credits and chargebacks are in Paddle's adjustments report, which is not read: a "
+    "refunded transaction still counts here",
+    # Paddle Classic
+    "Paddle Classic rules: active and past_due count, trials from the next payment date, "
+    "paused at paused_from (else paused_at), deleted at their cancellation date",
+    "MRR from {column!r} x quantity, read in currency units",
+    "the file gives no plan price: MRR from the payments it lists ({columns}, the first filled "
+    "one per row), read in currency units as charged. They may include sales tax or VAT and a "
+    "prorated first payment: for exact MRR add a column 'recurring_price' with each plan's "
+    "price before tax",
+    "{count} deleted subscription(s) rejected: Paddle Classic's user list gives no "
+    "cancellation date. Add a column 'cancellation_effective_date' (from the "
+    "subscription_cancelled webhooks or the dashboard) to date their churn",
+)
+
+#: Date conventions a note never mentions: read as expected, or no text to read.
+_SILENT_DATES = ("ISO dates (YYYY-MM-DD)", "empty", "dates")
+#: A date column whose values never tell day-first from month-first, read like the file's other
+#: date columns (:class:`DateColumns`).
+_LIKE_THE_OTHERS = " (like the file's other date columns; its own values never tell)"
+
+#: The placeholders of :data:`WARNING_TEMPLATES` that hold mrrkit's own words rather than the
+#: file's, with every value each can take (an app translates them too).
+WARNING_TERMS = {
+    "encoding": ENCODING_NAMES,
+    "delimiter": tuple(DELIMITER_NAMES.values()),
+    "convention": tuple(
+        c for c in DATE_CONVENTIONS if c not in _SILENT_DATES and not c.endswith("(as asked)")
+    )
+    + ("DD/MM/YYYY" + _LIKE_THE_OTHERS, "MM/DD/YYYY" + _LIKE_THE_OTHERS),
+}
+
 
 class Reasons:
     """One reason per rejected row; the first reason given to a row wins."""
@@ -217,7 +339,7 @@ class Draft:
     currency: pd.Series | None = None
     attributes: dict[str, pd.Series] = field(default_factory=dict)
     mapping: dict[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     #: For formats with credit lines (negative MRR): what a credit may reduce, checked by
     #: :func:`reject_uncovered_credits` once every other rejection (currencies included) is
     #: known. None: the format has no credits (its negative amounts are rejected).
@@ -329,29 +451,30 @@ class DateColumns:
         )
         if says_month_first != says_day_first:  # the file tells one way only
             self._dayfirst = says_day_first
-            label = "DD/MM/YYYY" if says_day_first else "MM/DD/YYYY"
             for h in headers:
                 if "(assumed" in self._parsed[h].convention:
                     parsed = self._parsed[h]
                     if says_month_first:
                         parsed = parse_dates(frame[h], dayfirst=False)
-                    self._parsed[h] = dataclasses.replace(
-                        parsed,
-                        convention=f"{label} (like the file's other date columns; "
-                        "its own values never tell)",
-                    )
+                    self._parsed[h] = self._like_the_others(parsed)
+
+    def _like_the_others(self, parsed):
+        label = "DD/MM/YYYY" if self._dayfirst else "MM/DD/YYYY"
+        return dataclasses.replace(parsed, convention=label + _LIKE_THE_OTHERS)
 
     def get(self, header: str):
         """The parsed column (cached)."""
         found = self._parsed.get(header)
         if found is None:
             found = parse_dates(self.frame[header], dayfirst=self._dayfirst)
+            if found.convention.endswith("(as asked)"):  # asked by the file, not by the user
+                found = self._like_the_others(found)
             self._parsed[header] = found
         return found
 
 
 def _coalesce_dates(
-    frame, cols, reasons: Reasons, what: str, notes: list[str], dates: DateColumns | None = None
+    frame, cols, reasons: Reasons, what: str, notes: list[Note], dates: DateColumns | None = None
 ) -> pd.Series:
     dates = dates if dates is not None else DateColumns(frame)
     out = None
@@ -359,8 +482,10 @@ def _coalesce_dates(
         if out is not None and not out.isna().any():
             break  # later columns only fill gaps
         parsed = dates.get(h)
-        if parsed.convention not in ("ISO dates (YYYY-MM-DD)", "empty", "dates"):
-            notes.append(f"{h!r} read as {parsed.convention}")
+        if parsed.convention not in _SILENT_DATES:
+            notes.append(
+                note("{column!r} read as {convention}", column=h, convention=parsed.convention)
+            )
         reasons.reject(parsed.bad, f"{what}: cannot read the date in {h!r}")
         out = parsed.values if out is None else out.fillna(parsed.values)
     if out is None:
@@ -379,14 +504,14 @@ def _coalesce_text(frame, cols) -> pd.Series | None:
 
 
 def _amounts(
-    frame, cols, reasons: Reasons, what: str, notes: list[str]
+    frame, cols, reasons: Reasons, what: str, notes: list[Note]
 ) -> tuple[np.ndarray, str | None]:
     """Coalesced amounts and the header they mostly came from."""
     out = None
     for h in cols:
         parsed = parse_amounts(frame[h])
         if parsed.convention == "decimal ','":
-            notes.append(f"{h!r} read with a decimal comma")
+            notes.append(note("{column!r} read with a decimal comma", column=h))
         reasons.reject(parsed.bad, f"{what}: cannot read the number in {h!r}")
         v = parsed.values.to_numpy()
         out = v if out is None else np.where(np.isnan(out), v, out)
@@ -470,8 +595,13 @@ def _infer_months(frame, cols: Columns, months, missing, trial, dates, notes) ->
         if use.any():
             months[use] = from_period[use]
             notes.append(
-                f"{int(use.sum())} row(s): billing interval taken from the current period "
-                f"({cols.period_start[0]!r} to {cols.period_end[0]!r})"
+                note(
+                    "{count} row(s): billing interval taken from the current period "
+                    "({start!r} to {end!r})",
+                    count=int(use.sum()),
+                    start=cols.period_start[0],
+                    end=cols.period_end[0],
+                )
             )
         if plans is not None:
             known = ~np.isnan(from_period)
@@ -486,8 +616,11 @@ def _infer_months(frame, cols: Columns, months, missing, trial, dates, notes) ->
                 if use.any():
                     months[use] = fill[use]
                     notes.append(
-                        f"{int(use.sum())} row(s) in a trial or without a current period: "
-                        "billing interval of their plan's other subscriptions"
+                        note(
+                            "{count} row(s) in a trial or without a current period: billing "
+                            "interval of their plan's other subscriptions",
+                            count=int(use.sum()),
+                        )
                     )
     if plans is not None:
         rest = missing & np.isnan(months)
@@ -499,8 +632,12 @@ def _infer_months(frame, cols: Columns, months, missing, trial, dates, notes) ->
             if use.any():
                 months[use] = fill[use]
                 notes.append(
-                    f"{int(use.sum())} row(s): billing interval read from the plan name "
-                    f"(e.g. {plans[use].iloc[0]!r})"
+                    note(
+                        "{count} row(s): billing interval read from the plan name "
+                        "(e.g. {example!r})",
+                        count=int(use.sum()),
+                        example=plans[use].iloc[0],
+                    )
                 )
     return months
 
@@ -534,7 +671,7 @@ def subscription_draft(
     statuses: dict[str, Rule] | None = None,
     cents: bool | None = None,
     default_months: float | None = None,
-    notes: list[str] | None = None,
+    notes: list[Note] | None = None,
 ) -> Draft:
     """Apply the shared subscription rules to a table.
 
@@ -551,8 +688,8 @@ def subscription_draft(
         Whether amounts are in cents; None: decided per header (:func:`~mrrkit.headers.is_cents`).
     default_months : float, optional
         Billing period of rows without an interval; None: such rows are rejected.
-    notes : list of str, optional
-        Appended to, for the import report.
+    notes : list of Note, optional
+        Appended to, for the import report (:data:`WARNING_TEMPLATES`).
     """
     notes = [] if notes is None else notes
     n = len(frame)
@@ -627,21 +764,21 @@ def subscription_draft(
     reasons.reject(start.isna().to_numpy(), "missing start date")
 
     # Money.
-    money_notes: list[str] = []
+    money_notes: list[Note] = []
     quantity = np.ones(n)
     if cols.mrr:
         mrr, header = _amounts(frame, cols.mrr, reasons, "mrr", money_notes)
         in_cents = is_cents(header) if cents is None else cents
         if in_cents:
             mrr = mrr / cents_divisor(currency, n)
-            notes.append(f"{header!r} read in cents")
+            notes.append(note("{column!r} read in cents", column=header))
         reasons.reject(np.isnan(mrr), "missing MRR amount")
     else:
         amount, header = _amounts(frame, cols.amount, reasons, "amount", money_notes)
         in_cents = (header is not None and is_cents(header)) if cents is None else cents
         if in_cents:
             amount = amount / cents_divisor(currency, n)
-            notes.append(f"{header!r} read in cents")
+            notes.append(note("{column!r} read in cents", column=header))
         reasons.reject(np.isnan(amount), "missing amount")
         if cols.interval:
             interval_col = _coalesce_text(frame, cols.interval)
@@ -664,17 +801,21 @@ def subscription_draft(
             assumed = missing_interval & reasons.ok
             if assumed.any():
                 plans = _coalesce_text(frame, cols.plan)
-                which = (
-                    ""
-                    if plans is None
-                    else " (plans: "
-                    + ", ".join(repr(p) for p in pd.unique(plans[assumed])[:5] if p)
-                    + ")"
-                )
+                named = [] if plans is None else [p for p in pd.unique(plans[assumed])[:5] if p]
+                values = dict(count=int(assumed.sum()), months=default_months, plans=named)
                 notes.append(
-                    f"{int(assumed.sum())} row(s) without a billing interval read as billed "
-                    f"every {default_months:g} month(s){which}: check their MRR, or give the "
-                    "interval in a mapping"
+                    note(
+                        "{count} row(s) without a billing interval read as billed every "
+                        "{months:g} month(s) (plans: {plans}): check their MRR, or give the "
+                        "interval in a mapping",
+                        **values,
+                    )
+                    if named
+                    else note(
+                        "{count} row(s) without a billing interval read as billed every "
+                        "{months:g} month(s): check their MRR, or give the interval in a mapping",
+                        **values,
+                    )
                 )
             months_v = np.where(missing_interval, default_months, months_v)
         else:
@@ -939,7 +1080,7 @@ def generic_draft(frame: pd.DataFrame, mapping: dict | None = None, exact: bool 
             "such as customer_id/client/cliente, start/date de début/data inizio, "
             "mrr/mensualité/canone mensile or amount/montant/importo (+ interval), or a mapping"
         )
-    notes: list[str] = []
+    notes: list[Note] = []
     if "mrr" in roles:
         roles.pop("amount", None)
         roles.pop("interval", None)

@@ -19,7 +19,28 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["ParsedColumn", "parse_amounts", "parse_dates", "parse_intervals"]
+__all__ = ["DATE_CONVENTIONS", "ParsedColumn", "parse_amounts", "parse_dates", "parse_intervals"]
+
+#: Every ``convention`` :func:`parse_dates` can give (how the import report says a date column
+#: was read; the tests hold :func:`parse_dates` to this list).
+DATE_CONVENTIONS = (
+    "ISO dates (YYYY-MM-DD)",
+    "dates",
+    "empty",
+    "DD/MM/YYYY",
+    "MM/DD/YYYY",
+    "DD/MM/YYYY (assumed: no day above 12 tells)",
+    "DD/MM/YYYY (as asked)",
+    "MM/DD/YYYY (as asked)",
+    "DD/MM/YYYY (some rows say month-first: rejected)",
+    "dates with month names",
+    "months (the 1st of each)",
+    "no date format recognised",
+    "Unix timestamps (ms)",
+    "Unix timestamps (s)",
+    "YYYYMMDD numbers",
+    "Excel serial dates",
+)
 
 # Non-breaking, narrow non-breaking and thin spaces are French Excel's thousands separators;
 # the apostrophe is the Swiss one.

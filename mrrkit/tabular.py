@@ -25,11 +25,21 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .errors import ExportError
+from .notes import Note, note
 
-__all__ = ["Table", "read_table"]
+__all__ = ["DELIMITER_NAMES", "ENCODING_NAMES", "Table", "read_table"]
 
 _DELIMITERS = (",", ";", "\t", "|")
-_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+#: How the notes name each separator (``{delimiter}`` of "read as ... text, ...-separated").
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+#: How the notes name each encoding a text file is read in (``{encoding}``).
+ENCODING_NAMES = (
+    "UTF-8",
+    "UTF-8 with BOM",
+    "UTF-16 (Excel Unicode text)",
+    "Windows-1252 (Latin-1)",
+    "Latin-1",
+)
 _SAMPLE_LINES = 50
 _HEADER_SEARCH = 20
 
@@ -49,7 +59,7 @@ class Table:
         Rows that could not be split into the header's columns: ``row``, ``reason``, ``raw``.
     kind : str
         ``"csv"``, ``"xlsx"`` or ``"parquet"``.
-    notes : list of str
+    notes : list of Note
         How the file was read (encoding, separator, header line, renamed headers).
     name : str
         The file name when known.
@@ -59,7 +69,7 @@ class Table:
     rows: np.ndarray
     broken: pd.DataFrame
     kind: str
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     name: str = ""
 
     @property
@@ -206,7 +216,7 @@ def _sniff(text: str) -> tuple[str, int, bool]:
     return delimiter, 0, False
 
 
-def _dedupe(headers: list[str]) -> tuple[list[str], list[str]]:
+def _dedupe(headers: list[str]) -> tuple[list[str], list[Note]]:
     seen: dict[str, int] = {}
     out, notes = [], []
     for i, h in enumerate(headers):
@@ -219,7 +229,13 @@ def _dedupe(headers: list[str]) -> tuple[list[str], list[str]]:
             name = f"{base} ({k})"
         if name != base:
             notes.append(
-                f"duplicated header {base!r}: its copy in column {i + 1} is read as {name!r}"
+                note(
+                    "duplicated header {header!r}: its copy in column {position} is read as "
+                    "{name!r}",
+                    header=base,
+                    position=i + 1,
+                    name=name,
+                )
             )
         seen[name] = i
         out.append(name)
@@ -268,11 +284,19 @@ def _read_text(data: bytes, as_bytes: bool = True) -> Table:
         raw = None
         text_sample = text[: 1 << 16]
     delimiter, header_at, sep_line = _sniff(text_sample)
-    notes = [f"read as {encoding} text, {_DELIMITER_NAMES[delimiter]}-separated"]
+    notes = [
+        note(
+            "read as {encoding} text, {delimiter}-separated",
+            encoding=encoding,
+            delimiter=DELIMITER_NAMES[delimiter],
+        )
+    ]
     if old_mac:
-        notes.append("lines end with a carriage return alone (old Mac files): read as lines")
+        notes.append(
+            note("lines end with a carriage return alone (old Mac files): read as lines")
+        )
     if header_at and not sep_line:
-        notes.append(f"{header_at} line(s) above the header skipped")
+        notes.append(note("{count} line(s) above the header skipped", count=header_at))
     sample_lines = _split_lines(text_sample)
     first = _header_offset(sample_lines, header_at)
     if raw is not None:
@@ -430,9 +454,9 @@ def _read_xlsx(data: bytes) -> Table:
     frame.columns = headers
     frame = frame.apply(_typed_column)
     rows = (sheet_lines - header_line).astype(np.int64)
-    notes.insert(0, "read as an XLSX spreadsheet (first sheet)")
+    notes.insert(0, note("read as an XLSX spreadsheet (first sheet)"))
     if header_line > 1:
-        notes.append(f"header found on spreadsheet line {header_line}")
+        notes.append(note("header found on spreadsheet line {line}", line=header_line))
     return Table(frame, rows, _broken([]), "xlsx", notes)
 
 
@@ -495,5 +519,5 @@ def _read_parquet(data: bytes) -> Table:
         col = frame[name]
         if pd.api.types.is_integer_dtype(col.dtype) or col.dtype == object:
             frame[name] = col.map(lambda v: "" if _blank(v) else _num_text(v)).astype("str")
-    notes.insert(0, "read as a Parquet file")
+    notes.insert(0, note("read as a Parquet file"))
     return Table(frame, np.arange(1, len(frame) + 1, dtype=np.int64), _broken([]), "parquet", notes)

@@ -95,6 +95,7 @@ from .formats import (
     text,
 )
 from .headers import is_cents, normalise
+from .notes import Note, note
 from .parsing import parse_amounts
 
 __all__ = ["VENDORS"]
@@ -196,7 +197,9 @@ def _stripe_subscriptions(frame: pd.DataFrame) -> Draft:
         plan=columns(h, "Plan", "Plan price ID", "Price ID", "Plan ID", "Price", "Plan Nickname"),
         attributes=attributes,
     )
-    notes = ["Stripe rules: active and past_due count, trials from their end, churn at Ended At"]
+    notes = [
+        note("Stripe rules: active and past_due count, trials from their end, churn at Ended At")
+    ]
     # Major units ("49.00") unless the header says cents ("Amount (cents)").
     draft = subscription_draft(frame, cols, statuses=_STRIPE_STATUSES, notes=notes)
     amount = cols.amount[0]
@@ -204,18 +207,27 @@ def _stripe_subscriptions(frame: pd.DataFrame) -> Draft:
         written = text(frame[amount])
         written = written[(written != "").to_numpy() & draft.reasons.ok]
         draft.notes.append(
-            f"every {amount!r} is a whole number with no decimals (e.g. {written.iloc[0]}): read "
-            "as major units, as the Dashboard writes them (49.00). If they are cents, as "
-            f"Stripe's API gives them, rename the column {amount + ' (cents)'!r} and read it again"
+            note(
+                "every {column!r} is a whole number with no decimals (e.g. {example}): read as "
+                "major units, as the Dashboard writes them (49.00). If they are cents, as "
+                "Stripe's API gives them, rename the column {renamed!r} and read it again",
+                column=amount,
+                example=written.iloc[0],
+                renamed=amount + " (cents)",
+            )
         )
     coupon = column(h, "Coupon", "Coupon ID", "Discount")
     if coupon is not None:
         with_coupon = int(((text(frame[coupon]) != "").to_numpy() & draft.reasons.ok).sum())
         if with_coupon:
             draft.notes.append(
-                f"{with_coupon} subscription(s) carry a coupon ({coupon!r}) whose amount the "
-                "subscriptions export does not give: their MRR is before the discount. The "
-                "invoice line items export gives discounted MRR"
+                note(
+                    "{count} subscription(s) carry a coupon ({column!r}) whose amount the "
+                    "subscriptions export does not give: their MRR is before the discount. The "
+                    "invoice line items export gives discounted MRR",
+                    count=with_coupon,
+                    column=coupon,
+                )
             )
     return draft
 
@@ -257,8 +269,11 @@ def _stripe_invoices(frame: pd.DataFrame) -> Draft:
     h = list(frame.columns)
     n = len(frame)
     reasons = Reasons(n)
-    notes: list[str] = [
-        "Stripe invoices: each paid subscription line is a line over its service period, MRR = amount / months"
+    notes: list[Note] = [
+        note(
+            "Stripe invoices: each paid subscription line is a line over its service period, "
+            "MRR = amount / months"
+        )
     ]
     invoice_level = column(h, "Minimum Line Item Period Start (UTC)") is not None
     customer_col = column(h, "Customer ID", "Customer", "customer", "customer_id")
@@ -285,8 +300,11 @@ def _stripe_invoices(frame: pd.DataFrame) -> Draft:
         # Warehouse and Sigma line-item tables carry no customer (it is on the invoice).
         customer = text(frame[sub_col])
         notes.append(
-            f"no customer column: each subscription ({sub_col!r}) is read as its own customer; "
-            "join the invoices' customer to the lines for customer-level figures"
+            note(
+                "no customer column: each subscription ({column!r}) is read as its own "
+                "customer; join the invoices' customer to the lines for customer-level figures",
+                column=sub_col,
+            )
         )
     else:
         customer = pd.Series([""] * n, index=frame.index, dtype="str")
@@ -301,7 +319,7 @@ def _stripe_invoices(frame: pd.DataFrame) -> Draft:
             per_value(status, lambda s: f"invoice status {s!r}: only paid invoices count"),
         )
     else:
-        notes.append("no invoice status column: every invoice read as paid")
+        notes.append(note("no invoice status column: every invoice read as paid"))
 
     subscription = (
         text(frame[sub_col]) if sub_col else pd.Series([""] * n, index=frame.index, dtype="str")
@@ -359,22 +377,26 @@ def _stripe_invoices(frame: pd.DataFrame) -> Draft:
             first = pd.Series(inv_discount).groupby(invoice).transform("first").to_numpy()
             with np.errstate(invalid="ignore", divide="ignore"):
                 discount += np.where(totals > 0, first * share_base / totals, 0.0)
-        notes.append(f"discounts from {invoice_discount_col!r} applied")
+        notes.append(note("discounts from {column!r} applied", column=invoice_discount_col))
     json_discount_col = column(h, "discount_amounts")
     if json_discount_col and json_discount_col != line_discount_col:
         # The API's list of discounts on a line: [{"amount": 500, "discount": "di_..."}].
         parsed = _json_discounts(frame[json_discount_col])
         reasons.reject(np.isnan(parsed), f"discount: cannot read {json_discount_col!r}")
         discount += np.nan_to_num(parsed)
-        notes.append(f"discounts from {json_discount_col!r} applied")
+        notes.append(note("discounts from {column!r} applied", column=json_discount_col))
     net = amount - discount
     header = amount_cols[0] if amount_cols else ""
     api_style = bool(header) and header == header.lower() and " " not in header
     if api_style:
         net = net / cents_divisor(currency, n)
-        notes.append(f"{header!r} read in cents (Stripe API/Sigma column names)")
+        notes.append(
+            note("{column!r} read in cents (Stripe API/Sigma column names)", column=header)
+        )
     else:
-        notes.append("amounts read in major units, taxes excluded (Stripe Dashboard export)")
+        notes.append(
+            note("amounts read in major units, taxes excluded (Stripe Dashboard export)")
+        )
     with np.errstate(invalid="ignore", divide="ignore"):
         months = months_between(s, e)
         mrr = net / months
@@ -401,9 +423,11 @@ def _stripe_invoices(frame: pd.DataFrame) -> Draft:
     )
     if (reasons.ok & (mrr < 0)).any():
         notes.append(
-            "credits for unused time (negative lines) are kept only when the charge they reduce "
-            "is in the file: a credit whose charge was invoiced before the export's first date "
-            "is rejected"
+            note(
+                "credits for unused time (negative lines) are kept only when the charge they "
+                "reduce is in the file: a credit whose charge was invoiced before the export's "
+                "first date is rejected"
+            )
         )
     mapping = {
         k: v
@@ -525,9 +549,9 @@ def _chargebee(frame: pd.DataFrame) -> Draft:
     if not unit_price and quantity:
         attributes["quantity"] = quantity[0]
     notes = [
-        (
-            "Chargebee rules: active and non-renewing count (non-renewing until their cancel date), "
-            "trials from their end, cancelled at cancelled_at, paused at pause_date; "
+        note(
+            "Chargebee rules: active and non-renewing count (non-renewing until their cancel "
+            "date), trials from their end, cancelled at cancelled_at, paused at pause_date; "
             "prices read in major units"
         )
     ]
@@ -607,7 +631,10 @@ def _recurly(frame: pd.DataFrame) -> Draft:
         attributes=attributes,
     )
     notes = [
-        "Recurly rules: active counts, canceled counts until expires_at, expired ends at expires_at"
+        note(
+            "Recurly rules: active counts, canceled counts until expires_at, expired ends at "
+            "expires_at"
+        )
     ]
     return subscription_draft(
         frame, cols, statuses=_RECURLY_STATUSES, default_months=1.0, notes=notes
@@ -699,9 +726,10 @@ def _paddle(frame: pd.DataFrame) -> Draft:
         attributes=attributes,
     )
     notes = [
-        (
+        note(
             "Paddle rules: active and past_due count, trials from next_billed_at, churn at "
-            "canceled_at (paused at paused_at); unit prices read in the lowest denomination (cents)"
+            "canceled_at (paused at paused_at); unit prices read in the lowest denomination "
+            "(cents)"
         )
     ]
     return subscription_draft(frame, cols, statuses=_PADDLE_STATUSES, cents=True, notes=notes)
@@ -816,9 +844,11 @@ def _paddle_transactions(frame: pd.DataFrame) -> Draft:
     h = list(frame.columns)
     n = len(frame)
     reasons = Reasons(n)
-    notes: list[str] = [
-        "Paddle transactions report: each billed subscription transaction is a line over its "
-        "billing period, MRR = (subtotal - discount, tax excluded) / months in the period"
+    notes: list[Note] = [
+        note(
+            "Paddle transactions report: each billed subscription transaction is a line over "
+            "its billing period, MRR = (subtotal - discount, tax excluded) / months in the period"
+        )
     ]
     empty = pd.Series([""] * n, index=frame.index, dtype="str")
     customer_col = column(h, "customer_id", "customer.id")
@@ -840,8 +870,12 @@ def _paddle_transactions(frame: pd.DataFrame) -> Draft:
         if by_email.any():
             customer = customer.where(~by_email, email)
             notes.append(
-                f"{int(by_email.sum())} row(s) without {customer_col or 'customer_id'!r}: "
-                f"customer read from {email_col!r}"
+                note(
+                    "{count} row(s) without {column!r}: customer read from {email!r}",
+                    count=int(by_email.sum()),
+                    column=customer_col or "customer_id",
+                    email=email_col,
+                )
             )
 
     # Status first: a draft checkout has no customer yet, and its status says why it is out.
@@ -857,7 +891,7 @@ def _paddle_transactions(frame: pd.DataFrame) -> Draft:
         reasons.reject(~counted, per_value(status, status_reason))
     else:
         status = empty
-        notes.append("no status column: every transaction read as billed")
+        notes.append(note("no status column: every transaction read as billed"))
     reasons.reject((customer == "").to_numpy(), "missing customer id")
 
     subscription = text(frame[sub_col]) if sub_col else empty
@@ -876,7 +910,12 @@ def _paddle_transactions(frame: pd.DataFrame) -> Draft:
         )
         other = sorted(set(origin[reasons.ok]) - _PT_KNOWN_ORIGINS - {""})
         if other:
-            notes.append(f"origins not documented by Paddle, read like the others: {other}")
+            notes.append(
+                note(
+                    "origins not documented by Paddle, read like the others: {origins}",
+                    origins=other,
+                )
+            )
     reasons.reject(no_subscription, "one-off item, not recurring")
 
     # The billing period: an item's proration period when the file has one, else the
@@ -916,7 +955,12 @@ def _paddle_transactions(frame: pd.DataFrame) -> Draft:
         reasons.reject(np.isnan(subtotal), "missing amount")
         amount_col = subtotal_col
         if discount_col is None:
-            notes.append(f"no discount column: {subtotal_col!r} read as the amount after discount")
+            notes.append(
+                note(
+                    "no discount column: {column!r} read as the amount after discount",
+                    column=subtotal_col,
+                )
+            )
     else:
         total, total_col = amounts(_PT_TOTAL, "amount")
         tax, tax_col = amounts(_PT_TAX, "tax")
@@ -929,7 +973,11 @@ def _paddle_transactions(frame: pd.DataFrame) -> Draft:
         net = total - np.nan_to_num(tax)
         reasons.reject(np.isnan(total), "missing amount")
         amount_col = total_col
-        notes.append(f"amount = {total_col!r} - {tax_col!r} (no subtotal column)")
+        notes.append(
+            note(
+                "amount = {total!r} - {tax!r} (no subtotal column)", total=total_col, tax=tax_col
+            )
+        )
 
     currency = text(frame[currency_col]).str.upper() if currency_col else None
     money_cols = columns(h, *_PT_MONEY)
@@ -938,13 +986,17 @@ def _paddle_transactions(frame: pd.DataFrame) -> Draft:
         written = text(frame[amount_col])
         example = written[written != ""].iloc[0] if (written != "").any() else ""
         notes.append(
-            f"every amount is a whole number (e.g. {amount_col!r} {example}): read in the lowest "
-            "denomination (cents; whole units for zero-decimal currencies such as JPY), as "
-            "Paddle's API writes amounts. Had they been whole currency units, every MRR would "
-            "be 100 times too small"
+            note(
+                "every amount is a whole number (e.g. {column!r} {example}): read in the lowest "
+                "denomination (cents; whole units for zero-decimal currencies such as JPY), as "
+                "Paddle's API writes amounts. Had they been whole currency units, every MRR "
+                "would be 100 times too small",
+                column=amount_col,
+                example=example,
+            )
         )
     else:
-        notes.append("amounts written with decimals: read in currency units")
+        notes.append(note("amounts written with decimals: read in currency units"))
 
     with np.errstate(invalid="ignore", divide="ignore"):
         months = months_between(s, e)
@@ -963,20 +1015,27 @@ def _paddle_transactions(frame: pd.DataFrame) -> Draft:
     zero = kept & (np.abs(np.nan_to_num(mrr)) <= 1e-9)
     if zero.any():
         notes.append(
-            f"{int(zero.sum())} transaction(s) worth 0 (trials, 100% discounts) kept as lines "
-            "worth 0"
+            note(
+                "{count} transaction(s) worth 0 (trials, 100% discounts) kept as lines worth 0",
+                count=int(zero.sum()),
+            )
         )
     if origin_col:
         updates = kept & (text(frame[origin_col]).str.lower() == "subscription_update").to_numpy()
         if updates.any():
             notes.append(
-                f"{int(updates.sum())} prorated change(s) (origin subscription_update) read as the "
-                "change in MRR over their billing period: Paddle puts the credit for removed "
-                "items on the same transaction"
+                note(
+                    "{count} prorated change(s) (origin subscription_update) read as the change "
+                    "in MRR over their billing period: Paddle puts the credit for removed items "
+                    "on the same transaction",
+                    count=int(updates.sum()),
+                )
             )
     notes.append(
-        "refunds, credits and chargebacks are in Paddle's adjustments report, which is not "
-        "read: a refunded transaction still counts here"
+        note(
+            "refunds, credits and chargebacks are in Paddle's adjustments report, which is not "
+            "read: a refunded transaction still counts here"
+        )
     )
 
     attributes = {}
@@ -1109,27 +1168,36 @@ def _paddle_classic(frame: pd.DataFrame) -> Draft:
     if not price and quantity:
         attributes["quantity"] = quantity[0]
     notes = [
-        "Paddle Classic rules: active and past_due count, trials from the next payment date, "
-        "paused at paused_from (else paused_at), deleted at their cancellation date"
+        note(
+            "Paddle Classic rules: active and past_due count, trials from the next payment "
+            "date, paused at paused_from (else paused_at), deleted at their cancellation date"
+        )
     ]
     if price:
-        notes.append(f"MRR from {price[0]!r} x quantity, read in currency units")
+        notes.append(
+            note("MRR from {column!r} x quantity, read in currency units", column=price[0])
+        )
     else:
         notes.append(
-            "the file gives no plan price: MRR from the payments it lists "
-            f"({', '.join(map(repr, payment))}, the first filled one per row), read in currency "
-            "units as charged. They may include "
-            "sales tax or VAT and a prorated first payment: for exact MRR add a column "
-            "'recurring_price' with each plan's price before tax"
+            note(
+                "the file gives no plan price: MRR from the payments it lists ({columns}, the "
+                "first filled one per row), read in currency units as charged. They may "
+                "include sales tax or VAT and a prorated first payment: for exact MRR add a "
+                "column 'recurring_price' with each plan's price before tax",
+                columns=list(payment),
+            )
         )
     draft = subscription_draft(frame, cols, statuses=_PC_STATUSES, cents=False, notes=notes)
     deleted = text(frame[cols.status[0]]).str.lower() == "deleted"
     no_end = (deleted.to_numpy() & (draft.reasons.text == "status 'deleted' without an end date"))
     if no_end.any():
         draft.notes.append(
-            f"{int(no_end.sum())} deleted subscription(s) rejected: Paddle Classic's user list "
-            "gives no cancellation date. Add a column 'cancellation_effective_date' (from the "
-            "subscription_cancelled webhooks or the dashboard) to date their churn"
+            note(
+                "{count} deleted subscription(s) rejected: Paddle Classic's user list gives no "
+                "cancellation date. Add a column 'cancellation_effective_date' (from the "
+                "subscription_cancelled webhooks or the dashboard) to date their churn",
+                count=int(no_end.sum()),
+            )
         )
     return draft
 
@@ -1161,7 +1229,7 @@ def _baremetrics(frame: pd.DataFrame) -> Draft:
         currency=columns(h, "plan_currency"),
         attributes=attributes,
     )
-    notes = ["Baremetrics template: plan_amount in cents, churn at subscription_canceled_at"]
+    notes = [note("Baremetrics template: plan_amount in cents, churn at subscription_canceled_at")]
     return subscription_draft(frame, cols, cents=True, notes=notes)
 
 

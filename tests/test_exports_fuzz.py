@@ -17,6 +17,7 @@ import mrrkit
 from mrrkit import ExportError, ExportResult, read_export
 from tests.test_exports_paddle import brute_force_months
 from tests.test_exports_reasons import template_of
+from tests.test_exports_warnings import check_warnings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 FIXTURE_BYTES = {p.name: p.read_bytes() for p in sorted(FIXTURES.iterdir()) if p.suffix == ".csv"}
@@ -45,6 +46,8 @@ def check_result(result: ExportResult, expected_rows: int | None = None) -> None
     # Each reason is one the app translates (mrrkit.formats.REJECTION_REASONS).
     unlisted = [r for r in reasons.unique() if template_of(r) is None]
     assert not unlisted, unlisted
+    # Each note too (mrrkit.formats.WARNING_TEMPLATES), mrrkit's words in it listed.
+    check_warnings(result.warnings)
     lines = result.lines
     assert list(lines.columns[:4]) == ["customer_id", "start", "end", "mrr"]
     assert len(lines) == len(kept)
