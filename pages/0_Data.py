@@ -2,6 +2,8 @@
 mapping and the currencies, check every rejected row, then use the lines on every page for this
 session. Reading is :func:`mrrkit.read_export`, cached on the upload's digest (ui.data)."""
 
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -73,6 +75,17 @@ def _reasons(frame: pd.DataFrame) -> pd.DataFrame:
     words = {r: data.reason_text(r, t) for r in reasons.unique()}  # a few reasons, many rows
     shown = frame.assign(reason=reasons.map(words))
     return shown.rename(columns={"row": t("data.row"), "reason": t("data.reason")})
+
+
+def _plain_markdown(words: str) -> str:
+    """Text shown as written by ``st.markdown``: a file's headers and cells may hold ``*``, ``_``
+    or ``$`` (which Markdown and its LaTeX would read as markup)."""
+    return re.sub(r"([\\`*_{}\[\]()<>#+!|~$-])", r"\\\1", words)
+
+
+def _notes(result) -> str:
+    """How the file was read: one bullet per note of mrrkit, in the reader's language."""
+    return "\n".join(f"- {_plain_markdown(data.warning_text(n, t))}" for n in result.warnings)
 
 
 def _column_label(column: str) -> str:
@@ -276,9 +289,8 @@ elif result is None:
         st.caption(t("data.try_again"))
 if result is not None and mapping is not None:
     st.caption(t("data.mapping_on"))
-if result is not None and result.warnings:
-    with st.expander(t("data.notes"), icon=":material/info:"):
-        st.markdown("\n".join(f"- {note}" for note in result.warnings))
+# Filled once the reading is final (the currency chosen below may read the file again).
+notes_box = st.container()
 
 # The mapping can fix a file that was read, or whose columns were not recognised; not one that
 # is empty, has no rows or is no table at all.
@@ -444,6 +456,9 @@ if fx is not None:
         _problem(upload.kind, upload.error)
         st.stop()
 result = upload.result
+if result.warnings:
+    with notes_box.expander(t("data.notes"), icon=":material/info:"):
+        st.markdown(_notes(result))
 if others:
     no_rate = data.rows_without_rate(result.rejected)
     if no_rate:

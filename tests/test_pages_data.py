@@ -6,6 +6,9 @@ upload for the session (AppTest drives the real file uploader). The upload helpe
 from __future__ import annotations
 
 import io
+import itertools
+import re
+import string
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import mrrkit
+from mrrkit.notes import Note
 from tests._pages import ROOT, TIMEOUT
 from ui import data
 from ui.format import number_format
@@ -819,3 +823,167 @@ def test_every_reason_in_the_fixtures_reads_in_french_and_italian(name):
         for result in results:
             for reason in result.rejected["reason"].unique():
                 assert data.reason_text(reason, t) != reason, (name, lang, reason)
+
+
+# --- notes on how the file was read, in the reader's language -------------------------------------
+
+#: Values put into mrrkit's note templates (headers, cells, codes...); mrrkit's own words
+#: (WARNING_TERMS) are tried one by one.
+NOTE_VALUES = {
+    "count": 1234,
+    "column": "Date début (UTC)",
+    "start": "Période début",
+    "end": "Période fin",
+    "total": "Total TTC",
+    "tax": "TVA",
+    "email": "courriel",
+    "renamed": "Montant (cents)",
+    "header": "Offre",
+    "name": "Offre (2)",
+    "columns": ["secteur", "pays"],
+    "example": "pro-annuel",
+    "examples": "cus_1, cus_2",
+    "plans": ["basic", "pro-mensuel"],
+    "origins": ["api_v9"],
+    "currency": "CHF",
+    "currencies": "GBP, USD",
+    "position": 7,
+    "line": 3,
+    "months": 3.0,
+}
+FR_IT = (text("fr"), text("it"))
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def sample_notes():
+    """Each of mrrkit's note templates filled in, once per word of mrrkit it can hold."""
+    for template in mrrkit.formats.WARNING_TEMPLATES:
+        names = _placeholders(template)
+        terms = [n for n in names if n in mrrkit.formats.WARNING_TERMS]
+        choices = [mrrkit.formats.WARNING_TERMS[n] for n in terms]
+        for words in itertools.product(*choices):
+            values = {n: NOTE_VALUES[n] for n in names if n not in terms}
+            yield template, Note(template, {**values, **dict(zip(terms, words))})
+
+
+def _shown(value, t) -> list[str]:
+    """What of a value must be read in a note in the language of ``t``."""
+    nf = number_format(t.lang)
+    if isinstance(value, list):
+        return [t("warning.quoted", value=v) for v in value]
+    if isinstance(value, int):
+        return [nf.count(value)]
+    if isinstance(value, float):
+        return [nf.number(value)]
+    return [value]
+
+
+def test_every_note_of_mrrkit_reads_in_french_and_italian():
+    """A note mrrkit can give (its WARNING_TEMPLATES, which tests/test_exports_warnings.py
+    holds the readers to) without a French or an Italian text keeping its values fails here."""
+    en = text("en")
+    notes = list(sample_notes())
+    assert len(notes) >= len(mrrkit.formats.WARNING_TEMPLATES) + 20  # each word of mrrkit too
+    for template, note in notes:
+        english = data.warning_text(note, en)
+        assert english != str(note) or "{count}" not in template  # counts: 1,234 in English
+        for t in FR_IT:
+            said = data.warning_text(note, t)
+            assert said != english, (t.lang, template)
+            for name, value in note.values.items():
+                if name in mrrkit.formats.WARNING_TERMS:  # in the reader's words
+                    assert t(f"warning.{name}.{data._WARNING_TERMS[name][value]}") in said
+                    continue
+                for part in _shown(value, t):
+                    assert part in said, (t.lang, template, part, said)
+            assert said[0] == said[0].upper(), said  # a sentence
+        # A note about a single row says so in the singular, in every language.
+        if "{count}" in template:
+            one = Note(template, {**note.values, "count": 1})
+            for t in (en, *FR_IT):
+                assert data.warning_text(one, t) != data.warning_text(note, t).replace(
+                    number_format(t.lang).count(1234), "1"), (t.lang, template)
+
+
+def test_every_word_of_mrrkit_in_notes_has_its_own_words():
+    """Encodings, separators and date conventions are said in the reader's language (proper
+    names aside), each differently."""
+    en = text("en")
+    proper_names = {"UTF-8", "Windows-1252 (Latin-1)", "Latin-1"}
+    for name, words in mrrkit.formats.WARNING_TERMS.items():
+        keys = data._WARNING_TERMS[name]
+        assert set(keys) == set(words), name
+        for t in FR_IT:
+            said = [t(f"warning.{name}.{keys[w]}") for w in words]
+            assert len(set(said)) == len(words), (t.lang, name)
+            for word, s in zip(words, said):
+                assert en(f"warning.{name}.{keys[word]}") == word  # English: mrrkit's own word
+                assert s != word or word in proper_names, (t.lang, word)
+
+
+#: Notes the page words otherwise in English than mrrkit: its column mapping editor and its
+#: rejected rows tab rather than mrrkit's API, a billing period in words.
+_WORDED_FOR_THE_PAGE = {"interval_assumed", "interval_assumed_plans", "customers_rejected"}
+
+
+def test_notes_in_english_read_as_mrrkit_wrote_them():
+    en = text("en")
+    for template, note in sample_notes():
+        small = Note(template, {**note.values, **{
+            k: 3 for k, v in note.values.items() if isinstance(v, int)}})
+        if data._WARNINGS[template] in _WORDED_FOR_THE_PAGE:
+            continue
+        written = re.sub(r"(?<=[a-z])\(s\)", "s", str(small))  # "row(s)": "rows"
+        assert data.warning_text(small, en) == written[:1].upper() + written[1:], template
+
+
+def test_a_note_from_no_known_template_shows_as_written():
+    fr = text("fr")
+    assert data.warning_text("read as UTF-8 text", fr) == "read as UTF-8 text"
+    assert data.warning_text(Note("something {new}", {"new": 1}), fr) == "something 1"
+    # A word of mrrkit the page does not know yet is shown as mrrkit wrote it, in a sentence.
+    odd = Note("{column!r} read as {convention}", {"column": "x", "convention": "Mayan dates"})
+    assert data.warning_text(odd, fr) == "« x » : Mayan dates"
+
+
+def _notes_shown(at: AppTest, t) -> tuple[list[str], list[str]]:
+    """The notes under "how the file was read" (Markdown escapes undone) and in the report."""
+    boxes = [e for e in at.main.expander if e.label == t("data.notes")]
+    bullets = []
+    for box in boxes:
+        for md in box.markdown:
+            bullets += [re.sub(r"\\(.)", r"\1", line[2:]) for line in md.value.split("\n")]
+    table = tables(at)[-1]
+    report = table.loc[table[t("data.what")] == t("data.report_note"), t("data.value")]
+    return bullets, list(report)
+
+
+@pytest.mark.parametrize(
+    ("name", "lang"),
+    [(path.name, "fr") for path in sorted(FIXTURES.iterdir())]
+    + [("french_excel.csv", "it"), ("paddle_classic_subscription_users.csv", "it")],
+)
+def test_no_note_is_shown_in_english(name, lang):
+    """Every fixture read on the page in French (two in Italian): every note of mrrkit is shown
+    in the reader's language, under "how the file was read" and in the report."""
+    content = (FIXTURES / name).read_bytes()
+    at = upload(data_page(lang), name, content)
+    try:
+        expected = mrrkit.read_export(content).warnings
+    except mrrkit.ExportError:  # several currencies: read in the first
+        first = data.currencies_in(content)[0]
+        reporting(at, content).set_value(first).run()
+        expected = mrrkit.read_export(content, reporting_currency=first).warnings
+    # Once more: the page then reads first with the currency picked on the previous run, and
+    # again if that is not what the file needs; the notes are those of the final reading.
+    at.run()
+    clean(at)
+    t = text(lang)
+    assert expected
+    bullets, report_notes = _notes_shown(at, t)
+    assert bullets == report_notes == [data.warning_text(w, t) for w in expected]
+    english = {str(w) for w in expected} | {data.warning_text(w, text("en")) for w in expected}
+    assert not set(bullets) & english, set(bullets) & english

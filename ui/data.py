@@ -33,8 +33,10 @@ import streamlit as st
 import mrrkit
 from mrrkit.exports import CustomerFile, ExportResult, read_customers, read_export
 from mrrkit.formats import UNCOVERED_CREDIT
+from mrrkit.notes import Note
 from mrrkit.segments import customer_mask, filter_movements, segment_columns, segment_labels
 
+from .format import number_format
 from .saved_views import ViewStore
 
 __all__ = [
@@ -78,6 +80,7 @@ __all__ = [
     "upload_source",
     "validation_report",
     "view_store",
+    "warning_text",
 ]
 
 #: ``st.session_state`` key of this session's uploaded :class:`Source` (set by the Data page).
@@ -864,6 +867,181 @@ def reason_text(reason: str, t) -> str:
     return reason
 
 
+#: mrrkit's notes on how a file was read (``mrrkit.formats.WARNING_TEMPLATES``) -> ``warning.<key>``
+#: texts (ui.i18n) with the same placeholders; a ``<key>_one`` text, when there is one, says it
+#: of a single row (``{count}`` = 1).
+_WARNINGS = {
+    "read as {encoding} text, {delimiter}-separated": "text_file",
+    "read as an XLSX spreadsheet (first sheet)": "xlsx",
+    "read as a Parquet file": "parquet",
+    "lines end with a carriage return alone (old Mac files): read as lines": "old_mac",
+    "{count} line(s) above the header skipped": "lines_skipped",
+    "header found on spreadsheet line {line}": "header_line",
+    "duplicated header {header!r}: its copy in column {position} is read as {name!r}":
+        "duplicated_header",
+    "{column!r} read as {convention}": "date_convention",
+    "{column!r} read with a decimal comma": "decimal_comma",
+    "{column!r} read in cents": "cents",
+    "{count} row(s): billing interval taken from the current period ({start!r} to {end!r})":
+        "interval_from_period",
+    "{count} row(s) in a trial or without a current period: billing interval of their plan's "
+    "other subscriptions": "interval_from_plan",
+    "{count} row(s): billing interval read from the plan name (e.g. {example!r})":
+        "interval_from_name",
+    "{count} row(s) without a billing interval read as billed every {months:g} month(s): check "
+    "their MRR, or give the interval in a mapping": "interval_assumed",
+    "{count} row(s) without a billing interval read as billed every {months:g} month(s) (plans: "
+    "{plans}): check their MRR, or give the interval in a mapping": "interval_assumed_plans",
+    "no currency column: amounts read as {currency}": "no_currency_column",
+    "{count} row(s) without a currency read as {currency}": "currency_filled",
+    "{count} row(s) converted to {currency} from {currencies}": "converted",
+    "customers file: {count} row(s) rejected (see read_customers)": "customers_rejected",
+    "{count} customer(s) of the customers file have no subscription line (e.g. {examples})":
+        "customers_unused",
+    "{count} customer(s) with lines are not in the customers file (e.g. {examples})":
+        "customers_missing",
+    "customers file attributes {columns} replace the export's": "customers_replace",
+    "Stripe rules: active and past_due count, trials from their end, churn at Ended At":
+        "stripe_rules",
+    "every {column!r} is a whole number with no decimals (e.g. {example}): read as major units, "
+    "as the Dashboard writes them (49.00). If they are cents, as Stripe's API gives them, "
+    "rename the column {renamed!r} and read it again": "stripe_whole_numbers",
+    "{count} subscription(s) carry a coupon ({column!r}) whose amount the subscriptions export "
+    "does not give: their MRR is before the discount. The invoice line items export gives "
+    "discounted MRR": "stripe_coupon",
+    "Stripe invoices: each paid subscription line is a line over its service period, "
+    "MRR = amount / months": "stripe_invoices",
+    "no customer column: each subscription ({column!r}) is read as its own customer; join the "
+    "invoices' customer to the lines for customer-level figures": "stripe_no_customer",
+    "no invoice status column: every invoice read as paid": "stripe_no_status",
+    "discounts from {column!r} applied": "discounts",
+    "{column!r} read in cents (Stripe API/Sigma column names)": "stripe_api_cents",
+    "amounts read in major units, taxes excluded (Stripe Dashboard export)":
+        "stripe_dashboard_units",
+    "credits for unused time (negative lines) are kept only when the charge they reduce is in "
+    "the file: a credit whose charge was invoiced before the export's first date is rejected":
+        "credits_kept",
+    "{count} credit(s) slightly larger than the charge they reduce (the vendor prorates by the "
+    "second and rounds to the cent; the file's dates are read as days) trimmed to that charge":
+        "credits_trimmed",
+    "Chargebee rules: active and non-renewing count (non-renewing until their cancel date), "
+    "trials from their end, cancelled at cancelled_at, paused at pause_date; prices read in "
+    "major units": "chargebee_rules",
+    "Recurly rules: active counts, canceled counts until expires_at, expired ends at expires_at":
+        "recurly_rules",
+    "Baremetrics template: plan_amount in cents, churn at subscription_canceled_at":
+        "baremetrics_rules",
+    "Paddle rules: active and past_due count, trials from next_billed_at, churn at canceled_at "
+    "(paused at paused_at); unit prices read in the lowest denomination (cents)": "paddle_rules",
+    "Paddle transactions report: each billed subscription transaction is a line over its "
+    "billing period, MRR = (subtotal - discount, tax excluded) / months in the period":
+        "paddle_transactions",
+    "{count} row(s) without {column!r}: customer read from {email!r}": "paddle_email",
+    "no status column: every transaction read as billed": "paddle_no_status",
+    "origins not documented by Paddle, read like the others: {origins}": "paddle_origins",
+    "no discount column: {column!r} read as the amount after discount": "paddle_no_discount",
+    "amount = {total!r} - {tax!r} (no subtotal column)": "paddle_total_tax",
+    "every amount is a whole number (e.g. {column!r} {example}): read in the lowest "
+    "denomination (cents; whole units for zero-decimal currencies such as JPY), as Paddle's "
+    "API writes amounts. Had they been whole currency units, every MRR would be 100 times too "
+    "small": "paddle_cents",
+    "amounts written with decimals: read in currency units": "paddle_decimals",
+    "{count} transaction(s) worth 0 (trials, 100% discounts) kept as lines worth 0":
+        "paddle_zero",
+    "{count} prorated change(s) (origin subscription_update) read as the change in MRR over "
+    "their billing period: Paddle puts the credit for removed items on the same transaction":
+        "paddle_prorated",
+    "refunds, credits and chargebacks are in Paddle's adjustments report, which is not read: a "
+    "refunded transaction still counts here": "paddle_adjustments",
+    "Paddle Classic rules: active and past_due count, trials from the next payment date, "
+    "paused at paused_from (else paused_at), deleted at their cancellation date":
+        "paddle_classic_rules",
+    "MRR from {column!r} x quantity, read in currency units": "paddle_classic_price",
+    "the file gives no plan price: MRR from the payments it lists ({columns}, the first filled "
+    "one per row), read in currency units as charged. They may include sales tax or VAT and a "
+    "prorated first payment: for exact MRR add a column 'recurring_price' with each plan's "
+    "price before tax": "paddle_classic_payments",
+    "{count} deleted subscription(s) rejected: Paddle Classic's user list gives no "
+    "cancellation date. Add a column 'cancellation_effective_date' (from the "
+    "subscription_cancelled webhooks or the dashboard) to date their churn":
+        "paddle_classic_deleted",
+}
+#: mrrkit's own words put into notes (``mrrkit.formats.WARNING_TERMS``), by placeholder ->
+#: ``warning.<placeholder>.<key>`` texts.
+_WARNING_TERMS = {
+    "encoding": {
+        "UTF-8": "utf8",
+        "UTF-8 with BOM": "utf8_bom",
+        "UTF-16 (Excel Unicode text)": "utf16",
+        "Windows-1252 (Latin-1)": "cp1252",
+        "Latin-1": "latin1",
+    },
+    "delimiter": {"comma": "comma", "semicolon": "semicolon", "tab": "tab", "pipe": "pipe"},
+    "convention": {
+        "DD/MM/YYYY": "dmy",
+        "MM/DD/YYYY": "mdy",
+        "DD/MM/YYYY (assumed: no day above 12 tells)": "dmy_assumed",
+        "DD/MM/YYYY (some rows say month-first: rejected)": "dmy_contradicted",
+        "DD/MM/YYYY (like the file's other date columns; its own values never tell)":
+            "dmy_like_others",
+        "MM/DD/YYYY (like the file's other date columns; its own values never tell)":
+            "mdy_like_others",
+        "dates with month names": "month_names",
+        "months (the 1st of each)": "months",
+        "no date format recognised": "unreadable",
+        "Unix timestamps (ms)": "unix_ms",
+        "Unix timestamps (s)": "unix_s",
+        "YYYYMMDD numbers": "yyyymmdd",
+        "Excel serial dates": "excel",
+    },
+}
+
+
+def _warning_value(name: str, value, t, nf) -> str:
+    """A value of a note as the reader's language writes it: mrrkit's words translated, counts
+    and numbers in the language's format, each name of a list quoted."""
+    terms = _WARNING_TERMS.get(name)
+    if terms is not None:
+        key = terms.get(value)
+        return t(f"warning.{name}.{key}") if key else str(value)
+    if name == "months":  # a billing period in months: "every month", "every 3 months"
+        if value == 1:
+            return t("warning.every_month")
+        return t("warning.every_months", months=nf.number(value, 0 if value == int(value) else 2))
+    if isinstance(value, (list, tuple)):
+        return ", ".join(t("warning.quoted", value=v) for v in value)
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return nf.count(value)
+    return str(value)
+
+
+def warning_text(warning: str, t) -> str:
+    """A note of mrrkit on how a file was read (``ExportResult.warnings``) as a sentence in the
+    language of ``t`` (an :class:`ui.i18n.Text`), from the note's template and values; a note
+    from no template it knows is shown as mrrkit wrote it.
+
+    >>> from mrrkit.notes import note
+    >>> from ui.i18n import text
+    >>> n = note("{count} row(s) without a currency read as {currency}", count=1204, currency="EUR")
+    >>> warning_text(n, text("en")), warning_text(n, text("fr"))
+    ('1,204 rows without a currency read as EUR', '1\u202f204 lignes sans devise lues en EUR')
+    >>> warning_text(note("{column!r} read as {convention}", column="Début",
+    ...                   convention="DD/MM/YYYY"), text("it"))
+    "'Début': date lette nel formato GG/MM/AAAA"
+    >>> warning_text("something new", text("fr"))
+    'something new'
+    """
+    key = _WARNINGS.get(warning.template) if isinstance(warning, Note) else None
+    if key is None:
+        return str(warning)
+    nf = number_format(t.lang)
+    values = {name: _warning_value(name, v, t, nf) for name, v in warning.values.items()}
+    if warning.values.get("count") == 1 and t.has(f"warning.{key}_one"):
+        key += "_one"
+    said = t(f"warning.{key}", **values)
+    return said[:1].upper() + said[1:]
+
+
 def validation_report(
     result: ExportResult,
     t,
@@ -911,7 +1089,7 @@ def validation_report(
             (t("data.report_customers_kept"), len(customers.customers)),
             (t("data.report_customers_rejected"), len(customers.rejected)),
         ]
-    rows += [(t("data.report_note"), note) for note in result.warnings]
+    rows += [(t("data.report_note"), warning_text(note, t)) for note in result.warnings]
     return pd.DataFrame(rows, columns=[t("data.what"), t("data.value")], dtype=object)
 
 
