@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.integrate import IntegrationWarning, quad
@@ -194,10 +195,22 @@ def sbg_loglik(alpha: float, beta: float, alive) -> float:
 
 
 def _fit_counts(lost: np.ndarray, cens: np.ndarray, n: int) -> SBGFit:
+    """The fit of :func:`fit_sbg` from lost/censored counts by age, remembered by the counts'
+    exact values (the last 256): a page fits the same counts for its retention table and for
+    its forecast. The result is immutable, so sharing it is safe."""
+    lost = np.ascontiguousarray(lost, dtype="float64")
+    cens = np.ascontiguousarray(cens, dtype="float64")
     if lost.sum() <= 0:
         raise ValueError(
             "no customer churned in the data: the churn distribution cannot be estimated"
         )
+    return _fit_counts_of(lost.tobytes(), cens.tobytes(), int(n))
+
+
+@lru_cache(maxsize=256)
+def _fit_counts_of(lost_bytes: bytes, cens_bytes: bytes, n: int) -> SBGFit:
+    lost = np.frombuffer(lost_bytes, dtype="float64")
+    cens = np.frombuffer(cens_bytes, dtype="float64")
     # Everybody churned (no survivors at all) is fine: the MLE runs to the edge of the box.
     total = lost.sum() + cens.sum()
 
@@ -273,94 +286,156 @@ def fit_sbg(alive) -> SBGFit:
     return _fit_counts(lost, cens, n)
 
 
-#: Step halvings a batch refit tries one call at a time; after them, when at most _FEW_LEFT
-#: replicates are still searching, they try all the remaining halvings in one call.
-_HALVINGS_ONE_BY_ONE = 3
-_FEW_LEFT = 8
+def _risk_sets(lost: np.ndarray, cens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(at_risk, stayed)`` by age along the last axis: customers facing the ``t``-th renewal
+    opportunity, and those of them who renewed (lost later, or last seen at ``t`` or later)."""
+    later = np.cumsum((lost + cens)[..., ::-1], axis=-1)[..., ::-1]
+    stayed = cens.copy()
+    stayed[..., :-1] += later[..., 1:]
+    return lost + stayed, stayed
+
+
+def _loglik_terms(log_ab: np.ndarray, lost: np.ndarray, at_risk: np.ndarray,
+                  stayed: np.ndarray, value: bool = True, hessian: bool = False):
+    """Log-likelihood, gradient and (``hessian=True``) Hessian in ``(log alpha, log beta)``,
+    vectorised over a leading axis: ``log_ab`` (..., 2); ``lost``, ``at_risk``, ``stayed``
+    (..., T) from :func:`_risk_sets`. Returns ``(ll, grad)`` or ``(ll, grad, hess)``; ``ll`` is
+    ``None`` with ``value=False``.
+
+    Written with the churn hazard ``r_t = alpha / (alpha + beta + t - 1)``: a customer lost at
+    ``t`` renewed at ``1..t-1`` then left, one censored at ``t`` renewed at ``1..t``, so
+    ``LL = sum_t lost_t ln r_t + stayed_t ln(1 - r_t)`` (eq. B3 of the paper regrouped). Every
+    term is a ratio of parameters, accurate to rounding even on the box's edges, where the
+    ``betaln`` differences of the textbook form lose up to 5 digits.
+    """
+    a = np.exp(log_ab[..., 0])[..., None]
+    b = np.exp(log_ab[..., 1])[..., None]
+    i = np.arange(lost.shape[-1], dtype="float64")  # t - 1
+    b_i = b + i
+    d = a + b_i
+    r = a / d  # hazard r_t
+    s = b_i / d  # 1 - r_t, computed apart: no cancellation when r_t is near 1
+    q = b / d
+    pr = b / b_i * r
+    ll = None
+    if value:
+        # ln(1 - r) as log1p(-r) keeps small hazards exact; ln(s) where r is large.
+        log_s = np.log1p(-r)
+        big = r > 0.5
+        if big.any():
+            log_s = np.where(big, np.log(s), log_s)
+        ll = (lost * np.log(r) + stayed * log_s).sum(-1)
+    # d ln r / d ln a = s, d ln(1-r) / d ln a = -r; d ln r / d ln b = -q,
+    # d ln(1-r) / d ln b = b / (b + t - 1) - q = b / (b + t - 1) * r.
+    grad = np.stack(((lost * s - stayed * r).sum(-1), (stayed * pr - lost * q).sum(-1)), axis=-1)
+    if not hessian:
+        return ll, grad
+    h_aa = -(at_risk * r * s).sum(-1)
+    h_ab = (at_risk * r * q).sum(-1)
+    h_bb = (stayed * pr * (i / b_i - q) - lost * q * (a + i) / d).sum(-1)
+    hess = np.stack((np.stack((h_aa, h_ab), axis=-1), np.stack((h_ab, h_bb), axis=-1)), axis=-2)
+    return ll, grad, hess
+
+
+#: Newton iterations a batch refit makes at most (on the bundled sample and each of its
+#: segments, every replicate converges in fewer than 20).
+_MAX_ITERATIONS = 50
+#: A batch refit has converged when the log-likelihood can rise by at most this share of its
+#: value (the Newton decrement: what the next step would gain by the local quadratic model).
+_LL_RTOL = 1e-15
+#: Line-search halvings at most; the longest step tried is _MAX_STEP in log-parameters.
+_HALVINGS = 30
+_MAX_STEP = 2.0
+
+
+def _ascent_steps(grad: np.ndarray, hess: np.ndarray, held: np.ndarray):
+    """Newton steps (B, 2) over the parameters not ``held``, the gradient they see, and whether
+    the likelihood is locally concave there.
+
+    Where it is not concave (near the ridge of a near-homogeneous population the likelihood
+    curves up along the ridge), each eigen-direction of the Hessian is stepped along uphill by
+    gradient / |curvature|: the Newton step where it is concave, a long stride up a nearly
+    flat valley otherwise (a "saddle-free" Newton step; a plain gradient step crept there).
+    A held parameter gets no gradient, unit curvature and no coupling: it does not move.
+    """
+    grad = np.where(held, 0.0, grad)
+    hess = hess.copy()
+    either = held.any(axis=1)
+    for j in range(2):
+        hess[:, j, 1 - j] = np.where(either, 0.0, hess[:, j, 1 - j])
+        hess[:, j, j] = np.where(held[:, j], -1.0, hess[:, j, j])
+    curvature, vectors = np.linalg.eigh(hess)
+    concave = (curvature < 0).all(axis=1)
+    size = np.maximum(np.abs(curvature), 1e-8 * np.abs(curvature).max(axis=1, keepdims=True))
+    size = np.where(size > 0, size, 1.0)
+    along = np.einsum("bji,bj->bi", vectors, grad) / size
+    return np.einsum("bij,bj->bi", vectors, along), grad, concave
 
 
 def _fit_counts_batch(lost: np.ndarray, cens: np.ndarray, start: np.ndarray) -> np.ndarray:
     """Fit many count tables at once (bootstrap replicates): damped Newton steps in log space.
 
     ``lost``/``cens``: (B, T); ``start``: (2,) log-parameters to start every replicate from.
-    Returns (B, 2) log-parameters. The Hessian is the central difference of the analytic
-    gradient; a step that does not raise the likelihood is halved (per replicate).
+    Returns (B, 2) log-parameters, within the box of :func:`_fit_counts`.
+
+    The Hessian is analytic (:func:`_loglik_terms`); steps are those of
+    :func:`_ascent_steps`, at most ``_MAX_STEP`` long (direction kept), cut where they would
+    leave the box, and halved until the likelihood does not fall. A parameter on an edge of
+    the box whose gradient or step points outside (a homogeneous population drives both
+    parameters to infinity, as far as the box lets them) is held there while the other one is
+    optimised, as the scipy fit does with its flat objective outside the box.
+
+    A replicate stops when its gradient is below ``1e-9`` per customer (the scipy fit's
+    tolerance), when the Newton decrement says the log-likelihood cannot rise by more than
+    ``_LL_RTOL`` of its value (converged as a likelihood: on a flat ridge the parameters could
+    drift on without changing the fit), or when no step raises the likelihood at all.
     """
+    lost = np.asarray(lost, dtype="float64")
+    at_risk, stayed = _risk_sets(lost, np.asarray(cens, dtype="float64"))
     n_rep = lost.shape[0]
-    x = np.broadcast_to(np.asarray(start, dtype="float64"), (n_rep, 2)).copy()
-    ll, g = _loglik(x, lost, cens)
-    h = 1e-5
-    eye = np.eye(2)
     lo, hi = _LOG_BOUNDS
-    tolerance = 1e-9 * np.maximum(lost.sum(1) + cens.sum(1), 1)
-    # A replicate whose line search fails keeps its parameters, so every later iteration would
-    # compute the same step and fail the same way: it is stalled for good.
-    stalled = np.zeros(n_rep, dtype=bool)
-    for _ in range(50):
-        active = (np.abs(g).max(axis=1) > tolerance) & ~stalled
-        if not active.any():
+    x = np.clip(np.broadcast_to(np.asarray(start, dtype="float64"), (n_rep, 2)), lo, hi).copy()
+    ll, g, hess = _loglik_terms(x, lost, at_risk, stayed, hessian=True)
+    g_tol = 1e-9 * np.maximum(at_risk[:, 0], 1.0)
+    searching = np.ones(n_rep, dtype=bool)
+    for _ in range(_MAX_ITERATIONS):
+        held = ((x <= lo) & (g < 0)) | ((x >= hi) & (g > 0))
+        searching &= np.abs(np.where(held, 0.0, g)).max(axis=1) > g_tol
+        rows = np.flatnonzero(searching)
+        if not len(rows):
             break
-        # Only the replicates still moving are evaluated, each on its own counts (a row's
-        # figures do not depend on the others): a few replicates whose step cannot raise the
-        # likelihood would otherwise cost 30 evaluations of the whole batch per iteration.
-        rows = np.flatnonzero(active)
-        xr, llr, gr, lost_r, cens_r = x[rows], ll[rows], g[rows], lost[rows], cens[rows]
-        hess = np.empty((len(rows), 2, 2))
-        for j in range(2):
-            _, gp = _loglik(xr + h * eye[j], lost_r, cens_r, value=False)
-            _, gm = _loglik(xr - h * eye[j], lost_r, cens_r, value=False)
-            hess[:, :, j] = (gp - gm) / (2 * h)
-        hess = 0.5 * (hess + np.swapaxes(hess, 1, 2))
-        det = hess[:, 0, 0] * hess[:, 1, 1] - hess[:, 0, 1] ** 2
-        concave = (hess[:, 0, 0] < 0) & (det > 0)
-        # Newton direction where the likelihood is locally concave, plain ascent elsewhere.
-        safe_det = np.where(det == 0, 1.0, det)
-        newton = -np.stack(
-            (
-                (hess[:, 1, 1] * gr[:, 0] - hess[:, 0, 1] * gr[:, 1]) / safe_det,
-                (hess[:, 0, 0] * gr[:, 1] - hess[:, 0, 1] * gr[:, 0]) / safe_det,
-            ),
-            axis=1,
-        )
-        scale = np.maximum(np.abs(gr).max(axis=1, keepdims=True), 1.0)
-        step = np.where(concave[:, None], newton, gr / scale)
-        step = np.clip(step, -2.0, 2.0)  # never jump more than a factor e^2 at once
-        t = np.ones(len(rows))
-        done = np.zeros(len(rows), dtype=bool)
-        for k in range(30):
-            left = np.flatnonzero(~done)
-            if k >= _HALVINGS_ONE_BY_ONE and len(left) <= _FEW_LEFT:
-                # The few replicates still searching try every remaining halving at once and
-                # keep their first acceptable step: what halving one at a time finds, without
-                # a call per halving (a replicate creeping along a flat ridge needs ~25).
-                scales = 0.5 ** np.arange(k, 30)  # powers of two: exactly the halved t
-                cand = np.clip(xr[left, None, :] + scales[None, :, None] * step[left, None, :],
-                               lo, hi)
-                ll_c, g_c = _loglik(cand.reshape(-1, 2), np.repeat(lost_r[left], len(scales), 0),
-                                    np.repeat(cens_r[left], len(scales), 0))
-                ll_c = ll_c.reshape(len(left), len(scales))
-                ok = ll_c >= (llr[left] - 1e-12 * np.abs(llr[left]))[:, None]
-                found = ok.any(axis=1)
-                first = ok.argmax(axis=1)[found]
-                moved = left[found]
-                xr[moved] = cand[found, first]
-                llr[moved] = ll_c[found, first]
-                gr[moved] = g_c.reshape(len(left), len(scales), 2)[found, first]
-                done[moved] = True
+        # Only the replicates still searching are evaluated, each on its own counts.
+        xr, llr, held = x[rows], ll[rows], held[rows]
+        step, grad, concave = _ascent_steps(g[rows], hess[rows], held)
+        out = ((xr <= lo) & (step < 0)) | ((xr >= hi) & (step > 0))
+        if out.any():  # a step out of the box: hold that parameter too
+            again = np.flatnonzero(out.any(axis=1))
+            step[again], grad[again], concave[again] = _ascent_steps(
+                g[rows[again]], hess[rows[again]], held[again] | out[again])
+        # Newton decrement: the rise of the log-likelihood the quadratic model promises.
+        flat = concave & (0.5 * (grad * step).sum(axis=1) <= _LL_RTOL * np.abs(llr))
+        searching[rows[flat]] = False
+        longest = np.abs(step).max(axis=1)
+        step *= np.minimum(1.0, _MAX_STEP / np.where(longest > 0, longest, 1.0))[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            room = np.where(step > 0, (hi - xr) / step,
+                            np.where(step < 0, (lo - xr) / step, np.inf)).min(axis=1)
+        t = np.minimum(1.0, room)
+        pending = np.flatnonzero(~flat)
+        for _ in range(_HALVINGS):
+            if not len(pending):
                 break
-            cand = np.clip(xr[left] + t[left, None] * step[left], lo, hi)
-            ll_c, g_c = _loglik(cand, lost_r[left], cens_r[left])
-            ok = ll_c >= llr[left] - 1e-12 * np.abs(llr[left])
-            moved = left[ok]
-            xr[moved] = cand[ok]
-            llr[moved] = ll_c[ok]
-            gr[moved] = g_c[ok]
-            done[moved] = True
-            if done.all():
-                break
-            t = np.where(done, t, t / 2)
-        x[rows], ll[rows], g[rows] = xr, llr, gr
-        stalled[rows[~done]] = True
+            cand = np.clip(xr[pending] + t[pending, None] * step[pending], lo, hi)
+            at = rows[pending]
+            ll_c, g_c, h_c = _loglik_terms(cand, lost[at], at_risk[at], stayed[at],
+                                           hessian=True)
+            ok = ll_c >= llr[pending]
+            moved = at[ok]
+            x[moved], ll[moved], g[moved], hess[moved] = cand[ok], ll_c[ok], g_c[ok], h_c[ok]
+            pending = pending[~ok]
+            t[pending] *= 0.5
+        # No step raises the likelihood: it is as high as rounding lets it go.
+        searching[rows[pending]] = False
     return x
 
 
@@ -380,15 +455,18 @@ def _check_discount(discount) -> np.ndarray:
 def _series_2f1_1(b: float, c: float, z: float, chunk: int = 1 << 16,
                   max_terms: int = 1 << 24) -> float:
     """``2F1(1, b; c; z) = sum_k (b)_k / (c)_k z^k`` summed in chunks (terms in logs) until they
-    no longer count; NaN if ``max_terms`` are not enough."""
+    no longer count; NaN if ``max_terms`` are not enough. The chunks grow from 4,096 terms to
+    ``chunk``: a monthly discount needs a few thousand (4 ms for 65,536 at once)."""
     total = 0.0
-    for start in range(0, max_terms, chunk):
-        k = np.arange(start, start + chunk, dtype="float64")
+    start, size = 0, min(4096, chunk)
+    while start < max_terms:
+        k = np.arange(start, start + size, dtype="float64")
         log_term = (gammaln(b + k) - gammaln(b) - gammaln(c + k) + gammaln(c)) + k * np.log(z)
         terms = np.exp(log_term)
         total += float(terms.sum())
         if terms[-1] < 1e-17 * total:
             return total
+        start, size = start + size, min(size * 4, chunk)
     return float("nan")
 
 
