@@ -371,3 +371,26 @@ def test_bad_arguments(sim, inputs):
         mrrkit.forecast(None, 12, inputs=inputs, level=1.5)
     with pytest.raises(ValueError, match="not enough history"):
         mrrkit.backtest(sim[1], horizon=29)
+
+
+@pytest.mark.parametrize("method", ["sbg", "empirical"])
+def test_bootstrap_replicates_are_the_full_projections_in_any_chunks(sim, monkeypatch, method):
+    # The band's replicates project the existing customers' levels alone (no flows), a few
+    # replicates at a time: bit for bit what the whole projection of all of them gives.
+    import importlib
+
+    engine = importlib.import_module("mrrkit.forecast")  # (mrrkit.forecast is the function)
+    inputs = mrrkit.forecast_inputs(sim[1], method=method, horizon=36)
+    default = engine._bootstrap(inputs, 30, 61, 5)
+    monkeypatch.setattr(engine, "_CHUNK", 7)
+    chunked = engine._bootstrap(inputs, 30, 61, 5)
+    existing, inflow = engine._existing, engine._inflow
+    monkeypatch.setattr(engine, "_existing",
+                        lambda *a, levels_only=False, **k: existing(*a, **k))
+    monkeypatch.setattr(engine, "_inflow", lambda *a, levels_only=False, **k: inflow(*a, **k))
+    monkeypatch.setattr(engine, "_CHUNK", 1000)
+    whole = engine._bootstrap(inputs, 30, 61, 5)
+    for name in ("mrr", "customers"):
+        assert whole[name].shape == (61, 30)
+        np.testing.assert_array_equal(default[name], whole[name])
+        np.testing.assert_array_equal(chunked[name], whole[name])
