@@ -282,8 +282,17 @@ def _summary(frame: pd.DataFrame, cs_cost: float) -> dict:
     }
 
 
+def _first_months(frame: pd.DataFrame, months: int) -> pd.DataFrame:
+    if len(frame) < months:
+        raise ValueError(f"the projection given covers {len(frame)} months, fewer than {months}")
+    part = frame.iloc[:months]
+    part.attrs = dict(frame.attrs)
+    return part
+
+
 def scenario_summary(baseline_inputs: ForecastInputs, scenario: Scenario, months: int = 12,
-                     baseline: pd.DataFrame | None = None) -> pd.DataFrame:
+                     baseline: pd.DataFrame | None = None,
+                     projection: pd.DataFrame | None = None) -> pd.DataFrame:
     """Scenario vs baseline after ``months`` months (12 by default).
 
     Definitions (month ``k`` = end of the projection; base = the customers paying at the
@@ -299,14 +308,20 @@ def scenario_summary(baseline_inputs: ForecastInputs, scenario: Scenario, months
     - ``cs_magic_number``: ``(renewed MRR + expansion) / (cs_team_cost x months)``, renewed MRR =
       the ``grr`` numerator; NaN without a CS cost. The baseline uses the scenario's CS cost.
 
+    ``baseline`` (:func:`mrrkit.project_baseline`) and ``projection``
+    (:func:`project_scenario` of ``scenario``) may be given, over ``months`` months or more: their
+    first ``months`` months are the ``months``-month projections, so a caller that has drawn
+    longer ones does not project again.
+
     Returns
     -------
     DataFrame indexed by metric (``SCENARIO_METRICS``) with ``label``, ``format``, ``baseline``,
     ``scenario`` and ``difference`` (scenario - baseline).
     """
-    if baseline is None:
-        baseline = project_baseline(baseline_inputs, months)
-    frame = project_scenario(baseline_inputs, scenario, months)
+    baseline = (project_baseline(baseline_inputs, months) if baseline is None
+                else _first_months(baseline, months))
+    frame = (project_scenario(baseline_inputs, scenario, months) if projection is None
+             else _first_months(projection, months))
     base = _summary(baseline, scenario.cs_team_cost)
     new = _summary(frame, scenario.cs_team_cost)
     rows = {

@@ -335,3 +335,22 @@ def test_a_scoped_scenario_moves_only_its_scope(inputs, data, price, elasticity,
         np.diff(customers),
         got["new_customers"] + got["reactivated_customers"] - got["churned_customers"],
         rtol=1e-9, atol=1e-9)
+
+
+def test_the_summary_of_longer_projections_is_the_same(inputs, smb):
+    # A page that draws 24 or 36 months hands those projections to the 12-month summary: their
+    # first 12 months are the 12-month projections, bit for bit.
+    s = Scenario(name="mix", price_change_pct=6, churn_elasticity=0.4, upsell_conversion_rate=0.2,
+                 avg_uplift_pct=15, churn_reduction_pct=10, new_business_growth_pct=5,
+                 cs_team_cost=9000, scope=smb)
+    expected = mrrkit.scenario_summary(inputs, s, 12)
+    for months in (12, 18, 36):
+        projection = mrrkit.project_scenario(inputs, s, months)
+        pd.testing.assert_frame_equal(projection.iloc[:12], mrrkit.project_scenario(inputs, s, 12),
+                                      check_exact=True)
+        baseline = mrrkit.project_baseline(inputs, months)
+        got = mrrkit.scenario_summary(inputs, s, 12, baseline=baseline, projection=projection)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+        assert got.attrs == expected.attrs
+    with pytest.raises(ValueError, match="covers 6 months, fewer than 12"):
+        mrrkit.scenario_summary(inputs, s, 12, projection=mrrkit.project_scenario(inputs, s, 6))
