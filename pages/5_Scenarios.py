@@ -5,7 +5,8 @@ up to three what-if scenarios against the baseline.
 Every input is in the URL (``sc.*`` keys; a scenario's levers as :meth:`mrrkit.Scenario.to_dict`
 values, its scope as a segment -- dimension and value -- not as customer ids), so a link
 reproduces the scenarios exactly. The forecast inputs are estimated once per data source,
-filters and method; a slider move only re-projects that scenario.
+filters and method; a slider move only re-projects that scenario. The backtest (a whole second
+estimation) is computed only while its section is open (``sc.backtest=1`` in the URL).
 """
 
 import math
@@ -13,7 +14,13 @@ import math
 import pandas as pd
 import streamlit as st
 
-from mrrkit.forecast import FORECAST_METHODS, ForecastError, backtest, forecast, project_baseline
+from mrrkit.forecast import (
+    FORECAST_COLUMNS,
+    FORECAST_METHODS,
+    ForecastError,
+    backtest,
+    forecast,
+)
 from mrrkit.movements import as_moves
 from mrrkit.retention_model import cohort_survivors, fit_retention, model_ltv, retention_curves
 from mrrkit.scenarios import (
@@ -60,7 +67,8 @@ def static_table(frame, name, key, formats, headers, *depends):
         return frame.assign(**{c: [f(x) for x in frame[c].tolist()] for c, f in fmt.items()})
 
     shown = ctx.compute(text_of, ctx.lang, nf.currency, *depends, name=f"sc.text:{key}")
-    show_table(shown, name, key, nf, headers=headers, labels=DL, download=frame)
+    # The raw figures are renamed for a download when a button is clicked, not every rerun.
+    show_table(shown, name, key, nf, headers=headers, labels=DL, download=lambda: frame)
 
 
 # --- retention model ------------------------------------------------------------------------------
@@ -264,35 +272,53 @@ static_table(
     fc_headers, method, months,
 )
 
-st.subheader(t("scenarios.backtest"))
-try:
-    bt = ctx.compute(backtest_of, method, name="sc.backtest")
-except ForecastError as exc:
-    bt = None
-    reason = "backtest_short" if exc.reason == "too_short" else exc.reason
-    st.info(t("scenarios.no_backtest", error=t(f"scenarios.why.{reason}",
-                                                method=t("scenarios.method.empirical"))))
+
+def backtest_section(wkey: str) -> bool:
+    """The backtest's expander; it reruns the page when opened or closed, and the backtest is
+    computed only while it is open (a filter change does not pay for a closed one)."""
+    sections["backtest"] = st.expander(t("scenarios.backtest"), key=wkey, on_change="rerun",
+                                       icon=":material/history:")
+    return bool(sections["backtest"].open)
+
+
+sections = {}
+# ``state`` has no expander helper: bind through its generic one, like the levers below.
+backtest_open = state._bind(
+    "sc.backtest", False,
+    decode=lambda raw: {"1": True, "0": False}[raw[-1]],
+    encode=lambda v: ["1" if v else "0"],
+    valid=lambda v: isinstance(v, bool), make=backtest_section,
+)
+bt = None
+if backtest_open:
+    try:
+        bt = ctx.compute(backtest_of, method, name="sc.backtest")
+    except ForecastError as exc:
+        reason = "backtest_short" if exc.reason == "too_short" else exc.reason
+        sections["backtest"].info(t("scenarios.no_backtest", error=t(
+            f"scenarios.why.{reason}", method=t("scenarios.method.empirical"))))
 if bt is not None:
-    m1, m2 = st.columns(2)
-    m1.metric(t("scenarios.mape"), nf.pct(bt.mape), border=True, help=t("scenarios.mape_help"))
-    m2.metric(t("scenarios.mape_customers"), nf.pct(bt.mape_customers), border=True)
-    st.caption(t("scenarios.backtest_caption", origin=ctx.month(bt.origin),
-                 first=ctx.month(bt.origin + 1), last=ctx.month(bt.table.index[-1])))
-    before = ctx.monthly["mrr"].loc[bt.origin - 11: bt.origin]
-    ctx.chart("backtest", lambda: charts.backtest_chart(bt.table, before, t=t), method)
-    bt_columns = ["actual_mrr", "forecast_mrr", "error", "pct_error", "actual_customers",
-                  "forecast_customers", "customers_error", "customers_pct_error"]
-    bt_table = bt.table[bt_columns].set_axis(
-        pd.Index([ctx.month(m) for m in bt.table.index], name="month"), axis=0)
-    bt_headers = {c: t(f"scenarios.col.{c}") for c in bt_columns}
-    bt_headers["month"] = t("col.month")
-    static_table(
-        bt_table, f"backtest_{method}", "backtest",
-        {"actual_mrr": "money", "forecast_mrr": "money", "error": "signed_money",
-         "pct_error": "pct", "actual_customers": "count", "forecast_customers": "count",
-         "customers_error": "count", "customers_pct_error": "pct"},
-        bt_headers, method,
-    )
+    with sections["backtest"]:
+        m1, m2 = st.columns(2)
+        m1.metric(t("scenarios.mape"), nf.pct(bt.mape), border=True, help=t("scenarios.mape_help"))
+        m2.metric(t("scenarios.mape_customers"), nf.pct(bt.mape_customers), border=True)
+        st.caption(t("scenarios.backtest_caption", origin=ctx.month(bt.origin),
+                     first=ctx.month(bt.origin + 1), last=ctx.month(bt.table.index[-1])))
+        before = ctx.monthly["mrr"].loc[bt.origin - 11: bt.origin]
+        ctx.chart("backtest", lambda: charts.backtest_chart(bt.table, before, t=t), method)
+        bt_columns = ["actual_mrr", "forecast_mrr", "error", "pct_error", "actual_customers",
+                      "forecast_customers", "customers_error", "customers_pct_error"]
+        bt_table = bt.table[bt_columns].set_axis(
+            pd.Index([ctx.month(m) for m in bt.table.index], name="month"), axis=0)
+        bt_headers = {c: t(f"scenarios.col.{c}") for c in bt_columns}
+        bt_headers["month"] = t("col.month")
+        static_table(
+            bt_table, f"backtest_{method}", "backtest",
+            {"actual_mrr": "money", "forecast_mrr": "money", "error": "signed_money",
+             "pct_error": "pct", "actual_customers": "count", "forecast_customers": "count",
+             "customers_error": "count", "customers_pct_error": "pct"},
+            bt_headers, method,
+        )
 
 # --- what-if scenarios ----------------------------------------------------------------------------
 st.header(t("scenarios.whatif"))
@@ -398,16 +424,20 @@ def scope_ids(scope_dim: str, scope_value: str | None):
 
 
 def baseline_of(movements, method, months):
-    return project_baseline(ctx.compute(inputs_of, method, name="sc.inputs"), months)
+    # The forecast's own columns: its first n months are the n-month baseline (tested).
+    projection = ctx.compute(forecast_of, method, name="sc.forecast")
+    return projection[list(FORECAST_COLUMNS)].iloc[:months]
 
 
 def scenario_of(movements, method, months, levers, scope_dim, scope_value):
     """Projection over ``months`` and the 12-month summary of one scenario (only this is
-    recomputed when one of its inputs moves)."""
+    recomputed when one of its inputs moves). The summary reads the first 12 months of the
+    projection and of the baseline (``months`` is 12 or more) rather than projecting again."""
     inputs = ctx.compute(inputs_of, method, name="sc.inputs")
     s = Scenario.from_dict({**dict(levers), "scope": scope_ids(scope_dim, scope_value)})
-    base12 = ctx.compute(baseline_of, method, 12, name="sc.baseline")
-    return project_scenario(inputs, s, months), scenario_summary(inputs, s, 12, baseline=base12)
+    frame = project_scenario(inputs, s, months)
+    baseline = ctx.compute(baseline_of, method, months, name="sc.baseline")
+    return frame, scenario_summary(inputs, s, 12, baseline=baseline, projection=frame)
 
 
 count = int(state.segmented(t("scenarios.count"), ["1", "2", "3"], key="sc.count"))
@@ -501,7 +531,8 @@ elif costs == {0.0}:
 st.caption(t("scenarios.summary_help"))
 
 # Unknown sc.* link keys (a typo, a removed lever): say so once, like the shell does.
-known = {"sc.ret_dim", "sc.ret_cohorts", "sc.method", "sc.months", "sc.metric", "sc.count"} | {
+known = {"sc.ret_dim", "sc.ret_cohorts", "sc.method", "sc.months", "sc.metric", "sc.count",
+         "sc.backtest"} | {
     f"sc.{i}.{f}" for i in range(1, MAX_SCENARIOS + 1)
     for f in ("name", "scope_dim", "scope_value", *LEVERS)
 }

@@ -45,6 +45,12 @@ def linked_page():
 
 
 @pytest.fixture(scope="module")
+def backtest_page():
+    """The page with its backtest section open (as a link with ``sc.backtest=1`` opens it)."""
+    return open_page(PAGE, {"sc.backtest": "1"})
+
+
+@pytest.fixture(scope="module")
 def inputs():
     return scenario_inputs(sample()[1])
 
@@ -93,7 +99,7 @@ def test_retention_model_is_mrrkit(scenarios_page):
                                   "Fitted month-on-month retention"]
 
 
-def test_forecast_and_backtest_are_mrrkit(scenarios_page):
+def test_forecast_is_mrrkit(scenarios_page):
     _, mv, _ = sample()
     fc = forecast(mv, months=24, method="sbg")
     table = scenarios_page.dataframe[1].value
@@ -108,22 +114,54 @@ def test_forecast_and_backtest_are_mrrkit(scenarios_page):
     assert [layer["mark"]["type"] for layer in chart["layer"]] == ["area", "line"]
     assert tooltips(chart)[0] == ["Month", "80% band, low", "80% band, high"]
 
+
+def test_the_backtest_is_computed_only_when_its_section_is_open(scenarios_page, monkeypatch):
+    # Closed by default: its expander is there, its figures are not (nor computed).
+    label = "Backtest: the forecast from 12 months ago against what happened"
+    assert [e.label for e in scenarios_page.expander if e.label == label] == [label]
+    assert "MRR error (MAPE)" not in _tiles(scenarios_page)
+    assert len(scenarios_page.dataframe) == 3 and len(specs(scenarios_page)) == 3
+    import importlib
+
+    module = importlib.import_module("mrrkit.forecast")  # (mrrkit.forecast is the function)
+    calls = []
+    real = module.backtest
+    monkeypatch.setattr(module, "backtest",
+                        lambda *a, **k: calls.append(k.get("method")) or real(*a, **k))
+    # a filter value no other test chooses, so nothing comes from the caches
+    at = open_page(PAGE, {"f.country": "SE", "sc.method": "empirical"})
+    assert_clean(at)
+    assert calls == [] and "MRR error (MAPE)" not in _tiles(at)
+    at.session_state["w:sc.backtest"] = True  # the user opens the section
+    at.run()
+    assert_clean(at)
+    assert calls == ["empirical"]
+    bt = real(segment({"country": ["SE"]}), horizon=12, method="empirical")
+    assert _tiles(at)["MRR error (MAPE)"] == EN.pct(bt.mape)
+    assert at.query_params["sc.backtest"] == "1"  # a link keeps it open
+
+
+def test_backtest_is_mrrkit(backtest_page):
+    assert_clean(backtest_page)
+    _, mv, _ = sample()
     bt = backtest(mv, horizon=12, method="sbg")
-    assert _tiles(scenarios_page)["MRR error (MAPE)"] == EN.pct(bt.mape)
-    bt_table = scenarios_page.dataframe[2].value
+    assert _tiles(backtest_page)["MRR error (MAPE)"] == EN.pct(bt.mape)
+    bt_table = backtest_page.dataframe[2].value
     assert bt_table.iloc[-1]["Actual MRR"] == EN.money(bt.table["actual_mrr"].iloc[-1])
     assert bt_table.iloc[-1]["Forecast MRR"] == EN.money(bt.table["forecast_mrr"].iloc[-1])
-    assert tooltips(specs(scenarios_page)[2])[0][:3] == ["Month", "Series", "MRR"]
+    assert tooltips(specs(backtest_page)[2])[0][:3] == ["Month", "Series", "MRR"]
+    # the other sections are the same as with the backtest closed
+    assert len(backtest_page.dataframe) == 4 and len(specs(backtest_page)) == 4
 
 
 def test_default_scenario_is_the_baseline(scenarios_page, inputs):
     summary = scenario_summary(inputs, Scenario())
-    table = scenarios_page.dataframe[3].value
+    table = scenarios_page.dataframe[-1].value
     assert list(table.columns) == ["Baseline", "Scenario 1", "Scenario 1 vs baseline"]
     assert table.at["MRR", "Baseline"] == EN.money(summary.at["mrr", "baseline"])
     assert table.at["NRR", "Scenario 1"] == EN.pct(summary.at["nrr", "baseline"])
     assert table.at["MRR", "Scenario 1 vs baseline"] == EN.money(0)
-    chart = specs(scenarios_page)[3]
+    chart = specs(scenarios_page)[-1]
     assert chart["encoding"]["strokeDash"]["field"] == "dash"
     assert [t["title"] for t in chart["encoding"]["tooltip"]] == ["Month", "Scenario", "MRR",
                                                                   "vs baseline"]
@@ -132,7 +170,7 @@ def test_default_scenario_is_the_baseline(scenarios_page, inputs):
 def test_link_scenarios_are_mrrkit(linked_page, inputs):
     assert_clean(linked_page)
     assert not linked_page.toast
-    table = linked_page.dataframe[3].value
+    table = linked_page.dataframe[-1].value
     assert list(table.columns) == ["Baseline", "Price +8%", "Price +8% vs baseline", "Pro upsell",
                                    "Pro upsell vs baseline"]
     for i, name in ((1, "Price +8%"), (2, "Pro upsell")):
@@ -151,7 +189,7 @@ def test_link_scenarios_are_mrrkit(linked_page, inputs):
     scope = next(c.value for c in linked_page.caption if c.value.startswith("In scope:"))
     mask = inputs.scope_mask(_scenario_from_link(LINK, 2).scope) & (inputs.age >= 0)
     assert scope.startswith(f"In scope: {EN.count(mask.sum())} customers")
-    curves = specs(linked_page)[3]
+    curves = specs(linked_page)[-1]
     assert curves["encoding"]["color"]["sort"] == ["Baseline", "Price +8%", "Pro upsell"]
     # one distinct hue per line (not the theme's light/dark pairs)
     assert curves["encoding"]["color"]["scale"]["range"] == ["#495057", "#1c7ed6", "#f76707"]
@@ -180,11 +218,11 @@ def test_a_copied_link_reproduces_the_scenarios_exactly(linked_page):
     after = {w.key: w.value for w in [*fresh.slider, *fresh.number_input, *fresh.selectbox,
                                       *fresh.text_input]}
     assert after == before
-    assert fresh.dataframe[3].value.equals(at.dataframe[3].value)
+    assert fresh.dataframe[-1].value.equals(at.dataframe[-1].value)
     assert dict(fresh.query_params) == link
     # and the figures are those of the scenario the link describes
     summary = scenario_summary(scenario_inputs(sample()[1]), _scenario_from_link(link, 1))
-    assert fresh.dataframe[3].value.at["MRR", "Price +8%"] == EN.money(summary.at["mrr", "scenario"])
+    assert fresh.dataframe[-1].value.at["MRR", "Price +8%"] == EN.money(summary.at["mrr", "scenario"])
 
 
 def test_bad_link_values_fall_back_with_a_notice():
@@ -270,7 +308,8 @@ def test_no_churn_says_so_and_the_empirical_curves_still_project():
     assert any("no customer has churned yet, so the sBG model cannot be fitted. Choose "
                "“Empirical cohort curves” above" in i for i in infos)
     assert not at.get("vega_lite_chart")  # nothing drawn from a model that does not exist
-    at = _open_with(_lines(NO_CHURN), {"sc.method": "empirical", "lang": "fr"})
+    at = _open_with(_lines(NO_CHURN),
+                    {"sc.method": "empirical", "lang": "fr", "sc.backtest": "1"})
     assert_clean(at)
     table = at.dataframe[1].value  # the forecast, without churn
     assert (table["Churn"] == number_format("fr", "EUR").money(0)).all()
@@ -584,3 +623,38 @@ def mrrkit_cohort_survivors(mv):
     from mrrkit.retention_model import cohort_survivors
 
     return cohort_survivors(mv)
+
+
+@pytest.mark.e2e
+def test_in_a_browser_the_backtest_opens_on_demand_and_its_link_keeps_it_open(served):
+    """The backtest section starts closed (nothing computed); opening it reruns the page with
+    the backtest, mrrkit's figures, and puts ``sc.backtest=1`` in the address, which opens it
+    again in a fresh browser."""
+    from urllib.parse import parse_qs, urlsplit
+
+    browser, base = served
+    bt = backtest(segment({"channel": ["partner"]}), horizon=12, method="sbg")
+    mape = f"{bt.mape * 100:.1f}%"
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{base}/Scenarios?f.channel=partner")
+    _settle(page)
+    section = _widget(page, "sc.backtest")
+    assert section.count() == 1
+    assert not page.get_by_text("MRR error (MAPE)").count()
+    section.locator("summary").click()
+    page.get_by_text("MRR error (MAPE)").wait_for()
+    _settle(page)
+    _no_exception(page)
+    assert section.locator('[data-testid="stMetricValue"]').first.inner_text() == mape
+    assert parse_qs(urlsplit(page.url).query)["sc.backtest"] == ["1"]
+    fresh = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    fresh.set_default_timeout(60_000)
+    fresh.goto(page.url)
+    _settle(fresh)
+    _no_exception(fresh)
+    assert _widget(fresh, "sc.backtest").locator('[data-testid="stMetricValue"]').first \
+        .inner_text() == mape
+    context.close()
+    fresh.context.close()
