@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/bench_ui.py [--repeats 5] [--big 200000] [--skip-big] [--first-loads]
-                                  [--pages app.py pages/5_Scenarios.py ...]
+                                  [--every-filter] [--pages app.py pages/5_Scenarios.py ...]
 
 For each page (the five exploration pages, Scenarios and Expansion) the script opens a fresh
 session (its first visit, timed but not part of the budget), then changes each widget the way a
@@ -14,6 +14,10 @@ are computed), the later ones are *warm* (served from the caches). The budget ap
 run, first-time choices included: 300 ms on the bundled sample, 2 s on ``--big`` synthetic
 customers (the sample generator scaled up; cached in ``benchmarks/results/``).
 ``--first-loads`` also times each page's first load in a fresh process (a cold server).
+``--every-filter`` also chooses every value of every segment filter once on each page (the
+interactions above try one) and prints the median and the slowest of these first-time choices,
+each also scaled to a quiet machine by a short reference loop timed around it (on a shared
+machine the speed changes from one second to the next).
 
 AppTest runs the script in a thread and polls for its end, so its figures include a few ms of
 overhead a browser session would not pay, and none of the network or drawing time in the browser.
@@ -79,6 +83,9 @@ INTERACTIONS = {
         ("radio", "w:sc.metric", "mrr", "customers"),
         ("multiselect", "w:f.industry", [], ["Software"]),
         ("select_slider", "w:from:to", None, "shift"),
+        # the backtest section, computed only while open: opening it for the first time
+        # computes the backtest (a second estimation of the forecast inputs) and its chart
+        ("expander", "w:sc.backtest", False, True),
     ],
     "pages/6_Expansion.py": [
         ("selectbox", "w:ex.dim", "plan", "company_size"),
@@ -110,8 +117,17 @@ def _widget(at: AppTest, kind: str, key: str):
     return getattr(at, kind)(key=key)
 
 
+def _set(at: AppTest, kind: str, key: str, value) -> None:
+    if kind == "expander":  # AppTest has no expander widget: open or close it as a click does
+        at.session_state[key] = value
+    else:
+        _widget(at, kind, key).set_value(value)
+
+
 def _resolve(at: AppTest, kind: str, key: str, value):
     """Turn the symbolic values ("last", "shift", None) into real ones for this data."""
+    if kind == "expander":
+        return value
     w = _widget(at, kind, key)
     if kind == "select_slider":
         options = list(w.options)
@@ -144,7 +160,7 @@ def time_page(page: str, repeats: int, setup=None) -> tuple[float, list[tuple]]:
         wall, cpu = [], []
         for i in range(2 * repeats):
             target = values[(i + 1) % 2]
-            _widget(at, kind, key).set_value(target)
+            _set(at, kind, key, target)
             t0, c0 = time.perf_counter(), time.process_time()
             at.run()
             elapsed, used = time.perf_counter() - t0, time.process_time() - c0
@@ -180,6 +196,58 @@ def report(label: str, pages, repeats: int, budget: float, setup=None) -> bool:
           f"first-time choices: median {statistics.median(cold_cpu) * 1000:.0f} ms CPU -> "
           f"{'within' if ok else 'OVER'} budget (every run, wall clock)")
     return ok
+
+
+def short_reference() -> float:
+    """The reference loop's CPU time, estimated from a fifth of it (2 million additions): the
+    machine's speed right now, to time next to a run."""
+    t0 = time.process_time()
+    total = 0
+    for i in range(2_000_000):
+        total += i
+    return 5 * (time.process_time() - t0)
+
+
+def every_filter(pages, setup=None, quiet: float = 0.30) -> None:
+    """Choose each value of each segment filter once on each page (from no filter: a
+    first-time choice) and time the rerun. Prints the median, 90th percentile and slowest CPU
+    times, as measured and scaled to a machine whose reference loop takes ``quiet`` seconds
+    (a short loop timed before and after each run says how fast the machine was then)."""
+    print(f"\n## Every segment filter value, chosen for the first time (CPU ms; scaled: to a "
+          f"reference loop of {quiet:.2f} s)\n")
+    print("| page | choices | median (scaled) | 90th percentile (scaled) | slowest (scaled) "
+          "| slowest choices (scaled) |")
+    print("|---|---|---|---|---|---|")
+    for page in pages:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+        if setup:
+            setup(at)
+        if page != "app.py":
+            at.switch_page(page)
+        at.run()
+        runs = []
+        keys = [w.key for w in at.multiselect if w.key and w.key.startswith("w:f.")]
+        for key in keys:
+            for value in list(at.multiselect(key=key).options):
+                at.multiselect(key=key).set_value([value])
+                before = short_reference()
+                c0 = time.process_time()
+                at.run()
+                used = time.process_time() - c0
+                after = short_reference()
+                if at.exception:
+                    raise RuntimeError(f"{page} {key}={value}: {at.exception[0].value}")
+                runs.append((used, used * quiet / ((before + after) / 2), f"{key[4:]}={value}"))
+            at.multiselect(key=key).set_value([])
+            at.run()
+        raw = sorted(r[0] for r in runs)
+        scaled = sorted(r[1] for r in runs)
+        p90 = int(0.9 * (len(runs) - 1))
+        slowest = sorted(runs, key=lambda r: -r[1])[:3]
+        print(f"| {page} | {len(runs)} | {statistics.median(raw) * 1000:.0f} "
+              f"({statistics.median(scaled) * 1000:.0f}) | {raw[p90] * 1000:.0f} "
+              f"({scaled[p90] * 1000:.0f}) | {raw[-1] * 1000:.0f} ({scaled[-1] * 1000:.0f}) | "
+              + ", ".join(f"{name} {s * 1000:.0f}" for _, s, name in slowest) + " |", flush=True)
 
 
 def first_loads(pages) -> None:
@@ -236,6 +304,8 @@ def main(argv=None) -> int:
                         help="let AppTest compile the page script on every run")
     parser.add_argument("--first-loads", action="store_true",
                         help="also time each page's first load on a cold server")
+    parser.add_argument("--every-filter", action="store_true",
+                        help="also time the first choice of every segment filter value")
     args = parser.parse_args(argv)
 
     import os
@@ -248,6 +318,8 @@ def main(argv=None) -> int:
     if args.first_loads:
         first_loads(args.pages)
     ok = report("Sample (3,000 customers)", args.pages, args.repeats, 0.300)
+    if args.every_filter:
+        every_filter(args.pages)
     if not args.skip_big:
         from ui.data import Source, lines_digest
 
