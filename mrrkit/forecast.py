@@ -245,8 +245,13 @@ def _empirical_hazard(lost: np.ndarray, cens: np.ndarray, length: int,
         pooled = np.where(total_risk > 0, lost.sum(-1) / np.where(total_risk > 0, total_risk, 1), 0)
         out[...] = pooled[..., None]
     else:
-        tail = np.nanmean(hazard[..., idx[-_TAIL_AGES:]], axis=-1)
-        tail = np.nan_to_num(tail)
+        # The mean of the tail ages a replicate has customers at (np.nanmean's sum and count),
+        # 0 when it has none there (without nanmean's "mean of empty slice" warning).
+        picked = hazard[..., idx[-_TAIL_AGES:]]
+        seen = ~np.isnan(picked)
+        count = seen.sum(axis=-1)
+        total = np.where(seen, picked, 0.0).sum(axis=-1)
+        tail = np.where(count > 0, total / np.where(count > 0, count, 1), 0.0)
         out[...] = tail[..., None]
         known = idx[idx + 1 < length]
         out[..., known + 1] = np.nan_to_num(hazard[..., known])

@@ -394,3 +394,23 @@ def test_bootstrap_replicates_are_the_full_projections_in_any_chunks(sim, monkey
         assert whole[name].shape == (61, 30)
         np.testing.assert_array_equal(default[name], whole[name])
         np.testing.assert_array_equal(chunked[name], whole[name])
+
+
+def test_empirical_tail_of_ages_without_customers_is_zero_without_a_warning():
+    # Revenue pseudo-counts can have no MRR at risk at ages where the logos were well observed:
+    # those ages give no hazard, and the tail rate is the mean of the others (0 if none).
+    import importlib
+    import warnings
+
+    engine = importlib.import_module("mrrkit.forecast")
+    reliable = np.ones(8, bool)
+    lost = np.array([[4.0, 2, 1, 1, 0, 0, 0, 0], [0.0] * 8])
+    cens = np.array([[0.0, 0, 0, 1, 0, 0, 0, 0], [0.0] * 8])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = engine._empirical_hazard(lost, cens, 12, reliable=reliable)
+    # replicate 0: 9, 5, 3 and 2 customers at risk at ages 1-4, hazards 4/9, 2/5, 1/3, 1/2,
+    # none at ages 5-8; the tail (the last 6 ages, 3-8) has two of them: (1/3 + 1/2) / 2
+    tail = (1 / 3 + 1 / 2) / 2
+    np.testing.assert_allclose(out[0], [0, 4 / 9, 2 / 5, 1 / 3, 1 / 2, 0, 0, 0, 0, tail, tail, tail])
+    np.testing.assert_array_equal(out[1], np.zeros(12))  # no customer at all
