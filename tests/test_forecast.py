@@ -412,5 +412,5 @@ def test_empirical_tail_of_ages_without_customers_is_zero_without_a_warning():
     # replicate 0: 9, 5, 3 and 2 customers at risk at ages 1-4, hazards 4/9, 2/5, 1/3, 1/2,
     # none at ages 5-8; the tail (the last 6 ages, 3-8) has two of them: (1/3 + 1/2) / 2
     tail = (1 / 3 + 1 / 2) / 2
-    np.testing.assert_allclose(out[0], [0, 4 / 9, 2 / 5, 1 / 3, 1 / 2, 0, 0, 0, 0, tail, tail, tail])
+    np.testing.assert_allclose(out[0], [0, 4 / 9, 2 / 5, 1 / 3, 1 / 2, 0, 0, 0, 0, *[tail] * 3])
     np.testing.assert_array_equal(out[1], np.zeros(12))  # no customer at all
