@@ -470,8 +470,13 @@ def top_plan_customers(lines: pd.DataFrame, top_plan=None, as_of=None) -> pd.Dat
     run = _running(table, day)
     columns = ["mrr", "plans", "products", "missing_products", "no_room"]
     if run.empty:
-        out = pd.DataFrame(columns=columns)
-        out.index.name = "customer_id"
+        # Typed columns: an untyped empty ``no_room`` used as a mask would select columns.
+        out = pd.DataFrame({
+            "mrr": pd.Series(dtype="float64"), "plans": pd.Series(dtype="str"),
+            "products": pd.Series(dtype="str"), "missing_products": pd.Series(dtype="str"),
+            "no_room": pd.Series(dtype="bool"),
+        }, index=pd.Index([], name="customer_id", dtype="str"))
+        out.attrs["top_plans"] = sorted(f"{p}: {n}" for p, n in top)
         return out
     # (product, plan) in ``top``, tested once per distinct pair (not per line) by the same isin.
     prod_codes, prod_names = pd.factorize(run["product"], use_na_sentinel=False)

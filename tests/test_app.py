@@ -308,8 +308,24 @@ def test_every_table_downloads_and_every_chart_has_tooltips(path, params):
         assert spec["config"]["locale"]["number"]["decimal"] == ("," if params.get("lang") else ".")
 
 
-@pytest.mark.parametrize("path", ["app.py", "pages/1_Movements.py", "pages/2_Cohorts.py",
-                                  "pages/3_Segments.py", "pages/4_Customers.py"])
+ALL_PAGES = ["app.py", "pages/1_Movements.py", "pages/2_Cohorts.py", "pages/3_Segments.py",
+             "pages/4_Customers.py", "pages/5_Scenarios.py", "pages/6_Expansion.py"]
+
+
+@pytest.mark.parametrize("path", ALL_PAGES)
+def test_a_filter_leaving_only_churned_customers_renders_every_page(path):
+    """Every customer whose churn reason is 'budget' has left by the last month: nothing runs at
+    the end of the period, and each page still renders (empty lists are lists, not errors)."""
+    lines, mv, labels = sample()
+    ids = labels.index[labels["churn_reason"] == "budget"]
+    running = lines[lines["customer_id"].isin(ids) & lines["end"].isna()]
+    assert len(ids) and running.empty  # the premise: a segment of churned customers only
+    at = open_page(path, {"f.churn_reason": "budget"})
+    assert_clean(at)
+    assert at.multiselect(key="w:f.churn_reason").value == ["budget"]
+
+
+@pytest.mark.parametrize("path", ALL_PAGES)
 def test_bare_lines_without_attributes_render_every_page(path):
     """An upload of only customer_id, start, end, mrr: no segment to pick, no churn reason,
     lines named by their number; every page still says what it can."""

@@ -196,6 +196,15 @@ def test_top_plan_customers_with_blank_plans_and_products():
     assert mrrkit.top_plan_customers(blank, as_of=AS_OF).empty
 
 
+def test_top_plan_customers_when_nothing_runs_is_typed():
+    # Before any line starts: an empty result whose no_room is a boolean mask (an untyped
+    # empty column used as a mask selects columns instead of rows).
+    got = mrrkit.top_plan_customers(book(), as_of="2000-01-01")
+    assert got.empty and got["no_room"].dtype == bool and got["mrr"].dtype == "float64"
+    assert list(got[got["no_room"]].columns) == list(got.columns)
+    assert got.index.name == "customer_id" and got.attrs["top_plans"]
+
+
 def test_near_tier_limit():
     rows = [
         ("x", "2024-01-01", None, 100.0, "basic", 90, 100),
