@@ -38,6 +38,10 @@ def test_revenue_retention_by_month(cohorts_page):
     assert shown.iloc[1]["Month 1"] == EN.pct(tab.iloc[0][1])
     assert shown.iloc[1]["Customers at start"] == EN.count(tab.attrs["size"].iloc[0])
     assert shown.iloc[0]["Customers at start"] == EN.count(tab.attrs["size"].sum())
+    # Ages a cohort has not reached yet read as a dash (the grid would draw a null as "None").
+    last = shown.iloc[-1]
+    assert last["Month 1"] == "–" and tab.iloc[-1].isna().sum() == (last == "–").sum()
+    assert not cohorts_page.dataframe[0].value.isna().any().any()
 
 
 def test_heatmap_like_seed_004_with_the_average_row_first(cohorts_page):

@@ -34,6 +34,8 @@ def test_list_is_the_customer_summary(customers_page):
     assert shown.at[first, "Lifetime (months)"] == EN.number(summary.at[first, "lifetime_months"], 1)
     assert shown.at[first, "First movement"] == f"{summary.at[first, 'first_movement']:%Y-%m-%d}"
     assert {"Industry", "Company size", "Channel", "Country", "Plan"} <= set(shown.columns)
+    # An active customer has no churn reason: a dash, never the grid's grey "None".
+    assert shown.at[first, "Churn reason"] == "–" and not raw["Churn reason"].isna().any()
     assert f"{len(summary):,}" in customers_page.caption[0].value
 
 

@@ -57,6 +57,11 @@ def formatters(formats: Mapping[str, str], nf: NumberFormat) -> dict[str, Callab
     return {col: table[kind] for col, kind in formats.items()}
 
 
+def _missing(x) -> bool:
+    """True for None, NaN, NA and NaT (a cell with nothing to show)."""
+    return x is None or x is pd.NA or x is pd.NaT or (isinstance(x, float) and x != x)
+
+
 def _plain(x, nf: NumberFormat) -> str:
     """A cell of a column without a kind: blank when missing, numbers in the locale.
 
@@ -139,15 +144,26 @@ def show_table(
         height = 38 + 35 * min(len(shown), 25)
     if numeric and index and not shown.index.is_unique:
         shown, index = shown.reset_index(), False  # a Styler needs unique row labels
-    # The grid shows an empty cell as a grey "None" whatever a formatter says: dashes in text
-    # columns, and dates with gaps as ISO text (which still sorts by date).
-    for col in shown.columns:
+    # The grid draws an empty cell as a grey "None" whatever a formatter or Styler says: dashes
+    # in text columns, dates with gaps as ISO text (which still sorts by date), and numbers with
+    # gaps (a cohort table's unobserved ages) as their formatted text.
+    for col in list(shown.columns) if shown.columns.is_unique else []:
         values = shown[col]
-        if not values.isna().any() or pd.api.types.is_numeric_dtype(values.dtype):
+        if not values.isna().any():
             continue
-        if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        if col in fmt and (pd.api.types.is_numeric_dtype(values.dtype)
+                           or values.dtype == object):
+            f = fmt.pop(col)
+            shown[col] = [DASH if _missing(x) else f(x) for x in values.tolist()]
+        elif pd.api.types.is_numeric_dtype(values.dtype):
+            continue
+        elif pd.api.types.is_datetime64_any_dtype(values.dtype):
             shown[col] = values.dt.strftime("%Y-%m-%d").fillna(DASH)
-        elif not isinstance(values.dtype, pd.CategoricalDtype):
+        elif isinstance(values.dtype, pd.CategoricalDtype):
+            if DASH not in values.cat.categories:
+                values = values.cat.add_categories([DASH])
+            shown[col] = values.fillna(DASH)
+        else:
             shown[col] = values.astype("object").where(values.notna(), DASH)
     if numeric and fmt and shown.columns.is_unique and shown.index.is_unique:
         # One formatter per column (the other cells as plain text too, so a Styler shows no
