@@ -939,7 +939,7 @@ def expansion_chart(summary: pd.DataFrame, t: Text | None = None) -> alt.LayerCh
     yes, no = t("expansion.yes"), t("expansion.no")
     data["flag"] = data["net_negative_churn"].fillna(False).astype(bool).map({True: yes, False: no})
     data = data.drop(columns="net_negative_churn")
-    x = alt.X("yearmonth(month):T", title=None)
+    x = _month_axis()  # bands labelled by month, as on the Overview (the line at their centres)
     tooltip = [
         alt.Tooltip("yearmonth(month):T", title=t("col.month")),
         alt.Tooltip("expansion:Q", title=t("col.expansion_mrr"), format=_MONEY),
@@ -956,7 +956,7 @@ def expansion_chart(summary: pd.DataFrame, t: Text | None = None) -> alt.LayerCh
         tooltip=tooltip,
     )
     line = base.mark_line(color="#212529", point=alt.OverlayMarkDef(color="#212529", size=18)).encode(
-        x=alt.X("yearmonth(month):T", title=None, bandPosition=0.5),  # mid-bar, not its edge
+        x=x,
         y=alt.Y("expansion_growth_rate:Q", title=t("col.expansion_growth_rate"),
                 axis=alt.Axis(format="%", orient="right")),
         tooltip=tooltip,
@@ -986,7 +986,7 @@ def expansion_share_chart(summary: pd.DataFrame, t: Text | None = None) -> alt.C
         alt.Chart(long)
         .mark_line(point=True)
         .encode(
-            x=alt.X("yearmonth(month):T", title=None),
+            x=_month_axis(),
             y=alt.Y("value:Q", title=t("expansion.share_axis"), axis=alt.Axis(format="%")),
             color=alt.Color("share:N", title=None, sort=list(names.values())),
             tooltip=[
@@ -1024,7 +1024,7 @@ def expansion_split_chart(by_month: pd.DataFrame, t: Text | None = None) -> alt.
         alt.Chart(long)
         .mark_bar()
         .encode(
-            x=alt.X("yearmonth(month):T", title=None),
+            x=_month_axis(),
             y=alt.Y("sum(amount):Q", title=t("col.expansion_mrr"), axis=alt.Axis(format=_MONEY)),
             color=alt.Color("part:N", title=None, sort=names,
                             scale=alt.Scale(domain=names,
