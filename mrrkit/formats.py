@@ -145,6 +145,7 @@ REJECTION_REASONS = (
     "status 'future': not started yet",
     "state 'future': not started yet",
     "state 'failed': never activated",
+    "state 'pending': not started yet (awaiting payment), never counted",
     "invoice status {status!r}: only paid invoices count",
     "missing transaction status",
     "unknown transaction status {status!r}",
@@ -243,6 +244,8 @@ WARNING_TEMPLATES = (
     "trials from their end, cancelled at cancelled_at, paused at pause_date; prices read in "
     "major units",
     "Recurly rules: active counts, canceled counts until expires_at, expired ends at expires_at",
+    "{count} row(s) with tax-inclusive prices ({column!r}): their MRR includes the tax, as the "
+    "export gives no tax rate to take it out",
     "Baremetrics template: plan_amount in cents, churn at subscription_canceled_at",
     # Paddle Billing
     "Paddle rules: active and past_due count, trials from next_billed_at, churn at canceled_at "
@@ -374,6 +377,12 @@ class Columns:
     interval: tuple[str, ...] = ()
     interval_count: tuple[str, ...] = ()
     quantity: tuple[str, ...] = ()
+    #: Amounts added to ``amount x quantity`` for the billing period (add-ons); an empty cell
+    #: adds nothing.
+    add_on: tuple[str, ...] = ()
+    #: The whole recurring amount of the billing period (quantity and add-ons already in it):
+    #: used where a row has it, else ``amount x quantity + add_on``.
+    total: tuple[str, ...] = ()
     currency: tuple[str, ...] = ()
     status: tuple[str, ...] = ()
     #: The current billing period (start, end): where a file has no interval column, the length
@@ -516,6 +525,16 @@ def _amounts(
         v = parsed.values.to_numpy()
         out = v if out is None else np.where(np.isnan(out), v, out)
     return (np.full(len(frame), np.nan) if out is None else out), (cols[0] if cols else None)
+
+
+def _money(frame, cols, reasons: Reasons, currency, cents, notes, money_notes) -> np.ndarray:
+    """Coalesced amounts of ``cols`` in currency units (a cents header divided as
+    :func:`cents_divisor` says); NaN where no column has a number."""
+    values, header = _amounts(frame, cols, reasons, "amount", money_notes)
+    if (is_cents(header) if cents is None else cents):
+        values = values / cents_divisor(currency, len(frame))
+        notes.append(note("{column!r} read in cents", column=header))
+    return values
 
 
 def cents_divisor(currency: pd.Series | None, n: int) -> np.ndarray:
@@ -779,7 +798,12 @@ def subscription_draft(
         if in_cents:
             amount = amount / cents_divisor(currency, n)
             notes.append(note("{column!r} read in cents", column=header))
-        reasons.reject(np.isnan(amount), "missing amount")
+        total = None
+        if cols.total:  # a row with its total needs no unit amount
+            total = _money(frame, cols.total, reasons, currency, cents, notes, money_notes)
+            reasons.reject(np.isnan(amount) & np.isnan(total), "missing amount")
+        else:
+            reasons.reject(np.isnan(amount), "missing amount")
         if cols.interval:
             interval_col = _coalesce_text(frame, cols.interval)
             count_col = frame[cols.interval_count[0]] if cols.interval_count else None
@@ -826,7 +850,14 @@ def subscription_draft(
             reasons.reject(q < 0, "negative quantity")
             quantity = np.where(np.isnan(q), 1.0, q)
         with np.errstate(invalid="ignore", divide="ignore"):
-            mrr = amount * quantity / months_v
+            period_amount = amount * quantity
+        if cols.add_on:
+            add_on = _money(frame, cols.add_on, reasons, currency, cents, notes, money_notes)
+            period_amount = period_amount + np.nan_to_num(add_on)
+        if total is not None:
+            period_amount = np.where(np.isnan(total), period_amount, total)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mrr = period_amount / months_v
     notes += money_notes
     reasons.reject(mrr < 0, "negative amount")
     reasons.reject(np.abs(mrr) > MAX_MRR, "amount too large (over 10 billion a month)")

@@ -25,11 +25,19 @@ Column names were checked against public material (searched while writing this m
   subscriptions.cancelled_at, subscriptions.pause_date`` (seen in public migration scripts);
   status values ``Active, In Trial, Non Renewing, Cancelled, Paused, Future``. Prices are read
   in major units as the export shows them (not verified against a real export: see README).
-- **Recurly** subscriptions export (docs.recurly.com "Subscriptions - export"): ``uuid,
-  account_code, email, plan_code, plan_name, state, quantity, unit_amount, currency,
-  activated_at, canceled_at, expires_at, current_period_started_at, current_period_ends_at,
-  trial_started_at, trial_ends_at``; states ``active, canceled, expired, future, failed,
-  paused``; custom fields as ``custom_field_<name>``. ``*_in_cents`` columns are read in cents.
+- **Recurly** subscriptions export (docs.recurly.com "Subscriptions - export"), in this order:
+  ``uuid, account_code, email, plan_code, state, auto_renew, currency, quantity, unit_amount,
+  add_on_amount, total_recurring_amount, current_period_started_at, current_period_ends_at,
+  trial_started_at, trial_ends_at, total_billing_cycles, remaining_billing_cycles,
+  activated_at, modified_at, canceled_at, expires_at``, ..., ``plan_name``, ...,
+  ``paused_at``, ..., ``current_term_started_at, current_term_ends_at,
+  renewal_billing_cycles, shipping_amount_in_cents, shipping_method_code, pricing_model,
+  current_ramp_id, tax_inclusive, subscription_api_id, gateway_code`` and custom fields last as
+  ``custom_field_<name>``. Amounts in major units (``unit_amount`` 99);
+  ``total_recurring_amount = unit_amount x quantity + add_on_amount`` (114 with 15 of add-ons);
+  dates like ``2010-03-24 17:18:46 PDT``. The export has no plan interval column: the interval
+  is the current period's length. States ``pending, active, canceled, expired`` (+ ``future``,
+  ``paused``, and ``failed`` in older files). ``*_in_cents`` columns are read in cents.
 - **Paddle Billing** has no subscriptions report in its dashboard (its reports are
   transactions, adjustments, products/prices, discounts), so a subscriptions file is a flat
   copy of the API's subscription entity: ``id, status, customer_id, currency_code,
@@ -572,7 +580,13 @@ _RECURLY_STATUSES = {
     "paused": Rule("ended", ("paused_at",)),
     "future": Rule("reject", reason="state 'future': not started yet"),
     "failed": Rule("reject", reason="state 'failed': never activated"),
+    # Created but not started: awaiting its first payment (a pending purchase) or its start.
+    "pending": Rule(
+        "reject", reason="state 'pending': not started yet (awaiting payment), never counted"
+    ),
 }
+
+_TRUE = ("true", "1", "yes", "t", "y")
 
 
 def _detect_recurly(headers) -> bool:
@@ -616,6 +630,9 @@ def _recurly(frame: pd.DataFrame) -> Draft:
             h, "plan_interval_length", "interval_length", "subscription_plan_interval_length"
         ),
         quantity=columns(h, "quantity", "subscription_quantity"),
+        # total_recurring_amount = unit_amount x quantity + add_on_amount (Recurly's export).
+        add_on=columns(h, "add_on_amount", "add_on_amount_in_cents"),
+        total=columns(h, "total_recurring_amount", "total_recurring_amount_in_cents"),
         currency=columns(h, "currency", "subscription_currency"),
         status=columns(h, "state", "subscription_state", "status"),
         period_start=columns(
@@ -636,9 +653,23 @@ def _recurly(frame: pd.DataFrame) -> Draft:
             "expires_at"
         )
     ]
-    return subscription_draft(
+    draft = subscription_draft(
         frame, cols, statuses=_RECURLY_STATUSES, default_months=1.0, notes=notes
     )
+    tax_col = column(h, "tax_inclusive")
+    if tax_col is not None:
+        # The price includes the tax, whose rate the export does not give: it stays in the MRR.
+        inclusive = text(frame[tax_col]).str.lower().isin(_TRUE).to_numpy() & draft.reasons.ok
+        if inclusive.any():
+            draft.notes.append(
+                note(
+                    "{count} row(s) with tax-inclusive prices ({column!r}): their MRR includes "
+                    "the tax, as the export gives no tax rate to take it out",
+                    count=int(inclusive.sum()),
+                    column=tax_col,
+                )
+            )
+    return draft
 
 
 # --------------------------------------------------------------------------------------------

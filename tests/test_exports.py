@@ -365,19 +365,62 @@ def test_chargebee_billing_period_columns_and_plan_amount():
 
 
 def test_recurly():
-    # No interval columns: the interval is the current period's length; a subscription still in
-    # its trial (current period = trial) takes its plan's usual interval.
+    # The documented Subscriptions export header (real column order, PST/PDT timestamps). No
+    # interval columns: the interval is the current period's length; a subscription still in its
+    # trial (current period = trial) takes its plan's usual interval.
     r = read_export(FIXTURES / "recurly_subscriptions.csv")
     assert r.format == "recurly_subscriptions"
     assert lines_of(r) == [
         ("acct_1", "2024-01-01", None, 29.0),
         ("acct_2", "2023-03-01", "2024-03-01", 50.0),  # canceled: paid until expires_at; 600/12
-        ("acct_3", "2023-01-01", "2023-06-01", 20.0),  # expired: 2 x 10.00
+        ("acct_3", "2023-01-01", "2023-06-01", 20.0),  # expired: total 20 (= 2 x 10)
         ("acct_5", "2024-02-15", None, 15.0),  # trial ends 15 Feb; "starter" is monthly
+        # total_recurring_amount 114 = 2 x 49 + 16 of add-ons, monthly (not 2 x 49 = 98)
+        ("acct_6", "2024-04-05", None, 114.0),
+        # no total_recurring_amount: (3 x 400 + 120 of add-ons) / 12 months = 110
+        ("acct_7", "2024-01-10", None, 110.0),
+        ("acct_9", "2024-05-01", None, 24.0),  # tax-inclusive price: kept as is, with a note
     ]
-    assert reasons_of(r) == [(4, "state 'future': not started yet")]
-    assert r.lines.set_index("customer_id").loc["acct_3", "churn_reason"] == "nonpayment"
+    assert reasons_of(r) == [
+        (4, "state 'future': not started yet"),
+        (8, "state 'pending': not started yet (awaiting payment), never counted"),
+    ]
+    lines = r.lines.set_index("customer_id")
+    assert lines.loc["acct_6", "quantity"] == 2.0 and lines.loc["acct_7", "quantity"] == 3.0
+    assert lines.loc["acct_6", "plan"] == "Pro" and lines.loc["acct_6", "industry"] == "media"
+    assert (
+        "1 row(s) with tax-inclusive prices ('tax_inclusive'): their MRR includes the tax, as "
+        "the export gives no tax rate to take it out"
+    ) in r.warnings
     assert_accounted(r)
+
+
+def test_recurly_add_ons_and_totals():
+    # total_recurring_amount is used where given (quantity and add-ons already in it), else
+    # unit_amount x quantity + add_on_amount; cents columns are divided by 100.
+    csv = (
+        "account_code,plan_code,state,quantity,unit_amount_in_cents,add_on_amount_in_cents,"
+        "total_recurring_amount_in_cents,currency,current_period_started_at,"
+        "current_period_ends_at,activated_at,expires_at,expiration_reason,tax_inclusive\n"
+        "a,pro,active,2,4900,1600,11400,USD,2024-01-05,2024-02-05,2024-01-05,,,FALSE\n"
+        "b,pro,active,2,4900,1600,,USD,2024-01-05,2024-02-05,2024-01-05,,,FALSE\n"
+        "c,pro,active,2,4900,,,USD,2024-01-05,2024-02-05,2024-01-05,,,FALSE\n"
+        "d,pro,active,,,,3000,USD,2024-01-05,2024-04-05,2024-01-05,,,FALSE\n"
+        "e,pro,expired,1,4900,,,USD,2024-01-05,2024-02-05,2023-01-05,2024-02-05,nonpayment,FALSE\n"
+        "f,pro,active,1,,,,USD,2024-01-05,2024-02-05,2024-01-05,,,FALSE\n"
+    )
+    r = read_export(csv.encode())
+    assert r.format == "recurly_subscriptions"
+    assert [(c, m) for c, _, _, m in lines_of(r)] == [
+        ("a", 114.0),
+        ("b", 114.0),  # 2 x 49 + 16
+        ("c", 98.0),  # no add-on
+        ("d", 10.0),  # 30 a quarter, no unit amount needed
+        ("e", 49.0),  # expired at expires_at
+    ]
+    assert reasons_of(r) == [(6, "missing amount")]
+    assert r.lines.set_index("customer_id").loc["e", "churn_reason"] == "nonpayment"
+    assert not any("tax-inclusive" in w for w in r.warnings)
 
 
 def test_interval_from_a_billing_period():

@@ -780,6 +780,7 @@ _REASONS = {
     "status 'paused': no payment collected (not MRR)": "paused",
     "status 'future': not started yet": "future",
     "state 'future': not started yet": "state_future",
+    "state 'pending': not started yet (awaiting payment), never counted": "state_pending",
     "state 'failed': never activated": "failed",
     "missing transaction status": "missing_transaction_status",
     "transaction status 'canceled': no longer due (not MRR)": "transaction_canceled",
@@ -929,6 +930,8 @@ _WARNINGS = {
     "major units": "chargebee_rules",
     "Recurly rules: active counts, canceled counts until expires_at, expired ends at expires_at":
         "recurly_rules",
+    "{count} row(s) with tax-inclusive prices ({column!r}): their MRR includes the tax, as the "
+    "export gives no tax rate to take it out": "recurly_tax_inclusive",
     "Baremetrics template: plan_amount in cents, churn at subscription_canceled_at":
         "baremetrics_rules",
     "Paddle rules: active and past_due count, trials from next_billed_at, churn at canceled_at "
