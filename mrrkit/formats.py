@@ -231,7 +231,10 @@ WARNING_TEMPLATES = (
     "MRR = amount / months",
     "no customer column: each subscription ({column!r}) is read as its own customer; join the "
     "invoices' customer to the lines for customer-level figures",
-    "no invoice status column: every invoice read as paid",
+    "no invoice status column (line item tables such as Stripe Sigma's invoice_line_items have "
+    "none): every line is read as paid, including lines of draft, open, void or uncollectible "
+    "invoices. Keep only the lines of paid invoices (join the invoices' status on the invoice "
+    "id) for exact MRR",
     "discounts from {column!r} applied",
     "{column!r} read in cents (Stripe API/Sigma column names)",
     "amounts read in major units, taxes excluded (Stripe Dashboard export)",

@@ -16,8 +16,13 @@ Column names were checked against public material (searched while writing this m
   Period End (UTC), Minimum Line Item Period Start (UTC), Maximum Line Item Period End (UTC)``
   (amounts in major units, e.g. ``Amount Paid`` "9.90"); invoice *line items* carry
   ``invoice, subscription, amount, currency, period_start, period_end, proration, type,
-  quantity`` (Stripe's line item object and Sigma/Data Pipeline ``invoice_line_items``, where
-  amounts are in cents). Both shapes are read; API-style lower-case ``amount`` is read in cents.
+  quantity`` (Stripe's line item object). Sigma / Data Pipeline ``invoice_line_items`` has
+  ``id, invoice_id, subscription, subscription_item_id, invoice_item_id, source_type, amount``
+  (cents) ``, currency, description, discountable, discounts, discount_amounts, quantity,
+  period_start, period_end, plan_id, price_id, proration``: the line's type is in
+  ``source_type`` (``subscription``, ``invoiceitem``) and there is no invoice status (it is on
+  the ``invoices`` table). Both shapes are read; API-style lower-case ``amount`` is read in
+  cents.
 - **Chargebee** "Export data" CSVs prefix columns with the entity: ``subscriptions.id,
   subscriptions.customer_id, customers.id, subscriptions.plan_id, subscriptions.plan_quantity,
   subscriptions.plan_unit_price, subscriptions.status, subscriptions.started_at,
@@ -316,7 +321,9 @@ def _stripe_invoices(frame: pd.DataFrame) -> Draft:
         )
     else:
         customer = pd.Series([""] * n, index=frame.index, dtype="str")
-    reasons.reject((customer == "").to_numpy(), "missing customer id")
+    if customer_col or not sub_col:
+        # (A line without subscription, in a table without customers, is a one-off item.)
+        reasons.reject((customer == "").to_numpy(), "missing customer id")
     currency = text(frame[currency_col]).str.upper() if currency_col else None
 
     if status_col:
@@ -327,13 +334,22 @@ def _stripe_invoices(frame: pd.DataFrame) -> Draft:
             per_value(status, lambda s: f"invoice status {s!r}: only paid invoices count"),
         )
     else:
-        notes.append(note("no invoice status column: every invoice read as paid"))
+        # Sigma / Data Pipeline's invoice_line_items has no status: it is on the invoices table.
+        notes.append(
+            note(
+                "no invoice status column (line item tables such as Stripe Sigma's "
+                "invoice_line_items have none): every line is read as paid, including lines of "
+                "draft, open, void or uncollectible invoices. Keep only the lines of paid "
+                "invoices (join the invoices' status on the invoice id) for exact MRR"
+            )
+        )
 
     subscription = (
         text(frame[sub_col]) if sub_col else pd.Series([""] * n, index=frame.index, dtype="str")
     )
     reasons.reject((subscription == "").to_numpy(), "one-off item, not recurring")
-    type_col = column(h, "Type", "type", "Line Item Type")
+    # The line's type: "subscription" or "invoiceitem" (Sigma / Data Pipeline: source_type).
+    type_col = column(h, "Type", "type", "Line Item Type", "source_type")
     proration_col = column(h, "Proration", "proration", "Is Proration")
     proration = (
         text(frame[proration_col]).str.lower().isin(["true", "1", "yes", "t"]).to_numpy()

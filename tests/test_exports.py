@@ -300,6 +300,32 @@ def test_stripe_invoice_line_items_api_columns():
     mrrkit.movements(r.lines)
 
 
+def test_stripe_sigma_invoice_line_items():
+    # Sigma / Data Pipeline's invoice_line_items: the line type is in source_type, amounts in
+    # cents, no customer and no invoice status (both are on the invoices table).
+    r = read_export(FIXTURES / "stripe_invoice_line_items_sigma.csv")
+    assert r.format == "stripe_invoices"
+    assert lines_of(r) == [
+        ("sub_A", "2024-01-01", "2024-02-01", 100.0),  # 10000 cents over one month
+        ("sub_A", "2024-02-01", "2024-03-01", 80.0),  # (10000 - 2000 discount) cents
+        ("sub_B", "2024-01-10", "2025-01-10", 100.0),  # 120000 cents over 12 months
+        ("sub_C", "2024-03-01", "2024-04-01", 90.0),  # 3 x 30.00: amount is the line's total
+    ]
+    assert reasons_of(r) == [
+        # source_type invoiceitem, no proration: a one-off charge on a subscription's invoice
+        # (50.00 of MRR if it were read as recurring)
+        (2, "one-off item, not recurring"),
+        (5, "one-off item, not recurring"),  # no subscription at all
+    ]
+    assert "status" not in r.mapping
+    assert any(
+        w.startswith("no invoice status column (line item tables such as Stripe Sigma's")
+        and "every line is read as paid" in w
+        for w in r.warnings
+    )
+    assert_accounted(r)
+
+
 def test_stripe_invoice_level_export():
     csv = (
         "id,Customer,Subscription,Status,Currency,Subtotal,Total Discount Amount,Tax,"

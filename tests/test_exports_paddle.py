@@ -247,6 +247,7 @@ EXPECTED_FORMAT = {
     "stripe_invoice_line_items.csv": "stripe_invoices",
     "stripe_invoice_line_items_api.csv": "stripe_invoices",
     "stripe_invoice_line_items_from_march.csv": "stripe_invoices",
+    "stripe_invoice_line_items_sigma.csv": "stripe_invoices",
     "stripe_subscriptions.csv": "stripe_subscriptions",
 }
 

@@ -914,7 +914,10 @@ _WARNINGS = {
     "MRR = amount / months": "stripe_invoices",
     "no customer column: each subscription ({column!r}) is read as its own customer; join the "
     "invoices' customer to the lines for customer-level figures": "stripe_no_customer",
-    "no invoice status column: every invoice read as paid": "stripe_no_status",
+    "no invoice status column (line item tables such as Stripe Sigma's invoice_line_items have "
+    "none): every line is read as paid, including lines of draft, open, void or uncollectible "
+    "invoices. Keep only the lines of paid invoices (join the invoices' status on the invoice "
+    "id) for exact MRR": "stripe_no_status",
     "discounts from {column!r} applied": "discounts",
     "{column!r} read in cents (Stripe API/Sigma column names)": "stripe_api_cents",
     "amounts read in major units, taxes excluded (Stripe Dashboard export)":
