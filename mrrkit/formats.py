@@ -236,6 +236,9 @@ WARNING_TEMPLATES = (
     "invoices. Keep only the lines of paid invoices (join the invoices' status on the invoice "
     "id) for exact MRR",
     "discounts from {column!r} applied",
+    "invoice revenue = {total!r} minus tax ({columns}): after every discount, tax excluded "
+    "(Stripe's subtotal already has item discounts taken off: subtotal minus the total discount "
+    "amount would take them off twice)",
     "{column!r} read in cents (Stripe API/Sigma column names)",
     "amounts read in major units, taxes excluded (Stripe Dashboard export)",
     "credits for unused time (negative lines) are kept only when the charge they reduce is in "

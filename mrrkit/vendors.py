@@ -11,10 +11,15 @@ Column names were checked against public material (searched while writing this m
   TypeScript importer reading ``Amount`` "as string like 33.00" in major units while the API
   gives cents). Statuses: ``incomplete, incomplete_expired, trialing, active, past_due,
   canceled, unpaid`` (+ ``paused``), as in Stripe's subscription object.
-- **Stripe invoices**: the Dashboard invoices export has ``id, Customer, Subscription, Status,
-  Currency, Subtotal, Total Discount Amount, Tax, Date (UTC), Period Start (UTC),
-  Period End (UTC), Minimum Line Item Period Start (UTC), Maximum Line Item Period End (UTC)``
-  (amounts in major units, e.g. ``Amount Paid`` "9.90"); invoice *line items* carry
+- **Stripe invoices**: the Dashboard invoices export has ``id, Customer, Customer Name,
+  Subscription, Status, Currency, Amount Due, Subtotal, Tax, Tax Percent, Total, Amount Paid,
+  Total Discount Amount, Exclusive Tax Amount, Inclusive Tax Amount, Starting Balance,
+  Ending Balance, Date (UTC), Due Date (UTC), Paid At (UTC), Finalized At (UTC),
+  Period Start (UTC), Period End (UTC), Minimum Line Item Period Start (UTC),
+  Maximum Line Item Period End (UTC), Paid, Closed, Forgiven, Applied Coupons, Number, Billing,
+  Charge, Description`` (amounts in major units, e.g. ``Amount Paid`` "9.90", sometimes with a
+  decimal comma; an invoice's revenue is its ``Total`` minus its taxes, see
+  :func:`_stripe_invoices`); invoice *line items* carry
   ``invoice, subscription, amount, currency, period_start, period_end, proration, type,
   quantity`` (Stripe's line item object). Sigma / Data Pipeline ``invoice_line_items`` has
   ``id, invoice_id, subscription, subscription_item_id, invoice_item_id, source_type, amount``
@@ -294,14 +299,37 @@ def _stripe_invoices(frame: pd.DataFrame) -> Draft:
         column(h, "id") if invoice_level else None
     )
     sub_col = column(h, "Subscription ID", "Subscription", "subscription", "subscription_id")
+    # Revenue of a whole invoice (the Dashboard invoices export), after every discount and
+    # without tax. Stripe's invoice ``subtotal`` is "before any invoice level discount or
+    # exclusive tax", item discounts "already incorporated", and includes inclusive tax;
+    # ``total_discount_amounts`` aggregates every discount, item-level ones too; ``total`` is
+    # "after discounts and taxes" and ``total_excluding_tax`` "including all discounts but
+    # excluding all tax" (Stripe API reference, Invoice object). So Subtotal - Total Discount
+    # Amount takes item discounts off twice and keeps inclusive tax: the revenue is Total minus
+    # its taxes (Exclusive Tax Amount and Inclusive Tax Amount, else Tax, the sum of all the
+    # invoice's tax amounts). Only a file without Total falls back on the subtotal.
+    tax_cols: tuple[str, ...] = ()
+    from_total = None
     if invoice_level:
-        amount_cols = columns(h, "Subtotal Excluding Tax", "Subtotal", "Amount Due")
+        from_total = column(h, "Total Excluding Tax", "total_excluding_tax")
+        if from_total is None and column(h, "Total") is not None:
+            tax_cols = columns(h, "Exclusive Tax Amount", "Inclusive Tax Amount") or columns(
+                h, "Tax"
+            )
+            from_total = column(h, "Total") if tax_cols else None
+        amount_cols = (
+            (from_total,)
+            if from_total
+            else columns(h, "Subtotal Excluding Tax", "Subtotal", "Amount Due")
+        )
     else:
         amount_cols = columns(h, "Amount Excluding Tax", "amount_excluding_tax", "Amount", "amount")
     line_discount_col = column(h, "Discount Amount", "discount_amount", "Discount", "Line Discount")
     invoice_discount_col = column(
         h, "Total Discount Amount", "Invoice Discount", "total_discount_amount"
     )
+    if from_total:  # the total is after every discount
+        line_discount_col = invoice_discount_col = None
     status_col = column(h, "Invoice Status", "invoice_status", "Status", "status")
     currency_col = column(h, "Currency", "currency")
     start_col = column(h, *_PERIOD_START)
@@ -378,10 +406,28 @@ def _stripe_invoices(frame: pd.DataFrame) -> Draft:
     amount = np.full(n, np.nan)
     for col in amount_cols:
         parsed = parse_amounts(frame[col])
+        if parsed.convention == "decimal ','":
+            notes.append(note("{column!r} read with a decimal comma", column=col))
         reasons.reject(parsed.bad, f"amount: cannot read the number in {col!r}")
         v = parsed.values.to_numpy()
         amount = np.where(np.isnan(amount), v, amount)
     reasons.reject(np.isnan(amount), "missing amount")
+    for col in tax_cols:
+        parsed = parse_amounts(frame[col])
+        if parsed.convention == "decimal ','":
+            notes.append(note("{column!r} read with a decimal comma", column=col))
+        reasons.reject(parsed.bad, f"tax: cannot read the number in {col!r}")
+        amount = amount - np.nan_to_num(parsed.values.to_numpy())  # an empty cell: no tax
+    if tax_cols:
+        notes.append(
+            note(
+                "invoice revenue = {total!r} minus tax ({columns}): after every discount, tax "
+                "excluded (Stripe's subtotal already has item discounts taken off: subtotal "
+                "minus the total discount amount would take them off twice)",
+                total=from_total,
+                columns=list(tax_cols),
+            )
+        )
     discount = np.zeros(n)
     if line_discount_col:
         parsed = parse_amounts(frame[line_discount_col])

@@ -343,6 +343,86 @@ def test_stripe_invoice_level_export():
     ]
 
 
+DASHBOARD_INVOICES = (
+    "id,Customer,Customer Name,Subscription,Status,Currency,Amount Due,Subtotal,Tax,Tax Percent,"
+    "Total,Amount Paid,Total Discount Amount,Exclusive Tax Amount,Inclusive Tax Amount,"
+    "Starting Balance,Ending Balance,Date (UTC),Due Date (UTC),Paid At (UTC),"
+    "Finalized At (UTC),Period Start (UTC),Period End (UTC),"
+    "Minimum Line Item Period Start (UTC),Maximum Line Item Period End (UTC),Paid,Closed,"
+    "Forgiven,Applied Coupons,Number,Billing,Charge,Description\n"
+)
+
+
+def test_stripe_dashboard_invoices_revenue_is_total_minus_taxes():
+    # Stripe's invoice subtotal already has item discounts taken off (and keeps inclusive tax);
+    # Total Discount Amount adds up every discount, item ones too. The revenue is the total
+    # after every discount minus its taxes, exclusive and inclusive.
+    dates = "2024-01-01 00:00,,2024-01-01 00:05,2024-01-01 00:01,2024-01-01 00:00,2024-01-01 00:00"
+    csv = DASHBOARD_INVOICES + (
+        # 130.00 of list price - 10.00 item discount = subtotal 120.00; a 20.00 invoice coupon
+        # (Total Discount Amount 30.00 = 10 + 20); 20% exclusive tax on 100.00 = 20.00;
+        # total 120.00. Revenue 120 - 20 = 100.00 a month (subtotal - total discount: 90.00).
+        f"in_1,cus_A,Ann,sub_1,paid,usd,120.00,120.00,20.00,20,120.00,120.00,30.00,20.00,0.00,"
+        f"0.00,0.00,{dates},2024-01-01 00:00,2024-02-01 00:00,true,true,false,SAVE20,A-0001,"
+        "charge_automatically,ch_1,\n"
+        # A tax-inclusive yearly price: 1,200.00 with 20% VAT in it (200.00). Revenue 1,000.00
+        # over 12 months = 83.33 a month (the subtotal would give 100.00).
+        f"in_2,cus_B,Bob,sub_2,paid,usd,1200.00,1200.00,200.00,20,1200.00,1200.00,0.00,0.00,"
+        f"200.00,0.00,0.00,{dates},2024-01-10 00:00,2025-01-10 00:00,true,true,false,,A-0002,"
+        "charge_automatically,ch_2,\n"
+        # A one-off invoice (no subscription, no service period).
+        f"in_3,cus_C,Cy,,paid,usd,60.00,50.00,10.00,20,60.00,60.00,0.00,10.00,0.00,0.00,0.00,"
+        f"{dates},2024-01-03 00:00,2024-01-03 00:00,true,true,false,,A-0003,"
+        "send_invoice,ch_3,Setup\n"
+        f"in_4,cus_D,Di,sub_4,open,usd,49.00,49.00,,,49.00,0.00,0.00,,,0.00,0.00,{dates},"
+        "2024-01-01 00:00,2024-02-01 00:00,false,false,false,,A-0004,charge_automatically,,\n"
+        # No tax at all: the tax cells are empty.
+        f"in_5,cus_E,Ed,sub_5,paid,usd,49.00,49.00,,,49.00,49.00,0.00,,,0.00,0.00,{dates},"
+        "2024-01-01 00:00,2024-02-01 00:00,true,true,false,,A-0005,charge_automatically,ch_5,\n"
+    )
+    r = read_export(csv.encode())
+    assert r.format == "stripe_invoices"
+    assert lines_of(r) == [
+        ("cus_A", "2024-01-01", "2024-02-01", 100.0),
+        ("cus_B", "2024-01-10", "2025-01-10", 83.33),
+        ("cus_E", "2024-01-01", "2024-02-01", 49.0),
+    ]
+    assert reasons_of(r) == [
+        (3, "one-off item, not recurring"),
+        (4, "invoice status 'open': only paid invoices count"),
+    ]
+    assert r.mapping["amount"] == "Total"
+    assert (
+        "invoice revenue = 'Total' minus tax ('Exclusive Tax Amount', 'Inclusive Tax Amount'): "
+        "after every discount, tax excluded (Stripe's subtotal already has item discounts taken "
+        "off: subtotal minus the total discount amount would take them off twice)"
+    ) in r.warnings
+    assert not any(w.startswith("discounts from") for w in r.warnings)
+    assert r.lines.set_index("customer_id").loc["cus_A", "customer_name"] == "Ann"
+    assert_accounted(r)
+
+
+def test_stripe_dashboard_invoices_with_a_decimal_comma_and_tax_only():
+    # A Dashboard export in a decimal-comma locale, with one tax column: Total - Tax.
+    csv = (
+        "id;Customer;Subscription;Status;Currency;Subtotal;Total Discount Amount;Tax;Total;"
+        "Minimum Line Item Period Start (UTC);Maximum Line Item Period End (UTC)\n"
+        # subtotal 120,00 - 20,00 invoice discount = 100,00, + 24,00 tax = total 124,00
+        "in_1;cus_A;sub_1;paid;eur;120,00;20,00;24,00;124,00;2024-01-01 00:00;2024-02-01 00:00\n"
+        "in_2;cus_B;sub_2;paid;eur;1.200,00;0,00;;1.200,00;2024-01-01 00:00;2024-04-01 00:00\n"
+    )
+    r = read_export(csv.encode())
+    assert lines_of(r) == [
+        ("cus_A", "2024-01-01", "2024-02-01", 100.0),  # 124 - 24
+        ("cus_B", "2024-01-01", "2024-04-01", 400.0),  # 1,200 over 3 months, no tax
+    ]
+    assert "'Total' read with a decimal comma" in r.warnings
+    assert "'Tax' read with a decimal comma" in r.warnings
+    assert any(w.startswith("invoice revenue = 'Total' minus tax ('Tax')") for w in r.warnings)
+    bad = csv.replace(";24,00;124,00;", ";n/a;124,00;")
+    assert reasons_of(read_export(bad.encode())) == [(1, "tax: cannot read the number in 'Tax'")]
+
+
 def test_chargebee():
     # Headers as Chargebee's "Export data" Subscriptions.csv writes them (entity-prefixed), with
     # no billing period column: each row's interval comes from its current term.

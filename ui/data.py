@@ -919,6 +919,9 @@ _WARNINGS = {
     "invoices. Keep only the lines of paid invoices (join the invoices' status on the invoice "
     "id) for exact MRR": "stripe_no_status",
     "discounts from {column!r} applied": "discounts",
+    "invoice revenue = {total!r} minus tax ({columns}): after every discount, tax excluded "
+    "(Stripe's subtotal already has item discounts taken off: subtotal minus the total discount "
+    "amount would take them off twice)": "stripe_invoice_total",
     "{column!r} read in cents (Stripe API/Sigma column names)": "stripe_api_cents",
     "amounts read in major units, taxes excluded (Stripe Dashboard export)":
         "stripe_dashboard_units",
