@@ -47,7 +47,8 @@ Column names were checked against public material (searched while writing this m
   ``total_recurring_amount = unit_amount x quantity + add_on_amount`` (114 with 15 of add-ons);
   dates like ``2010-03-24 17:18:46 PDT``. The export has no plan interval column: the interval
   is the current period's length. States ``pending, active, canceled, expired`` (+ ``future``,
-  ``paused``, and ``failed`` in older files). ``*_in_cents`` columns are read in cents.
+  ``paused``; ``failed``, which the export's page does not list, is read too and rejected).
+  ``*_in_cents`` columns are read in cents.
 - **Paddle Billing** has no subscriptions report in its dashboard (its reports are
   transactions, adjustments, products/prices, discounts), so a subscriptions file is a flat
   copy of the API's subscription entity: ``id, status, customer_id, currency_code,
