@@ -7,6 +7,7 @@ import re
 import pandas as pd
 import streamlit as st
 
+from mrrkit.headers import guess_mapping
 from ui import data
 from ui.format import number_format
 from ui.shell import frame
@@ -284,7 +285,17 @@ if known is not None:
 if upload.kind == "currencies":
     st.warning(t("problem.currencies", currencies=_listing(currencies)), icon=":material/payments:")
 elif result is None:
-    _problem(upload.kind, upload.error)
+    guessed = guess_mapping(headers) if upload.kind == "no_columns" and headers else {}
+    if guessed:
+        # Some roles were recognised: name only the ones still to pick.
+        needed = {"customer_id": t("role.customer_id"), "start": t("role.start"),
+                  "mrr": f"{t('role.mrr')} / {t('role.amount')}"}
+        missing = [name for role, name in needed.items() if role not in guessed
+                   and not (role == "mrr" and "amount" in guessed)]
+        _problem("no_columns_some", upload.error,
+                 missing=", ".join(t("warning.quoted", value=m) for m in missing))
+    else:
+        _problem(upload.kind, upload.error)
     if upload.kind != "no_columns":  # that one is fixed below, in the column mapping
         st.caption(t("data.try_again"))
 if result is not None and mapping is not None:
@@ -295,7 +306,10 @@ notes_box = st.container()
 # The mapping can fix a file that was read, or whose columns were not recognised; not one that
 # is empty, has no rows or is no table at all.
 if headers and (known is not None or upload.kind in ("no_columns", "other")):
-    shown = mapping if mapping is not None else (known.mapping if known is not None else {})
+    # Columns not recognised as a whole: still pre-fill the roles some header names (an
+    # "amount" column without a customer column is the amount), so only the rest is to pick.
+    shown = (mapping if mapping is not None
+             else known.mapping if known is not None else guess_mapping(headers))
     vendor = known is not None and mapping is None and known.format not in ("generic", "canonical")
     with st.expander(
         t("data.mapping"), icon=":material/table_edit:",
@@ -304,7 +318,8 @@ if headers and (known is not None or upload.kind in ("no_columns", "other")):
         st.caption(t("data.mapping_help"))
         head = data.file_head(raw, digest)
         if head is not None and len(head):
-            st.caption(t("data.mapping_head", rows=len(head)))
+            st.caption(t("data.mapping_head", rows=len(head)) if len(head) > 1
+                       else t("data.mapping_head_one"))
             st.dataframe(head, hide_index=True, width="stretch")
         st.caption(t("data.mapping_needed"))
         if vendor:

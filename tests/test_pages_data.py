@@ -332,6 +332,31 @@ def test_mapping_rescues_a_file_whose_headers_say_nothing():
     assert at.error and "no column was recognised" in at.error[0].value
 
 
+@pytest.mark.parametrize(("lang", "says"), [
+    ("en", "This file cannot be used: no column was recognised as 'Customer id'. Say which column "
+           "is which in the column mapping below (the columns recognised are already filled in)."),
+    ("fr", "aucune colonne n'a été reconnue comme « Identifiant client »."),
+])
+def test_columns_recognised_in_part_are_prefilled_and_the_rest_named(lang, says):
+    """A file with an amount and a start date but no customer column: the editor starts from what
+    was recognised, and the message names only what is left to pick."""
+    content = b"name;amount;start\nfoo;12;2024-01-01\n"
+    at = upload(data_page(None if lang == "en" else lang), "partial.csv", content)
+    assert not at.exception
+    assert len(at.error) == 1 and says in at.error[0].value
+    keys = mapping_keys(at) if lang == "en" else None
+    if keys:
+        assert at.selectbox(key=keys["Customer id"]).value is None
+        assert at.selectbox(key=keys["Start date"]).value == "start"
+        assert at.selectbox(key=keys["Amount per billing period"]).value == "amount"
+        assert "The file's first row, to tell which column is which:" in [
+            c.value for c in at.main.caption]
+        at.selectbox(key=keys["Customer id"]).set_value("name")
+        click(at, "Read again with this mapping")
+        clean(at)
+        assert metrics(at)["Rows read"] == "1"
+
+
 # --- currencies ----------------------------------------------------------------------------------
 
 
