@@ -62,7 +62,7 @@ summary = summary.loc[ctx.start: ctx.end]
 last = summary.iloc[-1]
 negative = summary["net_negative_churn"]
 tiles = [
-    (t("expansion.tile.expansion", month=ctx.month(ctx.end)), nf.money(last["expansion"]),
+    (t("expansion.tile.expansion"), nf.money(last["expansion"]),
      None if len(summary) < 2 else nf.money(last["expansion"] - summary["expansion"].iloc[-2],
                                             signed=True)),
     (t("col.expansion_rate"), nf.pct(last["expansion_rate"], 2), None),
@@ -70,6 +70,7 @@ tiles = [
     (t("col.expansion_share_of_net_new"), nf.pct(last["expansion_share_of_net_new"]), None),
     (t("expansion.tile.negative"), f"{int(negative.sum())} / {len(summary)}", None),
 ]
+st.caption(t("expansion.tiles_caption", month=ctx.month(ctx.end)))
 for col, (label, value, delta) in zip(st.columns(len(tiles)), tiles):
     col.metric(label, value, delta=delta, border=True)
 
