@@ -289,6 +289,8 @@ def test_an_uploaded_attribute_filters_every_page(path):
     ("pages/2_Cohorts.py", {"coh.by": "quarter"}),
     ("pages/3_Segments.py", {}),
     ("pages/4_Customers.py", {"lang": "it"}),
+    ("pages/5_Scenarios.py", {"sc.backtest": "1"}),
+    ("pages/6_Expansion.py", {"lang": "fr"}),
 ])
 def test_every_table_downloads_and_every_chart_has_tooltips(path, params):
     at = open_page(path, params)
