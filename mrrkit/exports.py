@@ -300,6 +300,8 @@ def _convert_currency(draft: Draft, reporting, fx_rates, notes: list[Note]) -> N
     if cur is None:
         if reporting:
             notes.append(note("no currency column: amounts read as {currency}", currency=reporting))
+        else:
+            notes.extend(draft.no_currency_notes)
         return
     ok = reasons.ok
     present = cur[ok & (cur != "").to_numpy()]

@@ -212,6 +212,9 @@ WARNING_TEMPLATES = (
     "{plans}): check their MRR, or give the interval in a mapping",
     # Currencies
     "no currency column: amounts read as {currency}",
+    "no currency column: every amount read as one currency, the site's. A Chargebee site "
+    "billing in several currencies must export one file per currency, or add a column "
+    "'subscriptions.currency_code'",
     "{count} row(s) without a currency read as {currency}",
     "{count} row(s) converted to {currency} from {currencies}",
     # Customers file
@@ -353,6 +356,9 @@ class Draft:
     #: :func:`reject_uncovered_credits` once every other rejection (currencies included) is
     #: known. None: the format has no credits (its negative amounts are rejected).
     credits: Credits | None = None
+    #: Notes for a file without currency column read without a reporting currency (with one,
+    #: ``read_export`` says the amounts are read in it).
+    no_currency_notes: list[Note] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

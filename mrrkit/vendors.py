@@ -28,13 +28,20 @@ Column names were checked against public material (searched while writing this m
   ``source_type`` (``subscription``, ``invoiceitem``) and there is no invoice status (it is on
   the ``invoices`` table). Both shapes are read; API-style lower-case ``amount`` is read in
   cents.
-- **Chargebee** "Export data" CSVs prefix columns with the entity: ``subscriptions.id,
-  subscriptions.customer_id, customers.id, subscriptions.plan_id, subscriptions.plan_quantity,
-  subscriptions.plan_unit_price, subscriptions.status, subscriptions.started_at,
-  subscriptions.activated_at, subscriptions.trial_end, subscriptions.current_term_start,
-  subscriptions.cancelled_at, subscriptions.pause_date`` (seen in public migration scripts);
-  status values ``Active, In Trial, Non Renewing, Cancelled, Paused, Future``. Prices are read
-  in major units as the export shows them (not verified against a real export: see README).
+- **Chargebee** "Export data" CSVs prefix columns with the entity. Real ``Subscriptions.csv``
+  files have ``subscriptions.id, subscriptions.plan_id, subscriptions.plan_quantity,
+  subscriptions.plan_unit_price, subscriptions.plan_quantity_in_decimal,
+  subscriptions.plan_unit_price_in_decimal, subscriptions.status, subscriptions.start_date,
+  subscriptions.trial_start, subscriptions.trial_end, subscriptions.current_term_start,
+  subscriptions.current_term_end, subscriptions.remaining_billing_cycles,
+  subscriptions.created_at, subscriptions.started_at, subscriptions.cancelled_at,
+  subscriptions.pause_date, subscriptions.resume_date, subscriptions.po_number,
+  subscriptions.auto_collection``, custom fields as ``subscriptions.cf_<name>``, then
+  ``customers.id, customers.email`` and ``addresses.*``; no currency column (the amounts are in
+  the site's currency). Status values as displayed: ``Active, In Trial, Non Renewing,
+  Cancelled, Paused, Future``; prices in major units. Public migration scripts also name
+  ``subscriptions.customer_id, subscriptions.activated_at, subscriptions.currency_code,
+  subscriptions.cancel_reason``, read when a file has them.
 - **Recurly** subscriptions export (docs.recurly.com "Subscriptions - export"), in this order:
   ``uuid, account_code, email, plan_code, state, auto_renew, currency, quantity, unit_amount,
   add_on_amount, total_recurring_amount, current_period_started_at, current_period_ends_at,
@@ -113,7 +120,7 @@ from .formats import (
     subscription_draft,
     text,
 )
-from .headers import is_cents, normalise
+from .headers import attribute_name, is_cents, normalise
 from .notes import Note, note
 from .parsing import parse_amounts
 
@@ -562,6 +569,24 @@ _CHARGEBEE_STATUSES = {
 }
 
 
+#: ``subscriptions.cf_industry``, ``customers.cf_account_manager``: Chargebee custom fields.
+_CHARGEBEE_CUSTOM = re.compile(r"^(?:subscriptions|customers)\.cf_(.*\S)$", re.IGNORECASE)
+#: The customer's country: billing address first, else the export's ``addresses.*`` columns.
+_CHARGEBEE_COUNTRY = (
+    "customers.billing_address_country",
+    "customers.billing_address.country",
+    "billing_addresses.country",
+    "addresses.country",
+)
+
+
+def _filled_first(frame: pd.DataFrame, cols: tuple[str, ...]) -> tuple[str, ...]:
+    """``cols`` without the columns that are empty on every row (all of them if all are): the
+    same values once coalesced, and the first one is a column that is read."""
+    filled = tuple(c for c in cols if (text(frame[c]) != "").any())
+    return filled or cols
+
+
 def _detect_chargebee(headers) -> bool:
     norm = [normalise(x) for x in headers]
     return any(x.startswith("subscriptions ") for x in norm) and _any(
@@ -580,20 +605,42 @@ def _chargebee(frame: pd.DataFrame) -> Draft:
         found = column(h, *cands)
         if found is not None:
             attributes[name] = found
-    unit_price = columns(
-        h,
-        "subscriptions.plan_unit_price_in_decimal",
-        "subscriptions.plan_unit_price",
-        "subscription_items.unit_price_in_decimal",
-        "subscription_items.unit_price",
+    for header in h:
+        # Custom fields: subscriptions.cf_<name> and customers.cf_<name> -> attribute <name>
+        # (a known one by its app name: cf_sector -> industry), as Stripe metadata keys are.
+        m = _CHARGEBEE_CUSTOM.match(str(header))
+        if m:
+            key = attribute_name(m.group(1))
+            taken = key in attributes or key.lower() in _RESERVED
+            attributes[str(header) if taken else key] = header
+    if "country" not in attributes:
+        found = column(h, *_CHARGEBEE_COUNTRY)
+        if found is not None:
+            attributes["country"] = found
+    # The *_in_decimal columns are empty unless the site uses multi-decimal pricing: the
+    # mapping then names the column actually read.
+    unit_price = _filled_first(
+        frame,
+        columns(
+            h,
+            "subscriptions.plan_unit_price_in_decimal",
+            "subscriptions.plan_unit_price",
+            "subscription_items.unit_price_in_decimal",
+            "subscription_items.unit_price",
+        ),
     )
-    total = columns(h, "subscriptions.plan_amount_in_decimal", "subscriptions.plan_amount")
-    quantity = columns(
-        h,
-        "subscriptions.plan_quantity_in_decimal",
-        "subscriptions.plan_quantity",
-        "subscription_items.quantity_in_decimal",
-        "subscription_items.quantity",
+    total = _filled_first(
+        frame, columns(h, "subscriptions.plan_amount_in_decimal", "subscriptions.plan_amount")
+    )
+    quantity = _filled_first(
+        frame,
+        columns(
+            h,
+            "subscriptions.plan_quantity_in_decimal",
+            "subscriptions.plan_quantity",
+            "subscription_items.quantity_in_decimal",
+            "subscription_items.quantity",
+        ),
     )
     cols = Columns(
         customer_id=columns(h, "subscriptions.customer_id", "customers.id"),
@@ -626,9 +673,20 @@ def _chargebee(frame: pd.DataFrame) -> Draft:
             "prices read in major units"
         )
     ]
-    return subscription_draft(
+    draft = subscription_draft(
         frame, cols, statuses=_CHARGEBEE_STATUSES, cents=False, default_months=1.0, notes=notes
     )
+    if not cols.currency:
+        # Chargebee's Subscriptions.csv has no currency column: said unless the reading is given
+        # a reporting currency (then "no currency column: amounts read as ..." says it).
+        draft.no_currency_notes = [
+            note(
+                "no currency column: every amount read as one currency, the site's. A "
+                "Chargebee site billing in several currencies must export one file per "
+                "currency, or add a column 'subscriptions.currency_code'"
+            )
+        ]
+    return draft
 
 
 # --------------------------------------------------------------------------------------------

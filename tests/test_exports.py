@@ -424,8 +424,10 @@ def test_stripe_dashboard_invoices_with_a_decimal_comma_and_tax_only():
 
 
 def test_chargebee():
-    # Headers as Chargebee's "Export data" Subscriptions.csv writes them (entity-prefixed), with
-    # no billing period column: each row's interval comes from its current term.
+    # Headers as Chargebee's "Export data" Subscriptions.csv writes them (entity-prefixed, in its
+    # order, the *_in_decimal columns empty as on a site without multi-decimal pricing, a custom
+    # field, no currency column), statuses as display text, with no billing period column: each
+    # row's interval comes from its current term.
     r = read_export(FIXTURES / "chargebee_subscriptions.csv")
     assert r.format == "chargebee_subscriptions"
     assert lines_of(r) == [
@@ -438,11 +440,78 @@ def test_chargebee():
         ("cust_8", "2024-06-15", None, 100.0),  # in trial, plan "team" is yearly (cust_7)
     ]
     assert reasons_of(r) == [(5, "status 'future': not started yet")]
-    assert r.lines.set_index("customer_id").loc["cust_4", "churn_reason"] == "Not Paid"
     assert r.lines["quantity"].tolist() == [1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    # subscriptions.cf_industry -> industry; addresses.country -> country; no other column leaks.
+    industry = r.lines["industry"].tolist()
+    assert industry[:6] == ["SaaS", "Retail", "SaaS", "Media", "Retail", "Fintech"]
+    assert pd.isna(industry[6])
+    country = r.lines["country"].tolist()
+    assert country[:6] == ["FR", "IT", "US", "DE", "ES", "GB"] and pd.isna(country[6])
+    assert set(r.lines.columns) == {
+        "customer_id", "start", "end", "mrr", "plan", "quantity", "industry", "country"
+    }
+    # The mapping names the columns read, not the empty *_in_decimal ones.
+    assert r.mapping["amount"] == "subscriptions.plan_unit_price"
+    assert r.mapping["quantity"] == "subscriptions.plan_quantity"
+    assert r.mapping["industry"] == "subscriptions.cf_industry"
     assert any("5 row(s): billing interval taken from the current period" in w for w in r.warnings)
     assert any("plan's other subscriptions" in w for w in r.warnings)
     assert any("read from the plan name (e.g. 'basic-yearly')" in w for w in r.warnings)
+    assert_accounted(r)
+
+
+CHARGEBEE_NO_CURRENCY = (
+    "no currency column: every amount read as one currency, the site's. A Chargebee site "
+    "billing in several currencies must export one file per currency, or add a column "
+    "'subscriptions.currency_code'"
+)
+
+
+def test_chargebee_without_currency_column_says_amounts_are_one_currency():
+    r = read_export(FIXTURES / "chargebee_subscriptions.csv")
+    assert CHARGEBEE_NO_CURRENCY in r.warnings and "currency" not in r.lines.columns
+    # A reporting currency says what the amounts are in: its own note, not this one.
+    r = read_export(FIXTURES / "chargebee_subscriptions.csv", reporting_currency="EUR")
+    assert CHARGEBEE_NO_CURRENCY not in r.warnings
+    assert "no currency column: amounts read as EUR" in r.warnings
+    assert r.lines["mrr"].sum() == pytest.approx(425.0)  # 25 + 100 + 10 + 40 + 50 + 100 + 100
+
+
+def test_chargebee_currency_custom_fields_and_billing_country():
+    csv = (
+        "subscriptions.id,subscriptions.customer_id,subscriptions.plan_id,"
+        "subscriptions.plan_unit_price,subscriptions.currency_code,subscriptions.status,"
+        "subscriptions.started_at,subscriptions.cancelled_at,subscriptions.cancel_reason,"
+        "subscriptions.cf_industry,subscriptions.cf_account_manager,subscriptions.cf_plan,"
+        "customers.cf_industry,customers.cf_Secteur,customers.company,"
+        "customers.billing_address_country,addresses.country\n"
+        "s1,c1,pro,30.00,EUR,Active,2024-01-01,,,SaaS,Ann,gold,Tech,B2B,Acme,FR,IT\n"
+        "s2,c2,pro,60.00,EUR,Cancelled,2024-01-01,2024-04-01,Not Paid,,Bob,,Retail,,Beta,,DE\n"
+    )
+    r = read_export(csv.encode())
+    assert r.format == "chargebee_subscriptions"
+    assert lines_of(r) == [
+        ("c1", "2024-01-01", None, 30.0),  # no interval anywhere: monthly (said in a note)
+        ("c2", "2024-01-01", "2024-04-01", 60.0),
+    ]
+    assert CHARGEBEE_NO_CURRENCY not in r.warnings
+    lines = r.lines.set_index("customer_id")
+    assert lines["currency"].tolist() == ["EUR", "EUR"]
+    assert lines.loc["c2", "churn_reason"] == "Not Paid"
+    assert lines["customer_name"].tolist() == ["Acme", "Beta"]
+    # cf_<name> -> <name>; the first of two fields of one name wins, the other keeps its header,
+    # as does a field named like a column mrrkit fills itself (plan); a known attribute's
+    # synonym takes its name only when that name is free (cf_Secteur is industry, taken).
+    assert lines.loc["c1", "industry"] == "SaaS" and pd.isna(lines.loc["c2", "industry"])
+    assert lines["customers.cf_industry"].tolist() == ["Tech", "Retail"]
+    assert lines["account_manager"].tolist() == ["Ann", "Bob"]
+    assert lines["plan"].tolist() == ["pro", "pro"]
+    assert lines.loc["c1", "subscriptions.cf_plan"] == "gold"
+    assert lines.loc["c1", "customers.cf_Secteur"] == "B2B"
+    # The billing address's country column when the file has one (addresses.* is only read
+    # without it): columns are never mixed row by row.
+    assert lines.loc["c1", "country"] == "FR" and pd.isna(lines.loc["c2", "country"])
+    assert "addresses.country" not in r.lines.columns
     assert_accounted(r)
 
 

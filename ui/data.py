@@ -931,6 +931,9 @@ _WARNINGS = {
     "{count} credit(s) slightly larger than the charge they reduce (the vendor prorates by the "
     "second and rounds to the cent; the file's dates are read as days) trimmed to that charge":
         "credits_trimmed",
+    "no currency column: every amount read as one currency, the site's. A Chargebee site "
+    "billing in several currencies must export one file per currency, or add a column "
+    "'subscriptions.currency_code'": "chargebee_no_currency",
     "Chargebee rules: active and non-renewing count (non-renewing until their cancel date), "
     "trials from their end, cancelled at cancelled_at, paused at pause_date; prices read in "
     "major units": "chargebee_rules",
