@@ -34,7 +34,7 @@ from .headers import ROLE_SYNONYMS, attribute_name, find_column
 from .notes import Note, note
 from .parsing import parse_dates
 from .tabular import Table, read_table
-from .vendors import VENDORS
+from .vendors import REFUSED, VENDORS
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -266,6 +266,11 @@ def _detect(headers) -> str | None:
 def _draft(table: Table, format: str, mapping) -> tuple[str, Draft]:
     frame = table.frame
     headers = list(frame.columns)
+    if format in ("auto", "generic"):
+        # Files no mapping makes readable (no subscription periods), rather than misread.
+        for detect, why in REFUSED.values():
+            if detect(headers):
+                raise ExportError(f"{why}. Columns are {headers}")
     if mapping is not None:
         return "generic", generic_draft(frame, mapping)
     chosen = _detect(headers) if format == "auto" else format
@@ -490,9 +495,11 @@ def read_export(
     Raises
     ------
     ExportError
-        A file that cannot be used at all: empty, not tabular, no recognisable columns, or
-        several currencies without ``reporting_currency``. The message says what was expected
-        and which formats were tried.
+        A file that cannot be used at all: empty, not tabular, no recognisable columns,
+        several currencies without ``reporting_currency``, or an export known to hold no
+        subscription periods (Paddle Classic's transactions report; see
+        :data:`mrrkit.vendors.REFUSED`). The message says what was expected and which formats
+        were tried (or which export to upload instead).
 
     Examples
     --------

@@ -124,7 +124,7 @@ from .headers import attribute_name, is_cents, normalise
 from .notes import Note, note
 from .parsing import parse_amounts
 
-__all__ = ["VENDORS"]
+__all__ = ["REFUSED", "VENDORS"]
 
 
 def _has(headers, *names) -> bool:
@@ -1384,6 +1384,32 @@ def _baremetrics(frame: pd.DataFrame) -> Draft:
     notes = [note("Baremetrics template: plan_amount in cents, churn at subscription_canceled_at")]
     return subscription_draft(frame, cols, cents=True, notes=notes)
 
+
+# --------------------------------------------------------------------------------------------
+# Exports recognised and refused: they hold no subscription periods
+# --------------------------------------------------------------------------------------------
+
+
+def _detect_paddle_classic_transactions(headers) -> bool:
+    # Paddle Classic's dashboard Transactions Report: Order ID, Order Status, Order Type,
+    # Product ID, Product Name, ..., Customer Email, Customer Country, Coupon Applied, Quantity,
+    # Total, Tax, Fee, Currency, Balance Earnings, Balance Currency, Source, Checkout...
+    return _has(headers, "Order ID", "Balance Earnings")
+
+
+#: name -> (detector, why mrrkit cannot read such a file and which export to upload instead):
+#: files that would otherwise be read by the generic reader as something they are not.
+REFUSED = {
+    "paddle_classic_transactions": (
+        _detect_paddle_classic_transactions,
+        (
+            "this is Paddle Classic's transactions report (Order ID, Balance Earnings...): it "
+            "lists payments with no subscription periods, so no MRR can be read from it. Upload "
+            "Paddle Classic's subscription users export instead (subscription_id, plan_id, "
+            "user_id, state, signup_date...), which mrrkit reads as paddle_classic_subscriptions"
+        ),
+    ),
+}
 
 #: name -> (detector, reader, what it needs), in the order auto-detection tries them.
 VENDORS = {

@@ -401,6 +401,41 @@ def test_classic_interval_is_never_guessed():
     assert reasons_of(r) == [(1, "missing billing interval")]
 
 
+# Paddle Classic's dashboard Transactions Report: payments, no subscription periods. Not with the
+# readable fixtures (every file there is read by some format).
+CLASSIC_TRANSACTIONS = (
+    Path(__file__).parent / "fixtures" / "refused" / "paddle_classic_transactions.csv"
+)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"format": "generic"},
+        # Even mapped by hand: an order total over an order date is no subscription line.
+        {"mapping": {"customer_id": "Customer Email", "start": "Order ID", "mrr": "Total"}},
+    ],
+)
+def test_classic_transactions_report_is_refused_saying_what_to_upload(kwargs):
+    with pytest.raises(ExportError) as info:
+        read_export(CLASSIC_TRANSACTIONS, **kwargs)
+    message = str(info.value)
+    assert message.startswith("this is Paddle Classic's transactions report")
+    assert "no subscription periods" in message
+    assert "subscription users export" in message and "paddle_classic_subscriptions" in message
+    assert "'Balance Earnings'" in message  # the columns seen
+
+
+def test_classic_transactions_report_is_recognised_in_other_spellings():
+    csv = "order_id;customer_email;total;currency;balance_earnings\n1-2;a@x.com;10,00;EUR;8,10\n"
+    with pytest.raises(ExportError, match="^this is Paddle Classic's transactions report"):
+        read_export(csv.encode())
+    # An "Order ID" alone (any order list) is left to the other readers.
+    ok = "Order ID,customer_id,start,mrr\n1,acme,2024-01-01,10\n"
+    assert read_export(ok.encode()).format == "canonical"
+
+
 def test_lines_of_both_paddle_formats_feed_the_engine():
     for path in (TRANSACTIONS, LINE_ITEMS, CLASSIC):
         r = read_export(path, reporting_currency="USD", fx_rates=FX)

@@ -27,6 +27,8 @@ PAGE = "pages/0_Data.py"
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 STRIPE = FIXTURES / "stripe_subscriptions.csv"
 FRENCH = FIXTURES / "french_excel.csv"
+#: An export mrrkit recognises and refuses (no subscription periods): outside FIXTURES.
+PADDLE_CLASSIC_TRANSACTIONS = FIXTURES.parent / "refused" / "paddle_classic_transactions.csv"
 MIXED = (
     b"customer_id,start,mrr,currency\n"
     b"a,2024-01-01,100,EUR\nb,2024-02-01,50,USD\nc,2024-02-01,10,GBP\nd,2024-05-01,20,USD\n"
@@ -458,6 +460,10 @@ def _pdf() -> bytes:
         ("one.csv", b"just one column\nvalue\nother\n", "the file is not a table"),
         ("headers.csv", b"customer_id,start,mrr\n", "the file has column headers but no rows"),
         ("nothing.csv", b"foo,bar,baz\n1,2,3\n", "no column was recognised"),
+        ("transactions.csv", PADDLE_CLASSIC_TRANSACTIONS.read_bytes(),
+         "this is Paddle Classic's transactions report: it lists payments, without the "
+         "subscription periods MRR is computed from. Export Paddle Classic's subscription users "
+         "list instead"),
     ],
 )
 def test_unusable_file_is_a_plain_message_and_the_user_can_recover(name, content, says):
@@ -492,6 +498,7 @@ def test_problem_kinds_follow_mrrkits_messages():
         b"customer_id,start,mrr\n": "no_rows",
         b"foo,bar\n1,2\n": "no_columns",
         MIXED: "currencies",
+        PADDLE_CLASSIC_TRANSACTIONS.read_bytes(): "paddle_classic_transactions",
         _pdf(): "pdf",
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64: "xls",
     }

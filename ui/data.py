@@ -240,7 +240,7 @@ def clear_upload() -> None:
 #: Why an upload cannot be used (:attr:`Upload.kind`); the Data page says each in plain words.
 PROBLEMS = (
     "empty", "pdf", "xls", "image", "binary", "not_table", "one_column", "no_rows", "no_columns",
-    "no_id", "currencies", "other",
+    "no_id", "currencies", "paddle_classic_transactions", "other",
 )
 
 #: File signatures of documents people upload by mistake (checked before any message).
@@ -264,6 +264,7 @@ _MESSAGES = (
     ("no known format recognised", "no_columns"),
     ("no column found", "no_columns"),
     ("no customer id column", "no_id"),
+    ("this is paddle classic's transactions report", "paddle_classic_transactions"),
 )
 
 
