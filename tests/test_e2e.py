@@ -397,6 +397,9 @@ def test_every_page_opened_by_its_url_shows_only_the_gate_then_the_shared_view(s
             context.close()
 
     # Let in: the deep link opens the shared data with its filter, on the page it named.
+    if "token" not in servers["shared"]:
+        pytest.fail("no shared link to open: test_upload_filter_share_and_reopen failed before "
+                    "its Share click (see its failure); the gate itself was checked above")
     context, page, runs = _page(browser)
     try:
         page.goto(f"{base}Segments?view={token}")
@@ -404,12 +407,11 @@ def test_every_page_opened_by_its_url_shows_only_the_gate_then_the_shared_view(s
         runs.click(page.get_by_role("button", name="Enter"))
         page.get_by_text("You are looking at a shared view").wait_for()
         runs.idle()
-        if "token" in servers["shared"]:
-            chosen = page.locator(SIDEBAR).locator('[data-testid="stMultiSelect"]').filter(
-                has_text="Industry"
-            )
-            assert "saas" in chosen.inner_text()
-            assert STRIPE.name in page.locator(SIDEBAR).inner_text()
+        chosen = page.locator(SIDEBAR).locator('[data-testid="stMultiSelect"]').filter(
+            has_text="Industry"
+        )
+        assert "saas" in chosen.inner_text()
+        assert STRIPE.name in page.locator(SIDEBAR).inner_text()
         table = page.locator('[data-testid="stElementContainer"]').filter(
             has=page.locator('[data-testid="stDataFrame"]')
         ).first
