@@ -838,12 +838,13 @@ def subscription_draft(
             if assumed.any():
                 plans = _coalesce_text(frame, cols.plan)
                 named = [] if plans is None else [p for p in pd.unique(plans[assumed])[:5] if p]
-                values = dict(count=int(assumed.sum()), months=default_months, plans=named)
+                values = dict(count=int(assumed.sum()), months=default_months)
                 notes.append(
                     note(
                         "{count} row(s) without a billing interval read as billed every "
                         "{months:g} month(s) (plans: {plans}): check their MRR, or give the "
                         "interval in a mapping",
+                        plans=named,
                         **values,
                     )
                     if named

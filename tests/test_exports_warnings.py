@@ -355,3 +355,19 @@ def test_notes_keep_their_english():
     buf = io.BytesIO()
     pd.DataFrame({"customer_id": ["a"], "start": ["2024-01-01"], "mrr": [1]}).to_parquet(buf)
     assert mrrkit.read_export(buf.getvalue()).warnings == ["read as a Parquet file"]
+
+
+@pytest.mark.parametrize("plan", ["", "Pro"])
+def test_a_row_without_interval_is_noted_with_the_values_of_its_template(plan):
+    """Found by the fuzz test: a row with no billing interval and no plan name gave the
+    plan-less template a ``plans`` value it does not have."""
+    raw = ("Cliente;Data inizio;Importo;Periodicità;Piano\n"
+           f"Bianchi;10/01/2024;1.200,00;;{plan}\nVerdi;01/05/2023;300,00;Mensile;Base\n")
+    result = mrrkit.read_export(raw.encode())
+    notes = [w for w in result.warnings if "without a billing interval" in w]
+    assert len(notes) == 1
+    (w,) = notes
+    assert w.template in WARNING_TEMPLATES
+    assert set(w.values) == {"count", "months"} | ({"plans"} if plan else set())
+    assert str(w).startswith("1 row(s) without a billing interval read as billed every 1 month")
+    assert ("(plans: 'Pro')" in str(w)) == bool(plan)
