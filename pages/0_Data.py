@@ -161,7 +161,8 @@ def _details(reading: dict, nf) -> None:
                 by_reason.rename(columns={"reason": t("data.reason"), "rows": t("data.rows")}),
                 hide_index=True, width="stretch",
             )
-            st.caption(t("data.rejected_help", shown=nf.count(min(PREVIEW_ROWS, len(rejected)))))
+            st.caption(t("data.rejected_help", shown=nf.count(PREVIEW_ROWS))
+                       if len(rejected) > PREVIEW_ROWS else t("data.rejected_help_all"))
             st.dataframe(_reasons(rejected.head(PREVIEW_ROWS)), hide_index=True, width="stretch")
             downloads(_reasons(rejected), "rejected_rows", "data.rejected", DL)
         else:

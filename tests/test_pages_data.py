@@ -529,6 +529,10 @@ def test_a_large_file_is_read_whole_and_previewed_in_part():
     assert metrics(at)["Lines"] == number_format("en").count(len(expected.lines))
     assert len(preview(at)) == 200  # the first lines; downloads carry all of them
     assert len(tables(at)[1]) == min(200, len(expected.rejected))
+    assert len(expected.rejected) > 200
+    assert any(c.value.startswith("Each row kept out, with the reason and the values as in the "
+                                  "file (the first 200 are shown, the downloads have all).")
+               for c in at.main.caption)
     assert f"Rejected rows ({number_format('en').count(len(expected.rejected))})" in [
         t.label for t in at.tabs
     ]
@@ -1019,3 +1023,13 @@ def test_no_note_is_shown_in_english(name, lang):
     assert bullets == report_notes == [data.warning_text(w, t) for w in expected]
     english = {str(w) for w in expected} | {data.warning_text(w, text("en")) for w in expected}
     assert not set(bullets) & english, set(bullets) & english
+
+
+def test_a_few_rejected_rows_are_all_shown_and_said_so():
+    content = b"customer_id,start,mrr\na,2024-01-01,10\nb,2024-02-01,-5\n"
+    at = upload(data_page(), "few.csv", content)
+    clean(at)
+    captions = [c.value for c in at.main.caption]
+    assert ("Each row kept out, with the reason and the values as in the file. Row numbers count "
+            "from the first row below the header.") in captions
+    assert not any("the first" in c and "are shown" in c for c in captions)
