@@ -69,6 +69,7 @@ for i, name in enumerate(names):
 
 st.subheader(t("overview.movements"))
 st.caption(t("overview.movements_help"))
-ctx.chart("movements", lambda: charts.movement_chart(ctx.period_monthly, t=t), ctx.start, ctx.end)
+ctx.chart("movements", lambda: charts.movement_chart(ctx.period_monthly, t=t), ctx.start, ctx.end,
+          frames=lambda: charts.movement_chart_frames(ctx.period_monthly, t))
 st.subheader(t("overview.mrr"))
 ctx.chart("mrr", lambda: charts.mrr_chart(ctx.period_monthly, t=t), ctx.start, ctx.end)

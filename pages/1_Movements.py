@@ -94,7 +94,8 @@ bridge_key = f"mv_bridge:{picked_step}"
 st.session_state["_mv_drawn:bridge"] = (bridge_key, choice if picked_step else None)
 # One spec per period; the bar selected is patched into the copy drawn.
 ctx.chart("waterfall", lambda: charts.waterfall_chart(bridge, t=t, selectable=True),
-          ctx.start, ctx.end, key=bridge_key, on_select="rerun", selection_mode="step",
+          ctx.start, ctx.end, frames=lambda: [charts.waterfall_chart_frame(bridge, t)],
+          key=bridge_key, on_select="rerun", selection_mode="step",
           patch=lambda spec: charts.with_selection(
               spec, "step", [{"step": picked_step}] if picked_step else None))
 net = float(bridge.loc[list(BRIDGE_STEPS), "amount"].sum())
@@ -131,6 +132,7 @@ bars_key = f"mv_bars:{month}:{kind}"
 st.session_state["_mv_drawn:bars"] = (bars_key, (month, kind))
 ctx.chart(
     "movements", lambda: charts.movement_chart(table, t=t, selectable=True), ctx.start, ctx.end,
+    frames=lambda: charts.movement_chart_frames(table, t),
     key=bars_key, on_select="rerun", selection_mode="pick",
     patch=lambda spec: charts.with_selection(
         spec, "pick", charts.movement_selection(table, (month, kind))),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 
 import altair as alt
 import numpy as np
@@ -245,6 +246,54 @@ def test_app_charts_are_unchanged():
     nf = number_format("fr", "EUR")
     for chart in (charts.movement_chart(monthly, selectable=True), charts.mrr_chart(monthly)):
         _same_chart(charts.localized(chart, nf))
+
+
+def _by_content(spec: dict) -> str:
+    """A spec as text with each dataset named by its content and Altair's generated view and
+    parameter names left out: equal for the same chart drawn with the same data."""
+    text = json.dumps({k: v for k, v in spec.items() if k != "datasets"}, sort_keys=True)
+    for name, payload in spec["datasets"].items():
+        text = text.replace(name, hashlib.sha256(payload).hexdigest())
+    return re.sub(r'"(view|param)_[^"]*"', r'"\1_n"', text)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_chart_template_filled_with_other_data_is_that_data_s_chart(lang):
+    """The Overview's and Movements page's charts are built once per source and language and
+    given each segment's data (Context.chart's frames=): the spec drawn must be the one the
+    segment's own chart would have, for every segment (and a period with other months)."""
+    from ui.i18n import text
+    from ui.shell import chart_template, filled_spec
+
+    t, nf = text(lang), number_format(lang, "EUR")
+    lines = mrrkit.load_sample()
+    mv = mrrkit.movements(lines)
+    attrs = mrrkit.customer_attributes(lines)
+    first = mrrkit.monthly(mv).iloc[-12:]  # the period the templates are made on
+    segments = [mv] + [mrrkit.filter_movements(mv, attrs.index[attrs[dim] == value])
+                       for dim, value in [("industry", "Software"), ("company_size", "1000+"),
+                                          ("channel", "referral"), ("churn_reason", "budget")]]
+    makers = [
+        (lambda m: charts.movement_chart(m, t=t, selectable=True),
+         lambda m: charts.movement_chart_frames(m, t)),
+        (lambda m: charts.movement_chart(m, t=t), lambda m: charts.movement_chart_frames(m, t)),
+        (lambda b: charts.waterfall_chart(b, t=t, selectable=True),
+         lambda b: [charts.waterfall_chart_frame(b, t)]),
+    ]
+    months = first.index
+    for i, (make, frames) in enumerate(makers):
+        def data(part, start=months[0], end=months[-1]):
+            if i < 2:
+                return mrrkit.monthly(part).loc[start:end]
+            return mrrkit.bridge.mrr_bridge(part, start, end)
+
+        shape = chart_template(chart_spec(charts.localized(make(data(mv)), nf)), frames(data(mv)))
+        assert shape is not None
+        for part in segments:
+            for period in ((months[0], months[-1]), (months[-12] - 12, months[-1] - 6)):
+                table = data(part, *period)
+                own = chart_spec(charts.localized(make(table), nf))
+                assert _by_content(filled_spec(shape, frames(table))) == _by_content(own)
 
 
 # --- what the pages' caches rely on -------------------------------------------------------------

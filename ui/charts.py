@@ -34,13 +34,15 @@ __all__ = [
     "forecast_chart",
     "localized",
     "movement_chart",
+    "movement_chart_frames",
+    "movement_selection",
     "mrr_chart",
     "retention_fit_chart",
     "scenario_chart",
     "scenario_chart_data",
-    "movement_selection",
     "segment_rate_chart",
     "waterfall_chart",
+    "waterfall_chart_frame",
     "with_selection",
 ]
 
@@ -149,6 +151,23 @@ def with_selection(spec: dict, param: str, value: list | None) -> dict:
     return {**spec, "params": params}
 
 
+def movement_chart_frames(table: pd.DataFrame, t: Text | None = None
+                          ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The data :func:`movement_chart` draws: one row per (month, kind) for the bars, and the
+    monthly table with month starts for the net line. The chart's spec depends on nothing else
+    but the language, so a page can keep one spec and swap these in (``Context.chart``)."""
+    t = _t(t)
+    data = _with_month_start(table)
+    long = data.melt(
+        id_vars="month", value_vars=list(MOVEMENT_COLORS), var_name="kind", value_name="amount"
+    )
+    order = {k: i for i, k in enumerate(MOVEMENT_COLORS)}
+    long["month_key"] = long["month"].dt.strftime("%Y-%m")
+    long["movement"] = long["kind"].map(lambda k: t(f"kind.{k}"))
+    long["kind_order"] = long["kind"].map(order)
+    return long.sort_values(["month", "kind_order"], kind="stable").reset_index(drop=True), data
+
+
 def movement_chart(table: pd.DataFrame, height: int = 320, t: Text | None = None,
                    selectable: bool = False, selected: tuple[str, str] | None = None
                    ) -> alt.LayerChart:
@@ -180,15 +199,7 @@ def movement_chart(table: pd.DataFrame, height: int = 320, t: Text | None = None
     [('2024-01', 'new', 100.0), ('2024-01', 'expansion', 10.0)]
     """
     t = _t(t)
-    data = _with_month_start(table)
-    long = data.melt(
-        id_vars="month", value_vars=list(MOVEMENT_COLORS), var_name="kind", value_name="amount"
-    )
-    order = {k: i for i, k in enumerate(MOVEMENT_COLORS)}
-    long["month_key"] = long["month"].dt.strftime("%Y-%m")
-    long["movement"] = long["kind"].map(lambda k: t(f"kind.{k}"))
-    long["kind_order"] = long["kind"].map(order)
-    long = long.sort_values(["month", "kind_order"], kind="stable").reset_index(drop=True)
+    long, data = movement_chart_frames(table, t)
     # One row per (month, kind): no aggregation, so a clicked bar carries its month and kind.
     bars = (
         alt.Chart(long)
@@ -257,6 +268,30 @@ def mrr_chart(table: pd.DataFrame, height: int = 260, t: Text | None = None) -> 
     )
 
 
+def waterfall_chart_frame(bridge: pd.DataFrame, t: Text | None = None) -> pd.DataFrame:
+    """The bars :func:`waterfall_chart` draws (one row per step, with its low and high ends);
+    the chart's spec depends on nothing else but the language."""
+    t = _t(t)
+    rows = []
+    running = 0.0
+    names = {"start": t("col.start_mrr"), "end": t("col.end_mrr")}
+    for i, (step, row) in enumerate(bridge.iterrows()):
+        amount = float(row["amount"])
+        if step in ("start", "end"):
+            low, high, color = 0.0, amount, "total"
+            running = amount
+        else:
+            low, high = running, running + amount
+            running = high
+            color = step
+        rows.append({
+            "step": step, "label": names.get(step, t(f"kind.{step}")), "order": i,
+            "low": min(low, high), "high": max(low, high), "amount": amount,
+            "customers": int(row["customers"]), "color": color,
+        })
+    return pd.DataFrame(rows)
+
+
 def waterfall_chart(bridge: pd.DataFrame, height: int = 340, t: Text | None = None,
                     selectable: bool = False, selected: str | None = None) -> alt.LayerChart:
     """The MRR bridge of :func:`mrrkit.bridge.mrr_bridge` as a waterfall: start and end MRR as
@@ -278,24 +313,7 @@ def waterfall_chart(bridge: pd.DataFrame, height: int = 340, t: Text | None = No
     [('start', 0.0, 100.0), ('new', 100.0, 120.0), ('expansion', 120.0, 125.0)]
     """
     t = _t(t)
-    rows = []
-    running = 0.0
-    names = {"start": t("col.start_mrr"), "end": t("col.end_mrr")}
-    for i, (step, row) in enumerate(bridge.iterrows()):
-        amount = float(row["amount"])
-        if step in ("start", "end"):
-            low, high, color = 0.0, amount, "total"
-            running = amount
-        else:
-            low, high = running, running + amount
-            running = high
-            color = step
-        rows.append({
-            "step": step, "label": names.get(step, t(f"kind.{step}")), "order": i,
-            "low": min(low, high), "high": max(low, high), "amount": amount,
-            "customers": int(row["customers"]), "color": color,
-        })
-    data = pd.DataFrame(rows)
+    data = waterfall_chart_frame(bridge, t)
     colors = {"total": "#4c6ef5", **MOVEMENT_COLORS}
     base = alt.Chart(data).encode(
         x=alt.X("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelAngle=0)),

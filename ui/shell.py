@@ -55,6 +55,8 @@ __all__ = [
     "Frame",
     "PageInfo",
     "chart_spec",
+    "chart_template",
+    "filled_spec",
     "frame",
     "fresh_spec",
     "month_label",
@@ -144,12 +146,18 @@ class Context:
         choosing a segment does not compute it again."""
         return derived(fn, self.key, (), self.base.movements, *args, **kwargs)
 
-    def chart(self, name: str, make, *args, patch=None, **st_kwargs):
+    def chart(self, name: str, make, *args, patch=None, frames=None, **st_kwargs):
         """Draw the Altair chart ``make()`` returns, localized; its Vega-Lite spec is cached on
         (source, filters, page, ``name``, language, currency, ``args``), so ``args`` must hold
         everything ``make`` depends on besides those. Returns what ``st.vega_lite_chart`` does.
         ``patch(spec)`` may change the drawn copy (e.g. which bar is selected) without a new
         spec being built for each variant.
+
+        ``frames()``, when given, returns the data frames the chart embeds (e.g.
+        :func:`ui.charts.movement_chart_frames`), for a chart whose spec depends on its data
+        only through them: the spec is then built once per (source, page, ``name``, language,
+        currency, ``args``) and a new segment only swaps its data in (:func:`chart_template`),
+        which is what Altair's building cost otherwise on every first-time filter choice.
 
         The cached spec carries its data already serialised for the browser (see
         :func:`chart_spec`), so a rerun that finds it sends it as it is.
@@ -159,8 +167,20 @@ class Context:
         def spec(_data, *_args):
             return chart_spec(localized(make(), self.nf))
 
-        built = derived(spec, self.key, self.filters, self.movements, self.lang,
-                        self.nf.currency, *args, name=f"chart:{self.slug}:{name}")
+        built = None
+        if frames is not None:
+            def template(_data, *_args):  # from the data seen first: only its shape is kept
+                return chart_template(chart_spec(localized(make(), self.nf)), frames())
+
+            shape = derived(template, self.key, (), self.base.movements, self.lang,
+                            self.nf.currency, *args, name=f"chart-template:{self.slug}:{name}")
+            if shape is not None:
+                built = derived(lambda _data, *_args: filled_spec(shape, frames()), self.key,
+                                self.filters, self.movements, self.lang, self.nf.currency,
+                                *args, name=f"chart-filled:{self.slug}:{name}")
+        if built is None:
+            built = derived(spec, self.key, self.filters, self.movements, self.lang,
+                            self.nf.currency, *args, name=f"chart:{self.slug}:{name}")
         drawn = fresh_spec(built)
         return st.vega_lite_chart(patch(drawn) if patch else drawn, width="stretch", **st_kwargs)
 
@@ -275,6 +295,55 @@ def chart_spec(chart) -> dict:
             name: convert_anything_to_arrow_bytes(rows) if isinstance(rows, list) else rows
             for name, rows in spec["datasets"].items()
         }
+    return spec
+
+
+def _dataset_bytes(frame: pd.DataFrame) -> bytes | None:
+    """A chart's data frame as :func:`chart_spec` ships it (``None`` if it leaves it to
+    Altair)."""
+    from streamlit.dataframe_util import convert_anything_to_arrow_bytes
+
+    rows = _records(frame)
+    return None if rows is None else convert_anything_to_arrow_bytes(rows)
+
+
+def chart_template(spec: dict, frames) -> dict | None:
+    """``spec`` (from :func:`chart_spec`) with, for each of its datasets, which of ``frames``
+    it holds: the chart's shape, for :func:`filled_spec` to put other data in. ``None`` when that
+    cannot be told (a dataset that is none of the frames, two equal frames, a frame not used):
+    the chart is then built for each data as usual.
+
+    >>> import altair as alt
+    >>> a = pd.DataFrame({"x": ["a", "b"], "y": [1.0, 2.0]})
+    >>> b = pd.DataFrame({"x": ["c"], "y": [5.0]})
+    >>> shape = chart_template(chart_spec(alt.Chart(a).mark_bar().encode(x="x:N", y="y:Q")), [a])
+    >>> import pyarrow as pa
+    >>> spec = filled_spec(shape, [b])
+    >>> pa.ipc.open_stream(spec["datasets"][spec["data"]["name"]]).read_pandas()["x"].tolist()
+    ['c']
+    >>> chart_template(chart_spec(alt.Chart(a).mark_bar().encode(x="x:N", y="y:Q")), [b]) is None
+    True
+    """
+    data = [_dataset_bytes(f) for f in frames]
+    datasets = spec.get("datasets")
+    if not isinstance(datasets, dict) or None in data or len(set(data)) != len(data):
+        return None
+    slots = {}
+    for name, value in datasets.items():
+        if value not in data:
+            return None
+        slots[name] = data.index(value)
+    if sorted(set(slots.values())) != list(range(len(data))):
+        return None
+    return {"spec": spec, "slots": slots}
+
+
+def filled_spec(template: dict, frames) -> dict:
+    """The spec of :func:`chart_template`'s chart drawn with ``frames`` (same order, same
+    columns)."""
+    data = [_dataset_bytes(f) for f in frames]
+    spec = fresh_spec(template["spec"])
+    spec["datasets"] = {name: data[i] for name, i in template["slots"].items()}
     return spec
 
 
