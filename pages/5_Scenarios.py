@@ -257,7 +257,8 @@ st.caption(t("scenarios.forecast_caption", origin=ctx.month(origin), months=mont
              method=t(f"scenarios.method.{method}")))
 ctx.chart(
     "forecast", lambda: charts.forecast_chart(history, projection, metric, t=t),
-    method, months, metric, ctx.start,
+    method, months, metric, ctx.start, f"{metric}_low" in projection.columns,
+    frames=lambda: charts.forecast_chart_frames(history, projection, metric, t),
 )
 fc_columns = ["mrr", "mrr_low", "mrr_high", "arr", "customers", "customers_low", "customers_high",
               "new", "expansion", "contraction", "churn", "reactivation", "net_new"]

@@ -76,9 +76,11 @@ for col, (label, value, delta) in zip(st.columns(len(tiles)), tiles):
 
 st.subheader(t("expansion.over_time"))
 st.caption(t("expansion.over_time_help"))
-ctx.chart("expansion", lambda: charts.expansion_chart(summary, t=t), ctx.start, ctx.end)
+ctx.chart("expansion", lambda: charts.expansion_chart(summary, t=t), ctx.start, ctx.end,
+          frames=lambda: [charts.expansion_chart_frame(summary, t)])
 st.subheader(t("expansion.shares"))
-ctx.chart("shares", lambda: charts.expansion_share_chart(summary, t=t), ctx.start, ctx.end)
+ctx.chart("shares", lambda: charts.expansion_share_chart(summary, t=t), ctx.start, ctx.end,
+          frames=lambda: [charts.expansion_share_chart_frame(summary, t)])
 if negative.any():
     st.success(t("expansion.negative_months", months=", ".join(
         ctx.month(m) for m in summary.index[negative.to_numpy()])))
@@ -117,7 +119,9 @@ else:
     split = ctx.compute(split_of, name="expansion.split").reindex(months, fill_value=0.0)
     kinds = [k for k in EXPANSION_KINDS if k != "other" or split["other"].abs().sum() > 0]
     st.caption(t("expansion.split_help"))
-    ctx.chart("split", lambda: charts.expansion_split_chart(split[kinds], t=t), ctx.start, ctx.end)
+    ctx.chart("split", lambda: charts.expansion_split_chart(split[kinds], t=t), ctx.start,
+              ctx.end, tuple(kinds),
+              frames=lambda: [charts.expansion_split_chart_frame(split[kinds], t)])
     totals = split[[*kinds, "total"]].sum()
     total_table = pd.DataFrame({
         "amount": totals,

@@ -296,6 +296,51 @@ def test_a_chart_template_filled_with_other_data_is_that_data_s_chart(lang):
                 assert _by_content(filled_spec(shape, frames(table))) == _by_content(own)
 
 
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_the_expansion_and_forecast_templates_too(lang):
+    """The same for the Expansion page's charts over time and the Scenarios page's forecast."""
+    from ui.i18n import text
+    from ui.shell import chart_template, filled_spec
+
+    t, nf = text(lang), number_format(lang, "EUR")
+    lines = mrrkit.load_sample()
+    mv = mrrkit.movements(lines)
+    attrs = mrrkit.customer_attributes(lines)
+    parts = [(mv, lines)]
+    for dim, value in [("industry", "Software"), ("plan", "Starter monthly"), ("country", "SE")]:
+        ids = attrs.index[attrs[dim] == value]
+        parts.append((mrrkit.filter_movements(mv, ids), lines[lines["customer_id"].isin(ids)]))
+    summaries = [mrrkit.expansion_summary(mrrkit.monthly(m)).iloc[-12:] for m, _ in parts]
+    kinds = ["upsell", "cross_sell", "price_increase"]
+    splits = [mrrkit.expansion_breakdown_by_month(mrrkit.expansion_breakdown(ls, data=m))
+              .reindex(summaries[0].index, fill_value=0.0)[kinds] for m, ls in parts]
+    forecasts = [mrrkit.forecast(m, months=12) for m, _ in parts[:3]]
+    cases = [
+        (lambda s: charts.expansion_chart(s, t=t), lambda s: [charts.expansion_chart_frame(s, t)],
+         summaries),
+        (lambda s: charts.expansion_share_chart(s, t=t),
+         lambda s: [charts.expansion_share_chart_frame(s, t)], summaries),
+        (lambda s: charts.expansion_split_chart(s, t=t),
+         lambda s: [charts.expansion_split_chart_frame(s, t)], splits),
+    ]
+    history = mrrkit.monthly(mv).iloc[-12:]
+    bandless = [f.drop(columns=[c for c in f.columns if c.endswith(("_low", "_high"))])
+                for f in forecasts]
+    for metric, projections in (("mrr", forecasts), ("customers", forecasts), ("arr", forecasts),
+                                ("mrr", bandless)):
+        cases.append((
+            lambda f, metric=metric: charts.forecast_chart(history, f, metric, t=t),
+            lambda f, metric=metric: charts.forecast_chart_frames(history, f, metric, t),
+            projections,
+        ))
+    for make, frames, datas in cases:
+        shape = chart_template(chart_spec(charts.localized(make(datas[0]), nf)), frames(datas[0]))
+        assert shape is not None
+        for data in datas:
+            own = chart_spec(charts.localized(make(data), nf))
+            assert _by_content(filled_spec(shape, frames(data))) == _by_content(own)
+
+
 # --- what the pages' caches rely on -------------------------------------------------------------
 
 

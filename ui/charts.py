@@ -27,11 +27,15 @@ __all__ = [
     "cohort_heatmap",
     "customer_history_chart",
     "expansion_chart",
+    "expansion_chart_frame",
     "expansion_cohort_heatmap",
     "expansion_segment_chart",
     "expansion_share_chart",
+    "expansion_share_chart_frame",
     "expansion_split_chart",
+    "expansion_split_chart_frame",
     "forecast_chart",
+    "forecast_chart_frames",
     "localized",
     "movement_chart",
     "movement_chart_frames",
@@ -729,6 +733,27 @@ def retention_fit_chart(curves: pd.DataFrame, cohorts: pd.DataFrame | None = Non
     return alt.layer(*layers).properties(height=320)
 
 
+def forecast_chart_frames(history: pd.DataFrame, projection: pd.DataFrame, metric: str = "mrr",
+                          t: Text | None = None) -> list[pd.DataFrame]:
+    """The data :func:`forecast_chart` draws: the band (when ``projection`` has one), then the
+    actual and projected lines. Its spec depends on nothing else but the metric, the language
+    and whether there is a band."""
+    t = _t(t)
+    actual_name, forecast_name = t("scenarios.actual"), t("scenarios.forecast")
+    hist = _with_month_start(history[[metric]]).rename(columns={metric: "value"})
+    hist["series"] = actual_name
+    proj = _with_month_start(projection[[metric]]).rename(columns={metric: "value"})
+    proj["series"] = forecast_name
+    if len(hist):  # join the projection to the last actual month
+        proj = pd.concat([hist.iloc[[-1]].assign(series=forecast_name), proj], ignore_index=True)
+    frames = []
+    if f"{metric}_low" in projection.columns:
+        band = _with_month_start(projection[[f"{metric}_low", f"{metric}_high"]])
+        band.columns = ["month", "low", "high"]
+        frames.append(band)
+    return [*frames, pd.concat([hist, proj], ignore_index=True)]
+
+
 def forecast_chart(history: pd.DataFrame, projection: pd.DataFrame, metric: str = "mrr",
                    t: Text | None = None) -> alt.LayerChart:
     """Actual ``metric`` (``mrr``, ``arr`` or ``customers``) then its projection (dashed), with
@@ -750,20 +775,12 @@ def forecast_chart(history: pd.DataFrame, projection: pd.DataFrame, metric: str 
     """
     t = _t(t)
     actual_name, forecast_name = t("scenarios.actual"), t("scenarios.forecast")
-    hist = _with_month_start(history[[metric]]).rename(columns={metric: "value"})
-    hist["series"] = actual_name
-    proj = _with_month_start(projection[[metric]]).rename(columns={metric: "value"})
-    proj["series"] = forecast_name
-    if len(hist):  # join the projection to the last actual month
-        proj = pd.concat([hist.iloc[[-1]].assign(series=forecast_name), proj], ignore_index=True)
-    lines = pd.concat([hist, proj], ignore_index=True)
+    *bands, lines = forecast_chart_frames(history, projection, metric, t)
     fmt = _metric_format(metric)
     title = t(f"col.{metric}")
     x = alt.X("yearmonth(month):T", title=None)
     layers = []
-    if f"{metric}_low" in projection.columns:
-        band = _with_month_start(projection[[f"{metric}_low", f"{metric}_high"]])
-        band.columns = ["month", "low", "high"]
+    for band in bands:
         layers.append(
             alt.Chart(band).mark_area(opacity=0.2, color="#4c6ef5").encode(
                 x=x, y=alt.Y("low:Q", title=title, axis=alt.Axis(format=fmt)), y2="high:Q",
@@ -936,6 +953,17 @@ EXPANSION_COLORS = {
 }
 
 
+def expansion_chart_frame(summary: pd.DataFrame, t: Text | None = None) -> pd.DataFrame:
+    """The rows :func:`expansion_chart` draws (its spec depends on nothing else but the
+    language)."""
+    t = _t(t)
+    data = _with_month_start(
+        summary[["expansion", "expansion_rate", "expansion_growth_rate", "net_negative_churn"]])
+    yes, no = t("expansion.yes"), t("expansion.no")
+    data["flag"] = data["net_negative_churn"].fillna(False).astype(bool).map({True: yes, False: no})
+    return data.drop(columns="net_negative_churn")
+
+
 def expansion_chart(summary: pd.DataFrame, t: Text | None = None) -> alt.LayerChart:
     """Expansion MRR by month as bars (months with negative net churn highlighted) and its
     month-on-month growth rate as a line on its own axis (:func:`mrrkit.expansion_summary`).
@@ -952,11 +980,8 @@ def expansion_chart(summary: pd.DataFrame, t: Text | None = None) -> alt.LayerCh
     ['No', 'Yes']
     """
     t = _t(t)
-    data = _with_month_start(
-        summary[["expansion", "expansion_rate", "expansion_growth_rate", "net_negative_churn"]])
+    data = expansion_chart_frame(summary, t)
     yes, no = t("expansion.yes"), t("expansion.no")
-    data["flag"] = data["net_negative_churn"].fillna(False).astype(bool).map({True: yes, False: no})
-    data = data.drop(columns="net_negative_churn")
     x = _month_axis()  # bands labelled by month, as on the Overview (the line at their centres)
     tooltip = [
         alt.Tooltip("yearmonth(month):T", title=t("col.month")),
@@ -982,6 +1007,20 @@ def expansion_chart(summary: pd.DataFrame, t: Text | None = None) -> alt.LayerCh
     return alt.layer(bars, line).resolve_scale(y="independent").properties(height=300)
 
 
+_SHARE_COLUMNS = ["expansion_share_of_added", "expansion_share_of_net_new"]
+
+
+def expansion_share_chart_frame(summary: pd.DataFrame, t: Text | None = None) -> pd.DataFrame:
+    """The rows :func:`expansion_share_chart` draws (its spec depends on nothing else but the
+    language)."""
+    t = _t(t)
+    names = {c: t(f"col.{c}") for c in _SHARE_COLUMNS}
+    long = _with_month_start(summary[_SHARE_COLUMNS]).melt(id_vars="month", var_name="col",
+                                                           value_name="value")
+    long["share"] = long["col"].map(names)
+    return long.drop(columns="col").dropna(subset=["value"])
+
+
 def expansion_share_chart(summary: pd.DataFrame, t: Text | None = None) -> alt.Chart:
     """Expansion's share of the MRR added and of net new MRR, by month
     (:func:`mrrkit.expansion_summary`).
@@ -995,11 +1034,8 @@ def expansion_share_chart(summary: pd.DataFrame, t: Text | None = None) -> alt.C
     ('%', 'share')
     """
     t = _t(t)
-    cols = ["expansion_share_of_added", "expansion_share_of_net_new"]
-    names = {c: t(f"col.{c}") for c in cols}
-    long = _with_month_start(summary[cols]).melt(id_vars="month", var_name="col", value_name="value")
-    long["share"] = long["col"].map(names)
-    long = long.drop(columns="col").dropna(subset=["value"])
+    names = {c: t(f"col.{c}") for c in _SHARE_COLUMNS}
+    long = expansion_share_chart_frame(summary, t)
     return (
         alt.Chart(long)
         .mark_line(point=True)
@@ -1015,6 +1051,19 @@ def expansion_share_chart(summary: pd.DataFrame, t: Text | None = None) -> alt.C
         )
         .properties(height=260)
     )
+
+
+def expansion_split_chart_frame(by_month: pd.DataFrame, t: Text | None = None) -> pd.DataFrame:
+    """The rows :func:`expansion_split_chart` draws (its spec depends on nothing else but the
+    language and which parts ``by_month`` has)."""
+    t = _t(t)
+    kinds = [k for k in EXPANSION_COLORS if k in by_month.columns]
+    names = [t(f"expansion.kind.{k}") for k in kinds]
+    long = _with_month_start(by_month[kinds]).melt(id_vars="month", var_name="kind",
+                                                   value_name="amount")
+    long["part"] = long["kind"].map(dict(zip(kinds, names)))
+    long["part_order"] = long["kind"].map({k: i for i, k in enumerate(kinds)})
+    return long.drop(columns="kind")
 
 
 def expansion_split_chart(by_month: pd.DataFrame, t: Text | None = None) -> alt.Chart:
@@ -1033,11 +1082,7 @@ def expansion_split_chart(by_month: pd.DataFrame, t: Text | None = None) -> alt.
     t = _t(t)
     kinds = [k for k in EXPANSION_COLORS if k in by_month.columns]
     names = [t(f"expansion.kind.{k}") for k in kinds]
-    long = _with_month_start(by_month[kinds]).melt(id_vars="month", var_name="kind",
-                                                   value_name="amount")
-    long["part"] = long["kind"].map(dict(zip(kinds, names)))
-    long["part_order"] = long["kind"].map({k: i for i, k in enumerate(kinds)})
-    long = long.drop(columns="kind")
+    long = expansion_split_chart_frame(by_month, t)
     return (
         alt.Chart(long)
         .mark_bar()
