@@ -72,7 +72,7 @@ def _plain(x, nf: NumberFormat) -> str:
     >>> _plain(2.001, fr), _plain(0.375, number_format("en"))
     ('2', '0.38')
     """
-    if x is None or x is pd.NA or x is pd.NaT or (isinstance(x, float) and x != x):
+    if _missing(x):
         return ""
     if isinstance(x, bool):
         return str(x)
