@@ -310,6 +310,37 @@ ATTRIBUTE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "churn_reason": ROLE_SYNONYMS["churn_reason"],
     "plan": ROLE_SYNONYMS["plan"],
     "product": ROLE_SYNONYMS["product"],
+    # A customer's name and email: shown next to its id and searched, never segments
+    # (mrrkit.segments.IDENTITY_COLUMNS). No bare "name": a file's "Name" may be a plan's.
+    "customer_name": (
+        "customer name",
+        "customer description",
+        "client name",
+        "company name",
+        "account name",
+        "nom client",
+        "raison sociale",
+        "nome cliente",
+        "nome del cliente",
+        "ragione sociale",
+        "denominazione",
+    ),
+    "email": (
+        "email",
+        "e mail",
+        "customer email",
+        "client email",
+        "account email",
+        "billing email",
+        "user email",
+        "courriel",
+        "adresse email",
+        "adresse e mail",
+        "email client",
+        "indirizzo email",
+        "indirizzo e mail",
+        "email cliente",
+    ),
 }
 
 
@@ -321,6 +352,8 @@ def attribute_name(header: str) -> str:
     --------
     >>> attribute_name("Secteur d'activité"), attribute_name("Account manager")
     ('industry', 'Account manager')
+    >>> attribute_name("Adresse e-mail"), attribute_name("Nom du client")
+    ('email', 'customer_name')
     """
     core = _core(header)
     for name, synonyms in ATTRIBUTE_SYNONYMS.items():

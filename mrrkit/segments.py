@@ -41,6 +41,7 @@ from .movements import CHURN, EXPANSION, Moves, as_moves
 from .retention import _month, mrr_at_month_end
 
 __all__ = [
+    "IDENTITY_COLUMNS",
     "MEASURE_COLUMNS",
     "MISSING",
     "PREFERRED_DIMENSIONS",
@@ -65,6 +66,10 @@ MISSING = "(none)"
 
 #: Line-level measures, never segments even with few values (a tier's usage limit has four).
 MEASURE_COLUMNS = ("quantity", "usage", "usage_limit")
+
+#: Attributes that name one customer (its name, its email), never segments whatever their
+#: values: shown next to the customer's id and searched, never grouped by.
+IDENTITY_COLUMNS = ("customer_name", "email")
 
 #: Attribute columns shown first, in this order, when present.
 PREFERRED_DIMENSIONS = ("industry", "company_size", "channel", "churn_reason", "country", "plan")
@@ -109,23 +114,25 @@ def segment_columns(attributes: pd.DataFrame, max_values: int = 50) -> list[str]
 
     A column qualifies when it has between 1 and ``max_values`` distinct non-blank values and is
     not id-like: with more than 12 distinct values, they must number less than half the customers
-    that have one (so ``email`` or ``name`` columns are skipped). Date columns are skipped, and so
-    are numeric columns with more than 12 distinct values (a quantity or an amount is a measure,
-    not a category), and so are the ``MEASURE_COLUMNS`` whatever their values.
-    ``PREFERRED_DIMENSIONS`` come first, then the rest alphabetically.
+    that have one (so an account manager column of a small file is kept, a contact column of a
+    large one skipped). Date columns are skipped, and so are numeric columns with more than 12
+    distinct values (a quantity or an amount is a measure, not a category), and so are the
+    ``MEASURE_COLUMNS`` and the ``IDENTITY_COLUMNS`` (``customer_name``, ``email``) whatever
+    their values. ``PREFERRED_DIMENSIONS`` come first, then the rest alphabetically.
 
     Examples
     --------
-    >>> a = pd.DataFrame({"plan": ["a", "b", "a", "b"], "email": ["w", "x", "y", "z"],
+    >>> a = pd.DataFrame({"plan": ["a", "b", "a", "b"], "contact": ["w", "x", "y", "z"],
+    ...                   "email": ["w@a", "x@a", "y@a", "z@a"],
     ...                   "industry": ["x", "x", "y", None]})
     >>> segment_columns(a)
-    ['industry', 'plan', 'email']
+    ['industry', 'plan', 'contact']
     >>> segment_columns(a, max_values=3)
     ['industry', 'plan']
     """
     keep = []
     for name in attributes.columns:
-        if name in LINE_COLUMNS or name in MEASURE_COLUMNS:
+        if name in LINE_COLUMNS or name in MEASURE_COLUMNS or name in IDENTITY_COLUMNS:
             continue
         col = attributes[name]
         if pd.api.types.is_datetime64_any_dtype(col.dtype):

@@ -93,6 +93,13 @@ Column names were checked against public material (searched while writing this m
   customer_name, customer_email, subscription_oid, subscription_started_at``,
   ``subscription_canceled_at`` (cancellation date, not period end; YYYY-MM-DD),
   ``subscription_quantity`` (default 1).
+
+Where an export names the customer or gives its email (Stripe's ``Customer Name`` or
+``Customer Description`` and ``Customer Email``, Chargebee's ``customers.company`` and
+``customers.email``, Recurly's ``company_name`` and ``email``, Paddle's ``business_name`` and
+``customer_email`` or ``user_email``, Baremetrics' ``customer_name`` and ``customer_email``), they
+are kept as the attributes ``customer_name`` and ``email``: shown next to the customer's id and
+searched, never segments (:data:`mrrkit.segments.IDENTITY_COLUMNS`).
 """
 
 from __future__ import annotations
@@ -176,6 +183,14 @@ def _detect_stripe_subscriptions(headers) -> bool:
     )
 
 
+def _coalesced(frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.Series:
+    """The first non-blank cell of ``cols`` on each row, as text ("" where all are blank)."""
+    out = text(frame[cols[0]])
+    for col in cols[1:]:
+        out = out.where(out != "", text(frame[col]))
+    return out
+
+
 def _whole_numbers_only(col: pd.Series, kept: np.ndarray) -> bool:
     """Whether every kept, filled cell is written as a whole number of 3+ digits (``4900``);
     the first thousand cells settle most files without a pass over a million."""
@@ -196,6 +211,7 @@ def _stripe_subscriptions(frame: pd.DataFrame) -> Draft:
         ("product", "Product", "Product Name"),
         ("churn_reason", "Cancellation Reason"),
         ("customer_name", "Customer Name", "Customer Description"),
+        ("email", "Customer Email"),
     ):
         found = column(h, *cands)
         if found is not None:
@@ -228,6 +244,11 @@ def _stripe_subscriptions(frame: pd.DataFrame) -> Draft:
     ]
     # Major units ("49.00") unless the header says cents ("Amount (cents)").
     draft = subscription_draft(frame, cols, statuses=_STRIPE_STATUSES, notes=notes)
+    # Exports name the customer "Customer Name" or (older ones, and customers with a description
+    # only) "Customer Description": a blank name takes the description.
+    names = columns(h, "Customer Name", "Customer Description")
+    if len(names) > 1:
+        draft.attributes["customer_name"] = _coalesced(frame, names)
     amount = cols.amount[0]
     if not is_cents(amount) and _whole_numbers_only(frame[amount], draft.reasons.ok):
         written = text(frame[amount])
@@ -487,6 +508,7 @@ def _stripe_invoices(frame: pd.DataFrame) -> Draft:
         ("product", "Product", "Product Name", "product", "product_id"),
         ("quantity", "Quantity", "quantity"),
         ("customer_name", "Customer Name"),
+        ("email", "Customer Email", "customer_email"),
     ):
         found = column(h, *cands)
         if found is not None:
@@ -601,6 +623,7 @@ def _chargebee(frame: pd.DataFrame) -> Draft:
         ("plan", "subscriptions.plan_id", "subscription_items.item_price_id"),
         ("churn_reason", "subscriptions.cancel_reason", "subscriptions.cancel_reason_code"),
         ("customer_name", "customers.company"),
+        ("email", "customers.email"),
     ):
         found = column(h, *cands)
         if found is not None:
@@ -724,7 +747,8 @@ def _recurly(frame: pd.DataFrame) -> Draft:
     for name, *cands in (
         ("plan", "plan_name", "plan_code"),
         ("churn_reason", "expiration_reason", "cancel_reason"),
-        ("company", "company_name", "company"),
+        ("customer_name", "company_name", "company"),
+        ("email", "email", "account_email"),
     ):
         found = column(h, *cands)
         if found is not None:
@@ -1196,6 +1220,7 @@ def _paddle_transactions(frame: pd.DataFrame) -> Draft:
         ("product", "product_name", "product.name", "product_id", "product.id"),
         ("quantity", "quantity"),
         ("customer_name", "business_name", "business.name"),
+        ("email", "customer_email", "customer.email"),
         (
             "country",
             "address_country_code",
@@ -1288,7 +1313,7 @@ def _paddle_classic(frame: pd.DataFrame) -> Draft:
             f"(day, week, month, year) with 'billing_period' (how many); columns are {h}"
         )
     attributes = {}
-    for name, *cands in (("plan", "plan_name", "plan_id"),):
+    for name, *cands in (("plan", "plan_name", "plan_id"), ("email", "user_email")):
         found = column(h, *cands)
         if found is not None:
             attributes[name] = found
@@ -1366,7 +1391,11 @@ def _detect_baremetrics(headers) -> bool:
 def _baremetrics(frame: pd.DataFrame) -> Draft:
     h = list(frame.columns)
     attributes = {}
-    for name, *cands in (("plan", "plan_name", "plan_oid"), ("customer_name", "customer_name")):
+    for name, *cands in (
+        ("plan", "plan_name", "plan_oid"),
+        ("customer_name", "customer_name"),
+        ("email", "customer_email"),
+    ):
         found = column(h, *cands)
         if found is not None:
             attributes[name] = found

@@ -93,7 +93,11 @@ def test_stripe_subscriptions():
     assert lines.loc["cus_A", "industry"] == "saas"  # "industry (metadata)"
     assert lines.loc["cus_A", "plan"] == "price_pro_m" and lines.loc["cus_A", "product"] == "Pro"
     assert lines.loc["cus_A", "quantity"] == 2.0 and lines.loc["cus_A", "currency"] == "USD"
-    assert "Customer Email" not in r.lines.columns
+    # The customer's name and email are kept (shown next to its id, searched, never segments).
+    assert lines.loc["cus_A", "customer_name"] == "Acme"
+    assert lines.loc["cus_A", "email"] == "a@example.com"
+    assert "Customer Email" not in r.lines.columns and "Customer Name" not in r.lines.columns
+    assert r.mapping["customer_name"] == "Customer Name" and r.mapping["email"] == "Customer Email"
     # The export names a coupon but not its amount: MRR stays before discount, and we say so.
     assert any("1 subscription(s) carry a coupon ('Coupon')" in w for w in r.warnings)
     assert r.lines.dtypes["start"] == "datetime64[s]" and r.lines.dtypes["mrr"] == "float64"
@@ -101,6 +105,51 @@ def test_stripe_subscriptions():
     assert r.rejected.loc[0, "id"] == "sub_6" and r.rejected.loc[0, "Status"] == "incomplete"
     assert_accounted(r)
     mrrkit.validate_lines(r.lines)
+
+
+def test_customer_names_and_emails_are_kept_and_never_segments():
+    # Stripe's subscriptions export: "Customer Name" (older ones: "Customer Description") and
+    # "Customer Email" are kept as customer_name and email, one per customer.
+    r = read_export(FIXTURES / "stripe_subscriptions.csv")
+    attributes = mrrkit.customer_attributes(r.lines)
+    assert attributes.loc["cus_A", ["customer_name", "email"]].tolist() == ["Acme", "a@example.com"]
+    assert attributes.loc["cus_I", ["customer_name", "email"]].tolist() == ["Iota", "i@example.com"]
+    # Unique per customer: never a segment, even in a file of 6 customers where any column of
+    # at most 12 values would be one.
+    dims = mrrkit.segment_columns(attributes)
+    assert "customer_name" not in dims and "email" not in dims and "industry" in dims
+    assert_accounted(r)
+    # An export naming the customer "Customer Description" only; and one with both, where a
+    # blank name takes the description.
+    csv = (FIXTURES / "stripe_subscriptions.csv").read_text()
+    described = read_export(csv.replace("Customer Name", "Customer Description", 1).encode())
+    assert described.lines.set_index("customer_id").loc["cus_B", "customer_name"] == "Beta"
+    frame = pd.read_csv(io.StringIO(csv), dtype=str, keep_default_na=False)
+    frame.insert(4, "Customer Description", "")
+    frame.loc[0, ["Customer Name", "Customer Description"]] = ["", "Acme Inc."]
+    both = read_export(frame.to_csv(index=False).encode()).lines.set_index("customer_id")
+    assert both.loc["cus_A", "customer_name"] == "Acme Inc."
+    assert both.loc["cus_B", "customer_name"] == "Beta"
+    # The other vendors' fixtures: Baremetrics, Recurly, Paddle (transaction line items).
+    baremetrics = read_export(FIXTURES / "baremetrics.csv").lines.set_index("customer_id")
+    assert baremetrics.loc["customer_1", ["customer_name", "email"]].tolist() == [
+        "Allison Barkley", "allison@example.com"]
+    recurly = read_export(FIXTURES / "recurly_subscriptions.csv").lines.set_index("customer_id")
+    assert recurly.loc["acct_1", "email"] == "one@example.com"
+    paddle = read_export(FIXTURES / "paddle_transaction_line_items.csv").lines
+    kilo = paddle[paddle["customer_id"] == "ctm_K"]
+    assert set(kilo["customer_name"]) == {"Kilo BV"} and set(kilo["email"]) == {"k@example.com"}
+    # A spreadsheet: the headers' usual names in French and Italian.
+    generic = read_export(
+        "Client;Nom du client;Adresse e-mail;Date de début;Mensualité\n"
+        "c1;Dupont SARL;compta@dupont.example;2024-01-15;100\n".encode()
+    )
+    assert generic.lines[["customer_name", "email"]].iloc[0].tolist() == [
+        "Dupont SARL", "compta@dupont.example"]
+    italian = read_customers(
+        b"Cliente;Ragione sociale;Email;Settore\nc1;Bianchi SpA;a@b.it;Servizi\n"
+    )
+    assert list(italian.customers.columns) == ["customer_id", "customer_name", "email", "industry"]
 
 
 def test_stripe_invoice_line_items():
@@ -448,8 +497,9 @@ def test_chargebee():
     country = r.lines["country"].tolist()
     assert country[:6] == ["FR", "IT", "US", "DE", "ES", "GB"] and pd.isna(country[6])
     assert set(r.lines.columns) == {
-        "customer_id", "start", "end", "mrr", "plan", "quantity", "industry", "country"
+        "customer_id", "start", "end", "mrr", "plan", "quantity", "industry", "country", "email"
     }
+    assert r.lines["email"].tolist()[:2] == ["billing@acme.example", "ap@beta.example"]
     # The mapping names the columns read, not the empty *_in_decimal ones.
     assert r.mapping["amount"] == "subscriptions.plan_unit_price"
     assert r.mapping["quantity"] == "subscriptions.plan_quantity"

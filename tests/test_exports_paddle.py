@@ -360,7 +360,7 @@ def test_classic_subscription_users():
         (8, "missing amount"),
     ]
     assert r.lines["plan"].tolist() == ["111", "222", "111", "111", "111"]
-    assert "email" not in r.lines.columns
+    assert r.lines["email"].tolist()[:2] == ["one@example.com", "two@example.com"]  # user_email
     assert any("no cancellation date" in w for w in r.warnings)
     assert any("may include sales tax" in w for w in r.warnings)
 
