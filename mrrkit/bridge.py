@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .lines import LINE_COLUMNS, MICROS, EncodedLines, validate_lines
-from .monthly import monthly
+from .monthly import month_of, monthly
 from .movements import KINDS, as_moves
 from .retention import _month, mrr_at_month_end
 from .segments import _positions
@@ -31,40 +31,72 @@ _EPOCH = np.datetime64("1970-01-01", "D")
 BRIDGE_STEPS = ("new", "expansion", "reactivation", "contraction", "churn")
 
 
-def _monthly(data) -> pd.DataFrame:
-    if isinstance(data, pd.DataFrame) and "net_new" in data.columns and "mrr" in data.columns:
-        return data
-    return monthly(data)
-
-
 def mrr_bridge(data, start, end) -> pd.DataFrame:
-    """Start MRR, the five movement totals and end MRR of months ``start..end``.
+    """Start MRR, the five movement totals and end MRR of months ``start..end``, with how many
+    customers and how many movements are behind each.
 
     Parameters
     ----------
     data : DataFrame
-        The :func:`mrrkit.monthly` table, or lines / movements (it is computed).
+        Canonical lines, or the frame :func:`mrrkit.movements` returned (filtered to a segment or
+        not). A :func:`mrrkit.monthly` table is refused: it counts movements, not customers.
     start, end : month
         First and last month of the period (``start <= end``).
 
     Returns
     -------
-    DataFrame indexed by ``step`` (``start``, ``BRIDGE_STEPS``..., ``end``) with ``amount`` (the
-    start and end MRR, or the movement total) and ``customers`` (the number of movements of that
-    kind; paying customers for start and end). Start MRR is 0 when ``start`` is the first month.
+    DataFrame indexed by ``step`` (``start``, ``BRIDGE_STEPS``..., ``end``):
+
+    - ``amount``: the MRR at the end of month ``start - 1`` (0 when ``start`` is the first month)
+      and at the end of month ``end``; for a step, the sum of its movements dated in the period
+      (the monthly table's column summed over the months), so that ``start + new + expansion +
+      reactivation + contraction + churn = end``;
+    - ``customers``: for ``start`` and ``end``, the customers paying then (MRR > 0); for a step,
+      the number of *distinct* customers with at least one movement of that kind dated in the
+      period: a customer who expands in March and again in June counts once. So a step never
+      counts more customers than there are customers in the data, but the steps' customers do
+      not add up (one customer can expand, then churn);
+    - ``movements``: for a step, the number of its movements dated in the period (the monthly
+      table's ``*_customers`` counts summed over the months: what :func:`movements_in` lists);
+      missing (``<NA>``) for ``start`` and ``end``, which are levels, not movements.
+
+    Raises
+    ------
+    ValueError
+        When ``end`` is before ``start`` or the period is outside the data's months.
+    TypeError
+        When ``data`` is a monthly table.
 
     Examples
     --------
+    Customer ``a`` expands twice (February and March), ``b`` churns in March, ``c`` is new in
+    February:
+
     >>> lines = pd.DataFrame({
-    ...     "customer_id": ["a", "b", "b"],
-    ...     "start": pd.to_datetime(["2024-01-10", "2024-01-20", "2024-02-05"]),
-    ...     "end": pd.to_datetime(["2024-03-10", "2024-02-05", None]),
-    ...     "mrr": [100.0, 50.0, 80.0],
+    ...     "customer_id": ["a", "a", "a", "b", "c"],
+    ...     "start": pd.to_datetime(["2024-01-10", "2024-02-05", "2024-03-01", "2024-01-20",
+    ...                              "2024-02-15"]),
+    ...     "end": pd.to_datetime([None, None, None, "2024-03-10", None]),
+    ...     "mrr": [100.0, 20.0, 30.0, 50.0, 80.0],
     ... })
-    >>> mrr_bridge(lines, "2024-02", "2024-03")["amount"].tolist()
-    [150.0, 0.0, 30.0, 0.0, 0.0, -100.0, 80.0]
+    >>> mrr_bridge(lines, "2024-02", "2024-03")
+                  amount  customers  movements
+    step
+    start          150.0          2       <NA>
+    new             80.0          1          1
+    expansion       50.0          1          2
+    reactivation     0.0          0          0
+    contraction      0.0          0          0
+    churn          -50.0          1          1
+    end            230.0          2       <NA>
     """
-    table = _monthly(data)
+    if isinstance(data, pd.DataFrame) and "net_new" in data.columns and "mrr" in data.columns:
+        raise TypeError(
+            "mrr_bridge needs lines or movements, not a monthly table: the monthly table counts "
+            "movements, and the bridge counts distinct customers"
+        )
+    m = as_moves(data)
+    table = monthly(m)
     s, e = pd.Period(start, freq="M"), pd.Period(end, freq="M")
     if e < s:
         raise ValueError(f"end ({e}) is before start ({s})")
@@ -75,19 +107,28 @@ def mrr_bridge(data, start, end) -> pd.DataFrame:
     before = s - 1
     start_mrr = float(table.at[before, "mrr"]) if before in table.index else 0.0
     start_customers = int(table.at[before, "customers"]) if before in table.index else 0
-    count_col = {
-        "new": "new_customers",
-        "expansion": "expanded_customers",
-        "reactivation": "reactivated_customers",
-        "contraction": "contracted_customers",
-        "churn": "churned_customers",
-    }
-    data_rows = {"start": (start_mrr, start_customers)}
-    for step in BRIDGE_STEPS:
-        data_rows[step] = (float(rows[step].sum()), int(rows[count_col[step]].sum()))
-    data_rows["end"] = (float(table.at[e, "mrr"]), int(table.at[e, "customers"]))
-    out = pd.DataFrame.from_dict(data_rows, orient="index", columns=["amount", "customers"])
-    out.index.name = "step"
+    # Movements of the period counted per (customer, kind): a kind's movements are the sum over
+    # its customers, its distinct customers those with at least one.
+    mon = month_of(m.day)
+    pick = (mon >= s.ordinal) & (mon <= e.ordinal)
+    per = np.bincount(m.cust[pick].astype(np.int64) * len(KINDS) + m.kind[pick],
+                      minlength=len(m.customers) * len(KINDS)).reshape(-1, len(KINDS))
+    moves = per.sum(axis=0)
+    customers = np.count_nonzero(per, axis=0)
+    steps = ["start", *BRIDGE_STEPS, "end"]
+    amount = [start_mrr, *(float(rows[step].sum()) for step in BRIDGE_STEPS),
+              float(table.at[e, "mrr"])]
+    count = [start_customers, *(int(customers[KINDS.index(k)]) for k in BRIDGE_STEPS),
+             int(table.at[e, "customers"])]
+    moved = [None, *(int(moves[KINDS.index(k)]) for k in BRIDGE_STEPS), None]
+    out = pd.DataFrame(
+        {
+            "amount": np.array(amount, dtype="float64"),
+            "customers": np.array(count, dtype="int64"),
+            "movements": pd.array(moved, dtype="Int64"),
+        },
+        index=pd.Index(steps, name="step"),
+    )
     out.attrs["start"], out.attrs["end"] = s, e
     return out
 

@@ -108,9 +108,12 @@ st.caption(t(
 ))
 bridge_shown = bridge.rename(index=lambda s: t(f"kind.{s}") if s in BRIDGE_STEPS else
                              (t("col.start_mrr") if s == "start" else t("col.end_mrr")))
+st.caption(t("movements.bridge_help"))
 show_table(
-    bridge_shown, "mrr_bridge", "bridge", nf, {"amount": "money", "customers": "count"},
-    {"amount": t("col.mrr"), "customers": t("col.customers"), "step": t("col.step")}, labels=DL,
+    bridge_shown, "mrr_bridge", "bridge", nf,
+    {"amount": "money", "customers": "count", "movements": "count"},
+    {"amount": t("col.mrr"), "customers": t("col.customers"), "movements": t("col.movements"),
+     "step": t("col.step")}, labels=DL,
 )
 
 # --- what is behind a figure -------------------------------------------------------------------

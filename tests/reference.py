@@ -289,6 +289,36 @@ class Reference:
         }
         return pd.DataFrame(columns, index=index)
 
+    # ------------------------------------------------------------------ bridge
+
+    def bridge(self, start: int, end: int) -> pd.DataFrame:
+        """The MRR bridge of months ``start..end``: indexed by step (``start``, the five kinds
+        in bridge order, ``end``), ``amount`` (MRR at the end of ``start - 1`` and of ``end``,
+        or the sum of the kind's movements dated in the period), ``customers`` (paying then, or
+        the distinct customers with such a movement in the period) and ``movements`` (how many
+        movements; None for the two levels)."""
+
+        def level(month):
+            values = [self.month_end_mrr(c, month) for c in self.customers]
+            return math.fsum(values), sum(1 for v in values if paying(v))
+
+        rows = {"start": (*level(start - 1), None)}
+        for kind in ("new", "expansion", "reactivation", "contraction", "churn"):
+            dated = [mv for mv in self.movements
+                     if mv[2] == kind and start <= month_number(mv[1]) <= end]
+            rows[kind] = (math.fsum(mv[3] for mv in dated), len({mv[0] for mv in dated}),
+                          len(dated))
+        rows["end"] = (*level(end), None)
+        steps = list(rows)
+        return pd.DataFrame(
+            {
+                "amount": [rows[s][0] for s in steps],
+                "customers": [rows[s][1] for s in steps],
+                "movements": np.array([rows[s][2] for s in steps], dtype=object),
+            },
+            index=pd.Index(steps, name="step"),
+        )
+
     # ------------------------------------------------------------------ cohorts
 
     def cohort_of(self) -> dict[str, int]:

@@ -52,13 +52,27 @@ def test_monthly_table_is_mrrkit_monthly(movements_page):
 def test_bridge_reconciles(movements_page):
     _, mv, _ = sample()
     monthly = mrrkit.monthly(mv)
-    bridge = mrr_bridge(monthly, monthly.index[-12], monthly.index[-1])
+    first, last = monthly.index[-12], monthly.index[-1]
+    bridge = mrr_bridge(mv, first, last)
     check = next(c.value for c in movements_page.caption if c.value.startswith("Check:"))
     net = bridge.at["end", "amount"] - bridge.at["start", "amount"]
     assert check == (f"Check: {EN.money(bridge.at['start', 'amount'])} {'+' if net >= 0 else '−'} "
                      f"{EN.money(abs(net))} = {EN.money(bridge.at['end', 'amount'])}")
     shown = table(movements_page, BRIDGE)
     assert shown.at["Churn", "MRR"] == EN.money(bridge.at["churn", "amount"])
+    # Customers: distinct customers with such a movement in the period; Movements: how many
+    # (issue 11: 1,808 'customers' expanding out of 1,484 at the start were movements).
+    assert list(shown.columns) == ["MRR", "Customers", "Movements"]
+    for label, step in (("Expansion", "expansion"), ("Churn", "churn")):
+        rows = movements_in(mv, first, step, last)
+        assert shown.at[label, "Customers"] == EN.count(rows["customer_id"].nunique())
+        assert shown.at[label, "Movements"] == EN.count(len(rows))
+        if step == "expansion":  # some customers expand more than once: the counts differ
+            assert rows["customer_id"].nunique() < len(rows)
+    assert shown.at["MRR at start", "Customers"] == EN.count(monthly.at[first - 1, "customers"])
+    assert shown.at["MRR at start", "Movements"] == shown.at["MRR at end", "Movements"] == "–"
+    assert any(c.value.startswith("Customers: how many different customers")
+               for c in movements_page.caption)
     waterfall = specs(movements_page)[0]
     assert tooltips(waterfall)[0] == ["Step", "MRR", "Customers"]
     assert waterfall["params"][0]["name"] == "step"  # a click on a bar picks its figure
@@ -121,7 +135,9 @@ def test_whole_period_reconciles_the_bridge():
     monthly = mrrkit.monthly(mv)
     first, last = monthly.index[-12], monthly.index[-1]
     rows = movements_in(mv, first, "expansion", last)
-    assert len(rows) == mrr_bridge(monthly, first, last).at["expansion", "customers"] > 500
+    bridge = mrr_bridge(mv, first, last)
+    assert len(rows) == bridge.at["expansion", "movements"] > 500  # movements, not customers
+    assert bridge.at["expansion", "customers"] == rows["customer_id"].nunique() < len(rows)
     assert _success(at).startswith(
         f"{EN.count(len(rows))} movements adding up to {EN.money(rows['amount'].sum(), 2)}")
     assert "✓" in _success(at)

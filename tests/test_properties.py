@@ -311,6 +311,34 @@ def test_nrr_grr_equal_the_reference(case, data):
             assert_close(mrrkit.grr(case.frame(), s, e), want_grr, 0.0, rtol, "grr from lines")
 
 
+@SECONDARY
+@given(cases(), st.data())
+def test_bridge_equals_the_reference(case, data):
+    """mrr_bridge's amounts, distinct customers and movement counts are the reference's."""
+    ref = reference_of(case)
+    months = ref.months()
+    assume(months)
+    atol, _ = tolerance(case)
+    mv = mrrkit.movements(case.frame(), as_of=case.as_of_arg)
+    start = data.draw(st.sampled_from(months), label="start")
+    end = data.draw(st.sampled_from([m for m in months if m >= start]), label="end")
+    got = mrrkit.mrr_bridge(mv, str(period(start)), str(period(end)))
+    want = ref.bridge(start, end)
+    assert list(got.index) == list(want.index)
+    assert got["customers"].tolist() == want["customers"].tolist()
+    assert [None if pd.isna(x) else int(x) for x in got["movements"]] == want[
+        "movements"].tolist()
+    assert_close(got["amount"], want["amount"], 2 * atol, 1e-12, "bridge amounts")
+    # The movements are those listed by movements_in; the customers, their distinct ids.
+    for step in mrrkit.bridge.BRIDGE_STEPS:
+        rows = mrrkit.bridge.movements_in(mv, str(period(start)), step, str(period(end)))
+        assert got.at[step, "movements"] == len(rows)
+        assert got.at[step, "customers"] == rows["customer_id"].nunique()
+    if case.as_of is None:  # from the lines as well (their default as_of)
+        assert_same_frame(mrrkit.mrr_bridge(case.frame(), str(period(start)), str(period(end))),
+                          got)
+
+
 def test_cohorts_before_1970():
     lines = [("a", dt.date(1969, 12, 15), dt.date(1970, 2, 10), 10.0)]
     as_of = dt.date(1970, 2, 28)
