@@ -367,11 +367,12 @@ def select_slider(
                 notice(f"{lo_key}/{hi_key}", "/".join(value))
                 value = list(default)
         ss[wkey] = tuple(value)
-    value = tuple(
-        (container or st).select_slider(
-            label, options=options, key=wkey, format_func=format_func, **kwargs
-        )
+    # ``value`` is given so that Streamlit builds a *range* slider: without it the widget is a
+    # single-value one whose first thumb move (or a page change) hands back one month, not two.
+    value = (container or st).select_slider(
+        label, options=options, value=tuple(default), key=wkey, format_func=format_func, **kwargs
     )
+    value = tuple(value)
     view[lo_key + ":" + hi_key] = value
     for key, v, d in zip(keys, value, default):
         _write(key, [v] if (always or v != d) else None)
