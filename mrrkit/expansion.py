@@ -167,12 +167,40 @@ def expansion_by_segment(lines: pd.DataFrame, attribute: str, data=None, start=N
 
     Returns
     -------
-    DataFrame indexed by attribute value: ``customers`` (paying at the end of ``start``),
-    ``start_mrr`` (their MRR then), ``expansion`` (expansion movements of the segment's
-    customers dated in months ``start+1..end``, including customers acquired meanwhile),
-    ``expanded_customers`` (distinct customers with at least one), ``expansion_rate``
-    (``expansion / start_mrr``, NaN on a zero base) and ``share_of_expansion`` (of the
-    total over all segments). Sorted by expansion, largest first.
+    DataFrame indexed by attribute value:
+
+    - ``customers``: customers paying at the end of ``start``; ``start_mrr``: their MRR then;
+    - ``expansion``: expansion movements of the segment's customers dated in months
+      ``start+1..end``, including those of customers acquired (or back) meanwhile;
+    - ``expanded_customers``: distinct customers with at least one such movement, split into
+      ``expanded_start_customers`` (those among ``customers``, paying at the end of ``start``:
+      never more than ``customers``) and ``expanded_joined_customers`` (those not paying then:
+      acquired, or returned after a churn, during the period), so that ``expanded_customers =
+      expanded_start_customers + expanded_joined_customers``;
+    - ``expansion_rate``: ``expansion / start_mrr`` (NaN on a zero base);
+    - ``share_of_expansion``: of the total over all segments.
+
+    Sorted by expansion, largest first.
+
+    Examples
+    --------
+    ``a`` (paying at the end of January) and ``b`` (new in March) expand; ``c`` does not:
+
+    >>> import pandas as pd
+    >>> lines = pd.DataFrame({
+    ...     "customer_id": ["a", "a", "b", "b", "c"],
+    ...     "start": pd.to_datetime(["2024-01-05", "2024-04-01", "2024-03-02", "2024-05-10",
+    ...                              "2024-01-10"]),
+    ...     "end": pd.to_datetime([None, None, None, None, None]),
+    ...     "mrr": [100.0, 20.0, 50.0, 10.0, 80.0],
+    ...     "size": ["small", "small", "small", "small", "small"],
+    ... })
+    >>> got = expansion_by_segment(lines, "size", start="2024-01", end="2024-06")
+    >>> got.loc["small", ["customers", "expanded_customers", "expanded_start_customers",
+    ...                   "expanded_joined_customers"]].tolist()
+    [2, 2, 1, 1]
+    >>> got.loc["small", ["start_mrr", "expansion", "expansion_rate"]].tolist()
+    [180.0, 30.0, 0.16666666666666666]
     """
     attrs = customer_attributes(lines) if attributes is None else attributes
     if attribute not in attrs.columns:
@@ -192,18 +220,23 @@ def expansion_by_segment(lines: pd.DataFrame, attribute: str, data=None, start=N
     pick = (m.kind == EXPANSION) & (mon > s_month) & (mon <= e_month)
     exp_by_cust = np.bincount(m.cust[pick], weights=m.amount[pick] / MICROS,
                               minlength=len(ids))
+    at_start = start_mrr > 0
+    expanded = exp_by_cust > 0
     frame = pd.DataFrame(
         {
             "segment": seg,
-            "customers": start_mrr > 0,
+            "customers": at_start,
             "start_mrr": start_mrr,
             "expansion": exp_by_cust,
-            "expanded_customers": exp_by_cust > 0,
+            "expanded_customers": expanded,
+            "expanded_start_customers": expanded & at_start,
+            "expanded_joined_customers": expanded & ~at_start,
         }
     )
     out = frame.groupby("segment", sort=True).sum()
-    out["customers"] = out["customers"].astype("int64")
-    out["expanded_customers"] = out["expanded_customers"].astype("int64")
+    for col in ("customers", "expanded_customers", "expanded_start_customers",
+                "expanded_joined_customers"):
+        out[col] = out[col].astype("int64")
     out["expansion_rate"] = out["expansion"] / out["start_mrr"].where(out["start_mrr"] > 0)
     total = out["expansion"].sum()
     out["share_of_expansion"] = out["expansion"] / total if total > 0 else np.nan

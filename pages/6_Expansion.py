@@ -181,15 +181,20 @@ else:
     shown_seg = by_segment.rename(index=shown_segment)
     ctx.chart("by_segment", lambda: charts.expansion_segment_chart(shown_seg, t=t), dim,
               ctx.start, ctx.end)
-    seg_columns = ["customers", "start_mrr", "expansion", "expanded_customers", "expansion_rate",
-                   "share_of_expansion"]
+    # Expanded customers split by whether they were among the customers at start (never more
+    # than those) or joined / came back during the period.
+    seg_columns = ["customers", "start_mrr", "expansion", "expanded_start_customers",
+                   "expanded_joined_customers", "expansion_rate", "share_of_expansion"]
     show_table(
         shown_seg[seg_columns].rename_axis("segment"), f"expansion_by_{dim}", "by_segment", nf,
         {"customers": "count", "start_mrr": "money", "expansion": "money",
-         "expanded_customers": "count", "expansion_rate": "pct", "share_of_expansion": "pct"},
+         "expanded_start_customers": "count", "expanded_joined_customers": "count",
+         "expansion_rate": "pct", "share_of_expansion": "pct"},
         {"segment": ctx.label(dim), "customers": t("col.start_customers"),
          "start_mrr": t("col.start_mrr"), "expansion": t("col.expansion_mrr"),
-         "expanded_customers": t("col.expanded"), "expansion_rate": t("col.expansion_rate_period"),
+         "expanded_start_customers": t("col.expanded_start_customers"),
+         "expanded_joined_customers": t("col.expanded_joined_customers"),
+         "expansion_rate": t("col.expansion_rate_period"),
          "share_of_expansion": t("col.share_of_expansion")},
         labels=DL,
     )

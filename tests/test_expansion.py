@@ -101,6 +101,34 @@ def test_expansion_by_segment_by_hand():
     assert default["expansion_rate"].isna().all()
     with pytest.raises(ValueError, match="'industry'"):
         mrrkit.expansion_by_segment(book(), "industry")
+    # Every expanded customer was paying at the start.
+    assert got["expanded_start_customers"].tolist() == [2, 1]
+    assert got["expanded_joined_customers"].tolist() == [0, 0]
+
+
+def test_expanded_customers_split_by_whether_they_were_there_at_the_start():
+    # Issue 11: 'Expanded' exceeded 'Customers at start' because it counted customers
+    # acquired in the period. e (small) arrives in March and expands in May; d (small) churned
+    # in February, comes back in April and expands in June; f (big) arrives and never expands.
+    rows = BOOK + [
+        ("e", "2024-03-05", None, 40.0, "basic", "core", 1, "small"),
+        ("e", "2024-05-05", None, 10.0, "reports", "reports", 1, "small"),
+        ("d", "2024-04-02", None, 60.0, "basic", "core", 1, "small"),
+        ("d", "2024-06-03", None, 5.0, "reports", "reports", 1, "small"),
+        ("f", "2024-03-01", None, 70.0, "basic", "core", 1, "big"),
+    ]
+    got = mrrkit.expansion_by_segment(book(rows), "size", start="2024-02", end="2024-06")
+    # At the end of February: a, b (big) and c (small); d has churned, e and f are not here.
+    assert got.loc["small", "customers"] == 1
+    assert got.loc["small", "expanded_customers"] == 3  # c, d, e: more than at the start
+    assert got.loc["small", "expanded_start_customers"] == 1  # c
+    assert got.loc["small", "expanded_joined_customers"] == 2  # e (new), d (back)
+    assert got.loc["big", ["customers", "expanded_customers", "expanded_start_customers",
+                           "expanded_joined_customers"]].tolist() == [2, 2, 2, 0]
+    assert (got["expanded_start_customers"] + got["expanded_joined_customers"]
+            == got["expanded_customers"]).all()
+    assert (got["expanded_start_customers"] <= got["customers"]).all()
+    assert got.loc["small", "expansion"] == 30.0 + 10.0 + 5.0  # c's analytics swap, e, d
 
 
 def test_breakdown_by_hand():

@@ -103,6 +103,22 @@ def test_by_cohort_and_by_segment(expansion_page):
     assert list(shown.index) == list(seg.index)  # largest expansion first
     assert shown.iloc[0]["Expansion MRR"] == EN.money(seg["expansion"].iloc[0])
     assert shown.iloc[0]["Expansion / starting MRR"] == EN.pct(seg["expansion_rate"].iloc[0])
+    # Issue 11: expanded customers split by whether they were there at the start, so that no
+    # count exceeds 'Customers at start' without saying why.
+    assert list(shown.columns) == [
+        "Customers at start", "MRR at start", "Expansion MRR", "Expanded, of customers at start",
+        "Expanded, joined or back in the period", "Expansion / starting MRR",
+        "Share of expansion"]
+    for name, row in seg.iterrows():
+        assert shown.at[name, "Customers at start"] == EN.count(row["customers"])
+        assert shown.at[name, "Expanded, of customers at start"] == EN.count(
+            row["expanded_start_customers"])
+        assert shown.at[name, "Expanded, joined or back in the period"] == EN.count(
+            row["expanded_joined_customers"])
+    assert (seg["expanded_start_customers"] <= seg["customers"]).all()
+    assert (seg["expanded_joined_customers"] > 0).any()  # the sample has some
+    assert tooltips(specs(expansion_page)[4])[0][-2:] == [
+        "Expanded, of customers at start", "Expanded, joined or back in the period"]
 
 
 def test_top_plans_default_to_the_enterprise_family(expansion_page):

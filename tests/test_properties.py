@@ -339,6 +339,51 @@ def test_bridge_equals_the_reference(case, data):
                           got)
 
 
+@SECONDARY
+@given(cases(), st.data())
+def test_expansion_by_segment_equals_a_brute_force_count(case, data):
+    """expansion_by_segment's customers and expanded customers (split into those paying at
+    the start and those who joined or came back), counted customer by customer from the
+    reference's movements and month ends."""
+    ref = reference_of(case)
+    months = ref.months()
+    assume(months)
+    atol, _ = tolerance(case)
+    mv = mrrkit.movements(case.frame(), as_of=case.as_of_arg)
+    start = data.draw(st.integers(months[0] - 2, ref.last_month - 1), label="start")
+    end = data.draw(st.integers(start + 1, ref.last_month), label="end")
+    # Two segments by id; some customers have no attribute at all.
+    known = data.draw(st.lists(st.sampled_from(ref.customers), unique=True), label="known")
+    attributes = pd.DataFrame({"seg": [f"s{len(c) % 2}" for c in known]},
+                              index=pd.Index(known, dtype="str", name="customer_id"))
+    got = mrrkit.expansion_by_segment(case.frame(), "seg", data=mv, start=str(period(start)),
+                                      end=str(period(end)), attributes=attributes)
+    want: dict[str, dict[str, float]] = {}
+    for c in ref.customers:
+        seg = attributes["seg"].get(c, "(missing)")
+        row = want.setdefault(seg, dict.fromkeys(
+            ("customers", "start_mrr", "expansion", "expanded_customers",
+             "expanded_start_customers", "expanded_joined_customers"), 0))
+        level = ref.month_end_mrr(c, start)
+        grew = [mv[3] for mv in ref.movements if mv[0] == c and mv[2] == "expansion"
+                and start < month_number(mv[1]) <= end]
+        at_start = level > 1e-6
+        row["customers"] += at_start
+        row["start_mrr"] += level
+        row["expansion"] += sum(grew)
+        row["expanded_customers"] += bool(grew)
+        row["expanded_start_customers"] += bool(grew) and at_start
+        row["expanded_joined_customers"] += bool(grew) and not at_start
+    assert sorted(got.index) == sorted(want)
+    for seg, row in want.items():
+        for col in ("customers", "expanded_customers", "expanded_start_customers",
+                    "expanded_joined_customers"):
+            assert got.at[seg, col] == row[col], (seg, col)
+        assert_close(got.at[seg, "start_mrr"], row["start_mrr"], 2 * atol, 0.0, "start_mrr")
+        assert_close(got.at[seg, "expansion"], row["expansion"], 2 * atol, 0.0, "expansion")
+    assert (got["expanded_start_customers"] <= got["customers"]).all()
+
+
 def test_cohorts_before_1970():
     lines = [("a", dt.date(1969, 12, 15), dt.date(1970, 2, 10), 10.0)]
     as_of = dt.date(1970, 2, 28)

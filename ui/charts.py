@@ -1149,6 +1149,7 @@ def expansion_segment_chart(table: pd.DataFrame, t: Text | None = None) -> alt.C
     --------
     >>> tab = pd.DataFrame({"customers": [10, 5], "start_mrr": [1000.0, 400.0],
     ...                     "expansion": [50.0, 30.0], "expanded_customers": [3, 2],
+    ...                     "expanded_start_customers": [2, 2], "expanded_joined_customers": [1, 0],
     ...                     "expansion_rate": [0.05, 0.075], "share_of_expansion": [0.625, 0.375]},
     ...                    index=pd.Index(["Pro", "Starter"], name="plan"))
     >>> spec = expansion_segment_chart(tab).to_dict()
@@ -1171,7 +1172,10 @@ def expansion_segment_chart(table: pd.DataFrame, t: Text | None = None) -> alt.C
                 alt.Tooltip("expansion_rate:Q", title=t("col.expansion_rate_period"), format=".1%"),
                 alt.Tooltip("share_of_expansion:Q", title=t("col.share_of_expansion"), format=".1%"),
                 alt.Tooltip("customers:Q", title=t("col.start_customers"), format=","),
-                alt.Tooltip("expanded_customers:Q", title=t("col.expanded"), format=","),
+                alt.Tooltip("expanded_start_customers:Q", title=t("col.expanded_start_customers"),
+                            format=","),
+                alt.Tooltip("expanded_joined_customers:Q",
+                            title=t("col.expanded_joined_customers"), format=","),
             ],
         )
         .properties(height=max(160, 30 * len(data)))
