@@ -56,8 +56,11 @@ from .monthly import MONTHLY_COLUMNS, monthly
 from .movements import KINDS, MOVEMENT_COLUMNS, movements
 from .retention import grr, nrr
 from .retention_model import (
+    FitFlag,
+    SegmentFit,
     cohort_survivors,
     fit_retention,
+    fit_segments,
     model_ltv,
     monthly_discount,
     retention_by_segment,
@@ -104,6 +107,7 @@ __all__ = [
     "ExportResult",
     "FORECAST_COLUMNS",
     "FORECAST_METHODS",
+    "FitFlag",
     "ForecastInputs",
     "KINDS",
     "KPI_NAMES",
@@ -113,6 +117,7 @@ __all__ = [
     "SBGFit",
     "SCENARIO_METRICS",
     "Scenario",
+    "SegmentFit",
     "backtest",
     "churn_by_reason",
     "churn_reason_by_month",
@@ -141,6 +146,7 @@ __all__ = [
     "filter_movements",
     "fit_retention",
     "fit_sbg",
+    "fit_segments",
     "forecast",
     "forecast_inputs",
     "generate_sample",

@@ -42,7 +42,8 @@ __all__ = [
 # Search box for log(alpha) and log(beta): wide enough for any real cohort (alpha or beta of
 # 1e-4 or 1e5 already means "no heterogeneity" or "nobody churns"), narrow enough that the
 # optimiser never wanders into overflow.
-_LOG_BOUNDS = (np.log(1e-4), np.log(1e5))
+_BOX = (1e-4, 1e5)
+_LOG_BOUNDS = (np.log(_BOX[0]), np.log(_BOX[1]))
 
 
 @dataclass(frozen=True)
@@ -240,6 +241,40 @@ def _fit_counts_of(lost_bytes: bytes, cens_bytes: bytes, n: int) -> SBGFit:
     best.x = np.clip(best.x, lo, hi)
     alpha, beta = (float(v) for v in np.exp(best.x))
     return SBGFit(alpha=alpha, beta=beta, loglik=float(-best.fun * total), n_obs=n)
+
+
+def _log_standard_errors(fit: SBGFit, lost: np.ndarray, cens: np.ndarray) -> tuple[float, float]:
+    """Standard errors of ``log alpha`` and ``log beta`` at ``fit`` from the observed
+    information (minus the Hessian of the log-likelihood of the counts ``lost``/``cens`` in
+    log-parameters, :func:`_loglik_terms`): ``inf`` when the likelihood is not curved downwards
+    in every direction there (a ridge or a saddle: the data do not pin the parameters down).
+    Fractional counts (revenue pseudo-counts) are taken as they are."""
+    lost = np.asarray(lost, dtype="float64")
+    at_risk, stayed = _risk_sets(lost, np.asarray(cens, dtype="float64"))
+    x = np.log([[fit.alpha, fit.beta]])
+    _, _, hess = _loglik_terms(x, lost[None], at_risk[None], stayed[None], value=False,
+                               hessian=True)
+    info = -hess[0]
+    if not np.all(np.isfinite(info)) or np.any(np.linalg.eigvalsh(info) <= 0):
+        return float("inf"), float("inf")
+    cov = np.linalg.inv(info)
+    return tuple(float(v) for v in np.sqrt(np.maximum(np.diag(cov), 0.0)))
+
+
+def _at_edge(fit: SBGFit, tolerance: float = 0.05) -> list[tuple[str, str, float]]:
+    """``(parameter, "low" | "high", limit)`` for each parameter of ``fit`` within
+    ``tolerance`` (in log: 0.05 = 5%) of the search box's edge (:data:`_LOG_BOUNDS`): the
+    optimiser stopped there, or on the flat ridge that leads there, so the value says more about
+    the box than about the data."""
+    out = []
+    lo, hi = _LOG_BOUNDS
+    for name, value in (("alpha", fit.alpha), ("beta", fit.beta)):
+        x = np.log(value)
+        if x <= lo + tolerance:
+            out.append((name, "low", _BOX[0]))
+        elif x >= hi - tolerance:
+            out.append((name, "high", _BOX[1]))
+    return out
 
 
 def fit_sbg(alive) -> SBGFit:

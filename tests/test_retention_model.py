@@ -105,12 +105,144 @@ def test_retention_by_segment_fits_each_segment(paper_lines):
     )
 
 
-def test_small_segments_are_not_fitted(paper_lines):
+def test_small_segments_get_the_pooled_fit(paper_lines):
     out = mrrkit.retention_by_segment(paper_lines, "segment", as_of=AS_OF, min_customers=1001)
-    assert out.loc[["high_end", "regular"], "alpha"].isna().all()
-    assert out.loc["(all)", "alpha"] > 0  # 2000 customers
+    # (all) has 2000 customers: its own fit; each segment (1000) gets it, and says why
+    assert out.loc["(all)", "source"] == "own" and out.loc["(all)", "alpha"] > 0
+    assert out.loc[["high_end", "regular"], "source"].tolist() == ["pooled", "pooled"]
+    assert out.loc[["high_end", "regular"], "flags"].str.startswith("too_few_customers").all()
+    assert (out.loc[["high_end", "regular"], "alpha"] == out.loc["(all)", "alpha"]).all()
+    # ... with its own ARPA, so its own model LTV
+    assert out.loc["high_end", "arpa"] == pytest.approx(30.0)
+    assert out.loc["high_end", "model_ltv"] == pytest.approx(30.0 * out.loc["(all)", "del_months"])
     with pytest.raises(ValueError, match="no attribute column 'plan'"):
         mrrkit.retention_by_segment(paper_lines, "plan")
+
+
+# --- per-segment fits: identified or not, extrapolation, fallback to the pooled fit ---------
+
+GEOMETRIC = [round(1000 * 0.95**t) for t in range(8)]  # 5% leave every month, whatever the age
+
+
+@pytest.fixture(scope="module")
+def segment_fits():
+    """The paper's regular customers next to segments too small, without churn, too young, and
+    one whose churn does not fall with age (nothing to tell the model's two parameters apart)."""
+    from mrrkit.retention_model import fit_segments
+
+    data = pd.concat([
+        cohort_lines(REGULAR, "2024-01-15", "r", segment="regular"),
+        cohort_lines(GEOMETRIC, "2024-01-15", "g", mrr=20.0, segment="constant"),
+        cohort_lines([12, 10, 9, 9, 8, 8, 8, 8], "2024-01-15", "t", segment="tiny"),
+        cohort_lines([40] * 8, "2024-01-15", "n", segment="loyal"),
+        cohort_lines([40, 39, 38, 38, 37, 37, 37, 37], "2024-01-15", "f", segment="few"),
+        cohort_lines([200, 150, 120], "2024-06-10", "y", segment="young"),
+    ], ignore_index=True)
+    segments = mrrkit.customer_attributes(data)["segment"]
+    return data, {f.segment: f for f in fit_segments(data, segments, as_of=AS_OF)}
+
+
+def test_a_segment_with_plenty_of_data_is_identified_and_keeps_its_own_fit(segment_fits):
+    _, fits = segment_fits
+    regular = fits["regular"]
+    assert (regular.source, regular.identified, regular.codes) == ("own", True, ())
+    # Fader & Hardie's regular customers: the published parameters
+    assert (regular.fit.alpha, regular.fit.beta) == pytest.approx((0.704, 1.182), abs=6e-4)
+    assert (regular.customers, regular.churned, regular.observed_months) == (1000, 759, 7)
+    assert regular.fit_months == 7 and max(regular.log_se) < 0.2
+    assert regular.revenue_fit.alpha == pytest.approx(regular.fit.alpha, rel=1e-6)  # one price
+    assert regular.median_lifetime == 2.0  # half gone after 2 months: observed, no flag
+    # its curves: its own observed survival and the fit
+    np.testing.assert_allclose(regular.curves["observed"].iloc[:8], np.array(REGULAR) / 1000)
+    np.testing.assert_allclose(regular.curves["fitted"], regular.fit.survival(np.arange(37)))
+    assert fits[None].source == "own" and fits[None].identified
+
+
+@pytest.mark.parametrize("segment, codes, values", [
+    ("tiny", ("too_few_customers", "too_few_churns"), {"customers": 12, "minimum": 30}),
+    ("loyal", ("no_churn",), {"customers": 40}),
+    ("few", ("too_few_churns",), {"churned": 3, "minimum": 10}),
+    ("young", ("too_few_months",), {"months": 2, "minimum": 3}),
+])
+def test_a_segment_too_small_falls_back_to_the_pooled_fit(segment_fits, segment, codes, values):
+    data, fits = segment_fits
+    pooled, fit = fits[None], fits[segment]
+    assert fit.source == "pooled"
+    assert fit.codes[: len(codes)] == codes
+    assert fit.flags[0].values == values
+    assert fit.fit == pooled.fit and fit.revenue_fit == pooled.revenue_fit
+    assert fit.fit_months == pooled.fit_months == 7
+    assert fit.median_lifetime == pooled.median_lifetime
+    # its own ARPA and observed curve, the pooled fit's curve
+    assert fit.arpa == pytest.approx(10.0)
+    assert fit.model_ltv == pytest.approx(10.0 * pooled.del_months)
+    own = data[data["segment"] == segment]
+    want = mrrkit.retention_curves(own, pooled.fit, as_of=AS_OF, max_age=36)
+    pd.testing.assert_frame_equal(fit.curves, want)
+
+
+def test_fits_at_the_edge_of_the_box_are_flagged(segment_fits):
+    _, fits = segment_fits
+    constant = fits["constant"]
+    # Churn that does not fall with age: the likelihood rises along a ridge towards infinite
+    # alpha and beta (a homogeneous population), as far as the optimiser's box lets it.
+    assert constant.source == "own" and not constant.identified
+    edge = constant.flag("at_edge")
+    assert edge.values["parameter"] == "beta" and edge.values["edge"] == "high"
+    assert edge.values["limit"] == 1e5 and edge.values["value"] > 5e4
+    flat = constant.flag("flat_likelihood")
+    assert flat.values["log_se"] > 10 and flat.values["maximum"] == 2.0
+    # its own churn level is kept: 5% a month
+    assert constant.fit.alpha / (constant.fit.alpha + constant.fit.beta) == pytest.approx(
+        0.05, abs=0.003)
+    # half of such a cohort is gone after 14 months, twice the 7 months of data
+    assert constant.flag("median_beyond_data").values == {"median_months": 14.0,
+                                                           "observed_months": 7}
+    table = mrrkit.retention_by_segment(segment_fits[0], "segment", as_of=AS_OF)
+    assert table.loc["constant", "flags"] == "at_edge, flat_likelihood, median_beyond_data"
+    assert not table.loc["constant", "identified"] and table.loc["regular", "identified"]
+
+
+def test_how_far_the_figures_extrapolate(segment_fits):
+    from mrrkit.retention_model import LTV_HORIZON_SHARE, MAX_LTV_BEYOND_SHARE
+
+    _, fits = segment_fits
+    pooled = fits[None]
+    d = mrrkit.monthly_discount(0.10)
+    t = np.arange(2000)
+    paid = pooled.fit.survival(t) / (1 + d) ** t
+    total = mrrkit.del_(pooled.fit.alpha, pooled.fit.beta, d)
+    assert pooled.del_months == pytest.approx(total)
+    # the LTV's payments after the 7 months observed, and the months that make 90% of it
+    assert pooled.ltv_beyond_share == pytest.approx(1 - paid[:8].sum() / total)
+    horizon = np.searchsorted(np.cumsum(paid), LTV_HORIZON_SHARE * total) + 1
+    assert pooled.ltv_horizon_months == horizon
+    assert pooled.ltv_beyond_share > MAX_LTV_BEYOND_SHARE
+    assert pooled.flag("ltv_beyond_data").values == {
+        "share": pooled.ltv_beyond_share, "horizon_months": horizon, "observed_months": 7}
+    # a segment given the pooled fit carries its extrapolation flags
+    assert fits["tiny"].flag("ltv_beyond_data") == pooled.flag("ltv_beyond_data")
+
+
+def test_the_sample_segments_that_are_flagged():
+    """The case of the report: by company size, the largest customers' fit runs to the box's
+    edge (alpha in the hundreds, beta 100,000) and the 201-1000 segment's median lifetime of
+    29 years rests on 4 years of data; both are now flagged."""
+    from mrrkit.retention_model import fit_segments
+
+    lines = mrrkit.load_sample()
+    attrs = mrrkit.customer_attributes(lines)
+    fits = {f.segment: f for f in fit_segments(lines, attrs["company_size"])}
+    assert fits["1000+"].fit.beta > 5e4 and "at_edge" in fits["1000+"].codes
+    assert not fits["1000+"].identified
+    assert fits["201-1000"].flag("median_beyond_data").values == {"median_months": 347.0,
+                                                                  "observed_months": 47}
+    assert fits["1-10"].codes == () and fits["1-10"].identified
+    # by product: Premium support has 9 first churns, too few: the pooled fit
+    product = {f.segment: f for f in fit_segments(lines, attrs["product"])}
+    assert product["Premium support"].source == "pooled"
+    assert product["Premium support"].codes[0] == "too_few_churns"
+    assert product["Premium support"].fit == product[None].fit
 
 
 def test_retention_curves_put_the_fit_next_to_the_observed_curve(paper_lines):

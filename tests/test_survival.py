@@ -513,3 +513,37 @@ def test_the_same_counts_are_fitted_once():
     assert _fit_counts(lost, cens, n + 1) is not first
     other = _fit_counts(lost + np.eye(len(lost))[0], cens, n)
     assert other.alpha != first.alpha
+
+
+def test_standard_errors_are_those_of_the_numerical_hessian():
+    """The standard errors of log alpha and log beta behind the 'flat likelihood' flag: the
+    inverse of minus the Hessian of the published log-likelihood, by finite differences."""
+    from mrrkit.survival import _at_edge, _log_standard_errors
+
+    alive = REGULAR[:8]
+    fit = mrrkit.fit_sbg(alive)
+    x0 = np.log([fit.alpha, fit.beta])
+    h = 1e-4
+
+    def ll(x):
+        return mrrkit.sbg_loglik(*np.exp(x), alive)
+
+    hess = np.zeros((2, 2))
+    for i in range(2):
+        for j in range(2):
+            ei, ej = np.eye(2)[i] * h, np.eye(2)[j] * h
+            hess[i, j] = (ll(x0 + ei + ej) - ll(x0 + ei - ej) - ll(x0 - ei + ej)
+                          + ll(x0 - ei - ej)) / (4 * h * h)
+    want = np.sqrt(np.diag(np.linalg.inv(-hess)))
+    lost, cens, _ = _as_counts(alive)
+    assert _log_standard_errors(fit, lost, cens) == pytest.approx(want, rel=1e-4)
+    assert _at_edge(fit) == []
+    # On the box's edge: said, with the edge's value
+    edge = mrrkit.SBGFit(0.5, 1e5, 0.0, 0)
+    assert _at_edge(edge) == [("beta", "high", 1e5)]
+    assert _at_edge(mrrkit.SBGFit(1e-4, 3.0, 0.0, 0)) == [("alpha", "low", 1e-4)]
+    # A likelihood with no curvature in one direction (one age observed: only the mean churn
+    # alpha / (alpha + beta) is known): infinite or huge standard errors
+    lost1, cens1, _ = _as_counts([1000, 700])
+    one = mrrkit.fit_sbg([1000, 700])
+    assert min(_log_standard_errors(one, lost1, cens1)) > 10
