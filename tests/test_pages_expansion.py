@@ -121,6 +121,29 @@ def test_by_cohort_and_by_segment(expansion_page):
         "Expanded, of customers at start", "Expanded, joined or back in the period"]
 
 
+def test_segment_and_cohort_charts_label_every_band():
+    """Issue 11: Industry = Healthcare split by company size drew 5 bars and labelled 3.
+    Streamlit's theme sets labelOverlap (hide every other label once two touch) and labelFlush
+    on every axis, and the chart's fixed total height left ~17 px a band: the category axes now
+    turn both off and give each band its own height."""
+    from ui.charts import BAND_STEP
+
+    at = open_page(PAGE, {"f.industry": "Healthcare", "ex.dim": "company_size"})
+    assert_clean(at)
+    lines, _, _ = sample()
+    start, end = _period(at)
+    seg = expansion_by_segment(lines, "company_size", data=segment({"industry": ["Healthcare"]}),
+                               start=str(start - 1), end=str(end))
+    heatmap, bars = specs(at)[3:5]
+    assert bars["encoding"]["y"]["sort"] == list(seg.index) and len(seg) == 5
+    for spec in (heatmap, bars):
+        axis = spec["encoding"]["y"]["axis"]
+        assert axis["labelOverlap"] is False and axis["labelFlush"] is False
+        assert axis["labelLimit"] >= 240
+        assert spec["height"] == {"step": BAND_STEP}  # not a total shared with the axes
+    assert BAND_STEP >= 20  # a 12-13 px label and Streamlit's label padding fit in a band
+
+
 def test_top_plans_default_to_the_enterprise_family(expansion_page):
     lines, _, _ = sample()
     assert expansion_page.multiselect(key="w:ex.top").value == ENTERPRISE

@@ -117,6 +117,22 @@ def _month_axis(field: str = "month", title=None) -> alt.X:
                  axis=alt.Axis(format="%b %Y", labelAngle=0, labelOverlap="greedy"))
 
 
+#: Height of each band of a chart with one row per category along y (bars or heatmap rows).
+BAND_STEP = 26
+
+
+def _band_axis(**kwargs) -> alt.Axis:
+    """A y axis of categories that labels every band.
+
+    Streamlit's chart theme sets ``labelOverlap: true`` on every axis (Vega then hides every
+    other label as soon as two touch) and ``labelFlush: true`` (it shifts the first label
+    towards the edge): on a short chart of 5 segments only 3 were labelled. Both are turned
+    off here, long names get room (``labelLimit``), and the chart gives each band a fixed
+    height (``height=alt.Step(BAND_STEP)``) rather than a total that axes and titles eat into.
+    """
+    return alt.Axis(labelOverlap=False, labelFlush=False, labelLimit=240, **kwargs)
+
+
 def movement_selection(table: pd.DataFrame, selected: tuple[str, str] | None) -> list | None:
     """The points of :func:`movement_chart`'s ``pick`` selection for a (month, kind) choice: that
     bar, or with month ``"period"`` the kind's bar of every month; None for no movement bar.
@@ -1128,7 +1144,8 @@ def expansion_cohort_heatmap(table: pd.DataFrame, t: Text | None = None,
         .mark_rect()
         .encode(
             x=alt.X("age:O", title=age_title or t("col.age"), axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("cohort:O", title=t("col.cohort"), sort=list(table.index.astype("str"))),
+            y=alt.Y("cohort:O", title=t("col.cohort"), sort=list(table.index.astype("str")),
+                    axis=_band_axis()),
             color=alt.Color("value:Q", title=title, scale=alt.Scale(scheme="greens"),
                             legend=alt.Legend(format="%")),
             tooltip=[
@@ -1137,7 +1154,7 @@ def expansion_cohort_heatmap(table: pd.DataFrame, t: Text | None = None,
                 alt.Tooltip("value:Q", title=title, format=".1%"),
             ],
         )
-        .properties(height=max(200, 22 * len(table)))
+        .properties(height=alt.Step(BAND_STEP))
     )
 
 
@@ -1164,7 +1181,7 @@ def expansion_segment_chart(table: pd.DataFrame, t: Text | None = None) -> alt.C
         alt.Chart(data)
         .mark_bar(color="#74b816")
         .encode(
-            y=alt.Y("segment:N", title=None, sort=list(data["segment"])),
+            y=alt.Y("segment:N", title=None, sort=list(data["segment"]), axis=_band_axis()),
             x=alt.X("expansion:Q", title=t("col.expansion_mrr"), axis=alt.Axis(format=_MONEY)),
             tooltip=[
                 alt.Tooltip("segment:N", title=t("col.segment")),
@@ -1178,5 +1195,5 @@ def expansion_segment_chart(table: pd.DataFrame, t: Text | None = None) -> alt.C
                             title=t("col.expanded_joined_customers"), format=","),
             ],
         )
-        .properties(height=max(160, 30 * len(data)))
+        .properties(height=alt.Step(BAND_STEP))
     )
