@@ -167,13 +167,17 @@ def parse_amounts(col: pd.Series, decimal: str | None = None) -> ParsedColumn:
 
 
 _PLAIN_NUMBER = r"^-?(?:\d+(?:\.\d*)?|\.\d+)$"
+#: An exponent after a number's digits (``e12``, ``E+06``, ``e-3``).
+_EXPONENT = r"(?<=[\d.,])[eE][+-]?\d{1,3}"
 
 
 def _general_amounts(text: pd.Series, empty: np.ndarray, decimal: str | None):
     """Values, failures and the decimal separator, by the general rules (separators, signs,
     currency symbols, parentheses)."""
     s = text.str.replace(_SPACES, "", regex=True)
-    negative = (s.str.match(r"^\(.*\)$") | s.str.contains("-", regex=False)).fillna(False)
+    # A minus anywhere makes the amount negative, but not an exponent's ("1.5e-3").
+    signs = s.str.replace(_EXPONENT, "", regex=True)
+    negative = (s.str.match(r"^\(.*\)$") | signs.str.contains("-", regex=False)).fillna(False)
     s = s.str.replace(r"^\((.*)\)$", r"\1", regex=True)
     # Currency signs or codes before or after the number, with the minus on either side.
     s = s.str.replace(f"^-?{_CURRENCY}?-?|-?{_CURRENCY}?-?$", "", regex=True)
@@ -182,8 +186,12 @@ def _general_amounts(text: pd.Series, empty: np.ndarray, decimal: str | None):
     thousands = "." if decimal == "," else ","
     # Thousands separators must group by three (1.234.567): "1,5" is no number under a decimal point.
     t, d = re.escape(thousands), re.escape(decimal)
+    # Scientific notation (``1e12``, ``1,5E+6`` with a decimal comma) reads as its number, as
+    # the plain-number fast path reads it: a huge amount is then rejected as too large
+    # (``MAX_MRR``), not as unreadable.
+    number = rf"(?:\d{{1,3}}(?:{t}\d{{3}})+|\d+)(?:{d}\d*)?|{d}\d+"
     shaped = (
-        s.str.fullmatch(rf"(?:\d{{1,3}}(?:{t}\d{{3}})+|\d+)(?:{d}\d*)?|{d}\d+")
+        s.str.fullmatch(rf"(?:{number})(?:{_EXPONENT})?")
         .fillna(False)
         .astype(bool)
     )
@@ -191,6 +199,8 @@ def _general_amounts(text: pd.Series, empty: np.ndarray, decimal: str | None):
     if decimal == ",":
         s = s.str.replace(",", ".", regex=False)
     values = pd.to_numeric(s.where(shaped), errors="coerce").astype("float64")
+    # Beyond float range ("1e400") a number is infinite: unreadable, like "inf".
+    values = values.where(np.isfinite(values))
     values = values.where(~negative.astype(bool), -values)
     bad = values.isna().to_numpy() & ~empty
     return values, bad, decimal

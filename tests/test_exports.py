@@ -1234,6 +1234,22 @@ def test_absurd_amounts_are_rejected_not_passed_to_the_engine():
     assert reasons_of(r) == [(2, "amount too large (over 10 billion a month)")]
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"customer_id,start,mrr\na,2024-01-01,10\nb,2024-01-01,1e12\n",
+        # Another cell needs the general rules (a thousands comma): "1e12" is read by them too.
+        b'customer_id,start,mrr\na,2024-01-01,"1,234.50"\nb,2024-01-01,1e12\n',
+        # A decimal comma.
+        b"customer_id;start;mrr\na;2024-01-01;12,50\nb;2024-01-01;1,5E+12\n",
+    ],
+)
+def test_an_amount_in_scientific_notation_over_the_ceiling_is_too_large_not_unreadable(body):
+    r = read_export(body)
+    assert reasons_of(r) == [(2, "amount too large (over 10 billion a month)")]
+    assert mrrkit.formats.MAX_MRR == 1e10  # the bound the reason's words give
+
+
 def test_amounts_adding_up_beyond_what_the_engine_sums_are_an_export_error():
     # Each amount is under the per-line ceiling, their sum is not: a column of ids read as MRR.
     assert mrrkit.formats.MAX_TOTAL_MRR == mrrkit.lines._MAX_ABS_TOTAL

@@ -140,6 +140,21 @@ def test_decimal_is_decided_per_column_not_per_row():
     assert parse_amounts(pd.Series(["1,5"]), decimal=".").bad.tolist() == [True]
 
 
+def test_scientific_notation_reads_the_same_whichever_rules_read_the_column():
+    # Alone, "1e12" takes the fast path (pyarrow reads it); next to "1,234.50" or in a column
+    # with a decimal comma the general rules read it too, so a huge amount is rejected as too
+    # large, not as unreadable (issue 11, item 9).
+    assert parse_amounts(pd.Series(["1e12"])).values.tolist() == [1e12]
+    parsed = parse_amounts(pd.Series(["1e12", "1,234.50", "2.5E+3", "1.5e-3", "-1e3 EUR"]))
+    assert parsed.values.tolist() == [1e12, 1234.5, 2500.0, 0.0015, -1000.0]
+    assert not parsed.bad.any()
+    parsed = parse_amounts(pd.Series(["1,5E+12", "12,50", "(2e3)"]))
+    assert parsed.values.tolist() == [1.5e12, 12.5, -2000.0] and not parsed.bad.any()
+    # Not numbers: a lone exponent, an exponent without digits, beyond float range.
+    assert parse_amounts(pd.Series(["e12", "1e", "1e400", "1,2"])).bad.tolist() == [
+        True, True, True, False]
+
+
 def test_bad_amounts_are_flagged_not_dropped():
     parsed = parse_amounts(pd.Series(["12", "abc", "inf", "", "1,2,3.4.5"]))
     assert parsed.bad.tolist() == [False, True, True, False, True]
