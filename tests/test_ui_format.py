@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import decimal
+import re
+import string
 
 import pytest
 from babel.numbers import format_currency, format_decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ui.format import LOCALES, number_format
+from ui.format import LOCALES, number_format, plain_md
 
 amounts = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False).map(lambda x: round(x, 2))
 
@@ -103,3 +105,22 @@ def test_money_rounding_matches_babel_half_up(x, decimals, lang):
         expected = format_decimal(decimal.Decimal(repr(x)), format=pattern, locale=LOCALES[lang])
     got = nf.number(x, decimals)
     assert got.lstrip(nf.minus) == expected.lstrip("-")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_plain_md_reads_back_as_the_text(value):
+    # CommonMark shows a backslash-escaped ASCII punctuation character as itself: undoing the
+    # escapes gives the text back (on one line), and no punctuation is left unescaped.
+    escaped = plain_md(value)
+    assert re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", escaped) == " ".join(value.split())
+    punctuation = set(string.punctuation)
+    i = 0
+    while i < len(escaped):
+        if escaped[i] == "\\":  # an escape: a punctuation character follows
+            assert i + 1 < len(escaped) and escaped[i + 1] in punctuation, escaped
+            i += 2
+        else:
+            assert escaped[i] not in punctuation, escaped
+            i += 1
+    assert "\n" not in escaped and "\r" not in escaped

@@ -13,6 +13,7 @@ dollar sign (kept for callers that need no locale); pages use :func:`number_form
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -22,13 +23,47 @@ import numpy as np
 from babel import Locale
 from babel.numbers import get_currency_symbol
 
-__all__ = ["LOCALES", "NumberFormat", "count", "money", "number_format", "pct", "ratio"]
+__all__ = [
+    "LOCALES",
+    "NumberFormat",
+    "count",
+    "money",
+    "number_format",
+    "pct",
+    "plain_md",
+    "ratio",
+]
 
 #: Language code -> CLDR locale used for its numbers and dates.
 LOCALES = {"en": "en_US", "fr": "fr_FR", "it": "it_IT"}
 
 DASH = "–"
 _QUANTUM = [Decimal(1).scaleb(-d) for d in range(12)]  # 1, 0.1, 0.01...
+
+
+_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+_MD_BREAKS = re.compile(r"\s+")
+
+
+def plain_md(value) -> str:
+    r"""``value`` as text that ``st.markdown``, ``st.caption``, ``st.subheader`` (and every other
+    Markdown label) show as it is: for text from a file (a customer's id, name or email) or typed
+    by the reader, which must never become a link, an image, a heading, colour or LaTeX.
+
+    Every ASCII punctuation character is backslash-escaped (CommonMark shows an escaped one as
+    itself, and Streamlit's ``:red[...]``, ``:material/...:`` and ``$...$`` need them unescaped);
+    line breaks and runs of spaces become one space (one line, no block structure).
+
+    Examples
+    --------
+    >>> print(plain_md("![x](http://evil/p.png)"))
+    \!\[x\]\(http\:\/\/evil\/p\.png\)
+    >>> print(plain_md("**Acme**  & Co\n# 2 $x$"))
+    \*\*Acme\*\* \& Co \# 2 \$x\$
+    >>> print(plain_md("Café Lumière"), plain_md(None))
+    Café Lumière None
+    """
+    return _MD_SPECIAL.sub(r"\\\1", _MD_BREAKS.sub(" ", str(value)).strip())
 
 
 def _missing(x) -> bool:
