@@ -1,14 +1,18 @@
-"""Customers: a searchable list (current MRR, first and last movement, lifetime, attributes) and
-each customer's MRR history with its movements and subscription lines."""
+"""Customers: a searchable list (id with the name and email the export gives, current MRR, first
+and last movement, lifetime, attributes) and, for one of the customers listed, its MRR history
+with its movements and subscription lines."""
 
 import numpy as np
 import pandas as pd
 import streamlit as st
+from babel.dates import format_date
 
 from mrrkit.customers import customer_history, customer_summary
+from mrrkit.segments import IDENTITY_COLUMNS
 from ui import charts, state
 from ui.shell import page
 from ui.audit import customer_trail, lines_of
+from ui.format import plain_md
 from ui.tables import show_table
 
 ctx = page("Customers", icon="👥")
@@ -30,10 +34,23 @@ def summary_of(movements):
 
 
 summary = ctx.compute(summary_of, name="customers.summary")
+ident = [c for c in IDENTITY_COLUMNS if c in summary.columns]  # name, email: next to the id
+dims = [d for d in ctx.base.dimensions if d in summary.columns]  # attributes that segment
+
+
+def who(customer: str) -> str:
+    """The customer's id followed by its name and email (those the data gives), as plain text."""
+    parts = [customer]
+    for col in ident:
+        value = summary.at[customer, col]
+        if isinstance(value, str) and value.strip() and value.strip() not in parts:
+            parts.append(value.strip())
+    return " · ".join(parts)
 
 
 def matches(query: str) -> np.ndarray:
-    """Customers whose id or any attribute contains ``query`` (case-insensitive)."""
+    """Customers whose id or any attribute (name and email included) contains ``query``
+    (case-insensitive)."""
     q = query.lower()
     hit = np.asarray(summary.index.str.lower().str.contains(q, regex=False), dtype=bool)
     for col in ctx.base.attributes.columns:
@@ -59,42 +76,89 @@ if query:
 if status != "all":
     mask &= (summary["status"] == status).to_numpy()
 found = summary[mask].sort_values("mrr", ascending=False, kind="stable")
-st.caption(t("customers.count", shown=nf.count(min(len(found), SHOWN)), total=nf.count(len(found))))
+
+# A customer opened by a link (the URL, another page's "open" button) is shown even if it does
+# not match the search and status, with a notice saying so, as long as the reader keeps that
+# search and status and that customer; otherwise the picker offers only customers listed.
+_PIN = "_mrrkit_customers_pin"  # (customer, query, status) of the link
+_LAST = "_mrrkit_customers_last"  # the customer the picker showed last in this session
+ss = st.session_state
+picker = state.widget_key("cus.id")
+wanted = state.peek("cus.id")
+if isinstance(wanted, str) and picker not in ss and wanted != ss.get(_LAST):
+    ss[_PIN] = (wanted, query, status)  # not this session's own earlier pick: a link's
+pin = ss.get(_PIN)
+if pin is not None and (
+    pin[1:] != (query, status) or pin[0] not in summary.index
+    or (picker in ss and ss[picker] != pin[0])
+):
+    ss.pop(_PIN, None)
+    pin = None
+opened = pin[0] if pin is not None else None
+
 if found.empty:
-    st.info(t("customers.none"))
-    st.stop()
-if len(found) > SHOWN:
-    st.caption(t("customers.truncated", shown=nf.count(SHOWN), total=nf.count(len(found))))
+    status_text = t(f"customers.status.{status}")
+    shown_query = plain_md(query)  # typed by the reader: shown as typed (st.info is Markdown)
+    if query and status != "all":
+        st.info(t("customers.none_both", query=shown_query, status=status_text))
+    elif query:
+        st.info(t("customers.none", query=shown_query))
+    elif status != "all":
+        st.info(t("customers.none_status", status=status_text))
+    else:
+        st.info(t("customers.none_all"))
+    if opened is None:
+        st.stop()
+else:
+    # The three counts a reader meets: customers listed here, those of them paying now, and
+    # the sidebar's selection (or the data's customers), which also counts customers that never
+    # had any MRR and so have no history here.
+    as_of = format_date(pd.Timestamp(summary.attrs["as_of"]).date(), "medium", locale=nf.locale)
+    paying = int((found["status"] == "active").sum())
+    st.caption(t("customers.count" if query or status != "all" else "customers.count_all",
+                 listed=nf.count(len(found)), paying=nf.count(paying), as_of=as_of))
+    selected = int(ctx.view.customers)
+    if selected > len(summary):
+        st.caption(t("customers.scope" if ctx.filters else "customers.scope_all",
+                     selected=nf.count(selected), never=nf.count(selected - len(summary))))
+    if len(found) > SHOWN:
+        st.caption(t("customers.truncated", shown=nf.count(SHOWN), total=nf.count(len(found))))
 
 top = found.head(SHOWN)
-dims = [d for d in ctx.base.dimensions if d in summary.columns]  # attributes that segment
-list_columns = ["mrr", "status", "first_movement", "last_movement", "movements",
-                "lifetime_months", *dims]
-headers = {c: t.label(c) for c in ["customer_id", *list_columns, *ctx.base.attributes.columns]}
-screen = top[list_columns].assign(status=top["status"].map(lambda s: t(f"status.{s}")).astype("str"))
-# Numbers stay numbers under the locale's formatting, so the list sorts by value.
-show_table(
-    screen.rename_axis("customer_id"), "customers", "customers", nf,
-    {"mrr": "money2", "first_movement": "date", "last_movement": "date", "movements": "count",
-     "lifetime_months": "number"},
-    headers, labels=DL, height=420, numeric=True,
-    download=found.assign(status=found["status"].astype("str")).rename_axis("customer_id"),
-)
+if not found.empty:
+    list_columns = [*ident, "mrr", "status", "first_movement", "last_movement", "movements",
+                    "lifetime_months", *dims]
+    headers = {c: t.label(c) for c in ["customer_id", *list_columns, *ctx.base.attributes.columns]}
+    screen = top[list_columns].assign(
+        status=top["status"].map(lambda s: t(f"status.{s}")).astype("str"))
+    # Numbers stay numbers under the locale's formatting, so the list sorts by value.
+    show_table(
+        screen.rename_axis("customer_id"), "customers", "customers", nf,
+        {"mrr": "money2", "first_movement": "date", "last_movement": "date", "movements": "count",
+         "lifetime_months": "number"},
+        headers, labels=DL, height=420, numeric=True,
+        download=found.assign(status=found["status"].astype("str")).rename_axis("customer_id"),
+    )
 
-# --- one customer ------------------------------------------------------------------------------
+# --- one customer: among those listed (and one a link opened) ----------------------------------
 options = list(top.index)
-wanted = state.peek("cus.id")
-if isinstance(wanted, str) and wanted in summary.index and wanted not in options:
-    options.insert(0, wanted)  # a customer opened from another page stays pickable
-customer = state.selectbox(t("customers.pick"), options, key="cus.id")
-st.subheader(t("customers.history", customer=customer))
+if opened is not None and opened not in options:
+    options.insert(0, opened)  # beyond the first SHOWN, or outside the search and status
+customer = state.selectbox(t("customers.pick"), options, key="cus.id", format_func=who,
+                           always=True)  # in the address, so a copied link shows this customer
+ss[_LAST] = customer
+if customer == opened and customer not in found.index:
+    st.warning(t("customers.outside", customer=plain_md(who(customer))), icon="🔗")
+st.subheader(t("customers.history", customer=plain_md(who(customer))))
 facts = summary.loc[customer]
 cols = st.columns(4)
 cols[0].metric(t("col.mrr"), nf.money(facts["mrr"], 2))
 cols[1].metric(t("col.status"), t(f"status.{facts['status']}"))
 cols[2].metric(t("col.first_movement"), f"{pd.Timestamp(facts['first_movement']):%Y-%m-%d}")
 cols[3].metric(t("col.lifetime_months"), nf.number(facts["lifetime_months"], 1))
-attributes = [f"**{t.label(c)}:** {facts[c]}" for c in ctx.base.attributes.columns
+# Attribute names and values come from the file: plain text inside the Markdown.
+attributes = [f"**{plain_md(t.label(c))}:** {plain_md(facts[c])}"
+              for c in ctx.base.attributes.columns
               if c in dims and isinstance(facts[c], str) and facts[c]]
 if attributes:
     st.markdown(" · ".join(attributes))
