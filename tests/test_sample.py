@@ -1,6 +1,7 @@
 """The bundled sample: deterministic, on disk as generated, and showing what the app needs."""
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -309,6 +310,19 @@ def test_usage_on_running_platform_lines_only(lines):
     # Many customers each, fullest first: the Expansion page's list has something to show.
     near = mrrkit.near_tier_limit(lines)
     assert len(near) == int((share >= 0.8).sum())
+
+
+def test_the_readme_says_what_the_sample_holds(lines):
+    """The README's words on the sample match it: its column list, and its usage columns in the
+    ``near_tier_limit`` row (it once said the sample had none, issue 11, item 9)."""
+    readme = (Path(sample_module.__file__).resolve().parents[1] / "README.md").read_text(
+        encoding="utf-8")
+    listed = re.search(r"Its columns are\s+`([^`]+)`", readme)
+    assert listed and [c.strip() for c in listed[1].split(",")] == list(lines.columns)
+    assert "no usage columns" not in readme
+    row = next(r for r in readme.splitlines() if r.startswith("| `near_tier_limit("))
+    near = re.search(r"(\d[\d,]*) of its running lines are at 80%", row)
+    assert near and int(near[1].replace(",", "")) == len(mrrkit.near_tier_limit(lines))
 
 
 def test_usage_does_not_change_the_other_columns():
