@@ -352,3 +352,21 @@ def test_bare_lines_without_attributes_render_every_page(path):
         assert shown["Lines that changed"].str.startswith("ends Line ").all()
         assert "Churn reason" not in shown.columns
         assert shown["Change"].iloc[0].startswith("-$")
+
+
+def test_every_page_change_keeps_the_period_filters_and_language():
+    """The menu's page changes (issue 11): on the next page the period, the filters and the
+    language are the ones chosen, never the defaults. Streamlit keeps a widget's own state per
+    page; before the fix the period came back as one month (a crash) or as the last 12 months."""
+    at = open_page("app.py", {"from": "2025-06", "to": "2026-03", "f.industry": "Software",
+                              "lang": "fr"})
+    assert_clean(at)
+    for path in [*ALL_PAGES[1:], "pages/0_Data.py", *ALL_PAGES]:
+        at.switch_page(path).run()
+        assert_clean(at)
+        assert at.selectbox(key="w:lang").value == "fr", path
+        if path == "pages/0_Data.py":
+            continue  # no period or filters there; they come back on the next page
+        assert at.select_slider(key="w:from:to").value == ("2025-06", "2026-03"), path
+        assert at.multiselect(key="w:f.industry").value == ["Software"], path
+        assert at.query_params["from"] == "2025-06" and at.query_params["to"] == "2026-03"

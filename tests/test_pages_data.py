@@ -653,9 +653,9 @@ def test_invoice_lines_from_a_later_date_are_used_with_their_orphan_credits_reje
         clean(at)
     at.switch_page("app.py").run()
     summary = mrrkit.kpis(expected)
-    usd = number_format("en", "USD")
-    assert metrics(at)["Customers"] == usd.count(summary.at["customers", "value"])
-    assert metrics(at)["MRR"] == usd.money(summary.at["mrr", "value"])
+    usd = number_format("fr", "USD")  # the language chosen on the Data page stays on every page
+    assert metrics(at)[fr("kpi.customers")] == usd.count(summary.at["customers", "value"])
+    assert metrics(at)[fr("kpi.mrr")] == usd.money(summary.at["mrr", "value"])
 
 
 def test_a_period_chosen_on_other_data_is_not_kept():

@@ -90,6 +90,8 @@ PAGES = (
     PageInfo("cohorts", "pages/2_Cohorts.py", ":material/grid_on:", "coh"),
     PageInfo("segments", "pages/3_Segments.py", ":material/donut_small:", "seg"),
     PageInfo("customers", "pages/4_Customers.py", ":material/group:", "cus"),
+    PageInfo("scenarios", "pages/5_Scenarios.py", ":material/tune:", "sc"),
+    PageInfo("expansion", "pages/6_Expansion.py", ":material/trending_up:", "ex"),
 )
 #: The upload page, listed last (after any other page).
 DATA_PAGE = PageInfo("data", "pages/0_Data.py", ":material/upload_file:", "data")
@@ -654,9 +656,11 @@ def page(name: str, icon: str = "📈") -> Context:
         if key.startswith("f.") and key[2:] not in base.dimensions:
             state.notice(key, key, t("notice.unknown_key", key=key))
             state.forget(key)
-    active = any(
-        st.session_state.get(state.widget_key(f"f.{d}")) for d in base.dimensions
-    ) or any(k.startswith("f.") for k in state.incoming_keys())
+    # Open while a filter is chosen: this run's widget, or the session's choice made on another
+    # page (a page without filters, e.g. Data, lets Streamlit drop the widgets' own state).
+    active = any(state.peek(f"f.{d}") for d in base.dimensions) or any(
+        k.startswith("f.") for k in state.incoming_keys()
+    )
     with segment_box.expander(t("sidebar.segments"), expanded=active):
         for dim in base.dimensions:
             options = list(base.labels[dim].cat.categories)

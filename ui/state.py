@@ -179,6 +179,21 @@ def _write(key: str, raw: list[str] | None) -> None:
     _show_link()
 
 
+def _changed_by_user(key: str, valid: Callable[[Any], bool]) -> bool:
+    """Whether the widget of URL key ``key`` holds a value the user gave it in the browser since
+    the last run (it differs from the session's value for ``key``).
+
+    Otherwise its value is set again from the session before the widget is drawn, every run:
+    Streamlit keeps a widget's own state for the page that drew it, so on another page (menu
+    navigation) the widget would otherwise start from its default although ``st.session_state``
+    still showed the old value.
+    """
+    ss = st.session_state
+    view = ss.get(_VIEW, {})
+    wkey = widget_key(key)
+    return wkey in ss and key in view and valid(ss[wkey]) and ss[wkey] != view[key]
+
+
 def _bind(
     key: str,
     default: Any,
@@ -192,7 +207,9 @@ def _bind(
     ss = st.session_state
     view = ss.setdefault(_VIEW, {})
     wkey = widget_key(key)
-    if wkey not in ss or not valid(ss[wkey]):
+    if _changed_by_user(key, valid):
+        ss.get(_INCOMING, {}).pop(key, None)
+    else:
         value = default
         incoming = ss.setdefault(_INCOMING, {})
         if key in view and valid(view[key]):
@@ -208,8 +225,6 @@ def _bind(
             else:
                 notice(key, ",".join(raw))
         ss[wkey] = value
-    else:
-        ss.get(_INCOMING, {}).pop(key, None)
     value = make(wkey)
     view[key] = value
     _write(key, encode(value) if (always or value != default) else None)
@@ -345,7 +360,7 @@ def select_slider(
             position[v[0]] <= position[v[1]]
         )
 
-    if wkey not in ss or not valid(ss[wkey]):
+    if not _changed_by_user(f"{lo_key}:{hi_key}", valid):
         value = list(default)
         incoming = ss.setdefault(_INCOMING, {})
         if valid(view.get(lo_key + ":" + hi_key)):

@@ -1,0 +1,227 @@
+"""What the real-browser tests share: Debian's chromium driven by Playwright against the app
+served by ``streamlit run`` (never a browser Playwright downloads), free ports, the server's
+start and stop, and waiting for the app's runs as its websocket reports them.
+
+Skipped, saying why, only when chromium or Playwright cannot be found (``make test`` installs
+chromium with apt-get when it can). Every wait is bounded; servers are always stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+STEP_MS = 30_000  # any single browser step
+STARTUP_S = 60
+METRIC = '[data-testid="stMetric"]'
+SIDEBAR = '[data-testid="stSidebar"]'
+
+
+def playwright():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(
+            f"no browser at {CHROMIUM}: `make test` installs Debian's chromium when run as root "
+            "with apt-get (apt-get install chromium); browser test skipped"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed (pip install -r requirements-dev.txt); "
+                    "browser test skipped")
+    return sync_playwright
+
+
+def free_port(taken: set[int] = frozenset()) -> int:
+    wanted = os.environ.get("MRRKIT_E2E_PORTS", "").strip()
+    candidates = [0]
+    if wanted:
+        first, _, last = wanted.partition("-")
+        candidates = [p for p in range(int(first), int(last or first) + 1) if p not in taken]
+    for port in candidates:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise RuntimeError(f"no free port in MRRKIT_E2E_PORTS={wanted}")
+
+
+def start_server(port: int, views: Path, log: Path, password: str | None,
+           secrets: Path | None = None) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MRRKIT_")}
+    env["MRRKIT_VIEWS_DIR"] = str(views)
+    if password:
+        env["MRRKIT_PASSWORD"] = password
+    # Only the secrets given here, never a developer's own ~/.streamlit or .streamlit ones.
+    secrets = secrets or log.with_suffix(".secrets.toml")
+    if not secrets.exists():
+        secrets.write_text("")
+    env["AUTHLIB_INSECURE_TRANSPORT"] = "1"  # the test's identity provider is plain http on loopback
+    return subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", "app.py",
+            "--server.headless", "true", "--server.port", str(port),
+            "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
+            "--browser.gatherUsageStats", "false", "--secrets.files", str(secrets),
+        ],
+        cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: stopping it stops its children only
+    )
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+
+
+def wait_healthy(port: int, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"streamlit exited ({proc.returncode}):\n{log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"streamlit not healthy after {STARTUP_S} s:\n{log.read_text()[-2000:]}")
+
+
+class Runs:
+    """The app's script runs seen from one browser page, read from its websocket (Streamlit's
+    protobuf messages): when the browser asked for a run, and when runs finished. Exact where the
+    page's look (spinners, stale elements) is only a hint."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.requested: list[float] = []
+        self.finished: list[float] = []
+        page.on("websocket", self._watch)
+
+    def _watch(self, ws) -> None:
+        ws.on("framesent", self._sent)
+        ws.on("framereceived", self._received)
+
+    def _sent(self, payload) -> None:
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        if isinstance(payload, str):
+            return
+        msg = BackMsg()
+        try:
+            msg.ParseFromString(payload)
+        except Exception:  # noqa: BLE001 - not a BackMsg: not ours to judge
+            return
+        if msg.WhichOneof("type") == "rerun_script":
+            self.requested.append(time.monotonic())
+
+    def _received(self, payload) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        if isinstance(payload, str):
+            return
+        msg = ForwardMsg()
+        try:
+            msg.ParseFromString(payload)
+        except Exception:  # noqa: BLE001
+            return
+        # A run cut short by a newer request is not the end of the work.
+        if (
+            msg.WhichOneof("type") == "script_finished"
+            and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN
+        ):
+            self.finished.append(time.monotonic())
+
+    def idle(self, quiet: float = 0.3) -> None:
+        """Wait until the last run asked for has finished, nothing happened for ``quiet`` s, and
+        the browser has drawn every element (it shows a skeleton while it loads an element's
+        code, which takes a while on a busy machine)."""
+        deadline = time.monotonic() + STEP_MS / 1000
+        skeletons = self.page.locator('[data-testid^="stSkeleton"]')
+        while time.monotonic() < deadline:
+            asked = max(self.requested, default=0.0)
+            done = max(self.finished, default=0.0)
+            if done > asked and time.monotonic() - done >= quiet and skeletons.count() == 0:
+                return
+            self.page.wait_for_timeout(50)
+        raise AssertionError("the app did not finish its run in time")
+
+    def click(self, locator, tries: int = 3) -> None:
+        """Click a widget and wait for the run it causes. A click the browser never turned into
+        a run request (it landed while the page was being redrawn) is repeated."""
+        for _ in range(tries):
+            since = time.monotonic()
+            locator.click()
+            while time.monotonic() - since < 5:
+                if any(t > since for t in self.requested):
+                    self.idle()
+                    return
+                self.page.wait_for_timeout(50)
+        raise AssertionError(f"clicking {locator} never reached the app")
+
+
+def open_dropdown(page, field, option: str, tries: int = 3) -> None:
+    """Open a select's list until ``option`` shows: a click that lands while the sidebar is
+    still sliding an expander open focuses the field without opening its list."""
+    wanted = page.get_by_role("option", name=option, exact=True)
+    for attempt in range(tries):
+        field.click()
+        last = attempt == tries - 1
+        try:
+            wanted.wait_for(timeout=STEP_MS if last else 5_000)
+            return
+        except Exception:
+            if last:
+                raise
+            page.keyboard.press("Escape")  # close a half-open list before clicking again
+
+
+def new_page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(STEP_MS)
+    page = context.new_page()
+    return context, page, Runs(page)
+
+
+def no_exception(page) -> None:
+    problem = page.locator('[data-testid="stException"]')
+    assert problem.count() == 0, problem.first.inner_text()
+
+
+def keep_evidence(page, name: str) -> None:
+    """A screenshot and the sidebar's text for the failure report (printed by pytest)."""
+    path = Path(tempfile.gettempdir()) / f"mrrkit-e2e-{name}.png"
+    try:
+        page.screenshot(path=str(path), full_page=True)
+        print(f"screenshot of the failing page: {path}")
+        print("sidebar:", " | ".join(page.locator(SIDEBAR).inner_text().split("\n")))
+    except Exception:  # noqa: BLE001 - evidence is best effort, the real error follows
+        pass
+
+
+def sidebar_link(page, label: str):
+    return page.locator(SIDEBAR).get_by_role("link", name=label, exact=True)

