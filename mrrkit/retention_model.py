@@ -541,8 +541,8 @@ class SegmentFit:
         Standard errors of ``log alpha`` and ``log beta`` of ``fit`` (``inf`` on a ridge of the
         likelihood, NaN without a fit).
     flags : tuple of FitFlag
-        In order: why the pooled fit is used, why the fit used is not identified, which figures
-        extrapolate beyond ``fit_months``.
+        In order: why the pooled fit is used (``no_churn`` first), why the fit used is not
+        identified, which figures extrapolate beyond ``fit_months``.
     median_lifetime, expected_lifetime_months, del_months : float
         Under ``fit``: median lifetime in months, mean lifetime (``inf`` when ``alpha <= 1``),
         discounted expected lifetime (:func:`model_ltv`).
@@ -661,11 +661,12 @@ def _fit_group(m: Moves, last: int, cohorts, segment, pooled, *, discount: float
     observed = int(duration.max()) if n else 0
     min_customers, min_churned, min_months = minimums
     flags = []
-    if n < min_customers:
-        flags.append(FitFlag.of("too_few_customers", customers=n, minimum=min_customers))
+    # No churn at all first: nothing to estimate, however many customers.
     if n and n_churned == 0:
         flags.append(FitFlag.of("no_churn", customers=n))
-    elif n and n_churned < min_churned:
+    if n < min_customers:
+        flags.append(FitFlag.of("too_few_customers", customers=n, minimum=min_customers))
+    if n and 0 < n_churned < min_churned:
         flags.append(FitFlag.of("too_few_churns", churned=n_churned, minimum=min_churned))
     if n and observed < min_months:
         flags.append(FitFlag.of("too_few_months", months=observed, minimum=min_months))

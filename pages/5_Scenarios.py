@@ -1,6 +1,8 @@
 """Scenarios: the retention model fitted to the data (sBG over the cohorts' logo survival, by
-segment, with its LTV next to seed 004's), the baseline forecast with its band and backtest, and
-up to three what-if scenarios against the baseline.
+segment, with its LTV next to the simple one; a segment too small gets the whole base's fit, and
+mrrkit's flags on each fit -- not identified, extrapolated -- are said in plain words, the model's
+parameters kept in an expander for experts), the baseline forecast with its band and backtest,
+and up to three what-if scenarios against the baseline (levers in the reader's number format).
 
 Every input is in the URL (``sc.*`` keys; a scenario's levers as :meth:`mrrkit.Scenario.to_dict`
 values, its scope as a segment -- dimension and value -- not as customer ids), so a link
@@ -21,8 +23,15 @@ from mrrkit.forecast import (
     backtest,
     forecast,
 )
-from mrrkit.movements import as_moves
-from mrrkit.retention_model import cohort_survivors, fit_retention, model_ltv, retention_curves
+from mrrkit.retention_model import (
+    FALLBACK_CODES,
+    MAX_LOG_SE,
+    MIN_FIT_CHURNS,
+    MIN_FIT_CUSTOMERS,
+    MIN_FIT_MONTHS,
+    cohort_survivors,
+    fit_segments,
+)
 from mrrkit.scenarios import (
     SCENARIO_METRICS,
     Scenario,
@@ -30,7 +39,6 @@ from mrrkit.scenarios import (
     scenario_inputs,
     scenario_summary,
 )
-from mrrkit.segments import filter_movements
 from ui import charts, state
 from ui.shell import fresh_spec, page
 from ui.tables import formatters, show_table
@@ -39,7 +47,6 @@ ctx = page("Scenarios", icon="🔮")
 t, nf = ctx.t, ctx.nf
 DL = (t("download.csv"), t("download.excel"))
 EVERYONE = "all"  # URL value of "no segment" (retention split, scenario scope)
-MIN_CUSTOMERS = 30  # a segment needs this many customers in fitted cohorts (as retention_by_segment)
 HORIZON = 36  # the forecast inputs serve projections up to this many months
 MAX_SCENARIOS = 3
 dims = list(ctx.base.dimensions)
@@ -89,50 +96,18 @@ fitted_cohorts = (None if ret_cohorts == "all" else
 
 
 def retention_of(movements, dim, cohorts):
-    """The sBG fit of every segment of ``dim`` (or of everyone) on ``cohorts`` (None: all):
-    observed vs fitted survival and both LTVs. Segments too small to fit are listed with
-    empty figures."""
-    # Each group's movements are read into arrays once, not by each of the five calls below.
+    """mrrkit's retention fits (:func:`mrrkit.fit_segments`) on ``cohorts`` (None: all): of
+    everyone, or the pooled fit then one per segment of ``dim`` that the selected customers have
+    (a segment too small gets the pooled fit, and its flags say why)."""
     if dim == EVERYONE:
-        groups = [(EVERYONE, as_moves(movements))]
-    else:
-        labels = ctx.base.labels[dim]
-        groups = []
-        for value in selected_values(dim):
-            mask = (labels == value).to_numpy() & ctx.view.selected
-            chosen = mask if ctx.base.aligned else labels.index[mask]
-            groups.append((value, as_moves(filter_movements(movements, chosen))))
-    rows, curves = {}, []
-    for value, part in groups:
-        survivors = cohort_survivors(part)
-        if cohorts is not None:
-            survivors = survivors[survivors.index.isin(pd.PeriodIndex(cohorts, freq="M"))]
-        n = float(survivors[0].sum()) if len(survivors.columns) and len(survivors) else 0.0
-        observed_ages = int(survivors.notna().any().sum())
-        row = rows[value] = {"customers": n, "unfitted": "too_few"}
-        if n == 0:
-            continue
-        try:
-            fit = fit_retention(part, cohorts=cohorts)
-        except ValueError:  # nobody churned: nothing to estimate
-            row["unfitted"] = "no_churn"
-            continue
-        if n < MIN_CUSTOMERS:  # a fit, but on too few customers to trust
-            continue
-        row["unfitted"] = ""
-        ltv = model_ltv(part, fit)
-        revenue = fit_retention(part, weight="mrr", cohorts=cohorts)
-        # The fitted curve runs a year past the oldest cohort: what the model projects.
-        curve = retention_curves(part, fit, max_age=max(HORIZON, observed_ages + 11),
-                                 cohorts=cohorts)
-        row.update(churned=float(curve["churned"].sum()), alpha=fit.alpha, beta=fit.beta,
-                   first_month_churn=fit.alpha / (fit.alpha + fit.beta),
-                   survival_12m=fit.survival(12), revenue_survival_12m=revenue.survival(12),
-                   median_lifetime=fit.median_lifetime(), **ltv.drop(["alpha", "beta"]).to_dict())
-        curves.append(curve.reset_index().assign(segment=value))
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    table.index.name = "segment"
-    return table, (pd.concat(curves, ignore_index=True) if curves else None)
+        return fit_segments(movements, cohorts=cohorts)
+    everyone = ctx.compute(retention_of, EVERYONE, cohorts, name="scenarios.retention")
+    labels = ctx.base.labels[dim]
+    groups = {}
+    for value in selected_values(dim):
+        mask = (labels == value).to_numpy() & ctx.view.selected
+        groups[value] = mask if ctx.base.aligned else labels.index[mask]
+    return fit_segments(movements, groups, cohorts=cohorts, pooled=everyone[0])
 
 
 def lifetime_text(months: float, unit: bool = True) -> str:
@@ -143,17 +118,53 @@ def lifetime_text(months: float, unit: bool = True) -> str:
     return t("scenarios.n_months", n=value) if unit else value
 
 
-everyone, everyone_curves = ctx.compute(retention_of, EVERYONE, fitted_cohorts,
-                                        name="scenarios.retention")
-if everyone_curves is None:
-    reason = everyone.iloc[0]["unfitted"]
-    st.info(t("scenarios.no_churn_fit") if reason == "no_churn" else
-            t("scenarios.no_fit", n=MIN_CUSTOMERS,
-              customers=nf.count(everyone.iloc[0]["customers"])))
+def duration_text(months: float) -> str:
+    """A span of time in words: "18 months" under two years, else "3.9 years"."""
+    if math.isinf(months):
+        return t("scenarios.over_100_years")
+    if months < 24:
+        return t("scenarios.n_months", n=nf.number(months, 0))
+    years = round(months / 12, 1)
+    return t("scenarios.n_years", n=nf.number(years, 1 if years % 1 else 0))
+
+
+def fit_note(fit) -> str:
+    """What to know about a segment's fit, in the reader's words, from mrrkit's flags: why the
+    whole base's fit is used, whether the data pin the fit down, how far a figure extrapolates."""
+    notes = []
+    reason = next((f for f in fit.flags if f.code in FALLBACK_CODES), None)
+    if reason is not None:
+        counts = {k: nf.count(v) for k, v in reason.values.items()}
+        notes.append(t("scenarios.note.pooled" if fit.source == "pooled" else
+                       "scenarios.note.unfitted", reason=t(f"scenarios.flag.{reason.code}",
+                                                           **counts)))
+    if fit.fit is not None and not fit.identified:
+        notes.append(t("scenarios.note.unidentified"))
+    median = fit.flag("median_beyond_data")
+    if median is not None:
+        notes.append(t("scenarios.note.median_beyond",
+                       median=duration_text(median["median_months"]),
+                       observed=duration_text(median["observed_months"])))
+    ltv = fit.flag("ltv_beyond_data")
+    if ltv is not None:
+        notes.append(t("scenarios.note.ltv_beyond", share=nf.pct(ltv["share"], 0),
+                       observed=duration_text(ltv["observed_months"])))
+    text = "; ".join(notes)
+    return text[:1].upper() + text[1:]
+
+
+everyone = ctx.compute(retention_of, EVERYONE, fitted_cohorts, name="scenarios.retention")[0]
+if everyone.fit is None:
+    reason = everyone.flags[0]
+    value = {"too_few_customers": "customers", "too_few_churns": "churned",
+             "too_few_months": "months"}.get(reason.code)
+    st.info(t("scenarios.no_churn_fit") if value is None else
+            t(f"scenarios.no_fit.{reason.code}", n=nf.count(reason["minimum"]),
+              found=nf.count(reason[value])))
 else:
-    row = everyone.iloc[0]
-    st.caption(t("scenarios.retention_caption", alpha=nf.number(row["alpha"], 3),
-                 beta=nf.number(row["beta"], 3), customers=nf.count(row["customers"]),
+    row = everyone.figures()
+    st.caption(t("scenarios.retention_caption", customers=nf.count(row["customers"]),
+                 months=duration_text(everyone.observed_months),
                  cohorts=t(f"scenarios.cohorts_text.{ret_cohorts}", start=ctx.month(ctx.start),
                            end=ctx.month(ctx.end))))
     tiles = [
@@ -167,14 +178,20 @@ else:
     ]
     for col, (key, value, help_text) in zip(st.columns(len(tiles)), tiles):
         col.metric(t(key), value, help=help_text, border=True)
+    note = fit_note(everyone)
+    if note and not everyone.identified:
+        st.warning(note, icon=":material/warning:")
+    elif note:
+        st.caption(note)
     st.caption(t("scenarios.revenue_caption", revenue=nf.pct(row["revenue_survival_12m"]),
                  logos=nf.pct(row["survival_12m"])))
 
-table, curves = everyone, everyone_curves
-if ret_dim != EVERYONE:
-    table, curves = ctx.compute(retention_of, ret_dim, fitted_cohorts,
-                                name="scenarios.retention")
-if curves is not None:
+fits = (everyone,) if ret_dim == EVERYONE else ctx.compute(
+    retention_of, ret_dim, fitted_cohorts, name="scenarios.retention")[1:]
+curves = [f.curves.assign(segment=EVERYONE if f.segment is None else f.segment)
+          for f in fits if f.curves is not None]
+if curves:
+    curves = pd.concat(curves, ignore_index=True)
     shown_curves = curves.assign(segment=curves["segment"].map(
         lambda v: t("scenarios.everyone") if v == EVERYONE else ctx.value_label(v)))
     cohort_lines = None
@@ -190,24 +207,53 @@ if curves is not None:
     )
     st.caption(t("scenarios.retention_chart_help" if ret_dim == EVERYONE
                  else "scenarios.retention_segments_help"))
-ret_columns = ["customers", "churned", "alpha", "beta", "first_month_churn", "survival_12m",
-               "revenue_survival_12m", "median_lifetime", "arpa", "mean_churn_rate", "simple_ltv",
-               "del_months", "expected_lifetime_months", "model_ltv"]
-ret_table = table.reindex(columns=ret_columns).rename(
-    index=lambda v: t("scenarios.everyone") if v == EVERYONE else ctx.value_label(v))
+
+
+def segment_name(fit) -> str:
+    return t("scenarios.everyone") if fit.segment is None else ctx.value_label(fit.segment)
+
+
+ret_columns = ["note", "customers", "churned", "first_month_churn", "survival_12m",
+               "revenue_survival_12m", "median_lifetime", "arpa", "mean_churn_rate",
+               "simple_ltv", "del_months", "expected_lifetime_months", "model_ltv",
+               "ltv_beyond_share"]
+ret_table = pd.DataFrame(
+    [{**f.figures(), "note": fit_note(f)} for f in fits],
+    index=pd.Index([segment_name(f) for f in fits], name="segment"),
+).reindex(columns=ret_columns)
 ret_headers = {c: t(f"scenarios.col.{c}") for c in ret_columns}
 ret_headers["segment"] = t("col.segment") if ret_dim == EVERYONE else ctx.label(ret_dim)
 static_table(
     ret_table, f"retention_model_{ret_dim}_{ret_cohorts}", "retention",
-    {"customers": "count", "churned": "count", "alpha": "ratio", "beta": "ratio",
-     "first_month_churn": "pct", "survival_12m": "pct", "revenue_survival_12m": "pct",
-     "median_lifetime": "number", "arpa": "money", "mean_churn_rate": "pct",
-     "simple_ltv": "money", "del_months": "number", "expected_lifetime_months": "number",
-     "model_ltv": "money"},
+    {"note": "text", "customers": "count", "churned": "count", "first_month_churn": "pct",
+     "survival_12m": "pct", "revenue_survival_12m": "pct", "median_lifetime": "number",
+     "arpa": "money", "mean_churn_rate": "pct", "simple_ltv": "money", "del_months": "number",
+     "expected_lifetime_months": "number", "model_ltv": "money", "ltv_beyond_share": "pct"},
     ret_headers, ret_dim, fitted_cohorts,
 )
-if ret_table["alpha"].isna().any():
-    st.caption(t("scenarios.too_small", n=MIN_CUSTOMERS))
+if any(f.source != "own" for f in fits):
+    st.caption(t("scenarios.too_small", n=nf.count(MIN_FIT_CUSTOMERS),
+                 churns=nf.count(MIN_FIT_CHURNS), months=nf.count(MIN_FIT_MONTHS)))
+# The model's parameters, for those who know it: out of the way of everyone else.
+with st.expander(t("scenarios.parameters"), icon=":material/functions:"):
+    st.caption(t("scenarios.parameters_caption", max_se=nf.number(MAX_LOG_SE, 0),
+                 cohorts=t(f"scenarios.cohorts_text.{ret_cohorts}", start=ctx.month(ctx.start),
+                           end=ctx.month(ctx.end))))
+    par_columns = ["source", "alpha", "beta", "log_se_alpha", "log_se_beta", "fit_months"]
+    par_table = pd.DataFrame(
+        [{"source": t(f"scenarios.source.{f.source}"), "alpha": f.figures()["alpha"],
+          "beta": f.figures()["beta"], "log_se_alpha": f.log_se[0], "log_se_beta": f.log_se[1],
+          "fit_months": f.fit_months if f.fit is not None else float("nan")} for f in fits],
+        index=ret_table.index,
+    )
+    par_headers = {c: t(f"scenarios.col.{c}") for c in par_columns}
+    par_headers["segment"] = ret_headers["segment"]
+    static_table(
+        par_table, f"retention_parameters_{ret_dim}_{ret_cohorts}", "retention_parameters",
+        {"source": "text", "alpha": "ratio", "beta": "ratio", "log_se_alpha": "ratio",
+         "log_se_beta": "ratio", "fit_months": "count"},
+        par_headers, ret_dim, fitted_cohorts,
+    )
 
 # --- baseline forecast ----------------------------------------------------------------------------
 st.header(t("scenarios.forecast_title"))
@@ -347,6 +393,27 @@ LEVER_GROUPS = (
 )
 
 
+def widget_format(fmt: str) -> str:
+    """A lever's printf format in the reader's language where printf can say it: a percentage
+    with the language's sign and spacing (``8 %`` in French). Decimal marks and currencies it
+    cannot write: :func:`lever_value` says those next to the widget."""
+    if fmt.endswith("%%"):
+        return (nf.percent_prefix.replace("%", "%%") + fmt[:-2]
+                + nf.percent_suffix.replace("%", "%%"))
+    return fmt
+
+
+def lever_value(field: str, value: float) -> str | None:
+    """The lever's value as the language writes it, for the levers whose widget cannot (a
+    decimal, an amount of money); None for the others."""
+    if field == "churn_elasticity":
+        return t("scenarios.lever.churn_elasticity.value", value=nf.number(value, 1),
+                 lost=nf.pct(value * 0.10, 0))
+    if field in ("addon_mrr", "cs_team_cost"):
+        return t("scenarios.per_month", amount=nf.money(value, 2 if field == "addon_mrr" else 0))
+    return None
+
+
 def url_number(x: float) -> str:
     """A number as the URL shows it: shortest exact text (``0.2``, ``8``, ``12.5``)."""
     return repr(int(x)) if float(x).is_integer() else repr(float(x))
@@ -376,7 +443,8 @@ def lever(i: int, field: str, container):
 
     def make(wkey):
         if kind == "slider":
-            return container.slider(label, lo, hi, step=step, format=fmt, key=wkey, help=help_text)
+            return container.slider(label, lo, hi, step=step, format=widget_format(fmt), key=wkey,
+                                    help=help_text)
         return container.number_input(label, lo, hi, step=step, format=fmt, key=wkey,
                                       help=help_text)
 
@@ -388,7 +456,11 @@ def lever(i: int, field: str, container):
         valid=valid, make=make,
         always=True,  # every lever in the link, defaults too: it spells the whole scenario out
     )
-    return round(value / scale, 10)
+    value = round(value / scale, 10)
+    in_words = lever_value(field, value)
+    if in_words is not None:
+        container.caption(in_words)
+    return value
 
 
 def scenario_widgets(i: int, container) -> tuple[Scenario, str, str | None]:

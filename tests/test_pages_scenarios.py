@@ -89,8 +89,22 @@ def test_retention_model_is_mrrkit(scenarios_page):
         f"Revenue survival: {EN.pct(revenue.survival(12))} of a new cohort's MRR")
     assert revenue.survival(12) > fit.survival(12)  # larger customers churn less
     table = scenarios_page.dataframe[0].value
-    assert table.iloc[0]["alpha"] == EN.ratio(fit.alpha)
     assert table.iloc[0]["LTV (sBG model)"] == EN.money(ltv["model_ltv"])
+    assert table.iloc[0]["Reliability"] == ""  # 2,892 customers over 47 months: no caveat
+    # no alpha, beta or "seed 004" for everyone: the parameters are in the experts' expander
+    assert "alpha" not in table.columns
+    assert not any("alpha" in c.value or "eed 00" in c.value for c in scenarios_page.caption
+                   if not c.value.startswith("Shifted-beta"))
+    assert "eed 00" not in next(m.help for m in scenarios_page.metric if m.label == "LTV (simple)")
+    caption = next(c.value for c in scenarios_page.caption if c.value.startswith("A model of"))
+    assert caption == ("A model of how long customers stay, fitted to every monthly cohort: "
+                       "2,892 customers followed for up to 3.9 years.")
+    expert = next(e for e in scenarios_page.expander if e.label == "Model parameters (for experts)")
+    parameters = expert.dataframe[0].value
+    assert parameters.iloc[0]["alpha"] == EN.ratio(fit.alpha)
+    assert parameters.iloc[0]["beta"] == EN.ratio(fit.beta)
+    assert parameters.iloc[0]["Fit used"] == "Its own"
+    assert expert.caption[0].value.startswith("Shifted-beta-geometric model (Fader & Hardie 2007)")
     # the sample's retention rises with age: the model is worth more than the constant-churn LTV
     assert ltv["model_ltv"] > ltv["simple_ltv"]
     chart = specs(scenarios_page)[0]
@@ -102,7 +116,7 @@ def test_retention_model_is_mrrkit(scenarios_page):
 def test_forecast_is_mrrkit(scenarios_page):
     _, mv, _ = sample()
     fc = forecast(mv, months=24, method="sbg")
-    table = scenarios_page.dataframe[1].value
+    table = scenarios_page.dataframe[2].value
     assert len(table) == 24
     for row in (0, 23):
         assert table.iloc[row]["MRR"] == EN.money(fc["mrr"].iloc[row])
@@ -120,7 +134,7 @@ def test_the_backtest_is_computed_only_when_its_section_is_open(scenarios_page, 
     label = "Backtest: the forecast from 12 months ago against what happened"
     assert [e.label for e in scenarios_page.expander if e.label == label] == [label]
     assert "MRR error (MAPE)" not in _tiles(scenarios_page)
-    assert len(scenarios_page.dataframe) == 3 and len(specs(scenarios_page)) == 3
+    assert len(scenarios_page.dataframe) == 4 and len(specs(scenarios_page)) == 3
     import importlib
 
     module = importlib.import_module("mrrkit.forecast")  # (mrrkit.forecast is the function)
@@ -146,12 +160,12 @@ def test_backtest_is_mrrkit(backtest_page):
     _, mv, _ = sample()
     bt = backtest(mv, horizon=12, method="sbg")
     assert _tiles(backtest_page)["MRR error (MAPE)"] == EN.pct(bt.mape)
-    bt_table = backtest_page.dataframe[2].value
+    bt_table = backtest_page.dataframe[3].value
     assert bt_table.iloc[-1]["Actual MRR"] == EN.money(bt.table["actual_mrr"].iloc[-1])
     assert bt_table.iloc[-1]["Forecast MRR"] == EN.money(bt.table["forecast_mrr"].iloc[-1])
     assert tooltips(specs(backtest_page)[2])[0][:3] == ["Month", "Series", "MRR"]
     # the other sections are the same as with the backtest closed
-    assert len(backtest_page.dataframe) == 4 and len(specs(backtest_page)) == 4
+    assert len(backtest_page.dataframe) == 5 and len(specs(backtest_page)) == 4
 
 
 def test_default_scenario_is_the_baseline(scenarios_page, inputs):
@@ -259,7 +273,7 @@ def test_filters_and_segments_change_the_numbers():
     part = segment({"company_size": ["1-10"]})
     fr = number_format("fr", "EUR")
     fc = forecast(part, months=12, method="empirical")
-    table = at.dataframe[1].value
+    table = at.dataframe[2].value
     assert len(table) == 12
     assert table.iloc[-1]["MRR"] == fr.money(fc["mrr"].iloc[-1])
     assert fc["mrr"].iloc[-1] < forecast(sample()[1], months=12, method="empirical")["mrr"].iloc[-1]
@@ -269,7 +283,7 @@ def test_filters_and_segments_change_the_numbers():
     starter = segment({"company_size": ["1-10"], "plan": ["Starter monthly"]})
     fit = fit_retention(starter)
     assert row["LTV (modèle sBG)"] == fr.money(model_ltv(starter, fit)["model_ltv"])
-    assert row["alpha"] == fr.ratio(fit.alpha)
+    assert at.dataframe[1].value.loc["Starter monthly", "alpha"] == fr.ratio(fit.alpha)
     assert set(specs(at)[0]["layer"][-1]["encoding"]["color"]["sort"]) <= set(retention.index)
 
 
@@ -311,7 +325,7 @@ def test_no_churn_says_so_and_the_empirical_curves_still_project():
     at = _open_with(_lines(NO_CHURN),
                     {"sc.method": "empirical", "lang": "fr", "sc.backtest": "1"})
     assert_clean(at)
-    table = at.dataframe[1].value  # the forecast, without churn
+    table = at.dataframe[2].value  # the forecast, without churn
     assert (table["Churn"] == number_format("fr", "EUR").money(0)).all()
     assert any("un backtest sur 12 mois demande au moins 14 mois complets" in i.value
                for i in at.info)
@@ -333,22 +347,113 @@ def test_too_little_data_says_what_is_missing():
     assert any(i.value.startswith("Too few customers for the retention model: it needs at least "
                                   "30 customers acquired before the last complete month, these "
                                   "data have 15") for i in at.info)
-    assert len(at.dataframe[1].value) == 24
+    assert len(at.dataframe[2].value) == 24
 
 
-def test_a_segment_too_small_to_fit_is_listed_without_figures():
+def test_too_few_churns_for_the_model_says_so():
+    # 36 customers in the cohorts of January to March 2024, 3 of whom left in April.
+    rows = [(f"c{i:02d}", f"2024-0{1 + i % 5}-0{1 + i % 9}", "2024-04-20" if i < 3 else None,
+             10.0) for i in range(60)]
+    at = _open_with(_lines(rows), {"lang": "fr"})
+    assert_clean(at)
+    assert any(i.value == "Trop peu de churns pour le modèle de rétention : il faut au moins 10 "
+                          "clients partis pour estimer combien de temps les clients restent, ces "
+                          "données en ont 3." for i in at.info)
+
+
+def test_a_segment_too_small_gets_the_whole_base_fit_and_says_so():
+    """Large customers by country: no country has both 30 customers and 10 first churns, so
+    each gets the fit of every large customer (its own ARPA and observed curve kept), and the
+    table says why, and that this fit is itself not pinned down by the data."""
+    from mrrkit.retention_model import fit_segments
+
     at = open_page(PAGE, {"f.company_size": "1000+", "sc.ret_dim": "country"})
     assert_clean(at)
     table = at.dataframe[0].value
-    size = table["Customers in cohorts"].map(lambda v: int(v.replace(",", "")))
-    fitted = table["alpha"] != "–"
-    # Large customers by country: only France has 30 in its cohorts; the others are listed
-    # with their size and no figures.
-    assert list(table.index[fitted]) == list(table.index[size >= 30]) == ["FR"]
-    assert (table.loc[~fitted, "LTV (sBG model)"] == "–").all()
-    assert any(c.value.startswith("Segments with fewer than 30 customers") for c in at.caption)
-    # ... and the chart has a curve for France only.
-    assert specs(at)[0]["layer"][-1]["encoding"]["color"]["sort"] == ["FR"]
+    parameters = at.dataframe[1].value
+    assert (parameters["Fit used"] == "Whole base").all()
+    large = segment({"company_size": ["1000+"]})
+    pooled = fit_segments(large)[0]
+    assert (parameters["alpha"] == EN.ratio(pooled.fit.alpha)).all()
+    assert table.loc["DE", "Reliability"].startswith(
+        "Not enough data (17 customers, 30 needed): the whole base's fit is used; uncertain: ")
+    assert table.loc["FR", "Reliability"].startswith(
+        "Too few churns (3, 10 needed): the whole base's fit is used")
+    # the figures are there: France's own ARPA times the whole base's discounted lifetime
+    france = segment({"company_size": ["1000+"], "country": ["FR"]})
+    own = model_ltv(france, pooled.fit)
+    assert table.loc["FR", "LTV (sBG model)"] == EN.money(own["model_ltv"])
+    assert table.loc["FR", "LTV (simple)"] == EN.money(own["simple_ltv"])
+    assert any(c.value.startswith("Segments with fewer than 30 customers in the fitted cohorts, "
+                                  "10 first churns or 3 months of history are given the whole "
+                                  "base's fit") for c in at.caption)
+    # ... every country has its curve; the whole base's fit itself gets a warning
+    assert specs(at)[0]["layer"][-1]["encoding"]["color"]["sort"] == list(table.index)
+    assert [w.value for w in at.warning] == [
+        "Uncertain: the data cannot tell how churn changes with age, so figures beyond the data "
+        "are guesses; the median life of 12.4 years is extrapolated from 3.9 years of data"]
+
+
+@pytest.mark.parametrize("lang, notes", [
+    ("en", {"1-10": "",
+            "201-1000": "The median life of 28.9 years is extrapolated from 3.9 years of data",
+            "1000+": "Uncertain: the data cannot tell how churn changes with age, so figures "
+                     "beyond the data are guesses; the median life of 12.4 years is "
+                     "extrapolated from 3.9 years of data"}),
+    ("fr", {"201-1000": "La vie médiane de 28,9 ans est extrapolée à partir de 3,9 ans de "
+                        "données"}),
+    ("it", {"201-1000": "La vita mediana di 28,9 anni è estrapolata da 3,9 anni di dati"}),
+])
+def test_fits_not_identified_or_extrapolated_are_said_in_plain_words(lang, notes):
+    """The report's case: by company size, the 1000+ fit runs to the edge of the optimiser's
+    box (beta 100,000) and 201-1000's median of 347 months rests on 47 months of data."""
+    at = open_page(PAGE, {"sc.ret_dim": "company_size", "lang": lang})
+    assert_clean(at)
+    table = at.dataframe[0].value
+    note = table.columns[0]
+    assert note == {"en": "Reliability", "fr": "Fiabilité", "it": "Affidabilità"}[lang]
+    for size, text in notes.items():
+        assert table.loc[size, note] == text
+    nf = number_format(lang, "EUR")
+    assert at.dataframe[1].value.loc["1000+"].iloc[2] == nf.ratio(100_000)  # beta, for experts
+    assert "alpha" not in table.columns
+
+
+def test_a_segment_with_too_few_churns_uses_the_whole_base_fit():
+    at = open_page(PAGE, {"sc.ret_dim": "product"})
+    assert_clean(at)
+    table, parameters = at.dataframe[0].value, at.dataframe[1].value
+    assert table.loc["Premium support", "Reliability"] == (
+        "Too few churns (9, 10 needed): the whole base's fit is used")
+    assert parameters.loc["Premium support", "Fit used"] == "Whole base"
+    fit = fit_retention(sample()[1])
+    assert parameters.loc["Premium support", "alpha"] == EN.ratio(fit.alpha)
+    assert parameters.loc["Platform", "Fit used"] == "Its own"
+    assert table.loc["Platform", "Reliability"] == ""
+
+
+@pytest.mark.parametrize("lang, percent, elasticity, addon, cost", [
+    ("en", "%d%%", "0.5: a 10% price rise loses 5% of the customers", "€12.50 a month",
+     "€25,000 a month"),
+    ("fr", "%d\u00a0%%", "0,5 : une hausse de prix de 10 % fait partir 5\u00a0% des clients",
+     "12,50\u00a0€ par mois", "25\u202f000\u00a0€ par mois"),
+    ("it", "%d%%", "0,5: un aumento di prezzo del 10% fa perdere il 5% dei clienti",
+     "12,50\u00a0€ al mese", "25.000\u00a0€ al mese"),
+])
+def test_the_levers_speak_the_language(lang, percent, elasticity, addon, cost):
+    """Percent sliders with the language's % sign; the levers printf cannot write in the
+    language (a decimal mark, a currency) say their value in words next to them."""
+    at = open_page(PAGE, {**LINK, "lang": lang})
+    assert_clean(at)
+    assert at.slider(key="w:sc.1.price_change_pct").proto.format == percent
+    assert at.slider(key="w:sc.2.upsell_conversion_rate").proto.format == percent
+    captions = [c.value for c in at.caption]
+    assert elasticity in captions  # scenario 1: elasticity 0.5
+    assert addon in captions  # scenario 2: an add-on at 12.50
+    assert cost in captions  # both: a CS team at 25,000 a month
+    # the values the widgets hold (and the link) are unchanged
+    assert at.slider(key="w:sc.1.churn_elasticity").value == 0.5
+    assert at.number_input(key="w:sc.2.addon_mrr").value == 12.5
 
 
 def test_one_scenario_spreads_its_levers_over_three_columns():
@@ -603,14 +708,14 @@ def test_the_model_fitted_to_the_reporting_period_cohorts():
     fit = fit_retention(mv, cohorts=months)
     everyone = fit_retention(mv)
     assert abs(fit.alpha - everyone.alpha) > 1e-3  # not the all-cohort fit
-    assert at.dataframe[0].value.iloc[0]["alpha"] == EN.ratio(fit.alpha)
+    assert at.dataframe[1].value.iloc[0]["alpha"] == EN.ratio(fit.alpha)
     tiles = _tiles(at)
     assert tiles["LTV (sBG model)"] == EN.money(model_ltv(mv, fit)["model_ltv"])
     assert tiles["Paying after 12 months"] == EN.pct(fit.survival(12))
-    caption = next(c.value for c in at.caption if c.value.startswith("Shifted-beta"))
+    caption = next(c.value for c in at.caption if c.value.startswith("A model of"))
     assert "the monthly cohorts acquired from Jan 2025 to Dec 2025" in caption
     survivors = mrrkit_cohort_survivors(mv)
-    assert caption.endswith(f"{EN.count(survivors.loc['2025-01':'2025-12', 0].sum())} customers.")
+    assert f": {EN.count(survivors.loc['2025-01':'2025-12', 0].sum())} customers followed" in caption
     # the grey cohort lines are those cohorts only
     from tests._pages import chart_data
 
