@@ -133,6 +133,11 @@ def _validation(reading: dict, nf) -> None:
     if lines.empty:
         st.warning(t("data.no_lines"), icon=":material/warning:")
         return
+    share = data.rejected_share(result.rows_read, result.rejected)
+    if share > data.MANY_REJECTED:  # said before "Use this data", which comes next
+        st.warning(t("data.many_rejected", rejected=nf.count(len(result.rejected)),
+                     read=nf.count(result.rows_read), share=nf.pct(share, 0),
+                     limit=nf.pct(data.MANY_REJECTED, 0)), icon=":material/warning:")
     st.markdown(t(
         "data.summary", lines=nf.count(len(lines)),
         customers=nf.count(lines["customer_id"].nunique()),

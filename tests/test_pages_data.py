@@ -1033,3 +1033,43 @@ def test_a_few_rejected_rows_are_all_shown_and_said_so():
     assert ("Each row kept out, with the reason and the values as in the file. Row numbers count "
             "from the first row below the header.") in captions
     assert not any("the first" in c and "are shown" in c for c in captions)
+
+
+def _walk(node):
+    """Every element under ``node`` in the order the page shows them."""
+    for child in getattr(node, "children", {}).values():
+        yield child
+        yield from _walk(child)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_file_with_many_rows_rejected_is_flagged_before_use_this_data(lang):
+    """9 of 12 rows rejected (issue 11, item 9): a warning says so, with the share, above the
+    "Use this data" button; the data can still be used (the reader decides)."""
+    rows = [f"c{i},2024-01-01,{'-5' if i < 9 else '10'}" for i in range(12)]
+    content = ("customer_id,start,mrr\n" + "\n".join(rows) + "\n").encode()
+    at = upload(data_page(lang), "many.csv", content)
+    clean(at)
+    t, nf = text(lang), number_format(lang, "EUR")
+    expected = t("data.many_rejected", rejected="9", read="12", share=nf.pct(0.75, 0),
+                 limit=nf.pct(data.MANY_REJECTED, 0))
+    assert [w.value for w in at.warning] == [expected]
+    assert ("9", "12") == (metrics(at)[t("data.rows_rejected")], metrics(at)[t("data.rows_read")])
+    shown = list(_walk(at.main))
+    warning = next(i for i, e in enumerate(shown) if getattr(e, "type", "") == "warning"
+                   and getattr(e, "value", None) == expected)
+    use = next(i for i, e in enumerate(shown) if getattr(e, "key", None) == "data.use")
+    assert warning < use
+    assert not at.button(key="data.use").disabled
+
+
+def test_a_few_rows_rejected_or_empty_rows_are_no_reason_to_warn():
+    # 3 of 12 is a quarter, not more; blank rows of a sheet are no rows of data.
+    rows = [f"c{i},2024-01-01,{'-5' if i < 3 else '10'}" for i in range(12)]
+    content = ("customer_id,start,mrr\n" + "\n".join(rows) + "\n").encode()
+    at = upload(data_page(), "few.csv", content)
+    clean(at)
+    assert metrics(at)["Rows rejected"] == "3"
+    assert not at.warning
+    blank = pd.DataFrame({"reason": ["empty row"] * 8 + ["missing amount"]})
+    assert data.rejected_share(12, blank) == 0.25

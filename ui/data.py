@@ -40,6 +40,7 @@ from .format import number_format
 from .saved_views import ViewStore
 
 __all__ = [
+    "MANY_REJECTED",
     "PROBLEMS",
     "Analysis",
     "SegmentView",
@@ -70,6 +71,7 @@ __all__ = [
     "read_upload",
     "reason_field",
     "reason_text",
+    "rejected_share",
     "rows_without_rate",
     "sample_source",
     "save_view",
@@ -706,6 +708,30 @@ def rates_key(fx_rates) -> tuple | None:
     (('currency', (('usd', 0.9),)), None)
     """
     return _rates_key(fx_rates)
+
+
+#: Share of a file's rows which, once rejected, makes the Data page warn before "Use this data":
+#: past a quarter the file is more likely misread (a wrong column, date format or currency) than
+#: holding a few bad rows, and every page would show only what is left.
+MANY_REJECTED = 0.25
+
+
+def rejected_share(rows_read: int, rejected: pd.DataFrame) -> float:
+    """The share of a file's rows that were rejected, its empty rows (a spreadsheet's blank,
+    formatted rows) left out of both counts; 0 for a file without rows. Above
+    :data:`MANY_REJECTED` the Data page warns.
+
+    >>> import pandas as pd
+    >>> rejected_share(12, pd.DataFrame({"reason": ["negative amount"] * 9}))
+    0.75
+    >>> rejected_share(10, pd.DataFrame({"reason": ["empty row"] * 5 + ["missing start date"]}))
+    0.2
+    >>> rejected_share(0, pd.DataFrame({"reason": []}))
+    0.0
+    """
+    empty = int((rejected["reason"] == "empty row").sum()) if len(rejected) else 0
+    rows = rows_read - empty
+    return (len(rejected) - empty) / rows if rows > 0 else 0.0
 
 
 _NO_RATE = re.compile(r"^no exchange rate for (?P<currency>.+?)(?: \(reporting currency \w+\))?$")
