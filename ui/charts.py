@@ -44,6 +44,7 @@ __all__ = [
     "retention_fit_chart",
     "scenario_chart",
     "scenario_chart_data",
+    "scenario_spec_with_data",
     "segment_rate_chart",
     "waterfall_chart",
     "waterfall_chart_frame",
@@ -69,6 +70,18 @@ def _with_month_start(table: pd.DataFrame) -> pd.DataFrame:
     out = table.reset_index()
     out["month"] = out["month"].dt.to_timestamp()
     return out
+
+
+def _has_values(frame: pd.DataFrame, *fields: str) -> bool:
+    """Whether ``frame`` has a row with every one of ``fields`` set: a layer without one is not
+    drawn, since Vega finds no extent for its scales ("Infinite extent" warnings).
+
+    >>> _has_values(pd.DataFrame({"low": [None, 1.0], "high": [None, 2.0]}), "low", "high")
+    True
+    >>> _has_values(pd.DataFrame({"low": [None], "high": [2.0]}), "low", "high")
+    False
+    """
+    return bool(len(frame)) and bool(frame[list(fields)].notna().all(axis=1).any())
 
 
 def localized(chart: alt.TopLevelMixin, nf: NumberFormat | None = None) -> alt.TopLevelMixin:
@@ -707,6 +720,7 @@ def retention_fit_chart(curves: pd.DataFrame, cohorts: pd.DataFrame | None = Non
         long.index.name = "cohort"
         long = long.stack().rename("share").dropna().reset_index()
         long["age"] = long["age"].astype(int)
+    if cohorts is not None and len(cohorts) and len(long):  # no empty layer (see _has_values)
         layers.append(
             alt.Chart(long).mark_line(color="#ced4da", strokeWidth=1, opacity=0.7).encode(
                 x=x, y=alt.Y("share:Q", title=y_title, axis=alt.Axis(format="%")),
@@ -726,12 +740,13 @@ def retention_fit_chart(curves: pd.DataFrame, cohorts: pd.DataFrame | None = Non
     ]
     if "at_risk" in observed.columns:
         observed_tip.append(alt.Tooltip("at_risk:Q", title=t("scenarios.at_risk"), format=","))
-    layers.append(
-        alt.Chart(observed).mark_point(filled=True, size=30).encode(
-            x=x, y=alt.Y("observed:Q", title=y_title, axis=alt.Axis(format="%")), color=color,
-            tooltip=observed_tip,
+    if len(observed):
+        layers.append(
+            alt.Chart(observed).mark_point(filled=True, size=30).encode(
+                x=x, y=alt.Y("observed:Q", title=y_title, axis=alt.Axis(format="%")), color=color,
+                tooltip=observed_tip,
+            )
         )
-    )
     fitted_tip = [
         alt.Tooltip("segment:N", title=t("col.segment")),
         alt.Tooltip("age:Q", title=t("col.age")),
@@ -797,6 +812,8 @@ def forecast_chart(history: pd.DataFrame, projection: pd.DataFrame, metric: str 
     x = alt.X("yearmonth(month):T", title=None)
     layers = []
     for band in bands:
+        if not _has_values(band, "low", "high"):
+            continue
         layers.append(
             alt.Chart(band).mark_area(opacity=0.2, color="#4c6ef5").encode(
                 x=x, y=alt.Y("low:Q", title=title, axis=alt.Axis(format=fmt)), y2="high:Q",
@@ -956,6 +973,35 @@ def scenario_chart(curves: pd.DataFrame, metric: str = "mrr", t: Text | None = N
         )
         .properties(height=340)
     )
+
+
+#: Name of the dataset :func:`scenario_spec_with_data` puts the curves under.
+SCENARIO_DATA = "scenarios"
+
+
+def scenario_spec_with_data(spec: dict, curves: pd.DataFrame) -> dict:
+    """``spec`` (:func:`scenario_chart`'s Vega-Lite dict, with or without its data: a page
+    keeps one per metric and series names) drawing ``curves``: their rows
+    (:func:`scenario_chart_data`) put inside it as the named dataset :data:`SCENARIO_DATA`.
+
+    Hand this to ``st.vega_lite_chart(spec)``, not the rows apart
+    (``st.vega_lite_chart(rows, spec)``): Streamlit embeds a chart with the datasets of its
+    spec, but inserts rows given apart only after Vega has run the chart once empty, and that
+    first run logs "Infinite extent for field yearmonth_month / value" in the browser console.
+    The rows stay a DataFrame (Streamlit sends it as Arrow, as it sends ``data=``).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"Baseline": [100.0, 101.0], "Price +8%": [100.0, 106.0]},
+    ...                  index=pd.period_range("2024-01", periods=2, freq="M", name="month"))
+    >>> bare = {k: v for k, v in scenario_chart(c).to_dict().items()
+    ...         if k not in ("data", "datasets")}
+    >>> spec = scenario_spec_with_data(bare, c)
+    >>> spec["data"], len(spec["datasets"]["scenarios"]), "data" in bare
+    ({'name': 'scenarios'}, 4, False)
+    """
+    return {**spec, "data": {"name": SCENARIO_DATA},
+            "datasets": {SCENARIO_DATA: scenario_chart_data(curves)}}
 
 
 # --- expansion (Expansion page) -----------------------------------------------------------------
