@@ -368,3 +368,91 @@ def test_an_unwritable_directory_is_a_clear_error(tmp_path, clock):
     store = ViewStore(blocker / "views", clock=clock)
     with pytest.raises(ValueError, match="cannot be kept in"):
         store.save(make_lines(), {})
+
+
+# --- a caller's own token, in a scope of its own (ui.browser_memory) -----------------------------
+
+
+def test_a_given_token_is_replaced_in_its_scope_and_unreachable_from_the_default_scope(store):
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    first, second = make_lines(30, seed=1), make_lines(40, seed=2)
+    assert store.save(first, {"n": 1}, token=token, scope="browser") == token
+    size = store.used_bytes()
+    assert store.save(second, {"n": 2}, token=token, scope="browser") == token  # replaced
+    lines, state = store.load(token, scope="browser")
+    pd.testing.assert_frame_equal(lines, second)
+    assert state == {"n": 2}
+    assert store.used_bytes() == store.info(token, scope="browser").size != size
+    assert len(list(store.directory.glob("*.parquet"))) == 1
+    # A ?view= link with the same token (the default scope) finds nothing, nor another scope.
+    for scope in ("", "other"):
+        with pytest.raises(KeyError):
+            store.load(token, scope=scope)
+        assert store.delete(token, scope=scope) is False
+    # Replaced by no lines (a marker): the old lines leave the disk.
+    store.save(None, {"n": 3}, token=token, scope="browser")
+    assert store.load(token, scope="browser") == (None, {"n": 3})
+    assert not list(store.directory.glob("*.parquet"))
+    assert store.delete(token, scope="browser") is True
+    with pytest.raises(KeyError):
+        store.info(token, scope="browser")
+
+
+def test_a_given_token_in_the_default_scope_is_a_plain_view(store):
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    store.save(None, {"a": 1}, token=token)
+    assert store.load(token) == (None, {"a": 1})
+    store.save(None, {"a": 2}, token=token)
+    assert store.load(token) == (None, {"a": 2})
+    assert store.used_bytes() == store.info(token).size
+
+
+def test_scoped_keys_are_not_the_token_or_its_plain_digest(store):
+    import hashlib
+
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    store.save(make_lines(), {}, token=token, scope="browser")
+    plain = hashlib.sha256(token.encode()).hexdigest()
+    for path in store.directory.iterdir():
+        assert token not in path.name and plain not in path.name
+        assert token.encode() not in path.read_bytes() and plain.encode() not in path.read_bytes()
+
+
+def test_a_replacement_counts_only_the_new_size_against_the_quota(tmp_path, clock):
+    lines = make_lines(2_000)
+    probe = ViewStore(tmp_path / "probe", clock=clock)
+    one = probe.info(probe.save(lines, {})).size
+    store = ViewStore(tmp_path / "q", max_bytes=int(one * 1.5), clock=clock)
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    store.save(lines, {}, token=token, scope="browser")
+    store.save(lines, {"again": True}, token=token, scope="browser")  # fits: the old one goes
+    assert store.used_bytes() == one + len('{"again":true}') - len("{}")
+    with pytest.raises(ValueError, match="store is full"):
+        store.save(lines, {})  # a second view does not fit
+    assert store.load(token, scope="browser")[1] == {"again": True}  # the refused save left it
+
+
+def test_a_given_token_expires_like_any_view(store, clock):
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    store.save(make_lines(), {}, ttl_days=0.5, token=token, scope="browser")
+    clock.now += 0.4 * DAY
+    assert store.load(token, scope="browser")[0] is not None
+    clock.now += 0.2 * DAY
+    with pytest.raises(KeyError, match="expired"):
+        store.load(token, scope="browser")
+    assert not list(store.directory.glob("*.parquet"))
+
+
+@pytest.mark.parametrize("token", ["short", "../" + "a" * 40, 42])
+def test_a_bad_given_token_or_scope_is_refused(store, token):
+    with pytest.raises(ValueError, match="token must be"):
+        store.save(None, {}, token=token)
+    good = secrets.token_urlsafe(TOKEN_BYTES)
+    for scope in ("Browser", "../x", "a" * 40, 3):
+        with pytest.raises(ValueError, match="scope"):
+            store.save(None, {}, token=good, scope=scope)
+        with pytest.raises(KeyError):
+            store.load(good, scope=scope)
+        with pytest.raises(ValueError, match="scope"):
+            store.delete(good, scope=scope)
+    assert not store.directory.exists()

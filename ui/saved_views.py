@@ -13,7 +13,11 @@ Storage, in one directory (``MRRKIT_VIEWS_DIR``, default ``.mrrkit-views``):
   file or none).
 
 Tokens are :func:`secrets.token_urlsafe` of 32 bytes (256 bits), so they cannot be guessed from
-the time or the order of saves. A token is checked against its exact format before anything
+the time or the order of saves. A caller may instead give its own token of the same shape (a
+digest it derives from a secret, e.g. :mod:`ui.browser_memory`'s per-browser memory) and a
+``scope``: rows of another scope are keyed by a digest of the scope and the token, so a
+``?view=`` link (the default scope) never opens them, and saving again under a given token
+replaces what was there. A token is checked against its exact format before anything
 touches the disk. Quotas (total and per view) are checked inside one SQLite write transaction,
 so concurrent saves cannot overshoot them together.
 """
@@ -85,8 +89,29 @@ def is_token(value: object) -> bool:
     return isinstance(value, str) and _TOKEN_RE.fullmatch(value) is not None
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
+_SCOPE_RE = re.compile(r"[a-z][a-z0-9-]{0,31}")
+
+
+def _token_hash(token: str, scope: str = "") -> str:
+    """The index key of ``token``: its SHA-256 for shared links (the default scope), the SHA-256
+    of ``scope``, a NUL and the token for another scope (never the key of a shared link).
+
+    >>> _token_hash("a" * 43) == hashlib.sha256(b"a" * 43).hexdigest()
+    True
+    >>> _token_hash("a" * 43, "browser") == _token_hash("a" * 43)
+    False
+    """
+    if not scope:
+        return hashlib.sha256(token.encode("ascii")).hexdigest()
+    return hashlib.sha256(f"{scope}\0{token}".encode("ascii")).hexdigest()
+
+
+def _check_scope(scope: object) -> str:
+    if scope == "":
+        return ""
+    if not isinstance(scope, str) or _SCOPE_RE.fullmatch(scope) is None:
+        raise ValueError(f"scope must be '' or a short lower-case name, got {scope!r}")
+    return scope
 
 
 @dataclass(frozen=True)
@@ -214,7 +239,13 @@ class ViewStore:
     # --- public API ------------------------------------------------------------------------------
 
     def save(
-        self, lines: pd.DataFrame | None, state: Mapping[str, Any], ttl_days: float | None = None
+        self,
+        lines: pd.DataFrame | None,
+        state: Mapping[str, Any],
+        ttl_days: float | None = None,
+        *,
+        token: str | None = None,
+        scope: str = "",
     ) -> str:
         """Store a view and return its token.
 
@@ -227,12 +258,22 @@ class ViewStore:
             The view state (query parameters): JSON-serialisable, string keys.
         ttl_days : float, optional
             Lifetime; defaults to ``default_ttl_days``, at most ``max_ttl_days``.
+        token : str, optional
+            The caller's own token (the shape of :func:`is_token`, e.g. a digest of a secret the
+            caller holds); what was saved under it in ``scope`` is replaced, its size no longer
+            counted against the quota. Default: a fresh random token, never a replacement.
+        scope : str
+            ``""`` (shared links) or a short lower-case name keeping these views apart: only
+            :meth:`load`, :meth:`info` and :meth:`delete` with the same scope reach them.
 
         Raises
         ------
         ValueError
-            Unserialisable lines or state, a bad lifetime, or a quota exceeded.
+            Unserialisable lines or state, a bad lifetime, token or scope, or a quota exceeded.
         """
+        scope = _check_scope(scope)
+        if token is not None and not is_token(token):
+            raise ValueError("token must be 43 characters of [A-Za-z0-9_-]")
         ttl = self.default_ttl_days if ttl_days is None else ttl_days
         if (
             not isinstance(ttl, (int, float))
@@ -250,17 +291,23 @@ class ViewStore:
             )
         self._ensure()
         self.purge_expired()
+        given = token
         for _ in range(3):  # a collision of 256-bit tokens will not happen; never overwrite anyway
-            token = secrets.token_urlsafe(TOKEN_BYTES)
-            key = _token_hash(token)
+            token = given or secrets.token_urlsafe(TOKEN_BYTES)
+            key = _token_hash(token, scope)
             now = self._clock()
             with self._connect() as db:
                 db.execute("BEGIN IMMEDIATE")  # one writer at a time: the quota check holds
                 try:
-                    if db.execute("SELECT 1 FROM views WHERE token_hash = ?", (key,)).fetchone():
+                    old = db.execute(
+                        "SELECT size, source FROM views WHERE token_hash = ?", (key,)
+                    ).fetchone()
+                    if old is not None and given is None:
                         db.execute("ROLLBACK")
                         continue
                     (used,) = db.execute("SELECT COALESCE(SUM(size), 0) FROM views").fetchone()
+                    if old is not None:  # replaced: its size leaves the total
+                        used -= old["size"]
                     if used + size > self.max_bytes:
                         raise ValueError(
                             f"the shared-view store is full ({used / _MB:.1f} of "
@@ -274,8 +321,11 @@ class ViewStore:
                             raise ValueError(
                                 f"the shared view could not be written to {self.directory}: {exc}"
                             ) from None
+                    elif old is not None and old["source"] == "upload":
+                        self._data_path(key).unlink(missing_ok=True)  # replaced by no lines
                     db.execute(
-                        "INSERT INTO views (token_hash, created, expires, size, source, state) "
+                        "INSERT OR REPLACE INTO views "
+                        "(token_hash, created, expires, size, source, state) "
                         "VALUES (?, ?, ?, ?, ?, ?)",
                         (
                             key,
@@ -290,20 +340,23 @@ class ViewStore:
                 except BaseException:
                     db.execute("ROLLBACK")
                     if payload is not None:
+                        # A replacement that failed loses the old lines too; its row, left
+                        # without them, reads as a missing view (see load).
                         self._data_path(key).unlink(missing_ok=True)
                     raise
             return token
         raise RuntimeError("could not draw a fresh token")  # pragma: no cover
 
-    def load(self, token: str) -> tuple[pd.DataFrame | None, dict[str, Any]]:
-        """The lines (``None`` = the bundled sample) and the view state saved under ``token``.
+    def load(self, token: str, *, scope: str = "") -> tuple[pd.DataFrame | None, dict[str, Any]]:
+        """The lines (``None`` = the bundled sample) and the view state saved under ``token``
+        (in ``scope``, see :meth:`save`).
 
         Raises
         ------
         KeyError
             The token is malformed, unknown or expired (an expired view is deleted).
         """
-        key = self._key(token)
+        key = self._key(token, scope)
         row = self._row(key)
         lines = None
         if row["source"] == "upload":
@@ -314,16 +367,16 @@ class ViewStore:
                 raise KeyError("this shared view is no longer available") from None
         return lines, json.loads(row["state"])
 
-    def info(self, token: str) -> ViewInfo:
+    def info(self, token: str, *, scope: str = "") -> ViewInfo:
         """Created/expiry times, size and source of a live view (``KeyError`` as :meth:`load`)."""
-        row = self._row(self._key(token))
+        row = self._row(self._key(token, scope))
         return ViewInfo(row["created"], row["expires"], row["size"], row["source"])
 
-    def delete(self, token: str) -> bool:
+    def delete(self, token: str, *, scope: str = "") -> bool:
         """Delete a view; ``True`` if there was one. Malformed tokens are simply not found."""
         if not is_token(token):
             return False
-        return self._delete_key(_token_hash(token))
+        return self._delete_key(_token_hash(token, _check_scope(scope)))
 
     def purge_expired(self) -> int:
         """Delete expired views, data files without an index row and stale temporary files.
@@ -404,10 +457,14 @@ class ViewStore:
         db.row_factory = sqlite3.Row
         return _Closing(db)
 
-    def _key(self, token: str) -> str:
+    def _key(self, token: str, scope: str = "") -> str:
         if not is_token(token):
             raise KeyError("not a shared-view token")
-        return _token_hash(token)
+        try:
+            scope = _check_scope(scope)
+        except ValueError as exc:
+            raise KeyError(str(exc)) from None
+        return _token_hash(token, scope)
 
     def _row(self, key: str) -> sqlite3.Row:
         if not self._exists():
