@@ -4,6 +4,7 @@ import streamlit as st
 
 import mrrkit
 from ui import charts
+from ui.format import pct_change, shown
 from ui.shell import page
 
 ctx = page("Overview")
@@ -17,6 +18,22 @@ st.caption(t("overview.caption", month=ctx.month(ctx.end)))
 LOWER_IS_BETTER = {"customer_churn_rate", "gross_mrr_churn_rate"}
 
 
+def arr_of_shown_mrr(summary):
+    """``summary`` with the MRR rounded once, as its tile shows it (whole currency units), and
+    ARR = 12 x that MRR, at the month and both months compared: the ARR tile is then exactly 12
+    times the MRR tile, and their changes agree (ARR rounded apart could differ by a few units).
+    """
+    out = summary.copy()
+    columns = ["value", "previous_month", "year_ago"]
+    mrr = [shown(x) for x in out.loc["mrr", columns]]
+    out.loc["mrr", columns] = mrr
+    out.loc["arr", columns] = [12 * x for x in mrr]
+    return out
+
+
+summary = arr_of_shown_mrr(summary)
+
+
 def show(kind: str, x, signed: bool = False) -> str:
     if kind == "money":
         return nf.money(x, signed=signed)
@@ -28,13 +45,15 @@ def show(kind: str, x, signed: bool = False) -> str:
 
 
 def change(kind: str, now, before) -> str | None:
-    """``now - before`` as people read it (money and counts with the % change), or None."""
+    """``now - before`` as people read it (money and counts with the % change, unless the
+    earlier figure is 0, of the other sign or tiny: see :func:`ui.format.pct_change`), or None."""
     delta = now - before
     if delta != delta:  # NaN: no earlier figure
         return None
     text = show(kind, delta, signed=True)
-    if kind in ("money", "count") and before:
-        text += f" ({nf.pct(delta / abs(before), signed=True)})"
+    relative = pct_change(now, before) if kind in ("money", "count") else None
+    if relative is not None:
+        text += f" ({nf.pct(relative, signed=True)})"
     return text
 
 

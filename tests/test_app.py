@@ -37,16 +37,31 @@ def _badge(kind, now, before, vs, lower_is_better=False, nf=EN):
     elif kind == "ratio":
         text = nf.ratio(delta, signed=True)
     else:
-        text = text(delta, signed=True) + f" ({nf.pct(delta / abs(before), signed=True)})"
+        text = text(delta, signed=True)
+        # No % from 0, across zero, or beyond +-1,000% (ui.format.pct_change).
+        if before and (now >= 0) == (before >= 0) and abs(delta / before) <= 10:
+            text += f" ({nf.pct(delta / abs(before), signed=True)})"
     good = delta < 0 if lower_is_better else delta > 0
     color = "gray" if delta == 0 else ("green" if good else "red")
     arrow = "trending_flat" if delta == 0 else ("arrow_upward" if delta > 0 else "arrow_downward")
     return f":{color}-badge[:material/{arrow}: {text}] vs {vs}"
 
 
+def _as_shown(summary):
+    """mrrkit's KPIs with the MRR rounded to whole units as its tile shows it and ARR = 12 x
+    that MRR (the Overview's ARR is exactly 12 x the MRR it shows)."""
+    from ui.format import shown
+
+    out = summary.copy()
+    columns = ["value", "previous_month", "year_ago"]
+    out.loc["mrr", columns] = [shown(x) for x in summary.loc["mrr", columns]]
+    out.loc["arr", columns] = [12 * x for x in out.loc["mrr", columns]]
+    return out
+
+
 def test_every_kpi_tile_with_mrrkit_values_and_both_changes(home):
     _, mv, _ = sample()
-    summary = mrrkit.kpis(mv)
+    summary = _as_shown(mrrkit.kpis(mv))
     shown = _metrics(home)
     t = text("en")
     assert list(shown) == [t(f"kpi.{k}") for k in mrrkit.KPI_NAMES]
@@ -66,6 +81,61 @@ def test_every_kpi_tile_with_mrrkit_values_and_both_changes(home):
     # Churn going down is good news: green.
     churn = summary.loc["customer_churn_rate"]
     assert (churn["value"] < churn["year_ago"]) == captions[13].startswith(":green-badge")
+
+
+def _tiles(at) -> dict[str, tuple[str, str, str]]:
+    """Each KPI tile: its figure, then its change vs the previous month and vs a year earlier."""
+    captions = [c.value for c in at.caption][1:]
+    return {m.label: (m.value, captions[2 * i], captions[2 * i + 1])
+            for i, m in enumerate(at.metric)}
+
+
+def _overview_of(lines: pd.DataFrame, params: dict):
+    from streamlit.testing.v1 import AppTest
+
+    from tests._pages import ROOT, TIMEOUT
+    from ui.data import Source, lines_digest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.session_state["source"] = Source("made.csv", f"test:{lines_digest(lines)}", lines, "EUR")
+    at.query_params.update(params)
+    return at.run()
+
+
+def test_arr_is_twelve_times_the_mrr_shown_and_no_percentage_across_zero():
+    """Issue 11, item 9: MRR 1,000.40 showed "€1,000" next to an ARR of "€12,005"; net new MRR
+    going from -100 to +50 showed "+€150 (+150.0%)"."""
+    lines = pd.DataFrame({
+        "customer_id": ["a", "b", "c"],
+        "start": pd.to_datetime(["2025-01-01", "2025-01-01", "2025-11-10"]),
+        "end": pd.to_datetime([None, "2025-10-15", None]),
+        "mrr": [1000.40, 100.0, 50.0],
+    })
+    at = _overview_of(lines, {"from": "2025-01", "to": "2025-11"})
+    assert_clean(at)
+    tiles = _tiles(at)
+    mrr, arr, net_new = tiles["MRR"], tiles["ARR"], tiles["Net new MRR"]
+    assert (mrr[0], arr[0]) == ("€1,050", "€12,600")  # exact: 1,050.40 and 12,604.80
+    assert mrr[1] == ":green-badge[:material/arrow_upward: +€50 (+5.0%)] vs Oct 2025"
+    assert arr[1] == ":green-badge[:material/arrow_upward: +€600 (+5.0%)] vs Oct 2025"
+    # Net new MRR: -100 in October, +50 in November: the change, and no percentage.
+    assert net_new[0] == "€50"
+    assert net_new[1] == ":green-badge[:material/arrow_upward: +€150] vs Oct 2025"
+    assert mrr[2] == arr[2] == "– vs Nov 2024"  # no figure a year earlier
+
+
+def test_no_percentage_from_a_tiny_earlier_figure():
+    # One customer paying 1 becomes 12 customers paying 100: +1,199 MRR is no "+119,900%",
+    # beyond +1,000% (ui.format.MAX_PCT_CHANGE) the change is said in amounts only.
+    lines = pd.DataFrame({
+        "customer_id": ["a"] + [f"n{i}" for i in range(12)],
+        "start": pd.to_datetime(["2025-01-01"] + ["2025-11-03"] * 12),
+        "end": pd.to_datetime(["2025-11-03"] + [None] * 12),
+        "mrr": [1.0] + [100.0] * 12,
+    })
+    tiles = _tiles(_overview_of(lines, {"from": "2025-01", "to": "2025-11"}))
+    assert tiles["MRR"][1] == ":green-badge[:material/arrow_upward: +€1,199] vs Oct 2025"
+    assert tiles["Customers"][1] == ":green-badge[:material/arrow_upward: +11] vs Oct 2025"  # x12
 
 
 def test_charts_have_tooltips_and_locale(home):

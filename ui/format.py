@@ -25,13 +25,16 @@ from babel.numbers import get_currency_symbol
 
 __all__ = [
     "LOCALES",
+    "MAX_PCT_CHANGE",
     "NumberFormat",
     "count",
     "money",
     "number_format",
     "pct",
+    "pct_change",
     "plain_md",
     "ratio",
+    "shown",
 ]
 
 #: Language code -> CLDR locale used for its numbers and dates.
@@ -265,3 +268,46 @@ def count(x) -> str:
     '12,345'
     """
     return _EN.count(x)
+
+
+def shown(x, decimals: int = 0) -> float:
+    """``x`` rounded the way :meth:`NumberFormat.money` and :meth:`NumberFormat.number` show it
+    (half away from zero on its decimal value), as a number: a figure derived from a shown one
+    (ARR = 12 x the MRR shown) then agrees with it to the last digit. NaN stays NaN.
+
+    >>> shown(1000.5), shown(-2.5), shown(0.125, 2), shown(float("nan"))
+    (1001.0, -3.0, 0.13, nan)
+    >>> 12 * shown(1000.4) == 12_000 != round(12 * 1000.4)
+    True
+    """
+    if _missing(x):
+        return float("nan")
+    if math.isinf(x):
+        return float(x)
+    d = Decimal(int(x)) if isinstance(x, (int, np.integer)) else Decimal(repr(float(x)))
+    return float(d.quantize(_QUANTUM[decimals], rounding=ROUND_HALF_UP))
+
+
+#: Largest relative change shown as a percentage (10 = +1,000%): beyond it the earlier figure is
+#: tiny next to the new one, and the amount of the change says more than "+12,345%".
+MAX_PCT_CHANGE = 10.0
+
+
+def pct_change(now, before, cap: float = MAX_PCT_CHANGE) -> float | None:
+    """``(now - before) / |before|``, or None where a percentage would mislead: no earlier
+    figure, an earlier figure of 0, figures on either side of zero (net new MRR going from -100
+    to +467 is no "+567%" growth), or a change beyond ``cap`` (:data:`MAX_PCT_CHANGE`).
+
+    >>> pct_change(110, 100), pct_change(-50, -100), pct_change(0, 100)
+    (0.1, 0.5, -1.0)
+    >>> pct_change(467, -100), pct_change(-5, 10), pct_change(5, 0), pct_change(5, float("nan"))
+    (None, None, None, None)
+    >>> pct_change(1100, 100), pct_change(1101, 100)
+    (10.0, None)
+    """
+    if _missing(now) or _missing(before) or before == 0:
+        return None
+    if (now < 0 < before) or (before < 0 < now):
+        return None
+    change = (now - before) / abs(before)
+    return change if abs(change) <= cap else None
