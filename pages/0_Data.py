@@ -11,7 +11,7 @@ from mrrkit.headers import guess_mapping
 from ui import data
 from ui.format import number_format
 from ui.shell import frame
-from ui.tables import downloads
+from ui.tables import downloads, month_labels, right_aligned
 
 #: The fields the mapping editor offers, in the order of the form (mrrkit.read_export's roles).
 ROLES = (
@@ -105,6 +105,18 @@ def _cell(value) -> str:
     return str(value)
 
 
+def _rate_months(values: pd.Series, nf) -> list[str]:
+    """A rates file's months as the charts write them (``Nov 2025``); a cell that is no month
+    as written (the rates reader says which rows it ignores)."""
+    out = []
+    for value in values.tolist():
+        try:
+            out.append(month_labels([pd.Period(str(value).strip(), freq="M")], nf)[0])
+        except (ValueError, TypeError):
+            out.append("" if value is None or value != value else str(value))
+    return out
+
+
 def _lines_for_people(lines: pd.DataFrame, nf) -> pd.DataFrame:
     """The first lines as people read them: dates without a time, money in their format, blank
     cells for missing attributes."""
@@ -191,7 +203,9 @@ def _details(reading: dict, nf) -> None:
                 "data.preview_caption", shown=nf.count(min(PREVIEW_ROWS, len(lines))),
                 lines=nf.count(len(lines)),
             ))
-            st.dataframe(_lines_for_people(lines, nf), hide_index=True, width="stretch")
+            preview = _lines_for_people(lines, nf)
+            st.dataframe(preview, hide_index=True, width="stretch",
+                         column_config=right_aligned(preview, nf))
             downloads(lines, "canonical_lines", "data.lines", DL)
     with tab_report:
         st.caption(t("data.report_help"))
@@ -461,11 +475,11 @@ if others:
                 },
             )
         else:
-            r1.dataframe(
-                table.rename(columns={"currency": t("data.currency"), "month": t("data.month"),
-                                      "rate": t("data.rate")}),
-                hide_index=True, width="stretch",
-            )
+            rates_shown = table.assign(month=_rate_months(table["month"], nf)).rename(
+                columns={"currency": t("data.currency"), "month": t("data.month"),
+                         "rate": t("data.rate")})
+            r1.dataframe(rates_shown, hide_index=True, width="stretch", column_config=right_aligned(
+                rates_shown, nf, kinds={t("data.rate"): "ratio"}))
         monthly, rates_ignored = data.monthly_rates(table)
         fx = monthly if len(monthly) else None
     if rates_ignored:

@@ -151,7 +151,9 @@ by_month = ctx.compute(lost_by_month, ctx.start, ctx.end, name="segments.reasons
 by_month = by_month.loc[:, by_month.sum() > 0].rename(columns=ctx.value_label)
 ctx.chart("reasons_time", lambda: charts.churn_reason_time_chart(by_month, t=t), ctx.start, ctx.end)
 month_shown = by_month.assign(**{t("col.lost"): by_month.sum(axis=1)})
-month_shown.index = month_shown.index.astype("str").rename(t("col.month"))
+# Months stay Periods: the table writes them as the chart does ("Nov 2025"), the downloads as
+# "2025-11".
+month_shown = month_shown.rename_axis(t("col.month"))
 month_shown.columns.name = None
 show_table(month_shown, "churn_reasons_by_month", "reasons_month", nf,
            {c: "money" for c in month_shown.columns}, labels=DL, numeric=True)

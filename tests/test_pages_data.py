@@ -1073,3 +1073,23 @@ def test_a_few_rows_rejected_or_empty_rows_are_no_reason_to_warn():
     assert not at.warning
     blank = pd.DataFrame({"reason": ["empty row"] * 8 + ["missing amount"]})
     assert data.rejected_share(12, blank) == 0.25
+
+
+def test_months_read_like_the_charts_and_numbers_are_right_aligned():
+    """Issue 11, item 9: a rates file's months read "Jan 2024" (as in the charts), not
+    "2024-01"; the rate and the lines preview's MRR (numbers written as text) right-aligned."""
+    import json
+
+    at = upload(data_page(), "mixed.csv", MIXED)
+    reporting(at, MIXED).set_value("EUR").run()
+    at.radio(key=f"data.fx_mode.{data.bytes_digest(MIXED)[:16]}").set_value("month").run()
+    upload(at, "rates.csv", b"currency,month,rate\nUSD,2024-01,0.92\nGBP,2024-02,1.17\n",
+           key="data.fx_file")
+    clean(at)
+    rates = next(d for d in at.main.dataframe if "Rate" in d.value.columns)
+    assert list(rates.value["Month"]) == ["Jan 2024", "Feb 2024"]
+    assert json.loads(rates.proto.columns)["Rate"]["alignment"] == "right"
+    lines = [d for tab in at.tabs for d in tab.dataframe][-2]
+    assert list(lines.value["MRR"])[:2] == ["€100.00", "€46.00"]
+    assert json.loads(lines.proto.columns)["MRR"]["alignment"] == "right"
+    assert "Customer" not in json.loads(lines.proto.columns)  # text stays left

@@ -11,6 +11,7 @@ from mrrkit.segments import churn_by_reason, churn_reason_by_month, churn_reason
 from tests._pages import assert_clean, chart_data, open_page, sample, segment, specs, table, tooltips
 from ui.format import number_format
 from ui.i18n import text, verdict
+from ui.shell import month_label
 
 PAGE = "pages/3_Segments.py"
 EN = number_format("en", "EUR")
@@ -89,10 +90,12 @@ def test_reasons_by_month_add_up_to_the_monthly_churn(segments_page):
     by_month = churn_reason_by_month(mv, churn_reasons(lines, mv), p["from"], p["to"])
     monthly = mrrkit.monthly(mv).loc[p["from"]:p["to"]]
     shown = table(segments_page, 2)
-    assert list(shown.index) == [str(m) for m in monthly.index]
+    # Months as the chart and the captions write them (issue 11, item 9), not "2025-11".
+    label = {m: month_label(str(m)) for m in monthly.index}
+    assert list(shown.index) == list(label.values())
     for month in monthly.index:
-        assert shown.at[str(month), "MRR lost"] == EN.money(-monthly.at[month, "churn"])
-        assert shown.at[str(month), "budget"] == EN.money(by_month.at[month, "budget"])
+        assert shown.at[label[month], "MRR lost"] == EN.money(-monthly.at[month, "churn"])
+        assert shown.at[label[month], "budget"] == EN.money(by_month.at[month, "budget"])
     raw = segments_page.dataframe[2].value
     np.testing.assert_allclose(raw["MRR lost"].to_numpy(), -monthly["churn"].to_numpy(), atol=1e-6)
 

@@ -13,19 +13,28 @@ the same translated headers, and are generated only when clicked.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from .export import to_csv_bytes, to_excel_bytes
-from .format import DASH, NumberFormat
+from .format import DASH, LOCALES, NumberFormat
 
-__all__ = ["downloads", "formatters", "show_table"]
+__all__ = ["downloads", "for_download", "formatters", "month_labels", "number_columns",
+           "right_aligned", "show_table"]
 
 #: Column kind -> how to show it.
-KINDS = ("money", "money2", "signed_money", "count", "pct", "pts", "ratio", "number", "date", "text")
+KINDS = ("money", "money2", "signed_money", "signed_money2", "count", "pct", "pts", "ratio",
+         "number", "date", "text")
+#: The kinds that are numbers (right-aligned, like every number in a table).
+NUMBER_KINDS = frozenset(KINDS) - {"date", "text"}
+#: Money kinds in whole units -> the same with cents: a table mixing both shows all its money
+#: with cents (one number of decimals for money in one table).
+_WITH_CENTS = {"money": "money2", "signed_money": "signed_money2"}
 
 
 def formatters(formats: Mapping[str, str], nf: NumberFormat) -> dict[str, Callable]:
@@ -42,6 +51,7 @@ def formatters(formats: Mapping[str, str], nf: NumberFormat) -> dict[str, Callab
         "money": lambda x: nf.money(x),
         "money2": lambda x: nf.money(x, 2),
         "signed_money": lambda x: nf.money(x, signed=True),
+        "signed_money2": lambda x: nf.money(x, 2, signed=True),
         "count": lambda x: nf.count(x),
         "pct": lambda x: nf.pct(x),
         "pts": lambda x: nf.pts(x),
@@ -60,6 +70,103 @@ def formatters(formats: Mapping[str, str], nf: NumberFormat) -> dict[str, Callab
 def _missing(x) -> bool:
     """True for None, NaN, NA and NaT (a cell with nothing to show)."""
     return x is None or x is pd.NA or x is pd.NaT or (isinstance(x, float) and x != x)
+
+
+def _lang(nf: NumberFormat) -> str:
+    return next((lang for lang, loc in LOCALES.items() if loc == nf.locale), "en")
+
+
+def month_labels(months, nf: NumberFormat) -> list[str]:
+    """Months (Periods, or ``2025-11`` text) as the charts and captions write them, in the
+    language of ``nf``: ``Nov 2025``, ``nov 2025`` (:func:`ui.shell.month_label`).
+
+    >>> from ui.format import number_format
+    >>> months = pd.period_range("2025-11", periods=2, freq="M")
+    >>> month_labels(months, number_format("en")), month_labels(["2025-11"], number_format("fr"))
+    (['Nov 2025', 'Dec 2025'], ['nov 2025'])
+    """
+    from .shell import month_label  # the shell imports Streamlit pages' glue: only when needed
+
+    lang = _lang(nf)
+    return ["" if _missing(m) else month_label(str(m), lang) for m in months]
+
+
+def _is_month(values) -> bool:
+    dtype = getattr(values, "dtype", None)
+    return isinstance(dtype, pd.PeriodDtype) and dtype == pd.PeriodDtype("M")
+
+
+@lru_cache(maxsize=16)
+def _number_text(nf: NumberFormat) -> re.Pattern:
+    """What ``nf`` writes for a number (money, percentage, points, plain), a range of two
+    (``2.1% – 5.3%``), a dash or infinity: a text cell that is a number for the reader."""
+    digits = rf"\d[\d{re.escape(nf.group + nf.decimal)}]*"
+    sign = f"[{re.escape(nf.minus + nf.plus)}]?"
+    one = "|".join([
+        rf"{sign}{re.escape(nf.money_prefix)}{sign}{digits}{re.escape(nf.money_suffix)}",
+        rf"{re.escape(nf.percent_prefix)}{sign}{digits}{re.escape(nf.percent_suffix)}",
+        rf"{sign}{digits} {re.escape(nf.points)}",
+        rf"{sign}{digits}",
+    ])
+    return re.compile(rf"(?:{one})(?:\s*{DASH}\s*(?:{one}))?|{DASH}|-?∞")
+
+
+def number_columns(frame: pd.DataFrame, nf: NumberFormat,
+                   kinds: Mapping[str, str] | None = None) -> list:
+    """The columns of ``frame`` that hold numbers: of a number kind in ``kinds`` (``KINDS``), of
+    a numeric dtype, or text that reads as numbers written by ``nf`` (``€1,234``, ``12.5%``,
+    ``+1.0 pts``, ``2.1% – 5.3%``, a dash for a missing one) in every non-blank cell.
+
+    >>> from ui.format import number_format
+    >>> f = pd.DataFrame({"a": ["€1,234", "–", "-€5"], "b": ["12.0%", "x", "1%"], "c": [1, 2, 3],
+    ...                   "d": ["2.1% – 5.3%", "", "0.0%"], "e": ["cus_0001", "12", "3"]})
+    >>> number_columns(f, number_format("en"))
+    ['a', 'c', 'd']
+    >>> fr = number_format("fr")
+    >>> number_columns(f.assign(a=[fr.money(1234.5, 2), fr.pct(0.5), fr.pts(-0.01)]), fr)
+    ['a', 'c']
+    """
+    kinds = kinds or {}
+    pattern = _number_text(nf)
+    out = []
+    for col in frame.columns:
+        values = frame[col]
+        if isinstance(values, pd.DataFrame):  # a repeated header: leave it to Streamlit
+            continue
+        if kinds.get(col) in NUMBER_KINDS or (
+                pd.api.types.is_numeric_dtype(values.dtype)
+                and not pd.api.types.is_bool_dtype(values.dtype)):
+            out.append(col)
+            continue
+        cells = [x for x in values.tolist() if not _missing(x) and x != ""]
+        if cells and all(isinstance(x, str) and pattern.fullmatch(x.strip()) for x in cells):
+            out.append(col)
+    return out
+
+
+def right_aligned(frame: pd.DataFrame, nf: NumberFormat, column_config: Mapping | None = None,
+                  kinds: Mapping[str, str] | None = None) -> dict:
+    """``column_config`` for ``st.dataframe`` with every number column of ``frame`` (see
+    :func:`number_columns`) right-aligned: numbers written as text are left-aligned otherwise.
+    A column's own config is kept, with ``alignment`` added when it has none.
+
+    >>> from ui.format import number_format
+    >>> f = pd.DataFrame({"MRR": ["€1,234", "€5"], "Customer": ["a", "b"]})
+    >>> right_aligned(f, number_format("en"))
+    {'MRR': {'alignment': 'right'}}
+    >>> right_aligned(f, number_format("en"), {"MRR": "Monthly", "Customer": None})["MRR"]
+    {'label': 'Monthly', 'alignment': 'right'}
+    """
+    config = dict(column_config or {})
+    for col in number_columns(frame, nf, kinds):
+        own = config.get(col, {})
+        if own is None:  # hidden
+            continue
+        if isinstance(own, str):
+            own = {"label": own}
+        if "alignment" not in own:
+            config[col] = {**own, "alignment": "right"}
+    return config
 
 
 def _plain(x, nf: NumberFormat) -> str:
@@ -138,7 +245,16 @@ def show_table(
     shown.attrs = {}  # Arrow cannot carry Timestamps/Periods in attrs; the screen needs none
     if frame.index.name in headers:
         shown = shown.rename_axis(headers[frame.index.name])  # a new index: never rename in place
-    fmt = formatters({headers.get(c, c): k for c, k in (formats or {}).items()}, nf)
+    # Months read as in the charts ("Nov 2025"), on screen; the downloads keep "2025-11".
+    if _is_month(shown.index):
+        shown.index = pd.Index(month_labels(shown.index, nf), name=shown.index.name)
+    for col in [c for c in shown.columns if _is_month(shown[c])] if shown.columns.is_unique else []:
+        shown[col] = month_labels(shown[col], nf)
+    formats = dict(formats or {})
+    if "money2" in formats.values():  # money with cents somewhere: with cents everywhere
+        formats = {c: _WITH_CENTS.get(k, k) for c, k in formats.items()}
+    kinds = {headers.get(c, c): k for c, k in formats.items()}
+    fmt = formatters(kinds, nf)
     fmt = {col: f for col, f in fmt.items() if col in shown}
     if height is None:  # every row up to 25, then scroll
         height = 38 + 35 * min(len(shown), 25)
@@ -172,16 +288,32 @@ def show_table(
         data = shown.style.format({c: fmt.get(c, plain) for c in shown.columns}, na_rep=DASH)
     else:
         data = shown.assign(**{col: [f(x) for x in shown[col].tolist()] for col, f in fmt.items()})
+    config = right_aligned(shown, nf, column_config, kinds)
     st.dataframe(data, height=height, hide_index=not index, width="stretch",
-                 column_config=dict(column_config or {}) or None)
-    def prepared(out: pd.DataFrame) -> pd.DataFrame:
-        out = out.rename(columns=headers)
-        out.attrs = {}
-        if out.index.name in headers:
-            out = out.rename_axis(headers[out.index.name])
-        return out
-
+                 column_config=config or None)
     if callable(download):
-        downloads(lambda: prepared(download()), name, key, labels)
+        downloads(lambda: for_download(download(), headers), name, key, labels)
     else:
-        downloads(prepared(frame if download is None else download), name, key, labels)
+        downloads(for_download(frame if download is None else download, headers), name, key,
+                  labels)
+
+
+def for_download(frame: pd.DataFrame, headers: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """``frame`` as :func:`show_table`'s downloads carry it: raw numbers under the translated
+    ``headers``, months as ``2025-11`` (which sorts, and reads back, in a spreadsheet).
+
+    >>> f = pd.DataFrame({"mrr": [1.5, 2.0]},
+    ...                  index=pd.period_range("2025-11", periods=2, freq="M", name="month"))
+    >>> out = for_download(f, {"mrr": "MRR", "month": "Month"})
+    >>> out.index.name, out.index.tolist(), out["MRR"].tolist()
+    ('Month', ['2025-11', '2025-12'], [1.5, 2.0])
+    """
+    headers = dict(headers or {})
+    out = frame.rename(columns=headers)
+    out.attrs = {}
+    if out.index.name in headers:
+        out = out.rename_axis(headers[out.index.name])
+    if _is_month(out.index):
+        out = out.set_axis(out.index.astype("str").rename(out.index.name), axis=0)
+    months = [c for c in out.columns if _is_month(out[c])] if out.columns.is_unique else []
+    return out.assign(**{c: out[c].astype("str") for c in months}) if months else out
