@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from mrrkit.headers import guess_mapping
-from ui import data
+from ui import browser_memory, data
 from ui.format import number_format
 from ui.shell import frame
 from ui.tables import downloads, month_labels, right_aligned
@@ -52,6 +52,7 @@ def _reset_mapping(digest: str) -> None:
 def _use(read_key: tuple, reading: dict) -> None:
     source = data.upload_source(reading["name"], reading["result"].lines, reading["currency"])
     data.set_upload(source)
+    browser_memory.remember(source)  # a reload or a new tab of this browser finds it
     ss[_USED] = (read_key, source.key)
     # What was read, so that coming back to this page (the uploader is then empty) still shows
     # the report, the rejected rows and the lines in use. References to the cached reading.
@@ -228,7 +229,10 @@ if data.is_sample(source):
     st.info(t("data.using_sample"), icon=":material/dataset:")
 else:
     st.success(t("data.in_use", name=source.name), icon=":material/check_circle:")
-    st.button(t("data.back"), on_click=data.clear_upload, icon=":material/undo:", key="data.back")
+    # Kept for this browser: until when, and "Forget this data" instead of "Back to the sample".
+    if not browser_memory.data_page_status(t, fr.lang, source):
+        st.button(t("data.back"), on_click=data.clear_upload, icon=":material/undo:",
+                  key="data.back")
 
 # --- files --------------------------------------------------------------------------------------
 c1, c2 = st.columns(2)

@@ -1,7 +1,9 @@
 """Access control for the hosted app: a shared password or OIDC sign-in, or nothing at all.
 
 Every page calls :func:`require_access` before it reads any data, so a page opened directly by
-its URL on a fresh server shows the gate too. What is enforced depends on the configuration:
+its URL on a fresh server shows the gate too. A browser that typed the password lately is let in
+without it (a reload, a new tab; see :mod:`ui.browser_memory`), and "Sign out" forgets that. What
+is enforced depends on the configuration:
 
 1. **OIDC** (``st.login``): when ``.streamlit/secrets.toml`` has an ``[auth]`` section with
    ``redirect_uri``, ``cookie_secret`` and a provider (``client_id`` at the top of ``[auth]`` or
@@ -441,6 +443,11 @@ def _require_password(config: AccessConfig, throttle: Throttle) -> None:
 
     if st.session_state.get(_AUTHENTICATED_KEY) == config.fingerprint:
         return
+    from . import browser_memory  # this browser typed this password lately (a reload, a new tab)
+
+    if browser_memory.signed_in(config):
+        st.session_state[_AUTHENTICATED_KEY] = config.fingerprint
+        return
     session = st.session_state.setdefault(_THROTTLE_KEY, {})
     client = _client_key()
     t = _texts()
@@ -460,6 +467,7 @@ def _require_password(config: AccessConfig, throttle: Throttle) -> None:
         elif check_password(attempt or "", config):
             throttle.reset(session)
             st.session_state[_AUTHENTICATED_KEY] = config.fingerprint
+            browser_memory.remember_sign_in(config)
             st.rerun()  # draw the page without the form
         else:
             throttle.record_failure(session)
@@ -627,12 +635,18 @@ def logout_button(*, label: str = "Sign out") -> None:
         config = current_config()
     except ValueError:
         return
+    from . import browser_memory
+
+    # Signing out forgets what this browser keeps: its sign-in and its upload (a shared
+    # computer's next user finds neither).
     if config.mode == "password" and st.session_state.get(_AUTHENTICATED_KEY):
         if st.button(label, key="_mrrkit_gate_signout"):
+            browser_memory.forget_all(config)
             st.session_state.pop(_AUTHENTICATED_KEY, None)
             st.rerun()
     elif config.mode == "oidc" and st.user.get("is_logged_in", False):
         if st.button(label, key="_mrrkit_gate_signout"):
+            browser_memory.forget_all()
             st.logout()
 
 

@@ -28,7 +28,7 @@ import pandas as pd
 import streamlit as st
 from babel.dates import format_date
 
-from . import state
+from . import browser_memory, state
 from .auth import require_access
 from .data import (
     Analysis,
@@ -568,6 +568,7 @@ def frame(name: str, icon: str = "📈") -> Frame:
     title = t(f"page.{slug}") if t.has(f"page.{slug}") else name
     st.set_page_config(page_title=f"{title} · mrrkit", page_icon=icon, layout="wide")
     _nav(nav_box, t)
+    browser_memory.restore(t, lang)  # a new session: this browser's kept upload
 
     source = current_source(st.session_state.get(_CHOICE_KEY))
     with settings_box.expander(t("sidebar.link"), icon=":material/link:"):
@@ -684,6 +685,7 @@ def page(name: str, icon: str = "📈") -> Context:
             state.notice(key, key, t("notice.unknown_key", key=key))
             state.forget(key)
 
+    browser_memory.sidebar_button(data_box, t, source)  # at the data box's end
     ctx = Context(
         slug=slug, source=source, base=base, view=view, filters=filters,
         start=pd.Period(start, freq="M"), end=pd.Period(end, freq="M"), lang=lang, t=t, nf=nf,
