@@ -1,6 +1,7 @@
 """mrrkit home: headline KPIs and MRR movements. Run with `make run` (or `streamlit run app.py`)."""
 
 import streamlit as st
+from babel.dates import format_date
 
 import mrrkit
 from ui import charts
@@ -12,7 +13,11 @@ t, nf = ctx.t, ctx.nf
 
 st.title(t("overview.title"))
 summary = ctx.compute(mrrkit.kpis, ctx.end)
-st.caption(t("overview.caption", month=ctx.month(ctx.end)))
+if ctx.period_as_of < ctx.end.end_time.normalize():  # the month is in progress: say its day
+    st.caption(t("overview.caption_partial",
+                 date=format_date(ctx.period_as_of.date(), "medium", locale=ctx.nf.locale)))
+else:
+    st.caption(t("overview.caption", month=ctx.month(ctx.end)))
 
 # Churn going up is bad news: its changes are shown in red.
 LOWER_IS_BETTER = {"customer_churn_rate", "gross_mrr_churn_rate"}

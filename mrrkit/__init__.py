@@ -53,7 +53,7 @@ from .metrics import (
     ltv,
 )
 from .monthly import MONTHLY_COLUMNS, monthly
-from .movements import KINDS, MOVEMENT_COLUMNS, movements
+from .movements import KINDS, MOVEMENT_COLUMNS, default_as_of, movements
 from .retention import grr, nrr
 from .retention_model import (
     FitFlag,
@@ -157,6 +157,7 @@ __all__ = [
     "model_ltv",
     "monthly",
     "monthly_discount",
+    "default_as_of",
     "movements",
     "movements_in",
     "mrr_bridge",

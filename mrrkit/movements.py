@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from .lines import MICROS, EncodedLines, validate_lines
 
-__all__ = ["KINDS", "MOVEMENT_COLUMNS", "movements"]
+__all__ = ["KINDS", "MOVEMENT_COLUMNS", "default_as_of", "movements"]
 
 #: Movement kinds, in the order used for the ``kind`` categorical.
 KINDS = ("new", "expansion", "contraction", "churn", "reactivation")
@@ -365,3 +365,56 @@ def movements(lines: pd.DataFrame, as_of=None) -> pd.DataFrame:
     if not isinstance(lines, pd.DataFrame):
         raise TypeError(f"lines must be a pandas DataFrame, got {type(lines).__name__}")
     return to_frame(_moves_from_lines(validate_lines(lines), as_of))
+
+
+def default_as_of(lines: pd.DataFrame, today, exported=None) -> pd.Timestamp:
+    """The day figures are shown at when nobody chose one: the export's day, else ``today``.
+
+    A file is a picture of the billing system on the day it was taken: a subscription with no
+    end is still running that day, and an end date after it is *scheduled* (a cancellation at
+    the end of a paid period), not a churn yet. So the default is the day the vendor says the
+    file was exported (``exported``) when it says so, else ``today`` -- never the latest date in
+    the file, which for a file with renewals or scheduled ends is in the future (every month up
+    to it would look like pure churn) and for an old file hides subscriptions still running.
+
+    A day before the first start in ``lines`` (data dated after ``today``, such as a demo or a
+    test file) would show nothing: the lines' latest date is used then, as
+    :func:`movements` does without ``as_of``.
+
+    Parameters
+    ----------
+    lines : DataFrame
+        Canonical lines (``start``, ``end``).
+    today : date-like
+        The current day (injected, so that the result is reproducible).
+    exported : date-like, optional
+        The day the file was taken, when its vendor writes one.
+
+    Returns
+    -------
+    Timestamp
+        A day (midnight).
+
+    Examples
+    --------
+    >>> lines = pd.DataFrame({"customer_id": ["a", "b"],
+    ...                       "start": pd.to_datetime(["2026-01-10", "2026-02-01"]),
+    ...                       "end": pd.to_datetime(["2027-03-01", None]), "mrr": [10.0, 20.0]})
+    >>> default_as_of(lines, today="2026-12-06")  # the 2027 end is scheduled, not churn yet
+    Timestamp('2026-12-06 00:00:00')
+    >>> default_as_of(lines, today="2026-12-06", exported="2026-12-04")
+    Timestamp('2026-12-04 00:00:00')
+    >>> default_as_of(lines, today="2025-06-30")  # before any data: the lines' own last day
+    Timestamp('2027-03-01 00:00:00')
+    """
+    for column in ("start", "end"):
+        if column not in lines.columns:
+            raise ValueError(f"lines need a {column!r} column to choose an as-of day")
+    day = pd.Timestamp(exported if exported is not None else today).normalize()
+    if day is pd.NaT:
+        raise ValueError("today must be a date, got a missing value")
+    starts = pd.to_datetime(lines["start"])
+    if starts.notna().any() and day >= starts.min().normalize():
+        return day
+    latest = pd.concat([starts, pd.to_datetime(lines["end"])]).max()
+    return day if latest is pd.NaT else pd.Timestamp(latest).normalize()

@@ -133,7 +133,8 @@ def stripe_page(params: dict | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.secrets["_isolated"] = True
     at.switch_page(PAGE)
-    at.session_state["source"] = upload_source("stripe.csv", lines, "USD")
+    # Named with the day it was taken (its last date), so it is shown at that day, not today.
+    at.session_state["source"] = upload_source("stripe_2024-03-15.csv", lines, "USD")
     if params:
         at.query_params.update(params)
     return at.run()

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 import mrrkit
 from mrrkit.notes import Note
+from tests.conftest import TODAY
 from tests._pages import ROOT, TIMEOUT
 from ui import data
 from ui.format import number_format
@@ -609,13 +610,16 @@ def test_use_this_data_then_every_page_shows_it_and_back_to_the_sample():
     at.switch_page("app.py").run()
     clean(at)
     usd = number_format("en", "USD")
-    summary = mrrkit.kpis(expected)
+    # The export's name says no day: it is shown at today (the subscriptions still running in it
+    # still run), pinned by tests/conftest.py.
+    assert at.date_input(key="w:asof").value == pd.Timestamp(TODAY).date()
+    moves = mrrkit.movements(expected, as_of=TODAY)
+    summary = mrrkit.kpis(moves)
     assert metrics(at)["MRR"] == usd.money(summary.at["mrr", "value"])
     assert metrics(at)["Customers"] == usd.count(summary.at["customers", "value"])
     assert at.sidebar.radio[0].value == "upload"
-    # The period is the upload's own last months, not the sample's.
-    last = mrrkit.monthly(mrrkit.movements(expected)).index[-1]
-    assert at.query_params["to"] == str(last)
+    # The period is the upload's last months up to that day.
+    assert at.query_params["to"] == str(mrrkit.monthly(moves).index[-1]) == TODAY[:7]
 
     # Back on the Data page: the uploader forgot the file, the page still shows its reading.
     at.switch_page(PAGE).run()
@@ -652,29 +656,71 @@ def test_invoice_lines_from_a_later_date_are_used_with_their_orphan_credits_reje
         at.switch_page(page).run()
         clean(at)
     at.switch_page("app.py").run()
-    summary = mrrkit.kpis(expected)
+    summary = mrrkit.kpis(mrrkit.movements(expected, as_of=TODAY))
     usd = number_format("fr", "USD")  # the language chosen on the Data page stays on every page
     assert metrics(at)[fr("kpi.customers")] == usd.count(summary.at["customers", "value"])
     assert metrics(at)[fr("kpi.mrr")] == usd.money(summary.at["mrr", "value"])
 
 
 def test_a_period_chosen_on_other_data_is_not_kept():
-    """An upload covering the sample's months still opens on its own last 12 months."""
-    months = pd.period_range("2024-01", "2027-06", freq="M")
+    """A period chosen on the sample is not kept for an upload: it opens on its own last 12
+    months up to its as-of day."""
+    months = pd.period_range("2024-01", "2026-06", freq="M")
     csv = "customer_id,start,mrr\n" + "".join(
         f"c{i},{m.start_time.date()},{10 + i}\n" for i, m in enumerate(months)
     )
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.secrets["_isolated"] = True
+    at.query_params.update({"from": "2024-02", "to": "2024-09"})
     at.run()
-    sample_last = mrrkit.monthly(mrrkit.movements(mrrkit.load_sample())).index[-1]
-    assert at.query_params["to"] == str(sample_last) != "2027-06"
+    assert at.select_slider(key="w:from:to").value == ("2024-02", "2024-09")
     at.switch_page(PAGE).run()
     upload(at, "later.csv", csv.encode())
     at.button(key="data.use").click().run()
     at.switch_page("app.py").run()
     clean(at)
-    assert (at.query_params["from"], at.query_params["to"]) == ("2026-07", "2027-06")
+    assert (at.query_params["from"], at.query_params["to"]) == ("2025-11", "2026-10")
+
+
+def test_an_upload_with_later_dates_is_shown_at_today_with_those_ends_scheduled():
+    """End dates after today (cancellations at the end of a paid period, renewals) are not
+    churn yet: the upload is shown at today, not at its latest date (issue 11)."""
+    csv = ("customer_id,start,end,mrr\n"
+           "a,2025-01-01,2028-06-01,100\n"   # ends in 2028: still paying today
+           "b,2025-03-01,,50\n"
+           "c,2025-02-01,2025-08-01,30\n")   # ended: a churn
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.secrets["_isolated"] = True
+    at.run()
+    at.switch_page(PAGE).run()
+    upload(at, "scheduled.csv", csv.encode())
+    at.button(key="data.use").click().run()
+    at.switch_page("app.py").run()
+    clean(at)
+    assert at.date_input(key="w:asof").value == pd.Timestamp(TODAY).date()
+    assert at.query_params["to"] == TODAY[:7]
+    assert metrics(at)["MRR"] == number_format("en", "EUR").money(150)
+    # Moved to a later day by hand, the 2028 end is a churn in its month.
+    at.date_input(key="w:asof").set_value(pd.Timestamp("2028-06-01").date()).run()
+    clean(at)
+    assert at.query_params["asof"] == "2028-06-01" and at.query_params["to"] == "2028-06"
+    assert metrics(at)["MRR"] == number_format("en", "EUR").money(50)
+
+
+def test_an_export_named_with_its_day_is_shown_at_that_day():
+    csv = "customer_id,start,end,mrr\na,2025-01-01,2026-12-20,100\nb,2025-03-01,,50\n"
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.secrets["_isolated"] = True
+    at.run()
+    at.switch_page(PAGE).run()
+    upload(at, "subscriptions_2026-09-14.csv", csv.encode())
+    at.button(key="data.use").click().run()
+    at.switch_page("app.py").run()
+    clean(at)
+    assert at.date_input(key="w:asof").value == pd.Timestamp("2026-09-14").date()
+    assert at.query_params["to"] == "2026-09"
+    # September is a month in progress on the 14th: the caption says the day, not "the end".
+    assert "Sep 14, 2026" in at.caption[0].value and "end of" not in at.caption[0].value
 
 
 def test_changing_the_reading_after_use_says_the_pages_use_the_earlier_one():

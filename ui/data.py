@@ -101,6 +101,9 @@ class Source:
     key: str
     lines: pd.DataFrame = field(repr=False)
     currency: str = "EUR"
+    #: The day the file was taken, when known (its vendor or its name says so); the default
+    #: "as of" day of the figures (see :func:`mrrkit.default_as_of`).
+    exported: pd.Timestamp | None = None
 
 
 @dataclass(frozen=True)
@@ -170,17 +173,56 @@ def sample_source() -> Source:
     from mrrkit.sample import SAMPLE_PATH
 
     digest = _file_digest(SAMPLE_PATH) if SAMPLE_PATH.exists() else "generated"
-    return Source(name="sample", key=f"sample:{digest}", lines=_sample(digest))
+    lines = _sample(digest)
+    # The sample is a company's export taken on its last day: shown at that day, whatever today.
+    exported = pd.concat([lines["start"], lines["end"]]).max()
+    return Source(name="sample", key=f"sample:{digest}", lines=lines, exported=exported)
+
+
+def today() -> pd.Timestamp:
+    """The current day, or ``MRRKIT_TODAY`` (``YYYY-MM-DD``) when set: a demo or a test shows
+    the same figures whatever the day it runs (an unreadable value is ignored)."""
+    fixed = os.environ.get("MRRKIT_TODAY", "").strip()
+    if fixed:
+        try:
+            return pd.Timestamp(fixed).normalize()
+        except ValueError:
+            pass
+    return pd.Timestamp.today().normalize()
+
+
+_NAME_DATE = re.compile(r"(?<!\d)(20\d\d)[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?!\d)")
+
+
+def export_date_in_name(name: str) -> pd.Timestamp | None:
+    """The day written in an export's file name, as billing systems and people name them
+    (``subscriptions_2026-12-04.csv``, ``export-20261204.xlsx``), else ``None``.
+
+    >>> export_date_in_name("subscriptions_2026-12-04.csv"), export_date_in_name("a.csv")
+    (Timestamp('2026-12-04 00:00:00'), None)
+    >>> export_date_in_name("export-20261204.xlsx"), export_date_in_name("2026-02-30.csv")
+    (Timestamp('2026-12-04 00:00:00'), None)
+    """
+    found = _NAME_DATE.search(name or "")
+    if found is None:
+        return None
+    try:
+        return pd.Timestamp(f"{found[1]}-{found[2]}-{found[3]}")
+    except ValueError:
+        return None
 
 
 def _forget_view_of_other_data() -> None:
-    """Drop the reporting period and segment filters chosen on other data: the pages then start
-    from their defaults on the new data (its last 12 months, every customer) instead of, say,
-    the months of a sample that the upload does not have."""
+    """Drop the as-of day, reporting period and segment filters chosen on other data: the pages
+    then start from their defaults on the new data (its own day, its last 12 months, every
+    customer) instead of, say, the months of a sample that the upload does not have."""
     from . import state
 
-    # The period is one widget ("from:to") over two URL keys ("from", "to").
-    state.reset(lambda key: not (key in ("from:to", "from", "to") or key.startswith("f.")))
+    # The period is one widget ("from:to") over two URL keys ("from", "to"); the as-of day's
+    # default is the new data's own.
+    state.reset(
+        lambda key: not (key in ("asof", "from:to", "from", "to") or key.startswith("f."))
+    )
 
 
 def set_upload(source: Source) -> None:
@@ -224,7 +266,8 @@ def upload_source(name: str, lines: pd.DataFrame, currency: str = "EUR") -> Sour
     >>> source.key == "upload:" + lines_digest(lines), source.currency
     (True, 'USD')
     """
-    return Source(name=name, key="upload:" + lines_digest(lines), lines=lines, currency=currency)
+    return Source(name=name, key="upload:" + lines_digest(lines), lines=lines, currency=currency,
+                  exported=export_date_in_name(name))
 
 
 def clear_upload() -> None:
@@ -1202,9 +1245,10 @@ def open_view(token: str) -> tuple[Source, dict[str, list[str]]]:
 # would cost more than the whole page). Nothing mutates it: pandas copy-on-write, and pages only
 # read. Its key is a content digest, so another session cannot reach it without the same data.
 @st.cache_resource(show_spinner=False, max_entries=8)  # the page shows a translated spinner
-def analysis(key: str, _lines: pd.DataFrame) -> Analysis:
-    """Movements, monthly table, customer attributes and segment labels of a source."""
-    movements = mrrkit.movements(_lines)
+def analysis(key: str, _lines: pd.DataFrame, as_of: pd.Timestamp | None = None) -> Analysis:
+    """Movements (up to ``as_of``: a later end is scheduled, not counted), monthly table,
+    customer attributes and segment labels of a source."""
+    movements = mrrkit.movements(_lines, as_of=as_of)
     attributes = mrrkit.customer_attributes(_lines)
     dims = tuple(segment_columns(attributes))
     cats = movements["customer_id"].cat.categories
@@ -1216,6 +1260,16 @@ def analysis(key: str, _lines: pd.DataFrame) -> Analysis:
         dimensions=dims,
         aligned=bool(attributes.index.equals(cats)),
     )
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def date_span(key: str, _lines: pd.DataFrame) -> tuple:
+    """The first start and the latest start or end of a source's lines, as days (``date``):
+    the range the "as of" day can be chosen in."""
+    starts = pd.to_datetime(_lines["start"])
+    first = starts.min()
+    latest = pd.concat([starts, pd.to_datetime(_lines["end"])]).max()
+    return first.date(), latest.date()
 
 
 Filters = tuple[tuple[str, tuple[str, ...]], ...]

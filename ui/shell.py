@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import streamlit as st
+
+import mrrkit
 from babel.dates import format_date
 
 from . import browser_memory, state
@@ -36,6 +38,7 @@ from .data import (
     Source,
     analysis,
     available_sources,
+    date_span,
     current_source,
     derived,
     is_sample,
@@ -43,9 +46,10 @@ from .data import (
     save_view,
     segment_view,
     set_upload,
+    today,
     view_store,
 )
-from .format import LOCALES, NumberFormat, number_format
+from .format import LOCALES, NumberFormat, number_format, plain_md
 from .i18n import LANGUAGES, Text, text
 
 __all__ = [
@@ -73,6 +77,7 @@ _SHARE_TTL = "_mrrkit_share_ttl"  # the lifetime chosen for the next link, in da
 #: Lifetimes offered for a new link, in days (with the server's default; up to its maximum).
 _SHARE_LIFETIMES = (1, 7, 30, 90, 365)
 _OPEN_NOTE = "_mrrkit_open_note"  # the same, about opening a ?view= link, shown on the page
+_AS_OF_SEEN = "_mrrkit_as_of_seen"  # (source key, as-of day) of this session's last page
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,9 @@ class PageInfo:
     icon: str
     prefix: str  # URL key prefix of the page's own widgets
 
+
+#: ``st.date_input``'s day formats by language.
+_DATE_FORMATS = {"en": "YYYY-MM-DD", "fr": "DD/MM/YYYY", "it": "DD/MM/YYYY"}
 
 #: The exploration pages, in menu order. Other files in ``pages/`` follow, by file name.
 PAGES = (
@@ -103,6 +111,7 @@ class Context:
 
     slug: str
     source: Source
+    key: str  # the cache key of every figure: the source's and the as-of day
     base: Analysis  # every customer
     view: SegmentView  # the selected customers
     filters: tuple[tuple[str, tuple[str, ...]], ...]
@@ -125,9 +134,6 @@ class Context:
         """The selected customers' monthly table over the reporting period."""
         return self.view.monthly.loc[self.start : self.end]
 
-    @property
-    def key(self) -> str:
-        return self.source.key
 
     @property
     def as_of(self) -> pd.Timestamp:
@@ -624,21 +630,38 @@ def page(name: str, icon: str = "📈") -> Context:
             format_func=lambda s: t(f"source.{s}"),
         )
     source = current_source(st.session_state.get(_CHOICE_KEY))
+    nf = number_format(lang, source.currency)
+    shown_name = t("source.sample") if source.name == "sample" else plain_md(source.name)
+    data_box.caption(f"**{t('sidebar.data')}:** {shown_name}")
+
+    # --- as of: the day the figures are at (a later end date is scheduled, not churn yet) ---
+    first_day, last_day = date_span(source.key, source.lines)
+    default_day = mrrkit.default_as_of(source.lines, today(), source.exported).date()
+    as_of = pd.Timestamp(state.date_input(
+        t("sidebar.as_of"), key="asof", default=default_day, min_value=first_day,
+        max_value=max(last_day, default_day), container=data_box,
+        format=_DATE_FORMATS.get(lang, "YYYY-MM-DD"), help=t("sidebar.as_of_help"),
+    ))
+    # A period that ended at the old as-of month ("the latest months") follows a new as-of day.
+    seen = st.session_state.get(_AS_OF_SEEN)
+    if seen is not None and seen[0] == source.key and seen[1] != as_of:
+        period = state.peek("from:to")
+        if isinstance(period, tuple) and period[1] == str(seen[1].to_period("M")):
+            state.reset(lambda k: k not in ("from:to", "from", "to"))
+    st.session_state[_AS_OF_SEEN] = (source.key, as_of)
+    if as_of != as_of + pd.offsets.MonthEnd(0):
+        month = month_label(str(as_of.to_period("M")), lang)
+        data_box.caption(t("sidebar.partial_month", month=month,
+                           date=format_date(as_of.date(), "medium", locale=nf.locale)))
     try:
         # Shown only when the movements take more than half a second (a new upload).
         with st.spinner(t("sidebar.computing")):
-            base = analysis(source.key, source.lines)
+            base = analysis(source.key, source.lines, as_of)
     except ValueError as exc:
         st.error(t("error.data", error=exc))
         st.stop()
     _settle_heap()
-    nf = number_format(lang, source.currency)
-    shown_name = t("source.sample") if source.name == "sample" else source.name
-    as_of = pd.Timestamp(base.movements.attrs["as_of"])
-    data_box.caption(
-        f"**{t('sidebar.data')}:** {shown_name}  \n"
-        + t("source.as_of", date=format_date(as_of.date(), "medium", locale=nf.locale))
-    )
+    cache_key = f"{source.key}@{as_of:%Y-%m-%d}"  # every figure's cache key: data and day
     if base.monthly.empty:
         st.info(t("empty.no_movements"))
         st.stop()
@@ -673,7 +696,7 @@ def page(name: str, icon: str = "📈") -> Context:
             if values:
                 chosen[dim] = tuple(values)
     filters = tuple(sorted(chosen.items()))
-    view = segment_view(source.key, filters, base)
+    view = segment_view(cache_key, filters, base)
     if filters:
         segment_box.caption(
             t("sidebar.selected", selected=nf.count(view.customers), total=nf.count(len(base.labels)))
@@ -687,7 +710,7 @@ def page(name: str, icon: str = "📈") -> Context:
 
     browser_memory.sidebar_button(data_box, t, source)  # at the data box's end
     ctx = Context(
-        slug=slug, source=source, base=base, view=view, filters=filters,
+        slug=slug, source=source, key=cache_key, base=base, view=view, filters=filters,
         start=pd.Period(start, freq="M"), end=pd.Period(end, freq="M"), lang=lang, t=t, nf=nf,
     )
     if view.monthly.empty or view.monthly.index[0] > ctx.end:

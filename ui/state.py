@@ -24,6 +24,7 @@ the full address when the browser told the server its URL, else the query string
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,6 +36,7 @@ __all__ = [
     "attach_link",
     "begin",
     "checkbox",
+    "date_input",
     "forget",
     "incoming_keys",
     "multiselect",
@@ -54,7 +56,7 @@ __all__ = [
 ]
 
 #: Keys every page understands (``f.<attribute>`` too).
-GLOBAL_KEYS = ("lang", "from", "to")
+GLOBAL_KEYS = ("lang", "asof", "from", "to")
 #: Keys left in the URL untouched: ``view`` is the saved-view token (issue 6); ``embed*`` are
 #: Streamlit's own.
 RESERVED = ("view", "embed", "embed_options")
@@ -416,6 +418,29 @@ def text_input(label: str, key: str, default: str = "", container=None, **kwargs
         encode=lambda v: [v],
         valid=lambda v: isinstance(v, str) and len(v) <= 200,
         make=lambda wkey: where.text_input(label, key=wkey, **kwargs),
+    )
+
+
+def date_input(
+    label: str, key: str, default: date, min_value: date, max_value: date, container=None,
+    **kwargs,
+) -> date:
+    """``st.date_input`` of one day within ``[min_value, max_value]`` bound to URL key ``key``
+    (``YYYY-MM-DD``)."""
+    where = container or st
+
+    def valid(v) -> bool:
+        return isinstance(v, date) and not isinstance(v, datetime) and min_value <= v <= max_value
+
+    return _bind(
+        key,
+        default,
+        decode=lambda raw: date.fromisoformat(raw[-1]),
+        encode=lambda v: [v.isoformat()],
+        valid=valid,
+        make=lambda wkey: where.date_input(
+            label, value=default, min_value=min_value, max_value=max_value, key=wkey, **kwargs
+        ),
     )
 
 
