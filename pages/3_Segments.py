@@ -75,6 +75,8 @@ ctx.chart(
     lambda: charts.segment_rate_chart(shown_stats, metric, overall[metric], t=t, verdicts=verdicts),
     dim, metric, ctx.start, ctx.end,
 )
+# What the dots, bars, colours and the dashed line are (the line is in the legend too).
+st.caption(t("segments.chart_help", overall=nf.pct(overall[metric])))
 
 
 def interval(low, high, kind="pct"):

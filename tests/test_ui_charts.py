@@ -201,3 +201,73 @@ def test_in_a_browser_the_scenario_chart_with_its_rows_inside_logs_no_warning(tm
     apart = {text for kind, text in logged["apart"] if "Infinite extent" in text}
     assert apart == {'WARN Infinite extent for field "yearmonth_month": [Infinity, -Infinity]',
                      'WARN Infinite extent for field "value": [Infinity, -Infinity]'}
+
+
+# --- cohort heatmap labels (Cohorts page) --------------------------------------------------------
+
+
+def _heatmap_rows(value: str, cells: list[float]) -> dict:
+    tab = pd.DataFrame([cells], columns=pd.RangeIndex(len(cells), name="age"),
+                       index=pd.PeriodIndex(["2024-01"], freq="M", name="cohort"))
+    spec = charts.cohort_heatmap(tab, value).to_dict()
+    label = spec["layer"][1]["encoding"]["color"]
+    assert label == {"condition": {"test": "datum.dark", "value": "#ffffff"}, "value": "#212529"}
+    return {r["value"]: r["dark"] for r in spec["datasets"][spec["data"]["name"]]}
+
+
+def test_heatmap_labels_are_white_on_dark_cells_and_dark_on_light_ones():
+    """Issue 11, item 9: black labels on deep red and deep green cells. The colour scale's
+    position of each value says which text reads better (WCAG contrast)."""
+    # Revenue retention: red at 0, yellow at 100% (the scale's middle), green at the top.
+    assert _heatmap_rows("mrr", [0.05, 0.5, 1.0, 1.4, 2.0]) == {
+        0.05: True, 0.5: False, 1.0: False, 1.4: False, 2.0: True}
+    # Logo retention: 0 to 100%, yellow at 50%.
+    assert _heatmap_rows("customers", [0.05, 0.5, 0.97]) == {0.05: True, 0.5: False, 0.97: True}
+    # ARPA: light blue to dark blue over the values shown.
+    assert _heatmap_rows("arpa", [10.0, 50.0, 90.0]) == {10.0: False, 50.0: False, 90.0: True}
+
+
+def test_the_scale_position_follows_vega_lites_domain_mid():
+    from ui.charts import _scale_position
+
+    assert _scale_position([0, 0.5, 1.0, 1.5, 2.0], [0, 2.0], mid=1.0).tolist() == [
+        0, 0.25, 0.5, 0.75, 1.0]
+    assert _scale_position([10, 20], [10, 30]).tolist() == [0, 0.5]
+
+
+# --- segment interval chart (Segments page) --------------------------------------------------------
+
+
+def test_the_segment_chart_names_its_dashed_line_and_keeps_its_labels_apart():
+    names = ["Professional services and consulting firms", "E-commerce", "Logistics"]
+    tab = pd.DataFrame({"churn_rate": [0.1, 0.3, 0.2], "churn_low": [0.05, 0.2, 0.1],
+                        "churn_high": [0.2, 0.4, 0.3], "start_customers": [50, 40, 30]},
+                       index=pd.Index(names, name="industry"))
+    spec = charts.segment_rate_chart(tab, "churn_rate", rest=0.18).to_dict()
+    assert empty_layers(spec) == []
+    bars, _, line = spec["layer"]
+    assert bars["encoding"]["y"]["axis"] == {"labelLimit": 200, "labelOverlap": False}
+    x_axis = bars["encoding"]["x"]["axis"]
+    assert x_axis["labelOverlap"] == "greedy" and x_axis["format"] == "%"
+    dash = line["encoding"]["strokeDash"]
+    assert dash["scale"] == {"domain": ["All selected customers"], "range": [[4, 4]]}
+    assert dash["legend"]["symbolType"] == "stroke"
+    assert [tip["title"] for tip in line["encoding"]["tooltip"]] == ["Segment", "Customer churn"]
+    # No overall rate: no line, no legend for it, no empty layer.
+    spec = charts.segment_rate_chart(tab, "churn_rate", rest=float("nan")).to_dict()
+    assert len(spec["layer"]) == 2 and empty_layers(spec) == []
+
+
+def test_the_segments_page_explains_the_dashed_line():
+    from tests._pages import chart_data, open_page
+    from ui.format import number_format
+
+    at = open_page("pages/3_Segments.py")
+    assert not at.exception
+    shown = chart_data(at, 0)
+    overall = next(frame for frame in shown.values() if "rest" in frame.columns)
+    expected = number_format("en", "EUR").pct(overall["rest"].iloc[0])
+    assert overall["line"].tolist() == ["All selected customers"]
+    assert any(c.value.startswith("Each dot is a segment's rate")
+               and f"the dashed line is all the selected customers together ({expected})" in c.value
+               for c in at.caption)

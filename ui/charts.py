@@ -374,12 +374,62 @@ def waterfall_chart(bridge: pd.DataFrame, height: int = 340, t: Text | None = No
     return alt.layer(bars, labels).properties(height=height)
 
 
+#: Vega's continuous colour schemes used here, as vega-scale defines them: a value's colour is
+#: interpolated (in RGB) between these stops, spread evenly over the scale's range.
+_SCHEMES = {
+    "blues": "cfe1f2bed8eca8cee58fc1de74b2d75ba3cf4592c63181bd206fb2125ca40a4a90",
+    "redyellowgreen": "a50026d4322cf16e43fcac63fedd8df9f7aed7ee8ea4d86e64bc6122964f006837",
+}
+_TEXT = "#212529"  # the charts' dark text
+
+
+def _luminance(rgb) -> float:
+    """WCAG relative luminance of an ``(r, g, b)`` colour (0-255 channels)."""
+    c = np.asarray(rgb, dtype="float64") / 255
+    c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(c @ [0.2126, 0.7152, 0.0722])
+
+
+def _needs_white_text(scheme: str, position) -> np.ndarray:
+    """Whether text on the colour of ``scheme`` at each ``position`` (0-1 along the scheme) reads
+    better white than in the charts' dark text: the colour with the higher WCAG contrast.
+
+    >>> _needs_white_text("redyellowgreen", [0.0, 0.5, 1.0]).tolist()   # deep red, yellow, green
+    [True, False, True]
+    >>> _needs_white_text("blues", [0.0, 0.5, 1.0]).tolist()
+    [False, False, True]
+    """
+    hexes = _SCHEMES[scheme]
+    stops = np.array([[int(hexes[i + j:i + j + 2], 16) for j in (0, 2, 4)]
+                      for i in range(0, len(hexes), 6)], dtype="float64")
+    at = np.clip(np.asarray(position, dtype="float64"), 0, 1) * (len(stops) - 1)
+    low = np.minimum(np.floor(at).astype(int), len(stops) - 2)
+    frac = (at - low)[:, None]
+    colours = stops[low] * (1 - frac) + stops[low + 1] * frac
+    dark = _luminance([int(_TEXT[i:i + 2], 16) for i in (1, 3, 5)])
+    lum = np.array([_luminance(c) for c in colours])
+    return 1.05 / (lum + 0.05) > (lum + 0.05) / (dark + 0.05)
+
+
+def _scale_position(values, domain, mid=None) -> np.ndarray:
+    """Where ``values`` fall along a colour scale over ``domain`` (0-1), with ``mid`` (Vega-Lite's
+    ``domainMid``) at the scheme's middle."""
+    v = np.asarray(values, dtype="float64")
+    lo, hi = float(domain[0]), float(domain[-1])
+    if mid is None:
+        return (v - lo) / (hi - lo) if hi > lo else np.full(len(v), 0.5)
+    below = 0.5 * (v - lo) / (mid - lo) if mid > lo else np.zeros(len(v))
+    above = 0.5 + (0.5 * (v - mid) / (hi - mid) if hi > mid else np.zeros(len(v)))
+    return np.where(v <= mid, below, above)
+
+
 def cohort_heatmap(table: pd.DataFrame, value: str = "mrr", t: Text | None = None,
                    age_title: str | None = None, average: pd.Series | None = None,
                    cohort_label=str) -> alt.LayerChart:
     """A cohort table (cohorts down, ages across) as a heatmap with the value written in each
     cell, like seed 004's cohort table: whole percentages for retention, money for ARPA; the
-    size-weighted average as a first row, in bold.
+    size-weighted average as a first row, in bold. A value is written white on a dark cell
+    (deep red or green, dark blue) and dark on a light one.
 
     Parameters
     ----------
@@ -425,11 +475,17 @@ def cohort_heatmap(table: pd.DataFrame, value: str = "mrr", t: Text | None = Non
     )
     top = max(1.0, float(long["value"].max()) if len(long) else 1.0)
     if value == "arpa":
-        scale = alt.Scale(scheme="blues")
+        low, high = ((float(long["value"].min()), float(long["value"].max())) if len(long)
+                     else (0.0, 1.0))
+        scale = alt.Scale(scheme="blues", domain=[low, high])
+        position = _scale_position(long["value"], [low, high])
     elif value == "mrr":  # revenue can grow past 100%: centre the colours on 100%
         scale = alt.Scale(scheme="redyellowgreen", domain=[0, top], domainMid=1.0)
+        position = _scale_position(long["value"], [0, top], mid=1.0)
     else:
         scale = alt.Scale(scheme="redyellowgreen", domain=[0, 1])
+        position = _scale_position(long["value"], [0, 1])
+    long["dark"] = _needs_white_text(scale.scheme, position) if len(long) else []
     cells = base.mark_rect().encode(
         color=alt.Color("value:Q", title=title, scale=scale, legend=alt.Legend(format=fmt)),
         tooltip=[
@@ -440,7 +496,9 @@ def cohort_heatmap(table: pd.DataFrame, value: str = "mrr", t: Text | None = Non
     )
     labels = base.mark_text(
         fontSize=10, fontWeight=alt.ExprRef("datum.average ? 'bold' : 'normal'")
-    ).encode(text=alt.Text("value:Q", format=fmt), color=alt.ColorValue("#212529"))
+    ).encode(text=alt.Text("value:Q", format=fmt),
+             color=alt.ColorValue(**alt.condition("datum.dark", alt.value("#ffffff"),
+                                                  alt.value(_TEXT))))
     return alt.layer(cells, labels).properties(height=alt.Step(22))
 
 
@@ -490,9 +548,13 @@ def segment_rate_chart(table: pd.DataFrame, metric: str = "churn_rate", rest: fl
     ----------
     table : :func:`mrrkit.segments.segment_table` output.
     metric : ``churn_rate``, ``expansion_share``, ``nrr`` or ``grr``.
-    rest : a reference value drawn as a dashed rule (e.g. the overall rate).
+    rest : a reference value drawn as a dashed rule, named in the legend "All selected
+        customers" (the rate of every selected customer together); none without it.
     verdicts : DataFrame indexed like ``table`` with ``text`` (the verdict in words) and
         ``side``: ``"better"``, ``"worse"`` or ``"same"``.
+
+    Long segment names are cut at 200 px (the tooltip has them whole) and the rate axis keeps
+    its labels apart.
 
     Examples
     --------
@@ -507,6 +569,10 @@ def segment_rate_chart(table: pd.DataFrame, metric: str = "churn_rate", rest: fl
     >>> spec = segment_rate_chart(tab, "churn_rate", rest=0.2, verdicts=v).to_dict()
     >>> spec["layer"][1]["encoding"]["color"]["scale"]["range"]
     ['#2f9e44', '#e03131', '#868e96']
+    >>> spec["layer"][2]["encoding"]["strokeDash"]["scale"]["domain"]
+    ['All selected customers']
+    >>> len(segment_rate_chart(tab, "churn_rate").to_dict()["layer"])   # no line, no legend
+    2
     """
     t = _t(t)
     prefix = {"churn_rate": "churn", "expansion_share": "expansion"}.get(metric, metric)
@@ -521,7 +587,8 @@ def segment_rate_chart(table: pd.DataFrame, metric: str = "churn_rate", rest: fl
         data["verdict"] = verdicts["text"].to_numpy()
         data["side"] = [t(f"chart.side.{s}") for s in verdicts["side"]]
     title = t(f"segments.metric.{metric}")
-    y = alt.Y("segment:N", title=None, sort=list(data["segment"]))
+    y = alt.Y("segment:N", title=None, sort=list(data["segment"]),
+              axis=alt.Axis(labelLimit=200, labelOverlap=False))
     tooltip = [
         alt.Tooltip("segment:N", title=t("col.segment")),
         alt.Tooltip("value:Q", title=title, format=".1%"),
@@ -532,7 +599,9 @@ def segment_rate_chart(table: pd.DataFrame, metric: str = "churn_rate", rest: fl
     if verdicts is not None:
         tooltip.append(alt.Tooltip("verdict:N", title=t("chart.vs_rest")))
     bars = alt.Chart(data).mark_rule(strokeWidth=2).encode(
-        y=y, x=alt.X("low:Q", title=title, axis=alt.Axis(format="%")), x2="high:Q", tooltip=tooltip
+        y=y, x=alt.X("low:Q", title=title, axis=alt.Axis(
+            format="%", labelOverlap="greedy", labelSeparation=8, tickCount=6)),
+        x2="high:Q", tooltip=tooltip,
     )
     points = alt.Chart(data).mark_point(filled=True, size=70).encode(
         y=y, x="value:Q", tooltip=tooltip
@@ -543,11 +612,20 @@ def segment_rate_chart(table: pd.DataFrame, metric: str = "churn_rate", rest: fl
             "side:N", title=t("chart.vs_rest"),
             scale=alt.Scale(domain=sides, range=["#2f9e44", "#e03131", "#868e96"]),
         ))
-    ref = alt.Chart(pd.DataFrame({"rest": [rest if rest is not None else float("nan")]}))
-    rule = ref.mark_rule(strokeDash=[4, 4], color="#868e96").encode(
-        x="rest:Q", tooltip=[alt.Tooltip("rest:Q", title=t("chart.value"), format=".1%")]
-    )
-    return alt.layer(bars, points, rule).properties(height=max(160, 40 * len(data)))
+    layers = [bars, points]
+    if rest is not None and rest == rest:  # no empty layer for a missing overall rate
+        # The dashed line in a legend of its own: what it is, not a line left unexplained.
+        overall = t("chart.overall")
+        ref = alt.Chart(pd.DataFrame({"rest": [rest], "line": [overall]}))
+        layers.append(ref.mark_rule(color="#868e96").encode(
+            x="rest:Q",
+            strokeDash=alt.StrokeDash("line:N", scale=alt.Scale(domain=[overall], range=[[4, 4]]),
+                                      legend=alt.Legend(title=None, symbolType="stroke",
+                                                        symbolStrokeColor="#868e96")),
+            tooltip=[alt.Tooltip("line:N", title=t("col.segment")),
+                     alt.Tooltip("rest:Q", title=title, format=".1%")],
+        ))
+    return alt.layer(*layers).properties(height=max(160, 40 * len(data)))
 
 
 #: Colours of churn reasons (Tableau 10 without its grey, which marks "no reason").
