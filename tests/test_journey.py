@@ -9,14 +9,15 @@ clicks a menu twice, drags a slider or reloads a page.
 3. A customer opened from the Movements page lands on the Customers page with its id in the
    address (a copied link shows that customer).
 4. An upload survives a visit to every page, a reload and a new tab of the same browser; "Forget
-   this data" drops it.
+   this data" drops it. Behind a password (a second server), the sign-in survives a reload and a
+   new tab too, until "Sign out".
 5. The whole app in French.
 6. No error in the browser's console, but the two requests Streamlit's own page makes for its
    base address on a deep link (``/<Page>/_stcore/health`` and ``host-config``, answered 404
    before it tries ``/``): they are Streamlit's probing, not the app's.
 
-One server for the module; each test opens its own browser context (a new session). Keep it under
-2 minutes: the tour waits for each run to finish (read from the websocket), never a fixed time.
+One server for the module (and one with a password for the sign-in test); each test opens its
+own browser context (a new browser, with its own cookies). Keep it under 2 minutes: the tour waits for each run to finish (read from the websocket), never a fixed time.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from tests._browser import (
     ROOT,
     SIDEBAR,
     STEP_MS,
+    Runs,
     free_port,
     keep_evidence,
     new_page,
@@ -278,6 +280,138 @@ def test_the_app_in_french(app):
         assert console.errors == []
     except Exception:
         keep_evidence(page, "french")
+        raise
+    finally:
+        context.close()
+
+
+def _load(page, runs) -> None:
+    """Wait for a page load (a reload, a new tab) to draw its page and finish its run."""
+    page.locator('[data-testid="stMain"] h1').first.wait_for()
+    runs.idle()
+
+
+def _sidebar_text(page) -> str:
+    return page.locator(SIDEBAR).inner_text()
+
+
+def test_an_upload_survives_every_page_a_reload_and_a_new_tab_until_forgotten(app):
+    """Issue 11, item 5: an upload vanished on reload, in a new tab and from a copied link."""
+    context, page, runs, console = _open(app["browser"], app["base"] + "Data")
+    tab = None
+    try:
+        page.get_by_text("Every page shows the bundled sample.").wait_for()
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
+            STRIPE)
+        page.get_by_text("Detected format: Stripe subscriptions export").wait_for()
+        runs.idle()
+        runs.click(page.get_by_role("button", name="Use this data"))
+        page.get_by_text(f"Every page uses {STRIPE.name} for this session.").wait_for()
+        page.get_by_text("This browser keeps this data until").wait_for()
+        for label in PAGES["en"][:-1]:  # every page, then a reload of the last one
+            _menu(page, runs, label)
+            no_exception(page)
+            assert STRIPE.name in _sidebar_text(page), label
+
+        page.reload()
+        _load(page, runs)
+        page.get_by_text(f"Your upload {STRIPE.name} was restored").wait_for()
+        assert STRIPE.name in _sidebar_text(page)
+        no_exception(page)
+
+        # The copied address in a new tab of the same browser: the same data.
+        _menu(page, runs, "Overview")
+        uploaded = _mrr(page)
+        assert uploaded.startswith("$"), uploaded
+        url = page.evaluate("location.href")
+        tab = context.new_page()
+        tab_runs, tab_console = Runs(tab), Console(tab)
+        tab.goto(url)
+        _load(tab, tab_runs)
+        tab.get_by_text(f"Your upload {STRIPE.name} was restored").wait_for()
+        assert STRIPE.name in _sidebar_text(tab)
+        assert _mrr(tab) == uploaded
+
+        # "Forget this data" in the sidebar: the sample, here and on the next page load.
+        tab_runs.click(tab.locator(SIDEBAR).get_by_role("button", name="Forget this data"))
+        tab.get_by_text("This browser no longer keeps the data").wait_for()
+        assert STRIPE.name not in _sidebar_text(tab)
+        assert _mrr(tab).startswith("€")  # the bundled sample
+        page.reload()
+        _load(page, runs)
+        assert STRIPE.name not in _sidebar_text(page)
+        assert page.get_by_text("was restored").count() == 0
+        assert page.locator(SIDEBAR).get_by_role("button", name="Forget this data").count() == 0
+        no_exception(page)
+        no_exception(tab)
+        assert console.errors == [] and tab_console.errors == []
+    except Exception:
+        keep_evidence(page, "memory")
+        if tab is not None:
+            keep_evidence(tab, "memory-tab")
+        raise
+    finally:
+        context.close()
+
+
+PASSWORD = "journey secret"
+
+
+@pytest.fixture(scope="module")
+def gated(app, tmp_path_factory):
+    """A second server, behind a password, driven by the same browser."""
+    tmp = tmp_path_factory.mktemp("journey-gated")
+    port = free_port()
+    proc = start_server(port, tmp / "views", tmp / "server.log", PASSWORD)
+    try:
+        wait_healthy(port, proc, tmp / "server.log")
+        yield {"browser": app["browser"], "base": f"http://127.0.0.1:{port}/"}
+    finally:
+        stop_server(proc)
+
+
+def _asks_password(page) -> bool:
+    return page.locator('input[type="password"]').count() > 0
+
+
+def test_a_password_is_asked_once_per_browser_until_sign_out(gated):
+    """Issue 11, item 5: every new tab and reload asked for the password again."""
+    context, page, runs = new_page(gated["browser"])
+    try:
+        page.goto(gated["base"])
+        page.locator('input[type="password"]').fill(PASSWORD)
+        runs.click(page.get_by_role("button", name="Enter"))
+        page.locator(METRIC).first.wait_for()
+        runs.idle()
+
+        page.reload()
+        page.locator(METRIC).first.wait_for()
+        runs.idle()
+        assert not _asks_password(page)
+
+        tab = context.new_page()
+        tab_runs = Runs(tab)
+        tab.goto(gated["base"] + "Movements")
+        _load(tab, tab_runs)
+        assert not _asks_password(tab)
+        no_exception(tab)
+
+        runs.click(page.locator(SIDEBAR).get_by_role("button", name="Sign out"))
+        page.locator('input[type="password"]').wait_for()
+        tab.reload()
+        tab.locator('input[type="password"]').wait_for()  # signed out for the whole browser
+        tab_runs.idle()
+        assert tab.locator(METRIC).count() == 0
+
+        other, stranger, stranger_runs = new_page(gated["browser"])  # another browser
+        try:
+            stranger.goto(gated["base"])
+            stranger.locator('input[type="password"]').wait_for()
+        finally:
+            other.close()
+        no_exception(page)
+    except Exception:
+        keep_evidence(page, "memory-password")
         raise
     finally:
         context.close()
