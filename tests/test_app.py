@@ -395,6 +395,9 @@ def test_a_filter_leaving_only_churned_customers_renders_every_page(path):
     at = open_page(path, {"f.churn_reason": "budget"})
     assert_clean(at)
     assert at.multiselect(key="w:f.churn_reason").value == ["budget"]
+    # The page says what such a filter shows and where lost MRR is broken down by reason.
+    assert [i.value for i in at.info if "Only customers who left" in i.value] == [
+        text("en")("sidebar.churn_reason_filter", reasons="budget")]
 
 
 @pytest.mark.parametrize("path", ALL_PAGES)
@@ -440,3 +443,31 @@ def test_every_page_change_keeps_the_period_filters_and_language():
         assert at.select_slider(key="w:from:to").value == ("2025-06", "2026-03"), path
         assert at.multiselect(key="w:f.industry").value == ["Software"], path
         assert at.query_params["from"] == "2025-06" and at.query_params["to"] == "2026-03"
+
+
+def _quick(at):
+    return next(b for b in at.get("button_group") if b.key == "_mrrkit_quick_period")
+
+
+def test_quick_periods_set_the_period_and_follow_the_fiscal_year():
+    """Issue 11, item 10: the periods finance people use, besides the slider. The sample is at
+    Oct 31, 2026 (a complete month)."""
+    at = open_page("app.py")
+    assert_clean(at)
+    assert _quick(at).value == "last_12"  # the default period is the last 12 months: shown
+    _quick(at).set_value("ytd").run()
+    assert_clean(at)
+    assert at.select_slider(key="w:from:to").value == ("2026-01", "2026-10")
+    assert (at.query_params["from"], at.query_params["to"]) == ("2026-01", "2026-10")
+    assert _quick(at).value == "ytd"
+    _quick(at).set_value("last_quarter").run()
+    assert at.select_slider(key="w:from:to").value == ("2026-07", "2026-09")
+    at.selectbox(key="w:fy").set_value(4).run()  # a fiscal year from April
+    assert at.query_params["fy"] == "4"
+    _quick(at).set_value("last_fiscal_year").run()
+    assert at.select_slider(key="w:from:to").value == ("2025-04", "2026-03")
+    _quick(at).set_value("ytd").run()
+    assert at.select_slider(key="w:from:to").value == ("2026-04", "2026-10")
+    # The slider moved by hand to a period no button names: none is highlighted.
+    at.select_slider(key="w:from:to").set_value(("2024-02", "2024-05")).run()
+    assert _quick(at).value is None

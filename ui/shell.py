@@ -26,9 +26,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import streamlit as st
+from babel.dates import format_date, get_month_names
 
 import mrrkit
-from babel.dates import format_date
+from mrrkit.periods import QUICK_PERIODS, quick_period
 
 from . import browser_memory, state
 from .auth import require_access
@@ -78,6 +79,7 @@ _SHARE_TTL = "_mrrkit_share_ttl"  # the lifetime chosen for the next link, in da
 _SHARE_LIFETIMES = (1, 7, 30, 90, 365)
 _OPEN_NOTE = "_mrrkit_open_note"  # the same, about opening a ?view= link, shown on the page
 _AS_OF_SEEN = "_mrrkit_as_of_seen"  # (source key, as-of day) of this session's last page
+_QUICK = "_mrrkit_quick_period"  # the quick-period buttons (an action, not a view value)
 
 
 @dataclass(frozen=True)
@@ -615,6 +617,53 @@ def _settle_heap() -> None:
     gc.freeze()
 
 
+def _fiscal_start() -> int:
+    """The fiscal year's first month chosen (URL key ``fy``), 1 when none or unreadable."""
+    raw = state.peek("fy")
+    try:
+        month = int(raw) if raw is not None else 1
+    except (TypeError, ValueError):
+        return 1
+    return month if 1 <= month <= 12 else 1
+
+
+def _apply_quick_period(months: list[str], complete: bool) -> None:
+    """The quick periods' callback: point the period slider at the chosen period (clipped to
+    the months the data has)."""
+    ss = st.session_state
+    choice = ss.get(_QUICK)
+    if not choice:
+        return
+    first, last = quick_period(choice, pd.Period(months[-1], "M"), complete, _fiscal_start())
+    lo, hi = max(str(first), months[0]), min(str(last), months[-1])
+    if lo <= hi:
+        state.set_value("from:to", (lo, hi))
+
+
+def _quick_periods(container, t: Text, months: list[str], complete: bool,
+                   default: tuple[str, str]) -> None:
+    """Buttons for the periods finance people use (last 3/6/12 months, year to date, last
+    quarter, last fiscal year); the one the slider shows is highlighted."""
+    ss = st.session_state
+    fiscal = _fiscal_start()
+    last = pd.Period(months[-1], "M")
+    # The slider's value as the user just left it (it is drawn below), else the session's.
+    shown = ss.get(state.widget_key("from:to"))
+    if not (isinstance(shown, tuple) and len(shown) == 2):
+        shown = state.peek("from:to") or default
+    ss[_QUICK] = None
+    for name in QUICK_PERIODS:
+        first, end = quick_period(name, last, complete, fiscal)
+        clipped = (max(str(first), months[0]), min(str(end), months[-1]))
+        if isinstance(shown, tuple) and shown == clipped:
+            ss[_QUICK] = name
+            break
+    container.pills(
+        t("sidebar.quick"), QUICK_PERIODS, key=_QUICK, format_func=lambda n: t(f"quick.{n}"),
+        on_change=_apply_quick_period, args=(months, complete), label_visibility="collapsed",
+    )
+
+
 def page(name: str, icon: str = "📈") -> Context:
     """Set up a page and return its data (see the module). Stops the page with a readable
     message on data that cannot be analysed, or when the filters leave nothing to show."""
@@ -669,10 +718,18 @@ def page(name: str, icon: str = "📈") -> Context:
     # --- reporting period ---
     months = _period_options(base)
     default = (months[max(0, len(months) - 12)], months[-1])
+    complete = as_of == as_of + pd.offsets.MonthEnd(0)
+    _quick_periods(period_box, t, months, complete, default)
     start, end = state.select_slider(
         t("sidebar.period"), months, keys=("from", "to"), default=default,
         format_func=lambda m: month_label(m, lang), container=period_box,
     )
+    with period_box.expander(t("sidebar.fiscal"), icon=":material/event:"):
+        month_names = get_month_names("wide", locale=LOCALES[lang])
+        state.selectbox(
+            t("sidebar.fiscal_start"), list(range(1, 13)), key="fy", default=1, parse=int,
+            format_func=lambda m: month_names[m].capitalize(), help=t("sidebar.fiscal_help"),
+        )
 
     # --- segment filters ---
     chosen = {}
@@ -691,12 +748,18 @@ def page(name: str, icon: str = "📈") -> Context:
             values = state.multiselect(
                 t.label(dim), options, key=f"f.{dim}",
                 format_func=lambda v: t("missing") if v == "(none)" else v,
-                placeholder="", help=t("sidebar.segments_help"),
+                placeholder=t("sidebar.all"), help=t("sidebar.segments_help"),
             )
             if values:
                 chosen[dim] = tuple(values)
     filters = tuple(sorted(chosen.items()))
     view = segment_view(cache_key, filters, base)
+    if "churn_reason" in chosen:
+        # Only customers who left have a churn reason: say what such a filter shows (their MRR
+        # is 0 once gone), and where lost MRR is broken down by reason instead.
+        reasons = ", ".join(plain_md(t("missing") if v == "(none)" else v)
+                            for v in chosen["churn_reason"])
+        st.info(t("sidebar.churn_reason_filter", reasons=reasons), icon=":material/filter_alt:")
     if filters:
         segment_box.caption(
             t("sidebar.selected", selected=nf.count(view.customers), total=nf.count(len(base.labels)))

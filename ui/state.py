@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 #: Keys every page understands (``f.<attribute>`` too).
-GLOBAL_KEYS = ("lang", "asof", "from", "to")
+GLOBAL_KEYS = ("lang", "asof", "from", "to", "fy")
 #: Keys left in the URL untouched: ``view`` is the saved-view token (issue 6); ``embed*`` are
 #: Streamlit's own.
 RESERVED = ("view", "embed", "embed_options")
