@@ -198,10 +198,14 @@ def app_env(monkeypatch, tmp_path):
     gate._RETURN_TARGETS.clear()
 
 
-def session(path="app.py", params=None) -> AppTest:
+def session(path="app.py", params=None, *, secrets=None, user=None) -> AppTest:
     """A new session (a reload, a new tab, a copied link) of the browser the fixture names."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.secrets["_isolated"] = True
+    for key, value in (secrets or {}).items():
+        at.secrets[key] = value
+    if user is not None:
+        at.user = user
     if path != "app.py":
         at.switch_page(path)
     at.query_params.update(params or {})
@@ -391,3 +395,30 @@ def test_a_lock_out_still_stops_guesses_but_not_a_signed_in_browser(app_env, mon
     again = session()
     clean(again)
     assert again.metric and not again.text_input
+
+
+OIDC = {
+    "redirect_uri": "https://mrr.example/oauth2callback",
+    "cookie_secret": "x" * 40,
+    "client_id": "client",
+    "client_secret": "shh",
+    "server_metadata_url": "https://idp.example/.well-known/openid-configuration",
+}
+
+
+def test_behind_oidc_the_upload_is_kept_per_account(app_env):
+    """Two accounts signing in from one browser (a shared computer) do not see each other's
+    data; signing out forgets it."""
+    secrets = {"auth": dict(OIDC)}
+    ann = {"is_logged_in": True, "email": "ann@acme.com", "email_verified": True}
+    bob = {"is_logged_in": True, "email": "bob@acme.com", "email_verified": True}
+    use_stripe(session("pages/0_Data.py", secrets=secrets, user=ann))
+    assert session(secrets=secrets, user=ann).session_state["source"].name == (
+        "stripe_subscriptions.csv")
+    other = session(secrets=secrets, user=bob)
+    clean(other)
+    assert "source" not in other.session_state
+    back = session(secrets=secrets, user=ann)
+    assert back.session_state["source"].name == "stripe_subscriptions.csv"
+    back.sidebar.button(key="_mrrkit_gate_signout").click().run()  # st.logout: not in AppTest
+    assert "source" not in session(secrets=secrets, user=ann).session_state

@@ -292,6 +292,51 @@ def test_a_new_session_does_not_reset_the_count_of_wrong_passwords(no_env_passwo
     assert "secret" in _shown(at)
 
 
+def test_a_browser_that_typed_the_password_is_let_in_again(no_env_password, monkeypatch,
+                                                           tmp_path):
+    """A reload or a new tab is a new session: the browser that typed the password lately (its
+    key from Streamlit's XSRF cookie, injected here: AppTest has no cookies) is let in without
+    the form until it signs out; another browser, or any after the password changed, is asked
+    (ui.browser_memory)."""
+    monkeypatch.setenv("MRRKIT_VIEWS_DIR", str(tmp_path / "views"))
+    monkeypatch.delenv("MRRKIT_REMEMBER_SIGN_IN_HOURS", raising=False)
+    monkeypatch.setenv("MRRKIT_PASSWORD", "let me in")
+    browser = ["browser-1"]
+    monkeypatch.setattr(gate, "_current_browser_key", lambda: browser[0])
+    first = _page()
+    first.text_input[0].input("let me in")
+    first.button[0].click().run()
+    assert "secret" in _shown(first)
+
+    again = _page()  # a new session of the same browser
+    assert "secret" in _shown(again) and not again.text_input
+    browser[0] = "browser-2"
+    assert "secret" not in _shown(_page())
+    browser[0] = "browser-1"
+    monkeypatch.setenv("MRRKIT_PASSWORD", "a new one")
+    assert "secret" not in _shown(_page())
+    monkeypatch.setenv("MRRKIT_PASSWORD", "let me in")
+
+    again.sidebar.button[0].click().run()  # sign out: forgotten for the whole browser
+    assert "secret" not in _shown(again)
+    assert "secret" not in _shown(_page())
+
+
+def test_no_browser_key_or_a_zero_lifetime_remembers_no_sign_in(no_env_password, monkeypatch,
+                                                                tmp_path):
+    monkeypatch.setenv("MRRKIT_VIEWS_DIR", str(tmp_path / "views"))
+    monkeypatch.setenv("MRRKIT_PASSWORD", "pw")
+    for key, hours in [(None, "12"), ("browser-1", "0")]:
+        monkeypatch.setattr(gate, "_current_browser_key", lambda key=key: key)
+        monkeypatch.setenv("MRRKIT_REMEMBER_SIGN_IN_HOURS", hours)
+        at = _page()
+        at.text_input[0].input("pw")
+        at.button[0].click().run()
+        assert "secret" in _shown(at)
+        assert "secret" not in _shown(_page()), (key, hours)
+    assert not (tmp_path / "views").exists()  # nothing written
+
+
 def test_throttle_forgets_old_failures():
     now = [0.0]
     throttle, state = Throttle(free_attempts=2, forget_after=100, clock=lambda: now[0]), {}

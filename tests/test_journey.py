@@ -17,7 +17,8 @@ clicks a menu twice, drags a slider or reloads a page.
    before it tries ``/``): they are Streamlit's probing, not the app's.
 
 One server for the module (and one with a password for the sign-in test); each test opens its
-own browser context (a new browser, with its own cookies). Keep it under 2 minutes: the tour waits for each run to finish (read from the websocket), never a fixed time.
+own browser context (a new browser, with its own cookies). Keep it under 2 minutes: the tour
+waits for each run to finish (read from the websocket), never a fixed time.
 """
 
 from __future__ import annotations

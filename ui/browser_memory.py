@@ -88,7 +88,8 @@ class Settings:
 
     >>> Settings.from_env({})
     Settings(data_days=7.0, sign_in_hours=12.0)
-    >>> Settings.from_env({"MRRKIT_REMEMBER_DATA_DAYS": "0", "MRRKIT_REMEMBER_SIGN_IN_HOURS": "1.5"})
+    >>> Settings.from_env({"MRRKIT_REMEMBER_DATA_DAYS": "0",
+    ...                    "MRRKIT_REMEMBER_SIGN_IN_HOURS": "1.5"})
     Settings(data_days=0.0, sign_in_hours=1.5)
     """
 
