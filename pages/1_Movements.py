@@ -11,6 +11,7 @@ from mrrkit.segments import churn_reasons
 from ui import charts, state
 from ui.audit import customer_trail, lines_of, with_lines
 from ui.data import derived
+from ui.format import plain_md
 from ui.shell import page
 from ui.tables import show_table
 
@@ -79,7 +80,7 @@ monthly_columns = {
 }
 shown = table.assign(start_mrr=ctx.monthly["mrr"].shift(1, fill_value=0.0).loc[table.index])
 shown = shown[list(monthly_columns)]
-shown.index = shown.index.astype("str").rename("month")
+shown.index = shown.index.rename("month")  # months as Periods: the table writes "Nov 2025"
 headers = {c: t.label(c) for c in monthly_columns}
 headers.update({"start_mrr": t("col.start_mrr"), "mrr": t("col.end_mrr"), "month": t("col.month")})
 show_table(shown, "mrr_movements", "monthly", nf, monthly_columns, headers, labels=DL, numeric=True)
@@ -250,7 +251,7 @@ if not listing.empty:
     customers = list(dict.fromkeys(listing.index[:SHOWN]))
     customer = state.selectbox(t("movements.pick_customer"), customers, key="mv.customer")
     trail = customer_trail(ctx, customer)
-    st.markdown(f"**{t('movements.trail', customer=customer)}**")
+    st.markdown(f"**{t('movements.trail', customer=plain_md(customer))}**")
     st.caption(t("movements.trail_help"))
     trail_shown = trail.assign(kind=trail["kind"].map(lambda k: t(f"kind.{k}")).astype("str"))
     show_table(
@@ -262,13 +263,13 @@ if not listing.empty:
         labels=DL, index=False,
     )
     own = lines_of(ctx, [customer]).reset_index(drop=True)
-    st.markdown(f"**{t('movements.lines', customer=customer)}**")
+    st.markdown(f"**{t('movements.lines', customer=plain_md(customer))}**")
     show_table(
         own, f"lines_{customer}", "lines", nf,
         {"start": "date", "end": "date", "mrr": "money2"},
         {c: t.label(c) for c in own.columns}, labels=DL, index=False,
     )
-    if st.button(t("movements.open_customer", customer=customer)):
+    if st.button(t("movements.open_customer", customer=plain_md(customer))):
         state.set_value("cus.id", customer)
         state.set_value("cus.q", "")
         st.switch_page("pages/4_Customers.py")

@@ -560,11 +560,15 @@ def scenario_chart_spec(_movements, metric, names, lang, currency):
     return spec
 
 
+# The spec is the same for every segment (compute_all); a copy, as Streamlit patches specs in
+# place; the curves go inside it, so that Vega never draws the chart empty first (which logged
+# "Infinite extent" warnings in the browser console).
 st.vega_lite_chart(
-    charts.scenario_chart_data(curves),
-    # The same for every segment (compute_all); a copy: Streamlit patches specs in place.
-    fresh_spec(ctx.compute_all(scenario_chart_spec, metric, tuple(names), ctx.lang, nf.currency,
-                               name="sc.chart_spec")),
+    charts.scenario_spec_with_data(
+        fresh_spec(ctx.compute_all(scenario_chart_spec, metric, tuple(names), ctx.lang,
+                                   nf.currency, name="sc.chart_spec")),
+        curves,
+    ),
     width="stretch",
 )
 

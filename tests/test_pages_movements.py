@@ -12,7 +12,8 @@ import mrrkit
 from mrrkit.bridge import movement_lines, movements_in, mrr_bridge, paying_customers
 from mrrkit.segments import churn_reasons
 from tests._pages import assert_clean, open_page, sample, segment, specs, table, tooltips
-from ui.format import number_format
+from ui.format import number_format, plain_md
+from ui.shell import month_label
 
 PAGE = "pages/1_Movements.py"
 EN = number_format("en", "EUR")
@@ -37,12 +38,14 @@ def test_monthly_table_is_mrrkit_monthly(movements_page):
     _, mv, _ = sample()
     monthly = mrrkit.monthly(mv)
     shown = table(movements_page, MONTHLY)
-    assert list(shown.index) == [str(m) for m in monthly.index[-12:]]
+    # Months read like the charts' ("Oct 2026"), not "2026-10".
+    assert list(shown.index) == [month_label(str(m)) for m in monthly.index[-12:]]
     last = monthly.index[-1]
-    assert shown.at[str(last), "Churn"] == EN.money(monthly.at[last, "churn"], signed=True)
-    assert shown.at[str(last), "MRR at end"] == EN.money(monthly.at[last, "mrr"])
-    assert shown.at[str(last), "Churns (count)"] == EN.count(monthly.at[last, "churned_customers"])
-    assert shown.at[str(last), "MRR at start"] == EN.money(monthly.at[last - 1, "mrr"])
+    row = month_label(str(last))
+    assert shown.at[row, "Churn"] == EN.money(monthly.at[last, "churn"], signed=True)
+    assert shown.at[row, "MRR at end"] == EN.money(monthly.at[last, "mrr"])
+    assert shown.at[row, "Churns (count)"] == EN.count(monthly.at[last, "churned_customers"])
+    assert shown.at[row, "MRR at start"] == EN.money(monthly.at[last - 1, "mrr"])
     # Under the text the cells are numbers, so a click on a header sorts by value.
     raw = movements_page.dataframe[MONTHLY].value
     assert raw["Churn"].dtype == "float64"
@@ -178,7 +181,7 @@ def test_url_restores_month_kind_and_filters():
     part = segment({"channel": ["referral"]})
     rows = movements_in(part, "2026-03", "expansion")
     assert len(at.dataframe[LISTING].value) == len(rows)
-    assert table(at, MONTHLY).at["2026-03", "Expansion"] == EN.money(
+    assert table(at, MONTHLY).at["Mar 2026", "Expansion"] == EN.money(
         mrrkit.monthly(part).at[pd.Period("2026-03", "M"), "expansion"], signed=True)
     assert not at.toast
 
@@ -227,7 +230,8 @@ def test_url_restores_the_customer_of_the_trail():
     assert_clean(at)
     assert not at.toast
     assert at.selectbox(key="w:mv.customer").value == customer
-    assert any(m.value == f"**Every movement of {customer}**" for m in at.markdown)
+    # The id is escaped (text from a file is never Markdown): "cus\\_0123" shows "cus_0123".
+    assert any(m.value == f"**Every movement of {plain_md(customer)}**" for m in at.markdown)
     assert at.query_params["mv.customer"] == customer
 
 
