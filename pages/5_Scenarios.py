@@ -40,6 +40,7 @@ from mrrkit.scenarios import (
     scenario_summary,
 )
 from ui import charts, state
+from ui.format import plain_md
 from ui.shell import fresh_spec, page
 from ui.tables import formatters, show_table
 
@@ -615,5 +616,5 @@ known = {"sc.ret_dim", "sc.ret_cohorts", "sc.method", "sc.months", "sc.metric", 
 }
 for key in state.incoming_keys():
     if key.startswith("sc.") and key not in known:
-        state.notice(key, key, t("notice.unknown_key", key=key))
+        state.notice(key, key, t("notice.unknown_key", key=plain_md(key)))
         state.forget(key)

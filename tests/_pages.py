@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -34,6 +35,12 @@ def tooltips(spec: dict) -> list[list[str]]:
     layers = spec.get("layer", [spec])
     return [[t.get("title", t.get("field")) for t in layer.get("encoding", {}).get("tooltip", [])]
             for layer in layers]
+
+
+def shown_text(markdown: str) -> str:
+    """Markdown as the reader sees it, for text the app escaped (``ui.format.plain_md``):
+    ``"from=not\\-a\\-month"`` reads ``"from=not-a-month"``."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
 
 
 def assert_clean(at: AppTest) -> None:

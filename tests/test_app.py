@@ -7,8 +7,18 @@ import mrrkit
 import pandas as pd
 import pytest
 
-from tests._pages import assert_clean, chart_data, open_page, sample, segment, specs, tooltips
+from tests._pages import (
+    assert_clean,
+    chart_data,
+    open_page,
+    sample,
+    segment,
+    shown_text,
+    specs,
+    tooltips,
+)
 from ui.format import number_format
+from ui.shell import month_label
 from ui.i18n import text
 
 EN = number_format("en", "EUR")
@@ -230,7 +240,7 @@ def test_bad_url_values_fall_back_with_a_notice():
         "f.no_such_column": "x", "bogus": "1",
     })
     assert_clean(at)
-    notices = " | ".join(t.value for t in at.toast)
+    notices = shown_text(" | ".join(t.value for t in at.toast))
     for bad in ("lang=de", "from=not-a-month", "f.industry=Nope", "f.no_such_column", "bogus"):
         assert bad in notices
     assert at.selectbox(key="w:lang").value == "en"
@@ -328,7 +338,7 @@ def test_an_uploaded_attribute_filters_every_page(path):
         assert _metrics(at)["MRR"].value == value != EN.money(mrrkit.kpis(everyone).at["mrr", "value"])
     elif path.endswith("Movements.py"):
         month = mrrkit.monthly(part).index[-1]
-        assert table(at, 0).at[str(month), "Churn"] == EN.money(
+        assert table(at, 0).at[month_label(str(month)), "Churn"] == EN.money(
             mrrkit.monthly(part).at[month, "churn"], signed=True)
     elif path.endswith("Cohorts.py"):
         p = at.query_params
@@ -471,3 +481,23 @@ def test_quick_periods_set_the_period_and_follow_the_fiscal_year():
     # The slider moved by hand to a period no button names: none is highlighted.
     at.select_slider(key="w:from:to").set_value(("2024-02", "2024-05")).run()
     assert _quick(at).value is None
+
+
+def test_a_period_link_outside_the_data_is_clamped_and_says_so():
+    at = open_page("app.py", {"from": "2010-01", "to": "2026-03"})
+    assert_clean(at)
+    assert at.select_slider(key="w:from:to").value[0] == "2022-11"  # the sample's first month
+    assert [t.proto.body for t in at.toast] == [
+        "Link value from=2010\\-01 is outside the data: showing 2022\\-11 instead."]
+
+
+def test_link_values_in_notices_are_never_markdown():
+    """Issue 12: a crafted link put an image and a phishing link inside the app's own toast."""
+    evil = "![t](http://attacker/p.png) [Session expired](http://attacker)"
+    at = open_page("pages/3_Segments.py", {"lang": evil, "seg.dim": evil, evil: "1"})
+    assert_clean(at)
+    bodies = [t.proto.body for t in at.toast]
+    assert len(bodies) == 3, bodies
+    for body in bodies:
+        assert "](" not in body and "![" not in body, body
+        assert "\\!\\[t\\]\\(http\\:\\/\\/attacker\\/p\\.png\\)" in body

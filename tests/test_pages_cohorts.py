@@ -7,7 +7,17 @@ import pandas as pd
 import pytest
 
 from mrrkit.cohort_views import cohort_average, cohort_curves, cohort_table
-from tests._pages import assert_clean, chart_data, open_page, sample, segment, specs, table, tooltips
+from tests._pages import (
+    assert_clean,
+    chart_data,
+    open_page,
+    sample,
+    segment,
+    shown_text,
+    specs,
+    table,
+    tooltips,
+)
 from ui.format import number_format
 
 PAGE = "pages/2_Cohorts.py"
@@ -119,7 +129,7 @@ def test_bad_values_fall_back():
     assert at.radio(key="w:coh.by").value == "month"
     assert at.radio(key="w:coh.value").value == "mrr"
     assert at.selectbox(key="w:coh.dim").value == "company_size"
-    notices = " | ".join(t.value for t in at.toast)
+    notices = shown_text(" | ".join(t.value for t in at.toast))
     for bad in ("coh.by=year", "coh.dim=shoe_size", "coh.value=ltv"):
         assert bad in notices
 

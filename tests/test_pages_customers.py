@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 import mrrkit
 from mrrkit.customers import customer_history, customer_summary
 from tests._pages import (
+    shown_text,
     ROOT,
     TIMEOUT,
     assert_clean,
@@ -114,7 +115,7 @@ def test_deep_link_to_a_customer_outside_the_top_list():
     assert not at.toast
     bad = open_page(PAGE, {"cus.id": "nobody", "cus.status": "lost"})
     assert_clean(bad)
-    notices = " ".join(t.value for t in bad.toast)
+    notices = shown_text(" ".join(t.value for t in bad.toast))
     assert "cus.id=nobody" in notices and "cus.status=lost" in notices
     assert bad.radio(key="w:cus.status").value == "all"
 

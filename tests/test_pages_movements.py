@@ -11,7 +11,16 @@ import pytest
 import mrrkit
 from mrrkit.bridge import movement_lines, movements_in, mrr_bridge, paying_customers
 from mrrkit.segments import churn_reasons
-from tests._pages import assert_clean, open_page, sample, segment, specs, table, tooltips
+from tests._pages import (
+    assert_clean,
+    open_page,
+    sample,
+    segment,
+    shown_text,
+    specs,
+    table,
+    tooltips,
+)
 from ui.format import number_format, plain_md
 from ui.shell import month_label
 
@@ -192,7 +201,7 @@ def test_bad_kind_falls_back_with_a_notice():
     assert at.selectbox(key="w:mv.kind").value == "churn"
     _, mv, _ = sample()
     assert at.selectbox(key="w:mv.month").value == str(mrrkit.monthly(mv).index[-1])
-    notices = " ".join(t.value for t in at.toast)
+    notices = shown_text(" ".join(t.value for t in at.toast))
     for bad in ("mv.kind=refund", "mv.month=1999-01", "mv.customer=nobody"):
         assert bad in notices
 

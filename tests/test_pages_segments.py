@@ -8,7 +8,17 @@ import pytest
 
 import mrrkit
 from mrrkit.segments import churn_by_reason, churn_reason_by_month, churn_reasons, segment_table
-from tests._pages import assert_clean, chart_data, open_page, sample, segment, specs, table, tooltips
+from tests._pages import (
+    assert_clean,
+    chart_data,
+    open_page,
+    sample,
+    segment,
+    shown_text,
+    specs,
+    table,
+    tooltips,
+)
 from ui.format import number_format
 from ui.i18n import text, verdict
 from ui.shell import month_label
@@ -128,5 +138,5 @@ def test_bad_dimension_falls_back():
     assert_clean(at)
     assert at.selectbox(key="w:seg.dim").value == "company_size"
     assert at.radio(key="w:seg.metric").value == "churn_rate"
-    notices = " ".join(t.value for t in at.toast)
+    notices = shown_text(" ".join(t.value for t in at.toast))
     assert "seg.dim=email" in notices and "seg.metric=ltv" in notices

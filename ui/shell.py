@@ -573,6 +573,7 @@ def frame(name: str, icon: str = "📈") -> Frame:
     )
     t = text(lang)
     st.session_state[state._NOTICE_TEXT] = t("notice.url")
+    st.session_state[state._CLAMP_TEXT] = t("notice.clamped")
     title = t(f"page.{slug}") if t.has(f"page.{slug}") else name
     st.set_page_config(page_title=f"{title} · mrrkit", page_icon=icon, layout="wide")
     _nav(nav_box, t)
@@ -735,7 +736,7 @@ def page(name: str, icon: str = "📈") -> Context:
     chosen = {}
     for key in state.incoming_keys():
         if key.startswith("f.") and key[2:] not in base.dimensions:
-            state.notice(key, key, t("notice.unknown_key", key=key))
+            state.notice(key, key, t("notice.unknown_key", key=plain_md(key)))
             state.forget(key)
     # Open while a filter is chosen: this run's widget, or the session's choice made on another
     # page (a page without filters, e.g. Data, lets Streamlit drop the widgets' own state).
@@ -765,10 +766,14 @@ def page(name: str, icon: str = "📈") -> Context:
             t("sidebar.selected", selected=nf.count(view.customers), total=nf.count(len(base.labels)))
         )
 
-    # Unknown global keys (page keys have a "prefix." and are left to their page).
+    # Unknown keys: global ones, and keys of no page's prefix (a page's own "prefix." keys are
+    # left to that page, which knows its names).
+    prefixes = {"f"} | {p.prefix for p in (*PAGES, DATA_PAGE, *_other_pages())}
     for key in state.incoming_keys():
-        if "." not in key and key not in state.GLOBAL_KEYS:
-            state.notice(key, key, t("notice.unknown_key", key=key))
+        if key in state.GLOBAL_KEYS:
+            continue
+        if "." not in key or key.split(".", 1)[0] not in prefixes:
+            state.notice(key, key, t("notice.unknown_key", key=plain_md(key)))
             state.forget(key)
 
     browser_memory.sidebar_button(data_box, t, source)  # at the data box's end

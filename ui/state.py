@@ -30,6 +30,8 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from .format import plain_md
+
 __all__ = [
     "GLOBAL_KEYS",
     "RESERVED",
@@ -70,6 +72,7 @@ _HISTORY = "_mrrkit_url_history"
 _HISTORY_SIZE = 8
 _NOTICED = "_mrrkit_noticed"
 _NOTICE_TEXT = "_mrrkit_notice_text"
+_CLAMP_TEXT = "_mrrkit_clamp_text"
 _LINK_SLOT = "_mrrkit_link_slot"
 
 
@@ -148,7 +151,16 @@ def notice(key: str, raw: object, message: str | None = None) -> None:
         return
     seen.add(tag)
     template = ss.get(_NOTICE_TEXT, "Link value {key}={value} not understood: showing the default.")
-    st.toast(message or template.format(key=key, value=raw), icon="⚠️")
+    # A link's keys and values are anyone's text: shown as they are, never as Markdown.
+    st.toast(message or template.format(key=plain_md(key), value=plain_md(raw)), icon="⚠️")
+
+
+def _clamped(key: str, raw: str, shown: str) -> None:
+    """Tell the user once that a URL value outside the data was moved to its nearest end."""
+    template = st.session_state.get(
+        _CLAMP_TEXT, "Link value {key}={value} is outside the data: showing {shown} instead."
+    )
+    notice(key, raw, template.format(key=plain_md(key), value=plain_md(raw), shown=plain_md(shown)))
 
 
 def attach_link(slot) -> None:
@@ -377,7 +389,7 @@ def select_slider(
                 elif _comparable(raw, options[0]) and sorted([raw, options[0], options[-1]])[1] != raw:
                     # Same-shaped text (e.g. YYYY-MM) outside the range: clamp.
                     value[i] = options[0] if raw < options[0] else options[-1]
-                    notice(key, raw)
+                    _clamped(key, raw, value[i])
                 else:
                     notice(key, raw)
             if position[value[0]] > position[value[1]]:
