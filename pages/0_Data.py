@@ -9,7 +9,7 @@ import streamlit as st
 
 from mrrkit.headers import guess_mapping
 from ui import browser_memory, data
-from ui.format import number_format
+from ui.format import number_format, plain_md
 from ui.shell import frame
 from ui.tables import downloads, month_labels, right_aligned
 
@@ -228,7 +228,7 @@ source = data.current_source()
 if data.is_sample(source):
     st.info(t("data.using_sample"), icon=":material/dataset:")
 else:
-    st.success(t("data.in_use", name=source.name), icon=":material/check_circle:")
+    st.success(t("data.in_use", name=plain_md(source.name)), icon=":material/check_circle:")
     # Kept for this browser: until when, and "Forget this data" instead of "Back to the sample".
     if not browser_memory.data_page_status(t, fr.lang, source):
         st.button(t("data.back"), on_click=data.clear_upload, icon=":material/undo:",
@@ -248,7 +248,7 @@ if export_file is None:
     in_use = ss.get(_USED_READING)
     if in_use is not None and not data.is_sample(source) and in_use["source_key"] == source.key:
         # Back on this page after "Use this data": the uploader forgot the file, not the reading.
-        st.caption(t("data.showing_in_use", name=in_use["name"]))
+        st.caption(t("data.showing_in_use", name=plain_md(in_use["name"])))
         in_use_nf = number_format(fr.lang, in_use["currency"])
         _validation(in_use, in_use_nf)
         _details(in_use, in_use_nf)

@@ -18,6 +18,7 @@ from mrrkit.expansion import (
     top_plan_customers,
 )
 from ui import charts, state
+from ui.format import plain_md
 from ui.shell import page
 from ui.tables import show_table
 
@@ -252,7 +253,7 @@ else:
     # The plans chosen apply to every product; mrrkit's own pick (none chosen) is per product.
     shown_plans = list(top) or at_top.attrs.get("top_plans", [])
     st.caption(t("expansion.top_caption", date=str(as_of.date()),
-                 plans=", ".join(shown_plans) or "—"))
+                 plans=", ".join(plain_md(p) for p in shown_plans) or "—"))
     top_table = at_top.assign(no_room=at_top["no_room"].map({True: t("expansion.yes"),
                                                              False: ""}))
     show_table(

@@ -416,3 +416,84 @@ def test_a_password_is_asked_once_per_browser_until_sign_out(gated):
         raise
     finally:
         context.close()
+
+
+class Sink:
+    """A local HTTP server that counts the requests it gets: the address every hostile link and
+    image of the next test points at. Nothing may ever reach it."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        hits = self.hits = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's name
+                hits.append(self.path)
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):  # quiet
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_hostile_text_in_a_file_or_a_link_fetches_nothing(app):
+    """Issue 12, item 1: a file name and customer names with Markdown images made browsers fetch
+    an attacker's pixel, and a crafted link put a phishing link in the app's own notice. Here
+    the file's every text and the link's values point at a local sink: after the upload, every
+    page, the customer opened by such an id and a link whose values are Markdown, the sink has
+    had no request."""
+    import csv
+    import io
+
+    sink = Sink()
+    image, link = f"![x]({sink.url}/pixel.png)", f"[Session expired: sign in]({sink.url}/phish)"
+    evil = [image, link, f"<img src={sink.url}/i.png>", f"$$\\href{{{sink.url}}}{{y}}$$"]
+    out = io.StringIO()
+    rows = [["customer_id", "start", "end", "mrr", "plan", "industry", "customer_name"]]
+    rows += [[f"{evil[i % 4]} {i}", f"2025-0{1 + i % 6}-01", "2026-02-01" if i % 3 == 0 else "",
+              str(50 + i), evil[(i + 1) % 4], evil[(i + 2) % 4], evil[(i + 3) % 4]]
+             for i in range(12)]
+    csv.writer(out).writerows(rows)
+    name = f"{image} {link} x.csv"
+    context, page, runs, console = _open(app["browser"], app["base"] + "Data")
+    try:
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
+            {"name": name, "mimeType": "text/csv", "buffer": out.getvalue().encode()})
+        page.get_by_text("Detected format").first.wait_for()
+        runs.idle()
+        runs.click(page.get_by_role("button", name="Use this data"))
+        page.get_by_text("Every page uses").wait_for()
+        for label in PAGES["en"][:-1]:
+            _menu(page, runs, label)
+            no_exception(page)
+        # A customer whose id is an image, opened by its link; link values made of the corpus.
+        from urllib.parse import urlencode
+
+        query = urlencode({"cus.id": f"{image} 0", "cus.q": link, "lang": image, image: "1"})
+        page.goto(f"{app['base']}Customers?{query}")
+        _load(page, runs)
+        no_exception(page)
+        page.wait_for_timeout(500)  # time for any image the page holds to be asked for
+        assert sink.hits == [], sink.hits
+        assert page.locator(f'img[src^="{sink.url}"]').count() == 0
+        anchors = page.locator(f'a[href^="{sink.url}"]')
+        assert anchors.count() == 0, [anchors.nth(i).evaluate(
+            "a => a.closest('[data-testid]').getAttribute('data-testid') + ': ' + a.outerHTML")
+            for i in range(min(anchors.count(), 5))]
+        assert console.errors == []
+    except Exception:
+        keep_evidence(page, "hostile")
+        raise
+    finally:
+        context.close()
+        sink.close()

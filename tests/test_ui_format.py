@@ -112,8 +112,15 @@ def test_money_rounding_matches_babel_half_up(x, decimals, lang):
 def test_plain_md_reads_back_as_the_text(value):
     # CommonMark shows a backslash-escaped ASCII punctuation character as itself: undoing the
     # escapes gives the text back (on one line), and no punctuation is left unescaped.
+    # What is dropped or added on purpose: control and bidi characters (gone), and an invisible
+    # word joiner after "http", "ftp" or "www" before ":" or "." (no bare link).
+    from ui.format import _MD_AUTOLINK, _MD_HIDDEN
+
     escaped = plain_md(value)
-    assert re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", escaped) == " ".join(value.split())
+    shown = _MD_AUTOLINK.sub("\\1\u2060", " ".join(_MD_HIDDEN.sub("", value).split()))
+    assert re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", escaped) == shown
+    assert not _MD_HIDDEN.search(escaped)
+    assert not re.search(r"(?i)\b(https?|ftp|www)[:.\\]", escaped)
     punctuation = set(string.punctuation)
     i = 0
     while i < len(escaped):

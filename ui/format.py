@@ -46,6 +46,13 @@ _QUANTUM = [Decimal(1).scaleb(-d) for d in range(12)]  # 1, 0.1, 0.01...
 
 _MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
 _MD_BREAKS = re.compile(r"\s+")
+# Control characters (C0, DEL, C1) and the bidirectional controls that reorder what follows them
+# (U+202A-U+202E, U+2066-U+2069, U+200E/U+200F, U+061C): text from a file must not hide itself or
+# make another name look like it.
+_MD_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|www)(?=[:.])")
+_MD_HIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def plain_md(value) -> str:
@@ -59,14 +66,22 @@ def plain_md(value) -> str:
 
     Examples
     --------
-    >>> print(plain_md("![x](http://evil/p.png)"))
-    \!\[x\]\(http\:\/\/evil\/p\.png\)
+    >>> print(plain_md("![x](/evil/p.png)"))
+    \!\[x\]\(\/evil\/p\.png\)
     >>> print(plain_md("**Acme**  & Co\n# 2 $x$"))
     \*\*Acme\*\* \& Co \# 2 \$x\$
     >>> print(plain_md("Café Lumière"), plain_md(None))
     Café Lumière None
+    >>> plain_md("\u202eevil\u202c bell\x07")  # bidi overrides and control characters go
+    'evil bell'
+    >>> plain_md("see http://x.io or www.x.io")  # no bare link: a word joiner after the scheme
+    'see http\u2060\\:\\/\\/x\\.io or www\u2060\\.x\\.io'
     """
-    return _MD_SPECIAL.sub(r"\\\1", _MD_BREAKS.sub(" ", str(value)).strip())
+    shown = _MD_BREAKS.sub(" ", _MD_HIDDEN.sub("", str(value))).strip()
+    # GitHub-flavoured Markdown turns a bare "http://..." or "www...." into a link whatever the
+    # escapes (it searches the text once parsed): an invisible word joiner breaks the pattern.
+    shown = _MD_AUTOLINK.sub("\\1\u2060", shown)
+    return _MD_SPECIAL.sub(r"\\\1", shown)
 
 
 def _missing(x) -> bool:
