@@ -205,7 +205,12 @@ ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "product": ("product", "product name", "produit", "prodotto"),
     "churn_reason": (
         "churn reason",
+        # Stripe's cancellation_details: the customer's feedback says why better than the
+        # reason (cancellation_requested, payment_failed...), which then stays an attribute.
+        "cancellation feedback",
+        "cancellation details feedback",
         "cancellation reason",
+        "cancellation details reason",
         "cancel reason",
         "reason",
         "motif de resiliation",
@@ -308,6 +313,16 @@ ATTRIBUTE_SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "country": ("country", "pays", "paese", "nazione", "country code"),
     "churn_reason": ROLE_SYNONYMS["churn_reason"],
+    # What a customer wrote when cancelling: kept, never a segment (mrrkit.segments.NOTE_COLUMNS).
+    "churn_comment": (
+        "churn comment",
+        "cancellation comment",
+        "cancellation details comment",
+        "cancellation reason text",
+        "cancel comment",
+        "commentaire de resiliation",
+        "commento disdetta",
+    ),
     "plan": ROLE_SYNONYMS["plan"],
     "product": ROLE_SYNONYMS["product"],
     # A customer's name and email: shown next to its id and searched, never segments

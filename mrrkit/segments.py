@@ -44,6 +44,7 @@ __all__ = [
     "IDENTITY_COLUMNS",
     "MEASURE_COLUMNS",
     "MISSING",
+    "NOTE_COLUMNS",
     "PREFERRED_DIMENSIONS",
     "SEGMENT_COLUMNS",
     "churn_by_reason",
@@ -70,6 +71,10 @@ MEASURE_COLUMNS = ("quantity", "usage", "usage_limit")
 #: Attributes that name one customer (its name, its email), never segments whatever their
 #: values: shown next to the customer's id and searched, never grouped by.
 IDENTITY_COLUMNS = ("customer_name", "email")
+
+#: Free text about a customer (what it wrote when it cancelled: Stripe's cancellation comment),
+#: never a segment whatever its values: a few customers writing the same words make no group.
+NOTE_COLUMNS = ("churn_comment",)
 
 #: Attribute columns shown first, in this order, when present.
 PREFERRED_DIMENSIONS = ("industry", "company_size", "channel", "churn_reason", "country", "plan")
@@ -117,8 +122,9 @@ def segment_columns(attributes: pd.DataFrame, max_values: int = 50) -> list[str]
     that have one (so an account manager column of a small file is kept, a contact column of a
     large one skipped). Date columns are skipped, and so are numeric columns with more than 12
     distinct values (a quantity or an amount is a measure, not a category), and so are the
-    ``MEASURE_COLUMNS`` and the ``IDENTITY_COLUMNS`` (``customer_name``, ``email``) whatever
-    their values. ``PREFERRED_DIMENSIONS`` come first, then the rest alphabetically.
+    ``MEASURE_COLUMNS``, the ``IDENTITY_COLUMNS`` (``customer_name``, ``email``) and the
+    ``NOTE_COLUMNS`` (``churn_comment``) whatever their values. ``PREFERRED_DIMENSIONS`` come
+    first, then the rest alphabetically.
 
     Examples
     --------
@@ -132,7 +138,12 @@ def segment_columns(attributes: pd.DataFrame, max_values: int = 50) -> list[str]
     """
     keep = []
     for name in attributes.columns:
-        if name in LINE_COLUMNS or name in MEASURE_COLUMNS or name in IDENTITY_COLUMNS:
+        if (
+            name in LINE_COLUMNS
+            or name in MEASURE_COLUMNS
+            or name in IDENTITY_COLUMNS
+            or name in NOTE_COLUMNS
+        ):
             continue
         col = attributes[name]
         if pd.api.types.is_datetime64_any_dtype(col.dtype):

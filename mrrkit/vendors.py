@@ -10,7 +10,16 @@ Column names were checked against public material (searched while writing this m
   that parse these exports (e.g. pandas notebooks selecting exactly these columns, and a
   TypeScript importer reading ``Amount`` "as string like 33.00" in major units while the API
   gives cents). Statuses: ``incomplete, incomplete_expired, trialing, active, past_due,
-  canceled, unpaid`` (+ ``paused``), as in Stripe's subscription object.
+  canceled, unpaid`` (+ ``paused``), as in Stripe's subscription object. Why a subscription
+  ended is the subscription's ``cancellation_details`` (Stripe API reference, Subscription
+  object): ``reason`` (``cancellation_requested, payment_disputed, payment_failed``: how it
+  ended), ``feedback`` (the customer's own pick: ``too_expensive, missing_features,
+  switched_service, unused, customer_service, too_complex, low_quality, other``) and
+  ``comment`` (free text). Exports write them as ``Cancellation Reason`` and, in some versions,
+  ``Cancellation Feedback`` and ``Cancellation Comment`` or ``Cancellation Reason Text``: the
+  churn reason is the feedback where the customer gave one, else the ``Cancellation Reason``
+  (values kept as Stripe writes them); the free text is kept as ``churn_comment``, never a
+  segment (:data:`mrrkit.segments.NOTE_COLUMNS`).
 - **Stripe invoices**: the Dashboard invoices export has ``id, Customer, Customer Name,
   Subscription, Status, Currency, Amount Due, Subtotal, Tax, Tax Percent, Total, Amount Paid,
   Total Discount Amount, Exclusive Tax Amount, Inclusive Tax Amount, Starting Balance,
@@ -169,6 +178,15 @@ _RESERVED = {"customer_id", "start", "end", "mrr", "currency", "quantity"}
 
 
 _STRIPE_AMOUNT = ("Amount", "Plan Amount", "Price Amount", "Amount (cents)", "Plan Amount (cents)")
+#: The churn reason: the customer's feedback first, then how the subscription ended.
+_STRIPE_CHURN_REASON = (
+    "Cancellation Feedback", "Cancellation Details Feedback",
+    "Cancellation Reason", "Cancellation Details Reason",
+)
+#: What the customer wrote when cancelling: kept, never a segment.
+_STRIPE_CHURN_COMMENT = (
+    "Cancellation Comment", "Cancellation Details Comment", "Cancellation Reason Text",
+)
 _STRIPE_INTERVAL = ("Interval", "Plan Interval", "Price Interval")
 
 
@@ -209,7 +227,8 @@ def _stripe_subscriptions(frame: pd.DataFrame) -> Draft:
     for name, *cands in (
         ("plan", "Plan", "Plan Nickname", "Plan price ID", "Price ID", "Plan ID", "Price"),
         ("product", "Product", "Product Name"),
-        ("churn_reason", "Cancellation Reason"),
+        ("churn_reason", *_STRIPE_CHURN_REASON),
+        ("churn_comment", *_STRIPE_CHURN_COMMENT),
         ("customer_name", "Customer Name", "Customer Description"),
         ("email", "Customer Email"),
     ):
@@ -249,6 +268,14 @@ def _stripe_subscriptions(frame: pd.DataFrame) -> Draft:
     names = columns(h, "Customer Name", "Customer Description")
     if len(names) > 1:
         draft.attributes["customer_name"] = _coalesced(frame, names)
+    # A churn with the customer's feedback has it as its reason; one without (a failed payment,
+    # a cancellation with no answer) keeps Stripe's "Cancellation Reason". Likewise the comment.
+    for name, candidates in (
+        ("churn_reason", _STRIPE_CHURN_REASON), ("churn_comment", _STRIPE_CHURN_COMMENT)
+    ):
+        found = columns(h, *candidates)
+        if len(found) > 1:
+            draft.attributes[name] = _coalesced(frame, found)
     amount = cols.amount[0]
     if not is_cents(amount) and _whole_numbers_only(frame[amount], draft.reasons.ok):
         written = text(frame[amount])

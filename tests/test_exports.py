@@ -152,6 +152,84 @@ def test_customer_names_and_emails_are_kept_and_never_segments():
     assert list(italian.customers.columns) == ["customer_id", "customer_name", "email", "industry"]
 
 
+# Where the layout comes from: Stripe's Subscription object (API reference) records why a
+# subscription ended in ``cancellation_details``: ``reason`` (cancellation_requested,
+# payment_disputed, payment_failed), ``feedback`` (the customer's pick, one of too_expensive,
+# missing_features, switched_service, unused, customer_service, too_complex, low_quality, other)
+# and ``comment`` (free text). The Dashboard's subscriptions export writes the reason as
+# "Cancellation Reason" and, in some versions, "Cancellation Feedback" and "Cancellation Comment"
+# (or "Cancellation Reason Text"), next to the columns of stripe_subscriptions.csv
+# (Customer Description, Application Fee Percent, Tax Percent, Cancel At Period End...).
+STRIPE_CANCELLATIONS = FIXTURES / "stripe_subscriptions_cancellation_details.csv"
+
+
+def test_stripe_cancellation_feedback_is_the_churn_reason_and_the_comment_is_kept():
+    r = read_export(STRIPE_CANCELLATIONS)
+    assert r.format == "stripe_subscriptions"
+    assert reasons_of(r) == [(10, "status 'incomplete_expired': never paid (not MRR)")]
+    assert_accounted(r)
+    mrrkit.validate_lines(r.lines)
+    lines = r.lines.set_index("customer_id")
+    # The customer's feedback where it gave one, else how the subscription ended, both as Stripe
+    # writes them.
+    assert lines["churn_reason"].fillna("").to_dict() == {
+        "cus_Ann": "",  # still running
+        "cus_Bob": "too_expensive",
+        "cus_Cid": "missing_features",
+        "cus_Dee": "payment_failed",  # no feedback: a failed payment
+        "cus_Eve": "switched_service",
+        "cus_Fay": "cancellation_requested",  # cancelled without answering
+        "cus_Gus": "other",
+        "cus_Hal": "unused",  # cancels at the end of its paid period: still running
+        "cus_Ivy": "payment_disputed",
+    }
+    assert r.mapping["churn_reason"] == "Cancellation Feedback"
+    # The free text is kept, quoted commas included, and is never a segment.
+    assert lines.loc["cus_Bob", "churn_comment"] == "Too pricey for a team of two, sorry"
+    assert lines.loc["cus_Gus", "churn_comment"] == "Company closed"
+    assert pd.isna(lines.loc["cus_Dee", "churn_comment"])
+    assert r.mapping["churn_comment"] == "Cancellation Comment"
+    dims = mrrkit.segment_columns(mrrkit.customer_attributes(r.lines))
+    assert dims[0] == "churn_reason" and "churn_comment" not in dims and "segment" in dims
+    assert not [c for c in r.lines.columns if c.startswith("Cancel")]
+    # Each churn keeps the reason of the line that ended with it.
+    as_of = pd.Timestamp("2024-03-31")
+    per_churn = mrrkit.churn_reasons(r.lines, mrrkit.movements(r.lines, as_of=as_of))
+    assert dict(zip(per_churn.index.get_level_values("customer_id"), per_churn)) == {
+        "cus_Bob": "too_expensive", "cus_Cid": "missing_features", "cus_Dee": "payment_failed",
+        "cus_Eve": "switched_service", "cus_Fay": "cancellation_requested", "cus_Gus": "other",
+        "cus_Ivy": "payment_disputed",
+    }
+
+
+def test_stripe_cancellation_columns_of_other_export_versions():
+    csv = STRIPE_CANCELLATIONS.read_text()
+    frame = pd.read_csv(io.StringIO(csv), dtype=str, keep_default_na=False)
+    # "Cancellation Reason Text" for the comment.
+    text = read_export(frame.rename(columns={"Cancellation Comment": "Cancellation Reason Text"})
+                       .to_csv(index=False).encode())
+    assert text.lines.set_index("customer_id").loc["cus_Cid", "churn_comment"] == "No SSO"
+    # Only "Cancellation Reason" (as in stripe_subscriptions.csv): its values are the reasons.
+    reason_only = frame.drop(columns=["Cancellation Feedback", "Cancellation Comment"])
+    lines = read_export(reason_only.to_csv(index=False).encode()).lines.set_index("customer_id")
+    assert lines.loc["cus_Bob", "churn_reason"] == "cancellation_requested"
+    assert lines.loc["cus_Dee", "churn_reason"] == "payment_failed"
+    assert "churn_comment" not in lines.columns
+    # Only the feedback.
+    feedback_only = frame.drop(columns=["Cancellation Reason"])
+    lines = read_export(feedback_only.to_csv(index=False).encode()).lines.set_index("customer_id")
+    assert lines.loc["cus_Bob", "churn_reason"] == "too_expensive"
+    assert pd.isna(lines.loc["cus_Dee", "churn_reason"])
+    # Headers without "(UTC)": a spreadsheet, whose churn reason is still the feedback column;
+    # the "Cancellation Reason" stays under its own header.
+    plain = read_export(csv.replace(" (UTC)", "").encode())
+    assert plain.format == "generic" and plain.mapping["churn_reason"] == "Cancellation Feedback"
+    lines = plain.lines.set_index("customer_id")
+    assert lines.loc["cus_Bob", "churn_reason"] == "too_expensive"
+    assert lines.loc["cus_Dee", "Cancellation Reason"] == "payment_failed"
+    assert lines.loc["cus_Bob", "churn_comment"] == "Too pricey for a team of two, sorry"
+
+
 def test_stripe_invoice_line_items():
     r = read_export(FIXTURES / "stripe_invoice_line_items.csv")
     assert r.format == "stripe_invoices"

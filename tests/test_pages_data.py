@@ -636,6 +636,25 @@ def test_use_this_data_then_every_page_shows_it_and_back_to_the_sample():
     assert metrics(at)["MRR"].startswith("€")  # the sample again, at its own last month
     assert at.query_params["to"] == str(sample_last)
 
+def test_a_stripe_export_with_cancellation_feedback_shows_mrr_lost_by_reason():
+    # Issue 11, item 9: a Stripe export's churn reasons ("Cancellation Feedback", else
+    # "Cancellation Reason"; see tests/test_exports.py) reach the Segments page.
+    path = FIXTURES / "stripe_subscriptions_cancellation_details.csv"
+    at = upload(data_page(), path.name, path.read_bytes())
+    at.button(key="data.use").click().run()
+    clean(at)
+    at.query_params.update({"from": "2023-01", "to": "2024-03"})
+    at.switch_page("pages/3_Segments.py").run()
+    clean(at)
+    en = text("en")
+    assert en("segments.no_reason") not in [i.value for i in at.info]
+    assert en("segments.reasons") in [h.value for h in at.subheader]
+    shown = {str(c) for d in at.dataframe for c in d.value.columns}
+    assert {"too_expensive", "missing_features", "payment_failed"} <= shown
+    filters = [m.label for m in at.sidebar.multiselect]
+    assert en.label("churn_reason") in filters and en.label("churn_comment") not in filters
+
+
 
 def test_invoice_lines_from_a_later_date_are_used_with_their_orphan_credits_rejected():
     """Stripe invoice line items exported from 1 March: the credits for February's plan changes
