@@ -371,9 +371,8 @@ def test_mixed_currencies_need_a_choice_then_rows_without_a_rate_are_rejected_an
         "below, and give exchange rates for the others."
     ]
     # The file was read all the same: its format and columns are shown.
-    assert "Detected format: mrrkit lines (customer_id, start, end, mrr)" in [
-        s.value for s in at.success
-    ]
+    assert ("Detected format: mrrkit's own layout: one line per subscription (customer, start, "
+            "end, MRR)") in [s.value for s in at.success]
     assert at.selectbox(key=mapping_keys(at)["Currency"]).value == "currency"
     assert not at.metric  # nothing is added up before a currency is chosen
     picker = reporting(at, MIXED)

@@ -78,7 +78,7 @@ def test_retention_model_is_mrrkit(scenarios_page):
     ltv = model_ltv(mv, fit)
     tiles = _tiles(scenarios_page)
     assert tiles["LTV (simple)"] == EN.money(ltv["simple_ltv"])
-    assert tiles["LTV (sBG model)"] == EN.money(ltv["model_ltv"])
+    assert tiles["LTV (retention model)"] == EN.money(ltv["model_ltv"])
     assert tiles["First-month churn"] == EN.pct(fit.alpha / (fit.alpha + fit.beta))
     assert tiles["Paying after 12 months"] == EN.pct(fit.survival(12))
     assert tiles["Median life (months)"] == EN.number(fit.median_lifetime(), 0)
@@ -89,13 +89,19 @@ def test_retention_model_is_mrrkit(scenarios_page):
         f"Revenue survival: {EN.pct(revenue.survival(12))} of a new cohort's MRR")
     assert revenue.survival(12) > fit.survival(12)  # larger customers churn less
     table = scenarios_page.dataframe[0].value
-    assert table.iloc[0]["LTV (sBG model)"] == EN.money(ltv["model_ltv"])
+    assert table.iloc[0]["LTV (retention model)"] == EN.money(ltv["model_ltv"])
     assert table.iloc[0]["Reliability"] == ""  # 2,892 customers over 47 months: no caveat
-    # no alpha, beta or "seed 004" for everyone: the parameters are in the experts' expander
+    # no alpha, beta, "seed 004", "sBG" or "Kaplan-Meier" for everyone: the parameters are in the
+    # experts' expander, the model's name in the LTV's help
     assert "alpha" not in table.columns
-    assert not any("alpha" in c.value or "eed 00" in c.value for c in scenarios_page.caption
-                   if not c.value.startswith("Shifted-beta"))
+    jargon = ("alpha", "eed 00", "sBG", "Kaplan")
+    shown = [c.value for c in scenarios_page.caption if not c.value.startswith("Shifted-beta")]
+    shown += [m.label for m in scenarios_page.metric] + list(table.columns)
+    shown += [o for r in scenarios_page.radio for o in r.options]
+    assert not [s for s in shown for word in jargon if word in str(s)]
     assert "eed 00" not in next(m.help for m in scenarios_page.metric if m.label == "LTV (simple)")
+    assert "(sBG)" in next(m.help for m in scenarios_page.metric
+                           if m.label == "LTV (retention model)")
     caption = next(c.value for c in scenarios_page.caption if c.value.startswith("A model of"))
     assert caption == ("A model of how long customers stay, fitted to every monthly cohort: "
                        "2,892 customers followed for up to 3.9 years.")
@@ -109,7 +115,7 @@ def test_retention_model_is_mrrkit(scenarios_page):
     assert ltv["model_ltv"] > ltv["simple_ltv"]
     chart = specs(scenarios_page)[0]
     assert [layer["mark"]["type"] for layer in chart["layer"]] == ["line", "point", "line"]
-    assert tooltips(chart)[2] == ["Segment", "Age", "Fitted survival (sBG)",
+    assert tooltips(chart)[2] == ["Segment", "Age", "Survival (model)",
                                   "Fitted month-on-month retention"]
 
 
@@ -282,7 +288,7 @@ def test_filters_and_segments_change_the_numbers():
     row = retention.loc["Starter monthly"]
     starter = segment({"company_size": ["1-10"], "plan": ["Starter monthly"]})
     fit = fit_retention(starter)
-    assert row["LTV (modèle sBG)"] == fr.money(model_ltv(starter, fit)["model_ltv"])
+    assert row["LTV (modèle de rétention)"] == fr.money(model_ltv(starter, fit)["model_ltv"])
     assert at.dataframe[1].value.loc["Starter monthly", "alpha"] == fr.ratio(fit.alpha)
     assert set(specs(at)[0]["layer"][-1]["encoding"]["color"]["sort"]) <= set(retention.index)
 
@@ -322,8 +328,8 @@ def test_no_churn_says_so_and_the_empirical_curves_still_project():
     assert_clean(at)
     infos = [i.value for i in at.info]
     assert any(i.startswith("No customer has churned yet: the retention model") for i in infos)
-    assert any("no customer has churned yet, so the sBG model cannot be fitted. Choose "
-               "“Empirical cohort curves” above" in i for i in infos)
+    assert any("no customer has churned yet, so the retention model cannot be fitted. Choose "
+               "“Observed cohort curves” above" in i for i in infos)
     assert not at.get("vega_lite_chart")  # nothing drawn from a model that does not exist
     at = _open_with(_lines(NO_CHURN),
                     {"sc.method": "empirical", "lang": "fr", "sc.backtest": "1"})
@@ -385,7 +391,7 @@ def test_a_segment_too_small_gets_the_whole_base_fit_and_says_so():
     # the figures are there: France's own ARPA times the whole base's discounted lifetime
     france = segment({"company_size": ["1000+"], "country": ["FR"]})
     own = model_ltv(france, pooled.fit)
-    assert table.loc["FR", "LTV (sBG model)"] == EN.money(own["model_ltv"])
+    assert table.loc["FR", "LTV (retention model)"] == EN.money(own["model_ltv"])
     assert table.loc["FR", "LTV (simple)"] == EN.money(own["simple_ltv"])
     assert any(c.value.startswith("Segments with fewer than 30 customers in the fitted cohorts, "
                                   "10 first churns or 3 months of history are given the whole "
@@ -713,7 +719,7 @@ def test_the_model_fitted_to_the_reporting_period_cohorts():
     assert abs(fit.alpha - everyone.alpha) > 1e-3  # not the all-cohort fit
     assert at.dataframe[1].value.iloc[0]["alpha"] == EN.ratio(fit.alpha)
     tiles = _tiles(at)
-    assert tiles["LTV (sBG model)"] == EN.money(model_ltv(mv, fit)["model_ltv"])
+    assert tiles["LTV (retention model)"] == EN.money(model_ltv(mv, fit)["model_ltv"])
     assert tiles["Paying after 12 months"] == EN.pct(fit.survival(12))
     caption = next(c.value for c in at.caption if c.value.startswith("A model of"))
     assert "the monthly cohorts acquired from Jan 2025 to Dec 2025" in caption
