@@ -635,6 +635,7 @@ def test_use_this_data_then_every_page_shows_it_and_back_to_the_sample():
     assert metrics(at)["MRR"].startswith("€")  # the sample again, at its own last month
     assert at.query_params["to"] == str(sample_last)
 
+
 def test_a_stripe_export_with_cancellation_feedback_shows_mrr_lost_by_reason():
     # Issue 11, item 9: a Stripe export's churn reasons ("Cancellation Feedback", else
     # "Cancellation Reason"; see tests/test_exports.py) reach the Segments page.
@@ -652,7 +653,6 @@ def test_a_stripe_export_with_cancellation_feedback_shows_mrr_lost_by_reason():
     assert {"too_expensive", "missing_features", "payment_failed"} <= shown
     filters = [m.label for m in at.sidebar.multiselect]
     assert en.label("churn_reason") in filters and en.label("churn_comment") not in filters
-
 
 
 def test_invoice_lines_from_a_later_date_are_used_with_their_orphan_credits_rejected():
