@@ -132,3 +132,16 @@ def test_cohort_table_numbers_are_right_aligned_with_unobserved_ages():
     assert (shown["Month 11"] == "–").any()  # unobserved: text in a column of numbers
     assert set(_alignment(at, 0).values()) == {"right"}
     assert set(_alignment(at, 0)) == {"Customers at start", *[f"Month {i}" for i in range(12)]}
+
+
+def test_a_table_wider_than_the_page_says_it_scrolls_sideways():
+    """Issue 11: wide tables were cut off with no hint. Chromium drew the Segments table 1,960 px
+    wide in a 978 px column, the churn-reason tables within it."""
+    from tests._pages import open_page
+
+    at = open_page("pages/3_Segments.py")
+    hints = [c.value for c in at.caption if c.value.startswith("↔")]
+    assert hints == ["↔ 17 columns: scroll the table sideways to see them all."]
+    fr = open_page("pages/3_Segments.py", {"lang": "fr"})
+    assert [c.value for c in fr.caption if c.value.startswith("↔")] == [
+        "↔ 17 colonnes : faites défiler le tableau vers la droite pour toutes les voir."]
