@@ -51,6 +51,7 @@ __all__ = [
     "page_script",
     "require_access",
     "resolve_config",
+    "try_password",
 ]
 
 _LOG = logging.getLogger(__name__)
@@ -289,18 +290,21 @@ def email_allowed(email: str | None, config: AccessConfig, *, verified: bool | N
 class Throttle:
     """Slows down password guessing.
 
-    The first ``free_attempts`` wrong passwords cost nothing; each later one locks the form for
-    ``base_delay`` seconds, doubling up to ``max_delay``. Failures older than ``forget_after``
-    seconds are forgotten. State lives in a plain mutable mapping (one per session in
-    ``st.session_state``, and one per client address shared by every session of the server, so
-    opening a new tab does not reset the count); time comes from ``clock``.
+    ``free_attempts`` wrong passwords are checked without delay; the last of them locks the form
+    for ``base_delay`` seconds, and each wrong password after a lock doubles it, up to
+    ``max_delay``. Failures older than ``forget_after`` seconds are forgotten. State lives in a
+    plain mutable mapping (one per session in ``st.session_state``, and one per client address
+    shared by every session of the server, so opening a new tab does not reset the count); time
+    comes from ``clock``.
 
     Examples
     --------
     >>> now = [0.0]
     >>> throttle, state = Throttle(free_attempts=2, base_delay=10, clock=lambda: now[0]), {}
-    >>> for _ in range(3):
-    ...     throttle.record_failure(state)
+    >>> throttle.record_failure(state)
+    >>> throttle.wait_seconds(state)
+    0.0
+    >>> throttle.record_failure(state)
     >>> throttle.wait_seconds(state)
     10.0
     >>> now[0] = 10.0
@@ -326,7 +330,7 @@ class Throttle:
         failures = int(state.get("failures", 0)) + 1
         state["failures"] = failures
         state["last"] = now
-        beyond = failures - self.free_attempts
+        beyond = failures - self.free_attempts + 1  # 1 at the last free attempt
         if beyond > 0:
             delay = min(self.max_delay, self.base_delay * 2.0 ** min(beyond - 1, 30))
             state["locked_until"] = now + delay
@@ -364,8 +368,78 @@ class _SharedStates:
             self._states.clear()
 
 
+class _KeyedLocks:
+    """One lock per key (a client address), created when first asked for; at most ``limit``
+    kept (the least recently asked for and free go first)."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._lock = threading.Lock()
+        self._locks: OrderedDict[str, threading.Lock] = OrderedDict()
+        self._limit = limit
+
+    def get(self, key: str) -> threading.Lock:
+        with self._lock:
+            lock = self._locks.pop(key, None) or threading.Lock()
+            self._locks[key] = lock
+            if len(self._locks) > self._limit:
+                for old in list(self._locks)[: len(self._locks) - self._limit]:
+                    if not self._locks[old].locked():
+                        del self._locks[old]
+            return lock
+
+
 #: Wrong passwords per client address (all sessions of the process).
 _CLIENT_FAILURES = _SharedStates()
+#: One password check at a time per client address (see :func:`try_password`).
+_CLIENT_CHECKS = _KeyedLocks()
+#: How long an attempt waits for the checks of the same address before it is refused.
+_CHECK_QUEUE_SECONDS = 10.0
+
+
+def try_password(
+    attempt: str,
+    config: AccessConfig,
+    throttle: Throttle,
+    session: MutableMapping[str, Any],
+    client: str,
+    *,
+    failures: _SharedStates | None = None,
+    checks: _KeyedLocks | None = None,
+) -> tuple[Literal["ok", "wrong", "locked"], float]:
+    """Check a password typed at the gate against the lock-outs of its session (``session``,
+    the session's throttle state) and of its client address (``client``), and record a wrong
+    one in both: ``("ok", 0)``, ``("wrong", 0)`` or ``("locked", seconds to wait)``.
+
+    The attempts of one client address are taken one at a time: an attempt looks at the
+    lock-out only once the one before it has been checked (PBKDF2 takes ~0.25 s) and its failure
+    recorded, so a burst of simultaneous guesses from many sessions gets exactly as many checks
+    as the free attempts, the others being refused as locked. ``failures`` and ``checks`` default
+    to the process-wide ones (tests pass their own).
+
+    Examples
+    --------
+    >>> cfg, throttle = AccessConfig("password", password="pw"), Throttle(free_attempts=2)
+    >>> session, failures = {}, _SharedStates()
+    >>> [try_password(guess, cfg, throttle, session, "1.2.3.4", failures=failures)[0]
+    ...  for guess in ("a", "b", "pw")]
+    ['wrong', 'wrong', 'locked']
+    """
+    failures = _CLIENT_FAILURES if failures is None else failures
+    lock = (_CLIENT_CHECKS if checks is None else checks).get(client)
+    if not lock.acquire(timeout=_CHECK_QUEUE_SECONDS):
+        return "locked", _CHECK_QUEUE_SECONDS  # a queue of checks this long: a flood, refuse
+    try:
+        wait = max(throttle.wait_seconds(session), failures.update(client, throttle.wait_seconds))
+        if wait > 0:
+            return "locked", wait
+        if check_password(attempt or "", config):
+            throttle.reset(session)
+            return "ok", 0.0
+        throttle.record_failure(session)
+        failures.update(client, throttle.record_failure)
+        return "wrong", 0.0
+    finally:
+        lock.release()
 #: Where a visitor stopped by the OIDC gate was going, per browser (see ``_remember_target``).
 _RETURN_TARGETS = _SharedStates(limit=1_000)
 _RETURN_TTL = 15 * 60.0
@@ -459,19 +533,14 @@ def _require_password(config: AccessConfig, throttle: Throttle) -> None:
     if submitted:
         # Locked if this session or this client address is: a new tab starts a new session, not
         # a new count.
-        wait = max(
-            throttle.wait_seconds(session), _CLIENT_FAILURES.update(client, throttle.wait_seconds)
-        )
-        if wait > 0:
+        outcome, wait = try_password(attempt, config, throttle, session, client)
+        if outcome == "locked":
             st.error(t("gate.locked", seconds=math.ceil(wait)))
-        elif check_password(attempt or "", config):
-            throttle.reset(session)
+        elif outcome == "ok":
             st.session_state[_AUTHENTICATED_KEY] = config.fingerprint
             browser_memory.remember_sign_in(config)
             st.rerun()  # draw the page without the form
         else:
-            throttle.record_failure(session)
-            _CLIENT_FAILURES.update(client, throttle.record_failure)
             _LOG.warning("mrrkit gate: wrong password from %s", client)
             st.error(t("gate.wrong"))
     st.stop()
