@@ -235,6 +235,11 @@ else:
                   key="data.back")
 
 # --- files --------------------------------------------------------------------------------------
+# Streamlit's uploaders write their own English ("Upload", "200MB per file"): the reader's words
+# instead, for the three uploaders of this page (a style block only, taking no room).
+st.html(data.uploader_style(t, st.get_option("server.maxUploadSize"), {
+    "data.export": FILE_TYPES, "data.customers": FILE_TYPES, "data.fx_file": RATE_FILE_TYPES,
+}))
 c1, c2 = st.columns(2)
 export_file = c1.file_uploader(
     t("data.subscriptions"), type=FILE_TYPES, key="data.export", help=t("data.subscriptions_help"),

@@ -796,6 +796,41 @@ def test_the_page_speaks_french_and_italian(lang, detected, reason, error):
     assert [e.value for e in bad.error] == [error]
 
 
+#: What Streamlit's file uploader writes by itself, in English whatever the page's language (1.67:
+#: "Upload", "200MB per file • CSV, ..." and "Drag and drop a file here"; older ones: "Browse
+#: files", "Limit 200MB per file"). Italian says "per file" too, with a space before "MB".
+UPLOADER_ENGLISH = ("Upload", "MB per file", "Drag and drop", "Browse files", "Limit")
+
+
+def _uploader_words(at: AppTest) -> tuple[str, list[str]]:
+    """The style the page gives its file uploaders, and the words it writes in them."""
+    css = "\n".join(h.proto.body for h in at.get("html") if "stFileUploader" in h.proto.body)
+    return css, re.findall(r'content: "(.*?)";', css)
+
+
+@pytest.mark.parametrize("lang", ["fr", "it"])
+def test_the_uploaders_say_their_words_in_the_readers_language(lang):
+    """Streamlit's uploader has no parameter for its own words: the page hides them and writes the
+    reader's (ui.data.uploader_style); tests/test_browser_data.py checks what a browser shows."""
+    at = data_page(lang)
+    clean(at)
+    t = text(lang)
+    css, said = _uploader_words(at)
+    types = "CSV, TSV, TXT, XLSX, XLS, PARQUET"
+    limit = t("data.upload_limit", size="200")  # .streamlit/config.toml: maxUploadSize = 200
+    assert said == [t("data.upload_button"), limit, t("data.upload_drop"), f"{limit} • {types}",
+                    f"{limit} • {types}", f"{limit} • CSV, TSV, TXT, XLSX, PARQUET"]
+    assert ".st-key-data-export " in css and ".st-key-data-fx_file " in css
+    # Streamlit's own words are hidden: the button's paragraph and the limit line.
+    assert '[data-testid="stMarkdownContainer"] p { display: none; }' in css
+    assert '[data-testid="stFileUploaderDropzoneInstructions"] span { display: none; }' in css
+    assert not [w for w in said for english in UPLOADER_ENGLISH
+                if english in w.replace(" MB per file", "")]
+    # The uploaders themselves: labels and help in the page's language.
+    labels = {u.label for u in at.get("file_uploader")}
+    assert labels == {t("data.subscriptions"), t("data.customers")}
+
+
 # --- upload helpers (ui.data) --------------------------------------------------------------------
 
 

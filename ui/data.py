@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -80,9 +80,11 @@ __all__ = [
     "single_currency",
     "upload_bytes",
     "upload_source",
+    "uploader_style",
     "validation_report",
     "view_store",
     "warning_text",
+    "widget_class",
 ]
 
 #: ``st.session_state`` key of this session's uploaded :class:`Source` (set by the Data page).
@@ -1173,6 +1175,96 @@ def validation_report(
         ]
     rows += [(t("data.report_note"), warning_text(note, t)) for note in result.warnings]
     return pd.DataFrame(rows, columns=[t("data.what"), t("data.value")], dtype=object)
+
+
+# --- the file uploaders' own words ---------------------------------------------------------------
+
+# Streamlit's file uploader writes its own English in the dropzone (1.67: an "Upload" button,
+# "200MB per file • CSV, ..." beside it, "Drag and drop a file here" while a file is dragged over)
+# and st.file_uploader has no parameter for them. The style below hides those words and writes the
+# reader's instead, through CSS ``content``. It only reads the uploader's data-testid attributes
+# (the hooks Streamlit keeps for its own tests) and the ``st-key-<key>`` class Streamlit documents
+# for keyed widgets: should a later Streamlit change them, its English comes back and nothing else
+# breaks (tests/test_pages_data.py checks it in a real browser).
+_DROPZONE = '[data-testid="stFileUploaderDropzone"]'
+_UPLOADER_RULES = (
+    # The button's label: the markdown container keeps the button's font, its paragraph goes.
+    (f'{_DROPZONE} [data-testid^="stBaseButton"] [data-testid="stMarkdownContainer"] p',
+     "display: none;"),
+    (f'{_DROPZONE} [data-testid^="stBaseButton"] [data-testid="stMarkdownContainer"]::after',
+     "content: {button};"),
+    # The size limit and types: Streamlit's line goes (out of screen readers too), ours takes its
+    # look (small, 70% of the text colour, cut with an ellipsis when the column is narrow).
+    ('[data-testid="stFileUploaderDropzoneInstructions"] span', "display: none;"),
+    ('[data-testid="stFileUploaderDropzoneInstructions"] > div::after',
+     "content: {limit}; font-size: 0.875rem; opacity: 0.7; white-space: nowrap; "
+     "overflow: hidden; text-overflow: ellipsis;"),
+    # The banner over the dropzone while a file is dragged: the only child without a test id (the
+    # list of files uploaded holds elements that have one). Its text shrinks to nothing, so that
+    # ours keeps its colour and weight.
+    (f"{_DROPZONE} > div:not([data-testid]):not(:has([data-testid])) > span", "font-size: 0;"),
+    (f"{_DROPZONE} > div:not([data-testid]):not(:has([data-testid])) > span::after",
+     "content: {drop}; font-size: 0.875rem;"),
+)
+
+
+def _css_string(text: str) -> str:
+    r"""``text`` as a quoted CSS string that cannot end the string or the ``<style>`` block.
+
+    >>> print(_css_string('Jusqu\'à 200 Mo "max" </style> \\ fin'))
+    "Jusqu'à 200 Mo \22 max\22  \3C /style\3E  \5C  fin"
+    """
+    out = []
+    for ch in str(text):
+        if ch in '"\\<>' or ord(ch) < 32 or ord(ch) == 127:
+            out.append(f"\\{ord(ch):X} ")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def widget_class(key: str) -> str:
+    """The CSS class Streamlit gives the element of a keyed widget (``st-key-`` and the key with
+    every character but letters, digits, ``_`` and ``-`` written ``-``).
+
+    >>> widget_class("data.fx_file")
+    'st-key-data-fx_file'
+    """
+    return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
+
+
+def uploader_style(t, max_mb: int, types: Mapping[str, Sequence[str]] | None = None) -> str:
+    """A ``<style>`` block writing the file uploaders' own words in the reader's language: the
+    button, the size limit (``max_mb``, Streamlit's ``server.maxUploadSize``) followed by the
+    accepted types of each uploader named in ``types`` (widget key -> extensions), and the banner
+    shown while a file is dragged over. For ``st.html``, which keeps a style-only block out of the
+    page's layout.
+
+    >>> from ui.i18n import text
+    >>> css = uploader_style(text("fr"), 200, {"data.export": ["csv", "xlsx"]})
+    >>> css.startswith("<style>") and css.endswith("</style>")
+    True
+    >>> for said in re.findall(r'content: "(.*?)";', css):
+    ...     print(said)
+    Importer
+    Jusqu'à 200 Mo par fichier
+    Déposez le fichier ici
+    Jusqu'à 200 Mo par fichier • CSV, XLSX
+    """
+    limit = t("data.upload_limit", size=number_format(t.lang).count(max_mb))
+    words = {
+        "button": _css_string(t("data.upload_button")),
+        "limit": _css_string(limit),
+        "drop": _css_string(t("data.upload_drop")),
+    }
+    rules = [f"{selector} {{ {body.format(**words)} }}" for selector, body in _UPLOADER_RULES]
+    for key, extensions in (types or {}).items():
+        listed = ", ".join(str(e).upper() for e in extensions)
+        rules.append(
+            f'.{widget_class(key)} [data-testid="stFileUploaderDropzoneInstructions"] > div::after '
+            f"{{ content: {_css_string(f'{limit} • {listed}' if listed else limit)}; }}"
+        )
+    return "<style>\n" + "\n".join(rules) + "\n</style>"
 
 
 # --- shared views -------------------------------------------------------------------------------

@@ -1,0 +1,131 @@
+"""The Data page's file uploaders in a real browser: the app served by ``streamlit run``, driven by
+Playwright through Debian's chromium.
+
+Streamlit's uploader writes its own English ("Upload", "200MB per file • CSV, ...", "Drag and drop
+a file here") and has no parameter to change it; the page hides those words with a style block
+and writes the reader's through CSS ``content`` (ui.data.uploader_style). AppTest only sees the
+style block: only a browser shows whether its selectors still find Streamlit's elements. The
+words are read as a person sees them: text drawn (not hidden, not shrunk to nothing) and the
+``::before``/``::after`` contents.
+
+Skipped, saying why, when chromium or Playwright cannot be found. The server is always stopped.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests._browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    STEP_MS,
+    free_port,
+    keep_evidence,
+    new_page,
+    no_exception,
+    playwright,
+    start_server,
+    stop_server,
+    wait_healthy,
+)
+from tests.test_pages_data import STRIPE, UPLOADER_ENGLISH
+from ui.i18n import text
+
+pytestmark = pytest.mark.e2e
+
+UPLOADER = '[data-testid="stFileUploader"]'
+DROPZONE = '[data-testid="stFileUploaderDropzone"]'
+#: The words a person sees in an element: its text nodes that are drawn (no ``display: none`` on
+#: the way, a font size above 0) and the contents of the ``::before``/``::after`` it draws; Material
+#: icons (their ligature's name is text, "upload") left out.
+SHOWN = """root => {
+  const out = [];
+  const drawn = (style) => style.display !== 'none' && parseFloat(style.fontSize) > 0;
+  const walk = (el) => {
+    if (el.dataset.testid === 'stIconMaterial' || el.tagName === 'svg') return;
+    const style = getComputedStyle(el);
+    if (style.display === 'none') return;
+    for (const node of el.childNodes) {
+      if (node.nodeType === Node.TEXT_NODE && node.textContent.trim() && drawn(style)) {
+        out.push(node.textContent.trim());
+      } else if (node.nodeType === Node.ELEMENT_NODE) {
+        walk(node);
+      }
+    }
+    for (const pseudo of ['::before', '::after']) {
+      const p = getComputedStyle(el, pseudo);
+      if (p.content.startsWith('"') && drawn(p)) out.push(JSON.parse(p.content));
+    }
+  };
+  walk(root);
+  return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    sync_playwright = playwright()
+    tmp = tmp_path_factory.mktemp("uploader")
+    port = free_port()
+    log = tmp / "streamlit.log"
+    proc = start_server(port, tmp / "views", log, None)
+    try:
+        wait_healthy(port, proc, log)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, timeout=STEP_MS,
+            )
+            try:
+                yield browser, f"http://127.0.0.1:{port}/"
+            finally:
+                browser.close()
+    finally:
+        stop_server(proc)
+
+
+def _english(words: list[str]) -> list[str]:
+    """The words Streamlit would have written (Italian's "200 MB per file" is Italian)."""
+    return [w for w in words for english in UPLOADER_ENGLISH
+            if english in w.replace(" MB per file", "")]
+
+
+@pytest.mark.parametrize("lang", ["fr", "it"])
+def test_the_uploaders_show_no_english(app, lang):
+    browser, base = app
+    t = text(lang)
+    limit = t("data.upload_limit", size="200")
+    context, page, runs = new_page(browser)
+    try:
+        page.goto(f"{base}Data?lang={lang}")
+        page.locator('[data-testid="stFileUploaderDropzoneInstructions"]').first.wait_for()
+        runs.idle()
+        no_exception(page)
+        uploaders = page.locator(UPLOADER)
+        assert uploaders.count() == 2
+        for i, label in enumerate([t("data.subscriptions"), t("data.customers")]):
+            shown = uploaders.nth(i).evaluate(SHOWN)
+            assert shown == [label, t("data.upload_button"),
+                             f"{limit} • CSV, TSV, TXT, XLSX, XLS, PARQUET"], shown
+        # A file dragged over the dropzone: its banner.
+        dragged = page.evaluate_handle(
+            "() => { const d = new DataTransfer();"
+            " d.items.add(new File(['a,b'], 'x.csv', {type: 'text/csv'})); return d; }"
+        )
+        zone = page.locator(DROPZONE).first
+        zone.dispatch_event("dragenter", {"dataTransfer": dragged})
+        page.get_by_text("Drag and drop a file here").wait_for(state="attached")
+        shown = zone.evaluate(SHOWN)
+        assert shown[0] == t("data.upload_drop") and not _english(shown), shown
+        zone.dispatch_event("dragleave", {"dataTransfer": dragged})
+        # A file read: its name and size, nothing in English.
+        page.locator(f"{UPLOADER} input[type=file]").first.set_input_files(STRIPE)
+        page.get_by_text(t("data.format", format=t("format.stripe_subscriptions"))).wait_for()
+        runs.idle()
+        shown = uploaders.first.evaluate(SHOWN)
+        assert STRIPE.name[:7] in " ".join(shown) and not _english(shown), shown
+        no_exception(page)
+    except Exception:
+        keep_evidence(page, f"uploader-{lang}")
+        raise
+    finally:
+        context.close()
