@@ -341,3 +341,38 @@ def test_content_keys_tell_apart_frames_that_hash_alike():
     assert not seconds["start"].equals(nanos["start"])
     assert lines_digest(seconds) != lines_digest(nanos)
     assert lines_digest(lines) == lines_digest(lines.copy())
+
+
+def test_sharing_leaves_the_sharers_own_view_as_it_is():
+    """Issue 12, item 6: upload, filter Industry, Share, change the language: the figures stayed
+    filtered in the shared link but the sharer's own page went back to every customer (MRR
+    20,135 instead of 9,939) and the filter left the URL, because the session's own new ?view=
+    token was 'opened' on the next run. The session never opens a token it made itself."""
+    import re
+
+    first = session("app.py", {}, {"source": stripe_source()})
+    clean(first)
+    everyone = metrics(first)["MRR"]
+    first.multiselect(key="w:f.industry").select("saas").run()
+    clean(first)
+    filtered = metrics(first)["MRR"]
+    assert filtered != everyone
+    token = share(first)
+    assert first.query_params["view"] == token
+    first.selectbox(key="w:lang").set_value("fr").run()
+    clean(first)
+
+    def digits(value: str) -> str:
+        return re.sub(r"\D", "", value)
+
+    shown = {m.label: m.value for m in first.metric}
+    assert digits(shown["MRR"]) == digits(filtered), (shown, filtered, everyone)
+    assert first.multiselect(key="w:f.industry").value == ["saas"]
+    assert first.query_params["f.industry"] == "saas" and first.query_params["lang"] == "fr"
+    assert first.query_params["view"] == token  # still the link to this very view
+    assert not [i.value for i in first.info if "partag" in i.value]  # no "opened a shared view"
+    assert first.session_state[SHARED]["opened"] is False
+    assert first.session_state["source"].name == "stripe.csv"
+    # Every later run too (a page change, a rerun) keeps the view.
+    first.run()
+    assert digits({m.label: m.value for m in first.metric}["MRR"]) == digits(filtered)

@@ -476,6 +476,9 @@ def _share() -> None:
         ss[_SHARE_NOTE] = ("error", "share.error", {"error": str(exc)})
         return
     ss[_SHARED] = {"token": token, "key": source.key, "opened": False}
+    # The address now carries this token (see _share_box): this session made it, so it never
+    # "opens" it (that would load the data again and drop the filters it is showing).
+    ss[_OPENED] = token
     ss[_SHARE_NOTE] = ("success", "share.saved", {})
 
 
