@@ -782,7 +782,7 @@ def retention_fit_chart(curves: pd.DataFrame, cohorts: pd.DataFrame | None = Non
     >>> [layer["mark"]["type"] for layer in spec["layer"]]
     ['line', 'point', 'line']
     >>> [x["title"] for x in spec["layer"][2]["encoding"]["tooltip"]]
-    ['Segment', 'Age', 'Fitted survival (sBG)', 'Fitted month-on-month retention']
+    ['Segment', 'Age', 'Survival (model)', 'Fitted month-on-month retention']
     """
     t = _t(t)
     data = curves.copy()
