@@ -8,7 +8,7 @@ import pytest
 from mrrkit.forecast import backtest, forecast
 from mrrkit.retention_model import fit_retention, model_ltv
 from mrrkit.scenarios import Scenario, scenario_inputs, scenario_summary
-from tests._pages import assert_clean, open_page, sample, segment, specs, tooltips
+from tests._pages import assert_clean, open_page, sample, segment, shown_text, specs, tooltips
 from ui.format import number_format
 
 PAGE = "pages/5_Scenarios.py"
@@ -264,7 +264,7 @@ def test_bad_link_values_fall_back_with_a_notice():
     assert at.selectbox(key="w:sc.2.scope_value").value == "Enterprise annual"
     assert at.selectbox(key="w:sc.months").value == 24
     assert at.radio(key="w:sc.method").value == "sbg"
-    notices = " | ".join(t.value for t in at.toast)
+    notices = shown_text(" | ".join(t.value for t in at.toast))
     for key in ("sc.1.price_change_pct=500", "sc.1.churn_elasticity=0.55", "sc.1.addon_mrr=abc",
                 "sc.2.scope_value=Platinum", "sc.months=13", "sc.method=magic",
                 "sc.9.price_change_pct"):
