@@ -11,7 +11,8 @@ from mrrkit.segments import churn_reasons
 from ui import charts, state
 from ui.audit import customer_trail, lines_of, with_lines
 from ui.data import derived
-from ui.format import plain_md
+from ui.format import parts_to_total, plain_md
+from ui.format import shown as rounded
 from ui.shell import page
 from ui.tables import show_table
 
@@ -80,10 +81,21 @@ monthly_columns = {
 }
 shown = table.assign(start_mrr=ctx.monthly["mrr"].shift(1, fill_value=0.0).loc[table.index])
 shown = shown[list(monthly_columns)]
+exact = shown.copy()  # the downloads keep the exact figures
+# On screen each month's figures add up as shown (start + movements = net new, = end): the
+# movements share out the rounded change instead of being rounded one by one.
+steps = list(BRIDGE_STEPS)
+for month in shown.index:
+    parts = parts_to_total(exact.loc[month, steps].tolist(), exact.at[month, "start_mrr"])
+    shown.loc[month, steps] = parts
+    shown.at[month, "net_new"] = sum(parts)
+    shown.at[month, "start_mrr"] = rounded(exact.at[month, "start_mrr"])
+    shown.at[month, "mrr"] = rounded(exact.at[month, "start_mrr"]) + sum(parts)
 shown.index = shown.index.rename("month")  # months as Periods: the table writes "Nov 2025"
 headers = {c: t.label(c) for c in monthly_columns}
 headers.update({"start_mrr": t("col.start_mrr"), "mrr": t("col.end_mrr"), "month": t("col.month")})
-show_table(shown, "mrr_movements", "monthly", nf, monthly_columns, headers, labels=DL, numeric=True)
+show_table(shown, "mrr_movements", "monthly", nf, monthly_columns, headers, labels=DL, numeric=True,
+           download=exact.rename_axis("month"))
 
 # --- waterfall ---------------------------------------------------------------------------------
 bridge = ctx.compute(mrr_bridge, ctx.start, ctx.end)
@@ -99,22 +111,30 @@ ctx.chart("waterfall", lambda: charts.waterfall_chart(bridge, t=t, selectable=Tr
           key=bridge_key, on_select="rerun", selection_mode="step",
           patch=lambda spec: charts.with_selection(
               spec, "step", [{"step": picked_step}] if picked_step else None))
-net = float(bridge.loc[list(BRIDGE_STEPS), "amount"].sum())
+# Shown, the bridge adds up: the steps share out the rounded change between start and end.
+steps = list(BRIDGE_STEPS)
+bridge_amounts = bridge["amount"].copy()
+bridge_amounts.loc[steps] = parts_to_total(bridge.loc[steps, "amount"].tolist(),
+                                           bridge.at["start", "amount"])
+bridge_amounts.loc["start"] = rounded(bridge.at["start", "amount"])
+bridge_amounts.loc["end"] = bridge_amounts.loc["start"] + bridge_amounts.loc[steps].sum()
+net = float(bridge_amounts.loc[steps].sum())
 st.caption(t(
     "movements.waterfall_check",
-    start=nf.money(bridge.at["start", "amount"]),
+    start=nf.money(bridge_amounts.loc["start"]),
     sign="+" if net >= 0 else "−",
     net=nf.money(abs(net)),
-    end=nf.money(bridge.at["end", "amount"]),
+    end=nf.money(bridge_amounts.loc["end"]),
 ))
-bridge_shown = bridge.rename(index=lambda s: t(f"kind.{s}") if s in BRIDGE_STEPS else
-                             (t("col.start_mrr") if s == "start" else t("col.end_mrr")))
+step_label = lambda s: t(f"kind.{s}") if s in BRIDGE_STEPS else (  # noqa: E731
+    t("col.start_mrr") if s == "start" else t("col.end_mrr"))
+bridge_shown = bridge.assign(amount=bridge_amounts).rename(index=step_label)
 st.caption(t("movements.bridge_help"))
 show_table(
     bridge_shown, "mrr_bridge", "bridge", nf,
     {"amount": "money", "customers": "count", "movements": "count"},
     {"amount": t("col.mrr"), "customers": t("col.customers"), "movements": t("col.movements"),
-     "step": t("col.step")}, labels=DL,
+     "step": t("col.step")}, labels=DL, download=bridge.rename(index=step_label),
 )
 
 # --- what is behind a figure -------------------------------------------------------------------

@@ -500,4 +500,4 @@ def test_link_values_in_notices_are_never_markdown():
     assert len(bodies) == 3, bodies
     for body in bodies:
         assert "](" not in body and "![" not in body, body
-        assert "\\!\\[t\\]\\(http\\:\\/\\/attacker\\/p\\.png\\)" in body
+        assert "\\!\\[t\\]\\(http\u2060\\:\\/\\/attacker\\/p\\.png\\)" in body

@@ -4,6 +4,8 @@ driven in a real browser: tests/test_browser_movements.py.)"""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -22,6 +24,7 @@ from tests._pages import (
     tooltips,
 )
 from ui.format import number_format, plain_md
+from ui.format import shown as shown_money
 from ui.shell import month_label
 
 PAGE = "pages/1_Movements.py"
@@ -58,7 +61,14 @@ def test_monthly_table_is_mrrkit_monthly(movements_page):
     # Under the text the cells are numbers, so a click on a header sorts by value.
     raw = movements_page.dataframe[MONTHLY].value
     assert raw["Churn"].dtype == "float64"
-    np.testing.assert_allclose(raw["Churn"].to_numpy(), monthly["churn"].iloc[-12:].to_numpy())
+    # ...the shown figures, each within a unit of mrrkit's, sharing out the rounded change so
+    # that every month adds up as shown: start + movements = net new, start + net new = end.
+    np.testing.assert_allclose(raw["Churn"].to_numpy(), monthly["churn"].iloc[-12:].to_numpy(),
+                               atol=1)
+    moves = ["New", "Expansion", "Reactivation", "Contraction", "Churn"]
+    assert (raw[moves].sum(axis=1) == raw["Net new MRR"]).all()
+    assert (raw["MRR at start"] + raw["Net new MRR"] == raw["MRR at end"]).all()
+    assert (raw[["MRR at start", "MRR at end", *moves]] % 1 == 0).all().all()
 
 
 def test_bridge_reconciles(movements_page):
@@ -67,11 +77,17 @@ def test_bridge_reconciles(movements_page):
     first, last = monthly.index[-12], monthly.index[-1]
     bridge = mrr_bridge(mv, first, last)
     check = next(c.value for c in movements_page.caption if c.value.startswith("Check:"))
-    net = bridge.at["end", "amount"] - bridge.at["start", "amount"]
-    assert check == (f"Check: {EN.money(bridge.at['start', 'amount'])} {'+' if net >= 0 else '−'} "
-                     f"{EN.money(abs(net))} = {EN.money(bridge.at['end', 'amount'])}")
+    start, end = shown_money(bridge.at["start", "amount"]), shown_money(bridge.at["end", "amount"])
+    net = end - start  # of the figures as shown: the check adds up to the unit
+    assert check == (f"Check: {EN.money(start)} {'+' if net >= 0 else '−'} "
+                     f"{EN.money(abs(net))} = {EN.money(end)}")
     shown = table(movements_page, BRIDGE)
-    assert shown.at["Churn", "MRR"] == EN.money(bridge.at["churn", "amount"])
+    steps = ["New", "Expansion", "Reactivation", "Contraction", "Churn"]
+    amounts = shown["MRR"].map(lambda text: float(re.sub(r"[^\d.-]", "", text)))
+    assert amounts[steps].sum() == net  # the steps shown add up to the change shown
+    for label, step in zip(steps, ("new", "expansion", "reactivation", "contraction", "churn")):
+        assert abs(amounts[label] - bridge.at[step, "amount"]) < 1
+        assert shown.at[label, "MRR"] == EN.money(amounts[label])
     # Customers: distinct customers with such a movement in the period; Movements: how many
     # (issue 11: 1,808 'customers' expanding out of 1,484 at the start were movements).
     assert list(shown.columns) == ["MRR", "Customers", "Movements"]

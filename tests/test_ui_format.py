@@ -131,3 +131,19 @@ def test_plain_md_reads_back_as_the_text(value):
             assert escaped[i] not in punctuation, escaped
             i += 1
     assert "\n" not in escaped and "\r" not in escaped
+
+
+money = st.floats(-1e7, 1e7, allow_nan=False).map(lambda x: round(x, 2))
+
+
+@settings(max_examples=500, deadline=None)
+@given(money, st.lists(money, min_size=1, max_size=6), st.sampled_from([0, 2]))
+def test_parts_to_total_adds_up_as_shown(start, parts, decimals):
+    from ui.format import parts_to_total, shown
+
+    out = parts_to_total(parts, start, decimals)
+    unit = 10 ** -decimals
+    # Shown, they add up: start + parts = the total, each rounded once (in units, no float sum).
+    total = round(shown(start, decimals) / unit) + sum(round(x / unit) for x in out)
+    assert total == round(shown(start + sum(parts), decimals) / unit)
+    assert all(abs(x - p) < unit + 1e-6 for x, p in zip(out, parts))

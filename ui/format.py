@@ -326,3 +326,32 @@ def pct_change(now, before, cap: float = MAX_PCT_CHANGE) -> float | None:
         return None
     change = (now - before) / abs(before)
     return change if abs(change) <= cap else None
+
+
+def parts_to_total(parts, start, decimals: int = 0) -> list[float]:
+    """``parts`` rounded so that, shown, they add up: ``shown(start) + sum(result) ==
+    shown(start + sum(parts))``, each part within one unit of the last decimal of its exact value
+    (largest remainders: the parts' floors, then one unit to those whose rounding lost most).
+
+    A bridge shown with whole euros read "351,780 + 5,001 + ... = 351,781" one euro off when each
+    figure was rounded on its own; rounding the total once and sharing it out keeps every shown
+    figure honest and the sum exact.
+
+    >>> parts = [0.4, 0.4, 0.4]             # each rounds to 0, the total (1.2) to 1
+    >>> parts_to_total(parts, 0.0)
+    [1.0, 0.0, 0.0]
+    >>> parts_to_total([10.6, -3.3, -2.2], 100.4)  # 100 + 11 - 3 - 2 = 106 = shown(105.5)
+    [11.0, -3.0, -2.0]
+    """
+    scale = 10 ** decimals
+    exact = [float(p) * scale for p in parts]
+    target = round(shown(float(start) + sum(map(float, parts)), decimals) * scale) - round(
+        shown(start, decimals) * scale)
+    floors = [math.floor(x) for x in exact]
+    left = int(target - sum(floors))
+    # One unit each to the parts whose floor lost the most (ties: the larger part first).
+    order = sorted(range(len(exact)), key=lambda i: (floors[i] - exact[i], -abs(exact[i])))
+    out = list(floors)
+    for i in order[:max(0, left)]:
+        out[i] += 1
+    return [x / scale for x in out]
