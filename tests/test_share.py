@@ -376,3 +376,26 @@ def test_sharing_leaves_the_sharers_own_view_as_it_is():
     # Every later run too (a page change, a rerun) keeps the view.
     first.run()
     assert digits({m.label: m.value for m in first.metric}["MRR"]) == digits(filtered)
+
+
+def test_a_damaged_view_file_reads_as_unknown_and_names_no_path(views):
+    """Issue 12, item 7: a damaged view file showed the views directory's absolute path and
+    said sharing was unavailable. It reads as an unknown link, and the broken entry is gone."""
+    token = share(session("app.py", state={"source": stripe_source()}))
+    (path,) = views.glob("*.parquet")
+    path.write_bytes(b"PAR1 damaged")
+    at = session("app.py", {"view": token})
+    clean(at)
+    shown = [w.value for w in at.warning]
+    assert shown == [
+        "This shared link is unknown or has expired: showing the data of this session instead."
+    ]
+    assert str(views) not in " ".join(shown) and "view" not in at.query_params
+    assert at.sidebar.radio == [] or at.sidebar.radio[0].value == "sample"
+    assert not path.exists()
+    with pytest.raises(KeyError):
+        ViewStore(views).info(token)
+    # Share still works (the store is fine), and opening the link again is just unknown.
+    assert share(session("app.py", state={"source": stripe_source()}))
+    again = session("app.py", {"view": token})
+    assert "unknown" in again.warning[0].value
