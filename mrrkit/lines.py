@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = [
+    "ENGINE_DATES",
     "LINE_COLUMNS",
     "MICROS",
     "validate_lines",
@@ -36,6 +37,35 @@ MICROS = 1_000_000
 _MAX_ABS_TOTAL = 9.0e12
 
 _EPOCH = np.datetime64("1970-01-01", "D")
+
+#: The days the engine computes on, both included: every line's ``start`` and the as-of day must
+#: be in them. A date outside is a typo or a placeholder (``9999-01-01``, ``1678-01-01``) that
+#: would stretch monthly tables and cohort grids over tens of thousands of months, so
+#: :func:`validate_lines` refuses it with the column's name rather than compute for minutes. An
+#: ``end`` after them is fine (``9999-12-31`` is a common "never") as long as the as-of day is
+#: given or comes from other dates. The readers hold files to a narrower window
+#: (:func:`mrrkit.parsing.date_window`: from 1990 to 10 years ahead by default).
+ENGINE_DATES = (pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-31"))
+_FIRST_DAY = int((np.datetime64("1900-01-01", "D") - _EPOCH).astype(np.int64))
+_LAST_DAY = int((np.datetime64("2199-12-31", "D") - _EPOCH).astype(np.int64))
+_OUTSIDE = (
+    "outside {first} to {last}, the dates mrrkit computes on (mrrkit.lines.ENGINE_DATES): a "
+    "typo or a placeholder such as 9999-01-01 would make monthly tables and cohort grids of "
+    "thousands of months"
+)
+
+
+def outside_engine_dates(days: np.ndarray) -> np.ndarray:
+    """Which day numbers (days since 1970-01-01, as :class:`EncodedLines` holds them) are
+    outside :data:`ENGINE_DATES`; the open-end sentinel counts as outside."""
+    days = np.asarray(days)
+    return (days < _FIRST_DAY) | (days > _LAST_DAY)
+
+
+def outside_message(subject: str) -> str:
+    """``subject`` is outside the engine's dates, and why that is refused."""
+    first, last = (d.date() for d in ENGINE_DATES)
+    return f"{subject} " + _OUTSIDE.format(first=first, last=last)
 
 
 def _rows(mask: np.ndarray, limit: int = 5) -> str:
@@ -243,7 +273,8 @@ def validate_lines(lines: pd.DataFrame) -> EncodedLines:
     """Check a lines frame and encode it for the engine.
 
     Raises ``ValueError`` naming the column and the rows at fault: a missing column, a missing
-    customer id or start date, a non-numeric or missing ``mrr``, an ``end`` before ``start``.
+    customer id or start date, a start outside :data:`ENGINE_DATES` (1900 to 2199), a
+    non-numeric or missing ``mrr``, an ``end`` before ``start``.
     Times of day are ignored (a line runs over whole days). The caller's frame is not changed.
 
     Parameters
@@ -264,6 +295,13 @@ def validate_lines(lines: pd.DataFrame) -> EncodedLines:
         )
     code, customers = _encode_customers(lines["customer_id"])
     start = _to_days(lines["start"], "start", allow_missing=False)
+    far = outside_engine_dates(start)
+    if far.any():
+        example = _EPOCH + np.timedelta64(int(start[np.flatnonzero(far)[0]]), "D")
+        raise ValueError(
+            outside_message(f"column 'start' has dates (e.g. {example}) in {_rows(far)}")
+            + "; correct or drop those lines (mrrkit.read_export rejects them)"
+        )
     end = _to_days(lines["end"], "end", allow_missing=True)
     mrr_col = lines["mrr"]
     if len(mrr_col) == 0:

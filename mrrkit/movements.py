@@ -23,7 +23,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .lines import MICROS, EncodedLines, validate_lines
+from .lines import (
+    MICROS,
+    EncodedLines,
+    _rows,
+    outside_engine_dates,
+    outside_message,
+    validate_lines,
+)
 
 __all__ = ["KINDS", "MOVEMENT_COLUMNS", "default_as_of", "movements"]
 
@@ -69,6 +76,14 @@ def _to_day(value) -> int:
     return int((np.datetime64(ts.date(), "D") - _EPOCH).astype(np.int64))
 
 
+def _as_of_day(value) -> int:
+    """The as-of day asked for, which must be among the engine's dates."""
+    day = _to_day(value)
+    if outside_engine_dates(np.array([day])).any():
+        raise ValueError(outside_message(f"as_of {_EPOCH + np.timedelta64(day, 'D')} is"))
+    return day
+
+
 def _day_to_timestamp(day: int) -> pd.Timestamp:
     return pd.Timestamp(_EPOCH + np.timedelta64(int(day), "D"))
 
@@ -81,8 +96,16 @@ def _moves_from_lines(enc: EncodedLines, as_of) -> Moves:
             raise ValueError("lines are empty: there is nothing to compute")
         closed_max = end[~open_].max() if (~open_).any() else start.max()
         as_of_day = int(max(start.max(), closed_max))
+        far = ~open_ & outside_engine_dates(end)
+        if far.any():  # the latest date would be a "never" such as 9999-12-31
+            example = _EPOCH + np.timedelta64(int(end[np.flatnonzero(far)[0]]), "D")
+            raise ValueError(
+                outside_message(f"column 'end' has dates (e.g. {example}) in {_rows(far)}")
+                + "; as_of defaults to the latest date: give as_of, or write no end (NaT) for "
+                "lines that never end"
+            )
     else:
-        as_of_day = _to_day(as_of)
+        as_of_day = _as_of_day(as_of)
     # A line acts only if it lasts at least a day, is worth something and starts by as_of.
     acts = (mrr != 0) & (open_ | (end > start)) & (start <= as_of_day)
     # Row numbers rather than boolean masks: gathering by index is 2-4x faster than boolean
@@ -202,7 +225,7 @@ def _moves_from_frame(frame: pd.DataFrame, as_of) -> Moves:
         raise ValueError(f"movements frame lacks column(s) {missing}")
     known = frame.attrs.get("as_of")
     if as_of is not None:
-        as_of_day = _to_day(as_of)
+        as_of_day = _as_of_day(as_of)
         if known is not None and as_of_day > _to_day(known):
             raise ValueError(
                 f"as_of {pd.Timestamp(as_of).date()} is after the as_of these movements were "

@@ -532,3 +532,30 @@ def test_customer_attributes_keeps_an_attribute_named__row():
     df = dated([("a", "2024-01-01", None, 1.0, "u"), ("b", "2024-01-01", None, 1.0, "v")],
                extra=("_row",))
     assert mrrkit.customer_attributes(df)["_row"].tolist() == ["u", "v"]
+
+
+# --------------------------------------------------------------------------- dates the engine takes
+
+
+def seconds(rows):
+    """As :func:`lines`, with dates as ``datetime64[s]`` (which holds years 1678 and 9999)."""
+    df = lines(rows)
+    df["start"] = pd.Series(df["start"]).astype("datetime64[s]")
+    df["end"] = pd.Series(df["end"]).astype("datetime64[s]")
+    return df
+
+
+@pytest.mark.parametrize("day", ["1678-01-01", "1899-12-31", "2200-01-01", "9999-01-01"])
+def test_a_start_outside_the_engine_dates_is_refused_naming_the_column(day):
+    # One such line would make monthly tables of ~120,000 months (issue 12, item 9).
+    df = seconds([("a", "2024-01-01", None, 10.0), ("b", day, None, 5.0)])
+    with pytest.raises(ValueError, match=rf"column 'start' has dates \(e.g. {day}\) in 1 row\(s\) "
+                                         r"\(positions 1\) outside 1900-01-01 to 2199-12-31"):
+        validate_lines(df)
+
+
+def test_the_engine_dates_include_their_first_and_last_day():
+    first, last = (str(d.date()) for d in mrrkit.lines.ENGINE_DATES)
+    assert (first, last) == ("1900-01-01", "2199-12-31")
+    enc = validate_lines(seconds([("a", first, None, 1.0), ("b", last, "9999-12-31", 1.0)]))
+    assert len(enc.start) == 2

@@ -399,3 +399,48 @@ def test_only_zero_length_lines_gives_empty_movements():
     mv = mrrkit.movements(lines([("a", "2024-01-01", "2024-01-01", 1.0)]))
     assert len(mv) == 0
     assert mv.attrs["as_of"] == pd.Timestamp("2024-01-01")
+
+
+# --------------------------------------------------------------------------- absurd dates
+
+
+def seconds(rows):
+    """As :func:`lines`, with dates as ``datetime64[s]`` (which holds years 1678 and 9999)."""
+    df = pd.DataFrame(rows, columns=COLS)
+    df["start"] = df["start"].astype("datetime64[s]")
+    df["end"] = df["end"].astype("datetime64[s]")
+    return df
+
+
+@pytest.mark.parametrize("compute", [mrrkit.movements, mrrkit.monthly, mrrkit.cohorts])
+@pytest.mark.parametrize("day", ["1678-01-01", "9999-01-01"])
+def test_engine_refuses_an_absurd_start_rather_than_build_a_huge_grid(compute, day):
+    """Called from a notebook, each fails at once with the column named (issue 12, item 9):
+    a 1678 or 9999 start would make ~120,000 months of tables and cohort grids."""
+    df = seconds([("a", "2024-01-01", None, 10.0), ("b", day, None, 5.0)])
+    with pytest.raises(ValueError, match=r"column 'start' has dates .* outside 1900-01-01 to "):
+        compute(df)
+    with pytest.raises(ValueError, match=r"column 'start'"):
+        compute(df, as_of="2024-06-30")
+
+
+@pytest.mark.parametrize("compute", [mrrkit.movements, mrrkit.monthly, mrrkit.cohorts])
+def test_a_forever_end_needs_an_as_of(compute):
+    df = seconds([("a", "2024-01-01", "9999-12-31", 10.0), ("b", "2024-02-01", None, 5.0)])
+    # Without as_of the latest date (9999-12-31) would be the as-of day: refused, 'end' named.
+    with pytest.raises(ValueError, match=r"column 'end' has dates \(e.g. 9999-12-31\) in 1 "
+                                         r"row\(s\) \(positions 0\).*give as_of"):
+        compute(df)
+    # With one, an end after it is just a scheduled end.
+    out = compute(df, as_of="2024-06-30")
+    assert out.attrs["as_of"] == pd.Timestamp("2024-06-30")
+
+
+@pytest.mark.parametrize("compute", [mrrkit.movements, mrrkit.monthly, mrrkit.cohorts])
+def test_an_absurd_as_of_is_refused(compute):
+    df = lines([("a", "2024-01-01", None, 10.0)])
+    with pytest.raises(ValueError, match=r"as_of 9999-01-01 is outside 1900-01-01 to 2199-12-31"):
+        compute(df, as_of="9999-01-01")
+    mv = mrrkit.movements(df)
+    with pytest.raises(ValueError, match=r"as_of 1800-01-01 is outside"):
+        mrrkit.monthly(mv, as_of="1800-01-01")
