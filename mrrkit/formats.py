@@ -29,7 +29,13 @@ from .errors import ExportError
 from .headers import ROLE_SYNONYMS, attribute_name, guess_mapping, is_cents, normalise
 from .lines import MICROS
 from .notes import Note, note
-from .parsing import DATE_CONVENTIONS, parse_amounts, parse_dates, parse_intervals
+from .parsing import (
+    DATE_CONVENTIONS,
+    bad_interval_counts,
+    parse_amounts,
+    parse_dates,
+    parse_intervals,
+)
 from .tabular import DELIMITER_NAMES, ENCODING_NAMES
 
 __all__ = [
@@ -128,6 +134,7 @@ REJECTION_REASONS = (
     "missing amount",
     "missing billing interval",
     "unknown billing interval {value!r}",
+    "interval count {value!r} in {column!r}: not a whole number of 1 or more",
     "negative quantity",
     "negative amount",
     "amount cannot be read",
@@ -820,6 +827,23 @@ def subscription_draft(
             interval_col = _coalesce_text(frame, cols.interval)
             count_col = frame[cols.interval_count[0]] if cols.interval_count else None
             months = parse_intervals(interval_col, count_col)
+            if months.bad.any() and count_col is not None:
+                # A count of 0, -1 or 1.5 is said as such (with its column), not as an unknown
+                # interval word; a row whose word is unknown too is said to have that.
+                count_header = cols.interval_count[0]
+                bad_count = (
+                    months.bad
+                    & bad_interval_counts(count_col)
+                    & ~parse_intervals(interval_col).bad
+                )
+                reasons.reject(
+                    bad_count,
+                    per_value(
+                        text(count_col),
+                        lambda v: f"interval count {v!r} in {count_header!r}: not a whole "
+                        "number of 1 or more",
+                    ),
+                )
             reasons.reject(
                 months.bad,
                 per_value(interval_col, lambda v: f"unknown billing interval {v!r}")

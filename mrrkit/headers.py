@@ -177,6 +177,9 @@ ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
         "period",
         "frequency",
         "plan interval",
+        # Stripe's API and Sigma: a price's recurring.interval, flattened.
+        "recurring interval",
+        "price recurring interval",
         "periodicite",
         "frequence",
         "periode",
@@ -185,7 +188,15 @@ ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
         "periodo",
         "cadence",
     ),
-    "interval_count": ("interval count", "plan interval count", "every", "billing period count"),
+    "interval_count": (
+        "interval count",
+        "plan interval count",
+        "price interval count",
+        "recurring interval count",
+        "price recurring interval count",
+        "every",
+        "billing period count",
+    ),
     "quantity": (
         "quantity",
         "qty",

@@ -19,7 +19,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["DATE_CONVENTIONS", "ParsedColumn", "parse_amounts", "parse_dates", "parse_intervals"]
+__all__ = [
+    "DATE_CONVENTIONS",
+    "ParsedColumn",
+    "bad_interval_counts",
+    "parse_amounts",
+    "parse_dates",
+    "parse_intervals",
+]
 
 #: Every ``convention`` :func:`parse_dates` can give (how the import report says a date column
 #: was read; the tests hold :func:`parse_dates` to this list).
@@ -648,7 +655,8 @@ def parse_intervals(col: pd.Series, count: pd.Series | None = None) -> ParsedCol
     col : Series
         Interval words (English, French, Italian) or numbers of months.
     count : Series, optional
-        Interval counts (``Interval Count``, ``plan_interval_count``); empty counts are 1.
+        Interval counts (``Interval Count``, ``plan_interval_count``); empty counts are 1, and
+        a count must be a whole number of 1 or more (:func:`bad_interval_counts`).
 
     Returns
     -------
@@ -675,15 +683,34 @@ def parse_intervals(col: pd.Series, count: pd.Series | None = None) -> ParsedCol
         months = np.where(codes >= 0, table[np.maximum(codes, 0)] if len(table) else np.nan, np.nan)
     bad = np.isnan(months) & ~empty
     if count is not None:
-        c = parse_amounts(count)
-        cv = c.values.to_numpy()
-        bad |= c.bad | (cv <= 0)
+        cv, bad_count = _interval_counts(count)
+        bad |= bad_count
         months = months * np.where(np.isnan(cv), 1.0, cv)
     bad |= (months <= 0) & ~np.isnan(months)
     months = np.where(bad, np.nan, months)
     return ParsedColumn(
         pd.Series(months, index=col.index, dtype="float64"), bad, "billing intervals"
     )
+
+
+def bad_interval_counts(count: pd.Series) -> np.ndarray:
+    """Rows whose interval count is no whole number of 1 or more (``0``, ``-1``, ``1.5``,
+    ``two``): billed every 0 or -1 months is no billing period. An empty count is fine (1).
+
+    >>> import pandas as pd
+    >>> bad_interval_counts(pd.Series(["1", "3", "", "0", "-1", "1.5", "two", "2.0"])).tolist()
+    [False, False, False, True, True, True, True, False]
+    """
+    return _interval_counts(count)[1]
+
+
+def _interval_counts(count: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    parsed = parse_amounts(count)
+    cv = parsed.values.to_numpy()
+    filled = ~np.isnan(cv)
+    bad = parsed.bad.copy()
+    bad[filled] |= (cv[filled] < 1) | (cv[filled] != np.floor(cv[filled]))
+    return cv, bad
 
 
 def _interval_word(word) -> float:

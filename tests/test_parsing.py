@@ -10,7 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mrrkit.parsing import parse_amounts, parse_dates, parse_intervals
+from mrrkit.parsing import (
+    bad_interval_counts,
+    parse_amounts,
+    parse_dates,
+    parse_intervals,
+)
 
 SETTINGS = settings(max_examples=200, deadline=None)
 
@@ -368,3 +373,21 @@ def test_interval_counts_and_bad_intervals():
     )
     assert parsed.values.iloc[:2].tolist() == [3.0, 12.0]
     assert parsed.bad.tolist() == [False, False, True, True, False]
+
+
+@pytest.mark.parametrize(
+    ("count", "bad"),
+    [
+        ("1", False), ("12", False), ("", False), ("2.0", False), (3, False),
+        ("0", True), ("-1", True), ("1.5", True), ("0.5", True), ("two", True), (-1, True),
+    ],
+)
+def test_an_interval_count_is_a_whole_number_of_1_or_more(count, bad):
+    # Stripe's interval_count is a positive integer (a price billed every 0 or -1 months is
+    # no price); numbers in a spreadsheet come as numbers, in a CSV as text.
+    col = pd.Series([count], dtype="float64" if isinstance(count, int) else object)
+    assert bad_interval_counts(col).tolist() == [bad]
+    parsed = parse_intervals(pd.Series(["month"]), count=col)
+    assert parsed.bad.tolist() == [bad]
+    assert np.isnan(parsed.values.iloc[0]) == bad
+

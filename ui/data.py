@@ -885,6 +885,8 @@ _REASON_PATTERNS = (
     (re.compile(r"^status (?P<status>.+) without an end date$"), "no_end"),
     (re.compile(r"^unknown status (?P<status>.+)$"), "unknown_status"),
     (re.compile(r"^unknown billing interval (?P<value>.+)$"), "unknown_interval"),
+    (re.compile(r"^interval count (?P<value>.+?) in (?P<q>['\"])(?P<column>.*)(?P=q): not a "
+                r"whole number of 1 or more$"), "bad_interval_count"),
     (re.compile(r"^unreadable CSV from here on \((?P<detail>.*)\)$", re.DOTALL), "unreadable_csv"),
 )
 #: The fields of "<field>: cannot read ..." reasons that are no column role (``role.*`` texts).
