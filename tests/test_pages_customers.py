@@ -170,7 +170,8 @@ def test_text_from_the_file_is_never_markdown():
     assert_clean(at)
     assert list(at.dataframe[0].value.index) == ["cus_C"]
     assert at.subheader[0].value == (
-        r"MRR history of cus\_C · \!\[x\]\(http\:\/\/evil\/p\.png\) · c\@example\.com")
+        "MRR history of cus\\_C · \\!\\[x\\]\\(http\u2060\\:\\/\\/evil\\/p\\.png\\) · "
+        "c\\@example\\.com")  # a word joiner after "http": no bare link either
     drawn = [*at.markdown, *at.caption, *at.subheader, *at.info, *at.warning]
     assert not [e.value for e in drawn if "](" in e.value or "![" in e.value]
     assert picker(at).options == [f"cus_C · {HOSTILE} · c@example.com"]  # a selectbox is plain
