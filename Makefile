@@ -33,8 +33,10 @@ browser:
 run: setup
 	$(PY) -m streamlit run app.py
 
+# Both cores: each test file runs whole on one worker (the browser tests' servers and the
+# order inside a file are kept).
 test: setup-dev
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 bench: setup-dev
 	$(PY) benchmarks/bench_core.py
