@@ -23,6 +23,7 @@ from .formats import (
     MAX_MRR,
     MAX_TOTAL_MRR,
     Draft,
+    apply_date_window,
     canonical_draft,
     generic_draft,
     is_canonical,
@@ -32,7 +33,7 @@ from .formats import (
 )
 from .headers import ROLE_SYNONYMS, attribute_name, find_column
 from .notes import Note, note
-from .parsing import parse_dates
+from .parsing import date_window, parse_dates
 from .tabular import Table, read_table
 from .vendors import REFUSED, VENDORS
 
@@ -54,6 +55,10 @@ _FORMAT_NEEDS = {
     "generic": "headers naming a customer, a start date and an MRR or amount (+ interval) column",
 }
 
+
+#: Formats whose lines are billed service periods (invoice lines, transactions): their end is
+#: a period's end, never a "forever" placeholder (see :func:`~mrrkit.formats.apply_date_window`).
+_SERVICE_PERIOD_FORMATS = ("stripe_invoices", "paddle_transactions")
 
 _NO_FORMAT_TRIED = (
     "No format could be tried on it; the formats read are "
@@ -463,6 +468,7 @@ def read_export(
     reporting_currency: str | None = None,
     fx_rates: dict | pd.DataFrame | None = None,
     customers=None,
+    today=None,
 ) -> ExportResult:
     """Read a billing export into canonical lines, accounting for every row.
 
@@ -487,6 +493,12 @@ def read_export(
     customers : str, path, bytes, file-like, DataFrame or CustomerFile, optional
         A customers file whose attributes are joined to the lines on ``customer_id`` (they
         win over the export's own attributes of the same name).
+    today : date-like, optional
+        The current day (default: the clock, read once here). With ``MRRKIT_MIN_DATE`` and
+        ``MRRKIT_MAX_YEARS_AHEAD`` it sets the dates read (:func:`mrrkit.parsing.date_window`,
+        1990-01-01 to 10 years after today by default): a row starting outside them is
+        rejected, an end after them is read as no end (a "never" such as 9999-12-31; on
+        invoice lines and transactions, whose end is a billed period's, the row is rejected).
 
     Returns
     -------
@@ -511,6 +523,7 @@ def read_export(
     [[2, 'missing customer id']]
     """
     _check_args(format, mapping, reporting_currency, fx_rates)
+    window = date_window(pd.Timestamp.today() if today is None else today)
     fx_rates = None if fx_rates is None else _clean_fx(fx_rates)
     reporting = reporting_currency.strip().upper() if reporting_currency else None
     try:
@@ -525,6 +538,9 @@ def read_export(
     except ExportError as exc:
         raise ExportError(f"{exc}. {_NO_FORMAT_TRIED}") from None
     chosen, draft = _draft(table, format, mapping)
+    apply_date_window(
+        table.frame, draft, window, draft.notes, periods=chosen in _SERVICE_PERIOD_FORMATS
+    )
     notes = list(table.notes) + list(draft.notes)
     empty = _empty_rows(table.frame)
     if empty.any():

@@ -31,6 +31,7 @@ from .lines import MICROS
 from .notes import Note, note
 from .parsing import (
     DATE_CONVENTIONS,
+    DateWindow,
     bad_interval_counts,
     parse_amounts,
     parse_dates,
@@ -53,6 +54,7 @@ __all__ = [
     "Draft",
     "Reasons",
     "Rule",
+    "apply_date_window",
     "canonical_draft",
     "cents_divisor",
     "column",
@@ -107,7 +109,8 @@ UNCOVERED_CREDIT = (
 #: Every reason a reader gives a rejected row (``ExportResult.rejected``), as a template:
 #: ``{field}`` is one of :data:`REASON_FIELDS`, ``{column}`` a header as the file writes it,
 #: ``{status}`` and ``{value}`` a cell as written, ``{currency}``, ``{reporting}`` currency codes,
-#: ``{month}`` as ``2024-01``, ``{fields}``, ``{width}`` counts, ``{detail}`` the CSV reader's
+#: ``{month}`` as ``2024-01``, ``{date}`` as ``1990-01-01`` (a bound of the dates read, see
+#: :func:`apply_date_window`), ``{fields}``, ``{width}`` counts, ``{detail}`` the CSV reader's
 #: words. The tests hold the readers to this list (a reason given anywhere else fails them) and
 #: the app to a French and an Italian text for each.
 REJECTION_REASONS = (
@@ -123,6 +126,9 @@ REJECTION_REASONS = (
     "discount: cannot read {column!r}",
     # Dates
     "missing start date",
+    "start date {value!r} in {column!r} is before {date}, the earliest date read",
+    "start date {value!r} in {column!r} is after {date}, the latest date read",
+    "end date {value!r} in {column!r} is after {date}, the latest date read",
     "missing service period",
     "missing billing period start or end",
     "end date before start date",
@@ -191,7 +197,8 @@ REASON_FIELDS = (
 #: ``{name}`` headers as the file writes them (or as mrrkit renames them), ``{columns}`` a list
 #: of headers, ``{example}`` a cell as written, ``{examples}`` customer ids, ``{plans}`` plan
 #: names, ``{origins}`` Paddle origins, ``{currency}``/``{currencies}`` currency codes,
-#: ``{position}``/``{line}`` column and line numbers, ``{months}`` a number of months; and
+#: ``{position}``/``{line}`` column and line numbers, ``{months}`` a number of months, ``{date}``
+#: a day written ``2036-06-30``; and
 #: ``{encoding}``, ``{delimiter}``, ``{convention}`` mrrkit's own words, each one of
 #: :data:`WARNING_TERMS`. The tests hold the readers to this list and the app to a French and
 #: an Italian text for each.
@@ -205,6 +212,8 @@ WARNING_TEMPLATES = (
     "header found on spreadsheet line {line}",
     "duplicated header {header!r}: its copy in column {position} is read as {name!r}",
     # Dates and numbers
+    "{count} end date(s) after {date} read as no end (e.g. {example!r} in {column!r}): "
+    "far-future ends such as 9999-12-31 stand for 'never' in billing exports",
     "{column!r} read as {convention}",
     "{column!r} read with a decimal comma",
     "{column!r} read in cents",
@@ -1081,6 +1090,124 @@ def _lowest(rows: list[int], i: int, first: dict, last: dict, value: dict) -> in
     begins, ends = first[i], last[i]
     days = {begins} | {d for j in rows for d in (first[j], last[j]) if begins < d < ends}
     return min(sum(value[j] for j in rows if first[j] <= d < last[j]) for d in days)
+
+
+# --------------------------------------------------------------------------------------------
+# The dates read
+# --------------------------------------------------------------------------------------------
+
+
+def apply_date_window(
+    frame: pd.DataFrame,
+    draft: Draft,
+    window: DateWindow,
+    notes: list[Note],
+    *,
+    periods: bool = False,
+) -> None:
+    """Hold a draft's dates to the dates read (:func:`mrrkit.parsing.date_window`), in place.
+
+    - A start before ``window.first`` or after ``window.last`` rejects its row, the reason
+      naming the column and the cell as the file writes them (the trial end's column when the
+      line starts at the trial's end).
+    - An end after ``window.last`` is read as no end, with a note: billing exports write
+      "never" as a far-future day (``9999-12-31``, ``2099-01-01``). Where an end is the end of a
+      billed service period (``periods``: invoice lines, transactions), it cannot mean "never"
+      and rejects the row like a start.
+    - An end before ``window.first`` is before its start or goes with a start before it, so
+      its row is already rejected.
+
+    Only the rows still kept are looked at, so a row keeps the first reason it was given.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"customer_id": ["a", "b", "c"], "start": ["2024-01-01",
+    ...     "9999-01-01", "2024-01-01"], "end": ["", "", "2099-01-01"], "mrr": ["10"] * 3})
+    >>> draft, notes = canonical_draft(frame), []
+    >>> window = DateWindow(pd.Timestamp("1990-01-01"), pd.Timestamp("2036-06-30"))
+    >>> apply_date_window(frame, draft, window, notes)
+    >>> draft.reasons.text.tolist()
+    [None, "start date '9999-01-01' in 'start' is after 2036-06-30, the latest date read", None]
+    >>> draft.end.isna().tolist(), notes[0].values["count"]
+    ([True, True, True], 1)
+    """
+    reasons = draft.reasons
+    first, last = str(window.first.date()), str(window.last.date())
+    starts = [h for h in (draft.mapping.get("start"), draft.mapping.get("trial_end")) if h]
+    before, after = window.outside(draft.start)
+    at = np.flatnonzero(reasons.ok & (before | after))
+    if len(at):
+        header, written = _written_dates(frame, at, draft.start, starts)
+        reason = np.full(len(frame), None, dtype=object)
+        for h in dict.fromkeys(header.tolist()):
+            early = (header == h) & before[at]
+            late = (header == h) & after[at]
+            reason[at[early]] = per_value(
+                pd.Series(written[early], dtype="str"),
+                lambda v: f"start date {v!r} in {h!r} is before {first}, the earliest date "
+                "read",
+            )
+            reason[at[late]] = per_value(
+                pd.Series(written[late], dtype="str"),
+                lambda v: f"start date {v!r} in {h!r} is after {last}, the latest date read",
+            )
+        reasons.reject(before | after, reason)
+    _, late_end = window.outside(draft.end)
+    late_end &= reasons.ok
+    at = np.flatnonzero(late_end)
+    if not len(at):
+        return
+    ends = [h for h in (draft.mapping.get("end"),) if h]
+    header, written = _written_dates(frame, at, draft.end, ends)
+    if periods:
+        reason = np.full(len(frame), None, dtype=object)
+        for h in dict.fromkeys(header.tolist()):
+            on = header == h
+            reason[at[on]] = per_value(
+                pd.Series(written[on], dtype="str"),
+                lambda v: f"end date {v!r} in {h!r} is after {last}, the latest date read",
+            )
+        reasons.reject(late_end, reason)
+        return
+    draft.end = draft.end.mask(late_end)
+    notes.append(
+        note(
+            "{count} end date(s) after {date} read as no end (e.g. {example!r} in {column!r}): "
+            "far-future ends such as 9999-12-31 stand for 'never' in billing exports",
+            count=len(at),
+            date=last,
+            example=str(written[0]),
+            column=str(header[0]),
+        )
+    )
+
+
+def _written_dates(
+    frame: pd.DataFrame, rows: np.ndarray, values: pd.Series, preferred: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``rows`` (positions), the column its date in ``values`` was read from and the
+    cell as written there: the first column, ``preferred`` ones first, whose cell reads as that
+    day. A row no column explains (a date made from several cells) gets the first preferred
+    column, or ``"date"``, and the day itself. Each column is read on the rows still unexplained
+    only: the few rows of a file with a stray date, not the whole file again."""
+    day = np.asarray(values.to_numpy()).astype("datetime64[D]")[rows]
+    header = np.full(len(rows), None, dtype=object)
+    written = np.full(len(rows), None, dtype=object)
+    todo = np.arange(len(rows))
+    for h in dict.fromkeys([*[c for c in preferred if c in frame.columns], *frame.columns]):
+        if not len(todo):
+            break
+        cells = frame[h].iloc[rows[todo]].reset_index(drop=True)
+        parsed = parse_dates(cells).values.to_numpy().astype("datetime64[D]")
+        same = parsed == day[todo]
+        if same.any():
+            header[todo[same]] = h
+            written[todo[same]] = text(cells[same]).to_numpy(dtype=object)
+            todo = todo[~same]
+    if len(todo):
+        header[todo] = preferred[0] if preferred else "date"
+        written[todo] = np.datetime_as_string(day[todo], unit="D").astype(object)
+    return header, written
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ kernels; the general text rules only run when that fails, so a million-row expor
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -21,8 +22,10 @@ import pyarrow.compute as pc
 
 __all__ = [
     "DATE_CONVENTIONS",
+    "DateWindow",
     "ParsedColumn",
     "bad_interval_counts",
+    "date_window",
     "parse_amounts",
     "parse_dates",
     "parse_intervals",
@@ -531,6 +534,105 @@ def _unix(v: np.ndarray, per_second: int) -> np.ndarray:
 
 def _bad_dates(values: pd.Series, empty: np.ndarray) -> np.ndarray:
     return values.isna().to_numpy() & ~empty
+
+
+# --------------------------------------------------------------------------------------------
+# The dates a reader takes
+# --------------------------------------------------------------------------------------------
+
+#: Environment variable: the earliest date a reader takes (``YYYY-MM-DD``, default 1990-01-01).
+MIN_DATE_ENV = "MRRKIT_MIN_DATE"
+#: Environment variable: how many years after today the latest date a reader takes is (a whole
+#: number, default 10).
+MAX_YEARS_AHEAD_ENV = "MRRKIT_MAX_YEARS_AHEAD"
+_DEFAULT_MIN_DATE = "1990-01-01"
+_DEFAULT_YEARS_AHEAD = 10
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """The dates a reader takes, ``first`` and ``last`` included (midnight timestamps).
+
+    A billing export's date outside it is a typo or a placeholder (``9999-01-01``, ``1678``,
+    ``0001-01-01``): kept, one such line would stretch every monthly table and cohort grid over
+    thousands of months. :func:`mrrkit.read_export` rejects a row whose start is outside, and
+    reads an end after ``last`` as no end (``9999-12-31``, ``2099-01-01``... stand for "never").
+    """
+
+    first: pd.Timestamp
+    last: pd.Timestamp
+
+    def outside(self, values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of a ``datetime64`` column before ``first`` and after ``last`` (missing: neither).
+
+        >>> w = DateWindow(pd.Timestamp("1990-01-01"), pd.Timestamp("2036-06-30"))
+        >>> days = pd.Series(pd.to_datetime(["1989-12-31", "2024-01-01", None]))
+        >>> [m.tolist() for m in w.outside(days)]
+        [[True, False, False], [False, False, False]]
+        """
+        days = np.asarray(values.to_numpy()).astype("datetime64[D]")
+        first = np.datetime64(self.first.date(), "D")
+        last = np.datetime64(self.last.date(), "D")
+        known = ~np.isnat(days)
+        return known & (days < first), known & (days > last)
+
+
+def date_window(today, environ=None) -> DateWindow:
+    """The dates the readers take, from :data:`MIN_DATE_ENV` (``MRRKIT_MIN_DATE``, default
+    ``1990-01-01``) to :data:`MAX_YEARS_AHEAD_ENV` (``MRRKIT_MAX_YEARS_AHEAD``, default 10)
+    years after ``today``, both read when called (not at import).
+
+    Parameters
+    ----------
+    today : date-like
+        The current day, given by the caller (:func:`mrrkit.read_export` reads the clock once
+        when not told): the same file read with the same ``today`` gives the same lines.
+    environ : mapping, optional
+        Where the two settings are read; default ``os.environ``. An empty value is the default.
+
+    Raises
+    ------
+    ValueError
+        A setting that is no date or no whole number, or a window that ends before it starts.
+
+    Examples
+    --------
+    >>> w = date_window("2026-02-28", environ={})
+    >>> str(w.first.date()), str(w.last.date())
+    ('1990-01-01', '2036-02-28')
+    >>> settings = {"MRRKIT_MIN_DATE": "2000-01-01", "MRRKIT_MAX_YEARS_AHEAD": "1"}
+    >>> w = date_window("2024-02-29", settings)
+    >>> str(w.first.date()), str(w.last.date())
+    ('2000-01-01', '2025-02-28')
+    """
+    environ = os.environ if environ is None else environ
+    day = pd.Timestamp(today)
+    if day is pd.NaT:
+        raise ValueError("today must be a date, got a missing value")
+    day = day.normalize()
+    written = str(environ.get(MIN_DATE_ENV, "") or "").strip() or _DEFAULT_MIN_DATE
+    try:
+        first = pd.Timestamp(written)
+        if first is pd.NaT:
+            raise ValueError
+    except (ValueError, TypeError, OverflowError):
+        raise ValueError(
+            f"{MIN_DATE_ENV} must be a date such as {_DEFAULT_MIN_DATE}, got {written!r}"
+        ) from None
+    years = str(environ.get(MAX_YEARS_AHEAD_ENV, "") or "").strip() or str(_DEFAULT_YEARS_AHEAD)
+    if not re.fullmatch(r"\d{1,4}", years):
+        raise ValueError(
+            f"{MAX_YEARS_AHEAD_ENV} must be a whole number of years such as "
+            f"{_DEFAULT_YEARS_AHEAD}, got {years!r}"
+        )
+    last = day + pd.DateOffset(years=int(years))
+    first = first.normalize()
+    if first > last:
+        raise ValueError(
+            f"{MIN_DATE_ENV} ({first.date()}) is after the latest date read ({last.date()}, "
+            f"{MAX_YEARS_AHEAD_ENV} years after today)"
+        )
+    return DateWindow(first, last)
 
 
 # --------------------------------------------------------------------------------------------

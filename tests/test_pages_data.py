@@ -900,6 +900,7 @@ SAMPLE_VALUES = {
     "fields": "3",
     "width": "5",
     "detail": "unexpected end of data",
+    "date": "1990-01-01",
 }
 
 
@@ -987,6 +988,7 @@ NOTE_VALUES = {
     "position": 7,
     "line": 3,
     "months": 3.0,
+    "date": "2036-10-31",
 }
 FR_IT = (text("fr"), text("it"))
 

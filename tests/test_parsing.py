@@ -11,7 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mrrkit.parsing import (
+    DateWindow,
     bad_interval_counts,
+    date_window,
     parse_amounts,
     parse_dates,
     parse_intervals,
@@ -391,3 +393,50 @@ def test_an_interval_count_is_a_whole_number_of_1_or_more(count, bad):
     assert parsed.bad.tolist() == [bad]
     assert np.isnan(parsed.values.iloc[0]) == bad
 
+
+# ----------------------------------------------------------------------------------------------
+# The dates a reader takes
+# ----------------------------------------------------------------------------------------------
+
+
+def test_the_date_window_defaults_to_1990_and_ten_years_ahead():
+    w = date_window("2026-12-06", environ={})
+    assert (w.first, w.last) == (pd.Timestamp("1990-01-01"), pd.Timestamp("2036-12-06"))
+    # Empty settings are the defaults; a time of day is dropped.
+    empty = {"MRRKIT_MIN_DATE": " ", "MRRKIT_MAX_YEARS_AHEAD": ""}
+    assert date_window(pd.Timestamp("2026-12-06 17:30"), environ=empty) == w
+
+
+def test_the_date_window_reads_its_settings_when_asked(monkeypatch):
+    monkeypatch.setenv("MRRKIT_MIN_DATE", "2015-06-01")
+    monkeypatch.setenv("MRRKIT_MAX_YEARS_AHEAD", "2")
+    w = date_window("2024-02-29")
+    assert (w.first, w.last) == (pd.Timestamp("2015-06-01"), pd.Timestamp("2026-02-28"))
+    monkeypatch.setenv("MRRKIT_MAX_YEARS_AHEAD", "0")  # nothing after today
+    assert date_window("2024-02-29").last == pd.Timestamp("2024-02-29")
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"MRRKIT_MIN_DATE": "last year"}, "MRRKIT_MIN_DATE must be a date"),
+        ({"MRRKIT_MAX_YEARS_AHEAD": "ten"}, "MRRKIT_MAX_YEARS_AHEAD must be a whole number"),
+        ({"MRRKIT_MAX_YEARS_AHEAD": "-1"}, "MRRKIT_MAX_YEARS_AHEAD must be a whole number"),
+        ({"MRRKIT_MIN_DATE": "2030-01-01", "MRRKIT_MAX_YEARS_AHEAD": "1"}, "is after the latest"),
+    ],
+)
+def test_a_wrong_date_window_setting_says_which(settings, message):
+    with pytest.raises(ValueError, match=message):
+        date_window("2026-12-06", environ=settings)
+    with pytest.raises(ValueError, match="today must be a date"):
+        date_window(None, environ={})
+
+
+def test_outside_the_window_both_bounds_included():
+    w = DateWindow(pd.Timestamp("1990-01-01"), pd.Timestamp("2036-12-06"))
+    days = pd.Series(
+        ["1989-12-31", "1990-01-01", "2036-12-06", "2036-12-07", None, "9999-12-31", "1678-01-01"]
+    ).astype("datetime64[s]")
+    before, after = w.outside(days)
+    assert before.tolist() == [True, False, False, False, False, False, True]
+    assert after.tolist() == [False, False, False, True, False, True, False]

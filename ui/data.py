@@ -425,6 +425,7 @@ def _read_upload(
             reporting_currency=reporting_currency,
             fx_rates=fx_rates,
             customers=_customers,
+            today=today(),  # the dates read run to MRRKIT_MAX_YEARS_AHEAD years after it
         )
     except Exception as exc:  # noqa: BLE001 - an unusable file is a message, not a crash
         error = _problem(exc)
@@ -887,6 +888,12 @@ _REASON_PATTERNS = (
     (re.compile(r"^unknown billing interval (?P<value>.+)$"), "unknown_interval"),
     (re.compile(r"^interval count (?P<value>.+?) in (?P<q>['\"])(?P<column>.*)(?P=q): not a "
                 r"whole number of 1 or more$"), "bad_interval_count"),
+    (re.compile(r"^start date (?P<value>.+?) in (?P<q>['\"])(?P<column>.*)(?P=q) is before "
+                r"(?P<date>[\d-]+), the earliest date read$"), "start_too_early"),
+    (re.compile(r"^start date (?P<value>.+?) in (?P<q>['\"])(?P<column>.*)(?P=q) is after "
+                r"(?P<date>[\d-]+), the latest date read$"), "start_too_late"),
+    (re.compile(r"^end date (?P<value>.+?) in (?P<q>['\"])(?P<column>.*)(?P=q) is after "
+                r"(?P<date>[\d-]+), the latest date read$"), "end_too_late"),
     (re.compile(r"^unreadable CSV from here on \((?P<detail>.*)\)$", re.DOTALL), "unreadable_csv"),
 )
 #: The fields of "<field>: cannot read ..." reasons that are no column role (``role.*`` texts).
@@ -954,6 +961,8 @@ _WARNINGS = {
     "header found on spreadsheet line {line}": "header_line",
     "duplicated header {header!r}: its copy in column {position} is read as {name!r}":
         "duplicated_header",
+    "{count} end date(s) after {date} read as no end (e.g. {example!r} in {column!r}): "
+    "far-future ends such as 9999-12-31 stand for 'never' in billing exports": "far_end",
     "{column!r} read as {convention}": "date_convention",
     "{column!r} read with a decimal comma": "decimal_comma",
     "{column!r} read in cents": "cents",
