@@ -197,8 +197,9 @@ REASON_FIELDS = (
 #: ``{name}`` headers as the file writes them (or as mrrkit renames them), ``{columns}`` a list
 #: of headers, ``{example}`` a cell as written, ``{examples}`` customer ids, ``{plans}`` plan
 #: names, ``{origins}`` Paddle origins, ``{currency}``/``{currencies}`` currency codes,
-#: ``{position}``/``{line}`` column and line numbers, ``{months}`` a number of months, ``{date}``
-#: a day written ``2036-06-30``; and
+#: ``{position}``/``{line}`` column and line numbers, ``{months}`` a number of months, ``{rows}``
+#: data row numbers written ``12, 40``, ``{more}`` a number of rows not listed, ``{date}`` a day
+#: written ``2036-06-30``; and
 #: ``{encoding}``, ``{delimiter}``, ``{convention}`` mrrkit's own words, each one of
 #: :data:`WARNING_TERMS`. The tests hold the readers to this list and the app to a French and
 #: an Italian text for each.
@@ -211,6 +212,11 @@ WARNING_TEMPLATES = (
     "{count} line(s) above the header skipped",
     "header found on spreadsheet line {line}",
     "duplicated header {header!r}: its copy in column {position} is read as {name!r}",
+    "{count} row(s) were not UTF-8 and were read as {encoding}, the rest of the file as UTF-8: "
+    "row(s) {rows}",
+    "{count} row(s) were not UTF-8 and were read as {encoding}, the rest of the file as UTF-8: "
+    "rows {rows} and {more} more",
+    "the header line was not UTF-8 and was read as {encoding}",
     # Dates and numbers
     "{count} end date(s) after {date} read as no end (e.g. {example!r} in {column!r}): "
     "far-future ends such as 9999-12-31 stand for 'never' in billing exports",

@@ -144,24 +144,119 @@ def read_table(source) -> Table:
 # --------------------------------------------------------------------------------------------
 
 
-def _decode(data: bytes) -> tuple[str, str]:
+def _decode(data: bytes) -> tuple[str, str, tuple[str, np.ndarray] | None]:
+    """The text, its encoding's name and, for a UTF-8 file some of whose lines are not UTF-8,
+    the encoding those lines were read in and their numbers (0-based, as ``_split_lines``)."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "UTF-8 with BOM"
+        try:
+            return data[3:].decode("utf-8"), "UTF-8 with BOM", None
+        except UnicodeDecodeError:
+            mixed = _decode_mixed(data[3:])
+            if mixed is not None:
+                return mixed[0], "UTF-8 with BOM", mixed[1:]
+        return data[3:].decode("utf-8", errors="replace"), "UTF-8 with BOM", None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace"), "UTF-16 (Excel Unicode text)"
+        return data.decode("utf-16", errors="replace"), "UTF-16 (Excel Unicode text)", None
     head = data[:4096]
     if b"\x00" in head:
         raise ExportError(
             "the file holds binary data, not text: expected a CSV, TSV, XLSX or Parquet export"
         )
     try:
-        return data.decode("utf-8"), "UTF-8"
+        return data.decode("utf-8"), "UTF-8", None
     except UnicodeDecodeError:
         pass
+    mixed = _decode_mixed(data)
+    if mixed is not None:
+        return mixed[0], "UTF-8", mixed[1:]
     try:
-        return data.decode("cp1252"), "Windows-1252 (Latin-1)"
+        return data.decode("cp1252"), "Windows-1252 (Latin-1)", None
     except UnicodeDecodeError:
-        return data.decode("latin-1"), "Latin-1"
+        return data.decode("latin-1"), "Latin-1", None
+
+
+def _utf8_errors(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where bytes beyond ASCII are, and which of them break UTF-8 (RFC 3629: a lead byte
+    followed by its continuation bytes, no overlong form, no surrogate, nothing past U+10FFFF),
+    all at once rather than byte by byte in Python. Positions in ``arr`` (uint8)."""
+    high = np.flatnonzero(arr >= 0x80)
+    b = arr[high]
+    need = np.full(len(high), -1, np.int64)  # continuation bytes a lead byte needs; -1: none
+    need[(b >= 0xC2) & (b <= 0xDF)] = 1
+    need[(b >= 0xE0) & (b <= 0xEF)] = 2
+    need[(b >= 0xF0) & (b <= 0xF4)] = 3
+    cont = (b >= 0x80) & (b <= 0xBF)
+    lead = need > 0
+    ok_lead = lead.copy()
+    covered = np.zeros(len(high), bool)
+    for k in (1, 2, 3):
+        at = np.flatnonzero(lead & (need >= k))
+        nxt = at + k
+        inside = nxt < len(high)
+        good = np.zeros(len(at), bool)
+        good[inside] = (high[nxt[inside]] == high[at[inside]] + k) & cont[nxt[inside]]
+        ok_lead[at[~good]] = False
+    # The second byte's narrower ranges: E0 A0-BF, ED 80-9F, F0 90-BF, F4 80-8F.
+    at = np.flatnonzero(ok_lead)
+    second = np.zeros(len(at), np.int64)
+    second[:] = arr[np.minimum(high[at] + 1, len(arr) - 1)]
+    first = b[at]
+    ok_lead[at] &= ~(
+        ((first == 0xE0) & (second < 0xA0))
+        | ((first == 0xED) & (second > 0x9F))
+        | ((first == 0xF0) & (second < 0x90))
+        | ((first == 0xF4) & (second > 0x8F))
+    )
+    for k in (1, 2, 3):
+        at = np.flatnonzero(ok_lead & (need >= k))
+        covered[at + k] = True
+    return high, high[~(ok_lead | (cont & covered))]
+
+
+def _decode_mixed(data: bytes) -> tuple[str, str, np.ndarray] | None:
+    r"""A UTF-8 file some of whose lines are not UTF-8 (a file put together from two exports, a
+    line typed in a legacy editor): each line that is UTF-8 read as UTF-8, the others as
+    Windows-1252 (Latin-1 where a byte is no Windows-1252 character). The text, that legacy
+    encoding's name and the numbers of the lines read in it (0-based). None when no line beyond
+    ASCII is UTF-8: a legacy file throughout, read whole as before.
+
+    >>> data = "Café\n".encode() + "Café\n".encode("cp1252") + "naïve\n".encode()
+    >>> text, legacy, lines = _decode_mixed(data)
+    >>> text, legacy, lines.tolist()
+    ('Café\nCafé\nnaïve\n', 'Windows-1252 (Latin-1)', [1])
+    """
+    arr = np.frombuffer(data, dtype=np.uint8)
+    high, errors = _utf8_errors(arr)
+    if not len(errors):
+        return None
+    newlines = np.flatnonzero(arr == 0x0A)
+    bad = np.unique(np.searchsorted(newlines, errors))  # a line's number = newlines before it
+    with_high = np.unique(np.searchsorted(newlines, high))
+    if np.isin(with_high, bad).all():
+        return None  # no line beyond ASCII is UTF-8
+    # Lines are cut after their newline; ASCII lines read the same in both encodings, so a run
+    # of bad lines is cut from the first bad line to the last one before a UTF-8 line.
+    bounds = np.concatenate(([0], newlines + 1, [len(arr)]))
+    good = np.setdiff1d(with_high, bad)
+    cut = np.searchsorted(good, bad)  # bad lines with the same count of UTF-8 lines before
+    runs = np.flatnonzero(np.diff(cut, prepend=-1))
+    starts = bad[runs]
+    ends = np.append(bad[runs[1:] - 1], bad[-1])
+    pieces_legacy = [bytes(data[bounds[a] : bounds[z + 1]]) for a, z in zip(starts, ends)]
+    legacy = "Windows-1252 (Latin-1)"
+    try:
+        decoded = [piece.decode("cp1252") for piece in pieces_legacy]
+    except UnicodeDecodeError:
+        legacy = "Latin-1"
+        decoded = [piece.decode("latin-1") for piece in pieces_legacy]
+    parts = []
+    at = 0
+    for a, z, piece in zip(starts, ends, decoded):
+        parts.append(data[at : bounds[a]].decode("utf-8", errors="replace"))
+        parts.append(piece)
+        at = bounds[z + 1]
+    parts.append(data[at:].decode("utf-8", errors="replace"))
+    return "".join(parts), legacy, bad
 
 
 def _split_lines(text: str) -> list[str]:
@@ -276,8 +371,9 @@ def _read_text(data: bytes, as_bytes: bool = True) -> Table:
         encoding = "UTF-8 with BOM" if bom else "UTF-8"
         raw = data[3:] if bom else data
         text_sample = sample
+        redecoded = None
     else:
-        text, encoding = _decode(data)
+        text, encoding, redecoded = _decode(data)
         if "\r" in text and "\n" not in text:
             old_mac = True
             text = text.replace("\r", "\n")
@@ -313,6 +409,9 @@ def _read_text(data: bytes, as_bytes: bool = True) -> Table:
         ) from None
     headers, dup_notes = _dedupe(header_rec)
     notes += dup_notes
+    if redecoded is not None:  # a UTF-8 file with lines that are not
+        redecoded_notes = _redecoded_notes(_split_lines(text), first, delimiter, *redecoded)
+        notes += redecoded_notes
     fast = _read_text_fast(body, delimiter, headers)
     if fast is not None:
         frame = fast
@@ -321,6 +420,82 @@ def _read_text(data: bytes, as_bytes: bool = True) -> Table:
     else:
         frame, rows, broken = _read_text_slow(body, delimiter, headers)
     return Table(frame, rows, broken, "csv", notes)
+
+
+#: How many row numbers a note on rows that were not UTF-8 lists (then "and N more").
+_LISTED_ROWS = 20
+
+
+def _redecoded_notes(
+    lines: list[str], first: int, delimiter: str, legacy: str, bad: np.ndarray
+) -> list[Note]:
+    """Notes on the lines of a UTF-8 file read in a legacy encoding: the header's, and the data
+    rows they are in (numbered as the readers number rows). Lines above the header are skipped
+    and said to be; a blank line is no row."""
+    notes = []
+    if first in bad:
+        notes.append(
+            note("the header line was not UTF-8 and was read as {encoding}", encoding=legacy)
+        )
+    rows = _rows_of_lines(lines[first:], delimiter, bad[bad > first] - first)
+    if not rows:
+        return notes
+    listed = ", ".join(str(r) for r in rows[:_LISTED_ROWS])
+    if len(rows) <= _LISTED_ROWS:
+        notes.append(
+            note(
+                "{count} row(s) were not UTF-8 and were read as {encoding}, the rest of the file "
+                "as UTF-8: row(s) {rows}",
+                count=len(rows),
+                encoding=legacy,
+                rows=listed,
+            )
+        )
+    else:
+        notes.append(
+            note(
+                "{count} row(s) were not UTF-8 and were read as {encoding}, the rest of the file "
+                "as UTF-8: rows {rows} and {more} more",
+                count=len(rows),
+                encoding=legacy,
+                rows=listed,
+                more=len(rows) - _LISTED_ROWS,
+            )
+        )
+    return notes
+
+
+def _rows_of_lines(lines: list[str], delimiter: str, wanted: np.ndarray) -> list[int]:
+    """The data rows (sorted, distinct) holding the lines ``wanted`` (indices into ``lines``,
+    whose first is the header), counted as :func:`_read_text_slow` counts them: blank lines are
+    no rows, a quoted cell may span lines, and from a line the CSV grammar cannot read on, the
+    rest is one row. Reads only as far as the last line wanted."""
+    wanted = np.sort(np.asarray(wanted, dtype=np.int64))
+    if not len(wanted):
+        return []
+    reader = csv.reader(iter(lines), delimiter=delimiter, strict=True)
+    try:
+        next(reader)  # header
+    except (StopIteration, csv.Error):
+        return []
+    rows: list[int] = []
+    row, k = 0, 0
+    while k < len(wanted):
+        try:
+            rec = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            rows.append(row + 1)
+            break
+        blank = not rec or (len(rec) == 1 and not rec[0].strip())
+        row += not blank
+        # The record just read ends on line ``reader.line_num - 1``.
+        upto = int(np.searchsorted(wanted, reader.line_num, side="left"))
+        if upto > k and not blank:
+            rows.append(row)
+        k = max(k, upto)
+    return sorted(set(rows))
 
 
 def _read_text_fast(body: bytes, delimiter: str, headers: list[str]) -> pd.DataFrame | None:

@@ -988,6 +988,8 @@ NOTE_VALUES = {
     "position": 7,
     "line": 3,
     "months": 3.0,
+    "rows": "12, 40",
+    "more": 57,
     "date": "2036-10-31",
 }
 FR_IT = (text("fr"), text("it"))

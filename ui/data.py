@@ -961,6 +961,11 @@ _WARNINGS = {
     "header found on spreadsheet line {line}": "header_line",
     "duplicated header {header!r}: its copy in column {position} is read as {name!r}":
         "duplicated_header",
+    "{count} row(s) were not UTF-8 and were read as {encoding}, the rest of the file as UTF-8: "
+    "row(s) {rows}": "not_utf8_rows",
+    "{count} row(s) were not UTF-8 and were read as {encoding}, the rest of the file as UTF-8: "
+    "rows {rows} and {more} more": "not_utf8_rows_more",
+    "the header line was not UTF-8 and was read as {encoding}": "not_utf8_header",
     "{count} end date(s) after {date} read as no end (e.g. {example!r} in {column!r}): "
     "far-future ends such as 9999-12-31 stand for 'never' in billing exports": "far_end",
     "{column!r} read as {convention}": "date_convention",
