@@ -9,6 +9,8 @@ throughout is read as before, with a single note.
 
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,7 +19,7 @@ from hypothesis import strategies as st
 
 from mrrkit import read_export
 from mrrkit.notes import Note
-from mrrkit.tabular import _utf8_errors, read_table
+from mrrkit.tabular import _rows_of_lines, _utf8_errors, read_table
 from tests.test_exports_fuzz import check_result
 
 TODAY = "2026-10-31"
@@ -243,3 +245,31 @@ def test_a_file_in_one_encoding_gives_no_row_note(encoding):
     table = read_table(data)
     assert table.frame["customer_name"].tolist() == ["Café", "Zoë"]
     assert rows_note(table.notes) is None and len(table.notes) == 1
+
+
+def _rows_by_the_csv_module(lines, delimiter, wanted):
+    """Rows as the careful reader numbers them (tabular._read_text_slow), line by line."""
+    reader = csv.reader(iter(lines), delimiter=delimiter)
+    next(reader)
+    row, rows, seen = 0, [], 1
+    for rec in reader:
+        blank = not rec or (len(rec) == 1 and not rec[0].strip())
+        row += not blank
+        rows += [row for i in range(seen, reader.line_num) if i in wanted and not blank]
+        seen = reader.line_num
+    return sorted(set(rows))
+
+
+@PROPERTY
+@given(
+    st.lists(st.sampled_from(["a,b", "", " ", "\t", ",", " , ", "x", "é,1", "\r"]), min_size=1,
+             max_size=30),
+    st.sampled_from([",", "\t", ";"]),
+    st.data(),
+)
+def test_rows_of_lines_without_quotes_count_as_the_csv_module(lines, delimiter, data):
+    lines = ["h1,h2", *lines]
+    wanted = data.draw(st.sets(st.integers(1, len(lines) - 1), min_size=1))
+    assert _rows_of_lines(lines, delimiter, wanted) == _rows_by_the_csv_module(
+        lines, delimiter, wanted
+    )
