@@ -88,6 +88,7 @@ from tests._browser import (  # noqa: E402
     free_port,
     start_server,
     stop_server,
+    tour,
     wait_healthy,
 )
 
@@ -223,27 +224,6 @@ class Console:
         if "404" in message.text and path.endswith(("/_stcore/health", "/_stcore/host-config")):
             return
         self.errors.append(f"{message.text} ({where})")
-
-
-def tour(n: int) -> list[int]:
-    """A walk through pages ``0..n-1`` taking every ordered pair (i, j), i != j, once, from 0
-    back to 0 (an Eulerian circuit of the complete directed graph, Hierholzer), as in
-    ``tests/test_journey.py``.
-
-    >>> walk = tour(3)
-    >>> walk[0] == walk[-1] == 0, sorted(zip(walk, walk[1:])) == [
-    ...     (i, j) for i in range(3) for j in range(3) if i != j]
-    (True, True)
-    """
-    left = {i: [j for j in range(n) if j != i] for i in range(n)}
-    stack, walk = [0], []
-    while stack:
-        here = stack[-1]
-        if left[here]:
-            stack.append(left[here].pop())
-        else:
-            walk.append(stack.pop())
-    return walk[::-1]
 
 
 def loadavg() -> str:

@@ -44,6 +44,7 @@ from tests._browser import (
     playwright,
     start_server,
     stop_server,
+    tour,
     wait_healthy,
 )
 
@@ -126,26 +127,6 @@ def _menu(page, runs, label: str) -> None:
         page.wait_for_timeout(50)
     runs.idle()
     page.locator('[data-testid="stMain"] h1').first.wait_for()
-
-
-def tour(n: int) -> list[int]:
-    """A walk through pages ``0..n-1`` that takes every ordered pair (i, j), i != j, once,
-    starting and ending at 0 (an Eulerian circuit of the complete directed graph, Hierholzer).
-
-    >>> walk = tour(3)
-    >>> walk[0] == walk[-1] == 0, sorted(zip(walk, walk[1:])) == [
-    ...     (i, j) for i in range(3) for j in range(3) if i != j]
-    (True, True)
-    """
-    left = {i: [j for j in range(n) if j != i] for i in range(n)}
-    stack, walk = [0], []
-    while stack:
-        here = stack[-1]
-        if left[here]:
-            stack.append(left[here].pop())
-        else:
-            walk.append(stack.pop())
-    return walk[::-1]
 
 
 def _thumb(page, which: int):
