@@ -225,3 +225,23 @@ def keep_evidence(page, name: str) -> None:
 
 def sidebar_link(page, label: str):
     return page.locator(SIDEBAR).get_by_role("link", name=label, exact=True)
+
+
+def tour(n: int) -> list[int]:
+    """A walk through pages ``0..n-1`` that takes every ordered pair (i, j), i != j, once,
+    starting and ending at 0 (an Eulerian circuit of the complete directed graph, Hierholzer).
+
+    >>> walk = tour(3)
+    >>> walk[0] == walk[-1] == 0, sorted(zip(walk, walk[1:])) == [
+    ...     (i, j) for i in range(3) for j in range(3) if i != j]
+    (True, True)
+    """
+    left = {i: [j for j in range(n) if j != i] for i in range(n)}
+    stack, walk = [0], []
+    while stack:
+        here = stack[-1]
+        if left[here]:
+            stack.append(left[here].pop())
+        else:
+            walk.append(stack.pop())
+    return walk[::-1]
