@@ -62,8 +62,16 @@ def free_port(taken: set[int] = frozenset()) -> int:
     raise RuntimeError(f"no free port in MRRKIT_E2E_PORTS={wanted}")
 
 
+#: The logs of the servers started here, newest last: where a crash's details are (the shipped
+#: .streamlit/config.toml shows browsers none of them, see no_exception).
+SERVER_LOGS: list[Path] = []
+
+
 def start_server(port: int, views: Path, log: Path, password: str | None,
-           secrets: Path | None = None) -> subprocess.Popen:
+           secrets: Path | None = None, script: str = "app.py",
+           options: tuple[str, ...] = ()) -> subprocess.Popen:
+    """``streamlit run <script>`` on a loopback port, with the project's .streamlit/config.toml
+    (the server runs in the project's directory) and ``options`` as extra command-line flags."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MRRKIT_")}
     env["MRRKIT_VIEWS_DIR"] = str(views)
     if password:
@@ -73,12 +81,13 @@ def start_server(port: int, views: Path, log: Path, password: str | None,
     if not secrets.exists():
         secrets.write_text("")
     env["AUTHLIB_INSECURE_TRANSPORT"] = "1"  # the test's identity provider is plain http on loopback
+    SERVER_LOGS.append(log)
     return subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", "app.py",
+            sys.executable, "-m", "streamlit", "run", script,
             "--server.headless", "true", "--server.port", str(port),
             "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-            "--browser.gatherUsageStats", "false", "--secrets.files", str(secrets),
+            "--browser.gatherUsageStats", "false", "--secrets.files", str(secrets), *options,
         ],
         cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group: stopping it stops its children only
@@ -207,9 +216,33 @@ def new_page(browser):
     return context, page, Runs(page)
 
 
+#: What Streamlit writes in the error box when client.showErrorDetails is "none" (the shipped
+#: .streamlit/config.toml): no message, type or traceback, those go to the server's log.
+REDACTED_ERROR = "This app has encountered an error."
+
+
+def _server_tracebacks(limit: int = 4000) -> str:
+    """The last traceback in the logs of the servers started here, for a failure's report."""
+    for log in reversed(SERVER_LOGS):
+        try:
+            text = log.read_text(errors="replace")
+        except OSError:
+            continue
+        at = text.rfind("Traceback (most recent call last)")
+        if at >= 0:
+            return f"server log {log}:\n{text[at:][:limit]}"
+    return "no traceback in the servers' logs"
+
+
 def no_exception(page) -> None:
+    """Fail when the page shows an uncaught error: Streamlit's exception box (drawn whatever
+    client.showErrorDetails says, with only a generic sentence under "none"), or that sentence
+    anywhere. The report quotes the box and the server log's last traceback."""
     problem = page.locator('[data-testid="stException"]')
-    assert problem.count() == 0, problem.first.inner_text()
+    redacted = page.get_by_text(REDACTED_ERROR, exact=False)
+    if problem.count() or redacted.count():
+        shown = (problem.first if problem.count() else redacted.first).inner_text()
+        raise AssertionError(f"the page shows an error: {shown}\n{_server_tracebacks()}")
 
 
 def keep_evidence(page, name: str) -> None:

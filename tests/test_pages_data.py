@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from streamlit import get_option
 from streamlit.testing.v1 import AppTest
 
 import mrrkit
@@ -819,7 +820,7 @@ def test_the_uploaders_say_their_words_in_the_readers_language(lang):
     t = text(lang)
     css, said = _uploader_words(at)
     types = "CSV, TSV, TXT, XLSX, XLS, PARQUET"
-    limit = t("data.upload_limit", size="200")  # .streamlit/config.toml: maxUploadSize = 200
+    limit = t("data.upload_limit", size=str(get_option("server.maxUploadSize")))  # config.toml
     assert said == [t("data.upload_button"), limit, t("data.upload_drop"), f"{limit} • {types}",
                     f"{limit} • {types}", f"{limit} • CSV, TSV, TXT, XLSX, PARQUET"]
     assert ".st-key-data-export " in css and ".st-key-data-fx_file " in css
