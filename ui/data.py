@@ -36,6 +36,7 @@ from mrrkit.formats import UNCOVERED_CREDIT
 from mrrkit.notes import Note
 from mrrkit.segments import customer_mask, filter_movements, segment_columns, segment_labels
 
+from . import memory
 from .format import number_format
 from .saved_views import ViewStore
 
@@ -147,6 +148,20 @@ def lines_digest(lines: pd.DataFrame) -> str:
     h.update(repr([(str(c), str(t)) for c, t in lines.dtypes.items()]).encode())
     h.update(pd.util.hash_pandas_object(lines, index=False).to_numpy().tobytes())
     return h.hexdigest()
+
+
+def _file_tag(arguments: Mapping[str, Any]) -> str:
+    """What a reading of an upload is made from (:mod:`ui.memory`): its bytes' digest."""
+    return "file:" + str(arguments["digest"])
+
+
+def _source_tag(arguments: Mapping[str, Any]) -> str:
+    """What a figure is made from (:mod:`ui.memory`): its source's key, without the as-of day.
+
+    >>> _source_tag({"key": "upload:ab12@2026-01-31"}), _source_tag({"key": "sample:cd"})
+    ('upload:ab12', 'sample:cd')
+    """
+    return str(arguments["key"]).split("@", 1)[0]
 
 
 def _file_digest(path) -> str:
@@ -372,8 +387,9 @@ def _problem(exc: Exception) -> str:
 
 
 # Uploads are cached as shared resources keyed on their bytes' digest: another session reaches a
-# result only by uploading the very same bytes. A time limit frees the memory of past uploads.
-@st.cache_resource(show_spinner=False, max_entries=8, ttl=3600)
+# result only by uploading the very same bytes. The cache is bounded by bytes and lets a file's
+# readings go once no session uses it (ui.memory).
+@memory.cached(tag=_file_tag)
 def _customers_file(
     digest: str, id_column: str | None, _data: bytes
 ) -> tuple[CustomerFile | None, str | None]:
@@ -401,7 +417,7 @@ def read_customers_upload(
     return _customers_file(digest or bytes_digest(data), id_column, data)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16, ttl=3600)
+@memory.cached(tag=_file_tag)
 def _read_upload(
     digest: str,
     mapping: tuple | None,
@@ -528,7 +544,7 @@ def _head(data: bytes, size: int = 256 * 1024) -> bytes:
 HEAD_ROWS = 5
 
 
-@st.cache_resource(show_spinner=False, max_entries=8, ttl=3600)
+@memory.cached(tag=_file_tag)
 def _file_head(digest: str, _data: bytes) -> pd.DataFrame | None:
     from mrrkit.tabular import read_table
 
@@ -709,7 +725,7 @@ def _plain(header: str) -> str:
     return " ".join(text.strip().lower().split())
 
 
-@st.cache_resource(show_spinner=False, max_entries=8, ttl=3600)
+@memory.cached(tag=_file_tag)
 def _rates_file(digest: str, _data: bytes) -> tuple[pd.DataFrame | None, str | None]:
     from mrrkit.tabular import read_table
 
@@ -1352,7 +1368,7 @@ def open_view(token: str) -> tuple[Source, dict[str, list[str]]]:
 # resource, not a pickled copy per rerun: on 200k customers unpickling the movements each rerun
 # would cost more than the whole page). Nothing mutates it: pandas copy-on-write, and pages only
 # read. Its key is a content digest, so another session cannot reach it without the same data.
-@st.cache_resource(show_spinner=False, max_entries=8)  # the page shows a translated spinner
+@memory.cached(tag=_source_tag)  # the page shows a translated spinner
 def analysis(key: str, _lines: pd.DataFrame, as_of: pd.Timestamp | None = None) -> Analysis:
     """Movements (up to ``as_of``: a later end is scheduled, not counted), monthly table,
     customer attributes and segment labels of a source."""
@@ -1370,7 +1386,7 @@ def analysis(key: str, _lines: pd.DataFrame, as_of: pd.Timestamp | None = None) 
     )
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+@memory.cached(tag=_source_tag)
 def date_span(key: str, _lines: pd.DataFrame) -> tuple:
     """The first start and the latest start or end of a source's lines, as days (``date``):
     the range the "as of" day can be chosen in."""
@@ -1383,7 +1399,7 @@ def date_span(key: str, _lines: pd.DataFrame) -> tuple:
 Filters = tuple[tuple[str, tuple[str, ...]], ...]
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@memory.cached(tag=_source_tag)
 def segment_view(key: str, filters: Filters, _base: Analysis) -> SegmentView:
     """The movements and monthly table of the customers that pass ``filters``."""
     if not any(values for _, values in filters):
@@ -1414,12 +1430,11 @@ def _arg_key(value) -> str:
     raise TypeError(f"cannot key a cache on a {type(value).__name__}: pass months, strings, numbers")
 
 
-@st.cache_resource(show_spinner=False, max_entries=256)
-def _derived(cache_key: str, _call: tuple):
-    # One text key and one unhashed argument: Streamlit looks this up 4x faster than
-    # (name, key, filters, arguments) apart, and a page reads 10-20 derived views per rerun.
+def _derived(cache_key: str, tag: str, _call: tuple):
+    # One text key: a page reads 10-20 derived views per rerun.
     fn, data, args, kwargs = _call
-    return fn(data, *args, **kwargs)
+    memory.hold(tag)
+    return memory.DATA.get(cache_key, lambda: fn(data, *args, **kwargs), tag)
 
 
 def derived(fn: Callable, key: str, filters: Filters, data, *args, name: str | None = None,
@@ -1432,4 +1447,5 @@ def derived(fn: Callable, key: str, filters: Filters, data, *args, name: str | N
     """
     name = name or f"{fn.__module__}.{fn.__qualname__}"
     arg_key = _arg_key((tuple(args), tuple(sorted(kwargs.items()))))
-    return _derived(repr((name, key, filters, arg_key)), (fn, data, args, kwargs))
+    return _derived(repr((name, key, filters, arg_key)), _source_tag({"key": key}),
+                    (fn, data, args, kwargs))
