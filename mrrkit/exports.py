@@ -536,6 +536,8 @@ def read_export(
         if table.rows_read == 0:
             raise ExportError("the file has a header but no data rows")
     except ExportError as exc:
+        if exc.code is not None:  # a file past one of the server's limits: its message says all
+            raise
         raise ExportError(f"{exc}. {_NO_FORMAT_TRIED}") from None
     chosen, draft = _draft(table, format, mapping)
     apply_date_window(
