@@ -25,6 +25,17 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .errors import ExportError
+from .limits import (
+    Limits,
+    check_cells,
+    check_columns,
+    check_line_length,
+    check_rows,
+    check_unpacked,
+    count_lines,
+    limits,
+    run_limited,
+)
 from .notes import Note, note
 
 __all__ = ["DELIMITER_NAMES", "ENCODING_NAMES", "Table", "read_table"]
@@ -119,23 +130,26 @@ def read_table(source) -> Table:
     Raises
     ------
     ExportError
-        Empty file, binary content that is no spreadsheet, a single column, no header.
+        Empty file, binary content that is no spreadsheet, a single column, no header; or a file
+        past one of the server's limits (:mod:`mrrkit.limits`: columns, rows, cells, line length,
+        unpacked size, time and memory of a read), refused whole with the limit's ``code``.
     """
     data, name = _source_bytes(source)
+    lim = limits()
     if not data or data.isspace():  # (no copy of a large file, unlike strip())
         raise ExportError(
             "the file is empty: expected a CSV, TSV, XLSX or Parquet export with a header row"
         )
     if data[:4] == b"PAR1":
-        table = _read_parquet(data)
+        table = _read_parquet(data, lim)
     elif data[:2] == b"PK":
-        table = _read_xlsx(data)
+        table = _read_xlsx(data, lim)
     elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise ExportError(
             "this is an old Excel .xls file: save it as .xlsx or CSV and upload it again"
         )
     else:
-        table = _read_text(data)
+        table = _read_text(data, lim=lim)
     return Table(table.frame, table.rows, table.broken, table.kind, table.notes, name)
 
 
@@ -368,7 +382,8 @@ def _header_offset(lines: list[str], header_at: int) -> int:
     return len(lines)
 
 
-def _read_text(data: bytes, as_bytes: bool = True) -> Table:
+def _read_text(data: bytes, as_bytes: bool = True, lim: Limits | None = None) -> Table:
+    lim = lim or limits()
     bom = data.startswith(b"\xef\xbb\xbf")
     utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
     old_mac = not utf16 and b"\r" in data and b"\n" not in data
@@ -409,7 +424,9 @@ def _read_text(data: bytes, as_bytes: bool = True) -> Table:
     else:
         body = "".join(_split_lines(text)[first:]).encode("utf-8")
     end = body.find(b"\n")
-    header_line = body[: end if end >= 0 else len(body)].decode("utf-8", errors="replace")
+    header_bytes = body[: end if end >= 0 else len(body)]
+    _check_text(data, body, header_bytes, delimiter, lim)
+    header_line = header_bytes.decode("utf-8", errors="replace")
     try:
         header_rec = next(csv.reader([header_line.rstrip("\r")], delimiter=delimiter), [])
     except csv.Error as exc:
@@ -426,9 +443,42 @@ def _read_text(data: bytes, as_bytes: bool = True) -> Table:
         frame = fast
         rows = np.arange(1, len(frame) + 1)
         broken = _broken([])
+    elif len(body) > _SLOW_IN_PROCESS:
+        # Python's csv module (tens of times slower than pyarrow's reader) on a large file: in
+        # the child process, with its time and memory budget, off the server's interpreter.
+        frame, rows, broken = run_limited(_read_text_slow, body, delimiter, headers, lim=lim)
     else:
         frame, rows, broken = _read_text_slow(body, delimiter, headers)
     return Table(frame, rows, broken, "csv", notes)
+
+
+#: Bytes of a malformed text file read by the careful reader in the server process; a larger one
+#: is read in the child process (:func:`mrrkit.limits.run_limited`).
+_SLOW_IN_PROCESS = 4 << 20
+
+
+def _check_text(data: bytes, body: bytes, header: bytes, delimiter: str, lim: Limits) -> None:
+    """A text file's limits, on its bytes, before any of it is parsed: the header's width (its
+    separators, counted before the lines' length, so that a very wide header is said to be too
+    wide), every line's length, then the number of lines and of cells."""
+    width = header.count(delimiter.encode()) + 1
+    if b'"' not in header:
+        check_columns(width, lim)  # exact: no separator is quoted
+    check_line_length(data, lim)
+    if b'"' in header:  # (a quoted separator is no column: the header's line is read as CSV)
+        try:
+            width = len(next(csv.reader([header.decode("utf-8", "replace")], delimiter=delimiter)))
+        except (csv.Error, StopIteration):
+            pass
+        check_columns(width, lim)
+    # Every row takes at least one line end: no count while the bytes cannot hold too many rows
+    # (small files), else one vectorised pass (~2% of pyarrow's read).
+    if (lim.max_rows and len(body) > lim.max_rows) or (
+        lim.max_cells and len(body) * width > lim.max_cells
+    ):
+        rows = max(count_lines(body) - 1, 0)  # the header's line is no row
+        check_rows(rows, lim)
+        check_cells(rows, width, lim)
 
 
 #: How many row numbers a note on rows that were not UTF-8 lists (then "and N more").
@@ -534,7 +584,7 @@ def _read_text_fast(body: bytes, delimiter: str, headers: list[str]) -> pd.DataF
 
     def on_invalid(row):
         irregular.append(row)
-        return "skip"
+        return "error"  # the careful reader takes the file from the first irregular row on
 
     try:
         table = pacsv.read_csv(
@@ -621,15 +671,22 @@ def _read_text_slow(body, delimiter: str, headers: list[str]):
 # --------------------------------------------------------------------------------------------
 
 
-def _read_xlsx(data: bytes) -> Table:
+def _read_xlsx(data: bytes, lim: Limits | None = None) -> Table:
+    """A workbook's first sheet, read in the child process (:func:`mrrkit.limits.run_limited`):
+    openpyxl's pure-Python parsing has no cost an upload's size bounds."""
+    lim = lim or limits()
+    return run_limited(_xlsx_table, data, lim, lim=lim)
+
+
+def _xlsx_table(data: bytes, lim: Limits) -> Table:
     try:
-        raw = pd.read_excel(
-            io.BytesIO(data), sheet_name=0, header=None, dtype=object, engine="openpyxl"
-        )
+        raw = _sheet_frame(data, lim)
     except ImportError:
         raise ExportError(
             "reading .xlsx files needs the openpyxl package (pip install openpyxl)"
         ) from None
+    except (ExportError, MemoryError):
+        raise
     except Exception as exc:  # noqa: BLE001 - a damaged zip can fail anywhere in zipfile/zlib/openpyxl/lxml
         raise ExportError(
             "the file looks like a zip/XLSX but cannot be read as a spreadsheet "
@@ -662,6 +719,73 @@ def _read_xlsx(data: bytes) -> Table:
     if header_line > 1:
         notes.append(note("header found on spreadsheet line {line}", line=header_line))
     return Table(frame, rows, _broken([]), "xlsx", notes)
+
+
+def _sheet_frame(data: bytes, lim: Limits) -> pd.DataFrame:
+    """The first sheet as ``pd.read_excel(sheet_name=0, header=None, dtype=object)`` reads it
+    (the same cells through the same parser), with the limits checked before each costly step:
+    the zip's declared unpacked size before anything is unpacked, the sheet's declared dimension
+    before any row is read, each row's width and the rows' count as they stream in, and the
+    rectangle pandas pads the rows into before it is built."""
+    import zipfile
+
+    from openpyxl import load_workbook
+    from pandas.io.parsers import TextParser
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        # zipfile never unpacks more than an entry declares (a larger entry fails its CRC).
+        check_unpacked(sum(info.file_size for info in archive.infolist()), lim)
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+    try:
+        sheet = book.worksheets[0]
+        # The declared dimension (<dimension ref="A1:C30"/>), when the sheet has one.
+        declared_rows, declared_columns = sheet.max_row, sheet.max_column
+        if declared_rows and declared_columns:
+            check_columns(declared_columns, lim)
+            check_rows(declared_rows, lim)
+            check_cells(declared_rows, declared_columns, lim)
+        # As pandas does: the real extent, whatever the sheet declares.
+        sheet.reset_dimensions()
+        rows: list[list] = []
+        last, width = -1, 0
+        max_rows, max_columns, max_cells = lim.max_rows, lim.max_columns, lim.max_cells
+        empty: list = []  # one list for every line without cells (never changed)
+        for number, row in enumerate(sheet.rows):
+            if max_rows and number >= max_rows:
+                check_rows(number + 1, lim, at_least=True)
+            if not row:  # a line without cells (openpyxl gives one per missing line)
+                rows.append(empty)
+                continue
+            if max_columns and len(row) > max_columns:
+                check_columns(len(row), lim, at_least=True)
+            values = [_sheet_value(cell) for cell in row]
+            while values and values[-1] == "":
+                values.pop()
+            if values:
+                last, width = number, max(width, len(values))
+            if max_cells and (number + 1) * width > max_cells:
+                check_cells(number + 1, width, lim)
+            rows.append(values if values else empty)
+    finally:
+        book.close()
+    rows = rows[: last + 1]
+    if not rows:
+        return pd.DataFrame()
+    rows = [r + [""] * (width - len(r)) if len(r) < width else r for r in rows]
+    return TextParser(rows, header=None, dtype=object, skip_blank_lines=False).read()
+
+
+def _sheet_value(cell):
+    """A cell's value as pandas' openpyxl reader gives it."""
+    value = cell.value
+    if value is None:
+        return ""
+    if cell.data_type == "e":  # an error (#N/A, #DIV/0!...)
+        return np.nan
+    if cell.data_type == "n":
+        whole = int(value)
+        return whole if whole == value else float(value)
+    return value
 
 
 def _blank(value) -> bool:
@@ -702,12 +826,34 @@ def _num_text(v) -> str:
     return str(v)
 
 
-def _read_parquet(data: bytes) -> Table:
+def _read_parquet(data: bytes, lim: Limits | None = None) -> Table:
+    """A Parquet file: rows, columns and uncompressed size from its metadata first; the
+    decoding (whose dictionary and delta encodings no metadata bounds) in the child process."""
+    import pyarrow.parquet as pq
+
+    lim = lim or limits()
+    try:
+        meta = pq.ParquetFile(io.BytesIO(data)).metadata
+    except Exception as exc:  # noqa: BLE001 - a damaged footer can fail anywhere in Arrow's reader
+        raise ExportError(
+            f"the file starts like Parquet but cannot be read ({type(exc).__name__}: {exc})"
+        ) from None
+    check_columns(meta.num_columns, lim)
+    check_rows(meta.num_rows, lim)
+    check_cells(meta.num_rows, meta.num_columns, lim)
+    unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    check_unpacked(unpacked, lim, "holds")
+    return run_limited(_parquet_table, data, lim=lim)
+
+
+def _parquet_table(data: bytes) -> Table:
     import pyarrow.parquet as pq
 
     try:
         # ParquetFile (not read_table's dataset reader) also reads files with duplicated column names.
         table = pq.ParquetFile(io.BytesIO(data)).read()
+    except MemoryError:
+        raise
     except Exception as exc:  # noqa: BLE001 - a damaged file can fail anywhere in Arrow's reader
         raise ExportError(
             f"the file starts like Parquet but cannot be read ({type(exc).__name__}: {exc})"
@@ -715,6 +861,8 @@ def _read_parquet(data: bytes) -> Table:
     headers, notes = _dedupe([str(n) for n in table.column_names])
     try:
         frame = table.rename_columns(headers).to_pandas()
+    except MemoryError:
+        raise
     except Exception as exc:  # noqa: BLE001 - a column type pandas cannot hold
         raise ExportError(
             f"the Parquet file cannot be turned into a table ({type(exc).__name__}: {exc})"
