@@ -61,6 +61,7 @@ def _use(read_key: tuple, reading: dict) -> None:
 
 def _problem(kind: str, error: str, **values) -> None:
     """An unusable file in plain words, mrrkit's exact message one click away."""
+    values = {**data.problem_values(error, fr.lang), **values}  # a limit's figures
     st.error(t("data.error", error=t(f"problem.{kind}", **values)), icon=":material/error:")
     with st.expander(t("data.details")):
         st.caption(error)
@@ -234,6 +235,9 @@ else:
         st.button(t("data.back"), on_click=data.clear_upload, icon=":material/undo:",
                   key="data.back")
 
+# Spreadsheets and Parquet files are read in a child process: start the server it forks from.
+data.warm_reader()
+
 # --- files --------------------------------------------------------------------------------------
 # Streamlit's uploaders write their own English ("Upload", "200MB per file"): the reader's words
 # instead, for the three uploaders of this page (a style block only, taking no room).
@@ -297,7 +301,8 @@ with st.spinner(t("data.reading"), show_time=True):
 if customers_raw is not None and (cust is None or customers_id is not None):
     kind = None if cust is not None else data.problem_kind(customers_raw, cust_error)
     if kind is not None:
-        st.warning(t("data.customers_error", error=t(f"problem.{kind}")),
+        st.warning(t("data.customers_error", error=t(f"problem.{kind}",
+                                                     **data.problem_values(cust_error, fr.lang))),
                    icon=":material/warning:")
         with st.expander(t("data.details")):
             st.caption(cust_error)
@@ -463,7 +468,7 @@ if others:
             rates_raw, rates_digest = data.upload_bytes(rates_file)
             table, rates_error = data.read_rates_upload(rates_raw, rates_digest)
             if table is None:
-                r2.warning(t("data.rates_file_error", error=rates_error))
+                r2.warning(t("data.rates_file_error", error=data.problem_text(rates_error, t)))
         if table is None:
             table = r1.data_editor(
                 pd.DataFrame({"currency": others, "month": [None] * len(others),

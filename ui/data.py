@@ -33,6 +33,7 @@ import streamlit as st
 import mrrkit
 from mrrkit.exports import CustomerFile, ExportResult, read_customers, read_export
 from mrrkit.formats import UNCOVERED_CREDIT
+from mrrkit.limits import LIMIT_CODES
 from mrrkit.notes import Note
 from mrrkit.segments import customer_mask, filter_movements, segment_columns, segment_labels
 
@@ -43,6 +44,7 @@ from .saved_views import ViewStore
 __all__ = [
     "MANY_REJECTED",
     "PROBLEMS",
+    "Problem",
     "Analysis",
     "SegmentView",
     "Source",
@@ -65,6 +67,8 @@ __all__ = [
     "open_view",
     "probe_reading",
     "problem_kind",
+    "problem_text",
+    "problem_values",
     "rates_from_table",
     "rates_key",
     "read_customers_upload",
@@ -84,6 +88,7 @@ __all__ = [
     "uploader_style",
     "validation_report",
     "view_store",
+    "warm_reader",
     "warning_text",
     "widget_class",
 ]
@@ -302,7 +307,11 @@ def clear_upload() -> None:
 #: Why an upload cannot be used (:attr:`Upload.kind`); the Data page says each in plain words.
 PROBLEMS = (
     "empty", "pdf", "xls", "image", "binary", "not_table", "one_column", "no_rows", "no_columns",
-    "no_id", "currencies", "paddle_classic_transactions", "other",
+    "no_id", "currencies", "paddle_classic_transactions",
+    # Past one of the server's limits (mrrkit.limits: too many columns, rows or cells, a line too
+    # long, too much to unpack, a read too slow or too large): the ExportError's own code.
+    *LIMIT_CODES,
+    "other",
 )
 
 #: File signatures of documents people upload by mistake (checked before any message).
@@ -330,6 +339,29 @@ _MESSAGES = (
 )
 
 
+class Problem(str):
+    """mrrkit's message on an unusable file (a ``str``), with the ``code`` and ``values`` of the
+    :class:`~mrrkit.errors.ExportError` that said it, when it has them (a file past one of the
+    server's limits): the Data page says it in the reader's language from those.
+
+    >>> p = Problem("the file has 9 columns...", "too_many_columns", {"count": 9})
+    >>> p.startswith("the file has"), p.code, p.values
+    (True, 'too_many_columns', {'count': 9})
+    """
+
+    code: str | None
+    values: dict
+
+    def __new__(cls, message: str, code: str | None = None, values: dict | None = None):
+        self = super().__new__(cls, message)
+        self.code = code
+        self.values = dict(values or {})
+        return self
+
+    def __reduce__(self):
+        return (Problem, (str(self), self.code, self.values))
+
+
 @dataclass(frozen=True)
 class Upload:
     """What :func:`read_upload` made of a file: its ``result``, or the ``error`` saying why it
@@ -353,7 +385,12 @@ def problem_kind(data: bytes, error: str) -> str:
     'currencies'
     >>> problem_kind(b"x", "something else")
     'other'
+    >>> problem_kind(b"PK...", Problem("the file unpacks to 900 MB...", "unpacked_too_large"))
+    'unpacked_too_large'
     """
+    code = getattr(error, "code", None)
+    if code in PROBLEMS:
+        return code
     head = data[:16]
     for signature, kind in _SIGNATURES:
         if head.startswith(signature):
@@ -376,9 +413,84 @@ def bytes_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def problem_values(error: str | None, lang: str = "en") -> dict[str, str]:
+    """The values a :class:`Problem` was said with, written for ``lang`` (numbers grouped as
+    that language groups them): what the sentence of its kind is filled with. Empty for a
+    message without values.
+
+    >>> problem_values(Problem("...", "too_many_columns",
+    ...                        {"count": 100000, "limit": 2000, "variable": "MRRKIT_MAX_COLUMNS"}), "it")
+    {'count': '100.000', 'limit': '2.000', 'variable': 'MRRKIT_MAX_COLUMNS'}
+    >>> problem_values("the file is empty")
+    {}
+    """
+    nf = number_format(lang)
+    out = {}
+    for name, value in (getattr(error, "values", None) or {}).items():
+        if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+            out[name] = nf.count(value) if float(value).is_integer() else nf.number(value, 1)
+        else:
+            out[name] = str(value)
+    return out
+
+
+def problem_text(error: str, t) -> str:
+    """An unusable file's problem in the reader's language when mrrkit gave it a kind of its
+    own (a limit), else mrrkit's message as it is (``t`` is the page's :class:`ui.i18n.Text`).
+
+    >>> from ui.i18n import text
+    >>> problem_text("a rates file needs columns currency, month and rate", text("fr"))
+    'a rates file needs columns currency, month and rate'
+    >>> problem_text(Problem("...", "read_timeout", {"limit": 60, "variable": "MRRKIT_READ_SECONDS"}),
+    ...              text("fr"))[:38]
+    'la lecture du fichier a pris plus de 6'
+    """
+    code = getattr(error, "code", None)
+    if code in PROBLEMS:
+        return t(f"problem.{code}", **problem_values(error, t.lang))
+    return error
+
+
+#: Uploads refused for one of the server's limits, by (digest, limits): the Data page reads a file
+#: for its headers, then for its lines (a customers file twice too), and a refusal from the reading
+#: process can take seconds: a file refused once is not read again. The last 64.
+_REFUSED: dict = {}
+
+
+def _refused(digest: str) -> Problem | None:
+    from mrrkit.limits import limits
+
+    return _REFUSED.get((digest, limits()))
+
+
+def _remember(digest: str, exc: Exception) -> None:
+    if getattr(exc, "code", None) in LIMIT_CODES:
+        from mrrkit.limits import limits
+
+        while len(_REFUSED) >= 64:
+            _REFUSED.pop(next(iter(_REFUSED)), None)
+        _REFUSED[(digest, limits())] = _problem(exc)
+
+
+_READER_STARTED = []
+
+
+def warm_reader() -> None:
+    """Start, in the background, the server the reading child processes fork from
+    (:func:`mrrkit.limits.start_reader`: a second or two, once per server process), so that
+    the first spreadsheet or Parquet upload does not wait for it."""
+    if not _READER_STARTED:
+        import threading
+
+        from mrrkit.limits import start_reader
+
+        _READER_STARTED.append(True)
+        threading.Thread(target=start_reader, name="mrrkit-reader-start", daemon=True).start()
+
+
 def _problem(exc: Exception) -> str:
     if isinstance(exc, ValueError):  # ExportError, or arguments the file cannot honour
-        return str(exc)
+        return Problem(str(exc), getattr(exc, "code", None), getattr(exc, "values", None))
     # Not expected from mrrkit; keep the trace in the server log, show people a sentence.
     import logging
 
@@ -393,10 +505,13 @@ def _problem(exc: Exception) -> str:
 def _customers_file(
     digest: str, id_column: str | None, _data: bytes
 ) -> tuple[CustomerFile | None, str | None]:
+    if _refused(digest) is not None:
+        return None, _refused(digest)
     try:
         mapping = None if id_column is None else {"customer_id": id_column}
         return read_customers(_data, mapping=mapping), None
     except Exception as exc:  # noqa: BLE001 - shown to the user by the Data page
+        _remember(digest, exc)
         return None, _problem(exc)
 
 
@@ -427,6 +542,8 @@ def _read_upload(
     _data: bytes,
     _customers: CustomerFile | None,
 ) -> Upload:
+    if _refused(digest) is not None:
+        return Upload(error=_refused(digest), kind=problem_kind(_data, _refused(digest)))
     fx_rates = None
     if rates is not None:
         how, items = rates
@@ -444,6 +561,7 @@ def _read_upload(
             today=today(),  # the dates read run to MRRKIT_MAX_YEARS_AHEAD years after it
         )
     except Exception as exc:  # noqa: BLE001 - an unusable file is a message, not a crash
+        _remember(digest, exc)
         error = _problem(exc)
         return Upload(error=error, kind=problem_kind(_data, error))
     return Upload(result=result)
@@ -550,9 +668,13 @@ def _file_head(digest: str, _data: bytes) -> pd.DataFrame | None:
 
     # Spreadsheets (zip) and Parquet must be read whole; a text file's header is at its top.
     binary = _data[:2] == b"PK" or _data[:4] == b"PAR1"
+    if binary and _refused(digest) is not None:
+        return None
     try:
         frame = read_table(_data if binary else _head(_data)).frame
-    except Exception:  # noqa: BLE001 - read_upload reports why the file cannot be read
+    except Exception as exc:  # noqa: BLE001 - read_upload reports why the file cannot be read
+        if binary:  # (a text file's head is not the whole file)
+            _remember(digest, exc)
         return None
     head = frame.head(HEAD_ROWS)
     head.columns = [str(c) for c in head.columns]
@@ -729,9 +851,12 @@ def _plain(header: str) -> str:
 def _rates_file(digest: str, _data: bytes) -> tuple[pd.DataFrame | None, str | None]:
     from mrrkit.tabular import read_table
 
+    if _refused(digest) is not None:
+        return None, _refused(digest)
     try:
         frame = read_table(_data).frame
     except Exception as exc:  # noqa: BLE001 - shown to the user by the Data page
+        _remember(digest, exc)
         return None, _problem(exc)
     found = {}
     for role, names in _RATE_HEADERS.items():
