@@ -45,7 +45,7 @@ variable                          default      what
 >>> check_columns(5, lim)
 Traceback (most recent call last):
 ...
-mrrkit.errors.ExportError: the file has 5 columns, more than the 3 this server reads (MRRKIT_MAX_COLUMNS)
+mrrkit.errors.ExportError: the file has 5 columns, more than the 3 this server reads (MRRKIT_...)
 """
 
 from __future__ import annotations
@@ -213,7 +213,7 @@ def check_line_length(data: bytes, lim: Limits, start: int = 0) -> None:
     >>> check_line_length(b"ab\\ncdef\\ngh", Limits(max_line_bytes=3))
     Traceback (most recent call last):
     ...
-    mrrkit.errors.ExportError: line 2 is 4 bytes long, more than the 3 bytes a line may have (MRRKIT_MAX_LINE_BYTES)
+    mrrkit.errors.ExportError: line 2 is 4 bytes long, more than the 3 bytes a line may have (...)
     """
     limit = lim.max_line_bytes
     if not limit:
