@@ -10,3 +10,6 @@ import os
 #: The sample's export day (its last date); see ``ui.data.today``.
 TODAY = "2026-10-31"
 os.environ["MRRKIT_TODAY"] = TODAY
+
+#: Small apps the browser and gate tests serve (one raises on purpose): not test modules.
+collect_ignore_glob = ["apps/*.py"]

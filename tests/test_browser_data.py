@@ -18,6 +18,7 @@ import pytest
 from tests._browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    ROOT,
     STEP_MS,
     free_port,
     keep_evidence,
@@ -93,7 +94,10 @@ def _english(words: list[str]) -> list[str]:
 def test_the_uploaders_show_no_english(app, lang):
     browser, base = app
     t = text(lang)
-    limit = t("data.upload_limit", size="200")
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    limit = t("data.upload_limit", size=str(config["server"]["maxUploadSize"]))  # the server's
     context, page, runs = new_page(browser)
     try:
         page.goto(f"{base}Data?lang={lang}")
