@@ -1199,3 +1199,26 @@ def test_months_read_like_the_charts_and_numbers_are_right_aligned():
     assert list(lines.value["MRR"])[:2] == ["€100.00", "€46.00"]
     assert json.loads(lines.proto.columns)["MRR"]["alignment"] == "right"
     assert "Customer" not in json.loads(lines.proto.columns)  # text stays left
+
+
+def test_an_old_file_shown_at_today_says_so_and_offers_its_last_day():
+    """Shown at today, an export whose dates all stop months ago may be old: the sidebar says
+    so, and a button moves the figures to the file's last day."""
+    csv = "customer_id,start,end,mrr\na,2024-01-01,,100\nb,2024-02-01,2024-03-15,50\n"
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.secrets["_isolated"] = True
+    at.run()
+    assert not [w for w in at.sidebar.warning if "latest date" in w.value]  # the sample: no
+    at.switch_page(PAGE).run()
+    upload(at, "old.csv", csv.encode())
+    at.button(key="data.use").click().run()
+    at.switch_page("app.py").run()
+    clean(at)
+    assert [w.value for w in at.sidebar.warning if "latest date" in w.value] == [
+        "The file's latest date is Mar 15, 2024. If it was exported then, its running "
+        "subscriptions may have changed since: show the figures at that day instead."]
+    at.button(key="_mrrkit_as_of_last").click().run()
+    clean(at)
+    assert at.date_input(key="w:asof").value == pd.Timestamp("2024-03-15").date()
+    assert at.query_params["asof"] == "2024-03-15" and at.query_params["to"] == "2024-03"
+    assert not [w for w in at.sidebar.warning if "latest date" in w.value]

@@ -79,7 +79,9 @@ _SHARE_TTL = "_mrrkit_share_ttl"  # the lifetime chosen for the next link, in da
 _SHARE_LIFETIMES = (1, 7, 30, 90, 365)
 _OPEN_NOTE = "_mrrkit_open_note"  # the same, about opening a ?view= link, shown on the page
 _AS_OF_SEEN = "_mrrkit_as_of_seen"  # (source key, as-of day) of this session's last page
-_QUICK = "_mrrkit_quick_period"  # the quick-period buttons (an action, not a view value)
+_QUICK = "_mrrkit_quick_period"
+#: A file whose latest date is this many days before the as-of day may be an old export.
+_STALE_DAYS = 62  # the quick-period buttons (an action, not a view value)
 
 
 @dataclass(frozen=True)
@@ -706,6 +708,13 @@ def page(name: str, icon: str = "📈") -> Context:
         month = month_label(str(as_of.to_period("M")), lang)
         data_box.caption(t("sidebar.partial_month", month=month,
                            date=format_date(as_of.date(), "medium", locale=nf.locale)))
+    if (as_of.date() - last_day).days > _STALE_DAYS:
+        # Shown at today, a file whose every date is months old may be an old export: its
+        # running subscriptions would then look running still. Say so, and offer its last day.
+        last = format_date(last_day, "medium", locale=nf.locale)
+        data_box.warning(t("sidebar.stale", date=last), icon=":material/history:")
+        data_box.button(t("sidebar.stale_use", date=last), key="_mrrkit_as_of_last",
+                        on_click=state.set_value, args=("asof", last_day))
     try:
         # Shown only when the movements take more than half a second (a new upload).
         with st.spinner(t("sidebar.computing")):
