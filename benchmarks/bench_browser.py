@@ -74,13 +74,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests._browser import (  # noqa: E402
     CHROMIUM,
+    Console,
     CHROMIUM_ARGS,
     SIDEBAR,
     STEP_MS,
@@ -205,25 +206,6 @@ class Frames(Runs):
                 return
             self.page.wait_for_timeout(20)
         raise BenchError(f"no finished run {timeout:.0f} s after the action")
-
-
-class Console:
-    """The console's errors and uncaught page errors, but Streamlit's probes for its base
-    address on a deep link (``/<Page>/_stcore/health``, ``host-config``: 404 before ``/``)."""
-
-    def __init__(self, page) -> None:
-        self.errors: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
-
-    def _console(self, message) -> None:
-        if message.type != "error":
-            return
-        where = (message.location or {}).get("url", "")
-        path = urlsplit(where).path or ""
-        if "404" in message.text and path.endswith(("/_stcore/health", "/_stcore/host-config")):
-            return
-        self.errors.append(f"{message.text} ({where})")
 
 
 def loadavg() -> str:

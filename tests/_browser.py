@@ -9,6 +9,7 @@ chromium with apt-get when it can). Every wait is bounded; servers are always st
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -17,6 +18,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -278,3 +280,25 @@ def tour(n: int) -> list[int]:
         else:
             walk.append(stack.pop())
     return walk[::-1]
+
+
+#: Streamlit's frontend asks for these under a deep link's path before it tries the root.
+_BASE_PROBE = re.compile(r"/[^/]+/_stcore/(health|host-config)$")
+
+
+class Console:
+    """The browser console's errors and the page's uncaught exceptions, but Streamlit's probes
+    for its base address."""
+
+    def __init__(self, page) -> None:
+        self.errors: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+
+    def _console(self, message) -> None:
+        if message.type != "error":
+            return
+        where = (message.location or {}).get("url", "")
+        if "404" in message.text and _BASE_PROBE.search(urlsplit(where).path or ""):
+            return
+        self.errors.append(f"{message.text} ({where})")

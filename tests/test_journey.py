@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import re
 import time
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import pytest
 
 from tests._browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    Console,
     METRIC,
     ROOT,
     SIDEBAR,
@@ -58,8 +59,6 @@ PAGES = {
     "fr": ["Vue d'ensemble", "Mouvements", "Cohortes", "Segments", "Clients", "Scénarios",
            "Expansion", "Données"],
 }
-#: Streamlit's frontend asks for these under a deep link's path before it tries the root.
-_BASE_PROBE = re.compile(r"/[^/]+/_stcore/(health|host-config)$")
 
 
 @pytest.fixture(scope="module")
@@ -80,24 +79,6 @@ def app(tmp_path_factory):
                 browser.close()
     finally:
         stop_server(proc)
-
-
-class Console:
-    """The browser console's errors and the page's uncaught exceptions, but Streamlit's probes
-    for its base address."""
-
-    def __init__(self, page) -> None:
-        self.errors: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
-
-    def _console(self, message) -> None:
-        if message.type != "error":
-            return
-        where = (message.location or {}).get("url", "")
-        if "404" in message.text and _BASE_PROBE.search(urlsplit(where).path or ""):
-            return
-        self.errors.append(f"{message.text} ({where})")
 
 
 def _open(browser, url: str):
