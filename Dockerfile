@@ -5,7 +5,9 @@ FROM python:3.11-slim
 # STREAMLIT_* variables are Streamlit's own settings (--server.headless etc.). In the image:
 # no browser to open, no usage statistics, no file watcher (the code never changes at run time),
 # and no error details sent to the browser (a traceback can quote confidential data; the server
-# log keeps it). MRRKIT_VIEWS_DIR is where shared views go: the /data volume.
+# log keeps it). MALLOC_ARENA_MAX=2: glibc's allocator keeps to 2 arenas, so memory the sessions
+# freed goes back to the system (ui/memory.py). MRRKIT_VIEWS_DIR is where shared views go: the
+# /data volume.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -14,6 +16,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STREAMLIT_SERVER_FILE_WATCHER_TYPE=none \
     STREAMLIT_BROWSER_GATHER_USAGE_STATS=false \
     STREAMLIT_CLIENT_SHOW_ERROR_DETAILS=none \
+    MALLOC_ARENA_MAX=2 \
     MRRKIT_VIEWS_DIR=/data/views
 
 WORKDIR /app
@@ -47,4 +50,6 @@ EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=40s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).status != 200)"]
 
-CMD ["streamlit", "run", "app.py", "--server.address=0.0.0.0", "--server.port=8501"]
+# serve.py is app.py behind the upload guard (ui/upload_guard.py): Streamlit's upload endpoint then
+# takes files only from browsers the access gate let in, and frees a closed session's files.
+CMD ["streamlit", "run", "serve.py", "--server.address=0.0.0.0", "--server.port=8501"]

@@ -143,6 +143,8 @@ def main(argv: list[str] | None = None) -> dict:
                 visit(browser, base, tmp / "warm_up.csv")
                 time.sleep(3)
                 report["start"] = rss_mb(proc.pid)
+                if args.signal:
+                    os.kill(proc.pid, signal.SIGUSR1)
                 print(f"start: {report['start']} MB", flush=True)
                 for i, path in enumerate(files):
                     visit(browser, base, path)

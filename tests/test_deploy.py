@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-APP_SOURCES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")),
+APP_SOURCES = [ROOT / "app.py", ROOT / "serve.py", *sorted((ROOT / "pages").glob("*.py")),
                *sorted((ROOT / "ui").glob("*.py")), *sorted((ROOT / "mrrkit").glob("*.py"))]
 
 
@@ -67,14 +67,15 @@ def test_the_image_runs_the_app_as_a_non_root_user_with_a_healthcheck_and_a_view
     env = " ".join(rest for k, rest in steps if k == "ENV")
     assert re.search(r"MRRKIT_VIEWS_DIR=/data/", env)  # shared views on the volume
     assert "STREAMLIT_CLIENT_SHOW_ERROR_DETAILS=none" in env  # no tracebacks to browsers
+    assert "MALLOC_ARENA_MAX=2" in env  # freed memory goes back to the system (ui/memory.py)
     cmd = dict(steps)["CMD"]
-    assert '"streamlit", "run", "app.py"' in cmd and "0.0.0.0" in cmd
+    assert '"streamlit", "run", "serve.py"' in cmd and "0.0.0.0" in cmd  # the upload guard
     assert "8501" in dict(steps)["EXPOSE"] and ":8501/_stcore/health" in health
 
 
 def test_the_build_context_has_what_the_app_needs_and_no_secrets():
     patterns = _dockerignore()
-    needed = ["app.py", "requirements.txt", ".streamlit/config.toml",
+    needed = ["app.py", "serve.py", "requirements.txt", ".streamlit/config.toml",
               "data/sample_subscriptions.csv", *(p.relative_to(ROOT).as_posix() for p in APP_SOURCES)]
     assert [p for p in needed if _ignored(p, patterns)] == []
     kept_out = [".streamlit/secrets.toml", "sub/dir/secrets.toml", ".env", "deploy/.env.prod",
@@ -111,3 +112,68 @@ def test_requirements_pin_every_package_the_app_imports():
     assert imported, "found no third-party import: the scan is broken"
     assert imported - pinned == set()
     assert "authlib" in pinned  # st.login needs it (the streamlit[auth] extra)
+
+
+# --- what a browser is shown (issue 12, item 7) --------------------------------------------------
+
+
+def _config() -> dict:
+    import tomllib
+
+    return tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+
+
+def test_the_shipped_config_shows_no_error_details_and_caps_uploads():
+    """Not only the Docker image: `streamlit run app.py` with the project's config shows a
+    browser no traceback (file paths, values), and uploads stop at the documented size."""
+    config = _config()
+    assert config["client"]["showErrorDetails"] == "none"
+    limit = config["server"]["maxUploadSize"]
+    assert limit == 50
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"server.maxUploadSize = {limit}" in readme.replace("`", "")
+
+
+def test_a_crash_under_the_shipped_config_is_redacted_and_still_fails_the_browser_tests(tmp_path):
+    """With showErrorDetails = "none" the browser gets a generic sentence in Streamlit's error box:
+    no message, no path; tests/_browser.no_exception still fails on it, quoting the server log."""
+    import pytest
+
+    from tests._browser import (
+        CHROMIUM,
+        CHROMIUM_ARGS,
+        REDACTED_ERROR,
+        STEP_MS,
+        free_port,
+        new_page,
+        no_exception,
+        playwright,
+        start_server,
+        stop_server,
+        wait_healthy,
+    )
+
+    sync_playwright = playwright()
+    port, log = free_port(), tmp_path / "server.log"
+    proc = start_server(port, tmp_path / "views", log, None, script="tests/apps/crash_page.py")
+    try:
+        wait_healthy(port, proc, log)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                         args=CHROMIUM_ARGS, timeout=STEP_MS)
+            try:
+                context, page, _ = new_page(browser)
+                page.goto(f"http://127.0.0.1:{port}/")
+                page.locator('[data-testid="stException"]').wait_for()
+                shown = page.locator('[data-testid="stMain"]').inner_text()
+                assert REDACTED_ERROR in shown and "before the error" in shown
+                for secret in ("secret-value-42", "RuntimeError", str(ROOT), "crash_page.py"):
+                    assert secret not in shown
+                with pytest.raises(AssertionError, match="secret-value-42") as failed:
+                    no_exception(page)  # the test's report has the server log's traceback
+                assert REDACTED_ERROR in str(failed.value)
+                context.close()
+            finally:
+                browser.close()
+    finally:
+        stop_server(proc)

@@ -48,6 +48,7 @@ __all__ = [
     "hash_password",
     "browser_key",
     "logout_button",
+    "may_upload",
     "page_script",
     "require_access",
     "resolve_config",
@@ -487,6 +488,79 @@ def require_access(*, throttle: Throttle | None = None) -> None:
         _require_oidc(config)
     else:
         _require_password(config, throttle or Throttle())
+    _admit_browser(config)  # past the gate: this browser may upload files (ui.upload_guard)
+
+
+# --- who may upload ------------------------------------------------------------------------------
+#
+# Streamlit's upload endpoint (PUT /_stcore/upload_file/<session id>/<file id>) takes a file for
+# any live session, whatever its script drew: a visitor stopped at the gate could fill the
+# server's memory. ui.upload_guard refuses those requests unless may_upload() says the browser
+# (its XSRF cookie, sent with every upload) was let in by the gate lately.
+
+#: Browsers let in lately: browser key -> the credential's fingerprint and until when.
+_ADMITTED = _SharedStates()
+#: How long a browser may upload after its last page run past the gate.
+ADMITTED_SECONDS = 12 * 3600.0
+_UNGUARDED_WARNED = False
+
+
+def _admit_browser(config: AccessConfig) -> None:
+    global _UNGUARDED_WARNED
+    from . import upload_guard
+
+    if not upload_guard.installed() and not _UNGUARDED_WARNED:
+        _UNGUARDED_WARNED = True
+        _LOG.warning("mrrkit gate: uploads are not guarded (Streamlit takes files from visitors "
+                     "who have not passed the gate): serve the app with `streamlit run serve.py`")
+    key = _current_browser_key()
+    if key is None:
+        return
+    until = time.monotonic() + ADMITTED_SECONDS
+
+    def admit(state: dict[str, Any]) -> None:
+        state.update(fingerprint=config.fingerprint, until=until)
+
+    _ADMITTED.update(key, admit)
+
+
+def _forget_admitted() -> None:
+    key = _current_browser_key()
+    if key is not None:
+        _ADMITTED.update(key, dict.clear)
+
+
+def may_upload(cookie: str | None, config: AccessConfig | None = None) -> bool:
+    """Whether a request carrying Streamlit's XSRF cookie ``cookie`` may upload a file: always
+    without a gate; behind one, only from a browser that a page let in within
+    :data:`ADMITTED_SECONDS`, under the credential in force (a misconfigured gate: never).
+
+    Examples
+    --------
+    >>> may_upload(None, AccessConfig("open"))
+    True
+    >>> may_upload("2|0f0f0f0f|a0a0a0a0a0|1700000000", AccessConfig("password", password="pw"))
+    False
+    """
+    if config is None:
+        try:
+            config = current_config()
+        except ValueError:
+            return False
+    if config.mode == "open":
+        return True
+    key = browser_key(cookie)
+    if key is None:
+        return False
+
+    def check(state: dict[str, Any]) -> bool:
+        if (state.get("fingerprint") == config.fingerprint
+                and state.get("until", 0) > time.monotonic()):
+            return True
+        state.clear()
+        return False
+
+    return bool(_ADMITTED.update(key, check))
 
 
 def _texts():
@@ -711,11 +785,13 @@ def logout_button(*, label: str = "Sign out") -> None:
     if config.mode == "password" and st.session_state.get(_AUTHENTICATED_KEY):
         if st.button(label, key="_mrrkit_gate_signout"):
             browser_memory.forget_all(config)
+            _forget_admitted()
             st.session_state.pop(_AUTHENTICATED_KEY, None)
             st.rerun()
     elif config.mode == "oidc" and st.user.get("is_logged_in", False):
         if st.button(label, key="_mrrkit_gate_signout"):
             browser_memory.forget_all()
+            _forget_admitted()
             st.logout()
 
 

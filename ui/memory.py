@@ -21,7 +21,12 @@ instead through one :class:`BoundedCache`, shared by every session of the proces
   use), so the server's resident size never went down after its sessions left. After a sweep
   that dropped entries, and every few minutes anyway, :func:`give_back` asks both to return
   what is free (measured: 6 analyses of 10 MB exports freed, 495 -> 435 MB without it, 300 MB
-  with it).
+  with it). glibc's allocator also gives threads up to 8 arenas per core, and Streamlit runs
+  each session's script in a thread of its own: memory freed in one arena serves no other and
+  cannot go back while a page of it is in use. ``MALLOC_ARENA_MAX=2`` in the server's
+  environment (the Docker image sets it; it must be set before the process starts) keeps them
+  few (measured with benchmarks/bench_memory.py, 20 sessions of a 2 MB upload, 4 minutes after:
+  157 MB above the start without it, 48 MB with it).
 
 Tags starting with ``sample:`` (the bundled sample, every visitor's data) are never released by
 sessions; they leave only by the budget or by idleness.
