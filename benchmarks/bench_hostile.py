@@ -268,8 +268,8 @@ def _read_once(path: str) -> dict:
     import resource
 
     from mrrkit import read_export
-    from mrrkit.errors import ExportError
-    from mrrkit.limits import last_child_read, limits, run_limited
+    from mrrkit.io.errors import ExportError
+    from mrrkit.io.limits import last_child_read, limits, run_limited
 
     # Start the child processes' server first: once per process, timed apart.
     t0 = time.perf_counter()
@@ -640,8 +640,8 @@ def legit(tmp: Path, rows: int, xlsx_rows: int, repeat: int) -> list[tuple[str, 
     from bench_import import make_export
 
     from mrrkit import read_export
-    from mrrkit.limits import Limits, run_limited
-    from mrrkit.tabular import _parquet_table, _xlsx_table, read_table
+    from mrrkit.io.limits import Limits, run_limited
+    from mrrkit.io.table import _parquet_table, _xlsx_table, read_table
 
     out = []
     csv_path = tmp / "stripe.csv"
@@ -685,7 +685,7 @@ def legit(tmp: Path, rows: int, xlsx_rows: int, repeat: int) -> list[tuple[str, 
                 "in-process", child, peer, "same reader"))
 
     def before():  # the reader before the limits: pandas.read_excel, in-process
-        from mrrkit import tabular
+        from mrrkit.io import table as tabular
 
         saved = tabular._sheet_frame
         tabular._sheet_frame = lambda data, lim: pd.read_excel(

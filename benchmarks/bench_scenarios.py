@@ -21,7 +21,7 @@ and the median reported:
   value of every attribute of the sample: the median and the slowest.
 
 Each repetition uses different lever values (seeded), and mrrkit's memory of fitted counts
-(:func:`mrrkit.survival._fit_counts`) is emptied before each refit, so nothing is served from a
+(:func:`mrrkit.models.sbg._fit_counts`) is emptied before each refit, so nothing is served from a
 cache. The load average and a reference loop's CPU time (as ``bench_ui.py`` prints it) say how
 busy the machine was.
 """
@@ -41,7 +41,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import mrrkit
-from mrrkit.survival import _fit_counts_of
+from mrrkit.models.sbg import _fit_counts_of
 
 
 def timed(fn, repeats: int) -> tuple[tuple[float, float], object]:
@@ -161,7 +161,7 @@ def reference_loop() -> float:
 def _every_segment(lines, mv) -> dict[str, float]:
     """CPU seconds, per attribute value of the sample, of what choosing it as the segment filter
     costs mrrkit on the Scenarios page (its retention fits, forecast inputs and forecast)."""
-    from mrrkit.segments import filter_movements, segment_columns, segment_labels
+    from mrrkit.views.segments import filter_movements, segment_columns, segment_labels
 
     attrs = mrrkit.customer_attributes(lines)
     labels = segment_labels(attrs, segment_columns(attrs))

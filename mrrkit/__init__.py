@@ -11,11 +11,11 @@ app shows can be reproduced in a notebook::
     mrrkit.nrr(mv, "2025-10", "2026-10")
 """
 
-from .bridge import movements_in, mrr_bridge
-from .cohort_views import cohort_average, cohort_curves, cohort_table
-from .cohorts import COHORT_VALUES, cohorts
-from .customers import customer_history, customer_summary
-from .expansion import (
+from .views.bridge import movements_in, mrr_bridge
+from .views.cohort_tables import cohort_average, cohort_curves, cohort_table
+from .views.cohorts import COHORT_VALUES, cohorts
+from .views.customers import customer_history, customer_summary
+from .views.expansion import (
     EXPANSION_KINDS,
     expansion_breakdown,
     expansion_breakdown_by_month,
@@ -25,7 +25,7 @@ from .expansion import (
     near_tier_limit,
     top_plan_customers,
 )
-from .exports import (
+from .io.read import (
     EXPORT_FORMATS,
     CustomerFile,
     ExportError,
@@ -33,7 +33,7 @@ from .exports import (
     read_customers,
     read_export,
 )
-from .forecast import (
+from .models.forecast import (
     FORECAST_COLUMNS,
     FORECAST_METHODS,
     Backtest,
@@ -43,8 +43,8 @@ from .forecast import (
     forecast_inputs,
     project_baseline,
 )
-from .lines import LINE_COLUMNS, customer_attributes, validate_lines
-from .metrics import (
+from .engine.lines import LINE_COLUMNS, customer_attributes, validate_lines
+from .views.metrics import (
     cs_headwind,
     cs_magic_number,
     cs_tailwind,
@@ -52,10 +52,10 @@ from .metrics import (
     expansion_rate,
     ltv,
 )
-from .monthly import MONTHLY_COLUMNS, monthly
-from .movements import KINDS, MOVEMENT_COLUMNS, default_as_of, movements
-from .retention import grr, nrr
-from .retention_model import (
+from .engine.monthly import MONTHLY_COLUMNS, monthly
+from .engine.movements import KINDS, MOVEMENT_COLUMNS, default_as_of, movements
+from .views.retention import grr, nrr
+from .models.retention_fit import (
     FitFlag,
     SegmentFit,
     cohort_survivors,
@@ -67,14 +67,14 @@ from .retention_model import (
     retention_curves,
 )
 from .sample import generate_sample, load_sample
-from .scenarios import (
+from .models.scenarios import (
     SCENARIO_METRICS,
     Scenario,
     project_scenario,
     scenario_inputs,
     scenario_summary,
 )
-from .segments import (
+from .views.segments import (
     churn_by_reason,
     churn_reason_by_month,
     churn_reasons,
@@ -87,8 +87,8 @@ from .segments import (
     select_customers,
     wilson_interval,
 )
-from .summary import KPI_NAMES, kpis
-from .survival import (
+from .views.kpis import KPI_NAMES, kpis
+from .models.sbg import (
     SBGFit,
     del_,
     derl,

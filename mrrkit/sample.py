@@ -8,7 +8,7 @@ and drop add-ons, see list-price increases, churn for a stated reason and someti
 Churn and expansion depend on company size, acquisition channel, tier and tenure, so segments
 differ the way they do in real books.
 
-The output is canonical lines (see :mod:`mrrkit.lines`): a change ends the current line and starts
+The output is canonical lines (see :mod:`mrrkit.engine.lines`): a change ends the current line and starts
 the next one the same day, so a plan switch is one expansion or contraction, never churn + new.
 Annual plans have one line per term. ``data/sample_subscriptions.csv`` is this output written by
 ``python -m mrrkit.sample``; :func:`load_sample` reads it back.

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from mrrkit.headers import guess_mapping
+from mrrkit.io.headers import guess_mapping
 from ui import browser_memory, data
 from ui.format import number_format, plain_md
 from ui.shell import frame

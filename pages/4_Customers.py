@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 from babel.dates import format_date
 
-from mrrkit.customers import customer_history, customer_summary
-from mrrkit.segments import IDENTITY_COLUMNS
+from mrrkit.views.customers import customer_history, customer_summary
+from mrrkit.views.segments import IDENTITY_COLUMNS
 from ui import charts, state
 from ui.shell import page
 from ui.audit import customer_trail, lines_of

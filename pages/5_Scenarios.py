@@ -16,14 +16,14 @@ import math
 import pandas as pd
 import streamlit as st
 
-from mrrkit.forecast import (
+from mrrkit.models.forecast import (
     FORECAST_COLUMNS,
     FORECAST_METHODS,
     ForecastError,
     backtest,
     forecast,
 )
-from mrrkit.retention_model import (
+from mrrkit.models.retention_fit import (
     FALLBACK_CODES,
     MAX_LOG_SE,
     MIN_FIT_CHURNS,
@@ -32,7 +32,7 @@ from mrrkit.retention_model import (
     cohort_survivors,
     fit_segments,
 )
-from mrrkit.scenarios import (
+from mrrkit.models.scenarios import (
     SCENARIO_METRICS,
     Scenario,
     project_scenario,

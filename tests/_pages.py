@@ -9,7 +9,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 import mrrkit
-from mrrkit.segments import filter_movements, segment_columns, segment_labels, select_customers
+from mrrkit.views.segments import filter_movements, segment_columns, segment_labels, select_customers
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 90

@@ -321,9 +321,9 @@ def _region_movements(lines, regions):
 @pytest.mark.parametrize("path", ["app.py", "pages/1_Movements.py", "pages/2_Cohorts.py",
                                   "pages/3_Segments.py", "pages/4_Customers.py"])
 def test_an_uploaded_attribute_filters_every_page(path):
-    from mrrkit.cohort_views import cohort_table
-    from mrrkit.customers import customer_summary
-    from mrrkit.segments import segment_labels, segment_table
+    from mrrkit.views.cohort_tables import cohort_table
+    from mrrkit.views.customers import customer_summary
+    from mrrkit.views.segments import segment_labels, segment_table
     from tests._pages import table
 
     at, lines = _open_upload(path, {"f.region": "north"})

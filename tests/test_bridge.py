@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import mrrkit
-from mrrkit.bridge import BRIDGE_STEPS, movements_in, mrr_bridge
+from mrrkit.views.bridge import BRIDGE_STEPS, movements_in, mrr_bridge
 
 COLS = ["customer_id", "start", "end", "mrr"]
 

@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 import mrrkit
-from mrrkit.bridge import movements_in
+from mrrkit.views.bridge import movements_in
 from ui.format import number_format
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import mrrkit
-from mrrkit.cohort_views import cohort_average, cohort_curves, cohort_levels, cohort_table
-from mrrkit.segments import filter_movements
+from mrrkit.views.cohort_tables import cohort_average, cohort_curves, cohort_levels, cohort_table
+from mrrkit.views.segments import filter_movements
 from tests._synthetic import simulate_lines
 
 

@@ -219,7 +219,7 @@ def test_top_plan_customers_with_blank_plans_and_products():
     assert got.index.tolist() == ["e", "a", "g"]
     assert got["missing_products"].tolist() == ["", "analytics", "analytics, core, reports"]
     assert "core: pro" in got.attrs["top_plans"]
-    assert not any(p.endswith(mrrkit.expansion.NO_PLAN) for p in got.attrs["top_plans"])
+    assert not any(p.endswith(mrrkit.views.expansion.NO_PLAN) for p in got.attrs["top_plans"])
     blank = book(rows).assign(plan=None)
     assert mrrkit.top_plan_customers(blank, as_of=AS_OF).empty
 

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mrrkit import read_export
-from mrrkit.notes import Note
-from mrrkit.tabular import _rows_of_lines, _utf8_errors, read_table
+from mrrkit.io.notes import Note
+from mrrkit.io.table import _rows_of_lines, _utf8_errors, read_table
 from tests.test_exports_fuzz import check_result
 
 TODAY = "2026-10-31"

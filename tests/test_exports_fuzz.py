@@ -43,10 +43,10 @@ def check_result(result: ExportResult, expected_rows: int | None = None) -> None
         assert result.rows_read == expected_rows
     reasons = result.rejected["reason"]
     assert reasons.map(lambda r: isinstance(r, str) and r.strip() != "").all()
-    # Each reason is one the app translates (mrrkit.formats.REJECTION_REASONS).
+    # Each reason is one the app translates (mrrkit.io.formats.REJECTION_REASONS).
     unlisted = [r for r in reasons.unique() if template_of(r) is None]
     assert not unlisted, unlisted
-    # Each note too (mrrkit.formats.WARNING_TEMPLATES), mrrkit's words in it listed.
+    # Each note too (mrrkit.io.formats.WARNING_TEMPLATES), mrrkit's words in it listed.
     check_warnings(result.warnings)
     lines = result.lines
     assert list(lines.columns[:4]) == ["customer_id", "start", "end", "mrr"]
@@ -551,7 +551,7 @@ def test_every_fixture_line_is_one_row():
 def test_any_rows_of_a_fixture_feed_the_engine(name, data):
     """Random rows dropped from a fixture, the others in a random order (an export for a later
     date range, rows deleted by hand, two files pasted together): every row is accounted for
-    and ``mrrkit.movements`` takes the lines (check_result), whatever charge a credit lost."""
+    and ``mrrkit.engine.movements`` takes the lines (check_result), whatever charge a credit lost."""
     head, rows = fixture_rows(name)
     picked = data.draw(st.lists(st.integers(0, len(rows) - 1), unique=True, max_size=len(rows)))
     if data.draw(st.booleans()):

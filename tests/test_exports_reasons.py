@@ -1,4 +1,4 @@
-"""Every rejection reason the readers can give is in ``mrrkit.formats.REJECTION_REASONS``.
+"""Every rejection reason the readers can give is in ``mrrkit.io.formats.REJECTION_REASONS``.
 
 The list is what the app translates (tests/test_pages_data.py holds every entry to a French and
 an Italian text), so a reason given anywhere else would reach French and Italian readers in
@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 import mrrkit
-from mrrkit.formats import REASON_FIELDS, REJECTION_REASONS
+from mrrkit.io.formats import REASON_FIELDS, REJECTION_REASONS
 
 SOURCE = Path(mrrkit.__file__).parent
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
@@ -150,22 +150,25 @@ class Reasons:
 
 
 def reading_modules() -> list[Path]:
-    """mrrkit.exports and every mrrkit module it imports, directly or not (the readers)."""
-    seen, todo = set(), ["exports"]
+    """mrrkit.io.read and every mrrkit module it imports, directly or not (the readers)."""
+    seen, todo = set(), [SOURCE / "io" / "read.py"]
     while todo:
-        name = todo.pop()
-        if name in seen:
+        path = todo.pop()
+        if path in seen or not path.exists():
             continue
-        seen.add(name)
-        for n in ast.walk(ast.parse((SOURCE / f"{name}.py").read_text(encoding="utf-8"))):
-            if isinstance(n, ast.ImportFrom) and n.level == 1 and n.module:
-                todo.append(n.module.split(".")[0])
-    return sorted(SOURCE / f"{name}.py" for name in seen)
+        seen.add(path)
+        for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(n, ast.ImportFrom) and n.level >= 1 and n.module:
+                base = path.parent
+                for _ in range(n.level - 1):
+                    base = base.parent
+                todo.append(base.joinpath(*n.module.split(".")).with_suffix(".py"))
+    return sorted(seen)
 
 
 def test_the_readers_are_found():
     names = {p.stem for p in reading_modules()}
-    assert {"exports", "formats", "vendors", "tabular", "parsing", "headers"} <= names
+    assert {"read", "formats", "vendors", "table", "parse", "headers"} <= names
 
 
 def source_reasons() -> tuple[dict[str, list[str]], set[str], list[str]]:
@@ -214,7 +217,7 @@ def test_the_source_gives_only_listed_reasons():
         for t, where in found.items()
         if normalised(t) not in listed and template_of(t) is None
     }
-    assert not unlisted, f"reasons missing from mrrkit.formats.REJECTION_REASONS: {unlisted}"
+    assert not unlisted, f"reasons missing from mrrkit.io.formats.REJECTION_REASONS: {unlisted}"
     # And the list holds nothing the source no longer gives.
     given = {normalised(t) for t in found}
     assert {t for t in REJECTION_REASONS if normalised(t) not in given} == set()

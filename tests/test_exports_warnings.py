@@ -1,4 +1,4 @@
-"""Every note the readers give on how they read a file is in ``mrrkit.formats.WARNING_TEMPLATES``.
+"""Every note the readers give on how they read a file is in ``mrrkit.io.formats.WARNING_TEMPLATES``.
 
 The list is what the app translates (tests/test_pages_data.py holds every entry to a French and
 an Italian text), so a note written anywhere else would reach French and Italian readers in
@@ -9,7 +9,7 @@ English. As for rejection reasons (tests/test_exports_reasons.py), two checks:
   ``note(...)`` may go into a list of notes (no plain string, no f-string), and the list holds
   nothing the source no longer writes;
 - every note given when reading the fixtures (and in the fuzz tests, through
-  :func:`check_warnings`) is a :class:`~mrrkit.notes.Note` of a listed template whose values
+  :func:`check_warnings`) is a :class:`~mrrkit.io.notes.Note` of a listed template whose values
   fill its placeholders, mrrkit's own words (``WARNING_TERMS``) among the listed ones.
 
 The words put into notes (encodings, separators, date conventions) are each shown reachable.
@@ -28,10 +28,10 @@ import pandas as pd
 import pytest
 
 import mrrkit
-from mrrkit.formats import WARNING_TEMPLATES, WARNING_TERMS
-from mrrkit.notes import Note, note
-from mrrkit.parsing import DATE_CONVENTIONS, parse_dates
-from mrrkit.tabular import DELIMITER_NAMES, ENCODING_NAMES, read_table
+from mrrkit.io.formats import WARNING_TEMPLATES, WARNING_TERMS
+from mrrkit.io.notes import Note, note
+from mrrkit.io.parse import DATE_CONVENTIONS, parse_dates
+from mrrkit.io.table import DELIMITER_NAMES, ENCODING_NAMES, read_table
 from tests.test_exports_reasons import FIXTURES, FX, reading_modules
 
 #: Methods that put one note (the last argument) or a list of notes into a list.
@@ -143,7 +143,7 @@ def test_the_readers_write_notes_only_from_listed_templates():
     assert not unresolved, f"notes these tests cannot follow (teach them): {unresolved}"
     assert not raw, f"notes given without note(...) (the app cannot translate them): {raw}"
     unlisted = {t: where for t, where in found.items() if t not in WARNING_TEMPLATES}
-    assert not unlisted, f"notes missing from mrrkit.formats.WARNING_TEMPLATES: {unlisted}"
+    assert not unlisted, f"notes missing from mrrkit.io.formats.WARNING_TEMPLATES: {unlisted}"
     # And the list holds nothing the source no longer writes, each template once.
     assert set(WARNING_TEMPLATES) - set(found) == set()
     assert len(set(WARNING_TEMPLATES)) == len(WARNING_TEMPLATES)

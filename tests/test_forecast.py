@@ -8,8 +8,8 @@ import pytest
 from _synthetic import simulate_lines
 
 import mrrkit
-from mrrkit.forecast import AGE_BANDS
-from mrrkit.retention_model import km_hazard
+from mrrkit.models.forecast import AGE_BANDS
+from mrrkit.models.retention_fit import km_hazard
 
 COLS = ["customer_id", "start", "end", "mrr"]
 
@@ -379,7 +379,7 @@ def test_bootstrap_replicates_are_the_full_projections_in_any_chunks(sim, monkey
     # replicates at a time: bit for bit what the whole projection of all of them gives.
     import importlib
 
-    engine = importlib.import_module("mrrkit.forecast")  # (mrrkit.forecast is the function)
+    engine = importlib.import_module("mrrkit.models.forecast")  # (mrrkit.forecast is the function)
     inputs = mrrkit.forecast_inputs(sim[1], method=method, horizon=36)
     default = engine._bootstrap(inputs, 30, 61, 5)
     monkeypatch.setattr(engine, "_CHUNK", 7)
@@ -402,7 +402,7 @@ def test_empirical_tail_of_ages_without_customers_is_zero_without_a_warning():
     import importlib
     import warnings
 
-    engine = importlib.import_module("mrrkit.forecast")
+    engine = importlib.import_module("mrrkit.models.forecast")
     reliable = np.ones(8, bool)
     lost = np.array([[4.0, 2, 1, 1, 0, 0, 0, 0], [0.0] * 8])
     cens = np.array([[0.0, 0, 0, 1, 0, 0, 0, 0], [0.0] * 8])

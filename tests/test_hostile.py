@@ -22,9 +22,9 @@ import pytest
 
 from benchmarks import bench_hostile as hostile
 from mrrkit import read_customers, read_export
-from mrrkit.errors import ExportError
-from mrrkit.limits import LIMIT_CODES, LIMIT_VARIABLES, Limits, limits, run_limited
-from mrrkit.tabular import _sheet_frame, read_table
+from mrrkit.io.errors import ExportError
+from mrrkit.io.limits import LIMIT_CODES, LIMIT_VARIABLES, Limits, limits, run_limited
+from mrrkit.io.table import _sheet_frame, read_table
 
 # ================================================================================================
 # Limits on what a read may cost (issue 12, item 2)
@@ -242,7 +242,7 @@ def test_a_large_malformed_csv_is_read_carefully_in_the_child_process(env):
     assert table.broken[["row", "reason"]].values.tolist() == [
         [200_001, "row has 2 fields, the header has 3"]
     ]
-    from mrrkit.limits import last_child_read
+    from mrrkit.io.limits import last_child_read
 
     assert last_child_read()["status"] == "ok"
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import mrrkit
-from mrrkit.lines import MICROS, validate_lines
+from mrrkit.engine.lines import MICROS, validate_lines
 
 COLS = ["customer_id", "start", "end", "mrr"]
 
@@ -555,7 +555,7 @@ def test_a_start_outside_the_engine_dates_is_refused_naming_the_column(day):
 
 
 def test_the_engine_dates_include_their_first_and_last_day():
-    first, last = (str(d.date()) for d in mrrkit.lines.ENGINE_DATES)
+    first, last = (str(d.date()) for d in mrrkit.engine.lines.ENGINE_DATES)
     assert (first, last) == ("1900-01-01", "2199-12-31")
     enc = validate_lines(seconds([("a", first, None, 1.0), ("b", last, "9999-12-31", 1.0)]))
     assert len(enc.start) == 2

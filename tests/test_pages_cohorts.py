@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from mrrkit.cohort_views import cohort_average, cohort_curves, cohort_table
+from mrrkit.views.cohort_tables import cohort_average, cohort_curves, cohort_table
 from tests._pages import (
     assert_clean,
     chart_data,

@@ -1,4 +1,4 @@
-"""Customers page: searchable list as mrrkit.customers.customer_summary, one customer's MRR
+"""Customers page: searchable list as mrrkit.views.customers.customer_summary, one customer's MRR
 history with the lines behind each movement; filters; URL state and its fallbacks."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import mrrkit
-from mrrkit.customers import customer_history, customer_summary
+from mrrkit.views.customers import customer_history, customer_summary
 from tests._pages import (
     shown_text,
     ROOT,

@@ -18,7 +18,7 @@ from streamlit import get_option
 from streamlit.testing.v1 import AppTest
 
 import mrrkit
-from mrrkit.notes import Note
+from mrrkit.io.notes import Note
 from tests.conftest import TODAY
 from tests._pages import ROOT, TIMEOUT, shown_text
 from ui import data
@@ -908,8 +908,8 @@ SAMPLE_VALUES = {
 def sample_reasons():
     """Each of mrrkit's rejection reason templates filled in (once per field for the "cannot
     read" reasons), with the field it names ("" if none)."""
-    for template in mrrkit.formats.REJECTION_REASONS:
-        fields = mrrkit.formats.REASON_FIELDS if "{field}" in template else ("",)
+    for template in mrrkit.io.formats.REJECTION_REASONS:
+        fields = mrrkit.io.formats.REASON_FIELDS if "{field}" in template else ("",)
         for field in fields:
             reason = template.format(field=field.format(status="canceled"), **SAMPLE_VALUES)
             named = reason.split(": cannot read")[0] if ": cannot read" in reason else ""
@@ -935,7 +935,7 @@ def test_every_reason_of_mrrkit_reads_in_french_and_italian():
         expected = reason.replace(field, label, 1) if field else reason
         assert english == expected.replace(" (reporting currency EUR)", "")
     # Every field word has its own text.
-    for field in mrrkit.formats.REASON_FIELDS:
+    for field in mrrkit.io.formats.REASON_FIELDS:
         field = field.format(status="canceled")
         for t in (fr, it):
             assert data.reason_field(field, t) != data.reason_field(field, en), (t.lang, field)
@@ -1002,10 +1002,10 @@ def _placeholders(template: str) -> set[str]:
 
 def sample_notes():
     """Each of mrrkit's note templates filled in, once per word of mrrkit it can hold."""
-    for template in mrrkit.formats.WARNING_TEMPLATES:
+    for template in mrrkit.io.formats.WARNING_TEMPLATES:
         names = _placeholders(template)
-        terms = [n for n in names if n in mrrkit.formats.WARNING_TERMS]
-        choices = [mrrkit.formats.WARNING_TERMS[n] for n in terms]
+        terms = [n for n in names if n in mrrkit.io.formats.WARNING_TERMS]
+        choices = [mrrkit.io.formats.WARNING_TERMS[n] for n in terms]
         for words in itertools.product(*choices):
             values = {n: NOTE_VALUES[n] for n in names if n not in terms}
             yield template, Note(template, {**values, **dict(zip(terms, words))})
@@ -1028,7 +1028,7 @@ def test_every_note_of_mrrkit_reads_in_french_and_italian():
     holds the readers to) without a French or an Italian text keeping its values fails here."""
     en = text("en")
     notes = list(sample_notes())
-    assert len(notes) >= len(mrrkit.formats.WARNING_TEMPLATES) + 20  # each word of mrrkit too
+    assert len(notes) >= len(mrrkit.io.formats.WARNING_TEMPLATES) + 20  # each word of mrrkit too
     for template, note in notes:
         english = data.warning_text(note, en)
         assert english != str(note) or "{count}" not in template  # counts: 1,234 in English
@@ -1036,7 +1036,7 @@ def test_every_note_of_mrrkit_reads_in_french_and_italian():
             said = data.warning_text(note, t)
             assert said != english, (t.lang, template)
             for name, value in note.values.items():
-                if name in mrrkit.formats.WARNING_TERMS:  # in the reader's words
+                if name in mrrkit.io.formats.WARNING_TERMS:  # in the reader's words
                     assert t(f"warning.{name}.{data._WARNING_TERMS[name][value]}") in said
                     continue
                 for part in _shown(value, t):
@@ -1055,7 +1055,7 @@ def test_every_word_of_mrrkit_in_notes_has_its_own_words():
     names aside), each differently."""
     en = text("en")
     proper_names = {"UTF-8", "Windows-1252 (Latin-1)", "Latin-1"}
-    for name, words in mrrkit.formats.WARNING_TERMS.items():
+    for name, words in mrrkit.io.formats.WARNING_TERMS.items():
         keys = data._WARNING_TERMS[name]
         assert set(keys) == set(words), name
         for t in FR_IT:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import mrrkit
-from mrrkit.expansion import (
+from mrrkit.views.expansion import (
     expansion_breakdown,
     expansion_breakdown_by_month,
     expansion_by_cohort,
@@ -237,7 +237,7 @@ def test_near_tier_limit_from_an_uploaded_file():
 
     from streamlit.testing.v1 import AppTest
 
-    from mrrkit.exports import read_export
+    from mrrkit.io.read import read_export
     from ui.data import Source, lines_digest
 
     lines = sample()[0]

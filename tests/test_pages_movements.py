@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import mrrkit
-from mrrkit.bridge import movement_lines, movements_in, mrr_bridge, paying_customers
-from mrrkit.segments import churn_reasons
+from mrrkit.views.bridge import movement_lines, movements_in, mrr_bridge, paying_customers
+from mrrkit.views.segments import churn_reasons
 from tests._pages import (
     assert_clean,
     open_page,

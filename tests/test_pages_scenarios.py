@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from mrrkit.forecast import backtest, forecast
-from mrrkit.retention_model import fit_retention, model_ltv
-from mrrkit.scenarios import Scenario, scenario_inputs, scenario_summary
+from mrrkit.models.forecast import backtest, forecast
+from mrrkit.models.retention_fit import fit_retention, model_ltv
+from mrrkit.models.scenarios import Scenario, scenario_inputs, scenario_summary
 from tests._pages import assert_clean, open_page, sample, segment, shown_text, specs, tooltips
 from ui.format import number_format
 
@@ -143,7 +143,7 @@ def test_the_backtest_is_computed_only_when_its_section_is_open(scenarios_page, 
     assert len(scenarios_page.dataframe) == 4 and len(specs(scenarios_page)) == 3
     import importlib
 
-    module = importlib.import_module("mrrkit.forecast")  # (mrrkit.forecast is the function)
+    module = importlib.import_module("mrrkit.models.forecast")  # (mrrkit.forecast is the function)
     calls = []
     real = module.backtest
     monkeypatch.setattr(module, "backtest",
@@ -374,7 +374,7 @@ def test_a_segment_too_small_gets_the_whole_base_fit_and_says_so():
     """Large customers by country: no country has both 30 customers and 10 first churns, so
     each gets the fit of every large customer (its own ARPA and observed curve kept), and the
     table says why, and that this fit is itself not pinned down by the data."""
-    from mrrkit.retention_model import fit_segments
+    from mrrkit.models.retention_fit import fit_segments
 
     at = open_page(PAGE, {"f.company_size": "1000+", "sc.ret_dim": "country"})
     assert_clean(at)
@@ -734,7 +734,7 @@ def test_the_model_fitted_to_the_reporting_period_cohorts():
 
 
 def mrrkit_cohort_survivors(mv):
-    from mrrkit.retention_model import cohort_survivors
+    from mrrkit.models.retention_fit import cohort_survivors
 
     return cohort_survivors(mv)
 

@@ -1,4 +1,4 @@
-"""Segments page: the comparison table is mrrkit.segments.segment_table in words and numbers; the
+"""Segments page: the comparison table is mrrkit.views.segments.segment_table in words and numbers; the
 chart colours each segment by its test; MRR lost by the reason recorded with each churn."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import mrrkit
-from mrrkit.segments import churn_by_reason, churn_reason_by_month, churn_reasons, segment_table
+from mrrkit.views.segments import churn_by_reason, churn_reason_by_month, churn_reasons, segment_table
 from tests._pages import (
     assert_clean,
     chart_data,

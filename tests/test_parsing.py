@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mrrkit.parsing import (
+from mrrkit.io.parse import (
     DateWindow,
     bad_interval_counts,
     date_window,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mrrkit.periods import QUICK_PERIODS, quick_period
+from mrrkit.engine.periods import QUICK_PERIODS, quick_period
 
 months = st.builds(lambda y, m: pd.Period(f"{y}-{m:02d}", "M"),
                    st.integers(1995, 2040), st.integers(1, 12))

@@ -330,8 +330,8 @@ def test_bridge_equals_the_reference(case, data):
         "movements"].tolist()
     assert_close(got["amount"], want["amount"], 2 * atol, 1e-12, "bridge amounts")
     # The movements are those listed by movements_in; the customers, their distinct ids.
-    for step in mrrkit.bridge.BRIDGE_STEPS:
-        rows = mrrkit.bridge.movements_in(mv, str(period(start)), step, str(period(end)))
+    for step in mrrkit.views.bridge.BRIDGE_STEPS:
+        rows = mrrkit.views.bridge.movements_in(mv, str(period(start)), step, str(period(end)))
         assert got.at[step, "movements"] == len(rows)
         assert got.at[step, "customers"] == rows["customer_id"].nunique()
     if case.as_of is None:  # from the lines as well (their default as_of)

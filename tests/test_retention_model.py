@@ -128,7 +128,7 @@ GEOMETRIC = [round(1000 * 0.95**t) for t in range(8)]  # 5% leave every month, w
 def segment_fits():
     """The paper's regular customers next to segments too small, without churn, too young, and
     one whose churn does not fall with age (nothing to tell the model's two parameters apart)."""
-    from mrrkit.retention_model import fit_segments
+    from mrrkit.models.retention_fit import fit_segments
 
     data = pd.concat([
         cohort_lines(REGULAR, "2024-01-15", "r", segment="regular"),
@@ -204,7 +204,7 @@ def test_fits_at_the_edge_of_the_box_are_flagged(segment_fits):
 
 
 def test_how_far_the_figures_extrapolate(segment_fits):
-    from mrrkit.retention_model import LTV_HORIZON_SHARE, MAX_LTV_BEYOND_SHARE
+    from mrrkit.models.retention_fit import LTV_HORIZON_SHARE, MAX_LTV_BEYOND_SHARE
 
     _, fits = segment_fits
     pooled = fits[None]
@@ -228,7 +228,7 @@ def test_the_sample_segments_that_are_flagged():
     """The case of the report: by company size, the largest customers' fit runs to the box's
     edge (alpha in the hundreds, beta 100,000) and the 201-1000 segment's median lifetime of
     29 years rests on 4 years of data; both are now flagged."""
-    from mrrkit.retention_model import fit_segments
+    from mrrkit.models.retention_fit import fit_segments
 
     lines = mrrkit.load_sample()
     attrs = mrrkit.customer_attributes(lines)
@@ -356,9 +356,9 @@ def test_revenue_counts_customer_by_customer():
     """MRR at risk and lost by age against a loop over customers and their month-end MRR."""
     from _synthetic import simulate_lines
 
-    from mrrkit.movements import CHURN, as_moves
-    from mrrkit.retention import mrr_at_month_end
-    from mrrkit.retention_model import last_complete_month, lifetimes, revenue_counts
+    from mrrkit.engine.movements import CHURN, as_moves
+    from mrrkit.views.retention import mrr_at_month_end
+    from mrrkit.models.retention_fit import last_complete_month, lifetimes, revenue_counts
 
     sim, as_of = simulate_lines(months=20, new_per_month=25, growth=0.0, seed=4)
     m = as_moves(mrrkit.movements(sim, as_of=as_of))
@@ -388,7 +388,7 @@ def test_revenue_counts_customer_by_customer():
 
 
 def test_pseudo_counts_carry_the_hazard():
-    from mrrkit.retention_model import km_hazard, pseudo_counts
+    from mrrkit.models.retention_fit import km_hazard, pseudo_counts
 
     hazard = np.array([0.2, 0.5, 0.0, 0.9, 1.0])
     at_risk = np.array([100.0, 70.0, 40.0, 38.0, 5.0])

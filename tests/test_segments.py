@@ -1,4 +1,4 @@
-"""mrrkit.segments against published figures, scipy and brute-force recomputation from the lines."""
+"""mrrkit.views.segments against published figures, scipy and brute-force recomputation from the lines."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import mrrkit
-from mrrkit.segments import (
+from mrrkit.views.segments import (
     MISSING,
     churn_by_reason,
     churn_reason_by_month,

@@ -10,8 +10,8 @@ from scipy import integrate, special
 from scipy.optimize import minimize
 
 import mrrkit
-from mrrkit import survival
-from mrrkit.survival import (
+from mrrkit.models import sbg as survival
+from mrrkit.models.sbg import (
     _as_counts,
     _fit_counts,
     _fit_counts_batch,
@@ -518,7 +518,7 @@ def test_the_same_counts_are_fitted_once():
 def test_standard_errors_are_those_of_the_numerical_hessian():
     """The standard errors of log alpha and log beta behind the 'flat likelihood' flag: the
     inverse of minus the Hessian of the published log-likelihood, by finite differences."""
-    from mrrkit.survival import _at_edge, _log_standard_errors
+    from mrrkit.models.sbg import _at_edge, _log_standard_errors
 
     alive = REGULAR[:8]
     fit = mrrkit.fit_sbg(alive)

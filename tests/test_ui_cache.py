@@ -285,7 +285,7 @@ def test_a_chart_template_filled_with_other_data_is_that_data_s_chart(lang):
         def data(part, start=months[0], end=months[-1]):
             if i < 2:
                 return mrrkit.monthly(part).loc[start:end]
-            return mrrkit.bridge.mrr_bridge(part, start, end)
+            return mrrkit.views.bridge.mrr_bridge(part, start, end)
 
         shape = chart_template(chart_spec(charts.localized(make(data(mv)), nf)), frames(data(mv)))
         assert shape is not None
@@ -348,8 +348,8 @@ def test_the_expansion_and_forecast_templates_too(lang):
 def test_a_shorter_forecast_is_the_start_of_the_horizon_forecast(method):
     # The Scenarios page computes the forecast over the whole horizon once per method and
     # slices it to the chosen number of months.
-    from mrrkit.forecast import forecast
-    from mrrkit.scenarios import scenario_inputs
+    from mrrkit.models.forecast import forecast
+    from mrrkit.models.scenarios import scenario_inputs
 
     lines = mrrkit.load_sample()
     inputs = scenario_inputs(mrrkit.movements(lines), method=method, horizon=36)

@@ -140,7 +140,7 @@ def test_the_retention_chart_draws_no_empty_layer():
 def test_every_scenarios_chart_of_the_sample_has_data(metric):
     """The forecast, backtest and scenario charts on the sample's own figures."""
     import mrrkit
-    from mrrkit.forecast import backtest, forecast
+    from mrrkit.models.forecast import backtest, forecast
 
     mv = mrrkit.movements(mrrkit.load_sample())
     projection = forecast(mv, months=24, n_boot=20)

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mrrkit
-from mrrkit.bridge import BRIDGE_STEPS, movement_lines, movements_in, mrr_bridge, paying_customers
-from mrrkit.customers import DAYS_PER_MONTH, customer_history, customer_summary
+from mrrkit.views.bridge import BRIDGE_STEPS, movement_lines, movements_in, mrr_bridge, paying_customers
+from mrrkit.views.customers import DAYS_PER_MONTH, customer_history, customer_summary
 from tests._synthetic import simulate_lines
 
 

@@ -3,7 +3,7 @@
 A customer's lines are found by binary search in the source's lines sorted by customer id (sorted
 once per data source), not by a scan of every line on each pick; :func:`with_lines` adds to
 movements the text of the lines that started or ended with each one
-(:func:`mrrkit.bridge.movement_lines`), e.g. ``ends Pro annual · Platform (€67.50)``.
+(:func:`mrrkit.views.bridge.movement_lines`), e.g. ``ends Pro annual · Platform (€67.50)``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from mrrkit.bridge import movement_lines
+from mrrkit.views.bridge import movement_lines
 
 from .data import derived
 from .format import NumberFormat
@@ -43,7 +43,7 @@ def lines_of(ctx, customers: Iterable[str]) -> pd.DataFrame:
 
 
 def line_text(frame: pd.DataFrame, t: Text, nf: NumberFormat) -> pd.Series:
-    """Each row of :func:`mrrkit.bridge.movement_lines` as text: ``ends Pro annual · Platform
+    """Each row of :func:`mrrkit.views.bridge.movement_lines` as text: ``ends Pro annual · Platform
     (€67.50)`` (plan and product when the lines have them, else the line's number).
 
     >>> from ui.format import number_format

@@ -209,7 +209,7 @@ def movement_chart(table: pd.DataFrame, height: int = 320, t: Text | None = None
 
     Parameters
     ----------
-    table : the frame :func:`mrrkit.monthly` returns (or a slice of its months).
+    table : the frame :func:`mrrkit.engine.monthly` returns (or a slice of its months).
     selectable : add a point selection ``pick`` on (``month_key``, ``kind``) so a click on a bar
         picks its month (``"2024-03"``) and kind (``"churn"``).
     selected : (month, kind) selected from the start: that bar, or with month ``"period"`` the
@@ -327,7 +327,7 @@ def waterfall_chart_frame(bridge: pd.DataFrame, t: Text | None = None) -> pd.Dat
 
 def waterfall_chart(bridge: pd.DataFrame, height: int = 340, t: Text | None = None,
                     selectable: bool = False, selected: str | None = None) -> alt.LayerChart:
-    """The MRR bridge of :func:`mrrkit.bridge.mrr_bridge` as a waterfall: start and end MRR as
+    """The MRR bridge of :func:`mrrkit.views.bridge.mrr_bridge` as a waterfall: start and end MRR as
     full bars, each movement as a floating bar from the running total.
 
     ``selectable`` adds a point selection ``step`` on the ``step`` field (``"start"``, a kind or
@@ -433,9 +433,9 @@ def cohort_heatmap(table: pd.DataFrame, value: str = "mrr", t: Text | None = Non
 
     Parameters
     ----------
-    table : :func:`mrrkit.cohort_views.cohort_table` output (index ``cohort``, columns ``age``).
+    table : :func:`mrrkit.views.cohort_tables.cohort_table` output (index ``cohort``, columns ``age``).
     value : ``"mrr"``, ``"customers"`` (shown as %) or ``"arpa"`` (money).
-    average : :func:`mrrkit.cohort_views.cohort_average` (indexed by age), drawn first.
+    average : :func:`mrrkit.views.cohort_tables.cohort_average` (indexed by age), drawn first.
     cohort_label : how a cohort (a ``Period``) is written (e.g. ``Nov 2025``).
 
     Examples
@@ -546,7 +546,7 @@ def segment_rate_chart(table: pd.DataFrame, metric: str = "churn_rate", rest: fl
 
     Parameters
     ----------
-    table : :func:`mrrkit.segments.segment_table` output.
+    table : :func:`mrrkit.views.segments.segment_table` output.
     metric : ``churn_rate``, ``expansion_share``, ``nrr`` or ``grr``.
     rest : a reference value drawn as a dashed rule, named in the legend "All selected
         customers" (the rate of every selected customer together); none without it.
@@ -647,7 +647,7 @@ def _reason_scale(reasons: list[str], t: Text) -> alt.Scale:
 
 
 def churn_reason_chart(lost: pd.DataFrame, t: Text | None = None) -> alt.Chart:
-    """MRR lost by churn reason per segment (:func:`mrrkit.segments.churn_by_reason`), stacked
+    """MRR lost by churn reason per segment (:func:`mrrkit.views.segments.churn_by_reason`), stacked
     horizontal bars.
 
     Examples
@@ -684,7 +684,7 @@ def churn_reason_chart(lost: pd.DataFrame, t: Text | None = None) -> alt.Chart:
 
 
 def churn_reason_time_chart(by_month: pd.DataFrame, t: Text | None = None) -> alt.Chart:
-    """MRR lost by churn reason each month (:func:`mrrkit.segments.churn_reason_by_month`).
+    """MRR lost by churn reason each month (:func:`mrrkit.views.segments.churn_reason_by_month`).
 
     Examples
     --------
@@ -718,7 +718,7 @@ def churn_reason_time_chart(by_month: pd.DataFrame, t: Text | None = None) -> al
 
 
 def customer_history_chart(history: pd.DataFrame, t: Text | None = None) -> alt.LayerChart:
-    """A customer's MRR over time as a step line (:func:`mrrkit.customers.customer_history`),
+    """A customer's MRR over time as a step line (:func:`mrrkit.views.customers.customer_history`),
     with a point at each movement.
 
     Examples

@@ -31,11 +31,11 @@ import pandas as pd
 import streamlit as st
 
 import mrrkit
-from mrrkit.exports import CustomerFile, ExportResult, read_customers, read_export
-from mrrkit.formats import UNCOVERED_CREDIT
-from mrrkit.limits import LIMIT_CODES
-from mrrkit.notes import Note
-from mrrkit.segments import customer_mask, filter_movements, segment_columns, segment_labels
+from mrrkit.io.read import CustomerFile, ExportResult, read_customers, read_export
+from mrrkit.io.formats import UNCOVERED_CREDIT
+from mrrkit.io.limits import LIMIT_CODES
+from mrrkit.io.notes import Note
+from mrrkit.views.segments import customer_mask, filter_movements, segment_columns, segment_labels
 
 from . import memory
 from .format import number_format
@@ -308,7 +308,7 @@ def clear_upload() -> None:
 PROBLEMS = (
     "empty", "pdf", "xls", "image", "binary", "not_table", "one_column", "no_rows", "no_columns",
     "no_id", "currencies", "paddle_classic_transactions",
-    # Past one of the server's limits (mrrkit.limits: too many columns, rows or cells, a line too
+    # Past one of the server's limits (mrrkit.io.limits: too many columns, rows or cells, a line too
     # long, too much to unpack, a read too slow or too large): the ExportError's own code.
     *LIMIT_CODES,
     "other",
@@ -341,7 +341,7 @@ _MESSAGES = (
 
 class Problem(str):
     """mrrkit's message on an unusable file (a ``str``), with the ``code`` and ``values`` of the
-    :class:`~mrrkit.errors.ExportError` that said it, when it has them (a file past one of the
+    :class:`~mrrkit.io.errors.ExportError` that said it, when it has them (a file past one of the
     server's limits): the Data page says it in the reader's language from those.
 
     >>> p = Problem("the file has 9 columns...", "too_many_columns", {"count": 9})
@@ -458,14 +458,14 @@ _REFUSED: dict = {}
 
 
 def _refused(digest: str) -> Problem | None:
-    from mrrkit.limits import limits
+    from mrrkit.io.limits import limits
 
     return _REFUSED.get((digest, limits()))
 
 
 def _remember(digest: str, exc: Exception) -> None:
     if getattr(exc, "code", None) in LIMIT_CODES:
-        from mrrkit.limits import limits
+        from mrrkit.io.limits import limits
 
         while len(_REFUSED) >= 64:
             _REFUSED.pop(next(iter(_REFUSED)), None)
@@ -477,12 +477,12 @@ _READER_STARTED = []
 
 def warm_reader() -> None:
     """Start, in the background, the server the reading child processes fork from
-    (:func:`mrrkit.limits.start_reader`: a second or two, once per server process), so that
+    (:func:`mrrkit.io.limits.start_reader`: a second or two, once per server process), so that
     the first spreadsheet or Parquet upload does not wait for it."""
     if not _READER_STARTED:
         import threading
 
-        from mrrkit.limits import start_reader
+        from mrrkit.io.limits import start_reader
 
         _READER_STARTED.append(True)
         threading.Thread(target=start_reader, name="mrrkit-reader-start", daemon=True).start()
@@ -664,7 +664,7 @@ HEAD_ROWS = 5
 
 @memory.cached(tag=_file_tag)
 def _file_head(digest: str, _data: bytes) -> pd.DataFrame | None:
-    from mrrkit.tabular import read_table
+    from mrrkit.io.table import read_table
 
     # Spreadsheets (zip) and Parquet must be read whole; a text file's header is at its top.
     binary = _data[:2] == b"PK" or _data[:4] == b"PAR1"
@@ -785,7 +785,7 @@ def monthly_rates(table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     a value is missing or unreadable (rows with neither a month nor a rate are not counted).
 
     Months may be dates, ``2024-03``, ``03/2024`` or ``15/03/2024`` (read once per column, as
-    :func:`mrrkit.parsing.parse_dates` does); rates may be written ``1,08`` or ``1.08``.
+    :func:`mrrkit.io.parse.parse_dates` does); rates may be written ``1,08`` or ``1.08``.
 
     >>> import pandas as pd
     >>> table = pd.DataFrame({"currency": ["usd", "USD", "GBP", None, "CHF"],
@@ -795,7 +795,7 @@ def monthly_rates(table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     >>> rates.values.tolist(), left_out
     ([['USD', '2024-01', 0.92], ['USD', '2024-03', 0.9]], 2)
     """
-    from mrrkit.parsing import parse_amounts, parse_dates
+    from mrrkit.io.parse import parse_amounts, parse_dates
 
     columns = ["currency", "month", "rate"]
     if table.empty:
@@ -849,7 +849,7 @@ def _plain(header: str) -> str:
 
 @memory.cached(tag=_file_tag)
 def _rates_file(digest: str, _data: bytes) -> tuple[pd.DataFrame | None, str | None]:
-    from mrrkit.tabular import read_table
+    from mrrkit.io.table import read_table
 
     if _refused(digest) is not None:
         return None, _refused(digest)
@@ -1090,7 +1090,7 @@ def reason_text(reason: str, t) -> str:
     return reason
 
 
-#: mrrkit's notes on how a file was read (``mrrkit.formats.WARNING_TEMPLATES``) -> ``warning.<key>``
+#: mrrkit's notes on how a file was read (``mrrkit.io.formats.WARNING_TEMPLATES``) -> ``warning.<key>``
 #: texts (ui.i18n) with the same placeholders; a ``<key>_one`` text, when there is one, says it
 #: of a single row (``{count}`` = 1).
 _WARNINGS = {
@@ -1207,7 +1207,7 @@ _WARNINGS = {
     "subscription_cancelled webhooks or the dashboard) to date their churn":
         "paddle_classic_deleted",
 }
-#: mrrkit's own words put into notes (``mrrkit.formats.WARNING_TERMS``), by placeholder ->
+#: mrrkit's own words put into notes (``mrrkit.io.formats.WARNING_TERMS``), by placeholder ->
 #: ``warning.<placeholder>.<key>`` texts.
 _WARNING_TERMS = {
     "encoding": {
@@ -1261,7 +1261,7 @@ def warning_text(warning: str, t) -> str:
     language of ``t`` (an :class:`ui.i18n.Text`), from the note's template and values; a note
     from no template it knows is shown as mrrkit wrote it.
 
-    >>> from mrrkit.notes import note
+    >>> from mrrkit.io.notes import note
     >>> from ui.i18n import text
     >>> n = note("{count} row(s) without a currency read as {currency}", count=1204, currency="EUR")
     >>> warning_text(n, text("en")), warning_text(n, text("fr"))

@@ -733,7 +733,7 @@ EN = {
     "expansion.col.usage": "Usage",
     "expansion.col.usage_limit": "Tier limit",
     "expansion.col.usage_share": "Share of the limit",
-    # --- notes on how a file was read (mrrkit.formats.WARNING_TEMPLATES; ui.data.warning_text) ---
+    # --- notes on how a file was read (mrrkit.io.formats.WARNING_TEMPLATES; ui.data.warning_text) ---
     "warning.text_file": "read as {encoding} text, {delimiter}-separated",
     "warning.xlsx": "read as an XLSX spreadsheet (first sheet)",
     "warning.parquet": "read as a Parquet file",
@@ -1551,7 +1551,7 @@ FR = {
     "expansion.col.usage": "Utilisation",
     "expansion.col.usage_limit": "Limite du palier",
     "expansion.col.usage_share": "Part de la limite",
-    # --- notes on how a file was read (mrrkit.formats.WARNING_TEMPLATES; ui.data.warning_text) ---
+    # --- notes on how a file was read (mrrkit.io.formats.WARNING_TEMPLATES; ui.data.warning_text) ---
     "warning.text_file": "lu comme un fichier texte {encoding}, séparateur : {delimiter}",
     "warning.xlsx": "lu comme un classeur XLSX (première feuille)",
     "warning.parquet": "lu comme un fichier Parquet",
@@ -2369,7 +2369,7 @@ IT = {
     "expansion.col.usage": "Utilizzo",
     "expansion.col.usage_limit": "Limite della fascia",
     "expansion.col.usage_share": "Quota del limite",
-    # --- notes on how a file was read (mrrkit.formats.WARNING_TEMPLATES; ui.data.warning_text) ---
+    # --- notes on how a file was read (mrrkit.io.formats.WARNING_TEMPLATES; ui.data.warning_text) ---
     "warning.text_file": "letto come file di testo {encoding}, separatore: {delimiter}",
     "warning.xlsx": "letto come foglio di calcolo XLSX (primo foglio)",
     "warning.parquet": "letto come file Parquet",

@@ -29,7 +29,7 @@ import streamlit as st
 from babel.dates import format_date, get_month_names
 
 import mrrkit
-from mrrkit.periods import QUICK_PERIODS, quick_period
+from mrrkit.engine.periods import QUICK_PERIODS, quick_period
 
 from . import browser_memory, state
 from .auth import require_access
@@ -211,7 +211,7 @@ class Context:
         return month_label(str(period), self.lang)
 
     def value_label(self, value: str) -> str:
-        from mrrkit.segments import MISSING
+        from mrrkit.views.segments import MISSING
 
         return self.t("missing") if value == MISSING else str(value)
 

@@ -1,4 +1,4 @@
-"""Imported first by the server the reading child processes fork from (:mod:`mrrkit.limits`).
+"""Imported first by the server the reading child processes fork from (:mod:`mrrkit.io.limits`).
 
 Each child of Python's ``forkserver`` imports the parent's main script again unless the server
 has it as its own ``__main__``, which Python 3.11 means to do (``set_forkserver_preload`` with

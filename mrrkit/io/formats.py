@@ -4,7 +4,7 @@ A format says which of its columns plays which role (customer, start, trial end,
 interval, quantity, currency, status) and what each status means; :func:`subscription_draft`
 applies the rules column-wide (vectorised) and records, for every row it cannot use, one reason.
 The canonical and generic (any spreadsheet) formats live here; vendor exports in
-:mod:`mrrkit.vendors`.
+:mod:`mrrkit.io.vendors`.
 
 Money rules, whatever the format:
 
@@ -27,9 +27,9 @@ import pandas as pd
 
 from .errors import ExportError
 from .headers import ROLE_SYNONYMS, attribute_name, guess_mapping, is_cents, normalise
-from .lines import MICROS
+from ..engine.lines import MICROS
 from .notes import Note, note
-from .parsing import (
+from .parse import (
     DATE_CONVENTIONS,
     DateWindow,
     bad_interval_counts,
@@ -37,7 +37,7 @@ from .parsing import (
     parse_dates,
     parse_intervals,
 )
-from .tabular import DELIMITER_NAMES, ENCODING_NAMES
+from .table import DELIMITER_NAMES, ENCODING_NAMES
 
 __all__ = [
     "MAX_MRR",
@@ -191,7 +191,7 @@ REASON_FIELDS = (
 )
 
 #: Every note a reader gives on how it read a file (``ExportResult.warnings``, each a
-#: :class:`~mrrkit.notes.Note` written from one of these), as a template. Placeholders:
+#: :class:`~mrrkit.io.notes.Note` written from one of these), as a template. Placeholders:
 #: ``{count}`` a number of rows (subscriptions, customers...) the note is about, ``{column}``,
 #: ``{start}``, ``{end}``, ``{total}``, ``{tax}``, ``{email}``, ``{renamed}``, ``{header}``,
 #: ``{name}`` headers as the file writes them (or as mrrkit renames them), ``{columns}`` a list
@@ -477,7 +477,7 @@ def columns(headers, *candidates: str) -> tuple[str, ...]:
 class DateColumns:
     """Date columns of one table, each parsed once, with one day-first convention for the file.
 
-    Day-first is decided per column (:func:`~mrrkit.parsing.parse_dates`), never per row; a
+    Day-first is decided per column (:func:`~mrrkit.io.parse.parse_dates`), never per row; a
     column whose own values never tell (no part above 12) follows the file's other date columns
     when they say month-first, rather than being assumed day-first against them.
     """
@@ -738,7 +738,7 @@ def subscription_draft(
         Normalised status (lower case, ``_`` for spaces) -> :class:`Rule`. None: no status
         column is read and every row counts.
     cents : bool, optional
-        Whether amounts are in cents; None: decided per header (:func:`~mrrkit.headers.is_cents`).
+        Whether amounts are in cents; None: decided per header (:func:`~mrrkit.io.headers.is_cents`).
     default_months : float, optional
         Billing period of rows without an interval; None: such rows are rejected.
     notes : list of Note, optional
@@ -994,7 +994,7 @@ def reject_uncovered_credits(
     its months) is trimmed to the charge instead of rejected.
 
     Sums are made in the engine's integer millionths, so a kept credit never takes a customer
-    below zero in :func:`mrrkit.movements`. ``end`` NaT means open-ended.
+    below zero in :func:`mrrkit.engine.movements`. ``end`` NaT means open-ended.
 
     Returns
     -------
@@ -1111,7 +1111,7 @@ def apply_date_window(
     *,
     periods: bool = False,
 ) -> None:
-    """Hold a draft's dates to the dates read (:func:`mrrkit.parsing.date_window`), in place.
+    """Hold a draft's dates to the dates read (:func:`mrrkit.io.parse.date_window`), in place.
 
     - A start before ``window.first`` or after ``window.last`` rejects its row, the reason
       naming the column and the cell as the file writes them (the trial end's column when the

@@ -2,7 +2,7 @@
 
 An upload is read by the server process every session shares: one file that unpacks to gigabytes,
 or that holds a million columns, would stall or kill it for everyone. The readers of
-:mod:`mrrkit.tabular` therefore refuse a file whole, with an :class:`~mrrkit.errors.ExportError`
+:mod:`mrrkit.io.table` therefore refuse a file whole, with an :class:`~mrrkit.io.errors.ExportError`
 whose ``code`` is one of :data:`LIMIT_CODES` and whose ``values`` say what was found and the
 limit (``count``, ``limit``, ``variable``...), as soon as a limit is passed, and always before
 the step whose cost the limit bounds:
@@ -45,7 +45,7 @@ variable                          default      what
 >>> check_columns(5, lim)
 Traceback (most recent call last):
 ...
-mrrkit.errors.ExportError: the file has 5 columns, more than the 3 this server reads (MRRKIT_...)
+mrrkit.io.errors.ExportError: the file has 5 columns, more than the 3 this server reads (MRRKIT_...)
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ __all__ = [
     "start_reader",
 ]
 
-#: The ``code`` of an :class:`~mrrkit.errors.ExportError` refusing a file past a limit.
+#: The ``code`` of an :class:`~mrrkit.io.errors.ExportError` refusing a file past a limit.
 LIMIT_CODES = (
     "too_many_columns",
     "too_many_rows",
@@ -147,7 +147,7 @@ def limits(environ=None) -> Limits:
 
 
 def refuse(code: str, message: str, **values) -> ExportError:
-    """The :class:`~mrrkit.errors.ExportError` of a file past a limit (``code`` one of
+    """The :class:`~mrrkit.io.errors.ExportError` of a file past a limit (``code`` one of
     :data:`LIMIT_CODES`), its ``values`` kept for a message in another language."""
     return ExportError(message, code=code, values=values)
 
@@ -213,7 +213,7 @@ def check_line_length(data: bytes, lim: Limits, start: int = 0) -> None:
     >>> check_line_length(b"ab\\ncdef\\ngh", Limits(max_line_bytes=3))
     Traceback (most recent call last):
     ...
-    mrrkit.errors.ExportError: line 2 is 4 bytes long, more than the 3 bytes a line may have (...)
+    mrrkit.io.errors.ExportError: line 2 is 4 bytes long, more than the 3 bytes a line may have (...)
     """
     limit = lim.max_line_bytes
     if not limit:
@@ -288,7 +288,7 @@ def _context():
             # front, which RLIMIT_AS then cannot see being used: the system's own allocator
             # maps what it uses, and the budget is what it says (no slower, here).
             _SERVER_ENV["ARROW_DEFAULT_MEMORY_POOL"] = "system"
-            ctx.set_forkserver_preload(["mrrkit._forkserver", "mrrkit.tabular"])
+            ctx.set_forkserver_preload(["mrrkit.io._forkserver", "mrrkit.io.table"])
         else:  # pragma: no cover - not on Linux
             ctx = mp.get_context("spawn")
         _CONTEXT = ctx
@@ -432,7 +432,7 @@ def _budget_refusal(status: str, lim: Limits, detail: str = "") -> ExportError:
 def run_limited(fn, data: bytes, *args, lim: Limits | None = None):
     """``fn(data, *args)`` in a child process with ``lim``'s wall-clock (``read_seconds``) and
     memory (``read_mb``, as ``RLIMIT_AS``) budgets; its result (pickled back) or the
-    :class:`~mrrkit.errors.ExportError` it raised.
+    :class:`~mrrkit.io.errors.ExportError` it raised.
 
     ``fn`` must be a function of an importable module (not of the main script). Past the time
     budget the child is killed (``read_timeout``); out of memory, or killed without an answer,

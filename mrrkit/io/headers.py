@@ -324,7 +324,7 @@ ATTRIBUTE_SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "country": ("country", "pays", "paese", "nazione", "country code"),
     "churn_reason": ROLE_SYNONYMS["churn_reason"],
-    # What a customer wrote when cancelling: kept, never a segment (mrrkit.segments.NOTE_COLUMNS).
+    # What a customer wrote when cancelling: kept, never a segment (mrrkit.views.segments.NOTE_COLUMNS).
     "churn_comment": (
         "churn comment",
         "cancellation comment",
@@ -337,7 +337,7 @@ ATTRIBUTE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "plan": ROLE_SYNONYMS["plan"],
     "product": ROLE_SYNONYMS["product"],
     # A customer's name and email: shown next to its id and searched, never segments
-    # (mrrkit.segments.IDENTITY_COLUMNS). No bare "name": a file's "Name" may be a plan's.
+    # (mrrkit.views.segments.IDENTITY_COLUMNS). No bare "name": a file's "Name" may be a plan's.
     "customer_name": (
         "customer name",
         "customer description",

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from .metrics import ltv
-from .monthly import monthly
-from .movements import as_moves
+from ..engine.monthly import monthly
+from ..engine.movements import as_moves
 from .retention import grr, nrr
 
 __all__ = ["KPI_NAMES", "kpis"]
@@ -47,7 +47,7 @@ def kpis(data, month=None) -> pd.DataFrame:
     Parameters
     ----------
     data : DataFrame
-        Canonical lines or a :func:`mrrkit.movements` frame.
+        Canonical lines or a :func:`mrrkit.engine.movements` frame.
     month : month-like, optional
 
     Returns
@@ -56,7 +56,7 @@ def kpis(data, month=None) -> pd.DataFrame:
     ``value``, ``previous_month`` and ``year_ago`` (the value at ``month - 1`` and ``month - 12``;
     NaN where the data does not reach back). ``nrr_12m``/``grr_12m`` are :func:`mrrkit.nrr` and
     :func:`mrrkit.grr` from the end of ``month - 12`` to the end of ``month``; ``ltv`` is
-    :func:`mrrkit.ltv` (6-month mean churn); the others are the :func:`mrrkit.monthly` columns.
+    :func:`mrrkit.ltv` (6-month mean churn); the others are the :func:`mrrkit.engine.monthly` columns.
     """
     moves = as_moves(data)
     table = monthly(moves)

@@ -16,7 +16,7 @@ class ExportError(ValueError):
     ----------
     code : str or None
         What kind of refusal, for an application to say it in another language (for a file past
-        one of the server's limits, one of :data:`mrrkit.limits.LIMIT_CODES`); ``None`` when
+        one of the server's limits, one of :data:`mrrkit.io.limits.LIMIT_CODES`); ``None`` when
         only the message says it.
     values : dict
         The values the message is written from (``count``, ``limit``, ``variable``...).

@@ -79,7 +79,7 @@ def monthly(data, as_of=None) -> pd.DataFrame:
     Parameters
     ----------
     data : DataFrame
-        Canonical lines, or the frame :func:`mrrkit.movements` returned (compute movements once,
+        Canonical lines, or the frame :func:`mrrkit.engine.movements` returned (compute movements once,
         then derive every view; filter it to some customers for a segment, never to some dates).
     as_of : date-like, optional
         Last day counted; defaults to the lines' latest date or the movements' ``attrs["as_of"]``.

@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .lines import LINE_COLUMNS, MICROS, _to_days, customer_attributes
+from ..engine.lines import LINE_COLUMNS, MICROS, _to_days, customer_attributes
 from .metrics import expansion_growth_rate, expansion_rate
-from .monthly import month_of, monthly, period
-from .movements import EXPANSION, NEW, as_moves, movements
+from ..engine.monthly import month_of, monthly, period
+from ..engine.movements import EXPANSION, NEW, as_moves, movements
 from .retention import _month, mrr_at_month_end
 
 __all__ = [
@@ -48,7 +48,7 @@ def expansion_summary(data) -> pd.DataFrame:
     Parameters
     ----------
     data : DataFrame
-        Canonical lines, a :func:`mrrkit.movements` frame, or a :func:`mrrkit.monthly` table.
+        Canonical lines, a :func:`mrrkit.engine.movements` frame, or a :func:`mrrkit.engine.monthly` table.
 
     Returns
     -------
@@ -108,7 +108,7 @@ def expansion_by_cohort(data, as_of=None) -> pd.DataFrame:
 
     Cell ``(cohort, age)`` = the expansion movements of the cohort's customers dated in month
     ``cohort + age`` / the cohort's MRR at the end of its acquisition month (the base of
-    :func:`mrrkit.cohorts` ``"mrr"``). NaN after as_of's month or on a zero base. Summing a row
+    :func:`mrrkit.views.cohorts` ``"mrr"``). NaN after as_of's month or on a zero base. Summing a row
     gives the expansion the cohort has generated per unit of starting MRR.
 
     Examples
@@ -327,7 +327,7 @@ def expansion_breakdown(lines: pd.DataFrame, data=None, as_of=None) -> pd.DataFr
     lines : DataFrame
         Canonical lines with some of ``plan``, ``product``, ``quantity``.
     data : DataFrame, optional
-        Their :func:`mrrkit.movements` frame, if already computed.
+        Their :func:`mrrkit.engine.movements` frame, if already computed.
     as_of : date-like, optional
 
     Returns

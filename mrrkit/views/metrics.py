@@ -1,6 +1,6 @@
 """The customer-success metrics of the metrics cheat sheet (seed 004), over the monthly table.
 
-Each function takes the frame :func:`mrrkit.monthly` returns (or lines / movements, from which it
+Each function takes the frame :func:`mrrkit.engine.monthly` returns (or lines / movements, from which it
 is computed). Periods run from the end of month ``start`` to the end of month ``end``: the movements
 counted are those dated in months ``start+1 .. end`` and the base is the MRR at the end of
 ``start`` ("MRR de début de période").
@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .lines import MICROS
-from .monthly import month_of, monthly, period
-from .movements import EXPANSION, as_moves
+from ..engine.lines import MICROS
+from ..engine.monthly import month_of, monthly, period
+from ..engine.movements import EXPANSION, as_moves
 from .retention import _month, mrr_at_month_end
 
 __all__ = [
@@ -101,7 +101,7 @@ def cs_magic_number(data, start, end, cs_cost: float) -> float:
     Parameters
     ----------
     data : DataFrame
-        Canonical lines or a :func:`mrrkit.movements` frame (customer-level data is needed).
+        Canonical lines or a :func:`mrrkit.engine.movements` frame (customer-level data is needed).
     start, end : month
     cs_cost : float
         Positive.

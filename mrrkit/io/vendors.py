@@ -19,7 +19,7 @@ Column names were checked against public material (searched while writing this m
   ``Cancellation Feedback`` and ``Cancellation Comment`` or ``Cancellation Reason Text``: the
   churn reason is the feedback where the customer gave one, else the ``Cancellation Reason``
   (values kept as Stripe writes them); the free text is kept as ``churn_comment``, never a
-  segment (:data:`mrrkit.segments.NOTE_COLUMNS`).
+  segment (:data:`mrrkit.views.segments.NOTE_COLUMNS`).
 - **Stripe invoices**: the Dashboard invoices export has ``id, Customer, Customer Name,
   Subscription, Status, Currency, Amount Due, Subtotal, Tax, Tax Percent, Total, Amount Paid,
   Total Discount Amount, Exclusive Tax Amount, Inclusive Tax Amount, Starting Balance,
@@ -108,7 +108,7 @@ Where an export names the customer or gives its email (Stripe's ``Customer Name`
 ``customers.email``, Recurly's ``company_name`` and ``email``, Paddle's ``business_name`` and
 ``customer_email`` or ``user_email``, Baremetrics' ``customer_name`` and ``customer_email``), they
 are kept as the attributes ``customer_name`` and ``email``: shown next to the customer's id and
-searched, never segments (:data:`mrrkit.segments.IDENTITY_COLUMNS`).
+searched, never segments (:data:`mrrkit.views.segments.IDENTITY_COLUMNS`).
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ from .formats import (
 )
 from .headers import attribute_name, is_cents, normalise
 from .notes import Note, note
-from .parsing import parse_amounts
+from .parse import parse_amounts
 
 __all__ = ["REFUSED", "VENDORS"]
 

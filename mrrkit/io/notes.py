@@ -3,7 +3,7 @@
 A :class:`Note` is the English sentence itself (a ``str``, as the readers always gave) that also
 keeps the template it was written from and the values put into it, so that an application can
 say it in another language from the values, never by parsing English. Every template the readers
-use is listed in :data:`mrrkit.formats.WARNING_TEMPLATES` (the tests hold the readers to it).
+use is listed in :data:`mrrkit.io.formats.WARNING_TEMPLATES` (the tests hold the readers to it).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class Note(str):
     Attributes
     ----------
     template : str
-        One of :data:`mrrkit.formats.WARNING_TEMPLATES`.
+        One of :data:`mrrkit.io.formats.WARNING_TEMPLATES`.
     values : dict
         The values put into the template's placeholders, as given (numbers stay numbers, lists
         stay lists).

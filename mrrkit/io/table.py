@@ -131,7 +131,7 @@ def read_table(source) -> Table:
     ------
     ExportError
         Empty file, binary content that is no spreadsheet, a single column, no header; or a file
-        past one of the server's limits (:mod:`mrrkit.limits`: columns, rows, cells, line length,
+        past one of the server's limits (:mod:`mrrkit.io.limits`: columns, rows, cells, line length,
         unpacked size, time and memory of a read), refused whole with the limit's ``code``.
     """
     data, name = _source_bytes(source)
@@ -453,7 +453,7 @@ def _read_text(data: bytes, as_bytes: bool = True, lim: Limits | None = None) ->
 
 
 #: Bytes of a malformed text file read by the careful reader in the server process; a larger one
-#: is read in the child process (:func:`mrrkit.limits.run_limited`).
+#: is read in the child process (:func:`mrrkit.io.limits.run_limited`).
 _SLOW_IN_PROCESS = 4 << 20
 
 
@@ -672,7 +672,7 @@ def _read_text_slow(body, delimiter: str, headers: list[str]):
 
 
 def _read_xlsx(data: bytes, lim: Limits | None = None) -> Table:
-    """A workbook's first sheet, read in the child process (:func:`mrrkit.limits.run_limited`):
+    """A workbook's first sheet, read in the child process (:func:`mrrkit.io.limits.run_limited`):
     openpyxl's pure-Python parsing has no cost an upload's size bounds."""
     lim = lim or limits()
     return run_limited(_xlsx_table, data, lim, lim=lim)

@@ -30,7 +30,7 @@ slider move) is pure array arithmetic:
   the default window.)
 
 Expected values throughout (no simulation), so ``mrr(k) = mrr(k-1) + net_new(k)`` holds month by
-month like in :func:`mrrkit.monthly`.
+month like in :func:`mrrkit.engine.monthly`.
 """
 
 from __future__ import annotations
@@ -40,18 +40,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .lines import MICROS
-from .monthly import month_of, monthly, period
-from .movements import CHURN, CONTRACTION, EXPANSION, NEW, REACTIVATION, Moves, as_moves
-from .retention import mrr_at_month_end
-from .retention_model import (
+from ..engine.lines import MICROS
+from ..engine.monthly import month_of, monthly, period
+from ..engine.movements import CHURN, CONTRACTION, EXPANSION, NEW, REACTIVATION, Moves, as_moves
+from ..views.retention import mrr_at_month_end
+from .retention_fit import (
     km_hazard,
     last_complete_month,
     lifetime_counts,
     lifetimes,
     weighted_counts,
 )
-from .survival import SBGFit, _fit_counts, _fit_counts_batch
+from .sbg import SBGFit, _fit_counts, _fit_counts_batch
 
 __all__ = [
     "AGE_BANDS",
@@ -138,7 +138,7 @@ class ForecastInputs:
     lost, censored : float arrays
         First-life counts by age 1..K (for the bootstrap and refits).
     lost_mrr, censored_mrr : float arrays
-        The pseudo-counts of revenue survival (:func:`mrrkit.retention_model.pseudo_counts`).
+        The pseudo-counts of revenue survival (:func:`mrrkit.models.retention_fit.pseudo_counts`).
     mrr_sample_size : float
         Effective number of customers behind revenue survival (Kish: ``(sum w)^2 / sum w^2``
         over the customers' MRR), the size of its bootstrap draws.
@@ -157,7 +157,7 @@ class ForecastInputs:
     window_table : DataFrame
         The ``window`` monthly rows the rates come from.
     history : DataFrame
-        :func:`mrrkit.monthly` up to ``T`` (to chart actuals before the projection).
+        :func:`mrrkit.engine.monthly` up to ``T`` (to chart actuals before the projection).
     """
 
     origin: pd.Period
@@ -485,7 +485,7 @@ def forecast_inputs(data, as_of=None, method: str = "sbg", window: int = 12, hor
     Parameters
     ----------
     data : DataFrame
-        Canonical lines or a :func:`mrrkit.movements` frame.
+        Canonical lines or a :func:`mrrkit.engine.movements` frame.
     as_of : date-like, optional
     method : {"sbg", "empirical"}
         Survival of customers: the fitted sBG model, or the pooled empirical cohort curve.
@@ -823,7 +823,7 @@ def forecast(data, months: int = 24, method: str = "sbg", window: int = 12, tren
     Parameters
     ----------
     data : DataFrame
-        Canonical lines or a :func:`mrrkit.movements` frame (ignored when ``inputs`` is given).
+        Canonical lines or a :func:`mrrkit.engine.movements` frame (ignored when ``inputs`` is given).
     months : int
         Months to project (1..36 by default; the horizon of ``inputs`` otherwise).
     method, window, trend :
@@ -896,7 +896,7 @@ def backtest(data, horizon: int = 12, method: str = "sbg", window: int = 12,
 
     ``T`` is the last complete month. Everything after the end of month ``T - horizon`` is
     hidden from :func:`forecast_inputs`; the baseline projection of the next ``horizon`` months
-    is compared with the actual month-end MRR and customers (:func:`mrrkit.monthly`).
+    is compared with the actual month-end MRR and customers (:func:`mrrkit.engine.monthly`).
     """
     m = as_moves(data, as_of)
     last = last_complete_month(m.as_of)

@@ -1,7 +1,7 @@
 """Cohort tables by acquisition month or quarter, their size-weighted average and per-segment
 retention curves.
 
-Same rules as :func:`mrrkit.cohorts` (which stays the monthly reference): a customer's cohort is
+Same rules as :func:`mrrkit.views.cohorts` (which stays the monthly reference): a customer's cohort is
 the month — here, or the quarter — of its ``new`` movement; it never leaves its cohort (a
 reactivation counts back into it); customers whose ``new`` movement is not in the data are left
 out. A cohort's level at age ``a`` is its MRR (or number of paying customers) at the end of period
@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from .cohorts import COHORT_VALUES
-from .lines import MICROS
-from .monthly import month_of
-from .movements import CHURN, NEW, REACTIVATION, as_moves
+from ..engine.lines import MICROS
+from ..engine.monthly import month_of
+from ..engine.movements import CHURN, NEW, REACTIVATION, as_moves
 
 __all__ = ["COHORT_PERIODS", "cohort_average", "cohort_curves", "cohort_levels", "cohort_table"]
 
@@ -42,7 +42,7 @@ def cohort_levels(data, by: str = "month", as_of=None) -> tuple[pd.DataFrame, pd
     Parameters
     ----------
     data : DataFrame
-        Canonical lines or a :func:`mrrkit.movements` frame (filter it to customers for a segment).
+        Canonical lines or a :func:`mrrkit.engine.movements` frame (filter it to customers for a segment).
     by : {"month", "quarter"}
     as_of : date-like, optional
         Last day counted (not later than the movements' own as_of).
@@ -132,7 +132,7 @@ def cohort_table(data, value: str = "mrr", by: str = "month", as_of=None, start=
     Parameters
     ----------
     data : DataFrame
-        Canonical lines or a :func:`mrrkit.movements` frame.
+        Canonical lines or a :func:`mrrkit.engine.movements` frame.
     value : {"mrr", "customers", "arpa"}
         ``"mrr"``: revenue retention (level / level at age 0); ``"customers"``: logo retention;
         ``"arpa"``: the cohort's MRR / its paying customers (absolute).
@@ -145,7 +145,7 @@ def cohort_table(data, value: str = "mrr", by: str = "month", as_of=None, start=
     -------
     DataFrame indexed by ``cohort``, columns ``age``; ``attrs["size"]``: paying customers at age 0
     and ``attrs["base_mrr"]``: MRR at age 0, per cohort. With ``by="month"`` it equals
-    :func:`mrrkit.cohorts`.
+    :func:`mrrkit.views.cohorts`.
 
     Examples
     --------
@@ -226,7 +226,7 @@ def cohort_curves(
     Parameters
     ----------
     data : DataFrame
-        A :func:`mrrkit.movements` frame (or lines).
+        A :func:`mrrkit.engine.movements` frame (or lines).
     groups : Series
         Label of each customer, indexed by ``customer_id``.
     labels : list, optional
@@ -239,7 +239,7 @@ def cohort_curves(
     from .segments import MISSING, _as_labels, filter_movements
 
     if not isinstance(data, pd.DataFrame) or "kind" not in data.columns:
-        from .movements import movements
+        from ..engine.movements import movements
 
         data = movements(data, as_of)
     text = _as_labels(groups)

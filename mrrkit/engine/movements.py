@@ -50,7 +50,7 @@ class Moves:
     """Movements as arrays, sorted by customer then day (what every other metric is built on).
 
     ``cust`` numbers customers in sorted id order; ``day`` counts days since 1970-01-01; money is
-    in integer micros (see :mod:`mrrkit.lines`).
+    in integer micros (see :mod:`mrrkit.engine.lines`).
     """
 
     customers: object  # str array, indexed by ``cust``
@@ -360,7 +360,7 @@ def movements(lines: pd.DataFrame, as_of=None) -> pd.DataFrame:
         millions of rows; ``kind`` is a categorical of ``new, expansion, contraction, churn,
         reactivation``; ``amount = mrr_after -
         mrr_before`` (negative for churn and contraction). ``attrs["as_of"]`` holds the as-of day,
-        so that :func:`mrrkit.monthly` and friends reuse it.
+        so that :func:`mrrkit.engine.monthly` and friends reuse it.
 
     Raises
     ------

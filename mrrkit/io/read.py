@@ -33,8 +33,8 @@ from .formats import (
 )
 from .headers import ROLE_SYNONYMS, attribute_name, find_column
 from .notes import Note, note
-from .parsing import date_window, parse_dates
-from .tabular import Table, read_table
+from .parse import date_window, parse_dates
+from .table import Table, read_table
 from .vendors import REFUSED, VENDORS
 
 __all__ = [
@@ -57,7 +57,7 @@ _FORMAT_NEEDS = {
 
 
 #: Formats whose lines are billed service periods (invoice lines, transactions): their end is
-#: a period's end, never a "forever" placeholder (see :func:`~mrrkit.formats.apply_date_window`).
+#: a period's end, never a "forever" placeholder (see :func:`~mrrkit.io.formats.apply_date_window`).
 _SERVICE_PERIOD_FORMATS = ("stripe_invoices", "paddle_transactions")
 
 _NO_FORMAT_TRIED = (
@@ -101,8 +101,8 @@ class ExportResult:
         The format read, one of :data:`EXPORT_FORMATS`.
     warnings : list of str
         How the file was read: encoding, separator, date conventions, units, currency
-        conversions, customers-file matches. Each is a :class:`~mrrkit.notes.Note` (a ``str``
-        that keeps its template, one of :data:`~mrrkit.formats.WARNING_TEMPLATES`, and the
+        conversions, customers-file matches. Each is a :class:`~mrrkit.io.notes.Note` (a ``str``
+        that keeps its template, one of :data:`~mrrkit.io.formats.WARNING_TEMPLATES`, and the
         values put into it, for an app to say it in another language).
     mapping : dict
         Role -> header actually used (``customer_id``, ``start``, ``end``, ``mrr`` or
@@ -144,7 +144,7 @@ class CustomerFile:
     rejected : DataFrame
         ``row``, ``reason`` and the raw values, as in :class:`ExportResult`.
     warnings : list of str
-        How the file was read (:class:`~mrrkit.notes.Note` each, as in :class:`ExportResult`).
+        How the file was read (:class:`~mrrkit.io.notes.Note` each, as in :class:`ExportResult`).
     mapping : dict
         ``customer_id`` -> header, and attribute -> header.
     rows_read : int
@@ -495,7 +495,7 @@ def read_export(
         win over the export's own attributes of the same name).
     today : date-like, optional
         The current day (default: the clock, read once here). With ``MRRKIT_MIN_DATE`` and
-        ``MRRKIT_MAX_YEARS_AHEAD`` it sets the dates read (:func:`mrrkit.parsing.date_window`,
+        ``MRRKIT_MAX_YEARS_AHEAD`` it sets the dates read (:func:`mrrkit.io.parse.date_window`,
         1990-01-01 to 10 years after today by default): a row starting outside them is
         rejected, an end after them is read as no end (a "never" such as 9999-12-31; on
         invoice lines and transactions, whose end is a billed period's, the row is rejected).
@@ -510,7 +510,7 @@ def read_export(
         A file that cannot be used at all: empty, not tabular, no recognisable columns,
         several currencies without ``reporting_currency``, or an export known to hold no
         subscription periods (Paddle Classic's transactions report; see
-        :data:`mrrkit.vendors.REFUSED`). The message says what was expected and which formats
+        :data:`mrrkit.io.vendors.REFUSED`). The message says what was expected and which formats
         were tried (or which export to upload instead).
 
     Examples

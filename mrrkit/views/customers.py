@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .movements import as_moves, to_frame
+from ..engine.movements import as_moves, to_frame
 
 __all__ = ["DAYS_PER_MONTH", "customer_history", "customer_summary"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .lines import MICROS
-from .movements import CHURN, NEW, REACTIVATION, as_moves
-from .monthly import month_of
+from ..engine.lines import MICROS
+from ..engine.movements import CHURN, NEW, REACTIVATION, as_moves
+from ..engine.monthly import month_of
 
 __all__ = ["COHORT_VALUES", "cohorts"]
 
@@ -31,14 +31,14 @@ def cohorts(data, value: str = "mrr", as_of=None) -> pd.DataFrame:
     Parameters
     ----------
     data : DataFrame
-        Canonical lines or a :func:`mrrkit.movements` frame (filter it to customers for a segment).
+        Canonical lines or a :func:`mrrkit.engine.movements` frame (filter it to customers for a segment).
     value : {"mrr", "customers", "arpa"}
         ``"mrr"``: revenue retention, the cohort's MRR at the end of month ``cohort + age`` divided
         by its MRR at the end of the cohort month (expansion can push it above 1).
         ``"customers"``: logo retention, the same with the number of paying customers.
         ``"arpa"``: absolute ARPA, the cohort's MRR / its paying customers at that month end.
     as_of : date-like, optional
-        Last day counted (see :func:`mrrkit.monthly`).
+        Last day counted (see :func:`mrrkit.engine.monthly`).
 
     Returns
     -------

@@ -17,9 +17,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .lines import LINE_COLUMNS, MICROS, EncodedLines, validate_lines
-from .monthly import month_of, monthly
-from .movements import KINDS, as_moves
+from ..engine.lines import LINE_COLUMNS, MICROS, EncodedLines, validate_lines
+from ..engine.monthly import month_of, monthly
+from ..engine.movements import KINDS, as_moves
 from .retention import _month, mrr_at_month_end
 from .segments import _positions
 
@@ -38,8 +38,8 @@ def mrr_bridge(data, start, end) -> pd.DataFrame:
     Parameters
     ----------
     data : DataFrame
-        Canonical lines, or the frame :func:`mrrkit.movements` returned (filtered to a segment or
-        not). A :func:`mrrkit.monthly` table is refused: it counts movements, not customers.
+        Canonical lines, or the frame :func:`mrrkit.engine.movements` returned (filtered to a segment or
+        not). A :func:`mrrkit.engine.monthly` table is refused: it counts movements, not customers.
     start, end : month
         First and last month of the period (``start <= end``).
 
@@ -169,7 +169,7 @@ def paying_customers(data, month) -> pd.DataFrame:
     Parameters
     ----------
     data : DataFrame
-        Canonical lines or a :func:`mrrkit.movements` frame (filtered to a segment or not).
+        Canonical lines or a :func:`mrrkit.engine.movements` frame (filtered to a segment or not).
     month : month-like
 
     Returns
@@ -214,7 +214,7 @@ def movement_lines(lines: pd.DataFrame, movements: pd.DataFrame) -> pd.DataFrame
         The canonical lines the movements were computed from (only the movements' customers'
         lines matter: passing just those is enough).
     movements : DataFrame
-        Rows of the :func:`mrrkit.movements` frame of ``lines`` (e.g. :func:`movements_in`).
+        Rows of the :func:`mrrkit.engine.movements` frame of ``lines`` (e.g. :func:`movements_in`).
 
     Returns
     -------

@@ -35,9 +35,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import stats
 
-from .lines import LINE_COLUMNS, MICROS, EncodedLines, validate_lines
-from .monthly import month_of, period
-from .movements import CHURN, EXPANSION, Moves, as_moves
+from ..engine.lines import LINE_COLUMNS, MICROS, EncodedLines, validate_lines
+from ..engine.monthly import month_of, period
+from ..engine.movements import CHURN, EXPANSION, Moves, as_moves
 from .retention import _month, mrr_at_month_end
 
 __all__ = [
@@ -222,8 +222,8 @@ def select_customers(labels: pd.DataFrame, filters: Mapping[str, Iterable[str]])
 
 
 def filter_movements(movements: pd.DataFrame, customers) -> pd.DataFrame:
-    """The rows of a :func:`mrrkit.movements` frame that belong to ``customers`` (ids), with
-    ``attrs["as_of"]`` kept, so the result feeds :func:`mrrkit.monthly` and friends as a segment.
+    """The rows of a :func:`mrrkit.engine.movements` frame that belong to ``customers`` (ids), with
+    ``attrs["as_of"]`` kept, so the result feeds :func:`mrrkit.engine.monthly` and friends as a segment.
 
     ``customers`` may also be a boolean array over the frame's ``customer_id`` categories (the
     sorted ids of the lines, as :func:`mrrkit.customer_attributes` indexes them): no string
@@ -442,7 +442,7 @@ def segment_table(data, groups: pd.Series, start, end, confidence: float = 0.95)
     Parameters
     ----------
     data : DataFrame
-        Canonical lines or a :func:`mrrkit.movements` frame.
+        Canonical lines or a :func:`mrrkit.engine.movements` frame.
     groups : Series
         Label of each customer, indexed by ``customer_id`` (e.g. a column of
         :func:`segment_labels`); customers without a label form the ``MISSING`` group.
@@ -567,7 +567,7 @@ def churn_reasons(lines: pd.DataFrame, data=None, column: str = "churn_reason") 
     lines : DataFrame
         Canonical lines with the ``column`` attribute.
     data : DataFrame, optional
-        The :func:`mrrkit.movements` frame of ``lines`` (possibly filtered to some customers);
+        The :func:`mrrkit.engine.movements` frame of ``lines`` (possibly filtered to some customers);
         computed from ``lines`` when omitted. Only its churn movements are used.
     column : str
         The lines' churn-reason column.

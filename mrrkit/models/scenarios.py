@@ -1,4 +1,4 @@
-"""What-if scenarios on top of the baseline projection (:mod:`mrrkit.forecast`).
+"""What-if scenarios on top of the baseline projection (:mod:`mrrkit.models.forecast`).
 
 Estimate the baseline once with :func:`scenario_inputs`; then every slider move only calls
 :func:`project_scenario` / :func:`scenario_summary`, which re-project with array arithmetic (no

@@ -4,10 +4,10 @@ the model-based LTV next to the cheat sheet's simple one (seed 004).
 Survival here follows each customer's *first life*, which is what the sBG model describes (a
 customer leaves once, for good):
 
-- a customer's cohort ``c`` is the month of its ``new`` movement (as in :func:`mrrkit.cohorts`);
+- a customer's cohort ``c`` is the month of its ``new`` movement (as in :func:`mrrkit.views.cohorts`);
 - it is *alive at age* ``a >= 1`` when it has not churned by the end of month ``c + a``; a
   customer who churns and later comes back counts as lost at its first churn (a reactivation
-  starts a new life, which :func:`mrrkit.cohorts` counts back into the cohort but the model
+  starts a new life, which :func:`mrrkit.views.cohorts` counts back into the cohort but the model
   does not, since survival that rises again is not a lifetime);
 - age 0 is the cohort size (every customer acquired in month ``c``); a customer who leaves within
   its acquisition month is lost at age 1, one renewal opportunity = one month;
@@ -18,7 +18,7 @@ customer leaves once, for good):
 logos: the hazard at age ``t`` is the MRR lost at age ``t`` (each customer's MRR just before its
 first churn) over the MRR at risk (the MRR, at the end of month ``cohort + t - 1``, of the
 customers still in their first life then). Bigger customers usually churn less, so revenue
-survives better than logos; the forecast projects MRR with it (:mod:`mrrkit.forecast`).
+survives better than logos; the forecast projects MRR with it (:mod:`mrrkit.models.forecast`).
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .lines import MICROS, customer_attributes
-from .metrics import ltv as simple_ltv
-from .monthly import month_of, monthly, period
-from .movements import CHURN, NEW, Moves, as_moves, movements, to_frame
-from .segments import filter_movements
-from .survival import (
+from ..engine.lines import MICROS, customer_attributes
+from ..views.metrics import ltv as simple_ltv
+from ..engine.monthly import month_of, monthly, period
+from ..engine.movements import CHURN, NEW, Moves, as_moves, movements, to_frame
+from ..views.segments import filter_movements
+from .sbg import (
     SBGFit,
     _at_edge,
     _fit_counts,
@@ -216,7 +216,7 @@ def cohort_survivors(data, as_of=None, normalize: bool = False) -> pd.DataFrame:
     Parameters
     ----------
     data : DataFrame
-        Canonical lines or a :func:`mrrkit.movements` frame (filter it for a segment).
+        Canonical lines or a :func:`mrrkit.engine.movements` frame (filter it for a segment).
     as_of : date-like, optional
     normalize : bool
         ``False``: counts (age 0 = cohort size). ``True``: shares of the cohort size.
@@ -279,7 +279,7 @@ def fit_retention(data, as_of=None, cohorts=None, weight: str = "customers") -> 
     Parameters
     ----------
     data : DataFrame
-        Canonical lines or a :func:`mrrkit.movements` frame (filter it to a segment's customers
+        Canonical lines or a :func:`mrrkit.engine.movements` frame (filter it to a segment's customers
         to fit that segment).
     as_of : date-like, optional
     cohorts : iterable of months, optional
@@ -754,7 +754,7 @@ def fit_segments(data, segments=None, as_of=None, cohorts=None, annual_discount:
     Parameters
     ----------
     data : DataFrame
-        Canonical lines or a :func:`mrrkit.movements` frame: every customer (the pooled fit).
+        Canonical lines or a :func:`mrrkit.engine.movements` frame: every customer (the pooled fit).
     segments : Series or mapping, optional
         A Series of segment values indexed by customer id (e.g. a column of
         :func:`mrrkit.customer_attributes`: one fit per value, in category order when
@@ -850,7 +850,7 @@ def retention_by_segment(lines: pd.DataFrame, attribute: str, data=None, as_of=N
     attribute : str
         Column to split on (``plan``, ``channel``, ...).
     data : DataFrame, optional
-        The :func:`mrrkit.movements` frame of ``lines`` if already computed.
+        The :func:`mrrkit.engine.movements` frame of ``lines`` if already computed.
     annual_discount : float
         For ``del_months`` and ``model_ltv`` (see :func:`model_ltv`).
     min_customers, min_churned, min_months : int

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .movements import Moves, as_moves
-from .monthly import month_of, period
+from ..engine.movements import Moves, as_moves
+from ..engine.monthly import month_of, period
 
 __all__ = ["nrr", "grr", "mrr_at_month_end"]
 
@@ -68,7 +68,7 @@ def nrr(data, start, end) -> float:
     Parameters
     ----------
     data : DataFrame
-        Canonical lines or a :func:`mrrkit.movements` frame.
+        Canonical lines or a :func:`mrrkit.engine.movements` frame.
     start, end : month
         ``"YYYY-MM"``, a ``Period`` or anything ``pd.Period(x, freq="M")`` accepts.
 
