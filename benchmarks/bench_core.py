@@ -491,4 +491,7 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import perfdoc  # benchmarks/perfdoc.py: the figures into docs/performance.md
+
+    with perfdoc.recorded("bench_core", skip="--child" in sys.argv):
+        main()

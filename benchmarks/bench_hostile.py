@@ -826,4 +826,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import perfdoc  # benchmarks/perfdoc.py: the figures into docs/performance.md
+
+    with perfdoc.recorded("bench_hostile", skip="--read" in sys.argv):
+        main()

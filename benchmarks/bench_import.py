@@ -146,4 +146,7 @@ if __name__ == "__main__":
     parser.add_argument("--quoted", action="store_true", help="quote every text cell")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    main(args.rows, args.quoted, args.repeat)
+    import perfdoc  # benchmarks/perfdoc.py: the figures into docs/performance.md
+
+    with perfdoc.recorded("bench_import"):
+        main(args.rows, args.quoted, args.repeat)

@@ -752,4 +752,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    import perfdoc  # benchmarks/perfdoc.py: the figures into docs/performance.md
+
+    with perfdoc.recorded("bench_load"):
+        raise SystemExit(main())

@@ -183,4 +183,7 @@ def _every_segment(lines, mv) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    main()
+    import perfdoc  # benchmarks/perfdoc.py: the figures into docs/performance.md
+
+    with perfdoc.recorded("bench_scenarios"):
+        main()

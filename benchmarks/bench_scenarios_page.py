@@ -114,4 +114,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    import perfdoc  # benchmarks/perfdoc.py: the figures into docs/performance.md
+
+    with perfdoc.recorded("bench_scenarios_page"):
+        sys.exit(main())

@@ -335,4 +335,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    import perfdoc  # benchmarks/perfdoc.py: the figures into docs/performance.md
+
+    with perfdoc.recorded("bench_ui"):
+        sys.exit(main())

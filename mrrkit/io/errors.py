@@ -21,6 +21,8 @@ class ExportError(ValueError):
     values : dict
         The values the message is written from (``count``, ``limit``, ``variable``...).
 
+    Examples
+    --------
     >>> import pickle
     >>> exc = pickle.loads(pickle.dumps(ExportError("too wide", code="too_many_columns",
     ...                                             values={"count": 9})))
