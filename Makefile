@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test setup setup-dev browser bench sample clean
+.PHONY: run test setup setup-dev browser bench sample docs clean
 
 $(VENV)/.run-deps: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ run: setup
 test: setup-dev
 	$(PY) -m pytest -n 2 --dist loadfile
 
+# The manual (Sphinx + MyST) into docs/_build/html, warnings as errors; `make test` builds it too
+# (tests/test_docs.py), with the quickstart notebook run by tests/test_notebook.py.
+docs: setup-dev
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+
 bench: setup-dev
 	$(PY) benchmarks/bench_core.py
 
@@ -45,5 +50,5 @@ sample: setup
 	$(PY) -m mrrkit.sample
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis docs/_build
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

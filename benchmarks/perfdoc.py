@@ -8,9 +8,9 @@ A benchmark script ends with::
 
 Everything the script prints is still printed, and kept; when the script ends without an error
 its section of the page (between ``<!-- bench_core: start -->`` and ``<!-- bench_core: end -->``,
-appended to the page the first time) is replaced by: the first paragraph of the script's docstring, the
-command, the machine (cores, CPU, memory), the date, the commit, the load average before and
-after, and the printed report as it was printed (its ratios against a peer measured in the same
+appended to the page the first time) is replaced by: the first paragraph of the script's
+docstring, the command, the machine (cores, CPU, memory), the date, the commit, the load average
+before and after, and the printed report as it was printed (its ratios against a peer measured in the same
 run are the script's own). The page is thus written by the benchmarks, never by hand; commit it
 with the change the figures are about.
 
@@ -77,6 +77,11 @@ def commit() -> str:
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return head + (" +changes" if dirty else "")
+
+
+def shown(path: Path) -> str:
+    """A path as written in the page: relative to the repository when inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def load() -> str:
@@ -147,14 +152,9 @@ def recorded(name: str, *, skip: bool = False, page: Path = PAGE):
             ok = True
     finally:
         if ok:
-            try:
-                shown = script.relative_to(ROOT)
-            except ValueError:
-                shown = script
-            command = shlex.join(["python", str(shown), *sys.argv[1:]])
+            command = shlex.join(["python", shown(script), *sys.argv[1:]])
             body = section(name, summary=docstring_summary(script), command=command,
                            started=started, load_before=load_before, report=tee.kept.getvalue())
             text = page.read_text(encoding="utf-8") if page.exists() else ""
             page.write_text(replace_section(text, name, body), encoding="utf-8")
-            print(f"(figures written to {page.relative_to(ROOT) if page.is_relative_to(ROOT) else page}"
-                  f", section {name})", file=sys.stderr)
+            print(f"(figures written to {shown(page)}, section {name})", file=sys.stderr)

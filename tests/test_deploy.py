@@ -130,7 +130,7 @@ def test_the_shipped_config_shows_no_error_details_and_caps_uploads():
     assert config["client"]["showErrorDetails"] == "none"
     limit = config["server"]["maxUploadSize"]
     assert limit == 50
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
     assert f"server.maxUploadSize = {limit}" in readme.replace("`", "")
 
 

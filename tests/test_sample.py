@@ -312,13 +312,15 @@ def test_usage_on_running_platform_lines_only(lines):
     assert len(near) == int((share >= 0.8).sum())
 
 
-def test_the_readme_says_what_the_sample_holds(lines):
-    """The README's words on the sample match it: its column list, and its usage columns in the
-    ``near_tier_limit`` row (it once said the sample had none, issue 11, item 9)."""
-    readme = (Path(sample_module.__file__).resolve().parents[1] / "README.md").read_text(
-        encoding="utf-8")
+def test_the_docs_say_what_the_sample_holds(lines):
+    """The docs' words on the sample match it: its column list (docs/sample.md), and its usage
+    columns in the ``near_tier_limit`` row of docs/definitions.md (it once said the sample had
+    none, issue 11, item 9)."""
+    docs = Path(sample_module.__file__).resolve().parents[1] / "docs"
+    readme = (docs / "sample.md").read_text(encoding="utf-8")
     listed = re.search(r"Its columns are\s+`([^`]+)`", readme)
     assert listed and [c.strip() for c in listed[1].split(",")] == list(lines.columns)
+    readme += (docs / "definitions.md").read_text(encoding="utf-8")
     assert "no usage columns" not in readme
     row = next(r for r in readme.splitlines() if r.startswith("| `near_tier_limit("))
     near = re.search(r"(\d[\d,]*) of its running lines are at 80%", row)
