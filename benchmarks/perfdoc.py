@@ -10,9 +10,9 @@ Everything the script prints is still printed, and kept; when the script ends wi
 its section of the page (between ``<!-- bench_core: start -->`` and ``<!-- bench_core: end -->``,
 appended to the page the first time) is replaced by: the first paragraph of the script's
 docstring, the command, the machine (cores, CPU, memory), the date, the commit, the load average
-before and after, and the printed report as it was printed (its ratios against a peer measured in the same
-run are the script's own). The page is thus written by the benchmarks, never by hand; commit it
-with the change the figures are about.
+before and after, and the report as it was printed (its ratios against a peer measured in the
+same run are the script's own). The page is thus written by the benchmarks, never by hand;
+commit it with the change the figures are about.
 
 Nothing is written for ``--help``, for a script's child process (``skip=True``), when the script
 fails, or when ``MRRKIT_BENCH_DOCS=0`` (a trial run whose figures should not be kept).
