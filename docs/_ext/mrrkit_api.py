@@ -95,7 +95,9 @@ def summary(name: str, obj, module: str) -> str:
     first = " ".join(doc.strip().split("\n\n")[0].split())
     # A literal or a reference may span lines: cut at a sentence end outside them.
     end = re.search(r"[.:;](\s|$)", re.sub(r"``.*?``|`.*?`", lambda m: "x" * len(m[0]), first))
-    return first[: end.start() + 1] if end else first
+    if end is None:
+        return first
+    return first[: end.start() + (first[end.start()] == ".")]  # "...: " ends without its colon
 
 
 def entry(qualified: str, obj, module: str) -> list[str]:
