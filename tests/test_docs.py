@@ -94,12 +94,14 @@ BENCHMARKS = sorted(p.stem for p in (ROOT / "benchmarks").glob("bench_*.py"))
 
 @pytest.mark.parametrize("name", BENCHMARKS)
 def test_each_benchmark_writes_its_section(name):
+    """Each script hands its figures to perfdoc under its own name; its section of the page
+    (there once it has run: its first run appends it) is one well-formed block."""
     source = (ROOT / "benchmarks" / f"{name}.py").read_text(encoding="utf-8")
     assert f'perfdoc.recorded("{name}"' in source
     start, end = perfdoc.markers(name)
     page = perfdoc.PAGE.read_text(encoding="utf-8")
-    assert page.count(start) == 1 and page.count(end) == 1
-    assert page.index(start) < page.index(end)
+    assert page.count(start) == page.count(end) <= 1
+    assert start not in page or page.index(start) < page.index(end)
 
 
 def test_a_section_is_replaced_or_added():
