@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mrrkit.views.bridge import BRIDGE_STEPS, movements_in, mrr_bridge, paying_customers
-from mrrkit.views.segments import churn_reasons
+from mrrkit import BRIDGE_STEPS, churn_reasons, movements_in, mrr_bridge, paying_customers
 from ui import charts, state
 from ui.audit import customer_trail, lines_of, with_lines
 from ui.data import derived

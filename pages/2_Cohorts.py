@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 from babel.dates import format_date
 
-from mrrkit.views.cohort_tables import cohort_average, cohort_curves, cohort_table
+from mrrkit import cohort_average, cohort_curves, cohort_table
 from ui import charts, state
 from ui.shell import page
 from ui.tables import show_table

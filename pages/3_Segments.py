@@ -4,7 +4,7 @@
 import pandas as pd
 import streamlit as st
 
-from mrrkit.views.segments import churn_by_reason, churn_reason_by_month, churn_reasons, segment_table
+from mrrkit import churn_by_reason, churn_reason_by_month, churn_reasons, segment_table
 from ui import charts, state
 from ui.data import derived
 from ui.i18n import verdict

@@ -7,8 +7,7 @@ import pandas as pd
 import streamlit as st
 from babel.dates import format_date
 
-from mrrkit.views.customers import customer_history, customer_summary
-from mrrkit.views.segments import IDENTITY_COLUMNS
+from mrrkit import IDENTITY_COLUMNS, customer_history, customer_summary
 from ui import charts, state
 from ui.shell import page
 from ui.audit import customer_trail, lines_of

@@ -16,25 +16,21 @@ import math
 import pandas as pd
 import streamlit as st
 
-from mrrkit.models.forecast import (
+from mrrkit import (
+    FALLBACK_CODES,
     FORECAST_COLUMNS,
     FORECAST_METHODS,
-    ForecastError,
-    backtest,
-    forecast,
-)
-from mrrkit.models.retention_fit import (
-    FALLBACK_CODES,
     MAX_LOG_SE,
     MIN_FIT_CHURNS,
     MIN_FIT_CUSTOMERS,
     MIN_FIT_MONTHS,
+    SCENARIO_METRICS,
+    ForecastError,
+    Scenario,
+    backtest,
     cohort_survivors,
     fit_segments,
-)
-from mrrkit.models.scenarios import (
-    SCENARIO_METRICS,
-    Scenario,
+    forecast,
     project_scenario,
     scenario_inputs,
     scenario_summary,

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from mrrkit.views.expansion import (
+from mrrkit import (
     EXPANSION_KINDS,
     expansion_breakdown,
     expansion_breakdown_by_month,

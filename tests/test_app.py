@@ -342,7 +342,7 @@ def test_an_uploaded_attribute_filters_every_page(path):
             mrrkit.monthly(part).at[month, "churn"], signed=True)
     elif path.endswith("Cohorts.py"):
         p = at.query_params
-        tab = cohort_table(part, "mrr", "month", part.attrs["as_of"], p["from"], p["to"])
+        tab = cohort_table(part, "mrr", "month", part.as_of, p["from"], p["to"])
         assert table(at, 0).iloc[1]["Month 1"] == EN.pct(tab.iloc[0][1])
     elif path.endswith("Segments.py"):
         at.selectbox(key="w:seg.dim").set_value("region").run()

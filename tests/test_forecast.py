@@ -8,7 +8,7 @@ import pytest
 from _synthetic import simulate_lines
 
 import mrrkit
-from mrrkit.models.forecast import AGE_BANDS
+from mrrkit.models.forecast_inputs import AGE_BANDS
 from mrrkit.models.retention_fit import km_hazard
 
 COLS = ["customer_id", "start", "end", "mrr"]
@@ -402,7 +402,7 @@ def test_empirical_tail_of_ages_without_customers_is_zero_without_a_warning():
     import importlib
     import warnings
 
-    engine = importlib.import_module("mrrkit.models.forecast")
+    engine = importlib.import_module("mrrkit.models.forecast_inputs")
     reliable = np.ones(8, bool)
     lost = np.array([[4.0, 2, 1, 1, 0, 0, 0, 0], [0.0] * 8])
     cens = np.array([[0.0, 0, 0, 1, 0, 0, 0, 0], [0.0] * 8])

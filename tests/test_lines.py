@@ -212,7 +212,7 @@ def test_iso_text_dates_equal_datetime_dates():
     ]
     text, dt = lines(rows), dated(rows)
     assert text["start"].dtype != dt["start"].dtype
-    pd.testing.assert_frame_equal(mrrkit.movements(text), mrrkit.movements(dt))
+    pd.testing.assert_frame_equal(mrrkit.movements(text).frame, mrrkit.movements(dt).frame)
     pd.testing.assert_frame_equal(mrrkit.monthly(text), mrrkit.monthly(dt))
 
 
@@ -362,11 +362,15 @@ def _raw_lines():
 def _raw_movements():
     """A movements frame as a user might hand it back: unsorted, plain str columns."""
     mv = mrrkit.movements(_raw_lines())
-    shuffled = mv.iloc[[3, 0, 4, 1, 2] + list(range(5, len(mv)))].copy()
+    shuffled = mv.frame.iloc[[3, 0, 4, 1, 2] + list(range(5, len(mv)))].copy()
     shuffled["customer_id"] = shuffled["customer_id"].astype("str")
     shuffled["kind"] = shuffled["kind"].astype("str")
-    shuffled.attrs = dict(mv.attrs)
     return shuffled
+
+
+def _from_raw(frame):
+    """Movements read back from :func:`_raw_movements` with the as-of day they were made with."""
+    return mrrkit.Movements.from_frame(frame, as_of=mrrkit.movements(_raw_lines()).as_of)
 
 
 LINE_CALLS = {
@@ -424,12 +428,16 @@ def test_tz_aware_lines_frame_not_mutated(name):
 
 @pytest.mark.parametrize("name", list(MOVEMENT_CALLS))
 def test_movements_frame_not_mutated(name):
-    _assert_unchanged(MOVEMENT_CALLS[name], mrrkit.movements(_raw_lines()))
+    mv = mrrkit.movements(_raw_lines())
+    before, as_of = mv.frame.copy(deep=True), mv.as_of
+    MOVEMENT_CALLS[name](mv)
+    pd.testing.assert_frame_equal(mv.frame, before, check_exact=True)
+    assert mv.as_of == as_of
 
 
 @pytest.mark.parametrize("name", list(MOVEMENT_CALLS))
 def test_unsorted_plain_movements_frame_not_mutated(name):
-    _assert_unchanged(MOVEMENT_CALLS[name], _raw_movements())
+    _assert_unchanged(lambda frame: MOVEMENT_CALLS[name](_from_raw(frame)), _raw_movements())
 
 
 @pytest.mark.parametrize("name", list(TABLE_CALLS))
@@ -439,7 +447,7 @@ def test_monthly_table_not_mutated(name):
 
 def test_unsorted_plain_movements_give_the_same_results():
     mv = mrrkit.movements(_raw_lines())
-    raw = _raw_movements()
+    raw = _from_raw(_raw_movements())
     pd.testing.assert_frame_equal(mrrkit.monthly(raw), mrrkit.monthly(mv))
     pd.testing.assert_frame_equal(mrrkit.cohorts(raw), mrrkit.cohorts(mv))
     assert mrrkit.nrr(raw, "2024-01", "2024-04") == mrrkit.nrr(mv, "2024-01", "2024-04")

@@ -212,8 +212,7 @@ def test_as_of_after_the_movements_as_of_is_refused():
 
 def test_movements_without_attrs_end_at_their_last_date():
     mv = mrrkit.movements(lines(EXAMPLE), as_of="2024-06-30")
-    mv.attrs = {}
-    t = mrrkit.monthly(mv)
+    t = mrrkit.monthly(mrrkit.Movements.from_frame(mv.frame))
     assert t.index[-1] == pd.Period("2024-04", "M")
     assert t.attrs["as_of"] == pd.Timestamp("2024-04-20")
 
@@ -221,18 +220,19 @@ def test_movements_without_attrs_end_at_their_last_date():
 def test_movements_read_back_from_plain_columns():
     # A movements frame as it comes back from a CSV: str ids and kinds, no attrs.
     mv = mrrkit.movements(lines(EXAMPLE))
-    plain = mv.assign(
+    plain = mv.frame.assign(
         customer_id=mv["customer_id"].astype(str), kind=mv["kind"].astype(str)
     ).iloc[::-1]
     plain.attrs = {}
-    pd.testing.assert_frame_equal(mrrkit.monthly(plain), mrrkit.monthly(mv))
+    pd.testing.assert_frame_equal(mrrkit.monthly(mrrkit.Movements.from_frame(plain)),
+                                  mrrkit.monthly(mv))
 
 
 def test_movements_with_an_unknown_kind_are_refused():
     mv = mrrkit.movements(lines(EXAMPLE))
-    bad = mv.assign(kind=mv["kind"].astype(str).replace("churn", "cancel"))
+    bad = mv.frame.assign(kind=mv["kind"].astype(str).replace("churn", "cancel"))
     with pytest.raises(ValueError, match="kind"):
-        mrrkit.monthly(bad)
+        mrrkit.monthly(mrrkit.Movements.from_frame(bad))
 
 
 # --------------------------------------------------------------------------- segments

@@ -58,7 +58,7 @@ def test_every_kind_on_one_customer():
 
 def test_frame_shape_and_dtypes():
     mv = mrrkit.movements(lines([("a", "2024-01-10", "2024-02-10", 100.0)]))
-    assert tuple(mv.columns) == MOVEMENT_COLUMNS == (
+    assert tuple(mv.frame.columns) == MOVEMENT_COLUMNS == (
         "customer_id", "date", "kind", "amount", "mrr_before", "mrr_after"
     )
     assert isinstance(mv["kind"].dtype, pd.CategoricalDtype)
@@ -71,7 +71,7 @@ def test_frame_shape_and_dtypes():
     assert mv["date"].dt.tz is None
     for c in ("amount", "mrr_before", "mrr_after"):
         assert mv[c].dtype == np.float64
-    assert mv.index.tolist() == [0, 1]
+    assert mv.frame.index.tolist() == [0, 1]
 
 
 def test_amount_is_after_minus_before_and_chains():
@@ -91,7 +91,7 @@ def test_amount_is_after_minus_before_and_chains():
     assert mv["amount"].to_numpy() == pytest.approx(
         (mv["mrr_after"] - mv["mrr_before"]).to_numpy(), abs=1e-9
     )
-    for _, g in mv.groupby("customer_id", observed=True):
+    for _, g in mv.frame.groupby("customer_id", observed=True):
         assert g["mrr_before"].iloc[0] == 0.0
         assert g["mrr_before"].iloc[1:].tolist() == g["mrr_after"].iloc[:-1].tolist()
 
@@ -116,7 +116,7 @@ def test_signs_by_kind():
         ]
     )
     mv = mrrkit.movements(df)
-    sign = mv.groupby("kind", observed=True)["amount"].agg(lambda s: np.sign(s).unique().tolist())
+    sign = mv.frame.groupby("kind", observed=True)["amount"].agg(lambda s: np.sign(s).unique().tolist())
     assert sign.to_dict() == {
         "new": [1.0], "expansion": [1.0], "contraction": [-1.0], "churn": [-1.0],
         "reactivation": [1.0],
@@ -260,7 +260,7 @@ def test_open_lines_never_churn():
     df = lines([("a", "2024-01-01", None, 10.0), ("a", "2024-03-01", None, 5.0)])
     mv = mrrkit.movements(df, as_of="2030-01-01")
     assert short(mv) == [("a", "2024-01-01", "new", 10.0), ("a", "2024-03-01", "expansion", 5.0)]
-    assert mv.attrs["as_of"] == pd.Timestamp("2030-01-01")
+    assert mv.as_of == pd.Timestamp("2030-01-01")
 
 
 # --------------------------------------------------------------------------- as_of
@@ -281,13 +281,13 @@ def test_as_of_includes_the_as_of_day():
         ("b", "2024-02-01", "new", 50.0),
         ("b", "2024-03-31", "expansion", 25.0),
     ]
-    assert mv.attrs["as_of"] == pd.Timestamp("2024-03-31")
+    assert mv.as_of == pd.Timestamp("2024-03-31")
 
 
 def test_as_of_cuts_what_follows():
     mv = mrrkit.movements(lines(ASOF_LINES), as_of="2024-03-30")
     assert short(mv) == [("a", "2024-01-10", "new", 100.0), ("b", "2024-02-01", "new", 50.0)]
-    assert mv.attrs["as_of"] == pd.Timestamp("2024-03-30")
+    assert mv.as_of == pd.Timestamp("2024-03-30")
 
 
 @pytest.mark.parametrize(
@@ -297,30 +297,30 @@ def test_as_of_cuts_what_follows():
 def test_as_of_types(as_of):
     mv = mrrkit.movements(lines(ASOF_LINES), as_of=as_of)
     assert len(mv) == 2
-    assert mv.attrs["as_of"] == pd.Timestamp("2024-03-30")
+    assert mv.as_of == pd.Timestamp("2024-03-30")
 
 
 def test_default_as_of_is_the_latest_start_or_end():
     # Latest start Apr 1 (c), latest end Mar 31: as_of = Apr 1, so c's `new` counts.
     mv = mrrkit.movements(lines(ASOF_LINES))
-    assert mv.attrs["as_of"] == pd.Timestamp("2024-04-01")
+    assert mv.as_of == pd.Timestamp("2024-04-01")
     assert short(mv)[-1] == ("c", "2024-04-01", "new", 70.0)
     # A later end date wins over the starts.
     mv = mrrkit.movements(lines(ASOF_LINES + [("d", "2024-01-01", "2024-09-15", 1.0)]))
-    assert mv.attrs["as_of"] == pd.Timestamp("2024-09-15")
+    assert mv.as_of == pd.Timestamp("2024-09-15")
     assert short(mv)[-1] == ("d", "2024-09-15", "churn", -1.0)
 
 
 def test_default_as_of_with_only_open_lines():
     mv = mrrkit.movements(lines([("a", "2024-01-01", None, 1.0), ("b", "2024-05-20", None, 2.0)]))
-    assert mv.attrs["as_of"] == pd.Timestamp("2024-05-20")
+    assert mv.as_of == pd.Timestamp("2024-05-20")
 
 
 def test_as_of_before_everything_gives_no_movements():
     mv = mrrkit.movements(lines(ASOF_LINES), as_of="2023-12-31")
     assert len(mv) == 0
-    assert tuple(mv.columns) == MOVEMENT_COLUMNS
-    assert mv.attrs["as_of"] == pd.Timestamp("2023-12-31")
+    assert tuple(mv.frame.columns) == MOVEMENT_COLUMNS
+    assert mv.as_of == pd.Timestamp("2023-12-31")
 
 
 def test_line_running_past_as_of_is_still_paying():
@@ -376,7 +376,7 @@ def test_categorical_ids_in_unsorted_category_order():
 def test_attribute_columns_are_ignored():
     base = lines([("a", "2024-01-01", "2024-02-01", 1.0), ("b", "2024-01-02", None, 2.0)])
     extra = base.assign(plan=["x", "y"], quantity=[3, 4])
-    pd.testing.assert_frame_equal(mrrkit.movements(extra), mrrkit.movements(base))
+    pd.testing.assert_frame_equal(mrrkit.movements(extra).frame, mrrkit.movements(base).frame)
 
 
 # --------------------------------------------------------------------------- empty input
@@ -398,7 +398,7 @@ def test_empty_untyped_frame_says_empty():
 def test_only_zero_length_lines_gives_empty_movements():
     mv = mrrkit.movements(lines([("a", "2024-01-01", "2024-01-01", 1.0)]))
     assert len(mv) == 0
-    assert mv.attrs["as_of"] == pd.Timestamp("2024-01-01")
+    assert mv.as_of == pd.Timestamp("2024-01-01")
 
 
 # --------------------------------------------------------------------------- absurd dates
@@ -433,7 +433,8 @@ def test_a_forever_end_needs_an_as_of(compute):
         compute(df)
     # With one, an end after it is just a scheduled end.
     out = compute(df, as_of="2024-06-30")
-    assert out.attrs["as_of"] == pd.Timestamp("2024-06-30")
+    as_of = out.as_of if isinstance(out, mrrkit.Movements) else out.attrs["as_of"]
+    assert as_of == pd.Timestamp("2024-06-30")
 
 
 @pytest.mark.parametrize("compute", [mrrkit.movements, mrrkit.monthly, mrrkit.cohorts])
@@ -444,3 +445,120 @@ def test_an_absurd_as_of_is_refused(compute):
     mv = mrrkit.movements(df)
     with pytest.raises(ValueError, match=r"as_of 1800-01-01 is outside"):
         mrrkit.monthly(mv, as_of="1800-01-01")
+
+
+# --------------------------------------------------------------------------- the Movements object
+
+SWITCHES = [
+    ("a", "2024-01-10", "2024-03-01", 100.0),
+    ("a", "2024-03-01", None, 150.0),
+    ("b", "2024-02-01", "2024-04-15", 40.0),
+    ("c", "2024-05-01", None, 0.0),  # never pays: a customer without movements
+]
+
+
+def test_movements_is_one_immutable_object():
+    mv = mrrkit.movements(lines(SWITCHES))
+    assert isinstance(mv, mrrkit.Movements)
+    assert mv.as_of == pd.Timestamp("2024-05-01") and mv.definitions is None
+    assert len(mv) == 4 and list(mv.customers) == ["a", "b", "c"]
+    with pytest.raises(AttributeError, match="immutable"):
+        mv.as_of = pd.Timestamp("2024-01-01")
+    # The frame handed out is a copy: changing it changes nothing inside.
+    frame = mv.frame
+    frame["amount"] = 0.0
+    frame.loc[0, "mrr_after"] = -1.0
+    assert mv["amount"].tolist() == [100.0, 50.0, 40.0, -40.0]
+    assert mv.frame["mrr_after"].iloc[0] == 100.0
+    with pytest.raises(TypeError):
+        iter(mv)
+
+
+def test_indexing_reads_columns_and_masks_keep_movements():
+    mv = mrrkit.movements(lines(SWITCHES))
+    assert mv.kind.equals(mv.frame["kind"]) and mv["amount"].equals(mv.amount)
+    assert list(mv[["date", "kind"]].columns) == ["date", "kind"]
+    churn = mv[mv.kind == "churn"]
+    assert isinstance(churn, mrrkit.Movements) and churn.as_of == mv.as_of
+    assert short(churn) == [("b", "2024-04-15", "churn", -40.0)]
+    assert list(churn.customers) == list(mv.customers)
+    assert short(mv[mv["amount"].to_numpy() > 45]) == [
+        ("a", "2024-01-10", "new", 100.0), ("a", "2024-03-01", "expansion", 50.0)]
+    with pytest.raises(IndexError, match="needs 4 values"):
+        mv[np.ones(3, bool)]
+    with pytest.raises(IndexError, match="row numbers"):
+        mv[(mv.kind == "churn").iloc[::-1].reset_index(drop=True).set_axis([9, 8, 7, 6])]
+
+
+def test_until_equals_movements_of_the_lines_as_of_that_day():
+    df = lines(SWITCHES)
+    mv = mrrkit.movements(df)
+    for day in ("2024-01-09", "2024-03-01", "2024-04-14", "2024-05-01"):
+        cut, want = mv.until(day), mrrkit.movements(df, as_of=day)
+        assert cut.as_of == want.as_of
+        pd.testing.assert_frame_equal(cut.frame, want.frame)
+    assert mv.until(mv.as_of) is not None
+    with pytest.raises(ValueError, match="after the as_of these movements were computed with"):
+        mv.until("2024-05-02")
+
+
+def test_from_frame_reads_a_frame_back():
+    mv = mrrkit.movements(lines(SWITCHES))
+    saved = mv.frame.astype({"customer_id": "str", "kind": "str"}).iloc[::-1]
+    back = mrrkit.Movements.from_frame(saved, as_of=mv.as_of)
+    pd.testing.assert_frame_equal(back.frame, mv.frame, check_categorical=False)
+    pd.testing.assert_frame_equal(mrrkit.monthly(back), mrrkit.monthly(mv))
+    # Without as_of: the latest date.
+    assert mrrkit.Movements.from_frame(saved).as_of == pd.Timestamp("2024-04-15")
+    with pytest.raises(TypeError, match="DataFrame"):
+        mrrkit.Movements.from_frame(mv)
+
+
+def test_a_movements_frame_is_not_taken_for_lines():
+    mv = mrrkit.movements(lines(SWITCHES))
+    with pytest.raises(TypeError, match="Movements.from_frame"):
+        mrrkit.monthly(mv.frame)
+    with pytest.raises(TypeError, match="lines .* or Movements"):
+        mrrkit.cohorts([1, 2])
+
+
+def test_movements_pickle_and_digest():
+    import pickle
+
+    mv = mrrkit.movements(lines(SWITCHES))
+    mv.frame  # built: not pickled, rebuilt on the other side
+    back = pickle.loads(pickle.dumps(mv))
+    assert back.as_of == mv.as_of and back.definitions is None
+    pd.testing.assert_frame_equal(back.frame, mv.frame)
+    assert back.digest == mv.digest == mrrkit.movements(lines(SWITCHES)).digest
+    assert len(pickle.dumps(mv)) < len(pickle.dumps(mv.frame)) + 1000
+    assert mv.until("2024-04-14").digest != mv.digest
+    assert mrrkit.filter_movements(mv, ["a"]).digest != mv.digest
+    # The same movements made another way: the same digest.
+    assert mrrkit.Movements.from_frame(mv.frame, as_of=mv.as_of).digest == mv.digest
+
+
+def test_streamlit_hashes_movements_by_content():
+    hashing = pytest.importorskip("streamlit.runtime.caching.hashing")
+    from streamlit.runtime.caching.cache_type import CacheType
+
+    def digest(value):
+        import hashlib
+
+        h = hashlib.new("md5")
+        hashing.update_hash(value, h, CacheType.DATA)
+        return h.hexdigest()
+
+    mv = mrrkit.movements(lines(SWITCHES))
+    assert digest(mv) == digest(mrrkit.movements(lines(SWITCHES)))
+    assert digest(mv) != digest(mv.until("2024-04-14"))
+
+
+def test_repr_shows_a_summary_then_the_frame():
+    mv = mrrkit.movements(lines(SWITCHES))
+    text = repr(mv)
+    assert text.startswith("Movements as of 2024-05-01: 4 movements of 2 customers\n")
+    assert repr(mv.frame) in text
+    html = mv._repr_html_()
+    assert html.startswith("<p>Movements as of 2024-05-01: 4 movements of 2 customers</p>")
+    assert "<table" in html

@@ -40,7 +40,7 @@ def test_revenue_retention_by_month(cohorts_page):
     assert_clean(cohorts_page)
     _, mv, _ = sample()
     params = cohorts_page.query_params
-    tab, avg = _expected(mv, "mrr", "month", params["from"], params["to"], mv.attrs["as_of"])
+    tab, avg = _expected(mv, "mrr", "month", params["from"], params["to"], mv.as_of)
     shown = table(cohorts_page, 0)
     assert list(shown.index) == ["Weighted average"] + [c.strftime("%b %Y") for c in tab.index]
     assert list(shown.columns[:3]) == ["Customers at start", "Month 0", "Month 1"]
@@ -57,7 +57,7 @@ def test_revenue_retention_by_month(cohorts_page):
 def test_heatmap_like_seed_004_with_the_average_row_first(cohorts_page):
     _, mv, _ = sample()
     params = cohorts_page.query_params
-    tab, avg = _expected(mv, "mrr", "month", params["from"], params["to"], mv.attrs["as_of"])
+    tab, avg = _expected(mv, "mrr", "month", params["from"], params["to"], mv.as_of)
     heatmap = specs(cohorts_page)[0]
     cells, labels = heatmap["layer"]
     assert labels["mark"]["type"] == "text"
@@ -78,7 +78,7 @@ def test_curves_compare_segments(cohorts_page):
     _, mv, labels = sample()
     params = cohorts_page.query_params
     freq = pd.Period(params["from"], "M")
-    expected = cohort_curves(mv, labels["company_size"], "mrr", "month", mv.attrs["as_of"],
+    expected = cohort_curves(mv, labels["company_size"], "mrr", "month", mv.as_of,
                              str(freq), params["to"], ["1-10", "11-50"])
     shown = table(cohorts_page, 1)
     assert list(shown.index)[:2] == ["1-10", "11-50"]
@@ -93,14 +93,14 @@ def test_quarter_logo_retention_from_the_url_with_a_filter():
     assert at.radio(key="w:coh.value").value == "customers"
     part = segment({"plan": ["Pro monthly", "Pro annual"]})
     assert not at.toast
-    tab, avg = _expected(part, "customers", "quarter", "2024-01", "2026-10", part.attrs["as_of"])
+    tab, avg = _expected(part, "customers", "quarter", "2024-01", "2026-10", part.as_of)
     shown = table(at, 0)
     assert list(shown.index[1:]) == [f"Q{p.quarter} {p.year}" for p in tab.index]
     assert shown.iloc[0]["Quarter 2"] == EN.pct(avg[2])
     assert shown.iloc[3]["Quarter 2"] == EN.pct(tab.iloc[2][2])
     # the filter changes the numbers: everyone's table differs
     _, mv, _ = sample()
-    everyone, _ = _expected(mv, "customers", "quarter", "2024-01", "2026-10", mv.attrs["as_of"])
+    everyone, _ = _expected(mv, "customers", "quarter", "2024-01", "2026-10", mv.as_of)
     assert shown.iloc[3]["Quarter 2"] != EN.pct(everyone.iloc[2][2])
 
 
@@ -143,7 +143,7 @@ def test_curves_from_the_url():
     assert at.multiselect(key="w:coh.values").value == ["paid ads", "referral"]
     _, mv, labels = sample()
     p = at.query_params
-    expected = cohort_curves(mv, labels["channel"], "customers", "month", mv.attrs["as_of"],
+    expected = cohort_curves(mv, labels["channel"], "customers", "month", mv.as_of,
                              p["from"], p["to"], ["paid ads", "referral"])
     shown = table(at, 1)
     assert list(shown.index) == ["paid ads", "referral"]

@@ -91,7 +91,7 @@ def test_split_adds_up_to_the_monthly_expansion(expansion_page):
 def test_by_cohort_and_by_segment(expansion_page):
     lines, mv, _ = sample()
     start, end = _period(expansion_page)
-    as_of = min(end.end_time.normalize(), mv.attrs["as_of"])
+    as_of = min(end.end_time.normalize(), mv.as_of)
     cohorts = expansion_by_cohort(mv, as_of=as_of).loc[start:end]
     table = expansion_page.dataframe[2].value
     assert list(table.index) == [month_label(str(c)) for c in cohorts.index]

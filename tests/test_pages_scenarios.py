@@ -143,7 +143,7 @@ def test_the_backtest_is_computed_only_when_its_section_is_open(scenarios_page, 
     assert len(scenarios_page.dataframe) == 4 and len(specs(scenarios_page)) == 3
     import importlib
 
-    module = importlib.import_module("mrrkit.models.forecast")  # (mrrkit.forecast is the function)
+    module = importlib.import_module("mrrkit")  # the page calls mrrkit.backtest
     calls = []
     real = module.backtest
     monkeypatch.setattr(module, "backtest",
@@ -374,7 +374,7 @@ def test_a_segment_too_small_gets_the_whole_base_fit_and_says_so():
     """Large customers by country: no country has both 30 customers and 10 first churns, so
     each gets the fit of every large customer (its own ARPA and observed curve kept), and the
     table says why, and that this fit is itself not pinned down by the data."""
-    from mrrkit.models.retention_fit import fit_segments
+    from mrrkit.models.segment_fits import fit_segments
 
     at = open_page(PAGE, {"f.company_size": "1000+", "sc.ret_dim": "country"})
     assert_clean(at)

@@ -66,7 +66,7 @@ def customer_rows(moves, customer):
 
 
 def test_as_of_is_the_latest_end_date(seed, moves, table):
-    assert moves.attrs["as_of"] == pd.Timestamp("2020-02-01")
+    assert moves.as_of == pd.Timestamp("2020-02-01")
     assert str(table.index[0]) == "2017-09"
     assert str(table.index[-1]) == "2020-02"
     # One day earlier the playbook's 2020-02 churn rows (customers 51, 53, 54, 55) are missing.

@@ -233,7 +233,11 @@ def assert_close(got, want, atol: float, rtol: float, what: str) -> None:
 
 
 def assert_same_frame(got: pd.DataFrame, want: pd.DataFrame) -> None:
-    """Identical frames (values, dtypes, index); cheap when they are, detailed when not."""
+    """Identical frames (values, dtypes, index); cheap when they are, detailed when not.
+    Movements: identical frames and as-of days."""
+    if isinstance(got, mrrkit.Movements) or isinstance(want, mrrkit.Movements):
+        assert got.as_of == want.as_of, (got.as_of, want.as_of)
+        got, want = got.frame, want.frame
     same = (
         got.equals(want)
         and got.index.names == want.index.names
@@ -269,7 +273,7 @@ def test_movements_equal_the_reference(case):
     assert [r[:3] for r in got] == [r[:3] for r in ref.movements]
     for g, w in zip(got, ref.movements):
         assert_close(g[3:], w[3:], atol, 0.0, f"amount/before/after of {g[:3]}")
-    assert mv.attrs["as_of"] == pd.Timestamp(ref.as_of)
+    assert mv.as_of == pd.Timestamp(ref.as_of)
 
 
 @PROPERTY
@@ -452,7 +456,7 @@ def test_invariants(case):
     # nobody paying at the end of its own month.
     by_mrr = mrrkit.cohorts(mv, "mrr")
     by_customers = mrrkit.cohorts(mv, "customers")
-    new_months = sorted({d.to_period("M") for d in mv.loc[mv["kind"] == "new", "date"]})
+    new_months = sorted({d.to_period("M") for d in mv.frame.loc[mv["kind"] == "new", "date"]})
     assert list(by_mrr.index) == new_months
     for table in (by_mrr, by_customers):
         age0 = table[0].to_numpy()
@@ -502,12 +506,13 @@ def test_movements_frame_and_lines_give_identical_views(case, data):
     assert_same_frame(mrrkit.cohorts(mv, value), mrrkit.cohorts(df, value, as_of=case.as_of_arg))
     # The frame read back as it comes out of a CSV (text ids and kinds, rows in any order, no
     # attrs) gives the same tables.
-    plain = mv.assign(customer_id=mv["customer_id"].astype(str), kind=mv["kind"].astype(str))
+    plain = mv.frame.assign(customer_id=mv["customer_id"].astype(str), kind=mv["kind"].astype(str))
     plain = plain.iloc[data.draw(st.permutations(range(len(plain))), label="rows")]
     plain.attrs = {}
     as_of = case.effective_as_of.isoformat()
-    assert_same_frame(mrrkit.monthly(plain, as_of=as_of), mrrkit.monthly(mv))
-    assert_same_frame(mrrkit.cohorts(plain, value, as_of=as_of), mrrkit.cohorts(mv, value))
+    plain = mrrkit.Movements.from_frame(plain, as_of=as_of)
+    assert_same_frame(mrrkit.monthly(plain), mrrkit.monthly(mv))
+    assert_same_frame(mrrkit.cohorts(plain, value), mrrkit.cohorts(mv, value))
     # An earlier as_of applied to the movements cuts them as the lines would be cut.
     cut = case.effective_as_of - dt.timedelta(days=data.draw(st.integers(0, 200), label="back"))
     assert_same_frame(
@@ -530,14 +535,14 @@ def test_callers_frames_are_never_mutated(case):
     assert_same_frame(df, df_before)
 
     mv_before = copy.deepcopy(mv)
-    shuffled = mv.iloc[::-1]  # an unsorted movements frame takes a different path
+    shuffled = mv.frame.iloc[::-1]  # an unsorted movements frame takes a different path
     shuffled_before = copy.deepcopy(shuffled)
-    for data in (mv, shuffled):
+    for data in (mv, mrrkit.Movements.from_frame(shuffled, as_of=mv.as_of)):
         mrrkit.monthly(data)
         mrrkit.cohorts(data, "customers")
         mrrkit.nrr(data, month, month)
     assert_same_frame(mv, mv_before)
-    assert mv.attrs == mv_before.attrs
+    assert mv.as_of == mv_before.as_of
     assert_same_frame(shuffled, shuffled_before)
 
 
@@ -550,7 +555,7 @@ def test_row_order_of_the_lines_does_not_matter(case, rnd):
     got = mrrkit.movements(lines_frame(shuffled), as_of=case.as_of_arg)
     want = mrrkit.movements(case.frame(), as_of=case.as_of_arg)
     assert_same_frame(got, want)
-    assert got.attrs["as_of"] == want.attrs["as_of"] == pd.Timestamp(as_of)
+    assert got.as_of == want.as_of == pd.Timestamp(as_of)
     # Sorted by customer then date (the other order a caller might hand in).
     by_customer = sorted(case.lines, key=lambda line: (line[0], line[1]))
     assert_same_frame(mrrkit.movements(lines_frame(by_customer), as_of=case.as_of_arg), want)

@@ -96,7 +96,7 @@ def test_retention_by_segment_fits_each_segment(paper_lines):
     assert out.loc["high_end", "arpa"] == pytest.approx(30.0)
     assert out.loc["(all)", "arpa"] == pytest.approx((241 * 10 + 551 * 30) / (241 + 551))
     d = mrrkit.monthly_discount(0.10)
-    want_del = mrrkit.del_(reg["alpha"], reg["beta"], d)
+    want_del = mrrkit.discounted_expected_lifetime(reg["alpha"], reg["beta"], d)
     assert reg["del_months"] == pytest.approx(want_del)
     assert reg["model_ltv"] == pytest.approx(10.0 * want_del)
     assert reg["first_month_churn"] == pytest.approx(reg["alpha"] / (reg["alpha"] + reg["beta"]))
@@ -128,7 +128,7 @@ GEOMETRIC = [round(1000 * 0.95**t) for t in range(8)]  # 5% leave every month, w
 def segment_fits():
     """The paper's regular customers next to segments too small, without churn, too young, and
     one whose churn does not fall with age (nothing to tell the model's two parameters apart)."""
-    from mrrkit.models.retention_fit import fit_segments
+    from mrrkit.models.segment_fits import fit_segments
 
     data = pd.concat([
         cohort_lines(REGULAR, "2024-01-15", "r", segment="regular"),
@@ -204,14 +204,14 @@ def test_fits_at_the_edge_of_the_box_are_flagged(segment_fits):
 
 
 def test_how_far_the_figures_extrapolate(segment_fits):
-    from mrrkit.models.retention_fit import LTV_HORIZON_SHARE, MAX_LTV_BEYOND_SHARE
+    from mrrkit.models.segment_fits import LTV_HORIZON_SHARE, MAX_LTV_BEYOND_SHARE
 
     _, fits = segment_fits
     pooled = fits[None]
     d = mrrkit.monthly_discount(0.10)
     t = np.arange(2000)
     paid = pooled.fit.survival(t) / (1 + d) ** t
-    total = mrrkit.del_(pooled.fit.alpha, pooled.fit.beta, d)
+    total = mrrkit.discounted_expected_lifetime(pooled.fit.alpha, pooled.fit.beta, d)
     assert pooled.del_months == pytest.approx(total)
     # the LTV's payments after the 7 months observed, and the months that make 90% of it
     assert pooled.ltv_beyond_share == pytest.approx(1 - paid[:8].sum() / total)
@@ -228,7 +228,7 @@ def test_the_sample_segments_that_are_flagged():
     """The case of the report: by company size, the largest customers' fit runs to the box's
     edge (alpha in the hundreds, beta 100,000) and the 201-1000 segment's median lifetime of
     29 years rests on 4 years of data; both are now flagged."""
-    from mrrkit.models.retention_fit import fit_segments
+    from mrrkit.models.segment_fits import fit_segments
 
     lines = mrrkit.load_sample()
     attrs = mrrkit.customer_attributes(lines)
@@ -313,7 +313,7 @@ def test_model_ltv_next_to_the_simple_ltv(paper_lines):
         table["customer_churn_rate"].iloc[-6:].mean()
     )
     fit = mrrkit.fit_retention(mv)
-    want_del = mrrkit.del_(fit.alpha, fit.beta, 1.1 ** (1 / 12) - 1)
+    want_del = mrrkit.discounted_expected_lifetime(fit.alpha, fit.beta, 1.1 ** (1 / 12) - 1)
     assert got["del_months"] == pytest.approx(want_del)
     assert got["model_ltv"] == pytest.approx(got["arpa"] * want_del)
     assert got["expected_lifetime_months"] == np.inf  # alpha < 1
@@ -356,12 +356,12 @@ def test_revenue_counts_customer_by_customer():
     """MRR at risk and lost by age against a loop over customers and their month-end MRR."""
     from _synthetic import simulate_lines
 
-    from mrrkit.engine.movements import CHURN, as_moves
+    from mrrkit.engine.movements import CHURN
     from mrrkit.views.retention import mrr_at_month_end
     from mrrkit.models.retention_fit import last_complete_month, lifetimes, revenue_counts
 
     sim, as_of = simulate_lines(months=20, new_per_month=25, growth=0.0, seed=4)
-    m = as_moves(mrrkit.movements(sim, as_of=as_of))
+    m = mrrkit.movements(sim, as_of=as_of).arrays
     last = last_complete_month(m.as_of)
     cust, cohort, duration, churned = lifetimes(m, last)
     lost, risk = revenue_counts(m, last, cust, cohort, duration, churned)

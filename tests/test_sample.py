@@ -31,7 +31,7 @@ def moves(lines):
 @pytest.fixture(scope="module")
 def kind_on(moves):
     """Movement kind by (customer_id, date), customer ids as plain str."""
-    return moves.assign(customer_id=moves["customer_id"].astype("str")).set_index(
+    return moves.frame.assign(customer_id=moves["customer_id"].astype("str")).set_index(
         ["customer_id", "date"]
     )["kind"].astype("str")
 
@@ -145,7 +145,7 @@ def test_custom_end_moves_the_window():
 
 
 def test_acquisition_grows_over_time(moves):
-    new = moves[moves["kind"] == "new"]
+    new = moves.frame[moves["kind"] == "new"]
     per_year = new.groupby(new["date"].dt.year).size()
     assert per_year[2023] < per_year[2024] < per_year[2025]
 
@@ -221,7 +221,7 @@ def test_annual_plans_have_a_line_per_term(lines):
 
 
 def test_churn_reason_only_on_lines_that_ended_with_a_churn(lines, moves):
-    churns = moves.loc[moves["kind"] == "churn", ["customer_id", "date"]]
+    churns = moves.frame.loc[moves["kind"] == "churn", ["customer_id", "date"]]
     churn_days = set(zip(churns["customer_id"].astype("str"), churns["date"]))
     ended = lines[lines["end"].notna()]
     on_churn = [(c, e) in churn_days for c, e in zip(ended["customer_id"], ended["end"])]
@@ -232,7 +232,7 @@ def test_churn_reason_only_on_lines_that_ended_with_a_churn(lines, moves):
     }
     # Customers who have left show why; customers paying today show no reason.
     attrs = mrrkit.customer_attributes(lines)
-    last = moves.groupby("customer_id", observed=True)["mrr_after"].last()
+    last = moves.frame.groupby("customer_id", observed=True)["mrr_after"].last()
     gone = last.index[last == 0].astype("str")
     assert attrs.loc[gone, "churn_reason"].notna().all()
     assert attrs.drop(gone)["churn_reason"].isna().all()
@@ -253,7 +253,7 @@ def test_segments_churn_differently(lines, moves):
     paid = lines[(lines["product"] == "Platform") & (lines["mrr"] > 0)]
     months = ((paid["end"].fillna(pd.Timestamp("2026-10-31")) - paid["start"]).dt.days / 30.44)
     exposure = months.groupby(paid["customer_id"]).sum()
-    churns = moves[moves["kind"] == "churn"].groupby("customer_id", observed=True).size()
+    churns = moves.frame[moves["kind"] == "churn"].groupby("customer_id", observed=True).size()
     churns.index = churns.index.astype("str")
     attrs = mrrkit.customer_attributes(lines).assign(
         months=exposure, churns=churns.reindex(exposure.index, fill_value=0)
@@ -270,9 +270,9 @@ def test_segments_churn_differently(lines, moves):
 
 
 def test_reactivated_customers_come_back_after_a_gap(lines, moves):
-    back = moves[moves["kind"] == "reactivation"]
+    back = moves.frame[moves["kind"] == "reactivation"]
     assert back["customer_id"].nunique() > 100
-    churned = moves[moves["kind"] == "churn"].groupby("customer_id", observed=True)["date"].min()
+    churned = moves.frame[moves["kind"] == "churn"].groupby("customer_id", observed=True)["date"].min()
     first_back = back.groupby("customer_id", observed=True)["date"].min()
     gap = (first_back - churned.reindex(first_back.index)).dt.days
     assert (gap >= 28).all()

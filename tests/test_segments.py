@@ -178,7 +178,7 @@ def test_select_and_filter_partition_the_movements():
     assert sum(len(p) for p in parts) == len(mv)
     total = sum(mrrkit.monthly(p)["mrr"].reindex(mrrkit.monthly(mv).index, fill_value=0) for p in parts)
     pd.testing.assert_series_equal(total, mrrkit.monthly(mv)["mrr"], check_names=False)
-    assert parts[0].attrs["as_of"] == mv.attrs["as_of"]
+    assert parts[0].as_of == mv.as_of
     with pytest.raises(ValueError, match="not an attribute column"):
         select_customers(labels, {"nope": ["x"]})
 

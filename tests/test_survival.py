@@ -134,7 +134,7 @@ def test_loglik_matches_customer_by_customer_integration(alpha, beta, losses, su
     alive = [int(sum(losses) + survivors)]
     for lost in losses:
         alive.append(alive[-1] - lost)
-    got = mrrkit.sbg_loglik(alpha, beta, alive)
+    got = survival.sbg_loglik(alpha, beta, alive)
     assert got == pytest.approx(brute_loglik(alpha, beta, alive), rel=1e-6, abs=1e-6)
     assert got == pytest.approx(recursive_loglik(alpha, beta, np.array(alive, float)), rel=1e-9)
 
@@ -145,13 +145,13 @@ def test_joint_fit_of_sequences_of_different_lengths():
     seqs = [REGULAR[:8], REGULAR[:4]]
     fit = mrrkit.fit_sbg(seqs)
     assert fit.n_obs == 2000
-    total = mrrkit.sbg_loglik(fit.alpha, fit.beta, seqs)
+    total = survival.sbg_loglik(fit.alpha, fit.beta, seqs)
     assert total == pytest.approx(
-        sum(mrrkit.sbg_loglik(fit.alpha, fit.beta, s) for s in seqs), rel=1e-12
+        sum(survival.sbg_loglik(fit.alpha, fit.beta, s) for s in seqs), rel=1e-12
     )
     assert fit.loglik == pytest.approx(total, rel=1e-9)
     for da, db in [(1e-3, 0), (-1e-3, 0), (0, 1e-3), (0, -1e-3)]:
-        assert mrrkit.sbg_loglik(fit.alpha + da, fit.beta + db, seqs) < total
+        assert survival.sbg_loglik(fit.alpha + da, fit.beta + db, seqs) < total
     # Order of the sequences does not matter.
     other = mrrkit.fit_sbg(seqs[::-1])
     assert (other.alpha, other.beta) == pytest.approx((fit.alpha, fit.beta), rel=1e-6)
@@ -259,14 +259,14 @@ def test_del_is_one_payment_plus_the_residual_of_a_new_customer(alpha, beta, d):
     # scipy's 2F1 is good to ~1e-8 relative near z = 1 with alpha near 1 (the series barely
     # converges there); elsewhere to ~1e-13.
     assert got == pytest.approx(1 + mrrkit.derl(alpha, beta, 0, d) / (1 + d), rel=1e-7)
-    assert mrrkit.del_(alpha, beta, d) == got
+    assert survival.del_(alpha, beta, d) == got
 
 
 def test_undiscounted_lifetime():
     # alpha > 1: the mean of the lifetime (a+b-1)/(a-1); alpha <= 1: infinite.
-    assert mrrkit.del_(3.0, 4.0, 0.0) == pytest.approx(3.0)
-    assert mrrkit.del_(3.0, 4.0, 1e-9) == pytest.approx(3.0, rel=1e-6)
-    assert mrrkit.del_(0.9, 4.0, 0.0) == np.inf
+    assert survival.del_(3.0, 4.0, 0.0) == pytest.approx(3.0)
+    assert survival.del_(3.0, 4.0, 1e-9) == pytest.approx(3.0, rel=1e-6)
+    assert survival.del_(0.9, 4.0, 0.0) == np.inf
     assert mrrkit.derl(3.0, 4.0, 2, 0.0) == pytest.approx(brute_derl(3.0, 4.0, 2, 0.0, 10**6),
                                                            rel=1e-4)
 
@@ -317,10 +317,10 @@ def test_derl_at_alpha_one_near_no_discount():
         for n in (0, 3):
             got = mrrkit.derl(alpha, beta, n, d)
             assert got == pytest.approx(brute_derl(alpha, beta, n, d, horizon=2_000_000), rel=1e-6)
-        assert mrrkit.del_(alpha, beta, d) == pytest.approx(
+        assert survival.del_(alpha, beta, d) == pytest.approx(
             1 + mrrkit.derl(alpha, beta, 0, d) / (1 + d), rel=1e-9)
     # the edge of the fit's search box
-    assert mrrkit.del_(1e-4, 1e5, 0.01) == pytest.approx(brute_del_edge(1e-4, 1e5, 0.01), rel=1e-6)
+    assert survival.del_(1e-4, 1e5, 0.01) == pytest.approx(brute_del_edge(1e-4, 1e5, 0.01), rel=1e-6)
 
 
 def brute_del_edge(alpha, beta, d, horizon=20000):
@@ -332,7 +332,7 @@ def brute_del_edge(alpha, beta, d, horizon=20000):
 @pytest.mark.parametrize("alpha, beta", [(5e4, 9e4), (2e3, 5e4), (40.0, 1e5), (0.05, 40.0)])
 def test_del_with_large_parameters(alpha, beta):
     # A near-homogeneous population (the fit's box edge): both Beta parameters large.
-    got = mrrkit.del_(alpha, beta, 0.008)
+    got = survival.del_(alpha, beta, 0.008)
     assert np.isfinite(got)
     assert got == pytest.approx(brute_del_edge(alpha, beta, 0.008, horizon=200_000), rel=1e-9)
     assert got == pytest.approx(1 + mrrkit.derl(alpha, beta, 0, 0.008) / 1.008, rel=1e-9)
@@ -398,7 +398,7 @@ def test_batch_likelihood_matches_the_textbook_form(alpha, beta, losses, survivo
     alive = [int(sum(losses) + survivors)]
     for lost in losses:
         alive.append(alive[-1] - lost)
-    got = mrrkit.sbg_loglik(alpha, beta, alive)  # the textbook form
+    got = survival.sbg_loglik(alpha, beta, alive)  # the textbook form
     lost, cens, _ = _as_counts(alive)
     at_risk, stayed = _risk_sets(lost, cens)
     ll, _ = _loglik_terms(np.log([[alpha, beta]]), lost[None], at_risk[None], stayed[None])
@@ -414,7 +414,7 @@ def _reference_maximum(lost, cens):
     alive = _alive(lost, cens)
 
     def minus(x):
-        return -mrrkit.sbg_loglik(*np.exp(np.clip(x, lo, hi)), alive)
+        return -survival.sbg_loglik(*np.exp(np.clip(x, lo, hi)), alive)
 
     at_risk, _ = _risk_sets(lost, cens)
     pooled = lost.sum() / at_risk.sum()
@@ -526,7 +526,7 @@ def test_standard_errors_are_those_of_the_numerical_hessian():
     h = 1e-4
 
     def ll(x):
-        return mrrkit.sbg_loglik(*np.exp(x), alive)
+        return survival.sbg_loglik(*np.exp(x), alive)
 
     hess = np.zeros((2, 2))
     for i in range(2):

@@ -63,7 +63,7 @@ def test_movements_in_reconcile_every_monthly_cell(book, kind):
 def test_customer_summary_against_brute_force(book):
     lines, mv, _ = book
     summary = customer_summary(mv, mrrkit.customer_attributes(lines))
-    as_of = mv.attrs["as_of"]
+    as_of = mv.as_of
     for cid in summary.index[::17]:
         own = lines[lines["customer_id"] == cid]
         live = (own["start"] <= as_of) & (own["end"].isna() | (own["end"] > as_of))
@@ -84,7 +84,7 @@ def test_customer_history_steps(book):
     history = customer_history(mv, cid)
     rows = mv[mv["customer_id"] == cid]
     assert history["mrr"].iloc[:-1].tolist() == rows["mrr_after"].tolist()
-    assert history["date"].iloc[-1] == mv.attrs["as_of"]
+    assert history["date"].iloc[-1] == mv.as_of
     assert np.isnan(history["amount"].iloc[-1])
 
 
@@ -95,7 +95,7 @@ def _mrr_on(lines: pd.DataFrame, day) -> pd.Series:
 
 def test_paying_customers_are_the_levels_of_the_monthly_table(book):
     lines, mv, table = book
-    as_of = mv.attrs["as_of"]
+    as_of = mv.as_of
     for month in list(table.index[::5]) + [table.index[-1]]:
         paying = paying_customers(mv, month)
         assert paying["mrr"].sum() == pytest.approx(table.at[month, "mrr"], abs=1e-6)

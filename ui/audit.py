@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from mrrkit.views.bridge import movement_lines
+from mrrkit import movement_lines
 
 from .data import derived
 from .format import NumberFormat
@@ -84,6 +84,6 @@ def customer_trail(ctx, customer: str) -> pd.DataFrame:
     cached per source, filters, customer and language (the Movements and Customers pages share
     it)."""
     def trail(movements, customer, lang):
-        return with_lines(ctx, movements[movements["customer_id"] == customer])
+        return with_lines(ctx, movements.frame[movements["customer_id"] == customer])
 
     return ctx.compute(trail, customer, ctx.lang, name="audit.customer_trail")

@@ -35,7 +35,7 @@ from mrrkit.io.read import CustomerFile, ExportResult, read_customers, read_expo
 from mrrkit.io.formats import UNCOVERED_CREDIT
 from mrrkit.io.limits import LIMIT_CODES
 from mrrkit.io.notes import Note
-from mrrkit.views.segments import customer_mask, filter_movements, segment_columns, segment_labels
+from mrrkit import customer_mask, filter_movements, segment_columns, segment_labels
 
 from . import memory
 from .format import number_format
@@ -1500,7 +1500,7 @@ def analysis(key: str, _lines: pd.DataFrame, as_of: pd.Timestamp | None = None) 
     movements = mrrkit.movements(_lines, as_of=as_of)
     attributes = mrrkit.customer_attributes(_lines)
     dims = tuple(segment_columns(attributes))
-    cats = movements["customer_id"].cat.categories
+    cats = movements.customers
     return Analysis(
         movements=movements,
         monthly=mrrkit.monthly(movements),

@@ -29,7 +29,7 @@ import streamlit as st
 from babel.dates import format_date, get_month_names
 
 import mrrkit
-from mrrkit.engine.periods import QUICK_PERIODS, quick_period
+from mrrkit import QUICK_PERIODS, quick_period
 
 from . import browser_memory, state
 from .auth import require_access
@@ -141,7 +141,7 @@ class Context:
 
     @property
     def as_of(self) -> pd.Timestamp:
-        return pd.Timestamp(self.base.movements.attrs["as_of"])
+        return self.base.movements.as_of
 
     @property
     def period_as_of(self) -> pd.Timestamp:
@@ -211,7 +211,7 @@ class Context:
         return month_label(str(period), self.lang)
 
     def value_label(self, value: str) -> str:
-        from mrrkit.views.segments import MISSING
+        from mrrkit import MISSING
 
         return self.t("missing") if value == MISSING else str(value)
 

@@ -6,7 +6,16 @@ import numpy as np
 import pandas as pd
 
 from .lines import MICROS
-from .movements import CHURN, CONTRACTION, EXPANSION, KINDS, NEW, REACTIVATION, Moves, as_moves
+from .movements import (
+    CHURN,
+    CONTRACTION,
+    EXPANSION,
+    KINDS,
+    NEW,
+    REACTIVATION,
+    MovementArrays,
+    movements_of,
+)
 
 __all__ = ["MONTHLY_COLUMNS", "monthly"]
 
@@ -62,7 +71,7 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
-def _customer_month_runs(m: Moves, mon: np.ndarray):
+def _customer_month_runs(m: MovementArrays, mon: np.ndarray):
     """First and last row of each (customer, month) run of the sorted movements."""
     n = len(m)
     new_run = np.empty(n, bool)
@@ -78,11 +87,11 @@ def monthly(data, as_of=None) -> pd.DataFrame:
 
     Parameters
     ----------
-    data : DataFrame
-        Canonical lines, or the frame :func:`mrrkit.engine.movements` returned (compute movements once,
-        then derive every view; filter it to some customers for a segment, never to some dates).
+    data : Movements or DataFrame
+        :func:`mrrkit.movements` (compute movements once, then derive every view;
+        :func:`mrrkit.filter_movements` for a segment) or canonical lines.
     as_of : date-like, optional
-        Last day counted; defaults to the lines' latest date or the movements' ``attrs["as_of"]``.
+        Last day counted; defaults to the movements' ``as_of`` or the lines' latest date.
 
     Returns
     -------
@@ -121,7 +130,7 @@ def monthly(data, as_of=None) -> pd.DataFrame:
     2024-02  180.0    0.0       30.0    0.0     30.0          2
     2024-03   80.0    0.0        0.0 -100.0   -100.0          1
     """
-    m = as_moves(data, as_of)
+    m = movements_of(data, as_of).arrays
     last = int(month_of(np.array([m.as_of]))[0])
     if len(m) == 0:
         empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in MONTHLY_COLUMNS})

@@ -16,6 +16,7 @@ Rules (ChartMogul-style, not month snapshots):
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +33,15 @@ from .lines import (
     validate_lines,
 )
 
-__all__ = ["KINDS", "MOVEMENT_COLUMNS", "default_as_of", "movements"]
+__all__ = [
+    "KINDS",
+    "MOVEMENT_COLUMNS",
+    "MovementArrays",
+    "Movements",
+    "default_as_of",
+    "movements",
+    "movements_of",
+]
 
 #: Movement kinds, in the order used for the ``kind`` categorical.
 KINDS = ("new", "expansion", "contraction", "churn", "reactivation")
@@ -46,11 +55,12 @@ _KIND_DTYPE = pd.CategoricalDtype(list(KINDS), ordered=False)
 
 
 @dataclass(frozen=True)
-class Moves:
-    """Movements as arrays, sorted by customer then day (what every other metric is built on).
+class MovementArrays:
+    """Movements as arrays, sorted by customer then day: what every view computes on.
 
-    ``cust`` numbers customers in sorted id order; ``day`` counts days since 1970-01-01; money is
-    in integer micros (see :mod:`mrrkit.engine.lines`).
+    ``cust`` numbers customers in sorted id order (an index into ``customers``); ``day`` counts
+    days since 1970-01-01; ``kind`` indexes :data:`KINDS`; money (``before``, ``after``) is in
+    integer micros (see :mod:`mrrkit.engine.lines`); ``as_of`` is a day number.
     """
 
     customers: object  # str array, indexed by ``cust``
@@ -67,6 +77,28 @@ class Moves:
 
     def __len__(self) -> int:
         return len(self.day)
+
+    def until(self, as_of_day: int) -> MovementArrays:
+        """The movements up to ``as_of_day`` (a day number not after ``as_of``): the movements
+        the same lines give as of that day, since a movement depends only on earlier ones."""
+        if as_of_day > self.as_of:
+            raise ValueError(
+                f"as_of {_day_to_timestamp(as_of_day).date()} is after the as_of these movements "
+                f"were computed with ({_day_to_timestamp(self.as_of).date()}): recompute "
+                "movements from the lines"
+            )
+        if as_of_day == self.as_of:
+            return self
+        if len(self) == 0 or self.day.max() <= as_of_day:  # no array to copy
+            return self.select(slice(None), as_of_day)
+        return self.select(self.day <= as_of_day, as_of_day)
+
+    def select(self, rows, as_of_day: int | None = None) -> MovementArrays:
+        """The movements at ``rows`` (positions in order, a boolean mask or a slice), same
+        customers; as of ``as_of_day`` if given."""
+        return MovementArrays(self.customers, self.cust[rows], self.day[rows], self.kind[rows],
+                              self.before[rows], self.after[rows],
+                              self.as_of if as_of_day is None else as_of_day)
 
 
 def _to_day(value) -> int:
@@ -88,7 +120,7 @@ def _day_to_timestamp(day: int) -> pd.Timestamp:
     return pd.Timestamp(_EPOCH + np.timedelta64(int(day), "D"))
 
 
-def _moves_from_lines(enc: EncodedLines, as_of) -> Moves:
+def _arrays_from_lines(enc: EncodedLines, as_of) -> MovementArrays:
     start, end, mrr, code = enc.start, enc.end, enc.mrr, enc.code
     open_ = end == EncodedLines.OPEN
     if as_of is None:
@@ -116,7 +148,7 @@ def _moves_from_lines(enc: EncodedLines, as_of) -> Moves:
     ev_day = np.concatenate((start[live], end[ends]))
     ev_delta = np.concatenate((mrr[live], -mrr[ends]))
     if len(ev_day) == 0:
-        return _empty_moves(enc.customers, as_of_day)
+        return _empty_arrays(enc.customers, as_of_day)
 
     # One int64 key per (customer, day) so a single sort groups and orders the events.
     lo = int(ev_day.min())
@@ -140,7 +172,7 @@ def _moves_from_lines(enc: EncodedLines, as_of) -> Moves:
 
     n = len(net)
     if n == 0:
-        return _empty_moves(enc.customers, as_of_day)
+        return _empty_arrays(enc.customers, as_of_day)
     cust_first = np.empty(n, bool)
     cust_first[0] = True
     np.not_equal(cust[1:], cust[:-1], out=cust_first[1:])
@@ -162,7 +194,7 @@ def _moves_from_lines(enc: EncodedLines, as_of) -> Moves:
             f"({after[i] / MICROS:.2f}) on {_day_to_timestamp(day[i]).date()}: check 'mrr' "
             f"(negative lines such as discounts must not exceed the customer's other lines)"
         )
-    return Moves(
+    return MovementArrays(
         customers=enc.customers,
         cust=cust,
         day=day,
@@ -213,30 +245,22 @@ def _classify(before: np.ndarray, after: np.ndarray, cust_first: np.ndarray) -> 
     return _KIND_BY_CASE[case]
 
 
-def _empty_moves(customers, as_of_day: int) -> Moves:
+def _empty_arrays(customers, as_of_day: int) -> MovementArrays:
     z = np.zeros(0, np.int64)
-    return Moves(customers, z, z, np.zeros(0, np.int8), z, z, as_of_day)
+    return MovementArrays(customers, z, z, np.zeros(0, np.int8), z, z, as_of_day)
 
 
-def _moves_from_frame(frame: pd.DataFrame, as_of) -> Moves:
-    """Read back a frame made by :func:`movements` (possibly filtered to some customers)."""
+def _arrays_from_frame(frame: pd.DataFrame, as_of) -> MovementArrays:
+    """The arrays of a movements frame (see :meth:`Movements.from_frame`)."""
     missing = [c for c in MOVEMENT_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"movements frame lacks column(s) {missing}")
-    known = frame.attrs.get("as_of")
     if as_of is not None:
         as_of_day = _as_of_day(as_of)
-        if known is not None and as_of_day > _to_day(known):
-            raise ValueError(
-                f"as_of {pd.Timestamp(as_of).date()} is after the as_of these movements were "
-                f"computed with ({pd.Timestamp(known).date()}): recompute movements from the lines"
-            )
-    elif known is not None:
-        as_of_day = _to_day(known)
     elif len(frame):
         as_of_day = _to_day(frame["date"].max())
     else:
-        raise ValueError("movements frame is empty and has no attrs['as_of']: nothing to compute")
+        raise ValueError("movements frame is empty and no as_of is given: nothing to compute")
 
     day = (np.asarray(frame["date"].to_numpy()).astype("datetime64[D]") - _EPOCH).astype(np.int64)
     if frame["customer_id"].isna().any() or frame["date"].isna().any():
@@ -247,7 +271,7 @@ def _moves_from_frame(frame: pd.DataFrame, as_of) -> Moves:
         same = cust[1:] == cust[:-1]
         if (cust[1:] < cust[:-1]).any() or (same & (day[1:] < day[:-1])).any():
             order = np.lexsort((day, cust))
-            return _moves_from_frame(frame.iloc[order], as_of)
+            return _arrays_from_frame(frame.iloc[order], as_of)
     # Usually every movement is on or before as_of: then skip copying all six columns.
     keep = slice(None) if n == 0 or day.max() <= as_of_day else day <= as_of_day
     before = np.rint(frame["mrr_before"].to_numpy(dtype="float64") * MICROS).astype(np.int64)
@@ -262,7 +286,7 @@ def _moves_from_frame(frame: pd.DataFrame, as_of) -> Moves:
             bad = sorted(set(text[unknown].fillna("<missing>")))
             raise ValueError(f"column 'kind' has unknown values {bad}; expected {list(KINDS)}")
         kind_code = pd.Categorical(text, categories=list(KINDS)).codes.astype(np.int8)
-    return Moves(
+    return MovementArrays(
         customers=customers,
         cust=cust[keep],
         day=day[keep],
@@ -306,27 +330,12 @@ def _customer_codes(ids: pd.Series) -> tuple[np.ndarray, object]:
     return codes.astype(np.int64), pd.array(uniques, dtype="str")
 
 
-def as_moves(data, as_of=None) -> Moves:
-    """Movements of ``data`` (canonical lines, or a frame from :func:`movements`) as arrays."""
-    if isinstance(data, Moves):
-        if as_of is not None and _to_day(as_of) != data.as_of:
-            raise ValueError("as_of cannot be changed on precomputed movement arrays")
-        return data
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(
-            f"data must be a lines DataFrame or a movements() frame, got {type(data).__name__}"
-        )
-    if "kind" in data.columns and "mrr_after" in data.columns:
-        return _moves_from_frame(data, as_of)
-    return _moves_from_lines(validate_lines(data), as_of)
-
-
-def to_frame(m: Moves) -> pd.DataFrame:
-    """The public movements frame for movement arrays."""
+def _frame_of(m: MovementArrays) -> pd.DataFrame:
+    """The movements frame of movement arrays (see :attr:`Movements.frame`)."""
     # Categorical ids: one small code per row instead of a string, and the codes carry the
-    # customer order, so frames handed back to monthly()/cohorts() need no string work at all.
+    # customer order, so that filtering and grouping stay cheap on millions of rows.
     ids = pd.Categorical.from_codes(m.cust, dtype=_sorted_ids_dtype(m.customers), validate=False)
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "customer_id": ids,
             "date": (_EPOCH + m.day.astype("timedelta64[D]")).astype("datetime64[s]"),
@@ -336,11 +345,228 @@ def to_frame(m: Moves) -> pd.DataFrame:
             "mrr_after": m.after / MICROS,
         }
     )
-    frame.attrs["as_of"] = _day_to_timestamp(m.as_of)
-    return frame
 
 
-def movements(lines: pd.DataFrame, as_of=None) -> pd.DataFrame:
+def frame_rows(m: MovementArrays, rows: np.ndarray) -> pd.DataFrame:
+    """Rows ``rows`` (positions) of the movements frame, indexed by them, built alone (not
+    from the whole frame)."""
+    out = _frame_of(m.select(rows))
+    out.index = pd.Index(rows, dtype="int64")
+    return out
+
+
+def _column(name: str, doc: str) -> property:
+    return property(lambda self: self._table()[name], doc=doc)
+
+
+class Movements:
+    """Every change of a customer's MRR, classified, as of one day: what every view takes.
+
+    Made by :func:`movements` (from lines), :func:`mrrkit.filter_movements` (some customers'),
+    :meth:`until` (an earlier as-of day) or :meth:`from_frame` (a frame saved or made
+    elsewhere); immutable. The engine's arrays are built once, when the movements are computed;
+    the pandas frame the first time it is read.
+
+    Reading it as a frame: :attr:`frame` is the DataFrame ``customer_id, date, kind, amount,
+    mrr_before, mrr_after`` (one row per customer-day on which the customer's MRR changes,
+    sorted by customer then date; for pandas' own methods: ``mv.frame.groupby(...)``). Its
+    columns are attributes too, and indexing reads them (``mv["kind"]`` is a Series); a boolean
+    mask keeps those rows as Movements (``mv[mv.kind == "churn"]``, as of the same day: keep
+    whole customers, :func:`mrrkit.filter_movements`, for a segment whose figures add up).
+    ``len(mv)`` counts movements. A notebook shows the frame under a one-line summary.
+
+    Attributes
+    ----------
+    as_of : Timestamp
+        The day the movements stop at: a movement after it is not counted (one on it is).
+    definitions : None
+        The definitions the movements follow: ``None``, mrrkit's own (the only ones so far).
+    arrays : MovementArrays
+        The engine's arrays (customers numbered, days, kind codes, money in integer micros).
+
+    Examples
+    --------
+    >>> lines = pd.DataFrame({
+    ...     "customer_id": ["a", "a", "b"],
+    ...     "start": pd.to_datetime(["2024-01-10", "2024-03-01", "2024-02-01"]),
+    ...     "end": pd.to_datetime(["2024-03-01", None, "2024-04-15"]),
+    ...     "mrr": [100.0, 150.0, 40.0],
+    ... })
+    >>> mv = movements(lines)
+    >>> mv
+    Movements as of 2024-04-15: 4 movements of 2 customers
+      customer_id       date       kind  amount  mrr_before  mrr_after
+    0           a 2024-01-10        new   100.0         0.0      100.0
+    1           a 2024-03-01  expansion    50.0       100.0      150.0
+    2           b 2024-02-01        new    40.0         0.0       40.0
+    3           b 2024-04-15      churn   -40.0        40.0        0.0
+    >>> len(mv), mv.as_of
+    (4, Timestamp('2024-04-15 00:00:00'))
+    >>> mv[mv.kind == "churn"]
+    Movements as of 2024-04-15: 1 movement of 1 customer
+      customer_id       date   kind  amount  mrr_before  mrr_after
+    0           b 2024-04-15  churn   -40.0        40.0        0.0
+    >>> len(mv.until("2024-03-31"))
+    3
+    """
+
+    __iter__ = None  # indexing reads columns, so iterating would guess: read mv.frame instead
+
+    def __init__(self, arrays: MovementArrays, definitions=None):
+        set_ = super().__setattr__
+        set_("arrays", arrays)
+        set_("as_of", _day_to_timestamp(arrays.as_of))
+        set_("definitions", definitions)
+        set_("_frame", None)
+        set_("_digest", None)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Movements are immutable: derive new ones (filter_movements, until)")
+
+    __delattr__ = __setattr__
+
+    # Pickled as its arrays (the frame is rebuilt when read): a cache stores less, and a hasher
+    # walking __reduce__ (Streamlit's st.cache_data) sees arrays it samples, not a frame (and
+    # the ids as a Series, which it hashes; it cannot hash a bare pandas array).
+    def __reduce__(self):
+        a = self.arrays
+        ids = pd.Series(a.customers, copy=False)
+        return (Movements._restore,
+                (ids, a.cust, a.day, a.kind, a.before, a.after, a.as_of, self.definitions))
+
+    @classmethod
+    def _restore(cls, ids, cust, day, kind, before, after, as_of, definitions):
+        arrays = MovementArrays(ids.array, cust, day, kind, before, after, as_of)
+        return cls(arrays, definitions)
+
+    def _table(self) -> pd.DataFrame:
+        frame = self._frame
+        if frame is None:
+            # Two threads may both build it; either frame is the same, one is kept.
+            frame = _frame_of(self.arrays)
+            super().__setattr__("_frame", frame)
+        return frame
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The movements as a DataFrame (a copy-on-write copy: changing it changes nothing here)."""
+        return self._table().copy(deep=False)
+
+    customer_id = _column("customer_id", "The ``customer_id`` column: categorical of the ids.")
+    date = _column("date", "The ``date`` column: the day of each movement.")
+    kind = _column("kind", "The ``kind`` column: categorical of :data:`KINDS`.")
+    amount = _column("amount", "The ``amount`` column: ``mrr_after - mrr_before``.")
+    mrr_before = _column("mrr_before", "The ``mrr_before`` column: MRR the day before.")
+    mrr_after = _column("mrr_after", "The ``mrr_after`` column: MRR from that day on.")
+
+    @property
+    def customers(self) -> pd.Index:
+        """Every customer of the lines (sorted ids), with movements or not: the categories of
+        ``customer_id``, the order of :func:`mrrkit.customer_attributes`' index."""
+        return pd.Index(self.arrays.customers, dtype="str", name="customer_id")
+
+    @property
+    def digest(self) -> str:
+        """A digest of the content (every movement, the customers, as_of, the definitions): equal
+        movements have equal digests, whatever made them. Computed once, when first read
+        (about 40 ms per million movements): a cache key for derived views."""
+        if self._digest is None:
+            super().__setattr__("_digest", _digest_of(self.arrays, self.definitions))
+        return self._digest
+
+    def __len__(self) -> int:
+        return len(self.arrays)
+
+    def __getitem__(self, key):
+        rows = _row_mask(key, len(self))
+        if rows is None:
+            return self._table()[key]
+        return Movements(self.arrays.select(rows), self.definitions)
+
+    def until(self, as_of) -> Movements:
+        """The movements up to an earlier day ``as_of`` (the same as :func:`movements` of the
+        lines with that ``as_of``: a movement depends only on earlier ones)."""
+        return Movements(self.arrays.until(_as_of_day(as_of)), self.definitions)
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, as_of=None) -> Movements:
+        """Movements from a frame with their six columns (:attr:`frame`, saved and read back, or
+        made by other tools: SQL, a spreadsheet), in any row order.
+
+        ``as_of`` defaults to the latest ``date``; movements after it are left out. ``kind`` is
+        taken as given (a text or categorical column of :data:`KINDS`), not recomputed.
+        """
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
+        return cls(_arrays_from_frame(frame, as_of))
+
+    def _summary(self) -> str:
+        n, k = len(self), len(np.unique(self.arrays.cust))
+        return (f"Movements as of {self.as_of.date()}: {n:,} movement{'s' * (n != 1)} of "
+                f"{k:,} customer{'s' * (k != 1)}")
+
+    def __repr__(self) -> str:
+        return f"{self._summary()}\n{self._table()!r}"
+
+    def _repr_html_(self) -> str:
+        table = self._table()._repr_html_()
+        return f"<p>{self._summary()}</p>\n{table}"
+
+
+def _row_mask(key, n: int) -> np.ndarray | None:
+    """``key`` as a boolean mask over ``n`` movements, or None when it is no boolean mask (a
+    column name or a list of them)."""
+    if not isinstance(key, (pd.Series, np.ndarray, pd.api.extensions.ExtensionArray)):
+        return None
+    if not pd.api.types.is_bool_dtype(key.dtype):
+        return None
+    if isinstance(key, pd.Series) and not key.index.equals(pd.RangeIndex(n)):
+        raise IndexError("a boolean Series selecting movements must have their row numbers as "
+                         "index (as a comparison of their columns has)")
+    if len(key) != n:
+        raise IndexError(f"a boolean mask selecting movements needs {n} values, got {len(key)}")
+    return np.asarray(key, dtype=bool)
+
+
+def _digest_of(m: MovementArrays, definitions) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr((m.as_of, len(m), len(m.customers), definitions)).encode())
+    ids = pa.array(m.customers, type=pa.large_string())
+    offsets = np.frombuffer(ids.buffers()[1], np.int64)[ids.offset : ids.offset + len(ids) + 1]
+    h.update(np.diff(offsets).tobytes())
+    if len(ids):
+        h.update(memoryview(ids.buffers()[2])[int(offsets[0]) : int(offsets[-1])])
+    for values in (m.cust, m.day, m.kind, m.before, m.after):
+        h.update(np.ascontiguousarray(values).tobytes())
+    return h.hexdigest()
+
+
+def _looks_like_movements(frame: pd.DataFrame) -> bool:
+    return all(c in frame.columns for c in MOVEMENT_COLUMNS) and "start" not in frame.columns
+
+
+def movements_of(data, as_of=None) -> Movements:
+    """``data`` as movements: :class:`Movements` as they are (up to ``as_of`` when given), or a
+    lines DataFrame's movements, computed. What every view calls on its ``data`` argument (a
+    view calling another may pass its :class:`MovementArrays`)."""
+    if isinstance(data, MovementArrays):
+        data = Movements(data)
+    if isinstance(data, Movements):
+        return data if as_of is None else data.until(as_of)
+    if isinstance(data, pd.DataFrame):
+        if _looks_like_movements(data):
+            raise TypeError(
+                "data is a movements DataFrame: pass the Movements that movements() returned "
+                "(to keep some customers, mrrkit.filter_movements), or read a frame back with "
+                "mrrkit.Movements.from_frame(frame)"
+            )
+        return movements(data, as_of)
+    raise TypeError(
+        f"data must be canonical lines (a DataFrame) or Movements, got {type(data).__name__}"
+    )
+
+
+def movements(lines: pd.DataFrame, as_of=None) -> Movements:
     """Every change of a customer's MRR, classified.
 
     Parameters
@@ -353,14 +579,14 @@ def movements(lines: pd.DataFrame, as_of=None) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame
-        ``customer_id, date, kind, amount, mrr_before, mrr_after``, one row per customer-day on
-        which the customer's MRR changes, sorted by customer then date. ``customer_id`` is a
-        categorical of the (string) ids, sorted, so that filtering and grouping stay cheap on
-        millions of rows; ``kind`` is a categorical of ``new, expansion, contraction, churn,
-        reactivation``; ``amount = mrr_after -
-        mrr_before`` (negative for churn and contraction). ``attrs["as_of"]`` holds the as-of day,
-        so that :func:`mrrkit.engine.monthly` and friends reuse it.
+    Movements
+        Its :attr:`~Movements.frame` has ``customer_id, date, kind, amount, mrr_before,
+        mrr_after``, one row per customer-day on which the customer's MRR changes, sorted by
+        customer then date. ``customer_id`` is a categorical of the (string) ids, sorted, so that
+        filtering and grouping stay cheap on millions of rows; ``kind`` is a categorical of
+        ``new, expansion, contraction, churn, reactivation``; ``amount = mrr_after -
+        mrr_before`` (negative for churn and contraction). :attr:`~Movements.as_of` is the as-of
+        day. Every view (:func:`mrrkit.monthly`, :func:`mrrkit.cohorts`...) takes it.
 
     Raises
     ------
@@ -387,7 +613,7 @@ def movements(lines: pd.DataFrame, as_of=None) -> pd.DataFrame:
     """
     if not isinstance(lines, pd.DataFrame):
         raise TypeError(f"lines must be a pandas DataFrame, got {type(lines).__name__}")
-    return to_frame(_moves_from_lines(validate_lines(lines), as_of))
+    return Movements(_arrays_from_lines(validate_lines(lines), as_of))
 
 
 def default_as_of(lines: pd.DataFrame, today, exported=None) -> pd.Timestamp:

@@ -40,37 +40,31 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..engine.lines import MICROS
 from ..engine.monthly import month_of, monthly, period
-from ..engine.movements import CHURN, CONTRACTION, EXPANSION, NEW, REACTIVATION, Moves, as_moves
-from ..views.retention import mrr_at_month_end
-from .retention_fit import (
-    km_hazard,
-    last_complete_month,
-    lifetime_counts,
-    lifetimes,
-    weighted_counts,
+from ..engine.movements import movements_of
+from .forecast_inputs import (
+    _EPOCH,
+    _MIN_AT_RISK,
+    ForecastError,
+    ForecastInputs,
+    _band_rates,
+    _empirical_hazard,
+    _inputs_from_moves,
+    _rates_by_age,
+    _sbg_hazard,
+    _trend,
+    forecast_inputs,
 )
-from .sbg import SBGFit, _fit_counts, _fit_counts_batch
+from .retention_fit import km_hazard, last_complete_month
+from .sbg import SBGFit, _fit_counts_batch
 
 __all__ = [
-    "AGE_BANDS",
     "FORECAST_COLUMNS",
-    "FORECAST_METHODS",
     "Backtest",
-    "ForecastError",
-    "ForecastInputs",
     "backtest",
     "forecast",
-    "forecast_inputs",
     "project_baseline",
 ]
-
-FORECAST_METHODS = ("sbg", "empirical")
-
-#: First age (months since the customer started paying) of each band the expansion and
-#: contraction rates are measured in: 1, 2-3, 4-6, 7-12, 13-24, 25 and more.
-AGE_BANDS = (1, 2, 4, 7, 13, 25)
 
 #: Columns of a projection, one row per future month.
 FORECAST_COLUMNS = (
@@ -93,415 +87,8 @@ FORECAST_COLUMNS = (
     "gross_retained_mrr",
 )
 
-_MIN_AT_RISK = 20
-_TAIL_AGES = 6
-# Customer-months at risk at which an age band's own expansion (contraction) rate counts as
-# much as the pooled one: expansions are rare and lumpy, a band needs a few hundred.
-_BAND_CREDIBILITY = 500.0
-_EPOCH = np.datetime64("1970-01-01", "D")
 # Bootstrap replicates projected together (see _bootstrap).
 _CHUNK = 50
-
-
-class ForecastError(ValueError):
-    """The data cannot support a projection. ``reason`` says why, for a caller that words it
-    for its users: ``"empty"`` (no movements), ``"too_short"`` (fewer than two complete
-    months; for a backtest, not enough months before its origin), ``"no_churn"`` (the sBG
-    model needs at least one churn)."""
-
-    def __init__(self, message: str, reason: str):
-        super().__init__(message)
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class ForecastInputs:
-    """Everything a projection needs, estimated once from the data (see the module notes).
-
-    Attributes
-    ----------
-    origin : Period
-        Last complete month ``T``; month 1 of a projection is ``T + 1``.
-    method, window, horizon, trend :
-        The options used (``horizon`` = the longest projection these inputs support).
-    customer_ids : pandas str array
-        Customer ids; position = customer number in ``mrr`` and ``age``.
-    mrr : float array
-        Each customer's MRR at the end of ``T`` (0 when not paying).
-    age : int array
-        Months since each paying customer started its current life (-1 when not paying).
-    hazard, hazard_mrr : float arrays
-        Monthly churn hazard by age ``t`` (index ``t``; ``[0] = 0``) of customers (logo
-        survival, for customer counts) and of MRR (revenue survival, for MRR).
-    fit, fit_mrr : SBGFit or None
-        The retention models (``method="sbg"``): logo and revenue survival.
-    lost, censored : float arrays
-        First-life counts by age 1..K (for the bootstrap and refits).
-    lost_mrr, censored_mrr : float arrays
-        The pseudo-counts of revenue survival (:func:`mrrkit.models.retention_fit.pseudo_counts`).
-    mrr_sample_size : float
-        Effective number of customers behind revenue survival (Kish: ``(sum w)^2 / sum w^2``
-        over the customers' MRR), the size of its bootstrap draws.
-    expansion_rate, contraction_rate : float
-        Monthly rates on the MRR of the month before, pooled over ages (what the rates by age
-        average to over the window).
-    expansion_by_age, contraction_by_age : float arrays
-        Monthly rates by age (index = age in months; one value per band of ``AGE_BANDS``,
-        credibility-weighted towards the pooled rate, see the module notes).
-    band_expansion, band_contraction, band_mrr, band_customers : float arrays
-        Per window month (rows) and age band (columns): expansion, -contraction, MRR at risk
-        (at the end of the month before) and customers at risk (for the bootstrap).
-    new_intercept, new_slope : float
-        New MRR in month ``T + k`` is ``max(0, new_intercept + new_slope * k)``.
-    new_arpa, reactivation_mrr, reactivation_arpa : float
-    window_table : DataFrame
-        The ``window`` monthly rows the rates come from.
-    history : DataFrame
-        :func:`mrrkit.engine.monthly` up to ``T`` (to chart actuals before the projection).
-    """
-
-    origin: pd.Period
-    method: str
-    window: int
-    horizon: int
-    trend: bool
-    customer_ids: object
-    mrr: np.ndarray
-    age: np.ndarray
-    hazard: np.ndarray
-    hazard_mrr: np.ndarray
-    fit: SBGFit | None
-    fit_mrr: SBGFit | None
-    lost: np.ndarray
-    censored: np.ndarray
-    lost_mrr: np.ndarray
-    censored_mrr: np.ndarray
-    mrr_sample_size: float
-    expansion_rate: float
-    contraction_rate: float
-    expansion_by_age: np.ndarray
-    contraction_by_age: np.ndarray
-    band_expansion: np.ndarray
-    band_contraction: np.ndarray
-    band_mrr: np.ndarray
-    band_customers: np.ndarray
-    new_intercept: float
-    new_slope: float
-    new_arpa: float
-    reactivation_mrr: float
-    reactivation_arpa: float
-    window_table: pd.DataFrame
-    history: pd.DataFrame
-
-    @property
-    def mrr_by_age(self) -> np.ndarray:
-        paying = self.age >= 0
-        return np.bincount(self.age[paying], weights=self.mrr[paying], minlength=self.max_age + 1)
-
-    @property
-    def count_by_age(self) -> np.ndarray:
-        paying = self.age >= 0
-        return np.bincount(self.age[paying], minlength=self.max_age + 1).astype("float64")
-
-    @property
-    def max_age(self) -> int:
-        return int(self.age.max(initial=0))
-
-    def scope_mask(self, ids) -> np.ndarray:
-        """Boolean mask over customers for a collection of customer ids (unknown ids ignored)."""
-        wanted = pd.Index(pd.array(list(ids), dtype="str"))
-        return pd.Index(self.customer_ids, dtype="str").isin(wanted)
-
-
-# --------------------------------------------------------------------------- estimation
-
-
-def _sbg_hazard(alpha, beta, length: int) -> np.ndarray:
-    """``hazard[..., t] = alpha / (alpha + beta + t - 1)`` for t >= 1, 0 at t = 0."""
-    alpha = np.asarray(alpha, dtype="float64")[..., None]
-    beta = np.asarray(beta, dtype="float64")[..., None]
-    t = np.arange(length, dtype="float64")
-    h = alpha / (alpha + beta + t - 1)
-    h[..., 0] = 0.0
-    return h
-
-
-def _empirical_hazard(lost: np.ndarray, cens: np.ndarray, length: int,
-                      reliable: np.ndarray | None = None) -> np.ndarray:
-    """Pooled Kaplan-Meier hazard by age (leading axes = replicates), extended to ``length``.
-
-    Ages with fewer than ``_MIN_AT_RISK`` customers at risk in the original data (``reliable``)
-    and ages beyond the data use the mean hazard of the last ``_TAIL_AGES`` reliable ages.
-    """
-    hazard, at_risk = km_hazard(lost, cens)
-    if reliable is None:
-        reliable = at_risk >= _MIN_AT_RISK
-    idx = np.flatnonzero(reliable)
-    lead = hazard.shape[:-1]
-    out = np.empty(lead + (length,))
-    if len(idx) == 0:
-        # Too few customers for any age: one pooled rate (churns per customer-month at risk).
-        total_risk = at_risk.sum(-1)
-        pooled = np.where(total_risk > 0, lost.sum(-1) / np.where(total_risk > 0, total_risk, 1), 0)
-        out[...] = pooled[..., None]
-    else:
-        # The mean of the tail ages a replicate has customers at (np.nanmean's sum and count),
-        # 0 when it has none there (without nanmean's "mean of empty slice" warning).
-        picked = hazard[..., idx[-_TAIL_AGES:]]
-        seen = ~np.isnan(picked)
-        count = seen.sum(axis=-1)
-        total = np.where(seen, picked, 0.0).sum(axis=-1)
-        tail = np.where(count > 0, total / np.where(count > 0, count, 1), 0.0)
-        out[...] = tail[..., None]
-        known = idx[idx + 1 < length]
-        out[..., known + 1] = np.nan_to_num(hazard[..., known])
-    out[..., 0] = 0.0
-    return out
-
-
-def _window_rows(table: pd.DataFrame, window: int) -> pd.DataFrame:
-    rows = table.iloc[-window:]
-    prev = table["mrr"].shift(1).iloc[-window:]
-    rows = rows.assign(prev_mrr=prev.to_numpy())
-    return rows[rows["prev_mrr"].notna()]
-
-
-def _trend(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Least-squares line through (x, y) along the last axis: (value at x = 0, slope)."""
-    xm = x.mean(-1, keepdims=True)
-    ym = y.mean(-1, keepdims=True)
-    var = ((x - xm) ** 2).sum(-1)
-    cov = ((x - xm) * (y - ym)).sum(-1)
-    slope = np.where(var > 0, cov / np.where(var > 0, var, 1), 0.0)
-    return ym[..., 0] - slope * xm[..., 0], slope
-
-
-def _truncate(m: Moves, as_of_day: int) -> Moves:
-    keep = m.day <= as_of_day
-    return Moves(m.customers, m.cust[keep], m.day[keep], m.kind[keep], m.before[keep],
-                 m.after[keep], as_of_day)
-
-
-def _life_start_of_rows(m: Moves, mon: np.ndarray) -> np.ndarray:
-    """Month ordinal of the start of the life each movement row belongs to (its customer's
-    latest ``new`` or ``reactivation`` row up to and including it)."""
-    if len(m) == 0:
-        return np.zeros(0, np.int64)
-    is_start = (m.kind == NEW) | (m.kind == REACTIVATION)
-    latest = np.maximum.accumulate(np.where(is_start, np.arange(len(m)), -1))
-    # Every customer's first row is its "new" one, so the latest start is always its own.
-    return np.where(latest >= 0, mon[np.maximum(latest, 0)], -1)
-
-
-def _state_at_month_end(m: Moves, mon: np.ndarray, life_start: np.ndarray, month: int):
-    """Each customer's MRR (micros) and current life's start month at the end of ``month``."""
-    n = len(m.customers)
-    mrr = np.zeros(n, np.int64)
-    start = np.full(n, -1, np.int64)
-    upto = np.flatnonzero(mon <= month)
-    if len(upto):
-        cust = m.cust[upto]
-        last = np.append(cust[1:] != cust[:-1], True)
-        mrr[cust[last]] = m.after[upto[last]]
-        start[cust[last]] = life_start[upto[last]]
-    return mrr, start
-
-
-def _band_of_age(age) -> np.ndarray:
-    """Index into ``AGE_BANDS`` of ages >= 1 (0 counts in the first band)."""
-    return np.searchsorted(np.asarray(AGE_BANDS), np.maximum(age, 1), side="right") - 1
-
-
-def _band_rates(amount: np.ndarray, mrr: np.ndarray, customers: np.ndarray) -> np.ndarray:
-    """Rates by band (leading axes = replicates) from the amounts and MRR at risk summed over
-    the window: each band's own rate, given the credibility ``n / (n + _BAND_CREDIBILITY)`` of
-    its ``n`` customer-months at risk, the pooled rate of all bands for the rest."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        own = np.where(mrr > 0, amount / np.where(mrr > 0, mrr, 1), 0.0)
-        total = mrr.sum(-1, keepdims=True)
-        pooled = np.where(total > 0, amount.sum(-1, keepdims=True) / np.where(total > 0, total, 1),
-                          0.0)
-    weight = customers / (customers + _BAND_CREDIBILITY)
-    return weight * own + (1.0 - weight) * pooled
-
-
-def _rates_by_age(band_rates: np.ndarray, length: int) -> np.ndarray:
-    """Band rates (leading axes = replicates) spread over ages 0..length-1."""
-    return band_rates[..., _band_of_age(np.arange(length))]
-
-
-def _window_bands(m: Moves, mon: np.ndarray, life_start: np.ndarray, months: np.ndarray):
-    """Per window month (consecutive ordinals ``months``) and age band: expansion,
-    -contraction, MRR and customers at risk (paying at the end of the month before)."""
-    shape = (len(months), len(AGE_BANDS))
-    size = shape[0] * shape[1]
-    first, last = int(months[0]), int(months[-1])
-    # The last row of each (customer, month) gives the MRR at that month's end, until the
-    # customer's next such row: a customer pays it at the end of month M - 1 for the window
-    # months M from its month + 1 to the next one's month.
-    end_row = np.append((m.cust[1:] != m.cust[:-1]) | (mon[1:] != mon[:-1]), True)
-    rows = np.flatnonzero(end_row)
-    cust = m.cust[rows]
-    same_next = np.append(cust[1:] == cust[:-1], False)
-    following = np.where(same_next, np.append(mon[rows][1:], 0), last)
-    lo = np.maximum(mon[rows] + 1, first)
-    hi = np.minimum(following, last)
-    keep = (lo <= hi) & (m.after[rows] > 0)
-    rows, lo, hi = rows[keep], lo[keep], hi[keep]
-    count = hi - lo + 1
-    owner = np.repeat(np.arange(len(rows)), count)
-    month = lo[owner] + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
-    cell = (month - first) * shape[1] + _band_of_age(month - life_start[rows][owner])
-    at_risk = np.bincount(cell, weights=m.after[rows][owner] / MICROS, minlength=size)
-    customers = np.bincount(cell, minlength=size).astype("float64")
-
-    def moved(kind, sign):
-        rows = np.flatnonzero((m.kind == kind) & (mon >= first) & (mon <= last))
-        cell = (mon[rows] - first) * shape[1] + _band_of_age(mon[rows] - life_start[rows])
-        return np.bincount(cell, weights=sign * m.amount[rows] / MICROS, minlength=size)
-
-    return (moved(EXPANSION, 1.0).reshape(shape), moved(CONTRACTION, -1.0).reshape(shape),
-            at_risk.reshape(shape), customers.reshape(shape))
-
-
-def _inputs_from_moves(m: Moves, method: str, window: int, horizon: int, trend: bool):
-    if method not in FORECAST_METHODS:
-        raise ValueError(f"method must be one of {FORECAST_METHODS}, got {method!r}")
-    if not (isinstance(window, (int, np.integer)) and window >= 2):
-        raise ValueError(f"window must be a whole number of months >= 2, got {window!r}")
-    if not (isinstance(horizon, (int, np.integer)) and 1 <= horizon <= 120):
-        raise ValueError(f"horizon must be 1..120 months, got {horizon!r}")
-    if len(m) == 0:
-        raise ForecastError("no movements in the data: there is nothing to project", "empty")
-    last = last_complete_month(m.as_of)
-    table = monthly(m).loc[: period(last)]
-    if len(table) < 2:
-        raise ForecastError("the data needs at least two complete months to project from",
-                            "too_short")
-    rows = _window_rows(table, window)
-    base = rows["prev_mrr"].sum()
-    expansion_rate = float(rows["expansion"].sum() / base) if base > 0 else 0.0
-    contraction_rate = float(-rows["contraction"].sum() / base) if base > 0 else 0.0
-    x = np.arange(-len(rows) + 1, 1, dtype="float64")
-    new = rows["new"].to_numpy(dtype="float64")
-    if trend:
-        intercept, slope = (float(v) for v in _trend(new, x))
-    else:
-        intercept, slope = float(new.mean()), 0.0
-    n_new = rows["new_customers"].sum()
-    new_arpa = float(rows["new"].sum() / n_new) if n_new else float("nan")
-    reactivation_mrr = float(rows["reactivation"].mean())
-    n_react = rows["reactivated_customers"].sum()
-    reactivation_arpa = float(rows["reactivation"].sum() / n_react) if n_react else float("nan")
-
-    mrr = mrr_at_month_end(m, last) / MICROS
-    mon = month_of(m.day)
-    life_start = _life_start_of_rows(m, mon)
-    _, start_now = _state_at_month_end(m, mon, life_start, last)
-    age = np.where(mrr > 0, last - start_now, -1)
-
-    cust, cohort, duration, churned = lifetimes(m, last)
-    if len(duration):
-        lost, cens = lifetime_counts(duration, churned)
-        lost_mrr, cens_mrr = weighted_counts(m, last, cust, cohort, duration, churned, "mrr",
-                                             len(lost))
-    else:
-        lost = cens = lost_mrr = cens_mrr = np.zeros(1)
-    # Effective sample size of revenue survival: each first life weighs its MRR when lost or
-    # last seen.
-    weights = np.where(churned, 0.0, mrr[cust]) if len(cust) else np.zeros(0)
-    if churned.any():
-        churn_rows = np.flatnonzero(m.kind == CHURN)[::-1]
-        lost_by_cust = np.zeros(len(m.customers))
-        lost_by_cust[m.cust[churn_rows]] = m.before[churn_rows] / MICROS
-        weights = np.where(churned, lost_by_cust[cust], weights)
-    square = float((weights**2).sum())
-    mrr_sample_size = float(weights.sum() ** 2 / square) if square > 0 else 0.0
-
-    length = int(age.max(initial=0)) + horizon + 2
-    fit = fit_mrr = None
-    if method == "sbg":
-        if lost.sum() == 0:
-            raise ForecastError(
-                "no customer has churned yet: the retention model cannot be fitted; "
-                "use method='empirical'", "no_churn"
-            )
-        fit = _fit_counts(lost, cens, len(duration))
-        fit_mrr = _fit_counts(lost_mrr, cens_mrr, len(duration))
-        hazard = _sbg_hazard(fit.alpha, fit.beta, length)
-        hazard_mrr = _sbg_hazard(fit_mrr.alpha, fit_mrr.beta, length)
-    else:
-        hazard = _empirical_hazard(lost, cens, length)
-        _, at_risk = km_hazard(lost, cens)
-        hazard_mrr = _empirical_hazard(lost_mrr, cens_mrr, length,
-                                       reliable=at_risk >= _MIN_AT_RISK)
-
-    months = np.array([p.ordinal for p in rows.index], dtype=np.int64)
-    b_exp, b_con, b_mrr, b_cust = _window_bands(m, mon, life_start, months)
-    customers = b_cust.sum(0)
-    expansion_by_age = _rates_by_age(_band_rates(b_exp.sum(0), b_mrr.sum(0), customers), length)
-    contraction_by_age = _rates_by_age(_band_rates(b_con.sum(0), b_mrr.sum(0), customers),
-                                       length)
-    return ForecastInputs(
-        origin=period(last),
-        method=method,
-        window=window,
-        horizon=horizon,
-        trend=trend,
-        customer_ids=m.customers,
-        mrr=mrr,
-        age=age,
-        hazard=hazard,
-        hazard_mrr=hazard_mrr,
-        fit=fit,
-        fit_mrr=fit_mrr,
-        lost=lost,
-        censored=cens,
-        lost_mrr=lost_mrr,
-        censored_mrr=cens_mrr,
-        mrr_sample_size=mrr_sample_size,
-        expansion_rate=expansion_rate,
-        contraction_rate=contraction_rate,
-        expansion_by_age=expansion_by_age,
-        contraction_by_age=contraction_by_age,
-        band_expansion=b_exp,
-        band_contraction=b_con,
-        band_mrr=b_mrr,
-        band_customers=b_cust,
-        new_intercept=intercept,
-        new_slope=slope,
-        new_arpa=new_arpa,
-        reactivation_mrr=reactivation_mrr,
-        reactivation_arpa=reactivation_arpa,
-        window_table=rows,
-        history=table,
-    )
-
-
-def forecast_inputs(data, as_of=None, method: str = "sbg", window: int = 12, horizon: int = 36,
-                    trend: bool = True) -> ForecastInputs:
-    """Estimate once what every projection needs (see the module notes).
-
-    Parameters
-    ----------
-    data : DataFrame
-        Canonical lines or a :func:`mrrkit.engine.movements` frame.
-    as_of : date-like, optional
-    method : {"sbg", "empirical"}
-        Survival of customers: the fitted sBG model, or the pooled empirical cohort curve.
-    window : int
-        Recent complete months the expansion, contraction and new-business figures come from.
-    horizon : int
-        Longest projection the inputs will serve (months, up to 120).
-    trend : bool
-        New MRR follows the window's linear trend (True) or stays at its mean (False).
-
-    Raises
-    ------
-    ForecastError
-        No movements, fewer than two complete months, or (``method="sbg"``) no churn yet.
-    """
-    return _inputs_from_moves(as_moves(data, as_of), method, window, horizon, trend)
 
 
 # --------------------------------------------------------------------------- projection engine
@@ -822,8 +409,8 @@ def forecast(data, months: int = 24, method: str = "sbg", window: int = 12, tren
 
     Parameters
     ----------
-    data : DataFrame
-        Canonical lines or a :func:`mrrkit.engine.movements` frame (ignored when ``inputs`` is given).
+    data : Movements or DataFrame
+        :func:`mrrkit.movements` or canonical lines (ignored when ``inputs`` is given).
     months : int
         Months to project (1..36 by default; the horizon of ``inputs`` otherwise).
     method, window, trend :
@@ -898,12 +485,13 @@ def backtest(data, horizon: int = 12, method: str = "sbg", window: int = 12,
     hidden from :func:`forecast_inputs`; the baseline projection of the next ``horizon`` months
     is compared with the actual month-end MRR and customers (:func:`mrrkit.engine.monthly`).
     """
-    m = as_moves(data, as_of)
+    mv = movements_of(data, as_of)
+    m = mv.arrays
     last = last_complete_month(m.as_of)
     origin = last - int(horizon)
     cut_day = int((np.datetime64(period(origin + 1).start_time.date(), "D") - _EPOCH)
                   .astype(np.int64)) - 1
-    past = _truncate(m, cut_day)
+    past = m.select(m.day <= cut_day, cut_day)
     if len(past) == 0 or month_of(past.day).min() > origin - 1:
         raise ForecastError(
             f"not enough history before {period(origin)} to backtest {horizon} months",
@@ -911,7 +499,7 @@ def backtest(data, horizon: int = 12, method: str = "sbg", window: int = 12,
         )
     inputs = _inputs_from_moves(past, method, window, int(horizon), trend)
     fc = project_baseline(inputs, int(horizon))
-    actual = monthly(m).loc[period(origin + 1): period(last)]
+    actual = monthly(mv).loc[period(origin + 1): period(last)]
     table = pd.DataFrame(
         {
             "actual_mrr": actual["mrr"].to_numpy(),

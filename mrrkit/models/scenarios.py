@@ -34,7 +34,6 @@ import numpy as np
 import pandas as pd
 
 from .forecast import (
-    ForecastInputs,
     _assemble,
     _check_months,
     _existing,
@@ -42,9 +41,9 @@ from .forecast import (
     _new_business,
     _one,
     _rates,
-    forecast_inputs,
     project_baseline,
 )
+from .forecast_inputs import ForecastInputs, forecast_inputs
 
 __all__ = [
     "SCENARIO_METRICS",

@@ -17,9 +17,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engine.lines import LINE_COLUMNS, MICROS, EncodedLines, validate_lines
+from ..engine.lines import ENGINE_DATES, LINE_COLUMNS, MICROS, EncodedLines, validate_lines
 from ..engine.monthly import month_of, monthly
-from ..engine.movements import KINDS, as_moves
+from ..engine.movements import KINDS, Movements, frame_rows, movements_of
 from .retention import _month, mrr_at_month_end
 from .segments import _positions
 
@@ -37,9 +37,9 @@ def mrr_bridge(data, start, end) -> pd.DataFrame:
 
     Parameters
     ----------
-    data : DataFrame
-        Canonical lines, or the frame :func:`mrrkit.engine.movements` returned (filtered to a segment or
-        not). A :func:`mrrkit.engine.monthly` table is refused: it counts movements, not customers.
+    data : Movements or DataFrame
+        :func:`mrrkit.movements` (of a segment or not) or canonical lines. A
+        :func:`mrrkit.monthly` table is refused: it counts movements, not customers.
     start, end : month
         First and last month of the period (``start <= end``).
 
@@ -95,8 +95,9 @@ def mrr_bridge(data, start, end) -> pd.DataFrame:
             "mrr_bridge needs lines or movements, not a monthly table: the monthly table counts "
             "movements, and the bridge counts distinct customers"
         )
-    m = as_moves(data)
-    table = monthly(m)
+    mv = movements_of(data)
+    m = mv.arrays
+    table = monthly(mv)
     s, e = pd.Period(start, freq="M"), pd.Period(end, freq="M")
     if e < s:
         raise ValueError(f"end ({e}) is before start ({s})")
@@ -133,9 +134,10 @@ def mrr_bridge(data, start, end) -> pd.DataFrame:
     return out
 
 
-def movements_in(movements: pd.DataFrame, month, kind: str | None = None, end=None) -> pd.DataFrame:
+def movements_in(data, month, kind: str | None = None, end=None) -> pd.DataFrame:
     """The movements dated in ``month`` (or in months ``month..end``) of one ``kind``: the rows
-    whose amounts sum to that cell of the monthly table and whose count is its ``*_customers``.
+    (of :attr:`mrrkit.Movements.frame`, with their row numbers) whose amounts sum to that cell
+    of the monthly table and whose count is its ``*_customers``.
 
     Examples
     --------
@@ -151,13 +153,12 @@ def movements_in(movements: pd.DataFrame, month, kind: str | None = None, end=No
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     first = pd.Period(month, freq="M")
     last = first if end is None else pd.Period(end, freq="M")
-    dates = movements["date"]
-    keep = (dates >= first.start_time) & (dates < (last + 1).start_time)
+    m = movements_of(data).arrays
+    mon = month_of(m.day)
+    keep = (mon >= first.ordinal) & (mon <= last.ordinal)
     if kind is not None:
-        keep &= movements["kind"] == kind
-    out = movements[keep]
-    out.attrs = dict(movements.attrs)
-    return out
+        keep &= m.kind == KINDS.index(kind)
+    return frame_rows(m, np.flatnonzero(keep))
 
 
 def paying_customers(data, month) -> pd.DataFrame:
@@ -168,8 +169,8 @@ def paying_customers(data, month) -> pd.DataFrame:
 
     Parameters
     ----------
-    data : DataFrame
-        Canonical lines or a :func:`mrrkit.engine.movements` frame (filtered to a segment or not).
+    data : Movements or DataFrame
+        :func:`mrrkit.movements` or canonical lines (of a segment or not).
     month : month-like
 
     Returns
@@ -189,7 +190,7 @@ def paying_customers(data, month) -> pd.DataFrame:
     >>> paying_customers(lines, "2024-02")["mrr"].tolist()
     [25.0]
     """
-    m = as_moves(data)
+    m = movements_of(data).arrays
     level = mrr_at_month_end(m, _month(month, "month"))
     paying = np.flatnonzero(level > 0)
     ids = pd.Index(np.asarray(m.customers, dtype=object)[paying], dtype="str", name="customer_id")
@@ -213,8 +214,9 @@ def movement_lines(lines: pd.DataFrame, movements: pd.DataFrame) -> pd.DataFrame
     lines : DataFrame
         The canonical lines the movements were computed from (only the movements' customers'
         lines matter: passing just those is enough).
-    movements : DataFrame
-        Rows of the :func:`mrrkit.engine.movements` frame of ``lines`` (e.g. :func:`movements_in`).
+    movements : Movements or DataFrame
+        The :func:`mrrkit.movements` of ``lines``, or some rows of their frame (e.g.
+        :func:`movements_in`, ``mv[mv.kind == "churn"]``).
 
     Returns
     -------
@@ -237,7 +239,9 @@ def movement_lines(lines: pd.DataFrame, movements: pd.DataFrame) -> pd.DataFrame
     1 2024-02-01  start     1    25.0    pro
     """
     enc = validate_lines(lines)
-    m = as_moves(movements)
+    if isinstance(movements, pd.DataFrame):  # rows of a frame: their as-of day does not matter
+        movements = Movements.from_frame(movements, None if len(movements) else ENGINE_DATES[0])
+    m = movements_of(movements).arrays
     # Each line's start and end as events of its customer: (customer, day, change, position).
     live = (enc.start < enc.end) & (enc.mrr != 0)
     pos = np.flatnonzero(live)

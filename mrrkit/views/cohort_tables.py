@@ -18,7 +18,7 @@ import pandas as pd
 from .cohorts import COHORT_VALUES
 from ..engine.lines import MICROS
 from ..engine.monthly import month_of
-from ..engine.movements import CHURN, NEW, REACTIVATION, as_moves
+from ..engine.movements import CHURN, NEW, REACTIVATION, movements_of
 
 __all__ = ["COHORT_PERIODS", "cohort_average", "cohort_curves", "cohort_levels", "cohort_table"]
 
@@ -41,8 +41,8 @@ def cohort_levels(data, by: str = "month", as_of=None) -> tuple[pd.DataFrame, pd
 
     Parameters
     ----------
-    data : DataFrame
-        Canonical lines or a :func:`mrrkit.engine.movements` frame (filter it to customers for a segment).
+    data : Movements or DataFrame
+        :func:`mrrkit.movements` or canonical lines (:func:`mrrkit.filter_movements` for a segment).
     by : {"month", "quarter"}
     as_of : date-like, optional
         Last day counted (not later than the movements' own as_of).
@@ -68,7 +68,7 @@ def cohort_levels(data, by: str = "month", as_of=None) -> tuple[pd.DataFrame, pd
     2024Q2   80.0    NaN
     """
     step = _step(by)
-    m = as_moves(data, as_of)
+    m = movements_of(data, as_of).arrays
     last = int(month_of(np.array([m.as_of]))[0]) // step
     per = month_of(m.day) // step
     is_new = m.kind == NEW
@@ -131,8 +131,8 @@ def cohort_table(data, value: str = "mrr", by: str = "month", as_of=None, start=
 
     Parameters
     ----------
-    data : DataFrame
-        Canonical lines or a :func:`mrrkit.engine.movements` frame.
+    data : Movements or DataFrame
+        :func:`mrrkit.movements` or canonical lines.
     value : {"mrr", "customers", "arpa"}
         ``"mrr"``: revenue retention (level / level at age 0); ``"customers"``: logo retention;
         ``"arpa"``: the cohort's MRR / its paying customers (absolute).
@@ -225,8 +225,8 @@ def cohort_curves(
 
     Parameters
     ----------
-    data : DataFrame
-        A :func:`mrrkit.engine.movements` frame (or lines).
+    data : Movements or DataFrame
+        :func:`mrrkit.movements` (or canonical lines).
     groups : Series
         Label of each customer, indexed by ``customer_id``.
     labels : list, optional
@@ -238,23 +238,17 @@ def cohort_curves(
     """
     from .segments import MISSING, _as_labels, filter_movements
 
-    if not isinstance(data, pd.DataFrame) or "kind" not in data.columns:
-        from ..engine.movements import movements
-
-        data = movements(data, as_of)
+    mv = movements_of(data, as_of)
     text = _as_labels(groups)
     text.index = text.index.astype("str")
-    cats = data["customer_id"].cat.categories if isinstance(
-        data["customer_id"].dtype, pd.CategoricalDtype) else None
-    if cats is not None and not text.index.equals(cats):
-        text = text.reindex(cats).fillna(MISSING)  # one label per category, in their order
+    if not text.index.equals(mv.customers):
+        text = text.reindex(mv.customers).fillna(MISSING)  # one label per customer, in order
     wanted = list(labels) if labels is not None else sorted(text.unique())
     values = text.to_numpy(dtype=object)
     curves: Mapping[str, pd.Series] = {}
     for label in wanted:
-        # A boolean mask over the categories: no string matching per group.
-        part = filter_movements(data, values == label) if cats is not None else \
-            filter_movements(data, text.index[values == label])
+        # A boolean mask over the customers: no string matching per group.
+        part = filter_movements(mv, values == label)
         if len(part):
             curves[label] = cohort_average(part, value, by, as_of, start, end)
     out = pd.DataFrame(curves)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine.lines import MICROS
-from ..engine.movements import CHURN, NEW, REACTIVATION, as_moves
+from ..engine.movements import CHURN, NEW, REACTIVATION, movements_of
 from ..engine.monthly import month_of
 
 __all__ = ["COHORT_VALUES", "cohorts"]
@@ -30,8 +30,8 @@ def cohorts(data, value: str = "mrr", as_of=None) -> pd.DataFrame:
 
     Parameters
     ----------
-    data : DataFrame
-        Canonical lines or a :func:`mrrkit.engine.movements` frame (filter it to customers for a segment).
+    data : Movements or DataFrame
+        :func:`mrrkit.movements` or canonical lines (:func:`mrrkit.filter_movements` for a segment).
     value : {"mrr", "customers", "arpa"}
         ``"mrr"``: revenue retention, the cohort's MRR at the end of month ``cohort + age`` divided
         by its MRR at the end of the cohort month (expansion can push it above 1).
@@ -62,7 +62,7 @@ def cohorts(data, value: str = "mrr", as_of=None) -> pd.DataFrame:
     """
     if value not in COHORT_VALUES:
         raise ValueError(f"value must be one of {COHORT_VALUES}, got {value!r}")
-    m = as_moves(data, as_of)
+    m = movements_of(data, as_of).arrays
     last = int(month_of(np.array([m.as_of]))[0])
     mon = month_of(m.day)
     # Row numbers rather than a boolean mask: gathering by index is several times faster.

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from ..engine.movements import as_moves, to_frame
+from ..engine.lines import MICROS
+from ..engine.movements import KINDS, movements_of
 
 __all__ = ["DAYS_PER_MONTH", "customer_history", "customer_summary"]
 
 #: Average days in a month (365.25 / 12), to express lifetimes in months.
 DAYS_PER_MONTH = 365.25 / 12
+
+
+def _dates(days: np.ndarray) -> np.ndarray:
+    return (np.datetime64("1970-01-01", "D") + days.astype("timedelta64[D]")).astype("datetime64[s]")
 
 
 def customer_summary(data, attributes: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -40,9 +47,8 @@ def customer_summary(data, attributes: pd.DataFrame | None = None) -> pd.DataFra
     a            0.0  churned          2             0.99
     b            0.0  churned          2             1.97
     """
-    m = as_moves(data)
-    frame = to_frame(m)
-    n = len(frame)
+    m = movements_of(data).arrays
+    n = len(m)
     if n == 0:
         out = pd.DataFrame(
             {"mrr": pd.Series(dtype="float64"), "status": pd.Series(dtype="str"),
@@ -56,15 +62,15 @@ def customer_summary(data, attributes: pd.DataFrame | None = None) -> pd.DataFra
         cust = m.cust
         first = np.flatnonzero(np.concatenate(([True], cust[1:] != cust[:-1])))
         last = np.append(first[1:], n) - 1
-        after = frame["mrr_after"].to_numpy()[last]
+        after = m.after[last] / MICROS
         active = after > 0
         end_day = np.where(active, m.as_of, m.day[last])
         out = pd.DataFrame(
             {
                 "mrr": after,
                 "status": np.where(active, "active", "churned"),
-                "first_movement": frame["date"].to_numpy()[first],
-                "last_movement": frame["date"].to_numpy()[last],
+                "first_movement": _dates(m.day[first]),
+                "last_movement": _dates(m.day[last]),
                 "movements": (last - first + 1).astype(np.int64),
                 "lifetime_months": (end_day - m.day[first]) / DAYS_PER_MONTH,
             },
@@ -80,8 +86,14 @@ def customer_summary(data, attributes: pd.DataFrame | None = None) -> pd.DataFra
     return out
 
 
-def customer_history(movements: pd.DataFrame, customer_id: str) -> pd.DataFrame:
+def customer_history(data, customer_id: str) -> pd.DataFrame:
     """A customer's MRR as a step series: one row per movement plus a closing row at as_of.
+
+    Parameters
+    ----------
+    data : Movements or DataFrame
+        :func:`mrrkit.movements` or canonical lines.
+    customer_id : str
 
     Returns
     -------
@@ -101,17 +113,19 @@ def customer_history(movements: pd.DataFrame, customer_id: str) -> pd.DataFrame:
     2 2024-04-01   0.0      churn
     3 2024-04-01   0.0        NaN
     """
-    ids = movements["customer_id"]
-    rows = movements[ids == customer_id].sort_values("date", kind="stable")
+    m = movements_of(data).arrays
+    # Rows are sorted by customer then day: the customer's rows are one run.
+    code = pc.index(pa.array(m.customers, pa.large_string()), str(customer_id)).as_py()
+    lo, hi = np.searchsorted(m.cust, [code, code + 1]) if code >= 0 else (0, 0)
+    kinds = np.asarray(KINDS, dtype=object)
     out = pd.DataFrame({
-        "date": rows["date"].to_numpy(),
-        "mrr": rows["mrr_after"].to_numpy(),
-        "kind": rows["kind"].astype("str").to_numpy(dtype=object),
-        "amount": rows["amount"].to_numpy(),
+        "date": _dates(m.day[lo:hi]),
+        "mrr": m.after[lo:hi] / MICROS,
+        "kind": kinds[m.kind[lo:hi]],
+        "amount": (m.after[lo:hi] - m.before[lo:hi]) / MICROS,
     })
-    as_of = movements.attrs.get("as_of")
-    if len(out) and as_of is not None:
-        closing = pd.DataFrame({"date": [pd.Timestamp(as_of)], "mrr": [out["mrr"].iloc[-1]],
-                                "kind": [np.nan], "amount": [np.nan]})
+    if len(out):
+        closing = pd.DataFrame({"date": [_dates(np.array([m.as_of]))[0]],
+                                "mrr": [out["mrr"].iloc[-1]], "kind": [np.nan], "amount": [np.nan]})
         out = pd.concat([out, closing.astype({"date": out["date"].dtype})], ignore_index=True)
     return out

@@ -14,7 +14,7 @@ import pandas as pd
 from ..engine.lines import LINE_COLUMNS, MICROS, _to_days, customer_attributes
 from .metrics import expansion_growth_rate, expansion_rate
 from ..engine.monthly import month_of, monthly, period
-from ..engine.movements import EXPANSION, NEW, as_moves, movements
+from ..engine.movements import EXPANSION, NEW, movements, movements_of
 from .retention import _month, mrr_at_month_end
 
 __all__ = [
@@ -47,8 +47,8 @@ def expansion_summary(data) -> pd.DataFrame:
 
     Parameters
     ----------
-    data : DataFrame
-        Canonical lines, a :func:`mrrkit.engine.movements` frame, or a :func:`mrrkit.engine.monthly` table.
+    data : Movements or DataFrame
+        :func:`mrrkit.movements`, canonical lines, or a :func:`mrrkit.monthly` table.
 
     Returns
     -------
@@ -125,7 +125,7 @@ def expansion_by_cohort(data, as_of=None) -> pd.DataFrame:
     cohort
     2024-01  0.0  0.0  0.25
     """
-    m = as_moves(data, as_of)
+    m = movements_of(data, as_of).arrays
     last = int(month_of(np.array([m.as_of]))[0])
     mon = month_of(m.day)
     is_new = m.kind == NEW
@@ -207,7 +207,7 @@ def expansion_by_segment(lines: pd.DataFrame, attribute: str, data=None, start=N
         raise ValueError(
             f"lines have no attribute column {attribute!r}; available: {list(attrs.columns)}"
         )
-    m = as_moves(movements(lines) if data is None else data)
+    m = movements_of(lines if data is None else data).arrays
     last = int(month_of(np.array([m.as_of]))[0])
     e_month = last if end is None else _month(end, "end")
     s_month = e_month - 12 if start is None else _month(start, "start")
@@ -326,8 +326,8 @@ def expansion_breakdown(lines: pd.DataFrame, data=None, as_of=None) -> pd.DataFr
     ----------
     lines : DataFrame
         Canonical lines with some of ``plan``, ``product``, ``quantity``.
-    data : DataFrame, optional
-        Their :func:`mrrkit.engine.movements` frame, if already computed.
+    data : Movements, optional
+        Their :func:`mrrkit.movements`, if already computed.
     as_of : date-like, optional
 
     Returns
@@ -351,67 +351,23 @@ def expansion_breakdown(lines: pd.DataFrame, data=None, as_of=None) -> pd.DataFr
     0    80.0    50.0        30.0  upsell
     """
     table = _line_table(lines)
-    mv = movements(lines, as_of) if data is None else data
-    if as_of is not None and data is not None:
-        mv = mv[mv["date"] <= pd.Timestamp(as_of)]
-    ev = mv[mv["kind"] == "expansion"]
+    events = _expansion_events(lines, data, as_of)
     columns = ["customer_id", "date", "amount", *EXPANSION_KINDS, "kind", "plan_before",
                "plan_after"]
-    if ev.empty:
+    if events.empty:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
-    events = pd.DataFrame(
-        {
-            "event": np.arange(len(ev)),
-            "customer_id": ev["customer_id"].astype("str").to_numpy(),
-            "day": (np.asarray(ev["date"].to_numpy()).astype("datetime64[D]") - _EPOCH).astype(
-                np.int64
-            ),
-            "amount": ev["amount"].to_numpy(dtype="float64"),
-        }
-    )
     has_plan = "plan" in table.columns
     has_qty = "quantity" in table.columns
-    tab = table.copy()
-    products = tab["product"].astype("str") if "product" in tab.columns else "(all)"
-    tab["product_code"] = pd.factorize(pd.Series(products, index=tab.index), sort=True)[0]
-    plans = tab["plan"].astype("str") if has_plan else pd.Series("", index=tab.index)
-    tab["plan_code"], plan_names = pd.factorize(plans.fillna(""), sort=True)
-    tab["quantity"] = (pd.to_numeric(tab["quantity"], errors="coerce").fillna(0.0)
-                       if has_qty else 0.0)
-    tab = tab[["customer_id", "start", "end", "mrr", "quantity", "product_code", "plan_code"]]
-    j = events.merge(tab, on="customer_id", how="inner")
+    tab, plan_names = _coded_lines(table)
+    j = events[["event", "customer_id", "day"]].merge(tab, on="customer_id", how="inner")
     n_products = int(tab["product_code"].max()) + 1 if len(tab) else 1
     # One integer key per (event, product): groupbys on it stay in compiled code.
     j["key"] = j["event"].to_numpy() * n_products + j["product_code"].to_numpy()
     day = j["day"].to_numpy()
     before = ((j["start"].to_numpy() <= day - 1) & (day - 1 < j["end"].to_numpy()))
     after = ((j["start"].to_numpy() <= day) & (day < j["end"].to_numpy()))
-    parts = []
-    for side, mask in (("b", before), ("a", after)):
-        sub = j[mask]
-        agg = sub.groupby("key")[["mrr", "quantity"]].sum()
-        agg["plan"] = _group_text(sub["key"].to_numpy(), sub["plan_code"].to_numpy(), plan_names)
-        agg.columns = [f"{c}_{side}" for c in agg.columns]
-        parts.append(agg)
-    both = parts[0].join(parts[1], how="outer")
-    had = both["mrr_b"].notna().to_numpy()
-    has = both["mrr_a"].notna().to_numpy()
-    mrr_b = both["mrr_b"].fillna(0.0).to_numpy()
-    mrr_a = both["mrr_a"].fillna(0.0).to_numpy()
-    delta = mrr_a - mrr_b
-    common = had & has
-    changed = ((both["plan_b"] != both["plan_a"]) | (both["quantity_b"] != both["quantity_a"]))
-    changed = changed.to_numpy()
-    can_tell = has_plan or has_qty
-    piece = pd.DataFrame(
-        {
-            "upsell": np.where(common & changed & can_tell, delta, 0.0),
-            "cross_sell": np.where(~had & has, mrr_a, 0.0),
-            "price_increase": np.where(common & ~changed & can_tell, delta, 0.0),
-            "other": np.where(had & ~has, -mrr_b, 0.0)
-            + np.where(common & (not can_tell), delta, 0.0),
-        },
-    )
+    both = _products_before_after(j, before, after, plan_names)
+    piece = _split_changes(both, can_tell=has_plan or has_qty)
     piece_event = both.index.to_numpy() // n_products
     sums = piece.groupby(piece_event).sum().reindex(events["event"], fill_value=0.0)
     if has_plan:
@@ -423,13 +379,7 @@ def expansion_breakdown(lines: pd.DataFrame, data=None, as_of=None) -> pd.DataFr
         plan_after = plan_after.reindex(events["event"])
     else:
         plan_before = plan_after = pd.Series(np.nan, index=events["event"])
-    out = pd.DataFrame(
-        {
-            "customer_id": ev["customer_id"].to_numpy(),
-            "date": ev["date"].to_numpy(),
-            "amount": events["amount"].to_numpy(),
-        }
-    )
+    out = events[["customer_id", "date", "amount"]].copy()
     for k in EXPANSION_KINDS:
         out[k] = sums[k].to_numpy()
     values = out[list(EXPANSION_KINDS)].to_numpy()
@@ -442,6 +392,78 @@ def expansion_breakdown(lines: pd.DataFrame, data=None, as_of=None) -> pd.DataFr
     out.attrs["has_quantity"] = has_qty
     out.attrs["has_product"] = "product" in table.columns
     return out
+
+
+def _expansion_events(lines: pd.DataFrame, data, as_of) -> pd.DataFrame:
+    """The expansion movements to split, numbered: ``event, customer_id, date, day, amount``."""
+    if data is None:
+        mv = movements(lines, as_of)
+    else:
+        mv = movements_of(data)
+        if as_of is not None:  # an as_of after the movements' own changes nothing
+            mv = mv.until(min(pd.Timestamp(as_of).normalize(), mv.as_of))
+    m = mv.arrays
+    rows = np.flatnonzero(m.kind == EXPANSION)
+    day = m.day[rows]
+    return pd.DataFrame(
+        {
+            "event": np.arange(len(rows)),
+            "customer_id": np.asarray(m.customers, dtype=object)[m.cust[rows]],
+            "date": (_EPOCH + day.astype("timedelta64[D]")).astype("datetime64[s]"),
+            "day": day,
+            "amount": m.amount[rows] / MICROS,
+        }
+    )
+
+
+def _coded_lines(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index]:
+    """The line table with ``product_code``, ``plan_code`` (numbers in name order) and a numeric
+    ``quantity`` (0 without one), and the plan names."""
+    tab = table.copy()
+    products = tab["product"].astype("str") if "product" in tab.columns else "(all)"
+    tab["product_code"] = pd.factorize(pd.Series(products, index=tab.index), sort=True)[0]
+    plans = tab["plan"].astype("str") if "plan" in tab.columns else pd.Series("", index=tab.index)
+    tab["plan_code"], plan_names = pd.factorize(plans.fillna(""), sort=True)
+    tab["quantity"] = (pd.to_numeric(tab["quantity"], errors="coerce").fillna(0.0)
+                       if "quantity" in tab.columns else 0.0)
+    return tab[["customer_id", "start", "end", "mrr", "quantity", "product_code",
+                "plan_code"]], plan_names
+
+
+def _products_before_after(j: pd.DataFrame, before: np.ndarray, after: np.ndarray,
+                           plan_names) -> pd.DataFrame:
+    """Per (event, product) key: MRR, quantity and plans the day before (``_b``) and the day of
+    the event (``_a``); missing on a side where the customer did not have the product."""
+    parts = []
+    for side, mask in (("b", before), ("a", after)):
+        sub = j[mask]
+        agg = sub.groupby("key")[["mrr", "quantity"]].sum()
+        agg["plan"] = _group_text(sub["key"].to_numpy(), sub["plan_code"].to_numpy(), plan_names)
+        agg.columns = [f"{c}_{side}" for c in agg.columns]
+        parts.append(agg)
+    return parts[0].join(parts[1], how="outer")
+
+
+def _split_changes(both: pd.DataFrame, can_tell: bool) -> pd.DataFrame:
+    """Each product's change split into :data:`EXPANSION_KINDS` (see
+    :func:`expansion_breakdown`); ``can_tell``: the lines have a plan or a quantity."""
+    had = both["mrr_b"].notna().to_numpy()
+    has = both["mrr_a"].notna().to_numpy()
+    mrr_b = both["mrr_b"].fillna(0.0).to_numpy()
+    mrr_a = both["mrr_a"].fillna(0.0).to_numpy()
+    delta = mrr_a - mrr_b
+    common = had & has
+    changed = ((both["plan_b"] != both["plan_a"]) | (both["quantity_b"] != both["quantity_a"]))
+    changed = changed.to_numpy()
+    return pd.DataFrame(
+        {
+            "upsell": np.where(common & changed & can_tell, delta, 0.0),
+            "cross_sell": np.where(~had & has, mrr_a, 0.0),
+            "price_increase": np.where(common & ~changed & can_tell, delta, 0.0),
+            "other": np.where(had & ~has, -mrr_b, 0.0)
+            + np.where(common & (not can_tell), delta, 0.0),
+        },
+    )
 
 
 def expansion_breakdown_by_month(breakdown: pd.DataFrame) -> pd.DataFrame:

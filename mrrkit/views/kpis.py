@@ -7,7 +7,7 @@ import pandas as pd
 
 from .metrics import ltv
 from ..engine.monthly import monthly
-from ..engine.movements import as_moves
+from ..engine.movements import movements_of
 from .retention import grr, nrr
 
 __all__ = ["KPI_NAMES", "kpis"]
@@ -46,8 +46,8 @@ def kpis(data, month=None) -> pd.DataFrame:
 
     Parameters
     ----------
-    data : DataFrame
-        Canonical lines or a :func:`mrrkit.engine.movements` frame.
+    data : Movements or DataFrame
+        :func:`mrrkit.movements` or canonical lines.
     month : month-like, optional
 
     Returns
@@ -58,7 +58,7 @@ def kpis(data, month=None) -> pd.DataFrame:
     :func:`mrrkit.grr` from the end of ``month - 12`` to the end of ``month``; ``ltv`` is
     :func:`mrrkit.ltv` (6-month mean churn); the others are the :func:`mrrkit.engine.monthly` columns.
     """
-    moves = as_moves(data)
+    moves = movements_of(data)
     table = monthly(moves)
     if table.empty:
         raise ValueError("no movements in the data: there is nothing to summarise")

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..engine.lines import MICROS
 from ..engine.monthly import month_of, monthly, period
-from ..engine.movements import EXPANSION, as_moves
+from ..engine.movements import EXPANSION, movements_of
 from .retention import _month, mrr_at_month_end
 
 __all__ = [
@@ -100,15 +100,15 @@ def cs_magic_number(data, start, end, cs_cost: float) -> float:
 
     Parameters
     ----------
-    data : DataFrame
-        Canonical lines or a :func:`mrrkit.engine.movements` frame (customer-level data is needed).
+    data : Movements or DataFrame
+        :func:`mrrkit.movements` or canonical lines (customer-level data is needed).
     start, end : month
     cs_cost : float
         Positive.
     """
     if not cs_cost or cs_cost <= 0 or not np.isfinite(cs_cost):
         raise ValueError(f"cs_cost must be a positive amount, got {cs_cost!r}")
-    m = as_moves(data)
+    m = movements_of(data).arrays
     s_month, e_month = _month(start, "start"), _month(end, "end")
     if e_month <= s_month:
         raise ValueError(f"end ({end}) must be after start ({start})")

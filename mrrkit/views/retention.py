@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engine.movements import Moves, as_moves
+from ..engine.movements import MovementArrays, movements_of
 from ..engine.monthly import month_of, period
 
 __all__ = ["nrr", "grr", "mrr_at_month_end"]
@@ -21,7 +21,7 @@ def _month(value, name: str) -> int:
     return month.ordinal
 
 
-def mrr_at_month_end(m: Moves, month: int) -> np.ndarray:
+def mrr_at_month_end(m: MovementArrays, month: int) -> np.ndarray:
     """Each customer's MRR (integer micros) at the end of a month ordinal, one value per customer
     number ``0..len(m.customers)-1``."""
     out = np.zeros(len(m.customers), np.int64)
@@ -39,7 +39,7 @@ def mrr_at_month_end(m: Moves, month: int) -> np.ndarray:
 
 
 def _retention(data, start, end, capped: bool) -> float:
-    m = as_moves(data)
+    m = movements_of(data).arrays
     s_month, e_month = _month(start, "start"), _month(end, "end")
     if e_month < s_month:
         raise ValueError(f"end ({end}) is before start ({start})")
@@ -67,8 +67,8 @@ def nrr(data, start, end) -> float:
 
     Parameters
     ----------
-    data : DataFrame
-        Canonical lines or a :func:`mrrkit.engine.movements` frame.
+    data : Movements or DataFrame
+        :func:`mrrkit.movements` or canonical lines.
     start, end : month
         ``"YYYY-MM"``, a ``Period`` or anything ``pd.Period(x, freq="M")`` accepts.
 

@@ -14,11 +14,13 @@ Statistics (period = months ``start..end``; the *base* is the end of month ``sta
   movement dated in the period.
 - ``nrr``, ``grr``: :func:`mrrkit.nrr` / :func:`mrrkit.grr` of the group from the base to the
   end of ``end``.
-- Proportions get a Wilson score interval (:func:`wilson_interval`) and a test against the rest of
-  the customers (:func:`proportion_test`: Pearson chi-square on the 2x2 table, Fisher's exact test
-  when an expected count is below 5). NRR/GRR are ratios of sums, not proportions: their interval
-  and test use the linearised (delta-method) standard error of a ratio estimator
-  (:func:`ratio_interval`). p-values are not corrected for multiple comparisons.
+- Proportions get a Wilson score interval (:func:`~mrrkit.views.stats.wilson_interval`) and a
+  test against the rest of the customers (:func:`~mrrkit.views.stats.proportion_test`: Pearson
+  chi-square on the 2x2 table, Fisher's exact test when an expected count is below 5). NRR/GRR
+  are ratios of sums, not proportions: their interval and test use the linearised
+  (delta-method) standard error of a ratio estimator
+  (:func:`~mrrkit.views.stats.ratio_interval`). p-values are not corrected for multiple
+  comparisons.
 - MRR lost by churn reason: the reason of a churn is the one recorded on the subscription lines
   that ended with it (:func:`churn_reasons`), not the customer's latest attribute, so a customer
   who left for "budget", came back and left again for "competitor" has one churn under each.
@@ -33,12 +35,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy import stats
 
 from ..engine.lines import LINE_COLUMNS, MICROS, EncodedLines, validate_lines
 from ..engine.monthly import month_of, period
-from ..engine.movements import CHURN, EXPANSION, Moves, as_moves
+from ..engine.movements import CHURN, EXPANSION, MovementArrays, Movements, movements_of
 from .retention import _month, mrr_at_month_end
+from .stats import _ratio_test, proportion_test, ratio_interval, wilson_interval
 
 __all__ = [
     "IDENTITY_COLUMNS",
@@ -53,13 +55,10 @@ __all__ = [
     "customer_mask",
     "filter_movements",
     "natural_key",
-    "proportion_test",
-    "ratio_interval",
     "segment_columns",
     "segment_labels",
     "segment_table",
     "select_customers",
-    "wilson_interval",
 ]
 
 #: Label of customers with no value for an attribute.
@@ -221,11 +220,11 @@ def select_customers(labels: pd.DataFrame, filters: Mapping[str, Iterable[str]])
     return labels.index[customer_mask(labels, filters)]
 
 
-def filter_movements(movements: pd.DataFrame, customers) -> pd.DataFrame:
-    """The rows of a :func:`mrrkit.engine.movements` frame that belong to ``customers`` (ids), with
-    ``attrs["as_of"]`` kept, so the result feeds :func:`mrrkit.engine.monthly` and friends as a segment.
+def filter_movements(movements: Movements, customers) -> Movements:
+    """The movements of some customers (a segment), as of the same day: every view of them is
+    the same view computed on fewer customers.
 
-    ``customers`` may also be a boolean array over the frame's ``customer_id`` categories (the
+    ``customers`` are ids, or a boolean array over :attr:`mrrkit.Movements.customers` (the
     sorted ids of the lines, as :func:`mrrkit.customer_attributes` indexes them): no string
     matching at all, for large books.
 
@@ -237,144 +236,25 @@ def filter_movements(movements: pd.DataFrame, customers) -> pd.DataFrame:
     >>> filter_movements(movements(lines), ["b"])["amount"].tolist()
     [20.0]
     """
-    ids = movements["customer_id"]
-    categorical = isinstance(ids.dtype, pd.CategoricalDtype)
+    if not isinstance(movements, Movements):
+        raise TypeError(f"movements must be Movements (mrrkit.movements), got {type(movements).__name__}")
+    m = movements.arrays
     if isinstance(customers, np.ndarray) and customers.dtype == bool:
-        if not categorical or len(customers) != len(ids.cat.categories):
-            raise ValueError("a boolean customers mask needs one value per customer_id category")
-        keep_cat = customers
-    elif categorical:
-        # One membership test per customer (object hashing: much faster than Arrow-string isin),
-        # then a lookup per row by category code.
-        wanted = np.asarray(pd.Index(customers).astype("str"), dtype=object)
-        keep_cat = pd.Index(np.asarray(ids.cat.categories, dtype=object)).isin(wanted)
-    if categorical:
-        codes = ids.cat.codes.to_numpy()
-        keep = np.append(keep_cat, False)[codes]  # code -1 (missing) -> False
+        if len(customers) != len(m.customers):
+            raise ValueError("a boolean customers mask needs one value per customer of the movements")
+        keep_customer = customers
     else:
+        # One membership test per customer (object hashing: much faster than Arrow-string isin),
+        # then a lookup per row by customer number.
         wanted = np.asarray(pd.Index(customers).astype("str"), dtype=object)
-        keep = pd.Index(np.asarray(ids.astype("str"), dtype=object)).isin(wanted)
-    out = movements[keep]
-    out.attrs = dict(movements.attrs)
-    return out
-
-
-# --- statistics -----------------------------------------------------------------------------
-
-
-def wilson_interval(successes, trials, confidence: float = 0.95):
-    """Wilson score interval of a binomial proportion (Wilson 1927; no continuity correction).
-
-    ``(p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)`` with ``p = successes / trials`` and
-    ``z`` the normal quantile of ``(1 + confidence) / 2``. Unlike the Wald interval it stays
-    inside [0, 1] and is sensible for small counts and rates near 0. NaN where ``trials`` is 0.
-
-    Returns
-    -------
-    (low, high) : floats, or arrays for array input.
-
-    Examples
-    --------
-    Newcombe (1998), *Statistics in Medicine* 17:857, Table I, method 3:
-
-    >>> [round(float(v), 4) for v in wilson_interval(81, 263)]
-    [0.2553, 0.3662]
-    >>> [round(float(v), 4) for v in wilson_interval(0, 20)]
-    [0.0, 0.1611]
-    """
-    x = np.asarray(successes, dtype="float64")
-    n = np.asarray(trials, dtype="float64")
-    if np.any(x < 0) or np.any(x > n):
-        raise ValueError("successes must be between 0 and trials")
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be between 0 and 1, got {confidence!r}")
-    z = stats.norm.ppf((1 + confidence) / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = x / n
-        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-        low = np.where(n > 0, np.clip(centre - half, 0.0, 1.0), np.nan)
-        high = np.where(n > 0, np.clip(centre + half, 0.0, 1.0), np.nan)
-    if low.ndim == 0:
-        return float(low), float(high)
-    return low, high
-
-
-def proportion_test(x1: int, n1: int, x2: int, n2: int) -> tuple[float, str]:
-    """Two-sided test that two proportions ``x1/n1`` and ``x2/n2`` are equal.
-
-    On the 2x2 table ``[[x1, n1-x1], [x2, n2-x2]]``: Pearson's chi-square test (no Yates
-    correction) when every expected count is at least 5 (Cochran's rule), else Fisher's exact
-    test. NaN when a group is empty.
-
-    Returns
-    -------
-    (p_value, test) with ``test`` ``"chi-square"``, ``"fisher"`` or ``""``.
-
-    Examples
-    --------
-    >>> p, test = proportion_test(30, 100, 15, 100)
-    >>> test, round(p, 4)
-    ('chi-square', 0.0111)
-    >>> proportion_test(3, 10, 0, 10)[1]
-    'fisher'
-    """
-    x1, n1, x2, n2 = int(x1), int(n1), int(x2), int(n2)
-    if n1 <= 0 or n2 <= 0:
-        return float("nan"), ""
-    table = np.array([[x1, n1 - x1], [x2, n2 - x2]], dtype="float64")
-    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
-    if expected.min() < 5:
-        return float(stats.fisher_exact(table.astype(np.int64)).pvalue), "fisher"
-    res = stats.chi2_contingency(table, correction=False)
-    return float(res.pvalue), "chi-square"
-
-
-def ratio_interval(numerator, denominator, confidence: float = 0.95) -> tuple[float, float, float]:
-    """A ratio of sums ``R = Σ numerator / Σ denominator`` over units (here customers), with its
-    linearised (delta-method) standard error and normal interval.
-
-    ``se = sqrt(Σ (numᵢ - R·denᵢ)² / (n - 1)) / (mean(den) · sqrt(n))`` — the usual standard
-    error of a ratio estimator (Cochran, *Sampling Techniques*, 6.3). NaN when ``n < 2`` or the
-    denominator sums to 0.
-
-    Returns
-    -------
-    (ratio, se, (low, high))
-
-    Examples
-    --------
-    >>> r, se, (lo, hi) = ratio_interval([110, 0, 95, 100], [100, 50, 100, 100])
-    >>> round(r, 4), round(se, 4)
-    (0.8714, 0.1698)
-    """
-    num = np.asarray(numerator, dtype="float64")
-    den = np.asarray(denominator, dtype="float64")
-    n = len(den)
-    total = den.sum()
-    if n == 0 or total == 0:
-        return float("nan"), float("nan"), (float("nan"), float("nan"))
-    r = num.sum() / total
-    if n < 2:
-        return float(r), float("nan"), (float("nan"), float("nan"))
-    resid = num - r * den
-    se = np.sqrt((resid**2).sum() / (n - 1)) / (den.mean() * np.sqrt(n))
-    z = stats.norm.ppf((1 + confidence) / 2)
-    return float(r), float(se), (float(r - z * se), float(r + z * se))
-
-
-def _ratio_test(r1: float, se1: float, r2: float, se2: float) -> float:
-    """Two-sided p-value of a z-test that two independent ratio estimates are equal."""
-    se = np.hypot(se1, se2)
-    if not np.isfinite(se) or se == 0 or not np.isfinite(r1) or not np.isfinite(r2):
-        return float("nan")
-    return float(2 * stats.norm.sf(abs(r1 - r2) / se))
+        keep_customer = pd.Index(np.asarray(m.customers, dtype=object)).isin(wanted)
+    return Movements(m.select(keep_customer[m.cust]), movements.definitions)
 
 
 # --- the segment table -----------------------------------------------------------------------
 
 
-def _same_customers(index: pd.Index, m: Moves) -> bool:
+def _same_customers(index: pd.Index, m: MovementArrays) -> bool:
     """Whether ``index`` lists exactly the customers of ``m``, in their order (the usual case:
     labels made from the same lines), so that no id needs to be looked up."""
     if len(index) != len(m.customers):
@@ -385,7 +265,7 @@ def _same_customers(index: pd.Index, m: Moves) -> bool:
         return False
 
 
-def _group_codes(m: Moves, groups: pd.Series) -> tuple[np.ndarray, list[str]]:
+def _group_codes(m: MovementArrays, groups: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Group number of every customer of ``m`` (customers without a label go to MISSING)."""
     if not isinstance(groups, pd.Series):
         raise ValueError("groups must be a Series of labels indexed by customer_id")
@@ -413,7 +293,7 @@ def _group_codes(m: Moves, groups: pd.Series) -> tuple[np.ndarray, list[str]]:
     return codes, names
 
 
-def _period_months(m: Moves, start, end) -> tuple[int, int]:
+def _period_months(m: MovementArrays, start, end) -> tuple[int, int]:
     s, e = _month(start, "start"), _month(end, "end")
     if e < s:
         raise ValueError(f"end ({end}) is before start ({start})")
@@ -441,8 +321,8 @@ def segment_table(data, groups: pd.Series, start, end, confidence: float = 0.95)
 
     Parameters
     ----------
-    data : DataFrame
-        Canonical lines or a :func:`mrrkit.engine.movements` frame.
+    data : Movements or DataFrame
+        :func:`mrrkit.movements` or canonical lines.
     groups : Series
         Label of each customer, indexed by ``customer_id`` (e.g. a column of
         :func:`segment_labels`); customers without a label form the ``MISSING`` group.
@@ -468,7 +348,7 @@ def segment_table(data, groups: pd.Series, start, end, confidence: float = 0.95)
     - ``expansion_mrr``: expansion movements dated in the period; ``churned_mrr``: MRR lost to
       churn movements dated in the period (positive).
     """
-    m = as_moves(data)
+    m = movements_of(data).arrays
     s, e = _period_months(m, start, end)
     code, names = _group_codes(m, groups)
     k = len(names)
@@ -566,8 +446,8 @@ def churn_reasons(lines: pd.DataFrame, data=None, column: str = "churn_reason") 
     ----------
     lines : DataFrame
         Canonical lines with the ``column`` attribute.
-    data : DataFrame, optional
-        The :func:`mrrkit.engine.movements` frame of ``lines`` (possibly filtered to some customers);
+    data : Movements, optional
+        The :func:`mrrkit.movements` of ``lines`` (possibly filtered to some customers);
         computed from ``lines`` when omitted. Only its churn movements are used.
     column : str
         The lines' churn-reason column.
@@ -599,7 +479,7 @@ def churn_reasons(lines: pd.DataFrame, data=None, column: str = "churn_reason") 
             f"lines have no {column!r} column to read churn reasons from (got {list(lines.columns)})"
         )
     enc = validate_lines(lines)
-    m = as_moves(lines if data is None else data)
+    m = movements_of(lines if data is None else data).arrays
     rows = np.flatnonzero(m.kind == CHURN)
     text = _as_labels(lines[column]).to_numpy(dtype=object)
     # Lines that can end a churn and carry a reason, keyed by (customer number, end day).
@@ -656,7 +536,7 @@ def _positions(values, universe) -> np.ndarray:
     return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
-def _reason_codes(m: Moves, rows: np.ndarray, reasons: pd.Series) -> tuple[np.ndarray, list[str]]:
+def _reason_codes(m: MovementArrays, rows: np.ndarray, reasons: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Reason number of each churn movement ``rows`` (positions in ``m``) and the reason names.
 
     ``reasons`` is either :func:`churn_reasons` (one reason per churn, keyed by customer and
@@ -714,7 +594,7 @@ def churn_by_reason(data, reasons: pd.Series, start, end, groups: pd.Series | No
     DataFrame, one column per reason (natural order), positive amounts; one row ``"all"`` or one
     row per group. The whole frame sums to minus the period's churn MRR.
     """
-    m = as_moves(data)
+    m = movements_of(data).arrays
     s, e = _period_months(m, start, end)
     if groups is None:
         gcode, gnames = np.zeros(len(m.customers), np.int64), ["all"]
@@ -741,7 +621,7 @@ def churn_reason_by_month(data, reasons: pd.Series, start, end) -> pd.DataFrame:
     DataFrame indexed by ``month`` (every month of the period), one column per reason. Each row
     sums to ``-monthly(data)["churn"]`` of that month.
     """
-    m = as_moves(data)
+    m = movements_of(data).arrays
     s, e = _period_months(m, start, end)
     mon = month_of(m.day)
     rows = np.flatnonzero((m.kind == CHURN) & (mon >= s) & (mon <= e))
