@@ -472,6 +472,15 @@ def test_movements_is_one_immutable_object():
     assert mv.frame["mrr_after"].iloc[0] == 100.0
     with pytest.raises(TypeError):
         iter(mv)
+    # pandas' own methods read the frame (a copy: writing through them changes nothing here).
+    assert mv.head(2)["kind"].tolist() == ["new", "expansion"]
+    assert mv.groupby("kind", observed=True).size().to_dict()["churn"] == 1
+    assert mv.shape == (4, 6) and not mv.empty
+    with pytest.warns(pd.errors.ChainedAssignmentError):  # pandas says it sets on a copy
+        mv.loc[0, "amount"] = -1.0
+    assert mv["amount"].iloc[0] == 100.0
+    with pytest.raises(AttributeError, match="'Movements' object has no attribute 'nope'"):
+        mv.nope
 
 
 def test_indexing_reads_columns_and_masks_keep_movements():

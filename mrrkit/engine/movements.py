@@ -12,6 +12,10 @@ Rules (ChartMogul-style, not month snapshots):
 * Zero-length lines and net changes smaller than a millionth of the currency unit do nothing.
 * Movements after ``as_of`` are ignored (one *on* ``as_of`` counts); ``as_of`` defaults to the
   latest start or end date in the data.
+
+:func:`movements` returns a :class:`Movements`: the movements as arrays (:class:`MovementArrays`,
+what every view computes on), their as-of day, and their pandas frame when it is read. Views
+take it (or lines) through :func:`movements_of`.
 """
 
 from __future__ import annotations
@@ -369,8 +373,9 @@ class Movements:
 
     Reading it as a frame: :attr:`frame` is the DataFrame ``customer_id, date, kind, amount,
     mrr_before, mrr_after`` (one row per customer-day on which the customer's MRR changes,
-    sorted by customer then date; for pandas' own methods: ``mv.frame.groupby(...)``). Its
-    columns are attributes too, and indexing reads them (``mv["kind"]`` is a Series); a boolean
+    sorted by customer then date). Its columns are attributes too, indexing reads them
+    (``mv["kind"]`` is a Series), and pandas' own methods read it (``mv.head()``,
+    ``mv.groupby("kind")``, ``mv.to_csv(...)`` give what they give on the frame); a boolean
     mask keeps those rows as Movements (``mv[mv.kind == "churn"]``, as of the same day: keep
     whole customers, :func:`mrrkit.filter_movements`, for a segment whose figures add up).
     ``len(mv)`` counts movements. A notebook shows the frame under a one-line summary.
@@ -476,6 +481,13 @@ class Movements:
 
     def __len__(self) -> int:
         return len(self.arrays)
+
+    def __getattr__(self, name: str):
+        # Only for names not found otherwise: pandas' own (head, groupby, loc, to_csv...) read
+        # the frame, a copy of it (so that even an inplace method changes nothing here).
+        if name.startswith("_") or not hasattr(pd.DataFrame, name):
+            raise AttributeError(f"'Movements' object has no attribute {name!r}")
+        return getattr(self.frame, name)
 
     def __getitem__(self, key):
         rows = _row_mask(key, len(self))
