@@ -268,7 +268,7 @@ def _read_once(path: str) -> dict:
     import resource
 
     from mrrkit import read_export
-    from mrrkit.io.errors import ExportError
+    from mrrkit.io.messages import ExportError
     from mrrkit.io.limits import last_child_read, limits, run_limited
 
     # Start the child processes' server first: once per process, timed apart.
@@ -641,7 +641,8 @@ def legit(tmp: Path, rows: int, xlsx_rows: int, repeat: int) -> list[tuple[str, 
 
     from mrrkit import read_export
     from mrrkit.io.limits import Limits, run_limited
-    from mrrkit.io.table import _parquet_table, _xlsx_table, read_table
+    from mrrkit.io.table import _parquet_table, read_table
+    from mrrkit.io.xlsx import sheet_table
 
     out = []
     csv_path = tmp / "stripe.csv"
@@ -680,20 +681,20 @@ def legit(tmp: Path, rows: int, xlsx_rows: int, repeat: int) -> list[tuple[str, 
     xlsx = _xlsx([list(head.columns), *head.itertuples(index=False, name=None)], write_only=True)
     read_table(xlsx)
     lim = Limits()
-    child, peer = _alternate(lambda: read_table(xlsx), lambda: _xlsx_table(xlsx, lim), repeat)
+    child, peer = _alternate(lambda: read_table(xlsx), lambda: sheet_table(xlsx, lim), repeat)
     out.append((f"read_table, {xlsx_rows:,}-row XLSX ({len(xlsx) / 1e6:.1f} MB): child vs "
                 "in-process", child, peer, "same reader"))
 
     def before():  # the reader before the limits: pandas.read_excel, in-process
-        from mrrkit.io import table as tabular
+        from mrrkit.io import xlsx as sheets
 
-        saved = tabular._sheet_frame
-        tabular._sheet_frame = lambda data, lim: pd.read_excel(
+        saved = sheets._sheet_frame
+        sheets._sheet_frame = lambda data, lim: pd.read_excel(
             io.BytesIO(data), sheet_name=0, header=None, dtype=object, engine="openpyxl")
         try:
-            tabular._xlsx_table(xlsx, lim)
+            sheets.sheet_table(xlsx, lim)
         finally:
-            tabular._sheet_frame = saved
+            sheets._sheet_frame = saved
 
     child, peer = _alternate(lambda: read_table(xlsx), before, repeat)
     out.append((f"the same XLSX: with the limits, in the child vs the reader before them "

@@ -1,6 +1,7 @@
 """Data: upload a billing export (and a customers file), see how it was read, fix the column
 mapping and the currencies, check every rejected row, then use the lines on every page for this
-session. Reading is :func:`mrrkit.read_export`, cached on the upload's digest (ui.data)."""
+session. The upload's bytes are read once (:func:`ui.uploads.inspect_upload`: format, columns, first
+rows, currencies); its lines in the currency chosen follow without reading it again."""
 
 import re
 
@@ -8,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from mrrkit.io.headers import guess_mapping
-from ui import browser_memory, data
+from ui import browser_memory, data, messages, uploads
 from ui.format import number_format, plain_md
 from ui.shell import frame
 from ui.tables import downloads, month_labels, right_aligned
@@ -61,7 +62,7 @@ def _use(read_key: tuple, reading: dict) -> None:
 
 def _problem(kind: str, error: str, **values) -> None:
     """An unusable file in plain words, mrrkit's exact message one click away."""
-    values = {**data.problem_values(error, fr.lang), **values}  # a limit's figures
+    values = {**messages.problem_values(error, fr.lang), **values}  # a limit's figures
     st.error(t("data.error", error=t(f"problem.{kind}", **values)), icon=":material/error:")
     with st.expander(t("data.details")):
         st.caption(error)
@@ -71,12 +72,12 @@ def _listing(codes) -> str:
     return ", ".join(codes)
 
 
-def _reasons(frame: pd.DataFrame) -> pd.DataFrame:
-    """A rejected-rows frame for people: translated reasons and headers of the first two columns
-    (the file's own headers are left as they are)."""
-    reasons = frame["reason"]
-    words = {r: data.reason_text(r, t) for r in reasons.unique()}  # a few reasons, many rows
-    shown = frame.assign(reason=reasons.map(words))
+def _reasons(frame: pd.DataFrame, reasons: dict) -> pd.DataFrame:
+    """A rejected-rows frame for people: translated reasons (``reasons``: the reading's, sentence
+    -> Reason) and headers of the first two columns (the file's own headers are left as they
+    are)."""
+    words = messages.reasons_text(reasons, t)  # a few reasons, many rows
+    shown = frame.assign(reason=frame["reason"].map(words))
     return shown.rename(columns={"row": t("data.row"), "reason": t("data.reason")})
 
 
@@ -88,7 +89,7 @@ def _plain_markdown(words: str) -> str:
 
 def _notes(result) -> str:
     """How the file was read: one bullet per note of mrrkit, in the reader's language."""
-    return "\n".join(f"- {_plain_markdown(data.warning_text(n, t))}" for n in result.warnings)
+    return "\n".join(f"- {_plain_markdown(messages.note_text(n, t))}" for n in result.warnings)
 
 
 def _column_label(column: str) -> str:
@@ -147,11 +148,11 @@ def _validation(reading: dict, nf) -> None:
     if lines.empty:
         st.warning(t("data.no_lines"), icon=":material/warning:")
         return
-    share = data.rejected_share(result.rows_read, result.rejected)
-    if share > data.MANY_REJECTED:  # said before "Use this data", which comes next
+    share = uploads.rejected_share(result.rows_read, result.rejected)
+    if share > uploads.MANY_REJECTED:  # said before "Use this data", which comes next
         st.warning(t("data.many_rejected", rejected=nf.count(len(result.rejected)),
                      read=nf.count(result.rows_read), share=nf.pct(share, 0),
-                     limit=nf.pct(data.MANY_REJECTED, 0)), icon=":material/warning:")
+                     limit=nf.pct(uploads.MANY_REJECTED, 0)), icon=":material/warning:")
     st.markdown(t(
         "data.summary", lines=nf.count(len(lines)),
         customers=nf.count(lines["customer_id"].nunique()),
@@ -175,15 +176,17 @@ def _details(reading: dict, nf) -> None:
                 rejected["reason"].value_counts().rename_axis("reason").rename("rows")
                 .reset_index()
             )
-            by_reason["reason"] = [data.reason_text(r, t) for r in by_reason["reason"].tolist()]
+            said = messages.reasons_text(result.reasons, t)
+            by_reason["reason"] = [said[r] for r in by_reason["reason"].tolist()]
             st.dataframe(
                 by_reason.rename(columns={"reason": t("data.reason"), "rows": t("data.rows")}),
                 hide_index=True, width="stretch",
             )
             st.caption(t("data.rejected_help", shown=nf.count(PREVIEW_ROWS))
                        if len(rejected) > PREVIEW_ROWS else t("data.rejected_help_all"))
-            st.dataframe(_reasons(rejected.head(PREVIEW_ROWS)), hide_index=True, width="stretch")
-            downloads(_reasons(rejected), "rejected_rows", "data.rejected", DL)
+            st.dataframe(_reasons(rejected.head(PREVIEW_ROWS), result.reasons), hide_index=True,
+                         width="stretch")
+            downloads(_reasons(rejected, result.reasons), "rejected_rows", "data.rejected", DL)
         else:
             st.success(t("data.no_rejected"), icon=":material/done_all:")
         if cust is not None:
@@ -193,9 +196,9 @@ def _details(reading: dict, nf) -> None:
                 kept=nf.count(len(cust.customers)), rejected=nf.count(len(cust.rejected)),
             ))
             if len(cust.rejected):
-                st.dataframe(_reasons(cust.rejected.head(PREVIEW_ROWS)), hide_index=True,
-                             width="stretch")
-                downloads(_reasons(cust.rejected), "rejected_customers",
+                st.dataframe(_reasons(cust.rejected.head(PREVIEW_ROWS), cust.reasons),
+                             hide_index=True, width="stretch")
+                downloads(_reasons(cust.rejected, cust.reasons), "rejected_customers",
                           "data.rejected_customers", DL)
     with tab_lines:
         if lines.empty:
@@ -211,7 +214,7 @@ def _details(reading: dict, nf) -> None:
             downloads(lines, "canonical_lines", "data.lines", DL)
     with tab_report:
         st.caption(t("data.report_help"))
-        report = data.validation_report(
+        report = uploads.validation_report(
             result, t, file=reading["file"], currency=reading["currency"], customers=cust,
             customers_name=reading["customers_name"],
         )
@@ -236,7 +239,7 @@ else:
                   key="data.back")
 
 # Spreadsheets and Parquet files are read in a child process: start the server it forks from.
-data.warm_reader()
+uploads.warm_reader()
 
 # --- files --------------------------------------------------------------------------------------
 # Streamlit's uploaders write their own English ("Upload", "200MB per file"): the reader's words
@@ -267,46 +270,44 @@ if export_file is None:
     st.stop()
 
 with st.spinner(t("data.reading"), show_time=True):
-    raw, digest = data.upload_bytes(export_file)
+    raw, digest = uploads.upload_bytes(export_file)
     customers_raw, customers_digest = (
-        data.upload_bytes(customers_file) if customers_file is not None else (None, None)
+        uploads.upload_bytes(customers_file) if customers_file is not None else (None, None)
     )
     # The customers file's id column, when the user had to name it (see below).
     customers_id_key = f"data.customers_id.{(customers_digest or '')[:16]}"
     customers_id = ss.get(customers_id_key) if customers_raw is not None else None
     cust, cust_error = (
-        data.read_customers_upload(customers_raw, customers_digest, customers_id)
+        uploads.read_customers_upload(customers_raw, customers_digest, customers_id)
         if customers_raw is not None else (None, None)
     )
-    headers = data.file_headers(raw, digest)
     mapping = ss.get(_MAPPINGS, {}).get(digest)
+    # The file read once: its format, columns and currencies; every reading below starts from it.
+    inspection = uploads.inspect_upload(raw, digest, mapping)
+    headers = inspection.headers
     options = dict(mapping=mapping, customers=customers_raw, digest=digest,
                    customers_digest=customers_digest, customers_id=customers_id)
     # The reporting currency picked on the previous run (the picker is drawn below, once the
     # file's currencies are known); None = as in the file.
     reporting_key = f"data.reporting.{digest[:16]}"
     chosen = ss.get(reporting_key)
-    asked = chosen.strip().upper() if data.is_currency_code(chosen) else None
-    upload = data.read_upload(raw, reporting_currency=asked, **options)
-    # A file mixing currencies is read once with every row rejected, to show its format,
-    # columns and currencies until a reporting currency is chosen.
-    probe = (
-        data.probe_reading(raw, mapping=mapping, digest=digest)
-        if upload.kind == "currencies" else None
-    )
-    known = upload.result if upload.result is not None else probe
-    currencies = data.file_currencies(known) if known is not None else []
+    asked = chosen.strip().upper() if uploads.is_currency_code(chosen) else None
+    upload = uploads.read_upload(raw, reporting_currency=asked, **options)
+    # A file mixing currencies shows its format, columns and currencies until a reporting
+    # currency is chosen.
+    known = inspection if upload.result is not None or upload.kind == "currencies" else None
+    currencies = inspection.currencies
 
 # --- how the file was read ------------------------------------------------------------------------
 if customers_raw is not None and (cust is None or customers_id is not None):
-    kind = None if cust is not None else data.problem_kind(customers_raw, cust_error)
+    kind = None if cust is not None else messages.problem_kind(customers_raw, cust_error)
     if kind is not None:
-        st.warning(t("data.customers_error", error=t(f"problem.{kind}",
-                                                     **data.problem_values(cust_error, fr.lang))),
+        st.warning(t("data.customers_error", error=t(
+            f"problem.{kind}", **messages.problem_values(cust_error, fr.lang))),
                    icon=":material/warning:")
         with st.expander(t("data.details")):
             st.caption(cust_error)
-    customer_headers = data.file_headers(customers_raw, customers_digest)
+    customer_headers = uploads.customers_headers(customers_raw, customers_digest)
     if kind in ("no_id", None) and customer_headers:
         # No header says "customer": let the user name the column.
         st.selectbox(
@@ -350,7 +351,7 @@ if headers and (known is not None or upload.kind in ("no_columns", "other")):
         expanded=upload.kind == "no_columns" or mapping is not None,
     ):
         st.caption(t("data.mapping_help"))
-        head = data.file_head(raw, digest)
+        head = inspection.head
         if head is not None and len(head):
             st.caption(t("data.mapping_head", rows=len(head)) if len(head) > 1
                        else t("data.mapping_head_one"))
@@ -403,7 +404,7 @@ picked = m1.selectbox(
     placeholder=t("data.choose_currency"), accept_new_options=True,
     help=t("data.reporting_help"),
 )
-reporting = picked.strip().upper() if data.is_currency_code(picked) else None
+reporting = picked.strip().upper() if uploads.is_currency_code(picked) else None
 if picked and reporting is None:
     m1.warning(t("data.reporting_bad", code=picked))
 if not has_currency:
@@ -421,9 +422,7 @@ nf = number_format(fr.lang, currency)
 wanted = reporting if has_currency and (reporting != file_single) else None
 if wanted != asked:
     with st.spinner(t("data.reading"), show_time=True):
-        upload = data.read_upload(raw, reporting_currency=wanted, **options)
-        if upload.result is not None:
-            currencies = data.file_currencies(upload.result)
+        upload = uploads.read_upload(raw, reporting_currency=wanted, **options)
 if upload.result is None:
     if upload.kind == "currencies":
         st.info(t("data.need_reporting"), icon=":material/payments:")
@@ -455,7 +454,7 @@ if others:
                 ),
             },
         )
-        fx = data.rates_from_table(table) or None
+        fx = uploads.rates_from_table(table) or None
     else:
         st.caption(t("data.rates_month_help", reporting=wanted))
         r1, r2 = st.columns([3, 2])
@@ -465,10 +464,10 @@ if others:
         )
         table = None
         if rates_file is not None:
-            rates_raw, rates_digest = data.upload_bytes(rates_file)
-            table, rates_error = data.read_rates_upload(rates_raw, rates_digest)
+            rates_raw, rates_digest = uploads.upload_bytes(rates_file)
+            table, rates_error = uploads.read_rates_upload(rates_raw, rates_digest)
             if table is None:
-                r2.warning(t("data.rates_file_error", error=data.problem_text(rates_error, t)))
+                r2.warning(t("data.rates_file_error", error=messages.problem_text(rates_error, t)))
         if table is None:
             table = r1.data_editor(
                 pd.DataFrame({"currency": others, "month": [None] * len(others),
@@ -494,13 +493,13 @@ if others:
                          "rate": t("data.rate")})
             r1.dataframe(rates_shown, hide_index=True, width="stretch", column_config=right_aligned(
                 rates_shown, nf, kinds={t("data.rate"): "ratio"}))
-        monthly, rates_ignored = data.monthly_rates(table)
+        monthly, rates_ignored = uploads.monthly_rates(table)
         fx = monthly if len(monthly) else None
     if rates_ignored:
         st.caption(t("data.rates_ignored", rows=nf.count(rates_ignored)))
 if fx is not None:
     with st.spinner(t("data.reading"), show_time=True):
-        upload = data.read_upload(raw, reporting_currency=wanted, fx_rates=fx, **options)
+        upload = uploads.read_upload(raw, reporting_currency=wanted, fx_rates=fx, **options)
     if upload.result is None:
         _problem(upload.kind, upload.error)
         st.stop()
@@ -509,16 +508,16 @@ if result.warnings:
     with notes_box.expander(t("data.notes"), icon=":material/info:"):
         st.markdown(_notes(result))
 if others:
-    no_rate = data.rows_without_rate(result.rejected)
+    no_rate = uploads.rows_without_rate(result)
     if no_rate:
-        missing = data.currencies_without_rate(result.rejected)
+        missing = uploads.currencies_without_rate(result)
         st.warning(
             t("data.rates_missing", rows=nf.count(no_rate), currencies=_listing(missing)),
             icon=":material/currency_exchange:",
         )
     elif fx is not None:
         st.caption(t("data.rates_all", reporting=wanted))
-rates_key = None if fx is None else data.rates_key(fx)
+rates_key = None if fx is None else uploads.rates_key(fx)
 read_key = (digest, customers_digest, repr(mapping), wanted, rates_key)
 
 # --- validation and details ---------------------------------------------------------------------

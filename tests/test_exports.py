@@ -727,7 +727,7 @@ def test_recurly_add_ons_and_totals():
 
 
 def test_interval_from_a_billing_period():
-    from mrrkit.io.formats import _snap_months
+    from mrrkit.io.money import snap_months
 
     d = lambda *s: np.array(s, dtype="datetime64[D]")
     starts = d(
@@ -750,7 +750,7 @@ def test_interval_from_a_billing_period():
         "2024-03-01",
         "2024-02-01",
     )
-    months = _snap_months(starts, ends)
+    months = snap_months(starts, ends)
     np.testing.assert_allclose(
         months[:6],
         [
@@ -1325,12 +1325,12 @@ def test_absurd_amounts_are_rejected_not_passed_to_the_engine():
 def test_an_amount_in_scientific_notation_over_the_ceiling_is_too_large_not_unreadable(body):
     r = read_export(body)
     assert reasons_of(r) == [(2, "amount too large (over 10 billion a month)")]
-    assert mrrkit.io.formats.MAX_MRR == 1e10  # the bound the reason's words give
+    assert mrrkit.io.money.MAX_MRR == 1e10  # the bound the reason's words give
 
 
 def test_amounts_adding_up_beyond_what_the_engine_sums_are_an_export_error():
     # Each amount is under the per-line ceiling, their sum is not: a column of ids read as MRR.
-    assert mrrkit.io.formats.MAX_TOTAL_MRR == mrrkit.engine.lines._MAX_ABS_TOTAL
+    assert mrrkit.io.money.MAX_TOTAL_MRR == mrrkit.engine.lines._MAX_ABS_TOTAL
     rows = "".join(f"c{i},2024-01-01,8999000000\n" for i in range(1001))
     message = r"add up to 9,007,999,000,000 a month.* column 'mrr' probably"
     with pytest.raises(ExportError, match=message):

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mrrkit import read_export
-from mrrkit.io.notes import Note
+from mrrkit.io.messages import Note
 from mrrkit.io.table import _rows_of_lines, _utf8_errors, read_table
 from tests.test_exports_fuzz import check_result
 

@@ -1,16 +1,15 @@
-"""Every note the readers give on how they read a file is in ``mrrkit.io.formats.WARNING_TEMPLATES``.
+"""Every note the readers give on how they read a file is a :class:`~mrrkit.io.messages.Note`
+of ``mrrkit.io.messages.NOTES``.
 
-The list is what the app translates (tests/test_pages_data.py holds every entry to a French and
-an Italian text), so a note written anywhere else would reach French and Italian readers in
-English. As for rejection reasons (tests/test_exports_reasons.py), two checks:
+The catalog is what the app translates (tests/test_pages_data.py holds every code to a text in
+each language), so a note written any other way would reach French and Italian readers in
+English. tests/test_exports_reasons.py holds the source to the catalog's codes; here:
 
-- the source of every reading module is parsed: every ``note(...)`` must be written from a
-  template of the list (an expression the parser cannot follow fails), nothing but a
-  ``note(...)`` may go into a list of notes (no plain string, no f-string), and the list holds
-  nothing the source no longer writes;
+- the source of every reading module is parsed: nothing but a ``note(...)`` may go into a list
+  of notes (no plain string, no f-string);
 - every note given when reading the fixtures (and in the fuzz tests, through
-  :func:`check_warnings`) is a :class:`~mrrkit.io.notes.Note` of a listed template whose values
-  fill its placeholders, mrrkit's own words (``WARNING_TERMS``) among the listed ones.
+  :func:`check_warnings`) is a Note of the catalog whose values fill its template, mrrkit's own
+  words (``TERMS``) among the listed ones.
 
 The words put into notes (encodings, separators, date conventions) are each shown reachable.
 """
@@ -20,7 +19,6 @@ from __future__ import annotations
 import ast
 import io
 import pickle
-import string
 from pathlib import Path
 
 import numpy as np
@@ -28,9 +26,8 @@ import pandas as pd
 import pytest
 
 import mrrkit
-from mrrkit.io.formats import WARNING_TEMPLATES, WARNING_TERMS
-from mrrkit.io.notes import Note, note
-from mrrkit.io.parse import DATE_CONVENTIONS, parse_dates
+from mrrkit.io.dates import DATE_CONVENTIONS, parse_dates
+from mrrkit.io.messages import NOTES, TERMS, Note, note, placeholders
 from mrrkit.io.table import DELIMITER_NAMES, ENCODING_NAMES, read_table
 from tests.test_exports_reasons import FIXTURES, FX, reading_modules
 
@@ -39,44 +36,31 @@ _ONE = {"append": -1, "insert": -1}
 _MANY = {"extend": 0}
 
 
-def placeholders(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
-
-
 def _is_notes(node) -> bool:
     """A list of notes, by its name (``notes``, ``draft.notes``, ``money_notes``...)."""
     return ast.unparse(node).split(".")[-1].endswith("notes")
 
 
+def _is_copy_of_notes(node) -> bool:
+    """``list(notes)``: a copy of a list of notes."""
+    return (
+        isinstance(node, ast.Call)
+        and ast.unparse(node.func) == "list"
+        and len(node.args) == 1
+        and _is_notes(node.args[0])
+    )
+
+
 class Notes:
-    """The note templates of one module's source, and the places that give notes otherwise."""
+    """The places of one module's source that put anything but a note into a list of notes."""
 
     def __init__(self, path: Path):
         self.path = path
         self.tree = ast.parse(path.read_text(encoding="utf-8"))
-        self.constants = {
-            t.id: n.value
-            for n in self.tree.body
-            if isinstance(n, ast.Assign)
-            for t in n.targets
-            if isinstance(t, ast.Name)
-        }
-        self.found: dict[str, list[int]] = {}
-        self.unresolved: list[str] = []
         self.raw: list[str] = []
 
     def where(self, node) -> str:
         return f"{self.path.name}:{node.lineno}: {ast.unparse(node)[:80]}"
-
-    def templates(self, node) -> list[str]:
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return [node.value]
-        if isinstance(node, ast.IfExp):
-            return self.templates(node.body) + self.templates(node.orelse)
-        if isinstance(node, ast.Name) and node.id in self.constants:
-            return self.templates(self.constants[node.id])
-        self.unresolved.append(self.where(node))
-        return []
 
     def _is_note(self, node) -> bool:
         if isinstance(node, ast.IfExp):
@@ -91,22 +75,13 @@ class Notes:
         if isinstance(node, (ast.List, ast.Tuple)):
             for element in node.elts:
                 self._one(element)
-        elif not _is_notes(node):
+        elif not (_is_notes(node) or _is_copy_of_notes(node)):
             self.raw.append(self.where(node))
 
     def collect(self) -> Notes:
         for n in ast.walk(self.tree):
             if isinstance(n, ast.Call):
-                name = ast.unparse(n.func)
-                if name == "note":
-                    if n.args:
-                        for template in self.templates(n.args[0]):
-                            self.found.setdefault(template, []).append(n.lineno)
-                    else:
-                        self.unresolved.append(self.where(n))
-                elif name == "Note" and self.path.name != "notes.py":
-                    self.unresolved.append(self.where(n))  # only note() writes notes
-                elif isinstance(n.func, ast.Attribute) and _is_notes(n.func.value) and n.args:
+                if isinstance(n.func, ast.Attribute) and _is_notes(n.func.value) and n.args:
                     if n.func.attr in _ONE:
                         self._one(n.args[_ONE[n.func.attr]])
                     elif n.func.attr in _MANY:
@@ -125,40 +100,19 @@ class Notes:
         return self
 
 
-def source_notes() -> tuple[dict[str, list[str]], list[str], list[str]]:
-    found: dict[str, list[str]] = {}
-    unresolved: list[str] = []
-    raw: list[str] = []
-    for path in reading_modules():
-        module = Notes(path).collect()
-        for template, lines in module.found.items():
-            found.setdefault(template, []).extend(f"{path.name}:{n}" for n in lines)
-        unresolved += module.unresolved
-        raw += module.raw
-    return found, unresolved, raw
-
-
-def test_the_readers_write_notes_only_from_listed_templates():
-    found, unresolved, raw = source_notes()
-    assert not unresolved, f"notes these tests cannot follow (teach them): {unresolved}"
+def test_the_readers_put_only_notes_into_lists_of_notes():
+    raw = [where for path in reading_modules() for where in Notes(path).collect().raw]
     assert not raw, f"notes given without note(...) (the app cannot translate them): {raw}"
-    unlisted = {t: where for t, where in found.items() if t not in WARNING_TEMPLATES}
-    assert not unlisted, f"notes missing from mrrkit.io.formats.WARNING_TEMPLATES: {unlisted}"
-    # And the list holds nothing the source no longer writes, each template once.
-    assert set(WARNING_TEMPLATES) - set(found) == set()
-    assert len(set(WARNING_TEMPLATES)) == len(WARNING_TEMPLATES)
-    assert len(found) >= 50  # the collector does see the readers' notes
 
 
 def test_the_collector_sees_notes_however_they_are_given(tmp_path):
     """The check above fails on a note given in each way it could be."""
     module = tmp_path / "reader.py"
     module.write_text(
-        "NAMED = 'named note {count}'\n"
         "def read(notes, draft, flag, x):\n"
-        "    notes = [note('listed note')]\n"
-        "    notes.append(note(NAMED, count=2))\n"
-        "    draft.notes.append(note('a {x}', x=x) if flag else note('b'))\n"
+        "    notes = [note('listed')]\n"
+        "    notes.append(note('named', count=2))\n"
+        "    draft.notes.append(note('a', x=x) if flag else note('b'))\n"
         "    notes.insert(0, note('inserted'))\n"
         "    notes += money_notes\n"
         "    notes.append('plain text')\n"
@@ -168,40 +122,28 @@ def test_the_collector_sees_notes_however_they_are_given(tmp_path):
         "    notes += [f'added {x}']\n"
         "    notes.extend(other_list)\n"
         "    read(notes=['keyword'])\n"
-        "    notes.append(note(something))\n"
         "    notes.append(Note('t', {}))\n"
     )
     reader = Notes(module).collect()
-    assert set(reader.found) == {"listed note", "named note {count}", "a {x}", "b", "inserted"}
-    assert sorted(int(r.split(":")[1]) for r in reader.raw) == [8, 9, 10, 11, 12, 13, 14, 16]
-    assert sorted(int(u.split(":")[1]) for u in reader.unresolved) == [15, 16]
-
-
-def test_every_template_is_a_format_string_of_named_values():
-    for template in WARNING_TEMPLATES:
-        fields = list(string.Formatter().parse(template))
-        assert all(name != "" for _, name, _, _ in fields), template  # no positional "{}"
-        for term in WARNING_TERMS:
-            if term in placeholders(template):
-                assert f"{{{term}}}" in template, template  # a term is written as it is
+    assert sorted(int(r.split(":")[1]) for r in reader.raw) == [7, 8, 9, 10, 11, 12, 13, 14]
 
 
 # --- what the readers give -----------------------------------------------------------------------
 
 
 def check_warnings(warnings) -> set[str]:
-    """Each warning is a Note of a listed template, its values filling exactly its
-    placeholders, mrrkit's own words among the listed ones; the templates seen."""
+    """Each warning is a Note of the catalog, its values filling exactly its placeholders,
+    mrrkit's own words among the listed ones; the codes seen."""
     seen = set()
     for w in warnings:
         assert isinstance(w, Note), repr(w)
-        assert w.template in WARNING_TEMPLATES, w.template
-        assert set(w.values) == placeholders(w.template), (w.template, w.values)
-        assert str(w) == str(Note(w.template, w.values))
-        for term, allowed in WARNING_TERMS.items():
+        assert w.key in NOTES, w.key
+        assert set(w.values) == placeholders(w.template), (w.key, w.values)
+        assert str(w) == str(Note(w.key, w.values))
+        for term, words in TERMS.items():
             if term in w.values:
-                assert w.values[term] in allowed, (term, w.values[term])
-        seen.add(w.template)
+                assert w.values[term] in words.values(), (term, w.values[term])
+        seen.add(w.code)
     return seen
 
 
@@ -237,10 +179,7 @@ def test_customers_file_notes():
     )
     warnings = mrrkit.read_export(lines, customers=CUSTOMERS).warnings
     assert check_warnings(warnings) >= {
-        "customers file: {count} row(s) rejected (see read_customers)",
-        "{count} customer(s) of the customers file have no subscription line (e.g. {examples})",
-        "{count} customer(s) with lines are not in the customers file (e.g. {examples})",
-        "customers file attributes {columns} replace the export's",
+        "customers_rejected", "customers_unused", "customers_missing", "customers_replace"
     }
     # The English sentences as the readers always wrote them (lists as 'a', 'b').
     assert "customers file: 2 row(s) rejected (see read_customers)" in warnings
@@ -248,12 +187,11 @@ def test_customers_file_notes():
     assert "customers file attributes 'industry', 'company_size' replace the export's" in warnings
 
 
-def test_a_note_keeps_its_template_and_values_through_a_pickle():
-    n = note("{count} row(s) converted to {currency} from {currencies}", count=3,
-             currency="EUR", currencies="GBP, USD")
+def test_a_note_keeps_its_code_and_values_through_a_pickle():
+    n = note("converted", count=3, currency="EUR", currencies="GBP, USD")
     back = pickle.loads(pickle.dumps(n))
     assert back == n == "3 row(s) converted to EUR from GBP, USD"
-    assert isinstance(back, Note) and back.template == n.template and back.values == n.values
+    assert isinstance(back, Note) and back.code == n.code and back.values == n.values
     assert list(dict.fromkeys([n, str(n)])) == [n]  # the same note written twice is one
 
 
@@ -272,13 +210,13 @@ def test_a_note_keeps_its_template_and_values_through_a_pickle():
 )
 def test_every_encoding_named_in_notes_is_reachable(content, encoding):
     notes = read_table(content).notes
-    assert notes[0].template == "read as {encoding} text, {delimiter}-separated"
+    assert notes[0].code == "text_file"
     assert notes[0].values["encoding"] == encoding
 
 
 def test_encodings_and_separators_listed():
-    assert set(WARNING_TERMS["encoding"]) == set(ENCODING_NAMES)
-    assert set(WARNING_TERMS["delimiter"]) == set(DELIMITER_NAMES.values())
+    assert set(TERMS["encoding"].values()) == set(ENCODING_NAMES)
+    assert set(TERMS["delimiter"].values()) == set(DELIMITER_NAMES.values())
     for sep, name in DELIMITER_NAMES.items():
         notes = read_table(f"a{sep}b\n1{sep}2\n".encode()).notes
         assert notes[0].values["delimiter"] == name
@@ -316,12 +254,12 @@ def test_every_date_convention_named_in_notes_is_reachable():
         named = {
             (w.values["column"], w.values["convention"])
             for w in warnings
-            if w.template == "{column!r} read as {convention}"
+            if w.code == "date_convention"
         }
         column = "end" if ends is not None else "start"
         assert (column, convention) in named, (convention, named)
         seen |= {c for _, c in named}
-    assert seen == set(WARNING_TERMS["convention"])
+    assert seen == set(TERMS["convention"].values())
 
 
 def test_parse_dates_gives_only_listed_conventions():
@@ -367,7 +305,7 @@ def test_a_row_without_interval_is_noted_with_the_values_of_its_template(plan):
     notes = [w for w in result.warnings if "without a billing interval" in w]
     assert len(notes) == 1
     (w,) = notes
-    assert w.template in WARNING_TEMPLATES
+    assert w.code == ("interval_assumed_plans" if plan else "interval_assumed")
     assert set(w.values) == {"count", "months"} | ({"plans"} if plan else set())
     assert str(w).startswith("1 row(s) without a billing interval read as billed every 1 month")
     assert ("(plans: 'Pro')" in str(w)) == bool(plan)

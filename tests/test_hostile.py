@@ -22,9 +22,10 @@ import pytest
 
 from benchmarks import bench_hostile as hostile
 from mrrkit import read_customers, read_export
-from mrrkit.io.errors import ExportError
+from mrrkit.io.messages import ExportError
 from mrrkit.io.limits import LIMIT_CODES, LIMIT_VARIABLES, Limits, limits, run_limited
-from mrrkit.io.table import _sheet_frame, read_table
+from mrrkit.io.table import read_table
+from mrrkit.io.xlsx import _sheet_frame
 
 # ================================================================================================
 # Limits on what a read may cost (issue 12, item 2)
@@ -357,19 +358,19 @@ def test_refusals_pass_through_read_export_and_read_customers_whole(env):
 
 
 def test_the_data_page_says_a_refusal_in_the_readers_language(env):
-    from ui import data
+    from ui import messages, uploads
     from ui.i18n import text
 
     env(max_columns=4)
-    upload = data.read_upload(b"customer_id,start,mrr,plan,seats\nx,2024-01-01,1,a,2\n")
+    upload = uploads.read_upload(b"customer_id,start,mrr,plan,seats\nx,2024-01-01,1,a,2\n")
     assert upload.result is None and upload.kind == "too_many_columns"
     assert upload.error.values == {"count": 5, "limit": 4, "variable": "MRRKIT_MAX_COLUMNS"}
-    said = {lang: data.problem_text(upload.error, text(lang)) for lang in ("en", "fr", "it")}
+    said = {lang: messages.problem_text(upload.error, text(lang)) for lang in ("en", "fr", "it")}
     assert said["fr"].startswith("le fichier a 5 colonnes, plus que les 4 que ce serveur lit")
     assert said["it"].startswith("il file ha 5 colonne, più delle 4 che questo server legge")
     assert "`MRRKIT_MAX_COLUMNS`" in said["en"]
     for code in LIMIT_CODES:
-        assert code in data.PROBLEMS
+        assert code in messages.PROBLEMS
         for lang in ("en", "fr", "it"):
             assert text(lang).has(f"problem.{code}")
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ui import data, memory
+from ui import data, memory, uploads
 from ui.memory import BoundedCache, deep_size
 
 MB = 1024 * 1024
@@ -120,8 +120,8 @@ def test_ui_data_caches_go_through_the_bounded_cache():
     the data they come from."""
     raw = b"customer_id,start,end,mrr,plan\n" + b"".join(
         f"c{i},2024-0{1 + i % 9}-01,,{10 + i % 7},p{i % 3}\n".encode() for i in range(2_000))
-    digest = data.bytes_digest(raw)
-    upload = data.read_upload(raw, digest=digest)
+    digest = uploads.bytes_digest(raw)
+    upload = uploads.read_upload(raw, digest=digest)
     source = data.upload_source("x.csv", upload.result.lines)
     base = data.analysis(source.key, source.lines, pd.Timestamp("2025-01-31"))
     tags = {key[0].rsplit(".", 1)[-1]: entry.tag for key, entry in memory.DATA._entries.items()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import itertools
 import re
-import string
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +17,22 @@ from streamlit import get_option
 from streamlit.testing.v1 import AppTest
 
 import mrrkit
-from mrrkit.io.notes import Note
+from mrrkit.io.inspect import inspect
+from mrrkit.io.messages import (
+    NOTES,
+    REASONS,
+    REFUSALS,
+    TERMS,
+    Note,
+    Reason,
+    placeholders,
+    term_code,
+)
 from tests.conftest import TODAY
 from tests._pages import ROOT, TIMEOUT, shown_text
-from ui import data
+from ui import messages, uploads
 from ui.format import number_format
-from ui.i18n import text
+from ui.i18n import TEXTS, text
 
 PAGE = "pages/0_Data.py"
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
@@ -85,7 +94,7 @@ def click(at: AppTest, label: str) -> AppTest:
 
 
 def reporting(at: AppTest, content: bytes):
-    return at.selectbox(key=f"data.reporting.{data.bytes_digest(content)[:16]}")
+    return at.selectbox(key=f"data.reporting.{uploads.bytes_digest(content)[:16]}")
 
 
 def report(at: AppTest) -> dict[str, str]:
@@ -163,9 +172,9 @@ def test_every_export_is_shown_as_read_export_reads_it(name):
     try:
         expected = mrrkit.read_export(content)
     except mrrkit.ExportError as exc:  # several currencies: the page asks which to report in
-        assert data.problem_kind(content, str(exc)) == "currencies"
+        assert messages.problem_kind(content, exc.message) == "currencies"
         assert not at.exception and not at.error and not at.metric
-        currencies = data.currencies_in(content)
+        currencies = inspect(content).currencies
         assert len(currencies) > 1
         assert f"({', '.join(currencies)})" in at.warning[0].value
         reporting(at, content).set_value(currencies[0]).run()
@@ -237,7 +246,7 @@ def test_single_currency_file_offers_its_currency_and_a_file_without_one_asks():
 def test_a_typed_currency_code_is_used_and_a_bad_one_ignored_with_a_warning():
     content = STRIPE.read_bytes()
     expected = mrrkit.read_export(content)
-    key = f"data.reporting.{data.bytes_digest(content)[:16]}"
+    key = f"data.reporting.{uploads.bytes_digest(content)[:16]}"
 
     def typed(code: str) -> AppTest:
         # AppTest only picks listed options: the typed text goes in the picker's state first.
@@ -410,7 +419,7 @@ def test_mixed_currencies_need_a_choice_then_rows_without_a_rate_are_rejected_an
 def test_monthly_rates_from_the_table_and_from_a_file():
     at = upload(data_page(), "mixed.csv", MIXED)
     reporting(at, MIXED).set_value("EUR").run()
-    at.radio(key=f"data.fx_mode.{data.bytes_digest(MIXED)[:16]}").set_value("month").run()
+    at.radio(key=f"data.fx_mode.{uploads.bytes_digest(MIXED)[:16]}").set_value("month").run()
     clean(at)
     editor = at.data_editor[0]
     assert editor.key.startswith("data.fx_month.")
@@ -488,8 +497,8 @@ def test_unusable_file_is_a_plain_message_and_the_user_can_recover(name, content
     assert metrics(at)["Rows read"] == str(mrrkit.read_export(STRIPE).rows_read)
 
 
-def test_problem_kinds_follow_mrrkits_messages():
-    """Pins the messages the page recognises: a changed message in mrrkit fails here."""
+def test_problem_kinds_follow_mrrkits_refusals():
+    """Pins the refusals the page recognises: a changed code in mrrkit fails here."""
     cases = {
         b"": "empty",
         b"   \n\n": "empty",
@@ -506,11 +515,11 @@ def test_problem_kinds_follow_mrrkits_messages():
     for content, kind in cases.items():
         with pytest.raises(ValueError) as info:
             mrrkit.read_export(content)
-        assert data.problem_kind(content, str(info.value)) == kind, (content[:20], str(info.value))
+        found = messages.problem_kind(content, info.value.message)
+        assert found == kind, (content[:20], str(info.value))
     with pytest.raises(ValueError) as info:
         mrrkit.read_customers(b"foo,bar\n1,2\n")
-    assert data.problem_kind(b"foo,bar\n1,2\n", str(info.value)) == "no_id"
-    assert set(data.PROBLEMS) == {k for k in data.PROBLEMS if text("fr").has(f"problem.{k}")}
+    assert messages.problem_kind(b"foo,bar\n1,2\n", info.value.message) == "no_id"
 
 
 def test_a_large_file_is_read_whole_and_previewed_in_part():
@@ -569,7 +578,7 @@ def test_a_customers_file_without_an_id_header_is_read_once_its_column_is_named(
         "holds the customer id") for w in at.warning)
     plain = mrrkit.read_export(STRIPE)
     assert metrics(at)["Lines"] == str(len(plain.lines))
-    picker = at.selectbox(key=f"data.customers_id.{data.bytes_digest(customers)[:16]}")
+    picker = at.selectbox(key=f"data.customers_id.{uploads.bytes_digest(customers)[:16]}")
     assert picker.options == ["Ref", "Pays"] and picker.value is None
     picker.set_value("Ref").run()
     clean(at)
@@ -843,51 +852,47 @@ def test_monthly_rates_keep_complete_rows_and_count_the_others():
         "month": ["2024-01", "2024-03", None, "2024-01", "soon", "2024-02", "2024-03"],
         "rate": ["0,92", "0,90", None, "-1", "1,05", "", "0,91"],
     })
-    rates, left_out = data.monthly_rates(table)
+    rates, left_out = uploads.monthly_rates(table)
     # GBP with neither month nor rate: never filled in, not counted; USD 2024-03: the last wins
     assert rates.values.tolist() == [["USD", "2024-01", 0.92], ["USD", "2024-03", 0.91]]
     assert left_out == 3  # negative rate, unreadable month, missing rate
     dates = pd.DataFrame({"currency": ["USD"], "month": pd.to_datetime(["2024-02-17"]),
                           "rate": [0.9]})
-    assert data.monthly_rates(dates)[0].values.tolist() == [["USD", "2024-02", 0.9]]
-    empty = data.monthly_rates(table.iloc[:0])
+    assert uploads.monthly_rates(dates)[0].values.tolist() == [["USD", "2024-02", 0.9]]
+    empty = uploads.monthly_rates(table.iloc[:0])
     assert empty[0].empty and empty[1] == 0
 
 
 def test_rates_file_headers_in_three_languages_and_a_clear_error():
     for csv in (b"currency,month,rate\nUSD,2024-01,0.9\n", b"Devise;Mois;Taux\nUSD;2024-01;0,9\n",
                 b"Valuta;Mese;Tasso di cambio\nUSD;2024-01;0,9\n"):
-        table, error = data.read_rates_upload(csv)
+        table, error = uploads.read_rates_upload(csv)
         assert error is None and list(table.columns) == ["currency", "month", "rate"]
-        assert data.monthly_rates(table)[0].values.tolist() == [["USD", "2024-01", 0.9]]
-    table, error = data.read_rates_upload(b"code,when\nUSD,2024-01\n")
+        assert uploads.monthly_rates(table)[0].values.tolist() == [["USD", "2024-01", 0.9]]
+    table, error = uploads.read_rates_upload(b"code,when\nUSD,2024-01\n")
     assert table is None and error.startswith("a rates file needs columns currency, month and rate")
     assert "no column found for month, rate" in error
 
 
 def test_reasons_in_the_readers_language_and_rows_without_a_rate():
     fr = text("fr")
-    assert data.reason_text("no exchange rate for USD (reporting currency EUR)", fr) == (
-        "pas de taux de change pour USD"
-    )
-    assert data.reason_text("no GBP rate for 2024-01 or earlier", fr) == (
-        "pas de taux GBP pour 2024-01 ni avant"
-    )
-    assert data.reason_text("row has 2 fields, the header has 3", fr) == (
-        "la ligne a 2 champs, l'en-tête en a 3"
-    )
-    assert data.reason_text("end: cannot read the date in 'Date de fin'", fr) == (
-        "Date de fin : date illisible dans la colonne « Date de fin »"
-    )
-    rejected = pd.DataFrame({"reason": [
-        "no exchange rate for USD (reporting currency EUR)", "missing customer id",
-        "no GBP rate for 2024-01 or earlier", "exchange rate is not a positive number",
-    ]})
-    assert data.rows_without_rate(rejected) == 3
-    assert data.currencies_without_rate(rejected) == ["GBP", "USD"]
-    # Every fixed reason mrrkit gives is translated (a new one shows in English, flagged here).
-    for english in data._REASONS:
-        assert data.reason_text(english, fr) != english, english
+    said = {
+        Reason("no_rate.reporting", {"currency": "USD", "reporting": "EUR"}):
+            "pas de taux de change pour USD",
+        Reason("no_rate_month", {"currency": "GBP", "month": "2024-01"}):
+            "pas de taux GBP pour 2024-01 ni avant",
+        Reason("fields", {"fields": 2, "width": 3}): "la ligne a 2 champs, l'en-tête en a 3",
+        Reason("bad_date", {"field": "end", "column": "Date de fin"}):
+            "Date de fin : date illisible dans la colonne « Date de fin »",
+    }
+    for found, words in said.items():
+        assert messages.reason_text(found, fr) == words
+    csv = (b"customer_id,start,mrr,currency\na,2024-01-01,1,USD\nb,,2,EUR\n"
+           b"c,2024-01-01,3,GBP\nd,2023-01-01,4,CHF\n")
+    table = pd.DataFrame({"currency": ["CHF"], "month": ["2024-01"], "rate": [1.0]})
+    result = mrrkit.read_export(csv, reporting_currency="EUR", fx_rates=table)
+    assert uploads.rows_without_rate(result) == 3
+    assert uploads.currencies_without_rate(result) == ["CHF", "GBP", "USD"]
 
 
 #: Values put into mrrkit's reason templates (a header, a cell, a currency...).
@@ -898,53 +903,79 @@ SAMPLE_VALUES = {
     "currency": "CHF",
     "reporting": "EUR",
     "month": "2024-01",
-    "fields": "3",
-    "width": "5",
+    "fields": 3,
+    "width": 5,
     "detail": "unexpected end of data",
     "date": "1990-01-01",
 }
 
 
 def sample_reasons():
-    """Each of mrrkit's rejection reason templates filled in (once per field for the "cannot
-    read" reasons), with the field it names ("" if none)."""
-    for template in mrrkit.io.formats.REJECTION_REASONS:
-        fields = mrrkit.io.formats.REASON_FIELDS if "{field}" in template else ("",)
+    """Each of mrrkit's reasons filled in (once per field word for the "cannot read" reasons),
+    with the field word it names ("" if none)."""
+    for key, template in REASONS.items():
+        names = placeholders(template)
+        fields = TERMS["field"].values() if "field" in names else ("",)
         for field in fields:
-            reason = template.format(field=field.format(status="canceled"), **SAMPLE_VALUES)
-            named = reason.split(": cannot read")[0] if ": cannot read" in reason else ""
-            yield template, reason, named
+            values = {n: SAMPLE_VALUES[n] for n in names if n != "field"}
+            if field:
+                values["field"] = field
+            yield key, Reason(key, values), field
 
 
-def test_every_reason_of_mrrkit_reads_in_french_and_italian():
-    """A reason mrrkit can give (its REJECTION_REASONS, which tests/test_exports_reasons.py
-    holds the readers to) without a French or an Italian text fails here."""
+def test_every_reason_of_mrrkit_reads_in_every_language():
+    """A reason mrrkit can give (its catalog, which tests/test_exports_reasons.py holds the
+    readers to) without a text in each language, with the values of its code, fails here."""
     en, fr, it = text("en"), text("fr"), text("it")
-    for template, reason, field in sample_reasons():
-        english = data.reason_text(reason, en)
+    for key, found, field in sample_reasons():
+        english = messages.reason_text(found, en)
         for t in (fr, it):
-            said = data.reason_text(reason, t)
-            assert said != english, (t.lang, reason)
+            said = messages.reason_text(found, t)
+            assert said != english, (t.lang, key)
             # The values survive the translation (quoted as the language quotes them).
             for name, value in SAMPLE_VALUES.items():
-                if "{" + name in template and name != "reporting":
-                    assert value in said, (t.lang, reason, said)
+                if name in found.values and name != "reporting":
+                    assert str(value) in said, (t.lang, key, said)
         # In English the reason reads as mrrkit wrote it, its field named as on the page (the
         # page leaves out the reporting currency the reader has just chosen).
-        label = data.reason_field(field, en) if field else ""
-        expected = reason.replace(field, label, 1) if field else reason
-        assert english == expected.replace(" (reporting currency EUR)", "")
+        label = messages.reason_field(field, en) if field else ""
+        expected = str(found).replace(field, label, 1) if field else str(found)
+        if key == "bad_status_date":
+            expected = expected.replace("on_hold date", "Date of status 'on_hold'", 1)
+        assert english == expected.replace(" (reporting currency EUR)", ""), key
     # Every field word has its own text.
-    for field in mrrkit.io.formats.REASON_FIELDS:
-        field = field.format(status="canceled")
+    for field in TERMS["field"].values():
         for t in (fr, it):
-            assert data.reason_field(field, t) != data.reason_field(field, en), (t.lang, field)
+            assert messages.reason_field(field, t) != messages.reason_field(field, en), field
 
 
-def test_reasons_the_readers_add_later_show_as_written():
+def test_every_code_has_a_text_in_every_language_with_its_values():
+    """Each code of mrrkit's catalog has a text in each language whose placeholders are values
+    of the code (the same in every language, a plural text too); each refusal a kind of problem
+    with a text."""
+    cases = [("reason", REASONS), ("warning", NOTES)]
+    for prefix, catalog in cases:
+        for key, template in catalog.items():
+            code = key.split(".")[0]
+            shown = [f"{prefix}.{code}"] + (
+                [f"{prefix}.{code}_one"] if text("en").has(f"{prefix}.{code}_one") else []
+            )
+            for text_key in shown:
+                assert text("en").has(text_key), text_key
+                names = {placeholders(TEXTS[lang][text_key]) for lang in ("en", "fr", "it")}
+                assert len(names) == 1, text_key  # the same in every language
+                # (the page leaves out the reporting currency the reader has just chosen)
+                assert names.pop() <= placeholders(template), text_key
+    for key in REFUSALS:
+        kind = messages.PROBLEM_OF[key.split(".")[0]]
+        assert kind in messages.PROBLEMS and text("en").has(f"problem.{kind}"), key
+    assert all(text("fr").has(f"problem.{k}") for k in messages.PROBLEMS)
+
+
+def test_a_sentence_without_a_code_shows_as_written():
     fr = text("fr")
-    assert data.reason_text("something new", fr) == "something new"
-    assert data.reason_text("colour: cannot read the date in 'x'", fr).endswith("« x »")
+    assert messages.reason_text("something new", fr) == "something new"
+    assert messages.note_text("read as UTF-8 text", fr) == "read as UTF-8 text"
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.iterdir()))
@@ -960,14 +991,14 @@ def test_every_reason_in_the_fixtures_reads_in_french_and_italian(name):
     for lang in ("fr", "it"):
         t = text(lang)
         for result in results:
-            for reason in result.rejected["reason"].unique():
-                assert data.reason_text(reason, t) != reason, (name, lang, reason)
+            for sentence, said in messages.reasons_text(result.reasons, t).items():
+                assert said != sentence, (name, lang, sentence)
 
 
 # --- notes on how the file was read, in the reader's language -------------------------------------
 
-#: Values put into mrrkit's note templates (headers, cells, codes...); mrrkit's own words
-#: (WARNING_TERMS) are tried one by one.
+#: Values put into mrrkit's notes (headers, cells, codes...); mrrkit's own words (TERMS) are
+#: tried one by one.
 NOTE_VALUES = {
     "count": 1234,
     "column": "Date début (UTC)",
@@ -996,19 +1027,15 @@ NOTE_VALUES = {
 FR_IT = (text("fr"), text("it"))
 
 
-def _placeholders(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
-
-
 def sample_notes():
-    """Each of mrrkit's note templates filled in, once per word of mrrkit it can hold."""
-    for template in mrrkit.io.formats.WARNING_TEMPLATES:
-        names = _placeholders(template)
-        terms = [n for n in names if n in mrrkit.io.formats.WARNING_TERMS]
-        choices = [mrrkit.io.formats.WARNING_TERMS[n] for n in terms]
+    """Each of mrrkit's notes filled in, once per word of mrrkit it can hold."""
+    for key, template in NOTES.items():
+        names = placeholders(template)
+        terms = [n for n in names if n in TERMS]
+        choices = [list(TERMS[n].values()) for n in terms]
         for words in itertools.product(*choices):
             values = {n: NOTE_VALUES[n] for n in names if n not in terms}
-            yield template, Note(template, {**values, **dict(zip(terms, words))})
+            yield key, Note(key, {**values, **dict(zip(terms, words))})
 
 
 def _shown(value, t) -> list[str]:
@@ -1024,30 +1051,30 @@ def _shown(value, t) -> list[str]:
 
 
 def test_every_note_of_mrrkit_reads_in_french_and_italian():
-    """A note mrrkit can give (its WARNING_TEMPLATES, which tests/test_exports_warnings.py
-    holds the readers to) without a French or an Italian text keeping its values fails here."""
+    """A note mrrkit can give (its catalog, which tests/test_exports_reasons.py holds the
+    readers to) without a French or an Italian text keeping its values fails here."""
     en = text("en")
     notes = list(sample_notes())
-    assert len(notes) >= len(mrrkit.io.formats.WARNING_TEMPLATES) + 20  # each word of mrrkit too
-    for template, note in notes:
-        english = data.warning_text(note, en)
-        assert english != str(note) or "{count}" not in template  # counts: 1,234 in English
+    assert len(notes) >= len(NOTES) + 20  # each word of mrrkit too
+    for key, note in notes:
+        english = messages.note_text(note, en)
+        assert english != str(note) or "{count}" not in note.template  # counts: 1,234 in English
         for t in FR_IT:
-            said = data.warning_text(note, t)
-            assert said != english, (t.lang, template)
+            said = messages.note_text(note, t)
+            assert said != english, (t.lang, key)
             for name, value in note.values.items():
-                if name in mrrkit.io.formats.WARNING_TERMS:  # in the reader's words
-                    assert t(f"warning.{name}.{data._WARNING_TERMS[name][value]}") in said
+                if name in TERMS:  # in the reader's words
+                    assert t(f"warning.{name}.{term_code(name, value)}") in said
                     continue
                 for part in _shown(value, t):
-                    assert part in said, (t.lang, template, part, said)
+                    assert part in said, (t.lang, key, part, said)
             assert said[0] == said[0].upper(), said  # a sentence
         # A note about a single row says so in the singular, in every language.
-        if "{count}" in template:
-            one = Note(template, {**note.values, "count": 1})
+        if "{count}" in note.template:
+            one = Note(key, {**note.values, "count": 1})
             for t in (en, *FR_IT):
-                assert data.warning_text(one, t) != data.warning_text(note, t).replace(
-                    number_format(t.lang).count(1234), "1"), (t.lang, template)
+                assert messages.note_text(one, t) != messages.note_text(note, t).replace(
+                    number_format(t.lang).count(1234), "1"), (t.lang, key)
 
 
 def test_every_word_of_mrrkit_in_notes_has_its_own_words():
@@ -1055,14 +1082,14 @@ def test_every_word_of_mrrkit_in_notes_has_its_own_words():
     names aside), each differently."""
     en = text("en")
     proper_names = {"UTF-8", "Windows-1252 (Latin-1)", "Latin-1"}
-    for name, words in mrrkit.io.formats.WARNING_TERMS.items():
-        keys = data._WARNING_TERMS[name]
-        assert set(keys) == set(words), name
+    for name, words in TERMS.items():
+        if name == "field":  # (said as the page names the roles: reason_field)
+            continue
         for t in FR_IT:
-            said = [t(f"warning.{name}.{keys[w]}") for w in words]
+            said = [t(f"warning.{name}.{code}") for code in words]
             assert len(set(said)) == len(words), (t.lang, name)
-            for word, s in zip(words, said):
-                assert en(f"warning.{name}.{keys[word]}") == word  # English: mrrkit's own word
+            for (code, word), s in zip(words.items(), said):
+                assert en(f"warning.{name}.{code}") == word  # English: mrrkit's own word
                 assert s != word or word in proper_names, (t.lang, word)
 
 
@@ -1073,22 +1100,19 @@ _WORDED_FOR_THE_PAGE = {"interval_assumed", "interval_assumed_plans", "customers
 
 def test_notes_in_english_read_as_mrrkit_wrote_them():
     en = text("en")
-    for template, note in sample_notes():
-        small = Note(template, {**note.values, **{
+    for key, note in sample_notes():
+        small = Note(key, {**note.values, **{
             k: 3 for k, v in note.values.items() if isinstance(v, int)}})
-        if data._WARNINGS[template] in _WORDED_FOR_THE_PAGE:
+        if key in _WORDED_FOR_THE_PAGE:
             continue
         written = re.sub(r"(?<=[a-z])\(s\)", "s", str(small))  # "row(s)": "rows"
-        assert data.warning_text(small, en) == written[:1].upper() + written[1:], template
+        assert messages.note_text(small, en) == written[:1].upper() + written[1:], key
 
 
-def test_a_note_from_no_known_template_shows_as_written():
-    fr = text("fr")
-    assert data.warning_text("read as UTF-8 text", fr) == "read as UTF-8 text"
-    assert data.warning_text(Note("something {new}", {"new": 1}), fr) == "something 1"
+def test_a_word_of_mrrkit_the_page_does_not_know_shows_as_written():
     # A word of mrrkit the page does not know yet is shown as mrrkit wrote it, in a sentence.
-    odd = Note("{column!r} read as {convention}", {"column": "x", "convention": "Mayan dates"})
-    assert data.warning_text(odd, fr) == "« x » : Mayan dates"
+    odd = Note("date_convention", {"column": "x", "convention": "Mayan dates"})
+    assert messages.note_text(odd, text("fr")) == "« x » : Mayan dates"
 
 
 def _notes_shown(at: AppTest, t) -> tuple[list[str], list[str]]:
@@ -1116,7 +1140,7 @@ def test_no_note_is_shown_in_english(name, lang):
     try:
         expected = mrrkit.read_export(content).warnings
     except mrrkit.ExportError:  # several currencies: read in the first
-        first = data.currencies_in(content)[0]
+        first = inspect(content).currencies[0]
         reporting(at, content).set_value(first).run()
         expected = mrrkit.read_export(content, reporting_currency=first).warnings
     # Once more: the page then reads first with the currency picked on the previous run, and
@@ -1126,8 +1150,8 @@ def test_no_note_is_shown_in_english(name, lang):
     t = text(lang)
     assert expected
     bullets, report_notes = _notes_shown(at, t)
-    assert bullets == report_notes == [data.warning_text(w, t) for w in expected]
-    english = {str(w) for w in expected} | {data.warning_text(w, text("en")) for w in expected}
+    assert bullets == report_notes == [messages.note_text(w, t) for w in expected]
+    english = {str(w) for w in expected} | {messages.note_text(w, text("en")) for w in expected}
     assert not set(bullets) & english, set(bullets) & english
 
 
@@ -1158,7 +1182,7 @@ def test_a_file_with_many_rows_rejected_is_flagged_before_use_this_data(lang):
     clean(at)
     t, nf = text(lang), number_format(lang, "EUR")
     expected = t("data.many_rejected", rejected="9", read="12", share=nf.pct(0.75, 0),
-                 limit=nf.pct(data.MANY_REJECTED, 0))
+                 limit=nf.pct(uploads.MANY_REJECTED, 0))
     assert [w.value for w in at.warning] == [expected]
     assert ("9", "12") == (metrics(at)[t("data.rows_rejected")], metrics(at)[t("data.rows_read")])
     shown = list(_walk(at.main))
@@ -1178,7 +1202,7 @@ def test_a_few_rows_rejected_or_empty_rows_are_no_reason_to_warn():
     assert metrics(at)["Rows rejected"] == "3"
     assert not at.warning
     blank = pd.DataFrame({"reason": ["empty row"] * 8 + ["missing amount"]})
-    assert data.rejected_share(12, blank) == 0.25
+    assert uploads.rejected_share(12, blank) == 0.25
 
 
 def test_months_read_like_the_charts_and_numbers_are_right_aligned():
@@ -1188,7 +1212,7 @@ def test_months_read_like_the_charts_and_numbers_are_right_aligned():
 
     at = upload(data_page(), "mixed.csv", MIXED)
     reporting(at, MIXED).set_value("EUR").run()
-    at.radio(key=f"data.fx_mode.{data.bytes_digest(MIXED)[:16]}").set_value("month").run()
+    at.radio(key=f"data.fx_mode.{uploads.bytes_digest(MIXED)[:16]}").set_value("month").run()
     upload(at, "rates.csv", b"currency,month,rate\nUSD,2024-01,0.92\nGBP,2024-02,1.17\n",
            key="data.fx_file")
     clean(at)

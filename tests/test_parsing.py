@@ -10,14 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mrrkit.io.parse import (
-    DateWindow,
-    bad_interval_counts,
-    date_window,
-    parse_amounts,
-    parse_dates,
-    parse_intervals,
-)
+from mrrkit.io.dates import parse_dates
+from mrrkit.io.parse import bad_interval_counts, parse_amounts, parse_intervals
+from mrrkit.io.window import DateWindow, date_window
 
 SETTINGS = settings(max_examples=200, deadline=None)
 

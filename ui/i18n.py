@@ -241,7 +241,6 @@ EN = {
     "reason.trial_no_end": "trialing without a trial end date",
     "reason.never_paid": "cancelled before the trial ended (never paid)",
     "reason.missing_currency": "missing currency (the file mixes currencies)",
-    "reason.bad_rate": "exchange rate is not a positive number",
     "reason.duplicate_customer": "duplicate customer id (a later row wins)",
     "reason.stripe_incomplete": "status 'incomplete': first payment never succeeded (not MRR)",
     "reason.stripe_incomplete_expired": "status 'incomplete_expired': never paid (not MRR)",
@@ -272,7 +271,7 @@ EN = {
     "reason.state_pending": "state 'pending': not started yet (awaiting payment), never counted",
     "reason.field_discount": "Discount",
     "reason.field_tax": "Tax",
-    "reason.field_status_date": "Date of status '{status}'",
+    "reason.bad_status_date": "Date of status '{status}': cannot read the date in '{column}'",
     "role.customer_id": "Customer id",
     "role.start": "Start date",
     "role.end": "End date",
@@ -733,7 +732,7 @@ EN = {
     "expansion.col.usage": "Usage",
     "expansion.col.usage_limit": "Tier limit",
     "expansion.col.usage_share": "Share of the limit",
-    # --- notes on how a file was read (mrrkit.io.formats.WARNING_TEMPLATES; ui.data.warning_text) ---
+    # --- notes on how a file was read (mrrkit.io.messages.NOTES; ui.messages.note_text) ---
     "warning.text_file": "read as {encoding} text, {delimiter}-separated",
     "warning.xlsx": "read as an XLSX spreadsheet (first sheet)",
     "warning.parquet": "read as a Parquet file",
@@ -1067,7 +1066,6 @@ FR = {
     "reason.trial_no_end": "en essai sans date de fin d'essai",
     "reason.never_paid": "annulé avant la fin de l'essai (jamais payé)",
     "reason.missing_currency": "devise manquante (le fichier mélange des devises)",
-    "reason.bad_rate": "le taux de change n'est pas un nombre positif",
     "reason.duplicate_customer": "identifiant client en double (la dernière ligne l'emporte)",
     "reason.stripe_incomplete": "statut « incomplete » : le premier paiement n'a jamais abouti (pas de MRR)",
     "reason.stripe_incomplete_expired": "statut « incomplete_expired » : jamais payé (pas de MRR)",
@@ -1098,7 +1096,7 @@ FR = {
     "reason.state_pending": "état « pending » : pas encore commencé (paiement en attente), jamais compté",
     "reason.field_discount": "Remise",
     "reason.field_tax": "Taxe",
-    "reason.field_status_date": "Date du statut « {status} »",
+    "reason.bad_status_date": "Date du statut « {status} » : date illisible dans la colonne « {column} »",
     "role.customer_id": "Identifiant client",
     "role.start": "Date de début",
     "role.end": "Date de fin",
@@ -1551,7 +1549,7 @@ FR = {
     "expansion.col.usage": "Utilisation",
     "expansion.col.usage_limit": "Limite du palier",
     "expansion.col.usage_share": "Part de la limite",
-    # --- notes on how a file was read (mrrkit.io.formats.WARNING_TEMPLATES; ui.data.warning_text) ---
+    # --- notes on how a file was read (mrrkit.io.messages.NOTES; ui.messages.note_text) ---
     "warning.text_file": "lu comme un fichier texte {encoding}, séparateur : {delimiter}",
     "warning.xlsx": "lu comme un classeur XLSX (première feuille)",
     "warning.parquet": "lu comme un fichier Parquet",
@@ -1885,7 +1883,6 @@ IT = {
     "reason.trial_no_end": "in prova senza data di fine prova",
     "reason.never_paid": "annullato prima della fine della prova (mai pagato)",
     "reason.missing_currency": "valuta mancante (il file mescola valute)",
-    "reason.bad_rate": "il tasso di cambio non è un numero positivo",
     "reason.duplicate_customer": "identificativo cliente duplicato (vale l'ultima riga)",
     "reason.stripe_incomplete": "stato 'incomplete': il primo pagamento non è mai riuscito (non è MRR)",
     "reason.stripe_incomplete_expired": "stato 'incomplete_expired': mai pagato (non è MRR)",
@@ -1916,7 +1913,7 @@ IT = {
     "reason.state_pending": "stato 'pending': non ancora iniziato (in attesa di pagamento), mai contato",
     "reason.field_discount": "Sconto",
     "reason.field_tax": "Imposta",
-    "reason.field_status_date": "Data dello stato '{status}'",
+    "reason.bad_status_date": "Data dello stato '{status}': data illeggibile nella colonna '{column}'",
     "role.customer_id": "Identificativo cliente",
     "role.start": "Data di inizio",
     "role.end": "Data di fine",
@@ -2369,7 +2366,7 @@ IT = {
     "expansion.col.usage": "Utilizzo",
     "expansion.col.usage_limit": "Limite della fascia",
     "expansion.col.usage_share": "Quota del limite",
-    # --- notes on how a file was read (mrrkit.io.formats.WARNING_TEMPLATES; ui.data.warning_text) ---
+    # --- notes on how a file was read (mrrkit.io.messages.NOTES; ui.messages.note_text) ---
     "warning.text_file": "letto come file di testo {encoding}, separatore: {delimiter}",
     "warning.xlsx": "letto come foglio di calcolo XLSX (primo foglio)",
     "warning.parquet": "letto come file Parquet",

@@ -44,7 +44,7 @@ _EPOCH = np.datetime64("1970-01-01", "D")
 #: :func:`validate_lines` refuses it with the column's name rather than compute for minutes. An
 #: ``end`` after them is fine (``9999-12-31`` is a common "never") as long as the as-of day is
 #: given or comes from other dates. The readers hold files to a narrower window
-#: (:func:`mrrkit.io.parse.date_window`: from 1990 to 10 years ahead by default).
+#: (:func:`mrrkit.io.window.date_window`: from 1990 to 10 years ahead by default).
 ENGINE_DATES = (pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-31"))
 _FIRST_DAY = int((np.datetime64("1900-01-01", "D") - _EPOCH).astype(np.int64))
 _LAST_DAY = int((np.datetime64("2199-12-31", "D") - _EPOCH).astype(np.int64))

@@ -10,10 +10,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .messages import Note, note
+
 __all__ = [
     "ATTRIBUTE_SYNONYMS",
     "ROLE_SYNONYMS",
     "attribute_name",
+    "column",
+    "columns",
+    "dedupe",
     "find_column",
     "guess_mapping",
     "is_cents",
@@ -386,3 +391,58 @@ def attribute_name(header: str) -> str:
         if core in synonyms:
             return name
     return header
+
+
+def column(headers, *candidates: str) -> str | None:
+    """The first header equal, once normalised, to one of ``candidates``.
+
+    >>> column(["Customer ID", "Amount (cents)"], "customer", "Customer ID")
+    'Customer ID'
+    """
+    by_norm: dict[str, str] = {}
+    for h in headers:
+        by_norm.setdefault(normalise(h), h)
+    for c in candidates:
+        found = by_norm.get(normalise(c))
+        if found is not None:
+            return found
+    return None
+
+
+def columns(headers, *candidates: str) -> tuple[str, ...]:
+    """Every header matching one of ``candidates``, in candidate order.
+
+    >>> columns(["Start", "Created (UTC)"], "Start Date", "Created (UTC)", "Start")
+    ('Created (UTC)', 'Start')
+    """
+    out = []
+    for c in candidates:
+        found = column(headers, c)
+        if found is not None and found not in out:
+            out.append(found)
+    return tuple(out)
+
+
+def dedupe(headers: list) -> tuple[list[str], list[Note]]:
+    """A file's headers as column names: stripped, an empty one named by its position
+    (``column 3``), a repeated one numbered (``plan (2)``, with a note).
+
+    >>> names, notes = dedupe(["plan", " ", "plan"])
+    >>> names, notes[0].code
+    (['plan', 'column 2', 'plan (2)'], 'duplicated_header')
+    """
+    seen: dict[str, int] = {}
+    out, notes = [], []
+    for i, h in enumerate(headers):
+        h = (h if isinstance(h, str) else ("" if h is None else str(h))).strip().lstrip("\ufeff")
+        base = h or f"column {i + 1}"
+        name = base
+        k = 1
+        while name in seen:
+            k += 1
+            name = f"{base} ({k})"
+        if name != base:
+            notes.append(note("duplicated_header", header=base, position=i + 1, name=name))
+        seen[name] = i
+        out.append(name)
+    return out, notes

@@ -2,7 +2,8 @@
 
 An upload is read by the server process every session shares: one file that unpacks to gigabytes,
 or that holds a million columns, would stall or kill it for everyone. The readers of
-:mod:`mrrkit.io.table` therefore refuse a file whole, with an :class:`~mrrkit.io.errors.ExportError`
+:mod:`mrrkit.io.table` therefore refuse a file whole, with an
+:class:`~mrrkit.io.messages.ExportError`
 whose ``code`` is one of :data:`LIMIT_CODES` and whose ``values`` say what was found and the
 limit (``count``, ``limit``, ``variable``...), as soon as a limit is passed, and always before
 the step whose cost the limit bounds:
@@ -45,7 +46,7 @@ variable                          default      what
 >>> check_columns(5, lim)
 Traceback (most recent call last):
 ...
-mrrkit.io.errors.ExportError: the file has 5 columns, more than the 3 this server reads (MRRKIT_...)
+mrrkit.io.messages.ExportError: the file has 5 columns, more than the 3 this server reads ...
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ExportError
+from .messages import ExportError
 
 __all__ = [
     "LIMIT_CODES",
@@ -81,7 +82,7 @@ __all__ = [
     "start_reader",
 ]
 
-#: The ``code`` of an :class:`~mrrkit.io.errors.ExportError` refusing a file past a limit.
+#: The ``code`` of an :class:`~mrrkit.io.messages.ExportError` refusing a file past a limit.
 LIMIT_CODES = (
     "too_many_columns",
     "too_many_rows",
@@ -146,23 +147,22 @@ def limits(environ=None) -> Limits:
     return Limits(**values)
 
 
-def refuse(code: str, message: str, **values) -> ExportError:
-    """The :class:`~mrrkit.io.errors.ExportError` of a file past a limit (``code`` one of
-    :data:`LIMIT_CODES`), its ``values`` kept for a message in another language."""
-    return ExportError(message, code=code, values=values)
+def refuse(key: str, /, **values) -> ExportError:
+    """The :class:`~mrrkit.io.messages.ExportError` of a file past a limit (``key`` one of
+    :data:`LIMIT_CODES`, or a variant of one), its ``values`` kept for a message in another
+    language.
 
-
-def _n(x) -> str:
-    return f"{x:,}"
+    >>> str(refuse("read_timeout", limit=60, variable="MRRKIT_READ_SECONDS"))[:53]
+    'reading the file took longer than the 60 s a read may'
+    """
+    return ExportError(key, **values)
 
 
 def check_columns(columns: int, lim: Limits, at_least: bool = False) -> None:
     """Refuse a table wider than ``lim.max_columns``."""
     if lim.max_columns and columns > lim.max_columns:
         raise refuse(
-            "too_many_columns",
-            f"the file has {'at least ' if at_least else ''}{_n(columns)} columns, more than the "
-            f"{_n(lim.max_columns)} this server reads (MRRKIT_MAX_COLUMNS)",
+            "too_many_columns.at_least" if at_least else "too_many_columns",
             count=int(columns), limit=lim.max_columns, variable="MRRKIT_MAX_COLUMNS",
         )
 
@@ -171,9 +171,7 @@ def check_rows(rows: int, lim: Limits, at_least: bool = False) -> None:
     """Refuse a table longer than ``lim.max_rows``."""
     if lim.max_rows and rows > lim.max_rows:
         raise refuse(
-            "too_many_rows",
-            f"the file has {'at least ' if at_least else ''}{_n(rows)} rows (or lines), more "
-            f"than the {_n(lim.max_rows)} this server reads (MRRKIT_MAX_ROWS)",
+            "too_many_rows.at_least" if at_least else "too_many_rows",
             count=int(rows), limit=lim.max_rows, variable="MRRKIT_MAX_ROWS",
         )
 
@@ -184,21 +182,18 @@ def check_cells(rows: int, columns: int, lim: Limits) -> None:
     if lim.max_cells and cells > lim.max_cells:
         raise refuse(
             "too_many_cells",
-            f"the file has {_n(rows)} rows x {_n(columns)} columns = {_n(cells)} cells, more "
-            f"than the {_n(lim.max_cells)} this server reads (MRRKIT_MAX_CELLS)",
             count=cells, rows=int(rows), columns=int(columns), limit=lim.max_cells,
             variable="MRRKIT_MAX_CELLS",
         )
 
 
-def check_unpacked(nbytes: int, lim: Limits, what: str = "unpacks to") -> None:
-    """Refuse a file whose content, unpacked, is larger than ``lim.max_unpacked_mb``."""
+def check_unpacked(nbytes: int, lim: Limits, holds: bool = False) -> None:
+    """Refuse a file whose content, unpacked, is larger than ``lim.max_unpacked_mb`` (``holds``:
+    said of a file whose content is not packed, a Parquet file's uncompressed size)."""
     if lim.max_unpacked_mb and nbytes > lim.max_unpacked_mb * _MB:
         size = math.ceil(nbytes / _MB)
         raise refuse(
-            "unpacked_too_large",
-            f"the file {what} {_n(size)} MB, more than the {_n(lim.max_unpacked_mb)} MB this "
-            "server unpacks (MRRKIT_MAX_UNPACKED_MB)",
+            "unpacked_too_large.holds" if holds else "unpacked_too_large",
             count=size, limit=lim.max_unpacked_mb, variable="MRRKIT_MAX_UNPACKED_MB",
         )
 
@@ -213,7 +208,7 @@ def check_line_length(data: bytes, lim: Limits, start: int = 0) -> None:
     >>> check_line_length(b"ab\\ncdef\\ngh", Limits(max_line_bytes=3))
     Traceback (most recent call last):
     ...
-    mrrkit.io.errors.ExportError: line 2 is 4 bytes long, more than the 3 bytes a line may have (...)
+    mrrkit.io.messages.ExportError: line 2 is 4 bytes long, more than the 3 bytes a line may ...
     """
     limit = lim.max_line_bytes
     if not limit:
@@ -229,8 +224,6 @@ def check_line_length(data: bytes, lim: Limits, start: int = 0) -> None:
             line = data.count(b"\n", 0, pos) + 1
             raise refuse(
                 "line_too_long",
-                f"line {_n(line)} is {_n(length)} bytes long, more than the {_n(limit)} bytes a "
-                "line may have (MRRKIT_MAX_LINE_BYTES)",
                 count=length, line=line, limit=limit, variable="MRRKIT_MAX_LINE_BYTES",
             )
         pos = k + 1
@@ -288,7 +281,9 @@ def _context():
             # front, which RLIMIT_AS then cannot see being used: the system's own allocator
             # maps what it uses, and the budget is what it says (no slower, here).
             _SERVER_ENV["ARROW_DEFAULT_MEMORY_POOL"] = "system"
-            ctx.set_forkserver_preload(["mrrkit.io._forkserver", "mrrkit.io.table"])
+            ctx.set_forkserver_preload(
+                ["mrrkit.io._forkserver", "mrrkit.io.table", "mrrkit.io.xlsx"]
+            )
         else:  # pragma: no cover - not on Linux
             ctx = mp.get_context("spawn")
         _CONTEXT = ctx
@@ -413,26 +408,21 @@ def _receive(conn):
     return pickle.loads(payload, buffers=buffers)
 
 
-def _budget_refusal(status: str, lim: Limits, detail: str = "") -> ExportError:
+def _budget_refusal(status: str, lim: Limits, signal_number: int | None = None) -> ExportError:
     if status == "timeout":
+        return refuse("read_timeout", limit=lim.read_seconds, variable="MRRKIT_READ_SECONDS")
+    if signal_number:
         return refuse(
-            "read_timeout",
-            f"reading the file took longer than the {_n(lim.read_seconds)} s a read may take "
-            "(MRRKIT_READ_SECONDS): it was stopped",
-            limit=lim.read_seconds, variable="MRRKIT_READ_SECONDS",
+            "read_memory.killed", limit=lim.read_mb, variable="MRRKIT_READ_MB",
+            signal=signal_number,
         )
-    return refuse(
-        "read_memory",
-        f"reading the file needed more than the {_n(lim.read_mb)} MB of memory a read may use "
-        f"(MRRKIT_READ_MB): it was stopped{detail}",
-        limit=lim.read_mb, variable="MRRKIT_READ_MB",
-    )
+    return refuse("read_memory", limit=lim.read_mb, variable="MRRKIT_READ_MB")
 
 
 def run_limited(fn, data: bytes, *args, lim: Limits | None = None):
     """``fn(data, *args)`` in a child process with ``lim``'s wall-clock (``read_seconds``) and
     memory (``read_mb``, as ``RLIMIT_AS``) budgets; its result (pickled back) or the
-    :class:`~mrrkit.io.errors.ExportError` it raised.
+    :class:`~mrrkit.io.messages.ExportError` it raised.
 
     ``fn`` must be a function of an importable module (not of the main script). Past the time
     budget the child is killed (``read_timeout``); out of memory, or killed without an answer,
@@ -490,5 +480,4 @@ def run_limited(fn, data: bytes, *args, lim: Limits | None = None):
         raise RuntimeError(f"the reading process failed to run (exit code {code})")
     # Memory exhausted: a MemoryError, or killed (the kernel's OOM killer, a C library aborting
     # on a failed allocation) before it could answer.
-    detail = f" (the reading process was killed by signal {-code})" if code and code < 0 else ""
-    raise _budget_refusal("memory", lim, detail)
+    raise _budget_refusal("memory", lim, -code if code and code < 0 else None)

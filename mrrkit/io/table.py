@@ -24,7 +24,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from .errors import ExportError
+from .cells import is_blank_value, number_text
+from .headers import dedupe
 from .limits import (
     Limits,
     check_cells,
@@ -36,7 +37,8 @@ from .limits import (
     limits,
     run_limited,
 )
-from .notes import Note, note
+from .messages import ExportError, Note, Reason, note, reason
+from .xlsx import sheet_table
 
 __all__ = ["DELIMITER_NAMES", "ENCODING_NAMES", "Table", "read_table"]
 
@@ -98,7 +100,7 @@ def _source_bytes(source) -> tuple[bytes, str]:
             with open(path, "rb") as fh:
                 return fh.read(), os.path.basename(path)
         except OSError as exc:
-            raise ExportError(f"cannot open {path!r}: {exc.strerror or exc}") from None
+            raise ExportError("cannot_open", path=path, detail=str(exc.strerror or exc)) from None
     if hasattr(source, "read"):
         name = os.path.basename(str(getattr(source, "name", "") or ""))
         if hasattr(source, "getvalue"):  # BytesIO and Streamlit's UploadedFile: whole content
@@ -137,17 +139,13 @@ def read_table(source) -> Table:
     data, name = _source_bytes(source)
     lim = limits()
     if not data or data.isspace():  # (no copy of a large file, unlike strip())
-        raise ExportError(
-            "the file is empty: expected a CSV, TSV, XLSX or Parquet export with a header row"
-        )
+        raise ExportError("empty")
     if data[:4] == b"PAR1":
         table = _read_parquet(data, lim)
     elif data[:2] == b"PK":
         table = _read_xlsx(data, lim)
     elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise ExportError(
-            "this is an old Excel .xls file: save it as .xlsx or CSV and upload it again"
-        )
+        raise ExportError("xls")
     else:
         table = _read_text(data, lim=lim)
     return Table(table.frame, table.rows, table.broken, table.kind, table.notes, name)
@@ -173,9 +171,7 @@ def _decode(data: bytes) -> tuple[str, str, tuple[str, np.ndarray] | None]:
         return data.decode("utf-16", errors="replace"), "UTF-16 (Excel Unicode text)", None
     head = data[:4096]
     if b"\x00" in head:
-        raise ExportError(
-            "the file holds binary data, not text: expected a CSV, TSV, XLSX or Parquet export"
-        )
+        raise ExportError("binary")
     try:
         return data.decode("utf-8"), "UTF-8", None
     except UnicodeDecodeError:
@@ -320,10 +316,7 @@ def _sniff(text: str) -> tuple[str, int, bool]:
         if best is None or score > best[0]:
             best = (score, d, width)
     if best is None:
-        raise ExportError(
-            "the file is not a table: no line splits into several columns with a comma, "
-            "semicolon, tab or pipe; expected a CSV/TSV export with a header row"
-        )
+        raise ExportError("not_table")
     _, delimiter, width = best
     # The header is the first line with the table's width whose cells are mostly filled:
     # exports from spreadsheets often carry a title or a date line above it.
@@ -332,32 +325,6 @@ def _sniff(text: str) -> tuple[str, int, bool]:
         if len(rec) >= width and filled >= max(2, width // 2):
             return delimiter, i, False
     return delimiter, 0, False
-
-
-def _dedupe(headers: list[str]) -> tuple[list[str], list[Note]]:
-    seen: dict[str, int] = {}
-    out, notes = [], []
-    for i, h in enumerate(headers):
-        h = (h if isinstance(h, str) else ("" if h is None else str(h))).strip().lstrip("\ufeff")
-        base = h or f"column {i + 1}"
-        name = base
-        k = 1
-        while name in seen:
-            k += 1
-            name = f"{base} ({k})"
-        if name != base:
-            notes.append(
-                note(
-                    "duplicated header {header!r}: its copy in column {position} is read as "
-                    "{name!r}",
-                    header=base,
-                    position=i + 1,
-                    name=name,
-                )
-            )
-        seen[name] = i
-        out.append(name)
-    return out, notes
 
 
 def _utf8_sample(data: bytes, size: int = 1 << 16) -> str | None:
@@ -404,19 +371,11 @@ def _read_text(data: bytes, as_bytes: bool = True, lim: Limits | None = None) ->
         raw = None
         text_sample = text[: 1 << 16]
     delimiter, header_at, sep_line = _sniff(text_sample)
-    notes = [
-        note(
-            "read as {encoding} text, {delimiter}-separated",
-            encoding=encoding,
-            delimiter=DELIMITER_NAMES[delimiter],
-        )
-    ]
+    notes = [note("text_file", encoding=encoding, delimiter=DELIMITER_NAMES[delimiter])]
     if old_mac:
-        notes.append(
-            note("lines end with a carriage return alone (old Mac files): read as lines")
-        )
+        notes.append(note("old_mac"))
     if header_at and not sep_line:
-        notes.append(note("{count} line(s) above the header skipped", count=header_at))
+        notes.append(note("lines_skipped", count=header_at))
     sample_lines = _split_lines(text_sample)
     first = _header_offset(sample_lines, header_at)
     if raw is not None:
@@ -430,10 +389,8 @@ def _read_text(data: bytes, as_bytes: bool = True, lim: Limits | None = None) ->
     try:
         header_rec = next(csv.reader([header_line.rstrip("\r")], delimiter=delimiter), [])
     except csv.Error as exc:
-        raise ExportError(
-            f"the header line cannot be read as CSV ({exc}): expected one line of column names"
-        ) from None
-    headers, dup_notes = _dedupe(header_rec)
+        raise ExportError("bad_header", detail=str(exc)) from None
+    headers, dup_notes = dedupe(header_rec)
     notes += dup_notes
     if redecoded is not None:  # a UTF-8 file with lines that are not
         redecoded_notes = _redecoded_notes(text.split("\n"), first, delimiter, *redecoded)
@@ -493,9 +450,7 @@ def _redecoded_notes(
     and said to be; a blank line is no row."""
     notes = []
     if first in bad:
-        notes.append(
-            note("the header line was not UTF-8 and was read as {encoding}", encoding=legacy)
-        )
+        notes.append(note("not_utf8_header", encoding=legacy))
     rows = _rows_of_lines(lines[first:], delimiter, bad[bad > first] - first)
     if not rows:
         return notes
@@ -503,8 +458,7 @@ def _redecoded_notes(
     if len(rows) <= _LISTED_ROWS:
         notes.append(
             note(
-                "{count} row(s) were not UTF-8 and were read as {encoding}, the rest of the file "
-                "as UTF-8: row(s) {rows}",
+                "not_utf8_rows",
                 count=len(rows),
                 encoding=legacy,
                 rows=listed,
@@ -513,8 +467,7 @@ def _redecoded_notes(
     else:
         notes.append(
             note(
-                "{count} row(s) were not UTF-8 and were read as {encoding}, the rest of the file "
-                "as UTF-8: rows {rows} and {more} more",
+                "not_utf8_rows_more",
                 count=len(rows),
                 encoding=legacy,
                 rows=listed,
@@ -613,9 +566,17 @@ def _read_text_fast(body: bytes, delimiter: str, headers: list[str]) -> pd.DataF
     return frame
 
 
-def _broken(records: list[tuple[int, str, str]]) -> pd.DataFrame:
-    return pd.DataFrame(records, columns=["row", "reason", "raw"]).astype(
-        {"row": "int64", "reason": "str", "raw": "str"}
+def _broken(records: list[tuple[int, Reason, str]]) -> pd.DataFrame:
+    """Broken rows: ``row``, ``reason`` (a :class:`~mrrkit.io.messages.Reason` each, kept as
+    such), ``raw``."""
+    reasons = np.empty(len(records), dtype=object)
+    reasons[:] = [r for _, r, _ in records]
+    return pd.DataFrame(
+        {
+            "row": pd.Series([r for r, _, _ in records], dtype="int64"),
+            "reason": pd.Series(reasons, dtype=object),
+            "raw": pd.Series([raw for _, _, raw in records], dtype="str"),
+        }
     )
 
 
@@ -625,7 +586,7 @@ def _read_text_slow(body, delimiter: str, headers: list[str]):
     width = len(headers)
     good: list[list[str]] = []
     rows: list[int] = []
-    broken: list[tuple[int, str, str]] = []
+    broken: list[tuple[int, Reason, str]] = []
     source = io.StringIO(body)
     reader = csv.reader(source, delimiter=delimiter, strict=True)
     row = 0
@@ -641,7 +602,7 @@ def _read_text_slow(body, delimiter: str, headers: list[str]):
         except csv.Error as exc:
             row += 1
             rest = source.read()
-            broken.append((row, f"unreadable CSV from here on ({exc})", rest[:200]))
+            broken.append((row, reason("unreadable_csv", detail=str(exc)), rest[:200]))
             break
         if not rec or (len(rec) == 1 and not rec[0].strip()):
             continue  # blank line
@@ -650,7 +611,7 @@ def _read_text_slow(body, delimiter: str, headers: list[str]):
             broken.append(
                 (
                     row,
-                    f"row has {len(rec)} fields, the header has {width}",
+                    reason("fields", fields=len(rec), width=width),
                     delimiter.join(rec)[:200],
                 )
             )
@@ -675,155 +636,8 @@ def _read_xlsx(data: bytes, lim: Limits | None = None) -> Table:
     """A workbook's first sheet, read in the child process (:func:`mrrkit.io.limits.run_limited`):
     openpyxl's pure-Python parsing has no cost an upload's size bounds."""
     lim = lim or limits()
-    return run_limited(_xlsx_table, data, lim, lim=lim)
-
-
-def _xlsx_table(data: bytes, lim: Limits) -> Table:
-    try:
-        raw = _sheet_frame(data, lim)
-    except ImportError:
-        raise ExportError(
-            "reading .xlsx files needs the openpyxl package (pip install openpyxl)"
-        ) from None
-    except (ExportError, MemoryError):
-        raise
-    except Exception as exc:  # noqa: BLE001 - a damaged zip can fail anywhere in zipfile/zlib/openpyxl/lxml
-        raise ExportError(
-            "the file looks like a zip/XLSX but cannot be read as a spreadsheet "
-            f"({type(exc).__name__}: {exc}); expected an .xlsx workbook, a CSV/TSV or a Parquet file"
-        ) from None
-    raw = raw.dropna(how="all").dropna(axis=1, how="all")
-    if raw.empty:
-        raise ExportError(
-            "the spreadsheet's first sheet is empty: expected a header row and data rows"
-        )
-    # Header: the first of the top rows whose cells are mostly filled with text.
-    head = raw.head(_HEADER_SEARCH)
-    width = raw.shape[1]
-    header_pos = 0
-    for pos, (_, rec) in enumerate(head.iterrows()):
-        cells = [c for c in rec if not _blank(c)]
-        if len(cells) >= max(2, width // 2) and all(isinstance(c, str) for c in cells):
-            header_pos = pos
-            break
-    headers, notes = _dedupe([("" if _blank(c) else str(c)) for c in raw.iloc[header_pos]])
-    body = raw.iloc[header_pos + 1 :]
-    # Spreadsheet line numbers (1-based) -> data row numbers below the header line.
-    sheet_lines = body.index.to_numpy() + 1
-    header_line = int(raw.index[header_pos]) + 1
-    frame = body.reset_index(drop=True)
-    frame.columns = headers
-    frame = frame.apply(_typed_column)
-    rows = (sheet_lines - header_line).astype(np.int64)
-    notes.insert(0, note("read as an XLSX spreadsheet (first sheet)"))
-    if header_line > 1:
-        notes.append(note("header found on spreadsheet line {line}", line=header_line))
+    frame, rows, notes = run_limited(sheet_table, data, lim, lim=lim)
     return Table(frame, rows, _broken([]), "xlsx", notes)
-
-
-def _sheet_frame(data: bytes, lim: Limits) -> pd.DataFrame:
-    """The first sheet as ``pd.read_excel(sheet_name=0, header=None, dtype=object)`` reads it
-    (the same cells through the same parser), with the limits checked before each costly step:
-    the zip's declared unpacked size before anything is unpacked, the sheet's declared dimension
-    before any row is read, each row's width and the rows' count as they stream in, and the
-    rectangle pandas pads the rows into before it is built."""
-    import zipfile
-
-    from openpyxl import load_workbook
-    from pandas.io.parsers import TextParser
-
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        # zipfile never unpacks more than an entry declares (a larger entry fails its CRC).
-        check_unpacked(sum(info.file_size for info in archive.infolist()), lim)
-    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
-    try:
-        sheet = book.worksheets[0]
-        # The declared dimension (<dimension ref="A1:C30"/>), when the sheet has one.
-        declared_rows, declared_columns = sheet.max_row, sheet.max_column
-        if declared_rows and declared_columns:
-            check_columns(declared_columns, lim)
-            check_rows(declared_rows, lim)
-            check_cells(declared_rows, declared_columns, lim)
-        # As pandas does: the real extent, whatever the sheet declares.
-        sheet.reset_dimensions()
-        rows: list[list] = []
-        last, width = -1, 0
-        max_rows, max_columns, max_cells = lim.max_rows, lim.max_columns, lim.max_cells
-        empty: list = []  # one list for every line without cells (never changed)
-        for number, row in enumerate(sheet.rows):
-            if max_rows and number >= max_rows:
-                check_rows(number + 1, lim, at_least=True)
-            if not row:  # a line without cells (openpyxl gives one per missing line)
-                rows.append(empty)
-                continue
-            if max_columns and len(row) > max_columns:
-                check_columns(len(row), lim, at_least=True)
-            values = [_sheet_value(cell) for cell in row]
-            while values and values[-1] == "":
-                values.pop()
-            if values:
-                last, width = number, max(width, len(values))
-            if max_cells and (number + 1) * width > max_cells:
-                check_cells(number + 1, width, lim)
-            rows.append(values if values else empty)
-    finally:
-        book.close()
-    rows = rows[: last + 1]
-    if not rows:
-        return pd.DataFrame()
-    rows = [r + [""] * (width - len(r)) if len(r) < width else r for r in rows]
-    return TextParser(rows, header=None, dtype=object, skip_blank_lines=False).read()
-
-
-def _sheet_value(cell):
-    """A cell's value as pandas' openpyxl reader gives it."""
-    value = cell.value
-    if value is None:
-        return ""
-    if cell.data_type == "e":  # an error (#N/A, #DIV/0!...)
-        return np.nan
-    if cell.data_type == "n":
-        whole = int(value)
-        return whole if whole == value else float(value)
-    return value
-
-
-def _blank(value) -> bool:
-    return (
-        value is None
-        or (isinstance(value, float) and np.isnan(value))
-        or (isinstance(value, str) and not value.strip())
-    )
-
-
-def _typed_column(col: pd.Series) -> pd.Series:
-    """A spreadsheet column as numbers, dates or text, whichever all its filled cells are."""
-    filled = col[~col.map(_blank)]
-    if (
-        len(filled)
-        and filled.map(
-            lambda v: (
-                isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-            )
-        ).all()
-    ):
-        return pd.to_numeric(col.where(~col.map(_blank)), errors="coerce").astype("float64")
-    if (
-        len(filled)
-        and filled.map(
-            lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "isoformat")
-        ).all()
-    ):
-        return pd.to_datetime(col.where(~col.map(_blank)), errors="coerce")
-    return col.map(
-        lambda v: "" if _blank(v) else (v.isoformat() if hasattr(v, "isoformat") else _num_text(v))
-    ).astype("str")
-
-
-def _num_text(v) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
 
 
 def _read_parquet(data: bytes, lim: Limits | None = None) -> Table:
@@ -835,14 +649,12 @@ def _read_parquet(data: bytes, lim: Limits | None = None) -> Table:
     try:
         meta = pq.ParquetFile(io.BytesIO(data)).metadata
     except Exception as exc:  # noqa: BLE001 - a damaged footer can fail anywhere in Arrow's reader
-        raise ExportError(
-            f"the file starts like Parquet but cannot be read ({type(exc).__name__}: {exc})"
-        ) from None
+        raise ExportError("bad_parquet", detail=f"{type(exc).__name__}: {exc}") from None
     check_columns(meta.num_columns, lim)
     check_rows(meta.num_rows, lim)
     check_cells(meta.num_rows, meta.num_columns, lim)
     unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-    check_unpacked(unpacked, lim, "holds")
+    check_unpacked(unpacked, lim, holds=True)
     return run_limited(_parquet_table, data, lim=lim)
 
 
@@ -850,26 +662,25 @@ def _parquet_table(data: bytes) -> Table:
     import pyarrow.parquet as pq
 
     try:
-        # ParquetFile (not read_table's dataset reader) also reads files with duplicated column names.
+        # ParquetFile (not read_table's dataset reader) also reads files with duplicated column
+        # names.
         table = pq.ParquetFile(io.BytesIO(data)).read()
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged file can fail anywhere in Arrow's reader
-        raise ExportError(
-            f"the file starts like Parquet but cannot be read ({type(exc).__name__}: {exc})"
-        ) from None
-    headers, notes = _dedupe([str(n) for n in table.column_names])
+        raise ExportError("bad_parquet", detail=f"{type(exc).__name__}: {exc}") from None
+    headers, notes = dedupe([str(n) for n in table.column_names])
     try:
         frame = table.rename_columns(headers).to_pandas()
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001 - a column type pandas cannot hold
-        raise ExportError(
-            f"the Parquet file cannot be turned into a table ({type(exc).__name__}: {exc})"
-        ) from None
+        raise ExportError("bad_parquet_table", detail=f"{type(exc).__name__}: {exc}") from None
     for name in frame.columns:
         col = frame[name]
         if pd.api.types.is_integer_dtype(col.dtype) or col.dtype == object:
-            frame[name] = col.map(lambda v: "" if _blank(v) else _num_text(v)).astype("str")
-    notes.insert(0, note("read as a Parquet file"))
+            frame[name] = col.map(
+                lambda v: "" if is_blank_value(v) else number_text(v)
+            ).astype("str")
+    notes.insert(0, note("parquet"))
     return Table(frame, np.arange(1, len(frame) + 1, dtype=np.int64), _broken([]), "parquet", notes)

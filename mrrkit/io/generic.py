@@ -1,0 +1,106 @@
+"""mrrkit's own format and any other table: roles found by the headers (or a mapping), read
+with the shared subscription rules (:func:`mrrkit.io.rules.subscription_draft`)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .drafts import Columns, Draft
+from .headers import ROLE_SYNONYMS, attribute_name, guess_mapping
+from .messages import ExportError, Note
+from .rules import subscription_draft
+
+__all__ = ["canonical_draft", "generic_draft", "is_canonical"]
+
+_CANONICAL_ROLES = ("customer_id", "start", "end", "mrr")
+
+
+def is_canonical(headers) -> bool:
+    """Whether the headers are mrrkit's own (``customer_id, start, mrr`` and maybe ``end``)."""
+    names = {str(h).strip().lower() for h in headers}
+    return {"customer_id", "start", "mrr"} <= names
+
+
+def canonical_draft(frame: pd.DataFrame) -> Draft:
+    """mrrkit's own columns: ``customer_id, start, end, mrr`` plus attributes."""
+    lower = {str(h).strip().lower(): h for h in frame.columns}
+    mapping = {role: lower[role] for role in (*_CANONICAL_ROLES, "currency") if role in lower}
+    return generic_draft(frame, mapping, exact=True)
+
+
+_ROLE_NAMES = tuple(ROLE_SYNONYMS) + ("trial_end",)
+
+
+def generic_draft(frame: pd.DataFrame, mapping: dict | None = None, exact: bool = False) -> Draft:
+    """Any table: roles from ``mapping`` (canonical name -> header), else guessed from headers.
+
+    Columns no role uses become attributes under their own header; ``plan``, ``product``,
+    ``quantity``, ``currency`` and ``churn_reason`` are renamed to those canonical names.
+
+    Raises
+    ------
+    ExportError
+        A mapped header the file does not have, or no customer, start or money column.
+    """
+    headers = list(frame.columns)
+    mapping = dict(mapping or {})
+    cents = None
+    for money in ("mrr", "amount"):
+        header = mapping.pop(f"{money}_cents", None)
+        if header is not None:  # the user says this column holds cents
+            mapping[money] = header
+            cents = True
+    if exact:
+        roles = dict(mapping or {})
+    else:
+        roles = guess_mapping(headers)
+        if mapping:
+            explicit = {k: v for k, v in mapping.items()}
+            used = {v for v in explicit.values() if v is not None}
+            roles = {k: v for k, v in roles.items() if v not in used and k not in explicit}
+            roles.update({k: v for k, v in explicit.items() if v is not None})
+            roles = {k: v for k, v in roles.items() if v is not None}
+    missing = [h for h in roles.values() if h not in frame.columns]
+    if missing:
+        raise ExportError("mapping_missing", missing=missing, columns=headers)
+    needs = [r for r in ("customer_id", "start") if r not in roles]
+    if "mrr" not in roles and "amount" not in roles:
+        needs.append("mrr (or amount + interval)")
+    if needs:
+        raise ExportError("no_columns", roles=", ".join(needs), columns=headers)
+    notes: list[Note] = []
+    if "mrr" in roles:
+        roles.pop("amount", None)
+        roles.pop("interval", None)
+        roles.pop("interval_count", None)
+    attrs = {}
+    for name in ("plan", "product", "churn_reason"):
+        if name in roles:
+            attrs[name] = roles[name]
+    extra_roles = {k: v for k, v in roles.items() if k not in _ROLE_NAMES}
+    attrs.update(extra_roles)
+    used_headers = set(roles.values())
+    for h in headers:
+        if h not in used_headers and h not in attrs.values():
+            name = attribute_name(h)
+            attrs[name if name not in attrs and name not in _ROLE_NAMES else h] = h
+    cols = Columns(
+        customer_id=(roles["customer_id"],),
+        start=(roles["start"],),
+        trial_end=(roles["trial_end"],) if "trial_end" in roles else (),
+        end=(roles["end"],) if "end" in roles else (),
+        mrr=(roles["mrr"],) if "mrr" in roles else (),
+        amount=(roles["amount"],) if "amount" in roles else (),
+        interval=(roles["interval"],) if "interval" in roles else (),
+        interval_count=(roles["interval_count"],) if "interval_count" in roles else (),
+        quantity=(roles["quantity"],) if "quantity" in roles else (),
+        currency=(roles["currency"],) if "currency" in roles else (),
+        plan=(roles["plan"],) if "plan" in roles else (),
+        attributes=attrs,
+    )
+    draft = subscription_draft(frame, cols, cents=cents, default_months=1.0, notes=notes)
+    if cents:  # the mapping a column editor starts from keeps saying "cents"
+        for money in ("mrr", "amount"):
+            if money in draft.mapping:
+                draft.mapping[f"{money}_cents"] = draft.mapping.pop(money)
+    return draft

@@ -1,0 +1,716 @@
+"""Every message the readers give, as a code and values, and its English sentence.
+
+Three kinds of messages leave the readers, each written from one catalog of English templates:
+
+- a **reason** a row was rejected (:class:`Reason`, ``ExportResult.rejected["reason"]``, the
+  code of each in ``ExportResult.reasons``), from :data:`REASONS`;
+- a **note** on how a file was read (:class:`Note`, ``ExportResult.warnings``), from
+  :data:`NOTES`;
+- a **refusal** of a whole file (:class:`ExportError`), from :data:`REFUSALS`.
+
+Each message is its English sentence (a ``str``, as the readers always gave) that also keeps
+its ``code`` and the ``values`` put into the template, so that an application says it in another
+language from the code and the values, never by parsing English. A code may have variants,
+``code.variant``: other English words for the same message (with a value more or less), which an
+application says with the code's own text.
+
+Placeholders hold values as the file writes them (headers, cells, codes), counts and dates, or
+one of mrrkit's own words listed in :data:`TERMS` (an application translates those too). A
+placeholder written ``{name!r}`` quotes the value; a list is written ``'a', 'b'``; a number
+``{count:,}`` is grouped in thousands.
+
+Examples
+--------
+>>> reason("unknown_status", status="on_hold")
+"unknown status 'on_hold'"
+>>> n = note("currency_filled", count=3, currency="EUR")
+>>> n, n.code, n.values
+('3 row(s) without a currency read as EUR', 'currency_filled', {'count': 3, 'currency': 'EUR'})
+>>> exc = ExportError("too_many_columns.at_least", count=16384, limit=2000,
+...                   variable="MRRKIT_MAX_COLUMNS")
+>>> str(exc)
+'the file has at least 16,384 columns, more than the 2,000 this server reads (MRRKIT_MAX_COLUMNS)'
+>>> exc.code, exc.values["count"]
+('too_many_columns', 16384)
+"""
+
+from __future__ import annotations
+
+import string
+from types import MappingProxyType
+
+__all__ = [
+    "MESSAGES",
+    "NOTES",
+    "REASONS",
+    "REFUSALS",
+    "TERMS",
+    "ExportError",
+    "Message",
+    "Note",
+    "Reason",
+    "Refusal",
+    "note",
+    "placeholders",
+    "reason",
+    "term_code",
+]
+
+#: Why a row is rejected: code -> English template.
+REASONS = MappingProxyType({
+    # Rows and cells
+    "empty_row": "empty row",
+    "fields": "row has {fields} fields, the header has {width}",
+    "unreadable_csv": "unreadable CSV from here on ({detail})",
+    "missing_customer": "missing customer id",
+    "duplicate_customer": "duplicate customer id (a later row wins)",
+    "duplicate_row": "duplicate of an earlier row (same {column!r})",
+    # ``{field}``: one of TERMS["field"], the role whose cell cannot be read.
+    "bad_date": "{field}: cannot read the date in {column!r}",
+    "bad_status_date": "{status} date: cannot read the date in {column!r}",
+    "bad_number": "{field}: cannot read the number in {column!r}",
+    "bad_value": "{field}: cannot read {column!r}",
+    # Dates (``{date}``: a bound of the dates read, 1990-01-01)
+    "missing_start": "missing start date",
+    "start_too_early": (
+        "start date {value!r} in {column!r} is before {date}, the earliest date read"
+    ),
+    "start_too_late": "start date {value!r} in {column!r} is after {date}, the latest date read",
+    "end_too_late": "end date {value!r} in {column!r} is after {date}, the latest date read",
+    "missing_service_period": "missing service period",
+    "missing_period": "missing billing period start or end",
+    "end_before_start": "end date before start date",
+    "same_day": "ends the day it starts (never billed)",
+    "trial_no_end": "trialing without a trial end date",
+    "never_paid": "cancelled before the trial ended (never paid)",
+    # Money
+    "missing_mrr": "missing MRR amount",
+    "missing_amount": "missing amount",
+    "missing_interval": "missing billing interval",
+    "unknown_interval": "unknown billing interval {value!r}",
+    "bad_interval_count": (
+        "interval count {value!r} in {column!r}: not a whole number of 1 or more"
+    ),
+    "negative_quantity": "negative quantity",
+    "negative_amount": "negative amount",
+    "bad_amount": "amount cannot be read",
+    "too_large": "amount too large (over 10 billion a month)",
+    "one_off": "one-off item, not recurring",
+    "uncovered_credit": (
+        "credit larger than the charge it reduces in the file (that charge is missing or was "
+        "rejected: export a longer date range)"
+    ),
+    # Statuses (``{status}``: the cell as written)
+    "missing_status": "missing status",
+    "unknown_status": "unknown status {status!r}",
+    "no_end": "status {status!r} without an end date",
+    # Currencies
+    "missing_currency": "missing currency (the file mixes currencies)",
+    "no_rate": "no exchange rate for {currency}",
+    "no_rate.reporting": "no exchange rate for {currency} (reporting currency {reporting})",
+    "no_rate_empty": "no exchange rate for an empty currency",
+    "no_rate_month": "no {currency} rate for {month} or earlier",
+    "too_large_converted": "amount too large once converted (over 10 billion a month)",
+    # Stripe
+    "stripe_incomplete": "status 'incomplete': first payment never succeeded (not MRR)",
+    "stripe_incomplete_expired": "status 'incomplete_expired': never paid (not MRR)",
+    "stripe_unpaid": "status 'unpaid': Stripe leaves unpaid subscriptions out of MRR",
+    "paused": "status 'paused': no payment collected (not MRR)",
+    "invoice_status": "invoice status {status!r}: only paid invoices count",
+    # Chargebee, Recurly
+    "future": "status 'future': not started yet",
+    "state_future": "state 'future': not started yet",
+    "failed": "state 'failed': never activated",
+    "state_pending": "state 'pending': not started yet (awaiting payment), never counted",
+    # Paddle
+    "missing_transaction_status": "missing transaction status",
+    "unknown_transaction_status": "unknown transaction status {status!r}",
+    "transaction_draft": (
+        "transaction status 'draft': not billed (an open checkout or an unfinished invoice)"
+    ),
+    "transaction_ready": "transaction status 'ready': not billed yet",
+    "transaction_canceled": "transaction status 'canceled': no longer due (not MRR)",
+    "transaction_no_subscription": (
+        "transaction status 'paid' without a subscription id yet: Paddle adds it when the "
+        "transaction is completed (export the report again later)"
+    ),
+    "payment_method_change": (
+        "payment method update (origin subscription_payment_method_change): not a charge"
+    ),
+})
+
+#: How a file was read: code -> English template. ``{count}`` is a number of rows (or
+#: subscriptions, customers...) the note is about; ``{rows}`` data row numbers written
+#: ``12, 40``; ``{date}`` a day written ``2036-06-30``; ``{months}`` a number of months.
+NOTES = MappingProxyType({
+    # Reading the file
+    "text_file": "read as {encoding} text, {delimiter}-separated",
+    "xlsx": "read as an XLSX spreadsheet (first sheet)",
+    "parquet": "read as a Parquet file",
+    "old_mac": "lines end with a carriage return alone (old Mac files): read as lines",
+    "lines_skipped": "{count} line(s) above the header skipped",
+    "header_line": "header found on spreadsheet line {line}",
+    "duplicated_header": (
+        "duplicated header {header!r}: its copy in column {position} is read as {name!r}"
+    ),
+    "not_utf8_rows": (
+        "{count} row(s) were not UTF-8 and were read as {encoding}, the rest of the file as "
+        "UTF-8: row(s) {rows}"
+    ),
+    "not_utf8_rows_more": (
+        "{count} row(s) were not UTF-8 and were read as {encoding}, the rest of the file as "
+        "UTF-8: rows {rows} and {more} more"
+    ),
+    "not_utf8_header": "the header line was not UTF-8 and was read as {encoding}",
+    # Dates and numbers
+    "far_end": (
+        "{count} end date(s) after {date} read as no end (e.g. {example!r} in {column!r}): "
+        "far-future ends such as 9999-12-31 stand for 'never' in billing exports"
+    ),
+    "date_convention": "{column!r} read as {convention}",
+    "decimal_comma": "{column!r} read with a decimal comma",
+    "cents": "{column!r} read in cents",
+    # Billing intervals
+    "interval_from_period": (
+        "{count} row(s): billing interval taken from the current period ({start!r} to {end!r})"
+    ),
+    "interval_from_plan": (
+        "{count} row(s) in a trial or without a current period: billing interval of their "
+        "plan's other subscriptions"
+    ),
+    "interval_from_name": (
+        "{count} row(s): billing interval read from the plan name (e.g. {example!r})"
+    ),
+    "interval_assumed": (
+        "{count} row(s) without a billing interval read as billed every {months:g} month(s): "
+        "check their MRR, or give the interval in a mapping"
+    ),
+    "interval_assumed_plans": (
+        "{count} row(s) without a billing interval read as billed every {months:g} month(s) "
+        "(plans: {plans}): check their MRR, or give the interval in a mapping"
+    ),
+    # Currencies
+    "no_currency_column": "no currency column: amounts read as {currency}",
+    "currency_filled": "{count} row(s) without a currency read as {currency}",
+    "converted": "{count} row(s) converted to {currency} from {currencies}",
+    # Customers file
+    "customers_rejected": "customers file: {count} row(s) rejected (see read_customers)",
+    "customers_unused": (
+        "{count} customer(s) of the customers file have no subscription line (e.g. {examples})"
+    ),
+    "customers_missing": (
+        "{count} customer(s) with lines are not in the customers file (e.g. {examples})"
+    ),
+    "customers_replace": "customers file attributes {columns} replace the export's",
+    # Credits (invoice lines, transactions)
+    "credits_kept": (
+        "credits for unused time (negative lines) are kept only when the charge they reduce is "
+        "in the file: a credit whose charge was invoiced before the export's first date is "
+        "rejected"
+    ),
+    "credits_trimmed": (
+        "{count} credit(s) slightly larger than the charge they reduce (the vendor prorates by "
+        "the second and rounds to the cent; the file's dates are read as days) trimmed to that "
+        "charge"
+    ),
+    "discounts": "discounts from {column!r} applied",
+    # Stripe
+    "stripe_rules": (
+        "Stripe rules: active and past_due count, trials from their end, churn at Ended At"
+    ),
+    "stripe_whole_numbers": (
+        "every {column!r} is a whole number with no decimals (e.g. {example}): read as major "
+        "units, as the Dashboard writes them (49.00). If they are cents, as Stripe's API gives "
+        "them, rename the column {renamed!r} and read it again"
+    ),
+    "stripe_coupon": (
+        "{count} subscription(s) carry a coupon ({column!r}) whose amount the subscriptions "
+        "export does not give: their MRR is before the discount. The invoice line items export "
+        "gives discounted MRR"
+    ),
+    "stripe_invoices": (
+        "Stripe invoices: each paid subscription line is a line over its service period, "
+        "MRR = amount / months"
+    ),
+    "stripe_no_customer": (
+        "no customer column: each subscription ({column!r}) is read as its own customer; join "
+        "the invoices' customer to the lines for customer-level figures"
+    ),
+    "stripe_no_status": (
+        "no invoice status column (line item tables such as Stripe Sigma's invoice_line_items "
+        "have none): every line is read as paid, including lines of draft, open, void or "
+        "uncollectible invoices. Keep only the lines of paid invoices (join the invoices' "
+        "status on the invoice id) for exact MRR"
+    ),
+    "stripe_invoice_total": (
+        "invoice revenue = {total!r} minus tax ({columns}): after every discount, tax excluded "
+        "(Stripe's subtotal already has item discounts taken off: subtotal minus the total "
+        "discount amount would take them off twice)"
+    ),
+    "stripe_api_cents": "{column!r} read in cents (Stripe API/Sigma column names)",
+    "stripe_dashboard_units": (
+        "amounts read in major units, taxes excluded (Stripe Dashboard export)"
+    ),
+    # Chargebee
+    "chargebee_rules": (
+        "Chargebee rules: active and non-renewing count (non-renewing until their cancel "
+        "date), trials from their end, cancelled at cancelled_at, paused at pause_date; prices "
+        "read in major units"
+    ),
+    "chargebee_no_currency": (
+        "no currency column: every amount read as one currency, the site's. A Chargebee site "
+        "billing in several currencies must export one file per currency, or add a column "
+        "'subscriptions.currency_code'"
+    ),
+    # Recurly
+    "recurly_rules": (
+        "Recurly rules: active counts, canceled counts until expires_at, expired ends at "
+        "expires_at"
+    ),
+    "recurly_tax_inclusive": (
+        "{count} row(s) with tax-inclusive prices ({column!r}): their MRR includes the tax, as "
+        "the export gives no tax rate to take it out"
+    ),
+    # Baremetrics
+    "baremetrics_rules": (
+        "Baremetrics template: plan_amount in cents, churn at subscription_canceled_at"
+    ),
+    # Paddle Billing
+    "paddle_rules": (
+        "Paddle rules: active and past_due count, trials from next_billed_at, churn at "
+        "canceled_at (paused at paused_at); unit prices read in the lowest denomination (cents)"
+    ),
+    "paddle_transactions": (
+        "Paddle transactions report: each billed subscription transaction is a line over its "
+        "billing period, MRR = (subtotal - discount, tax excluded) / months in the period"
+    ),
+    "paddle_email": "{count} row(s) without {column!r}: customer read from {email!r}",
+    "paddle_no_status": "no status column: every transaction read as billed",
+    "paddle_origins": "origins not documented by Paddle, read like the others: {origins}",
+    "paddle_no_discount": "no discount column: {column!r} read as the amount after discount",
+    "paddle_total_tax": "amount = {total!r} - {tax!r} (no subtotal column)",
+    "paddle_cents": (
+        "every amount is a whole number (e.g. {column!r} {example}): read in the lowest "
+        "denomination (cents; whole units for zero-decimal currencies such as JPY), as Paddle's "
+        "API writes amounts. Had they been whole currency units, every MRR would be 100 times "
+        "too small"
+    ),
+    "paddle_decimals": "amounts written with decimals: read in currency units",
+    "paddle_zero": (
+        "{count} transaction(s) worth 0 (trials, 100% discounts) kept as lines worth 0"
+    ),
+    "paddle_prorated": (
+        "{count} prorated change(s) (origin subscription_update) read as the change in MRR "
+        "over their billing period: Paddle puts the credit for removed items on the same "
+        "transaction"
+    ),
+    "paddle_adjustments": (
+        "refunds, credits and chargebacks are in Paddle's adjustments report, which is not "
+        "read: a refunded transaction still counts here"
+    ),
+    # Paddle Classic
+    "paddle_classic_rules": (
+        "Paddle Classic rules: active and past_due count, trials from the next payment date, "
+        "paused at paused_from (else paused_at), deleted at their cancellation date"
+    ),
+    "paddle_classic_price": "MRR from {column!r} x quantity, read in currency units",
+    "paddle_classic_payments": (
+        "the file gives no plan price: MRR from the payments it lists ({columns}, the first "
+        "filled one per row), read in currency units as charged. They may include sales tax or "
+        "VAT and a prorated first payment: for exact MRR add a column 'recurring_price' with "
+        "each plan's price before tax"
+    ),
+    "paddle_classic_deleted": (
+        "{count} deleted subscription(s) rejected: Paddle Classic's user list gives no "
+        "cancellation date. Add a column 'cancellation_effective_date' (from the "
+        "subscription_cancelled webhooks or the dashboard) to date their churn"
+    ),
+})
+
+_COLUMNS_ARE = "columns are [{columns}]"
+
+#: Why a whole file cannot be used (:class:`ExportError`): code -> English template.
+#: ``{detail}`` is the words of the library that failed (a parser, the system), given as they
+#: are; ``{columns}`` the file's headers.
+REFUSALS = MappingProxyType({
+    # The file
+    "cannot_open": "cannot open {path!r}: {detail}",
+    "empty": "the file is empty: expected a CSV, TSV, XLSX or Parquet export with a header row",
+    "xls": "this is an old Excel .xls file: save it as .xlsx or CSV and upload it again",
+    "binary": (
+        "the file holds binary data, not text: expected a CSV, TSV, XLSX or Parquet export"
+    ),
+    "not_table": (
+        "the file is not a table: no line splits into several columns with a comma, semicolon, "
+        "tab or pipe; expected a CSV/TSV export with a header row"
+    ),
+    "bad_header": (
+        "the header line cannot be read as CSV ({detail}): expected one line of column names"
+    ),
+    "needs_openpyxl": "reading .xlsx files needs the openpyxl package (pip install openpyxl)",
+    "bad_xlsx": (
+        "the file looks like a zip/XLSX but cannot be read as a spreadsheet ({detail}); "
+        "expected an .xlsx workbook, a CSV/TSV or a Parquet file"
+    ),
+    "empty_sheet": "the spreadsheet's first sheet is empty: expected a header row and data rows",
+    "bad_parquet": "the file starts like Parquet but cannot be read ({detail})",
+    "bad_parquet_table": "the Parquet file cannot be turned into a table ({detail})",
+    "one_column": (
+        "the file has a single column: expected a table with a customer, a start date and an "
+        "amount"
+    ),
+    "no_rows": "the file has a header but no data rows",
+    # Added to a refusal of the file by read_export: what it reads.
+    "no_format_tried": (
+        "No format could be tried on it; the formats read are {formats} (any CSV/TSV/XLSX/"
+        "Parquet table with a customer, a start date and an amount)"
+    ),
+    # The server's limits (mrrkit.io.limits.LIMIT_CODES; ``{variable}`` names the setting)
+    "too_many_columns": (
+        "the file has {count:,} columns, more than the {limit:,} this server reads "
+        "({variable})"
+    ),
+    "too_many_columns.at_least": (
+        "the file has at least {count:,} columns, more than the {limit:,} this server reads "
+        "({variable})"
+    ),
+    "too_many_rows": (
+        "the file has {count:,} rows (or lines), more than the {limit:,} this server reads "
+        "({variable})"
+    ),
+    "too_many_rows.at_least": (
+        "the file has at least {count:,} rows (or lines), more than the {limit:,} this server "
+        "reads ({variable})"
+    ),
+    "too_many_cells": (
+        "the file has {rows:,} rows x {columns:,} columns = {count:,} cells, more than the "
+        "{limit:,} this server reads ({variable})"
+    ),
+    "line_too_long": (
+        "line {line:,} is {count:,} bytes long, more than the {limit:,} bytes a line may have "
+        "({variable})"
+    ),
+    "unpacked_too_large": (
+        "the file unpacks to {count:,} MB, more than the {limit:,} MB this server unpacks "
+        "({variable})"
+    ),
+    "unpacked_too_large.holds": (
+        "the file holds {count:,} MB, more than the {limit:,} MB this server unpacks "
+        "({variable})"
+    ),
+    "read_timeout": (
+        "reading the file took longer than the {limit:,} s a read may take "
+        "({variable}): it was stopped"
+    ),
+    "read_memory": (
+        "reading the file needed more than the {limit:,} MB of memory a read may use "
+        "({variable}): it was stopped"
+    ),
+    "read_memory.killed": (
+        "reading the file needed more than the {limit:,} MB of memory a read may use "
+        "({variable}): it was stopped (the reading process was killed by signal {signal})"
+    ),
+    # Its columns
+    "no_columns": (
+        "no column found for {roles}; " + _COLUMNS_ARE + ". Expected headers such as "
+        "customer_id/client/cliente, start/date de début/data inizio, mrr/mensualité/canone "
+        "mensile or amount/montant/importo (+ interval), or a mapping"
+    ),
+    "mapping_missing": (
+        "the mapping names column(s) [{missing}] which the file does not have; its "
+        + _COLUMNS_ARE
+    ),
+    "not_canonical": "not mrrkit's canonical format: expected {needs}; " + _COLUMNS_ARE,
+    "not_this_format": (
+        "the file does not look like {format}: expected {needs}; " + _COLUMNS_ARE
+    ),
+    "no_format": "no known format recognised. Tried: {tried}. Generic reading: {generic}",
+    "no_customer_column": (
+        "no customer id column found in the customers file; " + _COLUMNS_ARE + ". Expected "
+        "customer_id, customer, client, cliente... or a mapping {{'customer_id': header}}"
+    ),
+    # Its money
+    "currencies": (
+        "the file mixes {count} currencies ({listed}): MRR in different currencies cannot be "
+        "added. Give reporting_currency and fx_rates (one rate per currency, or a table of "
+        "currency, month, rate) to convert them"
+    ),
+    "total_too_large": (
+        "the amounts add up to {total:,.0f} a month, more than mrrkit can add exactly "
+        "({limit:,.0f}): the amount column {column!r} probably holds something else (ids, phone "
+        "numbers, amounts in a tiny unit). Check which column is the amount (the mapping)"
+    ),
+    "total_too_large.unnamed": (
+        "the amounts add up to {total:,.0f} a month, more than mrrkit can add exactly "
+        "({limit:,.0f}): the amount column probably holds something else (ids, phone numbers, "
+        "amounts in a tiny unit). Check which column is the amount (the mapping)"
+    ),
+    # Vendors
+    "paddle_no_net": (
+        "the Paddle transactions file has {column!r} but neither a subtotal nor a tax column: "
+        "MRR excludes tax, so it needs 'subtotal' (and 'discount'), or 'total' and 'tax'; "
+        + _COLUMNS_ARE
+    ),
+    "paddle_classic_no_amount": (
+        "this Paddle Classic subscription users file has no amount: the export gives no plan "
+        "price, and neither 'next_payment.amount' nor 'last_payment.amount' is there. Add a "
+        "column 'recurring_price' (the plan's price per billing period, before tax) and, unless "
+        "'last_payment.date' and 'next_payment.date' are there, 'billing_type' (day, week, "
+        "month, year) with 'billing_period' (how many); " + _COLUMNS_ARE
+    ),
+    "paddle_classic_transactions": (
+        "this is Paddle Classic's transactions report (Order ID, Balance Earnings...): it lists "
+        "payments with no subscription periods, so no MRR can be read from it. Upload Paddle "
+        "Classic's subscription users export instead (subscription_id, plan_id, user_id, state, "
+        "signup_date...), which mrrkit reads as paddle_classic_subscriptions. Columns are "
+        "[{columns}]"
+    ),
+})
+
+#: The placeholders that hold mrrkit's own words rather than the file's: name -> code -> the
+#: English word (an application says each in its language, from the code).
+TERMS = {
+    # The role whose cell cannot be read ("start: cannot read the date in 'Début'").
+    "field": {
+        "start": "start",
+        "trial_end": "trial end",
+        "end": "end",
+        "mrr": "mrr",
+        "amount": "amount",
+        "quantity": "quantity",
+        "discount": "discount",
+        "tax": "tax",
+    },
+    "encoding": {
+        "utf8": "UTF-8",
+        "utf8_bom": "UTF-8 with BOM",
+        "utf16": "UTF-16 (Excel Unicode text)",
+        "cp1252": "Windows-1252 (Latin-1)",
+        "latin1": "Latin-1",
+    },
+    "delimiter": {"comma": "comma", "semicolon": "semicolon", "tab": "tab", "pipe": "pipe"},
+    # How a date column was read (mrrkit.io.dates.DATE_CONVENTIONS, but the silent ones).
+    "convention": {
+        "dmy": "DD/MM/YYYY",
+        "mdy": "MM/DD/YYYY",
+        "dmy_assumed": "DD/MM/YYYY (assumed: no day above 12 tells)",
+        "dmy_contradicted": "DD/MM/YYYY (some rows say month-first: rejected)",
+        "dmy_like_others": (
+            "DD/MM/YYYY (like the file's other date columns; its own values never tell)"
+        ),
+        "mdy_like_others": (
+            "MM/DD/YYYY (like the file's other date columns; its own values never tell)"
+        ),
+        "month_names": "dates with month names",
+        "months": "months (the 1st of each)",
+        "unreadable": "no date format recognised",
+        "unix_ms": "Unix timestamps (ms)",
+        "unix_s": "Unix timestamps (s)",
+        "yyyymmdd": "YYYYMMDD numbers",
+        "excel": "Excel serial dates",
+    },
+}
+
+_TERM_CODES = {name: {word: code for code, word in words.items()} for name, words in TERMS.items()}
+
+
+def term_code(name: str, word: str) -> str | None:
+    """The code of one of mrrkit's words in a message (:data:`TERMS`), None if not listed.
+
+    >>> term_code("encoding", "UTF-8 with BOM"), term_code("field", "trial end")
+    ('utf8_bom', 'trial_end')
+    """
+    return _TERM_CODES.get(name, {}).get(word)
+
+
+def placeholders(template: str) -> frozenset[str]:
+    """The names a template's values fill.
+
+    >>> sorted(placeholders("{count:,} rows of {column!r}"))
+    ['column', 'count']
+    """
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
+
+
+#: The one catalog: every code (and ``code.variant``) of the three kinds -> English template.
+MESSAGES = MappingProxyType({**REASONS, **NOTES, **REFUSALS})
+if len(MESSAGES) != len(REASONS) + len(NOTES) + len(REFUSALS):  # pragma: no cover
+    raise RuntimeError("a message code is used by two kinds of messages")
+
+_PLACEHOLDERS = {key: placeholders(template) for key, template in MESSAGES.items()}
+
+
+def _written(value):
+    """A value as the English sentence writes it: a list of names as ``'a', 'b'``."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(repr(v) for v in value)
+    return value
+
+
+class Message(str):
+    """A message: the English sentence of a catalog entry filled with values.
+
+    Attributes
+    ----------
+    key : str
+        The catalog entry: a code, or ``code.variant``.
+    code : str
+        What the message says, for an application to say it in another language.
+    values : dict
+        The values put into the template's placeholders, as given (numbers stay numbers,
+        lists stay lists).
+
+    Raises
+    ------
+    KeyError
+        A key the kind of message does not list.
+    ValueError
+        Values that do not fill exactly the template's placeholders.
+    """
+
+    catalog = MESSAGES
+    key: str
+    code: str
+    values: dict
+
+    def __new__(cls, key: str, values: dict | None = None):
+        values = dict(values or {})
+        template = cls.catalog[key]
+        if values.keys() != _PLACEHOLDERS[key]:
+            raise ValueError(
+                f"{key!r} takes the values {sorted(_PLACEHOLDERS[key])}, not {sorted(values)}"
+            )
+        self = super().__new__(cls, template.format(**{k: _written(v) for k, v in values.items()}))
+        self.key = key
+        self.code = key.split(".", 1)[0]
+        self.values = values
+        return self
+
+    @property
+    def template(self) -> str:
+        """The English template the message was written from."""
+        return self.catalog[self.key]
+
+    def __reduce__(self):  # pickled (a cache, a child process's answer) with its key and values
+        return (type(self), (self.key, self.values))
+
+
+class Reason(Message):
+    """Why a row was rejected (:data:`REASONS`).
+
+    >>> r = Reason("fields", {"fields": 2, "width": 3})
+    >>> r, r.code
+    ('row has 2 fields, the header has 3', 'fields')
+    """
+
+    catalog = REASONS
+
+
+class Note(Message):
+    """How a file was read (:data:`NOTES`).
+
+    >>> Note("customers_replace", {"columns": ["plan", "country"]})
+    "customers file attributes 'plan', 'country' replace the export's"
+    """
+
+    catalog = NOTES
+
+
+class Refusal(Message):
+    """Why a whole file cannot be used (:data:`REFUSALS`), possibly followed by further
+    sentences (``then``): the message of an :class:`ExportError`.
+
+    >>> r = Refusal("no_rows", then=(Refusal("no_format_tried", {"formats": "a, b"}),))
+    >>> r.code, r.startswith("the file has a header but no data rows. No format")
+    ('no_rows', True)
+    """
+
+    catalog = REFUSALS
+    then: tuple[Refusal, ...]
+
+    def __new__(cls, key: str, values: dict | None = None, then: tuple[Refusal, ...] = ()):
+        first = Message.__new__(cls, key, values)
+        if not then:
+            first.then = ()
+            return first
+        self = str.__new__(cls, ". ".join([first, *then]))
+        self.key, self.code, self.values, self.then = first.key, first.code, first.values, then
+        return self
+
+    def __reduce__(self):
+        return (Refusal, (self.key, self.values, self.then))
+
+
+def reason(key: str, /, **values) -> Reason:
+    """The :class:`Reason` of ``key`` with ``values``.
+
+    >>> reason("bad_date", field="start", column="Début")
+    "start: cannot read the date in 'Début'"
+    """
+    return Reason(key, values)
+
+
+def note(key: str, /, **values) -> Note:
+    """The :class:`Note` of ``key`` with ``values``.
+
+    >>> note("cents", column="Amount")
+    "'Amount' read in cents"
+    """
+    return Note(key, values)
+
+
+class ExportError(ValueError):
+    """A billing export that cannot be used at all: empty, not tabular, no recognisable columns,
+    money in several currencies with no rates to convert them, or past one of the server's
+    limits (:mod:`mrrkit.io.limits`).
+
+    Its message says what was expected and which formats were tried. Rows that are merely bad
+    never raise it: they end up in ``ExportResult.rejected`` with a reason.
+
+    Parameters
+    ----------
+    key : str
+        A code of :data:`REFUSALS` (or ``code.variant``).
+    **values
+        The values of its template.
+
+    Attributes
+    ----------
+    message : Refusal
+        The message: its English sentence, code and values.
+    code : str
+        What kind of refusal, for an application to say it in another language (for a file past
+        one of the server's limits, one of :data:`mrrkit.io.limits.LIMIT_CODES`).
+    values : dict
+        The values the message is written from (``count``, ``limit``, ``variable``...).
+
+    Examples
+    --------
+    >>> import pickle
+    >>> exc = pickle.loads(pickle.dumps(ExportError("no_rows")))
+    >>> str(exc), exc.code, exc.values
+    ('the file has a header but no data rows', 'no_rows', {})
+    >>> str(exc.followed_by("no_format_tried", formats="canonical, generic"))[:50]
+    'the file has a header but no data rows. No format '
+    """
+
+    def __init__(self, key: str | Refusal, /, **values):
+        self.message = key if isinstance(key, Refusal) else Refusal(key, values)
+        super().__init__(str(self.message))
+
+    @property
+    def code(self) -> str:
+        return self.message.code
+
+    @property
+    def values(self) -> dict:
+        return self.message.values
+
+    def followed_by(self, key: str, /, **values) -> ExportError:
+        """The same refusal with one more sentence after it (same code and values)."""
+        first = self.message
+        then = (*first.then, Refusal(key, values))
+        return ExportError(Refusal(first.key, first.values, then))
+
+    def __reduce__(self):  # pickled (a child process's answer, a cache) with its message
+        return (ExportError, (self.message,))

@@ -1,0 +1,174 @@
+"""Chargebee's subscriptions export ("Export data": ``Subscriptions.csv``, columns prefixed with
+their entity).
+
+Real files have ``subscriptions.id, subscriptions.plan_id, subscriptions.plan_quantity,
+subscriptions.plan_unit_price, subscriptions.plan_quantity_in_decimal,
+subscriptions.plan_unit_price_in_decimal, subscriptions.status, subscriptions.start_date,
+subscriptions.trial_start, subscriptions.trial_end, subscriptions.current_term_start,
+subscriptions.current_term_end, subscriptions.remaining_billing_cycles,
+subscriptions.created_at, subscriptions.started_at, subscriptions.cancelled_at,
+subscriptions.pause_date, subscriptions.resume_date, subscriptions.po_number,
+subscriptions.auto_collection``, custom fields as ``subscriptions.cf_<name>``, then
+``customers.id, customers.email`` and ``addresses.*``; no currency column (the amounts are in
+the site's currency). Status values as displayed: ``Active, In Trial, Non Renewing, Cancelled,
+Paused, Future``; prices in major units. Public migration scripts also name
+``subscriptions.customer_id, subscriptions.activated_at, subscriptions.currency_code,
+subscriptions.cancel_reason``, read when a file has them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from ..cells import text
+from ..drafts import Columns, Draft, Rule
+from ..headers import attribute_name, column, columns, normalise
+from ..messages import note
+from ..rules import subscription_draft
+from .common import RESERVED, Vendor, has_any
+
+__all__ = ["VENDOR"]
+
+STATUSES = {
+    "active": Rule("count"),
+    "non_renewing": Rule("until", ("subscriptions.cancelled_at", "subscriptions.current_term_end")),
+    "in_trial": Rule("trial"),
+    "cancelled": Rule("ended", ("subscriptions.cancelled_at",)),
+    "canceled": Rule("ended", ("subscriptions.cancelled_at",)),
+    "paused": Rule("ended", ("subscriptions.pause_date",)),
+    "future": Rule("reject", reason="future"),
+}
+
+#: ``subscriptions.cf_industry``, ``customers.cf_account_manager``: Chargebee custom fields.
+_CUSTOM = re.compile(r"^(?:subscriptions|customers)\.cf_(.*\S)$", re.IGNORECASE)
+#: The customer's country: billing address first, else the export's ``addresses.*`` columns.
+_COUNTRY = (
+    "customers.billing_address_country",
+    "customers.billing_address.country",
+    "billing_addresses.country",
+    "addresses.country",
+)
+
+
+def detect(headers) -> bool:
+    """``subscriptions.*`` columns and a customer id."""
+    norm = [normalise(x) for x in headers]
+    return any(x.startswith("subscriptions ") for x in norm) and has_any(
+        headers, "subscriptions.customer_id", "customers.id"
+    )
+
+
+def _filled_first(frame: pd.DataFrame, cols: tuple[str, ...]) -> tuple[str, ...]:
+    """``cols`` without the columns that are empty on every row (all of them if all are): the
+    same values once coalesced, and the first one is a column that is read."""
+    filled = tuple(c for c in cols if (text(frame[c]) != "").any())
+    return filled or cols
+
+
+def _attributes(h: list) -> dict[str, str]:
+    attributes = {}
+    for name, *cands in (
+        ("plan", "subscriptions.plan_id", "subscription_items.item_price_id"),
+        ("churn_reason", "subscriptions.cancel_reason", "subscriptions.cancel_reason_code"),
+        ("customer_name", "customers.company"),
+        ("email", "customers.email"),
+    ):
+        found = column(h, *cands)
+        if found is not None:
+            attributes[name] = found
+    for header in h:
+        # Custom fields: subscriptions.cf_<name> and customers.cf_<name> -> attribute <name>
+        # (a known one by its app name: cf_sector -> industry), as Stripe metadata keys are.
+        m = _CUSTOM.match(str(header))
+        if m:
+            key = attribute_name(m.group(1))
+            taken = key in attributes or key.lower() in RESERVED
+            attributes[str(header) if taken else key] = header
+    if "country" not in attributes:
+        found = column(h, *_COUNTRY)
+        if found is not None:
+            attributes["country"] = found
+    return attributes
+
+
+def read(frame: pd.DataFrame) -> Draft:
+    """Active and non-renewing count (non-renewing until their cancel date), trials from their
+    end, cancelled at cancelled_at, paused at pause_date; prices in major units."""
+    h = list(frame.columns)
+    attributes = _attributes(h)
+    # The *_in_decimal columns are empty unless the site uses multi-decimal pricing: the
+    # mapping then names the column actually read.
+    unit_price = _filled_first(
+        frame,
+        columns(
+            h,
+            "subscriptions.plan_unit_price_in_decimal",
+            "subscriptions.plan_unit_price",
+            "subscription_items.unit_price_in_decimal",
+            "subscription_items.unit_price",
+        ),
+    )
+    total = _filled_first(
+        frame, columns(h, "subscriptions.plan_amount_in_decimal", "subscriptions.plan_amount")
+    )
+    quantity = _filled_first(
+        frame,
+        columns(
+            h,
+            "subscriptions.plan_quantity_in_decimal",
+            "subscriptions.plan_quantity",
+            "subscription_items.quantity_in_decimal",
+            "subscription_items.quantity",
+        ),
+    )
+    cols = Columns(
+        customer_id=columns(h, "subscriptions.customer_id", "customers.id"),
+        start=columns(
+            h,
+            "subscriptions.started_at",
+            "subscriptions.activated_at",
+            "subscriptions.start_date",
+            "subscriptions.created_at",
+        ),
+        trial_end=columns(h, "subscriptions.trial_end"),
+        amount=unit_price or total,
+        interval=columns(h, "subscriptions.billing_period_unit", "plans.period_unit"),
+        interval_count=columns(h, "subscriptions.billing_period", "plans.period"),
+        # plan_amount is already unit price x quantity: the quantity is then only an attribute.
+        quantity=quantity if unit_price else (),
+        currency=columns(h, "subscriptions.currency_code", "customers.preferred_currency_code"),
+        status=columns(h, "subscriptions.status"),
+        period_start=columns(h, "subscriptions.current_term_start"),
+        period_end=columns(h, "subscriptions.current_term_end"),
+        plan=columns(h, "subscriptions.plan_id", "subscription_items.item_price_id"),
+        attributes=attributes,
+    )
+    if not unit_price and quantity:
+        attributes["quantity"] = quantity[0]
+    draft = subscription_draft(
+        frame,
+        cols,
+        statuses=STATUSES,
+        cents=False,
+        default_months=1.0,
+        notes=[note("chargebee_rules")],
+    )
+    if not cols.currency:
+        # Chargebee's Subscriptions.csv has no currency column: said unless the reading is given
+        # a reporting currency (then "no currency column: amounts read as ..." says it).
+        draft.no_currency_notes = [note("chargebee_no_currency")]
+    return draft
+
+
+VENDOR = Vendor(
+    name="chargebee_subscriptions",
+    label="Chargebee subscriptions export",
+    detect=detect,
+    read=read,
+    needs="Chargebee: subscriptions.* columns with subscriptions.customer_id or customers.id",
+    source="https://apidocs.chargebee.com/docs/api/exports",
+    priority=30,
+    statuses=STATUSES,
+)

@@ -1,0 +1,124 @@
+"""Paddle Billing subscriptions, as a flat copy of the API's subscription entity (Paddle's
+dashboard has no subscriptions report: its reports are transactions, adjustments,
+products/prices, discounts).
+
+Columns: ``id, status, customer_id, currency_code, started_at, first_billed_at, next_billed_at,
+paused_at, canceled_at, billing_cycle.interval, billing_cycle.frequency`` and the item's
+``price.unit_price.amount`` (a string in the lowest denomination: 10 USD = "1000") and
+``quantity``; statuses ``active, trialing, past_due, paused, canceled``. Underscore spellings
+(``billing_cycle_interval``) are accepted too.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..drafts import Columns, Draft, Rule
+from ..headers import column, columns
+from ..messages import note
+from ..rules import subscription_draft
+from .common import Vendor, has_all, has_any
+
+__all__ = ["VENDOR"]
+
+STATUSES = {
+    "active": Rule("count"),
+    "past_due": Rule("count"),
+    "trialing": Rule("trial", ("next_billed_at",)),
+    "canceled": Rule("ended", ("canceled_at",)),
+    "paused": Rule("ended", ("paused_at",)),
+}
+
+
+def detect(headers) -> bool:
+    """customer_id, currency_code and a billing date or cycle."""
+    return has_all(headers, "customer_id", "currency_code") and has_any(
+        headers,
+        "next_billed_at",
+        "first_billed_at",
+        "billing_cycle.interval",
+        "billing_cycle_interval",
+    )
+
+
+def read(frame: pd.DataFrame) -> Draft:
+    """Active and past_due count, trials from next_billed_at, churn at canceled_at (paused at
+    paused_at); unit prices in the lowest denomination (cents)."""
+    h = list(frame.columns)
+    attributes = {}
+    for name, *cands in (
+        (
+            "plan",
+            "price.name",
+            "price_name",
+            "items[0].price.name",
+            "price.id",
+            "price_id",
+            "items[0].price.id",
+        ),
+        (
+            "product",
+            "product.name",
+            "product_name",
+            "price.product_id",
+            "product_id",
+            "items[0].price.product_id",
+        ),
+    ):
+        found = column(h, *cands)
+        if found is not None:
+            attributes[name] = found
+    cols = Columns(
+        customer_id=columns(h, "customer_id"),
+        start=columns(h, "first_billed_at", "started_at", "created_at"),
+        end=(),
+        amount=columns(
+            h,
+            "price.unit_price.amount",
+            "unit_price.amount",
+            "unit_price_amount",
+            "items[0].price.unit_price.amount",
+            "unit_price",
+        ),
+        interval=columns(
+            h,
+            "billing_cycle.interval",
+            "billing_cycle_interval",
+            "price.billing_cycle.interval",
+            "items[0].price.billing_cycle.interval",
+        ),
+        interval_count=columns(
+            h,
+            "billing_cycle.frequency",
+            "billing_cycle_frequency",
+            "price.billing_cycle.frequency",
+            "items[0].price.billing_cycle.frequency",
+        ),
+        quantity=columns(h, "quantity", "items[0].quantity"),
+        currency=columns(h, "currency_code"),
+        status=columns(h, "status"),
+        period_start=columns(
+            h, "current_billing_period.starts_at", "current_billing_period_starts_at"
+        ),
+        period_end=columns(h, "current_billing_period.ends_at", "current_billing_period_ends_at"),
+        plan=columns(h, "price.id", "price_id", "items[0].price.id", "price.name", "price_name"),
+        attributes=attributes,
+    )
+    return subscription_draft(
+        frame, cols, statuses=STATUSES, cents=True, notes=[note("paddle_rules")]
+    )
+
+
+VENDOR = Vendor(
+    name="paddle_subscriptions",
+    label="Paddle Billing subscriptions",
+    detect=detect,
+    read=read,
+    needs=(
+        "Paddle Billing: customer_id, currency_code and next_billed_at / "
+        "first_billed_at / billing_cycle.interval"
+    ),
+    source="https://developer.paddle.com/api-reference/subscriptions/list-subscriptions",
+    priority=70,
+    statuses=STATUSES,
+)

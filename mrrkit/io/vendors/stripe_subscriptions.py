@@ -1,0 +1,189 @@
+"""Stripe's subscriptions export (Dashboard, Billing > Subscriptions > Export).
+
+Columns, as read by public scripts that parse these exports (pandas notebooks selecting exactly
+these columns, a TypeScript importer reading ``Amount`` "as string like 33.00" in major units
+while the API gives cents): ``id, Customer ID, Customer Name, Customer Email, Plan, Product,
+Quantity, Currency, Interval, Amount, Status, Cancellation Reason, Created (UTC)``,
+``Start (UTC)`` or ``Start Date (UTC)``, ``Current Period Start (UTC), Current Period End (UTC),
+Trial Start (UTC), Trial End (UTC), Canceled At (UTC), Ended At (UTC)`` and metadata as
+``<key> (metadata)``. Some Dashboard exports name the price columns ``Plan Amount``,
+``Plan Interval``...
+
+Statuses (the Subscription object): ``incomplete, incomplete_expired, trialing, active, past_due,
+canceled, unpaid, paused``. Why a subscription ended is its ``cancellation_details``: ``reason``
+(``cancellation_requested, payment_disputed, payment_failed``: how it ended), ``feedback`` (the
+customer's own pick: ``too_expensive, missing_features, switched_service, unused,
+customer_service, too_complex, low_quality, other``) and ``comment`` (free text). Exports write
+them as ``Cancellation Reason`` and, in some versions, ``Cancellation Feedback`` and
+``Cancellation Comment`` or ``Cancellation Reason Text``: the churn reason is the feedback where
+the customer gave one, else the ``Cancellation Reason`` (values kept as Stripe writes them); the
+free text is kept as ``churn_comment``, never a segment
+(:data:`mrrkit.views.segments.NOTE_COLUMNS`).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from ..cells import text
+from ..drafts import Columns, Draft, Rule
+from ..headers import column, columns, is_cents
+from ..messages import note
+from ..rules import subscription_draft
+from .common import RESERVED, Vendor, coalesced, has_all, has_any
+
+__all__ = ["VENDOR"]
+
+STATUSES = {
+    "active": Rule("count"),
+    "past_due": Rule("count"),
+    "trialing": Rule("trial"),
+    "canceled": Rule("ended", ("Canceled At (UTC)", "Canceled At")),
+    "cancelled": Rule("ended", ("Canceled At (UTC)", "Canceled At")),
+    "incomplete": Rule("reject", reason="stripe_incomplete"),
+    "incomplete_expired": Rule("reject", reason="stripe_incomplete_expired"),
+    "unpaid": Rule("reject", reason="stripe_unpaid"),
+    "paused": Rule("reject", reason="paused"),
+}
+_METADATA = re.compile(r"^(.*\S)\s*\(metadata\)$", re.IGNORECASE)
+_AMOUNT = ("Amount", "Plan Amount", "Price Amount", "Amount (cents)", "Plan Amount (cents)")
+#: The churn reason: the customer's feedback first, then how the subscription ended.
+_CHURN_REASON = (
+    "Cancellation Feedback",
+    "Cancellation Details Feedback",
+    "Cancellation Reason",
+    "Cancellation Details Reason",
+)
+#: What the customer wrote when cancelling: kept, never a segment.
+_CHURN_COMMENT = (
+    "Cancellation Comment",
+    "Cancellation Details Comment",
+    "Cancellation Reason Text",
+)
+_INTERVAL = ("Interval", "Plan Interval", "Price Interval")
+
+
+def detect(headers) -> bool:
+    """Customer ID, Status, an amount, an interval (or the current period) and ``(UTC)`` dates.
+    An export without any interval column is still read (interval from the current period)."""
+    return (
+        has_all(headers, "Customer ID", "Status")
+        and has_any(headers, *_AMOUNT)
+        and (has_any(headers, *_INTERVAL) or has_all(headers, "Current Period End (UTC)"))
+        and any(str(h).strip().endswith("(UTC)") for h in headers)
+    )
+
+
+def _attributes(h: list) -> dict[str, str]:
+    attributes = {}
+    for name, *cands in (
+        ("plan", "Plan", "Plan Nickname", "Plan price ID", "Price ID", "Plan ID", "Price"),
+        ("product", "Product", "Product Name"),
+        ("churn_reason", *_CHURN_REASON),
+        ("churn_comment", *_CHURN_COMMENT),
+        ("customer_name", "Customer Name", "Customer Description"),
+        ("email", "Customer Email"),
+    ):
+        found = column(h, *cands)
+        if found is not None:
+            attributes[name] = found
+    for header in h:
+        m = _METADATA.match(str(header))
+        if m:
+            key = m.group(1).strip()
+            # A key named like a canonical column or another attribute keeps its header.
+            taken = key in attributes or key.lower() in RESERVED
+            attributes[str(header) if taken else key] = header
+    return attributes
+
+
+def read(frame: pd.DataFrame) -> Draft:
+    """Active and past_due count, trials from their end, churn at Ended At; amounts in major
+    units ("49.00") unless the header says cents ("Amount (cents)")."""
+    h = list(frame.columns)
+    cols = Columns(
+        customer_id=columns(h, "Customer ID", "Customer"),
+        start=columns(h, "Start Date (UTC)", "Start (UTC)", "Start Date", "Created (UTC)"),
+        trial_end=columns(h, "Trial End (UTC)", "Trial End"),
+        end=columns(h, "Ended At (UTC)", "Ended At"),
+        amount=columns(h, *_AMOUNT),
+        interval=columns(h, *_INTERVAL),
+        interval_count=columns(h, "Interval Count", "Plan Interval Count", "Price Interval Count"),
+        quantity=columns(h, "Quantity"),
+        currency=columns(h, "Currency", "Plan Currency", "Price Currency"),
+        status=columns(h, "Status"),
+        period_start=columns(h, "Current Period Start (UTC)", "Current Period Start"),
+        period_end=columns(h, "Current Period End (UTC)", "Current Period End"),
+        plan=columns(h, "Plan", "Plan price ID", "Price ID", "Plan ID", "Price", "Plan Nickname"),
+        attributes=_attributes(h),
+    )
+    draft = subscription_draft(frame, cols, statuses=STATUSES, notes=[note("stripe_rules")])
+    # Exports name the customer "Customer Name" or (older ones, and customers with a description
+    # only) "Customer Description": a blank name takes the description.
+    names = columns(h, "Customer Name", "Customer Description")
+    if len(names) > 1:
+        draft.attributes["customer_name"] = coalesced(frame, names)
+    # A churn with the customer's feedback has it as its reason; one without (a failed payment,
+    # a cancellation with no answer) keeps Stripe's "Cancellation Reason". Likewise the comment.
+    for name, candidates in (("churn_reason", _CHURN_REASON), ("churn_comment", _CHURN_COMMENT)):
+        found = columns(h, *candidates)
+        if len(found) > 1:
+            draft.attributes[name] = coalesced(frame, found)
+    _say_whole_amounts(frame, cols.amount[0], draft)
+    _say_coupons(frame, h, draft)
+    return draft
+
+
+def _say_whole_amounts(frame: pd.DataFrame, amount: str, draft: Draft) -> None:
+    """Amounts all written as whole numbers (``4900``) may be cents: said, with the remedy."""
+    if is_cents(amount) or not _whole_numbers_only(frame[amount], draft.reasons.ok):
+        return
+    written = text(frame[amount])
+    written = written[(written != "").to_numpy() & draft.reasons.ok]
+    draft.notes.append(
+        note(
+            "stripe_whole_numbers",
+            column=amount,
+            example=written.iloc[0],
+            renamed=amount + " (cents)",
+        )
+    )
+
+
+def _say_coupons(frame: pd.DataFrame, h: list, draft: Draft) -> None:
+    """A coupon's amount is not in the export: the MRR of its subscriptions is before it."""
+    coupon = column(h, "Coupon", "Coupon ID", "Discount")
+    if coupon is None:
+        return
+    with_coupon = int(((text(frame[coupon]) != "").to_numpy() & draft.reasons.ok).sum())
+    if with_coupon:
+        draft.notes.append(note("stripe_coupon", count=with_coupon, column=coupon))
+
+
+def _whole_numbers_only(col: pd.Series, kept: np.ndarray) -> bool:
+    """Whether every kept, filled cell is written as a whole number of 3+ digits (``4900``);
+    the first thousand cells settle most files without a pass over a million."""
+    head = text(col.iloc[:1000])[kept[:1000]]
+    head = head[head != ""]
+    if len(head) and not head.str.fullmatch(r"\d{3,}").all():
+        return False
+    written = text(col)[kept]
+    written = written[written != ""]
+    return bool(len(written)) and bool(written.str.fullmatch(r"\d{3,}").all())
+
+
+VENDOR = Vendor(
+    name="stripe_subscriptions",
+    label="Stripe subscriptions export",
+    detect=detect,
+    read=read,
+    needs=(
+        "Stripe subscriptions: Customer ID, Status, Amount, Interval and '... (UTC)' date columns"
+    ),
+    source="https://docs.stripe.com/api/subscriptions/object",
+    priority=20,
+    statuses=STATUSES,
+)
