@@ -11,10 +11,10 @@ from __future__ import annotations
 import pandas as pd
 
 from ..drafts import Columns, Draft
-from ..headers import column, columns
+from ..headers import columns
 from ..messages import note
 from ..rules import subscription_draft
-from .common import Vendor, has_all
+from .common import Vendor, has_all, named_headers
 
 __all__ = ["VENDOR"]
 
@@ -27,15 +27,12 @@ def detect(headers) -> bool:
 def read(frame: pd.DataFrame) -> Draft:
     """plan_amount in cents, churn at subscription_canceled_at."""
     h = list(frame.columns)
-    attributes = {}
-    for name, *cands in (
+    attributes = named_headers(
+        h,
         ("plan", "plan_name", "plan_oid"),
         ("customer_name", "customer_name"),
         ("email", "customer_email"),
-    ):
-        found = column(h, *cands)
-        if found is not None:
-            attributes[name] = found
+    )
     cols = Columns(
         customer_id=columns(h, "customer_oid"),
         start=columns(h, "subscription_started_at"),

@@ -27,7 +27,7 @@ from ..drafts import Columns, Draft, Rule
 from ..headers import attribute_name, column, columns, normalise
 from ..messages import note
 from ..rules import subscription_draft
-from .common import RESERVED, Vendor, has_any
+from .common import Vendor, add_custom_fields, has_any, named_headers
 
 __all__ = ["VENDOR"]
 
@@ -68,24 +68,16 @@ def _filled_first(frame: pd.DataFrame, cols: tuple[str, ...]) -> tuple[str, ...]
 
 
 def _attributes(h: list) -> dict[str, str]:
-    attributes = {}
-    for name, *cands in (
+    attributes = named_headers(
+        h,
         ("plan", "subscriptions.plan_id", "subscription_items.item_price_id"),
         ("churn_reason", "subscriptions.cancel_reason", "subscriptions.cancel_reason_code"),
         ("customer_name", "customers.company"),
         ("email", "customers.email"),
-    ):
-        found = column(h, *cands)
-        if found is not None:
-            attributes[name] = found
-    for header in h:
-        # Custom fields: subscriptions.cf_<name> and customers.cf_<name> -> attribute <name>
-        # (a known one by its app name: cf_sector -> industry), as Stripe metadata keys are.
-        m = _CUSTOM.match(str(header))
-        if m:
-            key = attribute_name(m.group(1))
-            taken = key in attributes or key.lower() in RESERVED
-            attributes[str(header) if taken else key] = header
+    )
+    # Custom fields: subscriptions.cf_<name> and customers.cf_<name> -> attribute <name> (a
+    # known one by its app name: cf_sector -> industry), as Stripe metadata keys are.
+    add_custom_fields(attributes, h, _CUSTOM, attribute_name)
     if "country" not in attributes:
         found = column(h, *_COUNTRY)
         if found is not None:

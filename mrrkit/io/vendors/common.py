@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -17,9 +18,11 @@ __all__ = [
     "TRUE",
     "RefusedExport",
     "Vendor",
+    "add_custom_fields",
     "coalesced",
     "has_all",
     "has_any",
+    "named_headers",
 ]
 
 
@@ -117,3 +120,38 @@ def coalesced(frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.Series:
         out = out.where(out != "", text(frame[col]))
     return out
 
+
+def named_headers(headers, *named: tuple[str, ...]) -> dict[str, str]:
+    """For each ``(name, *candidates)``, the first header matching one of the candidates, under
+    ``name`` (a name no header matches is left out).
+
+    >>> named_headers(["Plan", "Email"], ("plan", "Plan Nickname", "Plan"), ("product", "Product"))
+    {'plan': 'Plan'}
+    """
+    found = {}
+    for name, *candidates in named:
+        header = column(headers, *candidates)
+        if header is not None:
+            found[name] = header
+    return found
+
+
+def add_custom_fields(
+    attributes: dict[str, str], headers, pattern: re.Pattern, name: Callable = str.strip
+) -> None:
+    """Add each header matching ``pattern`` (custom fields, metadata keys) as the attribute
+    ``name(<its first group>)``; a field named like a line's own column or another attribute
+    keeps its header as its name.
+
+    >>> attributes = {"plan": "Plan"}
+    >>> add_custom_fields(attributes, ["plan (metadata)", "seats (metadata)", "Plan"],
+    ...                   re.compile(r"^(.*\\S)\\s*\\(metadata\\)$"))
+    >>> attributes
+    {'plan': 'Plan', 'plan (metadata)': 'plan (metadata)', 'seats': 'seats (metadata)'}
+    """
+    for header in headers:
+        found = pattern.match(str(header))
+        if found:
+            key = name(found.group(1))
+            taken = key in attributes or key.lower() in RESERVED
+            attributes[str(header) if taken else key] = header

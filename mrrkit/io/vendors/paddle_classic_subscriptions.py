@@ -16,10 +16,10 @@ import pandas as pd
 
 from ..cells import text
 from ..drafts import Columns, Draft, Rule
-from ..headers import column, columns
+from ..headers import columns
 from ..messages import ExportError, note
 from ..rules import subscription_draft
-from .common import Vendor, has_all, has_any
+from .common import Vendor, has_all, has_any, named_headers
 
 __all__ = ["VENDOR"]
 
@@ -68,11 +68,7 @@ def read(frame: pd.DataFrame) -> Draft:
     payment = columns(h, *_PAYMENT)
     if not price and not payment:
         raise ExportError("paddle_classic_no_amount", columns=h)
-    attributes = {}
-    for name, *cands in (("plan", "plan_name", "plan_id"), ("email", "user_email")):
-        found = column(h, *cands)
-        if found is not None:
-            attributes[name] = found
+    attributes = named_headers(h, ("plan", "plan_name", "plan_id"), ("email", "user_email"))
     quantity = columns(h, "quantity")
     cols = Columns(
         customer_id=columns(h, "user_id", "user_email"),

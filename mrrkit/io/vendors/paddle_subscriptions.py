@@ -14,10 +14,10 @@ from __future__ import annotations
 import pandas as pd
 
 from ..drafts import Columns, Draft, Rule
-from ..headers import column, columns
+from ..headers import columns
 from ..messages import note
 from ..rules import subscription_draft
-from .common import Vendor, has_all, has_any
+from .common import Vendor, has_all, has_any, named_headers
 
 __all__ = ["VENDOR"]
 
@@ -45,8 +45,8 @@ def read(frame: pd.DataFrame) -> Draft:
     """Active and past_due count, trials from next_billed_at, churn at canceled_at (paused at
     paused_at); unit prices in the lowest denomination (cents)."""
     h = list(frame.columns)
-    attributes = {}
-    for name, *cands in (
+    attributes = named_headers(
+        h,
         (
             "plan",
             "price.name",
@@ -64,10 +64,7 @@ def read(frame: pd.DataFrame) -> Draft:
             "product_id",
             "items[0].price.product_id",
         ),
-    ):
-        found = column(h, *cands)
-        if found is not None:
-            attributes[name] = found
+    )
     cols = Columns(
         customer_id=columns(h, "customer_id"),
         start=columns(h, "first_billed_at", "started_at", "created_at"),

@@ -32,7 +32,7 @@ from ..headers import column, columns
 from ..messages import ExportError, Note, note
 from ..money import MAX_MRR, cents_divisor, months_between
 from ..parse import parse_amounts
-from .common import Vendor, has_any
+from .common import Vendor, has_any, named_headers
 
 __all__ = ["VENDOR"]
 
@@ -303,25 +303,25 @@ def _say_kept(frame, origin_col, mrr, reasons: Reasons, notes: list[Note]) -> No
 
 
 def _attributes(frame, h) -> dict[str, pd.Series]:
-    attributes = {}
-    for name, *cands in (
-        ("plan", "price_name", "price.name", "price_id", "price.id", "price_ids"),
-        ("product", "product_name", "product.name", "product_id", "product.id"),
-        ("quantity", "quantity"),
-        ("customer_name", "business_name", "business.name"),
-        ("email", "customer_email", "customer.email"),
-        (
-            "country",
-            "address_country_code",
-            "address.country_code",
-            "country_code",
-            "customer_country_code",
-        ),
-        ("subscription", *_SUBSCRIPTION),
-    ):
-        found = column(h, *cands)
-        if found is not None:
-            attributes[name] = text(frame[found])
+    attributes = {
+        name: text(frame[found])
+        for name, found in named_headers(
+            h,
+            ("plan", "price_name", "price.name", "price_id", "price.id", "price_ids"),
+            ("product", "product_name", "product.name", "product_id", "product.id"),
+            ("quantity", "quantity"),
+            ("customer_name", "business_name", "business.name"),
+            ("email", "customer_email", "customer.email"),
+            (
+                "country",
+                "address_country_code",
+                "address.country_code",
+                "country_code",
+                "customer_country_code",
+            ),
+            ("subscription", *_SUBSCRIPTION),
+        ).items()
+    }
     return attributes
 
 

@@ -24,7 +24,7 @@ from ..drafts import Columns, Draft, Rule
 from ..headers import column, columns, normalise
 from ..messages import note
 from ..rules import subscription_draft
-from .common import TRUE, Vendor, has_all, has_any
+from .common import TRUE, Vendor, has_all, has_any, named_headers
 
 __all__ = ["VENDOR"]
 
@@ -53,16 +53,13 @@ def detect(headers) -> bool:
 def read(frame: pd.DataFrame) -> Draft:
     """Active counts, canceled counts until expires_at, expired ends at expires_at."""
     h = list(frame.columns)
-    attributes = {}
-    for name, *cands in (
+    attributes = named_headers(
+        h,
         ("plan", "plan_name", "plan_code"),
         ("churn_reason", "expiration_reason", "cancel_reason"),
         ("customer_name", "company_name", "company"),
         ("email", "email", "account_email"),
-    ):
-        found = column(h, *cands)
-        if found is not None:
-            attributes[name] = found
+    )
     for header in h:
         if normalise(header).startswith("custom field "):
             attributes[normalise(header).removeprefix("custom field ").replace(" ", "_")] = header

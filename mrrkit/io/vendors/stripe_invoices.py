@@ -37,7 +37,7 @@ from ..headers import column, columns
 from ..messages import Note, note
 from ..money import MAX_MRR, cents_divisor, months_between
 from ..parse import parse_amounts
-from .common import Vendor, has_any
+from .common import Vendor, has_any, named_headers
 
 __all__ = ["VENDOR"]
 
@@ -179,17 +179,17 @@ def read(frame: pd.DataFrame) -> Draft:
     reasons.reject(~np.isfinite(mrr), "bad_amount")
     reasons.reject(np.abs(mrr) > MAX_MRR, "too_large")
 
-    attributes = {}
-    for name, *cands in (
-        ("plan", "Plan", "Price", "Plan Nickname", "plan_id", "price_id", "price"),
-        ("product", "Product", "Product Name", "product", "product_id"),
-        ("quantity", "Quantity", "quantity"),
-        ("customer_name", "Customer Name"),
-        ("email", "Customer Email", "customer_email"),
-    ):
-        found = column(h, *cands)
-        if found is not None:
-            attributes[name] = text(frame[found])
+    attributes = {
+        name: text(frame[found])
+        for name, found in named_headers(
+            h,
+            ("plan", "Plan", "Price", "Plan Nickname", "plan_id", "price_id", "price"),
+            ("product", "Product", "Product Name", "product", "product_id"),
+            ("quantity", "Quantity", "quantity"),
+            ("customer_name", "Customer Name"),
+            ("email", "Customer Email", "customer_email"),
+        ).items()
+    }
     # A proration credit ("Unused time on Pro after 15 Feb") reduces the charge of its price on
     # its subscription, which started before it; the charge for the new price made by the same
     # change ("Remaining time on Basic", also a proration) does not carry it.

@@ -33,7 +33,7 @@ from ..drafts import Columns, Draft, Rule
 from ..headers import column, columns, is_cents
 from ..messages import note
 from ..rules import subscription_draft
-from .common import RESERVED, Vendor, coalesced, has_all, has_any
+from .common import Vendor, add_custom_fields, coalesced, has_all, has_any, named_headers
 
 __all__ = ["VENDOR"]
 
@@ -78,25 +78,16 @@ def detect(headers) -> bool:
 
 
 def _attributes(h: list) -> dict[str, str]:
-    attributes = {}
-    for name, *cands in (
+    attributes = named_headers(
+        h,
         ("plan", "Plan", "Plan Nickname", "Plan price ID", "Price ID", "Plan ID", "Price"),
         ("product", "Product", "Product Name"),
         ("churn_reason", *_CHURN_REASON),
         ("churn_comment", *_CHURN_COMMENT),
         ("customer_name", "Customer Name", "Customer Description"),
         ("email", "Customer Email"),
-    ):
-        found = column(h, *cands)
-        if found is not None:
-            attributes[name] = found
-    for header in h:
-        m = _METADATA.match(str(header))
-        if m:
-            key = m.group(1).strip()
-            # A key named like a canonical column or another attribute keeps its header.
-            taken = key in attributes or key.lower() in RESERVED
-            attributes[str(header) if taken else key] = header
+    )
+    add_custom_fields(attributes, h, _METADATA)
     return attributes
 
 
