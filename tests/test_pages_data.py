@@ -416,6 +416,37 @@ def test_mixed_currencies_need_a_choice_then_rows_without_a_rate_are_rejected_an
     pd.testing.assert_frame_equal(source.lines, expected.lines)
 
 
+def test_the_page_reads_an_upload_once(monkeypatch):
+    """The bytes of an upload are parsed once (mrrkit.io.inspect): the page's runs that choose
+    a currency, give rates or use the data read none again (issue 13: up to four times a run
+    before, one of them with a made-up currency only to list the file's currencies)."""
+    import mrrkit.io.table as table
+
+    reads = []
+    source_bytes = table._source_bytes
+
+    def counted(source):
+        data, name = source_bytes(source)
+        reads.append(data[:40])
+        return data, name
+
+    monkeypatch.setattr(table, "_source_bytes", counted)
+    content = MIXED + b"e,2024-06-01,30,CHF\n"  # (bytes no other test reads: nothing cached)
+    at = upload(data_page(), "mixed.csv", content)
+    clean(at)
+    assert reads == [content[:40]]
+    reporting(at, content).set_value("EUR").run()
+    editor = at.data_editor[0]
+    at.session_state[editor.key] = {
+        "edited_rows": {0: {"rate": 1.05}, 1: {"rate": 1.17}, 2: {"rate": 0.9}},
+        "added_rows": [], "deleted_rows": [],
+    }
+    at.run()
+    at.button(key="data.use").click().run()
+    clean(at)
+    assert reads == [content[:40]] and metrics(at)["Rows rejected"] == "0"
+
+
 def test_monthly_rates_from_the_table_and_from_a_file():
     at = upload(data_page(), "mixed.csv", MIXED)
     reporting(at, MIXED).set_value("EUR").run()
