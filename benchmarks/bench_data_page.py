@@ -91,6 +91,13 @@ def child(tree: Path, single: Path, mixed: Path) -> dict:
     return out
 
 
+def _commit(tree: Path) -> str:
+    """The commit a checkout is at (how the peer is named)."""
+    done = subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True)
+    return done.stdout.strip() or str(tree)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=50_000)
@@ -105,7 +112,9 @@ def main() -> None:
         single, mixed = Path(tmp) / "single.csv", Path(tmp) / "mixed.csv"
         _export(single, args.rows, ("usd",))
         _export(mixed, args.rows, ("usd", "eur"))
-        trees = {"this tree": HERE} | ({"peer": args.peer.resolve()} if args.peer else {})
+        trees = {"this tree": HERE}
+        if args.peer:
+            trees[f"peer {_commit(args.peer)}"] = args.peer.resolve()
         runs: dict[str, list[dict]] = {name: [] for name in trees}
         for _ in range(args.repeat):
             for name, tree in trees.items():
@@ -122,8 +131,7 @@ def main() -> None:
             said.append(f"{name}: {seconds:.2f} s, reads {runs[name][0][case][1]}")
         ratio = ""
         if args.peer:
-            mine = statistics.median(r[case][0] for r in runs["this tree"])
-            peer = statistics.median(r[case][0] for r in runs["peer"])
+            mine, peer = (statistics.median(r[case][0] for r in runs[name]) for name in trees)
             ratio = f" | ratio {mine / peer:.2f}"
         print(f"  {case:24s} " + " | ".join(said) + ratio)
 
