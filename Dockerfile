@@ -36,10 +36,10 @@ RUN groupadd --gid 10001 mrrkit \
     && chmod 700 /data /data/views
 VOLUME ["/data"]
 
-# What `streamlit run app.py` needs: app.py, pages/, mrrkit/, ui/, data/ (the sample) and
-# .streamlit/config.toml. .dockerignore keeps out tests, the virtualenv, git history, local
-# shared views and every secrets file: secrets come from the environment or a secrets.toml
-# mounted at run time (/app/.streamlit/secrets.toml), never from the image.
+# What `streamlit run serve.py` needs: serve.py, app.py, pages/, mrrkit/, server/, ui/, data/
+# (the sample) and .streamlit/config.toml. .dockerignore keeps out tests, the virtualenv, git
+# history, local shared views and every secrets file: secrets come from the environment or a
+# secrets.toml mounted at run time (/app/.streamlit/secrets.toml), never from the image.
 COPY . .
 
 USER 10001:10001

@@ -1,4 +1,4 @@
-"""Shared test settings.
+"""Shared test settings and fixtures (the builders of test data are in :mod:`tests.builders`).
 
 ``MRRKIT_TODAY`` pins the app's "today" (the default "as of" day of an upload that does not say
 when it was exported) to the bundled sample's own day, so that the in-process page tests show
@@ -7,9 +7,26 @@ the same figures whatever the day they run. A test that needs another day sets i
 
 import os
 
+import pytest
+
 #: The sample's export day (its last date); see ``ui.data.today``.
 TODAY = "2026-10-31"
 os.environ["MRRKIT_TODAY"] = TODAY
 
 #: Small apps the browser and gate tests serve (one raises on purpose): not test modules.
 collect_ignore_glob = ["apps/*.py"]
+
+
+@pytest.fixture
+def fresh_gate():
+    """The access gate's process-wide memory (wrong passwords per client address, browsers let
+    in, where browsers were going) starts and ends empty, so a lock-out in one test never refuses
+    another test's right password, nor an admission lets another test's browser upload."""
+    from server import browsers, throttle
+
+    memories = (throttle._CLIENT_FAILURES, browsers._ADMITTED, browsers._RETURN_TARGETS)
+    for memory in memories:
+        memory.clear()
+    yield
+    for memory in memories:
+        memory.clear()

@@ -188,7 +188,7 @@ def view_store_class():
     import importlib
     import pkgutil
 
-    for package in ("ui", "mrrkit"):
+    for package in ("server", "ui", "mrrkit"):
         try:
             root = importlib.import_module(package)
         except ImportError:

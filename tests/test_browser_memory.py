@@ -13,15 +13,16 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import mrrkit
+from server.access import AccessConfig
+from server.throttle import Throttle
+from server.view_store import ViewStore
 from tests._pages import ROOT, TIMEOUT
 from ui import browser_memory, gate
 from ui.browser_memory import SCOPE, BrowserMemory, Settings
-from ui.gate import AccessConfig
-from ui.saved_views import ViewStore
 
 STRIPE = Path(__file__).parent / "fixtures" / "exports" / "stripe_subscriptions.csv"
 DAY = 86_400.0
-BROWSER = hashlib.sha256(b"a browser's xsrf token").hexdigest()  # what gate.browser_key gives
+BROWSER = hashlib.sha256(b"a browser's xsrf token").hexdigest()  # a browser_key
 OTHER = hashlib.sha256(b"another browser's token").hexdigest()
 
 
@@ -181,7 +182,7 @@ def test_a_browser_key_is_needed(store):
 
 
 @pytest.fixture
-def app_env(monkeypatch, tmp_path):
+def app_env(monkeypatch, tmp_path, fresh_gate):
     """A store of its own, no gate, no memory settings, and an injectable browser key."""
     for name in ("MRRKIT_PASSWORD", "MRRKIT_PASSWORD_HASH", "MRRKIT_VIEWS_MAX_MB",
                  "MRRKIT_VIEW_MAX_MB", "MRRKIT_VIEWS_TTL_DAYS", "MRRKIT_REMEMBER_DATA_DAYS",
@@ -191,11 +192,7 @@ def app_env(monkeypatch, tmp_path):
     monkeypatch.setenv("MRRKIT_VIEWS_DIR", str(directory))
     browser = {"key": BROWSER}
     monkeypatch.setattr(gate, "_current_browser_key", lambda: browser["key"])
-    gate._CLIENT_FAILURES.clear()
-    gate._RETURN_TARGETS.clear()
-    yield {"browser": browser, "views": directory}
-    gate._CLIENT_FAILURES.clear()
-    gate._RETURN_TARGETS.clear()
+    return {"browser": browser, "views": directory}
 
 
 def session(path="app.py", params=None, *, secrets=None, user=None) -> AppTest:
@@ -385,7 +382,7 @@ def test_a_lock_out_still_stops_guesses_but_not_a_signed_in_browser(app_env, mon
     assert mine.metric
     app_env["browser"]["key"] = OTHER
     guesser = session()
-    for _ in range(gate.Throttle().free_attempts + 1):
+    for _ in range(Throttle().free_attempts + 1):
         guesser.text_input[0].input("wrong")
         guesser.button[0].click().run()
     guesser.text_input[0].input("right")

@@ -15,7 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_SOURCES = [ROOT / "app.py", ROOT / "serve.py", *sorted((ROOT / "pages").glob("*.py")),
-               *sorted((ROOT / "ui").glob("*.py")), *sorted((ROOT / "mrrkit").glob("*.py"))]
+               *(path for package in ("mrrkit", "server", "ui")
+                 for path in sorted((ROOT / package).rglob("*.py")))]
 
 
 def _instructions() -> list[tuple[str, str]]:
@@ -85,7 +86,7 @@ def test_the_build_context_has_what_the_app_needs_and_no_secrets():
 
 
 def _imported_distributions() -> set[str]:
-    local = {"mrrkit", "ui", "tests"}
+    local = {"mrrkit", "server", "ui", "tests"}
     modules = set()
     for path in APP_SOURCES:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -177,3 +178,18 @@ def test_a_crash_under_the_shipped_config_is_redacted_and_still_fails_the_browse
                 browser.close()
     finally:
         stop_server(proc)
+
+
+def test_the_server_package_runs_without_streamlit():
+    """server/ (the shared-views store, the gate's rules) never imports Streamlit, not even
+    through pandas or another package: it can be used and tested on its own."""
+    import subprocess
+
+    probe = ("import importlib, pkgutil, sys, server\n"
+             "for info in pkgutil.walk_packages(server.__path__, 'server.'):\n"
+             "    importlib.import_module(info.name)\n"
+             "print(len([m for m in sys.modules if m.startswith('server.')]),"
+             " 'streamlit' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert int(out[0]) >= 5 and out[1] == "False", out

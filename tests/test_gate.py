@@ -7,15 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
+import server.throttle
+from server import access, browsers
+from server.access import AccessConfig, check_password, email_allowed, hash_password, resolve_config
+from server.browsers import browser_key, page_script
+from server.shared_states import KeyedLocks, SharedStates
+from server.throttle import Throttle, try_password
 from ui import gate
-from ui.gate import (
-    AccessConfig,
-    Throttle,
-    check_password,
-    email_allowed,
-    hash_password,
-    resolve_config,
-)
 
 SCRIPT = Path(__file__).parent / "apps" / "gate_page.py"
 FAST = 1_000  # PBKDF2 iterations for tests; the count travels inside the hash
@@ -133,13 +131,13 @@ def test_hash_is_salted_and_matches_a_known_vector():
 
 def test_check_password_uses_compare_digest(monkeypatch):
     calls = []
-    real = gate.hmac.compare_digest
+    real = access.hmac.compare_digest
 
     def spy(a, b):
         calls.append((len(a), len(b)))
         return real(a, b)
 
-    monkeypatch.setattr(gate.hmac, "compare_digest", spy)
+    monkeypatch.setattr(access.hmac, "compare_digest", spy)
     check_password("short", AccessConfig("password", password="a much longer password"))
     assert calls == [(32, 32)]  # equal-length digests: the length of the secret does not leak
 
@@ -194,8 +192,8 @@ def test_throttle_locks_after_free_attempts_and_backs_off():
 def test_the_lock_out_comes_after_exactly_five_wrong_passwords_in_a_row():
     """What the README says and the attacker measured as good: five wrong passwords are checked,
     the sixth attempt is refused, even when it is the right one."""
-    cfg, session, failures = AccessConfig("password", password="right"), {}, gate._SharedStates()
-    outcomes = [gate.try_password(g, cfg, Throttle(), session, "9.9.9.9", failures=failures)[0]
+    cfg, session, failures = AccessConfig("password", password="right"), {}, SharedStates()
+    outcomes = [try_password(g, cfg, Throttle(), session, "9.9.9.9", failures=failures)[0]
                 for g in ["wrong"] * 5 + ["right"]]
     assert outcomes == ["wrong"] * 5 + ["locked"]
 
@@ -212,22 +210,22 @@ def test_a_burst_of_simultaneous_wrong_passwords_gets_only_the_free_checks(form,
     encoded = hash_password("right", salt="s", iterations=FAST)
     cfg = (AccessConfig("password", password_hash=encoded) if form == "hash"
            else AccessConfig("password", password="right"))
-    checks, real_check = [], gate.check_password
+    checks, real_check = [], server.throttle.check_password
 
     def slow_check(attempt, config):  # as long as PBKDF2 with 600,000 iterations
         checks.append(attempt)
         time.sleep(0.25)
         return real_check(attempt, config)
 
-    monkeypatch.setattr(gate, "check_password", slow_check)
-    failures, locks = gate._SharedStates(), gate._KeyedLocks()
+    monkeypatch.setattr(server.throttle, "check_password", slow_check)
+    failures, locks = SharedStates(), KeyedLocks()
     start = threading.Barrier(16)
     outcomes = [None] * 16
 
     def guess(i):
         start.wait()
-        outcomes[i] = gate.try_password(f"wrong {i}", cfg, Throttle(), {}, "10.0.0.7",
-                                        failures=failures, checks=locks)[0]
+        outcomes[i] = try_password(f"wrong {i}", cfg, Throttle(), {}, "10.0.0.7",
+                                   failures=failures, checks=locks)[0]
 
     threads = [threading.Thread(target=guess, args=(i,)) for i in range(16)]
     for thread in threads:
@@ -237,8 +235,8 @@ def test_a_burst_of_simultaneous_wrong_passwords_gets_only_the_free_checks(form,
     assert len(checks) == Throttle().free_attempts == 5
     assert sorted(outcomes) == ["locked"] * 11 + ["wrong"] * 5
     # Another address is not held up by this one.
-    assert gate.try_password("right", cfg, Throttle(), {}, "10.0.0.8", failures=failures,
-                             checks=locks)[0] == "ok"
+    assert try_password("right", cfg, Throttle(), {}, "10.0.0.8", failures=failures,
+                        checks=locks)[0] == "ok"
 
 
 # --- the page behind the gate (AppTest) ----------------------------------------------------------
@@ -267,14 +265,8 @@ def no_env_password(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def fresh_server_state():
-    """The gate's process-wide memory (failures per client, sign-in return targets) starts and
-    ends empty, so a lock-out here never refuses another test's right password."""
-    gate._CLIENT_FAILURES.clear()
-    gate._RETURN_TARGETS.clear()
-    yield
-    gate._CLIENT_FAILURES.clear()
-    gate._RETURN_TARGETS.clear()
+def fresh_server_state(fresh_gate):
+    """The gate's process-wide memory starts and ends empty (tests/conftest.py)."""
 
 
 def test_page_is_open_without_configuration(no_env_password):
@@ -338,7 +330,7 @@ def test_a_new_session_does_not_reset_the_count_of_wrong_passwords(no_env_passwo
     at.button[0].click().run()
     assert "secret" not in _shown(at)
     assert "Too many wrong passwords" in at.error[0].value
-    gate._CLIENT_FAILURES.clear()  # the lock-out ends (here: is lifted): the password works
+    server.throttle._CLIENT_FAILURES.clear()  # the lock-out ends (here: lifted): the password works
     at.text_input[0].input("right")
     at.button[0].click().run()
     assert "secret" in _shown(at)
@@ -410,19 +402,19 @@ def test_browser_key_reads_streamlits_xsrf_cookie():
     first = xsrf.generate_xsrf_token_string(token, 1_700_000_000)
     again = xsrf.generate_xsrf_token_string(token, 1_700_000_000)
     assert first != again  # masked differently
-    assert gate.browser_key(first) == gate.browser_key(again) is not None
-    assert gate.browser_key(first) != gate.browser_key(xsrf.generate_xsrf_token_string(other, 1))
-    assert token.hex() not in gate.browser_key(first)
+    assert browser_key(first) == browser_key(again) is not None
+    assert browser_key(first) != browser_key(xsrf.generate_xsrf_token_string(other, 1))
+    assert token.hex() not in browser_key(first)
 
 
 def test_page_script_names_every_page():
     root = Path(__file__).resolve().parents[1]
     for script in sorted((root / "pages").glob("*.py")):
         name = script.stem.split("_", 1)[1]
-        assert gate.page_script(f"https://x.example/{name}") == f"pages/{script.name}"
-    assert gate.page_script("https://x.example") == "app.py"
-    assert gate.page_script("https://x.example/base/Segments/") == "pages/3_Segments.py"
-    assert gate.page_script("https://x.example/..%2Fapp") is None
+        assert page_script(f"https://x.example/{name}") == f"pages/{script.name}"
+    assert page_script("https://x.example") == "app.py"
+    assert page_script("https://x.example/base/Segments/") == "pages/3_Segments.py"
+    assert page_script("https://x.example/..%2Fapp") is None
 
 
 @pytest.mark.parametrize(

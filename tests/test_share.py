@@ -1,5 +1,5 @@
-"""Share: the sidebar button stores this session's data and view state (ui.saved_views), and a
-``?view=<token>`` link reopens the same data, filters and choices in a fresh session; a bad,
+"""Share: the sidebar button stores this session's data and view state (server.view_store), and
+a ``?view=<token>`` link reopens the same data, filters and choices in a fresh session; a bad,
 expired or deleted token is a warning, never an error; the password gate comes first."""
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import mrrkit
+from server import browsers
+from server.view_store import ViewStore
 from tests._pages import ROOT, TIMEOUT
 from ui import gate
 from ui.data import upload_source
-from ui.saved_views import ViewStore
 
 STRIPE = Path(__file__).parent / "fixtures" / "exports" / "stripe_subscriptions.csv"
 SHARE = "_mrrkit_share_button"
@@ -23,7 +24,7 @@ SHARED = "_mrrkit_shared_view"
 
 
 @pytest.fixture(autouse=True)
-def views(monkeypatch, tmp_path):
+def views(monkeypatch, tmp_path, fresh_gate):
     """Each test its own store directory (ui.data keys its store on the MRRKIT_VIEW* settings)."""
     monkeypatch.delenv("MRRKIT_PASSWORD", raising=False)
     monkeypatch.delenv("MRRKIT_PASSWORD_HASH", raising=False)
@@ -31,10 +32,7 @@ def views(monkeypatch, tmp_path):
         monkeypatch.delenv(name, raising=False)
     directory = tmp_path / "views"
     monkeypatch.setenv("MRRKIT_VIEWS_DIR", str(directory))
-    gate._CLIENT_FAILURES.clear()
-    gate._RETURN_TARGETS.clear()
-    yield directory
-    gate._RETURN_TARGETS.clear()
+    return directory
 
 
 def session(
@@ -286,7 +284,7 @@ def test_after_signing_in_a_shared_link_opens_where_it_pointed(monkeypatch):
 
 def test_a_stale_sign_in_target_is_dropped(monkeypatch):
     monkeypatch.setattr(gate, "_current_browser_key", lambda: "browser-1")
-    monkeypatch.setattr(gate, "_RETURN_TTL", -1.0)  # already past
+    monkeypatch.setattr(browsers, "_RETURN_TTL", -1.0)  # already past
     secrets = {"auth": dict(OIDC)}
     session("pages/2_Cohorts.py", {"lang": "fr"}, secrets=secrets, user={},
             url="https://mrr.example/Cohorts")

@@ -9,8 +9,9 @@ import asyncio
 
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from ui import gate
-from ui.gate import AccessConfig, may_upload
+from server import browsers
+from server.access import AccessConfig
+from ui.gate import may_upload
 from ui.upload_guard import UploadGuard
 
 COOKIE = "2|0f0f0f0f|a0a0a0a0a0|1700000000"
@@ -151,20 +152,14 @@ def test_a_session_that_comes_back_keeps_its_files():
                      ("WEBSOCKET", "/_stcore/stream")]
 
 
-def test_may_upload_asks_the_gate_about_the_browser(monkeypatch):
+def test_may_upload_asks_the_gate_about_the_browser(monkeypatch, fresh_gate):
     config = AccessConfig("password", password="pw")
-    gate._ADMITTED.clear()
-    try:
-        assert may_upload(None, AccessConfig("open"))  # no gate: nothing to refuse
-        assert not may_upload(COOKIE, config) and not may_upload(None, config)
-        key = gate.browser_key(COOKIE)
-        gate._ADMITTED.update(key, lambda s: s.update(fingerprint=config.fingerprint,
-                                                      until=float("inf")))
-        assert may_upload(COOKIE, config)
-        # The same browser key under another mask of Streamlit's cookie (a new page load).
-        assert may_upload("2|ffffffff|5050505050|1700000300", config)
-        assert not may_upload(COOKIE, AccessConfig("password", password="changed"))
-        monkeypatch.setenv("MRRKIT_PASSWORD", "")  # misconfigured: closed
-        assert not may_upload(COOKIE)
-    finally:
-        gate._ADMITTED.clear()
+    assert may_upload(None, AccessConfig("open"))  # no gate: nothing to refuse
+    assert not may_upload(COOKIE, config) and not may_upload(None, config)
+    browsers.admit(browsers.browser_key(COOKIE), config.fingerprint)
+    assert may_upload(COOKIE, config)
+    # The same browser key under another mask of Streamlit's cookie (a new page load).
+    assert may_upload("2|ffffffff|5050505050|1700000300", config)
+    assert not may_upload(COOKIE, AccessConfig("password", password="changed"))
+    monkeypatch.setenv("MRRKIT_PASSWORD", "")  # misconfigured: closed
+    assert not may_upload(COOKIE)

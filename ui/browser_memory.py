@@ -18,11 +18,11 @@ source, and in the notice of a restored upload) deletes the kept upload and retu
 sample; "Sign out" forgets both the sign-in and the upload.
 
 **The browser** is the secret token in Streamlit's XSRF cookie (``_streamlit_xsrf``; see
-:func:`ui.gate.browser_key`, which gives a SHA-256 digest of it). Streamlit keeps that token for
-as long as the browser keeps the cookie, and it is a browser-session cookie: quitting the browser
-(every window) ends the memory too, as does a private window. Without the cookie (XSRF protection
-turned off, ``server.enableXsrfProtection = false``; AppTest) nothing is remembered and nothing
-is said.
+:func:`server.browsers.browser_key`, which gives a SHA-256 digest of it). Streamlit keeps that
+token for as long as the browser keeps the cookie, and it is a browser-session cookie: quitting the
+browser (every window) ends the memory too, as does a private window. Without the cookie (XSRF
+protection turned off, ``server.enableXsrfProtection = false``; AppTest) nothing is remembered and
+nothing is said.
 
 **Where**: in the shared-view store (:func:`ui.data.view_store`, ``MRRKIT_VIEWS_DIR``), with its
 quotas, in a scope of its own (``browser``) that no ``?view=`` link reaches. Each item's token is
@@ -52,7 +52,7 @@ from typing import Any
 
 import pandas as pd
 
-from .saved_views import ViewStore
+from server.view_store import ViewStore
 
 __all__ = [
     "DATA_DAYS",
@@ -77,7 +77,7 @@ _LOG = logging.getLogger(__name__)
 DATA_DAYS = 7.0
 #: Hours a browser stays signed in after the password (``MRRKIT_REMEMBER_SIGN_IN_HOURS``).
 SIGN_IN_HOURS = 12.0
-#: The store's scope of these items (see :meth:`ui.saved_views.ViewStore.save`).
+#: The store's scope of these items (see :meth:`server.view_store.ViewStore.save`).
 SCOPE = "browser"
 _DOMAIN = "mrrkit-browser-memory"
 
@@ -138,7 +138,7 @@ class BrowserMemory:
     ----------
     store : ViewStore
     browser : str
-        The browser's key (:func:`ui.gate.browser_key`); it only keys digests, never stored.
+        The browser's key (:func:`server.browsers.browser_key`); it only keys digests, never stored.
     settings : Settings
     account : str
         Who is signed in behind OIDC (their e-mail), ``""`` otherwise: part of the upload's key.
@@ -244,7 +244,7 @@ class BrowserMemory:
 
     def remember_sign_in(self, fingerprint: str) -> float | None:
         """Note that this browser typed the password of the configuration ``fingerprint``
-        (:attr:`ui.gate.AccessConfig.fingerprint`); return the expiry, ``None`` when off.
+        (:attr:`server.access.AccessConfig.fingerprint`); return the expiry, ``None`` when off.
         ``ValueError`` when the store refuses."""
         if not self.settings.sign_in_hours:
             return None
@@ -316,7 +316,7 @@ def current() -> BrowserMemory | None:
 
 def signed_in(config) -> bool:
     """Whether this browser passed the password gate of ``config`` (an
-    :class:`ui.gate.AccessConfig`) within the remembered time. Called by the gate."""
+    :class:`server.access.AccessConfig`) within the remembered time. Called by the gate."""
     memory = current()
     if memory is None:
         return False

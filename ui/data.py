@@ -32,10 +32,10 @@ import streamlit as st
 
 import mrrkit
 from mrrkit import customer_mask, filter_movements, segment_columns, segment_labels
+from server.view_store import ViewStore
 
 from . import memory
 from .format import number_format
-from .saved_views import ViewStore
 
 __all__ = [
     "Analysis",

@@ -1,4 +1,5 @@
-"""Saved views: round trips, expiry, deletion, quotas, token format and concurrency."""
+"""The shared-views store (server.view_store): round trips, expiry, deletion, quotas, token format
+and concurrency."""
 
 import hashlib
 import itertools
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ui.saved_views import DEFAULT_DIR, ROW_BYTES, TOKEN_BYTES, ViewStore, is_token
+from server.view_store import DEFAULT_DIR, ROW_BYTES, TOKEN_BYTES, ViewStore, is_token
 
 DAY = 86_400.0
 
@@ -446,7 +447,7 @@ _SAVER = """
 import sys, time
 import numpy as np, pandas as pd
 sys.path.insert(0, {root!r})
-from ui.saved_views import ViewStore
+from server.view_store import ViewStore
 store = ViewStore({directory!r})
 rng = np.random.default_rng(int(sys.argv[1]))
 n = 20_000
