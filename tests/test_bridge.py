@@ -9,15 +9,8 @@ import pytest
 
 import mrrkit
 from mrrkit.views.bridge import BRIDGE_STEPS, movements_in, mrr_bridge
+from tests.builders import lines
 
-COLS = ["customer_id", "start", "end", "mrr"]
-
-
-def lines(rows):
-    df = pd.DataFrame(rows, columns=COLS)
-    df["start"] = pd.to_datetime(df["start"])
-    df["end"] = pd.to_datetime(df["end"])
-    return df
 
 
 # Jan..Jun 2024, as_of Jun 30.

@@ -5,16 +5,9 @@ import pandas as pd
 import pytest
 
 import mrrkit
+from tests.builders import lines
 
-COLS = ["customer_id", "start", "end", "mrr"]
 NAN = float("nan")
-
-
-def lines(rows):
-    df = pd.DataFrame(rows, columns=COLS)
-    df["start"] = pd.to_datetime(df["start"])
-    df["end"] = pd.to_datetime(df["end"])
-    return df
 
 
 # Jan..Apr 2024, as_of Apr 15.

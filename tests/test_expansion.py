@@ -6,6 +6,7 @@ import pytest
 from _synthetic import simulate_lines
 
 import mrrkit
+from tests.builders import lines
 
 NAN = float("nan")
 COLUMNS = ["customer_id", "start", "end", "mrr", "plan", "product", "quantity", "size"]
@@ -34,10 +35,7 @@ AS_OF = "2024-06-30"
 
 
 def book(rows=BOOK, columns=COLUMNS):
-    df = pd.DataFrame(rows, columns=columns)
-    df["start"] = pd.to_datetime(df["start"])
-    df["end"] = pd.to_datetime(df["end"])
-    return df
+    return lines(rows, extra=columns[4:])
 
 
 # Monthly by hand:          Jan    Feb    Mar    Apr    May    Jun

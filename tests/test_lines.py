@@ -11,21 +11,10 @@ import pytest
 
 import mrrkit
 from mrrkit.engine.lines import MICROS, validate_lines
-
-COLS = ["customer_id", "start", "end", "mrr"]
-
-
-def lines(rows, extra=()):
-    """A lines frame from ``(customer_id, start, end, mrr, *extra)`` tuples (dates as ISO text)."""
-    return pd.DataFrame(rows, columns=[*COLS, *extra])
-
-
-def dated(rows, extra=()):
-    """As :func:`lines`, with start/end converted to datetime64."""
-    df = lines(rows, extra)
-    df["start"] = pd.to_datetime(df["start"])
-    df["end"] = pd.to_datetime(df["end"])
-    return df
+from tests.builders import LINE_COLUMNS as COLS
+from tests.builders import lines as dated
+from tests.builders import seconds
+from tests.builders import text_lines as lines
 
 
 def summary(mv):
@@ -543,14 +532,6 @@ def test_customer_attributes_keeps_an_attribute_named__row():
 
 
 # --------------------------------------------------------------------------- dates the engine takes
-
-
-def seconds(rows):
-    """As :func:`lines`, with dates as ``datetime64[s]`` (which holds years 1678 and 9999)."""
-    df = lines(rows)
-    df["start"] = pd.Series(df["start"]).astype("datetime64[s]")
-    df["end"] = pd.Series(df["end"]).astype("datetime64[s]")
-    return df
 
 
 @pytest.mark.parametrize("day", ["1678-01-01", "1899-12-31", "2200-01-01", "9999-01-01"])

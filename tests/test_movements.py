@@ -6,15 +6,8 @@ import pytest
 
 import mrrkit
 from mrrkit import KINDS, MOVEMENT_COLUMNS
-
-COLS = ["customer_id", "start", "end", "mrr"]
-
-
-def lines(rows):
-    df = pd.DataFrame(rows, columns=COLS)
-    df["start"] = pd.to_datetime(df["start"])
-    df["end"] = pd.to_datetime(df["end"])
-    return df
+from tests.builders import LINE_COLUMNS as COLS
+from tests.builders import lines, seconds
 
 
 def rows(mv):
@@ -402,14 +395,6 @@ def test_only_zero_length_lines_gives_empty_movements():
 
 
 # --------------------------------------------------------------------------- absurd dates
-
-
-def seconds(rows):
-    """As :func:`lines`, with dates as ``datetime64[s]`` (which holds years 1678 and 9999)."""
-    df = pd.DataFrame(rows, columns=COLS)
-    df["start"] = df["start"].astype("datetime64[s]")
-    df["end"] = df["end"].astype("datetime64[s]")
-    return df
 
 
 @pytest.mark.parametrize("compute", [mrrkit.movements, mrrkit.monthly, mrrkit.cohorts])

@@ -9,6 +9,7 @@ from mrrkit.models.forecast import backtest, forecast
 from mrrkit.models.retention_fit import fit_retention, model_ltv
 from mrrkit.models.scenarios import Scenario, scenario_inputs, scenario_summary
 from tests._pages import assert_clean, open_page, sample, segment, shown_text, specs, tooltips
+from tests.builders import lines as _lines
 from ui.format import number_format
 
 PAGE = "pages/5_Scenarios.py"
@@ -309,15 +310,6 @@ def _open_with(lines, params=None):
     if params:
         at.query_params.update(params)
     return at.run()
-
-
-def _lines(rows):
-    import pandas as pd
-
-    frame = pd.DataFrame(rows, columns=["customer_id", "start", "end", "mrr"])
-    frame["start"] = pd.to_datetime(frame["start"])
-    frame["end"] = pd.to_datetime(frame["end"])
-    return frame
 
 
 NO_CHURN = [(f"c{i:02d}", f"2024-0{1 + i % 5}-0{1 + i % 9}", None, 10.0 + i) for i in range(40)]

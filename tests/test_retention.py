@@ -7,15 +7,8 @@ import pandas as pd
 import pytest
 
 import mrrkit
+from tests.builders import lines
 
-COLS = ["customer_id", "start", "end", "mrr"]
-
-
-def lines(rows):
-    df = pd.DataFrame(rows, columns=COLS)
-    df["start"] = pd.to_datetime(df["start"])
-    df["end"] = pd.to_datetime(df["end"])
-    return df
 
 
 # Month-end MRR by customer (Jan..Jun 2024; default as_of = Jun 20):

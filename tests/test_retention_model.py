@@ -5,17 +5,10 @@ import pandas as pd
 import pytest
 
 import mrrkit
+from tests.builders import lines
 
 REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241]
 HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491]
-COLS = ["customer_id", "start", "end", "mrr"]
-
-
-def lines(rows):
-    df = pd.DataFrame(rows, columns=COLS)
-    df["start"] = pd.to_datetime(df["start"])
-    df["end"] = pd.to_datetime(df["end"])
-    return df
 
 
 def cohort_lines(alive, start, prefix, mrr=10.0, segment=None):
