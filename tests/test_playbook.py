@@ -14,6 +14,7 @@ an as_of of 2020-01-31 would drop those four churns.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import defaultdict
 from pathlib import Path
@@ -24,13 +25,14 @@ from reference import Reference, month_number, period
 
 import mrrkit
 
-SEED = Path(__file__).parents[2] / "shared" / "data" / "mrr_playbook_seed.csv"
+#: The playbook's seed, vendored unmodified (source, licence and checksum in its README).
+SEED = Path(__file__).parent / "fixtures" / "dbt_mrr_playbook" / "subscription_periods.csv"
+SEED_SHA256 = "eba22dd5a2e2fcdb797d626672612288d058cf1fd6b6fdc65976dea44ea552ea"
 NAN = float("nan")
 
-pytestmark = pytest.mark.skipif(
-    not SEED.exists(),
-    reason=f"dbt mrr-playbook seed not found at {SEED} (the shared/ folder is not checked out)",
-)
+
+def test_the_seed_is_the_playbooks_own():
+    assert hashlib.sha256(SEED.read_bytes()).hexdigest() == SEED_SHA256
 
 
 @pytest.fixture(scope="module")
