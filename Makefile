@@ -1,10 +1,11 @@
 # Two commands: `make run` (set up + open the app on the bundled sample) and `make test`
-# (set up + run every test). Everything lives in .venv, built from the requirements files.
+# (set up + run every test); `make check` runs the fast subset while working. Everything lives
+# in .venv, built from the requirements files.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test setup setup-dev browser bench sample docs clean
+.PHONY: run test check setup setup-dev browser bench sample docs clean
 
 $(VENV)/.run-deps: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +38,11 @@ run: setup
 # order inside a file are kept).
 test: setup-dev
 	$(PY) -m pytest -n 2 --dist loadfile
+
+# The fast subset while working, on both cores: every test but those marked e2e (a real browser
+# or the app's own server) or slow (over ~10 s).
+check: $(VENV)/.dev-deps
+	$(PY) -m pytest -n 2 --dist loadfile -m "not slow and not e2e"
 
 # The manual (Sphinx + MyST) into docs/_build/html, warnings as errors; `make test` builds it too
 # (tests/test_docs.py), with the quickstart notebook run by tests/test_notebook.py.

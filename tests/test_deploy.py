@@ -13,6 +13,8 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 APP_SOURCES = [ROOT / "app.py", ROOT / "serve.py", *sorted((ROOT / "pages").glob("*.py")),
                *(path for package in ("mrrkit", "server", "ui")
@@ -135,11 +137,10 @@ def test_the_shipped_config_shows_no_error_details_and_caps_uploads():
     assert f"server.maxUploadSize = {limit}" in readme.replace("`", "")
 
 
+@pytest.mark.e2e
 def test_a_crash_under_the_shipped_config_is_redacted_and_still_fails_the_browser_tests(tmp_path):
     """With showErrorDetails = "none" the browser gets a generic sentence in Streamlit's error box:
     no message, no path; tests/_browser.no_exception still fails on it, quoting the server log."""
-    import pytest
-
     from tests._browser import (
         CHROMIUM,
         CHROMIUM_ARGS,

@@ -80,6 +80,7 @@ def test_random_bytes(data):
         check_result(result)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(
     st.sampled_from([b"PK\x03\x04", b"PAR1", b"\xef\xbb\xbf", b"\xff\xfe", b"sep=;\n"]),
@@ -92,6 +93,7 @@ def test_random_bytes_behind_a_known_signature(signature, data):
         check_result(result)
 
 
+@pytest.mark.slow
 @HEAVY
 @given(
     st.one_of(
@@ -229,6 +231,7 @@ def write_csv(headers, rows, sep: str, encoding: str) -> bytes:
     return buf.getvalue().encode(encoding, errors="replace")
 
 
+@pytest.mark.slow
 @HEAVY
 @given(
     st.sampled_from(sorted(HEADER_POOLS)),
@@ -563,6 +566,7 @@ def test_any_rows_of_a_fixture_feed_the_engine(name, data):
     check_result(result, expected_rows=len(picked))
 
 
+@pytest.mark.slow
 @HEAVY
 @given(st.data())
 def test_any_rows_of_the_spreadsheet_fixture_feed_the_engine(data):

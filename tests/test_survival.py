@@ -476,6 +476,7 @@ def test_batch_refits_reach_the_maximum_likelihood(theta, horizon):
         assert got >= best - 1e-12 * abs(best), (row, np.exp(x[row]))
 
 
+@pytest.mark.slow
 def test_batch_refit_of_a_homogeneous_population_is_its_pooled_rate_in_few_steps(monkeypatch):
     # Constant churn: a replicate whose draws show no heterogeneity has its maximum on the
     # box's edge (beta = 1e5, a geometric lifetime) with the pooled rate (churns / customer-
