@@ -194,7 +194,6 @@ def _require_password(config: AccessConfig, throttle: Throttle) -> None:
 _XSRF_COOKIE = "_streamlit_xsrf"
 
 
-
 def _current_browser_key() -> str | None:
     import streamlit as st
 
