@@ -8,5 +8,6 @@ it; the pages around it are in ``ui``):
 - :mod:`server.throttle`: the lock-out that slows down password guessing;
 - :mod:`server.browsers`: what the server remembers per browser (let in lately, so it may
   upload; where it was going before signing in);
-- :mod:`server.shared_states`: the bounded per-key states of the server process behind them.
+- :mod:`server.shared_states`: the bounded per-key states of the server process behind them;
+- :mod:`server.environment`: numbers read from environment variables.
 """

@@ -50,6 +50,8 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
+from .environment import env_number
+
 __all__ = [
     "DEFAULT_DIR",
     "ROW_BYTES",
@@ -228,23 +230,11 @@ class ViewStore:
         """
         environ = os.environ if environ is None else environ
 
-        def number(name: str, default: float) -> float:
-            text = environ.get(name, "").strip()
-            if not text:
-                return default
-            try:
-                value = float(text)
-            except ValueError:
-                raise ValueError(f"{name} must be a number, got {text!r}") from None
-            if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a positive number, got {text!r}")
-            return value
-
         settings: dict[str, Any] = {
             "directory": environ.get("MRRKIT_VIEWS_DIR", "").strip() or DEFAULT_DIR,
-            "max_bytes": int(number("MRRKIT_VIEWS_MAX_MB", 500) * _MB),
-            "max_view_bytes": int(number("MRRKIT_VIEW_MAX_MB", 50) * _MB),
-            "default_ttl_days": number("MRRKIT_VIEWS_TTL_DAYS", 30),
+            "max_bytes": int(env_number(environ, "MRRKIT_VIEWS_MAX_MB", 500) * _MB),
+            "max_view_bytes": int(env_number(environ, "MRRKIT_VIEW_MAX_MB", 50) * _MB),
+            "default_ttl_days": env_number(environ, "MRRKIT_VIEWS_TTL_DAYS", 30),
         }
         settings["max_ttl_days"] = max(365.0, settings["default_ttl_days"])
         settings.update(overrides)

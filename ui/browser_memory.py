@@ -44,7 +44,6 @@ import dataclasses
 import hashlib
 import hmac
 import logging
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -52,6 +51,7 @@ from typing import Any
 
 import pandas as pd
 
+from server.environment import env_number
 from server.view_store import ViewStore
 
 __all__ = [
@@ -101,21 +101,9 @@ class Settings:
         """From ``MRRKIT_REMEMBER_DATA_DAYS`` and ``MRRKIT_REMEMBER_SIGN_IN_HOURS``; ``ValueError``
         for a value that is not a number of 0 or more."""
 
-        def number(name: str, default: float) -> float:
-            text = environ.get(name, "").strip()
-            if not text:
-                return default
-            try:
-                value = float(text)
-            except ValueError:
-                raise ValueError(f"{name} must be a number, got {text!r}") from None
-            if not (math.isfinite(value) and value >= 0):
-                raise ValueError(f"{name} must be 0 (off) or a positive number, got {text!r}")
-            return value
-
         return cls(
-            number("MRRKIT_REMEMBER_DATA_DAYS", DATA_DAYS),
-            number("MRRKIT_REMEMBER_SIGN_IN_HOURS", SIGN_IN_HOURS),
+            env_number(environ, "MRRKIT_REMEMBER_DATA_DAYS", DATA_DAYS, zero_means="off"),
+            env_number(environ, "MRRKIT_REMEMBER_SIGN_IN_HOURS", SIGN_IN_HOURS, zero_means="off"),
         )
 
 
