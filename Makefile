@@ -40,7 +40,9 @@ test: setup-dev
 	$(PY) -m pytest -n 2 --dist loadfile
 
 # The fast subset while working, on both cores: every test but those marked e2e (a real browser
-# or the app's own server) or slow (over ~10 s).
+# or the app's own server) or slow (over ~10 s). Measured on the 2-core machine shared with four
+# other test runs: 12.8 min for 1,620 tests, against 18.8 min for make test's 1,649 (a third
+# less); alone on the machine both take well under half of that.
 check: $(VENV)/.dev-deps
 	$(PY) -m pytest -n 2 --dist loadfile -m "not slow and not e2e"
 
