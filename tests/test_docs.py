@@ -149,3 +149,14 @@ def test_a_failed_skipped_or_unwanted_run_writes_nothing(tmp_path, monkeypatch):
     with pytest.raises(SystemExit), perfdoc.recorded("bench_core", page=page):
         sys.exit(0)
     assert page.read_text() == "# Performance\n"
+
+
+def test_the_repository_holds_no_environment_or_build_output():
+    """The layout the README gives is what is tracked: no virtual environment (a worktree's
+    ``.venv`` symlink, once committed, replaced the shared environment by a link to itself on
+    checkout) and no built docs."""
+    tracked = subprocess.run(["git", "ls-files", "--", ".venv", "docs/_build"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=60)
+    if tracked.returncode != 0:
+        pytest.skip("not a git checkout")
+    assert tracked.stdout.split() == [], "untrack them: git rm --cached <path>"
