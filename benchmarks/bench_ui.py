@@ -72,7 +72,7 @@ INTERACTIONS = {
         ("select_slider", "w:from:to", None, "shift"),
     ],
     "pages/4_Customers.py": [
-        ("text_input", "w:cus.q", "", "soft"),
+        ("text_input", "cus.q", "", "soft"),
         ("radio", "w:cus.status", "all", "churned"),
         ("multiselect", "w:f.plan", [], None),
     ],
@@ -89,7 +89,7 @@ INTERACTIONS = {
     ],
     "pages/6_Expansion.py": [
         ("selectbox", "w:ex.dim", "plan", "company_size"),
-        ("multiselect", "w:ex.top", "default", None),
+        ("multiselect", "ex.top", "default", None),
         ("multiselect", "w:f.channel", [], ["referral"]),
         ("select_slider", "w:from:to", None, "shift"),
     ],

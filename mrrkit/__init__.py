@@ -94,6 +94,7 @@ from .models.segment_fits import (
     MIN_FIT_MONTHS,
     FitFlag,
     SegmentFit,
+    fit_attribute,
     fit_segments,
     retention_by_segment,
 )
@@ -187,6 +188,7 @@ __all__ = [
     "FitFlag",
     "SegmentFit",
     "fit_segments",
+    "fit_attribute",
     "retention_by_segment",
     "MIN_FIT_CUSTOMERS",
     "MIN_FIT_CHURNS",

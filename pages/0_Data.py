@@ -9,9 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from mrrkit.io.headers import guess_mapping
-from ui import browser_memory, data, messages, uploads
+from ui import browser_memory, data, messages, shell, uploads
 from ui.format import number_format, plain_md
-from ui.shell import frame
 from ui.tables import downloads, month_labels, right_aligned
 
 #: The fields the mapping editor offers, in the order of the form (mrrkit.read_export's roles).
@@ -34,7 +33,7 @@ _MAPPING_ROUND = "_mrrkit_data_mapping_round"  # bumped to re-draw the form from
 _USED = "_mrrkit_data_used"  # (what was read, source key) of the last "Use this data"
 _USED_READING = "_mrrkit_data_used_reading"  # that reading: result, customers file, names
 
-fr = frame("Data", icon="📂")
+fr = shell.frame()
 t = fr.t
 DL = (t("download.csv"), t("download.excel"))
 ss = st.session_state
@@ -538,7 +537,7 @@ if not result.lines.empty:
         width="stretch",
     )
     if in_use:
-        u2.page_link("app.py", label=t("data.go_overview"), icon=":material/dashboard:")
+        u2.page_link(shell.PAGES[0].path, label=t("data.go_overview"), icon=":material/dashboard:")
     elif not data.is_sample(source) and source.name == name:
         u2.caption(t("data.in_use_older"))
 _details(reading, nf)

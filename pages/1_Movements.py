@@ -6,16 +6,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mrrkit import BRIDGE_STEPS, churn_reasons, movements_in, mrr_bridge, paying_customers
-from ui import charts, state
-from ui.audit import customer_trail, lines_of, with_lines
-from ui.data import derived
+from mrrkit import BRIDGE_STEPS
+from ui import charts, shell, state, views
 from ui.format import parts_to_total, plain_md
 from ui.format import shown as rounded
-from ui.shell import page
 from ui.tables import show_table
 
-ctx = page("Movements", icon="🔀")
+ctx = shell.context()
 t, nf = ctx.t, ctx.nf
 DL = (t("download.csv"), t("download.excel"))
 SHOWN = 500  # rows of a listing drawn on screen (the largest first); the downloads have them all
@@ -97,19 +94,21 @@ show_table(shown, "mrr_movements", "monthly", nf, monthly_columns, headers, labe
            download=exact.rename_axis("month"))
 
 # --- waterfall ---------------------------------------------------------------------------------
-bridge = ctx.compute(mrr_bridge, ctx.start, ctx.end)
+bridge = views.bridge(ctx.data, ctx.start, ctx.end)
 st.subheader(t("movements.waterfall", start=ctx.month(ctx.start), end=ctx.month(ctx.end)))
 # The figure picked below (the pickers are drawn later: read their value now).
 choice = (state.peek("mv.month"), state.peek("mv.kind"))
 picked_step = STEP_OF.get(choice[1], choice[1]) if choice[0] == PERIOD else None
 bridge_key = f"mv_bridge:{picked_step}"
 st.session_state["_mv_drawn:bridge"] = (bridge_key, choice if picked_step else None)
-# One spec per period; the bar selected is patched into the copy drawn.
-ctx.chart("waterfall", lambda: charts.waterfall_chart(bridge, t=t, selectable=True),
-          ctx.start, ctx.end, frames=lambda: [charts.waterfall_chart_frame(bridge, t)],
-          key=bridge_key, on_select="rerun", selection_mode="step",
-          patch=lambda spec: charts.with_selection(
-              spec, "step", [{"step": picked_step}] if picked_step else None))
+# One spec per bridge; the bar selected is patched into the copy drawn.
+st.vega_lite_chart(
+    charts.with_selection(
+        ctx.chart_spec(charts.waterfall_chart, bridge, frames=charts.waterfall_chart_frame,
+                       selectable=True),
+        "step", [{"step": picked_step}] if picked_step else None),
+    width="stretch", key=bridge_key, on_select="rerun", selection_mode="step",
+)
 # Shown, the bridge adds up: the steps share out the rounded change between start and end.
 steps = list(BRIDGE_STEPS)
 bridge_amounts = bridge["amount"].copy()
@@ -153,58 +152,19 @@ kind = state.selectbox(
 )
 bars_key = f"mv_bars:{month}:{kind}"
 st.session_state["_mv_drawn:bars"] = (bars_key, (month, kind))
-ctx.chart(
-    "movements", lambda: charts.movement_chart(table, t=t, selectable=True), ctx.start, ctx.end,
-    frames=lambda: charts.movement_chart_frames(table, t),
-    key=bars_key, on_select="rerun", selection_mode="pick",
-    patch=lambda spec: charts.with_selection(
-        spec, "pick", charts.movement_selection(table, (month, kind))),
+st.vega_lite_chart(
+    charts.with_selection(
+        ctx.chart_spec(charts.movement_chart, table, frames=charts.movement_chart_frames,
+                       selectable=True),
+        "pick", charts.movement_selection(table, (month, kind))),
+    width="stretch", key=bars_key, on_select="rerun", selection_mode="pick",
 )
 
 first, last = (ctx.start, ctx.end) if month == PERIOD else (pd.Period(month, "M"),) * 2
 when = (t("movements.whole_period", start=ctx.month(first), end=ctx.month(last))
         if month == PERIOD else ctx.month(first))
-dims = [d for d in ctx.base.dimensions if d != "churn_reason"]  # reasons: per churn, below
-attrs = ctx.base.attributes[[d for d in dims if d in ctx.base.attributes.columns]]
-attr_headers = {d: t.label(d) for d in attrs.columns}
-
-
-def churn_reasons_by_churn():
-    """The reason recorded with each churn, once per data source (shared with Segments)."""
-    return derived(lambda mv: churn_reasons(ctx.source.lines, mv), ctx.key, (), ctx.base.movements,
-                   name="segments.churn_reasons")
-
-
-def listing_of(movements, kind, first, last):
-    """The movements behind a cell (the largest first; for churn with the reason recorded) or
-    the customers behind a level, cached per choice. The lines behind each movement are added
-    by :func:`with_lines` to the rows shown (and to the download when it is clicked)."""
-    if kind in BRIDGE_STEPS:
-        rows = movements_in(movements, first, kind, last)
-        rows = rows.assign(customer_id=rows["customer_id"].astype("str"))
-        rows = rows.iloc[np.argsort(-rows["amount"].abs().to_numpy(), kind="stable")]
-        out = rows.set_index("customer_id")
-        if kind == "churn" and "churn_reason" in ctx.source.lines.columns:
-            reasons = churn_reasons_by_churn()
-            keys = pd.MultiIndex.from_arrays([out.index, out["date"]])
-            out["reason"] = reasons.reindex(keys).to_numpy()
-    else:
-        at = first - 1 if kind == "mrr_start" else last
-        out = paying_customers(movements, at).sort_values("mrr", ascending=False, kind="stable")
-    return out.join(attrs, how="left")
-
-
-listing = ctx.compute(listing_of, kind, first, last, name="movements.listing")
-
-
-def add_lines(rows: pd.DataFrame) -> pd.DataFrame:
-    """Listing rows (movements indexed by customer) with the lines that changed with each."""
-    out = with_lines(ctx, rows.reset_index()).set_index("customer_id")
-    return out[[c for c in columns if c in out.columns]]
-
-
-def screen_of(movements, kind, first, last, lang):  # lang: the lines' text is in it
-    return add_lines(ctx.compute(listing_of, kind, first, last, name="movements.listing").head(SHOWN))
+listing = views.movement_listing(ctx.data, kind, first, last)
+attr_headers = {d: t.label(d) for d in views.attributes_shown(ctx.data).columns}
 
 
 if kind in BRIDGE_STEPS:
@@ -224,7 +184,7 @@ if kind in BRIDGE_STEPS:
         (st.success if ok else st.error)(message)
     formats = {"date": "date", "mrr_before": "money2", "mrr_after": "money2", "amount": "money2"}
     columns = ["date", "mrr_before", "mrr_after", "amount",
-               *(["reason"] if "reason" in listing.columns else []), "lines", *attrs.columns]
+               *(["reason"] if "reason" in listing.columns else []), "lines", *attr_headers]
 else:
     at = (first - 1) if kind == "mrr_start" else last
     level_month = ctx.month(at)
@@ -242,14 +202,18 @@ else:
             expected=nf.money(expected, 2), expected_count=nf.count(expected_count),
         ))
     formats = {"mrr": "money2"}
-    columns = ["mrr", *attrs.columns]
+    columns = ["mrr", *attr_headers]
 
 if not listing.empty:
     if kind in BRIDGE_STEPS:
-        shown_rows = ctx.compute(screen_of, kind, first, last, ctx.lang,
-                                 name="movements.listing_screen")
+        screen = views.listing_screen(ctx.data, kind, first, last, ctx.lang, SHOWN)
+        shown_rows = screen[[c for c in columns if c in screen.columns]]
+
         full = listing
-        download = lambda: add_lines(full).rename_axis("customer_id")  # noqa: E731 - on click
+
+        def download():  # on click: every movement with its lines
+            out = views.with_lines(ctx.data, full.reset_index(), ctx.lang).set_index("customer_id")
+            return out[[c for c in columns if c in out.columns]]
     else:
         shown_rows = listing[columns].head(SHOWN)
         download = listing[columns].rename_axis("customer_id")
@@ -269,7 +233,7 @@ if not listing.empty:
     # --- one customer's audit trail ------------------------------------------------------------
     customers = list(dict.fromkeys(listing.index[:SHOWN]))
     customer = state.selectbox(t("movements.pick_customer"), customers, key="mv.customer")
-    trail = customer_trail(ctx, customer)
+    trail = views.customer_trail(ctx.data, customer, ctx.lang)
     st.markdown(f"**{t('movements.trail', customer=plain_md(customer))}**")
     st.caption(t("movements.trail_help"))
     trail_shown = trail.assign(kind=trail["kind"].map(lambda k: t(f"kind.{k}")).astype("str"))
@@ -281,7 +245,7 @@ if not listing.empty:
         {c: t.label(c) for c in ["date", "kind", "mrr_before", "mrr_after", "amount", "lines"]},
         labels=DL, index=False,
     )
-    own = lines_of(ctx, [customer]).reset_index(drop=True)
+    own = views.customer_lines(ctx.data, [customer]).reset_index(drop=True)
     st.markdown(f"**{t('movements.lines', customer=plain_md(customer))}**")
     show_table(
         own, f"lines_{customer}", "lines", nf,

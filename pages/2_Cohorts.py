@@ -5,12 +5,10 @@ import pandas as pd
 import streamlit as st
 from babel.dates import format_date
 
-from mrrkit import cohort_average, cohort_curves, cohort_table
-from ui import charts, state
-from ui.shell import page
+from ui import charts, shell, state, views
 from ui.tables import show_table
 
-ctx = page("Cohorts", icon="🧊")
+ctx = shell.context()
 t, nf = ctx.t, ctx.nf
 DL = (t("download.csv"), t("download.excel"))
 
@@ -29,11 +27,11 @@ by = state.segmented(
 freq = "M" if by == "month" else "Q"
 first, last = ctx.start.asfreq(freq), ctx.end.asfreq(freq)
 as_of = ctx.period_as_of
-table = ctx.compute(cohort_table, value, by, as_of, str(first), str(last))
+table = views.cohort_table(ctx.data, value, by, as_of, str(first), str(last))
 if table.empty or not len(table.columns):
     st.info(t("cohorts.empty"))
     st.stop()
-average = ctx.compute(cohort_average, value, by, as_of, str(first), str(last))
+average = views.cohort_average(ctx.data, value, by, as_of, str(first), str(last))
 age_unit = t(f"cohorts.age.{by}")
 age_title = f"{t('col.age')} ({age_unit})"
 
@@ -47,12 +45,9 @@ def cohort_label(cohort: pd.Period) -> str:
 
 st.subheader(t("cohorts.heatmap", value=t(f"cohorts.value.{value}")))
 st.caption(t("cohorts.caption", by=t(f"cohorts.by.{by}").lower(), age_unit=age_unit))
-ctx.chart(
-    "heatmap",
-    lambda: charts.cohort_heatmap(table, value, t=t, age_title=age_title, average=average,
-                                  cohort_label=cohort_label),
-    value, by, as_of, str(first), str(last),
-)
+cohort_labels = tuple(cohort_label(c) for c in table.index)
+ctx.chart(charts.cohort_heatmap, table, value, age_title=age_title, average=average,
+          cohort_labels=cohort_labels)
 
 # The table: % like seed 004's cohort table (one decimal), the weighted average row first.
 rows = pd.concat([average.to_frame().T, table])
@@ -91,18 +86,10 @@ chosen = state.multiselect(
 )
 
 
-def curves_of(movements, dim, value, by, as_of, first, last, chosen):
-    return cohort_curves(movements, ctx.base.labels[dim], value, by, as_of, first, last, list(chosen))
-
-
 if chosen:
-    curves = ctx.compute(
-        curves_of, dim, value, by, as_of, str(first), str(last), tuple(chosen), name="cohorts.curves"
-    ).rename(columns=ctx.value_label)
-    ctx.chart(
-        "curves", lambda: charts.cohort_curve_chart(curves, value, t=t, age_title=age_title),
-        dim, value, by, as_of, str(first), str(last), tuple(chosen),
-    )
+    curves = views.cohort_curves(ctx.data, dim, value, by, as_of, str(first), str(last),
+                                 tuple(chosen)).rename(columns=ctx.value_label)
+    ctx.chart(charts.cohort_curve_chart, curves, value, age_title=age_title)
     curve_rows = curves.T.rename_axis(ctx.label(dim))
     curve_rows.columns = [t(f"cohorts.age_col.{by}", age=int(a)) for a in curve_rows.columns]
     show_table(curve_rows, f"cohort_curves_{dim}_{value}_{by}", "curves", nf,

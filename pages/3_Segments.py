@@ -4,14 +4,11 @@
 import pandas as pd
 import streamlit as st
 
-from mrrkit import churn_by_reason, churn_reason_by_month, churn_reasons, segment_table
-from ui import charts, state
-from ui.data import derived
+from ui import charts, shell, state, views
 from ui.i18n import verdict
-from ui.shell import page
 from ui.tables import show_table
 
-ctx = page("Segments", icon="🧩")
+ctx = shell.context()
 t, nf = ctx.t, ctx.nf
 DL = (t("download.csv"), t("download.excel"))
 
@@ -32,11 +29,7 @@ metric = state.segmented(
 )
 
 
-def table_of(movements, dim, start, end):
-    return segment_table(movements, ctx.base.labels[dim], start, end)
-
-
-stats = ctx.compute(table_of, dim, ctx.start, ctx.end, name="segments.table")
+stats = views.segment_table(ctx.data, dim, ctx.start, ctx.end)
 stats = stats[stats["customers"] + stats["start_customers"] + stats["churned"] > 0]
 st.caption(t(
     "segments.caption", start=ctx.month(ctx.start), end=ctx.month(ctx.end),
@@ -70,11 +63,7 @@ verdicts = pd.DataFrame({
     "text": [verdict(prefix, v, p, t, nf) for v, p in zip(versus, p_values)],
     "side": [side(v, p) for v, p in zip(versus, p_values)],
 }, index=shown_stats.index)
-ctx.chart(
-    "rates",
-    lambda: charts.segment_rate_chart(shown_stats, metric, overall[metric], t=t, verdicts=verdicts),
-    dim, metric, ctx.start, ctx.end,
-)
+ctx.chart(charts.segment_rate_chart, shown_stats, metric, overall[metric], verdicts=verdicts)
 # What the dots, bars, colours and the dashed line are (the line is in the legend too).
 st.caption(t("segments.chart_help", overall=nf.pct(overall[metric])))
 
@@ -123,25 +112,12 @@ if "churn_reason" not in ctx.base.attributes.columns:
     st.stop()
 
 
-# The reason recorded with each churn (on the lines that ended with it), once per data source.
-reasons = derived(lambda movements: churn_reasons(ctx.source.lines, movements), ctx.key, (),
-                  ctx.base.movements, name="segments.churn_reasons")
-
-
-def lost_by_reason(movements, dim, start, end):
-    return churn_by_reason(movements, reasons, start, end, ctx.base.labels[dim])
-
-
-def lost_by_month(movements, start, end):
-    return churn_reason_by_month(movements, reasons, start, end)
-
-
 st.subheader(t("segments.reasons"))
 st.caption(t("segments.reasons_help"))
-lost = ctx.compute(lost_by_reason, dim, ctx.start, ctx.end, name="segments.reasons")
+lost = views.lost_by_reason(ctx.data, dim, ctx.start, ctx.end)
 lost = lost.loc[lost.sum(axis=1) > 0].rename(index=ctx.value_label, columns=ctx.value_label)
 lost = lost.loc[:, lost.sum() > 0]
-ctx.chart("reasons", lambda: charts.churn_reason_chart(lost, t=t), dim, ctx.start, ctx.end)
+ctx.chart(charts.churn_reason_chart, lost)
 lost_shown = lost.assign(**{t("col.lost"): lost.sum(axis=1)}).rename_axis(ctx.label(dim))
 lost_shown.columns.name = None
 show_table(lost_shown, f"churn_reasons_{dim}", "reasons", nf,
@@ -149,9 +125,9 @@ show_table(lost_shown, f"churn_reasons_{dim}", "reasons", nf,
 
 st.subheader(t("segments.reasons_time"))
 st.caption(t("segments.reasons_month_help"))
-by_month = ctx.compute(lost_by_month, ctx.start, ctx.end, name="segments.reasons_month")
+by_month = views.lost_by_month(ctx.data, ctx.start, ctx.end)
 by_month = by_month.loc[:, by_month.sum() > 0].rename(columns=ctx.value_label)
-ctx.chart("reasons_time", lambda: charts.churn_reason_time_chart(by_month, t=t), ctx.start, ctx.end)
+ctx.chart(charts.churn_reason_time_chart, by_month)
 month_shown = by_month.assign(**{t("col.lost"): by_month.sum(axis=1)})
 # Months stay Periods: the table writes them as the chart does ("Nov 2025"), the downloads as
 # "2025-11".

@@ -7,14 +7,12 @@ import pandas as pd
 import streamlit as st
 from babel.dates import format_date
 
-from mrrkit import IDENTITY_COLUMNS, customer_history, customer_summary
-from ui import charts, state
-from ui.shell import page
-from ui.audit import customer_trail, lines_of
+from mrrkit import IDENTITY_COLUMNS, customer_history
+from ui import charts, shell, state, views
 from ui.format import plain_md
 from ui.tables import show_table
 
-ctx = page("Customers", icon="👥")
+ctx = shell.context()
 t, nf = ctx.t, ctx.nf
 DL = (t("download.csv"), t("download.excel"))
 SHOWN = 250  # rows drawn on screen (the highest MRR first); the download has them all
@@ -22,17 +20,7 @@ SHOWN = 250  # rows drawn on screen (the highest MRR first); the download has th
 st.title(t("customers.title"))
 
 
-def summary_of(movements):
-    out = customer_summary(movements, ctx.base.attributes)
-    # Text attributes as categoricals: a search then tests each distinct value once, not each
-    # customer (fast on hundreds of thousands of customers).
-    for col in ctx.base.attributes.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
-            out[col] = out[col].astype("category")
-    return out
-
-
-summary = ctx.compute(summary_of, name="customers.summary")
+summary = views.customer_summary(ctx.data)
 ident = [c for c in IDENTITY_COLUMNS if c in summary.columns]  # name, email: next to the id
 dims = [d for d in ctx.base.dimensions if d in summary.columns]  # attributes that segment
 
@@ -47,31 +35,16 @@ def who(customer: str) -> str:
     return " · ".join(parts)
 
 
-def matches(query: str) -> np.ndarray:
-    """Customers whose id or any attribute (name and email included) contains ``query``
-    (case-insensitive)."""
-    q = query.lower()
-    hit = np.asarray(summary.index.str.lower().str.contains(q, regex=False), dtype=bool)
-    for col in ctx.base.attributes.columns:
-        values = summary[col]
-        if isinstance(values.dtype, pd.CategoricalDtype):
-            cats = values.cat.categories.astype("str").str.lower().str.contains(q, regex=False)
-            hit |= np.isin(values.cat.codes.to_numpy(), np.flatnonzero(np.asarray(cats, dtype=bool)))
-        else:
-            hit |= values.astype("str").str.lower().str.contains(q, regex=False).fillna(False).to_numpy(
-                dtype=bool)
-    return hit
-
-
 c1, c2 = st.columns([3, 1])
-query = state.text_input(t("customers.search"), key="cus.q", container=c1).strip()
+query = state.text_input(t("customers.search"), key="cus.q", container=c1,
+                         native=True).strip()
 status = state.segmented(
     t("customers.status"), ["all", "active", "churned"], key="cus.status",
     format_func=lambda s: t(f"customers.status.{s}"), container=c2,
 )
 mask = np.ones(len(summary), bool)
 if query:
-    mask &= ctx.compute(lambda _, q: matches(q), query, name="customers.search")
+    mask &= views.customer_search(ctx.data, query)
 if status != "all":
     mask &= (summary["status"] == status).to_numpy()
 found = summary[mask].sort_values("mrr", ascending=False, kind="stable")
@@ -163,11 +136,11 @@ if attributes:
     st.markdown(" · ".join(attributes))
 history = customer_history(ctx.movements, customer)
 st.caption(t("customers.history_help"))
-ctx.chart("history", lambda: charts.customer_history_chart(history, t=t), customer)
+ctx.chart(charts.customer_history_chart, history)
 
 st.markdown(f"**{t('customers.movements')}**")
 st.caption(t("movements.trail_help"))
-own_moves = customer_trail(ctx, customer)
+own_moves = views.customer_trail(ctx.data, customer, ctx.lang)
 moves = own_moves.assign(kind=own_moves["kind"].map(lambda k: t(f"kind.{k}")).astype("str"))[
     ["date", "kind", "mrr_before", "mrr_after", "amount", "lines"]]
 show_table(
@@ -176,7 +149,7 @@ show_table(
     {c: t.label(c) for c in moves.columns}, labels=DL, index=False,
 )
 st.markdown(f"**{t('customers.lines')}**")
-own = lines_of(ctx, [customer]).reset_index(drop=True)
+own = views.customer_lines(ctx.data, [customer]).reset_index(drop=True)
 show_table(
     own, f"lines_{customer}", "lines", nf, {"start": "date", "end": "date", "mrr": "money2"},
     {c: t.label(c) for c in own.columns}, labels=DL, index=False,

@@ -18,7 +18,6 @@ import streamlit as st
 
 from mrrkit import (
     FALLBACK_CODES,
-    FORECAST_COLUMNS,
     FORECAST_METHODS,
     MAX_LOG_SE,
     MIN_FIT_CHURNS,
@@ -27,24 +26,15 @@ from mrrkit import (
     SCENARIO_METRICS,
     ForecastError,
     Scenario,
-    backtest,
-    cohort_survivors,
-    fit_segments,
-    forecast,
-    project_scenario,
-    scenario_inputs,
-    scenario_summary,
 )
-from ui import charts, state
+from ui import charts, shell, state, views
 from ui.format import plain_md
-from ui.shell import fresh_spec, page
-from ui.tables import formatters, show_table
+from ui.tables import show_table, text_table
 
-ctx = page("Scenarios", icon="🔮")
+ctx = shell.context()
 t, nf = ctx.t, ctx.nf
 DL = (t("download.csv"), t("download.excel"))
-EVERYONE = "all"  # URL value of "no segment" (retention split, scenario scope)
-HORIZON = 36  # the forecast inputs serve projections up to this many months
+EVERYONE = views.EVERYONE  # URL value of "no segment" (retention split, scenario scope)
 MAX_SCENARIOS = 3
 dims = list(ctx.base.dimensions)
 
@@ -62,17 +52,12 @@ def selected_values(dim: str) -> list[str]:
     return [v for v in labels.cat.categories if counts.get(v, 0) > 0]
 
 
-def static_table(frame, name, key, formats, headers, *depends):
+def static_table(frame, name, key, formats, headers):
     """``show_table`` for a table that does not move with the scenario sliders: its text is
-    formatted once per (language, currency, ``depends``) rather than on every slider move."""
-
-    def text_of(_movements, *_):
-        fmt = formatters(formats, nf)
-        return frame.assign(**{c: [f(x) for x in frame[c].tolist()] for c, f in fmt.items()})
-
-    shown = ctx.compute(text_of, ctx.lang, nf.currency, *depends, name=f"sc.text:{key}")
+    formatted once (:func:`ui.tables.text_table`) rather than on every slider move."""
     # The raw figures are renamed for a download when a button is clicked, not every rerun.
-    show_table(shown, name, key, nf, headers=headers, labels=DL, download=lambda: frame)
+    show_table(text_table(frame, formats, nf), name, key, nf, headers=headers, labels=DL,
+               download=lambda: frame)
 
 
 # --- retention model ------------------------------------------------------------------------------
@@ -90,21 +75,6 @@ ret_cohorts = state.segmented(
 #: The cohorts fitted: every one (None), or those acquired in the reporting period.
 fitted_cohorts = (None if ret_cohorts == "all" else
                   tuple(str(p) for p in pd.period_range(ctx.start, ctx.end, freq="M")))
-
-
-def retention_of(movements, dim, cohorts):
-    """mrrkit's retention fits (:func:`mrrkit.fit_segments`) on ``cohorts`` (None: all): of
-    everyone, or the pooled fit then one per segment of ``dim`` that the selected customers have
-    (a segment too small gets the pooled fit, and its flags say why)."""
-    if dim == EVERYONE:
-        return fit_segments(movements, cohorts=cohorts)
-    everyone = ctx.compute(retention_of, EVERYONE, cohorts, name="scenarios.retention")
-    labels = ctx.base.labels[dim]
-    groups = {}
-    for value in selected_values(dim):
-        mask = (labels == value).to_numpy() & ctx.view.selected
-        groups[value] = mask if ctx.base.aligned else labels.index[mask]
-    return fit_segments(movements, groups, cohorts=cohorts, pooled=everyone[0])
 
 
 def lifetime_text(months: float, unit: bool = True) -> str:
@@ -150,7 +120,7 @@ def fit_note(fit) -> str:
     return text[:1].upper() + text[1:]
 
 
-everyone = ctx.compute(retention_of, EVERYONE, fitted_cohorts, name="scenarios.retention")[0]
+everyone = views.retention_fits(ctx.data, EVERYONE, fitted_cohorts)[0]
 if everyone.fit is None:
     reason = everyone.flags[0]
     value = {"too_few_customers": "customers", "too_few_churns": "churned",
@@ -183,8 +153,8 @@ else:
     st.caption(t("scenarios.revenue_caption", revenue=nf.pct(row["revenue_survival_12m"]),
                  logos=nf.pct(row["survival_12m"])))
 
-fits = (everyone,) if ret_dim == EVERYONE else ctx.compute(
-    retention_of, ret_dim, fitted_cohorts, name="scenarios.retention")[1:]
+fits = ((everyone,) if ret_dim == EVERYONE
+        else views.retention_fits(ctx.data, ret_dim, fitted_cohorts)[1:])
 curves = [f.curves.assign(segment=EVERYONE if f.segment is None else f.segment)
           for f in fits if f.curves is not None]
 if curves:
@@ -193,15 +163,11 @@ if curves:
         lambda v: t("scenarios.everyone") if v == EVERYONE else ctx.value_label(v)))
     cohort_lines = None
     if ret_dim == EVERYONE:
-        cohort_lines = ctx.compute(cohort_survivors, None, True,
-                                   name="scenarios.cohort_survivors")
+        cohort_lines = views.cohort_survivors(ctx.data)
         if fitted_cohorts is not None:
             cohort_lines = cohort_lines[cohort_lines.index.isin(
                 pd.PeriodIndex(fitted_cohorts, freq="M"))]
-    ctx.chart(
-        "retention", lambda: charts.retention_fit_chart(shown_curves, cohort_lines, t=t), ret_dim,
-        fitted_cohorts,
-    )
+    ctx.chart(charts.retention_fit_chart, shown_curves, cohort_lines)
     st.caption(t("scenarios.retention_chart_help" if ret_dim == EVERYONE
                  else "scenarios.retention_segments_help"))
 
@@ -226,7 +192,7 @@ static_table(
      "survival_12m": "pct", "revenue_survival_12m": "pct", "median_lifetime": "number",
      "arpa": "money", "mean_churn_rate": "pct", "simple_ltv": "money", "del_months": "number",
      "expected_lifetime_months": "number", "model_ltv": "money", "ltv_beyond_share": "pct"},
-    ret_headers, ret_dim, fitted_cohorts,
+    ret_headers,
 )
 if any(f.source != "own" for f in fits):
     st.caption(t("scenarios.too_small", n=nf.count(MIN_FIT_CUSTOMERS),
@@ -249,7 +215,7 @@ with st.expander(t("scenarios.parameters"), icon=":material/functions:"):
         par_table, f"retention_parameters_{ret_dim}_{ret_cohorts}", "retention_parameters",
         {"source": "text", "alpha": "ratio", "beta": "ratio", "log_se_alpha": "ratio",
          "log_se_beta": "ratio", "fit_months": "count"},
-        par_headers, ret_dim, fitted_cohorts,
+        par_headers,
     )
 
 # --- baseline forecast ----------------------------------------------------------------------------
@@ -269,28 +235,14 @@ metric = state.segmented(
 )
 
 
-def inputs_of(movements, method):
-    return scenario_inputs(movements, method=method, horizon=HORIZON)
-
-
-def forecast_of(movements, method):
-    # The whole horizon, once per method: its first n months are the n-month forecast (same
-    # draws, month by month), so choosing another length only slices it.
-    return forecast(None, months=HORIZON, inputs=ctx.compute(inputs_of, method, name="sc.inputs"))
-
-
-def backtest_of(movements, method):
-    return backtest(movements, horizon=12, method=method)
-
-
 def why_not(exc: ForecastError) -> str:
     """A user's words for what the data lacks (mrrkit's reasons, not its English text)."""
     return t(f"scenarios.why.{exc.reason}", method=t("scenarios.method.empirical"))
 
 
 try:
-    inputs = ctx.compute(inputs_of, method, name="sc.inputs")
-    projection = ctx.compute(forecast_of, method, name="sc.forecast").iloc[:months]
+    inputs = views.forecast_inputs(ctx.data, method)
+    projection = views.forecast(ctx.data, method).iloc[:months]
 except ForecastError as exc:
     st.info(t("scenarios.no_forecast", error=why_not(exc)))
     st.stop()
@@ -298,11 +250,8 @@ origin = inputs.origin
 history = inputs.history.loc[min(ctx.start, origin - 11):]
 st.caption(t("scenarios.forecast_caption", origin=ctx.month(origin), months=months,
              method=t(f"scenarios.method.{method}")))
-ctx.chart(
-    "forecast", lambda: charts.forecast_chart(history, projection, metric, t=t),
-    method, months, metric, ctx.start, f"{metric}_low" in projection.columns,
-    frames=lambda: charts.forecast_chart_frames(history, projection, metric, t),
-)
+ctx.chart(charts.forecast_chart, history, projection, metric,
+          frames=charts.forecast_chart_frames)
 fc_columns = ["mrr", "mrr_low", "mrr_high", "arr", "customers", "customers_low", "customers_high",
               "new", "expansion", "contraction", "churn", "reactivation", "net_new"]
 fc_table = projection[fc_columns].set_axis(
@@ -313,7 +262,7 @@ fc_headers["month"] = t("col.month")
 static_table(
     fc_table, f"forecast_{method}_{months}m", "forecast",
     {c: ("count" if c.startswith("customers") else "money") for c in fc_columns},
-    fc_headers, method, months,
+    fc_headers,
 )
 
 
@@ -327,7 +276,7 @@ def backtest_section(wkey: str) -> bool:
 
 sections = {}
 # ``state`` has no expander helper: bind through its generic one, like the levers below.
-backtest_open = state._bind(
+backtest_open = state.bind(
     "sc.backtest", False,
     decode=lambda raw: {"1": True, "0": False}[raw[-1]],
     encode=lambda v: ["1" if v else "0"],
@@ -336,7 +285,7 @@ backtest_open = state._bind(
 bt = None
 if backtest_open:
     try:
-        bt = ctx.compute(backtest_of, method, name="sc.backtest")
+        bt = views.backtest(ctx.data, method)
     except ForecastError as exc:
         reason = "backtest_short" if exc.reason == "too_short" else exc.reason
         sections["backtest"].info(t("scenarios.no_backtest", error=t(
@@ -349,7 +298,7 @@ if bt is not None:
         st.caption(t("scenarios.backtest_caption", origin=ctx.month(bt.origin),
                      first=ctx.month(bt.origin + 1), last=ctx.month(bt.table.index[-1])))
         before = ctx.monthly["mrr"].loc[bt.origin - 11: bt.origin]
-        ctx.chart("backtest", lambda: charts.backtest_chart(bt.table, before, t=t), method)
+        ctx.chart(charts.backtest_chart, bt.table, before)
         bt_columns = ["actual_mrr", "forecast_mrr", "error", "pct_error", "actual_customers",
                       "forecast_customers", "customers_error", "customers_pct_error"]
         bt_table = bt.table[bt_columns].set_axis(
@@ -361,7 +310,7 @@ if bt is not None:
             {"actual_mrr": "money", "forecast_mrr": "money", "error": "signed_money",
              "pct_error": "pct", "actual_customers": "count", "forecast_customers": "count",
              "customers_error": "count", "customers_pct_error": "pct"},
-            bt_headers, method,
+            bt_headers,
         )
 
 # --- what-if scenarios ----------------------------------------------------------------------------
@@ -446,7 +395,7 @@ def lever(i: int, field: str, container):
                                       help=help_text)
 
     # ``state`` has no slider helper yet: bind through its generic one (same URL rules).
-    value = state._bind(
+    value = state.bind(
         f"sc.{i}.{field}", snap(DEFAULTS[field] * scale),
         decode=lambda raw: snap(float(raw[-1]) * scale),
         encode=lambda v: [url_number(round(v / scale, 10))],
@@ -464,7 +413,7 @@ def scenario_widgets(i: int, container) -> tuple[Scenario, str, str | None]:
     """Scenario ``i``'s inputs: name, scope (dimension and value) and levers."""
     default_name = t("scenarios.default_name", n=i)
     name = state.text_input(t("scenarios.name"), key=f"sc.{i}.name", default=default_name,
-                            container=container).strip() or default_name
+                            container=container, native=True).strip() or default_name
     scope_dim = state.selectbox(
         t("scenarios.scope"), [EVERYONE, *dims], key=f"sc.{i}.scope_dim", default=EVERYONE,
         format_func=dim_label, container=container, help=t("scenarios.scope_help"), always=True,
@@ -486,31 +435,7 @@ def scenario_widgets(i: int, container) -> tuple[Scenario, str, str | None]:
     return Scenario.from_dict({"name": name, **values}), scope_dim, scope_value
 
 
-def scope_ids(scope_dim: str, scope_value: str | None):
-    if scope_dim == EVERYONE:
-        return None
-    labels = ctx.base.labels[scope_dim]
-    return labels.index[(labels == scope_value).to_numpy()]
-
-
-def baseline_of(movements, method, months):
-    # The forecast's own columns: its first n months are the n-month baseline (tested).
-    projection = ctx.compute(forecast_of, method, name="sc.forecast")
-    return projection[list(FORECAST_COLUMNS)].iloc[:months]
-
-
-def scenario_of(movements, method, months, levers, scope_dim, scope_value):
-    """Projection over ``months`` and the 12-month summary of one scenario (only this is
-    recomputed when one of its inputs moves). The summary reads the first 12 months of the
-    projection and of the baseline (``months`` is 12 or more) rather than projecting again."""
-    inputs = ctx.compute(inputs_of, method, name="sc.inputs")
-    s = Scenario.from_dict({**dict(levers), "scope": scope_ids(scope_dim, scope_value)})
-    frame = project_scenario(inputs, s, months)
-    baseline = ctx.compute(baseline_of, method, months, name="sc.baseline")
-    return frame, scenario_summary(inputs, s, 12, baseline=baseline, projection=frame)
-
-
-count = int(state.segmented(t("scenarios.count"), ["1", "2", "3"], key="sc.count"))
+count = int(state.segmented(t("scenarios.count"), ["1", "2", "3"], key="sc.count", native=True))
 boxes = st.columns(count)
 chosen = []
 for i in range(1, count + 1):
@@ -526,14 +451,14 @@ for s, _, _ in chosen:
     seen.add(name)
     names.append(name)
 
-baseline = ctx.compute(baseline_of, method, months, name="sc.baseline")
+baseline = views.baseline(ctx.data, method, months)
 results = []
 for (s, scope_dim, scope_value), box in zip(chosen, boxes):
     levers = tuple((k, v) for k, v in s.to_dict().items() if k not in ("name", "scope"))
-    results.append(ctx.compute(scenario_of, method, months, levers, scope_dim, scope_value,
-                               name="sc.scenario"))
+    results.append(views.scenario(ctx.data, method, months, levers, scope_dim, scope_value))
     if scope_dim != EVERYONE:
-        mask = inputs.scope_mask(scope_ids(scope_dim, scope_value)) & (inputs.age >= 0)
+        mask = inputs.scope_mask(views.scope_ids(ctx.data, scope_dim, scope_value)) & (
+            inputs.age >= 0)
         box.caption(t("scenarios.scope_caption", customers=nf.count(mask.sum()),
                       mrr=nf.money(inputs.mrr[mask].sum()), origin=ctx.month(origin)))
 
@@ -546,26 +471,12 @@ start_row = pd.DataFrame({c: [float(inputs.history.at[origin, metric])] for c in
                          index=pd.PeriodIndex([origin], name="month"))
 curves = pd.concat([start_row, curves]).rename_axis("month")
 
-
-def scenario_chart_spec(_movements, metric, names, lang, currency):
-    """The scenario chart's localized spec without its data: it depends on the series' names
-    and the metric only, so a slider move re-uses it and sends the new curves alone (building
-    the Altair chart costs more than the re-projection itself)."""
-    spec = charts.localized(charts.scenario_chart(curves, metric, t=t), nf).to_dict(validate=False)
-    spec.pop("datasets", None)
-    spec.pop("data", None)
-    return spec
-
-
-# The spec is the same for every segment (compute_all); a copy, as Streamlit patches specs in
-# place; the curves go inside it, so that Vega never draws the chart empty first (which logged
-# "Infinite extent" warnings in the browser console).
+# The chart's layout depends on the series' names and the metric only: a slider move re-uses it
+# and sends the new curves alone (building the Altair chart costs more than the re-projection
+# itself). The curves go inside the spec, so that Vega never draws the chart empty first (which
+# logged "Infinite extent" warnings in the browser console).
 st.vega_lite_chart(
-    charts.scenario_spec_with_data(
-        fresh_spec(ctx.compute_all(scenario_chart_spec, metric, tuple(names), ctx.lang,
-                                   nf.currency, name="sc.chart_spec")),
-        curves,
-    ),
+    charts.scenario_spec_with_data(ctx.chart_layout(charts.scenario_chart, curves, metric), curves),
     width="stretch",
 )
 

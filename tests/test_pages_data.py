@@ -29,7 +29,7 @@ from mrrkit.io.messages import (
     term_code,
 )
 from tests.conftest import TODAY
-from tests._pages import ROOT, TIMEOUT, shown_text
+from tests._pages import HOME, ROOT, TIMEOUT, shown_text
 from ui import messages, uploads
 from ui.format import number_format
 from ui.i18n import TEXTS, text
@@ -649,7 +649,7 @@ def test_use_this_data_then_every_page_shows_it_and_back_to_the_sample():
         shown_text(s.value) for s in at.success]
     assert at.button(key="data.use").disabled  # already in use
 
-    at.switch_page("app.py").run()
+    at.switch_page(HOME).run()
     clean(at)
     usd = number_format("en", "USD")
     # The export's name says no day: it is shown at today (the subscriptions still running in it
@@ -674,7 +674,7 @@ def test_use_this_data_then_every_page_shows_it_and_back_to_the_sample():
     clean(at)
     assert "source" not in at.session_state
     assert [i.value for i in at.info] == ["Every page shows the bundled sample."]
-    at.switch_page("app.py").run()
+    at.switch_page(HOME).run()
     assert metrics(at)["MRR"].startswith("€")  # the sample again, at its own last month
     assert at.query_params["to"] == str(sample_last)
 
@@ -713,10 +713,10 @@ def test_invoice_lines_from_a_later_date_are_used_with_their_orphan_credits_reje
     at.button(key="data.use").click().run()
     clean(at)
     expected = mrrkit.read_export(path).lines
-    for page in ("app.py", "pages/1_Movements.py", "pages/2_Cohorts.py"):
+    for page in (HOME, "pages/1_Movements.py", "pages/2_Cohorts.py"):
         at.switch_page(page).run()
         clean(at)
-    at.switch_page("app.py").run()
+    at.switch_page(HOME).run()
     summary = mrrkit.kpis(mrrkit.movements(expected, as_of=TODAY))
     usd = number_format("fr", "USD")  # the language chosen on the Data page stays on every page
     assert metrics(at)[fr("kpi.customers")] == usd.count(summary.at["customers", "value"])
@@ -738,7 +738,7 @@ def test_a_period_chosen_on_other_data_is_not_kept():
     at.switch_page(PAGE).run()
     upload(at, "later.csv", csv.encode())
     at.button(key="data.use").click().run()
-    at.switch_page("app.py").run()
+    at.switch_page(HOME).run()
     clean(at)
     assert (at.query_params["from"], at.query_params["to"]) == ("2025-11", "2026-10")
 
@@ -756,7 +756,7 @@ def test_an_upload_with_later_dates_is_shown_at_today_with_those_ends_scheduled(
     at.switch_page(PAGE).run()
     upload(at, "scheduled.csv", csv.encode())
     at.button(key="data.use").click().run()
-    at.switch_page("app.py").run()
+    at.switch_page(HOME).run()
     clean(at)
     assert at.date_input(key="w:asof").value == pd.Timestamp(TODAY).date()
     assert at.query_params["to"] == TODAY[:7]
@@ -776,7 +776,7 @@ def test_an_export_named_with_its_day_is_shown_at_that_day():
     at.switch_page(PAGE).run()
     upload(at, "subscriptions_2026-09-14.csv", csv.encode())
     at.button(key="data.use").click().run()
-    at.switch_page("app.py").run()
+    at.switch_page(HOME).run()
     clean(at)
     assert at.date_input(key="w:asof").value == pd.Timestamp("2026-09-14").date()
     assert at.query_params["to"] == "2026-09"
@@ -1267,7 +1267,7 @@ def test_an_old_file_shown_at_today_says_so_and_offers_its_last_day():
     at.switch_page(PAGE).run()
     upload(at, "old.csv", csv.encode())
     at.button(key="data.use").click().run()
-    at.switch_page("app.py").run()
+    at.switch_page(HOME).run()
     clean(at)
     assert [w.value for w in at.sidebar.warning if "latest date" in w.value] == [
         "The file's latest date is Mar 15, 2024. If it was exported then, its running "

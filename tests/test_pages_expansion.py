@@ -146,7 +146,7 @@ def test_segment_and_cohort_charts_label_every_band():
 
 def test_top_plans_default_to_the_enterprise_family(expansion_page):
     lines, _, _ = sample()
-    assert expansion_page.multiselect(key="w:ex.top").value == ENTERPRISE
+    assert expansion_page.multiselect(key="ex.top").value == ENTERPRISE
     top = top_plan_customers(lines, top_plan=ENTERPRISE, as_of="2026-10-31")
     table = expansion_page.dataframe[4].value
     assert len(table) == len(top) > 0
@@ -184,7 +184,7 @@ def test_filters_and_link_choices_change_the_numbers():
     ids = labels.index[labels["channel"] == "referral"]
     top = top_plan_customers(lines[lines["customer_id"].isin(ids)], top_plan=["Pro monthly"],
                              as_of="2026-10-31")
-    assert at.multiselect(key="w:ex.top").value == ["Pro monthly"]
+    assert at.multiselect(key="ex.top").value == ["Pro monthly"]
     assert len(at.dataframe[4].value) == len(top)
 
 
@@ -192,7 +192,7 @@ def test_bad_link_values_fall_back():
     at = open_page(PAGE, {"ex.dim": "shoe_size", "ex.top": "Diamond"})
     assert_clean(at)
     assert at.selectbox(key="w:ex.dim").value == "plan"
-    assert at.multiselect(key="w:ex.top").value == []  # the known ones (none) are kept
+    assert at.multiselect(key="ex.top").value == []  # the known ones (none) are kept
     assert len(at.toast) == 2
 
 

@@ -461,7 +461,8 @@ def test_one_scenario_spreads_its_levers_over_three_columns():
     def keys(node):
         children = getattr(node, "children", None)
         if not children:
-            return [node.key] if str(getattr(node, "key", "")).startswith("w:sc.1.") else []
+            key = str(getattr(node, "key", ""))
+            return [key] if key.startswith(("w:sc.1.", "sc.1.")) else []
         return [k for child in children.values() for k in keys(child)]
 
     def groups(at):  # the innermost columns holding scenario 1's widgets
@@ -476,7 +477,7 @@ def test_one_scenario_spreads_its_levers_over_three_columns():
     assert sorted(k for g in want for k in g) == sorted(f"w:sc.1.{f}" for f in LEVERS)
     # Two scenarios side by side: each one's levers in one column (its box).
     assert groups(open_page(PAGE, {"sc.count": "2"})) == [
-        ["w:sc.1.name", "w:sc.1.scope_dim", *(k for g in want for k in g)]]
+        ["sc.1.name", "w:sc.1.scope_dim", *(k for g in want for k in g)]]
 
 
 def test_a_lagging_address_does_not_put_a_moved_slider_back():
@@ -607,7 +608,9 @@ def _settle(page, quiet_s: float = 1.5, timeout_s: float = 120) -> None:
 
 
 def _widget(page, key: str):
-    return page.locator(".st-key-w-" + key.replace(".", "-"))
+    from ui.state import widget_key
+
+    return page.locator(".st-key-" + widget_key(key).replace(":", "-").replace(".", "-"))
 
 
 def _csv(page, key: str) -> str:

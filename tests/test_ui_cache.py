@@ -1,11 +1,11 @@
 """The app's caches: shared objects are never modified by the pages that read them, and the
 cached chart specs carry exactly the data Altair itself would embed.
 
-The per-source analysis, the segment views and every derived view are ``st.cache_resource``
-objects: one object shared by every rerun and every session with the same data (no pickled copy
-per rerun, see ``ui/data.py``). That is only safe if nothing modifies them, which the first tests
-check by fingerprinting every cached object a page receives and fingerprinting it again after
-all the pages ran.
+The per-source analysis, the segment views and every view of ``ui.views`` are shared objects:
+one object for every rerun and every session with the same data (no pickled copy per rerun, see
+``ui/views.py``). That is only safe if nothing modifies them, which the first tests check by
+fingerprinting every cached object a page receives and fingerprinting it again after all the
+pages ran.
 """
 
 from __future__ import annotations
@@ -18,17 +18,14 @@ import re
 import altair as alt
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pytest
-from streamlit.dataframe_util import convert_anything_to_arrow_bytes
-
 import mrrkit
-import ui.shell
 from tests._pages import assert_clean, open_page
-from ui import charts
-from ui.data import analysis, lines_digest, sample_source
+from ui import charts, memory
+from ui.chart_cache import filled, records, spec_of, template
+from ui.data import lines_digest, sample_source
 from ui.format import number_format
-from ui.shell import chart_spec
+from ui.views import analysis
 
 
 def fingerprint(obj, _depth: int = 0) -> str:
@@ -118,16 +115,15 @@ VISITS = [
 def cached_reads(monkeypatch_module):
     """Every cached object the pages received, with its fingerprint when received."""
     seen: dict[int, tuple[str, object, str]] = {}
-    real = ui.shell.derived
+    real = memory.DATA.get
 
-    def recording(fn, key, filters, data, *args, name=None, **kwargs):
-        out = real(fn, key, filters, data, *args, name=name, **kwargs)
-        label = name or f"{fn.__module__}.{fn.__qualname__}"
+    def recording(key, compute, tag=None):
+        out = real(key, compute, tag)
         if id(out) not in seen:
-            seen[id(out)] = (f"{label} {filters} {args}", out, fingerprint(out))
+            seen[id(out)] = (repr(key)[:200], out, fingerprint(out))
         return out
 
-    monkeypatch_module.setattr(ui.shell, "derived", recording)
+    monkeypatch_module.setattr(memory.DATA, "get", recording)
     for path, params in VISITS:
         at = open_page(path, params)
         assert_clean(at)
@@ -145,7 +141,7 @@ def monkeypatch_module():
 
 
 def test_pages_do_not_modify_cached_views(cached_reads):
-    assert len(cached_reads) > 40  # the pages did read derived views through the cache
+    assert len(cached_reads) > 40  # the pages did read their views through the cache
     changed = [label for label, obj, digest in cached_reads.values() if fingerprint(obj) != digest]
     assert changed == [], "\n".join(changed)
 
@@ -168,24 +164,19 @@ def test_pages_do_not_modify_the_shared_analysis(cached_reads):
 # --- cached chart specs -----------------------------------------------------------------------
 
 
-def _altair_path(chart) -> tuple[dict, dict[str, pa.Table]]:
-    """What the app sent before chart_spec: to_dict's spec, its row datasets turned into Arrow
-    the way st.vega_lite_chart does."""
+def _altair_path(chart) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """What ``st.vega_lite_chart(chart.to_dict())`` ships: to_dict's spec, and its row datasets
+    as the frame Streamlit makes of rows (before it turns frames into Arrow)."""
     spec = chart.to_dict(validate=False)
-    tables = {name: _table(convert_anything_to_arrow_bytes(rows))
-              for name, rows in spec.pop("datasets", {}).items()}
-    return spec, tables
-
-
-def _table(payload: bytes) -> pa.Table:
-    return pa.ipc.open_stream(payload).read_all()
+    frames = {name: pd.DataFrame(rows) for name, rows in spec.pop("datasets", {}).items()}
+    return spec, frames
 
 
 def _same_chart(chart) -> None:
     old_spec, old_tables = _altair_path(chart)
-    new_spec = chart_spec(chart)
-    assert all(isinstance(v, bytes) for v in new_spec["datasets"].values())
-    new_tables = {name: _table(v) for name, v in new_spec.pop("datasets").items()}
+    new_spec = spec_of(chart)
+    assert all(isinstance(v, pd.DataFrame) for v in new_spec["datasets"].values())
+    new_tables = dict(new_spec.pop("datasets"))
     old_text, new_text = json.dumps(old_spec, sort_keys=True), json.dumps(new_spec, sort_keys=True)
     # Dataset names differ (content hashes of different serialisations): compare by position.
     for tables, text in ((old_tables, old_text), (new_tables, new_text)):
@@ -198,8 +189,7 @@ def _same_chart(chart) -> None:
     old_order, new_order = old_tables.pop("_order"), new_tables.pop("_order")
     assert len(old_order) == len(new_order)
     for a, b in zip(old_order, new_order):
-        assert old_tables[a].equals(new_tables[b], check_metadata=True), (
-            old_tables[a].to_pylist()[:3], new_tables[b].to_pylist()[:3])
+        pd.testing.assert_frame_equal(old_tables[a], new_tables[b], check_exact=True)
 
 
 def test_chart_data_of_every_dtype_reaches_the_browser_unchanged():
@@ -221,9 +211,9 @@ def test_chart_data_of_every_dtype_reaches_the_browser_unchanged():
         "value": [1.5, np.nan, np.inf, -np.inf, 0.1 + 0.2, -0.0],
         "f32": np.array([1.5, np.nan, 2.25, 3, 4, 5], dtype="float32"),
     })
-    # Every column but the mixed object one is converted by chart_spec itself (not Altair).
-    assert ui.shell._records(frame.drop(columns="obj")) is not None
-    assert ui.shell._records(frame) is None
+    # Every column but the mixed object one is converted by spec_of itself (not Altair).
+    assert records(frame.drop(columns="obj")) is not None
+    assert records(frame) is None
     for data in (frame.drop(columns="obj"), frame):
         chart = alt.Chart(data).mark_point().encode(x="day:T", y="value:Q", tooltip=list(data))
         _same_chart(chart)
@@ -234,10 +224,10 @@ def test_chart_data_of_every_dtype_reaches_the_browser_unchanged():
 
 
 def test_chart_data_of_other_types_goes_through_altair():
-    # A Period column is not one chart_spec converts itself: Altair's own conversion is used.
+    # A Period column is not one spec_of converts itself: Altair's own conversion is used.
     frame = pd.DataFrame({"p": pd.period_range("2024-01", periods=3, freq="M"), "v": [1, 2, 3]})
     _same_chart(alt.Chart(frame).mark_bar().encode(x="v:Q"))
-    assert ui.shell._records(frame) is None
+    assert records(frame) is None
 
 
 def test_app_charts_are_unchanged():
@@ -252,18 +242,19 @@ def _by_content(spec: dict) -> str:
     """A spec as text with each dataset named by its content and Altair's generated view and
     parameter names left out: equal for the same chart drawn with the same data."""
     text = json.dumps({k: v for k, v in spec.items() if k != "datasets"}, sort_keys=True)
-    for name, payload in spec["datasets"].items():
+    for name, frame in spec["datasets"].items():
+        payload = frame.to_json(orient="split", date_format="iso").encode()
         text = text.replace(name, hashlib.sha256(payload).hexdigest())
     return re.sub(r'"(view|param)_[^"]*"', r'"\1_n"', text)
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_a_chart_template_filled_with_other_data_is_that_data_s_chart(lang):
-    """The Overview's and Movements page's charts are built once per source and language and
-    given each segment's data (Context.chart's frames=): the spec drawn must be the one the
-    segment's own chart would have, for every segment (and a period with other months)."""
+    """The Overview's and Movements page's charts are built once per language and shape of
+    data and given each segment's data (ui.chart_cache's frames=): the spec drawn must be the
+    one the segment's own chart would have, for every segment (and a period with other
+    months)."""
     from ui.i18n import text
-    from ui.shell import chart_template, filled_spec
 
     t, nf = text(lang), number_format(lang, "EUR")
     lines = mrrkit.load_sample()
@@ -287,20 +278,19 @@ def test_a_chart_template_filled_with_other_data_is_that_data_s_chart(lang):
                 return mrrkit.monthly(part).loc[start:end]
             return mrrkit.views.bridge.mrr_bridge(part, start, end)
 
-        shape = chart_template(chart_spec(charts.localized(make(data(mv)), nf)), frames(data(mv)))
+        shape = template(spec_of(charts.localized(make(data(mv)), nf)), frames(data(mv)))
         assert shape is not None
         for part in segments:
             for period in ((months[0], months[-1]), (months[-12] - 12, months[-1] - 6)):
                 table = data(part, *period)
-                own = chart_spec(charts.localized(make(table), nf))
-                assert _by_content(filled_spec(shape, frames(table))) == _by_content(own)
+                own = spec_of(charts.localized(make(table), nf))
+                assert _by_content(filled(shape, frames(table))) == _by_content(own)
 
 
 @pytest.mark.parametrize("lang", ["en", "it"])
 def test_the_expansion_and_forecast_templates_too(lang):
     """The same for the Expansion page's charts over time and the Scenarios page's forecast."""
     from ui.i18n import text
-    from ui.shell import chart_template, filled_spec
 
     t, nf = text(lang), number_format(lang, "EUR")
     lines = mrrkit.load_sample()
@@ -334,11 +324,11 @@ def test_the_expansion_and_forecast_templates_too(lang):
             projections,
         ))
     for make, frames, datas in cases:
-        shape = chart_template(chart_spec(charts.localized(make(datas[0]), nf)), frames(datas[0]))
+        shape = template(spec_of(charts.localized(make(datas[0]), nf)), frames(datas[0]))
         assert shape is not None
         for data in datas:
-            own = chart_spec(charts.localized(make(data), nf))
-            assert _by_content(filled_spec(shape, frames(data))) == _by_content(own)
+            own = spec_of(charts.localized(make(data), nf))
+            assert _by_content(filled(shape, frames(data))) == _by_content(own)
 
 
 # --- what the pages' caches rely on -------------------------------------------------------------

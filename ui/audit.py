@@ -1,9 +1,10 @@
 """The subscription lines behind movements, for the pages' audit trails (Movements, Customers).
 
-A customer's lines are found by binary search in the source's lines sorted by customer id (sorted
-once per data source), not by a scan of every line on each pick; :func:`with_lines` adds to
-movements the text of the lines that started or ended with each one
-(:func:`mrrkit.views.bridge.movement_lines`), e.g. ``ends Pro annual · Platform (€67.50)``.
+A customer's lines are found by binary search in the source's lines sorted by customer id
+(:func:`line_index`, made once per data source by :func:`ui.views.line_index`), not by a scan of
+every line on each pick; :func:`with_lines` adds to movements the text of the lines that started
+or ended with each one (:func:`mrrkit.views.bridge.movement_lines`), e.g. ``ends Pro annual ·
+Platform (€67.50)``.
 """
 
 from __future__ import annotations
@@ -15,31 +16,35 @@ import pandas as pd
 
 from mrrkit import movement_lines
 
-from .data import derived
 from .format import NumberFormat
 from .i18n import Text
 
-__all__ = ["customer_trail", "line_text", "lines_of", "with_lines"]
+__all__ = ["line_index", "line_text", "lines_of", "with_lines"]
 
 
-def _line_index(_movements, lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def line_index(lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The lines' customer ids sorted, and the order that sorts them."""
     ids = lines["customer_id"].astype("str").to_numpy(dtype=object)
     order = np.argsort(ids, kind="stable")
     return ids[order], order
 
 
-def lines_of(ctx, customers: Iterable[str]) -> pd.DataFrame:
-    """The source lines of ``customers`` (ids), in source order (``ctx`` from ``ui.shell.page``)."""
-    sorted_ids, order = derived(
-        lambda mv: _line_index(mv, ctx.source.lines), ctx.key, (), ctx.base.movements,
-        name="audit.line_index",
-    )
+def lines_of(lines: pd.DataFrame, index: tuple[np.ndarray, np.ndarray],
+             customers: Iterable[str]) -> pd.DataFrame:
+    """The ``lines`` of ``customers`` (ids), in the lines' order (``index``:
+    :func:`line_index` of ``lines``).
+
+    >>> lines = pd.DataFrame({"customer_id": ["b", "a", "b"], "mrr": [1.0, 2.0, 3.0]})
+    >>> lines_of(lines, line_index(lines), ["b"])["mrr"].tolist()
+    [1.0, 3.0]
+    """
+    sorted_ids, order = index
     wanted = np.asarray(sorted(set(map(str, customers))), dtype=object)
     lo = np.searchsorted(sorted_ids, wanted, side="left")
     hi = np.searchsorted(sorted_ids, wanted, side="right")
     parts = [order[a:b] for a, b in zip(lo, hi)]
     rows = np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
-    return ctx.source.lines.iloc[rows]
+    return lines.iloc[rows]
 
 
 def line_text(frame: pd.DataFrame, t: Text, nf: NumberFormat) -> pd.Series:
@@ -67,23 +72,15 @@ def line_text(frame: pd.DataFrame, t: Text, nf: NumberFormat) -> pd.Series:
     return pd.Series([f"{v} {w} ({m})" for v, w, m in zip(verb, what, money)], index=frame.index)
 
 
-def with_lines(ctx, rows: pd.DataFrame) -> pd.DataFrame:
-    """``rows`` (movements) with a ``lines`` column: the lines that changed with each one."""
+def with_lines(lines: pd.DataFrame, index: tuple[np.ndarray, np.ndarray], rows: pd.DataFrame,
+               t: Text, nf: NumberFormat) -> pd.DataFrame:
+    """``rows`` (movements) with a ``lines`` column: the ``lines`` that changed with each one
+    (``index``: :func:`line_index` of ``lines``), as text in ``t``'s language."""
     rows = rows.assign(customer_id=rows["customer_id"].astype("str"))
     if rows.empty:
         return rows.assign(lines=pd.Series(dtype="str"))
-    behind = movement_lines(lines_of(ctx, rows["customer_id"].unique()), rows)
-    text = line_text(behind, ctx.t, ctx.nf).groupby([behind["customer_id"], behind["date"]]).agg(
+    behind = movement_lines(lines_of(lines, index, rows["customer_id"].unique()), rows)
+    text = line_text(behind, t, nf).groupby([behind["customer_id"], behind["date"]]).agg(
         "; ".join)
     keys = pd.MultiIndex.from_arrays([rows["customer_id"], rows["date"]])
     return rows.assign(lines=text.reindex(keys).fillna("").to_numpy())
-
-
-def customer_trail(ctx, customer: str) -> pd.DataFrame:
-    """Every movement of ``customer`` (among the selected customers) with the lines behind each,
-    cached per source, filters, customer and language (the Movements and Customers pages share
-    it)."""
-    def trail(movements, customer, lang):
-        return with_lines(ctx, movements.frame[movements["customer_id"] == customer])
-
-    return ctx.compute(trail, customer, ctx.lang, name="audit.customer_trail")

@@ -1,4 +1,4 @@
-"""The access-gate hook every page goes through (called by :func:`ui.shell.page` before any data
+"""The access-gate hook every page goes through (called by :func:`ui.shell.start` before any data
 is read).
 
 This is the single call site the page frame depends on. The gate itself — a password or OIDC

@@ -425,7 +425,7 @@ def _scale_position(values, domain, mid=None) -> np.ndarray:
 
 def cohort_heatmap(table: pd.DataFrame, value: str = "mrr", t: Text | None = None,
                    age_title: str | None = None, average: pd.Series | None = None,
-                   cohort_label=str) -> alt.LayerChart:
+                   cohort_labels=None) -> alt.LayerChart:
     """A cohort table (cohorts down, ages across) as a heatmap with the value written in each
     cell, like seed 004's cohort table: whole percentages for retention, money for ARPA; the
     size-weighted average as a first row, in bold. A value is written white on a dark cell
@@ -436,7 +436,8 @@ def cohort_heatmap(table: pd.DataFrame, value: str = "mrr", t: Text | None = Non
     table : :func:`mrrkit.views.cohort_tables.cohort_table` output (index ``cohort``, columns ``age``).
     value : ``"mrr"``, ``"customers"`` (shown as %) or ``"arpa"`` (money).
     average : :func:`mrrkit.views.cohort_tables.cohort_average` (indexed by age), drawn first.
-    cohort_label : how a cohort (a ``Period``) is written (e.g. ``Nov 2025``).
+    cohort_labels : each cohort as it is written (e.g. ``Nov 2025``), in the table's order;
+        default: its ``str``.
 
     Examples
     --------
@@ -453,7 +454,8 @@ def cohort_heatmap(table: pd.DataFrame, value: str = "mrr", t: Text | None = Non
     """
     t = _t(t)
     long = table.copy()
-    long.index = pd.Index([cohort_label(c) for c in table.index], name="cohort")
+    labels = [str(c) for c in table.index] if cohort_labels is None else list(cohort_labels)
+    long.index = pd.Index(labels, name="cohort")
     order = list(long.index)
     if average is not None:
         avg = pd.DataFrame([average.to_numpy()], columns=table.columns[:len(average)],

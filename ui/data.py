@@ -1,14 +1,5 @@
-"""Where the app's data comes from, and the cached computations every page derives its views from.
-
-Caches are keyed on the *content* (a digest of the source), never on a large frame, so Streamlit
-does not hash millions of rows on every rerun:
-
-- :func:`analysis` — once per source: movements, the monthly table, customer attributes and their
-  segment labels;
-- :func:`segment_view` — once per (source, filters): the movements of the selected customers and
-  their monthly table (a segment is a filter on customers, never on dates);
-- :func:`derived` — anything a page computes from a segment view, keyed on (source, filters,
-  function, arguments).
+"""Where the app's data comes from: the bundled sample, or an upload the Data page read. What
+the pages compute from it is in :mod:`ui.views`.
 
 A session's data is the bundled sample until the Data page reads an upload
 (:mod:`ui.uploads`, cached on the file's digest) and calls :func:`set_upload`; the upload lives
@@ -21,37 +12,29 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 import mrrkit
-from mrrkit import customer_mask, filter_movements, segment_columns, segment_labels
 from server.view_store import ViewStore
 
-from . import memory
 from .format import number_format
 
 __all__ = [
-    "Analysis",
-    "SegmentView",
     "Source",
-    "analysis",
     "available_sources",
     "clear_upload",
     "current_source",
-    "derived",
     "is_sample",
     "lines_digest",
     "open_view",
     "sample_source",
     "save_view",
-    "segment_view",
     "set_upload",
     "upload_source",
     "uploader_style",
@@ -80,32 +63,6 @@ class Source:
     exported: pd.Timestamp | None = None
 
 
-@dataclass(frozen=True)
-class Analysis:
-    """Everything computed once per data source; pages slice and filter these."""
-
-    movements: pd.DataFrame
-    monthly: pd.DataFrame
-    attributes: pd.DataFrame
-    labels: pd.DataFrame  # segment labels of the dimensions, indexed by customer_id
-    dimensions: tuple[str, ...]
-    aligned: bool = True  # labels rows are the movements' customer_id categories, in order
-
-    @property
-    def months(self) -> list[pd.Period]:
-        return list(self.monthly.index)
-
-
-@dataclass(frozen=True)
-class SegmentView:
-    """The selected customers' movements and monthly table."""
-
-    movements: pd.DataFrame
-    monthly: pd.DataFrame
-    customers: int  # customers selected (with at least one line)
-    selected: np.ndarray  # bool per row of Analysis.labels: is the customer selected?
-
-
 def lines_digest(lines: pd.DataFrame) -> str:
     """A digest of a lines frame's content (for cache keys of uploads).
 
@@ -119,15 +76,6 @@ def lines_digest(lines: pd.DataFrame) -> str:
     h.update(repr([(str(c), str(t)) for c, t in lines.dtypes.items()]).encode())
     h.update(pd.util.hash_pandas_object(lines, index=False).to_numpy().tobytes())
     return h.hexdigest()
-
-
-def _source_tag(arguments: Mapping[str, Any]) -> str:
-    """What a figure is made from (:mod:`ui.memory`): its source's key, without the as-of day.
-
-    >>> _source_tag({"key": "upload:ab12@2026-01-31"}), _source_tag({"key": "sample:cd"})
-    ('upload:ab12', 'sample:cd')
-    """
-    return str(arguments["key"]).split("@", 1)[0]
 
 
 def _file_digest(path) -> str:
@@ -416,90 +364,3 @@ def open_view(token: str) -> tuple[Source, dict[str, list[str]]]:
     currency = state.get("currency")
     valid = isinstance(currency, str) and len(currency) == 3 and currency.isalpha()
     return upload_source(name, lines, currency.upper() if valid else "EUR"), params
-
-
-# The per-source analysis is shared read-only by every session that has the same content (a
-# resource, not a pickled copy per rerun: on 200k customers unpickling the movements each rerun
-# would cost more than the whole page). Nothing mutates it: pandas copy-on-write, and pages only
-# read. Its key is a content digest, so another session cannot reach it without the same data.
-@memory.cached(tag=_source_tag)  # the page shows a translated spinner
-def analysis(key: str, _lines: pd.DataFrame, as_of: pd.Timestamp | None = None) -> Analysis:
-    """Movements (up to ``as_of``: a later end is scheduled, not counted), monthly table,
-    customer attributes and segment labels of a source."""
-    movements = mrrkit.movements(_lines, as_of=as_of)
-    attributes = mrrkit.customer_attributes(_lines)
-    dims = tuple(segment_columns(attributes))
-    cats = movements.customers
-    return Analysis(
-        movements=movements,
-        monthly=mrrkit.monthly(movements),
-        attributes=attributes,
-        labels=segment_labels(attributes, dims),
-        dimensions=dims,
-        aligned=bool(attributes.index.equals(cats)),
-    )
-
-
-@memory.cached(tag=_source_tag)
-def date_span(key: str, _lines: pd.DataFrame) -> tuple:
-    """The first start and the latest start or end of a source's lines, as days (``date``):
-    the range the "as of" day can be chosen in."""
-    starts = pd.to_datetime(_lines["start"])
-    first = starts.min()
-    latest = pd.concat([starts, pd.to_datetime(_lines["end"])]).max()
-    return first.date(), latest.date()
-
-
-Filters = tuple[tuple[str, tuple[str, ...]], ...]
-
-
-@memory.cached(tag=_source_tag)
-def segment_view(key: str, filters: Filters, _base: Analysis) -> SegmentView:
-    """The movements and monthly table of the customers that pass ``filters``."""
-    if not any(values for _, values in filters):
-        everyone = np.ones(len(_base.labels), bool)
-        return SegmentView(_base.movements, _base.monthly, len(_base.labels), everyone)
-    selected = customer_mask(_base.labels, dict(filters))
-    # The labels are indexed by the lines' sorted ids, as the movements' categories: filter by
-    # position (checked once per source by analysis()).
-    chosen = selected if _base.aligned else _base.labels.index[selected]
-    mv = filter_movements(_base.movements, chosen)
-    return SegmentView(mv, mrrkit.monthly(mv), int(selected.sum()), selected)
-
-
-def _arg_key(value) -> str:
-    """A stable text key for a cache argument (months, days, strings, numbers, tuples of them).
-
-    >>> _arg_key((pd.Period("2024-03", "M"), "mrr", 3))
-    "(P:2024-03, 'mrr', 3)"
-    """
-    if isinstance(value, pd.Period):
-        return f"P:{value}"
-    if isinstance(value, pd.Timestamp):
-        return f"T:{value.isoformat()}"
-    if isinstance(value, (tuple, list)):
-        return "(" + ", ".join(_arg_key(v) for v in value) + ")"
-    if isinstance(value, (str, int, float, bool, type(None))):
-        return repr(value)
-    raise TypeError(f"cannot key a cache on a {type(value).__name__}: pass months, strings, numbers")
-
-
-def _derived(cache_key: str, tag: str, _call: tuple):
-    # One text key: a page reads 10-20 derived views per rerun.
-    fn, data, args, kwargs = _call
-    memory.hold(tag)
-    return memory.DATA.get(cache_key, lambda: fn(data, *args, **kwargs), tag)
-
-
-def derived(fn: Callable, key: str, filters: Filters, data, *args, name: str | None = None,
-            **kwargs):
-    """``fn(data, *args, **kwargs)`` cached on (source key, filters, name, args): ``data`` must be
-    the segment view of (key, filters), and the arguments (months, days, strings, numbers, tuples)
-    with ``name`` (default: the function's qualified name) must determine the result.
-
-    Results are shared, not copied: callers must not modify them.
-    """
-    name = name or f"{fn.__module__}.{fn.__qualname__}"
-    arg_key = _arg_key((tuple(args), tuple(sorted(kwargs.items()))))
-    return _derived(repr((name, key, filters, arg_key)), _source_tag({"key": key}),
-                    (fn, data, args, kwargs))

@@ -236,7 +236,10 @@ def _return_to_target() -> None:
         return
     target = browsers.take_target(key)
     if target:
-        st.switch_page(target["page"], query_params=target["params"])
+        from .shell import PAGES  # "/" is the Overview's page file (app.py is the entry point)
+
+        page = PAGES[0].path if target["page"] == "app.py" else target["page"]
+        st.switch_page(page, query_params=target["params"])
 
 
 def _require_oidc(config: AccessConfig) -> None:

@@ -1,28 +1,44 @@
 """The view state lives in the URL: copying the address reopens the same view.
 
-Every widget that shapes the view (filters, period, chosen metric, options, language) is created
-through the helpers here with a URL key (``"lang"``, ``"from"``, ``"f.industry"``,
-``"coh.by"``...). The helpers
+Every widget that shapes the view has a URL key: global ones (``lang``, ``asof``, ``from``,
+``to``, ``fy``, ``f.<attribute>``) on every page, and page ones prefixed with the page's short
+name (``mv.``, ``coh.``, ``seg.``, ``cus.``, ``sc.``, ``ex.``). A widget starts from its value
+earlier in this session (a page's choices survive a visit to another page), else a URL value not
+applied yet, else the default; a URL value it does not understand gives the default and a notice
+(a toast), a period end outside the data the data's nearest month; it writes its value to the
+URL when not the default (always for the period, a customer, a scenario's levers and scope).
+``RESERVED`` keys are left to their owners (``view``: a saved view). :func:`share_url` is the
+"Link to this view", :func:`snapshot` what "Share" stores.
 
-1. initialise the widget from, in order: its value earlier in this session (kept in
-   ``st.session_state["_view"]``, so a page's choices survive a visit to another page), a value
-   in the URL that this session has not applied yet, the default;
-2. check a URL value against the widget's options: an unknown or invalid value falls back to the
-   default with a notice (a toast), never an error;
-3. write the widget's value back to ``st.query_params`` (only values that differ from the
-   default, plus those marked ``always``).
+**Streamlit's own binding** (``bind="query-params"``, 1.67) binds the widgets whose value is its
+own URL text: the search ``cus.q``, ``sc.<i>.name``, ``sc.count``, ``ex.top`` (``native=True``).
+Measured per widget (``tests/test_ui_state.py``, and a probe app in Chromium), it cannot bind
+the others without changing today's addresses:
 
-Keys: global ones (``lang``, ``from``, ``to``, ``f.<attribute>``) on every page, and page ones
-prefixed with the page's short name (``mv.``, ``coh.``, ``seg.``, ``cus.``). The URL is rebuilt on
-every run, so a page's URL carries the global keys and its own. ``RESERVED`` keys (``view``, the
-saved-view token) are left in place for their owners.
+- ``selectbox``, ``radio``, ``segmented_control``, ``multiselect`` write and read their label
+  (``format_func(value)``): ``?lang=Français``; a saved ``lang=fr``, ``sc.months=24`` or
+  ``f.churn_reason=(none)`` is dropped, and labels change with the language;
+- a range ``select_slider`` binds one repeated key (``period=…&period=…``), not ``from``/``to``;
+  ``checkbox`` reads ``true``/``false``, not ``1``/``0``; ``date_input``, ``text_input`` and
+  ``slider`` read and write their values as they are;
+- a default value leaves the URL (the "always" keys cannot bind); a value not understood is
+  dropped in silence (its notice is given here, from the URL read before the widget is drawn);
+  a text has no length limit (a bound search takes a link's text whatever its length);
+- the app cannot take a bound value out of the URL (a widget reset through ``st.session_state``
+  is set from the URL again: the "as of" day, reset by a new upload, cannot bind), and
+  ``st.switch_page`` raises while a bound key is in the URL (Movements' "open customer" button:
+  nothing global or on that page binds);
+- the server's ``st.query_params`` sees a bound widget's change only with the browser's next
+  request (``AppTest``: never): the link and "Share" use the widgets' values (:func:`snapshot`).
 
-The page itself is the URL path (``/Movements``), which Streamlit keeps; :func:`share_url` gives
-the full address when the browser told the server its URL, else the query string.
+The app's own binding (:func:`bind`) rebuilds the URL every run (:func:`begin` clears its keys,
+each widget writes its own) and keeps the session's values (Streamlit drops a widget's state on
+a page that does not draw it).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -33,28 +49,10 @@ import streamlit as st
 from .format import plain_md
 
 __all__ = [
-    "GLOBAL_KEYS",
-    "RESERVED",
-    "attach_link",
-    "begin",
-    "checkbox",
-    "date_input",
-    "forget",
-    "incoming_keys",
-    "multiselect",
-    "notice",
-    "peek",
-    "query_string",
-    "reset",
-    "restore",
-    "segmented",
-    "select_slider",
-    "selectbox",
-    "set_value",
-    "share_url",
-    "snapshot",
-    "text_input",
-    "widget_key",
+    "GLOBAL_KEYS", "NATIVE", "RESERVED", "attach_link", "base_url", "begin", "bind",
+    "date_input", "forget", "incoming_keys", "multiselect", "notice", "peek", "query_string",
+    "reset", "restore", "segmented", "select_slider", "selectbox", "set_value", "share_url",
+    "snapshot", "text_input", "texts", "widget_key",
 ]
 
 #: Keys every page understands (``f.<attribute>`` too).
@@ -62,10 +60,14 @@ GLOBAL_KEYS = ("lang", "asof", "from", "to", "fy")
 #: Keys left in the URL untouched: ``view`` is the saved-view token (issue 6); ``embed*`` are
 #: Streamlit's own.
 RESERVED = ("view", "embed", "embed_options")
+#: Keys Streamlit binds to the URL itself (see the module): :func:`begin` leaves them alone.
+NATIVE = re.compile(r"cus\.q|sc\.count|sc\.\d+\.name|ex\.top")
+#: The longest text a hand-made text key takes from a link.
+MAX_TEXT = 200
 
 _VIEW = "_mrrkit_view"  # key -> current value (python object)
 _INCOMING = "_mrrkit_url_in"  # key -> list[str], URL values not applied yet
-_WRITTEN = "_mrrkit_url_out"  # key -> list[str], what this run put in the URL
+_WRITTEN = "_mrrkit_url_out"  # key -> list[str], this run's view as URL values, in order
 # key -> the last values this session put in the URL (list of list[str], oldest first): the
 # browser's address can lag behind them (see ``begin``).
 _HISTORY = "_mrrkit_url_history"
@@ -76,16 +78,17 @@ _CLAMP_TEXT = "_mrrkit_clamp_text"
 _LINK_SLOT = "_mrrkit_link_slot"
 
 
+def _native(key: str) -> bool:
+    return NATIVE.fullmatch(key) is not None
+
+
 def widget_key(key: str) -> str:
-    """The Streamlit widget key of a URL key (tests use it to find widgets)."""
-    return f"w:{key}"
+    """The Streamlit widget key of a URL key (tests use it to find widgets): the key itself for
+    a widget Streamlit binds."""
+    return key if _native(key) else f"w:{key}"
 
 
-def _current_url() -> dict[str, list[str]]:
-    return {k: list(st.query_params.get_all(k)) for k in st.query_params}
-
-
-def begin(notice_text: str | None = None) -> None:
+def begin() -> None:
     """Start a run: note URL values to apply, then clear the URL so this run rebuilds it.
 
     On the session's first run every URL value is to be applied. Later, a URL value this session
@@ -96,26 +99,22 @@ def begin(notice_text: str | None = None) -> None:
     it yet), and applying it would put the widget back where it was.
     """
     ss = st.session_state
-    if notice_text is not None:
-        ss[_NOTICE_TEXT] = notice_text
-    url = _current_url()
+    url = {k: list(st.query_params.get_all(k)) for k in st.query_params
+           if k not in RESERVED and not _native(k)}
     if _VIEW not in ss:
         ss[_VIEW] = {}
-        ss[_INCOMING] = {k: v for k, v in url.items() if k not in RESERVED}
+        ss[_INCOMING] = url
     else:
         history = ss.get(_HISTORY, {})
-        changed = {
-            k: v for k, v in url.items() if k not in RESERVED and v not in history.get(k, ())
-        }
-        if changed:
-            for key in changed:
-                ss[_VIEW].pop(key, None)
-                ss.pop(widget_key(key), None)
-            ss.setdefault(_INCOMING, {}).update(changed)
-    for key in list(st.query_params):
-        if key not in RESERVED:
-            del st.query_params[key]
-    ss[_WRITTEN] = {k: v for k, v in url.items() if k in RESERVED}
+        changed = {k: v for k, v in url.items() if v not in history.get(k, ())}
+        for key in changed:
+            ss[_VIEW].pop(key, None)
+            ss.pop(widget_key(key), None)
+        ss.setdefault(_INCOMING, {}).update(changed)
+    for key in url:
+        del st.query_params[key]
+    ss[_WRITTEN] = {k: list(st.query_params.get_all(k)) for k in st.query_params
+                    if k in RESERVED}
     ss.pop(_LINK_SLOT, None)
 
 
@@ -140,6 +139,12 @@ def reset(keep: Callable[[str], bool]) -> None:
     incoming = ss.get(_INCOMING, {})
     for key in [k for k in incoming if not keep(k)]:
         incoming.pop(key, None)
+
+
+def texts(notice_text: str, clamp_text: str) -> None:
+    """The notices' sentences in the reader's language (``{key}``, ``{value}``, ``{shown}``)."""
+    st.session_state[_NOTICE_TEXT] = notice_text
+    st.session_state[_CLAMP_TEXT] = clamp_text
 
 
 def notice(key: str, raw: object, message: str | None = None) -> None:
@@ -177,19 +182,23 @@ def _show_link() -> None:
 
 
 def _write(key: str, raw: list[str] | None) -> None:
+    """Put ``raw`` in the view under ``key`` (None: take the key out), and in the URL unless
+    Streamlit writes that key itself."""
     written = st.session_state.setdefault(_WRITTEN, {})
     if raw is None:
         if written.pop(key, None) is not None:
-            del st.query_params[key]
+            if not _native(key):
+                del st.query_params[key]
             _show_link()
         return
     written[key] = list(raw)
-    recent = st.session_state.setdefault(_HISTORY, {}).setdefault(key, [])
-    if list(raw) in recent:
-        recent.remove(list(raw))
-    recent.append(list(raw))
-    del recent[:-_HISTORY_SIZE]
-    st.query_params[key] = raw if len(raw) != 1 else raw[0]
+    if not _native(key):
+        recent = st.session_state.setdefault(_HISTORY, {}).setdefault(key, [])
+        if list(raw) in recent:
+            recent.remove(list(raw))
+        recent.append(list(raw))
+        del recent[:-_HISTORY_SIZE]
+        st.query_params[key] = raw if len(raw) != 1 else raw[0]
     _show_link()
 
 
@@ -208,16 +217,25 @@ def _changed_by_user(key: str, valid: Callable[[Any], bool]) -> bool:
     return wkey in ss and key in view and valid(ss[wkey]) and ss[wkey] != view[key]
 
 
-def _bind(
-    key: str,
-    default: Any,
-    decode: Callable[[list[str]], Any],
-    encode: Callable[[Any], list[str]],
-    valid: Callable[[Any], bool],
-    make: Callable[[str], Any],
-    always: bool = False,
-) -> Any:
-    """Create a widget whose value is initialised from and written to the URL (see module)."""
+def _decoded(key: str, raw: list[str], decode: Callable[[list[str]], Any],
+             valid: Callable[[Any], bool]) -> tuple[bool, Any]:
+    """(understood, value) of a URL value; a notice when it is not understood."""
+    try:
+        parsed = decode(raw)
+    except (ValueError, TypeError, KeyError, IndexError):
+        parsed = None
+    if parsed is not None and valid(parsed):
+        return True, parsed
+    notice(key, ",".join(raw))
+    return False, None
+
+
+def bind(key: str, default: Any, decode: Callable[[list[str]], Any],
+         encode: Callable[[Any], list[str]], valid: Callable[[Any], bool],
+         make: Callable[[str], Any], always: bool = False) -> Any:
+    """``make(widget_key)``, a widget whose value is initialised from and written to the URL
+    under ``key`` (see the module); ``decode`` reads a URL value (a list of texts, the last
+    one for single values), ``encode`` writes one."""
     ss = st.session_state
     view = ss.setdefault(_VIEW, {})
     wkey = widget_key(key)
@@ -229,15 +247,8 @@ def _bind(
         if key in view and valid(view[key]):
             value = view[key]
         elif key in incoming:
-            raw = incoming.pop(key)
-            try:
-                parsed = decode(raw)
-            except (ValueError, TypeError, KeyError, IndexError):
-                parsed = None
-            if parsed is not None and valid(parsed):
-                value = parsed
-            else:
-                notice(key, ",".join(raw))
+            understood, parsed = _decoded(key, incoming.pop(key), decode, valid)
+            value = parsed if understood else default
         ss[wkey] = value
     value = make(wkey)
     view[key] = value
@@ -245,10 +256,33 @@ def _bind(
     return value
 
 
+def _bound(key: str, default: Any, decode: Callable[[list[str]], Any],
+           encode: Callable[[Any], list[str]], valid: Callable[[Any], bool],
+           make: Callable[[str], Any]) -> Any:
+    """``make(key)``, a widget Streamlit binds to the URL under ``key`` (``make`` passes
+    ``bind="query-params"``): Streamlit reads and writes the URL; here a value it will drop is
+    noticed, a saved view's value applied, and the value noted for the link and "Share"."""
+    ss = st.session_state
+    saved = ss.get(_INCOMING, {}).pop(key, None)  # from a saved view (restore)
+    if saved is not None:
+        understood, parsed = _decoded(key, saved, decode, valid)
+        if understood:
+            ss[key] = parsed
+    elif key in st.query_params and key not in ss:  # a link's value, as the session opens
+        understood, parsed = _decoded(key, list(st.query_params.get_all(key)), decode, valid)
+        if understood:  # what it keeps of it (a list of known values: maybe none)
+            ss[key] = parsed
+    value = make(key)
+    _write(key, encode(value) if value != default else None)
+    return value
+
+
 def peek(key: str) -> Any:
     """The value a widget bound to ``key`` will start from: the session's, else the URL's text
     (``None`` if neither)."""
     ss = st.session_state
+    if _native(key) and key in ss:
+        return ss[key]
     if key in ss.get(_VIEW, {}):
         return ss[_VIEW][key]
     raw = ss.get(_INCOMING, {}).get(key)
@@ -258,68 +292,54 @@ def peek(key: str) -> Any:
 def set_value(key: str, value: Any) -> None:
     """Set a view value before its widget is drawn (e.g. a link from another page)."""
     ss = st.session_state
+    if _native(key):
+        ss[key] = value
+        return
     ss.setdefault(_VIEW, {})[key] = value
     ss.pop(widget_key(key), None)
 
 
-def selectbox(
-    label: str,
-    options: Sequence,
-    key: str,
-    default: Any = None,
-    format_func: Callable[[Any], str] = str,
-    container=None,
-    parse: Callable[[str], Any] = str,
-    always: bool = False,
-    **kwargs,
-) -> Any:
-    """``st.selectbox`` bound to URL key ``key`` (value written with ``str``)."""
+def selectbox(label: str, options: Sequence, key: str, default: Any = None,
+              format_func: Callable[[Any], str] = str, container=None,
+              parse: Callable[[str], Any] = str, always: bool = False, **kwargs) -> Any:
+    """``st.selectbox`` bound to URL key ``key`` (value written with ``str``, read with
+    ``parse``)."""
     options = list(options)
     if not options:
         return None
     default = options[0] if default is None or default not in options else default
     where = container or st
-    return _bind(
-        key,
-        default,
-        decode=lambda raw: parse(raw[-1]),
-        encode=lambda v: [str(v)],
-        valid=lambda v: v in options,
-        make=lambda wkey: where.selectbox(label, options, key=wkey, format_func=format_func, **kwargs),
-        always=always,
+    return bind(
+        key, default, decode=lambda raw: parse(raw[-1]), encode=lambda v: [str(v)],
+        valid=lambda v: v in options, always=always,
+        make=lambda wkey: where.selectbox(label, options, key=wkey, format_func=format_func,
+                                          **kwargs),
     )
 
 
-def segmented(
-    label: str, options: Sequence, key: str, default: Any = None,
-    format_func: Callable[[Any], str] = str, container=None, **kwargs,
-) -> Any:
-    """A horizontal radio bound to URL key ``key`` (few options)."""
+def segmented(label: str, options: Sequence, key: str, default: Any = None,
+              format_func: Callable[[Any], str] = str, container=None, native: bool = False,
+              **kwargs) -> Any:
+    """A horizontal radio bound to URL key ``key`` (few options); ``native``: by Streamlit
+    (options shown as they are)."""
     options = list(options)
     default = options[0] if default is None or default not in options else default
     where = container or st
-    return _bind(
-        key,
-        default,
-        decode=lambda raw: raw[-1],
-        encode=lambda v: [str(v)],
-        valid=lambda v: v in options,
-        make=lambda wkey: where.radio(
-            label, options, key=wkey, format_func=format_func, horizontal=True, **kwargs
-        ),
-    )
+    args = dict(decode=lambda raw: raw[-1], encode=lambda v: [str(v)],
+                valid=lambda v: v in options)
+    if native:
+        return _bound(key, default, **args, make=lambda wkey: where.radio(
+            label, options, index=options.index(default), key=wkey, horizontal=True,
+            bind="query-params", **kwargs))
+    return bind(key, default, **args, make=lambda wkey: where.radio(
+        label, options, key=wkey, format_func=format_func, horizontal=True, **kwargs))
 
 
-def multiselect(
-    label: str,
-    options: Sequence[str],
-    key: str,
-    default: Iterable[str] = (),
-    format_func: Callable[[Any], str] = str,
-    container=None,
-    **kwargs,
-) -> list[str]:
+def multiselect(label: str, options: Sequence[str], key: str, default: Iterable[str] = (),
+                format_func: Callable[[Any], str] = str, container=None, native: bool = False,
+                **kwargs) -> list[str]:
     """``st.multiselect`` bound to URL key ``key``; the URL repeats the key once per value.
+    ``native``: by Streamlit (options shown as they are).
 
     Unknown values in the URL are dropped with a notice; the known ones are kept.
     """
@@ -335,77 +355,13 @@ def multiselect(
         return [v for v in options if v in set(values)]  # option order, no duplicates
 
     where = container or st
-    return _bind(
-        key,
-        default,
-        decode=decode,
-        encode=lambda v: list(v),
-        valid=lambda v: isinstance(v, list) and all(x in known for x in v),
-        make=lambda wkey: where.multiselect(
-            label, options, key=wkey, format_func=format_func, **kwargs
-        ),
-    )
-
-
-def select_slider(
-    label: str,
-    options: Sequence[str],
-    keys: tuple[str, str],
-    default: tuple[str, str],
-    format_func: Callable[[Any], str] = str,
-    container=None,
-    always: bool = True,
-    **kwargs,
-) -> tuple[str, str]:
-    """A range ``st.select_slider`` over ``options`` bound to two URL keys (e.g. from/to).
-
-    A URL end outside the options is clamped to the nearest option (with a notice); an end that
-    cannot be read falls back to the default.
-    """
-    options = list(options)
-    lo_key, hi_key = keys
-    ss = st.session_state
-    view = ss.setdefault(_VIEW, {})
-    wkey = widget_key(f"{lo_key}:{hi_key}")
-    position = {v: i for i, v in enumerate(options)}
-
-    def valid(v) -> bool:
-        return isinstance(v, tuple) and len(v) == 2 and all(x in position for x in v) and (
-            position[v[0]] <= position[v[1]]
-        )
-
-    if not _changed_by_user(f"{lo_key}:{hi_key}", valid):
-        value = list(default)
-        incoming = ss.setdefault(_INCOMING, {})
-        if valid(view.get(lo_key + ":" + hi_key)):
-            value = list(view[lo_key + ":" + hi_key])
-        else:
-            for i, key in enumerate(keys):
-                if key not in incoming:
-                    continue
-                raw = incoming.pop(key)[-1]
-                if raw in position:
-                    value[i] = raw
-                elif _comparable(raw, options[0]) and sorted([raw, options[0], options[-1]])[1] != raw:
-                    # Same-shaped text (e.g. YYYY-MM) outside the range: clamp.
-                    value[i] = options[0] if raw < options[0] else options[-1]
-                    _clamped(key, raw, value[i])
-                else:
-                    notice(key, raw)
-            if position[value[0]] > position[value[1]]:
-                notice(f"{lo_key}/{hi_key}", "/".join(value))
-                value = list(default)
-        ss[wkey] = tuple(value)
-    # ``value`` is given so that Streamlit builds a *range* slider: without it the widget is a
-    # single-value one whose first thumb move (or a page change) hands back one month, not two.
-    value = (container or st).select_slider(
-        label, options=options, value=tuple(default), key=wkey, format_func=format_func, **kwargs
-    )
-    value = tuple(value)
-    view[lo_key + ":" + hi_key] = value
-    for key, v, d in zip(keys, value, default):
-        _write(key, [v] if (always or v != d) else None)
-    return value
+    args = dict(decode=decode, encode=lambda v: list(v),
+                valid=lambda v: isinstance(v, list) and all(x in known for x in v))
+    if native:
+        return _bound(key, default, **args, make=lambda wkey: where.multiselect(
+            label, options, default=default, key=wkey, bind="query-params", **kwargs))
+    return bind(key, default, **args, make=lambda wkey: where.multiselect(
+        label, options, key=wkey, format_func=format_func, **kwargs))
 
 
 def _comparable(raw: str, option: str) -> bool:
@@ -420,23 +376,75 @@ def _comparable(raw: str, option: str) -> bool:
     )
 
 
-def text_input(label: str, key: str, default: str = "", container=None, **kwargs) -> str:
-    """``st.text_input`` bound to URL key ``key``."""
+def _range_from_url(keys: tuple[str, str], options: list[str], default: tuple[str, str],
+                    position: Mapping[str, int]) -> tuple[str, str]:
+    """The two ends a link gives (each one read apart): an end outside the options is moved to
+    the nearest option (with a notice); one that cannot be read is the default's."""
+    incoming = st.session_state.setdefault(_INCOMING, {})
+    value = list(default)
+    for i, key in enumerate(keys):
+        if key not in incoming:
+            continue
+        raw = incoming.pop(key)[-1]
+        if raw in position:
+            value[i] = raw
+        elif _comparable(raw, options[0]) and sorted([raw, options[0], options[-1]])[1] != raw:
+            # Same-shaped text (e.g. YYYY-MM) outside the range: clamp.
+            value[i] = options[0] if raw < options[0] else options[-1]
+            _clamped(key, raw, value[i])
+        else:
+            notice(key, raw)
+    if position[value[0]] > position[value[1]]:
+        notice("/".join(keys), "/".join(value))
+        return default
+    return tuple(value)
+
+
+def select_slider(label: str, options: Sequence[str], keys: tuple[str, str],
+                  default: tuple[str, str], format_func: Callable[[Any], str] = str,
+                  container=None, always: bool = True, **kwargs) -> tuple[str, str]:
+    """A range ``st.select_slider`` over ``options`` bound to two URL keys (e.g. from/to)."""
+    options = list(options)
+    key = ":".join(keys)
+    ss = st.session_state
+    view = ss.setdefault(_VIEW, {})
+    wkey = widget_key(key)
+    position = {v: i for i, v in enumerate(options)}
+
+    def valid(v) -> bool:
+        return isinstance(v, tuple) and len(v) == 2 and all(x in position for x in v) and (
+            position[v[0]] <= position[v[1]]
+        )
+
+    if not _changed_by_user(key, valid):
+        known = view.get(key)
+        ss[wkey] = known if valid(known) else _range_from_url(keys, options, default, position)
+    # ``value`` is given so that Streamlit builds a *range* slider: without it the widget is a
+    # single-value one whose first thumb move (or a page change) hands back one month, not two.
+    value = tuple((container or st).select_slider(
+        label, options=options, value=tuple(default), key=wkey, format_func=format_func,
+        **kwargs))
+    view[key] = value
+    for end, v, d in zip(keys, value, default):
+        _write(end, [v] if (always or v != d) else None)
+    return value
+
+
+def text_input(label: str, key: str, default: str = "", container=None, native: bool = False,
+               **kwargs) -> str:
+    """``st.text_input`` bound to URL key ``key``; ``native``: by Streamlit."""
     where = container or st
-    return _bind(
-        key,
-        default,
-        decode=lambda raw: raw[-1],
-        encode=lambda v: [v],
-        valid=lambda v: isinstance(v, str) and len(v) <= 200,
-        make=lambda wkey: where.text_input(label, key=wkey, **kwargs),
-    )
+    args = dict(decode=lambda raw: raw[-1], encode=lambda v: [v],
+                valid=lambda v: isinstance(v, str) and (native or len(v) <= MAX_TEXT))
+    if native:
+        return _bound(key, default, **args, make=lambda wkey: where.text_input(
+            label, value=default, key=wkey, bind="query-params", **kwargs))
+    return bind(key, default, **args, make=lambda wkey: where.text_input(label, key=wkey,
+                                                                          **kwargs))
 
 
-def date_input(
-    label: str, key: str, default: date, min_value: date, max_value: date, container=None,
-    **kwargs,
-) -> date:
+def date_input(label: str, key: str, default: date, min_value: date, max_value: date,
+               container=None, **kwargs) -> date:
     """``st.date_input`` of one day within ``[min_value, max_value]`` bound to URL key ``key``
     (``YYYY-MM-DD``)."""
     where = container or st
@@ -444,28 +452,11 @@ def date_input(
     def valid(v) -> bool:
         return isinstance(v, date) and not isinstance(v, datetime) and min_value <= v <= max_value
 
-    return _bind(
-        key,
-        default,
-        decode=lambda raw: date.fromisoformat(raw[-1]),
-        encode=lambda v: [v.isoformat()],
-        valid=valid,
-        make=lambda wkey: where.date_input(
-            label, value=default, min_value=min_value, max_value=max_value, key=wkey, **kwargs
-        ),
-    )
-
-
-def checkbox(label: str, key: str, default: bool = False, container=None, **kwargs) -> bool:
-    """``st.checkbox`` bound to URL key ``key`` (``1``/``0``)."""
-    where = container or st
-    return _bind(
-        key,
-        default,
-        decode=lambda raw: {"1": True, "0": False, "true": True, "false": False}[raw[-1].lower()],
-        encode=lambda v: ["1" if v else "0"],
-        valid=lambda v: isinstance(v, bool),
-        make=lambda wkey: where.checkbox(label, key=wkey, **kwargs),
+    return bind(
+        key, default, decode=lambda raw: date.fromisoformat(raw[-1]),
+        encode=lambda v: [v.isoformat()], valid=valid,
+        make=lambda wkey: where.date_input(label, value=default, min_value=min_value,
+                                           max_value=max_value, key=wkey, **kwargs),
     )
 
 
@@ -477,9 +468,7 @@ def snapshot() -> dict[str, list[str]]:
 def restore(params: Mapping[str, str | list[str]]) -> None:
     """Replace the view by ``params`` (e.g. a saved view): widgets re-initialise from them."""
     ss = st.session_state
-    for key in list(ss.get(_VIEW, {})):
-        ss.pop(widget_key(key), None)
-    for key in [k for k in ss if isinstance(k, str) and k.startswith("w:")]:
+    for key in [k for k in ss if isinstance(k, str) and (k.startswith("w:") or _native(k))]:
         del ss[key]
     ss[_VIEW] = {}
     ss[_INCOMING] = {k: [v] if isinstance(v, str) else list(v) for k, v in params.items()}
@@ -498,11 +487,14 @@ def query_string(params: Mapping[str, list[str]] | None = None) -> str:
     return "?" + urlencode(pairs) if pairs else ""
 
 
+def base_url() -> str:
+    """The page's address without its query, as the browser reported it ("" when it did not)."""
+    try:
+        return st.context.url or ""
+    except Exception:  # noqa: BLE001 - no browser context (bare script, tests)
+        return ""
+
+
 def share_url() -> str:
     """The address of this view: full URL when the browser reported it, else the query string."""
-    base = None
-    try:
-        base = st.context.url
-    except Exception:  # noqa: BLE001 - no browser context (bare script, old Streamlit)
-        base = None
-    return f"{base or ''}{query_string()}"
+    return f"{base_url()}{query_string()}"

@@ -7,7 +7,7 @@ costs more than text: Streamlit writes the display values into a copy column by 
 8-25 ms of CPU per table of 5 to 17 columns, 65 ms for 500 rows x 13 columns, on the 2-core
 machine at load 10, against a few ms as text), so pages use it for the tables people sort
 (monthly figures, listings, comparisons) and plain text for short or chronological ones.
-The downloads carry the raw numbers (via :mod:`ui.export`, safe against formula injection) with
+The downloads carry the raw numbers (via :mod:`ui.downloads`, safe against formula injection) with
 the same translated headers, and are generated only when clicked.
 """
 
@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from .export import to_csv_bytes, to_excel_bytes
+from .downloads import to_csv_bytes, to_excel_bytes
 from .format import DASH, LOCALES, NumberFormat
 
 __all__ = ["downloads", "for_download", "formatters", "month_labels", "number_columns",
-           "right_aligned", "show_table"]
+           "right_aligned", "show_table", "text_table"]
 
 #: Column kind -> how to show it.
 KINDS = ("money", "money2", "signed_money", "signed_money2", "count", "pct", "pts", "ratio",
@@ -65,6 +65,28 @@ def formatters(formats: Mapping[str, str], nf: NumberFormat) -> dict[str, Callab
     if unknown:
         raise ValueError(f"unknown column kinds {sorted(unknown)}; expected {KINDS}")
     return {col: table[kind] for col, kind in formats.items()}
+
+
+@st.cache_data(show_spinner=False, max_entries=256, ttl=30 * 60)
+def _text_table(frame: pd.DataFrame, formats: tuple, locale: str, currency: str) -> pd.DataFrame:
+    from .format import number_format
+
+    lang = next((lang for lang, loc in LOCALES.items() if loc == locale), "en")
+    fmt = formatters(dict(formats), number_format(lang, currency))
+    return frame.assign(**{c: [f(x) for x in frame[c].tolist()] for c, f in fmt.items()})
+
+
+def text_table(frame: pd.DataFrame, formats: Mapping[str, str], nf: NumberFormat) -> pd.DataFrame:
+    """``frame`` with the columns of ``formats`` written as text (see :func:`formatters`),
+    cached by the frame's content: a table that does not change between runs (e.g. while a
+    slider moves elsewhere on the page) is formatted once.
+
+    >>> from ui.format import number_format
+    >>> frame = pd.DataFrame({"a": [1234.4]})
+    >>> text_table(frame, {"a": "money"}, number_format("fr", "EUR"))["a"][0]
+    '1\u202f234\xa0€'
+    """
+    return _text_table(frame, tuple(formats.items()), nf.locale, nf.currency)
 
 
 def _missing(x) -> bool:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..engine.lines import customer_attributes
 from ..engine.monthly import monthly, period
-from ..engine.movements import MovementArrays, movements_of
+from ..engine.movements import MovementArrays, Movements, movements_of
 from ..views.metrics import ltv as simple_ltv
 from ..views.segments import filter_movements
 from .retention_fit import (
@@ -39,6 +39,7 @@ __all__ = [
     "UNIDENTIFIED_CODES",
     "FitFlag",
     "SegmentFit",
+    "fit_attribute",
     "fit_segments",
     "retention_by_segment",
 ]
@@ -498,3 +499,67 @@ def retention_by_segment(lines: pd.DataFrame, attribute: str, data=None, as_of=N
         orient="index")
     out.index.name = attribute
     return out
+
+
+def fit_attribute(data, labels: pd.Series, selected=None, cohorts=None,
+                  pooled: SegmentFit | None = None, **options) -> tuple[SegmentFit, ...]:
+    """The sBG retention model fitted to every customer of ``data``, then to the customers of
+    each value of an attribute that a selected customer has.
+
+    Unlike ``fit_segments(data, labels)``, which fits the values of the customers that have
+    movements, a value counts here as soon as a selected customer has it (a customer who never
+    paid included): a value whose customers are too few for a fit of their own still gets its
+    row, with the pooled fit and the flag saying why, so that a table of values stays the same
+    whatever the movements.
+
+    Parameters
+    ----------
+    data : Movements or DataFrame
+        The customers fitted (:func:`mrrkit.movements`, or canonical lines), e.g. a segment of a
+        book filtered with :func:`mrrkit.filter_movements`.
+    labels : Series
+        Each customer's value of the attribute, indexed by customer id (e.g. a column of
+        :func:`mrrkit.views.segments.segment_labels`); values in category order when
+        categorical, else sorted as text.
+    selected : array of bool, optional
+        Over the rows of ``labels``: the customers whose values are fitted (default: all).
+    cohorts : iterable of months, optional
+        Fit only these cohorts (see :func:`mrrkit.fit_segments`).
+    pooled : SegmentFit, optional
+        ``fit_segments(data, cohorts=cohorts)[0]`` when already made: used as it is.
+    **options
+        Passed on to :func:`mrrkit.fit_segments` (``min_customers``, ``annual_discount``...).
+
+    Returns
+    -------
+    tuple of SegmentFit
+        The pooled fit (``segment=None``) first, then one per value, in the values' order.
+
+    Examples
+    --------
+    >>> import mrrkit
+    >>> from mrrkit.views.segments import segment_labels
+    >>> lines = mrrkit.load_sample()
+    >>> size = segment_labels(mrrkit.customer_attributes(lines))["company_size"]
+    >>> fits = fit_attribute(mrrkit.movements(lines), size)
+    >>> [f.segment for f in fits]
+    [None, '1-10', '11-50', '51-200', '201-1000', '1000+']
+    >>> small = fit_attribute(mrrkit.movements(lines), size, (size == "1000+").to_numpy())
+    >>> [(f.segment, f.customers, f.source) for f in small[1:]]
+    [('1000+', 138, 'own')]
+    """
+    selected = (np.ones(len(labels), bool) if selected is None
+                else np.asarray(selected, dtype=bool))
+    counts = labels[selected].value_counts()
+    if isinstance(labels.dtype, pd.CategoricalDtype):
+        values = [v for v in labels.cat.categories if counts.get(v, 0) > 0]
+    else:
+        values = sorted((v for v in counts.index if counts[v] > 0), key=str)
+    # Over the movements' own customers (their sorted ids) a mask selects without matching ids
+    # as text (fast on large books); otherwise the ids.
+    aligned = isinstance(data, Movements) and data.customers.equals(labels.index)
+    groups = {}
+    for value in values:
+        mask = (labels == value).to_numpy() & selected
+        groups[value] = mask if aligned else labels.index[mask]
+    return fit_segments(data, groups, cohorts=cohorts, pooled=pooled, **options)

@@ -1,0 +1,524 @@
+"""Every figure the pages show comes from one of these views: named functions of explicit
+arguments, cached.
+
+A view's first argument is the data, a :class:`Data`: one data source at one as-of day and the
+customers the filters select. It is hashed by what identifies it, its ``key`` (the source's
+content digest and the day) and its ``filters``, never by its content, so that a page reading
+20 views per run does not hash millions of rows each time. The other arguments are plain values
+(months, days, text, numbers, tuples of them) that, with the data, determine the result::
+
+    data = views.select(source, as_of, filters)      # what the sidebar chose
+    views.bridge(data, start, end)                     # mrrkit.mrr_bridge of the selection
+    views.churn_reasons(data)                          # the same for every selection
+
+A view declared ``everyone=True`` depends on the source only: it is computed once for every
+selection (e.g. the reason of each churn), the filters left out of its key.
+
+**The cache.** Views are shared read-only by every rerun and every session with the same data
+(one object, as ``st.cache_resource`` shares it: on 200,000 customers a copy per rerun cost more
+than the page); nothing may modify a view's result (``tests/test_ui_cache.py`` checks the pages
+do not). They live in :data:`ui.memory.DATA`, bounded by the bytes they hold
+(``MRRKIT_CACHE_MB``), because Streamlit's caches can only be bounded by a number of entries
+(``max_entries``) or by time (``ttl``), and entries here differ by four orders of magnitude
+(measured with :func:`ui.memory.deep_size`: a segment view of the sample 0.9 MB, of 200,000
+synthetic customers 78 MB; the analysis 2.7 MB and 236 MB; a bridge 3 KB): a bound on entries
+that keeps a large upload's views would let small ones fill gigabytes, or the other way round.
+Each entry is tagged with its source, which every session using it holds (see ``ui.memory``).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+import mrrkit
+
+from . import audit, memory
+from .data import Source
+from .format import number_format
+from .i18n import text
+
+__all__ = [
+    "Analysis", "Data", "EVERYONE", "Filters", "HORIZON", "SegmentView", "analysis",
+    "attributes_shown", "backtest", "baseline", "bridge", "churn_reasons", "cohort_average",
+    "cohort_curves", "cohort_survivors", "cohort_table", "customer_lines", "customer_search",
+    "customer_summary", "customer_trail", "date_span", "default_top_plans", "expansion_by_cohort",
+    "expansion_by_segment", "expansion_split", "expansion_summary", "forecast", "forecast_inputs",
+    "kpis", "line_index", "listing_screen", "lost_by_month", "lost_by_reason", "movement_listing",
+    "near_tier_limit", "plan_family", "retention_fits", "scenario", "scope_ids", "segment_table",
+    "segment_view", "select", "selected_lines", "top_plan_customers", "view", "with_lines",
+]
+
+Filters = tuple[tuple[str, tuple[str, ...]], ...]
+#: The value of "no attribute" (everyone) in the Scenarios page's retention split.
+EVERYONE = "all"
+#: The forecast inputs serve projections up to this many months.
+HORIZON = 36
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything computed once per data source; pages slice and filter these."""
+
+    movements: pd.DataFrame
+    monthly: pd.DataFrame
+    attributes: pd.DataFrame
+    labels: pd.DataFrame  # segment labels of the dimensions, indexed by customer_id
+    dimensions: tuple[str, ...]
+    aligned: bool = True  # labels rows are the movements' customer_id categories, in order
+
+    @property
+    def months(self) -> list[pd.Period]:
+        return list(self.monthly.index)
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    """The selected customers' movements and monthly table."""
+
+    movements: pd.DataFrame
+    monthly: pd.DataFrame
+    customers: int  # customers selected (with at least one line)
+    selected: np.ndarray  # bool per row of Analysis.labels: is the customer selected?
+
+
+def _source_tag(key: str) -> str:
+    """What a view is made from (:mod:`ui.memory`): its source's key, without the as-of day.
+
+    >>> _source_tag("upload:ab12@2026-01-31"), _source_tag("sample:cd")
+    ('upload:ab12', 'sample:cd')
+    """
+    return str(key).split("@", 1)[0]
+
+
+def _tag_of_key(arguments) -> str:
+    return _source_tag(arguments["key"])
+
+
+# The per-source analysis is shared read-only by every session that has the same content. Its
+# key is a content digest, so another session cannot reach it without the same data.
+@memory.cached(tag=_tag_of_key)  # the page shows a translated spinner
+def analysis(key: str, _lines: pd.DataFrame, as_of: pd.Timestamp | None = None) -> Analysis:
+    """Movements (up to ``as_of``: a later end is scheduled, not counted), monthly table,
+    customer attributes and segment labels of a source (``key`` identifies ``_lines``)."""
+    movements = mrrkit.movements(_lines, as_of=as_of)
+    attributes = mrrkit.customer_attributes(_lines)
+    dims = tuple(mrrkit.segment_columns(attributes))
+    cats = movements.customers
+    return Analysis(
+        movements=movements,
+        monthly=mrrkit.monthly(movements),
+        attributes=attributes,
+        labels=mrrkit.segment_labels(attributes, dims),
+        dimensions=dims,
+        aligned=bool(attributes.index.equals(cats)),
+    )
+
+
+@memory.cached(tag=_tag_of_key)
+def date_span(key: str, _lines: pd.DataFrame) -> tuple:
+    """The first start and the latest start or end of a source's lines, as days (``date``):
+    the range the "as of" day can be chosen in."""
+    starts = pd.to_datetime(_lines["start"])
+    first = starts.min()
+    latest = pd.concat([starts, pd.to_datetime(_lines["end"])]).max()
+    return first.date(), latest.date()
+
+
+@memory.cached(tag=_tag_of_key)
+def segment_view(key: str, filters: Filters, _base: Analysis) -> SegmentView:
+    """The movements and monthly table of the customers that pass ``filters``."""
+    if not any(values for _, values in filters):
+        everyone = np.ones(len(_base.labels), bool)
+        return SegmentView(_base.movements, _base.monthly, len(_base.labels), everyone)
+    selected = mrrkit.customer_mask(_base.labels, dict(filters))
+    # The labels are indexed by the lines' sorted ids, as the movements' categories: filter by
+    # position (checked once per source by analysis()).
+    chosen = selected if _base.aligned else _base.labels.index[selected]
+    mv = mrrkit.filter_movements(_base.movements, chosen)
+    return SegmentView(mv, mrrkit.monthly(mv), int(selected.sum()), selected)
+
+
+@dataclass(frozen=True, eq=False)
+class Data:
+    """The data a view is computed from: a source at one as-of day (``key``), and the customers
+    that pass ``filters``. Equal, and hashed, by ``key`` and ``filters`` only."""
+
+    key: str  # the source's key and the as-of day: "sample:<digest>@2026-10-31"
+    filters: Filters
+    source: Source
+    base: Analysis  # every customer
+    segment: SegmentView  # the selected customers
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Data) and (self.key, self.filters) == (other.key, other.filters)
+
+    def __hash__(self) -> int:
+        return hash((self.key, self.filters))
+
+    def __repr__(self) -> str:
+        return f"Data({self.key!r}, {self.filters!r})"
+
+    @property
+    def movements(self) -> pd.DataFrame:
+        return self.segment.movements
+
+    @property
+    def monthly(self) -> pd.DataFrame:
+        return self.segment.monthly
+
+    @property
+    def lines(self) -> pd.DataFrame:
+        return self.source.lines
+
+    @property
+    def everyone(self) -> Data:
+        """The same data with no filter."""
+        if not self.filters:
+            return self
+        return Data(self.key, (), self.source, self.base, segment_view(self.key, (), self.base))
+
+
+def select(source: Source, as_of: pd.Timestamp, filters: Filters) -> Data:
+    """The :class:`Data` of ``source`` at ``as_of`` for the customers passing ``filters``
+    (the analysis and the segment view computed once, then cached)."""
+    key = f"{source.key}@{as_of:%Y-%m-%d}"
+    base = analysis(source.key, source.lines, as_of)
+    return Data(key, filters, source, base, segment_view(key, filters, base))
+
+
+def view(fn: Callable | None = None, *, everyone: bool = False):
+    """Cache ``fn(data, *args)`` in :data:`ui.memory.DATA` on (its name, the data's key and
+    filters, ``args``), tagged with the data's source. ``everyone=True``: ``fn`` reads every
+    customer of the data's source whatever the filters (it is given ``data.everyone``)."""
+    if fn is None:
+        return functools.partial(view, everyone=everyone)
+    signature = inspect.signature(fn)
+    name = f"{fn.__module__}.{fn.__qualname__}"
+
+    @functools.wraps(fn)
+    def cached(data: Data, *args, **kwargs):
+        if everyone:
+            data = data.everyone
+        bound = signature.bind(data, *args, **kwargs)
+        bound.apply_defaults()
+        values = tuple(bound.arguments.values())[1:]
+        tag = _source_tag(data.key)
+        memory.hold(tag)
+        key = (name, data.key, data.filters, *values)
+        return memory.DATA.get(key, lambda: fn(data, *values), tag)
+
+    return cached
+
+
+# --- Overview and Movements -------------------------------------------------------------------
+
+
+@view
+def kpis(data: Data, month: pd.Period) -> pd.DataFrame:
+    return mrrkit.kpis(data.movements, month)
+
+
+@view
+def bridge(data: Data, start: pd.Period, end: pd.Period) -> pd.DataFrame:
+    return mrrkit.mrr_bridge(data.movements, start, end)
+
+
+@view(everyone=True)
+def churn_reasons(data: Data) -> pd.Series:
+    """The reason recorded with each churn (on the lines that ended with it)."""
+    return mrrkit.churn_reasons(data.lines, data.movements)
+
+
+def attributes_shown(data: Data) -> pd.DataFrame:
+    """The customer attributes a listing shows (the churn reason is per churn, not per customer)."""
+    dims = [d for d in data.base.dimensions if d != "churn_reason"]
+    return data.base.attributes[[d for d in dims if d in data.base.attributes.columns]]
+
+
+@view
+def movement_listing(data: Data, kind: str, first: pd.Period, last: pd.Period) -> pd.DataFrame:
+    """The movements behind a cell of the monthly table (the largest first; for churn with the
+    reason recorded) or the customers behind a level (``mrr_start``, ``mrr_end``), with their
+    attributes."""
+    if kind in mrrkit.BRIDGE_STEPS:
+        rows = mrrkit.movements_in(data.movements, first, kind, last)
+        rows = rows.assign(customer_id=rows["customer_id"].astype("str"))
+        rows = rows.iloc[np.argsort(-rows["amount"].abs().to_numpy(), kind="stable")]
+        out = rows.set_index("customer_id")
+        if kind == "churn" and "churn_reason" in data.lines.columns:
+            keys = pd.MultiIndex.from_arrays([out.index, out["date"]])
+            out["reason"] = churn_reasons(data).reindex(keys).to_numpy()
+    else:
+        at = first - 1 if kind == "mrr_start" else last
+        out = mrrkit.paying_customers(data.movements, at).sort_values(
+            "mrr", ascending=False, kind="stable")
+    return out.join(attributes_shown(data), how="left")
+
+
+@view(everyone=True)
+def line_index(data: Data) -> tuple[np.ndarray, np.ndarray]:
+    """The source lines' customer ids sorted, and the order that sorts them (for
+    :func:`ui.audit.lines_of`)."""
+    return audit.line_index(data.lines)
+
+
+def customer_lines(data: Data, customers) -> pd.DataFrame:
+    """The source lines of ``customers`` (ids), in source order."""
+    return audit.lines_of(data.lines, line_index(data), customers)
+
+
+def with_lines(data: Data, rows: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``rows`` (movements) with the text of the lines that changed with each (not cached: a
+    download's)."""
+    return audit.with_lines(data.lines, line_index(data), rows, text(lang),
+                            number_format(lang, data.source.currency))
+
+
+@view
+def listing_screen(data: Data, kind: str, first: pd.Period, last: pd.Period, lang: str,
+                   shown: int) -> pd.DataFrame:
+    """The first ``shown`` rows of :func:`movement_listing` for a movement kind, with the lines
+    that changed with each (their text in ``lang``)."""
+    rows = movement_listing(data, kind, first, last).head(shown)
+    return with_lines(data, rows.reset_index(), lang).set_index("customer_id")
+
+
+@view
+def customer_trail(data: Data, customer: str, lang: str) -> pd.DataFrame:
+    """Every movement of ``customer`` (among the selected customers) with the lines behind each
+    (the Movements and Customers pages share it)."""
+    mv = data.movements
+    return with_lines(data, mv.frame[mv["customer_id"] == customer], lang)
+
+
+# --- Cohorts ------------------------------------------------------------------------------------
+
+
+@view
+def cohort_table(data: Data, value: str, by: str, as_of: pd.Timestamp, first: str,
+                 last: str) -> pd.DataFrame:
+    return mrrkit.cohort_table(data.movements, value, by, as_of, first, last)
+
+
+@view
+def cohort_average(data: Data, value: str, by: str, as_of: pd.Timestamp, first: str,
+                   last: str) -> pd.Series:
+    return mrrkit.cohort_average(data.movements, value, by, as_of, first, last)
+
+
+@view
+def cohort_curves(data: Data, dim: str, value: str, by: str, as_of: pd.Timestamp, first: str,
+                  last: str, chosen: tuple[str, ...]) -> pd.DataFrame:
+    return mrrkit.cohort_curves(data.movements, data.base.labels[dim], value, by, as_of,
+                                       first, last, list(chosen))
+
+
+# --- Segments -----------------------------------------------------------------------------------
+
+
+@view
+def segment_table(data: Data, dim: str, start: pd.Period, end: pd.Period) -> pd.DataFrame:
+    return mrrkit.segment_table(data.movements, data.base.labels[dim], start, end)
+
+
+@view
+def lost_by_reason(data: Data, dim: str, start: pd.Period, end: pd.Period) -> pd.DataFrame:
+    return mrrkit.churn_by_reason(data.movements, churn_reasons(data), start, end,
+                                    data.base.labels[dim])
+
+
+@view
+def lost_by_month(data: Data, start: pd.Period, end: pd.Period) -> pd.DataFrame:
+    return mrrkit.churn_reason_by_month(data.movements, churn_reasons(data), start, end)
+
+
+# --- Customers ----------------------------------------------------------------------------------
+
+
+@view
+def customer_summary(data: Data) -> pd.DataFrame:
+    """One row per customer (:func:`mrrkit.customer_summary`), text attributes as categoricals:
+    a search then tests each distinct value once, not each customer."""
+    out = mrrkit.customer_summary(data.movements, data.base.attributes)
+    for col in data.base.attributes.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].astype("category")
+    return out
+
+
+@view
+def customer_search(data: Data, query: str) -> np.ndarray:
+    """Which rows of :func:`customer_summary` have ``query`` (case-insensitive) in their id or
+    any attribute (name and email included)."""
+    summary = customer_summary(data)
+    q = query.lower()
+    hit = np.asarray(summary.index.str.lower().str.contains(q, regex=False), dtype=bool)
+    for col in data.base.attributes.columns:
+        values = summary[col]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            cats = values.cat.categories.astype("str").str.lower().str.contains(q, regex=False)
+            hit |= np.isin(values.cat.codes.to_numpy(), np.flatnonzero(np.asarray(cats, bool)))
+        else:
+            hit |= values.astype("str").str.lower().str.contains(q, regex=False).fillna(
+                False).to_numpy(dtype=bool)
+    return hit
+
+
+# --- Scenarios ----------------------------------------------------------------------------------
+
+
+@view
+def retention_fits(data: Data, dim: str, cohorts: tuple[str, ...] | None) -> tuple:
+    """The retention fits on ``cohorts`` (None: all) of the selected customers: theirs alone
+    (``dim`` :data:`EVERYONE`), or theirs then one per value of ``dim`` they have
+    (:func:`mrrkit.models.segment_fits.fit_attribute`)."""
+    if dim == EVERYONE:
+        return mrrkit.fit_segments(data.movements, cohorts=cohorts)
+    pooled = retention_fits(data, EVERYONE, cohorts)[0]
+    return mrrkit.fit_attribute(data.movements, data.base.labels[dim], data.segment.selected,
+                                     cohorts=cohorts, pooled=pooled)
+
+
+@view
+def cohort_survivors(data: Data) -> pd.DataFrame:
+    """First-life survivors by cohort and age, as shares of each cohort."""
+    return mrrkit.cohort_survivors(data.movements, None, True)
+
+
+@view
+def forecast_inputs(data: Data, method: str):
+    return mrrkit.scenario_inputs(data.movements, method=method, horizon=HORIZON)
+
+
+@view
+def forecast(data: Data, method: str) -> pd.DataFrame:
+    """The forecast over the whole horizon: its first n months are the n-month forecast (same
+    draws, month by month), so choosing another length only slices it."""
+    return mrrkit.forecast(None, months=HORIZON, inputs=forecast_inputs(data, method))
+
+
+@view
+def backtest(data: Data, method: str):
+    return mrrkit.backtest(data.movements, horizon=12, method=method)
+
+
+@view
+def baseline(data: Data, method: str, months: int) -> pd.DataFrame:
+    """The forecast's own columns over ``months``: the scenarios' baseline."""
+    return forecast(data, method)[list(mrrkit.FORECAST_COLUMNS)].iloc[:months]
+
+
+def scope_ids(data: Data, dim: str, value: str | None) -> pd.Index | None:
+    """The customers of a scenario's scope: those with ``value`` of ``dim``; None: everyone."""
+    if dim == EVERYONE:
+        return None
+    labels = data.base.labels[dim]
+    return labels.index[(labels == value).to_numpy()]
+
+
+@view
+def scenario(data: Data, method: str, months: int, levers: tuple, scope_dim: str,
+             scope_value: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A scenario's projection over ``months`` and its 12-month summary (only this is computed
+    again when one of its levers moves). The summary reads the first 12 months of the
+    projection and of the baseline (``months`` is 12 or more) rather than projecting again."""
+    inputs = forecast_inputs(data, method)
+    s = mrrkit.Scenario.from_dict({**dict(levers),
+                                      "scope": scope_ids(data, scope_dim, scope_value)})
+    frame = mrrkit.project_scenario(inputs, s, months)
+    return frame, mrrkit.scenario_summary(inputs, s, 12, baseline=baseline(data, method, months),
+                                             projection=frame)
+
+
+# --- Expansion ----------------------------------------------------------------------------------
+
+
+@view
+def selected_lines(data: Data) -> pd.DataFrame:
+    """The source lines of the selected customers (the line-level views need plans and
+    products)."""
+    lines = data.lines
+    if not data.filters:
+        return lines
+    ids = lines["customer_id"]
+    ids = ids if ids.dtype == "str" else ids.astype("str")
+    return lines[ids.isin(data.base.labels.index[data.segment.selected])]
+
+
+@view
+def expansion_summary(data: Data) -> pd.DataFrame:
+    return mrrkit.expansion_summary(data.monthly)
+
+
+@view
+def expansion_split(data: Data) -> pd.DataFrame:
+    """Expansion split into upsell, cross-sell, price increase and other, by month (a new
+    period only re-slices the months)."""
+    return mrrkit.expansion_breakdown_by_month(
+        mrrkit.expansion_breakdown(selected_lines(data), data=data.movements))
+
+
+@view
+def expansion_by_cohort(data: Data, as_of: pd.Timestamp) -> pd.DataFrame:
+    return mrrkit.expansion_by_cohort(data.movements, as_of)
+
+
+@view
+def expansion_by_segment(data: Data, dim: str, start: str, end: str) -> pd.DataFrame:
+    """Expansion of the months ``start`` (excluded: the base) to ``end`` by value of ``dim``,
+    the values with customers or expansion."""
+    out = mrrkit.expansion_by_segment(data.lines, dim, data=data.movements, start=start,
+                                         end=end, attributes=data.base.attributes)
+    return out[(out["customers"] > 0) | (out["expanded_customers"] > 0)]
+
+
+_BILLING = re.compile(
+    r"\b(monthly|month|annual|annually|yearly|year|quarterly|mensuel|annuel|trimestriel|"
+    r"mensile|annuale|trimestrale)\b", re.IGNORECASE)
+
+
+def plan_family(plan: str) -> str:
+    """A plan's name without its billing period.
+
+    >>> plan_family("Enterprise annual"), plan_family("Pro - mensuel"), plan_family("Monthly")
+    ('Enterprise', 'Pro', 'Monthly')
+    """
+    return _BILLING.sub("", plan).strip(" -_/()") or plan
+
+
+@view(everyone=True)
+def default_top_plans(data: Data) -> list[str]:
+    """The plans of the highest-priced family: the plan with the highest median MRR per unit
+    (of ``quantity`` when there is one) on the product with the most MRR, and every plan of
+    the same family (its other billing periods)."""
+    lines = data.lines
+    has = set(lines.columns)
+    table = pd.DataFrame({"plan": lines["plan"].astype("str"), "mrr": lines["mrr"]})
+    table["product"] = lines["product"].astype("str") if "product" in has else ""
+    qty = (pd.to_numeric(lines["quantity"], errors="coerce") if "quantity" in has
+           else pd.Series(1.0, index=lines.index))
+    table["unit"] = table["mrr"] / qty.where(qty > 0)
+    main = table.groupby("product")["mrr"].sum().idxmax()
+    price = table[table["product"] == main].groupby("plan")["unit"].median().dropna()
+    if price.empty:
+        return []
+    family = plan_family(price.idxmax())
+    return sorted(p for p in table["plan"].unique() if plan_family(p) == family)
+
+
+@view
+def top_plan_customers(data: Data, top: tuple[str, ...], as_of: pd.Timestamp) -> pd.DataFrame:
+    return mrrkit.top_plan_customers(selected_lines(data), top_plan=list(top) or None,
+                                        as_of=as_of)
+
+
+@view
+def near_tier_limit(data: Data, share: float, as_of: pd.Timestamp) -> pd.DataFrame:
+    return mrrkit.near_tier_limit(selected_lines(data), share, as_of=as_of)
