@@ -160,3 +160,51 @@ def test_the_repository_holds_no_environment_or_build_output():
     if tracked.returncode != 0:
         pytest.skip("not a git checkout")
     assert tracked.stdout.split() == [], "untrack them: git rm --cached <path>"
+
+
+# --- what the docs name exists -----------------------------------------------------------------
+
+#: Names of the docs that are examples, not files or objects of the repository.
+EXAMPLES = {"mrrkit/io/vendors/acme_subscriptions.py", "docs/_build/html/index.html"}
+
+
+def named_in_docs() -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """(page, path) of every file path and (page, name) of every ``mrrkit.``/``ui.`` dotted name
+    written as code in the README and docs/ (``ui/gate.py``, ``mrrkit.io.messages.REASONS``)."""
+    paths, names = set(), set()
+    for page in [README, *sorted(DOCS.glob("*.md"))]:
+        for token in re.findall(r"`([^`\s]+)`", page.read_text(encoding="utf-8")):
+            if re.fullmatch(r"(ui|mrrkit|server|tests|benchmarks|pages|docs|notebooks|data)/"
+                            r"[\w/.-]*", token):
+                paths.add((page.name, token))
+            elif re.fullmatch(r"(mrrkit|ui)\.[A-Za-z_][\w.]*", token):
+                names.add((page.name, token))
+    return paths, names
+
+
+def resolves(dotted: str) -> bool:
+    """Whether ``a.b.c`` is a module, or an attribute chain of the longest module it starts with."""
+    import importlib
+
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        for attribute in parts[i:]:
+            if not hasattr(obj, attribute):
+                return False
+            obj = getattr(obj, attribute)
+        return True
+    return False
+
+
+def test_every_file_and_name_the_docs_give_exists():
+    """A file moved or a name renamed is followed in the docs: every path and every mrrkit or ui
+    name they write as code is there."""
+    paths, names = named_in_docs()
+    missing = [(page, path) for page, path in sorted(paths)
+               if path not in EXAMPLES and not (ROOT / path).exists()]
+    missing += [(page, name) for page, name in sorted(names) if not resolves(name)]
+    assert not missing, f"named in the docs but not in the repository: {missing}"
