@@ -2,8 +2,9 @@
 
 ``st.cache_resource`` bounds a cache by its number of entries: eight analyses of the sample and
 eight of a 187 MiB upload count the same, and an entry outlives the sessions that made it. The
-readings of uploads, the analyses, the segment views and the derived views of :mod:`ui.data` go
-instead through one :class:`BoundedCache`, shared by every session of the process:
+readings of uploads (:mod:`ui.uploads`) and every view of :mod:`ui.views` (the analyses, the
+segment views, what the pages show) go instead through one :class:`BoundedCache`, shared by
+every session of the process:
 
 - **bytes**: every entry is measured when stored (:func:`deep_size`: pandas frames with their
   text, arrays, containers, dataclasses); past ``max_bytes`` the least recently used entries
@@ -352,7 +353,7 @@ def _setting(name: str, default: float) -> float:
     return value if math.isfinite(value) and value > 0 else default
 
 
-#: The process's data cache (:mod:`ui.data`).
+#: The process's data cache (:mod:`ui.uploads`, :mod:`ui.views`).
 DATA = BoundedCache(int(_setting("MRRKIT_CACHE_MB", 256) * _MB),
                     idle=_setting("MRRKIT_CACHE_IDLE_MINUTES", 30) * 60.0,
                     grace=_setting("MRRKIT_CACHE_GRACE_SECONDS", 60))

@@ -19,10 +19,13 @@ selection (e.g. the reason of each churn), the filters left out of its key.
 than the page); nothing may modify a view's result (``tests/test_ui_cache.py`` checks the pages
 do not). They live in :data:`ui.memory.DATA`, bounded by the bytes they hold
 (``MRRKIT_CACHE_MB``), because Streamlit's caches can only be bounded by a number of entries
-(``max_entries``) or by time (``ttl``), and entries here differ by four orders of magnitude
-(measured with :func:`ui.memory.deep_size`: a segment view of the sample 0.9 MB, of 200,000
-synthetic customers 78 MB; the analysis 2.7 MB and 236 MB; a bridge 3 KB): a bound on entries
-that keeps a large upload's views would let small ones fill gigabytes, or the other way round.
+(``max_entries``) or by time (``ttl``), and entries here differ by five orders of magnitude
+(measured with :func:`ui.memory.deep_size`: the analysis of the sample 1.4 MB, of 200,000
+synthetic customers 97 MB; a segment view of one industry 0.24 MB and 16 MB; a bridge or a
+cohort table 2 KB): a bound on entries that keeps a large upload's views lets small ones fill
+gigabytes, one that keeps small ones drops a large upload's analysis. ``ui.memory`` bounds the
+bytes (``MRRKIT_CACHE_MB``), as ``st.cache_resource`` would the entries, with the same contract:
+named functions, keyed on their arguments, shared read-only.
 Each entry is tagged with its source, which every session using it holds (see ``ui.memory``).
 """
 
@@ -101,13 +104,20 @@ def _tag_of_key(arguments) -> str:
     return _source_tag(arguments["key"])
 
 
+def _framed(movements: mrrkit.Movements) -> mrrkit.Movements:
+    """``movements`` with their pandas frame made now: the pages read it (on most pages some
+    view does), and the cache measures an entry once, when it stores it."""
+    movements.frame  # noqa: B018 - made once, kept by the Movements object
+    return movements
+
+
 # The per-source analysis is shared read-only by every session that has the same content. Its
 # key is a content digest, so another session cannot reach it without the same data.
 @memory.cached(tag=_tag_of_key)  # the page shows a translated spinner
 def analysis(key: str, _lines: pd.DataFrame, as_of: pd.Timestamp | None = None) -> Analysis:
     """Movements (up to ``as_of``: a later end is scheduled, not counted), monthly table,
     customer attributes and segment labels of a source (``key`` identifies ``_lines``)."""
-    movements = mrrkit.movements(_lines, as_of=as_of)
+    movements = _framed(mrrkit.movements(_lines, as_of=as_of))
     attributes = mrrkit.customer_attributes(_lines)
     dims = tuple(mrrkit.segment_columns(attributes))
     cats = movements.customers
@@ -141,7 +151,7 @@ def segment_view(key: str, filters: Filters, _base: Analysis) -> SegmentView:
     # The labels are indexed by the lines' sorted ids, as the movements' categories: filter by
     # position (checked once per source by analysis()).
     chosen = selected if _base.aligned else _base.labels.index[selected]
-    mv = mrrkit.filter_movements(_base.movements, chosen)
+    mv = _framed(mrrkit.filter_movements(_base.movements, chosen))
     return SegmentView(mv, mrrkit.monthly(mv), int(selected.sum()), selected)
 
 
@@ -294,8 +304,7 @@ def listing_screen(data: Data, kind: str, first: pd.Period, last: pd.Period, lan
 def customer_trail(data: Data, customer: str, lang: str) -> pd.DataFrame:
     """Every movement of ``customer`` (among the selected customers) with the lines behind each
     (the Movements and Customers pages share it)."""
-    mv = data.movements
-    return with_lines(data, mv.frame[mv["customer_id"] == customer], lang)
+    return with_lines(data, mrrkit.filter_movements(data.movements, [customer]).frame, lang)
 
 
 # --- Cohorts ------------------------------------------------------------------------------------
