@@ -228,7 +228,7 @@ def test_heatmap_labels_are_white_on_dark_cells_and_dark_on_light_ones():
 
 
 def test_the_scale_position_follows_vega_lites_domain_mid():
-    from ui.charts import _scale_position
+    from ui.charts.base import _scale_position
 
     assert _scale_position([0, 0.5, 1.0, 1.5, 2.0], [0, 2.0], mid=1.0).tolist() == [
         0, 0.25, 0.5, 0.75, 1.0]
