@@ -373,14 +373,12 @@ def _release(lease: _Lease) -> None:
 def _session_lease() -> _Lease | None:
     """This session's lease (created at its first use, released by Streamlit when its
     websocket closes); ``None`` outside a session (a bare script, a doctest)."""
-    try:
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
+    import streamlit as st
 
-        if get_script_run_ctx(suppress_warning=True) is None:
-            return None
-    except Exception:  # noqa: BLE001 - another Streamlit: no lease, entries age out instead
+    try:
+        return _lease()
+    except st.errors.StreamlitAPIException:  # no script run here: no session, no lease
         return None
-    return _lease()
 
 
 def _make_lease_function():
