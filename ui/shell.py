@@ -152,10 +152,6 @@ class Context:
         return self.data.filters
 
     @property
-    def everyone(self) -> views.Data:
-        return self.data.everyone
-
-    @property
     def movements(self) -> pd.DataFrame:
         return self.data.movements
 
