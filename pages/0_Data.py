@@ -352,8 +352,7 @@ if headers and (known is not None or upload.kind in ("no_columns", "other")):
         st.caption(t("data.mapping_help"))
         head = inspection.head
         if head is not None and len(head):
-            st.caption(t("data.mapping_head", rows=len(head)) if len(head) > 1
-                       else t("data.mapping_head_one"))
+            st.caption(t("data.mapping_head", count=len(head), rows=len(head)))
             st.dataframe(head, hide_index=True, width="stretch")
         st.caption(t("data.mapping_needed"))
         if vendor:

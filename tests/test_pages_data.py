@@ -988,15 +988,16 @@ def test_every_code_has_a_text_in_every_language_with_its_values():
     for prefix, catalog in cases:
         for key, template in catalog.items():
             code = key.split(".")[0]
-            shown = [f"{prefix}.{code}"] + (
-                [f"{prefix}.{code}_one"] if text("en").has(f"{prefix}.{code}_one") else []
-            )
-            for text_key in shown:
-                assert text("en").has(text_key), text_key
-                names = {placeholders(TEXTS[lang][text_key]) for lang in ("en", "fr", "it")}
-                assert len(names) == 1, text_key  # the same in every language
-                # (the page leaves out the reporting currency the reader has just chosen)
-                assert names.pop() <= placeholders(template), text_key
+            text_key = f"{prefix}.{code}"
+            assert text("en").has(text_key), text_key
+            # every plural form of every language ({ one = ..., other = ... } in ui/locales)
+            forms = [TEXTS[lang][text_key] for lang in ("en", "fr", "it")]
+            forms = [form for entry in forms
+                     for form in (entry.values() if isinstance(entry, dict) else [entry])]
+            names = {placeholders(form) for form in forms}
+            assert len(names) == 1, text_key  # the same in every language and form
+            # (the page leaves out the reporting currency the reader has just chosen)
+            assert names.pop() <= placeholders(template), text_key
     for key in REFUSALS:
         kind = messages.PROBLEM_OF[key.split(".")[0]]
         assert kind in messages.PROBLEMS and text("en").has(f"problem.{kind}"), key

@@ -4,7 +4,7 @@ The readers give every message as a code and values (:mod:`mrrkit.io.messages`):
 row's :class:`~mrrkit.io.messages.Reason`, a :class:`~mrrkit.io.messages.Note` on how a file was
 read, the :class:`~mrrkit.io.messages.Refusal` of a file that cannot be used. Each is said here
 from its code, with the ``reason.<code>``, ``warning.<code>`` and ``problem.<kind>`` texts of
-:mod:`ui.i18n` (a note about one row with its ``<code>_one`` text), its values written as the
+:mod:`ui.i18n` (in the plural form its ``count`` asks for), its values written as the
 language writes them. English reads as mrrkit wrote it, but where the page words it otherwise
 (rows counted "1,204 rows" rather than "1204 row(s)", a mapping made in the column editor).
 """
@@ -257,8 +257,6 @@ def note_text(note, t) -> str:
         return str(note)
     nf = number_format(t.lang)
     values = {name: _note_value(name, v, t, nf) for name, v in note.values.items()}
-    key = f"warning.{code}"
-    if note.values.get("count") == 1 and t.has(f"{key}_one"):
-        key += "_one"
-    said = t(key, **values)
+    # The number picks the text's plural form (ui.i18n: CLDR rules, so 0 is singular in French).
+    said = t.plural(f"warning.{code}", note.values.get("count"), **values)
     return said[:1].upper() + said[1:]

@@ -678,7 +678,7 @@ def _share_box(container, t: Text, lang: str, source_key: str) -> None:
                 ss[_SHARE_TTL] = store.default_ttl_days
             box.selectbox(
                 t("share.ttl"), lifetimes, key=_SHARE_TTL,
-                format_func=lambda d: t("share.day") if d == 1 else t("share.days", days=f"{d:g}"),
+                format_func=lambda d: t.plural("share.days", d, days=f"{d:g}"),
             )
         box.button(
             t("share.button"), key="_mrrkit_share_button", on_click=_share,
