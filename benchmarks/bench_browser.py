@@ -12,7 +12,7 @@ Playwright downloads), in a 1440x900 window, on the bundled sample, with the lan
 period/filter of the command line in the first address (the app keeps them across pages).
 
 After the first render, a **warm-up pass** clicks through all 56 ordered pairs of the 8 pages (a
-tour that takes every pair once, as ``tests/test_journey.py`` does): the first visit of a page
+tour that takes every pair once, as ``tests/e2e/test_journey.py`` does): the first visit of a page
 fills the server's caches for it and the browser loads the code of each kind of element, and
 neither belongs in the figure. Then ``--passes`` measured passes of the same tour. For each click
 of a menu link, from the click (a capture listener in the page notes its time) to:
@@ -56,7 +56,7 @@ loop of ``bench_ui.py``: 0.30 s of CPU on a quiet machine) are printed before an
 work on the machine slows every figure, so compare runs by their ratios. The run fails (exit 1,
 with the page, the step and the app's message) as soon as a page shows an exception
 (``stException``), and reports the browser console's errors (but Streamlit's probes for its base
-address on a deep link, answered 404, as in ``tests/test_journey.py``). The server and the browser
+address on a deep link, answered 404, as in ``tests/e2e/test_journey.py``). The server and the browser
 are always stopped. A full run (warm-up + 2 passes: 168 page changes, 24 reloads) takes about 3-4
 minutes on the 2-core development machine.
 """
@@ -93,7 +93,7 @@ from tests._browser import (  # noqa: E402
     wait_healthy,
 )
 
-#: Menu labels, in English and French, in menu order (as in tests/test_journey.py).
+#: Menu labels, in English and French, in menu order (as in tests/e2e/test_journey.py).
 PAGES = {
     "en": ["Overview", "Movements", "Cohorts", "Segments", "Customers", "Scenarios", "Expansion",
            "Data"],

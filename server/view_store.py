@@ -73,7 +73,7 @@ _DAY = 86_400.0
 _MB = 1024 * 1024
 #: What one view's row takes in the index at most, counted against the quota with its state: the
 #: digest of its token (in the row and in the key's index), its times, size and source, and the
-#: expiry index (measured: ~200 bytes a row in 5,000 views; tests/test_view_store.py).
+#: expiry index (measured: ~200 bytes a row in 5,000 views; tests/server/test_view_store.py).
 ROW_BYTES = 512
 
 _SCHEMA = """

@@ -9,7 +9,7 @@ the mark types, not the spec's layout), the address bar -- so that it survives i
 refactors and changes with any figure or text. :data:`CASES` are the URLs (a page and its query
 parameters, an action, a "Link to this view" address, a saved share link), :func:`open_case`
 opens one, and ``tests/fixtures/golden_views.json`` holds their records, checked by
-``tests/test_golden_views.py``.
+``tests/app/test_golden_views.py``.
 
 Re-record, only when a figure or a text is *meant* to change (and review the diff of the JSON)::
 
@@ -706,7 +706,7 @@ def record() -> dict[str, Any]:
         "_comment": (
             f"Recorded from commit {commit} of mrrkit, the app before the issue-13 "
             "restructuring: what every page shows on these URLs (texts, widget values, tables "
-            "and chart data as digests). tests/test_golden_views.py checks the app still shows "
+            "and chart data as digests). tests/app/test_golden_views.py checks the app still shows "
             "exactly this. Re-record with `python -m tests.golden --record` ONLY when a figure "
             "or a text is meant to change, and review the diff."
         ),

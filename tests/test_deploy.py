@@ -83,7 +83,7 @@ def test_the_build_context_has_what_the_app_needs_and_no_secrets():
     assert [p for p in needed if _ignored(p, patterns)] == []
     kept_out = [".streamlit/secrets.toml", "sub/dir/secrets.toml", ".env", "deploy/.env.prod",
                 "certs/server.key", "certs/server.pem", ".mrrkit-views/index.sqlite3",
-                ".git/config", ".venv/bin/python", "tests/test_gate.py"]
+                ".git/config", ".venv/bin/python", "tests/server/test_gate.py"]
     assert [p for p in kept_out if not _ignored(p, patterns)] == []
 
 

@@ -219,7 +219,7 @@ def clear_upload() -> None:
 # reader's instead, through CSS ``content``. It only reads the uploader's data-testid attributes
 # (the hooks Streamlit keeps for its own tests) and the ``st-key-<key>`` class Streamlit documents
 # for keyed widgets: should a later Streamlit change them, its English comes back and nothing else
-# breaks (tests/test_pages_data.py checks it in a real browser).
+# breaks (tests/app/test_pages_data.py checks it in a real browser).
 _DROPZONE = '[data-testid="stFileUploaderDropzone"]'
 _UPLOADER_RULES = (
     # The button's label: the markdown container keeps the button's font, its paragraph goes.

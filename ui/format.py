@@ -3,7 +3,7 @@ percentages with one decimal.
 
 The locale data (separators, where the currency symbol and the % sign go, the currency's symbol)
 comes from Babel's CLDR tables; the formatting itself is a plain f-string with the separators
-swapped, so a table of thousands of cells formats in milliseconds. ``tests/test_ui_format.py``
+swapped, so a table of thousands of cells formats in milliseconds. ``tests/ui/test_ui_format.py``
 checks it against Babel's own ``format_currency``.
 
 The module-level :func:`money`, :func:`pct`, :func:`ratio` and :func:`count` are English with a

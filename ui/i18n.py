@@ -1,6 +1,6 @@
 """Interface text in English, French and Italian, read from ``ui/locales/<lang>.toml``.
 
-One TOML file per language with the same keys (``tests/test_ui_i18n.py`` checks that every key
+One TOML file per language with the same keys (``tests/ui/test_ui_i18n.py`` checks that every key
 exists in every language and that the ``{placeholders}`` match). A table is one section of keys
 (``[sidebar] period = "..."`` is the key ``sidebar.period``). A text that depends on a number is an
 inline table of CLDR plural forms (``{ one = "...", other = "..." }``): :class:`Text` picks the

@@ -12,7 +12,7 @@ URL when not the default (always for the period, a customer, a scenario's levers
 
 **Streamlit's own binding** (``bind="query-params"``, 1.67) binds the widgets whose value is its
 own URL text: the search ``cus.q``, ``sc.<i>.name``, ``sc.count``, ``ex.top`` (``native=True``).
-Measured per widget (``tests/test_ui_state.py``, and a probe app in Chromium), it cannot bind
+Measured per widget (``tests/ui/test_ui_state.py``, and a probe app in Chromium), it cannot bind
 the others without changing today's addresses:
 
 - ``selectbox``, ``radio``, ``segmented_control``, ``multiselect`` write and read their label

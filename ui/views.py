@@ -16,7 +16,7 @@ selection (e.g. the reason of each churn), the filters left out of its key.
 
 **The cache.** Views are shared read-only by every rerun and every session with the same data
 (one object, as ``st.cache_resource`` shares it: on 200,000 customers a copy per rerun cost more
-than the page); nothing may modify a view's result (``tests/test_ui_cache.py`` checks the pages
+than the page); nothing may modify a view's result (``tests/ui/test_ui_cache.py`` checks the pages
 do not). They live in :data:`ui.memory.DATA`, bounded by the bytes they hold
 (``MRRKIT_CACHE_MB``), because Streamlit's caches can only be bounded by a number of entries
 (``max_entries``) or by time (``ttl``), and entries here differ by five orders of magnitude

@@ -516,7 +516,7 @@ def _euler_2f1_1(b: float, c: float, z: float) -> float:
     else:
         with warnings.catch_warnings():
             # QUADPACK reports "roundoff" when it cannot prove 1e-11 but reaches it (checked
-            # against the discounted sums in tests/test_survival.py).
+            # against the discounted sums in tests/models/test_survival.py).
             warnings.simplefilter("ignore", IntegrationWarning)
             value, _ = quad(lambda t: 1.0 / (1.0 - z * t), 0.0, 1.0, weight="alg",
                             wvar=(b - 1.0, c - b - 1.0), epsabs=0.0, epsrel=1e-11, limit=200)

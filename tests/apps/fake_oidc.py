@@ -1,4 +1,4 @@
-"""A tiny OpenID Connect provider for the browser test of the OIDC gate (tests/test_e2e.py).
+"""A tiny OpenID Connect provider for the browser test of the OIDC gate (tests/e2e/test_e2e.py).
 
 It serves discovery, an authorization endpoint that signs in a fixed user at once (no form) and
 sends the browser back with a code, a token endpoint that returns an RS256-signed ID token

@@ -1,4 +1,4 @@
-"""A minimal page behind the access gate, driven by tests/test_gate.py through AppTest.
+"""A minimal page behind the access gate, driven by tests/server/test_gate.py through AppTest.
 
 The guard keeps pytest's doctest collection (which imports every module under tests/) from
 running it; Streamlit runs scripts as ``__main__``.

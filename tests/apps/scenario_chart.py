@@ -1,4 +1,4 @@
-"""The Scenarios page's what-if chart alone, served by tests/test_ui_charts.py to a real browser:
+"""The Scenarios page's what-if chart alone, served by tests/ui/test_ui_charts.py to a real browser:
 ``?mode=apart`` hands Streamlit the rows apart from the spec (the way that logged "Infinite
 extent" warnings), ``?mode=inside`` the spec with its rows inside
 (:func:`ui.charts.scenario_spec_with_data`).

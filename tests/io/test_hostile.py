@@ -376,7 +376,7 @@ def test_the_data_page_says_a_refusal_in_the_readers_language(env):
 
 
 def test_the_data_page_shows_the_refusal(env):
-    from tests.test_pages_data import data_page, upload
+    from tests.app.test_pages_data import data_page, upload
 
     env(max_columns=4)
     wide = b"customer_id,start,mrr,plan,seats,x\ny,2024-01-01,1,a,2,3\n"

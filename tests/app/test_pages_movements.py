@@ -1,6 +1,6 @@
 """Movements page: the monthly table, the bridge and what is behind any figure reconcile with
 mrrkit; URL state restores the picks; bad values fall back. (The chart clicks themselves are
-driven in a real browser: tests/test_browser_movements.py.)"""
+driven in a real browser: tests/e2e/test_browser_movements.py.)"""
 
 from __future__ import annotations
 

@@ -472,7 +472,7 @@ def test_the_store_survives_kill_9_during_saves_with_its_index_intact(tmp_path):
 
     directory = tmp_path / "views"
     script = tmp_path / "saver.py"
-    script.write_text(_SAVER.format(root=str(Path(__file__).resolve().parents[1]),
+    script.write_text(_SAVER.format(root=str(Path(__file__).resolve().parents[2]),
                                     directory=str(directory)))
     rng = np.random.default_rng(7)
     for round_ in range(4):

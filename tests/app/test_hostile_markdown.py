@@ -9,7 +9,7 @@ backslash-escaped characters are dropped, no piece of the corpus that Markdown w
 remain (a link or image target, a directive, LaTeX, raw HTML, a bidi override, a control
 character). Table cells, select options and chart tooltips are plain text in Streamlit already.
 
-The real-browser half (no request ever reaches a URL from the data) is in tests/test_journey.py.
+The real-browser half (no request ever reaches a URL from the data) is in tests/e2e/test_journey.py.
 """
 
 from __future__ import annotations
@@ -170,7 +170,7 @@ def _hostile_csv() -> bytes:
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_an_upload_with_hostile_names_and_cells_renders_as_text(lang):
-    from tests.test_pages_data import data_page, upload
+    from tests.app.test_pages_data import data_page, upload
 
     at = data_page(lang)
     at = upload(at, FILE_NAME, _hostile_csv())

@@ -1,9 +1,9 @@
 """Every note the readers give on how they read a file is a :class:`~mrrkit.io.messages.Note`
 of ``mrrkit.io.messages.NOTES``.
 
-The catalog is what the app translates (tests/test_pages_data.py holds every code to a text in
+The catalog is what the app translates (tests/app/test_pages_data.py holds every code to a text in
 each language), so a note written any other way would reach French and Italian readers in
-English. tests/test_exports_reasons.py holds the source to the catalog's codes; here:
+English. tests/io/test_exports_reasons.py holds the source to the catalog's codes; here:
 
 - the source of every reading module is parsed: nothing but a ``note(...)`` may go into a list
   of notes (no plain string, no f-string);
@@ -29,7 +29,7 @@ import mrrkit
 from mrrkit.io.dates import DATE_CONVENTIONS, parse_dates
 from mrrkit.io.messages import NOTES, TERMS, Note, note, placeholders
 from mrrkit.io.table import DELIMITER_NAMES, ENCODING_NAMES, read_table
-from tests.test_exports_reasons import FIXTURES, FX, reading_modules
+from tests.io.test_exports_reasons import FIXTURES, FX, reading_modules
 
 #: Methods that put one note (the last argument) or a list of notes into a list.
 _ONE = {"append": -1, "insert": -1}

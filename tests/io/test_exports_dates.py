@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import mrrkit
 from mrrkit import read_export
-from tests.test_exports_fuzz import check_result
+from tests.io.test_exports_fuzz import check_result
 
 TODAY = "2026-10-31"  # the dates read run from 1990-01-01 to 2036-10-31
 

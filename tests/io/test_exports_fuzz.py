@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 
 import mrrkit
 from mrrkit import ExportError, ExportResult, read_export
-from tests.test_exports_paddle import brute_force_months
-from tests.test_exports_reasons import check_reasons
-from tests.test_exports_warnings import check_warnings
+from tests.io.test_exports_paddle import brute_force_months
+from tests.io.test_exports_reasons import check_reasons
+from tests.io.test_exports_warnings import check_warnings
 
-FIXTURES = Path(__file__).parent / "fixtures" / "exports"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "exports"
 FIXTURE_BYTES = {p.name: p.read_bytes() for p in sorted(FIXTURES.iterdir()) if p.suffix == ".csv"}
 XLSX_BYTES = (FIXTURES / "italian.xlsx").read_bytes()
 

@@ -31,7 +31,7 @@ import pandas as pd
 import pytest
 from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
-from reference import MONTHLY_COLUMNS, Reference, default_as_of, month_number, period
+from tests.reference import MONTHLY_COLUMNS, Reference, default_as_of, month_number, period
 
 import mrrkit
 

@@ -1,7 +1,7 @@
 """ui.upload_guard.UploadGuard against a stand-in for Streamlit's server (an ASGI app that
 records what reaches it): uploads refused before the gate, files noted per session, freed
 through the endpoint's own DELETE once a session is gone for good, kept when it comes back.
-tests/test_uploads.py runs the real server."""
+tests/e2e/test_uploads.py runs the real server."""
 
 from __future__ import annotations
 

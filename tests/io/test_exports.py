@@ -19,7 +19,7 @@ from mrrkit import (
     read_export,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "exports"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "exports"
 
 
 def lines_of(result: ExportResult) -> list[tuple]:

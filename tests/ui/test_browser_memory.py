@@ -20,7 +20,7 @@ from tests._pages import ROOT, TIMEOUT
 from ui import browser_memory, gate
 from ui.browser_memory import SCOPE, BrowserMemory, Settings
 
-STRIPE = Path(__file__).parent / "fixtures" / "exports" / "stripe_subscriptions.csv"
+STRIPE = Path(__file__).parents[1] / "fixtures" / "exports" / "stripe_subscriptions.csv"
 DAY = 86_400.0
 BROWSER = hashlib.sha256(b"a browser's xsrf token").hexdigest()  # a browser_key
 OTHER = hashlib.sha256(b"another browser's token").hexdigest()

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from _synthetic import simulate_lines
+from tests._synthetic import simulate_lines
 
 import mrrkit
 from tests.builders import lines

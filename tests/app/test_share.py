@@ -18,7 +18,7 @@ from tests._pages import ROOT, TIMEOUT
 from ui import gate
 from ui.data import upload_source
 
-STRIPE = Path(__file__).parent / "fixtures" / "exports" / "stripe_subscriptions.csv"
+STRIPE = Path(__file__).parents[1] / "fixtures" / "exports" / "stripe_subscriptions.csv"
 SHARE = "_mrrkit_share_button"
 SHARED = "_mrrkit_shared_view"
 

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 import mrrkit
 from mrrkit import EXPORT_FORMATS, ExportError, read_export
 
-from tests.test_exports import assert_accounted, lines_of, reasons_of
+from tests.io.test_exports import assert_accounted, lines_of, reasons_of
 
-FIXTURES = Path(__file__).parent / "fixtures" / "exports"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "exports"
 TRANSACTIONS = FIXTURES / "paddle_transactions.csv"
 LINE_ITEMS = FIXTURES / "paddle_transaction_line_items.csv"
 CLASSIC = FIXTURES / "paddle_classic_subscription_users.csv"
@@ -407,7 +407,7 @@ def test_classic_interval_is_never_guessed():
 # Paddle Classic's dashboard Transactions Report: payments, no subscription periods. Not with the
 # readable fixtures (every file there is read by some format).
 CLASSIC_TRANSACTIONS = (
-    Path(__file__).parent / "fixtures" / "refused" / "paddle_classic_transactions.csv"
+    Path(__file__).parents[1] / "fixtures" / "refused" / "paddle_classic_transactions.csv"
 )
 
 

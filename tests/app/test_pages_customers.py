@@ -123,7 +123,7 @@ def test_deep_link_to_a_customer_outside_the_top_list():
 
 # --- names and emails from the export; the detail panel follows the search and status ----------
 
-STRIPE = Path(__file__).parent / "fixtures" / "exports" / "stripe_subscriptions.csv"
+STRIPE = Path(__file__).parents[1] / "fixtures" / "exports" / "stripe_subscriptions.csv"
 HOSTILE = "![x](http://evil/p.png)"  # a customer name that Markdown would draw as an image
 
 

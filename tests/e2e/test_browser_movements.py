@@ -28,7 +28,7 @@ import mrrkit
 from mrrkit.views.bridge import movements_in
 from ui.format import number_format
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 STEP_MS = 30_000

@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from reference import Reference, month_number, period
+from tests.reference import Reference, month_number, period
 
 import mrrkit
 
 #: The playbook's seed, vendored unmodified (source, licence and checksum in its README).
-SEED = Path(__file__).parent / "fixtures" / "dbt_mrr_playbook" / "subscription_periods.csv"
+SEED = Path(__file__).parents[1] / "fixtures" / "dbt_mrr_playbook" / "subscription_periods.csv"
 SEED_SHA256 = "eba22dd5a2e2fcdb797d626672612288d058cf1fd6b6fdc65976dea44ea552ea"
 NAN = float("nan")
 

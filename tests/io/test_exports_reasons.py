@@ -1,6 +1,6 @@
 """Every message the readers can give is a code of ``mrrkit.io.messages``' catalog.
 
-The catalog is what the app translates (tests/test_pages_data.py holds every code to a text in
+The catalog is what the app translates (tests/app/test_pages_data.py holds every code to a text in
 each language), so a message given any other way would reach French and Italian readers in
 English. Two checks:
 
@@ -36,7 +36,7 @@ from mrrkit.io.messages import (
 )
 
 SOURCE = Path(mrrkit.__file__).parent
-FIXTURES = Path(__file__).parent / "fixtures" / "exports"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "exports"
 FX = {"EUR": 1.1, "GBP": 1.25, "JPY": 0.0067, "USD": 1.0}
 
 #: The calls that give a message, by the kind of message, with the position of the code among

@@ -15,7 +15,7 @@ from server.shared_states import KeyedLocks, SharedStates
 from server.throttle import Throttle, try_password
 from ui import gate
 
-SCRIPT = Path(__file__).parent / "apps" / "gate_page.py"
+SCRIPT = Path(__file__).parents[1] / "apps" / "gate_page.py"
 FAST = 1_000  # PBKDF2 iterations for tests; the count travels inside the hash
 
 OIDC = {
@@ -408,7 +408,7 @@ def test_browser_key_reads_streamlits_xsrf_cookie():
 
 
 def test_page_script_names_every_page():
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     for script in sorted((root / "pages").glob("*.py")):
         name = script.stem.split("_", 1)[1]
         assert page_script(f"https://x.example/{name}") == f"pages/{script.name}"
@@ -483,7 +483,7 @@ def test_oidc_signed_in_user_off_the_allow_list_is_refused(no_env_password):
 
 # --- every page of the app, opened directly by its URL -------------------------------------------
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 APP_PAGES = ["app.py", *sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))]
 # What a deep link carries: a shared view's token, the language, a filter, a page key.
 DEEP_LINK = {"view": "A" * 43, "lang": "fr", "f.plan": "Pro", "from": "2025-01", "seg.dim": "plan"}

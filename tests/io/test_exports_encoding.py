@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from mrrkit import read_export
 from mrrkit.io.messages import Note
 from mrrkit.io.table import _rows_of_lines, _utf8_errors, read_table
-from tests.test_exports_fuzz import check_result
+from tests.io.test_exports_fuzz import check_result
 
 TODAY = "2026-10-31"
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

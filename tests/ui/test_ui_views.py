@@ -15,7 +15,7 @@ from ui import chart_cache, charts, memory, views
 from ui.data import sample_source
 from ui.format import number_format
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 AS_OF = pd.Timestamp("2026-10-31")
 
 

@@ -29,7 +29,7 @@ from tests._browser import (
     stop_server,
     wait_healthy,
 )
-from tests.test_pages_data import STRIPE, UPLOADER_ENGLISH
+from tests.app.test_pages_data import STRIPE, UPLOADER_ENGLISH
 from ui.i18n import text
 
 pytestmark = pytest.mark.e2e

@@ -183,7 +183,7 @@ def test_no_excel_text_cell_starts_a_formula(df):
 
 # --- every download the app offers goes through the safe export -----------------------------------
 
-APP = Path(__file__).resolve().parents[1]
+APP = Path(__file__).resolve().parents[2]
 PAGE_SCRIPTS = ["app.py", *sorted(f"pages/{p.name}" for p in (APP / "pages").glob("*.py"))]
 
 

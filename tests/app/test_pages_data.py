@@ -35,7 +35,7 @@ from ui.format import number_format
 from ui.i18n import TEXTS, text
 
 PAGE = "pages/0_Data.py"
-FIXTURES = Path(__file__).parent / "fixtures" / "exports"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "exports"
 STRIPE = FIXTURES / "stripe_subscriptions.csv"
 FRENCH = FIXTURES / "french_excel.csv"
 #: An export mrrkit recognises and refuses (no subscription periods): outside FIXTURES.
@@ -681,7 +681,7 @@ def test_use_this_data_then_every_page_shows_it_and_back_to_the_sample():
 
 def test_a_stripe_export_with_cancellation_feedback_shows_mrr_lost_by_reason():
     # Issue 11, item 9: a Stripe export's churn reasons ("Cancellation Feedback", else
-    # "Cancellation Reason"; see tests/test_exports.py) reach the Segments page.
+    # "Cancellation Reason"; see tests/io/test_exports.py) reach the Segments page.
     path = FIXTURES / "stripe_subscriptions_cancellation_details.csv"
     at = upload(data_page(), path.name, path.read_bytes())
     at.button(key="data.use").click().run()
@@ -854,7 +854,7 @@ def _uploader_words(at: AppTest) -> tuple[str, list[str]]:
 @pytest.mark.parametrize("lang", ["fr", "it"])
 def test_the_uploaders_say_their_words_in_the_readers_language(lang):
     """Streamlit's uploader has no parameter for its own words: the page hides them and writes the
-    reader's (ui.data.uploader_style); tests/test_browser_data.py checks what a browser shows."""
+    reader's (ui.data.uploader_style); tests/e2e/test_browser_data.py checks what a browser shows."""
     at = data_page(lang)
     clean(at)
     t = text(lang)
@@ -955,7 +955,7 @@ def sample_reasons():
 
 
 def test_every_reason_of_mrrkit_reads_in_every_language():
-    """A reason mrrkit can give (its catalog, which tests/test_exports_reasons.py holds the
+    """A reason mrrkit can give (its catalog, which tests/io/test_exports_reasons.py holds the
     readers to) without a text in each language, with the values of its code, fails here."""
     en, fr, it = text("en"), text("fr"), text("it")
     for key, found, field in sample_reasons():
@@ -1083,7 +1083,7 @@ def _shown(value, t) -> list[str]:
 
 
 def test_every_note_of_mrrkit_reads_in_french_and_italian():
-    """A note mrrkit can give (its catalog, which tests/test_exports_reasons.py holds the
+    """A note mrrkit can give (its catalog, which tests/io/test_exports_reasons.py holds the
     readers to) without a French or an Italian text keeping its values fails here."""
     en = text("en")
     notes = list(sample_notes())

@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from _synthetic import simulate_lines
+from tests._synthetic import simulate_lines
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

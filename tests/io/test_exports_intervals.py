@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mrrkit import read_export
-from tests.test_exports_fuzz import check_result
+from tests.io.test_exports_fuzz import check_result
 
 
 #: Stripe's documented Dashboard subscriptions export columns (see mrrkit.vendors: id, Customer
