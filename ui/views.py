@@ -141,12 +141,17 @@ def date_span(key: str, _lines: pd.DataFrame) -> tuple:
     return first.date(), latest.date()
 
 
-@memory.cached(tag=_tag_of_key)
-def segment_view(key: str, filters: Filters, _base: Analysis) -> SegmentView:
-    """The movements and monthly table of the customers that pass ``filters``."""
+def segment_view(key: str, filters: Filters, base: Analysis) -> SegmentView:
+    """The movements and monthly table of the customers that pass ``filters`` (of every
+    customer: the analysis's own, nothing computed nor kept twice)."""
     if not any(values for _, values in filters):
-        everyone = np.ones(len(_base.labels), bool)
-        return SegmentView(_base.movements, _base.monthly, len(_base.labels), everyone)
+        everyone = np.ones(len(base.labels), bool)
+        return SegmentView(base.movements, base.monthly, len(base.labels), everyone)
+    return _segment(key, filters, base)
+
+
+@memory.cached(tag=_tag_of_key)
+def _segment(key: str, filters: Filters, _base: Analysis) -> SegmentView:
     selected = mrrkit.customer_mask(_base.labels, dict(filters))
     # The labels are indexed by the lines' sorted ids, as the movements' categories: filter by
     # position (checked once per source by analysis()).
@@ -449,13 +454,15 @@ def scenario(data: Data, method: str, months: int, levers: tuple, scope_dim: str
 # --- Expansion ----------------------------------------------------------------------------------
 
 
-@view
 def selected_lines(data: Data) -> pd.DataFrame:
     """The source lines of the selected customers (the line-level views need plans and
-    products)."""
+    products): the source's own when nothing is filtered."""
+    return _selected_lines(data) if data.filters else data.lines
+
+
+@view
+def _selected_lines(data: Data) -> pd.DataFrame:
     lines = data.lines
-    if not data.filters:
-        return lines
     ids = lines["customer_id"]
     ids = ids if ids.dtype == "str" else ids.astype("str")
     return lines[ids.isin(data.base.labels.index[data.segment.selected])]
