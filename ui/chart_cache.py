@@ -2,9 +2,9 @@
 
 Building a chart with Altair (``chart.to_dict()``) costs 20-45 ms; a page draws two to five of
 them on every run. :func:`spec` builds each Vega-Lite spec once per content of the chart's data,
-options, language and currency, in a named ``st.cache_resource`` function (Streamlit hashes the
-data frames by content: no hand-written cache key can go stale), and hands a page a fresh copy
-to draw with ``st.vega_lite_chart``::
+options, language and currency, in a named ``st.cache_resource`` function (the data frames are
+hashed by content, :func:`ui.memory.content`: no hand-written cache key can go stale), and hands a page a
+fresh copy to draw with ``st.vega_lite_chart``::
 
     spec = chart_cache.spec(charts.waterfall_chart, bridge, lang="fr", currency="EUR",
                             frames=charts.waterfall_chart_frame, selectable=True)
@@ -35,7 +35,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-__all__ = ["MAX_CHARTS", "filled", "fresh", "layout", "records", "spec", "spec_of", "template"]
+from . import memory
+
+__all__ = ["HASH_FUNCS", "MAX_CHARTS", "filled", "fresh", "layout", "records", "spec",
+           "spec_of", "template"]
 
 #: Chart specs kept (all sessions): measured 2-260 KB each (a 4-year cohort heatmap the largest),
 #: so at most ~65 MB, and typically a few MB.
@@ -49,6 +52,10 @@ _NULLABLE_NUMBERS = frozenset(
 )
 # Altair's data transformers are process-wide: one chart is made with this module's at a time.
 _TRANSFORMER_LOCK = threading.Lock()
+
+
+#: How the caches here hash the data they are given (:func:`ui.memory.content`).
+HASH_FUNCS = {pd.DataFrame: memory.content, pd.Series: memory.content}
 
 
 def _json_values(column: pd.Series) -> list | None:
@@ -244,7 +251,8 @@ def _template(chart: str, frames: str, shape: tuple, lang: str, currency: str, o
     return template(built, _embedded(_frames, _data, lang))
 
 
-@st.cache_resource(show_spinner=False, max_entries=MAX_CHARTS, ttl=_TTL_SECONDS)
+@st.cache_resource(show_spinner=False, max_entries=MAX_CHARTS, ttl=_TTL_SECONDS,
+                   hash_funcs=HASH_FUNCS)
 def _spec(chart: str, data: tuple, lang: str, currency: str, options: tuple, frames: str | None,
           _make: Callable, _frames: Callable | None) -> dict:
     """Chart ``chart``'s spec drawing ``data`` (hashed by content) with ``options``."""

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from . import memory
 from .downloads import to_csv_bytes, to_excel_bytes
 from .format import DASH, LOCALES, NumberFormat
 
@@ -67,7 +68,8 @@ def formatters(formats: Mapping[str, str], nf: NumberFormat) -> dict[str, Callab
     return {col: table[kind] for col, kind in formats.items()}
 
 
-@st.cache_data(show_spinner=False, max_entries=256, ttl=30 * 60)
+@st.cache_data(show_spinner=False, max_entries=256, ttl=30 * 60,
+               hash_funcs={pd.DataFrame: memory.content})
 def _text_table(frame: pd.DataFrame, formats: tuple, locale: str, currency: str) -> pd.DataFrame:
     from .format import number_format
 
