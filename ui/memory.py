@@ -181,7 +181,8 @@ class BoundedCache:
     grace : float
         Seconds the entries of a tag stay once no session holds it.
     clock : callable
-        Monotonic seconds (tests inject one).
+        Monotonic seconds. A test injects one and calls :meth:`sweep` itself: the background
+        sweeper runs on the real clock only (a test's clock would outlive the test in it).
     sizeof : callable
         Measures a value (:func:`deep_size`).
 
@@ -334,7 +335,7 @@ class BoundedCache:
         return len(stale)
 
     def _start_sweeper(self) -> None:
-        if self._sweeper is not None:
+        if self._sweeper is not None or self._clock is not time.monotonic:
             return
         with self._lock:
             if self._sweeper is not None:
