@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks import bench_hostile as hostile
+from benchmarks import hostile_files as hostile
+from tests._pages import ROOT
 from mrrkit import read_customers, read_export
 from mrrkit.io.messages import ExportError
 from mrrkit.io.limits import LIMIT_CODES, LIMIT_VARIABLES, Limits, limits, run_limited
@@ -97,8 +98,6 @@ def test_limits_come_from_the_environment(env):
 
 
 def test_every_limit_is_documented():
-    from tests._pages import ROOT
-
     readme = (ROOT / "docs" / "security.md").read_text()
     for variable, default in LIMIT_VARIABLES.values():
         assert f"`{variable}`" in readme, variable
@@ -178,7 +177,7 @@ def test_an_xlsx_reads_as_pandas_read_it():
     theirs = pd.read_excel(io.BytesIO(data), sheet_name=0, header=None, dtype=object,
                            engine="openpyxl")
     pd.testing.assert_frame_equal(ours, theirs)
-    italian = (hostile.ROOT / "tests" / "fixtures" / "exports" / "italian.xlsx").read_bytes()
+    italian = (ROOT / "tests" / "fixtures" / "exports" / "italian.xlsx").read_bytes()
     pd.testing.assert_frame_equal(
         _sheet_frame(italian, Limits()),
         pd.read_excel(io.BytesIO(italian), sheet_name=0, header=None, dtype=object,
