@@ -87,11 +87,6 @@ from .models.scenarios import (
     scenario_summary,
 )
 from .models.segment_fits import (
-    FALLBACK_CODES,
-    MAX_LOG_SE,
-    MIN_FIT_CHURNS,
-    MIN_FIT_CUSTOMERS,
-    MIN_FIT_MONTHS,
     FitFlag,
     SegmentFit,
     fit_attribute,
@@ -190,11 +185,6 @@ __all__ = [
     "fit_segments",
     "fit_attribute",
     "retention_by_segment",
-    "MIN_FIT_CUSTOMERS",
-    "MIN_FIT_CHURNS",
-    "MIN_FIT_MONTHS",
-    "MAX_LOG_SE",
-    "FALLBACK_CODES",
     # models: forecast and scenarios
     "FORECAST_METHODS",
     "FORECAST_COLUMNS",

@@ -16,20 +16,18 @@ import math
 import pandas as pd
 import streamlit as st
 
-from mrrkit import (
+from mrrkit import FORECAST_METHODS, SCENARIO_METRICS, ForecastError, Scenario
+# The per-segment fit's thresholds, which the page explains (the model's own constants).
+from mrrkit.models.segment_fits import (
     FALLBACK_CODES,
-    FORECAST_METHODS,
     MAX_LOG_SE,
     MIN_FIT_CHURNS,
     MIN_FIT_CUSTOMERS,
     MIN_FIT_MONTHS,
-    SCENARIO_METRICS,
-    ForecastError,
-    Scenario,
 )
 from ui import charts, shell, state, views
 from ui.format import plain_md
-from ui.tables import show_table, text_table
+from ui.tables import show_table
 
 ctx = shell.context()
 t, nf = ctx.t, ctx.nf
@@ -53,11 +51,9 @@ def selected_values(dim: str) -> list[str]:
 
 
 def static_table(frame, name, key, formats, headers):
-    """``show_table`` for a table that does not move with the scenario sliders: its text is
-    formatted once (:func:`ui.tables.text_table`) rather than on every slider move."""
-    # The raw figures are renamed for a download when a button is clicked, not every rerun.
-    show_table(text_table(frame, formats, nf), name, key, nf, headers=headers, labels=DL,
-               download=lambda: frame)
+    """``show_table`` for a table that does not move with the scenario sliders (formatted once
+    per content by ``show_table`` itself, not on every slider move)."""
+    show_table(frame, name, key, nf, formats, headers=headers, labels=DL)
 
 
 # --- retention model ------------------------------------------------------------------------------
