@@ -95,19 +95,19 @@ def _digest_of_file(path: str, size: int, mtime_ns: int) -> str:
 # A shared resource, not cache_data: cache_data would unpickle a copy of the lines on every
 # rerun. Read-only, like every cached object here (see :func:`analysis`).
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _sample(digest: str) -> pd.DataFrame:
+def _sample(digest: str) -> Source:
     # ``digest`` only keys the cache: a regenerated sample file is reloaded.
-    return mrrkit.load_sample()
-
-
-def sample_source() -> Source:
-    from mrrkit.sample import SAMPLE_PATH
-
-    digest = _file_digest(SAMPLE_PATH) if SAMPLE_PATH.exists() else "generated"
-    lines = _sample(digest)
+    lines = mrrkit.load_sample()
     # The sample is a company's export taken on its last day: shown at that day, whatever today.
     exported = pd.concat([lines["start"], lines["end"]]).max()
     return Source(name="sample", key=f"sample:{digest}", lines=lines, exported=exported)
+
+
+def sample_source() -> Source:
+    """The bundled sample (one shared :class:`Source`: every rerun of every session asks)."""
+    from mrrkit.sample import SAMPLE_PATH
+
+    return _sample(_file_digest(SAMPLE_PATH) if SAMPLE_PATH.exists() else "generated")
 
 
 def today() -> pd.Timestamp:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,7 @@ from .downloads import to_csv_bytes, to_excel_bytes
 from .format import DASH, LOCALES, NumberFormat
 
 __all__ = ["downloads", "for_download", "formatters", "month_labels", "number_columns",
-           "right_aligned", "show_table", "text_table"]
+           "right_aligned", "show_table"]
 
 #: Column kind -> how to show it.
 KINDS = ("money", "money2", "signed_money", "signed_money2", "count", "pct", "pts", "ratio",
@@ -66,29 +67,6 @@ def formatters(formats: Mapping[str, str], nf: NumberFormat) -> dict[str, Callab
     if unknown:
         raise ValueError(f"unknown column kinds {sorted(unknown)}; expected {KINDS}")
     return {col: table[kind] for col, kind in formats.items()}
-
-
-@st.cache_data(show_spinner=False, max_entries=256, ttl=30 * 60,
-               hash_funcs={pd.DataFrame: memory.content})
-def _text_table(frame: pd.DataFrame, formats: tuple, locale: str, currency: str) -> pd.DataFrame:
-    from .format import number_format
-
-    lang = next((lang for lang, loc in LOCALES.items() if loc == locale), "en")
-    fmt = formatters(dict(formats), number_format(lang, currency))
-    return frame.assign(**{c: [f(x) for x in frame[c].tolist()] for c, f in fmt.items()})
-
-
-def text_table(frame: pd.DataFrame, formats: Mapping[str, str], nf: NumberFormat) -> pd.DataFrame:
-    """``frame`` with the columns of ``formats`` written as text (see :func:`formatters`),
-    cached by the frame's content: a table that does not change between runs (e.g. while a
-    slider moves elsewhere on the page) is formatted once.
-
-    >>> from ui.format import number_format
-    >>> frame = pd.DataFrame({"a": [1234.4]})
-    >>> text_table(frame, {"a": "money"}, number_format("fr", "EUR"))["a"][0]
-    '1\u202f234\xa0€'
-    """
-    return _text_table(frame, tuple(formats.items()), nf.locale, nf.currency)
 
 
 def _missing(x) -> bool:
@@ -181,16 +159,7 @@ def right_aligned(frame: pd.DataFrame, nf: NumberFormat, column_config: Mapping 
     >>> right_aligned(f, number_format("en"), {"MRR": "Monthly", "Customer": None})["MRR"]
     {'label': 'Monthly', 'alignment': 'right'}
     """
-    config = dict(column_config or {})
-    for col in number_columns(frame, nf, kinds):
-        own = config.get(col, {})
-        if own is None:  # hidden
-            continue
-        if isinstance(own, str):
-            own = {"label": own}
-        if "alignment" not in own:
-            config[col] = {**own, "alignment": "right"}
-    return config
+    return _aligned(column_config, number_columns(frame, nf, kinds))
 
 
 def _plain(x, nf: NumberFormat) -> str:
@@ -268,6 +237,16 @@ def estimated_width(frame: pd.DataFrame, fmt: Mapping | None = None, index: bool
     return total
 
 
+class _Display(NamedTuple):
+    """What :func:`show_table` draws, prepared once per content (see :func:`_display`)."""
+
+    shown: pd.DataFrame  # headers translated, months and gappy columns written as text
+    styled: tuple  # (column, kind) a Styler formats (``numeric``); empty: ``shown`` is all text
+    numbers: tuple  # the number columns (right-aligned)
+    wide: bool  # wider than the main column: it scrolls sideways
+    index: bool  # whether the row labels are shown
+
+
 def show_table(
     frame: pd.DataFrame,
     name: str,
@@ -294,6 +273,39 @@ def show_table(
     column_config : passed to ``st.dataframe`` (keys are display names).
     """
     headers = dict(headers or {})
+    # A small table is formatted again (a few ms at most): hashing it for the cache would cost
+    # about as much, on every run.
+    prepare = _display if frame.size >= CACHED_CELLS else _prepare
+    display = prepare(frame, tuple((formats or {}).items()), tuple(headers.items()),
+                      _lang(nf), nf.currency, index, numeric)
+    data = display.shown
+    if display.styled:
+        # One formatter per column (the other cells as plain text too, so a Styler shows no
+        # "10.000000"); missing numbers as a dash.
+        fmt = formatters(dict(display.styled), nf)
+        plain = lambda x: _plain(x, nf)  # noqa: E731
+        data = data.style.format({c: fmt.get(c, plain) for c in data.columns}, na_rep=DASH)
+    if height is None:  # every row up to 25, then scroll
+        height = 38 + 35 * min(len(display.shown), 25)
+    if display.wide:
+        from .i18n import text
+
+        st.caption(text(_lang(nf))("table.scroll_hint",
+                                   columns=nf.count(len(display.shown.columns))))
+    st.dataframe(data, height=height, hide_index=not display.index, width="stretch",
+                 column_config=_aligned(column_config, display.numbers) or None)
+    # The downloads are built on a click only (renaming and copying every run cost 1-2 ms a table).
+    raw = download if callable(download) else (lambda: frame if download is None else download)
+    downloads(lambda: for_download(raw(), headers), name, key, labels)
+
+
+def _prepare(frame: pd.DataFrame, formats: tuple, headers: tuple, lang: str, currency: str,
+             index: bool, numeric: bool) -> _Display:
+    """``frame`` ready to draw: ``formats`` and ``headers`` as :func:`show_table` takes them."""
+    from .format import number_format
+
+    nf = number_format(lang, currency)
+    headers = dict(headers)
     shown = frame.rename(columns=headers)
     shown.attrs = {}  # Arrow cannot carry Timestamps/Periods in attrs; the screen needs none
     if frame.index.name in headers:
@@ -303,14 +315,11 @@ def show_table(
         shown.index = pd.Index(month_labels(shown.index, nf), name=shown.index.name)
     for col in [c for c in shown.columns if _is_month(shown[c])] if shown.columns.is_unique else []:
         shown[col] = month_labels(shown[col], nf)
-    formats = dict(formats or {})
+    formats = dict(formats)
     if "money2" in formats.values():  # money with cents somewhere: with cents everywhere
         formats = {c: _WITH_CENTS.get(k, k) for c, k in formats.items()}
     kinds = {headers.get(c, c): k for c, k in formats.items()}
-    fmt = formatters(kinds, nf)
-    fmt = {col: f for col, f in fmt.items() if col in shown}
-    if height is None:  # every row up to 25, then scroll
-        height = 38 + 35 * min(len(shown), 25)
+    fmt = {col: f for col, f in formatters(kinds, nf).items() if col in shown}
     if numeric and index and not shown.index.is_unique:
         shown, index = shown.reset_index(), False  # a Styler needs unique row labels
     # The grid draws an empty cell as a grey "None" whatever a formatter or Styler says: dashes
@@ -334,25 +343,38 @@ def show_table(
             shown[col] = values.fillna(DASH)
         else:
             shown[col] = values.astype("object").where(values.notna(), DASH)
+    numbers = tuple(number_columns(shown, nf, kinds))
+    wide = estimated_width(shown, fmt, index) > WIDE_TABLE_PX
     if numeric and fmt and shown.columns.is_unique and shown.index.is_unique:
-        # One formatter per column (the other cells as plain text too, so a Styler shows no
-        # "10.000000"); missing numbers as a dash.
-        plain = lambda x: _plain(x, nf)  # noqa: E731
-        data = shown.style.format({c: fmt.get(c, plain) for c in shown.columns}, na_rep=DASH)
+        styled = tuple((c, kinds[c]) for c in fmt)
     else:
-        data = shown.assign(**{col: [f(x) for x in shown[col].tolist()] for col, f in fmt.items()})
-    config = right_aligned(shown, nf, column_config, kinds)
-    if estimated_width(shown, fmt, index) > WIDE_TABLE_PX:
-        from .i18n import text
+        styled = ()
+        shown = shown.assign(**{col: [f(x) for x in shown[col].tolist()] for col, f in fmt.items()})
+    return _Display(shown, styled, numbers, wide, index)
 
-        st.caption(text(_lang(nf))("table.scroll_hint", columns=nf.count(len(shown.columns))))
-    st.dataframe(data, height=height, hide_index=not index, width="stretch",
-                 column_config=config or None)
-    if callable(download):
-        downloads(lambda: for_download(download(), headers), name, key, labels)
-    else:
-        downloads(for_download(frame if download is None else download, headers), name, key,
-                  labels)
+
+#: Tables of at least this many cells are prepared once per content (:func:`_display`).
+CACHED_CELLS = 2_000
+
+# Shared by every rerun and session, never modified (``st.dataframe`` and a Styler only read
+# it): formatting a table cell by cell took 70-130 ms a run for the Expansion page's 15,000- to
+# 20,000-row lists on 200,000 customers, on every rerun.
+_display = st.cache_resource(show_spinner=False, max_entries=256, ttl=30 * 60,
+                             hash_funcs={pd.DataFrame: memory.content})(_prepare)
+
+
+def _aligned(column_config: Mapping | None, numbers) -> dict:
+    """``column_config`` with the ``numbers`` columns right-aligned (see :func:`right_aligned`)."""
+    config = dict(column_config or {})
+    for col in numbers:
+        own = config.get(col, {})
+        if own is None:  # hidden
+            continue
+        if isinstance(own, str):
+            own = {"label": own}
+        if "alignment" not in own:
+            config[col] = {**own, "alignment": "right"}
+    return config
 
 
 def for_download(frame: pd.DataFrame, headers: Mapping[str, str] | None = None) -> pd.DataFrame:
