@@ -91,7 +91,7 @@ def deep_size(obj: Any, _seen: set[int] | None = None, _depth: int = 0) -> int:
         return int(obj.memory_usage(deep=True))
     if isinstance(obj, np.ndarray):
         if obj.dtype == object:
-            return obj.nbytes + sum(deep_size(x, seen, _depth + 1) for x in obj.ravel())
+            return obj.nbytes + _members_size(obj.ravel(), seen, _depth)
         return int(obj.nbytes)
     if isinstance(obj, (str, bytes, bytearray, int, float, bool, type(None))):
         return sys.getsizeof(obj)
@@ -99,10 +99,10 @@ def deep_size(obj: Any, _seen: set[int] | None = None, _depth: int = 0) -> int:
         return obj.nbytes
     size = sys.getsizeof(obj, 64)
     if isinstance(obj, dict):
-        return size + sum(deep_size(k, seen, _depth + 1) + deep_size(v, seen, _depth + 1)
-                          for k, v in obj.items())
+        return size + _members_size(obj.keys(), seen, _depth) + _members_size(
+            obj.values(), seen, _depth)
     if isinstance(obj, (list, tuple, set, frozenset)):
-        return size + sum(deep_size(x, seen, _depth + 1) for x in obj)
+        return size + _members_size(obj, seen, _depth)
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return size + sum(deep_size(getattr(obj, f.name, None), seen, _depth + 1)
                           for f in dataclasses.fields(obj))
@@ -112,6 +112,32 @@ def deep_size(obj: Any, _seen: set[int] | None = None, _depth: int = 0) -> int:
     if isinstance(members, dict):
         size += deep_size(members, seen, _depth + 1)
     return size
+
+
+#: A container of more members than this is measured on this many of them, evenly spread, and
+#: the rest extrapolated: walking the 700,000 entries of a line index took 1.8 s on a rerun.
+SAMPLED_MEMBERS = 2_000
+
+
+def _members_size(members, seen: set[int], depth: int) -> int:
+    """The sizes of a container's members, summed (:data:`SAMPLED_MEMBERS`: or estimated).
+
+    >>> texts = [f"customer {i}" for i in range(100_000)]
+    >>> exact = sum(sys.getsizeof(x) for x in texts)
+    >>> abs(_members_size(texts, set(), 0) / exact - 1) < 0.01
+    True
+    """
+    import numpy as np
+
+    if not isinstance(members, (list, tuple, np.ndarray)):
+        members = list(members)
+    count = len(members)
+    if count <= SAMPLED_MEMBERS:
+        return sum(deep_size(x, seen, depth + 1) for x in members)
+    step = count / SAMPLED_MEMBERS
+    sample = sum(deep_size(members[int(i * step)], seen, depth + 1)
+                 for i in range(SAMPLED_MEMBERS))
+    return int(sample * count / SAMPLED_MEMBERS)
 
 
 def _frame_bytes(frame) -> int:
