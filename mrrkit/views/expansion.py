@@ -255,19 +255,22 @@ def _line_table(lines: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in LINE_COLUMNS if c not in lines.columns]
     if missing:
         raise ValueError(f"lines lack column(s) {missing}")
-    out = pd.DataFrame(
-        {
-            "customer_id": lines["customer_id"].astype("str").to_numpy(),
-            "start": _to_days(lines["start"], "start", allow_missing=False),
-            "end": _to_days(lines["end"], "end", allow_missing=True),
-            "mrr": pd.to_numeric(lines["mrr"]).to_numpy(dtype="float64"),
-        }
-    )
+    start = _to_days(lines["start"], "start", allow_missing=False)
+    end = _to_days(lines["end"], "end", allow_missing=True)
+    mrr = pd.to_numeric(lines["mrr"]).to_numpy(dtype="float64")
+    keep = np.flatnonzero((np.abs(mrr) > 1.0 / MICROS) & (end > start))
+
+    def kept(column: pd.Series) -> pd.Series:
+        # Text stays in its own (Arrow) storage: a round trip through Python strings took
+        # 0.2 s on 700,000 lines.
+        return column.iloc[keep].reset_index(drop=True)
+
+    out = pd.DataFrame({"customer_id": kept(lines["customer_id"].astype("str")),
+                        "start": start[keep], "end": end[keep], "mrr": mrr[keep]})
     for col in ("plan", "product", "quantity", "usage", "usage_limit"):
         if col in lines.columns:
-            out[col] = lines[col].to_numpy()
-    keep = (np.abs(out["mrr"].to_numpy()) > 1.0 / MICROS) & (out["end"] > out["start"])
-    return out[keep].reset_index(drop=True)
+            out[col] = kept(lines[col])
+    return out
 
 
 def _default_as_of(table: pd.DataFrame) -> int:
