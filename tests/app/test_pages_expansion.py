@@ -260,3 +260,29 @@ def test_near_tier_limit_from_an_uploaded_file():
     table = at.dataframe[-1].value
     assert list(table["Client"]) == list(near["customer_id"])
     assert any(number_format("fr", "EUR").pct(1.0, 0) in c.value for c in at.caption)
+
+
+def test_a_long_list_shows_its_first_thousand_rows_and_downloads_them_all():
+    """Every paying line near its limit (more than the screen takes): the first 1,000, fullest
+    first, are drawn and a caption says so (the page hands the whole list to the downloads)."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui.data import Source, lines_digest
+
+    lines = sample()[0]
+    full = lines.assign(usage_limit=100.0,
+                        usage=np.linspace(90.0, 99.0, len(lines)).round())  # all near
+    source = Source("usage", f"usage:{lines_digest(full)}", full)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.session_state["source"] = source
+    at.switch_page(PAGE)
+    at.run()
+    assert_clean(at)
+    near = near_tier_limit(full, 0.8, as_of="2026-10-31")
+    assert len(near) > 1_000
+    table = at.dataframe[-1].value
+    assert list(table["Customer"]) == list(near["customer_id"].head(1_000))
+    captions = [c.value for c in at.caption]
+    assert f"The 1,000 fullest lines of {EN.count(len(near))} are shown; the downloads have them all." in captions
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Lines near the limit"] == EN.count(len(near))  # the tiles count them all
