@@ -7,7 +7,7 @@ import pandas as pd
 
 from .drafts import Columns, Draft
 from .headers import ROLE_SYNONYMS, attribute_name, guess_mapping
-from .messages import ExportError, Note
+from .messages import ExportError, Note, note
 from .rules import subscription_draft
 
 __all__ = ["canonical_draft", "generic_draft", "is_canonical"]
@@ -29,6 +29,8 @@ def canonical_draft(frame: pd.DataFrame) -> Draft:
 
 
 _ROLE_NAMES = tuple(ROLE_SYNONYMS) + ("trial_end",)
+#: The columns every line has: no attribute may take their name.
+_LINE_NAMES = ("customer_id", "start", "end", "mrr", "currency")
 
 
 def generic_draft(frame: pd.DataFrame, mapping: dict | None = None, exact: bool = False) -> Draft:
@@ -83,7 +85,15 @@ def generic_draft(frame: pd.DataFrame, mapping: dict | None = None, exact: bool 
     for h in headers:
         if h not in used_headers and h not in attrs.values():
             name = attribute_name(h)
-            attrs[name if name not in attrs and name not in _ROLE_NAMES else h] = h
+            name = name if name not in attrs and name not in _ROLE_NAMES else h
+            taken = attrs.get(name) or roles.get(name)
+            if taken is not None or name in _LINE_NAMES:
+                # A column named for what another column plays (``customer_id`` when the
+                # mapping reads the customer from ``email``): said, never read in its place.
+                notes.append(note("mapping_shadowed", column=h, name=name, used=taken)
+                             if taken is not None else note("mapping_dropped", column=h, name=name))
+                continue
+            attrs[name] = h
     cols = Columns(
         customer_id=(roles["customer_id"],),
         start=(roles["start"],),

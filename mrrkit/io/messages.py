@@ -214,6 +214,12 @@ NOTES = MappingProxyType({
         "charge"
     ),
     "discounts": "discounts from {column!r} applied",
+    "mapping_shadowed": (
+        "the file's column {column!r} is not read: the mapping reads {name} from {used!r}"
+    ),
+    "mapping_dropped": (
+        "the file's column {column!r} is not read: the mapping says there is no {name}"
+    ),
     # Stripe
     "stripe_rules": (
         "Stripe rules: active and past_due count, trials from their end, churn at Ended At"

@@ -1055,6 +1055,7 @@ NOTE_VALUES = {
     "rows": "12, 40",
     "more": 57,
     "date": "2036-10-31",
+    "used": "courriel",
 }
 FR_IT = (text("fr"), text("it"))
 
