@@ -169,6 +169,8 @@ class Draft:
     #: Notes for a file without currency column read without a reporting currency (with one,
     #: ``read_export`` says the amounts are read in it).
     no_currency_notes: list[Note] = field(default_factory=list)
+    #: How the end dates were read (``"inclusive"``, ``"exclusive"``; None: no row has one).
+    end_convention: str | None = None
 
     def copy(self) -> Draft:
         """A copy that can be finished (converted, rejected further) without changing this one:
@@ -221,4 +223,8 @@ class Columns:
     #: Plan identifiers: rows whose interval cannot be read take their plan's usual interval.
     plan: tuple[str, ...] = ()
     attributes: dict[str, str] = field(default_factory=dict)
+    #: What the end dates are (:mod:`mrrkit.io.ends`): ``"exclusive"`` (the first day not paid:
+    #: mrrkit's own, and every vendor's documented ends), ``"inclusive"`` (the last day paid) or
+    #: ``"auto"`` (told by the file).
+    end_convention: str = "exclusive"
 

@@ -21,11 +21,12 @@ def is_canonical(headers) -> bool:
     return {"customer_id", "start", "mrr"} <= names
 
 
-def canonical_draft(frame: pd.DataFrame) -> Draft:
-    """mrrkit's own columns: ``customer_id, start, end, mrr`` plus attributes."""
+def canonical_draft(frame: pd.DataFrame, end: str = "auto", last=None) -> Draft:
+    """mrrkit's own columns: ``customer_id, start, end, mrr`` plus attributes; ``end`` as
+    :func:`generic_draft` takes it."""
     lower = {str(h).strip().lower(): h for h in frame.columns}
     mapping = {role: lower[role] for role in (*_CANONICAL_ROLES, "currency") if role in lower}
-    return generic_draft(frame, mapping, exact=True)
+    return generic_draft(frame, mapping, exact=True, end=end, last=last)
 
 
 _ROLE_NAMES = tuple(ROLE_SYNONYMS) + ("trial_end",)
@@ -33,11 +34,15 @@ _ROLE_NAMES = tuple(ROLE_SYNONYMS) + ("trial_end",)
 _LINE_NAMES = ("customer_id", "start", "end", "mrr", "currency")
 
 
-def generic_draft(frame: pd.DataFrame, mapping: dict | None = None, exact: bool = False) -> Draft:
+def generic_draft(frame: pd.DataFrame, mapping: dict | None = None, exact: bool = False,
+                  end: str = "auto", last=None) -> Draft:
     """Any table: roles from ``mapping`` (canonical name -> header), else guessed from headers.
 
     Columns no role uses become attributes under their own header; ``plan``, ``product``,
     ``quantity``, ``currency`` and ``churn_reason`` are renamed to those canonical names.
+    ``end`` says what the end dates are (:mod:`mrrkit.io.ends`); a mapping's ``end_inclusive``
+    (instead of ``end``) says its column holds the last day paid. ``last``: the latest date
+    read (later ends stand for "never").
 
     Raises
     ------
@@ -47,6 +52,11 @@ def generic_draft(frame: pd.DataFrame, mapping: dict | None = None, exact: bool 
     headers = list(frame.columns)
     mapping = dict(mapping or {})
     cents = None
+    inclusive = mapping.pop("end_inclusive", None)
+    if inclusive is not None:  # the user says this column holds the last day paid
+        if mapping.get("end") not in (None, inclusive) or end == "exclusive":
+            raise ValueError("mapping has end_inclusive and another end: give one of them")
+        mapping["end"], end = inclusive, "inclusive"
     for money in ("mrr", "amount"):
         header = mapping.pop(f"{money}_cents", None)
         if header is not None:  # the user says this column holds cents
@@ -107,10 +117,14 @@ def generic_draft(frame: pd.DataFrame, mapping: dict | None = None, exact: bool 
         currency=(roles["currency"],) if "currency" in roles else (),
         plan=(roles["plan"],) if "plan" in roles else (),
         attributes=attrs,
+        end_convention=end,
     )
-    draft = subscription_draft(frame, cols, cents=cents, default_months=1.0, notes=notes)
+    draft = subscription_draft(frame, cols, cents=cents, default_months=1.0, notes=notes,
+                               last=last)
     if cents:  # the mapping a column editor starts from keeps saying "cents"
         for money in ("mrr", "amount"):
             if money in draft.mapping:
                 draft.mapping[f"{money}_cents"] = draft.mapping.pop(money)
+    if inclusive is not None and "end" in draft.mapping:  # likewise "inclusive"
+        draft.mapping["end_inclusive"] = draft.mapping.pop("end")
     return draft

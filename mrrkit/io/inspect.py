@@ -17,6 +17,7 @@ import pandas as pd
 from .credits import reject_uncovered_credits
 from .customers import empty_rows, join_customers
 from .drafts import Draft
+from .ends import check_end
 from .fx import clean_rates, convert_currency
 from .generic import canonical_draft, generic_draft, is_canonical
 from .limits import LIMIT_CODES
@@ -139,17 +140,19 @@ class Inspection:
             source_rows=table.rows[keep].astype(np.int64),
             rows_read=table.rows_read,
             reasons=reasons,
+            end_convention=draft.end_convention,
         )
 
 
-def inspect(source, format: str = "auto", mapping: dict | None = None, today=None) -> Inspection:
+def inspect(source, format: str = "auto", mapping: dict | None = None, today=None,
+            end: str = "auto") -> Inspection:
     """Read a billing export once: its table, format and rows read with the format's rules.
 
     Parameters
     ----------
     source : str, path, bytes, file-like or Table
         The file, as :func:`mrrkit.read_export` takes it (or a table already read).
-    format, mapping, today
+    format, mapping, today, end
         As :func:`mrrkit.read_export` takes them.
 
     Returns
@@ -167,6 +170,7 @@ def inspect(source, format: str = "auto", mapping: dict | None = None, today=Non
     [9.0, 5.0]
     """
     check_format(format, mapping)
+    check_end(end)
     window = date_window(pd.Timestamp.today() if today is None else today)
     try:
         table = source if isinstance(source, Table) else read_table(source)
@@ -179,7 +183,7 @@ def inspect(source, format: str = "auto", mapping: dict | None = None, today=Non
             exc = exc.followed_by("no_format_tried", formats=", ".join(EXPORT_FORMATS))
         return Inspection(None, error=exc)
     try:
-        chosen, draft = _draft(table, format, mapping)
+        chosen, draft = _draft(table, format, mapping, end, window.last)
     except ExportError as exc:
         return Inspection(table, error=exc)
     periods = chosen in VENDORS and VENDORS[chosen].periods
@@ -224,7 +228,8 @@ def _detect(headers) -> str | None:
     return None
 
 
-def _draft(table: Table, format: str, mapping) -> tuple[str, Draft]:
+def _draft(table: Table, format: str, mapping, end: str = "auto", last=None
+           ) -> tuple[str, Draft]:
     frame = table.frame
     headers = list(frame.columns)
     if format in ("auto", "generic"):
@@ -233,21 +238,24 @@ def _draft(table: Table, format: str, mapping) -> tuple[str, Draft]:
             if refused.detect(headers):
                 raise ExportError(refused.refusal, columns=headers)
     if mapping is not None:
-        return "generic", generic_draft(frame, mapping)
+        return "generic", generic_draft(frame, mapping, end=end, last=last)
     chosen = _detect(headers) if format == "auto" else format
     if chosen == "canonical":
         if not is_canonical(headers):
             raise ExportError("not_canonical", needs=_FORMAT_NEEDS["canonical"], columns=headers)
-        return chosen, canonical_draft(frame)
+        return chosen, canonical_draft(frame, end, last)
     if chosen in VENDORS:
         vendor = VENDORS[chosen]
         if not vendor.detect(headers):
             raise ExportError(
                 "not_this_format", format=chosen, needs=vendor.needs, columns=headers
             )
-        return chosen, vendor.read(frame)
+        draft = vendor.read(frame)
+        if end != "auto":  # a vendor's ends are as its documentation says
+            draft.notes.append(note("ends_vendor", format=chosen))
+        return chosen, draft
     try:
-        return "generic", generic_draft(frame)
+        return "generic", generic_draft(frame, end=end, last=last)
     except ExportError as exc:
         if format != "auto":
             raise

@@ -214,6 +214,26 @@ NOTES = MappingProxyType({
         "charge"
     ),
     "discounts": "discounts from {column!r} applied",
+    # End dates (mrrkit.io.ends)
+    "ends_inclusive": (
+        "end dates read as the last day paid (inclusive) and moved to the day after: "
+        "{evidence} ({matching} of {total})"
+    ),
+    "ends_exclusive": (
+        "end dates read as the first day not paid (exclusive), as they are: {evidence} "
+        "({matching} of {total})"
+    ),
+    "ends_exclusive_assumed": (
+        "end dates read as the first day not paid (exclusive, mrrkit's convention): nothing in "
+        "the file tells otherwise"
+    ),
+    "ends_inclusive_asked": (
+        "end dates read as the last day paid (inclusive), as asked, and moved to the day after"
+    ),
+    "ends_vendor": (
+        "end dates read as the {format} export writes them (the first day not paid): the end "
+        "option applies to other tables"
+    ),
     "mapping_shadowed": (
         "the file's column {column!r} is not read: the mapping reads {name} from {used!r}"
     ),
@@ -495,6 +515,17 @@ TERMS = {
         "latin1": "Latin-1",
     },
     "delimiter": {"comma": "comma", "semicolon": "semicolon", "tab": "tab", "pipe": "pipe"},
+    # What told how to read the end dates (mrrkit.io.ends).
+    "evidence": {
+        "adjacent_before": "a customer's period ends the day before its next one starts",
+        "adjacent_same": "a customer's period ends the day its next one starts",
+        "month_end": "the ends fall on the last day of a month",
+        "month_start": "the ends fall on the 1st of a month",
+        "anniversary_before": (
+            "the ends fall the day before the day of the month their line started"
+        ),
+        "anniversary_same": "the ends fall on the day of the month their line started",
+    },
     # How a date column was read (mrrkit.io.dates.DATE_CONVENTIONS, but the silent ones).
     "convention": {
         "dmy": "DD/MM/YYYY",

@@ -45,6 +45,7 @@ def read_export(
     fx_rates: dict | pd.DataFrame | None = None,
     customers=None,
     today=None,
+    end: str = "auto",
 ) -> ExportResult:
     """Read a billing export into canonical lines, accounting for every row.
 
@@ -75,6 +76,14 @@ def read_export(
         1990-01-01 to 10 years after today by default): a row starting outside them is
         rejected, an end after them is read as no end (a "never" such as 9999-12-31; on
         invoice lines and transactions, whose end is a billed period's, the row is rejected).
+    end : {"auto", "inclusive", "exclusive"}, default "auto"
+        What a generic (or mrrkit-format) file's end dates are: ``"exclusive"``, the first day
+        not paid (mrrkit's own convention); ``"inclusive"``, the last day paid (2023-06-30 for
+        June), moved to the day after; ``"auto"``, told by the file (a customer's periods that
+        follow each other, ends on month ends or on the day before the start's day of the
+        month: :mod:`mrrkit.io.ends`), with a note saying which and why. A mapping may say it
+        of its column instead: ``{"end_inclusive": "Billing End"}``. A vendor's export is read
+        as its documentation says (a note says so when ``end`` asks otherwise).
 
     Returns
     -------
@@ -103,5 +112,5 @@ def read_export(
     today = pd.Timestamp.today() if today is None else today
     date_window(today)  # (a bad MRRKIT_MIN_DATE or MRRKIT_MAX_YEARS_AHEAD said before reading)
     fx_rates = None if fx_rates is None else clean_rates(fx_rates)
-    found = inspect(source, format=format, mapping=mapping, today=today)
+    found = inspect(source, format=format, mapping=mapping, today=today, end=end)
     return found.finish(reporting_currency, fx_rates, customers)

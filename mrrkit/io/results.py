@@ -62,6 +62,10 @@ class ExportResult:
     reasons : dict
         Each reason of ``rejected["reason"]`` -> its :class:`~mrrkit.io.messages.Reason` (the
         same sentence, with its ``code`` and ``values``).
+    end_convention : str or None
+        How the file's end dates were read: ``"exclusive"`` (as they are: the first day not
+        paid), ``"inclusive"`` (the last day paid, moved to the day after), None when no row
+        has an end (see ``read_export(end=...)``).
     """
 
     lines: pd.DataFrame
@@ -72,6 +76,7 @@ class ExportResult:
     source_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     rows_read: int = 0
     reasons: dict[str, Reason] = field(default_factory=dict)
+    end_convention: str | None = None
 
     @property
     def rows_kept(self) -> int:

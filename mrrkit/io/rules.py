@@ -25,6 +25,7 @@ import pandas as pd
 from .cells import text
 from .dates import SILENT_CONVENTIONS, DateColumns
 from .drafts import Columns, Draft, Reasons, Rule
+from .ends import decide_ends
 from .headers import columns, is_cents
 from .messages import Note, note
 from .money import MAX_MRR, cents_divisor, months_in_name, snap_months
@@ -131,6 +132,7 @@ def subscription_draft(
     cents: bool | None = None,
     default_months: float | None = None,
     notes: list[Note] | None = None,
+    last: pd.Timestamp | None = None,
 ) -> Draft:
     """Apply the shared subscription rules to a table.
 
@@ -150,6 +152,8 @@ def subscription_draft(
         Billing period of rows without an interval; None: such rows are rejected.
     notes : list of Note, optional
         Appended to, for the import report.
+    last : Timestamp, optional
+        The latest date read: later ends ("never") tell nothing of the ends' convention.
 
     Examples
     --------
@@ -179,6 +183,7 @@ def subscription_draft(
     start = coalesce_dates(frame, cols.start, reasons, "start", notes, dates)
     trial = coalesce_dates(frame, cols.trial_end, reasons, "trial end", notes, dates)
     end = coalesce_dates(frame, cols.end, reasons, "end", notes, dates)
+    end, end_convention = decide_ends(start, end, customer, cols.end_convention, notes, last)
     currency = coalesce_text(frame, cols.currency)
     if currency is not None:
         currency = currency.str.upper()
@@ -217,6 +222,7 @@ def subscription_draft(
         attributes=_attributes(frame, cols, quantity, reasons, notes),
         mapping=_mapping(frame, cols),
         notes=notes,
+        end_convention=end_convention,
     )
 
 

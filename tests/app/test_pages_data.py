@@ -1056,6 +1056,8 @@ NOTE_VALUES = {
     "more": 57,
     "date": "2036-10-31",
     "used": "courriel",
+    "format": "stripe_subscriptions",
+    "matching": 1180,
 }
 FR_IT = (text("fr"), text("it"))
 

@@ -244,10 +244,13 @@ def test_wrong_types_and_missing_values(pool, data, sep, encoding):
     n = data.draw(st.integers(1, 25))
     rows = [[data.draw(CELLS) for _ in headers] for _ in range(n)]
     raw = write_csv(headers, rows, sep, encoding)
-    for kwargs in ({}, {"reporting_currency": "EUR", "fx_rates": {"USD": 0.9}}):
+    # (Issue 14: the end-date conventions too; a vendor's export says it keeps its own.)
+    end = data.draw(st.sampled_from(["auto", "inclusive", "exclusive"]))
+    for kwargs in ({}, {"reporting_currency": "EUR", "fx_rates": {"USD": 0.9}}, {"end": end}):
         result = read_or_error(raw, **kwargs)
         if result is not None:
             check_result(result, expected_rows=n)  # with 2+ columns even a blank row has separators
+            assert result.end_convention in (None, "inclusive", "exclusive")
 
 
 good_dates = st.dates(pd.Timestamp("2015-01-01").date(), pd.Timestamp("2030-12-31").date())
