@@ -8,6 +8,7 @@ import re
 import pandas as pd
 import streamlit as st
 
+from mrrkit.io.ends import END_CONVENTIONS
 from mrrkit.io.headers import guess_mapping
 from ui import browser_memory, data, messages, shell, uploads
 from ui.format import number_format, plain_md
@@ -281,11 +282,14 @@ with st.spinner(t("data.reading"), show_time=True):
         if customers_raw is not None else (None, None)
     )
     mapping = ss.get(_MAPPINGS, {}).get(digest)
+    # What the file's end dates are: told by the file ("auto") until the user says (below).
+    ends_key = f"data.ends.{digest[:16]}"
+    ends = ss.get(ends_key) if ss.get(ends_key) in END_CONVENTIONS else "auto"
     # The file read once: its format, columns and currencies; every reading below starts from it.
-    inspection = uploads.inspect_upload(raw, digest, mapping)
+    inspection = uploads.inspect_upload(raw, digest, mapping, ends)
     headers = inspection.headers
     options = dict(mapping=mapping, customers=customers_raw, digest=digest,
-                   customers_digest=customers_digest, customers_id=customers_id)
+                   customers_digest=customers_digest, customers_id=customers_id, end=ends)
     # The reporting currency picked on the previous run (the picker is drawn below, once the
     # file's currencies are known); None = as in the file.
     reporting_key = f"data.reporting.{digest[:16]}"
@@ -334,6 +338,17 @@ elif result is None:
         st.caption(t("data.try_again"))
 if result is not None and mapping is not None:
     st.caption(t("data.mapping_on"))
+if result is not None and known.format in ("generic", "canonical") and (
+        result.end_convention is not None or ends != "auto"):
+    # How the end dates were read (the note below says why): the user may say otherwise.
+    detected = result.end_convention if ends == "auto" else None
+    st.radio(
+        t("data.ends"), list(END_CONVENTIONS), key=ends_key, horizontal=True,
+        index=END_CONVENTIONS.index(ends),
+        format_func=lambda c: (t(f"data.ends.detected_{detected}") if c == "auto" and detected
+                               else t(f"data.ends.{c}")),
+        help=t("data.ends_help"),
+    )
 # Filled once the reading is final (the currency chosen below may read the file again).
 notes_box = st.container()
 

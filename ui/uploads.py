@@ -147,14 +147,15 @@ def _problem(exc: Exception) -> str:
 # readings go once no session uses it (ui.memory).
 @memory.cached(tag=_file_tag)
 def _inspection(
-    digest: str, mapping: tuple | None, day: pd.Timestamp, _data: bytes
+    digest: str, mapping: tuple | None, day: pd.Timestamp, end: str, _data: bytes
 ) -> tuple[Inspection, str | None]:
     """The inspection of a file, and the sentence saying why it failed when it failed in a way
     mrrkit does not foresee (a refusal is the inspection's ``error``)."""
     if _refused(digest) is not None:
         return Inspection(None, error=ExportError(_refused(digest))), None
     try:
-        found = inspect(_data, mapping=None if mapping is None else dict(mapping), today=day)
+        found = inspect(_data, mapping=None if mapping is None else dict(mapping), today=day,
+                        end=end)
     except Exception as exc:  # noqa: BLE001 - an unusable file is a message, not a crash
         return Inspection(None), _problem(exc)
     if found.error is not None:
@@ -163,23 +164,26 @@ def _inspection(
 
 
 def inspect_upload(
-    data: bytes, digest: str | None = None, mapping: Mapping[str, str | None] | None = None
+    data: bytes, digest: str | None = None, mapping: Mapping[str, str | None] | None = None,
+    end: str = "auto",
 ) -> Inspection:
-    """An export read once (:func:`mrrkit.io.inspect.inspect`, cached on its digest and the
-    mapping): its table, format, columns, first rows and currencies, and why it cannot be used
-    if it cannot. Its lines come from :func:`read_upload`, which reads no bytes again.
+    """An export read once (:func:`mrrkit.io.inspect.inspect`, cached on its digest, the
+    mapping and what its end dates are, ``end``): its table, format, columns, first rows and
+    currencies, and why it cannot be used if it cannot. Its lines come from
+    :func:`read_upload`, which reads no bytes again.
 
     >>> found = inspect_upload(
     ...     b"customer_id,start,mrr,currency\\na,2024-01-01,1,usd\\nb,2024-01-01,2,EUR")
     >>> found.format, found.mapping["currency"], found.currencies
     ('canonical', 'currency', ['EUR', 'USD'])
     """
-    return _inspected(data, digest or bytes_digest(data), mapping)[0]
+    return _inspected(data, digest or bytes_digest(data), mapping, end)[0]
 
 
-def _inspected(data: bytes, digest: str, mapping) -> tuple[Inspection, str | None]:
+def _inspected(data: bytes, digest: str, mapping, end: str = "auto"
+               ) -> tuple[Inspection, str | None]:
     key = None if mapping is None else tuple(sorted(mapping.items()))
-    return _inspection(digest, key, today(), data)
+    return _inspection(digest, key, today(), end, data)
 
 
 @memory.cached(tag=_file_tag)
@@ -190,6 +194,7 @@ def _read_upload(
     rates: tuple | None,
     customers_digest: str | None,
     day: pd.Timestamp,
+    end: str,
     _inspection: Inspection,
     _customers: CustomerFile | None,
     _data: bytes,
@@ -229,6 +234,7 @@ def read_upload(
     digest: str | None = None,
     customers_digest: str | None = None,
     customers_id: str | None = None,
+    end: str = "auto",
 ) -> Upload:
     """:func:`mrrkit.read_export` of an upload, cached on the digests of its bytes (and of the
     customers file's) and on the options; the bytes are read once whatever the options
@@ -237,7 +243,8 @@ def read_upload(
     ``fx_rates`` is ``{currency: rate}`` or a table of ``currency, month, rate``
     (:func:`monthly_rates`). ``customers_id`` names the customers file's id column (found by
     its header by default). A customers file that cannot be read is left out
-    (:func:`read_customers_upload` says why).
+    (:func:`read_customers_upload` says why). ``end``: what the file's end dates are
+    (``read_export(end=...)``).
 
     >>> upload = read_upload(b"customer_id,start,mrr\\na,2024-01-01,10\\n")
     >>> upload.result.lines["mrr"].tolist(), upload.error
@@ -254,7 +261,7 @@ def read_upload(
             customers_digest = f"{customers_digest}:{customers_id}"
     else:
         customers_digest = None
-    found, problem = _inspected(data, digest, mapping)
+    found, problem = _inspected(data, digest, mapping, end)
     if problem is not None:
         return Upload(error=problem, kind="other")
     return _read_upload(
@@ -264,6 +271,7 @@ def read_upload(
         _rates_key(fx_rates),
         customers_digest,
         today(),
+        end,
         found,
         customers_file,
         data,

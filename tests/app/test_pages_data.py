@@ -1281,3 +1281,42 @@ def test_an_old_file_shown_at_today_says_so_and_offers_its_last_day():
     assert at.date_input(key="w:asof").value == pd.Timestamp("2024-03-15").date()
     assert at.query_params["asof"] == "2024-03-15" and at.query_params["to"] == "2024-03"
     assert not [w for w in at.sidebar.warning if "latest date" in w.value]
+
+
+# --- end dates (issue 14) --------------------------------------------------------------------------
+
+
+def _invoices_with_last_billed_days() -> bytes:
+    """A billing-period table: one row per customer and month, its end the last day billed."""
+    rows = ["customer,period start,period end,amount"]
+    for who in ("acme", "beta"):
+        for month in pd.period_range("2024-01", periods=6, freq="M"):
+            rows.append(f"{who},{month.start_time:%Y-%m-%d},{month.end_time:%Y-%m-%d},100")
+    return ("\n".join(rows) + "\n").encode()
+
+
+def test_the_page_says_how_it_read_the_end_dates_and_the_user_can_say_otherwise():
+    content = _invoices_with_last_billed_days()
+    at = upload(data_page(), "invoices.csv", content)
+    clean(at)
+    key = f"data.ends.{uploads.bytes_digest(content)[:16]}"
+    radio = at.radio(key=key)
+    assert radio.value == "auto"
+    assert radio.options[0] == "Detected: the last day paid"
+    said = [c.value for c in at.caption] + [m.value for m in at.markdown]
+    assert any("end dates read as the last day paid" in s.lower() for s in said), said
+    detected = mrrkit.read_export(content)
+    assert list(preview(at)["End date"])[:1] == [f"{detected.lines['end'].iloc[0]:%Y-%m-%d}"]
+    assert str(detected.lines["end"].iloc[0].date()) == "2024-02-01"
+    # The user says the ends are the first day not paid: read again so, and said so.
+    at.radio(key=key).set_value("exclusive").run()
+    clean(at)
+    exclusive = mrrkit.read_export(content, end="exclusive")
+    assert list(preview(at)["End date"])[:1] == [f"{exclusive.lines['end'].iloc[0]:%Y-%m-%d}"]
+    assert at.radio(key=key).options[0] == "Detect from the file"
+    at.button(key="data.use").click().run()
+    pd.testing.assert_frame_equal(at.session_state["source"].lines, exclusive.lines)
+
+
+def test_a_vendor_export_shows_no_end_date_choice(stripe_page):
+    assert not [r for r in stripe_page.radio if (r.key or "").startswith("data.ends.")]

@@ -55,6 +55,8 @@ def test_a_role_mapped_to_nothing_drops_its_column_with_a_note():
     ("Subscription Start Date", "Subscription End Date"),
     ("contract_start_date", "contract_end_date"),
     ("service_start_date", "service_end_date"),
+    ("period start", "period end"),
+    ("service_period_start", "service_period_end"),
 ])
 def test_billing_table_start_and_end_names_are_recognised(start, end):
     frame = pd.DataFrame({"customer_id": ["c1"], start: ["2024-01-01"], end: ["2024-03-01"],
