@@ -133,3 +133,43 @@ def test_the_uploaders_show_no_english(app, lang):
         raise
     finally:
         context.close()
+
+
+def test_the_end_date_choice_reads_the_file_again_and_stays(app, tmp_path):
+    """Issue 14: a billing-period table whose ends are the last day billed. The page says it
+    detected that; clicking "the first day not paid" reads the file again that way, and the
+    choice stays chosen (no snapping back to the detected one)."""
+    from tests.app.test_pages_data import _invoices_with_last_billed_days
+
+    browser, base = app
+    t = text("en")
+    path = tmp_path / "invoices.csv"
+    path.write_bytes(_invoices_with_last_billed_days())
+    context, page, runs = new_page(browser)
+    try:
+        page.goto(f"{base}Data")
+        page.locator('[data-testid="stFileUploaderDropzoneInstructions"]').first.wait_for()
+        runs.idle()
+        page.locator(f"{UPLOADER} input[type=file]").first.set_input_files(path)
+        group = page.get_by_role("radiogroup", name=t("data.ends"))
+        detected = group.get_by_text(t("data.ends.detected_inclusive"))
+        detected.wait_for()
+        runs.idle()
+        assert group.get_by_role("radio").nth(0).is_checked()
+        # (The notes are in a folded expander: there, not drawn.)
+        page.get_by_text("End dates read as the last day paid", exact=False).first.wait_for(
+            state="attached")
+        group.get_by_text(t("data.ends.exclusive")).click()
+        group.get_by_text(t("data.ends.auto")).wait_for()  # the first choice no longer "detected"
+        runs.idle()
+        assert group.get_by_role("radio").nth(2).is_checked()
+        assert page.get_by_text("End dates read as the last day paid", exact=False).count() == 0
+        page.wait_for_timeout(1500)  # a late rerun would put the old choice back
+        runs.idle()
+        assert group.get_by_role("radio").nth(2).is_checked()
+        no_exception(page)
+    except Exception:
+        keep_evidence(page, "end-dates")
+        raise
+    finally:
+        context.close()
