@@ -114,8 +114,6 @@ REASONS = MappingProxyType({
     # Stripe
     "stripe_incomplete": "status 'incomplete': first payment never succeeded (not MRR)",
     "stripe_incomplete_expired": "status 'incomplete_expired': never paid (not MRR)",
-    "stripe_unpaid": "status 'unpaid': Stripe leaves unpaid subscriptions out of MRR",
-    "paused": "status 'paused': no payment collected (not MRR)",
     "invoice_status": "invoice status {status!r}: only paid invoices count",
     # Chargebee, Recurly
     "future": "status 'future': not started yet",
@@ -242,7 +240,8 @@ NOTES = MappingProxyType({
     ),
     # Stripe
     "stripe_rules": (
-        "Stripe rules: active and past_due count, trials from their end, churn at Ended At"
+        "Stripe rules: active and past_due count, trials from their end, unpaid and paused "
+        "count until their current period began, churn at Ended At"
     ),
     "stripe_whole_numbers": (
         "every {column!r} is a whole number with no decimals (e.g. {example}): read as major "

@@ -80,11 +80,13 @@ def test_stripe_subscriptions():
         ("cus_C", "2024-03-15", None, 30.0),  # trialing: counts from its trial end
         ("cus_D", "2023-01-10", "2023-07-10", 20.0),  # canceled: churn at Ended At, not Canceled At
         ("cus_E", "2024-02-01", None, 43.33),  # past_due counts; 10/week x 52 / 12
+        # unpaid (issue 14): November to January paid, then churn when the unpaid period began
+        # (it was rejected whole, deleting three paid months).
+        ("cus_G", "2023-11-02", "2024-02-02", 49.0),
         ("cus_I", "2024-01-01", None, 30.42),  # 1.00/day x 365 / 12
     ]
     assert reasons_of(r) == [
         (6, "status 'incomplete': first payment never succeeded (not MRR)"),
-        (7, "status 'unpaid': Stripe leaves unpaid subscriptions out of MRR"),
         (8, "cancelled before the trial ended (never paid)"),  # ended 10 Feb, trial ended 15 Feb
         (10, "status 'canceled' without an end date"),
     ]
@@ -1093,9 +1095,9 @@ def test_report():
     r = read_export(FIXTURES / "stripe_subscriptions.csv")
     report = r.report
     assert report.loc["rows read", "rows"] == 10
-    assert report.loc["rows kept", "rows"] == 6
-    assert report.loc["rows rejected", "rows"] == 4
-    assert report.loc["lines", "rows"] == 6
+    assert report.loc["rows kept", "rows"] == 7  # the unpaid subscription's paid months too
+    assert report.loc["rows rejected", "rows"] == 3
+    assert report.loc["lines", "rows"] == 7
     assert report.loc["rejected: cancelled before the trial ended (never paid)", "rows"] == 1
 
 

@@ -64,3 +64,46 @@ def test_billing_table_start_and_end_names_are_recognised(start, end):
     result = read_export(_csv(frame))
     assert (result.mapping["start"], result.mapping["end"]) == (start, end)
     assert result.lines["start"].iloc[0] == pd.Timestamp("2024-01-01")
+
+
+# --- Stripe statuses are meanings (issue 14, item 1) ----------------------------------------------
+# Layout: Stripe's Dashboard subscriptions export (the columns of tests/fixtures/exports/
+# stripe_subscriptions.csv, documented in mrrkit/io/vendors/stripe_subscriptions.py); statuses
+# from https://docs.stripe.com/billing/subscriptions/overview#subscription-statuses.
+
+STRIPE_HEADER = ("id,Customer ID,Plan,Quantity,Currency,Interval,Amount,Status,Start Date (UTC),"
+                 "Current Period Start (UTC),Current Period End (UTC),Trial End (UTC),"
+                 "Ended At (UTC)\n")
+
+
+@pytest.mark.parametrize("status", ["unpaid", "paused"])
+def test_a_stripe_subscription_unpaid_since_may_keeps_its_paid_months(status):
+    """Paying 50/month from January, unpaid since May: January to April count, then churn."""
+    import mrrkit
+
+    data = (STRIPE_HEADER + f"sub_1,cus_1,pro,1,usd,month,50.00,{status},2024-01-01 00:00,"
+            "2024-05-01 00:00,2024-06-01 00:00,,\n").encode()
+    result = read_export(data)
+    assert result.rejected.empty
+    line = result.lines.iloc[0]
+    assert (line["start"], line["end"], line["mrr"]) == (
+        pd.Timestamp("2024-01-01"), pd.Timestamp("2024-05-01"), 50.0)
+    monthly = mrrkit.monthly(mrrkit.movements(result.lines, as_of="2024-06-30"))
+    assert monthly.loc["2024-03", "mrr"] == 50.0  # March was paid
+    assert monthly.loc["2024-05", "churned_customers"] == 1
+
+
+def test_a_stripe_subscription_paused_at_its_trial_end_never_paid():
+    data = (STRIPE_HEADER + "sub_1,cus_1,pro,1,usd,month,50.00,paused,2024-01-01 00:00,"
+            "2024-01-15 00:00,2024-02-15 00:00,2024-01-15 00:00,\n").encode()
+    result = read_export(data)
+    assert result.lines.empty
+    assert result.rejected["reason"].tolist() == ["cancelled before the trial ended (never paid)"]
+
+
+def test_stripe_never_paid_statuses_stay_rejected():
+    rows = "".join(
+        f"sub_{i},cus_{i},pro,1,usd,month,50.00,{s},2024-01-01 00:00,2024-01-01 00:00,"
+        "2024-02-01 00:00,,\n" for i, s in enumerate(["incomplete", "incomplete_expired"]))
+    result = read_export((STRIPE_HEADER + rows).encode())
+    assert result.lines.empty and len(result.rejected) == 2

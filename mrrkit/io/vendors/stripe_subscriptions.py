@@ -9,8 +9,23 @@ Trial Start (UTC), Trial End (UTC), Canceled At (UTC), Ended At (UTC)`` and meta
 ``<key> (metadata)``. Some Dashboard exports name the price columns ``Plan Amount``,
 ``Plan Interval``...
 
-Statuses (the Subscription object): ``incomplete, incomplete_expired, trialing, active, past_due,
-canceled, unpaid, paused``. Why a subscription ended is its ``cancellation_details``: ``reason``
+Statuses (the Subscription object, https://docs.stripe.com/api/subscriptions/object, and
+https://docs.stripe.com/billing/subscriptions/overview#subscription-statuses) and what each
+means for MRR here:
+
+- ``active``: paying. ``trialing``: a trial, paying from its end.
+- ``past_due``: delinquent, "payment on the latest invoice either failed or wasn't attempted";
+  Stripe retries, and the subscription stays in place: counted as paying (as ChartMogul and
+  Baremetrics count it).
+- ``unpaid``: delinquent after Stripe "has exhausted all payment retry attempts"; the
+  subscription stays but its invoices are no longer attempted. The months before are paid:
+  the line runs from its start to the start of its current billing period (the period not
+  paid; the export gives no earlier date), then churns.
+- ``paused``: Stripe enters it "when a trial ends without a payment method" and creates no
+  invoices: paid, if at all, until its current period began; a subscription paused at the end
+  of its trial never paid ("never paid" rejection).
+- ``canceled``: ended at ``Ended At``.
+- ``incomplete`` and ``incomplete_expired``: the first payment never succeeded (never paid). Why a subscription ended is its ``cancellation_details``: ``reason``
 (``cancellation_requested, payment_disputed, payment_failed``: how it ended), ``feedback`` (the
 customer's own pick: ``too_expensive, missing_features, switched_service, unused,
 customer_service, too_complex, low_quality, other``) and ``comment`` (free text). Exports write
@@ -45,8 +60,9 @@ STATUSES = {
     "cancelled": Rule("ended", ("Canceled At (UTC)", "Canceled At")),
     "incomplete": Rule("reject", reason="stripe_incomplete"),
     "incomplete_expired": Rule("reject", reason="stripe_incomplete_expired"),
-    "unpaid": Rule("reject", reason="stripe_unpaid"),
-    "paused": Rule("reject", reason="paused"),
+    # Paid until the period not paid began (see the module).
+    "unpaid": Rule("ended", ("Current Period Start (UTC)", "Current Period Start")),
+    "paused": Rule("ended", ("Current Period Start (UTC)", "Current Period Start")),
 }
 _METADATA = re.compile(r"^(.*\S)\s*\(metadata\)$", re.IGNORECASE)
 _AMOUNT = ("Amount", "Plan Amount", "Price Amount", "Amount (cents)", "Plan Amount (cents)")
@@ -92,8 +108,9 @@ def _attributes(h: list) -> dict[str, str]:
 
 
 def read(frame: pd.DataFrame) -> Draft:
-    """Active and past_due count, trials from their end, churn at Ended At; amounts in major
-    units ("49.00") unless the header says cents ("Amount (cents)")."""
+    """Active and past_due count, trials from their end, unpaid and paused paid until their
+    current period began, churn at Ended At; amounts in major units ("49.00") unless the header
+    says cents ("Amount (cents)")."""
     h = list(frame.columns)
     cols = Columns(
         customer_id=columns(h, "Customer ID", "Customer"),
