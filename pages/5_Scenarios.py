@@ -151,7 +151,9 @@ else:
 
 fits = ((everyone,) if ret_dim == EVERYONE
         else views.retention_fits(ctx.data, ret_dim, fitted_cohorts)[1:])
-curves = [f.curves.assign(segment=EVERYONE if f.segment is None else f.segment)
+# (The fits' curves are indexed by age: the chart reads it as a column.)
+curves = [f.curves.rename_axis("age").reset_index()
+          .assign(segment=EVERYONE if f.segment is None else f.segment)
           for f in fits if f.curves is not None]
 if curves:
     curves = pd.concat(curves, ignore_index=True)

@@ -704,8 +704,9 @@ def record() -> dict[str, Any]:
             print(f"recorded {case['id']}", file=sys.stderr)
     return {
         "_comment": (
-            f"Recorded from commit {commit} of mrrkit, the app before the issue-13 "
-            "restructuring: what every page shows on these URLs (texts, widget values, tables "
+            f"Recorded at commit {commit} of mrrkit (first at 56901a3, the app before the "
+            "issue-13 restructuring; each re-recording is a commit of this file saying what was "
+            "meant to change): what every page shows on these URLs (texts, widget values, tables "
             "and chart data as digests). tests/app/test_golden_views.py checks the app still shows "
             "exactly this. Re-record with `python -m tests.golden --record` ONLY when a figure "
             "or a text is meant to change, and review the diff."
