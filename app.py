@@ -7,8 +7,9 @@ built here once per run -- the access gate, a shared view to open, the URL state
 runs and reads what was built (``shell.context()``; see :mod:`ui.shell`).
 """
 
-from ui import shell
+from ui import shell, state
 
 info, page = shell.navigation()
-shell.build(info)
-page.run()
+with state.batched():  # the URL written once per run: one browser history entry (ui.state)
+    shell.build(info)
+    page.run()

@@ -10,7 +10,7 @@ import streamlit as st
 
 from mrrkit.io.ends import END_CONVENTIONS
 from mrrkit.io.headers import guess_mapping
-from ui import browser_memory, data, messages, shell, uploads
+from ui import browser_memory, data, messages, shell, state, uploads
 from ui.format import number_format, plain_md
 from ui.tables import downloads, month_labels, right_aligned
 
@@ -267,7 +267,7 @@ if export_file is None:
     else:
         with st.expander(t("data.where"), icon=":material/help:"):
             st.markdown(t("data.where_body"))
-    st.stop()
+    state.stop()
 
 with st.spinner(t("data.reading"), show_time=True):
     raw, digest = uploads.upload_bytes(export_file)
@@ -395,7 +395,7 @@ if headers and (known is not None or upload.kind in ("no_columns", "other")):
                     width="stretch",
                 )
 if known is None:
-    st.stop()
+    state.stop()
 
 # --- currency and exchange rates ----------------------------------------------------------------
 st.subheader(t("data.money"))
@@ -441,7 +441,7 @@ if upload.result is None:
         st.info(t("data.need_reporting"), icon=":material/payments:")
     else:
         _problem(upload.kind, upload.error)
-    st.stop()
+    state.stop()
 
 others = [c for c in currencies if c != wanted] if wanted else []
 fx = None
@@ -515,7 +515,7 @@ if fx is not None:
         upload = uploads.read_upload(raw, reporting_currency=wanted, fx_rates=fx, **options)
     if upload.result is None:
         _problem(upload.kind, upload.error)
-        st.stop()
+        state.stop()
 result = upload.result
 if result.warnings:
     with notes_box.expander(t("data.notes"), icon=":material/info:"):

@@ -30,7 +30,7 @@ as_of = ctx.period_as_of
 table = views.cohort_table(ctx.data, value, by, as_of, str(first), str(last))
 if table.empty or not len(table.columns):
     st.info(t("cohorts.empty"))
-    st.stop()
+    state.stop()
 average = views.cohort_average(ctx.data, value, by, as_of, str(first), str(last))
 age_unit = t(f"cohorts.age.{by}")
 age_title = f"{t('col.age')} ({age_unit})"
@@ -71,7 +71,7 @@ st.caption(t("cohorts.curves_caption"))
 dims = list(ctx.base.dimensions)
 if not dims:
     st.info(t("segments.no_dimension"))
-    st.stop()
+    state.stop()
 default_dim = "company_size" if "company_size" in dims else dims[0]
 dim = state.selectbox(
     t("cohorts.curve_dim"), dims, key="coh.dim", default=default_dim, format_func=ctx.label,

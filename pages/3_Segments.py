@@ -16,7 +16,7 @@ st.title(t("segments.title"))
 dims = list(ctx.base.dimensions)
 if not dims:
     st.info(t("segments.no_dimension"))
-    st.stop()
+    state.stop()
 c1, c2 = st.columns(2)
 dim = state.selectbox(
     t("segments.dimension"), dims, key="seg.dim",
@@ -109,7 +109,7 @@ show_table(rows, f"segments_{dim}", "segments", nf, formats, headers, labels=DL,
 # --- MRR lost by churn reason ------------------------------------------------------------------
 if "churn_reason" not in ctx.base.attributes.columns:
     st.info(t("segments.no_reason"))
-    st.stop()
+    state.stop()
 
 
 st.subheader(t("segments.reasons"))

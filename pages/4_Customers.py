@@ -80,7 +80,7 @@ if found.empty:
     else:
         st.info(t("customers.none_all"))
     if opened is None:
-        st.stop()
+        state.stop()
 else:
     # The three counts a reader meets: customers listed here, those of them paying now, and
     # the sidebar's selection (or the data's customers), which also counts customers that never

@@ -243,7 +243,7 @@ try:
     projection = views.forecast(ctx.data, method).iloc[:months]
 except ForecastError as exc:
     st.info(t("scenarios.no_forecast", error=why_not(exc)))
-    st.stop()
+    state.stop()
 origin = inputs.origin
 history = inputs.history.loc[min(ctx.start, origin - 11):]
 st.caption(t("scenarios.forecast_caption", origin=ctx.month(origin), months=months,

@@ -229,7 +229,7 @@ def _taken(var: contextvars.ContextVar):
         info, page = navigation()
         build(info)
         page.run()
-        st.stop()
+        state.stop()
     var.set(None)
     return value
 
@@ -540,11 +540,11 @@ def select_data(fr: Frame) -> Context:
             base = views.analysis(source.key, source.lines, as_of)
     except ValueError as exc:
         st.error(t("error.data", error=exc))
-        st.stop()
+        state.stop()
     _settle_heap()
     if base.monthly.empty:
         st.info(t("empty.no_movements"))
-        st.stop()
+        state.stop()
     start, end = _period(fr, base, as_of)
     filters = _filters(fr, base)
     data = views.select(source, as_of, filters)
@@ -564,7 +564,7 @@ def select_data(fr: Frame) -> Context:
                   end=pd.Period(end, freq="M"), lang=fr.lang, t=t, nf=nf)
     if data.monthly.empty or data.monthly.index[0] > ctx.end:
         st.info(t("empty.no_movements"))
-        st.stop()
+        state.stop()
     _CONTEXT.set(ctx)
     return ctx
 

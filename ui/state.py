@@ -40,8 +40,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -50,9 +52,9 @@ from .format import plain_md
 
 __all__ = [
     "GLOBAL_KEYS", "NATIVE", "RESERVED", "attach_link", "base_url", "begin", "bind",
-    "date_input", "forget", "incoming_keys", "multiselect", "notice", "peek", "query_string",
+    "batched", "date_input", "flush", "forget", "incoming_keys", "multiselect", "notice", "peek", "query_string",
     "reset", "restore", "segmented", "select_slider", "selectbox", "set_value", "share_url",
-    "snapshot", "text_input", "texts", "widget_key",
+    "snapshot", "stop", "text_input", "texts", "widget_key",
 ]
 
 #: Keys every page understands (``f.<attribute>`` too).
@@ -111,11 +113,72 @@ def begin() -> None:
             ss[_VIEW].pop(key, None)
             ss.pop(widget_key(key), None)
         ss.setdefault(_INCOMING, {}).update(changed)
-    for key in url:
-        del st.query_params[key]
+    _BEGUN.set(True)
+    if not _BATCHED.get():  # the URL rebuilt key by key as the widgets are drawn
+        for key in url:
+            del st.query_params[key]
+    # else: rebuilt by this run's widgets and written once, when the page ends (:func:`batched`)
     ss[_WRITTEN] = {k: list(st.query_params.get_all(k)) for k in st.query_params
                     if k in RESERVED}
     ss.pop(_LINK_SLOT, None)
+
+
+#: Whether this run writes the URL once, at its end (:func:`batched`).
+_BATCHED: ContextVar[bool] = ContextVar("mrrkit_url_batched", default=False)
+#: Whether :func:`begin` ran in this run (before it, the view is the last run's).
+_BEGUN: ContextVar[bool] = ContextVar("mrrkit_url_begun", default=False)
+
+
+@contextmanager
+def batched():
+    """Write the URL once, when the run inside ends: what app.py wraps each page in. A page
+    run on its own (Streamlit's ``pages/`` mode, as ``AppTest`` runs them) writes each key as
+    its widget is drawn (the same address, by more messages). A page that stops early calls
+    :func:`stop`, which writes it first (a stopped run sends nothing more)."""
+    token, begun = _BATCHED.set(True), _BEGUN.set(False)
+    try:
+        yield
+        flush()
+    finally:
+        _BATCHED.reset(token)
+        _BEGUN.reset(begun)
+
+
+def stop() -> NoReturn:
+    """``st.stop()``, this run's address written first (see :func:`batched`)."""
+    if _BATCHED.get():
+        flush()
+    st.stop()
+
+
+def flush() -> None:
+    """Write this run's view to the browser's address, at once.
+
+    Each change of ``st.query_params`` is a message, and the browser makes each new address a
+    history entry: deleting every key when a run began and writing each back as its widget was
+    drawn left 3 or 4 entries per menu click, and Back stepped through them instead of going
+    back a page (found clicking through in Chromium). Keys Streamlit binds itself and the
+    reserved ones are left as they are.
+    """
+    ss = st.session_state
+    if _WRITTEN not in ss or not _BEGUN.get():  # (the gate stopped the run before the view)
+        return
+    current = {k: list(st.query_params.get_all(k)) for k in st.query_params}
+    ours = {k: v for k, v in ss[_WRITTEN].items() if k not in RESERVED and not _native(k)}
+    kept = {k: v for k, v in current.items() if k in RESERVED or _native(k)}
+    if {**kept, **ours} == current:
+        return
+    gone = [k for k in current if k not in kept and k not in ours]
+    value = {k: v if len(v) != 1 else v[0] for k, v in ours.items()}
+    if gone and not any(_native(k) for k in current):
+        st.query_params.from_dict({**{k: v if len(v) != 1 else v[0] for k, v in kept.items()},
+                                   **value})  # one message
+        return
+    for key in gone:  # (a key Streamlit binds is in the address: deleted one by one)
+        del st.query_params[key]
+    changed = {k: v for k, v in value.items() if current.get(k) != ours[k]}
+    if changed:
+        st.query_params.update(changed)  # one message
 
 
 def incoming_keys() -> list[str]:
@@ -183,11 +246,11 @@ def _show_link() -> None:
 
 def _write(key: str, raw: list[str] | None) -> None:
     """Put ``raw`` in the view under ``key`` (None: take the key out), and in the URL unless
-    Streamlit writes that key itself."""
+    Streamlit writes that key itself (when the run ends: :func:`flush`)."""
     written = st.session_state.setdefault(_WRITTEN, {})
     if raw is None:
         if written.pop(key, None) is not None:
-            if not _native(key):
+            if not _native(key) and not _BATCHED.get():
                 del st.query_params[key]
             _show_link()
         return
@@ -198,7 +261,8 @@ def _write(key: str, raw: list[str] | None) -> None:
             recent.remove(list(raw))
         recent.append(list(raw))
         del recent[:-_HISTORY_SIZE]
-        st.query_params[key] = raw if len(raw) != 1 else raw[0]
+        if not _BATCHED.get():
+            st.query_params[key] = raw if len(raw) != 1 else raw[0]
     _show_link()
 
 

@@ -159,6 +159,41 @@ def test_every_page_from_every_page_keeps_the_period_and_filter(app):
         context.close()
 
 
+def test_back_goes_back_a_page_and_never_sticks(app):
+    """The browser's Back after menu clicks: each click leaves at most two history entries
+    (Streamlit's own for the new page, then the page's address written once: ui.state.batched),
+    and Back walks back through the pages to the first, never rewriting the way ahead (it took
+    3-4 entries a click and got stuck rewriting the address, found clicking through)."""
+    query = "?from=2025-06&to=2026-03&f.industry=Software"
+    context, page, runs, console = _open(app["browser"], app["base"] + query)
+    try:
+        start = page.evaluate("history.length")
+        visited = ["Cohorts", "Segments", "Customers"]
+        for label in visited:
+            _menu(page, runs, label)
+        assert page.evaluate("history.length") - start <= 2 * len(visited)
+        seen = []
+        for _ in range(2 * len(visited) + 2):
+            page.go_back()
+            page.wait_for_timeout(300)
+            runs.idle()
+            seen.append(_path(page))
+            if _path(page) == "/":
+                break
+        assert seen[-1] == "/", seen  # the first page again
+        pages = [p for i, p in enumerate(seen) if i == 0 or p != seen[i - 1]]
+        assert pages == ["/Segments", "/Cohorts", "/"] or pages == [
+            "/Customers", "/Segments", "/Cohorts", "/"], seen  # in order, none skipped
+        assert _params(page).get("f.industry") == ["Software"]
+        no_exception(page)
+        assert console.errors == []
+    except Exception:
+        keep_evidence(page, "back")
+        raise
+    finally:
+        context.close()
+
+
 def test_the_period_moves_by_keyboard_and_by_drag(app):
     context, page, runs, console = _open(app["browser"], app["base"])
     try:
