@@ -12,8 +12,8 @@ month ends. An inclusive end is moved to the day after.
    period starts says inclusive (2023-06-30 then 2023-07-01); one that ends the day the next
    starts says exclusive. The side with at least twice the other's count, over at least
    :data:`MIN_EVIDENCE` pairs, decides.
-2. **Month ends.** At least 80% of the ends on the last day of a month (and more of them than on
-   the 1st) say inclusive; 80% on the 1st say exclusive.
+2. **Month ends.** Of :data:`MIN_EVIDENCE` ends or more, at least 80% on the last day of a month
+   (and more of them than on the 1st) say inclusive; 80% on the 1st say exclusive.
 3. **Anniversaries.** At least 80% of the ends on the day before the day of the month their line
    started (billed from the 15th, ending on a 14th) say inclusive; 80% on the same day of the
    month say exclusive.
@@ -83,17 +83,20 @@ def decide_ends(start: pd.Series, end: pd.Series, customer: pd.Series, conventio
     """
     check_end(convention)
     has = (end.notna() & start.notna()).to_numpy()
+    evidence = has & (end >= start).fillna(False).to_numpy()  # (an end before its start: none)
     if last is not None:
         has = has & ~(end > last).to_numpy()
+        evidence = evidence & has
     if not has.any():
         return end, None
     if convention == "auto":
-        inclusive, evidence, count, total = _detect(start[has], end[has], customer[has])
-        if evidence is None:
+        inclusive, told, count, total = _detect(start[evidence], end[evidence],
+                                                customer[evidence])
+        if told is None:
             notes.append(note("ends_exclusive_assumed"))
         else:
             notes.append(note("ends_inclusive" if inclusive else "ends_exclusive",
-                              matching=count, total=total, evidence=TERMS["evidence"][evidence]))
+                              matching=count, total=total, evidence=TERMS["evidence"][told]))
     else:
         inclusive = convention == "inclusive"
         if inclusive:
@@ -125,8 +128,10 @@ def _detect(start: pd.Series, end: pd.Series, customer: pd.Series
             return True, "adjacent_before", touch_inclusive, total
         if touch_exclusive >= 2 * touch_inclusive:
             return False, "adjacent_same", touch_exclusive, total
-    # 2. Month ends.
+    # 2. Month ends (of 3 ends or more: one or two tell nothing).
     total = len(end)
+    if total < MIN_EVIDENCE:
+        return False, None, 0, 0
     last = int(end.dt.is_month_end.sum())
     first = int((end.dt.day == 1).sum())
     if last >= _SHARE * total and last > first:

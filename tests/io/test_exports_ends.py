@@ -188,3 +188,31 @@ def test_decide_ends_leaves_missing_ends_missing():
     ends, used = decide_ends(start, end, pd.Series(["a", "b"]), "inclusive", [])
     assert used == "inclusive" and ends.isna().tolist() == [False, True]
     assert np.datetime64(ends.iloc[0], "D") == np.datetime64("2023-02-01")
+
+
+def test_one_or_two_month_end_dates_tell_nothing():
+    frame = pd.DataFrame({"customer_id": ["a", "b"], "start": ["2000-04-01", "2000-01-10"],
+                          "end": ["2000-04-30", "2000-06-30"], "mrr": [5, 5]})
+    result = read_export(_csv(frame))
+    assert result.end_convention == "exclusive" and codes(result) == ["ends_exclusive_assumed"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=st.lists(st.tuples(st.dates(pd.Timestamp("1995-01-01").date(),
+                                        pd.Timestamp("2030-12-31").date()),
+                               st.integers(-40, 400)), min_size=1, max_size=25),
+       end=st.sampled_from(["auto", "inclusive", "exclusive"]))
+def test_every_row_is_kept_or_rejected_whatever_the_end_convention(rows, end):
+    frame = pd.DataFrame({
+        "customer_id": [f"c{i % 4}" for i in range(len(rows))],
+        "start": [d.isoformat() for d, _ in rows],
+        "end": [(pd.Timestamp(d) + pd.Timedelta(days=n)).date().isoformat() for d, n in rows],
+        "mrr": 10,
+    })
+    result = read_export(_csv(frame), end=end, today="2026-12-06")
+    assert len(result.lines) + len(result.rejected) == len(rows)
+    assert result.end_convention in ("inclusive", "exclusive")
+    ended = result.lines["end"].notna()
+    assert (result.lines.loc[ended, "end"] > result.lines.loc[ended, "start"]).all()
+    if len(result.lines):
+        mrrkit.movements(result.lines)  # the engine takes the lines as they are
