@@ -232,6 +232,12 @@ NOTES = MappingProxyType({
         "end dates read as the {format} export writes them (the first day not paid): the end "
         "option applies to other tables"
     ),
+    "credit_notes": (
+        "{count} credit note(s) (negative amounts) read as credits: {refunds} refund a whole "
+        "period (the same customer, days and amount as a charge: the two cancel out), the "
+        "others reduce the MRR of the period they cover; one its customer's charges do not "
+        "cover is rejected"
+    ),
     "mapping_shadowed": (
         "the file's column {column!r} is not read: the mapping reads {name} from {used!r}"
     ),

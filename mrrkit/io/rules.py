@@ -24,7 +24,7 @@ import pandas as pd
 
 from .cells import text
 from .dates import SILENT_CONVENTIONS, DateColumns
-from .drafts import Columns, Draft, Reasons, Rule
+from .drafts import Columns, Credits, Draft, Reasons, Rule
 from .ends import decide_ends
 from .headers import columns, is_cents
 from .messages import Note, note
@@ -133,6 +133,7 @@ def subscription_draft(
     default_months: float | None = None,
     notes: list[Note] | None = None,
     last: pd.Timestamp | None = None,
+    credits: bool = False,
 ) -> Draft:
     """Apply the shared subscription rules to a table.
 
@@ -154,6 +155,10 @@ def subscription_draft(
         Appended to, for the import report.
     last : Timestamp, optional
         The latest date read: later ends ("never") tell nothing of the ends' convention.
+    credits : bool
+        Whether a negative amount is a credit note (its draft's ``credits`` set: kept only when
+        its customer's charges cover it, :func:`mrrkit.io.credits.reject_uncovered_credits`)
+        rather than a "negative amount" rejection.
 
     Examples
     --------
@@ -206,7 +211,8 @@ def subscription_draft(
             frame, cols, reasons, currency, cents, default_months, trial, dates, notes, money_notes
         )
     notes += money_notes
-    reasons.reject(mrr < 0, "negative_amount")
+    # A credit note covers a period: a negative amount without an end is none.
+    reasons.reject((mrr < 0) & (end.isna().to_numpy() if credits else True), "negative_amount")
     reasons.reject(np.abs(mrr) > MAX_MRR, "too_large")
     reasons.reject(~np.isfinite(mrr), "bad_amount")
     # Dates in order.
@@ -223,6 +229,7 @@ def subscription_draft(
         mapping=_mapping(frame, cols),
         notes=notes,
         end_convention=end_convention,
+        credits=Credits(customer) if credits else None,
     )
 
 

@@ -1058,6 +1058,7 @@ NOTE_VALUES = {
     "used": "courriel",
     "format": "stripe_subscriptions",
     "matching": 1180,
+    "refunds": 3,
 }
 FR_IT = (text("fr"), text("it"))
 

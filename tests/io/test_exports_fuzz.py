@@ -25,6 +25,8 @@ XLSX_BYTES = (FIXTURES / "italian.xlsx").read_bytes()
 
 #: Formats whose lines may be negative: credits for unused time, checked against their charge.
 CREDIT_FORMATS = {"stripe_invoices", "paddle_transactions"}
+#: Formats whose tables of billed periods (with ends) may hold credit notes (issue 14).
+PERIOD_CREDIT_FORMATS = {"generic", "canonical"}
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 HEAVY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -53,7 +55,9 @@ def check_result(result: ExportResult, expected_rows: int | None = None) -> None
     if len(lines):
         mrrkit.validate_lines(lines)
         assert np.isfinite(lines["mrr"]).all()
-        if result.format not in CREDIT_FORMATS:
+        if result.format in PERIOD_CREDIT_FORMATS:  # a credit only with an end (a period)
+            assert (lines["end"].notna() | (lines["mrr"] >= 0)).all()
+        elif result.format not in CREDIT_FORMATS:
             assert (lines["mrr"] >= 0).all()
         # Whatever the format, the engine takes the lines as they are: proration credits (the
         # only negative lines) never take a customer below zero, and nothing else it refuses
