@@ -245,6 +245,10 @@ NOTES = MappingProxyType({
         "the file's column {column!r} is not read: the mapping says there is no {name}"
     ),
     # Stripe
+    "stripe_api_rules": (
+        "Stripe rules, API names: active and past_due count, trials from trial_end, unpaid and "
+        "paused count until current_period_start, churn at ended_at; amounts in cents"
+    ),
     "stripe_rules": (
         "Stripe rules: active and past_due count, trials from their end, unpaid and paused "
         "count until their current period began, churn at Ended At"
