@@ -120,6 +120,7 @@ REASONS = MappingProxyType({
     "state_future": "state 'future': not started yet",
     "failed": "state 'failed': never activated",
     "state_pending": "state 'pending': not started yet (awaiting payment), never counted",
+    "woo_pending": "status 'pending': awaiting its first payment (never paid)",
     # Paddle
     "missing_transaction_status": "missing transaction status",
     "unknown_transaction_status": "unknown transaction status {status!r}",
@@ -245,6 +246,11 @@ NOTES = MappingProxyType({
         "the file's column {column!r} is not read: the mapping says there is no {name}"
     ),
     # Stripe
+    "woo_rules": (
+        "WooCommerce rules: active counts, pending-cancel and on-hold until their end (else "
+        "their next payment date), cancelled, expired and switched end at end_date; MRR from "
+        "order_total without order_tax, order_shipping and order_shipping_tax"
+    ),
     "stripe_api_rules": (
         "Stripe rules, API names: active and past_due count, trials from trial_end, unpaid and "
         "paused count until current_period_start, churn at ended_at; amounts in cents"

@@ -250,6 +250,7 @@ EXPECTED_FORMAT = {
     "stripe_invoice_line_items_sigma.csv": "stripe_invoices",
     "stripe_subscriptions.csv": "stripe_subscriptions",
     "stripe_api_subscriptions.csv": "stripe_api_subscriptions",
+    "woocommerce_subscriptions.csv": "woocommerce_subscriptions",
     "stripe_subscriptions_cancellation_details.csv": "stripe_subscriptions",
 }
 
