@@ -3,8 +3,8 @@
 Building a chart with Altair (``chart.to_dict()``) costs 20-45 ms; a page draws two to five of
 them on every run. :func:`spec` builds each Vega-Lite spec once per content of the chart's data,
 options, language and currency, in a named ``st.cache_resource`` function (the data frames are
-hashed by content, :func:`ui.memory.content`: no hand-written cache key can go stale), and hands a page a
-fresh copy to draw with ``st.vega_lite_chart``::
+hashed by content, :func:`ui.memory.content`: no hand-written cache key can go stale), and hands
+a page a fresh copy to draw with ``st.vega_lite_chart``::
 
     spec = chart_cache.spec(charts.waterfall_chart, bridge, lang="fr", currency="EUR",
                             frames=charts.waterfall_chart_frame, selectable=True)

@@ -181,7 +181,8 @@ def content(frame) -> bytes:
     >>> _ = frame.index.dtype, frame.index.array.dtype  # read: pandas caches the dtype
     >>> content(frame) == key == content(frame.copy()), content(frame.iloc[1:]) == key
     (True, False)
-    >>> content(frame.assign(mrr=[1.0, 3.0])) == key, content(frame.rename(columns=str.upper)) == key
+    >>> changed = frame.assign(mrr=[1.0, 3.0])
+    >>> content(changed) == key, content(frame.rename(columns=str.upper)) == key
     (False, False)
     """
     import hashlib

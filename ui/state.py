@@ -52,9 +52,9 @@ from .format import plain_md
 
 __all__ = [
     "GLOBAL_KEYS", "NATIVE", "RESERVED", "attach_link", "base_url", "begin", "bind",
-    "batched", "date_input", "flush", "forget", "incoming_keys", "multiselect", "notice", "peek", "query_string",
-    "reset", "restore", "segmented", "select_slider", "selectbox", "set_value", "share_url",
-    "snapshot", "stop", "text_input", "texts", "widget_key",
+    "batched", "date_input", "flush", "forget", "incoming_keys", "multiselect", "notice", "peek",
+    "query_string", "reset", "restore", "segmented", "select_slider", "selectbox", "set_value",
+    "share_url", "snapshot", "stop", "text_input", "texts", "widget_key",
 ]
 
 #: Keys every page understands (``f.<attribute>`` too).
@@ -169,9 +169,9 @@ def flush() -> None:
     if {**kept, **ours} == current:
         return
     gone = [k for k in current if k not in kept and k not in ours]
-    value = {k: v if len(v) != 1 else v[0] for k, v in ours.items()}
+    value = {k: _url_value(v) for k, v in ours.items()}
     if gone and not any(_native(k) for k in current):
-        st.query_params.from_dict({**{k: v if len(v) != 1 else v[0] for k, v in kept.items()},
+        st.query_params.from_dict({**{k: _url_value(v) for k, v in kept.items()},
                                    **value})  # one message
         return
     for key in gone:  # (a key Streamlit binds is in the address: deleted one by one)
@@ -179,6 +179,11 @@ def flush() -> None:
     changed = {k: v for k, v in value.items() if current.get(k) != ours[k]}
     if changed:
         st.query_params.update(changed)  # one message
+
+
+def _url_value(raw: list[str]) -> list[str] | str:
+    """What ``st.query_params`` takes for a key's values: one value alone, several as a list."""
+    return raw if len(raw) != 1 else raw[0]
 
 
 def incoming_keys() -> list[str]:
@@ -262,7 +267,7 @@ def _write(key: str, raw: list[str] | None) -> None:
         recent.append(list(raw))
         del recent[:-_HISTORY_SIZE]
         if not _BATCHED.get():
-            st.query_params[key] = raw if len(raw) != 1 else raw[0]
+            st.query_params[key] = _url_value(raw)
     _show_link()
 
 

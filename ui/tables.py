@@ -349,7 +349,8 @@ def _prepare(frame: pd.DataFrame, formats: tuple, headers: tuple, lang: str, cur
         styled = tuple((c, kinds[c]) for c in fmt)
     else:
         styled = ()
-        shown = shown.assign(**{col: [f(x) for x in shown[col].tolist()] for col, f in fmt.items()})
+        shown = shown.assign(**{col: [f(x) for x in shown[col].tolist()]
+                                for col, f in fmt.items()})
     return _Display(shown, styled, numbers, wide, index)
 
 

@@ -1284,7 +1284,7 @@ def test_an_old_file_shown_at_today_says_so_and_offers_its_last_day():
     assert not [w for w in at.sidebar.warning if "latest date" in w.value]
 
 
-# --- end dates (issue 14) --------------------------------------------------------------------------
+# --- end dates (issue 14) -------------------------------------------------------------------------
 
 
 def _invoices_with_last_billed_days() -> bytes:

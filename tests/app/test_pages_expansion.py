@@ -283,6 +283,7 @@ def test_a_long_list_shows_its_first_thousand_rows_and_downloads_them_all():
     table = at.dataframe[-1].value
     assert list(table["Customer"]) == list(near["customer_id"].head(1_000))
     captions = [c.value for c in at.caption]
-    assert f"The 1,000 fullest lines of {EN.count(len(near))} are shown; the downloads have them all." in captions
+    total = EN.count(len(near))
+    assert f"The 1,000 fullest lines of {total} are shown; the downloads have them all." in captions
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["Lines near the limit"] == EN.count(len(near))  # the tiles count them all

@@ -25,7 +25,9 @@ means for MRR here:
   invoices: paid, if at all, until its current period began; a subscription paused at the end
   of its trial never paid ("never paid" rejection).
 - ``canceled``: ended at ``Ended At``.
-- ``incomplete`` and ``incomplete_expired``: the first payment never succeeded (never paid). Why a subscription ended is its ``cancellation_details``: ``reason``
+- ``incomplete`` and ``incomplete_expired``: the first payment never succeeded (never paid).
+
+Why a subscription ended is its ``cancellation_details``: ``reason``
 (``cancellation_requested, payment_disputed, payment_failed``: how it ended), ``feedback`` (the
 customer's own pick: ``too_expensive, missing_features, switched_service, unused,
 customer_service, too_complex, low_quality, other``) and ``comment`` (free text). Exports write

@@ -15,8 +15,8 @@ MRR: the renewal's ``order_total`` without its taxes and shipping (``order_total
 order_shipping - order_shipping_tax``; the cart discount is already out of the total) per billing
 period. Statuses: ``active`` counts; ``pending-cancel`` counts until its prepaid term ends
 (``end_date``, else ``next_payment_date``); ``on-hold`` (a renewal not paid, or suspended) counts
-until its ``end_date``, else its ``next_payment_date`` (the renewal it did not pay); ``cancelled``, ``expired`` and
-``switched`` end at ``end_date``; ``pending`` never paid.
+until its ``end_date``, else its ``next_payment_date`` (the renewal it did not pay);
+``cancelled``, ``expired`` and ``switched`` end at ``end_date``; ``pending`` never paid.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def read(frame: pd.DataFrame) -> Draft:
     status = column(h, "subscription_status")
     work[status] = _statuses_without_prefix(work, status)
     total = column(h, "order_total")
-    deductions = [c for c in columns(h, *_NOT_REVENUE)]
+    deductions = columns(h, *_NOT_REVENUE)
     bad = {}
     if total is not None and deductions:
         net = parse_amounts(work[total]).values.to_numpy(dtype=float)
