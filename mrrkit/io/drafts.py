@@ -16,7 +16,7 @@ import pandas as pd
 
 from .messages import Note, Reason
 
-__all__ = ["Columns", "Credits", "Draft", "Reasons", "Rule"]
+__all__ = ["MEANINGS", "Columns", "Credits", "Draft", "Reasons", "Rule"]
 
 
 class Reasons:
@@ -179,6 +179,15 @@ class Draft:
         return dataclasses.replace(self, reasons=self.reasons.copy(), notes=list(self.notes))
 
 
+#: What a status can mean for MRR (issue 14): paying; in a free trial (paying from its end);
+#: paused; delinquent (a renewal not paid); ended; never paid (no period was ever paid).
+MEANINGS = ("paying", "trial", "paused", "delinquent", "ended", "never_paid")
+
+#: The meaning of each action when a rule does not name one.
+_ACTION_MEANING = {"count": "paying", "until": "paying", "trial": "trial", "ended": "ended",
+                   "reject": "never_paid"}
+
+
 @dataclass(frozen=True)
 class Rule:
     """What a status means.
@@ -188,11 +197,27 @@ class Rule:
     read from the trial columns plus ``cols``), ``"ended"`` (paid until the end columns plus
     ``cols``, which must be set) or ``"reject"`` (``reason``, a code of
     :data:`~mrrkit.io.messages.REASONS`, says why).
+
+    ``meaning`` is what the status means for MRR, one of :data:`MEANINGS` (by default the
+    action's: a paused subscription is ``Rule("ended", cols, meaning="paused")``, paid until
+    its pause).
+
+    >>> Rule("count").meaning, Rule("count", meaning="delinquent").meaning
+    ('paying', 'delinquent')
     """
 
     action: str
     cols: tuple[str, ...] = ()
     reason: str = ""
+    meaning: str = ""
+
+    def __post_init__(self):
+        if self.action not in _ACTION_MEANING:
+            raise ValueError(f"unknown status action {self.action!r}")
+        if not self.meaning:
+            object.__setattr__(self, "meaning", _ACTION_MEANING[self.action])
+        elif self.meaning not in MEANINGS:
+            raise ValueError(f"unknown status meaning {self.meaning!r}: one of {MEANINGS}")
 
 
 @dataclass
