@@ -8,16 +8,19 @@ import re
 import pandas as pd
 import streamlit as st
 
+from mrrkit.io.drafts import MEANINGS
 from mrrkit.io.ends import END_CONVENTIONS
 from mrrkit.io.headers import guess_mapping
+from mrrkit.io.meanings import LINE_TYPES, value_key
 from ui import browser_memory, data, messages, shell, state, uploads
 from ui.format import number_format, plain_md
 from ui.tables import downloads, month_labels, right_aligned
 
 #: The fields the mapping editor offers, in the order of the form (mrrkit.read_export's roles).
 ROLES = (
-    "customer_id", "start", "end", "mrr", "amount", "interval", "interval_count", "quantity",
-    "currency", "trial_end", "plan", "product", "churn_reason",
+    "customer_id", "start", "end", "mrr", "amount", "period_amount", "interval", "interval_count",
+    "quantity", "currency", "trial_end", "plan", "product", "churn_reason", "status", "type",
+    "tax", "discount", "shipping", "one_off",
 )
 # .xls is accepted only to be refused with a useful sentence (Streamlit's own refusal names a
 # MIME type).
@@ -29,8 +32,12 @@ COMMON_CURRENCIES = (
     "INR", "BRL", "MXN", "SGD", "HKD", "NZD", "ZAR",
 )
 PREVIEW_ROWS = 200
+#: Values of a status or type column offered in the meanings editor (the most frequent first);
+#: the others keep the usual words' meanings.
+MAX_MEANINGS = 30
 _MAPPINGS = "_mrrkit_data_mappings"  # file digest -> the mapping the user applied
 _MAPPING_ROUND = "_mrrkit_data_mapping_round"  # bumped to re-draw the form from a new mapping
+_MEANINGS = "_mrrkit_data_meanings"  # file digest -> what its status and type values mean
 _USED = "_mrrkit_data_used"  # (what was read, source key) of the last "Use this data"
 _USED_READING = "_mrrkit_data_used_reading"  # that reading: result, customers file, names
 
@@ -47,6 +54,21 @@ def _apply_mapping(digest: str, keys: dict[str, str]) -> None:
 
 def _reset_mapping(digest: str) -> None:
     ss.get(_MAPPINGS, {}).pop(digest, None)
+    ss[_MAPPING_ROUND] = ss.get(_MAPPING_ROUND, 0) + 1
+
+
+def _apply_meanings(digest: str, keys: dict[str, list[tuple[str, str]]]) -> None:
+    """Keep what the user says each value means (every value shown, changed or not: the reading
+    then no longer depends on the usual words)."""
+    ss.setdefault(_MEANINGS, {})[digest] = {
+        role: {value_key(value): ss.get(key) for value, key in pairs if ss.get(key)}
+        for role, pairs in keys.items()
+    }
+    ss[_MAPPING_ROUND] = ss.get(_MAPPING_ROUND, 0) + 1
+
+
+def _reset_meanings(digest: str) -> None:
+    ss.get(_MEANINGS, {}).pop(digest, None)
     ss[_MAPPING_ROUND] = ss.get(_MAPPING_ROUND, 0) + 1
 
 
@@ -286,10 +308,12 @@ with st.spinner(t("data.reading"), show_time=True):
     ends_key = f"data.ends.{digest[:16]}"
     ends = ss.get(ends_key) if ss.get(ends_key) in END_CONVENTIONS else "auto"
     # The file read once: its format, columns and currencies; every reading below starts from it.
-    inspection = uploads.inspect_upload(raw, digest, mapping, ends)
+    meanings = ss.get(_MEANINGS, {}).get(digest)
+    inspection = uploads.inspect_upload(raw, digest, mapping, ends, meanings)
     headers = inspection.headers
     options = dict(mapping=mapping, customers=customers_raw, digest=digest,
-                   customers_digest=customers_digest, customers_id=customers_id, end=ends)
+                   customers_digest=customers_digest, customers_id=customers_id, end=ends,
+                   meanings=meanings)
     # The reporting currency picked on the previous run (the picker is drawn below, once the
     # file's currencies are known); None = as in the file.
     reporting_key = f"data.reporting.{digest[:16]}"
@@ -394,6 +418,44 @@ if headers and (known is not None or upload.kind in ("no_columns", "other")):
                     t("data.mapping_reset"), on_click=_reset_mapping, args=(digest,),
                     width="stretch",
                 )
+# What the values of the status and line-type columns mean: the usual words' meanings, shown and
+# editable (a value with none rejects its rows).
+value_roles = [role for role in ("status", "type") if known is not None
+               and known.format == "generic" and known.mapping.get(role)]
+if value_roles:
+    with st.expander(t("data.meanings"), icon=":material/rule:",
+                     expanded=any(known.values(r)["meaning"].isna().any() for r in value_roles)):
+        st.caption(t("data.meanings_help"))
+        round_ = ss.get(_MAPPING_ROUND, 0)
+        keys = {}
+        with st.form(f"data.meanings.{digest[:16]}.{round_}", border=False):
+            for role in value_roles:
+                found = known.values(role)
+                st.markdown(t(f"data.meanings_{role}", column=_plain_markdown(known.mapping[role])))
+                if len(found) > MAX_MEANINGS:
+                    st.caption(t.plural("data.meanings_more", len(found) - MAX_MEANINGS,
+                                        count=number_format(fr.lang).count(len(found) - MAX_MEANINGS)))
+                options_ = [None, *(MEANINGS if role == "status" else LINE_TYPES)]
+                keys[role] = []
+                columns = st.columns(3)
+                for i, (value, rows, meaning) in enumerate(
+                        found.head(MAX_MEANINGS).itertuples(index=False)):
+                    key = f"data.meaning.{digest[:16]}.{round_}.{role}.{i}"
+                    keys[role].append((value, key))
+                    columns[i % 3].selectbox(
+                        t.plural("data.meaning_of", rows, value=value or t("data.blank_value"),
+                                 count=number_format(fr.lang).count(rows)),
+                        options_, key=key, index=options_.index(meaning),
+                        format_func=lambda c: (t("data.meaning_none") if c is None
+                                               else t(f"data.meaning.{c}")),
+                    )
+            c1, c2, _ = st.columns([1, 1, 1])
+            c1.form_submit_button(t("data.meanings_apply"), on_click=_apply_meanings,
+                                  args=(digest, keys), width="stretch")
+            if meanings is not None:
+                c2.form_submit_button(t("data.meanings_reset"), on_click=_reset_meanings,
+                                      args=(digest,), width="stretch")
+
 if known is None:
     state.stop()
 
@@ -531,7 +593,7 @@ if others:
     elif fx is not None:
         st.caption(t("data.rates_all", reporting=wanted))
 rates_key = None if fx is None else uploads.rates_key(fx)
-read_key = (digest, customers_digest, repr(mapping), wanted, rates_key)
+read_key = (digest, customers_digest, repr(mapping), repr(meanings), wanted, rates_key)
 
 # --- validation and details ---------------------------------------------------------------------
 name = export_file.name + (f" + {customers_file.name}" if customers_file is not None else "")

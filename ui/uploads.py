@@ -147,7 +147,8 @@ def _problem(exc: Exception) -> str:
 # readings go once no session uses it (ui.memory).
 @memory.cached(tag=_file_tag)
 def _inspection(
-    digest: str, mapping: tuple | None, day: pd.Timestamp, end: str, _data: bytes
+    digest: str, mapping: tuple | None, day: pd.Timestamp, end: str, meanings: tuple | None,
+    _data: bytes,
 ) -> tuple[Inspection, str | None]:
     """The inspection of a file, and the sentence saying why it failed when it failed in a way
     mrrkit does not foresee (a refusal is the inspection's ``error``)."""
@@ -155,7 +156,7 @@ def _inspection(
         return Inspection(None, error=ExportError(_refused(digest))), None
     try:
         found = inspect(_data, mapping=None if mapping is None else dict(mapping), today=day,
-                        end=end)
+                        end=end, meanings=_meanings_of(meanings))
     except Exception as exc:  # noqa: BLE001 - an unusable file is a message, not a crash
         return Inspection(None), _problem(exc)
     if found.error is not None:
@@ -165,10 +166,11 @@ def _inspection(
 
 def inspect_upload(
     data: bytes, digest: str | None = None, mapping: Mapping[str, str | None] | None = None,
-    end: str = "auto",
+    end: str = "auto", meanings: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Inspection:
     """An export read once (:func:`mrrkit.io.inspect.inspect`, cached on its digest, the
-    mapping and what its end dates are, ``end``): its table, format, columns, first rows and
+    mapping, what its end dates are, ``end``, and what its status and type values mean,
+    ``meanings``): its table, format, columns, first rows and
     currencies, and why it cannot be used if it cannot. Its lines come from
     :func:`read_upload`, which reads no bytes again.
 
@@ -177,13 +179,29 @@ def inspect_upload(
     >>> found.format, found.mapping["currency"], found.currencies
     ('canonical', 'currency', ['EUR', 'USD'])
     """
-    return _inspected(data, digest or bytes_digest(data), mapping, end)[0]
+    return _inspected(data, digest or bytes_digest(data), mapping, end, meanings)[0]
 
 
-def _inspected(data: bytes, digest: str, mapping, end: str = "auto"
+def meanings_key(meanings: Mapping[str, Mapping[str, str]] | None) -> tuple | None:
+    """A hashable form of ``read_export``'s ``meanings`` (None: none given).
+
+    >>> meanings_key({"status": {"on hold": "paused"}})
+    (('status', (('on hold', 'paused'),)),)
+    """
+    if not meanings or not any(meanings.values()):
+        return None
+    return tuple(sorted((role, tuple(sorted(values.items())))
+                        for role, values in meanings.items() if values))
+
+
+def _meanings_of(key: tuple | None) -> dict | None:
+    return None if key is None else {role: dict(values) for role, values in key}
+
+
+def _inspected(data: bytes, digest: str, mapping, end: str = "auto", meanings=None
                ) -> tuple[Inspection, str | None]:
     key = None if mapping is None else tuple(sorted(mapping.items()))
-    return _inspection(digest, key, today(), end, data)
+    return _inspection(digest, key, today(), end, meanings_key(meanings), data)
 
 
 @memory.cached(tag=_file_tag)
@@ -195,6 +213,7 @@ def _read_upload(
     customers_digest: str | None,
     day: pd.Timestamp,
     end: str,
+    meanings: tuple | None,
     _inspection: Inspection,
     _customers: CustomerFile | None,
     _data: bytes,
@@ -235,6 +254,7 @@ def read_upload(
     customers_digest: str | None = None,
     customers_id: str | None = None,
     end: str = "auto",
+    meanings: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Upload:
     """:func:`mrrkit.read_export` of an upload, cached on the digests of its bytes (and of the
     customers file's) and on the options; the bytes are read once whatever the options
@@ -244,7 +264,8 @@ def read_upload(
     (:func:`monthly_rates`). ``customers_id`` names the customers file's id column (found by
     its header by default). A customers file that cannot be read is left out
     (:func:`read_customers_upload` says why). ``end``: what the file's end dates are
-    (``read_export(end=...)``).
+    (``read_export(end=...)``); ``meanings``: what its status and type values mean
+    (``read_export(meanings=...)``).
 
     >>> upload = read_upload(b"customer_id,start,mrr\\na,2024-01-01,10\\n")
     >>> upload.result.lines["mrr"].tolist(), upload.error
@@ -261,7 +282,7 @@ def read_upload(
             customers_digest = f"{customers_digest}:{customers_id}"
     else:
         customers_digest = None
-    found, problem = _inspected(data, digest, mapping, end)
+    found, problem = _inspected(data, digest, mapping, end, meanings)
     if problem is not None:
         return Upload(error=problem, kind="other")
     return _read_upload(
@@ -272,6 +293,7 @@ def read_upload(
         customers_digest,
         today(),
         end,
+        meanings_key(meanings),
         found,
         customers_file,
         data,

@@ -96,6 +96,8 @@ def parse_dates(col: pd.Series, dayfirst: bool | None = None) -> ParsedColumn:
     ['2024-01-01', '2024-02-01']
     >>> parse_dates(pd.Series(["2024-01-15T10:00:00Z", "nonsense"])).bad.tolist()
     [False, True]
+    >>> parse_dates(pd.Series(["2024-01-15 10:02:00", "0", "0000-00-00"])).values.isna().tolist()
+    [False, True, True]
     """
     n = len(col)
     if pd.api.types.is_datetime64_any_dtype(col.dtype):
@@ -105,7 +107,8 @@ def parse_dates(col: pd.Series, dayfirst: bool | None = None) -> ParsedColumn:
     if is_number_dtype(col.dtype):
         return _numeric_dates(col.astype("float64"))
     text = stripped(col)
-    empty = blank(text)
+    # "0" and MySQL's zero date are how PHP shops (WooCommerce) write "no date" in a date column.
+    empty = blank(text) | text.isin(_NO_DATE).to_numpy(dtype=bool)
     filled = int((~empty).sum())
     if not filled:
         return ParsedColumn(_nat(col.index), np.zeros(n, bool), "empty")
@@ -127,6 +130,10 @@ def parse_dates(col: pd.Series, dayfirst: bool | None = None) -> ParsedColumn:
     if matches(arr, _SLASHED_LIKE).sum() >= 0.5 * filled:
         return _slashed_dates(text, empty, dayfirst)
     return _worded_dates(text, empty)
+
+
+#: Cells a text date column writes for "no date".
+_NO_DATE = ("0", "0000-00-00", "0000-00-00 00:00:00")
 
 
 # French and Italian month names and their usual abbreviations, as English ones pandas reads.

@@ -248,6 +248,12 @@ class Columns:
     #: Plan identifiers: rows whose interval cannot be read take their plan's usual interval.
     plan: tuple[str, ...] = ()
     attributes: dict[str, str] = field(default_factory=dict)
+    #: Amounts MRR leaves out, subtracted from the money of the same row: role (``tax``,
+    #: ``discount``, ``shipping``, ``one_off``) -> headers. An empty cell subtracts nothing.
+    deduct: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Whether ``amount`` is the price of the row's whole period (start to end: an invoice
+    #: line), spread over that period's months, rather than a price per billing period.
+    amount_covers_period: bool = False
     #: What the end dates are (:mod:`mrrkit.io.ends`): ``"exclusive"`` (the first day not paid:
     #: mrrkit's own, and every vendor's documented ends), ``"inclusive"`` (the last day paid) or
     #: ``"auto"`` (told by the file).

@@ -14,13 +14,17 @@ from .messages import Note, note
 
 __all__ = [
     "ATTRIBUTE_SYNONYMS",
+    "DEDUCTION_ROLES",
     "ROLE_SYNONYMS",
+    "VALUE_ROLE_SYNONYMS",
     "attribute_name",
     "column",
     "columns",
     "dedupe",
+    "excludes_tax",
     "find_column",
     "guess_mapping",
+    "includes_tax",
     "is_cents",
     "normalise",
 ]
@@ -38,6 +42,12 @@ _UNIT_TOKENS = {
     "jpy",
     "dollars",
     "ht",
+    "ttc",
+    "incl",
+    "including",
+    "ivato",
+    "ivata",
+    "lordo",
     "hors",
     "taxe",
     "taxes",
@@ -60,6 +70,7 @@ _UNIT_TOKENS = {
     "des",
     "of",
 }
+_CURRENCY_WORDS = {"eur", "euro", "euros", "usd", "gbp", "chf", "cad", "aud", "jpy", "dollars"}
 _CENTS_TOKENS = {"cents", "cent", "centimes", "centesimi", "pence", "minor"}
 _INCL_TAX = re.compile(r"\b(ttc|incl|including|gross|ivato|ivata|iva inclusa|lordo)\b")
 
@@ -259,6 +270,62 @@ ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Columns whose amounts MRR leaves out (issue 14), matched on the whole header (tax words are
+#: unit words to the money roles: ``Tax Amount`` must never be read as ``amount``). ``status``
+#: and ``type`` (recurring or one-off) are read by value (:mod:`mrrkit.io.meanings`).
+DEDUCTION_ROLES = ("tax", "discount", "shipping", "one_off")
+VALUE_ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "tax": (
+        "tax", "tax amount", "taxes", "total tax", "tax total", "order tax", "sales tax", "vat",
+        "vat amount", "gst", "tva", "montant tva", "montant de la tva", "taxe", "iva",
+        "importo iva", "imposta", "imposte",
+    ),
+    "discount": (
+        "discount", "discount amount", "discounts", "total discount", "cart discount",
+        "coupon amount", "remise", "montant remise", "reduction", "sconto", "importo sconto",
+    ),
+    "shipping": (
+        "shipping", "shipping amount", "shipping cost", "order shipping", "delivery",
+        "delivery fee", "frais de port", "livraison", "frais de livraison", "spedizione",
+        "spese di spedizione",
+    ),
+    "one_off": (
+        "setup fee", "set up fee", "setup", "one off", "one off fee", "one time", "one time fee",
+        "frais de mise en service", "frais d installation", "frais de dossier", "una tantum",
+        "costo di attivazione",
+    ),
+    "status": (
+        "status", "state", "subscription status", "subscription state", "invoice status",
+        "payment status", "statut", "etat", "statut abonnement", "statut de l abonnement",
+        "stato", "stato abbonamento",
+    ),
+    "type": (
+        "type", "line type", "item type", "charge type", "line item type", "kind",
+        "type de ligne", "type de facturation", "tipo", "tipo riga",
+    ),
+}
+#: Words of a money header saying its amounts exclude tax (``Montant HT``, ``Net amount``).
+_EXCL_TAX = re.compile(r"\b(ht|excl|excluding|net|hors taxe|before tax|pre tax|imponibile)\b")
+
+
+def excludes_tax(header) -> bool:
+    """Whether a money header says its amounts are without tax.
+
+    >>> excludes_tax("Montant HT (€)"), excludes_tax("Amount")
+    (True, False)
+    """
+    return bool(_EXCL_TAX.search(normalise(header)))
+
+
+def includes_tax(header) -> bool:
+    """Whether a money header says its amounts include tax (``Total TTC``, ``gross``).
+
+    >>> includes_tax("Total TTC"), includes_tax("Montant HT")
+    (True, False)
+    """
+    return bool(_INCL_TAX.search(normalise(header)))
+
+
 def normalise(header: str) -> str:
     """Lower case, no accents, words separated by single spaces.
 
@@ -315,6 +382,16 @@ def guess_mapping(headers) -> dict[str, str]:
     """
     mapping: dict[str, str] = {}
     used: set[str] = set()
+    # Tax, discount, shipping, status... first, on whole headers: "Tax Amount" is no amount.
+    by_norm = {}
+    for h in headers:
+        by_norm.setdefault(" ".join(w for w in normalise(h).split() if w not in _CURRENCY_WORDS),
+                           h)
+    for role, synonyms in VALUE_ROLE_SYNONYMS.items():
+        found = next((by_norm[syn] for syn in synonyms if syn in by_norm), None)
+        if found is not None:
+            mapping[role] = found
+            used.add(found)
     for role, synonyms in ROLE_SYNONYMS.items():
         found = find_column(headers, synonyms, exclude=used)
         if found is not None:

@@ -21,6 +21,7 @@ from .ends import check_end
 from .fx import clean_rates, convert_currency
 from .generic import canonical_draft, generic_draft, is_canonical
 from .limits import LIMIT_CODES
+from .meanings import check_meanings, value_meanings
 from .messages import ExportError, note
 from .money import MAX_TOTAL_MRR
 from .results import ExportResult, lines_frame, rejected_frame
@@ -64,6 +65,23 @@ class Inspection:
     format: str | None = None
     error: ExportError | None = None
     draft: Draft | None = None
+    #: The meanings the user gave to status and type values (:func:`~mrrkit.io.meanings.
+    #: check_meanings`).
+    meanings: dict | None = None
+
+    def values(self, role: str) -> pd.DataFrame:
+        """The distinct values of the column read as ``role`` (``"status"`` or ``"type"``) with
+        their rows and what each means (``meaning``: None when it has none, and its rows are
+        rejected); empty when no column plays it. What the Data page's editor shows.
+
+        >>> csv = b"customer,start,mrr,status\\na,2024-01-01,10,Active\\nb,2024-01-01,5,On hold\\n"
+        >>> inspect(csv).values("status").values.tolist()
+        [['Active', 1, 'paying'], ['On hold', 1, 'delinquent']]
+        """
+        header = self.mapping.get(role)
+        if header is None or self.table is None or header not in self.table.frame.columns:
+            return value_meanings(pd.Series([], dtype="str"), role)
+        return value_meanings(self.table.frame[header], role, (self.meanings or {}).get(role))
 
     @property
     def headers(self) -> list[str]:
@@ -145,14 +163,14 @@ class Inspection:
 
 
 def inspect(source, format: str = "auto", mapping: dict | None = None, today=None,
-            end: str = "auto") -> Inspection:
+            end: str = "auto", meanings: dict | None = None) -> Inspection:
     """Read a billing export once: its table, format and rows read with the format's rules.
 
     Parameters
     ----------
     source : str, path, bytes, file-like or Table
         The file, as :func:`mrrkit.read_export` takes it (or a table already read).
-    format, mapping, today, end
+    format, mapping, today, end, meanings
         As :func:`mrrkit.read_export` takes them.
 
     Returns
@@ -171,6 +189,7 @@ def inspect(source, format: str = "auto", mapping: dict | None = None, today=Non
     """
     check_format(format, mapping)
     check_end(end)
+    meanings = check_meanings(meanings)
     window = date_window(pd.Timestamp.today() if today is None else today)
     try:
         table = source if isinstance(source, Table) else read_table(source)
@@ -183,13 +202,13 @@ def inspect(source, format: str = "auto", mapping: dict | None = None, today=Non
             exc = exc.followed_by("no_format_tried", formats=", ".join(EXPORT_FORMATS))
         return Inspection(None, error=exc)
     try:
-        chosen, draft = _draft(table, format, mapping, end, window.last)
+        chosen, draft = _draft(table, format, mapping, end, window.last, meanings)
     except ExportError as exc:
-        return Inspection(table, error=exc)
+        return Inspection(table, error=exc, meanings=meanings)
     periods = chosen in VENDORS and VENDORS[chosen].periods
     apply_date_window(table.frame, draft, window, draft.notes, periods=periods)
     draft.reasons.reject_all(empty_rows(table.frame), "empty_row")
-    return Inspection(table, chosen, draft=draft)
+    return Inspection(table, chosen, draft=draft, meanings=meanings)
 
 
 def check_rates(reporting_currency, fx_rates) -> None:
@@ -228,7 +247,7 @@ def _detect(headers) -> str | None:
     return None
 
 
-def _draft(table: Table, format: str, mapping, end: str = "auto", last=None
+def _draft(table: Table, format: str, mapping, end: str = "auto", last=None, meanings=None
            ) -> tuple[str, Draft]:
     frame = table.frame
     headers = list(frame.columns)
@@ -238,7 +257,7 @@ def _draft(table: Table, format: str, mapping, end: str = "auto", last=None
             if refused.detect(headers):
                 raise ExportError(refused.refusal, columns=headers)
     if mapping is not None:
-        return "generic", generic_draft(frame, mapping, end=end, last=last)
+        return "generic", generic_draft(frame, mapping, end=end, last=last, meanings=meanings)
     chosen = _detect(headers) if format == "auto" else format
     if chosen == "canonical":
         if not is_canonical(headers):
@@ -255,7 +274,7 @@ def _draft(table: Table, format: str, mapping, end: str = "auto", last=None
             draft.notes.append(note("ends_vendor", format=chosen))
         return chosen, draft
     try:
-        return "generic", generic_draft(frame, end=end, last=last)
+        return "generic", generic_draft(frame, end=end, last=last, meanings=meanings)
     except ExportError as exc:
         if format != "auto":
             raise

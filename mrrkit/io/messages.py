@@ -101,6 +101,8 @@ REASONS = MappingProxyType({
         "rejected: export a longer date range)"
     ),
     # Statuses (``{status}``: the cell as written)
+    "status_never_paid": "status {status!r}: never paid (not MRR)",
+    "unknown_line_type": "unknown line type {value!r} (neither recurring nor one-off)",
     "missing_status": "missing status",
     "unknown_status": "unknown status {status!r}",
     "no_end": "status {status!r} without an end date",
@@ -238,6 +240,31 @@ NOTES = MappingProxyType({
         "period (the same customer, days and amount as a charge: the two cancel out), the "
         "others reduce the MRR of the period they cover; one its customer's charges do not "
         "cover is rejected"
+    ),
+    "deducted": (
+        "{column!r} ({field}) subtracted from the amounts of {count:,} row(s): MRR leaves out "
+        "tax, discounts, shipping and one-off charges"
+    ),
+    "tax_not_subtracted": (
+        "{column!r} is not subtracted: {amount!r} says its amounts are without tax (map it as "
+        "the tax column if they include it)"
+    ),
+    "discount_not_subtracted": (
+        "{column!r} is not subtracted: {amount!r} is a total, after discounts (map it as the "
+        "discount column if it is not)"
+    ),
+    "tax_included": (
+        "{column!r} says its amounts include tax, and no tax column is mapped: MRR is read with "
+        "the tax in it (map the tax column to leave it out)"
+    ),
+    "amount_per_period": (
+        "the amounts of {column!r} are each row's whole period (start to end, as an invoice "
+        "line's), spread over its months for {count:,} row(s): map an interval if they are "
+        "prices per billing period"
+    ),
+    "value_column_ignored": (
+        "{column!r} is not read as the {role} ({examples}...: words of no known meaning): it is "
+        "kept as an attribute (map it as the {role} column to give its values a meaning)"
     ),
     "mapping_shadowed": (
         "the file's column {column!r} is not read: the mapping reads {name} from {used!r}"
@@ -521,7 +548,11 @@ TERMS = {
         "quantity": "quantity",
         "discount": "discount",
         "tax": "tax",
+        "shipping": "shipping",
+        "one_off": "one-off charges",
     },
+    # A column read by its values (mrrkit.io.meanings).
+    "role": {"status": "status", "type": "line type"},
     "encoding": {
         "utf8": "UTF-8",
         "utf8_bom": "UTF-8 with BOM",

@@ -46,6 +46,7 @@ def read_export(
     customers=None,
     today=None,
     end: str = "auto",
+    meanings: dict | None = None,
 ) -> ExportResult:
     """Read a billing export into canonical lines, accounting for every row.
 
@@ -58,9 +59,12 @@ def read_export(
         One of :data:`EXPORT_FORMATS`, or ``"auto"`` to detect it from the headers.
     mapping : dict, optional
         Canonical name -> the file's header, for a generic file: ``customer_id``, ``start``,
-        ``end``, ``mrr`` or ``amount`` + ``interval`` (+ ``interval_count``), ``quantity``,
-        ``currency``, ``trial_end``; any other key names an attribute. A value of None says the
-        file has no such column. Roles left out are still guessed from the headers.
+        ``end``, ``mrr`` or ``amount`` + ``interval`` (+ ``interval_count``) or
+        ``period_amount`` (the price of the row's whole period, start to end: an invoice line),
+        ``quantity``, ``currency``, ``trial_end``, ``status`` and ``type`` (read by their
+        values: ``meanings``), ``tax``, ``discount``, ``shipping`` and ``one_off`` (amounts
+        subtracted: MRR leaves them out); any other key names an attribute. A value of None
+        says the file has no such column. Roles left out are still guessed from the headers.
     reporting_currency : str, optional
         The currency every ``mrr`` is expressed in (e.g. ``"EUR"``).
     fx_rates : dict or DataFrame, optional
@@ -84,6 +88,13 @@ def read_export(
         month: :mod:`mrrkit.io.ends`), with a note saying which and why. A mapping may say it
         of its column instead: ``{"end_inclusive": "Billing End"}``. A vendor's export is read
         as its documentation says (a note says so when ``end`` asks otherwise).
+    meanings : dict, optional
+        What the values of a generic file's ``status`` and ``type`` columns mean, where the
+        common words (:mod:`mrrkit.io.meanings`) do not say or say otherwise:
+        ``{"status": {"on hold": "paused"}, "type": {"setup": "one_off"}}``. A status means one
+        of ``paying, trial, paused, delinquent, ended, never_paid`` (a paused or ended row is
+        paid until its end, a never-paid one rejected), a type ``recurring`` or ``one_off``
+        (rejected: not MRR). A value with no meaning rejects its rows ("unknown status").
 
     Returns
     -------
@@ -112,5 +123,6 @@ def read_export(
     today = pd.Timestamp.today() if today is None else today
     date_window(today)  # (a bad MRRKIT_MIN_DATE or MRRKIT_MAX_YEARS_AHEAD said before reading)
     fx_rates = None if fx_rates is None else clean_rates(fx_rates)
-    found = inspect(source, format=format, mapping=mapping, today=today, end=end)
+    found = inspect(source, format=format, mapping=mapping, today=today, end=end,
+                    meanings=meanings)
     return found.finish(reporting_currency, fx_rates, customers)

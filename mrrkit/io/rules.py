@@ -17,7 +17,6 @@ column-wide (vectorised) and gives every row it cannot use one reason:
 
 from __future__ import annotations
 
-import re
 
 import numpy as np
 import pandas as pd
@@ -27,7 +26,8 @@ from .dates import SILENT_CONVENTIONS, DateColumns
 from .drafts import Columns, Credits, Draft, Reasons, Rule
 from .ends import decide_ends
 from .headers import columns, is_cents
-from .messages import Note, note
+from .messages import REASONS, TERMS, Note, note, placeholders
+from .meanings import value_key
 from .money import MAX_MRR, cents_divisor, months_in_name, snap_months
 from .parse import bad_interval_counts, parse_amounts, parse_intervals
 
@@ -134,6 +134,7 @@ def subscription_draft(
     notes: list[Note] | None = None,
     last: pd.Timestamp | None = None,
     credits: bool = False,
+    reasons: Reasons | None = None,
 ) -> Draft:
     """Apply the shared subscription rules to a table.
 
@@ -159,6 +160,8 @@ def subscription_draft(
         Whether a negative amount is a credit note (its draft's ``credits`` set: kept only when
         its customer's charges cover it, :func:`mrrkit.io.credits.reject_uncovered_credits`)
         rather than a "negative amount" rejection.
+    reasons : Reasons, optional
+        Rows the format has rejected already (first reasons win): one-off lines.
 
     Examples
     --------
@@ -172,7 +175,7 @@ def subscription_draft(
     """
     notes = [] if notes is None else notes
     n = len(frame)
-    reasons = Reasons(n)
+    reasons = Reasons(n) if reasons is None else reasons
     customer = coalesce_text(frame, cols.customer_id)
     if customer is None:
         customer = pd.Series([""] * n, index=frame.index, dtype="str")
@@ -203,12 +206,15 @@ def subscription_draft(
     reasons.reject(start.isna().to_numpy(), "missing_start")
 
     money_notes: list[Note] = []
+    deducted = _deductions(frame, cols, reasons, currency, cents, notes, money_notes)
     if cols.mrr:
-        mrr = _given_mrr(frame, cols, reasons, currency, cents, notes, money_notes)
+        mrr = _given_mrr(frame, cols, reasons, currency, cents, notes, money_notes) - deducted
         quantity = np.ones(n)
     else:
+        period = (start, end) if cols.amount_covers_period else None
         mrr, quantity = _mrr_of_amounts(
-            frame, cols, reasons, currency, cents, default_months, trial, dates, notes, money_notes
+            frame, cols, reasons, currency, cents, default_months, trial, dates, notes,
+            money_notes, deducted, period,
         )
     notes += money_notes
     # A credit note covers a period: a negative amount without an end is none.
@@ -242,20 +248,22 @@ def _statuses(frame, cols: Columns, statuses, reasons, trial, end, notes, dates)
         status = pd.Series([""] * n, index=frame.index, dtype="str")
     # Normalise the few distinct statuses, not the million rows.
     codes, raw_uniques = pd.factorize(status)
-    uniques = [re.sub(r"[\s\-]+", "_", str(u).strip().lower()) for u in raw_uniques]
+    uniques = [value_key(u) for u in raw_uniques]
     actions = np.array(
         [statuses[u].action if u in statuses else "unknown" for u in uniques] + ["unknown"],
         dtype=object,
     )
     row_action = actions[codes]
-    reasons.reject((status == "").to_numpy(), "missing_status")
+    if "" not in statuses:  # (a table read through a mapping may say what a blank means)
+        reasons.reject((status == "").to_numpy(), "missing_status")
     for i, u in enumerate(uniques):
         at = codes == i
         rule = statuses.get(u)
         if rule is None:
             reasons.reject(at, "unknown_status", status=raw_uniques[i])
         elif rule.action == "reject":
-            reasons.reject(at, rule.reason)
+            said = {"status": raw_uniques[i]} if "status" in placeholders(REASONS[rule.reason]) else {}
+            reasons.reject(at, rule.reason, **said)
         elif rule.cols:
             found = columns(list(frame.columns), *rule.cols)
             own = Reasons(n)
@@ -281,11 +289,33 @@ def _given_mrr(frame, cols: Columns, reasons, currency, cents, notes, money_note
     return mrr
 
 
+def _deductions(frame, cols: Columns, reasons, currency, cents, notes, money_notes) -> np.ndarray:
+    """What each row's money leaves out (tax, discount, shipping, one-off charges: the
+    ``deduct`` columns, in currency units; 0 where a cell is empty), each column said in a note
+    with the number of rows it changed."""
+    total = np.zeros(len(frame))
+    for role, headers in cols.deduct.items():
+        if not headers:
+            continue
+        word = TERMS["field"][role]
+        values, header = read_amounts(frame, headers, reasons, word, money_notes)
+        if is_cents(header) if cents is None else cents:
+            values = values / cents_divisor(currency, len(frame))
+        values = np.nan_to_num(values)
+        changed = int(((values != 0) & reasons.ok).sum())
+        notes.append(note("deducted", column=header, field=word, count=changed))
+        total = total + values
+    return total
+
+
 def _mrr_of_amounts(
-    frame, cols: Columns, reasons, currency, cents, default_months, trial, dates, notes, money_notes
+    frame, cols: Columns, reasons, currency, cents, default_months, trial, dates, notes, money_notes,
+    deducted=0.0, period=None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The monthly amounts of amounts per billing period: ``(amount x quantity + add-ons, or the
-    period's total) / months per period``; and the quantities."""
+    period's total, less ``deducted``) / months per period``; and the quantities. With
+    ``period`` (start and end of each row), the amount is the whole period's: months are its
+    length."""
     n = len(frame)
     amount, header = read_amounts(frame, cols.amount, reasons, "amount", money_notes)
     if (header is not None and is_cents(header)) if cents is None else cents:
@@ -297,7 +327,13 @@ def _mrr_of_amounts(
         reasons.reject(np.isnan(amount) & np.isnan(total), "missing_amount")
     else:
         reasons.reject(np.isnan(amount), "missing_amount")
-    months = _months(frame, cols, reasons, default_months, trial, dates, notes)
+    if period is None:
+        months = _months(frame, cols, reasons, default_months, trial, dates, notes)
+    else:
+        months = snap_months(period[0].to_numpy(), period[1].to_numpy())
+        reasons.reject(period[1].isna().to_numpy(), "missing_period")
+        used = int((reasons.ok & ~np.isnan(months)).sum())
+        notes.append(note("amount_per_period", column=cols.amount[0], count=used))
     quantity = np.ones(n)
     if cols.quantity:
         q, _ = read_amounts(frame, cols.quantity, reasons, "quantity", money_notes)
@@ -310,6 +346,7 @@ def _mrr_of_amounts(
         period_amount = period_amount + np.nan_to_num(add_on)
     if total is not None:
         period_amount = np.where(np.isnan(total), period_amount, total)
+    period_amount = period_amount - deducted
     with np.errstate(invalid="ignore", divide="ignore"):
         return period_amount / months, quantity
 
@@ -420,5 +457,6 @@ def _attributes(frame, cols: Columns, quantity, reasons, notes) -> dict[str, pd.
 def _mapping(frame, cols: Columns) -> dict[str, str]:
     """Role -> the header read for it (the first of its columns), attributes included."""
     mapping = {role: getattr(cols, role)[0] for role in _MAPPED_ROLES if getattr(cols, role)}
+    mapping.update({role: h[0] for role, h in cols.deduct.items() if h})
     mapping.update({name: h for name, h in cols.attributes.items() if h in frame.columns})
     return mapping

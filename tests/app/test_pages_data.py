@@ -1059,6 +1059,7 @@ NOTE_VALUES = {
     "format": "stripe_subscriptions",
     "matching": 1180,
     "refunds": 3,
+    "amount": "Montant HT",
 }
 FR_IT = (text("fr"), text("it"))
 
@@ -1321,3 +1322,67 @@ def test_the_page_says_how_it_read_the_end_dates_and_the_user_can_say_otherwise(
 
 def test_a_vendor_export_shows_no_end_date_choice(stripe_page):
     assert not [r for r in stripe_page.radio if (r.key or "").startswith("data.ends.")]
+
+
+# --- statuses, line types and amounts left out (issue 14) ------------------------------------------
+
+#: A spreadsheet of invoice lines: a status column whose 'On hold' and 'dormant' the usual words
+#: do not all know, a line type, tax inside the amounts.
+INVOICE_LINES = (
+    "Invoice,Customer,Period start,Period end,Amount,Tax,Status,Type\n"
+    "1,acme,2024-01-01,2024-04-01,360,60,paid,subscription\n"
+    "2,acme,2024-04-01,2024-07-01,360,60,paid,subscription\n"
+    "3,beta,2024-01-01,2024-02-01,120,20,On hold,subscription\n"
+    "4,beta,2024-01-01,2024-02-01,50,0,paid,setup fee\n"
+    "5,gamma,2024-01-01,2024-02-01,120,20,dormant,subscription\n"
+    "6,delta,2024-01-01,2024-02-01,120,20,paid,subscription\n"
+    "7,delta,2024-02-01,2024-03-01,120,20,void,subscription\n"
+    "8,omega,2024-01-01,2024-02-01,120,20,paid,subscription\n"
+).encode()
+
+
+def meaning_boxes(at: AppTest, role: str) -> dict[str, object]:
+    """The meanings editor's selectboxes of a role: label -> widget."""
+    return {s.label: s for s in at.selectbox if s.key and s.key.startswith("data.meaning.")
+            and f".{role}." in s.key}
+
+
+def test_statuses_types_and_tax_are_explained_and_the_user_gives_values_a_meaning():
+    at = upload(data_page(), "invoices.csv", INVOICE_LINES)
+    clean(at)
+    expected = mrrkit.read_export(INVOICE_LINES)
+    assert expected.mapping["status"] == "Status" and expected.mapping["tax"] == "Tax"
+    assert metrics(at)["Lines"] == str(len(expected.lines)) == "5"
+    # The page says how the file was read: tax subtracted, amounts spread over their periods.
+    notes = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "'Tax' (tax) subtracted from the amounts of" in notes
+    assert "each row's whole period" in notes
+    # The editor shows each status with its rows and meaning; 'dormant' has none (rejected).
+    [editor] = [e for e in at.main.expander if e.label == "What the values mean"]
+    boxes = meaning_boxes(at, "status")
+    assert boxes["paid (5 rows)"].value == "paying"
+    assert boxes["On hold (1 row)"].value == "delinquent"
+    assert boxes["dormant (1 row)"].value is None
+    assert boxes["void (1 row)"].value == "never_paid"
+    assert meaning_boxes(at, "type")["setup fee (1 row)"].value == "one_off"
+    # The user says 'dormant' is a pause and 'On hold' never paid: read again with those.
+    boxes["dormant (1 row)"].set_value("paused")
+    boxes["On hold (1 row)"].set_value("never_paid")
+    click(at, "Apply these meanings")
+    clean(at)
+    chosen = {"status": {"paid": "paying", "on_hold": "never_paid", "dormant": "paused",
+                         "void": "never_paid"},
+              "type": {"subscription": "recurring", "setup_fee": "one_off"}}
+    again = mrrkit.read_export(INVOICE_LINES, meanings=chosen)
+    assert metrics(at)["Lines"] == str(len(again.lines)) == "5"
+    assert set(again.lines["customer_id"]) == {"acme", "gamma", "delta", "omega"}
+    assert meaning_boxes(at, "status")["dormant (1 row)"].value == "paused"
+    # And back to the usual words.
+    click(at, "Back to the usual meanings")
+    clean(at)
+    assert meaning_boxes(at, "status")["dormant (1 row)"].value is None
+    # French: the same editor in French words.
+    fr_page = upload(data_page("fr"), "invoices.csv", INVOICE_LINES)
+    clean(fr_page)
+    assert meaning_boxes(fr_page, "status")["paid (5 lignes)"].value == "paying"
+    assert "Ce que signifient les valeurs" in [e.label for e in fr_page.main.expander]
