@@ -3,7 +3,6 @@ with the shared subscription rules (:func:`mrrkit.io.rules.subscription_draft`).
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from .credits import say_credit_notes

@@ -235,7 +235,8 @@ def _customers(frame, cols, subscription, reasons: Reasons, notes) -> pd.Series:
         customer = _text(frame, cols["customer"])
     else:
         customer = subscription
-        notes.append(note("chartmogul_no_customer", column=cols["subscription"] or _SUBSCRIPTION[0]))
+        said = cols["subscription"] or _SUBSCRIPTION[0]
+        notes.append(note("chartmogul_no_customer", column=said))
     reasons.reject((customer == "").to_numpy(), "missing_customer")
     return customer
 
