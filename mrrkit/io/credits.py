@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 
 from ..engine.lines import MICROS
-from .drafts import Credits, Reasons
+from .drafts import Credits, Draft, Reasons
+from .messages import note
 from .money import months_between
 
-__all__ = ["reject_uncovered_credits"]
+__all__ = ["reject_uncovered_credits", "say_credit_notes"]
 
 
 def _engine_micros(mrr: np.ndarray) -> np.ndarray:
@@ -148,3 +149,28 @@ def _lowest(rows: list[int], i: int, first: dict, last: dict, value: dict) -> in
     begins, ends = first[i], last[i]
     days = {begins} | {d for j in rows for d in (first[j], last[j]) if begins < d < ends}
     return min(sum(value[j] for j in rows if first[j] <= d < last[j]) for d in days)
+
+
+def say_credit_notes(draft: Draft) -> None:
+    """Note how many credit notes (negative lines kept so far) the draft has, and how many
+    refund a whole period (a charge of the same customer, days and amount: the two cancel out)
+    rather than credit part of it.
+
+    Examples
+    --------
+    >>> day = lambda *d: pd.Series(pd.to_datetime(list(d)))
+    >>> draft = Draft(pd.Series(["a", "a", "a"]), day("2024-01-01", "2024-01-01", "2024-01-15"),
+    ...               day("2024-02-01", "2024-02-01", "2024-02-01"), np.array([30.0, -30.0, -5.0]),
+    ...               Reasons(3))
+    >>> say_credit_notes(draft)
+    >>> draft.notes[0].values
+    {'count': 2, 'refunds': 1}
+    """
+    negative = draft.reasons.ok & (draft.mrr < 0)
+    if not negative.any():
+        return
+    key = pd.DataFrame({"customer": draft.customer_id.to_numpy(), "start": draft.start.to_numpy(),
+                        "end": draft.end.to_numpy(), "mrr": np.round(np.abs(draft.mrr), 6)})
+    charges = key[draft.reasons.ok & (draft.mrr > 0)].drop_duplicates()
+    refunds = key[negative].merge(charges, how="inner", on=["customer", "start", "end", "mrr"])
+    draft.notes.append(note("credit_notes", count=int(negative.sum()), refunds=len(refunds)))

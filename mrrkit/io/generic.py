@@ -3,11 +3,11 @@ with the shared subscription rules (:func:`mrrkit.io.rules.subscription_draft`).
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from .drafts import Columns, Draft, Reasons
 from .cells import text
+from .credits import say_credit_notes
+from .drafts import Columns, Draft, Reasons
 from .headers import (
     DEDUCTION_ROLES,
     ROLE_SYNONYMS,
@@ -31,19 +31,6 @@ def is_canonical(headers) -> bool:
     """Whether the headers are mrrkit's own (``customer_id, start, mrr`` and maybe ``end``)."""
     names = {str(h).strip().lower() for h in headers}
     return {"customer_id", "start", "mrr"} <= names
-
-
-def _say_credits(draft: Draft) -> None:
-    """How many credit notes the table has, and how many refund a whole period (a charge of the
-    same customer, days and amount: the two cancel out) rather than credit part of it."""
-    negative = draft.reasons.ok & (draft.mrr < 0)
-    if not negative.any():
-        return
-    key = pd.DataFrame({"customer": draft.customer_id.to_numpy(), "start": draft.start.to_numpy(),
-                        "end": draft.end.to_numpy(), "mrr": np.round(np.abs(draft.mrr), 6)})
-    charges = key[draft.reasons.ok & (draft.mrr > 0)].drop_duplicates()
-    refunds = key[negative].merge(charges, how="inner", on=["customer", "start", "end", "mrr"])
-    draft.notes.append(note("credit_notes", count=int(negative.sum()), refunds=len(refunds)))
 
 
 def canonical_draft(frame: pd.DataFrame, end: str = "auto", last=None) -> Draft:
@@ -219,7 +206,7 @@ def generic_draft(frame: pd.DataFrame, mapping: dict | None = None, exact: bool 
     if "type" in roles:
         draft.mapping["type"] = roles["type"]
     if periods:
-        _say_credits(draft)
+        say_credit_notes(draft)
     if cents:  # the mapping a column editor starts from keeps saying "cents"
         for money in ("mrr", "amount"):
             if money in draft.mapping:

@@ -123,6 +123,13 @@ REASONS = MappingProxyType({
     "failed": "state 'failed': never activated",
     "state_pending": "state 'pending': not started yet (awaiting payment), never counted",
     "woo_pending": "status 'pending': awaiting its first payment (never paid)",
+    # ChartMogul
+    "chartmogul_one_time": "line type 'one_time': a one-off charge (not recurring revenue)",
+    "chartmogul_trial": "line type 'trial': a free trial (not MRR)",
+    "chartmogul_no_type": "missing line type (subscription or one_time)",
+    "chartmogul_type": "line type {value!r}: only subscription lines are MRR",
+    "chartmogul_voided": "invoice status 'voided': cancelled (not MRR)",
+    "chartmogul_written_off": "invoice status 'written_off': never collected (not MRR)",
     # Paddle
     "missing_transaction_status": "missing transaction status",
     "unknown_transaction_status": "unknown transaction status {status!r}",
@@ -318,6 +325,28 @@ NOTES = MappingProxyType({
     "stripe_api_cents": "{column!r} read in cents (Stripe API/Sigma column names)",
     "stripe_dashboard_units": (
         "amounts read in major units, taxes excluded (Stripe Dashboard export)"
+    ),
+    # ChartMogul
+    "chartmogul_rules": (
+        "ChartMogul import rules: each subscription line is a line over its service period (its "
+        "end the first day not served), MRR = (amount in cents - tax amount) / months in the "
+        "period, as ChartMogul computes it; discounts are already out of the amount; one_time "
+        "and trial lines are not MRR"
+    ),
+    "chartmogul_no_customer": (
+        "no customer column (ChartMogul's line items file has none: the customer and the "
+        "currency are on its invoices file): each subscription ({column!r}) is read as its own "
+        "customer. Join the invoices file's 'Customer external ID' and 'Currency' to the lines "
+        "on 'Invoice external ID' for customer-level figures"
+    ),
+    "chartmogul_statuses": (
+        "invoice statuses ({column!r}): paid, open and refunded count, as in ChartMogul (an "
+        "invoice counts whether or not its payment went through; a refund is cash, not MRR); "
+        "voided and written_off are not MRR"
+    ),
+    "chartmogul_transactions": (
+        "transactions ({column!r}) change no MRR, as in ChartMogul: a failed payment still "
+        "counts and a refund is not churn (a credit is a negative line)"
     ),
     # Chargebee
     "chargebee_rules": (

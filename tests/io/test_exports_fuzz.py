@@ -24,7 +24,7 @@ FIXTURE_BYTES = {p.name: p.read_bytes() for p in sorted(FIXTURES.iterdir()) if p
 XLSX_BYTES = (FIXTURES / "italian.xlsx").read_bytes()
 
 #: Formats whose lines may be negative: credits for unused time, checked against their charge.
-CREDIT_FORMATS = {"stripe_invoices", "paddle_transactions"}
+CREDIT_FORMATS = {"stripe_invoices", "paddle_transactions", "chartmogul_import"}
 #: Formats whose tables of billed periods (with ends) may hold credit notes (issue 14).
 PERIOD_CREDIT_FORMATS = {"generic", "canonical"}
 
@@ -213,6 +213,51 @@ HEADER_POOLS = {
         "Currency",
         "Period Start (UTC)",
         "Period End (UTC)",
+    ],
+    "chartmogul_import": [
+        "Customer external ID",
+        "Invoice external ID",
+        "Currency",
+        "Status",
+        "External ID",
+        "Subscription external ID",
+        "Type",
+        "Amount in cents",
+        "Plan",
+        "Service period start",
+        "Service period end",
+        "Proration",
+        "Tax amount",
+    ],
+    "stripe_api_subscriptions": [
+        "customer",
+        "status",
+        "plan_amount",
+        "currency",
+        "plan_interval",
+        "plan_interval_count",
+        "quantity",
+        "start_date",
+        "current_period_start",
+        "current_period_end",
+        "trial_end",
+        "canceled_at",
+        "ended_at",
+    ],
+    "woocommerce_subscriptions": [
+        "customer_id",
+        "customer_email",
+        "subscription_status",
+        "start_date",
+        "trial_end_date",
+        "next_payment_date",
+        "end_date",
+        "billing_period",
+        "billing_interval",
+        "order_items",
+        "order_tax",
+        "order_total",
+        "order_currency",
     ],
     "baremetrics": [
         "customer_oid",

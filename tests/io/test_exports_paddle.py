@@ -236,6 +236,7 @@ def test_unit_is_decided_once_per_file():
 EXPECTED_FORMAT = {
     "baremetrics.csv": "baremetrics",
     "chargebee_subscriptions.csv": "chargebee_subscriptions",
+    "chartmogul_import.csv": "chartmogul_import",
     "french_excel.csv": "generic",
     "italian_excel_bom.csv": "generic",
     "italian.xlsx": "generic",
