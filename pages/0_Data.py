@@ -424,7 +424,8 @@ value_roles = [role for role in ("status", "type") if known is not None
                and known.format == "generic" and known.mapping.get(role)]
 if value_roles:
     with st.expander(t("data.meanings"), icon=":material/rule:",
-                     expanded=any(known.values(r)["meaning"].isna().any() for r in value_roles)):
+                     expanded=meanings is not None  # (the user's choices stay in sight)
+                     or any(known.values(r)["meaning"].isna().any() for r in value_roles)):
         st.caption(t("data.meanings_help"))
         round_ = ss.get(_MAPPING_ROUND, 0)
         keys = {}

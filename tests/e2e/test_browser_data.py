@@ -173,3 +173,46 @@ def test_the_end_date_choice_reads_the_file_again_and_stays(app, tmp_path):
         raise
     finally:
         context.close()
+
+
+def test_a_status_value_given_a_meaning_reads_the_file_again_and_stays(app, tmp_path):
+    """Issue 14: an invoice table whose status 'dormant' no usual word explains. The page shows
+    what each value means, 'dormant' with none (its row rejected); the user picks "Paused",
+    applies, and the file is read again with that meaning, which stays chosen."""
+    from tests._browser import open_dropdown
+    from tests.app.test_pages_data import INVOICE_LINES
+
+    browser, base = app
+    t = text("en")
+    path = tmp_path / "invoices.csv"
+    path.write_bytes(INVOICE_LINES)
+    context, page, runs = new_page(browser)
+    try:
+        page.goto(f"{base}Data")
+        page.locator('[data-testid="stFileUploaderDropzoneInstructions"]').first.wait_for()
+        runs.idle()
+        page.locator(f"{UPLOADER} input[type=file]").first.set_input_files(path)
+        page.get_by_text(t("data.meanings")).first.wait_for()  # unfolded: a value has no meaning
+        runs.idle()
+        label = t.plural("data.meaning_of", 1, value="dormant", count="1")
+        field = page.get_by_role("combobox", name=label)
+        assert field.input_value() == t("data.meaning_none")
+        lines = page.locator("[data-testid='stMetric']").filter(has_text="Lines").locator(
+            "[data-testid='stMetricValue']")
+        assert lines.inner_text().strip() == "5"
+        open_dropdown(page, field, t("data.meaning.paused"))
+        page.get_by_role("option", name=t("data.meaning.paused"), exact=True).click()
+        page.get_by_role("button", name=t("data.meanings_apply")).click()
+        page.get_by_role("button", name=t("data.meanings_reset")).wait_for()
+        runs.idle()
+        assert field.input_value() == t("data.meaning.paused")
+        assert lines.inner_text().strip() == "6"
+        page.wait_for_timeout(1500)  # a late rerun would put the old meaning back
+        runs.idle()
+        assert field.input_value() == t("data.meaning.paused")
+        no_exception(page)
+    except Exception:
+        keep_evidence(page, "meanings")
+        raise
+    finally:
+        context.close()
