@@ -22,8 +22,9 @@ Each object is flattened to one row, its columns named as the Stripe API readers
   still one row (which its reader then rejects, with a reason). A second list object of the
   same object is not multiplied with the first: its ``data`` is one cell of JSON text;
 - any other list (``discounts``, ``default_tax_rates``, ``discount_amounts``...) is one cell of
-  JSON text, compact (``[{"amount":500,"discount":"di_1"}]``), blank when empty; the readers
-  that take such a list read its JSON (the invoice lines' ``discount_amounts``);
+  JSON text, compact (``[{"amount":500,"discount":"di_1"}]``), blank when empty (an empty
+  object too): it keeps what the list holds, and the readers that take such a list read its
+  JSON (the invoice lines' ``discount_amounts``);
 - numbers are written as the Parquet reader writes them (``4900``, ``0.5``), so Unix seconds stay
   Unix seconds for the date readers; ``true`` / ``false``; ``null`` is a blank cell.
 
