@@ -67,7 +67,7 @@ from .headers import dedupe
 from .limits import Limits, check_cells, check_columns, check_rows, limits
 from .messages import ExportError, Note, Reason, note, reason
 
-__all__ = ["looks_like_json", "json_frame"]
+__all__ = ["json_frame", "looks_like_json"]
 
 #: Where a file is JSON: its first character (after a BOM and blanks) opens an object, or opens
 #: a list whose first character is a JSON value's (``[Customer],[Start]``, a bracketed header
