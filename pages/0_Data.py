@@ -24,7 +24,8 @@ ROLES = (
 )
 # .xls is accepted only to be refused with a useful sentence (Streamlit's own refusal names a
 # MIME type).
-FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "xls", "parquet"]
+# JSON: a list of objects, Stripe's list output or JSON Lines (mrrkit.io.json_table).
+FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "xls", "parquet", "json", "jsonl", "ndjson"]
 RATE_FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet"]
 #: Offered first in the currency picker (after the file's own); any other code can be typed.
 COMMON_CURRENCIES = (

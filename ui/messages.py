@@ -36,7 +36,7 @@ __all__ = [
 #: words (``problem.<kind>``).
 PROBLEMS = (
     "empty", "pdf", "xls", "image", "binary", "not_table", "one_column", "no_rows", "no_columns",
-    "no_id", "currencies", "paddle_classic_transactions",
+    "no_id", "currencies", "paddle_classic_transactions", "json",
     # Past one of the server's limits (mrrkit.io.limits: too many columns, rows or cells, a line too
     # long, too much to unpack, a read too slow or too large): the refusal's own code.
     *LIMIT_CODES,
@@ -58,6 +58,8 @@ PROBLEM_OF = {
     "no_customer_column": "no_id",
     "currencies": "currencies",
     "paddle_classic_transactions": "paddle_classic_transactions",
+    "bad_json": "json",
+    "json_no_records": "json",
     **{code: code for code in LIMIT_CODES},
     **dict.fromkeys(
         [

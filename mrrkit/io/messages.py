@@ -62,6 +62,10 @@ REASONS = MappingProxyType({
     "empty_row": "empty row",
     "fields": "row has {fields} fields, the header has {width}",
     "unreadable_csv": "unreadable CSV from here on ({detail})",
+    # JSON (mrrkit.io.json_table): ``{value}`` is the start of the element as the file writes it
+    "unreadable_json": "unreadable JSON from here on ({detail})",
+    "bad_json_line": "the line cannot be read as JSON ({detail})",
+    "not_json_object": "not a JSON object: {value!r}",
     "missing_customer": "missing customer id",
     "duplicate_customer": "duplicate customer id (a later row wins)",
     "duplicate_row": "duplicate of an earlier row (same {column!r})",
@@ -155,6 +159,14 @@ NOTES = MappingProxyType({
     "text_file": "read as {encoding} text, {delimiter}-separated",
     "xlsx": "read as an XLSX spreadsheet (first sheet)",
     "parquet": "read as a Parquet file",
+    "json": "read as JSON: {count:,} object(s)",
+    "json_lines": "read as JSON Lines (one object a line): {count:,} object(s)",
+    "json_rows": "{count:,} object(s) read as {lines:,} rows: one per element of {lists}",
+    "json_has_more": (
+        "the list is one page of a longer one (has_more is true): the objects after it are "
+        "not in the file; list them all (the Stripe CLI's --limit, or the API's "
+        "auto-pagination)"
+    ),
     "old_mac": "lines end with a carriage return alone (old Mac files): read as lines",
     "lines_skipped": "{count} line(s) above the header skipped",
     "header_line": "header found on spreadsheet line {line}",
@@ -432,10 +444,12 @@ _COLUMNS_ARE = "columns are [{columns}]"
 REFUSALS = MappingProxyType({
     # The file
     "cannot_open": "cannot open {path!r}: {detail}",
-    "empty": "the file is empty: expected a CSV, TSV, XLSX or Parquet export with a header row",
+    "empty": (
+        "the file is empty: expected a CSV, TSV, XLSX, Parquet or JSON export with a header row"
+    ),
     "xls": "this is an old Excel .xls file: save it as .xlsx or CSV and upload it again",
     "binary": (
-        "the file holds binary data, not text: expected a CSV, TSV, XLSX or Parquet export"
+        "the file holds binary data, not text: expected a CSV, TSV, XLSX, Parquet or JSON export"
     ),
     "not_table": (
         "the file is not a table: no line splits into several columns with a comma, semicolon, "
@@ -452,6 +466,15 @@ REFUSALS = MappingProxyType({
     "empty_sheet": "the spreadsheet's first sheet is empty: expected a header row and data rows",
     "bad_parquet": "the file starts like Parquet but cannot be read ({detail})",
     "bad_parquet_table": "the Parquet file cannot be turned into a table ({detail})",
+    "bad_json": (
+        "the file starts like JSON but cannot be read ({detail}): expected a list of objects, "
+        "Stripe's list output (an object with a 'data' list) or JSON Lines (one object a line)"
+    ),
+    "json_no_records": (
+        "the JSON file holds no list of objects: expected a list of objects, Stripe's list "
+        "output (an object with a 'data' list, as `stripe subscriptions list` gives) or JSON "
+        "Lines (one object a line)"
+    ),
     "one_column": (
         "the file has a single column: expected a table with a customer, a start date and an "
         "amount"

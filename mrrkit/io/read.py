@@ -54,7 +54,10 @@ def read_export(
     ----------
     source : str, path, bytes or file-like
         The file (an upload such as Streamlit's ``UploadedFile`` works as is): CSV/TSV in any
-        common encoding and separator, XLSX, or Parquet.
+        common encoding and separator, XLSX, Parquet, or JSON (a list of objects, Stripe's list
+        output such as ``stripe subscriptions list``, or JSON Lines; nested objects flattened to
+        ``plan_amount``-style columns, one row per element of a subscription's ``items.data`` or
+        an invoice's ``lines.data``: :mod:`mrrkit.io.json_table`).
     format : str, default "auto"
         One of :data:`EXPORT_FORMATS`, or ``"auto"`` to detect it from the headers.
     mapping : dict, optional
@@ -117,6 +120,17 @@ def read_export(
     ('generic', [['acme', 1234.5]])
     >>> result.rejected[["row", "reason"]].values.tolist()
     [[2, 'missing customer id']]
+
+    A JSON list of Stripe subscriptions, one line per item:
+
+    >>> monthly = b'"recurring": {"interval": "month"}'
+    >>> sub = (b'{"customer": "cus_A", "status": "active", "currency": "usd", '
+    ...        b'"start_date": 1704067200, "items": {"object": "list", "data": ['
+    ...        b'{"quantity": 2, "price": {"unit_amount": 4900, ' + monthly + b'}},'
+    ...        b'{"quantity": 1, "price": {"unit_amount": 1500, ' + monthly + b'}}]}}')
+    >>> result = read_export(b'{"object": "list", "data": [' + sub + b'], "has_more": false}')
+    >>> result.format, result.lines[["customer_id", "mrr"]].values.tolist()
+    ('stripe_api_subscriptions', [['cus_A', 98.0], ['cus_A', 15.0]])
     """
     check_format(format, mapping)
     check_rates(reporting_currency, fx_rates)

@@ -1,10 +1,12 @@
 """From an uploaded file to a table of text: file kind, encoding, delimiter and header row.
 
 Everything a billing export can be is read here: CSV/TSV (any of ``, ; tab |`` separators,
-UTF-8, UTF-8 with BOM, UTF-16 "Unicode text" from Excel, Windows-1252/Latin-1), XLSX and
-Parquet. The result keeps every data row with its number as the user sees it, so the import
-can account for each one: rows the CSV grammar cannot read (wrong number of fields, an
-unterminated quote) come back as ``broken`` rows with a reason, never silently skipped.
+UTF-8, UTF-8 with BOM, UTF-16 "Unicode text" from Excel, Windows-1252/Latin-1), XLSX, Parquet
+and JSON (a list of objects, Stripe's list output, JSON Lines: :mod:`mrrkit.io.json_table`,
+one row per object, or per element of its nested list of items or invoice lines). The result
+keeps every data row with its number as the user sees it, so the import can account for each
+one: rows the CSV grammar cannot read (wrong number of fields, an unterminated quote) come back
+as ``broken`` rows with a reason, never silently skipped.
 
 Row numbers are *data row* numbers: 1 is the first row below the header. In a CSV file they count
 records (blank lines are not rows; a quoted cell may span lines); in an XLSX sheet the row is
@@ -26,6 +28,7 @@ import pyarrow.csv as pacsv
 
 from .cells import is_blank_value, number_text
 from .headers import dedupe
+from .json_table import json_frame, looks_like_json
 from .limits import (
     Limits,
     check_cells,
@@ -71,7 +74,7 @@ class Table:
     broken : DataFrame
         Rows that could not be split into the header's columns: ``row``, ``reason``, ``raw``.
     kind : str
-        ``"csv"``, ``"xlsx"`` or ``"parquet"``.
+        ``"csv"``, ``"xlsx"``, ``"parquet"`` or ``"json"``.
     notes : list of Note
         How the file was read (encoding, separator, header line, renamed headers).
     name : str
@@ -121,18 +124,20 @@ def _source_bytes(source) -> tuple[bytes, str]:
 
 
 def read_table(source) -> Table:
-    """Read a CSV/TSV, XLSX or Parquet source into a :class:`Table` of text.
+    """Read a CSV/TSV, XLSX, Parquet or JSON source into a :class:`Table` of text.
 
     Parameters
     ----------
     source : str, path, bytes or file-like
-        The file. The kind is told by its content (XLSX is a zip, Parquet starts with ``PAR1``),
-        not by its name.
+        The file. The kind is told by its content (XLSX is a zip, Parquet starts with ``PAR1``,
+        JSON with ``[`` or ``{``: :func:`~mrrkit.io.json_table.looks_like_json`), not by its
+        name.
 
     Raises
     ------
     ExportError
-        Empty file, binary content that is no spreadsheet, a single column, no header; or a file
+        Empty file, binary content that is no spreadsheet, a single column, no header, JSON
+        with no list of objects (:func:`~mrrkit.io.json_table.json_frame`); or a file
         past one of the server's limits (:mod:`mrrkit.io.limits`: columns, rows, cells, line length,
         unpacked size, time and memory of a read), refused whole with the limit's ``code``.
     """
@@ -146,6 +151,8 @@ def read_table(source) -> Table:
         table = _read_xlsx(data, lim)
     elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise ExportError("xls")
+    elif looks_like_json(data):
+        table = _read_json(data, lim)
     else:
         table = _read_text(data, lim=lim)
     return Table(table.frame, table.rows, table.broken, table.kind, table.notes, name)
@@ -656,6 +663,22 @@ def _read_parquet(data: bytes, lim: Limits | None = None) -> Table:
     unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     check_unpacked(unpacked, lim, holds=True)
     return run_limited(_parquet_table, data, lim=lim)
+
+
+#: Bytes of a JSON file read in the server process; a larger one is read in the child process
+#: (its objects are Python objects one at a time, but parsing has no cost its size bounds well).
+_JSON_IN_PROCESS = 4 << 20
+
+
+def _read_json(data: bytes, lim: Limits | None = None) -> Table:
+    """A JSON file (:mod:`mrrkit.io.json_table`): rows, columns and cells checked as its objects
+    are read; a large one in the child process, with its time and memory budget."""
+    lim = lim or limits()
+    if len(data) > _JSON_IN_PROCESS:
+        frame, rows, broken, notes = run_limited(json_frame, data, lim, lim=lim)
+    else:
+        frame, rows, broken, notes = json_frame(data, lim)
+    return Table(frame, rows, _broken(broken), "json", notes)
 
 
 def _parquet_table(data: bytes) -> Table:

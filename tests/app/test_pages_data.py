@@ -859,7 +859,7 @@ def test_the_uploaders_say_their_words_in_the_readers_language(lang):
     clean(at)
     t = text(lang)
     css, said = _uploader_words(at)
-    types = "CSV, TSV, TXT, XLSX, XLS, PARQUET"
+    types = "CSV, TSV, TXT, XLSX, XLS, PARQUET, JSON, JSONL, NDJSON"
     limit = t("data.upload_limit", size=str(get_option("server.maxUploadSize")))  # config.toml
     assert said == [t("data.upload_button"), limit, t("data.upload_drop"), f"{limit} • {types}",
                     f"{limit} • {types}", f"{limit} • CSV, TSV, TXT, XLSX, PARQUET"]
@@ -1060,6 +1060,8 @@ NOTE_VALUES = {
     "matching": 1180,
     "refunds": 3,
     "amount": "Montant HT",
+    "lines": 2345,
+    "lists": ["items.data"],
 }
 FR_IT = (text("fr"), text("it"))
 

@@ -108,8 +108,8 @@ def test_the_uploaders_show_no_english(app, lang):
         assert uploaders.count() == 2
         for i, label in enumerate([t("data.subscriptions"), t("data.customers")]):
             shown = uploaders.nth(i).evaluate(SHOWN)
-            assert shown == [label, t("data.upload_button"),
-                             f"{limit} • CSV, TSV, TXT, XLSX, XLS, PARQUET"], shown
+            types = "CSV, TSV, TXT, XLSX, XLS, PARQUET, JSON, JSONL, NDJSON"
+            assert shown == [label, t("data.upload_button"), f"{limit} • {types}"], shown
         # A file dragged over the dropzone: its banner.
         dragged = page.evaluate_handle(
             "() => { const d = new DataTransfer();"

@@ -22,6 +22,10 @@ from tests.io.test_exports_warnings import check_warnings
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "exports"
 FIXTURE_BYTES = {p.name: p.read_bytes() for p in sorted(FIXTURES.iterdir()) if p.suffix == ".csv"}
 XLSX_BYTES = (FIXTURES / "italian.xlsx").read_bytes()
+#: The JSON fixtures (issue 14): Stripe's list output and JSON Lines.
+JSON_BYTES = {
+    p.name: p.read_bytes() for p in sorted(FIXTURES.iterdir()) if p.suffix in (".json", ".jsonl")
+}
 
 #: Formats whose lines may be negative: credits for unused time, checked against their charge.
 CREDIT_FORMATS = {"stripe_invoices", "paddle_transactions", "chartmogul_import"}
@@ -122,6 +126,36 @@ def _flipped(raw: bytes, flips) -> bytes:
     for at, value in flips:
         out[at] = value
     return bytes(out)
+
+
+@FUZZ
+@given(
+    st.sampled_from([b"[", b"[{", b'{"data": [', b'{"object": "list", "data": [{"id": 1}, ',
+                     b'{"a": 1}\n', b"\xef\xbb\xbf{"]),
+    st.binary(max_size=600),
+)
+def test_random_bytes_behind_json(start, data):
+    """Bytes that start like JSON (a list, Stripe's list output, JSON Lines)."""
+    result = read_or_error(start + data)
+    if result is not None:
+        check_result(result)
+
+
+@FUZZ
+@given(st.sampled_from(sorted(JSON_BYTES)), st.data())
+def test_truncated_or_damaged_json_fixtures(name, data):
+    """A JSON export cut anywhere, or with bytes changed: the objects before the damage kept,
+    the rest one broken row; or refused."""
+    raw = JSON_BYTES[name]
+    cut = data.draw(st.integers(0, len(raw)))
+    flips = data.draw(
+        st.lists(st.tuples(st.integers(0, len(raw) - 1), st.integers(0, 255)), max_size=3)
+    )
+    for damaged in (raw[:cut], _flipped(raw, flips)):
+        result = read_or_error(damaged, reporting_currency="USD",
+                               fx_rates={"EUR": 1.1, "JPY": 0.0067})
+        if result is not None:
+            check_result(result)
 
 
 @FUZZ

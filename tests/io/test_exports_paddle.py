@@ -253,6 +253,9 @@ EXPECTED_FORMAT = {
     "stripe_api_subscriptions.csv": "stripe_api_subscriptions",
     "woocommerce_subscriptions.csv": "woocommerce_subscriptions",
     "stripe_subscriptions_cancellation_details.csv": "stripe_subscriptions",
+    "stripe_subscriptions_list.json": "stripe_api_subscriptions",
+    "stripe_subscriptions.jsonl": "stripe_api_subscriptions",
+    "stripe_invoices_list.json": "stripe_invoices",
 }
 
 

@@ -215,12 +215,40 @@ def test_a_single_long_line_is_refused_with_its_number(env):
     assert len(read_export((b"customer_id,start,mrr\r" + b"a,2024-01-01,1\r" * 20)).lines) == 20
 
 
-def test_huge_json_is_read_as_text_and_refused(env):
-    """JSON is no format mrrkit reads: a JSON upload is text like any other."""
+def test_hostile_json_is_refused(env):
+    """JSON is read (mrrkit.io.json_table): a hostile one is refused whole, never a traceback or
+    a hang. Nesting past the parser's depth (20,000 levels, 5 MB: in the child process) and a
+    list with no object in it are no records; a million keys, a million objects, a list
+    exploded into too many rows are past a limit, said as it is passed."""
     with pytest.raises(ExportError) as info:
         read_export(hostile.json_nested(5_000_000, depth=20_000))
-    assert str(info.value).startswith("the file is not a table")
-    refused(b"[" + b"[1,2]," * 300_000 + b"[1,2]]", "too_many_columns")
+    assert info.value.code == "bad_json" and "RecursionError" in str(info.value)
+    with pytest.raises(ExportError) as info:
+        read_export(b"[" + b"[1,2]," * 300_000 + b"[1,2]]")
+    assert info.value.code == "json_no_records"
+    keys = b",".join(b'"k%d":1' % i for i in range(1_000_000))
+    exc = refused(b"[{" + keys + b"}]", "too_many_columns")
+    assert exc.values["count"] == 2_001
+    env(max_rows=1_000)
+    refused(b"[" + b"{}," * 1_000_000 + b"{}]", "too_many_rows")
+    items = b",".join(b'{"price": {"unit_amount": 100}}' for _ in range(1_001))
+    exc = refused(b'[{"id": "sub_1", "items": {"object": "list", "data": [' + items + b"]}}]",
+                  "too_many_rows")
+    assert exc.values["count"] == 1_001
+    env(max_rows=0, max_cells=1_000)
+    exc = refused(b"[" + b'{"a": 1, "b": 2},' * 600 + b'{"a": 1, "b": 2}]', "too_many_cells")
+    assert (exc.values["rows"], exc.values["columns"]) == (601, 2)
+
+
+def test_a_large_json_is_read_in_the_child_process_with_its_budget(env):
+    """Past a few MB a JSON file is parsed in the child process: a read past its time budget is
+    stopped there."""
+    data = b"[" + b'{"customer": "a", "start": "2024-01-01", "mrr": 1},' * 400_000 + b"{}]"
+    env(read_seconds=0.5)
+    refused(data, "read_timeout")
+    env(read_seconds=60)
+    table = read_table(data)
+    assert table.kind == "json" and len(table.frame) == 400_001
 
 
 def test_csv_rows_and_cells_are_counted_before_parsing(env):

@@ -18,6 +18,11 @@ Statuses mean what they mean in the Dashboard export (see
 ``trial_end``; ``unpaid`` and ``paused`` paid until ``current_period_start``; ``canceled`` ends
 at ``ended_at``; ``incomplete``, ``incomplete_expired`` never paid. A ``discount`` column (a
 coupon) is said: its amount is not in the subscription's price.
+
+A JSON ``stripe subscriptions list`` (:mod:`mrrkit.io.json_table`) is read as such a table with
+one row per item (``items_data_price_unit_amount``, ``items_data_quantity``,
+``items_data_current_period_start``...: each price of a subscription is billed, so each is a
+line), the subscription's fields copied on each.
 """
 
 from __future__ import annotations
@@ -54,6 +59,10 @@ _INTERVAL = ("plan_interval", "price_recurring_interval", "recurring_interval",
 _INTERVAL_COUNT = ("plan_interval_count", "price_recurring_interval_count",
                    "recurring_interval_count", "items_data_price_recurring_interval_count",
                    "interval_count")
+#: A subscription item's price, as a JSON ``stripe subscriptions list`` flattens it (one row per
+#: item, :mod:`mrrkit.io.json_table`).
+_ITEM_PLAN = ("items_data_price_nickname", "items_data_plan_nickname", "items_data_price_id",
+              "items_data_plan_id")
 _CHURN_REASON = ("cancellation_details_feedback", "cancellation_details_reason")
 _METADATA = re.compile(r"^metadata[._](.+)$")
 
@@ -75,8 +84,9 @@ def read(frame: pd.DataFrame) -> Draft:
     h = list(frame.columns)
     attributes = named_headers(
         h,
-        ("plan", "plan_nickname", "price_nickname", "plan_id", "price_id", "plan", "price"),
-        ("product", "plan_product", "price_product", "product"),
+        ("plan", "plan_nickname", "price_nickname", "plan_id", "price_id", "plan", "price",
+         *_ITEM_PLAN),
+        ("product", "plan_product", "price_product", "product", "items_data_price_product"),
         ("churn_reason", *_CHURN_REASON),
         ("churn_comment", "cancellation_details_comment"),
     )
@@ -94,7 +104,7 @@ def read(frame: pd.DataFrame) -> Draft:
         status=columns(h, "status"),
         period_start=columns(h, *_PERIOD_START),
         period_end=columns(h, "current_period_end", "items_data_current_period_end"),
-        plan=columns(h, "plan_id", "price_id", "plan_nickname", "price_nickname"),
+        plan=columns(h, "plan_id", "price_id", "plan_nickname", "price_nickname", *_ITEM_PLAN),
         attributes=attributes,
     )
     draft = subscription_draft(frame, cols, statuses=STATUSES, cents=True,

@@ -17,6 +17,15 @@ service period, ``MRR = amount / months``.
   plan_id, price_id, proration``: the line's type is in ``source_type`` (``subscription``,
   ``invoiceitem``) and there is no invoice status (it is on the ``invoices`` table).
 
+A JSON ``stripe invoices list`` (:mod:`mrrkit.io.json_table`: one row per invoice line, the
+invoice's fields copied) is the line items under ``lines_data_*`` names: the line's period
+(``lines_data_period_start``, never the invoice's ``period_start``, its previous period for a
+renewal), amount, quantity, price and discounts, and its subscription and proration flag
+either on the line (API versions before 2025-03-31: ``lines_data_subscription``,
+``lines_data_proration``, ``lines_data_type``) or under its ``parent`` (since then:
+``lines_data_parent_subscription_item_details_subscription``..., ``lines_data_parent_type``
+``invoice_item_details`` for an invoice item); the invoice's ``status`` and ``customer``.
+
 API-style lower-case ``amount`` is read in cents. A proration credit ("Unused time on Pro after
 15 Feb") is kept when the charge it reduces is in the file
 (:func:`mrrkit.io.credits.reject_uncovered_credits`).
@@ -37,11 +46,12 @@ from ..headers import column, columns
 from ..messages import Note, note
 from ..money import MAX_MRR, cents_divisor, months_between
 from ..parse import parse_amounts
-from .common import Vendor, has_any, named_headers
+from .common import Vendor, coalesced, has_any, named_headers
 
 __all__ = ["VENDOR"]
 
 _PERIOD_START = (
+    "lines_data_period_start",
     "Minimum Line Item Period Start (UTC)",
     "Line Item Period Start (UTC)",
     "Period Start (UTC)",
@@ -50,6 +60,7 @@ _PERIOD_START = (
     "period.start",
 )
 _PERIOD_END = (
+    "lines_data_period_end",
     "Maximum Line Item Period End (UTC)",
     "Line Item Period End (UTC)",
     "Period End (UTC)",
@@ -58,15 +69,40 @@ _PERIOD_END = (
     "period.end",
 )
 
+#: A line's subscription, the line's own first (a JSON invoice list's line, then its invoice's).
+_SUBSCRIPTION = (
+    "Subscription ID",
+    "Subscription",
+    "subscription",
+    "subscription_id",
+    "lines_data_subscription",
+    "lines_data_parent_subscription_item_details_subscription",
+    "lines_data_parent_invoice_item_details_subscription",
+    "parent_subscription_details_subscription",
+)
+_PRORATION = (
+    "Proration",
+    "proration",
+    "Is Proration",
+    "lines_data_proration",
+    "lines_data_parent_subscription_item_details_proration",
+    "lines_data_parent_invoice_item_details_proration",
+)
+#: The line's type: "subscription" / "invoiceitem", or its parent's (API 2025-03-31 on).
+_TYPE = ("Type", "type", "Line Item Type", "source_type", "lines_data_type",
+         "lines_data_parent_type")
+_INVOICE_ITEM = ["invoiceitem", "invoice_item_details"]
+
 
 def detect(headers) -> bool:
     """A service period, a subscription and an amount."""
     return (
         has_any(headers, *_PERIOD_START)
         and has_any(headers, *_PERIOD_END)
-        and has_any(headers, "Subscription", "Subscription ID", "subscription", "subscription_id")
+        and has_any(headers, *_SUBSCRIPTION)
         and has_any(
-            headers, "Amount", "amount", "Subtotal", "Amount Excluding Tax", "amount_excluding_tax"
+            headers, "Amount", "amount", "Subtotal", "Amount Excluding Tax", "amount_excluding_tax",
+            "lines_data_amount",
         )
     )
 
@@ -78,7 +114,8 @@ class _Headers:
     invoice_level: bool
     customer: str | None
     invoice: str | None
-    subscription: str | None
+    #: The line's subscription: the first filled of these columns.
+    subscriptions: tuple[str, ...]
     #: The revenue, first filled column first; ``total`` is the invoice total it is taken from
     #: (minus ``taxes``) when that is how it is read.
     amounts: tuple[str, ...]
@@ -90,6 +127,10 @@ class _Headers:
     currency: str | None
     start: str
     end: str
+
+    @property
+    def subscription(self) -> str | None:
+        return self.subscriptions[0] if self.subscriptions else None
 
     @classmethod
     def of(cls, h: list) -> _Headers:
@@ -117,7 +158,10 @@ class _Headers:
                 h, "Subtotal Excluding Tax", "Subtotal", "Amount Due"
             )
         else:
-            amounts = columns(h, "Amount Excluding Tax", "amount_excluding_tax", "Amount", "amount")
+            amounts = columns(
+                h, "Amount Excluding Tax", "amount_excluding_tax", "Amount", "amount",
+                "lines_data_amount_excluding_tax", "lines_data_amount",
+            )
         line_discount = column(h, "Discount Amount", "discount_amount", "Discount", "Line Discount")
         invoice_discount = column(
             h, "Total Discount Amount", "Invoice Discount", "total_discount_amount"
@@ -127,11 +171,9 @@ class _Headers:
         return cls(
             invoice_level=invoice_level,
             customer=column(h, "Customer ID", "Customer", "customer", "customer_id"),
-            invoice=column(h, "Invoice ID", "invoice_id", "invoice")
+            invoice=column(h, "Invoice ID", "invoice_id", "invoice", "lines_data_invoice")
             or (column(h, "id") if invoice_level else None),
-            subscription=column(
-                h, "Subscription ID", "Subscription", "subscription", "subscription_id"
-            ),
+            subscriptions=columns(h, *_SUBSCRIPTION),
             amounts=amounts,
             total=total,
             taxes=taxes,
@@ -183,9 +225,11 @@ def read(frame: pd.DataFrame) -> Draft:
         name: text(frame[found])
         for name, found in named_headers(
             h,
-            ("plan", "Plan", "Price", "Plan Nickname", "plan_id", "price_id", "price"),
-            ("product", "Product", "Product Name", "product", "product_id"),
-            ("quantity", "Quantity", "quantity"),
+            ("plan", "Plan", "Price", "Plan Nickname", "plan_id", "price_id", "price",
+             "lines_data_price_id", "lines_data_plan_id", "lines_data_pricing_price_details_price"),
+            ("product", "Product", "Product Name", "product", "product_id",
+             "lines_data_price_product", "lines_data_pricing_price_details_product"),
+            ("quantity", "Quantity", "quantity", "lines_data_quantity"),
             ("customer_name", "Customer Name"),
             ("email", "Customer Email", "customer_email"),
         ).items()
@@ -239,7 +283,7 @@ def _customers(frame, cols: _Headers, reasons: Reasons, notes) -> tuple[pd.Serie
     if cols.customer or not cols.subscription:
         # (A line without subscription, in a table without customers, is a one-off item.)
         reasons.reject((customer == "").to_numpy(), "missing_customer")
-    subscription = text(frame[cols.subscription]) if cols.subscription else empty
+    subscription = coalesced(frame, cols.subscriptions) if cols.subscriptions else empty
     return customer, subscription
 
 
@@ -254,17 +298,17 @@ def _one_offs_and_unpaid(frame, h, cols: _Headers, subscription, reasons, notes)
         notes.append(note("stripe_no_status"))
     reasons.reject((subscription == "").to_numpy(), "one_off")
     # The line's type: "subscription" or "invoiceitem" (Sigma / Data Pipeline: source_type).
-    type_col = column(h, "Type", "type", "Line Item Type", "source_type")
-    proration_col = column(h, "Proration", "proration", "Is Proration")
+    type_col = column(h, *_TYPE)
+    proration_cols = columns(h, *_PRORATION)  # (a JSON line has one of its parent's two)
     proration = (
-        text(frame[proration_col]).str.lower().isin(["true", "1", "yes", "t"]).to_numpy()
-        if proration_col
+        coalesced(frame, proration_cols).str.lower().isin(["true", "1", "yes", "t"]).to_numpy()
+        if proration_cols
         else None
     )
     if type_col and proration is not None:
         # An invoice item that is no proration is a one-off charge, even on a subscription's
         # invoice (Stripe's MRR leaves one-off items out).
-        one_off = (text(frame[type_col]).str.lower() == "invoiceitem").to_numpy() & ~proration
+        one_off = text(frame[type_col]).str.lower().isin(_INVOICE_ITEM).to_numpy() & ~proration
         reasons.reject(one_off, "one_off")
     return proration
 
@@ -316,7 +360,7 @@ def _discounts(frame, cols: _Headers, reasons: Reasons, notes, amount) -> np.nda
             with np.errstate(invalid="ignore", divide="ignore"):
                 discount += np.where(totals > 0, first * share_base / totals, 0.0)
         notes.append(note("discounts", column=cols.invoice_discount))
-    json_col = column(h, "discount_amounts")
+    json_col = column(h, "discount_amounts", "lines_data_discount_amounts")
     if json_col and json_col != cols.line_discount:
         # The API's list of discounts on a line: [{"amount": 500, "discount": "di_..."}].
         parsed = _json_discounts(frame[json_col])
