@@ -1059,6 +1059,7 @@ NOTE_VALUES = {
     "format": "stripe_subscriptions",
     "matching": 1180,
     "refunds": 3,
+    "statuses": ["Non Renewing", "past_due"],
 }
 FR_IT = (text("fr"), text("it"))
 
