@@ -13,7 +13,7 @@ currency's smallest unit (cents; a zero-decimal currency such as JPY as it is),
 timestamps (Sigma). ``metadata_<key>`` or ``metadata.<key>`` columns are attributes; the
 churn reason is ``cancellation_details_feedback`` else ``cancellation_details_reason``.
 
-Statuses mean what they mean in the Dashboard export (the table of
+Statuses have the meaning they have in the Dashboard export (the table of
 :mod:`mrrkit.io.vendors.stripe_subscriptions`, from
 https://docs.stripe.com/billing/subscriptions/overview#subscription-statuses): ``active``
 paying; ``past_due`` delinquent, counted; ``trialing`` from ``trial_end``; ``unpaid``
