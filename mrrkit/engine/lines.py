@@ -285,7 +285,8 @@ def validate_lines(lines: pd.DataFrame) -> EncodedLines:
     Raises ``ValueError`` naming the column and the rows at fault: a missing column, a missing
     customer id or start date, a start outside :data:`ENGINE_DATES` (1900 to 2199), a
     non-numeric or missing ``mrr``, an ``end`` before ``start``, a column of :data:`LINE_DATES`
-    that holds no dates. Times of day are ignored (a line runs over whole days). The caller's frame is not changed.
+    that holds no dates. Times of day are ignored (a line runs over whole days). The caller's
+    frame is not changed.
 
     Parameters
     ----------

@@ -9,9 +9,9 @@ Trial Start (UTC), Trial End (UTC), Canceled At (UTC), Ended At (UTC)`` and meta
 ``<key> (metadata)``. Some Dashboard exports name the price columns ``Plan Amount``,
 ``Plan Interval``...
 
-Statuses (the Subscription object, https://docs.stripe.com/api/subscriptions/object#subscription_object-status,
-and https://docs.stripe.com/billing/subscriptions/overview#subscription-statuses), what each
-means for MRR here (its ``billing_status``) and where its line ends:
+Statuses (the Subscription object, https://docs.stripe.com/api/subscriptions/object, and
+https://docs.stripe.com/billing/subscriptions/overview#subscription-statuses), what each means
+for MRR here (its ``billing_status``) and where its line ends:
 
 ================== ============ =============================================================
 status             meaning      the line
