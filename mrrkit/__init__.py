@@ -18,7 +18,7 @@ extend mrrkit.
 """
 
 # --- engine: canonical lines in, movements and the monthly table out -------------------------
-from .engine.lines import LINE_COLUMNS, customer_attributes, validate_lines
+from .engine.lines import LINE_COLUMNS, LINE_DATES, customer_attributes, validate_lines
 from .engine.monthly import MONTHLY_COLUMNS, monthly
 from .engine.movements import KINDS, MOVEMENT_COLUMNS, Movements, default_as_of, movements
 from .engine.periods import QUICK_PERIODS, quick_period
@@ -110,6 +110,7 @@ from .sample import generate_sample, load_sample
 __all__ = [
     # engine
     "LINE_COLUMNS",
+    "LINE_DATES",
     "validate_lines",
     "customer_attributes",
     "KINDS",

@@ -1,8 +1,9 @@
 """Canonical subscription lines: validation and the compact encoding the engine works on.
 
 A *line* is one row ``customer_id, start, end, mrr``: the customer pays ``mrr`` per month on every
-day ``d`` with ``start <= d < end`` (``end`` empty = still running). Any other column is a customer
-attribute (see :func:`customer_attributes`).
+day ``d`` with ``start <= d < end`` (``end`` empty = still running). The optional dates of
+:data:`LINE_DATES` say what happened to the line's subscription (a cancellation asked, a pause, a
+renewal not paid); any other column is a customer attribute (see :func:`customer_attributes`).
 
 Money is handled internally as integer *millionths* of the currency unit ("micros"). Sums of
 integers are exact, so a plan switch that ends one line and starts another the same day nets out
@@ -22,6 +23,7 @@ import pyarrow.compute as pc
 __all__ = [
     "ENGINE_DATES",
     "LINE_COLUMNS",
+    "LINE_DATES",
     "MICROS",
     "validate_lines",
     "customer_attributes",
@@ -29,6 +31,14 @@ __all__ = [
 
 #: The columns every canonical lines frame has.
 LINE_COLUMNS = ("customer_id", "start", "end", "mrr")
+
+#: Optional dates a line may carry (issue 14), each a datetime column, NaT where the row had none:
+#: ``canceled_at`` (the cancellation was asked: the line may run on to the end of the paid
+#: period), ``paused_at`` (a pause began or begins), ``resumes_at`` (the pause ends),
+#: ``delinquent_since`` (the first renewal not paid). They describe the line, never the customer:
+#: no attribute, no segment (:func:`customer_attributes` leaves them out), and the MRR never reads
+#: them (the definitions that may, issue 15, choose from them).
+LINE_DATES = ("canceled_at", "paused_at", "resumes_at", "delinquent_since")
 
 #: Internal money unit: one currency unit is this many integer micros.
 MICROS = 1_000_000
@@ -274,8 +284,9 @@ def validate_lines(lines: pd.DataFrame) -> EncodedLines:
 
     Raises ``ValueError`` naming the column and the rows at fault: a missing column, a missing
     customer id or start date, a start outside :data:`ENGINE_DATES` (1900 to 2199), a
-    non-numeric or missing ``mrr``, an ``end`` before ``start``.
-    Times of day are ignored (a line runs over whole days). The caller's frame is not changed.
+    non-numeric or missing ``mrr``, an ``end`` before ``start``, a column of :data:`LINE_DATES`
+    that holds no dates. Times of day are ignored (a line runs over whole days). The caller's
+    frame is not changed.
 
     Parameters
     ----------
@@ -303,6 +314,12 @@ def validate_lines(lines: pd.DataFrame) -> EncodedLines:
             + "; correct or drop those lines (mrrkit.read_export rejects them)"
         )
     end = _to_days(lines["end"], "end", allow_missing=True)
+    for name in LINE_DATES:
+        if name in lines.columns and not _dates_or_empty(lines[name]):
+            raise ValueError(
+                f"column {name!r} must hold dates (datetime64, NaT where none), got dtype "
+                f"{lines[name].dtype}: convert it with pd.to_datetime"
+            )
     mrr_col = lines["mrr"]
     if len(mrr_col) == 0:
         mrr_col = mrr_col.astype("float64")  # pd.DataFrame(columns=[...]) has object columns
@@ -323,8 +340,14 @@ def validate_lines(lines: pd.DataFrame) -> EncodedLines:
     return EncodedLines(customers=customers, code=code, start=start, end=end, mrr=micros)
 
 
+def _dates_or_empty(col: pd.Series) -> bool:
+    """Whether a column holds datetimes, or nothing at all (a column of missing values)."""
+    return pd.api.types.is_datetime64_any_dtype(col.dtype) or bool(col.isna().all())
+
+
 def customer_attributes(lines: pd.DataFrame) -> pd.DataFrame:
-    """One row per customer with its attribute columns (every column but the line columns).
+    """One row per customer with its attribute columns (every column but the line columns and
+    the line dates of :data:`LINE_DATES`).
 
     Where a customer's lines disagree, the latest line wins: the one with the latest ``start``
     (ties: the one further down the frame), blanks included, so that a customer who came back
@@ -348,6 +371,7 @@ def customer_attributes(lines: pd.DataFrame) -> pd.DataFrame:
     ...     "end": pd.to_datetime(["2024-03-01", None, None]),
     ...     "mrr": [10.0, 20.0, 5.0],
     ...     "plan": ["basic", "pro", "basic"],
+    ...     "canceled_at": pd.to_datetime([None, "2024-05-10", None]),  # a line date
     ... })
     >>> customer_attributes(lines)
                  plan
@@ -357,7 +381,7 @@ def customer_attributes(lines: pd.DataFrame) -> pd.DataFrame:
     """
     if "customer_id" not in lines.columns or "start" not in lines.columns:
         raise ValueError("lines need 'customer_id' and 'start' columns")
-    attrs = [c for c in lines.columns if c not in LINE_COLUMNS]
+    attrs = [c for c in lines.columns if c not in LINE_COLUMNS and c not in LINE_DATES]
     ids = lines["customer_id"].astype("str")
     # Lines run over whole days: a time of day must not decide which same-day line is latest, so
     # order by (id as text, start day, row) -- the same id order as movements().

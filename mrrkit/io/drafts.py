@@ -16,7 +16,7 @@ import pandas as pd
 
 from .messages import Note, Reason
 
-__all__ = ["MEANINGS", "Columns", "Credits", "Draft", "Reasons", "Rule"]
+__all__ = ["MEANINGS", "SINCE", "Columns", "Credits", "Draft", "Reasons", "Rule"]
 
 
 class Reasons:
@@ -171,6 +171,9 @@ class Draft:
     no_currency_notes: list[Note] = field(default_factory=list)
     #: How the end dates were read (``"inclusive"``, ``"exclusive"``; None: no row has one).
     end_convention: str | None = None
+    #: The dates of :data:`mrrkit.engine.lines.LINE_DATES` the rows carry (``canceled_at``...),
+    #: NaT where a row has none; only those the format reads.
+    line_dates: dict[str, pd.Series] = field(default_factory=dict)
 
     def copy(self) -> Draft:
         """A copy that can be finished (converted, rejected further) without changing this one:
@@ -182,6 +185,9 @@ class Draft:
 #: What a status can mean for MRR (issue 14): paying; in a free trial (paying from its end);
 #: paused; delinquent (a renewal not paid); ended; never paid (no period was ever paid).
 MEANINGS = ("paying", "trial", "paused", "delinquent", "ended", "never_paid")
+
+#: The line date (:data:`mrrkit.engine.lines.LINE_DATES`) a status's ``since`` columns give.
+SINCE = {"paused": "paused_at", "delinquent": "delinquent_since"}
 
 #: The meaning of each action when a rule does not name one.
 _ACTION_MEANING = {"count": "paying", "until": "paying", "trial": "trial", "ended": "ended",
@@ -200,7 +206,13 @@ class Rule:
 
     ``meaning`` is what the status means for MRR, one of :data:`MEANINGS` (by default the
     action's: a paused subscription is ``Rule("ended", cols, meaning="paused")``, paid until
-    its pause).
+    its pause). The rows of the status carry it as their ``billing_status``.
+
+    ``since`` names columns holding the day the status's state began, for a ``paused`` or
+    ``delinquent`` meaning: the row's ``paused_at`` or ``delinquent_since``
+    (:data:`SINCE`) where the format's own column for it (:attr:`Columns.dates`) is empty.
+    Stripe's ``unpaid`` is ``Rule("ended", ("Current Period Start",), meaning="delinquent",
+    since=("Current Period Start",))``: paid until the renewal it did not pay, delinquent since.
 
     >>> Rule("count").meaning, Rule("count", meaning="delinquent").meaning
     ('paying', 'delinquent')
@@ -210,6 +222,7 @@ class Rule:
     cols: tuple[str, ...] = ()
     reason: str = ""
     meaning: str = ""
+    since: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.action not in _ACTION_MEANING:
@@ -218,6 +231,8 @@ class Rule:
             object.__setattr__(self, "meaning", _ACTION_MEANING[self.action])
         elif self.meaning not in MEANINGS:
             raise ValueError(f"unknown status meaning {self.meaning!r}: one of {MEANINGS}")
+        if self.since and self.meaning not in SINCE:
+            raise ValueError(f"a {self.meaning!r} status has no start date to read (since)")
 
 
 @dataclass
@@ -254,6 +269,9 @@ class Columns:
     #: Whether ``amount`` is the price of the row's whole period (start to end: an invoice
     #: line), spread over that period's months, rather than a price per billing period.
     amount_covers_period: bool = False
+    #: Line dates (:data:`mrrkit.engine.lines.LINE_DATES`) -> the headers giving them, coalesced;
+    #: a cell that is no date leaves the line's date empty (it never rejects the row).
+    dates: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: What the end dates are (:mod:`mrrkit.io.ends`): ``"exclusive"`` (the first day not paid:
     #: mrrkit's own, and every vendor's documented ends), ``"inclusive"`` (the last day paid) or
     #: ``"auto"`` (told by the file).

@@ -291,6 +291,8 @@ NOTES = MappingProxyType({
     "mapping_dropped": (
         "the file's column {column!r} is not read: the mapping says there is no {name}"
     ),
+    # Statuses (``{statuses}``: as the file writes them; ``{meaning}``: TERMS["meaning"])
+    "status_meaning": "{count} row(s) with status {statuses} read as {meaning}",
     # Stripe
     "woo_rules": (
         "WooCommerce rules: active counts, pending-cancel and on-hold until their end (else "
@@ -590,6 +592,15 @@ REFUSALS = MappingProxyType({
 #: The placeholders that hold mrrkit's own words rather than the file's: name -> code -> the
 #: English word (an application says each in its language, from the code).
 TERMS = {
+    # What a status means for MRR (mrrkit.io.drafts.MEANINGS).
+    "meaning": {
+        "paying": "paying",
+        "trial": "in a trial (paying from its end)",
+        "paused": "paused",
+        "delinquent": "delinquent (a renewal not paid)",
+        "ended": "ended",
+        "never_paid": "never paid",
+    },
     # The role whose cell cannot be read ("start: cannot read the date in 'Début'").
     "field": {
         "start": "start",

@@ -39,7 +39,11 @@ class ExportResult:
         Canonical lines: ``customer_id`` (str), ``start`` (``datetime64[s]``, inclusive),
         ``end`` (exclusive, NaT = running), ``mrr`` (float, reporting currency), then attribute
         columns (``plan``, ``product``, ``quantity``, ``currency`` = billing currency,
-        ``churn_reason``, metadata keys...).
+        ``churn_reason``, metadata keys..., and for the exports read by their statuses
+        ``billing_status``: what the row's status means, one of
+        :data:`~mrrkit.io.drafts.MEANINGS`), then the line dates the export gives
+        (:data:`~mrrkit.engine.lines.LINE_DATES`: ``canceled_at``, ``paused_at``, ``resumes_at``,
+        ``delinquent_since``; ``datetime64[s]``, NaT where a row has none).
     rejected : DataFrame
         ``row`` (data row number: 1 = first row below the header; CSV blank lines are not rows,
         in a sheet the row sits on line ``row + header line``),
@@ -150,7 +154,8 @@ def rejected_frame(table: Table, reasons: Reasons) -> tuple[pd.DataFrame, dict[s
 
 def lines_frame(draft: Draft, keep: np.ndarray) -> pd.DataFrame:
     """The canonical lines of a draft's kept rows: ``customer_id, start, end, mrr``, then its
-    attributes (blank cells as missing) and the billing currency."""
+    attributes (blank cells as missing), the billing currency and the line dates it reads
+    (:data:`~mrrkit.engine.lines.LINE_DATES`)."""
     data = {
         "customer_id": draft.customer_id[keep].astype("str").reset_index(drop=True),
         "start": draft.start[keep].reset_index(drop=True).astype("datetime64[s]"),
@@ -166,4 +171,6 @@ def lines_frame(draft: Draft, keep: np.ndarray) -> pd.DataFrame:
         data[name] = values
     if draft.currency is not None and "currency" not in data:
         data["currency"] = draft.currency[keep].reset_index(drop=True).replace("", np.nan)
+    for name, dates in draft.line_dates.items():  # the line's own dates (LINE_DATES), NaT for none
+        data[name] = dates[keep].reset_index(drop=True).astype("datetime64[s]")
     return pd.DataFrame(data)

@@ -21,9 +21,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..engine.lines import LINE_DATES
 from .cells import text
 from .dates import SILENT_CONVENTIONS, DateColumns
-from .drafts import Columns, Credits, Draft, Reasons, Rule
+from .drafts import MEANINGS, SINCE, Columns, Credits, Draft, Reasons, Rule
 from .ends import decide_ends
 from .headers import columns, is_cents
 from .messages import REASONS, TERMS, Note, note, placeholders
@@ -195,8 +196,11 @@ def subscription_draft(
     currency = coalesce_text(frame, cols.currency)
     if currency is not None:
         currency = currency.str.upper()
+    meaning = key = None
     if statuses is not None:
-        trial, end = _statuses(frame, cols, statuses, reasons, trial, end, notes, dates)
+        trial, end, meaning, key = _statuses(frame, cols, statuses, reasons, trial, end, notes,
+                                             dates)
+    line_dates = _line_dates(frame, cols, statuses, key, dates)
     # A trial counts from its end; a subscription cancelled before then never paid.
     has_trial = trial.notna().to_numpy()
     trial_later = has_trial & ~(trial <= start).to_numpy()  # also when start is missing
@@ -224,6 +228,10 @@ def subscription_draft(
     # Dates in order.
     reasons.reject((end < start).fillna(False).to_numpy(), "end_before_start")
     reasons.reject((end == start).fillna(False).to_numpy(), "same_day")
+    attributes = _attributes(frame, cols, quantity, reasons, notes)
+    if meaning is not None:
+        # What each row's status means for MRR: a customer attribute, as its plan is.
+        attributes["billing_status"] = meaning
     return Draft(
         customer_id=customer,
         start=start,
@@ -231,17 +239,20 @@ def subscription_draft(
         mrr=np.asarray(mrr, dtype="float64"),
         reasons=reasons,
         currency=currency,
-        attributes=_attributes(frame, cols, quantity, reasons, notes),
+        attributes=attributes,
         mapping=_mapping(frame, cols),
         notes=notes,
         end_convention=end_convention,
         credits=Credits(customer) if credits else None,
+        line_dates=line_dates,
     )
 
 
 def _statuses(frame, cols: Columns, statuses, reasons, trial, end, notes, dates):
     """Apply what each status means: rejections, and the trial ends and ends some statuses read
-    from columns of their own (a cancellation date). The trial ends and ends."""
+    from columns of their own (a cancellation date). The trial ends, the ends and each row's
+    meaning (:data:`~mrrkit.io.drafts.MEANINGS`; ``""`` for a missing or unknown status); a note
+    per meaning found says which statuses have it and how many rows."""
     n = len(frame)
     status = coalesce_text(frame, cols.status)
     if status is None:
@@ -276,7 +287,59 @@ def _statuses(frame, cols: Columns, statuses, reasons, trial, end, notes, dates)
     reasons.reject((row_action == "trial") & trial.isna().to_numpy(), "trial_no_end")
     missing_end = (row_action == "ended") & end.isna().to_numpy()
     reasons.reject(missing_end, "no_end", status=status)
-    return trial, end
+    meanings = np.array([statuses[u].meaning if u in statuses else "" for u in uniques] + [""],
+                        dtype=object)
+    _say_meanings(codes, raw_uniques, meanings, notes)
+    key = np.array([*uniques, ""], dtype=object)[codes]
+    return trial, end, pd.Series(meanings[codes], index=frame.index, dtype="str"), key
+
+
+def _say_meanings(codes, raw_uniques, meanings, notes) -> None:
+    """One note per meaning found: its statuses as the file writes them, and its rows."""
+    counts = np.bincount(codes[codes >= 0], minlength=len(raw_uniques))
+    for meaning in MEANINGS:
+        found = [i for i in range(len(raw_uniques)) if meanings[i] == meaning and counts[i]]
+        if found:
+            notes.append(note("status_meaning", count=int(counts[found].sum()),
+                              statuses=[str(raw_uniques[i]) for i in found],
+                              meaning=TERMS["meaning"][meaning]))
+
+
+def _line_dates(frame, cols: Columns, statuses, key, dates) -> dict[str, pd.Series]:
+    """The line dates the format reads (:attr:`~mrrkit.io.drafts.Columns.dates`, and attributes
+    named like one: mrrkit's own files), then the ``since`` columns of the statuses where a
+    row has none. A cell that is no date is an empty date: the row's MRR never depends on it."""
+    h = list(frame.columns)
+    wanted = dict(cols.dates)
+    for name, header in cols.attributes.items():
+        if name in LINE_DATES and name not in wanted:
+            wanted[name] = (header,)
+    out = {}
+    for name, headers in wanted.items():
+        found = columns(h, *headers)
+        if found:
+            out[name] = _dates_of(frame, found, dates)
+    for u, rule in (statuses or {}).items():
+        found = columns(h, *rule.since)
+        if not found:
+            continue
+        # The column is there whenever the file can say it (the same columns for every file of
+        # a format), filled on the rows of this status only.
+        name = SINCE[rule.meaning]
+        current = out.get(name, pd.Series(pd.NaT, index=frame.index, dtype="datetime64[s]"))
+        at = (key == u) & current.isna().to_numpy()  # (key: each row's status, as rules spell it)
+        out[name] = current.where(~at, _dates_of(frame, found, dates)) if at.any() else current
+    return out
+
+
+def _dates_of(frame, headers, dates: DateColumns) -> pd.Series:
+    """The dates of ``headers``, later ones filling the gaps; NaT where none is a date."""
+    out = None
+    for header in headers:
+        values = dates.get(header).values
+        out = values if out is None else out.fillna(values)
+    return out.astype("datetime64[s]")
+
 
 
 def _given_mrr(frame, cols: Columns, reasons, currency, cents, notes, money_notes) -> np.ndarray:
@@ -444,7 +507,7 @@ def _attributes(frame, cols: Columns, quantity, reasons, notes) -> dict[str, pd.
     """The attribute columns of the lines (plan, product, metadata...) and the quantity."""
     attributes = {}
     for name, h in cols.attributes.items():
-        if h in frame.columns:
+        if h in frame.columns and name not in LINE_DATES:  # (dates of the line: _line_dates)
             attributes[name] = text(frame[h])
     if cols.quantity and "quantity" not in attributes:
         if cols.mrr:  # the monthly amount is given: quantity is only an attribute

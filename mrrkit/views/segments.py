@@ -36,7 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..engine.lines import LINE_COLUMNS, MICROS, EncodedLines, validate_lines
+from ..engine.lines import LINE_COLUMNS, LINE_DATES, MICROS, EncodedLines, validate_lines
 from ..engine.monthly import month_of, period
 from ..engine.movements import CHURN, EXPANSION, MovementArrays, Movements, movements_of
 from .retention import _month, mrr_at_month_end
@@ -120,7 +120,8 @@ def segment_columns(attributes: pd.DataFrame, max_values: int = 50) -> list[str]
     not id-like: with more than 12 distinct values, they must number less than half the customers
     that have one (so an account manager column of a small file is kept, a contact column of a
     large one skipped). Date columns are skipped, and so are numeric columns with more than 12
-    distinct values (a quantity or an amount is a measure, not a category), and so are the
+    distinct values (a quantity or an amount is a measure, not a category), and so are the line
+    dates (:data:`~mrrkit.engine.lines.LINE_DATES`, whatever their type), the
     ``MEASURE_COLUMNS``, the ``IDENTITY_COLUMNS`` (``customer_name``, ``email``) and the
     ``NOTE_COLUMNS`` (``churn_comment``) whatever their values. ``PREFERRED_DIMENSIONS`` come
     first, then the rest alphabetically.
@@ -139,6 +140,7 @@ def segment_columns(attributes: pd.DataFrame, max_values: int = 50) -> list[str]
     for name in attributes.columns:
         if (
             name in LINE_COLUMNS
+            or name in LINE_DATES
             or name in MEASURE_COLUMNS
             or name in IDENTITY_COLUMNS
             or name in NOTE_COLUMNS

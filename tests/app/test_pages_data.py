@@ -1062,6 +1062,7 @@ NOTE_VALUES = {
     "amount": "Montant HT",
     "lines": 2345,
     "lists": ["items.data"],
+    "statuses": ["Non Renewing", "past_due"],
 }
 FR_IT = (text("fr"), text("it"))
 

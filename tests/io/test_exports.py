@@ -577,7 +577,8 @@ def test_chargebee():
     country = r.lines["country"].tolist()
     assert country[:6] == ["FR", "IT", "US", "DE", "ES", "GB"] and pd.isna(country[6])
     assert set(r.lines.columns) == {
-        "customer_id", "start", "end", "mrr", "plan", "quantity", "industry", "country", "email"
+        "customer_id", "start", "end", "mrr", "plan", "quantity", "industry", "country", "email",
+        "billing_status", "paused_at", "resumes_at",  # what the statuses mean, their dates
     }
     assert r.lines["email"].tolist()[:2] == ["billing@acme.example", "ap@beta.example"]
     # The mapping names the columns read, not the empty *_in_decimal ones.

@@ -14,6 +14,33 @@ the site's currency). Status values as displayed: ``Active, In Trial, Non Renewi
 Paused, Future``; prices in major units. Public migration scripts also name
 ``subscriptions.customer_id, subscriptions.activated_at, subscriptions.currency_code,
 subscriptions.cancel_reason``, read when a file has them.
+
+Statuses (the Subscription object's ``status``,
+https://apidocs.chargebee.com/docs/api/subscriptions/subscription-object, and pausing,
+https://www.chargebee.com/docs/pause-subscription.html), what each means for MRR here and where
+its line ends:
+
+============ ============ ================================================================
+status       meaning      the line
+============ ============ ================================================================
+Active       paying       runs
+In Trial     trial        starts at ``trial_end``
+Non Renewing paying       runs until ``cancelled_at`` (else ``current_term_end``): cancelled
+                          at the end of its paid term
+Paused       paused       ends at ``pause_date``: a paused subscription "does not renew, and
+                          Chargebee does not generate renewal invoices for it" (Chargebee
+                          keeps it out of its churn; whether its MRR stays is issue 15's
+                          definitions switch)
+Cancelled    ended        ends at ``cancelled_at``
+Future       never paid   rejected: not started yet
+============ ============ ================================================================
+
+Dates the lines carry (:data:`mrrkit.engine.lines.LINE_DATES`): ``paused_at`` from
+``pause_date`` (also on an active subscription with a pause scheduled), ``resumes_at`` from
+``resume_date``, ``delinquent_since`` from ``due_since`` (the subscription's dues, where the
+file has the column) and ``canceled_at`` from ``cancel_schedule_created_at`` (where the file has
+it; ``cancelled_at`` is the end, not the request). Chargebee publishes no MRR rule for
+subscriptions in dunning: an ``Active`` one with dues still counts.
 """
 
 from __future__ import annotations
@@ -32,13 +59,22 @@ from .common import Vendor, add_custom_fields, has_any, named_headers
 __all__ = ["VENDOR"]
 
 STATUSES = {
-    "active": Rule("count"),
-    "non_renewing": Rule("until", ("subscriptions.cancelled_at", "subscriptions.current_term_end")),
-    "in_trial": Rule("trial"),
-    "cancelled": Rule("ended", ("subscriptions.cancelled_at",)),
-    "canceled": Rule("ended", ("subscriptions.cancelled_at",)),
-    "paused": Rule("ended", ("subscriptions.pause_date",)),
-    "future": Rule("reject", reason="future"),
+    "active": Rule("count", meaning="paying"),
+    "non_renewing": Rule("until", ("subscriptions.cancelled_at", "subscriptions.current_term_end"),
+                         meaning="paying"),
+    "in_trial": Rule("trial", meaning="trial"),
+    "cancelled": Rule("ended", ("subscriptions.cancelled_at",), meaning="ended"),
+    "canceled": Rule("ended", ("subscriptions.cancelled_at",), meaning="ended"),
+    "paused": Rule("ended", ("subscriptions.pause_date",), meaning="paused"),
+    "future": Rule("reject", reason="future", meaning="never_paid"),
+}
+#: The line dates the export gives: ``cancelled_at`` is when the subscription ends (or ended),
+#: not when its cancellation was asked (``cancel_schedule_created_at``, where a file has it).
+_DATES = {
+    "canceled_at": ("subscriptions.cancel_schedule_created_at",),
+    "paused_at": ("subscriptions.pause_date",),
+    "resumes_at": ("subscriptions.resume_date",),
+    "delinquent_since": ("subscriptions.due_since",),
 }
 
 #: ``subscriptions.cf_industry``, ``customers.cf_account_manager``: Chargebee custom fields.
@@ -136,6 +172,7 @@ def read(frame: pd.DataFrame) -> Draft:
         period_end=columns(h, "subscriptions.current_term_end"),
         plan=columns(h, "subscriptions.plan_id", "subscription_items.item_price_id"),
         attributes=attributes,
+        dates=_DATES,
     )
     if not unit_price and quantity:
         attributes["quantity"] = quantity[0]

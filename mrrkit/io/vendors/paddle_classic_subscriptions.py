@@ -8,6 +8,26 @@ past_due, trialing, paused, deleted``; amounts in major units (``"amount": 10`` 
 carries no plan price, interval or cancellation date: a user may add them
 (``recurring_price``, ``billing_type`` and ``billing_period``,
 ``cancellation_effective_date``).
+
+States (Paddle's subscription status reference,
+https://developer.paddle.com/reference/platform-parameters), what each means for MRR here and
+where its line ends:
+
+========= ============ =====================================================================
+state     meaning      the line
+========= ============ =====================================================================
+active    paying       runs: "payments are up-to-date"
+trialing  trial        starts at the next payment date (the first recurring payment)
+past_due  delinquent   runs: a payment failed and Paddle retries it; "after a few more
+                       payment attempts this will either change to active, paused or
+                       deleted"
+paused    paused       ends at ``paused_from`` (else ``paused_at``): "the customer will not be
+                       charged for the next or subsequent payments"
+deleted   ended        ends at the cancellation date a user adds (the export has none)
+========= ============ =====================================================================
+
+Dates the lines carry (:data:`mrrkit.engine.lines.LINE_DATES`): ``paused_at`` (``paused_from``,
+else ``paused_at``). The export gives no date of a failed payment nor of a cancellation request.
 """
 
 from __future__ import annotations
@@ -33,12 +53,14 @@ _CANCELLED = (
     "end_date",
 )
 STATUSES = {
-    "active": Rule("count"),
-    "past_due": Rule("count"),
-    "trialing": Rule("trial", _NEXT_DATE),
-    "paused": Rule("ended", ("paused_from", "paused_at")),
-    "deleted": Rule("ended", _CANCELLED),
+    "active": Rule("count", meaning="paying"),
+    "past_due": Rule("count", meaning="delinquent"),
+    "trialing": Rule("trial", _NEXT_DATE, meaning="trial"),
+    "paused": Rule("ended", ("paused_from", "paused_at"), meaning="paused"),
+    "deleted": Rule("ended", _CANCELLED, meaning="ended"),
 }
+#: ``paused_from``: the pause takes effect; ``paused_at``: it was asked.
+_DATES = {"paused_at": ("paused_from", "paused_at")}
 #: Plan prices a user may add to the file (the export has none): per unit, before tax.
 _PRICE = ("recurring_price", "plan_price", "unit_price", "price")
 #: The payments the file does carry: the whole charge (quantity included), as charged.
@@ -91,6 +113,7 @@ def read(frame: pd.DataFrame) -> Draft:
         period_end=columns(h, *_NEXT_DATE),
         plan=columns(h, "plan_id", "plan_name"),
         attributes=attributes,
+        dates=_DATES,
     )
     if not cols.interval:
         cols.interval_count = ()  # a count alone says nothing

@@ -7,6 +7,29 @@ paused_at, canceled_at, billing_cycle.interval, billing_cycle.frequency`` and th
 ``price.unit_price.amount`` (a string in the lowest denomination: 10 USD = "1000") and
 ``quantity``; statuses ``active, trialing, past_due, paused, canceled``. Underscore spellings
 (``billing_cycle_interval``) are accepted too.
+
+Statuses (the subscription entity's ``status``,
+https://developer.paddle.com/api-reference/subscriptions/overview), what each means for MRR
+here and where its line ends:
+
+========= ============ =====================================================================
+status    meaning      the line
+========= ============ =====================================================================
+active    paying       runs: "Paddle is billing for this subscription and related
+                       transactions aren't past due"
+trialing  trial        starts at ``next_billed_at`` (the trial's end)
+past_due  delinquent   runs: "has an overdue payment" (payment failed, or an invoice's terms
+                       elapsed); Paddle retries, then cancels or pauses as set
+paused    paused       ends at ``paused_at``; no transactions while paused
+canceled  ended        ends at ``canceled_at``: the day the cancellation took effect (one
+                       asked for the end of the period is a scheduled change until then)
+========= ============ =====================================================================
+
+Dates the lines carry (:data:`mrrkit.engine.lines.LINE_DATES`): ``paused_at``, and the
+``delinquent_since`` of a ``past_due`` one: its ``current_billing_period.starts_at``, the
+renewal whose payment is overdue (an approximation: the entity gives no date of the failed
+payment). ``canceled_at`` is the end, not the request, so it is no line date; the request and
+a resume date are in ``scheduled_change`` (not read).
 """
 
 from __future__ import annotations
@@ -21,14 +44,15 @@ from .common import Vendor, has_all, has_any, named_headers
 
 __all__ = ["VENDOR"]
 
+_PERIOD_START = ("current_billing_period.starts_at", "current_billing_period_starts_at")
 STATUSES = {
-    "active": Rule("count"),
-    "past_due": Rule("count"),
-    "trialing": Rule("trial", ("next_billed_at",)),
-    "canceled": Rule("ended", ("canceled_at",)),
-    "paused": Rule("ended", ("paused_at",)),
+    "active": Rule("count", meaning="paying"),
+    "past_due": Rule("count", meaning="delinquent", since=_PERIOD_START),
+    "trialing": Rule("trial", ("next_billed_at",), meaning="trial"),
+    "canceled": Rule("ended", ("canceled_at",), meaning="ended"),
+    "paused": Rule("ended", ("paused_at",), meaning="paused"),
 }
-
+_DATES = {"paused_at": ("paused_at",)}
 
 def detect(headers) -> bool:
     """customer_id, currency_code and a billing date or cycle."""
@@ -94,12 +118,11 @@ def read(frame: pd.DataFrame) -> Draft:
         quantity=columns(h, "quantity", "items[0].quantity"),
         currency=columns(h, "currency_code"),
         status=columns(h, "status"),
-        period_start=columns(
-            h, "current_billing_period.starts_at", "current_billing_period_starts_at"
-        ),
+        period_start=columns(h, *_PERIOD_START),
         period_end=columns(h, "current_billing_period.ends_at", "current_billing_period_ends_at"),
         plan=columns(h, "price.id", "price_id", "items[0].price.id", "price.name", "price_name"),
         attributes=attributes,
+        dates=_DATES,
     )
     return subscription_draft(
         frame, cols, statuses=STATUSES, cents=True, notes=[note("paddle_rules")]

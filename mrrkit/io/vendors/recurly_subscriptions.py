@@ -13,6 +13,30 @@ dates like ``2010-03-24 17:18:46 PDT``. The export has no plan interval column: 
 the current period's length. States ``pending, active, canceled, expired`` (+ ``future``,
 ``paused``; ``failed``, which the export's page does not list, is read too and rejected).
 ``*_in_cents`` columns are read in cents.
+
+States (https://docs.recurly.com/docs/subscriptions, "Subscription Lifecycle"), what each means
+for MRR here and where its line ends:
+
+======== ============ ====================================================================
+state    meaning      the line
+======== ============ ====================================================================
+active   paying       runs ("both regular paying subscriptions and subscriptions currently
+                      in a trial": a trial's line starts at ``trial_ends_at``)
+canceled paying       runs until ``expires_at``: it "will automatically expire at the term
+                      renewal date"
+expired  ended        ends at ``expires_at`` (else ``canceled_at``): "churned subscriptions
+                      that cannot be reactivated", by dunning or by cancelling
+paused   paused       ends at ``paused_at``: "currently paused and will not be invoiced"
+                      (Recurly counts them as renewing)
+future   never paid   rejected: not started yet
+pending  never paid   rejected: awaiting its first payment or its start
+failed   never paid   rejected: not published on the export's page; read as never activated
+======== ============ ====================================================================
+
+Dates the lines carry (:data:`mrrkit.engine.lines.LINE_DATES`): ``canceled_at`` (the
+cancellation; the end is ``expires_at``) and ``paused_at`` (also on an active subscription
+whose pause is scheduled). Dunning is no state of its own (a past-due subscription stays
+``active`` or ``canceled``) and the export gives no date of it; nor does it give a resume date.
 """
 
 from __future__ import annotations
@@ -29,17 +53,21 @@ from .common import TRUE, Vendor, has_all, has_any, named_headers
 __all__ = ["VENDOR"]
 
 STATUSES = {
-    "active": Rule("count"),
-    "canceled": Rule("until"),  # live until expires_at, the end of the paid term
-    "cancelled": Rule("until"),
-    "expired": Rule("ended", ("canceled_at",)),
-    "paused": Rule("ended", ("paused_at",)),
-    "future": Rule("reject", reason="state_future"),
-    "failed": Rule("reject", reason="failed"),
+    "active": Rule("count", meaning="paying"),
+    # Live until expires_at, the end of the paid term.
+    "canceled": Rule("until", meaning="paying"),
+    "cancelled": Rule("until", meaning="paying"),
+    "expired": Rule("ended", ("canceled_at",), meaning="ended"),
+    "paused": Rule("ended", ("paused_at",), meaning="paused"),
+    "future": Rule("reject", reason="state_future", meaning="never_paid"),
+    "failed": Rule("reject", reason="failed", meaning="never_paid"),
     # Created but not started: awaiting its first payment (a pending purchase) or its start.
-    "pending": Rule("reject", reason="state_pending"),
+    "pending": Rule("reject", reason="state_pending", meaning="never_paid"),
 }
-
+_DATES = {
+    "canceled_at": ("canceled_at", "subscription_canceled_at"),
+    "paused_at": ("paused_at", "subscription_paused_at"),
+}
 
 def detect(headers) -> bool:
     """account_code, plan_code or activated_at, and a state."""
@@ -98,6 +126,7 @@ def read(frame: pd.DataFrame) -> Draft:
         ),
         plan=columns(h, "plan_code", "plan_name"),
         attributes=attributes,
+        dates=_DATES,
     )
     draft = subscription_draft(
         frame, cols, statuses=STATUSES, default_months=1.0, notes=[note("recurly_rules")]

@@ -13,11 +13,17 @@ currency's smallest unit (cents; a zero-decimal currency such as JPY as it is),
 timestamps (Sigma). ``metadata_<key>`` or ``metadata.<key>`` columns are attributes; the
 churn reason is ``cancellation_details_feedback`` else ``cancellation_details_reason``.
 
-Statuses mean what they mean in the Dashboard export (see
-:mod:`mrrkit.io.vendors.stripe_subscriptions`): ``active``, ``past_due`` count; ``trialing`` from
-``trial_end``; ``unpaid`` and ``paused`` paid until ``current_period_start``; ``canceled`` ends
-at ``ended_at``; ``incomplete``, ``incomplete_expired`` never paid. A ``discount`` column (a
-coupon) is said: its amount is not in the subscription's price.
+Statuses have the meaning they have in the Dashboard export (the table of
+:mod:`mrrkit.io.vendors.stripe_subscriptions`, from
+https://docs.stripe.com/billing/subscriptions/overview#subscription-statuses): ``active``
+paying; ``past_due`` delinquent, counted; ``trialing`` from ``trial_end``; ``unpaid``
+(delinquent) and ``paused`` (paused) paid until ``current_period_start``; ``canceled`` ends at
+``ended_at``; ``incomplete``, ``incomplete_expired`` never paid. The lines carry ``canceled_at``
+(the cancellation request), ``resumes_at`` from ``pause_collection_resumes_at`` (a pause of
+collection: the status stays ``active``), and ``paused_at`` / ``delinquent_since`` of the
+``paused`` / ``past_due`` and ``unpaid`` ones from ``current_period_start`` (the period not paid
+began then: an approximation, the object gives no date of the failed payment). A ``discount``
+column (a coupon) is said: its amount is not in the subscription's price.
 
 A JSON ``stripe subscriptions list`` (:mod:`mrrkit.io.json_table`) is read as such a table with
 one row per item (``items_data_price_unit_amount``, ``items_data_quantity``,
@@ -42,15 +48,20 @@ __all__ = ["VENDOR"]
 
 _PERIOD_START = ("current_period_start", "items_data_current_period_start")
 STATUSES = {
-    "active": Rule("count"),
-    "past_due": Rule("count"),
-    "trialing": Rule("trial", ("trial_end",)),
-    "canceled": Rule("ended", ("canceled_at",)),
-    "cancelled": Rule("ended", ("canceled_at",)),
-    "unpaid": Rule("ended", _PERIOD_START),
-    "paused": Rule("ended", _PERIOD_START),
-    "incomplete": Rule("reject", reason="stripe_incomplete"),
-    "incomplete_expired": Rule("reject", reason="stripe_incomplete_expired"),
+    "active": Rule("count", meaning="paying"),
+    "past_due": Rule("count", meaning="delinquent", since=_PERIOD_START),
+    "trialing": Rule("trial", ("trial_end",), meaning="trial"),
+    "canceled": Rule("ended", ("canceled_at",), meaning="ended"),
+    "cancelled": Rule("ended", ("canceled_at",), meaning="ended"),
+    "unpaid": Rule("ended", _PERIOD_START, meaning="delinquent", since=_PERIOD_START),
+    "paused": Rule("ended", _PERIOD_START, meaning="paused", since=_PERIOD_START),
+    "incomplete": Rule("reject", reason="stripe_incomplete", meaning="never_paid"),
+    "incomplete_expired": Rule("reject", reason="stripe_incomplete_expired",
+                               meaning="never_paid"),
+}
+_DATES = {
+    "canceled_at": ("canceled_at",),
+    "resumes_at": ("pause_collection_resumes_at", "pause_collection.resumes_at"),
 }
 _AMOUNT = ("plan_amount", "price_unit_amount", "plan_unit_amount", "unit_amount",
            "items_data_price_unit_amount", "price_unit_amount_decimal")
@@ -106,6 +117,7 @@ def read(frame: pd.DataFrame) -> Draft:
         period_end=columns(h, "current_period_end", "items_data_current_period_end"),
         plan=columns(h, "plan_id", "price_id", "plan_nickname", "price_nickname", *_ITEM_PLAN),
         attributes=attributes,
+        dates=_DATES,
     )
     draft = subscription_draft(frame, cols, statuses=STATUSES, cents=True,
                                notes=[note("stripe_api_rules")])

@@ -10,22 +10,39 @@ Trial Start (UTC), Trial End (UTC), Canceled At (UTC), Ended At (UTC)`` and meta
 ``Plan Interval``...
 
 Statuses (the Subscription object, https://docs.stripe.com/api/subscriptions/object, and
-https://docs.stripe.com/billing/subscriptions/overview#subscription-statuses) and what each
-means for MRR here:
+https://docs.stripe.com/billing/subscriptions/overview#subscription-statuses), what each means
+for MRR here (its ``billing_status``) and where its line ends:
 
-- ``active``: paying. ``trialing``: a trial, paying from its end.
-- ``past_due``: delinquent, "payment on the latest invoice either failed or wasn't attempted";
-  Stripe retries, and the subscription stays in place: counted as paying (as ChartMogul and
-  Baremetrics count it).
-- ``unpaid``: delinquent after Stripe "has exhausted all payment retry attempts"; the
-  subscription stays but its invoices are no longer attempted. The months before are paid:
-  the line runs from its start to the start of its current billing period (the period not
-  paid; the export gives no earlier date), then churns.
-- ``paused``: Stripe enters it "when a trial ends without a payment method" and creates no
-  invoices: paid, if at all, until its current period began; a subscription paused at the end
-  of its trial never paid ("never paid" rejection).
-- ``canceled``: ended at ``Ended At``.
-- ``incomplete`` and ``incomplete_expired``: the first payment never succeeded (never paid).
+================== ============ =============================================================
+status             meaning      the line
+================== ============ =============================================================
+active             paying       runs (ends at ``Ended At`` if any)
+trialing           trial        starts at ``Trial End``
+past_due           delinquent   runs: "payment on the latest invoice either failed or wasn't
+                                attempted"; Stripe retries and the subscription stays in place
+                                (counted as ChartMogul and Baremetrics count it)
+unpaid             delinquent   ends at ``Current Period Start``: Stripe "has exhausted all
+                                payment retry attempts", the subscription stays but its
+                                invoices are no longer attempted; the months before are paid,
+                                the current period is not (the export gives no earlier date)
+paused             paused       ends at ``Current Period Start``: Stripe enters it "when a trial
+                                ends without a payment method" and creates no invoices; one
+                                paused at the end of its trial never paid ("never paid")
+canceled           ended        ends at ``Ended At`` (else ``Canceled At``)
+incomplete         never paid   rejected: the first payment never succeeded
+incomplete_expired never paid   rejected: "the initial payment on the subscription failed and
+                                no successful payment was made within 23 hours" (terminal; no
+                                period behind it was paid)
+================== ============ =============================================================
+
+Dates the lines carry (:data:`mrrkit.engine.lines.LINE_DATES`): ``canceled_at`` from
+``Canceled At`` (the cancellation request: with ``cancel_at_period_end`` a still active
+subscription has one, its end comes later); ``paused_at`` of a ``paused`` subscription and
+``delinquent_since`` of a ``past_due`` or ``unpaid`` one are its ``Current Period Start``, an
+approximation: the export gives no date of the failed payment, and the period not paid is the
+one that began then. ``Pause Collection`` (a pause of payment collection, not the ``paused``
+status: the subscription stays ``active``) gives ``resumes_at`` where the export has its
+``Pause Collection Resumes At`` column.
 
 Why a subscription ended is its ``cancellation_details``: ``reason``
 (``cancellation_requested, payment_disputed, payment_failed``: how it ended), ``feedback`` (the
@@ -54,17 +71,24 @@ from .common import Vendor, add_custom_fields, coalesced, has_all, has_any, name
 
 __all__ = ["VENDOR"]
 
+_PERIOD_START = ("Current Period Start (UTC)", "Current Period Start")
 STATUSES = {
-    "active": Rule("count"),
-    "past_due": Rule("count"),
-    "trialing": Rule("trial"),
-    "canceled": Rule("ended", ("Canceled At (UTC)", "Canceled At")),
-    "cancelled": Rule("ended", ("Canceled At (UTC)", "Canceled At")),
-    "incomplete": Rule("reject", reason="stripe_incomplete"),
-    "incomplete_expired": Rule("reject", reason="stripe_incomplete_expired"),
+    "active": Rule("count", meaning="paying"),
+    "past_due": Rule("count", meaning="delinquent", since=_PERIOD_START),
+    "trialing": Rule("trial", meaning="trial"),
+    "canceled": Rule("ended", ("Canceled At (UTC)", "Canceled At"), meaning="ended"),
+    "cancelled": Rule("ended", ("Canceled At (UTC)", "Canceled At"), meaning="ended"),
+    "incomplete": Rule("reject", reason="stripe_incomplete", meaning="never_paid"),
+    "incomplete_expired": Rule("reject", reason="stripe_incomplete_expired",
+                               meaning="never_paid"),
     # Paid until the period not paid began (see the module).
-    "unpaid": Rule("ended", ("Current Period Start (UTC)", "Current Period Start")),
-    "paused": Rule("ended", ("Current Period Start (UTC)", "Current Period Start")),
+    "unpaid": Rule("ended", _PERIOD_START, meaning="delinquent", since=_PERIOD_START),
+    "paused": Rule("ended", _PERIOD_START, meaning="paused", since=_PERIOD_START),
+}
+#: The line dates the export gives (the others come from the statuses' ``since``).
+_DATES = {
+    "canceled_at": ("Canceled At (UTC)", "Canceled At"),
+    "resumes_at": ("Pause Collection Resumes At (UTC)", "Pause Collection Resumes At"),
 }
 _METADATA = re.compile(r"^(.*\S)\s*\(metadata\)$", re.IGNORECASE)
 _AMOUNT = ("Amount", "Plan Amount", "Price Amount", "Amount (cents)", "Plan Amount (cents)")
@@ -129,6 +153,7 @@ def read(frame: pd.DataFrame) -> Draft:
         period_end=columns(h, "Current Period End (UTC)", "Current Period End"),
         plan=columns(h, "Plan", "Plan price ID", "Price ID", "Plan ID", "Price", "Plan Nickname"),
         attributes=_attributes(h),
+        dates=_DATES,
     )
     draft = subscription_draft(frame, cols, statuses=STATUSES, notes=[note("stripe_rules")])
     # Exports name the customer "Customer Name" or (older ones, and customers with a description

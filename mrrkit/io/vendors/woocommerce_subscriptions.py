@@ -17,6 +17,28 @@ period. Statuses: ``active`` counts; ``pending-cancel`` counts until its prepaid
 (``end_date``, else ``next_payment_date``); ``on-hold`` (a renewal not paid, or suspended) counts
 until its ``end_date``, else its ``next_payment_date`` (the renewal it did not pay);
 ``cancelled``, ``expired`` and ``switched`` end at ``end_date``; ``pending`` never paid.
+
+Statuses (https://woocommerce.com/document/subscriptions/statuses/, "Subscription Status
+Guide"), what each means for MRR here and where its line ends:
+
+============== ============ =============================================================
+status         meaning      the line
+============== ============ =============================================================
+active         paying       runs (to ``end_date`` if it has one)
+pending-cancel paying       runs until ``end_date`` (else ``next_payment_date``): cancelled
+                            by the customer with a "pre-paid term" left
+on-hold        delinquent   ends at ``end_date``, else ``next_payment_date``: "an associated
+                            order is awaiting payment" (a renewal not paid), or a store
+                            owner or customer suspended it, which the file does not tell
+cancelled      ended        ends at ``end_date``
+expired        ended        ends at ``end_date`` (it reached its end)
+switched       ended        ends at ``end_date`` (replaced by another subscription)
+pending        never paid   rejected: "no payments have been processed on the subscription"
+============== ============ =============================================================
+
+Dates the lines carry (:data:`mrrkit.engine.lines.LINE_DATES`): the ``delinquent_since`` of an
+``on-hold`` one is its ``next_payment_date``, the renewal it did not pay (a suspension is read
+alike). The documented columns give no cancellation request nor pause dates.
 """
 
 from __future__ import annotations
@@ -35,14 +57,16 @@ from .common import Vendor, has_all, has_any
 __all__ = ["VENDOR"]
 
 STATUSES = {
-    "active": Rule("count"),
-    "pending_cancel": Rule("ended", ("next_payment_date",)),
-    "on_hold": Rule("ended", ("next_payment_date",)),
-    "cancelled": Rule("ended"),
-    "canceled": Rule("ended"),
-    "expired": Rule("ended"),
-    "switched": Rule("ended"),
-    "pending": Rule("reject", reason="woo_pending"),
+    "active": Rule("count", meaning="paying"),
+    # Cancelled by the customer, paid until its prepaid term ends.
+    "pending_cancel": Rule("ended", ("next_payment_date",), meaning="paying"),
+    "on_hold": Rule("ended", ("next_payment_date",), meaning="delinquent",
+                    since=("next_payment_date",)),
+    "cancelled": Rule("ended", meaning="ended"),
+    "canceled": Rule("ended", meaning="ended"),
+    "expired": Rule("ended", meaning="ended"),
+    "switched": Rule("ended", meaning="ended"),
+    "pending": Rule("reject", reason="woo_pending", meaning="never_paid"),
 }
 _DATES = ("start_date", "trial_end_date", "next_payment_date", "end_date")
 #: What the renewal's total holds that is no recurring revenue.
