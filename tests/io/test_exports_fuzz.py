@@ -10,11 +10,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import mrrkit
 from mrrkit import ExportError, ExportResult, read_export
+from mrrkit.io.drafts import MEANINGS
+from mrrkit.io.meanings import LINE_TYPES
 from tests.io.test_exports_paddle import brute_force_months
 from tests.io.test_exports_reasons import check_reasons
 from tests.io.test_exports_warnings import check_warnings
@@ -505,18 +507,32 @@ MAPPABLE = ["Kunde", "Beginn", "Ende", "Betrag", "Turnus", "Anzahl", "Waehrung",
                 "currency",
                 "trial_end",
                 "segment",
+                # Issue 14: read by value, subtracted, an invoice line's whole period.
+                "status",
+                "type",
+                "tax",
+                "discount",
+                "shipping",
+                "one_off",
+                "period_amount",
             ]
         ),
         st.one_of(st.none(), st.sampled_from(MAPPABLE + ["Missing"])),
         max_size=8,
     ),
     st.lists(st.lists(CELLS, min_size=8, max_size=8), min_size=1, max_size=10),
+    st.fixed_dictionaries({
+        "status": st.dictionaries(CELLS, st.sampled_from(MEANINGS), max_size=3),
+        "type": st.dictionaries(CELLS, st.sampled_from(LINE_TYPES), max_size=3),
+    }),
 )
-def test_any_mapping(mapping, rows):
+def test_any_mapping(mapping, rows, meanings):
     """Any mapping, even nonsense (one header for two roles, a header the file lacks, roles set
-    to None): an ExportError or every row accounted for."""
+    to None), and any meanings of any values: an ExportError or every row accounted for."""
+    assume(not (mapping.get("period_amount") and mapping.get("amount")
+                and mapping["period_amount"] != mapping["amount"]))
     raw = write_csv(MAPPABLE, rows, ",", "utf-8")
-    result = read_or_error(raw, mapping=mapping)
+    result = read_or_error(raw, mapping=mapping, meanings=meanings)
     if result is not None:
         check_result(result, expected_rows=len(rows))
 
