@@ -12,6 +12,7 @@ from mrrkit.io.drafts import MEANINGS
 from mrrkit.io.ends import END_CONVENTIONS
 from mrrkit.io.headers import guess_mapping
 from mrrkit.io.meanings import LINE_TYPES, value_key
+from mrrkit.io.vendors import VENDORS
 from ui import browser_memory, data, messages, shell, state, uploads
 from ui.format import number_format, plain_md
 from ui.tables import downloads, month_labels, right_aligned
@@ -39,6 +40,7 @@ MAX_MEANINGS = 30
 _MAPPINGS = "_mrrkit_data_mappings"  # file digest -> the mapping the user applied
 _MAPPING_ROUND = "_mrrkit_data_mapping_round"  # bumped to re-draw the form from a new mapping
 _MEANINGS = "_mrrkit_data_meanings"  # file digest -> what its status and type values mean
+_ENDS = "_mrrkit_data_ends"  # file digest -> what its end dates are, as the user said
 _USED = "_mrrkit_data_used"  # (what was read, source key) of the last "Use this data"
 _USED_READING = "_mrrkit_data_used_reading"  # that reading: result, customers file, names
 
@@ -51,6 +53,10 @@ ss = st.session_state
 def _apply_mapping(digest: str, keys: dict[str, str]) -> None:
     ss.setdefault(_MAPPINGS, {})[digest] = {role: ss.get(key) for role, key in keys.items()}
     ss[_MAPPING_ROUND] = ss.get(_MAPPING_ROUND, 0) + 1
+
+
+def _keep_ends(digest: str, key: str) -> None:
+    ss.setdefault(_ENDS, {})[digest] = ss[key]
 
 
 def _reset_mapping(digest: str) -> None:
@@ -143,6 +149,17 @@ def _rate_months(values: pd.Series, nf) -> list[str]:
     return out
 
 
+def _in_currency(lines: pd.DataFrame, currency: str | None) -> pd.DataFrame:
+    """The lines as they are in use: amounts in ``currency``, said in the ``currency`` column;
+    the currency each line was billed in, where another, kept as ``billing_currency`` (a CSV
+    of them uploaded again is read in ``currency``, not converted twice)."""
+    if not currency or "currency" not in lines.columns or (lines["currency"] == currency).all():
+        return lines
+    billed = lines["currency"]
+    out = lines.drop(columns="currency").assign(currency=currency)
+    return out.assign(billing_currency=billed) if "billing_currency" not in out else out
+
+
 def _lines_for_people(lines: pd.DataFrame, nf) -> pd.DataFrame:
     """The first lines as people read them: dates without a time, money in their format, blank
     cells for missing attributes."""
@@ -187,7 +204,7 @@ def _validation(reading: dict, nf) -> None:
 def _details(reading: dict, nf) -> None:
     """Rejected rows, the lines and the validation report, each downloadable."""
     result, cust = reading["result"], reading["customers"]
-    lines, rejected = result.lines, result.rejected
+    lines, rejected = _in_currency(result.lines, reading.get("currency")), result.rejected
     tab_rejected, tab_lines, tab_report = st.tabs([
         t("data.tab_rejected", rows=nf.count(len(rejected))),
         t("data.tab_lines", lines=nf.count(len(lines))),
@@ -306,8 +323,9 @@ with st.spinner(t("data.reading"), show_time=True):
     )
     mapping = ss.get(_MAPPINGS, {}).get(digest)
     # What the file's end dates are: told by the file ("auto") until the user says (below).
-    ends_key = f"data.ends.{digest[:16]}"
-    ends = ss.get(ends_key) if ss.get(ends_key) in END_CONVENTIONS else "auto"
+    # (Kept apart from the radio, whose key holds the language: its words change with it.)
+    ends = ss.get(_ENDS, {}).get(digest, "auto")
+    ends_key = f"data.ends.{digest[:16]}.{fr.lang}"
     # The file read once: its format, columns and currencies; every reading below starts from it.
     meanings = ss.get(_MEANINGS, {}).get(digest)
     inspection = uploads.inspect_upload(raw, digest, mapping, ends, meanings)
@@ -369,6 +387,7 @@ if result is not None and known.format in ("generic", "canonical") and (
     detected = result.end_convention if ends == "auto" else None
     st.radio(
         t("data.ends"), list(END_CONVENTIONS), key=ends_key, horizontal=True,
+        on_change=_keep_ends, args=(digest, ends_key),
         index=END_CONVENTIONS.index(ends),
         format_func=lambda c: (t(f"data.ends.detected_{detected}") if c == "auto" and detected
                                else t(f"data.ends.{c}")),
@@ -382,8 +401,12 @@ notes_box = st.container()
 if headers and (known is not None or upload.kind in ("no_columns", "other")):
     # Columns not recognised as a whole: still pre-fill the roles some header names (an
     # "amount" column without a customer column is the amount), so only the rest is to pick.
-    shown = (mapping if mapping is not None
-             else known.mapping if known is not None else guess_mapping(headers))
+    shown = dict(mapping if mapping is not None
+                 else known.mapping if known is not None else guess_mapping(headers))
+    if known is not None and mapping is None and known.format in VENDORS and VENDORS[
+            known.format].periods and "amount" in shown and "period_amount" not in shown:
+        # A vendor's billed periods: read through a mapping, each amount is its row's period's.
+        shown["period_amount"] = shown.pop("amount")
     vendor = known is not None and mapping is None and known.format not in ("generic", "canonical")
     with st.expander(
         t("data.mapping"), icon=":material/table_edit:",
@@ -398,9 +421,10 @@ if headers and (known is not None or upload.kind in ("no_columns", "other")):
         if vendor:
             st.warning(t("data.mapping_vendor", format=t(f"format.{known.format}")))
         round_ = ss.get(_MAPPING_ROUND, 0)
-        keys = {role: f"data.map.{digest[:16]}.{round_}.{role}" for role in ROLES}
+        # Keys hold the language: a language switch draws the form again in its words.
+        keys = {role: f"data.map.{digest[:16]}.{round_}.{fr.lang}.{role}" for role in ROLES}
         choices = [None, *headers]
-        with st.form(f"data.mapping.{digest[:16]}.{round_}", border=False):
+        with st.form(f"data.mapping.{digest[:16]}.{round_}.{fr.lang}", border=False):
             columns = st.columns(3)
             for i, role in enumerate(ROLES):
                 current = shown.get(role)
@@ -430,7 +454,7 @@ if value_roles:
         st.caption(t("data.meanings_help"))
         round_ = ss.get(_MAPPING_ROUND, 0)
         keys = {}
-        with st.form(f"data.meanings.{digest[:16]}.{round_}", border=False):
+        with st.form(f"data.meanings.{digest[:16]}.{round_}.{fr.lang}", border=False):
             for role in value_roles:
                 found = known.values(role)
                 st.markdown(t(f"data.meanings_{role}", column=_plain_markdown(known.mapping[role])))
@@ -442,7 +466,7 @@ if value_roles:
                 columns = st.columns(3)
                 for i, (value, rows, meaning) in enumerate(
                         found.head(MAX_MEANINGS).itertuples(index=False)):
-                    key = f"data.meaning.{digest[:16]}.{round_}.{role}.{i}"
+                    key = f"data.meaning.{digest[:16]}.{round_}.{fr.lang}.{role}.{i}"
                     keys[role].append((value, key))
                     columns[i % 3].selectbox(
                         t.plural("data.meaning_of", rows, value=value or t("data.blank_value"),

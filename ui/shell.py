@@ -395,7 +395,7 @@ def _source(fr: Frame) -> tuple[Source, NumberFormat]:
 def _as_of(fr: Frame, source: Source, nf: NumberFormat) -> pd.Timestamp:
     """The day the figures are at (a later end date is scheduled, not churn yet)."""
     t, box = fr.t, fr.data_box
-    first_day, last_day = views.date_span(source.key, source.lines)
+    first_day, last_day, last_paid = views.date_span(source.key, source.lines)
     default_day = mrrkit.default_as_of(source.lines, today(), source.exported).date()
     as_of = pd.Timestamp(state.date_input(
         t("sidebar.as_of"), key="asof", default=default_day, min_value=first_day,
@@ -415,11 +415,12 @@ def _as_of(fr: Frame, source: Source, nf: NumberFormat) -> pd.Timestamp:
                       date=format_date(as_of.date(), "medium", locale=nf.locale)))
     if (as_of.date() - last_day).days > _STALE_DAYS:
         # Shown at today, a file whose every date is months old may be an old export: its
-        # running subscriptions would then look running still. Say so, and offer its last day.
+        # running subscriptions would then look running still. Say so, and offer its last day
+        # paid (its latest date may be an end, the first day nothing is paid).
         last = format_date(last_day, "medium", locale=nf.locale)
         box.warning(t("sidebar.stale", date=last), icon=":material/history:")
-        box.button(t("sidebar.stale_use", date=last), key="_mrrkit_as_of_last",
-                   on_click=state.set_value, args=("asof", last_day))
+        box.button(t("sidebar.stale_use", date=format_date(last_paid, "medium", locale=nf.locale)),
+                   key="_mrrkit_as_of_last", on_click=state.set_value, args=("asof", last_paid))
     return as_of
 
 

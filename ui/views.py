@@ -134,11 +134,21 @@ def analysis(key: str, _lines: pd.DataFrame, as_of: pd.Timestamp | None = None) 
 @memory.cached(tag=_tag_of_key)
 def date_span(key: str, _lines: pd.DataFrame) -> tuple:
     """The first start and the latest start or end of a source's lines, as days (``date``):
-    the range the "as of" day can be chosen in."""
+    the range the "as of" day can be chosen in; and the last day a line was paid (an end is
+    the first day not paid: the day before it, unless a later line starts).
+
+    >>> lines = pd.DataFrame({"start": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+    ...                       "end": pd.to_datetime(["2024-02-01", "2024-03-01"])})
+    >>> [str(d) for d in date_span("k", lines)]
+    ['2024-01-01', '2024-03-01', '2024-02-29']
+    """
     starts = pd.to_datetime(_lines["start"])
+    ends = pd.to_datetime(_lines["end"])
     first = starts.min()
-    latest = pd.concat([starts, pd.to_datetime(_lines["end"])]).max()
-    return first.date(), latest.date()
+    latest = pd.concat([starts, ends]).max()
+    last_end = ends.max()
+    paid = starts.max() if pd.isna(last_end) else max(starts.max(), last_end - pd.Timedelta(days=1))
+    return first.date(), latest.date(), paid.date()
 
 
 def segment_view(key: str, filters: Filters, base: Analysis) -> SegmentView:

@@ -3,6 +3,7 @@ with the shared subscription rules (:func:`mrrkit.io.rules.subscription_draft`).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .cells import text
@@ -20,6 +21,7 @@ from .headers import (
 )
 from .meanings import STATUS_WORDS, TYPE_WORDS, check_meanings, line_type_of, status_rules, value_key
 from .messages import TERMS, ExportError, Note, note
+from .parse import parse_amounts
 from .rules import subscription_draft
 
 __all__ = ["canonical_draft", "generic_draft", "is_canonical"]
@@ -218,6 +220,28 @@ def generic_draft(frame: pd.DataFrame, mapping: dict | None = None, exact: bool 
     return draft
 
 
+#: Headers of an invoice's total, tax included.
+_TOTAL_HEADERS = {"total", "grand total", "amount due", "total due", "total amount", "totale",
+                  "total ttc", "total incl tax", "montant ttc", "importo totale"}
+
+
+def _total_of(frame: pd.DataFrame, money: str, tax: str) -> str | None:
+    """The total column that the money column plus the tax column make (``Amount``, ``Tax``,
+    ``Total``: then the money is without tax), on 90% of the rows with all three; else None."""
+    total = next((h for h in frame.columns if h not in (money, tax)
+                  and normalise(h) in _TOTAL_HEADERS), None)
+    if total is None:
+        return None
+    values = [parse_amounts(frame[h]).values.to_numpy(dtype="float64", na_value=np.nan)
+              for h in (money, tax, total)]
+    m, t, total_ = values
+    known = np.isfinite(m) & np.isfinite(t) & np.isfinite(total_)
+    if not known.any():
+        return None
+    close = np.abs(m + t - total_) <= 0.01 * np.maximum(1.0, np.abs(total_))
+    return total if close[known].mean() >= 0.9 else None
+
+
 def _checked_value_roles(frame, roles: dict, explicit: set, meanings: dict, notes: list) -> dict:
     """The roles, less the guessed status, type and tax columns that would misread the file:
     a status or type column whose rows mostly hold words of no known meaning, a tax column
@@ -234,8 +258,12 @@ def _checked_value_roles(frame, roles: dict, explicit: set, meanings: dict, note
             notes.append(note("value_column_ignored", column=h, role=TERMS["role"][role],
                               examples=examples))
     money = roles.get("mrr") or roles.get("amount")
-    if "tax" in roles and "tax" not in explicit and money is not None and excludes_tax(money):
-        notes.append(note("tax_not_subtracted", column=roles.pop("tax"), amount=money))
+    if "tax" in roles and "tax" not in explicit and money is not None:
+        total = _total_of(frame, money, roles["tax"])
+        if excludes_tax(money):
+            notes.append(note("tax_not_subtracted", column=roles.pop("tax"), amount=money))
+        elif total is not None:
+            notes.append(note("tax_in_total", column=roles.pop("tax"), amount=money, total=total))
     if ("discount" in roles and "discount" not in explicit and money is not None
             and set(normalise(money).split()) & _TOTAL_WORDS):
         # An order's total is after its discounts (WooCommerce's order_total, an invoice total).

@@ -203,6 +203,8 @@ ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
         "canone",
         "total",
         "totale",
+        "subtotal",
+        "sub total",
     ),
     "interval": (
         "interval",
@@ -305,7 +307,8 @@ VALUE_ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
 }
 #: Words of a money header saying its amounts exclude tax (``Montant HT``, ``Net amount``).
-_EXCL_TAX = re.compile(r"\b(ht|excl|excluding|net|hors taxe|before tax|pre tax|imponibile)\b")
+_EXCL_TAX = re.compile(
+    r"\b(ht|excl|excluding|net|subtotal|sub total|hors taxe|before tax|pre tax|imponibile)\b")
 
 
 def excludes_tax(header) -> bool:

@@ -270,6 +270,10 @@ NOTES = MappingProxyType({
         "{column!r} is not subtracted: {amount!r} says its amounts are without tax (map it as "
         "the tax column if they include it)"
     ),
+    "tax_in_total": (
+        "{column!r} is not subtracted: {amount!r} plus {column!r} make {total!r}, so {amount!r} "
+        "is without tax"
+    ),
     "discount_not_subtracted": (
         "{column!r} is not subtracted: {amount!r} is a total, after discounts (map it as the "
         "discount column if it is not)"

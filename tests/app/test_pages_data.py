@@ -405,6 +405,10 @@ def test_mixed_currencies_need_a_choice_then_rows_without_a_rate_are_rejected_an
     expected = mrrkit.read_export(MIXED, reporting_currency="EUR", fx_rates={"USD": 0.9})
     assert list(expected.lines["mrr"]) == [100.0, 45.0, 18.0]
     assert list(preview(at)["MRR"]) == ["€100.00", "€45.00", "€18.00"]
+    # The lines say the currency their amounts are in now, and the one each was billed in: a
+    # CSV of them uploaded again is read in EUR, not converted twice.
+    assert list(preview(at)["Currency"]) == ["EUR"] * 3
+    assert list(preview(at)["Billing currency"]) == ["EUR", "USD", "USD"]
     assert metrics(at)["Rows rejected"] == "1"  # GBP still has no rate
     assert any(w.value.startswith("Rows without an exchange rate yet: 1 (GBP).")
                for w in at.warning)
@@ -1281,10 +1285,13 @@ def test_an_old_file_shown_at_today_says_so_and_offers_its_last_day():
     assert [w.value for w in at.sidebar.warning if "latest date" in w.value] == [
         "The file's latest date is Mar 15, 2024. If it was exported then, its running "
         "subscriptions may have changed since: show the figures at that day instead."]
+    # Its last day paid: the latest date is b's end, the first day b no longer pays.
+    assert at.button(key="_mrrkit_as_of_last").label == "Figures as of Mar 14, 2024"
     at.button(key="_mrrkit_as_of_last").click().run()
     clean(at)
-    assert at.date_input(key="w:asof").value == pd.Timestamp("2024-03-15").date()
-    assert at.query_params["asof"] == "2024-03-15" and at.query_params["to"] == "2024-03"
+    assert at.date_input(key="w:asof").value == pd.Timestamp("2024-03-14").date()
+    assert at.query_params["asof"] == "2024-03-14" and at.query_params["to"] == "2024-03"
+    assert metrics(at)["MRR"] == number_format("en", "EUR").money(150)
     assert not [w for w in at.sidebar.warning if "latest date" in w.value]
 
 
@@ -1304,7 +1311,7 @@ def test_the_page_says_how_it_read_the_end_dates_and_the_user_can_say_otherwise(
     content = _invoices_with_last_billed_days()
     at = upload(data_page(), "invoices.csv", content)
     clean(at)
-    key = f"data.ends.{uploads.bytes_digest(content)[:16]}"
+    key = f"data.ends.{uploads.bytes_digest(content)[:16]}.en"
     radio = at.radio(key=key)
     assert radio.value == "auto"
     assert radio.options[0] == "Detected: the last day paid"
@@ -1321,6 +1328,11 @@ def test_the_page_says_how_it_read_the_end_dates_and_the_user_can_say_otherwise(
     assert at.radio(key=key).options[0] == "Detect from the file"
     at.button(key="data.use").click().run()
     pd.testing.assert_frame_equal(at.session_state["source"].lines, exclusive.lines)
+    # Another language: the choice stays, said in its words (no radio left without a choice).
+    at.selectbox(key="w:lang").set_value("fr").run()
+    clean(at)
+    radio = at.radio(key=key[:-len(".en")] + ".fr")
+    assert radio.value == "exclusive" and radio.options[2] == "Le premier jour non payé (1er juillet pour juin)"
 
 
 def test_a_vendor_export_shows_no_end_date_choice(stripe_page):
@@ -1380,6 +1392,12 @@ def test_statuses_types_and_tax_are_explained_and_the_user_gives_values_a_meanin
     assert metrics(at)["Lines"] == str(len(again.lines)) == "5"
     assert set(again.lines["customer_id"]) == {"acme", "gamma", "delta", "omega"}
     assert meaning_boxes(at, "status")["dormant (1 row)"].value == "paused"
+    # Another language: the meanings chosen stay, said in its words; then back to English.
+    at.selectbox(key="w:lang").set_value("fr").run()
+    clean(at)
+    assert meaning_boxes(at, "status")["dormant (1 ligne)"].value == "paused"
+    assert [b for b in at.button if b.label == "Revenir aux significations usuelles"]
+    at.selectbox(key="w:lang").set_value("en").run()
     # And back to the usual words.
     click(at, "Back to the usual meanings")
     clean(at)

@@ -98,7 +98,7 @@ def test_columns_and_notes():
     result = read()
     assert result.mapping == {
         "customer_id": "Customer external ID", "start": "Service period start",
-        "end": "Service period end", "amount": "Amount in cents", "currency": "Currency",
+        "end": "Service period end", "period_amount": "Amount in cents", "tax": "Tax amount", "type": "Type", "currency": "Currency",
         "status": "Status", "subscription": "Subscription external ID",
         "invoice": "Invoice external ID",
     }

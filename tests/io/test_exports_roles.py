@@ -224,3 +224,16 @@ def test_each_row_is_kept_or_rejected_as_its_status_means(rows, chosen):
             expected.append(f"c{i}")
     assert sorted(result.lines["customer_id"]) == sorted(expected)
     assert np.isfinite(result.lines["mrr"]).all()
+
+
+def test_a_tax_column_that_adds_up_with_the_amount_to_a_total_is_not_subtracted():
+    """Stripe's and most invoice exports: Amount (or Subtotal) + Tax = Total. The amount is
+    then without tax; a lone Amount next to a Tax column is taken as with tax (Chargebee,
+    ChartMogul, WooCommerce write totals so)."""
+    csv = (b"customer,start,Amount,interval,Tax,Total\n"
+           b"a,2024-01-01,100,month,20,120\nb,2024-01-01,50,month,10,60\n")
+    result = mrrkit.read_export(csv, today=TODAY)
+    assert result.lines["mrr"].tolist() == [100.0, 50.0]
+    assert "tax_in_total" in codes(result) and "tax" not in result.mapping
+    subtotal = b"customer,start,Subtotal,interval,Tax\na,2024-01-01,100,month,20\n"
+    assert mrrkit.read_export(subtotal, today=TODAY).lines["mrr"].tolist() == [100.0]

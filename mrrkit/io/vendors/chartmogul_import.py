@@ -193,7 +193,11 @@ def read(frame: pd.DataFrame) -> Draft:
         "customer_id": cols["customer"] or cols["subscription"],
         "start": cols["start"],
         "end": cols["end"],
-        "amount": cols["amount"],
+        # The amount of each line's whole service period, tax out (the roles a table read
+        # through a mapping would need to read it the same way).
+        "period_amount": cols["amount"],
+        "tax": cols["tax"],
+        "type": cols["type"],
         "currency": cols["currency"],
         "status": cols["status"],
         "subscription": cols["subscription"],
