@@ -41,6 +41,7 @@ _MAPPINGS = "_mrrkit_data_mappings"  # file digest -> the mapping the user appli
 _MAPPING_ROUND = "_mrrkit_data_mapping_round"  # bumped to re-draw the form from a new mapping
 _MEANINGS = "_mrrkit_data_meanings"  # file digest -> what its status and type values mean
 _ENDS = "_mrrkit_data_ends"  # file digest -> what its end dates are, as the user said
+_PENDING = "_mrrkit_data_pending"  # the export uploaded and not used yet: name, bytes, digest
 _USED = "_mrrkit_data_used"  # (what was read, source key) of the last "Use this data"
 _USED_READING = "_mrrkit_data_used_reading"  # that reading: result, customers file, names
 
@@ -77,6 +78,12 @@ def _apply_meanings(digest: str, keys: dict[str, list[tuple[str, str]]]) -> None
 def _reset_meanings(digest: str) -> None:
     ss.get(_MEANINGS, {}).pop(digest, None)
     ss[_MAPPING_ROUND] = ss.get(_MAPPING_ROUND, 0) + 1
+
+
+def _uploader_changed() -> None:
+    """The user removed the file from the uploader (or chose another): forget the one kept."""
+    if ss.get("data.export") is None:
+        ss.pop(_PENDING, None)
 
 
 def _use(read_key: tuple, reading: dict) -> None:
@@ -290,11 +297,26 @@ st.html(data.uploader_style(t, st.get_option("server.maxUploadSize"), {
 c1, c2 = st.columns(2)
 export_file = c1.file_uploader(
     t("data.subscriptions"), type=FILE_TYPES, key="data.export", help=t("data.subscriptions_help"),
+    on_change=_uploader_changed,
 )
 customers_file = c2.file_uploader(
     t("data.customers"), type=FILE_TYPES, key="data.customers", help=t("data.customers_help"),
 )
-if export_file is None:
+pending = ss.get(_PENDING)
+used = ss.get(_USED)
+if pending is not None and used is not None and used[0][0] == pending["digest"]:
+    pending = None  # in use: shown as such below
+if export_file is not None:
+    export_name = export_file.name
+elif pending is not None:
+    # Back on this page before "Use this data": Streamlit's uploader forgot the file (a page
+    # change unmounts it), this page did not. It stays until used, removed or forgotten.
+    export_name = pending["name"]
+    p1, p2 = st.columns([3, 1])
+    p1.info(t("data.pending", name=plain_md(export_name)), icon=":material/draft:")
+    p2.button(t("data.pending_forget"), on_click=ss.pop, args=(_PENDING, None),
+              key="data.pending_forget", width="stretch")
+if export_file is None and pending is None:
     if customers_file is not None:
         st.info(t("data.export_first"), icon=":material/info:")
     in_use = ss.get(_USED_READING)
@@ -310,7 +332,11 @@ if export_file is None:
     state.stop()
 
 with st.spinner(t("data.reading"), show_time=True):
-    raw, digest = uploads.upload_bytes(export_file)
+    if export_file is not None:
+        raw, digest = uploads.upload_bytes(export_file)
+        ss[_PENDING] = {"name": export_name, "raw": raw, "digest": digest}
+    else:
+        raw, digest = pending["raw"], pending["digest"]
     customers_raw, customers_digest = (
         uploads.upload_bytes(customers_file) if customers_file is not None else (None, None)
     )
@@ -622,9 +648,9 @@ rates_key = None if fx is None else uploads.rates_key(fx)
 read_key = (digest, customers_digest, repr(mapping), repr(meanings), wanted, rates_key)
 
 # --- validation and details ---------------------------------------------------------------------
-name = export_file.name + (f" + {customers_file.name}" if customers_file is not None else "")
+name = export_name + (f" + {customers_file.name}" if customers_file is not None else "")
 reading = {
-    "result": result, "customers": cust, "file": export_file.name,
+    "result": result, "customers": cust, "file": export_name,
     "customers_name": None if customers_file is None else customers_file.name,
     "name": name, "currency": currency,
 }

@@ -1407,3 +1407,40 @@ def test_statuses_types_and_tax_are_explained_and_the_user_gives_values_a_meanin
     clean(fr_page)
     assert meaning_boxes(fr_page, "status")["paid (5 lignes)"].value == "paying"
     assert "Ce que signifient les valeurs" in [e.label for e in fr_page.main.expander]
+
+
+def test_a_file_not_used_yet_is_still_there_after_another_page():
+    """Streamlit's uploader forgets its file when the page changes: the Data page keeps it
+    (with the meanings given) until it is used, removed or forgotten (a click-through found it
+    gone)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.secrets["_isolated"] = True
+    at.run()
+    at.switch_page(PAGE).run()
+    upload(at, "invoices.csv", INVOICE_LINES)
+    meaning_boxes(at, "status")["dormant (1 row)"].set_value("paused")
+    click(at, "Apply these meanings")
+    assert metrics(at)["Lines"] == "6"
+    at.switch_page(HOME).run()
+    at.switch_page(PAGE).run()
+    clean(at)
+    assert at.file_uploader(key="data.export").value is None  # (what a page change leaves)
+    assert any("invoices\\.csv" in i.value and "not in use yet" in i.value for i in at.info)
+    assert metrics(at)["Lines"] == "6"
+    assert meaning_boxes(at, "status")["dormant (1 row)"].value == "paused"
+    at.button(key="data.use").click().run()
+    pd.testing.assert_frame_equal(
+        at.session_state["source"].lines,
+        mrrkit.read_export(INVOICE_LINES, meanings={"status": {"dormant": "paused"}}).lines)
+    # Used: the page shows the reading in use, no longer a file waiting.
+    at.switch_page(HOME).run()
+    at.switch_page(PAGE).run()
+    clean(at)
+    assert not any("not in use yet" in i.value for i in at.info)
+    # Forgotten: gone.
+    upload(at, "odd.csv", ODD)
+    at.switch_page(HOME).run()
+    at.switch_page(PAGE).run()
+    at.button(key="data.pending_forget").click().run()
+    clean(at)
+    assert not any("not in use yet" in i.value for i in at.info)

@@ -216,3 +216,40 @@ def test_a_status_value_given_a_meaning_reads_the_file_again_and_stays(app, tmp_
         raise
     finally:
         context.close()
+
+
+def test_a_file_not_used_yet_survives_a_visit_to_another_page(app, tmp_path):
+    """A click-through found the upload gone after visiting another page before "Use this
+    data" (Streamlit's uploader forgets its file when unmounted): it stays, its reading too."""
+    from tests.app.test_pages_data import INVOICE_LINES
+
+    browser, base = app
+    t = text("en")
+    path = tmp_path / "invoices.csv"
+    path.write_bytes(INVOICE_LINES)
+    context, page, runs = new_page(browser)
+    try:
+        page.goto(f"{base}Data")
+        page.locator('[data-testid="stFileUploaderDropzoneInstructions"]').first.wait_for()
+        runs.idle()
+        page.locator(f"{UPLOADER} input[type=file]").first.set_input_files(path)
+        page.get_by_text(t("data.meanings")).first.wait_for()
+        runs.idle()
+        page.get_by_role("link", name=t("page.movements")).click()
+        page.wait_for_url("**/Movements**")
+        runs.idle()
+        page.get_by_role("link", name=t("page.data")).click()
+        page.wait_for_url("**/Data**")
+        page.get_by_text("is still loaded, not in use yet", exact=False).wait_for()
+        runs.idle()
+        lines = page.locator("[data-testid='stMetric']").filter(has_text="Lines").locator(
+            "[data-testid='stMetricValue']")
+        assert lines.inner_text().strip() == "5"
+        page.get_by_role("button", name=t("data.pending_forget")).click()
+        page.get_by_text(t("data.where")).first.wait_for()
+        no_exception(page)
+    except Exception:
+        keep_evidence(page, "pending-upload")
+        raise
+    finally:
+        context.close()
