@@ -18,6 +18,7 @@ extend mrrkit.
 """
 
 # --- engine: canonical lines in, movements and the monthly table out -------------------------
+from .engine.definitions import DEFINITION_PRESETS, Definitions
 from .engine.lines import LINE_COLUMNS, LINE_DATES, customer_attributes, validate_lines
 from .engine.monthly import MONTHLY_COLUMNS, monthly
 from .engine.movements import KINDS, MOVEMENT_COLUMNS, Movements, default_as_of, movements
@@ -109,6 +110,8 @@ from .sample import generate_sample, load_sample
 
 __all__ = [
     # engine
+    "Definitions",
+    "DEFINITION_PRESETS",
     "LINE_COLUMNS",
     "LINE_DATES",
     "validate_lines",

@@ -82,7 +82,7 @@ def _customer_month_runs(m: MovementArrays, mon: np.ndarray):
     return first, last
 
 
-def monthly(data, as_of=None) -> pd.DataFrame:
+def monthly(data, as_of=None, definitions=None) -> pd.DataFrame:
     """Monthly MRR, movements and rates.
 
     Parameters
@@ -92,6 +92,13 @@ def monthly(data, as_of=None) -> pd.DataFrame:
         :func:`mrrkit.filter_movements` for a segment) or canonical lines.
     as_of : date-like, optional
         Last day counted; defaults to the movements' ``as_of`` or the lines' latest date.
+    definitions : Definitions or str, optional
+        For lines: the definitions to compute their movements under (:func:`mrrkit.movements`);
+        movements keep their own (asking others raises). The rates follow them: the customer
+        churn rate's base and whether customers who join and churn within the month count,
+        the quick ratio's numerator, NRR/GRR customer-level or from the movements
+        (:class:`mrrkit.Definitions`). The frame's ``attrs["definitions"]`` holds them (None:
+        mrrkit's own).
 
     Returns
     -------
@@ -130,7 +137,8 @@ def monthly(data, as_of=None) -> pd.DataFrame:
     2024-02  180.0    0.0       30.0    0.0     30.0          2
     2024-03   80.0    0.0        0.0 -100.0   -100.0          1
     """
-    m = movements_of(data, as_of).arrays
+    mv = movements_of(data, as_of, definitions)
+    m, chosen = mv.arrays, mv.definitions
     last = int(month_of(np.array([m.as_of]))[0])
     if len(m) == 0:
         empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in MONTHLY_COLUMNS})
@@ -147,7 +155,14 @@ def monthly(data, as_of=None) -> pd.DataFrame:
     counts = np.bincount(slot, minlength=nm * len(KINDS)).reshape(nm, len(KINDS))
     net_new = sums.sum(axis=1)
     mrr = np.cumsum(net_new)
-    customers = np.cumsum(counts[:, NEW] + counts[:, REACTIVATION] - counts[:, CHURN])
+    if chosen is None:
+        customers = np.cumsum(counts[:, NEW] + counts[:, REACTIVATION] - counts[:, CHURN])
+        joined = counts[:, NEW] + counts[:, REACTIVATION]
+    else:  # (a reactivation may be reported as expansion: count customers by their MRR)
+        rose = np.bincount(mon - first, weights=(m.before == 0) & (m.after > 0), minlength=nm)
+        fell = np.bincount(mon - first, weights=(m.after == 0) & (m.before > 0), minlength=nm)
+        joined = rose.astype(np.int64)
+        customers = np.cumsum(joined - fell.astype(np.int64))
     prev_mrr = np.concatenate(([0], mrr[:-1]))
     prev_customers = np.concatenate(([0], customers[:-1]))
 
@@ -166,6 +181,30 @@ def monthly(data, as_of=None) -> pd.DataFrame:
     to_money = 1.0 / MICROS
     new, expansion, contraction, churn, reactivation = (sums[:, k] * to_money for k in range(5))
     losses = -(churn + contraction)
+    churned, base = counts[:, CHURN], prev_customers
+    gains = new + expansion + reactivation
+    nrr, grr = _ratio(prev_mrr + d_net, prev_mrr), _ratio(prev_mrr + d_gross, prev_mrr)
+    if chosen is not None:
+        if chosen.same_month_churn == "exclude":
+            # A churn in a customer-month that began at 0: the customer joined (or came back)
+            # and left within the month.
+            run_of_row = np.zeros(len(m), np.int64)
+            run_of_row[run_first[1:]] = 1
+            run_of_row = np.cumsum(run_of_row)
+            began_at_zero = m.before[run_first] == 0
+            joined_left = (m.kind == CHURN) & began_at_zero[run_of_row]
+            churned = churned - np.bincount(mon - first, weights=joined_left,
+                                            minlength=nm).astype(np.int64)
+        if chosen.churn_rate_base == "average":
+            base = (prev_customers + customers) / 2
+        elif chosen.churn_rate_base == "start_plus_new":
+            base = prev_customers + joined
+        if not chosen.quick_ratio_reactivation:
+            gains = new + expansion
+        if chosen.retention == "movements":
+            nrr = _ratio(prev_mrr * to_money - losses + expansion + reactivation,
+                         prev_mrr * to_money)
+            grr = _ratio(prev_mrr * to_money - losses, prev_mrr * to_money)
     frame = pd.DataFrame(
         {
             "mrr": mrr * to_money,
@@ -183,14 +222,16 @@ def monthly(data, as_of=None) -> pd.DataFrame:
             "reactivated_customers": counts[:, REACTIVATION],
             "arr": 12 * mrr * to_money,
             "arpa": _ratio(mrr * to_money, customers),
-            "customer_churn_rate": _ratio(counts[:, CHURN], prev_customers),
+            "customer_churn_rate": _ratio(churned, base),
             "gross_mrr_churn_rate": _ratio(losses, prev_mrr * to_money),
             "net_mrr_churn_rate": _ratio(losses - expansion - reactivation, prev_mrr * to_money),
-            "quick_ratio": _ratio(new + expansion + reactivation, losses),
-            "nrr": _ratio(prev_mrr + d_net, prev_mrr),
-            "grr": _ratio(prev_mrr + d_gross, prev_mrr),
+            "quick_ratio": _ratio(gains, losses),
+            "nrr": nrr,
+            "grr": grr,
         },
         index=pd.PeriodIndex.from_ordinals(np.arange(first, last + 1), freq="M", name="month"),
     )
     frame.attrs["as_of"] = pd.Timestamp(np.datetime64(m.as_of, "D"))
+    if chosen is not None:  # (mrrkit's own add nothing: frames stay as they were)
+        frame.attrs["definitions"] = chosen
     return frame

@@ -384,8 +384,8 @@ class Movements:
     ----------
     as_of : Timestamp
         The day the movements stop at: a movement after it is not counted (one on it is).
-    definitions : None
-        The definitions the movements follow: ``None``, mrrkit's own (the only ones so far).
+    definitions : Definitions or None
+        The definitions the movements follow (:class:`mrrkit.Definitions`); None: mrrkit's own.
     arrays : MovementArrays
         The engine's arrays (customers numbered, days, kind codes, money in integer micros).
 
@@ -557,13 +557,24 @@ def _looks_like_movements(frame: pd.DataFrame) -> bool:
     return all(c in frame.columns for c in MOVEMENT_COLUMNS) and "start" not in frame.columns
 
 
-def movements_of(data, as_of=None) -> Movements:
+def movements_of(data, as_of=None, definitions=None) -> Movements:
     """``data`` as movements: :class:`Movements` as they are (up to ``as_of`` when given), or a
-    lines DataFrame's movements, computed. What every view calls on its ``data`` argument (a
-    view calling another may pass its :class:`MovementArrays`)."""
+    lines DataFrame's movements, computed (under ``definitions``). What every view calls on its
+    ``data`` argument (a view calling another may pass its :class:`MovementArrays`).
+
+    Raises
+    ------
+    ValueError
+        Movements made under other definitions than ``definitions`` (when given): a figure
+        never mixes two.
+    """
     if isinstance(data, MovementArrays):
         data = Movements(data)
     if isinstance(data, Movements):
+        if definitions is not None and own_definitions(definitions) != data.definitions:
+            raise ValueError(
+                "these movements were computed under other definitions than the ones asked: "
+                "compute movements(lines, definitions=...) again")
         return data if as_of is None else data.until(as_of)
     if isinstance(data, pd.DataFrame):
         if _looks_like_movements(data):
@@ -572,13 +583,13 @@ def movements_of(data, as_of=None) -> Movements:
                 "(to keep some customers, mrrkit.filter_movements), or read a frame back with "
                 "mrrkit.Movements.from_frame(frame)"
             )
-        return movements(data, as_of)
+        return movements(data, as_of, definitions)
     raise TypeError(
         f"data must be canonical lines (a DataFrame) or Movements, got {type(data).__name__}"
     )
 
 
-def movements(lines: pd.DataFrame, as_of=None) -> Movements:
+def movements(lines: pd.DataFrame, as_of=None, definitions=None) -> Movements:
     """Every change of a customer's MRR, classified.
 
     Parameters
@@ -588,6 +599,12 @@ def movements(lines: pd.DataFrame, as_of=None) -> Movements:
         empty = running), ``mrr``. Other columns are ignored here.
     as_of : date-like, optional
         Ignore movements after this day. Defaults to the latest start or end date in ``lines``.
+    definitions : Definitions or str, optional
+        Another tool's definitions (:class:`mrrkit.Definitions`, or a preset's name such as
+        ``"chartmogul"``): where its lines end (:func:`mrrkit.engine.adjust.adjust_lines`), how
+        its movements are classified (:func:`mrrkit.engine.reclassify.redefine`); the
+        movements keep them (:attr:`Movements.definitions`) and every view computed from them
+        follows them. None: mrrkit's own.
 
     Returns
     -------
@@ -625,7 +642,35 @@ def movements(lines: pd.DataFrame, as_of=None) -> Movements:
     """
     if not isinstance(lines, pd.DataFrame):
         raise TypeError(f"lines must be a pandas DataFrame, got {type(lines).__name__}")
-    return Movements(_arrays_from_lines(validate_lines(lines), as_of))
+    definitions = own_definitions(definitions)
+    if definitions is None:  # mrrkit's own: the lines as they are
+        return Movements(_arrays_from_lines(validate_lines(lines), as_of))
+    from .adjust import adjust_lines  # (they build on this module)
+    from .reclassify import redefine
+
+    encoded = validate_lines(lines)
+    if definitions.moves_lines:
+        if as_of is None:  # the day the lines as given stop at, before any end moves
+            as_of = _day_to_timestamp(_arrays_from_lines(encoded, None).as_of)
+        encoded = validate_lines(adjust_lines(lines, definitions, as_of))
+    arrays = redefine(_arrays_from_lines(encoded, as_of), definitions)
+    return Movements(arrays, definitions)
+
+
+def own_definitions(definitions):
+    """``definitions`` checked: a :class:`~mrrkit.engine.definitions.Definitions` (a preset's
+    name is one), None for mrrkit's own (``Definitions()`` too, so that default movements stay
+    exactly as they were)."""
+    from .definitions import Definitions
+
+    if definitions is None:
+        return None
+    if isinstance(definitions, str):
+        definitions = Definitions.preset(definitions)
+    if not isinstance(definitions, Definitions):
+        raise TypeError("definitions must be a mrrkit.Definitions or a preset's name, got "
+                        f"{type(definitions).__name__}")
+    return None if definitions == Definitions() else definitions
 
 
 def default_as_of(lines: pd.DataFrame, today, exported=None) -> pd.Timestamp:

@@ -21,7 +21,7 @@ _CUSTOMER_STEP[CHURN] = -1
 _NO_COHORT = np.iinfo(np.int64).min
 
 
-def cohorts(data, value: str = "mrr", as_of=None) -> pd.DataFrame:
+def cohorts(data, value: str = "mrr", as_of=None, definitions=None) -> pd.DataFrame:
     """Cohort table by acquisition month.
 
     A customer's cohort is the month of its ``new`` movement (its first payment); it stays in that
@@ -39,6 +39,9 @@ def cohorts(data, value: str = "mrr", as_of=None) -> pd.DataFrame:
         ``"arpa"``: absolute ARPA, the cohort's MRR / its paying customers at that month end.
     as_of : date-like, optional
         Last day counted (see :func:`mrrkit.engine.monthly`).
+    definitions : Definitions or str, optional
+        For lines: the definitions to compute their movements under; movements keep their own.
+        A customer's cohort is its first payment whatever they call a return.
 
     Returns
     -------
@@ -62,11 +65,22 @@ def cohorts(data, value: str = "mrr", as_of=None) -> pd.DataFrame:
     """
     if value not in COHORT_VALUES:
         raise ValueError(f"value must be one of {COHORT_VALUES}, got {value!r}")
-    m = movements_of(data, as_of).arrays
+    mv = movements_of(data, as_of, definitions)
+    m = mv.arrays
     last = int(month_of(np.array([m.as_of]))[0])
     mon = month_of(m.day)
     # Row numbers rather than a boolean mask: gathering by index is several times faster.
-    is_new = np.flatnonzero(m.kind == NEW)
+    if mv.definitions is None:
+        is_new = np.flatnonzero(m.kind == NEW)
+        step_of = _CUSTOMER_STEP[m.kind]
+    else:
+        # Other definitions may report a return as new or as expansion: a customer's cohort is
+        # still its first payment (its first movement), paying customers told by their MRR.
+        first_row = np.ones(len(m), bool)
+        first_row[1:] = m.cust[1:] != m.cust[:-1]
+        is_new = np.flatnonzero(first_row & (m.before == 0))
+        step_of = ((m.before == 0) & (m.after > 0)).astype(np.int64) - (
+            (m.after == 0) & (m.before > 0))
     # "No cohort" must not be a month: months before 1970 have negative ordinals.
     cohort_of = np.full(len(m.customers), _NO_COHORT, np.int64)
     cohort_of[m.cust[is_new]] = mon[is_new]
@@ -90,7 +104,7 @@ def cohorts(data, value: str = "mrr", as_of=None) -> pd.DataFrame:
     size = len(cohort_months) * n_months
     # Per cohort and calendar month: change of MRR and of paying customers, then running totals.
     d_mrr = np.rint(np.bincount(slot, weights=m.amount[member], minlength=size)).astype(np.int64)
-    step = _CUSTOMER_STEP[m.kind[member]]
+    step = step_of[member]
     d_cust = np.bincount(slot, weights=step, minlength=size).astype(np.int64)
     mrr_level = np.cumsum(d_mrr.reshape(-1, n_months), axis=1)
     cust_level = np.cumsum(d_cust.reshape(-1, n_months), axis=1)

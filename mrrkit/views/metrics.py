@@ -42,13 +42,18 @@ def _period_sums(table: pd.DataFrame, start, end) -> tuple[float, pd.DataFrame]:
     return base, table.loc[s + 1 : e]
 
 
-def ltv(data, window: int = 6) -> pd.Series:
+def ltv(data, window: int | None = None, definitions=None) -> pd.Series:
     """Customer lifetime value per month: ``arpa / mean customer churn rate``.
 
     The mean is over the ``window`` months ending with the month (the cheat sheet's "churn moyen
     sur les 6 derniers mois"); NaN until ``window`` months of churn rates exist, or when none
     churned over the window (the lifetime would be infinite). Revenue LTV, not margin: multiply by
     your gross margin for a margin LTV.
+
+    Under other definitions (the monthly table's, or ``definitions`` for lines and movements:
+    :class:`mrrkit.Definitions`): the churn rate may be revenue's (gross MRR churn), the window
+    another length (``ltv_months``, which ``window`` overrides) and end with the month before
+    (ChartMogul), and the LTV is multiplied by ``gross_margin``.
 
     Examples
     --------
@@ -59,9 +64,23 @@ def ltv(data, window: int = 6) -> pd.Series:
     >>> ltv(table, window=3).round(2).tolist()   # 110 / mean(2%, 4%, 3%)
     [nan, nan, 3666.67]
     """
-    table = data if isinstance(data, pd.DataFrame) and "arpa" in data.columns else _monthly(data)
-    mean_churn = table["customer_churn_rate"].rolling(window, min_periods=window).mean()
-    return (table["arpa"] / mean_churn.where(mean_churn > 0)).rename("ltv")
+    if isinstance(data, pd.DataFrame) and "arpa" in data.columns:
+        table = data
+    else:
+        table = monthly(data, definitions=definitions)
+    chosen = table.attrs.get("definitions")
+    if chosen is None:
+        window = 6 if window is None else window
+        mean_churn = table["customer_churn_rate"].rolling(window, min_periods=window).mean()
+        return (table["arpa"] / mean_churn.where(mean_churn > 0)).rename("ltv")
+    window = chosen.ltv_months if window is None else window
+    rate = table["customer_churn_rate" if chosen.ltv_churn == "customer"
+                 else "gross_mrr_churn_rate"]
+    if not chosen.ltv_current_month:
+        rate = rate.shift(1)
+    mean_churn = rate.rolling(window, min_periods=window).mean()
+    value = table["arpa"] * chosen.gross_margin / mean_churn.where(mean_churn > 0)
+    return value.rename("ltv")
 
 
 def cs_headwind(data, start, end) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engine.movements import MovementArrays, movements_of
+from ..engine.movements import NEW, MovementArrays, movements_of
 from ..engine.monthly import month_of, period
 
 __all__ = ["nrr", "grr", "mrr_at_month_end"]
@@ -38,8 +38,9 @@ def mrr_at_month_end(m: MovementArrays, month: int) -> np.ndarray:
     return out
 
 
-def _retention(data, start, end, capped: bool) -> float:
-    m = movements_of(data).arrays
+def _retention(data, start, end, capped: bool, definitions=None) -> float:
+    mv = movements_of(data, definitions=definitions)
+    m = mv.arrays
     s_month, e_month = _month(start, "start"), _month(end, "end")
     if e_month < s_month:
         raise ValueError(f"end ({end}) is before start ({start})")
@@ -49,6 +50,17 @@ def _retention(data, start, end, capped: bool) -> float:
             f"end ({period(e_month)}) is after the data's as_of month ({period(as_of_month)})"
         )
     s = mrr_at_month_end(m, s_month)
+    if mv.definitions is not None and mv.definitions.retention == "movements":
+        # From the movements (Baremetrics): 1 - net (or gross) MRR churn over the months after
+        # start, every customer's movements counted, new customers' expansion too.
+        start_mrr = s.sum()
+        if start_mrr == 0:
+            return float("nan")
+        months = month_of(m.day)
+        inside = (months > s_month) & (months <= e_month) & (m.kind != NEW)
+        change = (m.after - m.before)[inside]
+        kept = np.minimum(change, 0).sum() if capped else change.sum()
+        return float((start_mrr + kept) / start_mrr)
     e = mrr_at_month_end(m, e_month)
     base = s > 0
     denominator = s[base].sum()
@@ -58,7 +70,7 @@ def _retention(data, start, end, capped: bool) -> float:
     return float(kept.sum() / denominator)
 
 
-def nrr(data, start, end) -> float:
+def nrr(data, start, end, definitions=None) -> float:
     """Net revenue retention from the end of month ``start`` to the end of month ``end``.
 
     The customers paying at the end of ``start`` (MRR > 0); NRR = their total MRR at the end of
@@ -71,6 +83,11 @@ def nrr(data, start, end) -> float:
         :func:`mrrkit.movements` or canonical lines.
     start, end : month
         ``"YYYY-MM"``, a ``Period`` or anything ``pd.Period(x, freq="M")`` accepts.
+    definitions : Definitions or str, optional
+        For lines, the definitions of their movements; movements keep theirs. With
+        ``retention="movements"`` (Baremetrics), NRR = ``1 - net MRR churn`` of the months
+        after ``start`` (expansion, reactivation, contraction and churn of every customer over
+        the start MRR), GRR the same with contraction and churn only.
 
     Examples
     --------
@@ -86,13 +103,13 @@ def nrr(data, start, end) -> float:
     >>> round(grr(lines, "2024-01", "2024-06"), 4)   # (100 + 0) / (100 + 50)
     0.6667
     """
-    return _retention(data, start, end, capped=False)
+    return _retention(data, start, end, capped=False, definitions=definitions)
 
 
-def grr(data, start, end) -> float:
+def grr(data, start, end, definitions=None) -> float:
     """Gross revenue retention from the end of month ``start`` to the end of month ``end``.
 
     As :func:`nrr`, but each customer counts at most its starting MRR, so expansion never
     offsets churn and contraction: GRR <= 1 and GRR <= NRR.
     """
-    return _retention(data, start, end, capped=True)
+    return _retention(data, start, end, capped=True, definitions=definitions)

@@ -1,0 +1,132 @@
+"""A naive reference for the switches of :class:`mrrkit.Definitions` (issue 15), built on
+:class:`tests.reference.Reference` and written from the switches' documentation only.
+
+Lines are ``(customer_id, start, end, mrr, extra)`` with ``extra`` a dict of the optional
+columns (``billing_status``, ``canceled_at``, ``paused_at``, ``delinquent_since``). Each switch is
+applied the obvious way: a loop over the lines for their ends, a loop over each customer's
+movements for their kinds, month-end values read day by day for month snapshots, a loop over the
+months for the rates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+
+from tests.reference import (
+    Reference,
+    default_as_of,
+    last_day_of,
+    month_number,
+    paying,
+    period,
+    ratio,
+)
+
+__all__ = ["DefinedReference"]
+
+
+def _adjusted(lines, d, as_of: dt.date):
+    """The lines with their ends moved as the switches on lines say."""
+    out = []
+    for c, s, e, m, x in lines:
+        status = x.get("billing_status")
+        if d.churn_at == "request" and x.get("canceled_at") is not None:
+            asked = x["canceled_at"]
+            if e is None or asked < e:
+                e = asked if asked > s else s
+        if d.pauses == "keep" and status == "paused" and e is not None and e == x.get("paused_at"):
+            e = None
+        since = x.get("delinquent_since")
+        if d.delinquency != "as_read" and status == "delinquent" and since is not None:
+            if d.delinquency == "keep":
+                if e == since:
+                    e = None
+            elif (as_of - since).days > d.delinquency:
+                if e is None or e > since:
+                    e = since
+            elif e == since:
+                e = None
+        out.append((c, s, e, m))
+    return out
+
+
+class DefinedReference(Reference):
+    """The reference's figures under ``definitions``."""
+
+    def __init__(self, lines, definitions, as_of: dt.date | None = None):
+        self.definitions = d = definitions
+        plain = [(c, s, e, m) for c, s, e, m, _ in lines]
+        as_of = as_of if as_of is not None else default_as_of(plain)
+        super().__init__(_adjusted(lines, d, as_of), as_of)
+        if d.grain == "month":
+            self.movements = self._snapshot_movements()
+        self.movements = self._relabelled(self.movements)
+
+    def _snapshot_movements(self) -> list:
+        out = []
+        for c in self.customers:
+            first = month_number(self.first_day[c])
+            previous, ever = 0.0, False
+            for month in range(first, self.last_month + 1):
+                value = self.month_end_mrr(c, month)
+                if abs(value - previous) > 1e-6:
+                    if not paying(previous):
+                        kind = "reactivation" if ever else "new"
+                    elif not paying(value):
+                        kind = "churn"
+                    else:
+                        kind = "expansion" if value > previous else "contraction"
+                    out.append((c, self.snapshot_day(month), kind, value - previous, previous,
+                                value))
+                    ever = ever or paying(value)
+                previous = value
+        return out
+
+    def _relabelled(self, movements) -> list:
+        d, out, churned_on = self.definitions, [], {}
+        for c, day, kind, amount, before, after in movements:
+            if kind == "reactivation" and d.reactivation_window is not None:
+                if (day - churned_on[c]).days > d.reactivation_window:
+                    kind = "new"
+            if kind == "reactivation" and d.reactivation_as != "reactivation":
+                kind = d.reactivation_as
+            if kind == "churn":
+                churned_on[c] = day
+            out.append((c, day, kind, amount, before, after))
+        return out
+
+    def monthly(self) -> pd.DataFrame:
+        d = self.definitions
+        table = super().monthly()
+        for month in self.months():
+            row = table.loc[period(month)]
+            prev_values = [self.month_end_mrr(c, month - 1) for c in self.customers]
+            values = [self.month_end_mrr(c, month) for c in self.customers]
+            prev_customers = sum(1 for v in prev_values if paying(v))
+            prev_mrr = math.fsum(prev_values)
+            dated = [mv for mv in self.movements if month_number(mv[1]) == month]
+            joined = [mv for mv in dated if not paying(mv[4]) and paying(mv[5])]
+            customers = sum(1 for v in values if paying(v))
+            table.loc[period(month), "customers"] = customers
+            table.loc[period(month), "arpa"] = ratio(row["mrr"], customers)
+            churned = [mv for mv in dated if mv[2] == "churn"]
+            if d.same_month_churn == "exclude":
+                churned = [mv for mv in churned
+                           if paying(self.mrr_on(mv[0], last_day_of(month - 1)))]
+            base = {"start": prev_customers, "average": (prev_customers + customers) / 2,
+                    "start_plus_new": prev_customers + len(joined)}[d.churn_rate_base]
+            table.loc[period(month), "customer_churn_rate"] = ratio(len(churned), base)
+            gains = row["new"] + row["expansion"] + (
+                row["reactivation"] if d.quick_ratio_reactivation else 0.0)
+            table.loc[period(month), "quick_ratio"] = ratio(
+                gains, -(row["churn"] + row["contraction"]))
+            if d.retention == "movements":
+                net = -(row["churn"] + row["contraction"] + row["expansion"]
+                        + row["reactivation"])
+                table.loc[period(month), "nrr"] = ratio(prev_mrr - net, prev_mrr)
+                table.loc[period(month), "grr"] = ratio(
+                    prev_mrr + row["churn"] + row["contraction"], prev_mrr)
+        return table
