@@ -236,8 +236,13 @@ SOURCES = MappingProxyType({
         "pauses": ("zero", "https://paddle.com/help/profitwell-metrics/measure/compare/"
                    "profitwell-vs-chargify (on hold: downgraded to $0)"),
         "retention": ("customers", "not published (mrrkit's)"),
+        "ltv_months": (1, "https://learn.profitwell.com/article/xJx5sQX95w-life-time-value "
+                       "(roughly ARPU / (1 - retention); its smoothing is not published)"),
     },
     "stripe": {
+        "churn_at": ("request", "https://support.stripe.com/questions/impact-of-subscription-"
+                     "cancellations-on-monthly-recurring-revenue-mrr-in-billing (no longer counts "
+                     "after the time of the API call, not at the end of the period)"),
         "delinquency": ("as_read", "https://docs.stripe.com/billing/subscriptions/analytics/"
                         "glossary (past_due counts; unpaid is churn)"),
         "churn_rate_base": ("start_plus_new", "https://support.stripe.com/questions/calculating"

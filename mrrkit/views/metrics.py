@@ -69,6 +69,10 @@ def ltv(data, window: int | None = None, definitions=None) -> pd.Series:
     else:
         table = monthly(data, definitions=definitions)
     chosen = table.attrs.get("definitions")
+    if chosen is None and table is data:  # a table of its own: the definitions asked, if any
+        from ..engine.movements import own_definitions
+
+        chosen = own_definitions(definitions)
     if chosen is None:
         window = 6 if window is None else window
         mean_churn = table["customer_churn_rate"].rolling(window, min_periods=window).mean()
