@@ -10,6 +10,7 @@ ctx = shell.context()
 t, nf = ctx.t, ctx.nf
 
 st.title(t("overview.title"))
+shell.definitions_caption(ctx)
 summary = views.kpis(ctx.data, ctx.end)
 if ctx.period_as_of < ctx.end.end_time.normalize():  # the month is in progress: say its day
     st.caption(t("overview.caption_partial",

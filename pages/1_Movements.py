@@ -31,6 +31,7 @@ def figure_label(kind: str) -> str:
 
 
 st.title(t("movements.title"))
+shell.definitions_caption(ctx)
 
 # --- monthly table -----------------------------------------------------------------------------
 st.subheader(t("movements.table"))

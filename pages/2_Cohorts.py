@@ -13,6 +13,7 @@ t, nf = ctx.t, ctx.nf
 DL = (t("download.csv"), t("download.excel"))
 
 st.title(t("cohorts.title"))
+shell.definitions_caption(ctx)
 c1, c2 = st.columns(2)
 value = state.segmented(
     t("cohorts.value"), ["mrr", "customers", "arpa"], key="coh.value",

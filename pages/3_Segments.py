@@ -13,6 +13,7 @@ t, nf = ctx.t, ctx.nf
 DL = (t("download.csv"), t("download.excel"))
 
 st.title(t("segments.title"))
+shell.definitions_caption(ctx)
 dims = list(ctx.base.dimensions)
 if not dims:
     st.info(t("segments.no_dimension"))

@@ -18,6 +18,7 @@ DL = (t("download.csv"), t("download.excel"))
 SHOWN = 250  # rows drawn on screen (the highest MRR first); the download has them all
 
 st.title(t("customers.title"))
+shell.definitions_caption(ctx)
 
 
 summary = views.customer_summary(ctx.data)

@@ -37,6 +37,7 @@ MAX_SCENARIOS = 3
 dims = list(ctx.base.dimensions)
 
 st.title(t("scenarios.title"))
+shell.definitions_caption(ctx)
 
 
 def dim_label(d: str) -> str:

@@ -22,6 +22,7 @@ lines = ctx.source.lines
 has = set(lines.columns)
 
 st.title(t("expansion.title"))
+shell.definitions_caption(ctx)
 st.caption(t("expansion.caption"))
 
 

@@ -132,6 +132,8 @@ class Context:
     lang: str
     t: Text
     nf: NumberFormat
+    #: The definitions the figures follow (None: mrrkit's own).
+    definitions: mrrkit.Definitions | None = None
 
     @property
     def source(self) -> Source:
@@ -424,6 +426,26 @@ def _as_of(fr: Frame, source: Source, nf: NumberFormat) -> pd.Timestamp:
     return as_of
 
 
+def _definitions(fr: Frame) -> mrrkit.Definitions | None:
+    """The definitions the figures follow: mrrkit's, or the tool the user reconciles with
+    (URL key ``defs``); None for mrrkit's own."""
+    t = fr.t
+    name = state.selectbox(
+        t("definitions.label"), list(mrrkit.DEFINITION_PRESETS), key="defs", default="mrrkit",
+        format_func=lambda n: t(f"definitions.preset.{n}"), container=fr.data_box,
+        help=t("definitions.help"),
+    )
+    return None if name == "mrrkit" else mrrkit.Definitions.preset(name)
+
+
+def definitions_caption(ctx: Context) -> None:
+    """Under a page's title: the definitions its figures follow, when not mrrkit's own."""
+    if ctx.definitions is not None:
+        st.caption(ctx.t("definitions.caption",
+                         name=ctx.t(f"definitions.preset.{ctx.definitions.name}")),
+                   help=ctx.t("definitions.caption_help"))
+
+
 def _fiscal_start() -> int:
     """The fiscal year's first month chosen (URL key ``fy``), 1 when none or unreadable."""
     raw = state.peek("fy")
@@ -535,10 +557,11 @@ def select_data(fr: Frame) -> Context:
     t = fr.t
     source, nf = _source(fr)
     as_of = _as_of(fr, source, nf)
+    definitions = _definitions(fr)
     try:
         # Shown only when the movements take more than half a second (a new upload).
         with st.spinner(t("sidebar.computing")):
-            base = views.analysis(source.key, source.lines, as_of)
+            base = views.analysis(source.key, source.lines, as_of, definitions)
     except ValueError as exc:
         st.error(t("error.data", error=exc))
         state.stop()
@@ -548,7 +571,7 @@ def select_data(fr: Frame) -> Context:
         state.stop()
     start, end = _period(fr, base, as_of)
     filters = _filters(fr, base)
-    data = views.select(source, as_of, filters)
+    data = views.select(source, as_of, filters, definitions)
     chosen = dict(filters)
     if "churn_reason" in chosen:
         # Only customers who left have a churn reason: say what such a filter shows (their MRR
@@ -562,7 +585,8 @@ def select_data(fr: Frame) -> Context:
     _unknown_keys(t)
     browser_memory.sidebar_button(fr.data_box, t, source)  # at the data box's end
     ctx = Context(slug=fr.slug, data=data, start=pd.Period(start, freq="M"),
-                  end=pd.Period(end, freq="M"), lang=fr.lang, t=t, nf=nf)
+                  end=pd.Period(end, freq="M"), lang=fr.lang, t=t, nf=nf,
+                  definitions=definitions)
     if data.monthly.empty or data.monthly.index[0] > ctx.end:
         st.info(t("empty.no_movements"))
         state.stop()

@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 #: Keys every page understands (``f.<attribute>`` too).
-GLOBAL_KEYS = ("lang", "asof", "from", "to", "fy")
+GLOBAL_KEYS = ("lang", "asof", "from", "to", "fy", "defs")
 #: Keys left in the URL untouched: ``view`` is the saved-view token (issue 6); ``embed*`` are
 #: Streamlit's own.
 RESERVED = ("view", "embed", "embed_options")

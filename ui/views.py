@@ -32,6 +32,7 @@ Each entry is tagged with its source, which every session using it holds (see ``
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 import re
 from collections.abc import Callable
@@ -114,10 +115,12 @@ def _framed(movements: mrrkit.Movements) -> mrrkit.Movements:
 # The per-source analysis is shared read-only by every session that has the same content. Its
 # key is a content digest, so another session cannot reach it without the same data.
 @memory.cached(tag=_tag_of_key)  # the page shows a translated spinner
-def analysis(key: str, _lines: pd.DataFrame, as_of: pd.Timestamp | None = None) -> Analysis:
-    """Movements (up to ``as_of``: a later end is scheduled, not counted), monthly table,
-    customer attributes and segment labels of a source (``key`` identifies ``_lines``)."""
-    movements = _framed(mrrkit.movements(_lines, as_of=as_of))
+def analysis(key: str, _lines: pd.DataFrame, as_of: pd.Timestamp | None = None,
+             definitions: mrrkit.Definitions | None = None) -> Analysis:
+    """Movements (up to ``as_of``: a later end is scheduled, not counted; under
+    ``definitions``, None for mrrkit's own), monthly table, customer attributes and segment
+    labels of a source (``key`` identifies ``_lines``)."""
+    movements = _framed(mrrkit.movements(_lines, as_of=as_of, definitions=definitions))
     attributes = mrrkit.customer_attributes(_lines)
     dims = tuple(mrrkit.segment_columns(attributes))
     cats = movements.customers
@@ -210,11 +213,27 @@ class Data:
         return Data(self.key, (), self.source, self.base, segment_view(self.key, (), self.base))
 
 
-def select(source: Source, as_of: pd.Timestamp, filters: Filters) -> Data:
-    """The :class:`Data` of ``source`` at ``as_of`` for the customers passing ``filters``
-    (the analysis and the segment view computed once, then cached)."""
-    key = f"{source.key}@{as_of:%Y-%m-%d}"
-    base = analysis(source.key, source.lines, as_of)
+def definitions_tag(definitions: mrrkit.Definitions | None) -> str:
+    """What a data key adds for definitions other than mrrkit's: ``~chartmogul``, or a digest
+    of switches set by hand.
+
+    >>> definitions_tag(None), definitions_tag(mrrkit.Definitions.preset("fincome"))
+    ('', '~fincome')
+    """
+    if definitions is None:
+        return ""
+    name = definitions.name
+    if name == "custom":
+        name = hashlib.blake2b(repr(definitions).encode(), digest_size=6).hexdigest()
+    return f"~{name}"
+
+
+def select(source: Source, as_of: pd.Timestamp, filters: Filters,
+           definitions: mrrkit.Definitions | None = None) -> Data:
+    """The :class:`Data` of ``source`` at ``as_of`` for the customers passing ``filters``,
+    under ``definitions`` (the analysis and the segment view computed once, then cached)."""
+    key = f"{source.key}@{as_of:%Y-%m-%d}{definitions_tag(definitions)}"
+    base = analysis(source.key, source.lines, as_of, definitions)
     return Data(key, filters, source, base, segment_view(key, filters, base))
 
 

@@ -546,3 +546,37 @@ def test_every_chart_layer_has_the_fields_it_draws(path, params):
     assert charts
     for chart in charts:
         assert not _chart_fields_missing(chart), json.loads(chart.proto.spec).get("title")
+
+
+@pytest.mark.parametrize("path", ALL_PAGES)
+def test_every_page_follows_the_definitions_chosen_and_says_so(path):
+    """Issue 15: a deep link with ``defs=fincome`` opens any page under Fincome's definitions
+    (month snapshots): the caption under the title names them, the figures are mrrkit's under
+    them, and the choice stays in the address."""
+    at = open_page(path, {"defs": "fincome", "from": "2025-11", "to": "2026-10"})
+    assert_clean(at)
+    assert at.selectbox(key="w:defs").value == "fincome"
+    assert "Figures under Fincome's definitions" in [c.value for c in at.caption]
+    assert at.query_params["defs"] == "fincome"
+    if path == "app.py":
+        lines, _, _ = sample()
+        as_of = at.date_input(key="w:asof").value
+        expected = mrrkit.kpis(mrrkit.movements(lines, as_of=as_of, definitions="fincome"),
+                               "2026-10")
+        tiles = _metrics(at)
+        assert tiles["MRR"].value == EN.money(round(expected.loc["mrr", "value"]), 0)
+
+
+def test_switching_the_definitions_changes_the_figures_and_back():
+    at = open_page("pages/1_Movements.py", {"from": "2025-11", "to": "2026-10"})
+    assert_clean(at)
+    assert not [c for c in at.caption if "definitions" in c.value]
+    before = [m.value for m in at.metric]
+    at.selectbox(key="w:defs").set_value("maxio").run()
+    assert_clean(at)
+    assert at.query_params["defs"] == "maxio"
+    assert "Figures under Maxio's definitions" in [c.value for c in at.caption]
+    at.selectbox(key="w:defs").set_value("mrrkit").run()
+    assert_clean(at)
+    assert [m.value for m in at.metric] == before
+    assert "defs" not in at.query_params
