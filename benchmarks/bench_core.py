@@ -9,7 +9,10 @@ writes them to a parquet file, and then runs each engine in its own child proces
 engine's memory does not count against the other and data generation is not measured:
 
 * mrrkit: ``mv = movements(lines, as_of)``, ``monthly(mv)``, ``cohorts(mv, value="mrr")`` -- from
-  the pandas lines frame to the three pandas results, as an app page does it. ``movements``
+  the pandas lines frame to the three pandas results, as an app page does it. The same under
+  another tool's definitions (``--preset``, ChartMogul by default: issue 15's target is within
+  1.3x of mrrkit's own), on the lines with the statuses and dates those read
+  (:func:`with_statuses`). ``movements``
   returns a :class:`mrrkit.Movements` whose pandas frame is built when first read: the stage
   reads it (``mv.frame``), so that it ends with a pandas frame as DuckDB's does.
 * DuckDB: the same rules in SQL (:data:`MOVEMENTS_SQL`, :data:`MONTHLY_SQL`, :data:`COHORTS_SQL`)
@@ -29,6 +32,7 @@ count; "peak MB" is the whole process (Python, pandas, the loaded lines and the 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -122,12 +126,34 @@ def generate_lines(n_customers: int, seed: int = SEED, ids: str = "short") -> pd
 # --------------------------------------------------------------------------- mrrkit
 
 
-def run_mrrkit(lines: pd.DataFrame, as_of):
+def with_statuses(lines: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
+    """The lines with what the status exports' readers give (issue 15): 4% of the ended lines
+    paused and 4% delinquent, ended by that state (``paused_at`` / ``delinquent_since`` = their
+    end), a tenth of the ended ones cancelled on request 0-60 days before their end."""
+    rng = np.random.default_rng(seed + 1)
+    end = lines["end"].to_numpy()
+    ended = ~np.isnat(end)
+    draw = rng.random(len(lines))
+    paused = ended & (draw < 0.04)
+    delinquent = ended & (draw >= 0.04) & (draw < 0.08)
+    asked = ended & (draw >= 0.08) & (draw < 0.18)
+    status = np.where(paused, "paused", np.where(delinquent, "delinquent", "paying"))
+    nat = np.full(len(lines), np.datetime64("NaT"), "datetime64[us]")
+    before = (rng.integers(0, 61, len(lines)) * np.timedelta64(1, "D")).astype("timedelta64[us]")
+    return lines.assign(
+        billing_status=pd.array(np.where(ended, status, "paying"), dtype="str"),
+        canceled_at=np.where(asked, end - before, nat),
+        paused_at=np.where(paused, end, nat),
+        delinquent_since=np.where(delinquent, end, nat),
+    )
+
+
+def run_mrrkit(lines: pd.DataFrame, as_of, definitions=None):
     """The three results and the time of each stage (seconds)."""
     import mrrkit
 
     t0 = time.perf_counter()
-    mv = mrrkit.movements(lines, as_of=as_of)
+    mv = mrrkit.movements(lines, as_of=as_of, definitions=definitions)
     mv.frame  # the pandas frame, as DuckDB's stage fetches one
     t1 = time.perf_counter()
     table = mrrkit.monthly(mv)
@@ -405,9 +431,14 @@ def _reset_peak() -> bool:
 
 def child(engine: str, path: str, repeats: int) -> None:
     lines = pd.read_parquet(path)
-    run = run_mrrkit if engine == "mrrkit" else run_duckdb
+    preset = engine.split(":", 1)[1] if engine.startswith("mrrkit:") else None
+    if preset is not None:  # another tool's definitions, on lines carrying what they read
+        lines = with_statuses(lines)
+        run = functools.partial(run_mrrkit, definitions=preset)
+    else:
+        run = run_mrrkit if engine == "mrrkit" else run_duckdb
     # Import the engine before the memory baseline (and only that engine).
-    __import__("mrrkit" if engine == "mrrkit" else "duckdb")
+    __import__("duckdb" if engine == "duckdb" else "mrrkit")
 
     loaded_kb = _rss_kb()
     reset = _reset_peak()
@@ -455,6 +486,8 @@ def main(argv=None) -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--ids", choices=("short", "long"), default="short",
                         help="customer ids: 'C0000042' (default) or Stripe-like 'cus_' + 14 chars")
+    parser.add_argument("--preset", default="chartmogul",
+                        help="another tool's definitions timed next to mrrkit's (issue 15)")
     parser.add_argument("--child", nargs=2, metavar=("ENGINE", "PARQUET"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -475,22 +508,27 @@ def main(argv=None) -> None:
             n_lines = len(lines)
             del lines
             ours = measure("mrrkit", path, args.repeats)
+            preset = measure(f"mrrkit:{args.preset}", path, args.repeats)
             theirs = measure("duckdb", path, args.repeats)
-            rows.append((n, n_lines, ours, summarise(ours), summarise(theirs)))
+            rows.append((n, n_lines, ours, summarise(ours), summarise(theirs), summarise(preset)))
             print(f"N={n:,} ({n_lines:,} lines, {ours['movements']:,} movements, {args.ids} ids)")
             print(f"  mrrkit: {_stages(summarise(ours))}")
+            print(f"  mrrkit, {args.preset} definitions (lines with statuses and their dates): "
+                  f"{_stages(summarise(preset))}")
             print(f"  DuckDB: {_stages(summarise(theirs))} (CPU summed over its threads)", flush=True)
 
     print()
     print(f"best of {args.repeats}; load average {os.getloadavg()[0]:.2f} at end; peak MB = peak "
           "RSS of the mrrkit process during the pipeline, +MB = above the RSS after loading")
-    header = ("N", "lines", "mrrkit s", "duckdb s", "ratio", "peak MB", "+MB")
+    header = ("N", "lines", "mrrkit s", "duckdb s", "ratio", "peak MB", "+MB",
+              f"{args.preset} s", f"{args.preset} / mrrkit")
     print("| " + " | ".join(header) + " |")
     print("|" + "---:|" * len(header))
-    for n, n_lines, ours, ours_t, theirs_t in rows:
+    for n, n_lines, ours, ours_t, theirs_t, preset_t in rows:
         print(f"| {n:,} | {n_lines:,} | {ours_t['best']:.2f} | {theirs_t['best']:.2f} | "
               f"{theirs_t['best'] / ours_t['best']:.1f}x | {ours['peak_mb']:,.0f} | "
-              f"{ours['peak_mb'] - ours['loaded_mb']:,.0f} |")
+              f"{ours['peak_mb'] - ours['loaded_mb']:,.0f} | {preset_t['best']:.2f} | "
+              f"{preset_t['best'] / ours_t['best']:.2f}x |")
 
 
 if __name__ == "__main__":

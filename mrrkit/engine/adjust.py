@@ -17,10 +17,20 @@ from .definitions import Definitions
 __all__ = ["adjust_lines"]
 
 
-def _dates(lines: pd.DataFrame, name: str) -> pd.Series:
+_NAT = np.datetime64("NaT", "D")
+
+
+def _days(col: pd.Series) -> np.ndarray:
+    """A date column as whole days (``datetime64[D]``, NaT where empty)."""
+    if not np.issubdtype(col.dtype, np.datetime64):
+        col = pd.to_datetime(col)
+    return col.to_numpy().astype("datetime64[D]")
+
+
+def _dates(lines: pd.DataFrame, name: str) -> np.ndarray:
     if name not in lines.columns:
-        return pd.Series(pd.NaT, index=lines.index, dtype="datetime64[s]")
-    return pd.to_datetime(lines[name]).dt.floor("D")
+        return np.full(len(lines), _NAT)
+    return _days(lines[name])
 
 
 def adjust_lines(lines: pd.DataFrame, definitions: Definitions, as_of) -> pd.DataFrame:
@@ -60,34 +70,44 @@ def adjust_lines(lines: pd.DataFrame, definitions: Definitions, as_of) -> pd.Dat
     """
     if not definitions.moves_lines or len(lines) == 0:
         return lines
-    start = pd.to_datetime(lines["start"]).dt.floor("D")
-    end = pd.to_datetime(lines["end"]).dt.floor("D")
+    # Whole days in numpy: a million lines in a few tens of milliseconds (issue 15's target:
+    # another tool's definitions within 1.3x of mrrkit's own).
+    end = _days(lines["end"])
     new_end = end.copy()
-    status = (lines["billing_status"].astype("str") if "billing_status" in lines.columns
-              else pd.Series("", index=lines.index, dtype="str"))
+
+    def status(word: str) -> np.ndarray:  # (compared in Arrow: no million Python strings)
+        if "billing_status" not in lines.columns:
+            return np.zeros(len(lines), bool)
+        return (lines["billing_status"] == word).to_numpy(dtype=bool, na_value=False)
+
     if definitions.churn_at == "request":
+        start = _days(lines["start"])
         asked = _dates(lines, "canceled_at")
-        earlier = asked.notna() & (new_end.isna() | (asked < new_end))
+        earlier = ~np.isnat(asked) & (np.isnat(new_end) | (asked < new_end))
         # A request before the line began: the line never counts (it ends where it starts).
-        new_end = new_end.where(~earlier, asked.where(asked > start, start))
+        new_end = np.where(earlier, np.where(asked > start, asked, start), new_end)
     if definitions.pauses == "keep":
-        paused = (status == "paused").to_numpy() & (end == _dates(lines, "paused_at")).to_numpy()
-        new_end = new_end.where(~paused, pd.NaT)
+        paused = status("paused") & (end == _dates(lines, "paused_at"))
+        new_end[paused] = _NAT
     if definitions.delinquency != "as_read":
         since = _dates(lines, "delinquent_since")
-        delinquent = (status == "delinquent").to_numpy() & since.notna().to_numpy()
-        ended_by_it = delinquent & (end == since).to_numpy()
+        delinquent = status("delinquent") & ~np.isnat(since)
+        ended_by_it = delinquent & (end == since)
         if definitions.delinquency == "keep":
-            new_end = new_end.where(~ended_by_it, pd.NaT)
+            new_end[ended_by_it] = _NAT
         else:
-            day = pd.Timestamp(as_of).floor("D")
-            overdue = delinquent & ((day - since).dt.days > definitions.delinquency).to_numpy()
-            churned = overdue & (new_end.isna() | (new_end > since)).to_numpy()
-            new_end = new_end.where(~churned, since)
-            new_end = new_end.where(~(ended_by_it & ~overdue), pd.NaT)
-    if new_end.equals(end):
+            day = np.datetime64(pd.Timestamp(as_of).date(), "D")
+            overdue = delinquent & ((day - since).astype(np.int64) > definitions.delinquency)
+            churned = overdue & (np.isnat(new_end) | (new_end > since))
+            new_end = np.where(churned, since, new_end)
+            new_end[ended_by_it & ~overdue] = _NAT
+    changed = (new_end != end) & ~(np.isnat(new_end) & np.isnat(end))
+    if not changed.any():
         return lines
-    out = lines.copy()
-    out["end"] = new_end.astype(lines["end"].dtype if np.issubdtype(
-        lines["end"].dtype, np.datetime64) else "datetime64[s]")
+    column = lines["end"]
+    unit = column.dtype if np.issubdtype(column.dtype, np.datetime64) else np.dtype("datetime64[s]")
+    values = column.to_numpy().astype(unit) if column.dtype == unit else end.astype(unit)
+    values[changed] = new_end[changed].astype(unit)
+    out = lines.copy(deep=False)
+    out["end"] = values
     return out

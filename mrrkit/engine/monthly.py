@@ -155,10 +155,10 @@ def monthly(data, as_of=None, definitions=None) -> pd.DataFrame:
     counts = np.bincount(slot, minlength=nm * len(KINDS)).reshape(nm, len(KINDS))
     net_new = sums.sum(axis=1)
     mrr = np.cumsum(net_new)
-    if chosen is None:
+    if chosen is None or chosen.reactivation_as == "reactivation":
         customers = np.cumsum(counts[:, NEW] + counts[:, REACTIVATION] - counts[:, CHURN])
         joined = counts[:, NEW] + counts[:, REACTIVATION]
-    else:  # (a reactivation may be reported as expansion: count customers by their MRR)
+    else:  # (a reactivation reported as expansion: count customers by their MRR)
         rose = np.bincount(mon - first, weights=(m.before == 0) & (m.after > 0), minlength=nm)
         fell = np.bincount(mon - first, weights=(m.after == 0) & (m.before > 0), minlength=nm)
         joined = rose.astype(np.int64)

@@ -648,11 +648,17 @@ def movements(lines: pd.DataFrame, as_of=None, definitions=None) -> Movements:
     from .adjust import adjust_lines  # (they build on this module)
     from .reclassify import redefine
 
-    encoded = validate_lines(lines)
-    if definitions.moves_lines:
+    if not definitions.moves_lines:
+        encoded = validate_lines(lines)
+    else:
         if as_of is None:  # the day the lines as given stop at, before any end moves
-            as_of = _day_to_timestamp(_arrays_from_lines(encoded, None).as_of)
-        encoded = validate_lines(adjust_lines(lines, definitions, as_of))
+            as_of = _day_to_timestamp(_arrays_from_lines(validate_lines(lines), None).as_of)
+        try:
+            adjusted = adjust_lines(lines, definitions, as_of)
+        except (TypeError, ValueError):
+            validate_lines(lines)  # says what is wrong with them, naming the column
+            raise
+        encoded = validate_lines(adjusted)
     arrays = redefine(_arrays_from_lines(encoded, as_of), definitions)
     return Movements(arrays, definitions)
 

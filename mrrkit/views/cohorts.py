@@ -70,7 +70,9 @@ def cohorts(data, value: str = "mrr", as_of=None, definitions=None) -> pd.DataFr
     last = int(month_of(np.array([m.as_of]))[0])
     mon = month_of(m.day)
     # Row numbers rather than a boolean mask: gathering by index is several times faster.
-    if mv.definitions is None:
+    chosen = mv.definitions
+    if chosen is None or (chosen.reactivation_window is None
+                          and chosen.reactivation_as == "reactivation"):
         is_new = np.flatnonzero(m.kind == NEW)
         step_of = _CUSTOMER_STEP[m.kind]
     else:
