@@ -28,6 +28,7 @@ from .engine.periods import QUICK_PERIODS, quick_period
 from .views.bridge import BRIDGE_STEPS, movement_lines, movements_in, mrr_bridge, paying_customers
 from .views.cohort_tables import cohort_average, cohort_curves, cohort_table
 from .views.cohorts import COHORT_VALUES, cohorts
+from .views.compare import compare_definitions, reclassified_customers
 from .views.customers import customer_history, customer_summary
 from .views.expansion import (
     EXPANSION_KINDS,
@@ -127,6 +128,8 @@ __all__ = [
     "quick_period",
     # views: cohorts and retention
     "COHORT_VALUES",
+    "compare_definitions",
+    "reclassified_customers",
     "cohorts",
     "cohort_table",
     "cohort_average",

@@ -3,7 +3,7 @@
 import streamlit as st
 from babel.dates import format_date
 
-from ui import charts, shell, views
+from ui import charts, definitions, shell, views
 from ui.format import pct_change, shown
 
 ctx = shell.context()
@@ -89,6 +89,8 @@ for i, name in enumerate(names):
                   help=t(f"kpi_help.{name}") if t.has(f"kpi_help.{name}") else None)
         st.caption(badge(name, kind, row["value"], row["previous_month"], ctx.end - 1))
         st.caption(badge(name, kind, row["value"], row["year_ago"], ctx.end - 12))
+
+definitions.effect(ctx)  # under other definitions: what they change
 
 st.subheader(t("overview.movements"))
 st.caption(t("overview.movements_help"))

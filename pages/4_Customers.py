@@ -44,6 +44,15 @@ status = state.segmented(
     format_func=lambda s: t(f"customers.status.{s}"), container=c2,
 )
 mask = np.ones(len(summary), bool)
+if ctx.definitions is not None:
+    # Under other definitions: the customers whose movements they classify otherwise.
+    preset = t(f"definitions.preset.{ctx.definitions.name}")
+    changed_only = state.segmented(
+        t("customers.reclassified"), ["all", "changed"], key="cus.diff",
+        format_func=lambda s: t(f"customers.reclassified.{s}", name=preset),
+    ) == "changed"
+    if changed_only:
+        mask &= summary.index.isin(views.reclassified(ctx.data).index)
 if query:
     mask &= views.customer_search(ctx.data, query)
 if status != "all":

@@ -36,6 +36,7 @@ import mrrkit
 from mrrkit import QUICK_PERIODS, quick_period
 
 from . import browser_memory, state, views
+from . import definitions as definitions_ui
 from .auth import require_access
 from .data import (
     Source,
@@ -241,6 +242,9 @@ def frame() -> Frame:
     return _taken(_FRAME)
 
 
+definitions_caption = definitions_ui.caption  # (every page calls it under its title)
+
+
 def context() -> Context:
     """The data, period and language chosen for the page running."""
     return _taken(_CONTEXT)
@@ -426,26 +430,6 @@ def _as_of(fr: Frame, source: Source, nf: NumberFormat) -> pd.Timestamp:
     return as_of
 
 
-def _definitions(fr: Frame) -> mrrkit.Definitions | None:
-    """The definitions the figures follow: mrrkit's, or the tool the user reconciles with
-    (URL key ``defs``); None for mrrkit's own."""
-    t = fr.t
-    name = state.selectbox(
-        t("definitions.label"), list(mrrkit.DEFINITION_PRESETS), key="defs", default="mrrkit",
-        format_func=lambda n: t(f"definitions.preset.{n}"), container=fr.data_box,
-        help=t("definitions.help"),
-    )
-    return None if name == "mrrkit" else mrrkit.Definitions.preset(name)
-
-
-def definitions_caption(ctx: Context) -> None:
-    """Under a page's title: the definitions its figures follow, when not mrrkit's own."""
-    if ctx.definitions is not None:
-        st.caption(ctx.t("definitions.caption",
-                         name=ctx.t(f"definitions.preset.{ctx.definitions.name}")),
-                   help=ctx.t("definitions.caption_help"))
-
-
 def _fiscal_start() -> int:
     """The fiscal year's first month chosen (URL key ``fy``), 1 when none or unreadable."""
     raw = state.peek("fy")
@@ -557,7 +541,7 @@ def select_data(fr: Frame) -> Context:
     t = fr.t
     source, nf = _source(fr)
     as_of = _as_of(fr, source, nf)
-    definitions = _definitions(fr)
+    definitions = definitions_ui.choose(fr)
     try:
         # Shown only when the movements take more than half a second (a new upload).
         with st.spinner(t("sidebar.computing")):

@@ -261,6 +261,27 @@ def view(fn: Callable | None = None, *, everyone: bool = False):
     return cached
 
 
+# --- definitions (issue 15) -------------------------------------------------------------------
+
+
+def _own_and_chosen(data: Data) -> tuple[mrrkit.Movements, mrrkit.Movements]:
+    """Every customer's movements under mrrkit's definitions and under the data's."""
+    own = analysis(data.source.key, data.source.lines, data.base.movements.as_of).movements
+    return own, data.base.movements
+
+
+@view(everyone=True)
+def definitions_effect(data: Data, month: pd.Period) -> pd.DataFrame:
+    """Headline figures under mrrkit's definitions and the data's, side by side."""
+    return mrrkit.compare_definitions(_own_and_chosen(data), None, month)
+
+
+@view(everyone=True)
+def reclassified(data: Data) -> pd.DataFrame:
+    """The customers whose movements the data's definitions classify otherwise."""
+    return mrrkit.reclassified_customers(_own_and_chosen(data), None)
+
+
 # --- Overview and Movements -------------------------------------------------------------------
 
 

@@ -41,7 +41,7 @@ def _value(table: pd.DataFrame, lifetime: pd.Series, moves, month: pd.Period, na
     return float(table.at[month, name])
 
 
-def kpis(data, month=None) -> pd.DataFrame:
+def kpis(data, month=None, definitions=None) -> pd.DataFrame:
     """The home page's headline figures for ``month`` (default: as_of's month).
 
     Parameters
@@ -49,6 +49,9 @@ def kpis(data, month=None) -> pd.DataFrame:
     data : Movements or DataFrame
         :func:`mrrkit.movements` or canonical lines.
     month : month-like, optional
+    definitions : Definitions or str, optional
+        For lines: the definitions of their movements (movements keep theirs); every figure
+        follows them (:class:`mrrkit.Definitions`).
 
     Returns
     -------
@@ -58,7 +61,7 @@ def kpis(data, month=None) -> pd.DataFrame:
     :func:`mrrkit.grr` from the end of ``month - 12`` to the end of ``month``; ``ltv`` is
     :func:`mrrkit.ltv` (6-month mean churn); the others are the :func:`mrrkit.engine.monthly` columns.
     """
-    moves = movements_of(data)
+    moves = movements_of(data, definitions=definitions)
     table = monthly(moves)
     if table.empty:
         raise ValueError("no movements in the data: there is nothing to summarise")

@@ -580,3 +580,32 @@ def test_switching_the_definitions_changes_the_figures_and_back():
     assert_clean(at)
     assert [m.value for m in at.metric] == before
     assert "defs" not in at.query_params
+
+
+def test_what_changes_under_other_definitions_and_who():
+    """Issue 15: the Overview says what the chosen definitions change over the last 12 months
+    (mrrkit's figures against theirs, as mrrkit.compare_definitions computes them) and how many
+    customers they classify otherwise; one click lists those customers on the Customers page."""
+    at = open_page("app.py", {"defs": "maxio", "from": "2025-11", "to": "2026-10"})
+    assert_clean(at)
+    [expander] = [e for e in at.main.expander if e.label == "What changes under Maxio's definitions"]
+    shown = expander.dataframe[0].value
+    lines, _, _ = sample()
+    as_of = at.date_input(key="w:asof").value
+    own = mrrkit.movements(lines, as_of=as_of)
+    other = mrrkit.movements(lines, as_of=as_of, definitions="maxio")
+    expected = mrrkit.compare_definitions((own, other), None, "2026-10")
+    assert shown["Maxio"].tolist()[0] == EN.money(expected.loc["mrr", "other"], 0)
+    assert shown["Maxio"].tolist()[3] == EN.pct(expected.loc["nrr_12m", "other"], 1)
+    changed = mrrkit.reclassified_customers((own, other), None)
+    assert f"{len(changed)} customers' movements are classified otherwise" in " ".join(
+        c.value for c in at.caption)
+    # The link (a page link: tested in Chromium, tests/e2e/test_journey.py) opens this.
+    at = open_page("pages/4_Customers.py", {"defs": "maxio", "from": "2025-11", "to": "2026-10",
+                                            "cus.diff": "changed"})
+    assert_clean(at)
+    listed = at.dataframe[0].value
+    assert len(listed) == min(len(changed), 250)
+    # Under mrrkit's own definitions there is nothing to compare.
+    plain = open_page("app.py", {"from": "2025-11", "to": "2026-10"})
+    assert not [e for e in plain.main.expander if e.label.startswith("What changes")]

@@ -283,6 +283,50 @@ def test_the_app_in_french(app):
         context.close()
 
 
+def test_another_tools_definitions_follow_every_page_a_reload_and_the_customers_link(app):
+    """Issue 15 in a real browser: the sidebar's Definitions choice is picked by mouse, named
+    under each page's title, kept by the menu and by a reload; the Overview's "What changes"
+    opens the Customers page on the customers classified otherwise; back to mrrkit's own."""
+    from tests._browser import open_dropdown
+
+    context, page, runs, console = _open(app["browser"], app["base"])
+    try:
+        mrr = _mrr(page)
+        field = page.locator(SIDEBAR).get_by_role("combobox", name="Definitions")
+        open_dropdown(page, field, "Fincome")
+        page.get_by_role("option", name="Fincome", exact=True).click()
+        _wait_params(page, runs, "defs", None)
+        assert _params(page)["defs"] == ["fincome"]
+        caption = page.get_by_text("Figures under Fincome's definitions")
+        caption.first.wait_for()
+        assert _mrr(page) == mrr  # month snapshots: the same MRR at each month's end
+        for label in ("Movements", "Cohorts", "Overview"):
+            _menu(page, runs, label)
+            caption.first.wait_for()
+            assert _params(page).get("defs") == ["fincome"], label
+        page.reload()
+        _load(page, runs)
+        caption.first.wait_for()
+        assert field.input_value() == "Fincome"
+        page.get_by_text("What changes under Fincome's definitions").click()
+        page.get_by_role("link", name="See them on the Customers page").click()
+        page.wait_for_url("**/Customers**")
+        _load(page, runs)
+        assert _params(page).get("cus.diff") == ["changed"]
+        assert page.get_by_role("radiogroup").filter(has_text="Classified otherwise").count()
+        open_dropdown(page, field, "mrrkit (default)")
+        page.get_by_role("option", name="mrrkit (default)", exact=True).click()
+        _wait_params(page, runs, "defs", ["fincome"])
+        assert page.get_by_text("Figures under Fincome's definitions").count() == 0
+        no_exception(page)
+        assert console.errors == []
+    except Exception:
+        keep_evidence(page, "definitions")
+        raise
+    finally:
+        context.close()
+
+
 def _load(page, runs) -> None:
     """Wait for a page load (a reload, a new tab) to draw its page and finish its run."""
     page.locator('[data-testid="stMain"] h1').first.wait_for()
