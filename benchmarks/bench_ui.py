@@ -48,35 +48,47 @@ RESULTS = ROOT / "benchmarks" / "results"
 #: page -> [(widget kind, key, value A, value B)]: each interaction flips between A and B.
 INTERACTIONS = {
     "app.py": [
+        # issue 15: another tool\'s definitions (a first choice computes its movements)
+        ("selectbox", "w:defs", "mrrkit", "chartmogul"),
         ("multiselect", "w:f.industry", [], ["Software"]),
         ("multiselect", "w:f.company_size", [], ["1-10", "11-50"]),
         ("select_slider", "w:from:to", None, "shift"),
         ("selectbox", "w:lang", "en", "fr"),
     ],
     "pages/1_Movements.py": [
+        # issue 15: another tool\'s definitions (a first choice computes its movements)
+        ("selectbox", "w:defs", "mrrkit", "chartmogul"),
         ("selectbox", "w:mv.kind", "churn", "new"),
         ("selectbox", "w:mv.month", "last", "first"),
         ("multiselect", "w:f.channel", [], ["referral"]),
         ("select_slider", "w:from:to", None, "shift"),
     ],
     "pages/2_Cohorts.py": [
+        # issue 15: another tool\'s definitions (a first choice computes its movements)
+        ("selectbox", "w:defs", "mrrkit", "chartmogul"),
         ("radio", "w:coh.value", "mrr", "customers"),
         ("radio", "w:coh.by", "month", "quarter"),
         ("selectbox", "w:coh.dim", "company_size", "channel"),
         ("multiselect", "w:f.country", [], ["FR"]),
     ],
     "pages/3_Segments.py": [
+        # issue 15: another tool\'s definitions (a first choice computes its movements)
+        ("selectbox", "w:defs", "mrrkit", "chartmogul"),
         ("selectbox", "w:seg.dim", "company_size", "industry"),
         ("radio", "w:seg.metric", "churn_rate", "nrr"),
         ("multiselect", "w:f.channel", [], ["inbound"]),
         ("select_slider", "w:from:to", None, "shift"),
     ],
     "pages/4_Customers.py": [
+        # issue 15: another tool\'s definitions (a first choice computes its movements)
+        ("selectbox", "w:defs", "mrrkit", "chartmogul"),
         ("text_input", "cus.q", "", "soft"),
         ("radio", "w:cus.status", "all", "churned"),
         ("multiselect", "w:f.plan", [], None),
     ],
     "pages/5_Scenarios.py": [
+        # issue 15: another tool\'s definitions (a first choice computes its movements)
+        ("selectbox", "w:defs", "mrrkit", "chartmogul"),
         ("selectbox", "w:sc.ret_dim", "all", "company_size"),
         ("radio", "w:sc.method", "sbg", "empirical"),
         ("selectbox", "w:sc.months", 24, 36),
@@ -88,6 +100,8 @@ INTERACTIONS = {
         ("expander", "w:sc.backtest", False, True),
     ],
     "pages/6_Expansion.py": [
+        # issue 15: another tool\'s definitions (a first choice computes its movements)
+        ("selectbox", "w:defs", "mrrkit", "chartmogul"),
         ("selectbox", "w:ex.dim", "plan", "company_size"),
         ("multiselect", "ex.top", "default", None),
         ("multiselect", "w:f.channel", [], ["referral"]),
