@@ -66,7 +66,7 @@ STATUS_WORDS: dict[str, str] = _words(
         "non renewing", "non-renewing", "pending cancel", "pending-cancel", "cancelling",
         "canceling", "succeeded", "successful", "complete", "completed", "settled",
         "wc-active", "wc-pending-cancel",
-        "actif", "active", "en cours", "payé", "payée", "payee", "paye", "réglé", "reglee",
+        "actif", "en cours", "payé", "payée", "payee", "paye", "réglé", "reglee",
         "attivo", "attiva", "in corso", "pagato", "pagata", "saldato",
     ),
     trial=(
@@ -88,7 +88,7 @@ STATUS_WORDS: dict[str, str] = _words(
         "closed", "stopped", "lapsed", "switched", "wc-cancelled", "wc-expired", "wc-switched",
         "résilié", "résiliée", "resilie", "resiliee", "annulé", "annulée", "annule", "annulee",
         "terminé", "terminée", "termine", "expiré", "expirée", "expire", "arrêté", "arrete",
-        "inactif", "inactive",
+        "inactif",
         "annullato", "annullata", "cessato", "cessata", "disdetto", "disdetta", "scaduto",
         "scaduta", "terminato", "terminata", "inattivo", "inattiva",
     ),
@@ -107,7 +107,7 @@ STATUS_WORDS: dict[str, str] = _words(
 TYPE_WORDS: dict[str, str] = _words(
     recurring=(
         "subscription", "recurring", "plan", "license", "licence", "seat", "seats", "renewal",
-        "subscription item", "abonnement", "récurrent", "recurrent", "licence", "abbonamento",
+        "subscription item", "abonnement", "récurrent", "recurrent", "abbonamento",
         "ricorrente", "canone",
     ),
     one_off=(

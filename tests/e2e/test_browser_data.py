@@ -135,6 +135,14 @@ def test_the_uploaders_show_no_english(app, lang):
         context.close()
 
 
+def _upload_on_data_page(page, runs, base: str, path) -> None:
+    """Open the Data page and put ``path`` in its subscriptions uploader."""
+    page.goto(f"{base}Data")
+    page.locator('[data-testid="stFileUploaderDropzoneInstructions"]').first.wait_for()
+    runs.idle()
+    page.locator(f"{UPLOADER} input[type=file]").first.set_input_files(path)
+
+
 def test_the_end_date_choice_reads_the_file_again_and_stays(app, tmp_path):
     """Issue 14: a billing-period table whose ends are the last day billed. The page says it
     detected that; clicking "the first day not paid" reads the file again that way, and the
@@ -147,10 +155,7 @@ def test_the_end_date_choice_reads_the_file_again_and_stays(app, tmp_path):
     path.write_bytes(_invoices_with_last_billed_days())
     context, page, runs = new_page(browser)
     try:
-        page.goto(f"{base}Data")
-        page.locator('[data-testid="stFileUploaderDropzoneInstructions"]').first.wait_for()
-        runs.idle()
-        page.locator(f"{UPLOADER} input[type=file]").first.set_input_files(path)
+        _upload_on_data_page(page, runs, base, path)
         group = page.get_by_role("radiogroup", name=t("data.ends"))
         detected = group.get_by_text(t("data.ends.detected_inclusive"))
         detected.wait_for()
@@ -188,10 +193,7 @@ def test_a_status_value_given_a_meaning_reads_the_file_again_and_stays(app, tmp_
     path.write_bytes(INVOICE_LINES)
     context, page, runs = new_page(browser)
     try:
-        page.goto(f"{base}Data")
-        page.locator('[data-testid="stFileUploaderDropzoneInstructions"]').first.wait_for()
-        runs.idle()
-        page.locator(f"{UPLOADER} input[type=file]").first.set_input_files(path)
+        _upload_on_data_page(page, runs, base, path)
         page.get_by_text(t("data.meanings")).first.wait_for()  # unfolded: a value has no meaning
         runs.idle()
         label = t.plural("data.meaning_of", 1, value="dormant", count="1")
@@ -229,10 +231,7 @@ def test_a_file_not_used_yet_survives_a_visit_to_another_page(app, tmp_path):
     path.write_bytes(INVOICE_LINES)
     context, page, runs = new_page(browser)
     try:
-        page.goto(f"{base}Data")
-        page.locator('[data-testid="stFileUploaderDropzoneInstructions"]').first.wait_for()
-        runs.idle()
-        page.locator(f"{UPLOADER} input[type=file]").first.set_input_files(path)
+        _upload_on_data_page(page, runs, base, path)
         page.get_by_text(t("data.meanings")).first.wait_for()
         runs.idle()
         page.get_by_role("link", name=t("page.movements")).click()
