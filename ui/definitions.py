@@ -3,6 +3,8 @@ caption under each page's title, and what they change (the Overview's "What chan
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import streamlit as st
 
@@ -15,15 +17,87 @@ _FIGURES = {"mrr": "money", "net_new_12m": "money", "customer_churn_rate_12m": "
             "nrr_12m": "pct", "quick_ratio_12m": "ratio"}
 
 
+#: The "advanced" panel: each switch's choices (URL key ``d.<switch>``, written only when it
+#: differs from the preset's), in the order of mrrkit.Definitions.
+SWITCHES = {
+    "reactivation_window": (None, 30, 60, 90, 180, 365),
+    "reactivation_as": ("reactivation", "new", "expansion"),
+    "grain": ("event", "month"),
+    "churn_at": ("end", "request"),
+    "pauses": ("zero", "keep"),
+    "delinquency": ("as_read", "keep", 14, 30, 60, 90),
+    "churn_rate_base": ("start", "average", "start_plus_new"),
+    "same_month_churn": ("count", "exclude"),
+    "quick_ratio_reactivation": (True, False),
+    "retention": ("customers", "movements"),
+    "ltv_churn": ("customer", "revenue"),
+    "ltv_months": (1, 3, 6, 12),
+    "ltv_current_month": (True, False),
+    "gross_margin": (1.0, 0.9, 0.85, 0.8, 0.75, 0.7, 0.6, 0.5),
+}
+
+
+_BY_HAND = "_mrrkit_definitions_by_hand"  # whether the last run's switches left the preset's
+
+
+def _parse(raw: str):
+    """A switch's value as the URL writes it (``str`` of the value)."""
+    if raw in ("None", "True", "False"):
+        return {"None": None, "True": True, "False": False}[raw]
+    for number in (int, float):
+        try:
+            return number(raw)
+        except ValueError:
+            pass
+    return raw
+
+
+def _said(t, switch: str, value) -> str:
+    """A switch's value in words."""
+    if value is None:
+        return t("definitions.value.none")
+    if isinstance(value, bool):
+        return t(f"definitions.value.{str(value).lower()}")
+    if switch == "gross_margin":
+        return f"{value:.0%}"
+    if isinstance(value, int):
+        return t.plural(f"definitions.value.{'months' if switch == 'ltv_months' else 'days'}",
+                        value, count=str(value))
+    return t(f"definitions.value.{value}")
+
+
+def _new_preset() -> None:
+    """Another preset chosen: the switches start again from its values."""
+    state.reset(lambda key: not key.startswith("d."))
+
+
 def choose(fr) -> mrrkit.Definitions | None:
-    """The sidebar's choice: mrrkit's definitions (None) or a tool's."""
+    """The sidebar's choice: mrrkit's definitions (None), a tool's, or either with switches
+    set by hand in the "advanced" panel."""
     t = fr.t
     name = state.selectbox(
         t("definitions.label"), list(mrrkit.DEFINITION_PRESETS), key="defs", default="mrrkit",
         format_func=lambda n: t(f"definitions.preset.{n}"), container=fr.data_box,
-        help=t("definitions.help"),
+        help=t("definitions.help"), on_change=_new_preset,
     )
-    return None if name == "mrrkit" else mrrkit.Definitions.preset(name)
+    preset = mrrkit.Definitions.preset(name)
+    chosen = {}
+    # Open while switches are set by hand (in this session, or by a link's d.* keys).
+    set_by_hand = st.session_state.get(_BY_HAND, False) or any(
+        k.startswith("d.") for k in state.incoming_keys())
+    with fr.data_box.expander(t("definitions.advanced"), expanded=set_by_hand):
+        st.caption(t("definitions.advanced_help"))
+        for switch, options in SWITCHES.items():
+            default = getattr(preset, switch)
+            offered = list(options) if default in options else [default, *options]
+            chosen[switch] = state.selectbox(
+                t(f"definitions.switch.{switch}"), offered, key=f"d.{switch}", default=default,
+                format_func=lambda v, s=switch: _said(t, s, v), parse=_parse,
+                help=t(f"definitions.switch_help.{switch}"),
+            )
+    definitions = dataclasses.replace(preset, **chosen)
+    st.session_state[_BY_HAND] = definitions != preset
+    return None if definitions == mrrkit.Definitions() else definitions
 
 
 def _name(ctx) -> str:
@@ -31,10 +105,19 @@ def _name(ctx) -> str:
 
 
 def caption(ctx) -> None:
-    """Under a page's title: the definitions its figures follow, when not mrrkit's own."""
-    if ctx.definitions is not None:
-        st.caption(ctx.t("definitions.caption", name=_name(ctx)),
-                   help=ctx.t("definitions.caption_help"))
+    """Under a page's title: the definitions its figures follow, when not mrrkit's own (set by
+    hand: the switches that differ from mrrkit's)."""
+    d = ctx.definitions
+    if d is None:
+        return
+    t = ctx.t
+    if d.name != "custom":
+        st.caption(t("definitions.caption", name=_name(ctx)), help=t("definitions.caption_help"))
+        return
+    changed = "; ".join(f"{t(f'definitions.switch.{k}')}: {_said(t, k, v)}"
+                        for k, (_, v) in d.changes().items())
+    st.caption(t("definitions.caption_custom", changes=changed),
+               help=t("definitions.caption_help"))
 
 
 def _written(nf, kind: str, value: float, signed: bool = False) -> str:

@@ -525,7 +525,7 @@ def _filters(fr: Frame, base: views.Analysis) -> views.Filters:
 def _unknown_keys(t: Text) -> None:
     """Say which link keys no page knows: global ones, and keys of no page's prefix (a page's
     own ``prefix.`` keys are left to that page, which knows its names)."""
-    prefixes = {"f"} | {p.prefix for p in _menu_pages()}
+    prefixes = {"f", "d"} | {p.prefix for p in _menu_pages()}
     for key in state.incoming_keys():
         if key in state.GLOBAL_KEYS:
             continue

@@ -570,7 +570,7 @@ def test_every_page_follows_the_definitions_chosen_and_says_so(path):
 def test_switching_the_definitions_changes_the_figures_and_back():
     at = open_page("pages/1_Movements.py", {"from": "2025-11", "to": "2026-10"})
     assert_clean(at)
-    assert not [c for c in at.caption if "definitions" in c.value]
+    assert not [c for c in at.caption if c.value.startswith("Figures under")]
     before = [m.value for m in at.metric]
     at.selectbox(key="w:defs").set_value("maxio").run()
     assert_clean(at)
@@ -609,3 +609,30 @@ def test_what_changes_under_other_definitions_and_who():
     # Under mrrkit's own definitions there is nothing to compare.
     plain = open_page("app.py", {"from": "2025-11", "to": "2026-10"})
     assert not [e for e in plain.main.expander if e.label.startswith("What changes")]
+
+
+def test_a_switch_set_by_hand_makes_custom_definitions_kept_in_the_link():
+    """Issue 15's "advanced" panel: every switch, set as the preset says; one changed by hand is
+    in the address (only where it differs from the preset), named under the title, and the
+    figures follow; another preset starts the switches again from its own values."""
+    at = open_page("app.py", {"defs": "chartmogul", "from": "2025-11", "to": "2026-10"})
+    assert_clean(at)
+    assert at.selectbox(key="w:d.pauses").value == "keep"  # the preset's
+    assert not [k for k in at.query_params if k.startswith("d.")]
+    at.selectbox(key="w:d.grain").set_value("month").run()
+    assert_clean(at)
+    assert at.query_params["d.grain"] == "month"
+    assert any(c.value.startswith("Figures under your own definitions") and
+               "Movements: month-end snapshots" in c.value for c in at.caption)
+    lines, _, _ = sample()
+    as_of = at.date_input(key="w:asof").value
+    own = mrrkit.Definitions.preset("chartmogul")
+    import dataclasses
+    custom = dataclasses.replace(own, grain="month")
+    expected = mrrkit.kpis(mrrkit.movements(lines, as_of=as_of, definitions=custom), "2026-10")
+    assert _metrics(at)["Quick ratio"].value == EN.ratio(expected.loc["quick_ratio", "value"], 2)
+    at.selectbox(key="w:defs").set_value("baremetrics").run()
+    assert_clean(at)
+    assert at.selectbox(key="w:d.grain").value == "event"
+    assert at.selectbox(key="w:d.delinquency").value == 30
+    assert not [k for k in at.query_params if k.startswith("d.")]
