@@ -327,6 +327,43 @@ def test_another_tools_definitions_follow_every_page_a_reload_and_the_customers_
         context.close()
 
 
+def test_a_switch_set_by_hand_stays_in_the_link_and_after_a_reload(app):
+    """Issue 15's "Every switch" panel in a real browser: a switch picked by mouse goes into the
+    address, names "your own definitions" under the title, survives a reload and a page change,
+    and another preset starts the switches again."""
+    from tests._browser import open_dropdown
+
+    context, page, runs, console = _open(app["browser"], app["base"] + "?defs=chartmogul")
+    try:
+        page.locator(SIDEBAR).get_by_text("Every switch").click()
+        field = page.locator(SIDEBAR).get_by_role("combobox", name="Movements")
+        open_dropdown(page, field, "month-end snapshots")
+        page.get_by_role("option", name="month-end snapshots", exact=True).click()
+        _wait_params(page, runs, "d.grain", None)
+        assert _params(page)["d.grain"] == ["month"]
+        own = page.get_by_text("Figures under your own definitions", exact=False)
+        own.first.wait_for()
+        page.reload()
+        _load(page, runs)
+        own.first.wait_for()
+        _menu(page, runs, "Cohorts")
+        own.first.wait_for()
+        assert _params(page).get("d.grain") == ["month"]
+        preset = page.locator(SIDEBAR).get_by_role("combobox", name="Definitions")
+        open_dropdown(page, preset, "Baremetrics")
+        page.get_by_role("option", name="Baremetrics", exact=True).click()
+        _wait_params(page, runs, "defs", ["chartmogul"])
+        page.get_by_text("Figures under Baremetrics's definitions").first.wait_for()
+        assert "d.grain" not in _params(page)
+        no_exception(page)
+        assert console.errors == []
+    except Exception:
+        keep_evidence(page, "switch-by-hand")
+        raise
+    finally:
+        context.close()
+
+
 def _load(page, runs) -> None:
     """Wait for a page load (a reload, a new tab) to draw its page and finish its run."""
     page.locator('[data-testid="stMain"] h1').first.wait_for()
