@@ -404,7 +404,7 @@ def _bootstrap(inputs: ForecastInputs, months: int, n_boot: int, seed) -> dict:
 
 def forecast(data, months: int = 24, method: str = "sbg", window: int = 12, trend: bool = True,
              n_boot: int = 200, level: float = 0.8, seed=0, as_of=None,
-             inputs: ForecastInputs | None = None) -> pd.DataFrame:
+             inputs: ForecastInputs | None = None, definitions=None) -> pd.DataFrame:
     """Baseline projection of MRR, customers and ARR with a bootstrap uncertainty band.
 
     Parameters
@@ -423,6 +423,9 @@ def forecast(data, months: int = 24, method: str = "sbg", window: int = 12, tren
         The band is reproducible for a given seed.
     inputs : ForecastInputs, optional
         Precomputed :func:`forecast_inputs` (then ``data`` may be None).
+    definitions : Definitions or str, optional
+        For lines: the definitions of their movements (:class:`mrrkit.Definitions`; movements
+        keep theirs).
 
     Returns
     -------
@@ -436,7 +439,8 @@ def forecast(data, months: int = 24, method: str = "sbg", window: int = 12, tren
     """
     if inputs is None:
         inputs = forecast_inputs(data, as_of=as_of, method=method, window=window,
-                                 horizon=max(36, int(months)), trend=trend)
+                                 horizon=max(36, int(months)), trend=trend,
+                                 definitions=definitions)
     frame = project_baseline(inputs, months)
     if n_boot:
         if not (0 < level < 1):
@@ -478,14 +482,15 @@ class Backtest:
 
 
 def backtest(data, horizon: int = 12, method: str = "sbg", window: int = 12,
-             trend: bool = True, as_of=None) -> Backtest:
+             trend: bool = True, as_of=None, definitions=None) -> Backtest:
     """Forecast from month ``T - horizon`` as if it were today, compare with what happened.
 
     ``T`` is the last complete month. Everything after the end of month ``T - horizon`` is
     hidden from :func:`forecast_inputs`; the baseline projection of the next ``horizon`` months
     is compared with the actual month-end MRR and customers (:func:`mrrkit.engine.monthly`).
+    ``definitions``: for lines, the definitions of their movements (:class:`mrrkit.Definitions`).
     """
-    mv = movements_of(data, as_of)
+    mv = movements_of(data, as_of, definitions)
     m = mv.arrays
     last = last_complete_month(m.as_of)
     origin = last - int(horizon)

@@ -425,7 +425,7 @@ def _inputs_from_moves(m: MovementArrays, method: str, window: int, horizon: int
 
 
 def forecast_inputs(data, as_of=None, method: str = "sbg", window: int = 12, horizon: int = 36,
-                    trend: bool = True) -> ForecastInputs:
+                    trend: bool = True, definitions=None) -> ForecastInputs:
     """Estimate once what every projection needs (see the module notes).
 
     Parameters
@@ -441,10 +441,14 @@ def forecast_inputs(data, as_of=None, method: str = "sbg", window: int = 12, hor
         Longest projection the inputs will serve (months, up to 120).
     trend : bool
         New MRR follows the window's linear trend (True) or stays at its mean (False).
+    definitions : Definitions or str, optional
+        For lines: the definitions of their movements (:class:`mrrkit.Definitions`; movements
+        keep theirs).
 
     Raises
     ------
     ForecastError
         No movements, fewer than two complete months, or (``method="sbg"``) no churn yet.
     """
-    return _inputs_from_moves(movements_of(data, as_of).arrays, method, window, horizon, trend)
+    moves = movements_of(data, as_of, definitions)
+    return _inputs_from_moves(moves.arrays, method, window, horizon, trend)

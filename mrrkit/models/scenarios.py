@@ -173,11 +173,12 @@ class Scenario:
 
 
 def scenario_inputs(data, as_of=None, method: str = "sbg", window: int = 12, horizon: int = 36,
-                    trend: bool = True) -> ForecastInputs:
+                    trend: bool = True, definitions=None) -> ForecastInputs:
     """The baseline, estimated once for any number of scenarios (:func:`mrrkit.forecast_inputs`:
-    retention fit, recent rates, new-business trend, each customer's MRR and age)."""
+    retention fit, recent rates, new-business trend, each customer's MRR and age), under
+    ``definitions`` for lines (:class:`mrrkit.Definitions`)."""
     return forecast_inputs(data, as_of=as_of, method=method, window=window, horizon=horizon,
-                           trend=trend)
+                           trend=trend, definitions=definitions)
 
 
 def _masses(inputs: ForecastInputs, mask: np.ndarray):

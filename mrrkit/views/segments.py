@@ -317,7 +317,8 @@ SEGMENT_COLUMNS = (
 )
 
 
-def segment_table(data, groups: pd.Series, start, end, confidence: float = 0.95) -> pd.DataFrame:
+def segment_table(data, groups: pd.Series, start, end, confidence: float = 0.95,
+                  definitions=None) -> pd.DataFrame:
     """Per group: size, MRR, churn, expansion and retention over months ``start..end``, each rate
     with its interval and a test of difference from the rest of the customers.
 
@@ -332,6 +333,9 @@ def segment_table(data, groups: pd.Series, start, end, confidence: float = 0.95)
         First and last month of the period; the base is the end of month ``start - 1``.
     confidence : float
         Of the intervals.
+    definitions : Definitions or str, optional
+        For lines: the definitions of their movements (:class:`mrrkit.Definitions`; movements
+        keep theirs): churn and expansion are counted from the movements they classify.
 
     Returns
     -------
@@ -350,7 +354,7 @@ def segment_table(data, groups: pd.Series, start, end, confidence: float = 0.95)
     - ``expansion_mrr``: expansion movements dated in the period; ``churned_mrr``: MRR lost to
       churn movements dated in the period (positive).
     """
-    m = movements_of(data).arrays
+    m = movements_of(data, definitions=definitions).arrays
     s, e = _period_months(m, start, end)
     code, names = _group_codes(m, groups)
     k = len(names)

@@ -193,3 +193,26 @@ def test_every_preset_names_its_sources():
 
 def test_a_preset_changed_by_hand_is_custom():
     assert dataclasses.replace(Definitions.preset("stripe"), grain="month").name == "custom"
+
+
+def test_every_view_takes_the_definitions_and_equals_it_on_their_movements():
+    """Issue 15: "everything takes it": for lines, each view's ``definitions=`` computes the
+    movements under them, giving what the same view gives on those movements."""
+    lines = mrrkit.load_sample()
+    chosen = Definitions.preset("maxio")
+    mv = mrrkit.movements(lines, definitions=chosen)
+    labels = mrrkit.segment_labels(mrrkit.customer_attributes(lines), ["industry"])["industry"]
+    pd.testing.assert_frame_equal(mrrkit.monthly(lines, definitions=chosen), mrrkit.monthly(mv))
+    pd.testing.assert_frame_equal(mrrkit.cohorts(lines, definitions=chosen), mrrkit.cohorts(mv))
+    assert mrrkit.nrr(lines, "2025-10", "2026-10", definitions=chosen) == mrrkit.nrr(
+        mv, "2025-10", "2026-10")
+    pd.testing.assert_frame_equal(mrrkit.kpis(lines, "2026-10", definitions=chosen),
+                                  mrrkit.kpis(mv, "2026-10"))
+    pd.testing.assert_frame_equal(
+        mrrkit.segment_table(lines, labels, "2025-11", "2026-10", definitions=chosen),
+        mrrkit.segment_table(mv, labels, "2025-11", "2026-10"))
+    pd.testing.assert_frame_equal(mrrkit.forecast(lines, 6, n_boot=0, definitions=chosen),
+                                  mrrkit.forecast(mv, 6, n_boot=0))
+    # Reactivations counted as new change the customers' new business: the forecast moves.
+    assert not mrrkit.forecast(lines, 6, n_boot=0, definitions="maxio").equals(
+        mrrkit.forecast(lines, 6, n_boot=0))
