@@ -19,7 +19,13 @@ extend mrrkit.
 
 # --- engine: canonical lines in, movements and the monthly table out -------------------------
 from .engine.definitions import DEFINITION_PRESETS, Definitions
-from .engine.lines import LINE_COLUMNS, LINE_DATES, customer_attributes, validate_lines
+from .engine.lines import (
+    LINE_COLUMNS,
+    LINE_DATES,
+    LINE_DISCOUNTS,
+    customer_attributes,
+    validate_lines,
+)
 from .engine.monthly import MONTHLY_COLUMNS, monthly
 from .engine.movements import KINDS, MOVEMENT_COLUMNS, Movements, default_as_of, movements
 from .engine.periods import QUICK_PERIODS, quick_period
@@ -115,6 +121,7 @@ __all__ = [
     "DEFINITION_PRESETS",
     "LINE_COLUMNS",
     "LINE_DATES",
+    "LINE_DISCOUNTS",
     "validate_lines",
     "customer_attributes",
     "KINDS",

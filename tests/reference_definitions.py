@@ -2,7 +2,8 @@
 :class:`tests.reference.Reference` and written from the switches' documentation only.
 
 Lines are ``(customer_id, start, end, mrr, extra)`` with ``extra`` a dict of the optional
-columns (``billing_status``, ``canceled_at``, ``paused_at``, ``delinquent_since``). Each switch is
+columns (``billing_status``, ``canceled_at``, ``paused_at``, ``delinquent_since``, and the discounts taken
+off ``mrr``: ``recurring_discount``, ``one_time_discount``). Each switch is
 applied the obvious way: a loop over the lines for their ends, a loop over each customer's
 movements for their kinds, month-end values read day by day for month snapshots, a loop over the
 months for the rates.
@@ -32,6 +33,10 @@ def _adjusted(lines, d, as_of: dt.date):
     """The lines with their ends moved as the switches on lines say."""
     out = []
     for c, s, e, m, x in lines:
+        if d.discounts in ("recurring", "none"):
+            m += x.get("one_time_discount", 0.0)
+        if d.discounts == "none":
+            m += x.get("recurring_discount", 0.0)
         status = x.get("billing_status")
         if d.churn_at == "request" and x.get("canceled_at") is not None:
             asked = x["canceled_at"]

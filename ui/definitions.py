@@ -34,6 +34,7 @@ SWITCHES = {
     "ltv_months": (1, 3, 6, 12),
     "ltv_current_month": (True, False),
     "gross_margin": (1.0, 0.9, 0.85, 0.8, 0.75, 0.7, 0.6, 0.5),
+    "discounts": ("all", "recurring", "none"),
 }
 
 
@@ -54,6 +55,8 @@ def _parse(raw: str):
 
 def _said(t, switch: str, value) -> str:
     """A switch's value in words."""
+    if switch == "discounts":
+        return t(f"definitions.value.discounts_{value}")
     if value is None:
         return t("definitions.value.none")
     if isinstance(value, bool):

@@ -33,6 +33,20 @@ def _dates(lines: pd.DataFrame, name: str) -> np.ndarray:
     return _days(lines[name])
 
 
+def _discounts_added_back(lines: pd.DataFrame, discounts: str) -> pd.DataFrame:
+    """The lines' MRR with the discounts ``discounts`` leaves out added back: ``"recurring"``,
+    the one-time ones; ``"none"``, every one (the same frame for ``"all"``)."""
+    names = {"all": (), "recurring": ("one_time_discount",),
+             "none": ("recurring_discount", "one_time_discount")}[discounts]
+    names = [n for n in names if n in lines.columns]
+    if not names:
+        return lines
+    back = sum(np.nan_to_num(lines[n].to_numpy(dtype="float64", na_value=np.nan)) for n in names)
+    if not np.any(back):
+        return lines
+    return lines.assign(mrr=lines["mrr"].to_numpy(dtype="float64") + back)
+
+
 def adjust_lines(lines: pd.DataFrame, definitions: Definitions, as_of) -> pd.DataFrame:
     """The lines with their ends moved as ``definitions`` say (a copy; the same frame when
     nothing moves).
@@ -44,7 +58,9 @@ def adjust_lines(lines: pd.DataFrame, definitions: Definitions, as_of) -> pd.Dat
     - ``delinquency="keep"``: a delinquent line ended by its delinquency
       (``end == delinquent_since``) runs on; a number of days ``N``: delinquent for more than
       ``N`` days on ``as_of``, it ends at ``delinquent_since`` (churned from its last paid
-      period), else it runs on.
+      period), else it runs on;
+    - ``discounts="recurring"`` or ``"none"``: the line's MRR with its one-time (or every)
+      discount added back (:data:`mrrkit.engine.lines.LINE_DISCOUNTS`).
 
     Examples
     --------
@@ -70,6 +86,7 @@ def adjust_lines(lines: pd.DataFrame, definitions: Definitions, as_of) -> pd.Dat
     """
     if not definitions.moves_lines or len(lines) == 0:
         return lines
+    lines = _discounts_added_back(lines, definitions.discounts)
     # Whole days in numpy: a million lines in a few tens of milliseconds (issue 15's target:
     # another tool's definitions within 1.3x of mrrkit's own).
     end = _days(lines["end"])

@@ -41,6 +41,7 @@ _CHOICES = {
     "same_month_churn": ("count", "exclude"),
     "retention": ("customers", "movements"),
     "ltv_churn": ("customer", "revenue"),
+    "discounts": ("all", "recurring", "none"),
 }
 
 
@@ -94,6 +95,11 @@ class Definitions:
         (ChartMogul's six-month trailing average leaves the current month out).
     gross_margin : float, default 1.0
         Multiplies the LTV (1: revenue LTV).
+    discounts : {"all", "recurring", "none"}, default "all"
+        Which discounts MRR is net of, where the lines carry them
+        (:data:`mrrkit.engine.lines.LINE_DISCOUNTS`): all of them (the amounts as billed), the
+        recurring ones only (Fincome's "permanent discounts only": a promotion for some months
+        is added back), or none (list prices).
 
     Examples
     --------
@@ -122,6 +128,7 @@ class Definitions:
     ltv_months: int = 6
     ltv_current_month: bool = True
     gross_margin: float = 1.0
+    discounts: str = "all"
 
     def __post_init__(self):
         for name, allowed in _CHOICES.items():
@@ -175,7 +182,7 @@ class Definitions:
     def moves_lines(self) -> bool:
         """Whether these definitions change the lines before the movements are computed."""
         return (self.churn_at != "end" or self.pauses != "zero"
-                or self.delinquency != "as_read")
+                or self.delinquency != "as_read" or self.discounts != "all")
 
 
 #: What each preset sets and where the vendor says so: preset -> switch -> (value, source).
@@ -219,6 +226,8 @@ SOURCES = MappingProxyType({
                       "retention-2BOJIA (100% - net revenue churn)"),
         "ltv_months": (1, "https://help.baremetrics.com/know-your-metrics/lifetime-value (ARPU /"
                        " user churn rate)"),
+        "discounts": ("all", "https://help.baremetrics.com/en/articles/5380330-monthly-recurring-"
+                      "revenue (a coupon's amount is removed from MRR)"),
         "churn_at": ("end", "not published (mrrkit's)"),
         "pauses": ("zero", "not published (mrrkit's)"),
     },
@@ -254,6 +263,10 @@ SOURCES = MappingProxyType({
                        "value-in-billing (ARPS / subscriber churn rate)"),
         "grain": ("event", "https://docs.stripe.com/billing/subscriptions/view-metrics (an event"
                   " log of every MRR change)"),
+        "discounts": ("recurring", "https://support.stripe.com/questions/impact-of-discounts-"
+                      "and-coupons-on-monthly-recurring-revenue-mrr-in-billing (a forever coupon "
+                      "applies to MRR, a finite one leaves it unaffected; a newer version of the "
+                      "page makes it a setting)"),
     },
     "maxio": {
         "reactivation_window": (90, "https://www.paddle.com/help/profitwell-metrics/measure/"
@@ -277,6 +290,9 @@ SOURCES = MappingProxyType({
                       " upsell) / start)"),
         "churn_rate_base": ("start", "https://help.fincome.co/en/article/churn-recognition-"
                             "1tazl6m/ (customers at the start)"),
+        "discounts": ("all", "https://help.fincome.co/en/avancees/framing-revenues-and-mrr-arr/"
+                      "manage-calculation-options (all discounts, the default; permanent only is"
+                      " a setting)"),
     },
 })
 

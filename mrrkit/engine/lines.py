@@ -24,6 +24,7 @@ __all__ = [
     "ENGINE_DATES",
     "LINE_COLUMNS",
     "LINE_DATES",
+    "LINE_DISCOUNTS",
     "MICROS",
     "validate_lines",
     "customer_attributes",
@@ -39,6 +40,13 @@ LINE_COLUMNS = ("customer_id", "start", "end", "mrr")
 #: no attribute, no segment (:func:`customer_attributes` leaves them out), and the MRR never reads
 #: them (the definitions that may, issue 15, choose from them).
 LINE_DATES = ("canceled_at", "paused_at", "resumes_at", "delinquent_since")
+
+#: Optional line amounts (issue 15): the discounts already taken off the line's ``mrr``, per
+#: month, as positive amounts: ``recurring_discount`` lasts as long as the line (a "forever"
+#: coupon, a negotiated price), ``one_time_discount`` for a limited time (a promotion, a
+#: coupon for some months). Only another tool's definitions read them (``discounts``); they are
+#: measures, never segments.
+LINE_DISCOUNTS = ("recurring_discount", "one_time_discount")
 
 #: Internal money unit: one currency unit is this many integer micros.
 MICROS = 1_000_000
@@ -319,6 +327,12 @@ def validate_lines(lines: pd.DataFrame) -> EncodedLines:
             raise ValueError(
                 f"column {name!r} must hold dates (datetime64, NaT where none), got dtype "
                 f"{lines[name].dtype}: convert it with pd.to_datetime"
+            )
+    for name in LINE_DISCOUNTS:
+        if name in lines.columns and not pd.api.types.is_numeric_dtype(lines[name].dtype):
+            raise ValueError(
+                f"column {name!r} must hold amounts (numbers, NaN where none), got dtype "
+                f"{lines[name].dtype}: convert it with pd.to_numeric"
             )
     mrr_col = lines["mrr"]
     if len(mrr_col) == 0:

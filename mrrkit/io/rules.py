@@ -210,13 +210,13 @@ def subscription_draft(
     reasons.reject(start.isna().to_numpy(), "missing_start")
 
     money_notes: list[Note] = []
-    deducted = _deductions(frame, cols, reasons, currency, cents, notes, money_notes)
+    deducted, parts = _deductions(frame, cols, reasons, currency, cents, notes, money_notes)
     if cols.mrr:
         mrr = _given_mrr(frame, cols, reasons, currency, cents, notes, money_notes) - deducted
-        quantity = np.ones(n)
+        quantity, months = np.ones(n), np.ones(n)
     else:
         period = (start, end) if cols.amount_covers_period else None
-        mrr, quantity = _mrr_of_amounts(
+        mrr, quantity, months = _mrr_of_amounts(
             frame, cols, reasons, currency, cents, default_months, trial, dates, notes,
             money_notes, deducted, period,
         )
@@ -229,6 +229,12 @@ def subscription_draft(
     reasons.reject((end < start).fillna(False).to_numpy(), "end_before_start")
     reasons.reject((end == start).fillna(False).to_numpy(), "same_day")
     attributes = _attributes(frame, cols, quantity, reasons, notes)
+    if "discount" in parts:
+        # The discount taken off each line, a month's worth: lasting as long as its row (the
+        # table says no more), so a recurring one (mrrkit.engine.lines.LINE_DISCOUNTS).
+        with np.errstate(invalid="ignore", divide="ignore"):
+            monthly = np.where(parts["discount"] != 0, parts["discount"] / months, 0.0)
+        attributes["recurring_discount"] = pd.Series(monthly, index=frame.index, dtype="float64")
     if meaning is not None:
         # What each row's status means for MRR: a customer attribute, as its plan is.
         attributes["billing_status"] = meaning
@@ -352,11 +358,12 @@ def _given_mrr(frame, cols: Columns, reasons, currency, cents, notes, money_note
     return mrr
 
 
-def _deductions(frame, cols: Columns, reasons, currency, cents, notes, money_notes) -> np.ndarray:
+def _deductions(frame, cols: Columns, reasons, currency, cents, notes, money_notes
+                ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """What each row's money leaves out (tax, discount, shipping, one-off charges: the
-    ``deduct`` columns, in currency units; 0 where a cell is empty), each column said in a note
-    with the number of rows it changed."""
-    total = np.zeros(len(frame))
+    ``deduct`` columns, in currency units; 0 where a cell is empty), in all and by role, each
+    column said in a note with the number of rows it changed."""
+    total, parts = np.zeros(len(frame)), {}
     for role, headers in cols.deduct.items():
         if not headers:
             continue
@@ -368,7 +375,8 @@ def _deductions(frame, cols: Columns, reasons, currency, cents, notes, money_not
         changed = int(((values != 0) & reasons.ok).sum())
         notes.append(note("deducted", column=header, field=word, count=changed))
         total = total + values
-    return total
+        parts[role] = values
+    return total, parts
 
 
 def _mrr_of_amounts(
@@ -376,7 +384,8 @@ def _mrr_of_amounts(
     deducted=0.0, period=None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The monthly amounts of amounts per billing period: ``(amount x quantity + add-ons, or the
-    period's total, less ``deducted``) / months per period``; and the quantities. With
+    period's total, less ``deducted``) / months per period``; the quantities and the months
+    per period. With
     ``period`` (start and end of each row), the amount is the whole period's: months are its
     length."""
     n = len(frame)
@@ -411,7 +420,7 @@ def _mrr_of_amounts(
         period_amount = np.where(np.isnan(total), period_amount, total)
     period_amount = period_amount - deducted
     with np.errstate(invalid="ignore", divide="ignore"):
-        return period_amount / months, quantity
+        return period_amount / months, quantity, months
 
 
 def _months(frame, cols: Columns, reasons, default_months, trial, dates, notes) -> np.ndarray:

@@ -65,7 +65,7 @@ __all__ = [
 MISSING = "(none)"
 
 #: Line-level measures, never segments even with few values (a tier's usage limit has four).
-MEASURE_COLUMNS = ("quantity", "usage", "usage_limit")
+MEASURE_COLUMNS = ("quantity", "usage", "usage_limit", "recurring_discount", "one_time_discount")
 
 #: Attributes that name one customer (its name, its email), never segments whatever their
 #: values: shown next to the customer's id and searched, never grouped by.

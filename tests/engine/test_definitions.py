@@ -41,6 +41,7 @@ SWITCHES = st.builds(
     same_month_churn=st.sampled_from(["count", "exclude"]),
     quick_ratio_reactivation=st.booleans(),
     retention=st.sampled_from(["customers", "movements"]),
+    discounts=st.sampled_from(["all", "recurring", "none"]),
 )
 
 
@@ -62,6 +63,9 @@ def defined_cases(draw):
             x["paused_at" if kind == "paused" else "delinquent_since"] = at
         elif kind == "cancelled":
             x["canceled_at"] = s + dt.timedelta(days=draw(st.integers(-5, 400)))
+        if m > 0 and draw(st.booleans()):  # discounts taken off a paid line, in cents
+            x["recurring_discount"] = draw(st.integers(0, 500)) / 100
+            x["one_time_discount"] = draw(st.integers(0, 500)) / 100
         extras.append(x)
     return case, extras
 
@@ -72,6 +76,8 @@ def frame_of(case: Case, extras) -> pd.DataFrame:
     for name in ("canceled_at", "paused_at", "delinquent_since"):
         frame[name] = np.array([x.get(name) for x in extras], "datetime64[D]").astype(
             "datetime64[s]")
+    for name in mrrkit.LINE_DISCOUNTS:
+        frame[name] = np.array([x.get(name, np.nan) for x in extras], dtype="float64")
     return frame
 
 

@@ -268,3 +268,17 @@ def test_fincome_nets_out_what_happens_within_a_month():
     assert moves[["date", "kind"]].values.tolist() == [
         [pd.Timestamp("2023-12-31"), "new"], [pd.Timestamp("2024-01-31"), "churn"],
         [pd.Timestamp("2024-04-30"), "reactivation"]]
+
+
+def test_stripe_a_forever_coupon_reduces_mrr_a_finite_one_does_not():
+    """https://support.stripe.com/questions/impact-of-discounts-and-coupons-on-monthly-recurring-
+    revenue-mrr-in-billing: "If you apply a coupon with a forever duration, the discount will
+    apply to your MRR" -- 50% off a $100 plan is $50 of MRR; a coupon of finite duration leaves
+    the MRR unaffected: $100."""
+    lines = lines_of(("forever", "2024-01-01", None, 50), ("finite", "2024-01-01", None, 50))
+    lines["recurring_discount"] = [50.0, 0.0]
+    lines["one_time_discount"] = [0.0, 50.0]
+    mv = mrrkit.movements(lines, as_of="2024-01-31", definitions="stripe")
+    assert mrrkit.paying_customers(mv, "2024-01")["mrr"].to_dict() == {"finite": 100.0,
+                                                                       "forever": 50.0}
+    assert month(mrrkit.monthly(lines, as_of="2024-01-31"), "2024-01")["mrr"] == 100
