@@ -1,7 +1,8 @@
 """Each preset against its vendor's published worked examples (issue 15), the page's address
 beside each test. The figures are the pages' own; the lines are the smallest that tell the
 story the page tells. Where a vendor publishes no numeric example (Maxio: none found, only the
-rule as ProfitWell describes it), the rule is tested and the test says so."""
+rule as ProfitWell describes it, and one Chargify figure), the rule is tested and the test says
+so."""
 
 from __future__ import annotations
 
@@ -232,6 +233,23 @@ def test_maxio_a_customer_back_after_90_days_is_new():
     kinds = mrrkit.movements(lines, as_of="2024-06-30", definitions="maxio").frame
     assert kinds.groupby("customer_id", observed=True)["kind"].last().to_dict() == {
         "late": "new", "soon": "reactivation"}
+
+
+def test_maxio_an_upgrade_is_expansion_of_the_difference_and_on_hold_keeps_its_mrr():
+    """https://www.chargify.com/blog/revenue-filters-deep-product-insights/ (Chargify, now
+    Maxio): a customer upgrading from a $200/month product to a $500/month one is $300 of
+    expansion at the subscription level. On hold "continues to impact MRR as is" and a
+    cancellation removes the MRR "at the time of cancellation" (ProfitWell on Maxio,
+    https://www.paddle.com/help/profitwell-metrics/measure/compare/profitwell-vs-maxio)."""
+    up = lines_of(("c", "2024-01-01", "2024-03-01", 200), ("c", "2024-03-01", None, 500))
+    mv = mrrkit.movements(up, as_of="2024-03-31", definitions="maxio")
+    assert mv.frame[["kind", "amount"]].values.tolist() == [["new", 200.0], ["expansion", 300.0]]
+    held = lines_of(("h", "2024-01-01", "2024-03-01", 80), ("x", "2024-01-01", "2024-06-01", 20),
+                    billing_status=["paused", "ended"], paused_at=["2024-03-01", None],
+                    canceled_at=[None, "2024-04-10"])
+    table = mrrkit.monthly(held, as_of="2024-05-31", definitions="maxio")
+    assert month(table, "2024-05")["mrr"] == 80  # h still counts; x left on April 10
+    assert month(table, "2024-04")["churn"] == -20
 
 
 # --- Fincome ----------------------------------------------------------------------------------
