@@ -68,6 +68,8 @@ class DefinedReference(Reference):
         super().__init__(_adjusted(lines, d, as_of), as_of)
         if d.grain == "month":
             self.movements = self._snapshot_movements()
+        if d.same_month_churn == "ignore":
+            self.movements = self._without_brief_stays(self.movements)
         self.movements = self._relabelled(self.movements)
 
     def _snapshot_movements(self) -> list:
@@ -88,6 +90,21 @@ class DefinedReference(Reference):
                                 value))
                     ever = ever or paying(value)
                 previous = value
+        return out
+
+    def _without_brief_stays(self, movements) -> list:
+        """Every movement of a customer in a month it began and ended without paying, left
+        out; the first rise from 0 left of each customer is then its new business."""
+        def brief(c, month):
+            return (not paying(self.mrr_on(c, last_day_of(month - 1)))
+                    and not paying(self.month_end_mrr(c, month)))
+        kept = [mv for mv in movements if not brief(mv[0], month_number(mv[1]))]
+        out, seen = [], set()
+        for c, day, kind, amount, before, after in kept:
+            if not paying(before) and paying(after):
+                kind = "reactivation" if c in seen else "new"
+                seen.add(c)
+            out.append((c, day, kind, amount, before, after))
         return out
 
     def _relabelled(self, movements) -> list:
@@ -118,7 +135,7 @@ class DefinedReference(Reference):
             table.loc[period(month), "customers"] = customers
             table.loc[period(month), "arpa"] = ratio(row["mrr"], customers)
             churned = [mv for mv in dated if mv[2] == "churn"]
-            if d.same_month_churn == "exclude":
+            if d.same_month_churn != "count":
                 churned = [mv for mv in churned
                            if paying(self.mrr_on(mv[0], last_day_of(month - 1)))]
             base = {"start": prev_customers, "average": (prev_customers + customers) / 2,

@@ -27,7 +27,7 @@ SWITCHES = {
     "pauses": ("zero", "keep"),
     "delinquency": ("as_read", "keep", 14, 30, 60, 90),
     "churn_rate_base": ("start", "average", "start_plus_new"),
-    "same_month_churn": ("count", "exclude"),
+    "same_month_churn": ("count", "exclude", "ignore"),
     "quick_ratio_reactivation": (True, False),
     "retention": ("customers", "movements"),
     "ltv_churn": ("customer", "revenue"),

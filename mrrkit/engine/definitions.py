@@ -38,7 +38,7 @@ _CHOICES = {
     "churn_at": ("end", "request"),
     "pauses": ("zero", "keep"),
     "churn_rate_base": ("start", "average", "start_plus_new"),
-    "same_month_churn": ("count", "exclude"),
+    "same_month_churn": ("count", "exclude", "ignore"),
     "retention": ("customers", "movements"),
     "ltv_churn": ("customer", "revenue"),
     "discounts": ("all", "recurring", "none"),
@@ -78,9 +78,11 @@ class Definitions:
         The customer churn rate's denominator: customers at the end of the previous month, the
         average of that and the month's end, or the previous month's plus the month's new
         customers (Stripe's rolling rate).
-    same_month_churn : {"count", "exclude"}, default "count"
-        Whether a customer who joins (or returns) and churns within the month counts in the
-        churn rate (ChartMogul's B2B rate and ProfitWell leave them out).
+    same_month_churn : {"count", "exclude", "ignore"}, default "count"
+        A customer who joins (or returns) and churns within the month: counted in the churn
+        rate, left out of it (ChartMogul's B2B rate), or ignored entirely, its movements of
+        that month left out of new business and churn too (ProfitWell: "we ignore them from
+        your metrics entirely to not inflate new + churn").
     quick_ratio_reactivation : bool, default True
         Whether reactivation counts in the quick ratio's numerator (Baremetrics: no).
     retention : {"customers", "movements"}, default "customers"
@@ -237,8 +239,10 @@ SOURCES = MappingProxyType({
                                 "signed back up)"),
         "churn_at": ("end", "https://paddle.com/help/profitwell-metrics/measure/subscription-"
                      "retention/churn (MRR recognised until the end of the billing cycle)"),
-        "same_month_churn": ("exclude", "https://paddle.com/help/profitwell-metrics/measure/"
-                             "subscription-retention/churn"),
+        "same_month_churn": ("ignore", "https://www.paddle.com/help/profitwell-metrics/measure/"
+                             "subscription-retention/are-cancellations-in-the-first-month-"
+                             "counted-as-churn (new and churned in the same calendar month: "
+                             "ignored from the metrics entirely)"),
         "quick_ratio_reactivation": (False, "ProfitWell's quick ratio article, as copied at "
                                      "http://bssubs.net (new + expansion over churn + "
                                      "contraction)"),

@@ -185,7 +185,7 @@ def monthly(data, as_of=None, definitions=None) -> pd.DataFrame:
     gains = new + expansion + reactivation
     nrr, grr = _ratio(prev_mrr + d_net, prev_mrr), _ratio(prev_mrr + d_gross, prev_mrr)
     if chosen is not None:
-        if chosen.same_month_churn == "exclude":
+        if chosen.same_month_churn != "count":  # (ignored: none left to exclude)
             # A churn in a customer-month that began at 0: the customer joined (or came back)
             # and left within the month.
             run_of_row = np.zeros(len(m), np.int64)

@@ -69,6 +69,26 @@ def month_snapshots(m: MovementArrays) -> MovementArrays:
     return MovementArrays(m.customers, cust, day, kind, before, after, m.as_of)
 
 
+def _without_brief_stays(m: MovementArrays) -> MovementArrays:
+    """The movements less every customer-month that began and ended at 0 (a customer who
+    joined or came back and left within the month), classified again: a customer's first rise
+    from 0 left is its new business."""
+    if len(m) == 0:
+        return m
+    mon = month_of(m.day)
+    run_start = _firsts(m.cust) | np.concatenate(([True], mon[1:] != mon[:-1]))
+    starts = np.flatnonzero(run_start)
+    ends = np.concatenate((starts[1:], [len(m)])) - 1
+    brief = (m.before[starts] == 0) & (m.after[ends] == 0)
+    if not brief.any():
+        return m
+    keep = ~np.repeat(brief, ends - starts + 1)
+    kept = m.select(keep)
+    kind = _classify(kept.before, kept.after, _firsts(kept.cust))
+    return MovementArrays(kept.customers, kept.cust, kept.day, kind, kept.before, kept.after,
+                          kept.as_of)
+
+
 def redefine(m: MovementArrays, definitions: Definitions) -> MovementArrays:
     """The movements under ``definitions``: month snapshots (``grain``), returning customers
     new after ``reactivation_window`` days, reactivations reported as ``reactivation_as``.
@@ -87,6 +107,8 @@ def redefine(m: MovementArrays, definitions: Definitions) -> MovementArrays:
     """
     if definitions.grain == "month":
         m = month_snapshots(m)
+    if definitions.same_month_churn == "ignore":
+        m = _without_brief_stays(m)
     window, as_ = definitions.reactivation_window, definitions.reactivation_as
     if (window is None and as_ == "reactivation") or len(m) == 0:
         return m

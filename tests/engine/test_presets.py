@@ -163,6 +163,18 @@ def test_profitwell_a_cancellation_churns_at_the_end_of_the_billing_cycle():
         pd.Timestamp("2024-06-15"), "churn", -10.0]
 
 
+def test_profitwell_ignores_who_joins_and_churns_in_the_same_month():
+    """https://www.paddle.com/help/profitwell-metrics/measure/subscription-retention/are-
+    cancellations-in-the-first-month-counted-as-churn: a customer pays $100 on 12/5 and churns
+    on 12/6: the $100 is deducted from new again, churn is unaffected (the customer is ignored
+    from the metrics entirely)."""
+    lines = lines_of(("brief", "2023-12-05", "2023-12-06", 100), ("stays", "2023-11-01", None, 50))
+    dec = month(mrrkit.monthly(lines, as_of="2023-12-31", definitions="profitwell"), "2023-12")
+    assert (dec["new"], dec["churn"], dec["churned_customers"]) == (0, 0, 0)
+    own = month(mrrkit.monthly(lines, as_of="2023-12-31"), "2023-12")
+    assert (own["new"], own["churn"]) == (100, -100)
+
+
 def test_profitwell_ltv_and_quick_ratio():
     """https://learn.profitwell.com/article/xJx5sQX95w-life-time-value: ARPU $10 over a 4% churn
     gives $250 (the page's naive figure; its smoothing is not published). ProfitWell's quick
