@@ -52,7 +52,7 @@ if ctx.definitions is not None:
         format_func=lambda s: t(f"customers.reclassified.{s}", name=preset),
     ) == "changed"
     if changed_only:
-        mask &= summary.index.isin(views.reclassified(ctx.data).index)
+        mask &= summary.index.isin(views.reclassified(ctx.data, ctx.end).index)
 if query:
     mask &= views.customer_search(ctx.data, query)
 if status != "all":

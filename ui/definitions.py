@@ -14,13 +14,17 @@ from . import state, views
 
 #: How each compared figure is written (a kind of ui.format) and its change.
 _FIGURES = {"mrr": "money", "net_new_12m": "money", "customer_churn_rate_12m": "pct",
-            "nrr_12m": "pct", "quick_ratio_12m": "ratio"}
+            "nrr_12m": "pct", "grr_12m": "pct", "quick_ratio_12m": "ratio", "ltv": "money"}
+#: The precision each kind is shown at (the difference is that of the figures as shown).
+_DIGITS = {"money": 0, "pct": 3, "ratio": 2}
+#: "Never" (no window) in the switches' choices: a selectbox shows None as no choice at all.
+_NEVER = "never"
 
 
 #: The "advanced" panel: each switch's choices (URL key ``d.<switch>``, written only when it
 #: differs from the preset's), in the order of mrrkit.Definitions.
 SWITCHES = {
-    "reactivation_window": (None, 30, 60, 90, 180, 365),
+    "reactivation_window": (_NEVER, 30, 60, 90, 180, 365),
     "reactivation_as": ("reactivation", "new", "expansion"),
     "grain": ("event", "month"),
     "churn_at": ("end", "request"),
@@ -57,7 +61,7 @@ def _said(t, switch: str, value) -> str:
     """A switch's value in words."""
     if switch == "discounts":
         return t(f"definitions.value.discounts_{value}")
-    if value is None:
+    if value is None or value == _NEVER:
         return t("definitions.value.none")
     if isinstance(value, bool):
         return t(f"definitions.value.{str(value).lower()}")
@@ -92,35 +96,48 @@ def choose(fr) -> mrrkit.Definitions | None:
         st.caption(t("definitions.advanced_help"))
         for switch, options in SWITCHES.items():
             default = getattr(preset, switch)
+            default = _NEVER if default is None else default
             offered = list(options) if default in options else [default, *options]
-            chosen[switch] = state.selectbox(
+            value = state.selectbox(
                 t(f"definitions.switch.{switch}"), offered, key=f"d.{switch}", default=default,
                 format_func=lambda v, s=switch: _said(t, s, v), parse=_parse,
                 help=t(f"definitions.switch_help.{switch}"),
             )
+            chosen[switch] = None if value == _NEVER else value
     definitions = dataclasses.replace(preset, **chosen)
     st.session_state[_BY_HAND] = definitions != preset
     return None if definitions == mrrkit.Definitions() else definitions
 
 
-def _name(ctx) -> str:
-    return ctx.t(f"definitions.preset.{ctx.definitions.name}")
+def _preset() -> mrrkit.Definitions:
+    """The preset chosen in the sidebar (the switches set by hand start from it)."""
+    name = state.peek("defs")
+    return mrrkit.Definitions.preset(name if name in mrrkit.DEFINITION_PRESETS else "mrrkit")
+
+
+def _named(ctx) -> str:
+    """The definitions in words: "the ChartMogul definitions", or "your definitions (from
+    ChartMogul's)" when switches were set by hand."""
+    t, d = ctx.t, ctx.definitions
+    if d.name != "custom":
+        return t("definitions.of_preset", name=t(f"definitions.preset.{d.name}"))
+    return t("definitions.of_custom", name=t(f"definitions.preset.{_preset().name}"))
 
 
 def caption(ctx) -> None:
-    """Under a page's title: the definitions its figures follow, when not mrrkit's own (set by
-    hand: the switches that differ from mrrkit's)."""
+    """Under a page's title: the definitions its figures follow, when not mrrkit's own; set by
+    hand, the switches changed from the preset's."""
     d = ctx.definitions
     if d is None:
         return
     t = ctx.t
-    if d.name != "custom":
-        st.caption(t("definitions.caption", name=_name(ctx)), help=t("definitions.caption_help"))
-        return
-    changed = "; ".join(f"{t(f'definitions.switch.{k}')}: {_said(t, k, v)}"
-                        for k, (_, v) in d.changes().items())
-    st.caption(t("definitions.caption_custom", changes=changed),
-               help=t("definitions.caption_help"))
+    said = t("definitions.caption", definitions=_named(ctx))
+    if d.name == "custom":
+        changes = d.changes(_preset())
+        said += " · " + "; ".join(
+            t("definitions.change", switch=t(f"definitions.switch.{k}"), value=_said(t, k, v))
+            for k, (_, v) in changes.items())
+    st.caption(said, help=t("definitions.caption_help"))
 
 
 def _written(nf, kind: str, value: float, signed: bool = False) -> str:
@@ -138,22 +155,26 @@ def effect(ctx) -> None:
     (one click to the Customers page, listing them)."""
     if ctx.definitions is None:
         return
-    t, nf, name = ctx.t, ctx.nf, _name(ctx)
-    with st.expander(t("definitions.effect", name=name), icon=":material/compare_arrows:"):
-        st.caption(t("definitions.effect_help", month=ctx.month(ctx.end), name=name))
+    t, nf, named = ctx.t, ctx.nf, _named(ctx)
+    with st.expander(t("definitions.effect", definitions=named), icon=":material/compare_arrows:"):
+        st.caption(t("definitions.effect_help", month=ctx.month(ctx.end), definitions=named))
         table = views.definitions_effect(ctx.data, ctx.end)
+        kinds = [_FIGURES[f] for f in table.index]
+        # The figures as shown, and the difference of those (not of the unrounded ones).
+        own = [round(v, _DIGITS[k]) for k, v in zip(kinds, table["mrrkit"])]
+        other = [round(v, _DIGITS[k]) for k, v in zip(kinds, table["other"])]
         shown = pd.DataFrame({
             t("definitions.figure"): [t(f"definitions.figure.{f}") for f in table.index],
-            t("definitions.preset.mrrkit"): [_written(nf, _FIGURES[f], v)
-                                              for f, v in table["mrrkit"].items()],
-            name: [_written(nf, _FIGURES[f], v) for f, v in table["other"].items()],
-            t("definitions.difference"): [_written(nf, _FIGURES[f], v, signed=True)
-                                          for f, v in table["difference"].items()],
+            t("definitions.preset.mrrkit"): [_written(nf, k, v) for k, v in zip(kinds, own)],
+            t("definitions.theirs"): [_written(nf, k, v) for k, v in zip(kinds, other)],
+            t("definitions.difference"): [_written(nf, k, b - a, signed=True)
+                                          for k, a, b in zip(kinds, own, other)],
         })
         st.dataframe(shown, hide_index=True, width="stretch")
-        changed = views.reclassified(ctx.data)
+        changed = views.reclassified(ctx.data, ctx.end)
         st.caption(t.plural("definitions.reclassified", len(changed),
-                            count=nf.count(len(changed)), name=name))
+                            count=nf.count(len(changed)), definitions=named)
+                   if len(changed) else t("definitions.reclassified_none", definitions=named))
         if len(changed):
             # A link, not a button and st.switch_page (which refuses while the page's own keys
             # are in the address): this view's keys, and the Customers page's list of them.

@@ -277,9 +277,10 @@ def definitions_effect(data: Data, month: pd.Period) -> pd.DataFrame:
 
 
 @view(everyone=True)
-def reclassified(data: Data) -> pd.DataFrame:
-    """The customers whose movements the data's definitions classify otherwise."""
-    return mrrkit.reclassified_customers(_own_and_chosen(data), None)
+def reclassified(data: Data, month: pd.Period) -> pd.DataFrame:
+    """The customers whose movements the data's definitions classify otherwise, over the 12
+    months ending with ``month`` (those the comparison shows)."""
+    return mrrkit.reclassified_customers(_own_and_chosen(data), None, month - 11, month)
 
 
 # --- Overview and Movements -------------------------------------------------------------------

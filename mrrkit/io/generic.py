@@ -8,7 +8,7 @@ import pandas as pd
 
 from .cells import text
 from .credits import say_credit_notes
-from .drafts import Columns, Draft, Reasons
+from .drafts import SINCE, Columns, Draft, Reasons
 from .headers import (
     DEDUCTION_ROLES,
     ROLE_SYNONYMS,
@@ -207,6 +207,8 @@ def generic_draft(frame: pd.DataFrame, mapping: dict | None = None, exact: bool 
                                notes=notes, last=last, credits=periods, reasons=reasons)
     if "type" in roles:
         draft.mapping["type"] = roles["type"]
+    if rules and not covers:
+        _state_dates(draft)
     if periods:
         say_credit_notes(draft)
     if cents:  # the mapping a column editor starts from keeps saying "cents"
@@ -240,6 +242,22 @@ def _total_of(frame: pd.DataFrame, money: str, tax: str) -> str | None:
         return None
     close = np.abs(m + t - total_) <= 0.01 * np.maximum(1.0, np.abs(total_))
     return total if close[known].mean() >= 0.9 else None
+
+
+def _state_dates(draft: Draft) -> None:
+    """A subscription table's paused or delinquent row stopped at its end: that day is its
+    ``paused_at`` or ``delinquent_since`` (another tool's definitions may keep its MRR,
+    issue 15). Not for invoice lines, whose end is their period's."""
+    meaning = draft.attributes.get("billing_status")
+    if meaning is None:
+        return
+    ended = draft.end.notna().to_numpy()
+    for state, name in SINCE.items():
+        at = (meaning == state).to_numpy(dtype=bool, na_value=False) & ended
+        if at.any():
+            current = draft.line_dates.get(
+                name, pd.Series(pd.NaT, index=draft.end.index, dtype="datetime64[s]"))
+            draft.line_dates[name] = current.where(~at, draft.end.astype("datetime64[s]"))
 
 
 def _checked_value_roles(frame, roles: dict, explicit: set, meanings: dict, notes: list) -> dict:

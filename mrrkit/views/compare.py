@@ -11,7 +11,8 @@ from .kpis import kpis
 __all__ = ["COMPARED", "compare_definitions", "reclassified_customers"]
 
 #: The figures compared, as :func:`mrrkit.kpis` names them.
-COMPARED = ("mrr", "net_new_12m", "customer_churn_rate_12m", "nrr_12m", "quick_ratio_12m")
+COMPARED = ("mrr", "net_new_12m", "customer_churn_rate_12m", "nrr_12m", "grr_12m",
+            "quick_ratio_12m", "ltv")
 
 
 def _both(data, other) -> tuple[Movements, Movements]:
@@ -42,7 +43,9 @@ def _figures(mv: Movements, month: pd.Period) -> dict[str, float]:
         "net_new_12m": float(last["net_new"].sum()),
         "customer_churn_rate_12m": float(last["customer_churn_rate"].mean()),
         "nrr_12m": float(summary.loc["nrr_12m", "value"]),
+        "grr_12m": float(summary.loc["grr_12m", "value"]),
         "quick_ratio_12m": float(gains.sum() / losses) if losses else float("nan"),
+        "ltv": float(summary.loc["ltv", "value"]),
     }
 
 
@@ -62,9 +65,9 @@ def compare_definitions(data, definitions, month=None) -> pd.DataFrame:
     Returns
     -------
     DataFrame indexed by :data:`COMPARED` -- MRR at the month's end, net new MRR over the 12
-    months, the mean monthly customer churn rate, NRR over the 12 months, the quick ratio of
-    the 12 months' movements -- with columns ``mrrkit``, ``other`` and ``difference``
-    (``other - mrrkit``).
+    months, the mean monthly customer churn rate, NRR and GRR over the 12 months, the quick
+    ratio of the 12 months' movements, the month's LTV -- with columns ``mrrkit``, ``other``
+    and ``difference`` (``other - mrrkit``).
 
     Examples
     --------
@@ -89,10 +92,11 @@ def compare_definitions(data, definitions, month=None) -> pd.DataFrame:
     return frame
 
 
-def reclassified_customers(data, definitions) -> pd.DataFrame:
+def reclassified_customers(data, definitions, first=None, last=None) -> pd.DataFrame:
     """The customers whose movements ``definitions`` classify, size or put in another month
     than mrrkit's: for each, its movements under both, in words (``2024-02 churn -50``; month
-    snapshots date theirs at the month's end, so a day is no difference).
+    snapshots date theirs at the month's end, so a day is no difference). ``first``, ``last``:
+    only the movements dated in those months count (the 12 months a comparison shows).
 
     >>> lines = pd.DataFrame({
     ...     "customer_id": ["a", "b", "b"],
@@ -108,6 +112,12 @@ def reclassified_customers(data, definitions) -> pd.DataFrame:
 
     def words(mv: Movements) -> pd.Series:
         f = mv.frame
+        months = f["date"].dt.to_period("M")
+        if first is not None:
+            f = f[months >= pd.Period(first, "M")]
+            months = months[months >= pd.Period(first, "M")]
+        if last is not None:
+            f = f[months <= pd.Period(last, "M")]
         if f.empty:
             return pd.Series([], dtype="str", index=pd.Index([], name="customer_id"))
         said = (f["date"].dt.strftime("%Y-%m") + " " + f["kind"].astype("str") + " "

@@ -556,7 +556,7 @@ def test_every_page_follows_the_definitions_chosen_and_says_so(path):
     at = open_page(path, {"defs": "fincome", "from": "2025-11", "to": "2026-10"})
     assert_clean(at)
     assert at.selectbox(key="w:defs").value == "fincome"
-    assert "Figures under Fincome's definitions" in [c.value for c in at.caption]
+    assert "Figures under the Fincome definitions" in [c.value for c in at.caption]
     assert at.query_params["defs"] == "fincome"
     if path == "app.py":
         lines, _, _ = sample()
@@ -575,7 +575,7 @@ def test_switching_the_definitions_changes_the_figures_and_back():
     at.selectbox(key="w:defs").set_value("maxio").run()
     assert_clean(at)
     assert at.query_params["defs"] == "maxio"
-    assert "Figures under Maxio's definitions" in [c.value for c in at.caption]
+    assert "Figures under the Maxio definitions" in [c.value for c in at.caption]
     at.selectbox(key="w:defs").set_value("mrrkit").run()
     assert_clean(at)
     assert [m.value for m in at.metric] == before
@@ -588,18 +588,24 @@ def test_what_changes_under_other_definitions_and_who():
     customers they classify otherwise; one click lists those customers on the Customers page."""
     at = open_page("app.py", {"defs": "maxio", "from": "2025-11", "to": "2026-10"})
     assert_clean(at)
-    [expander] = [e for e in at.main.expander if e.label == "What changes under Maxio's definitions"]
+    [expander] = [e for e in at.main.expander if e.label == "What changes under the Maxio definitions"]
     shown = expander.dataframe[0].value
     lines, _, _ = sample()
     as_of = at.date_input(key="w:asof").value
     own = mrrkit.movements(lines, as_of=as_of)
     other = mrrkit.movements(lines, as_of=as_of, definitions="maxio")
     expected = mrrkit.compare_definitions((own, other), None, "2026-10")
-    assert shown["Maxio"].tolist()[0] == EN.money(expected.loc["mrr", "other"], 0)
-    assert shown["Maxio"].tolist()[3] == EN.pct(expected.loc["nrr_12m", "other"], 1)
-    changed = mrrkit.reclassified_customers((own, other), None)
-    assert f"{len(changed)} customers' movements are classified otherwise" in " ".join(
-        c.value for c in at.caption)
+    theirs = dict(zip(shown["Figure"], shown["Under them"]))
+    assert theirs["MRR at the month's end"] == EN.money(expected.loc["mrr", "other"], 0)
+    assert theirs["NRR over the 12 months"] == EN.pct(expected.loc["nrr_12m", "other"], 1)
+    assert theirs["GRR over the 12 months"] == EN.pct(expected.loc["grr_12m", "other"], 1)
+    # The difference is that of the figures as shown.
+    nrr = shown.set_index("Figure").loc["NRR over the 12 months"]
+    as_shown = round(expected.loc["nrr_12m", "other"], 3) - round(expected.loc["nrr_12m", "mrrkit"], 3)
+    assert nrr["Difference"] == EN.pts(as_shown, 1)
+    changed = mrrkit.reclassified_customers((own, other), None, "2025-11", "2026-10")
+    assert f"{len(changed)} customers' movements of these 12 months are classified otherwise" in (
+        " ".join(c.value for c in at.caption))
     # The link (a page link: tested in Chromium, tests/e2e/test_journey.py) opens this.
     at = open_page("pages/4_Customers.py", {"defs": "maxio", "from": "2025-11", "to": "2026-10",
                                             "cus.diff": "changed"})
@@ -618,12 +624,16 @@ def test_a_switch_set_by_hand_makes_custom_definitions_kept_in_the_link():
     at = open_page("app.py", {"defs": "chartmogul", "from": "2025-11", "to": "2026-10"})
     assert_clean(at)
     assert at.selectbox(key="w:d.pauses").value == "keep"  # the preset's
+    # "Never" is a choice shown as such (a selectbox would show None as no choice at all).
+    assert at.selectbox(key="w:d.reactivation_window").value == "never"
     assert not [k for k in at.query_params if k.startswith("d.")]
     at.selectbox(key="w:d.grain").set_value("month").run()
     assert_clean(at)
     assert at.query_params["d.grain"] == "month"
-    assert any(c.value.startswith("Figures under your own definitions") and
-               "Movements: month-end snapshots" in c.value for c in at.caption)
+    # The switch changed by hand from the preset's, and only it, named with the preset.
+    [said] = [c.value for c in at.caption if c.value.startswith("Figures under your")]
+    assert said == ("Figures under your definitions (from ChartMogul's) · "
+                    "Movements: month-end snapshots")
     lines, _, _ = sample()
     as_of = at.date_input(key="w:asof").value
     own = mrrkit.Definitions.preset("chartmogul")

@@ -297,7 +297,7 @@ def test_another_tools_definitions_follow_every_page_a_reload_and_the_customers_
         page.get_by_role("option", name="Fincome", exact=True).click()
         _wait_params(page, runs, "defs", None)
         assert _params(page)["defs"] == ["fincome"]
-        caption = page.get_by_text("Figures under Fincome's definitions")
+        caption = page.get_by_text("Figures under the Fincome definitions")
         caption.first.wait_for()
         assert _mrr(page) == mrr  # month snapshots: the same MRR at each month's end
         for label in ("Movements", "Cohorts", "Overview"):
@@ -308,7 +308,7 @@ def test_another_tools_definitions_follow_every_page_a_reload_and_the_customers_
         _load(page, runs)
         caption.first.wait_for()
         assert field.input_value() == "Fincome"
-        page.get_by_text("What changes under Fincome's definitions").click()
+        page.get_by_text("What changes under the Fincome definitions").click()
         page.get_by_role("link", name="See them on the Customers page").click()
         page.wait_for_url("**/Customers**")
         _load(page, runs)
@@ -317,7 +317,7 @@ def test_another_tools_definitions_follow_every_page_a_reload_and_the_customers_
         open_dropdown(page, field, "mrrkit (default)")
         page.get_by_role("option", name="mrrkit (default)", exact=True).click()
         _wait_params(page, runs, "defs", ["fincome"])
-        assert page.get_by_text("Figures under Fincome's definitions").count() == 0
+        assert page.get_by_text("Figures under the Fincome definitions").count() == 0
         no_exception(page)
         assert console.errors == []
     except Exception:
@@ -341,7 +341,7 @@ def test_a_switch_set_by_hand_stays_in_the_link_and_after_a_reload(app):
         page.get_by_role("option", name="month-end snapshots", exact=True).click()
         _wait_params(page, runs, "d.grain", None)
         assert _params(page)["d.grain"] == ["month"]
-        own = page.get_by_text("Figures under your own definitions", exact=False)
+        own = page.get_by_text("Figures under your definitions", exact=False)
         own.first.wait_for()
         page.reload()
         _load(page, runs)
@@ -353,7 +353,7 @@ def test_a_switch_set_by_hand_stays_in_the_link_and_after_a_reload(app):
         open_dropdown(page, preset, "Baremetrics")
         page.get_by_role("option", name="Baremetrics", exact=True).click()
         _wait_params(page, runs, "defs", ["chartmogul"])
-        page.get_by_text("Figures under Baremetrics's definitions").first.wait_for()
+        page.get_by_text("Figures under the Baremetrics definitions").first.wait_for()
         assert "d.grain" not in _params(page)
         no_exception(page)
         assert console.errors == []

@@ -237,3 +237,25 @@ def test_a_tax_column_that_adds_up_with_the_amount_to_a_total_is_not_subtracted(
     assert "tax_in_total" in codes(result) and "tax" not in result.mapping
     subtotal = b"customer,start,Subtotal,interval,Tax\na,2024-01-01,100,month,20\n"
     assert mrrkit.read_export(subtotal, today=TODAY).lines["mrr"].tolist() == [100.0]
+
+
+def test_a_tables_paused_and_delinquent_rows_carry_the_day_they_stopped():
+    """A click-through found the presets changed nothing on an uploaded table with statuses:
+    its paused and past-due rows now carry their end as ``paused_at`` / ``delinquent_since``,
+    so ChartMogul's definitions keep their MRR and Baremetrics' churn the 30-days-overdue one
+    (issue 15). Invoice lines (a period per row) carry none."""
+    csv = (b"customer,start,end,mrr,status\n"
+           b"c1,2025-01-01,,100,active\nc3,2025-01-01,2025-09-15,300,paused\n"
+           b"c4,2025-01-01,2025-07-20,200,past due\nc5,2025-01-01,2025-05-01,100,cancelled\n")
+    lines = mrrkit.read_export(csv, today="2025-10-01").lines.set_index("customer_id")
+    assert lines.loc["c3", "paused_at"] == pd.Timestamp("2025-09-15")
+    assert lines.loc["c4", "delinquent_since"] == pd.Timestamp("2025-07-20")
+    assert pd.isna(lines.loc["c5", "paused_at"]) and pd.isna(lines.loc["c1", "delinquent_since"])
+    frame = lines.reset_index()
+    at = {name: mrrkit.monthly(frame, as_of="2025-09-29", definitions=name)["mrr"].iloc[-1]
+          for name in ("mrrkit", "chartmogul", "baremetrics")}
+    assert at == {"mrrkit": 100.0, "chartmogul": 600.0, "baremetrics": 100.0}
+    invoices = (b"Invoice,Customer,Period start,Period end,Amount,Status\n"
+                b"1,a,2025-01-01,2025-02-01,100,open\n")
+    read = mrrkit.read_export(invoices, today="2025-06-01").lines
+    assert "delinquent_since" not in read.columns or read["delinquent_since"].isna().all()
