@@ -168,7 +168,7 @@ def test_click_a_bar_or_pick_to_list_what_makes_up_the_figure(app_url, browser):
     assert "mv.month=2026-06" in page.url
 
     # 3. Pick a month by hand: the chart follows (no stale selection).
-    box = page.locator("[data-testid='stSelectbox']").filter(has_text="Month")
+    box = page.locator("[data-testid='stMain'] [data-testid='stSelectbox']").filter(has_text="Month")
     box.locator("button").click()
     page.get_by_role("option", name="Feb 2026").click()
     _wait(page, "mv.month=2026-02", _expected("2026-02", "new"))
