@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .definitions import Definitions
-from .monthly import month_of
+from .monthly import _customer_month_runs, month_of
 from .movements import EXPANSION, NEW, REACTIVATION, MovementArrays, _classify
 
 __all__ = ["month_snapshots", "redefine"]
@@ -57,9 +57,7 @@ def month_snapshots(m: MovementArrays) -> MovementArrays:
     mon = month_of(m.day)
     # Runs of one customer's movements within one month (the arrays are sorted by customer
     # then day): the run's first "before" and last "after" are the two snapshots.
-    run_start = _firsts(m.cust) | np.concatenate(([True], mon[1:] != mon[:-1]))
-    starts = np.flatnonzero(run_start)
-    ends = np.concatenate((starts[1:], [len(m)])) - 1
+    starts, ends = _customer_month_runs(m, mon)
     before, after = m.before[starts], m.after[ends]
     keep = before != after
     cust, month = m.cust[starts][keep], mon[starts][keep]
@@ -75,10 +73,7 @@ def _without_brief_stays(m: MovementArrays) -> MovementArrays:
     from 0 left is its new business."""
     if len(m) == 0:
         return m
-    mon = month_of(m.day)
-    run_start = _firsts(m.cust) | np.concatenate(([True], mon[1:] != mon[:-1]))
-    starts = np.flatnonzero(run_start)
-    ends = np.concatenate((starts[1:], [len(m)])) - 1
+    starts, ends = _customer_month_runs(m, month_of(m.day))
     brief = (m.before[starts] == 0) & (m.after[ends] == 0)
     if not brief.any():
         return m
