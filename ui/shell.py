@@ -685,9 +685,13 @@ def _share_box(container, t: Text, lang: str, source_key: str) -> None:
             )
             if ss.get(_SHARE_TTL) not in lifetimes:
                 ss[_SHARE_TTL] = store.default_ttl_days
+            # The widget's key holds the language (its words change with it: a language switch
+            # left "30 days" in English); the choice is kept apart.
+            ttl_key = f"{_SHARE_TTL}.{lang}"
             box.selectbox(
-                t("share.ttl"), lifetimes, key=_SHARE_TTL,
+                t("share.ttl"), lifetimes, key=ttl_key, index=lifetimes.index(ss[_SHARE_TTL]),
                 format_func=lambda d: t.plural("share.days", d, days=f"{d:g}"),
+                on_change=lambda: ss.__setitem__(_SHARE_TTL, ss[ttl_key]),
             )
         box.button(
             t("share.button"), key="_mrrkit_share_button", on_click=_share,

@@ -127,7 +127,7 @@ def test_a_shared_upload_reopens_with_its_data_and_numbers():
 
 def test_the_link_lasts_as_long_as_chosen(views):
     at = session()
-    lifetime = at.selectbox(key="_mrrkit_share_ttl")
+    lifetime = at.selectbox(key="_mrrkit_share_ttl.en")
     assert lifetime.label == "The link works for"
     assert lifetime.options == ["1 day", "7 days", "30 days", "90 days", "365 days"]
     assert lifetime.value == 30  # the server's default (MRRKIT_VIEWS_TTL_DAYS)
@@ -136,6 +136,10 @@ def test_the_link_lasts_as_long_as_chosen(views):
     info = ViewStore(views).info(token)
     assert info.expires - info.created == pytest.approx(7 * 86_400)
     assert any("works until" in c.value for c in at.sidebar.caption)
+    # In French: the same lifetime, in French words (it stayed "7 days" in English).
+    at.selectbox(key="w:lang").set_value("fr").run()
+    french = at.selectbox(key="_mrrkit_share_ttl.fr")
+    assert french.value == 7 and french.options[1] == "7 jours"
 
 
 def test_url_parameters_of_a_reloaded_shared_view_win_over_the_saved_ones():
