@@ -71,6 +71,8 @@ class DefinedReference(Reference):
         if d.same_month_churn == "ignore":
             self.movements = self._without_brief_stays(self.movements)
         self.movements = self._relabelled(self.movements)
+        if d.pauses == "state":
+            self.movements = self._pauses_as_a_state(self.movements, lines)
 
     def _snapshot_movements(self) -> list:
         out = []
@@ -104,6 +106,28 @@ class DefinedReference(Reference):
             if not paying(before) and paying(after):
                 kind = "reactivation" if c in seen else "new"
                 seen.add(c)
+            out.append((c, day, kind, amount, before, after))
+        return out
+
+    def _pauses_as_a_state(self, movements, lines) -> list:
+        """A fall to 0 on the end of a paused line (ended by its pause; in that month, for
+        month snapshots) is a contraction; the customer's next rise from 0 an expansion."""
+        adjusted = {(c, e) for c, s, e, m in self.lines}  # (the ends as the switches left them)
+        monthly = self.definitions.grain == "month"
+        pauses = {(c, month_number(e) if monthly else e) for c, s, e, m, x in lines
+                  if x.get("billing_status") == "paused" and e is not None
+                  and e == x.get("paused_at") and (c, e) in adjusted}
+        out, resuming = [], set()
+        for c, day, kind, amount, before, after in movements:
+            when = month_number(day) if monthly else day
+            if kind == "churn" and (c, when) in pauses:
+                kind = "contraction"
+                resuming.add(c)
+            elif c in resuming and not paying(before) and paying(after):
+                kind = "expansion"
+                resuming.discard(c)
+            elif c in resuming:
+                resuming.discard(c)
             out.append((c, day, kind, amount, before, after))
         return out
 

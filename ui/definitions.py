@@ -28,7 +28,7 @@ SWITCHES = {
     "reactivation_as": ("reactivation", "new", "expansion"),
     "grain": ("event", "month"),
     "churn_at": ("end", "request"),
-    "pauses": ("zero", "keep"),
+    "pauses": ("zero", "keep", "state"),
     "delinquency": ("as_read", "keep", 14, 30, 60, 90),
     "churn_rate_base": ("start", "average", "start_plus_new"),
     "same_month_churn": ("count", "exclude", "ignore"),

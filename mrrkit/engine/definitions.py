@@ -36,7 +36,7 @@ _CHOICES = {
     "reactivation_as": ("reactivation", "new", "expansion"),
     "grain": ("event", "month"),
     "churn_at": ("end", "request"),
-    "pauses": ("zero", "keep"),
+    "pauses": ("zero", "keep", "state"),
     "churn_rate_base": ("start", "average", "start_plus_new"),
     "same_month_churn": ("count", "exclude", "ignore"),
     "retention": ("customers", "movements"),
@@ -65,9 +65,12 @@ class Definitions:
     churn_at : {"end", "request"}, default "end"
         A cancelled subscription churns at the end of its paid period (the line's ``end``) or
         when the cancellation was asked (its ``canceled_at``, where the export gives it).
-    pauses : {"zero", "keep"}, default "zero"
-        A paused subscription (``billing_status`` paused) drops to 0 from its pause, or keeps
-        its MRR (ChartMogul, Maxio).
+    pauses : {"zero", "keep", "state"}, default "zero"
+        A paused subscription (``billing_status`` paused, ended by its ``paused_at``) drops to
+        0 from its pause (a churn, and its resumption a reactivation), keeps its MRR
+        (ChartMogul, Maxio), or drops to 0 in a state of its own (ProfitWell's "downgrade to
+        $0"): the pause is a contraction, the resumption an expansion, the customer neither
+        paying nor churned meanwhile.
     delinquency : "as_read", "keep" or int, default "as_read"
         A delinquent subscription (a renewal not paid, ``billing_status`` delinquent): as the
         export's reader ends it (past due counts; Stripe's ``unpaid`` ends where its unpaid
@@ -246,8 +249,8 @@ SOURCES = MappingProxyType({
         "quick_ratio_reactivation": (False, "ProfitWell's quick ratio article, as copied at "
                                      "http://bssubs.net (new + expansion over churn + "
                                      "contraction)"),
-        "pauses": ("zero", "https://paddle.com/help/profitwell-metrics/measure/compare/"
-                   "profitwell-vs-chargify (on hold: downgraded to $0)"),
+        "pauses": ("state", "https://paddle.com/help/profitwell-metrics/measure/compare/"
+                   "profitwell-vs-chargify (on hold: downgraded to $0, not churned)"),
         "retention": ("customers", "not published (mrrkit's)"),
         "ltv_months": (1, "https://learn.profitwell.com/article/xJx5sQX95w-life-time-value "
                        "(roughly ARPU / (1 - retention); its smoothing is not published)"),

@@ -155,7 +155,7 @@ def monthly(data, as_of=None, definitions=None) -> pd.DataFrame:
     counts = np.bincount(slot, minlength=nm * len(KINDS)).reshape(nm, len(KINDS))
     net_new = sums.sum(axis=1)
     mrr = np.cumsum(net_new)
-    if chosen is None or chosen.reactivation_as == "reactivation":
+    if chosen is None or (chosen.reactivation_as == "reactivation" and chosen.pauses != "state"):
         customers = np.cumsum(counts[:, NEW] + counts[:, REACTIVATION] - counts[:, CHURN])
         joined = counts[:, NEW] + counts[:, REACTIVATION]
     else:  # (a reactivation reported as expansion: count customers by their MRR)

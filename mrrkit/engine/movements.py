@@ -648,6 +648,7 @@ def movements(lines: pd.DataFrame, as_of=None, definitions=None) -> Movements:
     from .adjust import adjust_lines  # (they build on this module)
     from .reclassify import redefine
 
+    adjusted = lines
     if not definitions.moves_lines:
         encoded = validate_lines(lines)
     else:
@@ -660,6 +661,10 @@ def movements(lines: pd.DataFrame, as_of=None, definitions=None) -> Movements:
             raise
         encoded = validate_lines(adjusted)
     arrays = redefine(_arrays_from_lines(encoded, as_of), definitions)
+    if definitions.pauses == "state":
+        from .reclassify import pauses_as_a_state
+
+        arrays = pauses_as_a_state(arrays, adjusted, definitions.grain == "month")
     return Movements(arrays, definitions)
 
 

@@ -10,12 +10,21 @@ them as they are (the same arrays).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from .definitions import Definitions
 from .monthly import _customer_month_runs, month_of
-from .movements import EXPANSION, NEW, REACTIVATION, MovementArrays, _classify
+from .movements import (
+    CHURN,
+    CONTRACTION,
+    EXPANSION,
+    NEW,
+    REACTIVATION,
+    MovementArrays,
+    _classify,
+)
 
-__all__ = ["month_snapshots", "redefine"]
+__all__ = ["month_snapshots", "pauses_as_a_state", "redefine"]
 
 
 _EPOCH_M = np.datetime64("1970-01", "M")
@@ -82,6 +91,55 @@ def _without_brief_stays(m: MovementArrays) -> MovementArrays:
     kind = _classify(kept.before, kept.after, _firsts(kept.cust))
     return MovementArrays(kept.customers, kept.cust, kept.day, kind, kept.before, kept.after,
                           kept.as_of)
+
+
+def pauses_as_a_state(m: MovementArrays, lines: pd.DataFrame, by_month: bool = False
+                      ) -> MovementArrays:
+    """The movements with each pause a contraction to 0 rather than a churn, and the
+    customer's next rise from 0 (its resumption) an expansion rather than a reactivation or a
+    new start. A pause is a fall to 0 on the end of a line ``billing_status`` paused, ended by
+    its ``paused_at`` (in that month, for month snapshots).
+
+    >>> d = lambda s: int((np.datetime64(s, "D") - np.datetime64("1970-01-01", "D")).astype(int))
+    >>> m = MovementArrays(np.array(["a"], object), np.zeros(3, np.int64),
+    ...     np.array([d("2024-01-01"), d("2024-03-01"), d("2024-05-01")]),
+    ...     np.array([NEW, CHURN, REACTIVATION], np.int8),
+    ...     np.array([0, 10, 0]), np.array([10, 0, 10]), d("2024-06-01"))
+    >>> lines = pd.DataFrame({"customer_id": ["a"], "end": pd.to_datetime(["2024-03-01"]),
+    ...                       "billing_status": ["paused"], "paused_at": pd.to_datetime(["2024-03-01"])})
+    >>> pauses_as_a_state(m, lines).kind.tolist()  # new, contraction, expansion
+    [0, 2, 1]
+    """
+    if len(m) == 0 or "billing_status" not in lines.columns or "paused_at" not in lines.columns:
+        return m
+    end = pd.to_datetime(lines["end"]).to_numpy().astype("datetime64[D]")
+    at = pd.to_datetime(lines["paused_at"]).to_numpy().astype("datetime64[D]")
+    paused = ((lines["billing_status"] == "paused").to_numpy(dtype=bool, na_value=False)
+              & ~np.isnat(end) & (end == at))
+    if not paused.any():
+        return m
+    ids = np.asarray(m.customers, dtype=object)
+    who = lines["customer_id"].astype("str").to_numpy(dtype=object)[paused]
+    code = np.searchsorted(ids, who)
+    code = np.minimum(code, len(ids) - 1)
+    known = ids[code] == who
+    day = (end[paused] - np.datetime64("1970-01-01", "D")).astype(np.int64)
+    when, row_when = (month_of(day), month_of(m.day)) if by_month else (day, m.day)
+    span = int(max(when.max(), row_when.max())) + 1 - int(min(when.min(), row_when.min()))
+    low = int(min(when.min(), row_when.min()))
+    keys = code[known].astype(np.int64) * span + (when[known] - low)
+    row_keys = m.cust.astype(np.int64) * span + (row_when - low)
+    pause = (m.after == 0) & (m.before > 0) & np.isin(row_keys, keys)
+    if not pause.any():
+        return m
+    kind = m.kind.copy()
+    kind[pause] = CONTRACTION
+    # The customer's next movement, when it is a rise from 0, is its resumption.
+    nxt = np.flatnonzero(pause) + 1
+    nxt = nxt[nxt < len(m)]
+    nxt = nxt[(m.cust[nxt] == m.cust[nxt - 1]) & (m.before[nxt] == 0)]
+    kind[nxt] = EXPANSION
+    return MovementArrays(m.customers, m.cust, m.day, kind, m.before, m.after, m.as_of)
 
 
 def redefine(m: MovementArrays, definitions: Definitions) -> MovementArrays:

@@ -71,7 +71,7 @@ def cohorts(data, value: str = "mrr", as_of=None, definitions=None) -> pd.DataFr
     mon = month_of(m.day)
     # Row numbers rather than a boolean mask: gathering by index is several times faster.
     chosen = mv.definitions
-    if chosen is None or (chosen.reactivation_window is None
+    if chosen is None or (chosen.reactivation_window is None and chosen.pauses != "state"
                           and chosen.reactivation_as == "reactivation"):
         is_new = np.flatnonzero(m.kind == NEW)
         step_of = _CUSTOMER_STEP[m.kind]

@@ -175,6 +175,26 @@ def test_profitwell_ignores_who_joins_and_churns_in_the_same_month():
     assert (own["new"], own["churn"]) == (100, -100)
 
 
+def test_profitwell_downgrades_a_subscription_on_hold_to_zero_without_churn():
+    """https://paddle.com/help/profitwell-metrics/measure/compare/profitwell-vs-chargify: "When a
+    customer has a subscription that is on hold, we downgrade them to $0 in MRR": a $40
+    customer paused on March 1 and back on May 1 is a $40 contraction, then a $40 expansion;
+    no churn, no reactivation, and not a paying customer while paused."""
+    lines = lines_of(("p", "2024-01-01", "2024-03-01", 40), ("p", "2024-05-01", None, 40),
+                     ("q", "2024-01-01", None, 60),
+                     billing_status=["paused", "paying", "paying"],
+                     paused_at=["2024-03-01", None, None])
+    mv = mrrkit.movements(lines, as_of="2024-05-31", definitions="profitwell")
+    p = mv.frame[mv.frame["customer_id"] == "p"]
+    assert p[["kind", "amount"]].values.tolist() == [
+        ["new", 40.0], ["contraction", -40.0], ["expansion", 40.0]]
+    table = mrrkit.monthly(mv)
+    assert month(table, "2024-03")["churned_customers"] == 0
+    assert month(table, "2024-03")["customers"] == 1 and month(table, "2024-05")["customers"] == 2
+    own = mrrkit.movements(lines, as_of="2024-05-31").frame
+    assert own[own["customer_id"] == "p"]["kind"].tolist() == ["new", "churn", "reactivation"]
+
+
 def test_profitwell_ltv_and_quick_ratio():
     """https://learn.profitwell.com/article/xJx5sQX95w-life-time-value: ARPU $10 over a 4% churn
     gives $250 (the page's naive figure; its smoothing is not published). ProfitWell's quick
