@@ -105,8 +105,9 @@ def pauses_as_a_state(m: MovementArrays, lines: pd.DataFrame, by_month: bool = F
     ...     np.array([d("2024-01-01"), d("2024-03-01"), d("2024-05-01")]),
     ...     np.array([NEW, CHURN, REACTIVATION], np.int8),
     ...     np.array([0, 10, 0]), np.array([10, 0, 10]), d("2024-06-01"))
-    >>> lines = pd.DataFrame({"customer_id": ["a"], "end": pd.to_datetime(["2024-03-01"]),
-    ...                       "billing_status": ["paused"], "paused_at": pd.to_datetime(["2024-03-01"])})
+    >>> pause = pd.to_datetime(["2024-03-01"])
+    >>> lines = pd.DataFrame({"customer_id": ["a"], "end": pause, "billing_status": ["paused"],
+    ...                       "paused_at": pause})
     >>> pauses_as_a_state(m, lines).kind.tolist()  # new, contraction, expansion
     [0, 2, 1]
     """

@@ -19,7 +19,7 @@ from .headers import (
     includes_tax,
     normalise,
 )
-from .meanings import STATUS_WORDS, TYPE_WORDS, check_meanings, line_type_of, status_rules, value_key
+from .meanings import check_meanings, line_type_of, meaning_of, status_rules, value_key
 from .messages import TERMS, ExportError, Note, note
 from .parse import parse_amounts
 from .rules import subscription_draft
@@ -57,12 +57,12 @@ _KNOWN_SHARE = 0.8
 _LINE_NAMES = ("customer_id", "start", "end", "mrr", "currency")
 
 
-def _known_share(values: pd.Series, words: dict, chosen: dict) -> float:
+def _known_share(values: pd.Series, role: str, chosen: dict) -> float:
     """The share of rows whose (non-blank) value has a meaning."""
     counts = values[values != ""].map(value_key).value_counts()
     if not counts.sum():
         return 1.0
-    known = counts[[k in words or k in chosen for k in counts.index]].sum()
+    known = counts[[meaning_of(role, k, chosen) is not None for k in counts.index]].sum()
     return float(known / counts.sum())
 
 
@@ -265,12 +265,12 @@ def _checked_value_roles(frame, roles: dict, explicit: set, meanings: dict, note
     a status or type column whose rows mostly hold words of no known meaning, a tax column
     next to amounts said to be without tax. Each left out is said (it stays an attribute)."""
     roles = dict(roles)
-    for role, words in (("status", STATUS_WORDS), ("type", TYPE_WORDS)):
+    for role in ("status", "type"):
         h = roles.get(role)
         if h is None or role in explicit or h not in frame.columns:
             continue
         values = text(frame[h])
-        if _known_share(values, words, meanings[role]) < _KNOWN_SHARE:
+        if _known_share(values, role, meanings[role]) < _KNOWN_SHARE:
             del roles[role]
             examples = [v for v in pd.unique(values[values != ""])[:3]]
             notes.append(note("value_column_ignored", column=h, role=TERMS["role"][role],

@@ -31,6 +31,7 @@ __all__ = [
     "TYPE_WORDS",
     "check_meanings",
     "line_type_of",
+    "meaning_of",
     "status_rules",
     "value_key",
     "value_meanings",
@@ -54,7 +55,8 @@ def _words(**meanings: tuple[str, ...]) -> dict[str, str]:
 
 
 #: Common status words (English, French, Italian; the vendors' own) -> meaning. Sources for the
-#: vendors' words: Stripe https://docs.stripe.com/billing/subscriptions/overview#subscription-statuses,
+#: vendors' words: Stripe
+#: https://docs.stripe.com/billing/subscriptions/overview#subscription-statuses,
 #: Chargebee https://www.chargebee.com/docs/2.0/subscriptions.html (subscription statuses),
 #: Recurly https://docs.recurly.com/docs/subscriptions (states), Paddle
 #: https://developer.paddle.com/api-reference/subscriptions/overview (status), WooCommerce
@@ -86,7 +88,8 @@ STATUS_WORDS: dict[str, str] = _words(
     ended=(
         "cancelled", "canceled", "ended", "expired", "churned", "inactive", "terminated",
         "closed", "stopped", "lapsed", "switched", "wc-cancelled", "wc-expired", "wc-switched",
-        "résilié", "résiliée", "resilie", "resiliee", "annulé", "annulée", "annule", "annulee",
+        "résilié", "résiliée", "resilie", "resiliee", "annulé", "annulée", "annule",
+        "annulee",
         "terminé", "terminée", "termine", "expiré", "expirée", "expire", "arrêté", "arrete",
         "inactif",
         "annullato", "annullata", "cessato", "cessata", "disdetto", "disdetta", "scaduto",
@@ -162,6 +165,21 @@ def check_meanings(meanings: Mapping | None) -> dict[str, dict[str, str]]:
     return out
 
 
+#: Each role's usual words and what a blank cell means.
+_USUAL = {"status": (STATUS_WORDS, "paying"), "type": (TYPE_WORDS, "recurring")}
+
+
+def meaning_of(role: str, key: str, chosen: Mapping[str, str] | None = None) -> str | None:
+    """What a value (as :func:`value_key` writes it) of a ``status`` or ``type`` column means:
+    the user's ``chosen`` meaning, else the usual words', else a blank's; None: nothing says.
+
+    >>> meaning_of("status", "on_hold"), meaning_of("type", ""), meaning_of("status", "vip")
+    ('delinquent', 'recurring', None)
+    """
+    words, blank = _USUAL[role]
+    return (chosen or {}).get(key) or words.get(key) or (blank if key == "" else None)
+
+
 def status_rules(values: Iterable, chosen: Mapping[str, str] | None = None) -> dict[str, Rule]:
     """The rule of each distinct status value that has a meaning (the user's ``chosen`` first,
     then :data:`STATUS_WORDS`; a blank is paying). A value left out is an unknown status.
@@ -170,11 +188,10 @@ def status_rules(values: Iterable, chosen: Mapping[str, str] | None = None) -> d
     >>> {k: (r.action, r.meaning) for k, r in rules.items()}
     {'active': ('count', 'paying'), 'on_hold': ('ended', 'paused'), '': ('count', 'paying')}
     """
-    chosen = chosen or {}
     rules = {}
     for value in values:
         key = value_key(value)
-        meaning = chosen.get(key) or STATUS_WORDS.get(key) or ("paying" if key == "" else None)
+        meaning = meaning_of("status", key, chosen)
         if meaning is not None:
             rules[key] = _GENERIC_RULES[meaning]
     return rules
@@ -187,12 +204,8 @@ def line_type_of(values: pd.Series, chosen: Mapping[str, str] | None = None) -> 
     >>> line_type_of(pd.Series(["subscription", "Setup fee", "", "gadget"])).tolist()
     ['recurring', 'one_off', 'recurring', None]
     """
-    chosen = chosen or {}
     codes, uniques = pd.factorize(values.fillna(""))
-    found = []
-    for u in uniques:
-        key = value_key(u)
-        found.append(chosen.get(key) or TYPE_WORDS.get(key) or ("recurring" if key == "" else None))
+    found = [meaning_of("type", value_key(u), chosen) for u in uniques]
     return pd.Series(np.array(found, dtype=object)[codes], index=values.index, dtype=object)
 
 
@@ -207,15 +220,12 @@ def value_meanings(values: pd.Series, role: str, chosen: Mapping[str, str] | Non
     """
     if role not in ("status", "type"):
         raise ValueError(f"role is 'status' or 'type', not {role!r}")
-    chosen = chosen or {}
-    words, blank = (STATUS_WORDS, "paying") if role == "status" else (TYPE_WORDS, "recurring")
     cells = values.fillna("").astype("str").str.strip()
     keys = cells.map(value_key)
     frame = pd.DataFrame({"key": keys.to_numpy(), "value": cells.to_numpy()})
     grouped = frame.groupby("key", sort=False).agg(value=("value", "first"), rows=("value", "size"))
     grouped = grouped.sort_values("rows", ascending=False, kind="stable")
-    meaning = [chosen.get(k) or words.get(k) or (blank if k == "" else None)
-               for k in grouped.index]
+    meaning = [meaning_of(role, k, chosen) for k in grouped.index]
     return pd.DataFrame({"value": grouped["value"].to_numpy(),
                          "rows": grouped["rows"].to_numpy().astype("int64"),
                          "meaning": pd.Series(meaning, dtype=object)})

@@ -279,8 +279,9 @@ def _statuses(frame, cols: Columns, statuses, reasons, trial, end, notes, dates)
         if rule is None:
             reasons.reject(at, "unknown_status", status=raw_uniques[i])
         elif rule.action == "reject":
-            said = {"status": raw_uniques[i]} if "status" in placeholders(REASONS[rule.reason]) else {}
-            reasons.reject(at, rule.reason, **said)
+            # (a reason that quotes the status, as a table's never-paid one does, is given it)
+            quotes = "status" in placeholders(REASONS[rule.reason])
+            reasons.reject(at, rule.reason, **({"status": raw_uniques[i]} if quotes else {}))
         elif rule.cols:
             found = columns(list(frame.columns), *rule.cols)
             own = Reasons(n)
@@ -380,8 +381,8 @@ def _deductions(frame, cols: Columns, reasons, currency, cents, notes, money_not
 
 
 def _mrr_of_amounts(
-    frame, cols: Columns, reasons, currency, cents, default_months, trial, dates, notes, money_notes,
-    deducted=0.0, period=None,
+    frame, cols: Columns, reasons, currency, cents, default_months, trial, dates, notes,
+    money_notes, deducted=0.0, period=None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The monthly amounts of amounts per billing period: ``(amount x quantity + add-ons, or the
     period's total, less ``deducted``) / months per period``; the quantities and the months
