@@ -55,7 +55,26 @@ def _adjusted(lines, d, as_of: dt.date):
             elif e == since:
                 e = None
         out.append((c, s, e, m))
-    return out
+    return _credits_ended(out, [(c, s, e, m) for c, s, e, m, _ in lines], as_of)
+
+
+def _credits_ended(moved, given, as_of: dt.date):
+    """A customer's negative lines end on the first day the moved ends leave it below zero and
+    the lines as given do not: walked day by day, from its first start to ``as_of``."""
+
+    def mrr_on(rows, c, day):
+        return sum(m for x, s, e, m in rows if x == c and s <= day and (e is None or day < e))
+
+    moved = list(moved)
+    for c in {c for c, s, e, m in moved if m < 0}:
+        day = min(s for x, s, e, m in moved if x == c)
+        while day <= as_of:
+            # (whole millionths, as the engine sums money)
+            if round(mrr_on(moved, c, day) * 1e6) < 0 and round(mrr_on(given, c, day) * 1e6) >= 0:
+                moved = [(x, s, (day if x == c and m < 0 and s <= day and (e is None or day < e)
+                                 else e), m) for x, s, e, m in moved]
+            day += dt.timedelta(days=1)
+    return moved
 
 
 class DefinedReference(Reference):

@@ -47,6 +47,48 @@ def _discounts_added_back(lines: pd.DataFrame, discounts: str) -> pd.DataFrame:
     return lines.assign(mrr=lines["mrr"].to_numpy(dtype="float64") + back)
 
 
+def _offsets_ended(lines: pd.DataFrame, start: np.ndarray, end: np.ndarray,
+                   new_end: np.ndarray, changed: np.ndarray) -> np.ndarray:
+    """``new_end`` with the negative lines of each customer ended where the moved ends would
+    leave it with negative MRR and its lines as given would not (:func:`adjust_lines`).
+
+    Only customers with a negative line and a moved end are looked at, one by one over their
+    own lines' dates: credits and discount lines are few, so the million-line path stays
+    vectorised.
+    """
+    from .lines import MICROS
+
+    mrr = lines["mrr"].to_numpy(dtype="float64", na_value=np.nan)
+    # Money as the engine sums it (integer millionths), so "negative" means what it means there.
+    micros = np.where(np.abs(mrr) <= 1.0 / MICROS, 0, np.rint(np.nan_to_num(mrr) * MICROS))
+    micros = micros.astype(np.int64)
+    negative = micros < 0
+    if not negative.any():
+        return new_end
+    codes, _ = pd.factorize(lines["customer_id"])
+    suspects = np.intersect1d(codes[negative], codes[changed])
+    if len(suspects) == 0:
+        return new_end
+    new_end = new_end.copy()
+    far = np.datetime64("9999-12-31", "D")  # (an open end, for comparisons)
+    for c in suspects:
+        at = np.flatnonzero(codes == c)
+        s, m = start[at], micros[at]
+        given = np.where(np.isnat(end[at]), far, end[at])
+        moved = np.where(np.isnat(new_end[at]), far, new_end[at])
+        days = np.unique(np.concatenate((s, given[given != far], moved[moved != far])))
+        for day in days:
+            runs = (s <= day) & (day < moved)
+            if (m[runs].sum() >= 0
+                    or m[(s <= day) & (day < given)].sum() < 0):  # refused as given: left so
+                continue
+            # Every negative line running that day ends then: what it offset has stopped.
+            ends = runs & (m < 0)
+            moved[ends] = day
+            new_end[at[ends]] = day
+    return new_end
+
+
 def adjust_lines(lines: pd.DataFrame, definitions: Definitions, as_of) -> pd.DataFrame:
     """The lines with their ends moved as ``definitions`` say (a copy; the same frame when
     nothing moves).
@@ -60,7 +102,12 @@ def adjust_lines(lines: pd.DataFrame, definitions: Definitions, as_of) -> pd.Dat
       ``N`` days on ``as_of``, it ends at ``delinquent_since`` (churned from its last paid
       period), else it runs on;
     - ``discounts="recurring"`` or ``"none"``: the line's MRR with its one-time (or every)
-      discount added back (:data:`mrrkit.engine.lines.LINE_DISCOUNTS`).
+      discount added back (:data:`mrrkit.engine.lines.LINE_DISCOUNTS`);
+    - a customer's negative lines (a discount, a credit) end with the paid lines they offset:
+      where the moved ends would leave a customer with negative MRR on a day its lines as
+      given do not, every negative line running that day ends then (one that starts that day
+      never counts). A churned customer has 0 MRR, never a negative one; lines the engine
+      refuses as given (negative MRR under mrrkit's own definitions) are left as they are.
 
     Examples
     --------
@@ -83,6 +130,18 @@ def adjust_lines(lines: pd.DataFrame, definitions: Definitions, as_of) -> pd.Dat
     >>> baremetrics = Definitions.preset("baremetrics")  # 30 days: churned on 2024-07-01
     >>> adjust_lines(lines, baremetrics, "2024-05-20")["end"].dt.strftime("%Y-%m-%d").tolist()
     ['2024-06-01', '2024-04-01', nan]
+
+    A discount line ends with the subscription it offsets when the request ends it earlier:
+
+    >>> deal = pd.DataFrame({
+    ...     "customer_id": ["a", "a"],
+    ...     "start": pd.to_datetime(["2024-01-01"] * 2),
+    ...     "end": pd.to_datetime(["2024-12-01", "2024-12-01"]),
+    ...     "mrr": [100.0, -20.0],
+    ...     "canceled_at": pd.to_datetime(["2024-03-10", None]),
+    ... })
+    >>> adjust_lines(deal, maxio, "2024-12-01")["end"].dt.strftime("%Y-%m-%d").tolist()
+    ['2024-03-10', '2024-03-10']
     """
     if not definitions.moves_lines or len(lines) == 0:
         return lines
@@ -121,6 +180,8 @@ def adjust_lines(lines: pd.DataFrame, definitions: Definitions, as_of) -> pd.Dat
     changed = (new_end != end) & ~(np.isnat(new_end) & np.isnat(end))
     if not changed.any():
         return lines
+    new_end = _offsets_ended(lines, _days(lines["start"]), end, new_end, changed)
+    changed = (new_end != end) & ~(np.isnat(new_end) & np.isnat(end))
     column = lines["end"]
     unit = column.dtype if np.issubdtype(column.dtype, np.datetime64) else np.dtype("datetime64[s]")
     values = column.to_numpy().astype(unit) if column.dtype == unit else end.astype(unit)

@@ -90,9 +90,11 @@ def test_every_switch_matches_the_naive_reference(case_extras, definitions):
     try:
         mv = mrrkit.movements(frame_of(case, extras), as_of=as_of, definitions=definitions)
     except ValueError as exc:
-        # A paid line ended earlier while a discount line inside it runs on: the engine refuses
-        # negative MRR, saying so (the reference cannot classify it either).
+        # Only lines refused as given (negative MRR under mrrkit's own definitions): a paid line
+        # ended earlier ends the discount lines it carried (test below).
         assert "negative MRR" in str(exc)
+        with pytest.raises(ValueError, match="negative MRR"):
+            mrrkit.movements(frame_of(case, extras), as_of=as_of)
         assume(False)
     ref = DefinedReference(lines, definitions, as_of)
     assume(not ref.near_threshold)
@@ -102,6 +104,62 @@ def test_every_switch_matches_the_naive_reference(case_extras, definitions):
         assert_close(g[3:], w[3:], 1e-9, 0.0, f"amount/before/after of {g[:3]}")
     got, want = mrrkit.monthly(mv), ref.monthly()
     assert_monthly_equal(got, want, case)
+
+
+@PROPERTY
+@given(defined_cases(), st.one_of(st.sampled_from(sorted(mrrkit.DEFINITION_PRESETS)), SWITCHES))
+def test_no_definition_gives_negative_mrr_to_lines_valid_as_given(case_extras, definitions):
+    """A definition that ends paid lines earlier (a request, a delinquency) ends the negative
+    lines they carried too: lines the engine takes as given never turn negative under a preset
+    or any switches."""
+    case, extras = case_extras
+    as_of = case.as_of or default_as_of(case.lines)
+    frame = frame_of(case, extras)
+    try:
+        mrrkit.movements(frame, as_of=as_of)
+    except ValueError:
+        assume(False)  # (refused as given: nothing a definition could mend)
+    before = frame.copy()
+    mv = mrrkit.movements(frame, as_of=as_of, definitions=definitions)
+    assert (mv.frame["mrr_after"] >= 0).all() and (mv.frame["mrr_before"] >= 0).all()
+    pd.testing.assert_frame_equal(frame, before)  # (the caller's frame untouched)
+
+
+def test_a_discount_line_ends_with_the_subscription_it_offsets():
+    """A customer paying 100 with a 20 discount line cancels on March 10 (the subscription runs
+    to December): under Stripe's ``churn_at="request"`` both end on March 10, a churn of 80,
+    0 MRR after (not -20); the naive reference agrees."""
+    d = dt.date
+    lines = [("a", d(2024, 1, 1), d(2024, 12, 1), 100.0, {"canceled_at": d(2024, 3, 10)}),
+             ("a", d(2024, 1, 1), d(2024, 12, 1), -20.0, {}),
+             ("b", d(2024, 1, 1), None, 20.0, {}),
+             ("b", d(2024, 2, 1), d(2024, 8, 1), 30.0, {"billing_status": "delinquent",
+                                                       "delinquent_since": d(2024, 4, 1)}),
+             ("b", d(2024, 2, 1), d(2024, 8, 1), -40.0, {})]
+    frame = pd.DataFrame({
+        "customer_id": [x[0] for x in lines],
+        "start": pd.to_datetime([x[1] for x in lines]),
+        "end": pd.to_datetime([x[2] for x in lines]),
+        "mrr": [x[3] for x in lines],
+        "billing_status": pd.array([x[4].get("billing_status") for x in lines], dtype="str"),
+        "canceled_at": pd.to_datetime([x[4].get("canceled_at") for x in lines]),
+        "delinquent_since": pd.to_datetime([x[4].get("delinquent_since") for x in lines]),
+    })
+    as_of = d(2024, 12, 31)
+    stripe = dataclasses.replace(Definitions.preset("stripe"), delinquency=30)
+    mv = mrrkit.movements(frame, as_of=as_of, definitions=stripe)
+    got = engine_rows(mv.frame)
+    ref = DefinedReference(lines, stripe, as_of)
+    assert [r[:3] for r in got] == [r[:3] for r in ref.movements]
+    for g, w in zip(got, ref.movements):
+        assert_close(g[3:], w[3:], 1e-9, 0.0, f"amount/before/after of {g[:3]}")
+    table = mv.frame.set_index(["customer_id", "date"])
+    assert table.loc[("a", pd.Timestamp("2024-03-10")), "amount"] == -80.0
+    assert table.loc[("a", pd.Timestamp("2024-03-10")), "mrr_after"] == 0.0
+    # b: 20 + 30 - 40 = 10 from February; delinquent from April (30 days on as_of): the 30 line
+    # ends on April 1 and the -40 credit with it, so 20 from April 1 (+10), not -20.
+    assert table.loc[("b", pd.Timestamp("2024-04-01")), "mrr_after"] == 20.0
+    assert (mv.frame["mrr_after"] >= 0).all()
 
 
 @PROPERTY
