@@ -1,8 +1,21 @@
 """Each preset against its vendor's published worked examples (issue 15), the page's address
 beside each test. The figures are the pages' own; the lines are the smallest that tell the
-story the page tells. Where a vendor publishes no numeric example (Maxio: none found, only the
-rule as ProfitWell describes it, and one Chargify figure), the rule is tested and the test says
-so."""
+story the page tells. Where a vendor publishes no numeric example, the rule is tested and the
+test says so.
+
+Maxio has one published worked example, not the three the issue asks for: the Chargify blog's
+$200 -> $500 upgrade ($300 of expansion). Searched (December 2026) and found without any figure
+to reproduce: Chargify's Churn Analytics help page
+(https://help.chargify.com/reports/churn-analytics.html: the rates' formulas only), its churn
+report announcement (https://help.chargify.com/announcements/churn-report-discrepancy.html),
+ProfitWell's comparisons with Chargify and Maxio
+(https://learn.profitwell.com/article/3xteyrvof6-why-are-my-metrics-in-profit-well-different-than-chargify,
+https://www.paddle.com/help/profitwell-metrics/measure/compare/profitwell-vs-maxio: the rules,
+no figures) and Maxio's API reference for MRR movements (the Advanced Billing SDKs' Insights
+controller, which links the MRR Analytics help article,
+maxio.zendesk.com/hc/en-us/articles/24285894587021-MRR-Analytics; that article was not
+available to read). Maxio's 90-day reactivation rule, its removal of MRR at cancellation and its
+kept on-hold MRR are tested as rules below."""
 
 from __future__ import annotations
 
