@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..engine.lines import LINE_DISCOUNTS
 from .dates import parse_dates
 from .drafts import Draft, Reasons
 from .messages import ExportError, Note, note
@@ -128,6 +129,15 @@ def convert_currency(draft: Draft, reporting, fx_rates, notes: list[Note]) -> No
         rate = _monthly_rates(fx_rates, cur, draft.start, is_reporting, reasons)
     converted = reasons.ok & ~is_reporting
     draft.mrr = draft.mrr * np.where(np.isfinite(rate), rate, np.nan)
+    # The discounts taken off each line (LINE_DISCOUNTS) are money of its currency too: at the
+    # same rate, or a definition adding them back would add another currency's amount. (A new
+    # dict: the draft's copies share their attributes.)
+    found = [name for name in LINE_DISCOUNTS if name in draft.attributes]
+    if found:
+        draft.attributes = dict(draft.attributes)
+        for name in found:
+            col = draft.attributes[name]
+            draft.attributes[name] = col * np.where(np.isfinite(rate), rate, np.nan)
     reasons.reject(~(np.abs(draft.mrr) <= MAX_MRR), "too_large_converted")
     converted &= reasons.ok
     if converted.any():

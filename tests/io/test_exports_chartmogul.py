@@ -184,3 +184,36 @@ def test_other_formats_keep_their_files():
     assert read_export(stripe).format == "stripe_invoices"
     with pytest.raises(mrrkit.ExportError, match="does not look like chartmogul_import"):
         read_export(stripe, format="chartmogul_import")
+
+
+def test_a_line_items_discount_is_kept_for_the_definitions_that_add_it_back():
+    """The line items' ``Discount amount`` (cents; ``discount_amount_in_cents`` in the Import
+    API, https://dev.chartmogul.com/reference/import-customers-invoices) is already out of
+    ``Amount in cents`` ("ChartMogul assumes discounts have already been deducted from the
+    specified Amount value", https://help.chartmogul.com/hc/en-us/articles/360012519560): the
+    MRR stays after it and the line keeps it as its ``recurring_discount``, a month's worth of
+    its service period. cus_B's yearly line: $1,080 billed after SPRING10's $120, so $90 of MRR
+    and $10 a month of discount; ``discounts="none"`` counts $100."""
+    lines = read().lines
+    b = lines[lines["customer_id"] == "cus_B"]
+    assert b["mrr"].tolist() == [90.0]
+    assert b["recurring_discount"].tolist() == [10.0]
+    assert (lines.loc[lines["customer_id"] != "cus_B", "recurring_discount"] == 0).all()
+    at = pd.Timestamp("2024-06-30")
+    mine = mrrkit.movements(lines, as_of=at)
+    gross = mrrkit.movements(lines, as_of=at, definitions=mrrkit.Definitions(discounts="none"))
+    assert mrrkit.customer_summary(gross).loc["cus_B", "mrr"] == 100.0
+    assert mrrkit.customer_summary(mine).loc["cus_B", "mrr"] == 90.0
+
+
+def test_a_discount_in_another_currency_is_converted_with_its_line():
+    """A discount is money of its line's currency: converted at the line's rate (EUR at 1.1),
+    so that adding it back adds dollars."""
+    csv_text = (
+        "Customer external ID,Currency,Type,Amount in cents,Service period start,"
+        "Service period end,Discount amount,Tax amount\n"
+        "cus_E,EUR,subscription,9000,2024-01-01,2024-02-01,1000,0\n"
+    )
+    lines = read_export(csv_text.encode(), reporting_currency="USD", fx_rates=FX).lines
+    assert lines["mrr"].tolist() == pytest.approx([99.0])
+    assert lines["recurring_discount"].tolist() == pytest.approx([11.0])

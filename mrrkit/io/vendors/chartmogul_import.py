@@ -32,7 +32,11 @@ What each column means, as ChartMogul documents it:
   taxes have been applied" (https://dev.chartmogul.com/docs/how-mrr-is-calculated-from-prorated-
   invoices): the tax is taken out; a discount is already out ("ChartMogul assumes discounts have
   already been deducted from the specified Amount value ... it doesn't impact MRR",
-  https://help.chartmogul.com/hc/en-us/articles/360012519560). Over the service period's calendar
+  https://help.chartmogul.com/hc/en-us/articles/360012519560). The line's ``Discount amount``
+  (``discount_amount_in_cents``, with ``Discount code``: the sample file's and the Import API's
+  line item fields) is kept as its ``recurring_discount``, a month's worth over the service
+  period (:data:`mrrkit.engine.lines.LINE_DISCOUNTS`): the MRR stays after it, as ChartMogul's
+  is; ``discounts="none"`` adds it back. Over the service period's calendar
   months, a yearly line counts a twelfth and a prorated one (a part of a month) is scaled up to
   a month, as the prorate factor does.
 - **Service period.** ``Service period end`` is the first day not served: ChartMogul's examples
@@ -75,6 +79,9 @@ __all__ = ["VENDOR"]
 #: Each role under the sample file's header, then the Import API's and Destinations' names.
 _AMOUNT = ("Amount in cents", "amount_in_cents")
 _TAX = ("Tax amount", "Tax amount in cents", "tax_amount_in_cents")
+#: The discount already taken off the line's amount, in cents (the sample file's ``Discount
+#: amount``, the Import API's ``discount_amount_in_cents``).
+_DISCOUNT = ("Discount amount", "Discount amount in cents", "discount_amount_in_cents")
 _START = ("Service period start", "service_period_start")
 _END = ("Service period end", "service_period_end")
 _TYPE = ("Type", "line_item_type", "type")
@@ -140,6 +147,7 @@ def read(frame: pd.DataFrame) -> Draft:
         ("subscription", _SUBSCRIPTION), ("customer", _CUSTOMER), ("invoice", _INVOICE),
         ("line", _LINE), ("status", _STATUS), ("currency", ("Currency", "currency")),
         ("proration", ("Proration", "Prorated", "prorated")),
+        ("discount", _DISCOUNT),
     )}
     subscription = _text(frame, cols["subscription"])
     customer = _customers(frame, cols, subscription, reasons, notes)
@@ -185,6 +193,15 @@ def read(frame: pd.DataFrame) -> Draft:
             ("email", "Customer email", "customer_email", "Email", "email"),
         ).items()
     }
+    if cols["discount"]:
+        # Already out of the amount (ChartMogul's MRR is after it): kept as the discount taken
+        # off the line, a month's worth, lasting as long as the line (its service period), so
+        # a recurring one that only another definition adds back (``discounts="none"``).
+        discount = _amounts(frame, cols["discount"], "discount", reasons, missing=False)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            monthly = discount / cents_divisor(currency, n) / months_between(s, e)
+        attributes["recurring_discount"] = pd.Series(
+            np.where(discount != 0, monthly, 0.0), index=frame.index, dtype="float64")
     proration = (
         _text(frame, cols["proration"]).str.lower().isin(TRUE).to_numpy()
         if cols["proration"] else None
