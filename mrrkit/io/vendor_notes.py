@@ -33,6 +33,12 @@ VENDOR_NOTES = {
         "export does not give: their MRR is before the discount. The invoice line items export "
         "gives discounted MRR"
     ),
+    "stripe_coupon_limited": (
+        "{count} subscription(s) carry a coupon for a limited time or applied after they began "
+        "({column!r} once or repeating): it covers part of their line only, so their MRR is "
+        "before it, as Stripe's own MRR leaves finite coupons out. The invoice line items "
+        "export gives each period's discounted MRR"
+    ),
     "stripe_invoices": (
         "Stripe invoices: each paid subscription line is a line over its service period, "
         "MRR = amount / months"

@@ -92,3 +92,42 @@ def test_engine_takes_the_lines():
     monthly = mrrkit.monthly(mrrkit.movements(result.lines, as_of="2024-03-31"))
     assert monthly.loc["2024-01", "churned_customers"] == 0
     assert monthly.loc["2024-02", "churned_customers"] == 1  # cus_G, unpaid from 2 February
+
+
+def test_a_forever_coupon_is_taken_off_and_kept_a_limited_one_is_said():
+    """The Subscription object's ``discount`` with its coupon expanded, flattened as
+    ``stripe subscriptions list --expand data.discount`` gives it (``discount.coupon``:
+    https://docs.stripe.com/api/coupons/object, ``percent_off``, ``amount_off`` in cents "taken
+    off the subtotal of any invoices", ``duration`` forever, once or repeating; ``discount.start``
+    "date that the coupon was applied", https://docs.stripe.com/api/discounts/object).
+
+    sub_1: $100/month, 20% forever from its start: MRR 80, recurring discount 20. sub_2: two
+    items of $30 and $10 a month with $8 off each invoice forever: $6 and $2 taken off, by
+    amount. sub_3: 50% repeating for 3 months: covers part of the line only, its MRR stays 50 and
+    a note says so. sub_4: forever, applied a month after it began: said too. Under
+    ``discounts="none"`` sub_1 counts 100; Stripe's preset keeps forever coupons (80)."""
+    head = ("id,customer,status,start_date,plan_amount,plan_interval,quantity,currency,"
+            "discount_coupon_percent_off,discount_coupon_amount_off,discount_coupon_duration,"
+            "discount_start\n")
+    rows = [
+        "sub_1,cus_1,active,1704067200,10000,month,1,usd,20,,forever,1704067200",
+        "sub_2,cus_2,active,1704067200,3000,month,1,usd,,800,forever,1704067200",
+        "sub_2,cus_2,active,1704067200,1000,month,1,usd,,800,forever,1704067200",
+        "sub_3,cus_3,active,1704067200,5000,month,1,usd,50,,repeating,1704067200",
+        "sub_4,cus_4,active,1704067200,4000,month,1,usd,10,,forever,1706745600",
+        "sub_5,cus_5,active,1704067200,2000,month,1,usd,,,,",
+    ]
+    result = read_export((head + "\n".join(rows) + "\n").encode())
+    assert result.format == "stripe_api_subscriptions"
+    lines = result.lines
+    assert lines["mrr"].tolist() == pytest.approx([80.0, 24.0, 8.0, 50.0, 40.0, 20.0])
+    assert lines["recurring_discount"].tolist() == pytest.approx([20.0, 6.0, 2.0, 0, 0, 0])
+    codes = {getattr(n, "code", ""): n for n in result.warnings}
+    assert codes["stripe_coupon_limited"].values["count"] == 2
+    assert codes["deducted"].values["count"] == 3
+    assert "stripe_coupon" not in codes
+    at = "2024-03-31"
+    gross = mrrkit.movements(lines, as_of=at, definitions=mrrkit.Definitions(discounts="none"))
+    stripe = mrrkit.movements(lines, as_of=at, definitions="stripe")
+    assert mrrkit.customer_summary(gross).loc["cus_1", "mrr"] == 100.0
+    assert mrrkit.customer_summary(stripe).loc["cus_1", "mrr"] == 80.0

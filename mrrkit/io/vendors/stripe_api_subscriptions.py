@@ -22,8 +22,14 @@ paying; ``past_due`` delinquent, counted; ``trialing`` from ``trial_end``; ``unp
 (the cancellation request), ``resumes_at`` from ``pause_collection_resumes_at`` (a pause of
 collection: the status stays ``active``), and ``paused_at`` / ``delinquent_since`` of the
 ``paused`` / ``past_due`` and ``unpaid`` ones from ``current_period_start`` (the period not paid
-began then: an approximation, the object gives no date of the failed payment). A ``discount``
-column (a coupon) is said: its amount is not in the subscription's price.
+began then: an approximation, the object gives no date of the failed payment). A discount
+with its coupon expanded (``discount_coupon_percent_off`` or ``_amount_off``,
+``discount_coupon_duration``, ``discount_start``; ``discount_source_coupon_...`` in API versions
+from 2025-09-30) is read: a ``forever`` coupon applied when the line began is taken off its MRR
+and kept as its ``recurring_discount`` (:data:`mrrkit.engine.lines.LINE_DISCOUNTS`), so MRR is
+what is billed and ``discounts="none"`` adds it back; a coupon for a limited time (``once``,
+``repeating``) or applied later covers part of the line only and is said, its MRR before it. A
+``discount`` column with the coupon's id only is said: its amount is not in the subscription.
 
 A JSON ``stripe subscriptions list`` (:mod:`mrrkit.io.json_table`) is read as such a table with
 one row per item (``items_data_price_unit_amount``, ``items_data_quantity``,
@@ -35,6 +41,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from ..cells import text
@@ -124,12 +131,90 @@ def read(frame: pd.DataFrame) -> Draft:
     found = columns(h, *_CHURN_REASON)
     if len(found) > 1:
         draft.attributes["churn_reason"] = coalesced(frame, found)
-    discount = column(h, "discount", "discount_coupon_id", "discounts")
-    if discount is not None:
-        with_coupon = int(((text(frame[discount]) != "").to_numpy() & draft.reasons.ok).sum())
+    coupon = _coupon_columns(h)
+    without = _read_coupons(frame, cols, coupon, draft) if coupon else draft.reasons.ok
+    discount = column(h, "discount", "discount_coupon_id", "discounts", "discount_id")
+    if discount is not None and not coupon:
+        with_coupon = int(((text(frame[discount]) != "").to_numpy() & without).sum())
         if with_coupon:
             draft.notes.append(note("stripe_coupon", count=with_coupon, column=discount))
     return draft
+
+
+#: The subscription's discount with its coupon expanded, flattened: ``discount.coupon`` (API
+#: versions before 2025-09-30) or ``discount.source.coupon`` (later ones, expanded).
+_COUPON_PREFIXES = ("discount_coupon_", "discount_source_coupon_")
+
+
+def _coupon_columns(h: list) -> dict[str, str] | None:
+    """The coupon's ``percent_off`` / ``amount_off``, ``duration`` and the discount's ``start``
+    headers, when the file has its amount and duration (else None: an id says no amount)."""
+    for prefix in _COUPON_PREFIXES:
+        found = {name: column(h, prefix + name) for name in ("percent_off", "amount_off",
+                                                              "duration")}
+        if found["duration"] and (found["percent_off"] or found["amount_off"]):
+            found["start"] = column(h, "discount_start")
+            return found
+    return None
+
+
+def _read_coupons(frame: pd.DataFrame, cols: Columns, coupon: dict, draft: Draft):
+    """Take each ``forever`` coupon off its line's MRR and keep it as the line's
+    ``recurring_discount``: Stripe's coupon object (https://docs.stripe.com/api/coupons/object)
+    takes ``percent_off`` percent or ``amount_off`` (the currency's smallest unit) "off the
+    subtotal of any invoices", for ``duration`` ``forever``, ``once`` or ``repeating``
+    (``duration_in_months``); the discount's ``start`` is the "date that the coupon was
+    applied" (https://docs.stripe.com/api/discounts/object). A coupon for a limited time
+    (``once``, ``repeating``), or applied after the line began, covers part of the line only:
+    its MRR stays before it (Stripe's own MRR leaves finite coupons out) and a note says how
+    many. The rows without a coupon read are returned (for the note on coupon ids)."""
+    from ..parse import parse_amounts
+    from ..dates import DateColumns
+
+    ok = draft.reasons.ok
+    n = len(frame)
+    duration = text(frame[coupon["duration"]]).str.strip().str.lower().to_numpy()
+    has = duration != ""
+
+    def amounts(name):
+        if not coupon[name]:
+            return np.full(n, np.nan)
+        return parse_amounts(frame[coupon[name]]).values.to_numpy(dtype="float64",
+                                                                   na_value=np.nan)
+
+    percent, amount_off = amounts("percent_off"), amounts("amount_off")
+    # The share of each invoice the coupon takes: a percentage, or a fixed amount over the
+    # subscription's invoice (its items' period amounts, shared by amount as an invoice is).
+    period = np.nan_to_num(parse_amounts(frame[cols.amount[0]]).values.to_numpy(
+        dtype="float64", na_value=np.nan))
+    if cols.quantity:
+        q = parse_amounts(frame[cols.quantity[0]]).values.to_numpy(dtype="float64",
+                                                                     na_value=np.nan)
+        period = period * np.where(np.isnan(q), 1.0, q)
+    subscription = column(list(frame.columns), "id", "subscription")
+    invoice = (pd.Series(period).groupby(text(frame[subscription]).to_numpy()).transform("sum")
+               .to_numpy() if subscription else period)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fixed = np.where(invoice > 0, amount_off / invoice, np.nan)
+    share = np.clip(np.where(np.isnan(percent), fixed, percent / 100.0), 0.0, 1.0)
+    late = np.zeros(n, bool)
+    if coupon["start"]:
+        applied = DateColumns(frame, [coupon["start"]]).get(coupon["start"]).values
+        late = (applied.dt.normalize() > draft.start.dt.normalize()).fillna(False).to_numpy()
+    read = ok & has & (duration == "forever") & ~late & np.isfinite(share) & (share > 0)
+    limited = ok & has & ~read
+    if read.any():
+        monthly = np.where(read, draft.mrr * np.nan_to_num(share), 0.0)
+        draft.mrr = draft.mrr - monthly
+        draft.attributes = {**draft.attributes, "recurring_discount": pd.Series(
+            monthly, index=frame.index, dtype="float64")}
+        said = coupon["percent_off"] if coupon["percent_off"] else coupon["amount_off"]
+        draft.notes.append(note("deducted", column=said, field="discount",
+                                count=int(read.sum())))
+    if limited.any():
+        draft.notes.append(note("stripe_coupon_limited", count=int(limited.sum()),
+                                column=coupon["duration"]))
+    return ok & ~has
 
 
 VENDOR = Vendor(
