@@ -45,9 +45,11 @@ import numpy as np
 import pandas as pd
 
 from ..cells import text
+from ..dates import DateColumns
 from ..drafts import Columns, Draft, Rule
 from ..headers import column, columns
 from ..messages import note
+from ..parse import parse_amounts
 from ..rules import subscription_draft
 from .common import Vendor, add_custom_fields, coalesced, has_all, has_any, named_headers
 
@@ -168,9 +170,6 @@ def _read_coupons(frame: pd.DataFrame, cols: Columns, coupon: dict, draft: Draft
     (``once``, ``repeating``), or applied after the line began, covers part of the line only:
     its MRR stays before it (Stripe's own MRR leaves finite coupons out) and a note says how
     many. The rows without a coupon read are returned (for the note on coupon ids)."""
-    from ..parse import parse_amounts
-    from ..dates import DateColumns
-
     ok = draft.reasons.ok
     n = len(frame)
     duration = text(frame[coupon["duration"]]).str.strip().str.lower().to_numpy()
