@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -17,7 +19,7 @@ from .movements import (
     movements_of,
 )
 
-__all__ = ["MONTHLY_COLUMNS", "monthly"]
+__all__ = ["MONTHLY_COLUMNS", "MonthSums", "monthly", "monthly_table"]
 
 MONTHLY_COLUMNS = (
     "mrr",
@@ -147,24 +149,14 @@ def monthly(data, as_of=None, definitions=None) -> pd.DataFrame:
     mon = month_of(m.day)
     first = int(mon.min())
     nm = last - first + 1
-    amount = m.amount
     slot = (mon - first) * len(KINDS) + m.kind
     # Sums of integer micros stay exact in float64 below 2**53 micros (9e9 currency units).
-    sums = np.rint(np.bincount(slot, weights=amount, minlength=nm * len(KINDS))).astype(np.int64)
-    sums = sums.reshape(nm, len(KINDS))
+    sums = np.rint(np.bincount(slot, weights=m.amount, minlength=nm * len(KINDS))).astype(np.int64)
     counts = np.bincount(slot, minlength=nm * len(KINDS)).reshape(nm, len(KINDS))
-    net_new = sums.sum(axis=1)
-    mrr = np.cumsum(net_new)
-    if chosen is None or (chosen.reactivation_as == "reactivation" and chosen.pauses != "state"):
-        customers = np.cumsum(counts[:, NEW] + counts[:, REACTIVATION] - counts[:, CHURN])
-        joined = counts[:, NEW] + counts[:, REACTIVATION]
-    else:  # (a reactivation reported as expansion: count customers by their MRR)
+    rose = fell = joined_left = None
+    if not _counts_by_kind(chosen):  # (a reactivation reported as expansion: count by MRR)
         rose = np.bincount(mon - first, weights=(m.before == 0) & (m.after > 0), minlength=nm)
         fell = np.bincount(mon - first, weights=(m.after == 0) & (m.before > 0), minlength=nm)
-        joined = rose.astype(np.int64)
-        customers = np.cumsum(joined - fell.astype(np.int64))
-    prev_mrr = np.concatenate(([0], mrr[:-1]))
-    prev_customers = np.concatenate(([0], customers[:-1]))
 
     # Customer-level NRR/GRR between consecutive month ends: a customer paying at the end of M-1
     # with no movement in M contributes the same to numerator and denominator, so only the
@@ -177,24 +169,88 @@ def monthly(data, as_of=None, definitions=None) -> pd.DataFrame:
     run_mon = mon[run_first] - first
     d_net = np.bincount(run_mon, weights=change, minlength=nm)
     d_gross = np.bincount(run_mon, weights=np.minimum(change, 0), minlength=nm)
+    if chosen is not None and chosen.same_month_churn != "count":
+        # A churn in a customer-month that began at 0: the customer joined (or came back) and
+        # left within the month.
+        run_of_row = np.zeros(len(m), np.int64)
+        run_of_row[run_first[1:]] = 1
+        run_of_row = np.cumsum(run_of_row)
+        began_at_zero = m.before[run_first] == 0
+        joined_left = np.bincount(mon - first, weights=(m.kind == CHURN)
+                                  & began_at_zero[run_of_row], minlength=nm)
+    return monthly_table(MonthSums(first, sums.reshape(nm, len(KINDS)), counts, d_net, d_gross,
+                                   rose, fell, joined_left), m.as_of, chosen)
+
+
+def _counts_by_kind(chosen) -> bool:
+    """Whether paying customers are counted from the movement kinds (new and reactivation in,
+    churn out), rather than from MRR rising from or falling to 0: not when another tool's
+    definitions report a return as new or expansion, or a pause as a contraction to 0."""
+    return chosen is None or (chosen.reactivation_as == "reactivation" and chosen.pauses != "state")
+
+
+@dataclass(frozen=True)
+class MonthSums:
+    """What the monthly table is computed from, one value per month from ``first`` (a month
+    ordinal) to the as-of month. Both engines compute it (this module from the arrays,
+    :mod:`mrrkit.sql` in a database) and :func:`monthly_table` turns it into the table, so the
+    rates are defined once.
+
+    Attributes
+    ----------
+    first : int
+        The first month's ordinal (months since 1970-01).
+    sums, counts : int64 arrays (months x :data:`KINDS`)
+        Sum of the amounts (integer micros) and number of the movements of each kind.
+    d_net, d_gross : arrays (months)
+        Of the customers paying at the end of the month before: the change of their MRR over the
+        month, and its losses only (each customer's change capped at 0), in micros.
+    rose, fell : arrays (months) or None
+        Movements from 0 to more, and from more to 0 (needed when customers are not counted by
+        kind, see :func:`_counts_by_kind`).
+    joined_left : array (months) or None
+        Churn movements in a customer-month that began at 0 (needed to leave out customers who
+        join and leave within the month).
+    """
+
+    first: int
+    sums: np.ndarray
+    counts: np.ndarray
+    d_net: np.ndarray
+    d_gross: np.ndarray
+    rose: np.ndarray | None = None
+    fell: np.ndarray | None = None
+    joined_left: np.ndarray | None = None
+
+
+def monthly_table(month_sums: MonthSums, as_of_day: int, chosen=None) -> pd.DataFrame:
+    """The monthly table (see :func:`monthly`) from the months' sums, under ``chosen``
+    definitions (None: mrrkit's own); ``as_of_day`` counts days since 1970-01-01."""
+    ms = month_sums
+    sums, counts = ms.sums, ms.counts
+    nm = len(sums)
+    first = ms.first
+    net_new = sums.sum(axis=1)
+    mrr = np.cumsum(net_new)
+    if _counts_by_kind(chosen):
+        joined = counts[:, NEW] + counts[:, REACTIVATION]
+        customers = np.cumsum(joined - counts[:, CHURN])
+    else:
+        joined = np.asarray(ms.rose).astype(np.int64)
+        customers = np.cumsum(joined - np.asarray(ms.fell).astype(np.int64))
+    prev_mrr = np.concatenate(([0], mrr[:-1]))
+    prev_customers = np.concatenate(([0], customers[:-1]))
 
     to_money = 1.0 / MICROS
     new, expansion, contraction, churn, reactivation = (sums[:, k] * to_money for k in range(5))
     losses = -(churn + contraction)
     churned, base = counts[:, CHURN], prev_customers
     gains = new + expansion + reactivation
-    nrr, grr = _ratio(prev_mrr + d_net, prev_mrr), _ratio(prev_mrr + d_gross, prev_mrr)
+    nrr = _ratio(prev_mrr + ms.d_net, prev_mrr)
+    grr = _ratio(prev_mrr + ms.d_gross, prev_mrr)
     if chosen is not None:
         if chosen.same_month_churn != "count":  # (ignored: none left to exclude)
-            # A churn in a customer-month that began at 0: the customer joined (or came back)
-            # and left within the month.
-            run_of_row = np.zeros(len(m), np.int64)
-            run_of_row[run_first[1:]] = 1
-            run_of_row = np.cumsum(run_of_row)
-            began_at_zero = m.before[run_first] == 0
-            joined_left = (m.kind == CHURN) & began_at_zero[run_of_row]
-            churned = churned - np.bincount(mon - first, weights=joined_left,
-                                            minlength=nm).astype(np.int64)
+            churned = churned - np.asarray(ms.joined_left).astype(np.int64)
         if chosen.churn_rate_base == "average":
             base = (prev_customers + customers) / 2
         elif chosen.churn_rate_base == "start_plus_new":
@@ -229,9 +285,9 @@ def monthly(data, as_of=None, definitions=None) -> pd.DataFrame:
             "nrr": nrr,
             "grr": grr,
         },
-        index=pd.PeriodIndex.from_ordinals(np.arange(first, last + 1), freq="M", name="month"),
+        index=pd.PeriodIndex.from_ordinals(np.arange(first, first + nm), freq="M", name="month"),
     )
-    frame.attrs["as_of"] = pd.Timestamp(np.datetime64(m.as_of, "D"))
+    frame.attrs["as_of"] = pd.Timestamp(np.datetime64(int(as_of_day), "D"))
     if chosen is not None:  # (mrrkit's own add nothing: frames stay as they were)
         frame.attrs["definitions"] = chosen
     return frame

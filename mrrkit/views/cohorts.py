@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 
 from ..engine.lines import MICROS
-from ..engine.movements import CHURN, NEW, REACTIVATION, movements_of
 from ..engine.monthly import month_of
+from ..engine.movements import CHURN, NEW, REACTIVATION, movements_of
 
-__all__ = ["COHORT_VALUES", "cohorts"]
+__all__ = ["COHORT_VALUES", "cohort_grid", "cohorts"]
 
 COHORT_VALUES = ("mrr", "customers", "arpa")
 
@@ -108,8 +108,19 @@ def cohorts(data, value: str = "mrr", as_of=None, definitions=None) -> pd.DataFr
     d_mrr = np.rint(np.bincount(slot, weights=m.amount[member], minlength=size)).astype(np.int64)
     step = step_of[member]
     d_cust = np.bincount(slot, weights=step, minlength=size).astype(np.int64)
-    mrr_level = np.cumsum(d_mrr.reshape(-1, n_months), axis=1)
-    cust_level = np.cumsum(d_cust.reshape(-1, n_months), axis=1)
+    return cohort_grid(value, cohort_months, first, d_mrr.reshape(-1, n_months),
+                       d_cust.reshape(-1, n_months), m.as_of)
+
+
+def cohort_grid(value: str, cohort_months: np.ndarray, first: int, d_mrr: np.ndarray,
+                d_cust: np.ndarray, as_of_day: int) -> pd.DataFrame:
+    """The cohort table (see :func:`cohorts`) from each cohort's change of MRR (integer micros)
+    and of paying customers in each calendar month: rows ``cohort_months`` (month ordinals),
+    columns the months from ``first`` to the as-of month. Both engines compute those changes
+    (:mod:`mrrkit.sql` in a database), so the table is defined once."""
+    n_months = d_mrr.shape[1]
+    mrr_level = np.cumsum(d_mrr, axis=1)
+    cust_level = np.cumsum(d_cust, axis=1)
 
     # Re-index calendar months to ages: age a of cohort c is calendar column (c - first) + a.
     col = (cohort_months - first)[:, None] + np.arange(n_months)[None, :]
@@ -131,5 +142,5 @@ def cohorts(data, value: str = "mrr", as_of=None, definitions=None) -> pd.DataFr
         index=pd.PeriodIndex.from_ordinals(cohort_months, freq="M", name="cohort"),
         columns=pd.RangeIndex(n_months, name="age"),
     )
-    frame.attrs["as_of"] = pd.Timestamp(np.datetime64(m.as_of, "D"))
+    frame.attrs["as_of"] = pd.Timestamp(np.datetime64(int(as_of_day), "D"))
     return frame
