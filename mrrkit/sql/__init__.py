@@ -1,0 +1,37 @@
+"""mrrkit in the database: the same movements, monthly table, cohorts and retention, computed
+where the lines live (DuckDB, Spark, Snowflake, BigQuery, Postgres, Trino...) through Ibis.
+
+Only small results (monthly rows, cohort grids, segment tables, a ratio) are ever fetched; the
+lines and their movements stay in the database. Money stays exact: every query sums integer
+micros (millionths of the currency unit), as the pandas engine does. The rules are those of the pandas engine,
+and the small results go through the same functions that finish the pandas views
+(:func:`mrrkit.engine.monthly.monthly_table`, :func:`mrrkit.views.cohorts.cohort_grid`), so the
+two engines agree to the cent (the property tests check it)::
+
+    import ibis, mrrkit.sql
+    con = ibis.duckdb.connect()
+    lines = mrrkit.sql.lines_table(con.read_parquet("lines/*.parquet"))
+    mv = mrrkit.sql.movements(lines, definitions="chartmogul")
+    mrrkit.sql.monthly(mv)          # a pandas frame, as mrrkit.monthly returns it
+
+Importing this module needs Ibis (``ibis-framework``); ``import mrrkit`` does not.
+"""
+
+from .lines import adjust_lines, default_as_of, lines_table, micros
+from .movements import SqlMovements, movements
+from .views import cohorts, grr, monthly, nrr, segment_lines, segment_monthly
+
+__all__ = [
+    "SqlMovements",
+    "adjust_lines",
+    "cohorts",
+    "default_as_of",
+    "grr",
+    "lines_table",
+    "micros",
+    "monthly",
+    "movements",
+    "nrr",
+    "segment_lines",
+    "segment_monthly",
+]

@@ -1,0 +1,313 @@
+"""The monthly table, cohorts, NRR/GRR and per-segment monthly tables, computed in the database.
+
+Each view is one aggregate query over the movements (:func:`mrrkit.sql.movements`) whose result
+is small (a row per month, per cohort-month, per segment-month, or one row); the pandas engine's
+own functions finish it (:func:`mrrkit.engine.monthly.monthly_table`,
+:func:`mrrkit.views.cohorts.cohort_grid`), so every rate is defined once for both engines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from ..engine.monthly import MONTHLY_COLUMNS, MonthSums, monthly_table
+from ..engine.movements import CHURN, KINDS, NEW, own_definitions
+from ..views.cohorts import COHORT_VALUES, cohort_grid
+from ..views.retention import _month
+from ..views.segments import MISSING, _as_labels, natural_key
+from .movements import SqlMovements, movements
+
+__all__ = ["cohorts", "grr", "monthly", "nrr", "segment_lines", "segment_monthly"]
+
+_EPOCH = np.datetime64("1970-01-01", "D")
+
+
+def _movements_of(data, as_of, definitions) -> SqlMovements:
+    if isinstance(data, SqlMovements):
+        if as_of is not None and pd.Timestamp(as_of).normalize() != data.as_of:
+            raise ValueError("these movements are as of "
+                             f"{data.as_of.date()}: compute movements again for another as_of")
+        if definitions is not None and own_definitions(definitions) != data.definitions:
+            raise ValueError("these movements follow other definitions: compute movements "
+                             "again with the ones you want (two definitions never mix)")
+        return data
+    if isinstance(data, ibis.Table):
+        return movements(data, as_of, definitions)
+    raise TypeError("data must be mrrkit.sql.movements(...) or lines from "
+                    f"mrrkit.sql.lines_table, got {type(data).__name__}")
+
+
+def _month_ordinal(values) -> np.ndarray:
+    days = pd.to_datetime(pd.Series(values)).to_numpy().astype("datetime64[M]")
+    return days.astype(np.int64)
+
+
+def _as_of_month(mv: SqlMovements) -> int:
+    return int(np.datetime64(mv.as_of.date(), "M").astype(np.int64))
+
+
+def _check_negative(mv: SqlMovements, negative: int) -> None:
+    if not negative:
+        return
+    t = mv.micros
+    row = t.filter(t.after < 0).order_by(["customer_id", "day"]).limit(1).to_pandas().iloc[0]
+    raise ValueError(
+        f"customer {row['customer_id']!r} would have negative MRR ({row['after'] / 1e6:.2f}) on "
+        f"{pd.Timestamp(row['day']).date()}: check 'mrr' (negative lines such as discounts "
+        "must not exceed the customer's other lines)")
+
+
+def _month_sums_query(t: ibis.Table, keys: list[str]) -> ibis.Table:
+    """Per ``keys`` and month: what :class:`~mrrkit.engine.monthly.MonthSums` holds, from
+    movement rows ``customer_id, day, kind, before, after``; first per customer-month (its first
+    ``before`` and last ``after``), then per month."""
+    t = t.mutate(month=t.day.truncate("M"), amount=t.after - t.before)
+    per_kind = {}
+    for code, name in enumerate(KINDS):
+        per_kind[f"sum_{name}"] = ibis.ifelse(t.kind == code, t.amount, 0).sum()
+        per_kind[f"n_{name}"] = (t.kind == code).sum()
+    runs = t.group_by([*keys, "customer_id", "month"]).aggregate(
+        s=t.before.argmin(t.day),
+        e=t.after.argmax(t.day),
+        rose=((t.before == 0) & (t.after > 0)).sum(),
+        fell=((t.after == 0) & (t.before > 0)).sum(),
+        churns=(t.kind == CHURN).sum(),
+        negative=(t.after < 0).sum(),
+        **per_kind,
+    )
+    change = ibis.ifelse(runs.s > 0, runs.e - runs.s, 0)
+    sums = {name: runs[name].sum().cast("int64") for name in per_kind}
+    return runs.group_by([*keys, "month"]).aggregate(
+        d_net=change.sum().cast("int64"),
+        d_gross=ibis.least(change, 0).sum().cast("int64"),
+        joined_left=ibis.ifelse(runs.s == 0, runs.churns, 0).sum().cast("int64"),
+        rose=runs.rose.sum().cast("int64"),
+        fell=runs.fell.sum().cast("int64"),
+        negative=runs.negative.sum().cast("int64"),
+        **sums,
+    )
+
+
+def _month_sums(rows: pd.DataFrame, last: int) -> MonthSums:
+    """The :class:`MonthSums` of one group's fetched month rows."""
+    mon = _month_ordinal(rows["month"])
+    first = int(mon.min())
+    nm = last - first + 1
+    at = mon - first
+
+    def spread(name: str) -> np.ndarray:
+        out = np.zeros(nm, np.int64)
+        np.add.at(out, at, rows[name].to_numpy(dtype=np.int64))
+        return out
+
+    sums = np.stack([spread(f"sum_{k}") for k in KINDS], axis=1)
+    counts = np.stack([spread(f"n_{k}") for k in KINDS], axis=1)
+    return MonthSums(first, sums, counts, spread("d_net"), spread("d_gross"), spread("rose"),
+                     spread("fell"), spread("joined_left"))
+
+
+def _empty_monthly() -> pd.DataFrame:
+    empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in MONTHLY_COLUMNS})
+    empty.index = pd.PeriodIndex([], freq="M", name="month")
+    return empty
+
+
+def monthly(data, as_of=None, definitions=None) -> pd.DataFrame:
+    """Monthly MRR, movements and rates, computed in the database: :func:`mrrkit.monthly`'s
+    table (same columns, index, definitions), from one query whose result has a row per month.
+
+    Parameters
+    ----------
+    data : SqlMovements or ibis Table
+        :func:`mrrkit.sql.movements`, or canonical lines (:func:`mrrkit.sql.lines_table`).
+    as_of, definitions
+        For lines, as :func:`mrrkit.sql.movements` takes them; movements keep their own.
+
+    Examples
+    --------
+    >>> import ibis, pandas as pd
+    >>> from mrrkit.sql import lines_table
+    >>> lines = lines_table(ibis.memtable(pd.DataFrame({
+    ...     "customer_id": ["a", "b", "b"],
+    ...     "start": pd.to_datetime(["2024-01-10", "2024-01-20", "2024-02-05"]),
+    ...     "end": pd.to_datetime(["2024-03-10", "2024-02-05", None]),
+    ...     "mrr": [100.0, 50.0, 80.0]})))
+    >>> monthly(lines)[["mrr", "new", "expansion", "churn", "net_new", "customers"]]
+               mrr    new  expansion  churn  net_new  customers
+    month
+    2024-01  150.0  150.0        0.0    0.0    150.0          2
+    2024-02  180.0    0.0       30.0    0.0     30.0          2
+    2024-03   80.0    0.0        0.0 -100.0   -100.0          1
+    """
+    mv = _movements_of(data, as_of, definitions)
+    rows = _month_sums_query(mv.micros, []).to_pandas()
+    _check_negative(mv, int(rows["negative"].sum()) if len(rows) else 0)
+    if len(rows) == 0:
+        return _empty_monthly()
+    as_of_day = int((np.datetime64(mv.as_of.date(), "D") - _EPOCH).astype(np.int64))
+    return monthly_table(_month_sums(rows, _as_of_month(mv)), as_of_day, mv.definitions)
+
+
+def _labels_query(lines: ibis.Table, by: str) -> ibis.Table:
+    """Each customer's value of ``by`` on its latest line (latest ``start``; ties: the largest
+    value, a database table having no row order), NULL where that line has none."""
+    if by not in lines.columns:
+        raise ValueError(f"cannot segment by {by!r}: the lines have no such column "
+                         f"({list(lines.columns)})")
+    w = ibis.window(group_by=lines.customer_id,
+                    order_by=[lines.start.desc(), lines[by].desc(nulls_first=False)])
+    ranked = lines.select("customer_id", segment=lines[by],
+                          rank=ibis.row_number().over(w))
+    return ranked.filter(ranked["rank"] == 0).select(
+        segment_customer=ranked.customer_id, segment=ranked.segment)
+
+
+def _labels(values: pd.Series) -> pd.Series:
+    """Raw segment values as the pandas engine's labels (blanks as ``MISSING``)."""
+    return _as_labels(values.reset_index(drop=True))
+
+
+def segment_monthly(data, by: str, as_of=None, definitions=None) -> pd.DataFrame:
+    """The monthly table of each segment, computed in the database: one query whose result has a
+    row per segment and month.
+
+    A customer's segment is its value of column ``by`` on its latest line (latest ``start``;
+    ties go to the largest value, where :func:`mrrkit.customer_attributes` takes the last row
+    of the frame), blanks labelled :data:`mrrkit.MISSING`; a segment's table is
+    :func:`mrrkit.monthly` of its customers' movements (:func:`mrrkit.filter_movements`).
+
+    Returns
+    -------
+    DataFrame indexed by ``(segment, month)``, the columns of :func:`mrrkit.monthly`; each
+    segment's months run from its first movement to the as-of month.
+    """
+    mv = _movements_of(data, as_of, definitions)
+    labels = _labels_query(mv.lines, by)
+    t = mv.micros
+    t = t.inner_join(labels, t.customer_id == labels.segment_customer).drop("segment_customer")
+    rows = _month_sums_query(t, ["segment"]).to_pandas()
+    _check_negative(mv, int(rows["negative"].sum()) if len(rows) else 0)
+    if len(rows) == 0:
+        out = _empty_monthly()
+        out.index = pd.MultiIndex.from_arrays([pd.Index([], dtype="str"), out.index],
+                                              names=["segment", "month"])
+        return out
+    rows["segment"] = _labels(rows["segment"]).to_numpy()
+    as_of_day = int((np.datetime64(mv.as_of.date(), "D") - _EPOCH).astype(np.int64))
+    frames = {}
+
+    for label in sorted(rows["segment"].unique(), key=natural_key):
+        part = rows[rows["segment"] == label]
+        frames[label] = monthly_table(_month_sums(part, _as_of_month(mv)), as_of_day,
+                                      mv.definitions)
+    return pd.concat(frames, names=["segment", "month"])
+
+
+def segment_lines(lines: ibis.Table, filters: Mapping[str, Iterable[str]]) -> ibis.Table:
+    """The lines of the customers whose labels pass every filter (:func:`mrrkit.select_customers`
+    in the database): a segment's lines, so that its movements and views are the same views
+    computed on fewer customers. An empty choice for a column filters nothing.
+
+    Labels are compared as the pandas engine writes them (text, blanks as
+    :data:`mrrkit.MISSING`).
+    """
+    out = lines
+    for name, chosen in filters.items():
+        chosen = [str(v) for v in (chosen or [])]
+        if not chosen:
+            continue
+        labels = _labels_query(lines, name)
+        text = labels.segment.cast("string")
+        keep = text.isin([c for c in chosen if c != MISSING])
+        if MISSING in chosen:
+            keep = keep | labels.segment.isnull() | (text.strip() == "")
+        picked = labels.filter(keep.fill_null(False)).select(labels.segment_customer)
+        out = out.filter(out.customer_id.isin(picked.segment_customer))
+    return out
+
+
+def cohorts(data, value: str = "mrr", as_of=None, definitions=None) -> pd.DataFrame:
+    """Cohort table by acquisition month, computed in the database (:func:`mrrkit.cohorts`'
+    table): one query whose result has a row per cohort and calendar month."""
+    if value not in COHORT_VALUES:
+        raise ValueError(f"value must be one of {COHORT_VALUES}, got {value!r}")
+    mv = _movements_of(data, as_of, definitions)
+    t = mv.micros
+    first_day = t.day.min().over(ibis.window(group_by=t.customer_id))
+    t = t.mutate(cohort=first_day.truncate("M"), month=t.day.truncate("M"))
+    step = (ibis.ifelse((t.before == 0) & (t.after > 0), 1, 0)
+            - ibis.ifelse((t.after == 0) & (t.before > 0), 1, 0))
+    rows = t.group_by(["cohort", "month"]).aggregate(
+        d_mrr=(t.after - t.before).sum().cast("int64"), d_cust=step.sum().cast("int64"),
+        negative=(t.after < 0).sum().cast("int64")).to_pandas()
+    _check_negative(mv, int(rows["negative"].sum()) if len(rows) else 0)
+    as_of_day = int((np.datetime64(mv.as_of.date(), "D") - _EPOCH).astype(np.int64))
+    if len(rows) == 0:
+        empty = pd.DataFrame(index=pd.PeriodIndex([], freq="M", name="cohort"))
+        empty.columns.name = "age"
+        return empty
+    cohort = _month_ordinal(rows["cohort"])
+    month = _month_ordinal(rows["month"])
+    cohort_months = np.unique(cohort)
+    first, last = int(cohort_months.min()), _as_of_month(mv)
+    n_months = last - first + 1
+    row = np.searchsorted(cohort_months, cohort)
+    d_mrr = np.zeros((len(cohort_months), n_months), np.int64)
+    d_cust = np.zeros((len(cohort_months), n_months), np.int64)
+    np.add.at(d_mrr, (row, month - first), rows["d_mrr"].to_numpy(dtype=np.int64))
+    np.add.at(d_cust, (row, month - first), rows["d_cust"].to_numpy(dtype=np.int64))
+    return cohort_grid(value, cohort_months, first, d_mrr, d_cust, as_of_day)
+
+
+def _retention(data, start, end, capped: bool, definitions=None) -> float:
+    mv = _movements_of(data, None, definitions)
+    s_month, e_month = _month(start, "start"), _month(end, "end")
+    if e_month < s_month:
+        raise ValueError(f"end ({end}) is before start ({start})")
+    as_of_month = _as_of_month(mv)
+    if e_month > as_of_month:
+        raise ValueError(f"end ({pd.Period(ordinal=e_month, freq='M')}) is after the data's "
+                         f"as_of month ({pd.Period(ordinal=as_of_month, freq='M')})")
+    t = mv.micros
+    month = t.day.truncate("M")
+    s_end = ibis.date(pd.Period(ordinal=s_month, freq="M").start_time.date())
+    e_end = ibis.date(pd.Period(ordinal=e_month, freq="M").start_time.date())
+    s = t.after.argmax(t.day, where=month <= s_end)
+    if mv.definitions is not None and mv.definitions.retention == "movements":
+        per = t.group_by("customer_id").aggregate(s=s)
+        start_mrr = per.aggregate(v=per.s.sum().cast("int64")).to_pandas()["v"].iloc[0]
+        start_mrr = 0 if pd.isna(start_mrr) else int(start_mrr)
+        if start_mrr == 0:
+            return float("nan")
+        inside = t.filter((month > s_end) & (month <= e_end) & (t.kind != NEW))
+        change = inside.after - inside.before
+        kept = ibis.least(change, 0) if capped else change
+        total = inside.aggregate(v=kept.sum().cast("int64")).to_pandas()["v"].iloc[0]
+        total = 0 if pd.isna(total) else int(total)
+        return float((start_mrr + total) / start_mrr)
+    per = t.group_by("customer_id").aggregate(
+        s=s, e=t.after.argmax(t.day, where=month <= e_end))
+    per = per.filter(per.s > 0)
+    e = per.e.fill_null(0)
+    kept = ibis.least(e, per.s) if capped else e
+    row = per.aggregate(den=per.s.sum().cast("int64"), num=kept.sum().cast("int64")) \
+        .to_pandas().iloc[0]
+    if pd.isna(row["den"]) or int(row["den"]) == 0:
+        return float("nan")
+    return float(int(row["num"]) / int(row["den"]))
+
+
+def nrr(data, start, end, definitions=None) -> float:
+    """Net revenue retention from the end of month ``start`` to the end of month ``end``,
+    computed in the database (:func:`mrrkit.nrr`; one row fetched)."""
+    return _retention(data, start, end, capped=False, definitions=definitions)
+
+
+def grr(data, start, end, definitions=None) -> float:
+    """Gross revenue retention from the end of month ``start`` to the end of month ``end``,
+    computed in the database (:func:`mrrkit.grr`; one row fetched)."""
+    return _retention(data, start, end, capped=True, definitions=definitions)
