@@ -8,18 +8,27 @@ and the small results go through the same functions that finish the pandas views
 (:func:`mrrkit.engine.monthly.monthly_table`, :func:`mrrkit.views.cohorts.cohort_grid`), so the
 two engines agree to the cent (the property tests check it)::
 
-    import ibis, mrrkit.sql
-    con = ibis.duckdb.connect()
-    lines = mrrkit.sql.lines_table(con.read_parquet("lines/*.parquet"))
+    import mrrkit.sql
+    lines = mrrkit.sql.open_lines("lines/")       # a Parquet folder, a .duckdb file or a URL
     mv = mrrkit.sql.movements(lines, definitions="chartmogul")
     mrrkit.sql.monthly(mv)          # a pandas frame, as mrrkit.monthly returns it
 
 Importing this module needs Ibis (``ibis-framework``); ``import mrrkit`` does not.
 """
 
+from .connect import open_lines
 from .lines import adjust_lines, default_as_of, lines_table, micros
 from .movements import SqlMovements, movements
-from .views import cohorts, grr, monthly, nrr, segment_lines, segment_monthly
+from .views import (
+    cohorts,
+    grr,
+    kpis,
+    monthly,
+    nrr,
+    retention_pairs,
+    segment_lines,
+    segment_monthly,
+)
 
 __all__ = [
     "SqlMovements",
@@ -27,11 +36,14 @@ __all__ = [
     "cohorts",
     "default_as_of",
     "grr",
+    "kpis",
     "lines_table",
     "micros",
     "monthly",
     "movements",
     "nrr",
+    "open_lines",
+    "retention_pairs",
     "segment_lines",
     "segment_monthly",
 ]

@@ -17,11 +17,15 @@ import pandas as pd
 from ..engine.monthly import MONTHLY_COLUMNS, MonthSums, monthly_table
 from ..engine.movements import CHURN, KINDS, NEW, own_definitions
 from ..views.cohorts import COHORT_VALUES, cohort_grid
+from ..views.kpis import kpi_table
 from ..views.retention import _month
 from ..views.segments import MISSING, _as_labels, natural_key
 from .movements import SqlMovements, movements
 
-__all__ = ["cohorts", "grr", "monthly", "nrr", "segment_lines", "segment_monthly"]
+__all__ = [
+    "cohorts", "grr", "kpis", "monthly", "nrr", "retention_pairs", "segment_lines",
+    "segment_monthly",
+]
 
 _EPOCH = np.datetime64("1970-01-01", "D")
 
@@ -263,42 +267,98 @@ def cohorts(data, value: str = "mrr", as_of=None, definitions=None) -> pd.DataFr
     return cohort_grid(value, cohort_months, first, d_mrr, d_cust, as_of_day)
 
 
-def _retention(data, start, end, capped: bool, definitions=None) -> float:
-    mv = _movements_of(data, None, definitions)
-    s_month, e_month = _month(start, "start"), _month(end, "end")
-    if e_month < s_month:
-        raise ValueError(f"end ({end}) is before start ({start})")
-    as_of_month = _as_of_month(mv)
-    if e_month > as_of_month:
-        raise ValueError(f"end ({pd.Period(ordinal=e_month, freq='M')}) is after the data's "
-                         f"as_of month ({pd.Period(ordinal=as_of_month, freq='M')})")
+def _first_day(month: int):
+    return ibis.date(pd.Period(ordinal=month, freq="M").start_time.date())
+
+
+def _movement_based(mv: SqlMovements, s_month: int, e_month: int) -> tuple[float, float]:
+    """NRR and GRR from the movements (Baremetrics): 1 - net (or gross) MRR churn over the
+    months after start (see :func:`mrrkit.nrr`)."""
     t = mv.micros
     month = t.day.truncate("M")
-    s_end = ibis.date(pd.Period(ordinal=s_month, freq="M").start_time.date())
-    e_end = ibis.date(pd.Period(ordinal=e_month, freq="M").start_time.date())
-    s = t.after.argmax(t.day, where=month <= s_end)
-    if mv.definitions is not None and mv.definitions.retention == "movements":
-        per = t.group_by("customer_id").aggregate(s=s)
-        start_mrr = per.aggregate(v=per.s.sum().cast("int64")).to_pandas()["v"].iloc[0]
-        start_mrr = 0 if pd.isna(start_mrr) else int(start_mrr)
-        if start_mrr == 0:
-            return float("nan")
-        inside = t.filter((month > s_end) & (month <= e_end) & (t.kind != NEW))
-        change = inside.after - inside.before
-        kept = ibis.least(change, 0) if capped else change
-        total = inside.aggregate(v=kept.sum().cast("int64")).to_pandas()["v"].iloc[0]
-        total = 0 if pd.isna(total) else int(total)
-        return float((start_mrr + total) / start_mrr)
     per = t.group_by("customer_id").aggregate(
-        s=s, e=t.after.argmax(t.day, where=month <= e_end))
-    per = per.filter(per.s > 0)
-    e = per.e.fill_null(0)
-    kept = ibis.least(e, per.s) if capped else e
-    row = per.aggregate(den=per.s.sum().cast("int64"), num=kept.sum().cast("int64")) \
-        .to_pandas().iloc[0]
-    if pd.isna(row["den"]) or int(row["den"]) == 0:
-        return float("nan")
-    return float(int(row["num"]) / int(row["den"]))
+        s=t.after.argmax(t.day, where=month <= _first_day(s_month)))
+    start_mrr = per.aggregate(v=per.s.sum().cast("int64")).to_pandas()["v"].iloc[0]
+    start_mrr = 0 if pd.isna(start_mrr) else int(start_mrr)
+    if start_mrr == 0:
+        return float("nan"), float("nan")
+    inside = t.filter((month > _first_day(s_month)) & (month <= _first_day(e_month))
+                      & (t.kind != NEW))
+    change = inside.after - inside.before
+    row = inside.aggregate(net=change.sum().cast("int64"),
+                           gross=ibis.least(change, 0).sum().cast("int64")).to_pandas().iloc[0]
+    net, gross = (0 if pd.isna(row[k]) else int(row[k]) for k in ("net", "gross"))
+    return float((start_mrr + net) / start_mrr), float((start_mrr + gross) / start_mrr)
+
+
+def retention_pairs(data, pairs, definitions=None) -> dict:
+    """NRR and GRR between several pairs of month ends in one query: ``{(start, end): (nrr,
+    grr)}`` for ``pairs`` of months (as :func:`nrr` takes them)."""
+    mv = _movements_of(data, None, definitions)
+    as_of_month = _as_of_month(mv)
+    wanted = {}
+    for start, end in pairs:
+        s_month, e_month = _month(start, "start"), _month(end, "end")
+        if e_month < s_month:
+            raise ValueError(f"end ({end}) is before start ({start})")
+        if e_month > as_of_month:
+            raise ValueError(f"end ({pd.Period(ordinal=e_month, freq='M')}) is after the data's "
+                             f"as_of month ({pd.Period(ordinal=as_of_month, freq='M')})")
+        wanted[(start, end)] = (s_month, e_month)
+    if not wanted:
+        return {}
+    if mv.definitions is not None and mv.definitions.retention == "movements":
+        return {pair: _movement_based(mv, *months) for pair, months in wanted.items()}
+    t = mv.micros
+    month = t.day.truncate("M")
+    # Each customer's MRR at the end of every month asked about: its last movement by then.
+    ends = sorted({m for months in wanted.values() for m in months})
+    per = t.group_by("customer_id").aggregate(**{
+        f"at_{i}": t.after.argmax(t.day, where=month <= _first_day(m)) for i, m in enumerate(ends)})
+    sums = {}
+    for j, (s_month, e_month) in enumerate(wanted.values()):
+        s, e = per[f"at_{ends.index(s_month)}"], per[f"at_{ends.index(e_month)}"].fill_null(0)
+        base = s.fill_null(0) > 0
+        sums[f"den_{j}"] = ibis.ifelse(base, s, 0).sum().cast("int64")
+        sums[f"net_{j}"] = ibis.ifelse(base, e, 0).sum().cast("int64")
+        sums[f"gross_{j}"] = ibis.ifelse(base, ibis.least(e, s), 0).sum().cast("int64")
+    row = per.aggregate(**sums).to_pandas().iloc[0]
+    out = {}
+    for j, pair in enumerate(wanted):
+        den = row[f"den_{j}"]
+        if pd.isna(den) or int(den) == 0:
+            out[pair] = (float("nan"), float("nan"))
+        else:
+            out[pair] = (float(int(row[f"net_{j}"]) / int(den)),
+                         float(int(row[f"gross_{j}"]) / int(den)))
+    return out
+
+
+def _retention(data, start, end, capped: bool, definitions=None) -> float:
+    net, gross = retention_pairs(data, [(start, end)], definitions)[(start, end)]
+    return gross if capped else net
+
+
+def kpis(data, month=None, as_of=None, definitions=None) -> pd.DataFrame:
+    """The home page's headline figures for ``month``, computed in the database
+    (:func:`mrrkit.kpis`' frame): two queries, the monthly table and the 12-month NRR/GRR at
+    the month, a month and a year earlier."""
+    mv = _movements_of(data, as_of, definitions)
+    table = monthly(mv)
+    chosen = table.index[-1] if (month is None and len(table)) else month
+    pairs = []
+    if len(table) and chosen is not None:
+        chosen = pd.Period(chosen, freq="M")
+        for m in (chosen, chosen - 1, chosen - 12):
+            if m in table.index and m - 12 >= table.index[0]:
+                pairs.append((m - 12, m))
+    ratios = retention_pairs(mv, pairs)
+
+    def retention(name: str, start: pd.Period, end: pd.Period) -> float:
+        net, gross = ratios[(start, end)]
+        return net if name == "nrr_12m" else gross
+
+    return kpi_table(table, chosen, retention)
 
 
 def nrr(data, start, end, definitions=None) -> float:

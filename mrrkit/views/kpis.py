@@ -10,7 +10,7 @@ from ..engine.monthly import monthly
 from ..engine.movements import movements_of
 from .retention import grr, nrr
 
-__all__ = ["KPI_NAMES", "kpis"]
+__all__ = ["KPI_NAMES", "kpi_table", "kpis"]
 
 #: KPI -> (label, kind of number): the rows :func:`kpis` returns, in display order.
 KPI_NAMES = {
@@ -28,17 +28,46 @@ KPI_NAMES = {
 }
 
 
-def _value(table: pd.DataFrame, lifetime: pd.Series, moves, month: pd.Period, name: str) -> float:
+def _value(table: pd.DataFrame, lifetime: pd.Series, retention, month: pd.Period,
+           name: str) -> float:
     if month not in table.index:
         return float("nan")
     if name in ("nrr_12m", "grr_12m"):
         start = month - 12
         if start < table.index[0]:
             return float("nan")
-        return (nrr if name == "nrr_12m" else grr)(moves, start, month)
+        return retention(name, start, month)
     if name == "ltv":
         return float(lifetime.get(month, np.nan))
     return float(table.at[month, name])
+
+
+def kpi_table(table: pd.DataFrame, month, retention) -> pd.DataFrame:
+    """The KPI frame of :func:`kpis` from a monthly table and ``retention(name, start, end)``
+    giving NRR (``"nrr_12m"``) or GRR (``"grr_12m"``) between two month ends: the pandas engine
+    and :mod:`mrrkit.sql` compute those their own way, the frame is made once."""
+    if table.empty:
+        raise ValueError("no movements in the data: there is nothing to summarise")
+    month = table.index[-1] if month is None else pd.Period(month, freq="M")
+    if month not in table.index:
+        raise ValueError(
+            f"month {month} is outside the data ({table.index[0]} to {table.index[-1]})"
+        )
+    lifetime = ltv(table)
+    rows = {
+        name: {
+            "label": label,
+            "format": fmt,
+            "value": _value(table, lifetime, retention, month, name),
+            "previous_month": _value(table, lifetime, retention, month - 1, name),
+            "year_ago": _value(table, lifetime, retention, month - 12, name),
+        }
+        for name, (label, fmt) in KPI_NAMES.items()
+    }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "kpi"
+    out.attrs["month"] = month
+    return out
 
 
 def kpis(data, month=None, definitions=None) -> pd.DataFrame:
@@ -62,26 +91,8 @@ def kpis(data, month=None, definitions=None) -> pd.DataFrame:
     :func:`mrrkit.ltv` (6-month mean churn); the others are the :func:`mrrkit.engine.monthly` columns.
     """
     moves = movements_of(data, definitions=definitions)
-    table = monthly(moves)
-    if table.empty:
-        raise ValueError("no movements in the data: there is nothing to summarise")
-    month = table.index[-1] if month is None else pd.Period(month, freq="M")
-    if month not in table.index:
-        raise ValueError(
-            f"month {month} is outside the data ({table.index[0]} to {table.index[-1]})"
-        )
-    lifetime = ltv(table)
-    rows = {
-        name: {
-            "label": label,
-            "format": fmt,
-            "value": _value(table, lifetime, moves, month, name),
-            "previous_month": _value(table, lifetime, moves, month - 1, name),
-            "year_ago": _value(table, lifetime, moves, month - 12, name),
-        }
-        for name, (label, fmt) in KPI_NAMES.items()
-    }
-    out = pd.DataFrame.from_dict(rows, orient="index")
-    out.index.name = "kpi"
-    out.attrs["month"] = month
-    return out
+
+    def retention(name: str, start: pd.Period, end: pd.Period) -> float:
+        return (nrr if name == "nrr_12m" else grr)(moves, start, end)
+
+    return kpi_table(monthly(moves), month, retention)

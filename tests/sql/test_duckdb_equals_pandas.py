@@ -208,3 +208,28 @@ def test_a_credit_ends_with_the_cancelled_line_it_offsets(duckdb):
     got = mrrkit.sql.monthly(sql_lines(duckdb, frame), definitions="maxio")
     assert got["churn"].tolist() == [0.0, 0.0, -80.0, 0.0, 0.0, 0.0]
     assert_same_frame(got, mrrkit.monthly(frame, definitions="maxio"))
+
+
+@pytest.fixture(scope="module")
+def sample_lines(duckdb):
+    frame = mrrkit.load_sample()
+    return frame, mrrkit.sql.lines_table(duckdb.create_table("sample", frame, overwrite=True))
+
+
+@pytest.mark.parametrize("preset", ["mrrkit", "chartmogul", "baremetrics", "stripe"])
+def test_the_headline_kpis_equal_the_pandas_engines_on_the_sample(sample_lines, preset):
+    frame, lines = sample_lines
+    mv = mrrkit.movements(frame, definitions=preset)
+    smv = mrrkit.sql.movements(lines, definitions=preset)
+    for month in (None, mv.as_of.to_period("M") - 3):
+        got, want = mrrkit.sql.kpis(smv, month), mrrkit.kpis(mv, month)
+        pd.testing.assert_frame_equal(got, want)
+        assert got.attrs == want.attrs
+
+
+def test_retention_between_many_month_ends_is_one_query_with_the_same_ratios(sample_lines):
+    frame, lines = sample_lines
+    mv, smv = mrrkit.movements(frame), mrrkit.sql.movements(lines)
+    pairs = [("2025-01", "2026-01"), ("2024-06", "2024-06"), ("2025-03", "2025-09")]
+    got = mrrkit.sql.retention_pairs(smv, pairs)
+    assert got == {(s, e): (mrrkit.nrr(mv, s, e), mrrkit.grr(mv, s, e)) for s, e in pairs}
