@@ -32,6 +32,15 @@ GROUPS = {
     "io": "Reading billing exports",
     "sample": "Sample data",
 }
+#: The same for other packages documented by the directive (``.. mrrkit-api:: mrrkit.sql``).
+PACKAGE_GROUPS = {
+    "mrrkit.sql": {
+        "connect": "Where the lines live",
+        "lines": "Lines in the database",
+        "movements": "Movements in the database",
+        "views": "Views computed in the database",
+    },
+}
 
 
 def imported_from(package) -> dict[str, str]:
@@ -72,7 +81,8 @@ def public_groups(package_name: str = "mrrkit") -> dict[str, list[str]]:
     groups: dict[str, list[str]] = {}
     for name in sorted(names, key=lambda n: (origin.get(n, ""), names.index(n))):
         groups.setdefault(group_of(name, getattr(package, name), origin), []).append(name)
-    order = [g for g in GROUPS if g in groups] + sorted(set(groups) - set(GROUPS))
+    titles = PACKAGE_GROUPS.get(package_name, GROUPS)
+    order = [g for g in titles if g in groups] + sorted(set(groups) - set(titles))
     return {g: groups[g] for g in order}
 
 
@@ -152,8 +162,10 @@ class MrrkitApi(SphinxDirective):
         origin = imported_from(package)
         sections = []
         for group, names in public_groups(package_name).items():
-            title = GROUPS.get(group, group)
-            section = nodes.section(ids=[nodes.make_id(f"api-{group}")], names=[title.lower()])
+            title = PACKAGE_GROUPS.get(package_name, GROUPS).get(group, group)
+            prefix = "" if package_name == "mrrkit" else package_name.removeprefix("mrrkit.") + "-"
+            section = nodes.section(ids=[nodes.make_id(f"api-{prefix}{group}")],
+                                    names=[title.lower()])
             section += nodes.title(text=title)
             lines = []
             for name in names:

@@ -81,3 +81,15 @@ def test_an_empty_folder_and_a_bad_memory_limit_are_refused(tmp_path):
         mrrkit.sql.open_lines(str(tmp_path))
     with pytest.raises(ValueError, match="memory_limit must be a size"):
         mrrkit.sql.open_lines(str(tmp_path / "x.parquet*"), memory_limit="4GB'; DROP")
+
+
+def test_import_mrrkit_needs_no_ibis():
+    """mrrkit itself stays pandas/numpy/scipy: only ``import mrrkit.sql`` loads Ibis."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, mrrkit; print('ibis' in sys.modules, 'duckdb' in sys.modules); "
+             "import mrrkit.sql; print('ibis' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "False", "True"], out
