@@ -13,7 +13,7 @@ from mrrkit.io.ends import END_CONVENTIONS
 from mrrkit.io.headers import guess_mapping
 from mrrkit.io.meanings import LINE_TYPES, value_key
 from mrrkit.io.vendors import VENDORS
-from ui import browser_memory, data, messages, shell, state, uploads
+from ui import browser_memory, data, messages, shell, state, uploads, warehouse
 from ui.format import number_format, plain_md
 from ui.tables import downloads, month_labels, right_aligned
 
@@ -272,11 +272,38 @@ def _details(reading: dict, nf) -> None:
         downloads(report, "validation_report", "data.report", DL)
 
 
+def _warehouse_panel(source) -> None:
+    """The warehouse in use (issue 16): its name, its lines counted where they are, where it
+    is (no credentials), its table, the columns mapped and the table's columns."""
+    wnf = number_format(fr.lang, source.currency)
+    try:
+        rows = warehouse.row_count(source)
+        described = warehouse.described(source)
+    except Exception as exc:  # noqa: BLE001 - a database error: said, never a traceback
+        st.error(t("warehouse.error", error=plain_md(str(exc))), icon=":material/database:")
+        return
+    st.success(t("warehouse.in_use", name=plain_md(source.name), rows=wnf.count(rows)),
+               icon=":material/database:")
+    with st.expander(t("warehouse.details"), icon=":material/database:"):
+        st.caption(t("warehouse.help"))
+        mapping = described["mapping"]
+        facts = pd.DataFrame({
+            "": [t("warehouse.where"), t("warehouse.table"), t("warehouse.rows"),
+                 t("warehouse.mapping"), t("warehouse.columns")],
+            " ": [described["url"], described["table"] or "–", wnf.count(rows),
+                  ", ".join(f"{k} ← {v}" for k, v in mapping.items()) or t("warehouse.none"),
+                  ", ".join(described["columns"])],
+        })
+        st.dataframe(facts, hide_index=True, width="stretch")
+
+
 st.title(t("data.title"))
 st.caption(t("data.intro"))
 
 source = data.current_source()
-if data.is_sample(source):
+if warehouse.is_warehouse(source):
+    _warehouse_panel(source)
+elif data.is_sample(source):
     st.info(t("data.using_sample"), icon=":material/dataset:")
 else:
     st.success(t("data.in_use", name=plain_md(source.name)), icon=":material/check_circle:")

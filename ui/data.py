@@ -168,17 +168,29 @@ def set_upload(source: Source) -> None:
 
 
 def available_sources() -> list[str]:
-    """``["sample"]``, or ``["upload", "sample"]`` once this session uploaded data (the upload
-    first: it is what the session came for)."""
-    return ["upload", "sample"] if isinstance(st.session_state.get(UPLOAD_KEY), Source) else ["sample"]
+    """The data this session can show, first what it came for: its upload (once it made one),
+    the warehouse (where ``[warehouse]`` is configured, :mod:`ui.warehouse`), the sample."""
+    from . import warehouse
+
+    out = ["upload"] if isinstance(st.session_state.get(UPLOAD_KEY), Source) else []
+    if warehouse.configured():
+        out.append("warehouse")
+    return [*out, "sample"]
 
 
 def current_source(choice: str | None = None) -> Source:
-    """This session's data: its upload if it made one (and did not switch back), else the sample."""
+    """This session's data: its upload if it made one (and did not switch away), else the
+    warehouse where one is configured (and can be opened), else the sample."""
     uploaded = st.session_state.get(UPLOAD_KEY)
     choice = choice or st.session_state.get(_CHOICE_KEY, "upload")
     if isinstance(uploaded, Source) and choice == "upload":
         return uploaded
+    if choice in ("upload", "warehouse"):
+        from . import warehouse
+
+        opened = warehouse.source()
+        if opened is not None:
+            return opened
     return sample_source()
 
 
@@ -325,13 +337,20 @@ def save_view(
     """Store ``source`` (only a marker for the sample) and the view's URL parameters for
     ``ttl_days`` (default: the store's); return the token. Raises ``ValueError`` (store full,
     view too large, bad lifetime, bad configuration)."""
+    from . import warehouse
+
     state = {
         "version": 1,
         "params": {str(k): [str(v) for v in values] for k, values in params.items()},
         "name": source.name,
         "currency": source.currency,
     }
-    return view_store().save(None if is_sample(source) else source.lines, state, ttl_days)
+    # The warehouse's lines stay in it: the view stores which source it shows, not the data.
+    in_warehouse = warehouse.is_warehouse(source)
+    if in_warehouse:
+        state["source"] = "warehouse"
+    keep = None if is_sample(source) or in_warehouse else source.lines
+    return view_store().save(keep, state, ttl_days)
 
 
 def _params(raw: Any) -> dict[str, list[str]]:
@@ -358,6 +377,13 @@ def open_view(token: str) -> tuple[Source, dict[str, list[str]]]:
     lines, state = view_store().load(token)
     state = state if isinstance(state, Mapping) else {}
     params = _params(state.get("params"))
+    if lines is None and state.get("source") == "warehouse":
+        from . import warehouse
+
+        opened = warehouse.source()
+        if opened is None:  # no warehouse here (any more): the data is gone with it
+            raise KeyError("the warehouse this view shows is not configured here")
+        return opened, params
     if lines is None:
         return sample_source(), params
     name = state.get("name") if isinstance(state.get("name"), str) else "shared data"

@@ -155,6 +155,9 @@ def effect(ctx) -> None:
     (one click to the Customers page, listing them)."""
     if ctx.definitions is None:
         return
+    if not isinstance(ctx.data, views.Data):  # a warehouse: its movements stay in it
+        st.caption(ctx.t("warehouse.no_effect"))
+        return
     t, nf, named = ctx.t, ctx.nf, _named(ctx)
     with st.expander(t("definitions.effect", definitions=named), icon=":material/compare_arrows:"):
         st.caption(t("definitions.effect_help", month=ctx.month(ctx.end), definitions=named))

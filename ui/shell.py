@@ -35,7 +35,7 @@ from babel.dates import format_date, get_month_names
 import mrrkit
 from mrrkit import QUICK_PERIODS, quick_period
 
-from . import browser_memory, state, views
+from . import browser_memory, state, views, warehouse
 from . import definitions as definitions_ui
 from .auth import require_access
 from .data import (
@@ -169,7 +169,7 @@ class Context:
 
     @property
     def as_of(self) -> pd.Timestamp:
-        return self.base.movements.as_of
+        return self.base.as_of
 
     @property
     def period_as_of(self) -> pd.Timestamp:
@@ -395,6 +395,10 @@ def _source(fr: Frame) -> tuple[Source, NumberFormat]:
     source = current_source(st.session_state.get(_CHOICE_KEY))
     shown_name = t("source.sample") if source.name == "sample" else plain_md(source.name)
     fr.data_box.caption(f"**{t('sidebar.data')}:** {shown_name}")
+    problem = warehouse.problem()
+    if problem is not None and not warehouse.is_warehouse(source):
+        fr.data_box.error(t("warehouse.unavailable", error=plain_md(problem)),
+                          icon=":material/database:")
     return source, number_format(fr.lang, source.currency)
 
 
@@ -511,7 +515,7 @@ def _filters(fr: Frame, base: views.Analysis) -> views.Filters:
     chosen = {}
     with fr.segment_box.expander(t("sidebar.segments"), expanded=active):
         for dim in base.dimensions:
-            options = list(base.labels[dim].cat.categories)
+            options = base.options(dim)
             values = state.multiselect(
                 t.label(dim), options, key=f"f.{dim}",
                 format_func=lambda v: t("missing") if v == "(none)" else v,
@@ -542,6 +546,8 @@ def select_data(fr: Frame) -> Context:
     source, nf = _source(fr)
     as_of = _as_of(fr, source, nf)
     definitions = definitions_ui.choose(fr)
+    if warehouse.is_warehouse(source):
+        return _select_warehouse(fr, source, nf, as_of, definitions)
     try:
         # Shown only when the movements take more than half a second (a new upload).
         with st.spinner(t("sidebar.computing")):
@@ -571,6 +577,44 @@ def select_data(fr: Frame) -> Context:
     ctx = Context(slug=fr.slug, data=data, start=pd.Period(start, freq="M"),
                   end=pd.Period(end, freq="M"), lang=fr.lang, t=t, nf=nf,
                   definitions=definitions)
+    if data.monthly.empty or data.monthly.index[0] > ctx.end:
+        st.info(t("empty.no_movements"))
+        state.stop()
+    _CONTEXT.set(ctx)
+    return ctx
+
+
+def _select_warehouse(fr: Frame, source: Source, nf: NumberFormat, as_of: pd.Timestamp,
+                      definitions) -> Context:
+    """:func:`select_data` for a warehouse source: the same sidebar, the figures computed in the
+    warehouse (:mod:`ui.warehouse`), only small results fetched. Pages that need every
+    customer's movements say they are not available on a warehouse yet."""
+    t = fr.t
+    try:
+        with st.spinner(t("sidebar.computing")):
+            everyone = warehouse.select(source, as_of, (), definitions)
+    except Exception as exc:  # noqa: BLE001 - any database error: said, never a traceback
+        st.error(t("warehouse.error", error=plain_md(str(exc))), icon=":material/database:")
+        state.stop()
+    if everyone.base.monthly.empty:
+        st.info(t("empty.no_movements"))
+        state.stop()
+    start, end = _period(fr, everyone.base, as_of)
+    filters = _filters(fr, everyone.base)
+    try:
+        data = warehouse.select(source, as_of, filters, definitions)
+    except Exception as exc:  # noqa: BLE001
+        st.error(t("warehouse.error", error=plain_md(str(exc))), icon=":material/database:")
+        state.stop()
+    _unknown_keys(t)
+    ctx = Context(slug=fr.slug, data=data, start=pd.Period(start, freq="M"),
+                  end=pd.Period(end, freq="M"), lang=fr.lang, t=t, nf=nf,
+                  definitions=definitions)
+    if fr.slug not in warehouse.PAGES:
+        st.title(t(f"page.{fr.slug}") if t.has(f"page.{fr.slug}") else fr.info.name)
+        st.info(t("warehouse.page_unavailable"), icon=":material/database:")
+        st.page_link(PAGES[0].path, label=t("page.overview"), icon=PAGES[0].icon)
+        state.stop()
     if data.monthly.empty or data.monthly.index[0] > ctx.end:
         st.info(t("empty.no_movements"))
         state.stop()
@@ -609,6 +653,8 @@ def _open_shared_view() -> None:
         return
     if is_sample(source):
         ss[_CHOICE_KEY] = "sample"
+    elif warehouse.is_warehouse(source):
+        ss[_CHOICE_KEY] = "warehouse"
     else:
         set_upload(source)
     ss[_SHARED] = {"token": token, "key": source.key, "opened": True}

@@ -43,7 +43,7 @@ import pandas as pd
 
 import mrrkit
 
-from . import audit, memory
+from . import audit, memory, warehouse
 from .data import Source
 from .format import number_format
 from .i18n import text
@@ -80,6 +80,14 @@ class Analysis:
     @property
     def months(self) -> list[pd.Period]:
         return list(self.monthly.index)
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        return self.movements.as_of
+
+    def options(self, dimension: str) -> list[str]:
+        """The labels a segment filter offers for ``dimension``."""
+        return list(self.labels[dimension].cat.categories)
 
 
 @dataclass(frozen=True)
@@ -288,6 +296,8 @@ def reclassified(data: Data, month: pd.Period) -> pd.DataFrame:
 
 @view
 def kpis(data: Data, month: pd.Period) -> pd.DataFrame:
+    if isinstance(data, warehouse.WarehouseData):  # computed in the warehouse (issue 16)
+        return warehouse.kpis(data, month)
     return mrrkit.kpis(data.movements, month)
 
 

@@ -1,0 +1,122 @@
+"""The warehouse data source (issue 16) in the app: ``[warehouse]`` in the secrets makes a
+DuckDB file (here the bundled sample written into one) the app's data; the Overview shows the
+same figures as the sample computed in pandas, the Data page the table, its lines and the
+mapping, the pages that need every customer's movements say so, a wrong setting is said and the
+sample shown."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+from tests._pages import HOME, ROOT, TIMEOUT, assert_clean
+
+import mrrkit
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory):
+    """The sample in a DuckDB file, its columns named as a warehouse would."""
+    path = tmp_path_factory.mktemp("warehouse") / "billing.duckdb"
+    frame = mrrkit.load_sample().rename(columns={"customer_id": "account_id", "mrr": "amount"})
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA finance")
+    con.register("frame", frame)
+    con.execute("CREATE TABLE finance.lines AS SELECT * FROM frame")
+    con.close()
+    return path
+
+
+def settings(database, **changes) -> dict:
+    out = {"url": str(database), "table": "finance.lines", "name": "Billing DW",
+           "currency": "EUR", "columns": {"customer_id": "account_id", "mrr": "amount"}}
+    out.update(changes)
+    return out
+
+
+def open_with(page: str, warehouse: dict | None, params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.secrets["_isolated"] = True
+    if warehouse is not None:
+        at.secrets["warehouse"] = warehouse
+    if page != "app.py":
+        at.switch_page(page)
+    if params:
+        at.query_params.update(params)
+    return at.run()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_the_overview_of_the_warehouse_shows_the_samples_figures(database):
+    at = open_with(HOME, settings(database), {"asof": "2026-10-31"})
+    assert_clean(at)
+    assert any("Billing DW" in c.value for c in at.sidebar.caption)
+    sample = open_with(HOME, None, {"asof": "2026-10-31"})
+    assert metrics(at) == metrics(sample)
+    assert len(at.get("vega_lite_chart")) == len(sample.get("vega_lite_chart")) == 2
+
+
+def test_a_segment_filter_is_pushed_into_the_warehouse(database):
+    params = {"asof": "2026-10-31", "f.industry": "Healthcare"}
+    at = open_with(HOME, settings(database), params)
+    assert_clean(at)
+    sample = open_with(HOME, None, params)
+    assert metrics(at) == metrics(sample)
+    assert metrics(at) != metrics(open_with(HOME, settings(database), {"asof": "2026-10-31"}))
+
+
+def test_another_tools_definitions_apply_in_the_warehouse(database):
+    params = {"asof": "2026-10-31", "defs": "chartmogul"}
+    at = open_with(HOME, settings(database), params)
+    assert_clean(at)
+    assert metrics(at) == metrics(open_with(HOME, None, params))
+
+
+def test_the_data_page_shows_the_table_its_lines_and_the_mapping(database):
+    at = open_with("pages/0_Data.py", settings(database))
+    assert_clean(at)
+    lines = len(mrrkit.load_sample())
+    said = " ".join(s.value for s in at.success)
+    assert "Billing DW" in said and f"{lines:,}" in said
+    facts = at.dataframe[0].value
+    shown = dict(zip(facts.iloc[:, 0], facts.iloc[:, 1]))
+    assert shown["Table"] == "finance.lines"
+    assert shown["Columns mapped"] == "customer_id ← account_id, mrr ← amount"
+    assert "industry" in shown["Columns"]
+
+
+def test_pages_that_need_every_movement_say_so_and_link_to_the_overview(database):
+    at = open_with("pages/4_Customers.py", settings(database))
+    assert not at.exception
+    assert any("not available on a warehouse" in i.value for i in at.info)
+
+
+def test_the_sample_stays_a_choice(database):
+    at = open_with(HOME, settings(database), {"asof": "2026-10-31"})
+    radio = at.sidebar.radio[0]
+    assert radio.options == ["Your warehouse", "Sample: a B2B SaaS, 4 years"]
+    at = radio.set_value("sample").run()
+    assert_clean(at)
+    assert any("Sample" in c.value for c in at.sidebar.caption)
+
+
+@pytest.mark.parametrize("wrong", [{"table": "finance.nothing"}, {"url": "/nowhere/x.duckdb"},
+                                   {"columns": {"customer_id": "nobody"}}])
+def test_a_wrong_setting_is_said_and_the_sample_shown(database, wrong):
+    at = open_with(HOME, settings(database, **wrong), {"asof": "2026-10-31"})
+    assert not at.exception
+    said = " ".join(e.value for e in at.sidebar.error)
+    assert "The warehouse could not be opened" in said
+    assert metrics(at) == metrics(open_with(HOME, None, {"asof": "2026-10-31"}))
+
+
+def test_the_segment_filters_are_the_uploads(database):
+    at = open_with(HOME, settings(database), {"asof": "2026-10-31"})
+    sample = open_with(HOME, None, {"asof": "2026-10-31"})
+    boxes = [(m.label, m.options) for m in at.sidebar.multiselect]
+    assert boxes == [(m.label, m.options) for m in sample.sidebar.multiselect]
+    assert "Quantity" not in [label for label, _ in boxes]
