@@ -77,9 +77,8 @@ default_dim = "company_size" if "company_size" in dims else dims[0]
 dim = state.selectbox(
     t("cohorts.curve_dim"), dims, key="coh.dim", default=default_dim, format_func=ctx.label,
 )
-labels = ctx.base.labels[dim]
-sizes = labels[ctx.view.selected].value_counts()
-options = [v for v in labels.cat.categories if sizes.get(v, 0) > 0]
+sizes = views.label_sizes(ctx.data, dim)
+options = [v for v in sizes.index if sizes[v] > 0]
 top = sorted(options, key=lambda v: -sizes.get(v, 0))[:6]
 chosen = state.multiselect(
     t("cohorts.curve_values"), options, key="coh.values",

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 import mrrkit
+from mrrkit.views import cohort_tables
 
 from . import audit, memory, warehouse
 from .data import Source
@@ -54,7 +55,7 @@ __all__ = [
     "cohort_curves", "cohort_survivors", "cohort_table", "customer_lines", "customer_search",
     "customer_summary", "customer_trail", "date_span", "default_top_plans", "expansion_by_cohort",
     "expansion_by_segment", "expansion_split", "expansion_summary", "forecast", "forecast_inputs",
-    "kpis", "line_index", "listing_screen", "lost_by_month", "lost_by_reason", "movement_listing",
+    "kpis", "label_sizes", "line_index", "listing_screen", "lost_by_month", "lost_by_reason", "movement_listing",
     "near_tier_limit", "plan_family", "retention_fits", "scenario", "scope_ids", "segment_table",
     "segment_view", "select", "selected_lines", "top_plan_customers", "view", "with_lines",
 ]
@@ -379,20 +380,44 @@ def customer_trail(data: Data, customer: str, lang: str) -> pd.DataFrame:
 @view
 def cohort_table(data: Data, value: str, by: str, as_of: pd.Timestamp, first: str,
                  last: str) -> pd.DataFrame:
+    if isinstance(data, warehouse.WarehouseData):  # computed in the warehouse (issue 16)
+        return cohort_tables.table_of_levels(warehouse.cohort_levels(data, by, as_of), value, by,
+                                             first, last)
     return mrrkit.cohort_table(data.movements, value, by, as_of, first, last)
 
 
 @view
 def cohort_average(data: Data, value: str, by: str, as_of: pd.Timestamp, first: str,
                    last: str) -> pd.Series:
+    if isinstance(data, warehouse.WarehouseData):
+        return cohort_tables.average_of_levels(warehouse.cohort_levels(data, by, as_of), value,
+                                               by, first, last)
     return mrrkit.cohort_average(data.movements, value, by, as_of, first, last)
 
 
 @view
 def cohort_curves(data: Data, dim: str, value: str, by: str, as_of: pd.Timestamp, first: str,
                   last: str, chosen: tuple[str, ...]) -> pd.DataFrame:
+    if isinstance(data, warehouse.WarehouseData):
+        levels = warehouse.cohort_levels(data, by, as_of, segment=dim)
+        out = pd.DataFrame({
+            label: cohort_tables.average_of_levels(levels[label], value, by, first, last)
+            for label in chosen if label in levels})  # (a label with no movement: no curve)
+        out.index.name = "age"
+        out.columns.name = dim
+        return out
     return mrrkit.cohort_curves(data.movements, data.base.labels[dim], value, by, as_of,
                                        first, last, list(chosen))
+
+
+@view
+def label_sizes(data: Data, dim: str) -> pd.Series:
+    """The selected customers of each label of ``dim`` (every label, in order, 0 included)."""
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse.label_sizes(data, dim)
+    labels = data.base.labels[dim]
+    sizes = labels[data.segment.selected].value_counts()
+    return sizes.reindex(labels.cat.categories, fill_value=0).astype("int64")
 
 
 # --- Segments -----------------------------------------------------------------------------------

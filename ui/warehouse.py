@@ -49,7 +49,7 @@ __all__ = [
 KEY_PREFIX = "warehouse:"
 #: The pages a warehouse source shows (their slugs); the others need every customer's
 #: movements, which stay in the warehouse, and say so.
-PAGES = ("overview",)
+PAGES = ("overview", "cohorts")
 _LOCK = threading.Lock()
 _PROBLEM_KEY = "_mrrkit_warehouse_problem"
 
@@ -322,3 +322,41 @@ def kpis(data: WarehouseData, month: pd.Period) -> pd.DataFrame:
     key = data.source.key
     return _kpis(key, _frozen(settings()), f"{data.as_of:%Y-%m-%d}", data.definitions,
                  data.filters, str(month))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _levels(key: str, frozen: str, as_of: str, definitions: str, filters: tuple, by: str,
+            day: str, segment: str | None):
+    import mrrkit.sql
+
+    mv = _movements(key, frozen, as_of, definitions, filters)
+    with _LOCK:
+        return mrrkit.sql.cohort_levels(mv, by, day, segment=segment)
+
+
+def cohort_levels(data: WarehouseData, by: str, day: pd.Timestamp, segment: str | None = None):
+    """Each cohort's MRR and paying customers by period (:func:`mrrkit.sql.cohort_levels`), of
+    the selected customers; per label of ``segment`` when given."""
+    return _levels(data.source.key, _frozen(settings()), f"{data.as_of:%Y-%m-%d}",
+                   data.definitions, data.filters, by, f"{pd.Timestamp(day):%Y-%m-%d}", segment)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _label_sizes(key: str, frozen: str, filters: tuple, dimension: str) -> pd.Series:
+    import mrrkit.sql
+    from mrrkit.sql.views import _labels_query
+
+    t = _lines(key, frozen)
+    if filters:
+        t = mrrkit.sql.segment_lines(t, dict(filters))
+    labels = _labels_query(t, dimension)
+    with _LOCK:
+        counts = labels.group_by("segment").aggregate(n=labels.count()).to_pandas()
+    text = mrrkit.views.segments._as_labels(counts["segment"].reset_index(drop=True))
+    return pd.Series(counts["n"].to_numpy(), index=text.to_numpy()).groupby(level=0).sum()
+
+
+def label_sizes(data: WarehouseData, dimension: str) -> pd.Series:
+    """Selected customers per label of ``dimension`` (the labels the filters offer, in order)."""
+    sizes = _label_sizes(data.source.key, _frozen(settings()), data.filters, dimension)
+    return sizes.reindex(data.base.options(dimension), fill_value=0).astype("int64")

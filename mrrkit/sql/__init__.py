@@ -20,6 +20,7 @@ from .connect import open_lines
 from .lines import adjust_lines, default_as_of, lines_table, micros
 from .movements import SqlMovements, movements
 from .views import (
+    cohort_levels,
     cohorts,
     grr,
     kpis,
@@ -33,6 +34,7 @@ from .views import (
 __all__ = [
     "SqlMovements",
     "adjust_lines",
+    "cohort_levels",
     "cohorts",
     "default_as_of",
     "grr",

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..engine.monthly import MONTHLY_COLUMNS, MonthSums, monthly_table
 from ..engine.movements import CHURN, KINDS, NEW, own_definitions
+from ..views.cohort_tables import COHORT_PERIODS, levels_from_changes
 from ..views.cohorts import COHORT_VALUES, cohort_grid
 from ..views.kpis import kpi_table
 from ..views.retention import _month
@@ -23,7 +24,7 @@ from ..views.segments import MISSING, _as_labels, natural_key
 from .movements import SqlMovements, movements
 
 __all__ = [
-    "cohorts", "grr", "kpis", "monthly", "nrr", "retention_pairs", "segment_lines",
+    "cohort_levels", "cohorts", "grr", "kpis", "monthly", "nrr", "retention_pairs", "segment_lines",
     "segment_monthly",
 ]
 
@@ -265,6 +266,81 @@ def cohorts(data, value: str = "mrr", as_of=None, definitions=None) -> pd.DataFr
     np.add.at(d_mrr, (row, month - first), rows["d_mrr"].to_numpy(dtype=np.int64))
     np.add.at(d_cust, (row, month - first), rows["d_cust"].to_numpy(dtype=np.int64))
     return cohort_grid(value, cohort_months, first, d_mrr, d_cust, as_of_day)
+
+
+def _period_ordinal(values, step: int) -> np.ndarray:
+    return _month_ordinal(values) // step
+
+
+def cohort_levels(data, by: str = "month", as_of=None, definitions=None,
+                  segment: str | None = None):
+    """Each cohort's MRR and paying customers at the end of each period since acquisition,
+    computed in the database (:func:`mrrkit.views.cohort_tables.cohort_levels`' two frames): one
+    query whose result has a row per cohort and period.
+
+    Parameters
+    ----------
+    data : SqlMovements or ibis Table
+    by : {"month", "quarter"}
+    as_of : date-like, optional
+        The last day counted, not after the movements' own as-of day.
+    definitions : Definitions or str, optional
+        For lines.
+    segment : str, optional
+        A column of the lines: then a dict ``label -> (mrr, customers)``, one pair per segment
+        (a customer's latest line decides, as in :func:`segment_monthly`).
+    """
+    if by not in COHORT_PERIODS:
+        raise ValueError(f"by must be one of {list(COHORT_PERIODS)}, got {by!r}")
+    step = COHORT_PERIODS[by]
+    mv = _movements_of(data, None, definitions)
+    day = mv.as_of if as_of is None else pd.Timestamp(as_of).normalize()
+    if day > mv.as_of:
+        raise ValueError(f"as_of {day.date()} is after the as_of these movements were computed "
+                         f"with ({mv.as_of.date()}): recompute movements from the lines")
+    t = mv.micros
+    # A customer's cohort is its first payment (its first movement, from 0), whatever other
+    # definitions call a return; paying customers are told by their MRR.
+    first = t.day.min().over(ibis.window(group_by=t.customer_id))
+    unit = "M" if by == "month" else "Q"
+    t = t.mutate(cohort=first.truncate(unit), period=t.day.truncate(unit))
+    t = t.filter(t.day <= ibis.date(day.date()))
+    keys = ["cohort", "period"]
+    if segment is not None:
+        labels = _labels_query(mv.lines, segment)
+        t = t.inner_join(labels, t.customer_id == labels.segment_customer)
+        keys = ["segment", *keys]
+    step_of = (ibis.ifelse((t.before == 0) & (t.after > 0), 1, 0)
+               - ibis.ifelse((t.after == 0) & (t.before > 0), 1, 0))
+    rows = t.group_by(keys).aggregate(
+        d_mrr=(t.after - t.before).sum().cast("int64"), d_cust=step_of.sum().cast("int64"),
+        negative=(t.after < 0).sum().cast("int64")).to_pandas()
+    _check_negative(mv, int(rows["negative"].sum()) if len(rows) else 0)
+    last = int(np.datetime64(day.date(), "M").astype(np.int64)) // step
+    as_of_day = int((np.datetime64(day.date(), "D") - _EPOCH).astype(np.int64))
+
+    def levels(part: pd.DataFrame):
+        if len(part) == 0:
+            return levels_from_changes(np.zeros(0, np.int64), 0, last,
+                                       np.zeros((0, 0), np.int64), np.zeros((0, 0), np.int64),
+                                       by, as_of_day)
+        cohort = _period_ordinal(part["cohort"], step)
+        period = _period_ordinal(part["period"], step)
+        cohorts = np.unique(cohort)
+        lo = int(cohorts[0])
+        n = last - lo + 1
+        row = np.searchsorted(cohorts, cohort)
+        d_mrr = np.zeros((len(cohorts), n), np.int64)
+        d_cust = np.zeros((len(cohorts), n), np.int64)
+        np.add.at(d_mrr, (row, period - lo), part["d_mrr"].to_numpy(dtype=np.int64))
+        np.add.at(d_cust, (row, period - lo), part["d_cust"].to_numpy(dtype=np.int64))
+        return levels_from_changes(cohorts, lo, last, d_mrr, d_cust, by, as_of_day)
+
+    if segment is None:
+        return levels(rows)
+    rows["segment"] = _labels(rows["segment"]).to_numpy()
+    return {label: levels(rows[rows["segment"] == label])
+            for label in sorted(rows["segment"].unique(), key=natural_key)}
 
 
 def _first_day(month: int):

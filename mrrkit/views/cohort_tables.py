@@ -20,7 +20,10 @@ from ..engine.lines import MICROS
 from ..engine.monthly import month_of
 from ..engine.movements import CHURN, NEW, REACTIVATION, movements_of
 
-__all__ = ["COHORT_PERIODS", "cohort_average", "cohort_curves", "cohort_levels", "cohort_table"]
+__all__ = [
+    "COHORT_PERIODS", "average_of_levels", "cohort_average", "cohort_curves", "cohort_levels",
+    "cohort_table", "levels_from_changes", "table_of_levels",
+]
 
 #: Cohort period lengths: name -> months.
 COHORT_PERIODS = {"month": 1, "quarter": 3}
@@ -68,19 +71,33 @@ def cohort_levels(data, by: str = "month", as_of=None) -> tuple[pd.DataFrame, pd
     2024Q2   80.0    NaN
     """
     step = _step(by)
-    m = movements_of(data, as_of).arrays
+    mv = movements_of(data, as_of)
+    m = mv.arrays
     last = int(month_of(np.array([m.as_of]))[0]) // step
     per = month_of(m.day) // step
-    is_new = m.kind == NEW
+    chosen = mv.definitions
+    if chosen is None or (chosen.reactivation_window is None and chosen.pauses != "state"
+                          and chosen.reactivation_as == "reactivation"):
+        is_new = m.kind == NEW
+        kind = m.kind
+        step_of = np.where((kind == NEW) | (kind == REACTIVATION), 1,
+                           np.where(kind == CHURN, -1, 0))
+    else:
+        # As mrrkit.cohorts: whatever other definitions call a return (new after a window,
+        # expansion), a customer's cohort is its first payment, paying customers told by MRR.
+        is_new = np.ones(len(m), bool)
+        is_new[1:] = m.cust[1:] != m.cust[:-1]
+        is_new &= m.before == 0
+        step_of = ((m.before == 0) & (m.after > 0)).astype(np.int64) - (
+            (m.after == 0) & (m.before > 0))
     cohort_of = np.full(len(m.customers), np.iinfo(np.int64).min, np.int64)
     cohort_of[m.cust[is_new]] = per[is_new]
     row_cohort = cohort_of[m.cust] if len(m) else np.zeros(0, np.int64)
     member = row_cohort != np.iinfo(np.int64).min
-    freq = _freq(by)
     if not member.any():
-        empty = pd.DataFrame(index=pd.PeriodIndex([], freq=freq, name="cohort"))
-        empty.columns = pd.RangeIndex(0, name="age")
-        return empty, empty.copy()
+        return levels_from_changes(np.zeros(0, np.int64), 0, last,
+                                   np.zeros((0, 0), np.int64), np.zeros((0, 0), np.int64),
+                                   by, m.as_of)
     cohorts = np.unique(row_cohort[member])
     first = int(cohorts[0])
     n = last - first + 1
@@ -88,11 +105,26 @@ def cohort_levels(data, by: str = "month", as_of=None) -> tuple[pd.DataFrame, pd
     slot = ci * n + (per[member] - first)
     size = len(cohorts) * n
     d_mrr = np.rint(np.bincount(slot, weights=m.amount[member], minlength=size)).astype(np.int64)
-    kind = m.kind[member]
-    step_c = np.where((kind == NEW) | (kind == REACTIVATION), 1, np.where(kind == CHURN, -1, 0))
-    d_cust = np.rint(np.bincount(slot, weights=step_c, minlength=size)).astype(np.int64)
-    mrr_level = np.cumsum(d_mrr.reshape(-1, n), axis=1)
-    cust_level = np.cumsum(d_cust.reshape(-1, n), axis=1)
+    d_cust = np.rint(np.bincount(slot, weights=step_of[member], minlength=size)).astype(np.int64)
+    return levels_from_changes(cohorts, first, last, d_mrr.reshape(-1, n), d_cust.reshape(-1, n),
+                               by, m.as_of)
+
+
+def levels_from_changes(cohorts: np.ndarray, first: int, last: int, d_mrr: np.ndarray,
+                        d_cust: np.ndarray, by: str, as_of_day: int
+                        ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`cohort_levels`' two frames from each cohort's change of MRR (integer micros) and
+    of paying customers in each period: rows ``cohorts`` (period ordinals of ``by``), columns
+    the periods ``first..last``. Both engines compute those changes (:mod:`mrrkit.sql` in a
+    database), the levels are made once."""
+    freq = _freq(by)
+    if len(cohorts) == 0:
+        empty = pd.DataFrame(index=pd.PeriodIndex([], freq=freq, name="cohort"))
+        empty.columns = pd.RangeIndex(0, name="age")
+        return empty, empty.copy()
+    n = last - first + 1
+    mrr_level = np.cumsum(d_mrr, axis=1)
+    cust_level = np.cumsum(d_cust, axis=1)
     # Age a of cohort c is calendar column (c - first) + a.
     col = (cohorts - first)[:, None] + np.arange(n)[None, :]
     inside = col < n
@@ -107,7 +139,7 @@ def cohort_levels(data, by: str = "month", as_of=None) -> tuple[pd.DataFrame, pd
         pd.DataFrame(cust_age, index=index, columns=columns),
     )
     for frame in out:
-        frame.attrs["as_of"] = pd.Timestamp(np.datetime64(m.as_of, "D"))
+        frame.attrs["as_of"] = pd.Timestamp(np.datetime64(int(as_of_day), "D"))
         frame.attrs["by"] = by
     return out
 
@@ -161,9 +193,15 @@ def cohort_table(data, value: str = "mrr", by: str = "month", as_of=None, start=
     2024Q1  1.0  0.5
     2024Q2  1.0  NaN
     """
+    return table_of_levels(cohort_levels(data, by, as_of), value, by, start, end)
+
+
+def table_of_levels(levels: tuple[pd.DataFrame, pd.DataFrame], value: str, by: str, start=None,
+                    end=None) -> pd.DataFrame:
+    """:func:`cohort_table` from :func:`cohort_levels`' frames (computed by either engine)."""
     if value not in COHORT_VALUES:
         raise ValueError(f"value must be one of {COHORT_VALUES}, got {value!r}")
-    mrr, cust = cohort_levels(data, by, as_of)
+    mrr, cust = levels
     mrr, cust = _slice(mrr, start, end, by), _slice(cust, start, end, by)
     if value == "arpa":
         table = (mrr / cust.where(cust > 0)).where(mrr.notna())
@@ -200,9 +238,15 @@ def cohort_average(data, value: str = "mrr", by: str = "month", as_of=None, star
     >>> cohort_average(lines, "customers").round(3).tolist()  # age 1: only January reached it
     [1.0, 0.5]
     """
+    return average_of_levels(cohort_levels(data, by, as_of), value, by, start, end)
+
+
+def average_of_levels(levels: tuple[pd.DataFrame, pd.DataFrame], value: str, by: str,
+                      start=None, end=None) -> pd.Series:
+    """:func:`cohort_average` from :func:`cohort_levels`' frames (computed by either engine)."""
     if value not in COHORT_VALUES:
         raise ValueError(f"value must be one of {COHORT_VALUES}, got {value!r}")
-    mrr, cust = cohort_levels(data, by, as_of)
+    mrr, cust = levels
     mrr, cust = _slice(mrr, start, end, by), _slice(cust, start, end, by)
     if not len(mrr.columns):
         return pd.Series(dtype="float64", index=pd.RangeIndex(0, name="age"), name=value)

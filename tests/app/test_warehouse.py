@@ -120,3 +120,19 @@ def test_the_segment_filters_are_the_uploads(database):
     boxes = [(m.label, m.options) for m in at.sidebar.multiselect]
     assert boxes == [(m.label, m.options) for m in sample.sidebar.multiselect]
     assert "Quantity" not in [label for label, _ in boxes]
+
+
+@pytest.mark.parametrize("params", [
+    {"asof": "2026-10-31"},
+    {"asof": "2026-10-31", "coh.value": "customers", "coh.by": "quarter", "f.channel": "partner"},
+    {"asof": "2026-09-15", "coh.value": "arpa", "defs": "maxio", "coh.dim": "industry"},
+])
+def test_the_cohorts_page_of_the_warehouse_is_the_samples(database, params):
+    at = open_with("pages/2_Cohorts.py", settings(database), params)
+    assert_clean(at)
+    sample = open_with("pages/2_Cohorts.py", None, params)
+    assert len(at.dataframe) == len(sample.dataframe) >= 2
+    for got, want in zip(at.dataframe, sample.dataframe):
+        pd.testing.assert_frame_equal(got.value, want.value)
+    assert [m.options for m in at.main.multiselect] == [m.options for m in sample.main.multiselect]
+    assert len(at.get("vega_lite_chart")) == len(sample.get("vega_lite_chart"))

@@ -17,6 +17,8 @@ from tests.engine.test_properties import assert_same_frame, cases
 
 import mrrkit
 import mrrkit.sql
+import mrrkit.views.cohort_tables
+from mrrkit import Definitions
 
 PROPERTY = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -233,3 +235,36 @@ def test_retention_between_many_month_ends_is_one_query_with_the_same_ratios(sam
     pairs = [("2025-01", "2026-01"), ("2024-06", "2024-06"), ("2025-03", "2025-09")]
     got = mrrkit.sql.retention_pairs(smv, pairs)
     assert got == {(s, e): (mrrkit.nrr(mv, s, e), mrrkit.grr(mv, s, e)) for s, e in pairs}
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cases(), st.sampled_from(sorted(mrrkit.DEFINITION_PRESETS)),
+       st.sampled_from(["month", "quarter"]), st.data())
+def test_cohort_levels_by_month_or_quarter_equal_the_pandas_engines(duckdb, case, preset, by,
+                                                                    data):
+    frame = case.frame()
+    mv, error = pandas_or_error(lambda: mrrkit.movements(frame, as_of=case.as_of_arg,
+                                                         definitions=preset))
+    assume(error is None and len(mv))
+    smv = mrrkit.sql.movements(sql_lines(duckdb, frame), as_of=case.as_of_arg, definitions=preset)
+    day = mv.as_of - pd.Timedelta(days=data.draw(st.sampled_from([0, 0, 40, 200]), label="back"))
+    want = mrrkit.views.cohort_tables.cohort_levels(mv, by, day)
+    got = mrrkit.sql.cohort_levels(smv, by, day)
+    for g, w in zip(got, want):
+        assert_same_frame(g, w)
+
+
+def test_cohort_tables_under_other_definitions_keep_a_customer_in_its_first_cohort():
+    # Maxio counts a customer back after 90 days as new: its cohort stays its first payment's,
+    # as mrrkit.cohorts keeps it (the monthly cohort table is mrrkit.cohorts).
+    frame = pd.DataFrame({"customer_id": ["a", "a", "b"],
+                          "start": pd.to_datetime(["2024-01-05", "2024-08-01", "2024-02-01"]),
+                          "end": pd.to_datetime(["2024-03-01", None, None]),
+                          "mrr": [100.0, 100.0, 50.0]})
+    mv = mrrkit.movements(frame, definitions=Definitions(reactivation_window=90,
+                                                         reactivation_as="expansion"))
+    table = mrrkit.cohort_table(mv, "customers")
+    assert list(table.index.astype(str)) == ["2024-01", "2024-02"]
+    pd.testing.assert_frame_equal(table.drop(columns=[]), mrrkit.cohorts(mv, "customers"),
+                                  check_names=False, check_freq=False)
