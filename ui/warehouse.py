@@ -185,13 +185,65 @@ def _tag(definitions) -> str:
     return json.dumps(dataclasses.asdict(definitions), sort_keys=True)
 
 
-def _movements(key: str, frozen: str, as_of: str, definitions: str, filters: tuple):
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _everyone(key: str, frozen: str, as_of: str, definitions: str):
+    """Every customer's movements at a day under definitions, materialised once in the database
+    (a temporary table, Ibis's ``cache``): each view then reads them instead of computing them
+    from the lines again, and a segment's are a semi-join of them (a customer's movements depend
+    on its own lines only). Kept for the four latest (day, definitions)."""
+    import dataclasses
+
     import mrrkit.sql
 
+    mv = mrrkit.sql.movements(_lines(key, frozen), as_of=as_of,
+                              definitions=_definitions(definitions))
+    with _LOCK:
+        return dataclasses.replace(mv, micros=mv.micros.cache())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _label_table(key: str, frozen: str):
+    """Each customer's label in every segment dimension (its latest line's, as
+    :func:`mrrkit.sql.segment_lines` reads them), materialised once: a filter is a semi-join of
+    this table, not a pass over the lines."""
+    from mrrkit.sql.views import _labels_query
+
     t = _lines(key, frozen)
-    if filters:
-        t = mrrkit.sql.segment_lines(t, dict(filters))
-    return mrrkit.sql.movements(t, as_of=as_of, definitions=_definitions(definitions))
+    dims = list(_options(key, frozen))
+    table = None
+    for name in dims:
+        labels = _labels_query(t, name).rename(customer_id="segment_customer", **{
+            f"dim_{name}": "segment"})
+        table = labels if table is None else table.inner_join(labels, "customer_id")
+    if table is None:
+        return None
+    with _LOCK:
+        return table.cache()
+
+
+def _selected_customers(key: str, frozen: str, filters: tuple):
+    """The customers whose labels pass ``filters`` (an ibis column expression of ids)."""
+    table = _label_table(key, frozen)
+    keep = None
+    for name, chosen in filters:
+        text = table[f"dim_{name}"].cast("string")
+        values = [str(v) for v in chosen]
+        test = text.isin([v for v in values if v != mrrkit.MISSING])
+        if mrrkit.MISSING in values:
+            test = test | table[f"dim_{name}"].isnull() | (text.strip() == "")
+        keep = test if keep is None else keep & test
+    return table.filter(keep.fill_null(False)).customer_id
+
+
+def _movements(key: str, frozen: str, as_of: str, definitions: str, filters: tuple):
+    import dataclasses
+
+    everyone = _everyone(key, frozen, as_of, definitions)
+    if not filters:
+        return everyone
+    m = everyone.micros
+    return dataclasses.replace(everyone, micros=m.filter(m.customer_id.isin(
+        _selected_customers(key, frozen, filters))))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -206,11 +258,23 @@ def _monthly(key: str, frozen: str, as_of: str, definitions: str, filters: tuple
 @st.cache_data(show_spinner=False, max_entries=64)
 def _kpis(key: str, frozen: str, as_of: str, definitions: str, filters: tuple,
           month: str) -> pd.DataFrame:
+    """The KPIs from the (cached) monthly table and one retention query."""
     import mrrkit.sql
+    from mrrkit.views.kpis import kpi_table
 
+    table = _monthly(key, frozen, as_of, definitions, filters)
     mv = _movements(key, frozen, as_of, definitions, filters)
+    chosen = pd.Period(month, freq="M")
+    pairs = [(m - 12, m) for m in (chosen, chosen - 1, chosen - 12)
+             if m in table.index and m - 12 >= table.index[0]]
     with _LOCK:
-        return mrrkit.sql.kpis(mv, month)
+        ratios = mrrkit.sql.retention_pairs(mv, pairs)
+
+    def retention(name: str, start: pd.Period, end: pd.Period) -> float:
+        net, gross = ratios[(start, end)]
+        return net if name == "nrr_12m" else gross
+
+    return kpi_table(table, chosen, retention)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -343,15 +407,12 @@ def cohort_levels(data: WarehouseData, by: str, day: pd.Timestamp, segment: str 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _label_sizes(key: str, frozen: str, filters: tuple, dimension: str) -> pd.Series:
-    import mrrkit.sql
-    from mrrkit.sql.views import _labels_query
-
-    t = _lines(key, frozen)
+    table = _label_table(key, frozen)
     if filters:
-        t = mrrkit.sql.segment_lines(t, dict(filters))
-    labels = _labels_query(t, dimension)
+        table = table.filter(table.customer_id.isin(_selected_customers(key, frozen, filters)))
+    column = table[f"dim_{dimension}"]
     with _LOCK:
-        counts = labels.group_by("segment").aggregate(n=labels.count()).to_pandas()
+        counts = table.group_by(segment=column).aggregate(n=table.count()).to_pandas()
     text = mrrkit.views.segments._as_labels(counts["segment"].reset_index(drop=True))
     return pd.Series(counts["n"].to_numpy(), index=text.to_numpy()).groupby(level=0).sum()
 

@@ -1,0 +1,168 @@
+"""The app on a warehouse source (issue 16): the Overview of a 10M-customer DuckDB warehouse, first
+page and segment-filter changes, measured in the app's own server code (AppTest), next to the bare
+mrrkit.sql queries the page needs.
+
+Usage::
+
+    python benchmarks/bench_warehouse_app.py [--customers 10000000] [--filters 5]
+        [--cache /tmp/mrrkit-bench-scale] [--memory-limit 4GB] [--threads 2]
+
+The lines are ``benchmarks/bench_scale.py``'s Parquet folder of N customers (written by it once:
+run it first, or this script writes the folder the same way). A DuckDB file in the cache holds
+one view over those files adding a segment column (``tier``, five values from a hash of the
+customer id: the generator's lines have no attribute), and the app's secrets point
+``[warehouse]`` at it (memory limit, threads), as a data team would point it at its warehouse.
+
+Each measurement runs in a fresh child process (nothing cached, as a server that just started):
+
+* **first page**: ``AppTest`` of ``app.py`` opening the Overview at bench_core's as-of day: the
+  connection and its checking query, the sidebar's dates and segment options, the monthly table
+  of every customer and the KPIs, the page drawn;
+* **filter change**: then the sidebar's segment filter set to one value after another (each a
+  first time): the run after each change (the selection's monthly table and KPIs);
+* **bare queries** (the peer): the same mrrkit.sql calls outside the app in the same child
+  (lines_table, monthly, kpis; then with a filter), to show what the app adds.
+
+The issue's targets: first page < 10 s, a segment-filter change < 2 s (median) at 10M customers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import perfdoc  # noqa: E402
+
+SIZES = ("SMB", "Mid-market", "Enterprise", "Public sector", "Education")
+
+
+def folder_of(cache: Path, customers: int) -> Path:
+    folder = cache / f"customers-{customers}"
+    if folder.exists() and any(folder.glob("*.parquet")):
+        return folder
+    try:
+        from benchmarks.bench_scale import folder_for
+    except ImportError:
+        sys.exit(f"no Parquet folder at {folder}: run benchmarks/bench_scale.py --customers "
+                 f"{customers} first")
+    return folder_for(cache, customers)
+
+
+def warehouse_file(cache: Path, folder: Path) -> Path:
+    """A DuckDB file with one view ``lines`` over the folder's Parquet files and a segment."""
+    import duckdb
+
+    path = cache / f"warehouse-{folder.name}-v2.duckdb"
+    if path.exists():
+        return path
+    con = duckdb.connect(str(path))
+    labels = ", ".join(f"'{s}'" for s in SIZES)
+    con.execute(
+        f"CREATE VIEW lines AS SELECT *, ([{labels}])[1 + (hash(customer_id) % {len(SIZES)})::BIGINT]"
+        f" AS tier FROM read_parquet('{folder}/*.parquet')")
+    con.close()
+    return path
+
+
+def child(database: str, memory_limit: str, threads: int, filters: int, as_of: str) -> dict:
+    """In a fresh process: the app's first page and filter changes, then the bare queries."""
+    import pandas as pd
+    from streamlit.testing.v1 import AppTest
+
+    settings = {"url": database, "table": "lines", "name": "bench warehouse",
+                "memory_limit": memory_limit, "threads": threads}
+    out = {}
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=1800)
+    at.secrets["_isolated"] = True
+    at.secrets["warehouse"] = settings
+    at.query_params["asof"] = as_of
+    t0 = time.perf_counter()
+    at.run()
+    out["first_page"] = time.perf_counter() - t0
+    if at.exception or at.error:
+        raise RuntimeError([e.value for e in [*at.exception, *at.error]])
+    out["mrr_tile"] = at.metric[0].value
+    changes = []
+    for value in SIZES[:filters]:
+        box = next(m for m in at.sidebar.multiselect if m.label == "Tier")
+        t0 = time.perf_counter()
+        at = box.set_value([value]).run()
+        changes.append(time.perf_counter() - t0)
+        if at.exception or at.error:
+            raise RuntimeError([e.value for e in [*at.exception, *at.error]])
+    out["filter_changes"] = changes
+
+    import mrrkit.sql
+
+    t0 = time.perf_counter()
+    lines = mrrkit.sql.open_lines(database, "lines", memory_limit=memory_limit, threads=threads)
+    mv = mrrkit.sql.movements(lines, as_of=as_of)
+    table = mrrkit.sql.monthly(mv)
+    mrrkit.sql.kpis(mv, table.index[-1])
+    out["bare_first"] = time.perf_counter() - t0
+    bare = []
+    for value in SIZES[:filters]:
+        t0 = time.perf_counter()
+        part = mrrkit.sql.movements(mrrkit.sql.segment_lines(lines, {"tier": [value]}),
+                                    as_of=as_of)
+        mrrkit.sql.kpis(part, pd.Period(table.index[-1], freq="M"))
+        bare.append(time.perf_counter() - t0)
+    out["bare_filters"] = bare
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=10_000_000)
+    parser.add_argument("--filters", type=int, default=5)
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir())
+                        / "mrrkit-bench-scale")
+    parser.add_argument("--memory-limit", default="4GB")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        database, memory_limit, threads, filters, as_of = args.child
+        print(json.dumps(child(database, memory_limit, int(threads), int(filters), as_of)))
+        return
+    from benchmarks.bench_core import AS_OF
+
+    args.cache.mkdir(parents=True, exist_ok=True)
+    folder = folder_of(args.cache, args.customers)
+    database = warehouse_file(args.cache, folder)
+    env = {"MRRKIT_TODAY": str(AS_OF)}
+    import os
+
+    run = subprocess.run(
+        [sys.executable, __file__, "--child", str(database), args.memory_limit,
+         str(args.threads), str(args.filters), str(AS_OF)],
+        capture_output=True, text=True, env={**os.environ, **env}, cwd=ROOT)
+    if run.returncode:
+        sys.exit(run.stderr[-3000:])
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    median = statistics.median(got["filter_changes"])
+    bare_median = statistics.median(got["bare_filters"])
+    print(f"{args.customers:,} customers (Parquet {folder}), DuckDB memory limit "
+          f"{args.memory_limit}, {args.threads} threads; Overview at {AS_OF}")
+    print("| | the app (AppTest, server code) | bare mrrkit.sql queries | app / bare | target |")
+    print("|---|---|---|---|---|")
+    print(f"| first page | {got['first_page']:.2f} s | {got['bare_first']:.2f} s | "
+          f"{got['first_page'] / got['bare_first']:.2f}x | < 10 s |")
+    print(f"| segment-filter change (median of {len(got['filter_changes'])}) | {median:.2f} s | "
+          f"{bare_median:.2f} s | {median / bare_median:.2f}x | < 2 s |")
+    print(f"filter changes: {', '.join(f'{x:.2f}' for x in got['filter_changes'])} s; "
+          f"MRR tile {got['mrr_tile']}")
+
+
+if __name__ == "__main__":
+    with perfdoc.recorded("bench_warehouse_app", skip="--child" in sys.argv):
+        main()
