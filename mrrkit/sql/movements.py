@@ -43,6 +43,9 @@ from .lines import MICROS_COLUMN, adjust_lines, default_as_of
 
 __all__ = ["SqlMovements", "movements"]
 
+#: The columns of :attr:`SqlMovements.micros`.
+MICROS_COLUMNS = ("customer_id", "day", "kind", "before", "after", "prev_day", "next_day")
+
 
 #: int64 written out in the SQL. Ibis leaves out a cast to the type it already gives a value (to
 #: Ibis a sum of int64 is int64), but DuckDB sums BIGINT into HUGEINT (128 bits): the nets and the
@@ -74,16 +77,29 @@ def _by_customer(t: ibis.Table, frame=None):
     return ibis.window(group_by=t.customer_id, order_by=order, rows=frame)
 
 
+def _neighbours(t: ibis.Table) -> dict:
+    """The customer's previous and next movement days (NULL at its first and last), as
+    window columns: computed in the same pass (the same partition and order) as any other
+    window of the same select."""
+    w = _by_customer(t)
+    return {"prev_day": t.day.lag().over(w), "next_day": t.day.lead().over(w)}
+
+
+def _with_kind(t: ibis.Table) -> ibis.Table:
+    """Rows ``customer_id, day, before, after, prev_day, next_day`` with their kind; a customer's
+    first row (no previous day) is its new business."""
+    return t.mutate(kind=_kind(t.before, t.after, t.prev_day.isnull())).select(*MICROS_COLUMNS)
+
+
 def _classified(t: ibis.Table) -> ibis.Table:
-    """Rows ``customer_id, day, before, after`` with their kind; a customer's first row is its
-    new business."""
-    first = ibis.row_number().over(_by_customer(t)) == 0
-    return t.mutate(kind=_kind(t.before, t.after, first))
+    """Rows ``customer_id, day, before, after`` with their neighbours' days and their kind."""
+    return _with_kind(t.mutate(**_neighbours(t)))
 
 
 def event_movements(lines: ibis.Table, as_of: pd.Timestamp) -> ibis.Table:
     """Movements at event level (mrrkit's own definitions): ``customer_id, day, kind, before,
-    after`` with money in integer micros; one row per customer-day the MRR changes."""
+    after, prev_day, next_day`` with money in integer micros; one row per customer-day the MRR
+    changes."""
     day = ibis.date(as_of.date())
     value = lines[MICROS_COLUMN]
     acts = lines.filter((value != 0) & (lines.end.isnull() | (lines.end > lines.start))
@@ -95,10 +111,11 @@ def event_movements(lines: ibis.Table, as_of: pd.Timestamp) -> ibis.Table:
     net = events.group_by(["customer_id", "day"]).aggregate(
         net=_int64(events.delta.sum()))
     net = net.filter(net.net != 0)
+    # One window pass: the running MRR and the neighbouring days share partition and order (a
+    # row_number for "first" in a later select was a second sort).
     running = _int64(net.net.sum().over(_by_customer(net, (None, 0))))
-    t = net.mutate(after=running)
-    t = t.mutate(before=t.after - t.net).drop("net")
-    return _classified(t)
+    t = net.mutate(after=running, **_neighbours(net))
+    return _with_kind(t.mutate(before=t.after - t.net))
 
 
 def _month_end(month, as_of: pd.Timestamp):
@@ -151,7 +168,7 @@ def _pauses_as_a_state(t: ibis.Table, lines: ibis.Table, by_month: bool) -> ibis
         (prev_pause & (joined.before == 0), EXPANSION),
         else_=joined.kind,
     ).cast("int8")
-    return joined.mutate(kind=kind).select("customer_id", "day", "kind", "before", "after")
+    return joined.mutate(kind=kind).select(*MICROS_COLUMNS)
 
 
 def redefined(t: ibis.Table, definitions: Definitions, as_of: pd.Timestamp,
@@ -164,7 +181,7 @@ def redefined(t: ibis.Table, definitions: Definitions, as_of: pd.Timestamp,
         t = _without_brief_stays(t)
     window, as_ = definitions.reactivation_window, definitions.reactivation_as
     if window is not None:
-        gap = t.day.delta(t.day.lag().over(_by_customer(t)), unit="day")
+        gap = t.day.delta(t.prev_day, unit="day")
         late = (t.kind == REACTIVATION) & (gap > int(window)).fill_null(False)
         t = t.mutate(kind=ibis.ifelse(late, NEW, t.kind).cast("int8"))
     if as_ != "reactivation":
@@ -197,7 +214,9 @@ class SqlMovements:
         The definitions they follow (None: mrrkit's own).
     micros : ibis Table
         What the views compute on: ``customer_id, day, kind`` (an index into
-        :data:`mrrkit.KINDS`), ``before, after`` (integer micros).
+        :data:`mrrkit.KINDS`), ``before, after`` (integer micros), ``prev_day, next_day`` (the
+        customer's previous and next movement days, NULL at its first and last: they tell the
+        first and last movement of a customer-month without another sort).
     lines : ibis Table
         The canonical lines they were computed from (:func:`mrrkit.sql.lines_table`).
     """
