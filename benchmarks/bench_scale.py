@@ -383,8 +383,12 @@ def describe(engine: str, r: dict) -> str:
     parts = " + ".join(f"{s} {best_stage(r, s):.2f}" for s in stages)
     extra = ", ".join(f"{s} {best_stage(r, s):.2f}s" for s in ("load", "check", "as_of")
                       if s in first)
-    return (f"best {best(r, stages):.2f}s = {parts}; {extra + '; ' if extra else ''}"
-            f"peak RSS {r['peak_mb']:,.0f} MB")
+    memory = f"peak RSS {r['peak_mb']:,.0f} MB"
+    if engine == "pandas":
+        memory += f" (address space {r['vm_peak_mb']:,.0f} MB)"
+    if engine == "spark":
+        memory += " (the Python process; the JVM's apart)"
+    return f"best {best(r, stages):.2f}s = {parts}; {extra + '; ' if extra else ''}{memory}"
 
 
 # --------------------------------------------------------------------------- main
@@ -464,35 +468,36 @@ def report(rows, args) -> None:
           "monthly + cohorts from the lines in memory, load apart; mrrkit.sql and hand SQL: two "
           "queries from the Parquet files each). Load average at end "
           f"{os.getloadavg()[0]:.2f}.")
-    header = ("customers", "lines", "hand SQL s", "mrrkit.sql s", "sql / hand",
-              "sql peak MB", "pandas s", "pandas peak MB", "pandas / sql", "spark s",
-              "spark / sql")
+    header = ("customers", "lines", "hand SQL: s, peak MB", "mrrkit.sql: s, peak MB",
+              "sql / hand", "pandas: s, peak MB", "pandas / sql", "spark s", "spark / sql")
     print("| " + " | ".join(header) + " |")
     print("|" + "---:|" * len(header))
     per_m = {}
     peak_per_m = []
+
+    def cell(engine: str) -> str:
+        r = got.get(engine)
+        if r is None:
+            return "-"
+        if "failed" in r:
+            need = (f"; needs ~{np.mean(peak_per_m) * n / 1e6 / 1024:.0f} GB at "
+                    f"{np.mean(peak_per_m):,.0f} MB per 1M customers" if peak_per_m else "")
+            cap = f" under a {args.pandas_cap_gb:g} GiB cap" if engine == "pandas" else ""
+            return f"{r['failed']}{cap}{need}"
+        return f"{t[engine]:.2f}, {r['peak_mb']:,.0f}"
+
+    def ratio(a: str, b: str, digits: int = 2) -> str:
+        return f"{t[a] / t[b]:.{digits}f}x" if {a, b} <= t.keys() else "-"
+
     for n, n_lines, got in rows:
         t = {e: best(r, pipeline_stages(e)) for e, r in got.items() if "times" in r}
         for e, v in t.items():
             per_m.setdefault(e, []).append((n, v))
-        cells = [f"{n:,}", f"{n_lines:,}"]
-        cells.append(f"{t['hand']:.2f}" if "hand" in t else "-")
-        cells.append(f"{t['sql']:.2f}" if "sql" in t else "-")
-        cells.append(f"{t['sql'] / t['hand']:.2f}x" if {"sql", "hand"} <= t.keys() else "-")
-        cells.append(f"{got['sql']['peak_mb']:,.0f}" if "sql" in t else "-")
-        pandas = got.get("pandas")
-        if pandas is None:
-            cells += ["-", "-", "-"]
-        elif "failed" in pandas:
-            need = (f"; needs ~{np.mean(peak_per_m) * n / 1e6 / 1024:.0f} GB" if peak_per_m
-                    else "")
-            cells += [f"{pandas['failed']} (cap {args.pandas_cap_gb:g} GiB{need})", "-", "-"]
-        else:
-            peak_per_m.append(pandas["peak_mb"] / (n / 1e6))
-            cells += [f"{t['pandas']:.2f}", f"{pandas['peak_mb']:,.0f}",
-                      f"{t['pandas'] / t['sql']:.2f}x" if "sql" in t else "-"]
-        cells.append(f"{t['spark']:.2f}" if "spark" in t else "-")
-        cells.append(f"{t['spark'] / t['sql']:.1f}x" if {"spark", "sql"} <= t.keys() else "-")
+        cells = [f"{n:,}", f"{n_lines:,}", cell("hand"), cell("sql"), ratio("sql", "hand"),
+                 cell("pandas"), ratio("pandas", "sql"),
+                 f"{t['spark']:.2f}" if "spark" in t else "-", ratio("spark", "sql", 1)]
+        if "pandas" in t:
+            peak_per_m.append(got["pandas"]["peak_mb"] / (n / 1e6))
         print("| " + " | ".join(cells) + " |")
     print()
     print("Growth: seconds per million customers (exponent k of time ~ N^k between sizes)")
