@@ -190,9 +190,12 @@ def _status_kb(key: str) -> int:
 
 
 def _timed(stages: dict, name: str, compute):
-    t0 = time.perf_counter()
+    """Run ``compute``; its wall time into ``stages[name]``, the process's CPU time (every
+    thread: DuckDB's too) into ``stages["cpu " + name]``."""
+    t0, c0 = time.perf_counter(), time.process_time()
     out = compute()
     stages[name] = time.perf_counter() - t0
+    stages["cpu " + name] = time.process_time() - c0
     return out
 
 
@@ -367,6 +370,11 @@ def best(result: dict, stages=("monthly", "cohorts")) -> float:
     return min(sum(t.get(s, 0.0) for s in stages) for t in result["times"])
 
 
+def best_cpu(result: dict, stages=("monthly", "cohorts")) -> float:
+    """The least CPU time over the repeats for ``stages`` (seconds, every thread)."""
+    return best(result, tuple("cpu " + s for s in stages))
+
+
 def best_stage(result: dict, stage: str) -> float:
     return min(t[stage] for t in result["times"] if stage in t)
 
@@ -387,8 +395,11 @@ def describe(engine: str, r: dict) -> str:
     if engine == "pandas":
         memory += f" (address space {r['vm_peak_mb']:,.0f} MB)"
     if engine == "spark":
-        memory += " (the Python process; the JVM's apart)"
-    return f"best {best(r, stages):.2f}s = {parts}; {extra + '; ' if extra else ''}{memory}"
+        memory += " (Python's)"
+    cpu = f"CPU {best_cpu(r, stages):.2f}s" + (" (Python's; the JVM's apart)"
+                                                if engine == "spark" else "")
+    return (f"best {best(r, stages):.2f}s = {parts}; {cpu}; {extra + '; ' if extra else ''}"
+            f"{memory}")
 
 
 # --------------------------------------------------------------------------- main
@@ -499,6 +510,18 @@ def report(rows, args) -> None:
         if "pandas" in t:
             peak_per_m.append(got["pandas"]["peak_mb"] / (n / 1e6))
         print("| " + " | ".join(cells) + " |")
+    print()
+    print("CPU seconds (every thread of the engine's process: what the work costs whatever the "
+          "load; DuckDB runs 2 threads, pandas 1)")
+    for n, _, got in rows:
+        c = {e: best_cpu(r, pipeline_stages(e)) for e, r in got.items()
+             if "times" in r and e != "spark"}
+        text = ", ".join(f"{e} {v:.2f}" for e, v in c.items())
+        if {"sql", "hand"} <= c.keys():
+            text += f"; sql / hand {c['sql'] / c['hand']:.2f}x"
+        if {"pandas", "sql"} <= c.keys():
+            text += f"; pandas / sql {c['pandas'] / c['sql']:.2f}x"
+        print(f"  {n:,}: {text}")
     print()
     print("Growth: seconds per million customers (exponent k of time ~ N^k between sizes)")
     for engine, points in per_m.items():
