@@ -6,7 +6,7 @@ Usage::
 
     python benchmarks/bench_scale.py [--customers 1000000 10000000 30000000] [--repeats 2]
         [--cache /tmp/mrrkit-bench-scale] [--memory-limit 4GB] [--threads 2]
-        [--pandas-cap-gb 14] [--spark-customers 1000000] [--engines pandas sql hand spark]
+        [--pandas-cap-gb 16] [--spark-customers 1000000] [--engines pandas sql hand spark]
 
 Lines come from ``bench_core.generate_lines`` in chunks of 1M customers (chunk ``i``: seed
 ``SEED + i``, customer ids ``C00000000 + i * 1M``, so a chunk never needs the whole table in
@@ -20,8 +20,8 @@ Each engine runs in its own child process, all with the same as-of day (``bench_
 * **pandas**: ``pd.read_parquet(folder)`` (timed apart, as "load"), then ``mrrkit.movements``
   (its frame read), ``monthly`` and ``cohorts(value="mrr")``, under an address-space limit
   (``RLIMIT_AS``, ``--pandas-cap-gb``) so that a size that does not fit ends in "out of memory"
-  instead of taking the machine down; the need is then estimated from the smaller sizes'
-  peak memory per customer.
+  instead of taking the machine down; the need is then estimated from the peak memory per
+  customer of the largest size that ran.
 * **mrrkit.sql** on DuckDB through Ibis: ``ibis.duckdb.connect(memory_limit=..., threads=...,
   temp_directory=<cache>/duckdb-tmp)``, ``lines_table(con.read_parquet(folder/*.parquet))``
   (its checking query timed as "check"), ``default_as_of`` (one aggregate query, timed apart,
@@ -414,7 +414,7 @@ def main(argv=None) -> None:
                         help="folder of the generated Parquet files (reused), outside the repo")
     parser.add_argument("--memory-limit", default="4GB", help="DuckDB's memory_limit")
     parser.add_argument("--threads", type=int, default=2, help="DuckDB's threads")
-    parser.add_argument("--pandas-cap-gb", type=float, default=14.0,
+    parser.add_argument("--pandas-cap-gb", type=float, default=16.0,
                         help="address-space limit of the pandas engine's process (GiB)")
     parser.add_argument("--spark-customers", type=int, default=1_000_000,
                         help="the size at which PySpark local[2] runs (0: never)")
@@ -491,8 +491,9 @@ def report(rows, args) -> None:
         if r is None:
             return "-"
         if "failed" in r:
-            need = (f"; needs ~{np.mean(peak_per_m) * n / 1e6 / 1024:.0f} GB at "
-                    f"{np.mean(peak_per_m):,.0f} MB per 1M customers" if peak_per_m else "")
+            need = (f"; needs ~{peak_per_m[-1] * n / 1e6 / 1024:.0f} GB at "
+                    f"{peak_per_m[-1]:,.0f} MB per 1M customers (the largest size that ran)"
+                    if peak_per_m else "")
             cap = f" under a {args.pandas_cap_gb:g} GiB cap" if engine == "pandas" else ""
             return f"{r['failed']}{cap}{need}"
         return f"{t[engine]:.2f}, {r['peak_mb']:,.0f}"
