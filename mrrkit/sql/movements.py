@@ -44,7 +44,8 @@ from .lines import MICROS_COLUMN, adjust_lines, default_as_of
 __all__ = ["SqlMovements", "movements"]
 
 #: The columns of :attr:`SqlMovements.micros`.
-MICROS_COLUMNS = ("customer_id", "day", "kind", "before", "after", "prev_day", "next_day")
+MICROS_COLUMNS = ("customer_id", "day", "kind", "before", "after", "prev_day", "next_day",
+                  "first_day")
 
 
 #: int64 written out in the SQL. Ibis leaves out a cast to the type it already gives a value (to
@@ -78,16 +79,17 @@ def _by_customer(t: ibis.Table, frame=None):
 
 
 def _neighbours(t: ibis.Table) -> dict:
-    """The customer's previous and next movement days (NULL at its first and last), as
-    window columns: computed in the same pass (the same partition and order) as any other
-    window of the same select."""
+    """The customer's previous and next movement days (NULL at its first and last) and its
+    first movement day (its cohort's), as window columns: computed in the same pass (the same
+    partition and order) as any other window of the same select."""
     w = _by_customer(t)
-    return {"prev_day": t.day.lag().over(w), "next_day": t.day.lead().over(w)}
+    return {"prev_day": t.day.lag().over(w), "next_day": t.day.lead().over(w),
+            "first_day": t.day.min().over(w)}
 
 
 def _with_kind(t: ibis.Table) -> ibis.Table:
-    """Rows ``customer_id, day, before, after, prev_day, next_day`` with their kind; a customer's
-    first row (no previous day) is its new business."""
+    """Rows ``customer_id, day, before, after, prev_day, next_day, first_day`` with their kind;
+    a customer's first row (no previous day) is its new business."""
     return t.mutate(kind=_kind(t.before, t.after, t.prev_day.isnull())).select(*MICROS_COLUMNS)
 
 
@@ -98,8 +100,8 @@ def _classified(t: ibis.Table) -> ibis.Table:
 
 def event_movements(lines: ibis.Table, as_of: pd.Timestamp) -> ibis.Table:
     """Movements at event level (mrrkit's own definitions): ``customer_id, day, kind, before,
-    after, prev_day, next_day`` with money in integer micros; one row per customer-day the MRR
-    changes."""
+    after, prev_day, next_day, first_day`` with money in integer micros; one row per
+    customer-day the MRR changes."""
     day = ibis.date(as_of.date())
     value = lines[MICROS_COLUMN]
     acts = lines.filter((value != 0) & (lines.end.isnull() | (lines.end > lines.start))
@@ -228,7 +230,8 @@ class SqlMovements:
         What the views compute on: ``customer_id, day, kind`` (an index into
         :data:`mrrkit.KINDS`), ``before, after`` (integer micros), ``prev_day, next_day`` (the
         customer's previous and next movement days, NULL at its first and last: they tell the
-        first and last movement of a customer-month without another sort).
+        first and last movement of a customer-month without another sort), ``first_day`` (the
+        customer's first movement day: its cohort).
     lines : ibis Table
         The canonical lines they were computed from (:func:`mrrkit.sql.lines_table`).
     """

@@ -250,8 +250,7 @@ def cohorts(data, value: str = "mrr", as_of=None, definitions=None) -> pd.DataFr
         raise ValueError(f"value must be one of {COHORT_VALUES}, got {value!r}")
     mv = _movements_of(data, as_of, definitions)
     t = mv.micros
-    first_day = t.day.min().over(ibis.window(group_by=t.customer_id))
-    t = t.mutate(cohort=first_day.truncate("M"), month=t.day.truncate("M"))
+    t = t.mutate(cohort=t.first_day.truncate("M"), month=t.day.truncate("M"))
     step = (ibis.ifelse((t.before == 0) & (t.after > 0), 1, 0)
             - ibis.ifelse((t.after == 0) & (t.before > 0), 1, 0))
     rows = t.group_by(["cohort", "month"]).aggregate(
