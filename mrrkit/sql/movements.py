@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import ibis
+import ibis.expr.datatypes as dt
 import pandas as pd
 
 from ..engine.definitions import Definitions
@@ -41,6 +42,22 @@ from ..engine.movements import (
 from .lines import MICROS_COLUMN, adjust_lines, default_as_of
 
 __all__ = ["SqlMovements", "movements"]
+
+#: The columns of :attr:`SqlMovements.micros`.
+MICROS_COLUMNS = ("customer_id", "day", "kind", "before", "after", "prev_day", "next_day",
+                  "first_day")
+
+
+#: int64 written out in the SQL. Ibis leaves out a cast to the type it already gives a value (to
+#: Ibis a sum of int64 is int64), but DuckDB sums BIGINT into HUGEINT (128 bits): the nets and the
+#: running MRR stayed HUGEINT through every later step: 1.4x the CPU time of the monthly query at
+#: 1M customers (benchmarks/bench_scale.py). A non-null int64 is another Ibis type: its cast stays.
+_INT64 = dt.Int64(nullable=False)
+
+
+def _int64(value: ibis.Value) -> ibis.Value:
+    """``value`` (never NULL: a sum of non-null amounts) as a 64-bit integer in the SQL too."""
+    return value.cast(_INT64)
 
 
 def _kind(before, after, first) -> ibis.Value:
@@ -61,16 +78,30 @@ def _by_customer(t: ibis.Table, frame=None):
     return ibis.window(group_by=t.customer_id, order_by=order, rows=frame)
 
 
+def _neighbours(t: ibis.Table) -> dict:
+    """The customer's previous and next movement days (NULL at its first and last) and its
+    first movement day (its cohort's), as window columns: computed in the same pass (the same
+    partition and order) as any other window of the same select."""
+    w = _by_customer(t)
+    return {"prev_day": t.day.lag().over(w), "next_day": t.day.lead().over(w),
+            "first_day": t.day.min().over(w)}
+
+
+def _with_kind(t: ibis.Table) -> ibis.Table:
+    """Rows ``customer_id, day, before, after, prev_day, next_day, first_day`` with their kind;
+    a customer's first row (no previous day) is its new business."""
+    return t.mutate(kind=_kind(t.before, t.after, t.prev_day.isnull())).select(*MICROS_COLUMNS)
+
+
 def _classified(t: ibis.Table) -> ibis.Table:
-    """Rows ``customer_id, day, before, after`` with their kind; a customer's first row is its
-    new business."""
-    first = ibis.row_number().over(_by_customer(t)) == 0
-    return t.mutate(kind=_kind(t.before, t.after, first))
+    """Rows ``customer_id, day, before, after`` with their neighbours' days and their kind."""
+    return _with_kind(t.mutate(**_neighbours(t)))
 
 
 def event_movements(lines: ibis.Table, as_of: pd.Timestamp) -> ibis.Table:
     """Movements at event level (mrrkit's own definitions): ``customer_id, day, kind, before,
-    after`` with money in integer micros; one row per customer-day the MRR changes."""
+    after, prev_day, next_day, first_day`` with money in integer micros; one row per
+    customer-day the MRR changes."""
     day = ibis.date(as_of.date())
     value = lines[MICROS_COLUMN]
     acts = lines.filter((value != 0) & (lines.end.isnull() | (lines.end > lines.start))
@@ -80,12 +111,13 @@ def event_movements(lines: ibis.Table, as_of: pd.Timestamp) -> ibis.Table:
     downs = ended.select("customer_id", day=ended.end, delta=-ended[MICROS_COLUMN])
     events = ibis.union(ups, downs, distinct=False)
     net = events.group_by(["customer_id", "day"]).aggregate(
-        net=events.delta.sum().cast("int64"))
+        net=_int64(events.delta.sum()))
     net = net.filter(net.net != 0)
-    running = net.net.sum().over(_by_customer(net, (None, 0))).cast("int64")
-    t = net.mutate(after=running)
-    t = t.mutate(before=t.after - t.net).drop("net")
-    return _classified(t)
+    # One window pass: the running MRR and the neighbouring days share partition and order (a
+    # row_number for "first" in a later select was a second sort).
+    running = _int64(net.net.sum().over(_by_customer(net, (None, 0))))
+    t = net.mutate(after=running, **_neighbours(net))
+    return _with_kind(t.mutate(before=t.after - t.net))
 
 
 def _month_end(month, as_of: pd.Timestamp):
@@ -93,11 +125,23 @@ def _month_end(month, as_of: pd.Timestamp):
     return ibis.least(last_day, ibis.date(as_of.date()))
 
 
+def month_edges(t: ibis.Table) -> ibis.Table:
+    """The movements with their ``month`` and whether each opens (``opens``) or closes
+    (``closes``) its customer-month: the customer's first or last movement that month, told by
+    the neighbouring days (no sort and no ordered aggregate, which DuckDB runs as a sort per
+    group)."""
+    month = t.day.truncate("M")
+    return t.mutate(month=month,
+                    opens=t.prev_day.isnull() | (t.prev_day.truncate("M") != month),
+                    closes=t.next_day.isnull() | (t.next_day.truncate("M") != month))
+
+
 def _runs(t: ibis.Table) -> ibis.Table:
     """Each customer-month with movements: its first ``before`` and last ``after``."""
-    t = t.mutate(month=t.day.truncate("M"))
+    t = month_edges(t)
     return t.group_by(["customer_id", "month"]).aggregate(
-        before=t.before.argmin(t.day), after=t.after.argmax(t.day))
+        before=_int64(ibis.ifelse(t.opens, t.before, 0).sum()),
+        after=_int64(ibis.ifelse(t.closes, t.after, 0).sum()))
 
 
 def month_snapshots(t: ibis.Table, as_of: pd.Timestamp) -> ibis.Table:
@@ -138,7 +182,7 @@ def _pauses_as_a_state(t: ibis.Table, lines: ibis.Table, by_month: bool) -> ibis
         (prev_pause & (joined.before == 0), EXPANSION),
         else_=joined.kind,
     ).cast("int8")
-    return joined.mutate(kind=kind).select("customer_id", "day", "kind", "before", "after")
+    return joined.mutate(kind=kind).select(*MICROS_COLUMNS)
 
 
 def redefined(t: ibis.Table, definitions: Definitions, as_of: pd.Timestamp,
@@ -151,7 +195,7 @@ def redefined(t: ibis.Table, definitions: Definitions, as_of: pd.Timestamp,
         t = _without_brief_stays(t)
     window, as_ = definitions.reactivation_window, definitions.reactivation_as
     if window is not None:
-        gap = t.day.delta(t.day.lag().over(_by_customer(t)), unit="day")
+        gap = t.day.delta(t.prev_day, unit="day")
         late = (t.kind == REACTIVATION) & (gap > int(window)).fill_null(False)
         t = t.mutate(kind=ibis.ifelse(late, NEW, t.kind).cast("int8"))
     if as_ != "reactivation":
@@ -184,7 +228,10 @@ class SqlMovements:
         The definitions they follow (None: mrrkit's own).
     micros : ibis Table
         What the views compute on: ``customer_id, day, kind`` (an index into
-        :data:`mrrkit.KINDS`), ``before, after`` (integer micros).
+        :data:`mrrkit.KINDS`), ``before, after`` (integer micros), ``prev_day, next_day`` (the
+        customer's previous and next movement days, NULL at its first and last: they tell the
+        first and last movement of a customer-month without another sort), ``first_day`` (the
+        customer's first movement day: its cohort).
     lines : ibis Table
         The canonical lines they were computed from (:func:`mrrkit.sql.lines_table`).
     """

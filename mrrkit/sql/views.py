@@ -21,7 +21,7 @@ from ..views.cohorts import COHORT_VALUES, cohort_grid
 from ..views.kpis import kpi_table
 from ..views.retention import _month
 from ..views.segments import MISSING, _as_labels, natural_key
-from .movements import SqlMovements, movements
+from .movements import SqlMovements, _int64, month_edges, movements
 
 __all__ = [
     "cohort_levels", "cohorts", "grr", "kpis", "monthly", "nrr", "retention_pairs", "segment_lines",
@@ -68,33 +68,46 @@ def _check_negative(mv: SqlMovements, negative: int) -> None:
 
 def _month_sums_query(t: ibis.Table, keys: list[str]) -> ibis.Table:
     """Per ``keys`` and month: what :class:`~mrrkit.engine.monthly.MonthSums` holds, from
-    movement rows ``customer_id, day, kind, before, after``; first per customer-month (its first
-    ``before`` and last ``after``), then per month."""
-    t = t.mutate(month=t.day.truncate("M"), amount=t.after - t.before)
-    per_kind = {}
+    movement rows ``customer_id, day, kind, before, after, prev_day, next_day``.
+
+    The sums and counts of each kind are sums over the month's movements. The retention sums
+    (``d_net``, ``d_gross``, ``joined_left``) are over customer-months, from each one's first
+    ``before`` and last ``after`` (:func:`~mrrkit.sql.movements.month_edges`): most customer-months
+    hold one movement, whose row has both, so only the others are grouped by customer and month
+    (grouping all of them was most of the query's time)."""
+    t = month_edges(t).mutate(amount=t.after - t.before)
+    alone = t.opens & t.closes
+    change = ibis.ifelse(alone & (t.before > 0), t.amount, 0)
+    zero = ibis.literal(0, "int64")
+    sums = {
+        "d_net": change.sum(),
+        "d_gross": ibis.least(change, 0).sum(),
+        "joined_left": (alone & (t.before == 0) & (t.kind == CHURN)).sum(),
+        "rose": ((t.before == 0) & (t.after > 0)).sum(),
+        "fell": ((t.after == 0) & (t.before > 0)).sum(),
+        "negative": (t.after < 0).sum(),
+    }
     for code, name in enumerate(KINDS):
-        per_kind[f"sum_{name}"] = ibis.ifelse(t.kind == code, t.amount, 0).sum()
-        per_kind[f"n_{name}"] = (t.kind == code).sum()
-    runs = t.group_by([*keys, "customer_id", "month"]).aggregate(
-        s=t.before.argmin(t.day),
-        e=t.after.argmax(t.day),
-        rose=((t.before == 0) & (t.after > 0)).sum(),
-        fell=((t.after == 0) & (t.before > 0)).sum(),
-        churns=(t.kind == CHURN).sum(),
-        negative=(t.after < 0).sum(),
-        **per_kind,
-    )
+        sums[f"sum_{name}"] = ibis.ifelse(t.kind == code, t.amount, 0).sum()
+        sums[f"n_{name}"] = (t.kind == code).sum()
+    by_month = t.group_by([*keys, "month"]).aggregate(
+        **{name: _int64(value) for name, value in sums.items()})
+
+    several = t.filter(~alone)
+    runs = several.group_by([*keys, "customer_id", "month"]).aggregate(
+        s=_int64(ibis.ifelse(several.opens, several.before, 0).sum()),
+        e=_int64(ibis.ifelse(several.closes, several.after, 0).sum()),
+        churns=_int64((several.kind == CHURN).sum()))
     change = ibis.ifelse(runs.s > 0, runs.e - runs.s, 0)
-    sums = {name: runs[name].sum().cast("int64") for name in per_kind}
-    return runs.group_by([*keys, "month"]).aggregate(
-        d_net=change.sum().cast("int64"),
-        d_gross=ibis.least(change, 0).sum().cast("int64"),
-        joined_left=ibis.ifelse(runs.s == 0, runs.churns, 0).sum().cast("int64"),
-        rose=runs.rose.sum().cast("int64"),
-        fell=runs.fell.sum().cast("int64"),
-        negative=runs.negative.sum().cast("int64"),
-        **sums,
-    )
+    retention = {"d_net": change.sum(), "d_gross": ibis.least(change, 0).sum(),
+                 "joined_left": ibis.ifelse(runs.s == 0, runs.churns, 0).sum()}
+    by_run = runs.group_by([*keys, "month"]).aggregate(
+        **{name: _int64(value) for name, value in retention.items()})
+    by_run = by_run.select(*keys, "month", **{name: by_run[name] if name in retention
+                                              else _int64(zero) for name in sums})
+    both = ibis.union(by_month, by_run, distinct=False)
+    return both.group_by([*keys, "month"]).aggregate(
+        **{name: _int64(both[name].sum()) for name in sums})
 
 
 def _month_sums(rows: pd.DataFrame, last: int) -> MonthSums:
@@ -242,8 +255,7 @@ def cohorts(data, value: str = "mrr", as_of=None, definitions=None) -> pd.DataFr
         raise ValueError(f"value must be one of {COHORT_VALUES}, got {value!r}")
     mv = _movements_of(data, as_of, definitions)
     t = mv.micros
-    first_day = t.day.min().over(ibis.window(group_by=t.customer_id))
-    t = t.mutate(cohort=first_day.truncate("M"), month=t.day.truncate("M"))
+    t = t.mutate(cohort=t.first_day.truncate("M"), month=t.day.truncate("M"))
     step = (ibis.ifelse((t.before == 0) & (t.after > 0), 1, 0)
             - ibis.ifelse((t.after == 0) & (t.before > 0), 1, 0))
     rows = t.group_by(["cohort", "month"]).aggregate(
