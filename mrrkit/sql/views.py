@@ -313,9 +313,8 @@ def cohort_levels(data, by: str = "month", as_of=None, definitions=None,
     t = mv.micros
     # A customer's cohort is its first payment (its first movement, from 0), whatever other
     # definitions call a return; paying customers are told by their MRR.
-    first = t.day.min().over(ibis.window(group_by=t.customer_id))
     unit = "M" if by == "month" else "Q"
-    t = t.mutate(cohort=first.truncate(unit), period=t.day.truncate(unit))
+    t = t.mutate(cohort=t.first_day.truncate(unit), period=t.day.truncate(unit))
     t = t.filter(t.day <= ibis.date(day.date()))
     keys = ["cohort", "period"]
     if segment is not None:
@@ -399,10 +398,17 @@ def retention_pairs(data, pairs, definitions=None) -> dict:
         return {pair: _movement_based(mv, *months) for pair, months in wanted.items()}
     t = mv.micros
     month = t.day.truncate("M")
-    # Each customer's MRR at the end of every month asked about: its last movement by then.
+    next_month = t.next_day.truncate("M")
+    # Each customer's MRR at the end of every month asked about: its last movement by then, the
+    # one whose next movement (if any) is in a later month -- a filter on the movement's own row,
+    # no sort per customer (an argmax is one in DuckDB).
     ends = sorted({m for months in wanted.values() for m in months})
-    per = t.group_by("customer_id").aggregate(**{
-        f"at_{i}": t.after.argmax(t.day, where=month <= _first_day(m)) for i, m in enumerate(ends)})
+    last_by = {i: (month <= _first_day(m)) & (t.next_day.isnull() | (next_month > _first_day(m)))
+               for i, m in enumerate(ends)}
+    rows = t.filter(ibis.or_(*last_by.values()))
+    per = rows.group_by("customer_id").aggregate(**{
+        f"at_{i}": ibis.ifelse(last_by[i], rows.after, None).max()
+        for i in range(len(ends))})
     sums = {}
     for j, (s_month, e_month) in enumerate(wanted.values()):
         s, e = per[f"at_{ends.index(s_month)}"], per[f"at_{ends.index(e_month)}"].fill_null(0)
