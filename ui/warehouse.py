@@ -201,22 +201,34 @@ def _everyone(key: str, frozen: str, as_of: str, definitions: str):
         return dataclasses.replace(mv, micros=mv.micros.cache())
 
 
+def _attribute_columns(t) -> list[str]:
+    """The lines' columns that may be segments: not the line columns, dates, measures, ids,
+    names, notes, statuses or discounts (as :func:`mrrkit.segment_columns` skips them)."""
+    from mrrkit.views import segments as seg
+
+    skip = (set(seg.LINE_COLUMNS) | set(seg.LINE_DATES) | set(seg.MEASURE_COLUMNS)
+            | set(seg.IDENTITY_COLUMNS) | set(seg.NOTE_COLUMNS) | {"mrr_micros", "billing_status"}
+            | set(mrrkit.LINE_DISCOUNTS))
+    return [name for name in t.columns if name not in skip and not t[name].type().is_temporal()]
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _label_table(key: str, frozen: str):
-    """Each customer's label in every segment dimension (its latest line's, as
-    :func:`mrrkit.sql.segment_lines` reads them), materialised once: a filter is a semi-join of
-    this table, not a pass over the lines."""
-    from mrrkit.sql.views import _labels_query
+    """Each customer's label in every attribute column, materialised once (one pass over the
+    lines): its latest line's value, the largest among lines starting that same day, NULL when
+    they have none -- the rule of :func:`mrrkit.sql.segment_lines`. A filter is then a semi-join
+    of this table, the filters' options a group-by of it."""
+    import ibis  # (only a warehouse source needs it: the app starts without)
 
     t = _lines(key, frozen)
-    dims = list(_options(key, frozen))
-    table = None
-    for name in dims:
-        labels = _labels_query(t, name).rename(customer_id="segment_customer", **{
-            f"dim_{name}": "segment"})
-        table = labels if table is None else table.inner_join(labels, "customer_id")
-    if table is None:
+    names = _attribute_columns(t)
+    if not names:
         return None
+    latest = t.start.max().over(ibis.window(group_by=t.customer_id))
+    last = t.mutate(latest_start=latest)
+    last = last.filter(last.start == last.latest_start)
+    table = last.group_by("customer_id").aggregate(
+        **{f"dim_{name}": last[name].max() for name in names})
     with _LOCK:
         return table.cache()
 
@@ -280,25 +292,21 @@ def _kpis(key: str, frozen: str, as_of: str, definitions: str, filters: tuple,
 @st.cache_data(show_spinner=False, max_entries=16)
 def _options(key: str, frozen: str) -> dict[str, list[str]]:
     """The segment dimensions and the labels each offers, as :func:`mrrkit.segment_columns`
-    and :func:`mrrkit.segment_labels` choose them for an upload, from the customers' latest
-    lines: one small query per attribute column (its labels and how many customers have each,
-    at most 51 rows)."""
-    from mrrkit.sql.views import _labels_query
+    and :func:`mrrkit.segment_labels` choose them for an upload, from the customers' labels
+    (:func:`_label_table`): per attribute column its labels and how many customers have each."""
     from mrrkit.views import segments as seg
 
-    t = _lines(key, frozen)
-    skip = (set(seg.LINE_COLUMNS) | set(seg.LINE_DATES) | set(seg.MEASURE_COLUMNS)
-            | set(seg.IDENTITY_COLUMNS) | set(seg.NOTE_COLUMNS) | {"mrr_micros", "billing_status"}
-            | set(mrrkit.LINE_DISCOUNTS))
+    table = _label_table(key, frozen)
+    if table is None:
+        return {}
     found = {}
     with _LOCK:
-        for name in t.columns:
-            kind = t[name].type()
-            if name in skip or kind.is_temporal():
+        for column in table.columns:
+            if not column.startswith("dim_"):
                 continue
-            labels = _labels_query(t, name)
-            counts = labels.group_by("segment").aggregate(n=labels.count()).limit(_MAX_VALUES + 2)
-            counts = counts.to_pandas()
+            name, kind = column[4:], table[column].type()
+            counts = table.group_by(segment=table[column]).aggregate(n=table.count()) \
+                .limit(_MAX_VALUES + 2).to_pandas()
             text = seg._as_labels(counts["segment"].reset_index(drop=True))
             present = counts["n"][(text != seg.MISSING).to_numpy()]
             distinct = len(present)
