@@ -166,7 +166,7 @@ first, last = (ctx.start, ctx.end) if month == PERIOD else (pd.Period(month, "M"
 when = (t("movements.whole_period", start=ctx.month(first), end=ctx.month(last))
         if month == PERIOD else ctx.month(first))
 listing = views.movement_listing(ctx.data, kind, first, last)
-attr_headers = {d: t.label(d) for d in views.attributes_shown(ctx.data).columns}
+attr_headers = {d: t.dimension(d) for d in views.attributes_shown(ctx.data).columns}
 
 
 if kind in BRIDGE_STEPS:

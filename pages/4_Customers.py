@@ -110,7 +110,8 @@ top = found.head(SHOWN)
 if not found.empty:
     list_columns = [*ident, "mrr", "status", "first_movement", "last_movement", "movements",
                     "lifetime_months", *dims]
-    headers = {c: t.label(c) for c in ["customer_id", *list_columns, *ctx.base.attributes.columns]}
+    headers = {c: t.label(c) for c in ["customer_id", *list_columns]}
+    headers.update({c: t.dimension(c) for c in ctx.base.attributes.columns if c not in ident})
     screen = top[list_columns].assign(
         status=top["status"].map(lambda s: t(f"status.{s}")).astype("str"))
     # Numbers stay numbers under the locale's formatting, so the list sorts by value.
@@ -139,7 +140,8 @@ cols[1].metric(t("col.status"), t(f"status.{facts['status']}"))
 cols[2].metric(t("col.first_movement"), f"{pd.Timestamp(facts['first_movement']):%Y-%m-%d}")
 cols[3].metric(t("col.lifetime_months"), nf.number(facts["lifetime_months"], 1))
 # Attribute names and values come from the file: plain text inside the Markdown.
-attributes = [f"**{plain_md(t.label(c))}:** {plain_md(facts[c])}"
+attributes = [f"**{plain_md(t.label(c) if c in ident else t.dimension(c))}:** "
+              f"{plain_md(facts[c])}"
               for c in ctx.base.attributes.columns
               if c in dims and isinstance(facts[c], str) and facts[c]]
 if attributes:

@@ -118,6 +118,18 @@ class Text:
                 return self(prefix + column)
         return column.replace("_", " ").capitalize()
 
+    def dimension(self, name: str) -> str:
+        """A segment dimension's display name (an attribute column of the data): ``dim.x`` text,
+        else the name with underscores as spaces, capitalised -- never a table column's name,
+        which an attribute may share (a ``size`` column is no "Customers at start").
+
+        >>> text("en").dimension("company_size"), text("en").dimension("size")
+        ('Company size', 'Size')
+        """
+        if "dim." + name in EN:
+            return self("dim." + name)
+        return name.replace("_", " ").capitalize()
+
 
 def text(lang: str) -> Text:
     """The :class:`Text` of a language code (``"en"``, ``"fr"``, ``"it"``)."""

@@ -197,7 +197,7 @@ class Context:
                                   width="stretch")
 
     def label(self, dimension: str) -> str:
-        return self.t.label(dimension)
+        return self.t.dimension(dimension)
 
     def month(self, period: pd.Period) -> str:
         return month_label(str(period), self.lang)
@@ -517,7 +517,7 @@ def _filters(fr: Frame, base: views.Analysis) -> views.Filters:
         for dim in base.dimensions:
             options = base.options(dim)
             values = state.multiselect(
-                t.label(dim), options, key=f"f.{dim}",
+                t.dimension(dim), options, key=f"f.{dim}",
                 format_func=lambda v: t("missing") if v == "(none)" else v,
                 placeholder=t("sidebar.all"), help=t("sidebar.segments_help"),
             )

@@ -136,3 +136,18 @@ def test_the_cohorts_page_of_the_warehouse_is_the_samples(database, params):
         pd.testing.assert_frame_equal(got.value, want.value)
     assert [m.options for m in at.main.multiselect] == [m.options for m in sample.main.multiselect]
     assert len(at.get("vega_lite_chart")) == len(sample.get("vega_lite_chart"))
+
+
+def test_a_dimension_named_like_a_table_column_keeps_its_own_name(tmp_path):
+    # A 'size' attribute is a segment called "Size", not the segment table's "Customers at
+    # start" (ui.i18n.Text.dimension).
+    path = tmp_path / "sized.duckdb"
+    frame = mrrkit.load_sample().rename(columns={"company_size": "size"})
+    con = duckdb.connect(str(path))
+    con.register("frame", frame)
+    con.execute("CREATE TABLE lines AS SELECT * FROM frame")
+    con.close()
+    at = open_with(HOME, {"url": str(path), "table": "lines"}, {"asof": "2026-10-31"})
+    assert_clean(at)
+    assert "Size" in [m.label for m in at.sidebar.multiselect]
+    assert "Customers at start" not in [m.label for m in at.sidebar.multiselect]

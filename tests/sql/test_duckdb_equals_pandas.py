@@ -20,7 +20,7 @@ import mrrkit.sql
 import mrrkit.views.cohort_tables
 from mrrkit import Definitions
 
-PROPERTY = settings(max_examples=60, deadline=None,
+PROPERTY = settings(max_examples=45, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -93,7 +93,7 @@ def test_every_switch_equals_the_pandas_engine(duckdb, case_extras, definitions,
     same_views(duckdb, frame_of(case, extras), case.as_of_arg, definitions, data)
 
 
-@settings(max_examples=30, deadline=None,
+@settings(max_examples=20, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cases(), st.sampled_from(sorted(mrrkit.DEFINITION_PRESETS)), st.data())
 def test_segment_monthly_tables_equal_the_pandas_engine_per_segment(duckdb, case, preset, data):
@@ -237,7 +237,7 @@ def test_retention_between_many_month_ends_is_one_query_with_the_same_ratios(sam
     assert got == {(s, e): (mrrkit.nrr(mv, s, e), mrrkit.grr(mv, s, e)) for s, e in pairs}
 
 
-@settings(max_examples=40, deadline=None,
+@settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cases(), st.sampled_from(sorted(mrrkit.DEFINITION_PRESETS)),
        st.sampled_from(["month", "quarter"]), st.data())
