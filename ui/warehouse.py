@@ -258,11 +258,44 @@ def _movements(key: str, frozen: str, as_of: str, definitions: str, filters: tup
         _selected_customers(key, frozen, filters))))
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _dimension_sums(key: str, frozen: str, as_of: str, definitions: str,
+                    dimension: str) -> pd.DataFrame:
+    """What the monthly table is made of (:class:`mrrkit.engine.monthly.MonthSums`), per label of
+    one dimension and month, in one query over every customer's movements. Those sums add up
+    over customers, so the monthly table of a filter on this dimension alone is a sum of rows
+    here: after the first, a filter change on the dimension runs no monthly query."""
+    from mrrkit.sql.views import _labels, _month_sums_query
+
+    t = _everyone(key, frozen, as_of, definitions).micros
+    labels = _label_table(key, frozen)
+    labels = labels.select(label_customer=labels.customer_id, segment=labels[f"dim_{dimension}"])
+    joined = t.inner_join(labels, t.customer_id == labels.label_customer).drop("label_customer")
+    with _LOCK:
+        rows = _month_sums_query(joined, ["segment"]).to_pandas()
+    rows["segment"] = _labels(rows["segment"]).to_numpy()
+    return rows
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _monthly(key: str, frozen: str, as_of: str, definitions: str, filters: tuple) -> pd.DataFrame:
     import mrrkit.sql
 
     mv = _movements(key, frozen, as_of, definitions, filters)
+    if len(filters) == 1:  # one dimension: a sum of its labels' month sums
+        from mrrkit.engine.monthly import monthly_table
+        from mrrkit.sql.views import _as_of_month, _check_negative, _empty_monthly, _month_sums
+
+        (dimension, chosen), = filters
+        rows = _dimension_sums(key, frozen, as_of, definitions, dimension)
+        part = rows[rows["segment"].isin([str(v) for v in chosen])]
+        with _LOCK:
+            _check_negative(mv, int(part["negative"].sum()))
+        if len(part) == 0:
+            return _empty_monthly()
+        day = pd.Timestamp(as_of)
+        as_of_day = (day - pd.Timestamp("1970-01-01")).days
+        return monthly_table(_month_sums(part, _as_of_month(mv)), as_of_day, mv.definitions)
     with _LOCK:
         return mrrkit.sql.monthly(mv)
 

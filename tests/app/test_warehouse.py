@@ -151,3 +151,13 @@ def test_a_dimension_named_like_a_table_column_keeps_its_own_name(tmp_path):
     assert_clean(at)
     assert "Size" in [m.label for m in at.sidebar.multiselect]
     assert "Customers at start" not in [m.label for m in at.sidebar.multiselect]
+
+
+def test_a_filter_on_one_dimension_sums_its_labels_and_equals_the_sample(database):
+    # One dimension: the monthly table is a sum of its labels' month sums (ui.warehouse), for
+    # several labels and under other definitions too.
+    params = {"asof": "2026-10-31", "f.industry": ["Healthcare", "Software"],
+              "defs": "chartmogul"}
+    at = open_with(HOME, settings(database), params)
+    assert_clean(at)
+    assert metrics(at) == metrics(open_with(HOME, None, params))
