@@ -283,19 +283,12 @@ def _monthly(key: str, frozen: str, as_of: str, definitions: str, filters: tuple
 
     mv = _movements(key, frozen, as_of, definitions, filters)
     if len(filters) == 1:  # one dimension: a sum of its labels' month sums
-        from mrrkit.engine.monthly import monthly_table
-        from mrrkit.sql.views import _as_of_month, _check_negative, _empty_monthly, _month_sums
+        from mrrkit.sql.views import monthly_of_rows
 
         (dimension, chosen), = filters
         rows = _dimension_sums(key, frozen, as_of, definitions, dimension)
-        part = rows[rows["segment"].isin([str(v) for v in chosen])]
-        with _LOCK:
-            _check_negative(mv, int(part["negative"].sum()))
-        if len(part) == 0:
-            return _empty_monthly()
-        day = pd.Timestamp(as_of)
-        as_of_day = (day - pd.Timestamp("1970-01-01")).days
-        return monthly_table(_month_sums(part, _as_of_month(mv)), as_of_day, mv.definitions)
+        with _LOCK:  # (a negative MRR is looked up in the database)
+            return monthly_of_rows(mv, rows[rows["segment"].isin([str(v) for v in chosen])])
     with _LOCK:
         return mrrkit.sql.monthly(mv)
 
@@ -305,21 +298,11 @@ def _kpis(key: str, frozen: str, as_of: str, definitions: str, filters: tuple,
           month: str) -> pd.DataFrame:
     """The KPIs from the (cached) monthly table and one retention query."""
     import mrrkit.sql
-    from mrrkit.views.kpis import kpi_table
 
     table = _monthly(key, frozen, as_of, definitions, filters)
     mv = _movements(key, frozen, as_of, definitions, filters)
-    chosen = pd.Period(month, freq="M")
-    pairs = [(m - 12, m) for m in (chosen, chosen - 1, chosen - 12)
-             if m in table.index and m - 12 >= table.index[0]]
     with _LOCK:
-        ratios = mrrkit.sql.retention_pairs(mv, pairs)
-
-    def retention(name: str, start: pd.Period, end: pd.Period) -> float:
-        net, gross = ratios[(start, end)]
-        return net if name == "nrr_12m" else gross
-
-    return kpi_table(table, chosen, retention)
+        return mrrkit.sql.kpis(mv, month, table=table)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -162,7 +162,12 @@ def monthly(data, as_of=None, definitions=None) -> pd.DataFrame:
     2024-03   80.0    0.0        0.0 -100.0   -100.0          1
     """
     mv = _movements_of(data, as_of, definitions)
-    rows = _month_sums_query(mv.micros, []).to_pandas()
+    return monthly_of_rows(mv, _month_sums_query(mv.micros, []).to_pandas())
+
+
+def monthly_of_rows(mv: SqlMovements, rows: pd.DataFrame) -> pd.DataFrame:
+    """The monthly table of ``mv`` from its month-sum rows (one group's rows of the month-sums
+    query; rows of several groups add up, the sums being over customers)."""
     _check_negative(mv, int(rows["negative"].sum()) if len(rows) else 0)
     if len(rows) == 0:
         return _empty_monthly()
@@ -433,12 +438,13 @@ def _retention(data, start, end, capped: bool, definitions=None) -> float:
     return gross if capped else net
 
 
-def kpis(data, month=None, as_of=None, definitions=None) -> pd.DataFrame:
+def kpis(data, month=None, as_of=None, definitions=None, table=None) -> pd.DataFrame:
     """The home page's headline figures for ``month``, computed in the database
-    (:func:`mrrkit.kpis`' frame): two queries, the monthly table and the 12-month NRR/GRR at
-    the month, a month and a year earlier."""
+    (:func:`mrrkit.kpis`' frame): two queries, the monthly table (none when ``table``, the
+    movements' :func:`monthly`, is given) and the 12-month NRR/GRR at the month, a month and a
+    year earlier."""
     mv = _movements_of(data, as_of, definitions)
-    table = monthly(mv)
+    table = monthly(mv) if table is None else table
     chosen = table.index[-1] if (month is None and len(table)) else month
     pairs = []
     if len(table) and chosen is not None:
