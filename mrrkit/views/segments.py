@@ -40,7 +40,13 @@ from ..engine.lines import LINE_COLUMNS, LINE_DATES, MICROS, EncodedLines, valid
 from ..engine.monthly import month_of, period
 from ..engine.movements import CHURN, EXPANSION, MovementArrays, Movements, movements_of
 from .retention import _month, mrr_at_month_end
-from .stats import _ratio_test, proportion_test, ratio_interval, wilson_interval
+from .stats import (  # noqa: F401 - ratio_interval: imported from here too
+    _ratio_test,
+    proportion_test,
+    ratio_interval,
+    ratio_interval_of_sums,
+    wilson_interval,
+)
 
 __all__ = [
     "IDENTITY_COLUMNS",
@@ -49,15 +55,20 @@ __all__ = [
     "NOTE_COLUMNS",
     "PREFERRED_DIMENSIONS",
     "SEGMENT_COLUMNS",
+    "SEGMENT_SUMS",
     "churn_by_reason",
     "churn_reason_by_month",
     "churn_reasons",
     "customer_mask",
     "filter_movements",
+    "lost_by_month_table",
+    "lost_by_reason_table",
     "natural_key",
     "segment_columns",
     "segment_labels",
+    "segment_sums",
     "segment_table",
+    "segment_table_of_sums",
     "select_customers",
 ]
 
@@ -316,6 +327,202 @@ SEGMENT_COLUMNS = (
     "expansion_mrr", "churned_mrr",
 )
 
+#: What :func:`segment_table` is made of: per group, sums over its customers that add up over
+#: customers (counts, and money in integer micros), so that a database can compute them
+#: (:func:`mrrkit.sql.segment_table`) and :func:`segment_table_of_sums` finish both engines' the
+#: same way. ``base`` is a customer's MRR at the end of month ``start - 1``, ``final`` at the end
+#: of ``end``, ``kept = min(final, base)``; the ``start_*``, ``end_*`` and ``kept_*`` sums are
+#: over the customers paying at the base (``base > 0``), the second moments (``*_sq``, products)
+#: give the ratio intervals of NRR and GRR exactly.
+SEGMENT_SUMS = (
+    "customers",        # final > 0
+    "mrr",              # sum of final
+    "start_customers",  # base > 0
+    "churned",          # base > 0 and final <= 0
+    "expanded",         # base > 0 and an expansion movement in the period
+    "start_mrr",        # sum of base
+    "end_mrr",          # sum of final
+    "kept_mrr",         # sum of kept
+    "start_sq",         # sum of base * base
+    "end_start",        # sum of final * base
+    "end_sq",           # sum of final * final
+    "kept_start",       # sum of kept * base
+    "kept_sq",          # sum of kept * kept
+    "expansion_mrr",    # expansion movements dated in the period, every customer
+    "churned_mrr",      # minus the churn movements dated in the period, every customer
+)
+
+_LIMB = 21
+#: Rows summed in int64 at a time: a sum of three products of 21-bit limbs is below 2**44.
+_CHUNK = 1 << 18
+
+
+def _limbs(x: np.ndarray) -> list[np.ndarray]:
+    mask = (1 << _LIMB) - 1
+    return [(x >> (_LIMB * i)) & mask for i in range(3)]
+
+
+def _group_products(code: np.ndarray, x: np.ndarray, y: np.ndarray, k: int) -> list[int]:
+    """``sum(x * y)`` per group ``code`` (``0..k-1``) of int64 arrays, exact (Python ints): a
+    product of two MRRs in micros passes int64 from 3,037 currency units, and a float sum would
+    depend on the order of the customers, which a database does not keep. The absolute values
+    are cut into 21-bit limbs, whose products are summed in int64 by chunks of rows."""
+    sign = np.sign(x) * np.sign(y)
+    slot = code.astype(np.int64) * 2 + (sign < 0)
+    xs, ys = _limbs(np.abs(x).astype(np.int64)), _limbs(np.abs(y).astype(np.int64))
+    terms = [sum(xs[i] * ys[s - i] for i in range(3) if 0 <= s - i < 3) for s in range(5)]
+    totals = [0] * (2 * k)
+    for lo in range(0, len(slot), _CHUNK):
+        part = slot[lo:lo + _CHUNK]
+        for s, term in enumerate(terms):
+            sums = np.zeros(2 * k, np.int64)
+            np.add.at(sums, part, term[lo:lo + _CHUNK])
+            for g in np.flatnonzero(sums):
+                totals[g] += int(sums[g]) << (_LIMB * s)
+    return [totals[2 * g] - totals[2 * g + 1] for g in range(k)]
+
+
+def _group_sum(code: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
+    out = np.zeros(k, np.int64)
+    np.add.at(out, code, values.astype(np.int64))
+    return out
+
+
+def segment_sums(data, groups: pd.Series, start, end, definitions=None) -> pd.DataFrame:
+    """The sums :func:`segment_table` is made of (:data:`SEGMENT_SUMS`), per group.
+
+    Parameters are those of :func:`segment_table`.
+
+    Returns
+    -------
+    DataFrame indexed by group label (natural order, named as ``groups``), one column per
+    :data:`SEGMENT_SUMS`, Python integers (counts, integer micros); ``attrs`` hold the period.
+
+    Examples
+    --------
+    >>> from mrrkit import movements
+    >>> lines = pd.DataFrame({"customer_id": ["a", "b"], "mrr": [10.0, 20.0],
+    ...                       "start": pd.to_datetime(["2024-01-01", "2024-01-01"]),
+    ...                       "end": pd.to_datetime([None, "2024-03-01"])})
+    >>> groups = pd.Series(["x", "y"], index=pd.Index(["a", "b"], name="customer_id"))
+    >>> segment_sums(movements(lines), groups, "2024-02", "2024-03")[
+    ...     ["start_customers", "churned", "start_mrr", "churned_mrr"]]
+            start_customers churned start_mrr churned_mrr
+    segment
+    x                     1       0  10000000           0
+    y                     1       1  20000000    20000000
+    """
+    m = movements_of(data, definitions=definitions).arrays
+    s, e = _period_months(m, start, end)
+    code, names = _group_codes(m, groups)
+    k = len(names)
+    base = mrr_at_month_end(m, s - 1)
+    final = mrr_at_month_end(m, e)
+    mon = month_of(m.day)
+    in_period = (mon >= s) & (mon <= e)
+    expansion_rows = in_period & (m.kind == EXPANSION)
+    churn_rows = in_period & (m.kind == CHURN)
+    expanded = np.zeros(len(code), bool)
+    expanded[m.cust[expansion_rows]] = True
+    amount = m.after - m.before
+    at_base = base > 0
+    paying_end = final > 0
+    kept = np.minimum(final, base)
+    b_code = code[at_base]
+    b, f, c = base[at_base], final[at_base], kept[at_base]
+    sums = {
+        "customers": np.bincount(code[paying_end], minlength=k),
+        "mrr": _group_sum(code, final, k),
+        "start_customers": np.bincount(b_code, minlength=k),
+        "churned": np.bincount(code[at_base & ~paying_end], minlength=k),
+        "expanded": np.bincount(code[at_base & expanded], minlength=k),
+        "start_mrr": _group_sum(b_code, b, k),
+        "end_mrr": _group_sum(b_code, f, k),
+        "kept_mrr": _group_sum(b_code, c, k),
+        "start_sq": _group_products(b_code, b, b, k),
+        "end_start": _group_products(b_code, f, b, k),
+        "end_sq": _group_products(b_code, f, f, k),
+        "kept_start": _group_products(b_code, c, b, k),
+        "kept_sq": _group_products(b_code, c, c, k),
+        "expansion_mrr": _group_sum(code[m.cust[expansion_rows]], amount[expansion_rows], k),
+        "churned_mrr": -_group_sum(code[m.cust[churn_rows]], amount[churn_rows], k),
+    }
+    out = pd.DataFrame({name: pd.Series([int(v) for v in sums[name]], dtype=object)
+                        for name in SEGMENT_SUMS})
+    out.index = pd.Index(names, dtype="str", name=groups.name or "segment")
+    out.attrs["start"], out.attrs["end"] = period(s), period(e)
+    return out
+
+
+def segment_table_of_sums(sums: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """:func:`segment_table` from its sums (:func:`segment_sums`, or a database's
+    :func:`mrrkit.sql.segment_table`): every rate, interval and test, the same for both engines.
+
+    Each group is compared with the rest: the sums of every other group.
+    """
+    as_int = {name: [int(v) for v in sums[name]] for name in SEGMENT_SUMS}
+    total = {name: sum(values) for name, values in as_int.items()}
+    rows = {}
+    for g, label in enumerate(sums.index):
+        own = {name: values[g] for name, values in as_int.items()}
+        rest = {name: total[name] - own[name] for name in SEGMENT_SUMS}
+        n1, n2 = own["start_customers"], rest["start_customers"]
+        cust = own["customers"]
+        mrr = own["mrr"] / MICROS
+        row = {
+            "customers": cust,
+            "mrr": mrr,
+            "mrr_share": own["mrr"] / total["mrr"] if total["mrr"] else np.nan,
+            "arpa": mrr / cust if cust else np.nan,
+            "start_customers": n1,
+        }
+        for prefix, count in (("churn", "churned"), ("expansion", "expanded")):
+            y1, y2 = own[count], rest[count]
+            rate = y1 / n1 if n1 else np.nan
+            rest_rate = y2 / n2 if n2 else np.nan
+            low, high = wilson_interval(y1, n1, confidence)
+            p, test = proportion_test(y1, n1, y2, n2)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                vs = rate / rest_rate if rest_rate else (np.nan if rate != rate or rate == 0 else np.inf)
+            key = "churn_rate" if prefix == "churn" else "expansion_share"
+            row.update({
+                count: y1,
+                key: rate,
+                f"{prefix}_low": low,
+                f"{prefix}_high": high,
+                f"{prefix}_vs_rest": vs,
+                f"{prefix}_p": p,
+                f"{prefix}_test": test,
+            })
+        row["start_mrr"] = own["start_mrr"] / MICROS
+        for name, end in (("nrr", "end"), ("grr", "kept")):
+            r1, se1, (lo, hi) = ratio_interval_of_sums(
+                n1, own[f"{end}_mrr"], own["start_mrr"], own[f"{end}_sq"],
+                own[f"{end}_start"], own["start_sq"], confidence)
+            r2, se2, _ = ratio_interval_of_sums(
+                n2, rest[f"{end}_mrr"], rest["start_mrr"], rest[f"{end}_sq"],
+                rest[f"{end}_start"], rest["start_sq"], confidence)
+            row.update({
+                name: r1,
+                f"{name}_low": lo,
+                f"{name}_high": hi,
+                f"{name}_vs_rest": r1 - r2,
+                f"{name}_p": _ratio_test(r1, se1, r2, se2),
+            })
+        row["expansion_mrr"] = own["expansion_mrr"] / MICROS
+        row["churned_mrr"] = own["churned_mrr"] / MICROS
+        rows[label] = row
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=list(SEGMENT_COLUMNS))
+    out.index = pd.Index(list(sums.index), dtype="str", name=sums.index.name or "segment")
+    for col in ("customers", "start_customers", "churned", "expanded"):
+        out[col] = out[col].astype("int64")
+    for col in ("churn_test", "expansion_test"):
+        out[col] = out[col].astype("str")
+    for name in ("start", "end"):
+        if name in sums.attrs:
+            out.attrs[name] = sums.attrs[name]
+    return out
+
 
 def segment_table(data, groups: pd.Series, start, end, confidence: float = 0.95,
                   definitions=None) -> pd.DataFrame:
@@ -354,85 +561,7 @@ def segment_table(data, groups: pd.Series, start, end, confidence: float = 0.95,
     - ``expansion_mrr``: expansion movements dated in the period; ``churned_mrr``: MRR lost to
       churn movements dated in the period (positive).
     """
-    m = movements_of(data, definitions=definitions).arrays
-    s, e = _period_months(m, start, end)
-    code, names = _group_codes(m, groups)
-    k = len(names)
-    base = mrr_at_month_end(m, s - 1) / MICROS
-    final = mrr_at_month_end(m, e) / MICROS
-    mon = month_of(m.day)
-    in_period = (mon >= s) & (mon <= e)
-    expanded = np.zeros(len(code), bool)
-    expanded[m.cust[in_period & (m.kind == EXPANSION)]] = True
-    amount = m.amount / MICROS
-    exp_mrr = np.bincount(
-        code[m.cust[in_period & (m.kind == EXPANSION)]],
-        weights=amount[in_period & (m.kind == EXPANSION)], minlength=k,
-    )
-    churn_rows = in_period & (m.kind == CHURN)
-    churn_mrr = -np.bincount(code[m.cust[churn_rows]], weights=amount[churn_rows], minlength=k)
-
-    paying_end = final > 0
-    at_base = base > 0
-    churned = at_base & ~paying_end
-    rows = {}
-    total_mrr = final.sum()
-    for g, name in enumerate(names):
-        member = code == g
-        rest = ~member
-        n1, n2 = int((at_base & member).sum()), int((at_base & rest).sum())
-        c1, c2 = int((churned & member).sum()), int((churned & rest).sum())
-        x1, x2 = int((expanded & at_base & member).sum()), int((expanded & at_base & rest).sum())
-        cust = int((paying_end & member).sum())
-        mrr = float(final[member].sum())
-        row = {
-            "customers": cust,
-            "mrr": mrr,
-            "mrr_share": mrr / total_mrr if total_mrr else np.nan,
-            "arpa": mrr / cust if cust else np.nan,
-            "start_customers": n1,
-        }
-        for prefix, y1, y2 in (("churn", c1, c2), ("expansion", x1, x2)):
-            rate = y1 / n1 if n1 else np.nan
-            rest_rate = y2 / n2 if n2 else np.nan
-            low, high = wilson_interval(y1, n1, confidence)
-            p, test = proportion_test(y1, n1, y2, n2)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                vs = rate / rest_rate if rest_rate else (np.nan if rate != rate or rate == 0 else np.inf)
-            key = "churn_rate" if prefix == "churn" else "expansion_share"
-            row.update({
-                ("churned" if prefix == "churn" else "expanded"): y1,
-                key: rate,
-                f"{prefix}_low": low,
-                f"{prefix}_high": high,
-                f"{prefix}_vs_rest": vs,
-                f"{prefix}_p": p,
-                f"{prefix}_test": test,
-            })
-        g_base, r_base = at_base & member, at_base & rest
-        row["start_mrr"] = float(base[g_base].sum())
-        for name_, capped in (("nrr", False), ("grr", True)):
-            end_g = np.minimum(final, base) if capped else final
-            r1, se1, (lo, hi) = ratio_interval(end_g[g_base], base[g_base], confidence)
-            r2, se2, _ = ratio_interval(end_g[r_base], base[r_base], confidence)
-            row.update({
-                name_: r1,
-                f"{name_}_low": lo,
-                f"{name_}_high": hi,
-                f"{name_}_vs_rest": r1 - r2,
-                f"{name_}_p": _ratio_test(r1, se1, r2, se2),
-            })
-        row["expansion_mrr"] = float(exp_mrr[g])
-        row["churned_mrr"] = float(churn_mrr[g])
-        rows[name] = row
-    out = pd.DataFrame.from_dict(rows, orient="index", columns=list(SEGMENT_COLUMNS))
-    out.index = pd.Index(out.index, dtype="str", name=groups.name or "segment")
-    for col in ("customers", "start_customers", "churned", "expanded"):
-        out[col] = out[col].astype("int64")
-    for col in ("churn_test", "expansion_test"):
-        out[col] = out[col].astype("str")
-    out.attrs["start"], out.attrs["end"] = period(s), period(e)
-    return out
+    return segment_table_of_sums(segment_sums(data, groups, start, end, definitions), confidence)
 
 
 def churn_reasons(lines: pd.DataFrame, data=None, column: str = "churn_reason") -> pd.Series:
@@ -610,11 +739,33 @@ def churn_by_reason(data, reasons: pd.Series, start, end, groups: pd.Series | No
     rows = np.flatnonzero((m.kind == CHURN) & (mon >= s) & (mon <= e))
     rcode, rnames = _reason_codes(m, rows, reasons)
     slot = gcode[m.cust[rows]] * len(rnames) + rcode
-    lost = -np.bincount(slot, weights=m.amount[rows] / MICROS, minlength=len(gnames) * len(rnames))
-    out = pd.DataFrame(lost.reshape(len(gnames), len(rnames)), index=gnames, columns=rnames) + 0.0
-    out.index.name = "segment" if groups is None else (groups.name or "segment")
-    out.columns.name = reasons.name or "churn_reason"
+    lost = -_group_sum(slot, m.after[rows] - m.before[rows], len(gnames) * len(rnames))
+    return lost_by_reason_table(lost.reshape(len(gnames), len(rnames)), gnames, rnames,
+                                "segment" if groups is None else (groups.name or "segment"),
+                                reasons.name or "churn_reason")
+
+
+def lost_by_reason_table(lost: np.ndarray, groups: list[str], reasons: list[str],
+                         name: str = "segment", column: str = "churn_reason") -> pd.DataFrame:
+    """:func:`churn_by_reason`'s frame from the MRR lost per group and reason in integer micros
+    (``lost[group, reason]``, positive), as both engines sum it."""
+    out = pd.DataFrame(np.asarray(lost, np.int64) / MICROS + 0.0, index=groups, columns=reasons)
+    out.index.name = name
+    out.columns.name = column
     return out
+
+
+def lost_by_month_table(lost: np.ndarray, first: int, reasons: list[str],
+                        column: str = "churn_reason") -> pd.DataFrame:
+    """:func:`churn_reason_by_month`'s frame from the MRR lost per month (from the month ordinal
+    ``first``) and reason in integer micros (``lost[month, reason]``, positive)."""
+    lost = np.asarray(lost, np.int64)
+    return pd.DataFrame(
+        lost / MICROS + 0.0,
+        index=pd.PeriodIndex.from_ordinals(np.arange(first, first + lost.shape[0]), freq="M",
+                                           name="month"),
+        columns=pd.Index(reasons, name=column),
+    )
 
 
 def churn_reason_by_month(data, reasons: pd.Series, start, end) -> pd.DataFrame:
@@ -634,10 +785,6 @@ def churn_reason_by_month(data, reasons: pd.Series, start, end) -> pd.DataFrame:
     rcode, rnames = _reason_codes(m, rows, reasons)
     nm = e - s + 1
     slot = (mon[rows] - s) * len(rnames) + rcode
-    lost = -np.bincount(slot, weights=m.amount[rows] / MICROS, minlength=nm * len(rnames))
-    out = pd.DataFrame(
-        lost.reshape(nm, len(rnames)) + 0.0,
-        index=pd.PeriodIndex.from_ordinals(np.arange(s, e + 1), freq="M", name="month"),
-        columns=pd.Index(rnames, name=reasons.name or "churn_reason"),
-    )
-    return out
+    lost = -_group_sum(slot, m.after[rows] - m.before[rows], nm * len(rnames))
+    return lost_by_month_table(lost.reshape(nm, len(rnames)), s, rnames,
+                               reasons.name or "churn_reason")

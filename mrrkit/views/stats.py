@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-__all__ = ["proportion_test", "ratio_interval", "wilson_interval"]
+__all__ = ["proportion_test", "ratio_interval", "ratio_interval_of_sums", "wilson_interval"]
 
 
 def wilson_interval(successes, trials, confidence: float = 0.95):
@@ -108,6 +108,41 @@ def ratio_interval(numerator, denominator, confidence: float = 0.95) -> tuple[fl
     se = np.sqrt((resid**2).sum() / (n - 1)) / (den.mean() * np.sqrt(n))
     z = stats.norm.ppf((1 + confidence) / 2)
     return float(r), float(se), (float(r - z * se), float(r + z * se))
+
+
+def ratio_interval_of_sums(n: int, num: int, den: int, num_sq: int, num_den: int, den_sq: int,
+                           confidence: float = 0.95) -> tuple[float, float, tuple[float, float]]:
+    """:func:`ratio_interval` from sums over the units instead of the units' values: ``n`` units,
+    ``Σ num``, ``Σ den``, ``Σ num²``, ``Σ num·den``, ``Σ den²``, integers (money in micros).
+
+    Sums add up over units, so a database computes them and fetches one row per group; from
+    integers the residual sum of squares ``Σ (numᵢ - R·denᵢ)² = Σ num² - 2R Σ num·den +
+    R² Σ den²`` is exact (a fraction of integers, rounded once), where floats would lose it to
+    cancellation and to the order of the units. Same conventions as :func:`ratio_interval`.
+
+    Examples
+    --------
+    >>> num, den = [110, 0, 95, 100], [100, 50, 100, 100]
+    >>> r, se, _ = ratio_interval_of_sums(4, sum(num), sum(den), sum(x * x for x in num),
+    ...                                   sum(x * y for x, y in zip(num, den)),
+    ...                                   sum(y * y for y in den))
+    >>> round(r, 4), round(se, 4)
+    (0.8714, 0.1698)
+    """
+    from fractions import Fraction
+
+    n, num, den = int(n), int(num), int(den)
+    if n == 0 or den == 0:
+        return float("nan"), float("nan"), (float("nan"), float("nan"))
+    r = num / den
+    if n < 2:
+        return float(r), float("nan"), (float("nan"), float("nan"))
+    # se² = Σ resid² / (n - 1) / (mean(den)² · n), with Σ resid² = (Σnum²·D² - 2·N·D·Σnd
+    # + N²·Σden²) / D²: one fraction of integers.
+    resid = int(num_sq) * den * den - 2 * num * den * int(num_den) + num * num * int(den_sq)
+    se = float(np.sqrt(float(Fraction(n * resid, (n - 1) * den ** 4))))
+    z = stats.norm.ppf((1 + confidence) / 2)
+    return float(r), se, (float(r - z * se), float(r + z * se))
 
 
 def _ratio_test(r1: float, se1: float, r2: float, se2: float) -> float:
