@@ -17,8 +17,25 @@ Importing this module needs Ibis (``ibis-framework``); ``import mrrkit`` does no
 """
 
 from .connect import open_lines
+from .customers import (
+    attribute_columns,
+    customer_attributes,
+    customer_lines,
+    customer_listing,
+    customer_movements,
+    customer_search,
+    customer_summary,
+    reclassified_customers,
+)
 from .lines import adjust_lines, default_as_of, lines_table, micros
 from .movements import SqlMovements, movements
+from .segments import (
+    churn_by_reason,
+    churn_reason_by_month,
+    churn_reason_sums,
+    segment_sums,
+    segment_table,
+)
 from .views import (
     cohort_levels,
     cohorts,
@@ -34,8 +51,18 @@ from .views import (
 __all__ = [
     "SqlMovements",
     "adjust_lines",
+    "attribute_columns",
+    "churn_by_reason",
+    "churn_reason_by_month",
+    "churn_reason_sums",
     "cohort_levels",
     "cohorts",
+    "customer_attributes",
+    "customer_lines",
+    "customer_listing",
+    "customer_movements",
+    "customer_search",
+    "customer_summary",
     "default_as_of",
     "grr",
     "kpis",
@@ -45,7 +72,10 @@ __all__ = [
     "movements",
     "nrr",
     "open_lines",
+    "reclassified_customers",
     "retention_pairs",
     "segment_lines",
     "segment_monthly",
+    "segment_sums",
+    "segment_table",
 ]

@@ -1,0 +1,210 @@
+"""Customers in the database: one row per customer (:func:`mrrkit.customer_summary`'s figures),
+searched and listed by the database, only the rows shown fetched; one customer's lines and
+movements.
+
+A customer's movements depend on its own lines only, so the movements of a few customers (a
+listing's, one customer's trail) are their fetched lines through the pandas engine
+(:func:`customer_movements`): the same movements by construction, with nothing else fetched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from ..engine.lines import LINE_COLUMNS, LINE_DATES, MICROS
+from ..engine.movements import Movements
+from ..engine.movements import movements as pandas_movements
+from ..views.customers import DAYS_PER_MONTH
+from .lines import MICROS_COLUMN
+from .movements import SqlMovements
+from .views import _EPOCH, _movements_of
+
+__all__ = [
+    "attribute_columns", "customer_attributes", "customer_lines", "customer_listing",
+    "customer_movements", "customer_search", "customer_summary", "reclassified_customers",
+]
+
+#: The columns :func:`customer_summary` computes, before the attributes.
+SUMMARY_COLUMNS = ("customer_id", "mrr", "first_day", "last_day", "movements")
+
+
+def attribute_columns(lines: ibis.Table) -> list[str]:
+    """The lines' attribute columns, as :func:`mrrkit.customer_attributes` takes them: every
+    column but the line columns and the line dates."""
+    skip = {*LINE_COLUMNS, *LINE_DATES, MICROS_COLUMN}
+    return [name for name in lines.columns if name not in skip]
+
+
+def customer_attributes(lines: ibis.Table, columns: Iterable[str] | None = None) -> ibis.Table:
+    """One row per customer with its attribute columns, as a query: the values of its latest
+    line (latest ``start``, blanks included), :func:`mrrkit.customer_attributes`' rule; where
+    several lines start that latest day, the largest value of each column (a database table has
+    no row order, where the pandas engine takes the last row of the frame).
+
+    Parameters
+    ----------
+    lines : ibis Table
+        Canonical lines (:func:`mrrkit.sql.lines_table`).
+    columns : iterable of str, optional
+        The attributes (default: :func:`attribute_columns`).
+    """
+    names = attribute_columns(lines) if columns is None else list(columns)
+    latest = lines.start.max().over(ibis.window(group_by=lines.customer_id))
+    last = lines.mutate(_latest_start=latest)
+    last = last.filter(last.start == last._latest_start)
+    return last.group_by("customer_id").aggregate(**{name: last[name].max() for name in names})
+
+
+def customer_summary(data, attributes: ibis.Table | None = None, definitions=None) -> ibis.Table:
+    """Every customer with at least one movement, one row each, as a query (nothing fetched):
+    ``customer_id``, ``mrr`` (its MRR at the as-of day, integer micros), ``first_day`` and
+    ``last_day`` (of its first and latest movement), ``movements`` (how many), then the columns
+    of ``attributes`` (:func:`customer_attributes`). :func:`customer_listing` finishes its rows
+    as :func:`mrrkit.customer_summary` has them.
+    """
+    mv = _movements_of(data, None, definitions)
+    t = mv.micros
+    # The customer's MRR now is its last movement's: the one with no next movement (no sort).
+    out = t.group_by("customer_id").aggregate(
+        mrr=ibis.ifelse(t.next_day.isnull(), t.after, ibis.null("int64")).max(),
+        first_day=t.day.min(), last_day=t.day.max(), movements=t.count())
+    if attributes is None:
+        return out
+    a = attributes.rename(_attribute_customer="customer_id")
+    joined = out.left_join(a, out.customer_id == a._attribute_customer)
+    return joined.select(*SUMMARY_COLUMNS,
+                         *[c for c in attributes.columns if c not in SUMMARY_COLUMNS])
+
+
+def customer_search(table: ibis.Table, query: str, columns: Iterable[str] = ()) -> ibis.Value:
+    """Whether a customer's id or one of its ``columns`` contains ``query``, ignoring case (a
+    boolean column of ``table``, for a filter): the search of the app's Customers page."""
+    q = str(query).lower()
+    test = table.customer_id.cast("string").lower().contains(q)
+    for name in columns:
+        test = test | table[name].cast("string").lower().contains(q).fill_null(False)
+    return test
+
+
+def _days(values) -> np.ndarray:
+    days = pd.to_datetime(pd.Series(values)).to_numpy().astype("datetime64[D]")
+    return (days - _EPOCH).astype(np.int64)
+
+
+def _dates(days: np.ndarray) -> np.ndarray:
+    return (_EPOCH + days.astype("timedelta64[D]")).astype("datetime64[s]")
+
+
+def summary_rows(rows: pd.DataFrame, as_of) -> pd.DataFrame:
+    """Fetched rows of :func:`customer_summary` as :func:`mrrkit.customer_summary` gives them:
+    indexed by ``customer_id``, ``mrr`` in currency units, ``status``, the first and last
+    movement's dates, ``movements``, ``lifetime_months``, then the attributes."""
+    after = rows["mrr"].to_numpy(dtype=np.int64)
+    first, last = _days(rows["first_day"]), _days(rows["last_day"])
+    as_of_day = int((np.datetime64(pd.Timestamp(as_of).date(), "D") - _EPOCH).astype(np.int64))
+    active = after > 0
+    end_day = np.where(active, as_of_day, last)
+    out = pd.DataFrame(
+        {
+            "mrr": after / MICROS,
+            "status": pd.array(np.where(active, "active", "churned"), dtype="str"),
+            "first_movement": _dates(first),
+            "last_movement": _dates(last),
+            "movements": rows["movements"].to_numpy(dtype=np.int64),
+            "lifetime_months": (end_day - first) / DAYS_PER_MONTH,
+        },
+        index=pd.Index(rows["customer_id"].astype("str").to_numpy(), dtype="str",
+                       name="customer_id"),
+    )
+    for name in rows.columns:
+        if name not in SUMMARY_COLUMNS and name not in out.columns:
+            out[name] = rows[name].to_numpy()
+    out.attrs["as_of"] = pd.Timestamp(as_of).normalize()
+    return out
+
+
+def customer_listing(summary: ibis.Table, as_of, query: str = "", status: str = "all",
+                     limit: int = 250, columns: Iterable[str] = ()) -> tuple[pd.DataFrame, int, int]:
+    """The customers of ``summary`` (:func:`customer_summary`) whose id or ``columns`` contain
+    ``query`` (ignoring case) and whose status is ``status`` (``"all"``, ``"active"``,
+    ``"churned"``), the highest MRR first (ties by id): two queries, the count and the first
+    ``limit`` rows.
+
+    Returns
+    -------
+    (rows, found, paying)
+        The first ``limit`` rows as :func:`mrrkit.customer_summary` has them
+        (:func:`summary_rows`), how many customers match, and how many of those are paying.
+    """
+    if status not in ("all", "active", "churned"):
+        raise ValueError(f"status must be 'all', 'active' or 'churned', got {status!r}")
+    t = summary
+    if query:
+        t = t.filter(customer_search(t, query, columns))
+    if status != "all":
+        t = t.filter(t.mrr > 0 if status == "active" else t.mrr <= 0)
+    counts = t.aggregate(found=t.count(),
+                         paying=ibis.ifelse(t.mrr > 0, 1, 0).sum()).to_pandas().iloc[0]
+    found = int(counts["found"])
+    paying = 0 if pd.isna(counts["paying"]) else int(counts["paying"])
+    rows = t.order_by([t.mrr.desc(), t.customer_id]).limit(limit).to_pandas()
+    return summary_rows(_typed(rows, t), as_of), found, paying
+
+
+def _typed(frame: pd.DataFrame, table: ibis.Table) -> pd.DataFrame:
+    """Fetched rows with integer columns that hold NULLs as nullable integers (``Int64``), as a
+    reader gives them, not floats."""
+    for name, kind in table.schema().items():
+        if name in frame.columns and kind.is_integer() and frame[name].dtype.kind == "f":
+            frame[name] = frame[name].astype("Int64")
+    return frame
+
+
+def customer_lines(lines: ibis.Table, customers: Iterable[str]) -> pd.DataFrame:
+    """The canonical lines of a few ``customers`` (ids), fetched, without the micros column;
+    ordered by customer and start (the database's order for the rest: a table has none)."""
+    ids = [str(c) for c in customers]
+    t = lines.filter(lines.customer_id.isin(ids))
+    t = t.drop(MICROS_COLUMN) if MICROS_COLUMN in t.columns else t
+    frame = _typed(t.to_pandas(), t)
+    for name in ("start", "end", *LINE_DATES):
+        if name in frame.columns:
+            frame[name] = pd.to_datetime(frame[name])
+    return frame.sort_values(["customer_id", "start"], kind="stable").reset_index(drop=True)
+
+
+def customer_movements(lines: ibis.Table, customers: Iterable[str], as_of,
+                       definitions=None) -> Movements:
+    """The movements of a few ``customers``: their lines (:func:`customer_lines`) through the
+    pandas engine (:func:`mrrkit.movements`), the same movements as every customer's computed
+    in the database, a customer's depending on its own lines only."""
+    return pandas_movements(customer_lines(lines, customers), as_of=as_of,
+                            definitions=definitions)
+
+
+def reclassified_customers(own: SqlMovements, other: SqlMovements, first=None,
+                           last=None) -> ibis.Table:
+    """The customers whose movements dated in months ``first..last`` differ between two sets of
+    movements (mrrkit's definitions and another tool's: :func:`mrrkit.reclassified_customers`),
+    as a query of ``customer_id``: a movement of one is not in the other's same month, with the
+    same kind and amount (to the micro).
+    """
+    def rows(mv: SqlMovements) -> ibis.Table:
+        t = mv.micros
+        month = t.day.truncate("M")
+        if first is not None:
+            t = t.filter(month >= ibis.date(pd.Period(first, "M").start_time.date()))
+        if last is not None:
+            t = t.filter(month <= ibis.date(pd.Period(last, "M").start_time.date()))
+        return t.select("customer_id", month=t.day.truncate("M"), kind=t.kind,
+                        amount=t.after - t.before)
+
+    a, b = rows(own), rows(other)
+    changed = ibis.union(a.difference(b, distinct=False), b.difference(a, distinct=False),
+                         distinct=False)
+    return changed.select("customer_id").distinct()
+
