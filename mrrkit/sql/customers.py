@@ -122,7 +122,7 @@ def summary_rows(rows: pd.DataFrame, as_of) -> pd.DataFrame:
     )
     for name in rows.columns:
         if name not in SUMMARY_COLUMNS and name not in out.columns:
-            out[name] = rows[name].to_numpy()
+            out[name] = rows[name].set_axis(out.index)
     out.attrs["as_of"] = pd.Timestamp(as_of).normalize()
     return out
 
@@ -159,7 +159,7 @@ def _typed(frame: pd.DataFrame, table: ibis.Table) -> pd.DataFrame:
     """Fetched rows with integer columns that hold NULLs as nullable integers (``Int64``), as a
     reader gives them, not floats."""
     for name, kind in table.schema().items():
-        if name in frame.columns and kind.is_integer() and frame[name].dtype.kind == "f":
+        if name in frame.columns and kind.is_integer() and frame[name].dtype.kind in "fO":
             frame[name] = frame[name].astype("Int64")
     return frame
 
@@ -173,7 +173,7 @@ def customer_lines(lines: ibis.Table, customers: Iterable[str]) -> pd.DataFrame:
     frame = _typed(t.to_pandas(), t)
     for name in ("start", "end", *LINE_DATES):
         if name in frame.columns:
-            frame[name] = pd.to_datetime(frame[name])
+            frame[name] = pd.to_datetime(frame[name]).astype("datetime64[us]")  # pandas' own
     return frame.sort_values(["customer_id", "start"], kind="stable").reset_index(drop=True)
 
 
