@@ -2,12 +2,11 @@
 and last movement, lifetime, attributes) and, for one of the customers listed, its MRR history
 with its movements and subscription lines."""
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 from babel.dates import format_date
 
-from mrrkit import IDENTITY_COLUMNS, customer_history
+from mrrkit import IDENTITY_COLUMNS
 from ui import charts, shell, state, views
 from ui.format import plain_md
 from ui.tables import show_table
@@ -21,21 +20,6 @@ st.title(t("customers.title"))
 shell.definitions_caption(ctx)
 
 
-summary = views.customer_summary(ctx.data)
-ident = [c for c in IDENTITY_COLUMNS if c in summary.columns]  # name, email: next to the id
-dims = [d for d in ctx.base.dimensions if d in summary.columns]  # attributes that segment
-
-
-def who(customer: str) -> str:
-    """The customer's id followed by its name and email (those the data gives), as plain text."""
-    parts = [customer]
-    for col in ident:
-        value = summary.at[customer, col]
-        if isinstance(value, str) and value.strip() and value.strip() not in parts:
-            parts.append(value.strip())
-    return " · ".join(parts)
-
-
 c1, c2 = st.columns([3, 1])
 query = state.text_input(t("customers.search"), key="cus.q", container=c1,
                          native=True).strip()
@@ -43,7 +27,7 @@ status = state.segmented(
     t("customers.status"), ["all", "active", "churned"], key="cus.status",
     format_func=lambda s: t(f"customers.status.{s}"), container=c2,
 )
-mask = np.ones(len(summary), bool)
+changed_only = False
 if ctx.definitions is not None:
     # Under other definitions: the customers whose movements they classify otherwise.
     preset = t(f"definitions.preset.{ctx.definitions.name}")
@@ -51,13 +35,6 @@ if ctx.definitions is not None:
         t("customers.reclassified"), ["all", "changed"], key="cus.diff",
         format_func=lambda s: t(f"customers.reclassified.{s}", name=preset),
     ) == "changed"
-    if changed_only:
-        mask &= summary.index.isin(views.reclassified(ctx.data, ctx.end).index)
-if query:
-    mask &= views.customer_search(ctx.data, query)
-if status != "all":
-    mask &= (summary["status"] == status).to_numpy()
-found = summary[mask].sort_values("mrr", ascending=False, kind="stable")
 
 # A customer opened by a link (the URL, another page's "open" button) is shown even if it does
 # not match the search and status, with a notice saying so, as long as the reader keeps that
@@ -71,14 +48,34 @@ if isinstance(wanted, str) and picker not in ss and wanted != ss.get(_LAST):
     ss[_PIN] = (wanted, query, status)  # not this session's own earlier pick: a link's
 pin = ss.get(_PIN)
 if pin is not None and (
-    pin[1:] != (query, status) or pin[0] not in summary.index
+    pin[1:] != (query, status) or views.customer_facts(ctx.data, pin[0]) is None
     or (picker in ss and ss[picker] != pin[0])
 ):
     ss.pop(_PIN, None)
     pin = None
 opened = pin[0] if pin is not None else None
 
-if found.empty:
+# Every match for an upload; on a warehouse the first SHOWN, searched and sorted there.
+listing = views.customer_list(ctx.data, query, status, ctx.end if changed_only else None, SHOWN,
+                              opened)
+found = listing.rows
+top = found.head(SHOWN)
+ident = [c for c in IDENTITY_COLUMNS if c in found.columns]  # name, email: next to the id
+dims = [d for d in ctx.base.dimensions if d in found.columns]  # attributes that segment
+
+
+def who(customer: str) -> str:
+    """The customer's id followed by its name and email (those the data gives), as plain text."""
+    row = top.loc[customer] if customer in top.index else views.customer_facts(ctx.data, customer)
+    parts = [customer]
+    for col in ident:
+        value = row[col]
+        if isinstance(value, str) and value.strip() and value.strip() not in parts:
+            parts.append(value.strip())
+    return " · ".join(parts)
+
+
+if listing.found == 0:
     status_text = t(f"customers.status.{status}")
     shown_query = plain_md(query)  # typed by the reader: shown as typed (st.info is Markdown)
     if query and status != "all":
@@ -95,18 +92,18 @@ else:
     # The three counts a reader meets: customers listed here, those of them paying now, and
     # the sidebar's selection (or the data's customers), which also counts customers that never
     # had any MRR and so have no history here.
-    as_of = format_date(pd.Timestamp(summary.attrs["as_of"]).date(), "medium", locale=nf.locale)
-    paying = int((found["status"] == "active").sum())
+    as_of = format_date(ctx.as_of.date(), "medium", locale=nf.locale)
     st.caption(t("customers.count" if query or status != "all" else "customers.count_all",
-                 listed=nf.count(len(found)), paying=nf.count(paying), as_of=as_of))
-    selected = int(ctx.view.customers)
-    if selected > len(summary):
+                 listed=nf.count(listing.found), paying=nf.count(listing.paying), as_of=as_of))
+    if listing.selected > listing.customers:
         st.caption(t("customers.scope" if ctx.filters else "customers.scope_all",
-                     selected=nf.count(selected), never=nf.count(selected - len(summary))))
-    if len(found) > SHOWN:
-        st.caption(t("customers.truncated", shown=nf.count(SHOWN), total=nf.count(len(found))))
+                     selected=nf.count(listing.selected),
+                     never=nf.count(listing.selected - listing.customers)))
+    if listing.found > SHOWN:
+        # (a warehouse lists, and downloads, the first SHOWN: the others stay in it)
+        st.caption(t("customers.truncated" if listing.complete else "customers.truncated_top",
+                     shown=nf.count(SHOWN), total=nf.count(listing.found)))
 
-top = found.head(SHOWN)
 if not found.empty:
     list_columns = [*ident, "mrr", "status", "first_movement", "last_movement", "movements",
                     "lifetime_months", *dims]
@@ -130,10 +127,10 @@ if opened is not None and opened not in options:
 customer = state.selectbox(t("customers.pick"), options, key="cus.id", format_func=who,
                            always=True)  # in the address, so a copied link shows this customer
 ss[_LAST] = customer
-if customer == opened and customer not in found.index:
+if customer == opened and not listing.pinned_listed:
     st.warning(t("customers.outside", customer=plain_md(who(customer))), icon="🔗")
 st.subheader(t("customers.history", customer=plain_md(who(customer))))
-facts = summary.loc[customer]
+facts = top.loc[customer] if customer in top.index else views.customer_facts(ctx.data, customer)
 cols = st.columns(4)
 cols[0].metric(t("col.mrr"), nf.money(facts["mrr"], 2))
 cols[1].metric(t("col.status"), t(f"status.{facts['status']}"))
@@ -146,7 +143,7 @@ attributes = [f"**{plain_md(t.label(c) if c in ident else t.dimension(c))}:** "
               if c in dims and isinstance(facts[c], str) and facts[c]]
 if attributes:
     st.markdown(" · ".join(attributes))
-history = customer_history(ctx.movements, customer)
+history = views.customer_history(ctx.data, customer)
 st.caption(t("customers.history_help"))
 ctx.chart(charts.customer_history_chart, history)
 

@@ -44,15 +44,16 @@ import pandas as pd
 import mrrkit
 from mrrkit.views import cohort_tables
 
-from . import audit, memory, warehouse
+from . import audit, memory, warehouse, warehouse_customers, warehouse_segments
 from .data import Source
 from .format import number_format
 from .i18n import text
 
 __all__ = [
-    "Analysis", "Data", "EVERYONE", "Filters", "HORIZON", "SegmentView", "analysis",
-    "attributes_shown", "backtest", "baseline", "bridge", "churn_reasons", "cohort_average",
-    "cohort_curves", "cohort_survivors", "cohort_table", "customer_lines", "customer_search",
+    "Analysis", "CustomerList", "Data", "EVERYONE", "Filters", "HORIZON", "SegmentView",
+    "analysis", "attributes_shown", "backtest", "baseline", "bridge", "churn_reasons",
+    "cohort_average", "cohort_curves", "cohort_survivors", "cohort_table", "customer_facts",
+    "customer_history", "customer_lines", "customer_list", "customer_search",
     "customer_summary", "customer_trail", "date_span", "default_top_plans", "expansion_by_cohort",
     "expansion_by_segment", "expansion_split", "expansion_summary", "forecast", "forecast_inputs",
     "kpis", "label_sizes", "line_index", "listing_screen", "lost_by_month", "lost_by_reason", "movement_listing",
@@ -347,7 +348,10 @@ def line_index(data: Data) -> tuple[np.ndarray, np.ndarray]:
 
 
 def customer_lines(data: Data, customers) -> pd.DataFrame:
-    """The source lines of ``customers`` (ids), in source order."""
+    """The source lines of ``customers`` (ids), in source order (a warehouse's: a few
+    customers' lines fetched, by start)."""
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_customers.customer_lines(data, customers)
     return audit.lines_of(data.lines, line_index(data), customers)
 
 
@@ -371,6 +375,11 @@ def listing_screen(data: Data, kind: str, first: pd.Period, last: pd.Period, lan
 def customer_trail(data: Data, customer: str, lang: str) -> pd.DataFrame:
     """Every movement of ``customer`` (among the selected customers) with the lines behind each
     (the Movements and Customers pages share it)."""
+    if isinstance(data, warehouse.WarehouseData):  # its own lines, fetched
+        own = customer_lines(data, [customer])
+        return audit.with_lines(own, audit.line_index(own),
+                                _customer_movements(data, customer).frame, text(lang),
+                                number_format(lang, data.source.currency))
     return with_lines(data, mrrkit.filter_movements(data.movements, [customer]).frame, lang)
 
 
@@ -425,17 +434,23 @@ def label_sizes(data: Data, dim: str) -> pd.Series:
 
 @view
 def segment_table(data: Data, dim: str, start: pd.Period, end: pd.Period) -> pd.DataFrame:
+    if isinstance(data, warehouse.WarehouseData):  # computed in the warehouse (issue 16)
+        return warehouse_segments.segment_table(data, dim, start, end)
     return mrrkit.segment_table(data.movements, data.base.labels[dim], start, end)
 
 
 @view
 def lost_by_reason(data: Data, dim: str, start: pd.Period, end: pd.Period) -> pd.DataFrame:
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_segments.lost_by_reason(data, dim, start, end)
     return mrrkit.churn_by_reason(data.movements, churn_reasons(data), start, end,
                                     data.base.labels[dim])
 
 
 @view
 def lost_by_month(data: Data, start: pd.Period, end: pd.Period) -> pd.DataFrame:
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_segments.lost_by_month(data, start, end)
     return mrrkit.churn_reason_by_month(data.movements, churn_reasons(data), start, end)
 
 
@@ -451,6 +466,73 @@ def customer_summary(data: Data) -> pd.DataFrame:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
             out[col] = out[col].astype("category")
     return out
+
+
+@dataclass(frozen=True)
+class CustomerList:
+    """The Customers page's list: the selected customers matching a search and a status, the
+    highest MRR first (:func:`customer_list`)."""
+
+    rows: pd.DataFrame  # :func:`customer_summary` rows: every match, or the first `shown`
+    found: int  # customers matching
+    paying: int  # of them, paying at the as-of day
+    customers: int  # selected customers with an MRR history (the summary's)
+    selected: int  # selected customers, those that never had any MRR included
+    complete: bool  # whether ``rows`` holds every match (else the first ``shown``)
+    pinned_listed: bool = False  # whether the customer asked about matches too
+
+
+def customer_list(data: Data, query: str, status: str, changed: pd.Period | None, shown: int,
+                  pinned: str | None = None) -> CustomerList:
+    """The selected customers whose id or attributes contain ``query`` (:func:`customer_search`)
+    with status ``status`` (``all``, ``active``, ``churned``) and, when ``changed`` is a month,
+    that the data's definitions classify otherwise over the 12 months ending with it
+    (:func:`reclassified`); the highest MRR first. An upload's list holds every match; a
+    warehouse's the first ``shown`` (searched and sorted in the warehouse)."""
+    if isinstance(data, warehouse.WarehouseData):
+        rows, found, paying, listed = warehouse_customers.customer_list(
+            data, query, status, changed, shown, pinned)
+        customers, selected = warehouse_customers.selected_counts(data)
+        return CustomerList(rows, found, paying, customers, selected, found <= len(rows), listed)
+    summary = customer_summary(data)
+    mask = np.ones(len(summary), bool)
+    if changed is not None:
+        mask &= summary.index.isin(reclassified(data, changed).index)
+    if query:
+        mask &= customer_search(data, query)
+    if status != "all":
+        mask &= (summary["status"] == status).to_numpy()
+    found = summary[mask].sort_values("mrr", ascending=False, kind="stable")
+    return CustomerList(found, len(found), int((found["status"] == "active").sum()),
+                        len(summary), int(data.segment.customers), True,
+                        pinned is not None and pinned in found.index)
+
+
+def customer_facts(data: Data, customer: str) -> pd.Series | None:
+    """The customer's row of :func:`customer_summary` (None: not a selected customer with an MRR
+    history)."""
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_customers.customer_facts(data, customer)
+    summary = customer_summary(data)
+    return summary.loc[customer] if customer in summary.index else None
+
+
+def _customer_movements(data: Data, customer: str) -> mrrkit.Movements:
+    """The customer's movements: of the selected customers' (upload), or its lines fetched
+    through the pandas engine (warehouse: the same movements, a customer's depending on its own
+    lines only)."""
+    if isinstance(data, warehouse.WarehouseData):
+        return mrrkit.movements(customer_lines(data, [customer]), as_of=data.as_of,
+                                definitions=warehouse._definitions(data.definitions))
+    return mrrkit.filter_movements(data.movements, [customer])
+
+
+@view
+def customer_history(data: Data, customer: str) -> pd.DataFrame:
+    """The customer's MRR as a step series (:func:`mrrkit.customer_history`)."""
+    if isinstance(data, warehouse.WarehouseData):
+        return mrrkit.customer_history(_customer_movements(data, customer), customer)
+    return mrrkit.customer_history(data.movements, customer)
 
 
 @view

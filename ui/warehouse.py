@@ -49,7 +49,7 @@ __all__ = [
 KEY_PREFIX = "warehouse:"
 #: The pages a warehouse source shows (their slugs); the others need every customer's
 #: movements, which stay in the warehouse, and say so.
-PAGES = ("overview", "cohorts")
+PAGES = ("overview", "cohorts", "segments", "customers")
 _LOCK = threading.Lock()
 _PROBLEM_KEY = "_mrrkit_warehouse_problem"
 
@@ -350,10 +350,18 @@ class WarehouseBase:
     dimensions: tuple[str, ...]
     values: dict
     as_of: pd.Timestamp
+    #: The customers' attribute columns (:func:`mrrkit.sql.attribute_columns`).
+    attribute_columns: tuple[str, ...] = ()
 
     @property
     def months(self) -> list[pd.Period]:
         return list(self.monthly.index)
+
+    @property
+    def attributes(self) -> pd.DataFrame:
+        """The attribute columns an upload's :attr:`ui.views.Analysis.attributes` has, without
+        rows: a warehouse's customers stay in it (a page reads which attributes there are)."""
+        return pd.DataFrame(columns=list(self.attribute_columns))
 
     def options(self, dimension: str) -> list[str]:
         """The labels a segment filter offers for ``dimension``."""
@@ -397,7 +405,10 @@ def select(source: Source, as_of: pd.Timestamp, filters: tuple, definitions=None
     key, frozen, day, tag = _arguments(source, as_of, definitions)
     everyone = _monthly(key, frozen, day, tag, ())
     options = _options(key, frozen)
-    base = WarehouseBase(everyone, tuple(options), options, pd.Timestamp(as_of))
+    import mrrkit.sql
+
+    base = WarehouseBase(everyone, tuple(options), options, pd.Timestamp(as_of),
+                         tuple(mrrkit.sql.attribute_columns(_lines(key, frozen))))
     chosen = tuple((dim, tuple(values)) for dim, values in filters if values)
     segment = everyone if not chosen else _monthly(key, frozen, day, tag, chosen)
     # The key names the definitions too (as an upload's does): views cached on it never mix two.

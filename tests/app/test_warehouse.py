@@ -90,7 +90,7 @@ def test_the_data_page_shows_the_table_its_lines_and_the_mapping(database):
 
 
 def test_pages_that_need_every_movement_say_so_and_link_to_the_overview(database):
-    at = open_with("pages/4_Customers.py", settings(database))
+    at = open_with("pages/5_Scenarios.py", settings(database))
     assert not at.exception
     assert any("not available on a warehouse" in i.value for i in at.info)
 
@@ -161,3 +161,60 @@ def test_a_filter_on_one_dimension_sums_its_labels_and_equals_the_sample(databas
     at = open_with(HOME, settings(database), params)
     assert_clean(at)
     assert metrics(at) == metrics(open_with(HOME, None, params))
+
+
+def same_page(at: AppTest, sample: AppTest, skip_captions=()) -> None:
+    """The two pages show the same tables (values: an upload's text attributes are categorical),
+    charts, captions, notices and pickers."""
+    assert len(at.dataframe) == len(sample.dataframe)
+    for got, want in zip(at.dataframe, sample.dataframe):
+        pd.testing.assert_frame_equal(got.value, want.value, check_dtype=False,
+                                      check_categorical=False)
+    assert [c.proto.spec for c in at.get("vega_lite_chart")] == \
+        [c.proto.spec for c in sample.get("vega_lite_chart")]
+    captions = [[c.value for c in page.main.caption if not c.value.startswith(skip_captions)]
+                for page in (at, sample)]
+    assert captions[0] == captions[1]
+    assert metrics(at) == metrics(sample)
+    for kind in ("info", "warning", "markdown", "subheader"):
+        assert [e.value for e in getattr(at.main, kind)] == \
+            [e.value for e in getattr(sample.main, kind)], kind
+    assert [(b.label, b.options, b.value) for b in at.main.selectbox] == \
+        [(b.label, b.options, b.value) for b in sample.main.selectbox]
+
+
+@pytest.mark.parametrize("params", [
+    {"asof": "2026-10-31"},
+    {"asof": "2026-10-31", "f.channel": "partner", "seg.dim": "industry", "seg.metric": "nrr",
+     "defs": "chartmogul"},
+    # A filter on the dimension split: every customer's sums, the labels not chosen at zero.
+    {"asof": "2026-09-15", "f.industry": ["Healthcare", "Software"], "seg.dim": "industry",
+     "from": "2024-01", "to": "2025-06"},
+])
+def test_the_segments_page_of_the_warehouse_is_the_samples(database, params):
+    at = open_with("pages/3_Segments.py", settings(database), params)
+    assert_clean(at)
+    sample = open_with("pages/3_Segments.py", None, params)
+    assert len(at.dataframe) == 3 and len(at.get("vega_lite_chart")) == 3
+    same_page(at, sample)
+
+
+@pytest.mark.parametrize("params", [
+    {"asof": "2026-10-31"},
+    {"asof": "2026-10-31", "f.channel": "partner", "cus.q": "CUS_01", "defs": "chartmogul"},
+    # Fincome's reclassified customers; a customer a link opened, further down than the list.
+    {"asof": "2026-10-31", "defs": "fincome", "cus.diff": "changed", "cus.q": "soft"},
+    {"asof": "2026-10-31", "cus.id": "cus_2344", "cus.status": "churned"},
+])
+def test_the_customers_page_of_the_warehouse_is_the_samples(database, params):
+    at = open_with("pages/4_Customers.py", settings(database), params)
+    assert_clean(at)
+    sample = open_with("pages/4_Customers.py", None, params)
+    # Past the first 250, a warehouse's list says its download stops there too.
+    cut = "Showing the 250 with the highest MRR"
+    same_page(at, sample, skip_captions=(cut,))
+    said = [c.value for c in at.main.caption if c.value.startswith(cut)]
+    wanted = [c.value for c in sample.main.caption if c.value.startswith(cut)]
+    assert len(said) == len(wanted)
+    assert all("stay in the warehouse" in c for c in said)
+    assert len(at.dataframe) == 3 and len(at.get("vega_lite_chart")) == 1

@@ -1,0 +1,147 @@
+"""The Customers page on a warehouse source (issue 16): the list searched and sorted by the
+warehouse, only the rows shown fetched; one customer's lines fetched and its movements computed
+from them by the pandas engine (:mod:`mrrkit.sql.customers`).
+
+Every customer's row (its MRR now, first and last movement, how many, its attributes) is
+materialised once per day and definitions (a temporary table, as :func:`ui.warehouse._everyone`
+keeps the movements): a search is then a filter of that table, its count and its first rows by
+MRR, two small queries, however many customers the warehouse holds.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from . import warehouse as wh
+
+__all__ = ["customer_facts", "customer_lines", "customer_list", "selected_counts"]
+
+
+def _arguments(data: wh.WarehouseData) -> tuple:
+    return data.source.key, wh._frozen(wh.settings()), f"{data.as_of:%Y-%m-%d}", data.definitions
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _summary(key: str, frozen: str, as_of: str, definitions: str):
+    """Every customer's row (:func:`mrrkit.sql.customer_summary` with its attributes),
+    materialised in the database."""
+    import mrrkit.sql
+
+    lines = wh._lines(key, frozen)
+    table = mrrkit.sql.customer_summary(wh._everyone(key, frozen, as_of, definitions),
+                                        mrrkit.sql.customer_attributes(lines))
+    with wh._LOCK:
+        return table.cache()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _reclassified(key: str, frozen: str, as_of: str, definitions: str, month: str):
+    """The customers whose movements of the 12 months ending with ``month`` the definitions
+    classify otherwise than mrrkit's (:func:`mrrkit.sql.reclassified_customers`), materialised."""
+    import mrrkit.sql
+
+    last = pd.Period(month, "M")
+    changed = mrrkit.sql.reclassified_customers(wh._everyone(key, frozen, as_of, ""),
+                                                wh._everyone(key, frozen, as_of, definitions),
+                                                last - 11, last)
+    with wh._LOCK:
+        return changed.cache()
+
+
+def _selected(key: str, frozen: str, as_of: str, definitions: str, filters: tuple,
+              changed: str = ""):
+    """The rows of the customers the filters select (and the definitions reclassify in the 12
+    months ending with ``changed``, when given)."""
+    t = _summary(key, frozen, as_of, definitions)
+    if filters:
+        t = t.filter(t.customer_id.isin(wh._selected_customers(key, frozen, filters)))
+    if changed:
+        t = t.filter(t.customer_id.isin(
+            _reclassified(key, frozen, as_of, definitions, changed).customer_id))
+    return t
+
+
+def _columns(key: str, frozen: str) -> list[str]:
+    import mrrkit.sql
+
+    return mrrkit.sql.attribute_columns(wh._lines(key, frozen))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _listing(key: str, frozen: str, as_of: str, definitions: str, filters: tuple, query: str,
+             status: str, changed: str, limit: int, pinned: str) -> tuple:
+    import mrrkit.sql
+
+    t = _selected(key, frozen, as_of, definitions, filters, changed)
+    columns = _columns(key, frozen)
+    with wh._LOCK:
+        rows, found, paying = mrrkit.sql.customer_listing(t, as_of, query, status, limit, columns)
+        pinned_listed = pinned in rows.index
+        if pinned and not pinned_listed:  # (a link's customer: does it match, further down?)
+            one = t.filter(t.customer_id == pinned)
+            pinned_listed = found > len(rows) and mrrkit.sql.customer_listing(
+                one, as_of, query, status, 1, columns)[1] > 0
+    return rows, found, paying, bool(pinned_listed)
+
+
+def customer_list(data: wh.WarehouseData, query: str, status: str, changed: pd.Period | None,
+                  shown: int, pinned: str | None = None) -> tuple:
+    """The first ``shown`` customers matching ``query`` and ``status`` (and reclassified by the
+    definitions in the 12 months ending with ``changed``), highest MRR first: ``(rows, found,
+    paying, pinned_listed)``, ``pinned_listed`` whether customer ``pinned`` matches too."""
+    key, frozen, day, tag = _arguments(data)
+    return _listing(key, frozen, day, tag, data.filters, query, status,
+                    "" if changed is None else str(changed), int(shown), pinned or "")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _counts(key: str, frozen: str, as_of: str, definitions: str, filters: tuple) -> tuple:
+    t = _selected(key, frozen, as_of, definitions, filters)
+    labels = wh._label_table(key, frozen)
+    with wh._LOCK:
+        listed = int(t.count().to_pandas())
+        if labels is None:
+            selected = int(wh._lines(key, frozen).customer_id.nunique().to_pandas())
+        elif filters:
+            selected = int(labels.filter(labels.customer_id.isin(
+                wh._selected_customers(key, frozen, filters))).count().to_pandas())
+        else:
+            selected = int(labels.count().to_pandas())
+    return listed, selected
+
+
+def selected_counts(data: wh.WarehouseData) -> tuple[int, int]:
+    """The selected customers with an MRR history, and all the selected customers."""
+    return _counts(*_arguments(data), data.filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _facts(key: str, frozen: str, as_of: str, definitions: str, filters: tuple,
+           customer: str) -> pd.DataFrame:
+    import mrrkit.sql
+
+    t = _selected(key, frozen, as_of, definitions, filters)
+    with wh._LOCK:
+        return mrrkit.sql.customer_listing(t.filter(t.customer_id == customer), as_of, "", "all",
+                                           1, ())[0]
+
+
+def customer_facts(data: wh.WarehouseData, customer: str) -> pd.Series | None:
+    """The customer's row of the list (None: not a selected customer with an MRR history)."""
+    rows = _facts(*_arguments(data), data.filters, str(customer))
+    return None if rows.empty else rows.iloc[0]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _lines_of(key: str, frozen: str, customers: tuple) -> pd.DataFrame:
+    import mrrkit.sql
+
+    with wh._LOCK:
+        return mrrkit.sql.customer_lines(wh._lines(key, frozen), customers)
+
+
+def customer_lines(data: wh.WarehouseData, customers) -> pd.DataFrame:
+    """The lines of a few customers, fetched."""
+    return _lines_of(data.source.key, wh._frozen(wh.settings()),
+                     tuple(sorted({str(c) for c in customers})))
