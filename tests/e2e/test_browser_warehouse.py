@@ -5,10 +5,12 @@
 2. A segment filter chosen in the sidebar changes them, as it changes the sample's, and a reload
    keeps it (the address holds it).
 3. Every page is opened from the menu twice: the pages computed in the warehouse (Overview,
-   Cohorts) show figures,
+   Cohorts, Segments, Customers) show figures,
    the others say they need every movement, none fails; the Data page names the table and its
    lines; switching to the sample and back works.
-4. The whole thing in French.
+4. Segments and Customers: the dimension changed, a customer searched and opened, a reload keeps
+   both; the figures are the sample's.
+5. The whole thing in French.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from tests._browser import (
     keep_evidence,
     new_page,
     no_exception,
+    open_dropdown,
     playwright,
     start_server,
     stop_server,
@@ -134,7 +137,7 @@ def test_every_page_twice_from_the_menu_and_back_to_the_sample(app):
                 main = page.locator('[data-testid="stMain"]').inner_text()
                 if label == "Overview":
                     assert len(_metrics(page)) == 11
-                elif label == "Cohorts":
+                elif label in ("Cohorts", "Segments", "Customers"):
                     assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 1
                     assert "not available on a warehouse" not in main
                 elif label == "Data":
@@ -146,7 +149,7 @@ def test_every_page_twice_from_the_menu_and_back_to_the_sample(app):
         _menu(page, runs, "Overview")
         page.locator(SIDEBAR).get_by_text("Sample: a B2B SaaS, 4 years").click()
         runs.idle()
-        _menu(page, runs, "Customers")
+        _menu(page, runs, "Scenarios")
         no_exception(page)
         assert "not available on a warehouse" not in page.locator('[data-testid="stMain"]').inner_text()
         page.locator(SIDEBAR).get_by_text("Your warehouse").click()
@@ -169,10 +172,85 @@ def test_in_french(app):
         _menu(page, runs, "Données")
         assert "est la source de données" in page.inner_text("body")
         _menu(page, runs, "Clients")
+        assert "restent dans l'entrepôt" in page.inner_text("body")  # the list's first 250
+        _menu(page, runs, "Scénarios")
         assert "pas encore disponible sur un entrepôt" in page.inner_text("body")
         no_exception(page)
     except Exception:
         keep_evidence(page, "warehouse-french")
+        raise
+    finally:
+        context.close()
+
+
+def _main(page) -> str:
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def _box(page, label: str):
+    """The input of the main area's select box ``label`` (its value is the option shown; the
+    tables are drawn on a canvas, the select boxes and captions are text)."""
+    return page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').filter(
+        has_text=label).locator("input")
+
+
+def _pick(page, runs, label: str, option: str) -> None:
+    """Choose ``option`` in the main area's select box ``label``, as a user does."""
+    open_dropdown(page, _box(page, label), option)
+    page.get_by_role("option", name=option, exact=True).click()
+    runs.idle()
+
+
+def test_segments_and_customers_from_the_menu_a_dimension_a_search_a_customer(app):
+    lines = mrrkit.load_sample()
+    mv = mrrkit.movements(lines, as_of="2026-10-31")
+    context, page, runs = _open(app["browser"], f"{app['base']}?{AS_OF}")
+    try:
+        for _ in range(2):
+            _menu(page, runs, "Segments")
+            no_exception(page)
+            assert _box(page, "Split by").input_value() == "Company size"
+            assert "Period Nov 2025 to Oct 2026" in _main(page)
+            _menu(page, runs, "Customers")
+            no_exception(page)
+            assert "2,979 customers listed" in _main(page)
+        # Segments: another dimension, the MRR lost by reason follows it; a reload keeps it.
+        _menu(page, runs, "Segments")
+        _pick(page, runs, "Split by", "Industry")
+        page.wait_for_function("location.search.includes('seg.dim=industry')", timeout=STEP_MS)
+        assert page.locator('[data-testid="stVegaLiteChart"]').count() == 3
+        page.reload()
+        page.locator('[data-testid="stMain"] h1').first.wait_for()
+        runs.idle()
+        assert _box(page, "Split by").input_value() == "Industry"
+        no_exception(page)
+
+        # Customers: search a customer, open it, reload.
+        _menu(page, runs, "Customers")
+        summary = mrrkit.customer_summary(mv)
+        wanted = "cus_1488"
+        field = page.locator('[data-testid="stMain"] [data-testid="stTextInput"] input')
+        field.fill("cus_148")
+        field.press("Enter")
+        runs.idle()
+        page.wait_for_function("location.search.includes('cus.q=cus_148')", timeout=STEP_MS)
+        listed = summary[summary.index.str.contains("cus_148")]
+        assert f"{len(listed)} customers listed" in _main(page)
+        _pick(page, runs, "Customer", wanted)
+        page.wait_for_function(f"location.search.includes('cus.id={wanted}')", timeout=STEP_MS)
+        main = _main(page)
+        assert f"MRR history of {wanted}" in main
+        mrr = summary.at[wanted, "mrr"]
+        assert f"€{mrr:,.2f}" in main
+        page.reload()
+        page.locator('[data-testid="stMain"] h1').first.wait_for()
+        runs.idle()
+        assert f"MRR history of {wanted}" in _main(page)
+        assert _box(page, "Customer").input_value() == wanted
+        assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 1
+        no_exception(page)
+    except Exception:
+        keep_evidence(page, "warehouse-segments-customers")
         raise
     finally:
         context.close()
