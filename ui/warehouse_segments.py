@@ -2,11 +2,15 @@
 churn reason computed in the warehouse (:mod:`mrrkit.sql.segments`), a row per label (and
 month, reason) fetched, finished by the pandas engine's own functions.
 
-Sums add up over customers, so a filter on the very dimension the page splits by needs no query
-of its own: the selection's sums are every customer's, the labels not chosen at zero (as
-:func:`ui.warehouse._dimension_sums` does for the monthly table). Every result is cached on the
-source's key, the day, the definitions, the filters, the dimension and (the segment table) the
-period; the MRR lost is fetched for every month once and sliced per period.
+What the page reads of each customer does not depend on the dimension nor the filters: every
+customer's figures for a period (:func:`mrrkit.sql.period_customers`) and every churn with its
+reason (:func:`mrrkit.sql.churn_movements`) are materialised once (temporary tables), and each
+dimension and selection is a join and a group-by of them. Sums add up over customers, so a filter
+on the very dimension the page splits by needs no query of its own: the selection's sums are
+every customer's, the labels not chosen at zero (as :func:`ui.warehouse._dimension_sums` does for
+the monthly table). Every result is cached on the source's key, the day, the definitions, the
+filters, the dimension and (the segment table) the period; the MRR lost is fetched for every
+month once and sliced per period.
 """
 
 from __future__ import annotations
@@ -40,6 +44,37 @@ def _labels(key: str, frozen: str, dimension: str):
     return table.select("customer_id", segment=table[f"dim_{dimension}"])
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _period_table(key: str, frozen: str, as_of: str, definitions: str, start: str, end: str):
+    """Every customer's :func:`mrrkit.sql.period_customers` of a period, materialised: each
+    dimension and selection of the period is then a join and a group-by of it."""
+    import mrrkit.sql
+
+    table = mrrkit.sql.period_customers(wh._everyone(key, frozen, as_of, definitions), start, end)
+    with wh._LOCK:
+        return table.cache()
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _churn_table(key: str, frozen: str, as_of: str, definitions: str):
+    """Every customer's churns with their reasons (:func:`mrrkit.sql.churn_movements`),
+    materialised, the reasons read from the lines as recorded (as an upload's
+    :func:`mrrkit.churn_reasons` reads them, whatever the definitions)."""
+    import mrrkit.sql
+
+    table = mrrkit.sql.churn_movements(wh._everyone(key, frozen, as_of, definitions), REASON,
+                                       lines=wh._lines(key, frozen))
+    with wh._LOCK:
+        return table.cache()
+
+
+def _of_selected(table, key: str, frozen: str, filters: tuple):
+    """The rows of ``table`` (by ``customer_id``) of the customers the filters select."""
+    if not filters:
+        return table
+    return table.filter(table.customer_id.isin(wh._selected_customers(key, frozen, filters)))
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _segment_sums(key: str, frozen: str, as_of: str, definitions: str, filters: tuple,
                   dimension: str, start: str, end: str) -> pd.DataFrame:
@@ -51,9 +86,12 @@ def _segment_sums(key: str, frozen: str, as_of: str, definitions: str, filters: 
         out = _segment_sums(key, frozen, as_of, definitions, (), dimension, start, end).copy()
         out.loc[~out.index.isin(list(same[1])), :] = 0
         return out
-    mv = wh._movements(key, frozen, as_of, definitions, filters)
+    customers = _of_selected(_period_table(key, frozen, as_of, definitions, start, end), key,
+                             frozen, filters)
+    mv = wh._everyone(key, frozen, as_of, definitions)
     with wh._LOCK:
-        sums = mrrkit.sql.segment_sums(mv, None, start, end, labels=_labels(key, frozen, dimension))
+        sums = mrrkit.sql.segment_sums(mv, None, start, end, labels=_labels(key, frozen, dimension),
+                                       customers=customers)
     return sums.rename_axis(dimension)
 
 
@@ -69,8 +107,7 @@ def segment_table(data: wh.WarehouseData, dimension: str, start: pd.Period,
 def _reason_rows(key: str, frozen: str, as_of: str, definitions: str, filters: tuple,
                  dimension: str | None) -> pd.DataFrame:
     """:func:`mrrkit.sql.churn_reason_sums` of the selected customers, every month (per label of
-    ``dimension`` when given), the reasons read from the lines as recorded (as an upload's
-    :func:`mrrkit.churn_reasons` reads them, whatever the definitions)."""
+    ``dimension`` when given)."""
     import mrrkit.sql
 
     same = _one_dimension(filters)
@@ -80,11 +117,11 @@ def _reason_rows(key: str, frozen: str, as_of: str, definitions: str, filters: t
         if dimension is None:
             rows = rows.groupby(["month", "reason"], as_index=False, sort=False)["lost"].sum()
         return rows.reset_index(drop=True)
-    mv = wh._movements(key, frozen, as_of, definitions, filters)
+    churns = _of_selected(_churn_table(key, frozen, as_of, definitions), key, frozen, filters)
     labels = None if dimension is None else _labels(key, frozen, dimension)
     with wh._LOCK:
-        return mrrkit.sql.churn_reason_sums(mv, None, REASON, lines=wh._lines(key, frozen),
-                                            labels=labels)
+        return mrrkit.sql.churn_reason_sums(wh._everyone(key, frozen, as_of, definitions), None,
+                                            REASON, labels=labels, churns=churns)
 
 
 def _arguments(data: wh.WarehouseData) -> tuple:

@@ -31,8 +31,10 @@ from .lines import adjust_lines, default_as_of, lines_table, micros
 from .movements import SqlMovements, movements
 from .segments import (
     churn_by_reason,
+    churn_movements,
     churn_reason_by_month,
     churn_reason_sums,
+    period_customers,
     segment_sums,
     segment_table,
 )
@@ -53,6 +55,7 @@ __all__ = [
     "adjust_lines",
     "attribute_columns",
     "churn_by_reason",
+    "churn_movements",
     "churn_reason_by_month",
     "churn_reason_sums",
     "cohort_levels",
@@ -72,6 +75,7 @@ __all__ = [
     "movements",
     "nrr",
     "open_lines",
+    "period_customers",
     "reclassified_customers",
     "retention_pairs",
     "segment_lines",

@@ -33,8 +33,8 @@ from .movements import SqlMovements, _int64
 from .views import _as_of_month, _first_day, _labels_query, _movements_of
 
 __all__ = [
-    "churn_by_reason", "churn_reason_by_month", "churn_reason_sums", "segment_sums",
-    "segment_table",
+    "churn_by_reason", "churn_movements", "churn_reason_by_month", "churn_reason_sums",
+    "period_customers", "segment_sums", "segment_table",
 ]
 
 #: Exact integers of up to 38 digits: a product of two MRRs in micros passes int64 from 3,037
@@ -65,10 +65,23 @@ def _segments(mv: SqlMovements, by: str | None, labels: ibis.Table | None) -> ib
     return _labels_query(mv.lines, by)
 
 
+def period_customers(data, start, end, definitions=None) -> ibis.Table:
+    """What the segment table of months ``start..end`` reads of each customer, as a query: per
+    customer with a movement that matters for the period, ``base`` and ``final`` (its MRR at the
+    end of month ``start - 1`` and of ``end``, integer micros, NULL before its first movement),
+    ``expanded`` (an expansion movement in the period) and ``expansion``, ``churn`` (its
+    expansion and churn amounts in the period).
+
+    It does not depend on the segments: computed (or materialised) once per period, every
+    dimension's and selection's :func:`segment_sums` read it (``customers=``).
+    """
+    mv = _movements_of(data, None, definitions)
+    s, e = _period(mv, start, end)
+    return _per_customer(mv.micros, s, e)
+
+
 def _per_customer(t: ibis.Table, s: int, e: int) -> ibis.Table:
-    """Per customer with a movement that matters for months ``s..e``: its MRR at the end of
-    month ``s - 1`` (``base``) and of ``e`` (``final``), NULL before its first movement; whether
-    it expanded in the period; its expansion and churn amounts in the period (micros)."""
+    """:func:`period_customers` of movement rows ``t`` and month ordinals ``s..e``."""
     month = t.day.truncate("M")
     next_month = t.next_day.truncate("M")
 
@@ -89,10 +102,10 @@ def _per_customer(t: ibis.Table, s: int, e: int) -> ibis.Table:
         churn=_int64(ibis.ifelse(t.lost, amount, zero).sum()))
 
 
-def _sums_query(t: ibis.Table, segments: ibis.Table, s: int, e: int) -> ibis.Table:
-    """:data:`~mrrkit.views.segments.SEGMENT_SUMS` per segment: every segment of ``segments``
-    (those with no customer moving too, as the pandas engine lists every label)."""
-    per = _per_customer(t, s, e)
+def _sums_query(per: ibis.Table, segments: ibis.Table) -> ibis.Table:
+    """:data:`~mrrkit.views.segments.SEGMENT_SUMS` per segment from :func:`period_customers`
+    rows: every segment of ``segments`` (those with no customer moving too, as the pandas engine
+    lists every label)."""
     j = segments.left_join(per, segments.segment_customer == per.customer_id)
     zero = ibis.literal(0, "int64")
     base, final = j.base.fill_null(zero), j.final.fill_null(zero)
@@ -143,7 +156,8 @@ def _by_label(rows: pd.DataFrame, columns, name: str) -> pd.DataFrame:
 
 
 def segment_sums(data, by: str | None, start, end, definitions=None,
-                 labels: ibis.Table | None = None) -> pd.DataFrame:
+                 labels: ibis.Table | None = None,
+                 customers: ibis.Table | None = None) -> pd.DataFrame:
     """What the segment table of months ``start..end`` is made of, per segment, computed in the
     database: :func:`mrrkit.views.segments.segment_sums`' frame, from one query whose result
     has a row per segment.
@@ -162,6 +176,9 @@ def segment_sums(data, by: str | None, start, end, definitions=None,
     labels : ibis Table, optional
         ``customer_id, segment``: each customer's segment, computed already (every customer of
         the lines: a segment with no customer moving is a row of zeros).
+    customers : ibis Table, optional
+        :func:`period_customers` of these movements and months, computed already (a cached
+        table, possibly of more customers filtered to some: the rows of a customer are its own).
 
     Returns
     -------
@@ -170,7 +187,8 @@ def segment_sums(data, by: str | None, start, end, definitions=None,
     """
     mv = _movements_of(data, None, definitions)
     s, e = _period(mv, start, end)
-    rows = _sums_query(mv.micros, _segments(mv, by, labels), s, e).to_pyarrow().to_pandas()
+    per = _per_customer(mv.micros, s, e) if customers is None else customers
+    rows = _sums_query(per, _segments(mv, by, labels)).to_pyarrow().to_pandas()
     out = _by_label(rows, SEGMENT_SUMS, by or "segment")
     out.attrs["start"] = pd.Period(ordinal=s, freq="M")
     out.attrs["end"] = pd.Period(ordinal=e, freq="M")
@@ -223,9 +241,30 @@ def _reasons_by_end(lines: ibis.Table, column: str) -> ibis.Table:
     return ranked.filter(ranked["rank"] == 0).drop("rank")
 
 
+def churn_movements(data, column: str = "churn_reason", definitions=None,
+                    lines: ibis.Table | None = None) -> ibis.Table:
+    """Every churn movement with its reason, as a query: ``customer_id``, ``month`` (the first
+    day of the churn's month), ``lost`` (positive integer micros) and ``reason`` (the raw value
+    recorded on the lines that ended with it, NULL for none: :func:`mrrkit.churn_reasons`' rule).
+
+    It does not depend on the segments: computed (or materialised) once, every dimension's and
+    selection's :func:`churn_reason_sums` read it (``churns=``). ``lines`` as
+    :func:`churn_reason_sums` takes them.
+    """
+    mv = _movements_of(data, None, definitions)
+    t = mv.micros
+    churns = t.filter(t.kind == CHURN)
+    reasons = _reasons_by_end(mv.lines if lines is None else lines, column)
+    j = churns.left_join(reasons, [churns.customer_id == reasons.reason_customer,
+                                   churns.day == reasons.reason_day])
+    return j.select("customer_id", month=j.day.truncate("M"),
+                    lost=_int64(j.before - j.after), reason=j.reason)
+
+
 def churn_reason_sums(data, by: str | None = None, column: str = "churn_reason",
                       definitions=None, lines: ibis.Table | None = None,
-                      labels: ibis.Table | None = None) -> pd.DataFrame:
+                      labels: ibis.Table | None = None,
+                      churns: ibis.Table | None = None) -> pd.DataFrame:
     """The MRR lost to churn per month and churn reason (and segment, with ``by`` or
     ``labels``), computed in the database: one query whose result has a row per (segment,)
     month and reason; :func:`churn_by_reason` and :func:`churn_reason_by_month` slice it.
@@ -248,6 +287,9 @@ def churn_reason_sums(data, by: str | None = None, column: str = "churn_reason",
         ``churn_reasons(lines, movements)``).
     labels : ibis Table, optional
         ``customer_id, segment``, as :func:`segment_sums` takes it.
+    churns : ibis Table, optional
+        :func:`churn_movements` of these movements, computed already (a cached table, possibly
+        of more customers filtered to some).
 
     Returns
     -------
@@ -255,18 +297,13 @@ def churn_reason_sums(data, by: str | None = None, column: str = "churn_reason",
     :data:`mrrkit.MISSING`), ``lost`` (positive integer micros), and ``segment`` when asked.
     """
     mv = _movements_of(data, None, definitions)
-    t = mv.micros
-    churns = t.filter(t.kind == CHURN)
-    reasons = _reasons_by_end(mv.lines if lines is None else lines, column)
-    j = churns.left_join(reasons, [churns.customer_id == reasons.reason_customer,
-                                   churns.day == reasons.reason_day])
+    j = churn_movements(mv, column, None, lines) if churns is None else churns
     keys = ["month", "reason"]
-    j = j.mutate(month=j.day.truncate("M"))
     if by is not None or labels is not None:
         segments = _segments(mv, by, labels)
         j = j.inner_join(segments, j.customer_id == segments.segment_customer)
         keys = ["segment", *keys]
-    rows = j.group_by(keys).aggregate(lost=_int64((j.before - j.after).sum())).to_pandas()
+    rows = j.group_by(keys).aggregate(lost=_int64(j.lost.sum())).to_pandas()
     rows["month"] = pd.PeriodIndex(pd.to_datetime(rows["month"]), freq="M")
     rows["reason"] = _as_labels(rows["reason"].reset_index(drop=True)).to_numpy()
     if "segment" in rows.columns:
