@@ -2,10 +2,11 @@
 warehouse, only the rows shown fetched; one customer's lines fetched and its movements computed
 from them by the pandas engine (:mod:`mrrkit.sql.customers`).
 
-Every customer's row (its MRR now, first and last movement, how many, its attributes) is
-materialised once per day and definitions (a temporary table, as :func:`ui.warehouse._everyone`
-keeps the movements): a search is then a filter of that table, its count and its first rows by
-MRR, two small queries, however many customers the warehouse holds.
+Every customer's row (its MRR now, first and last movement, how many) is materialised once per
+day and definitions (a temporary table, as :func:`ui.warehouse._everyone` keeps the movements),
+and every customer's attributes once, at the first search: a search is then a filter of those
+tables, its count and its first rows by MRR (with their attributes), small queries however many
+customers the warehouse holds.
 """
 
 from __future__ import annotations
@@ -24,15 +25,35 @@ def _arguments(data: wh.WarehouseData) -> tuple:
 
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _summary(key: str, frozen: str, as_of: str, definitions: str):
-    """Every customer's row (:func:`mrrkit.sql.customer_summary` with its attributes),
-    materialised in the database."""
+    """Every customer's row (:func:`mrrkit.sql.customer_summary`: its MRR now, first and last
+    movement, how many), materialised in the database."""
     import mrrkit.sql
 
-    lines = wh._lines(key, frozen)
-    table = mrrkit.sql.customer_summary(wh._everyone(key, frozen, as_of, definitions),
-                                        mrrkit.sql.customer_attributes(lines))
+    table = mrrkit.sql.customer_summary(wh._everyone(key, frozen, as_of, definitions))
     with wh._LOCK:
         return table.cache()
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _searched_attributes(key: str, frozen: str):
+    """Every customer's attributes (:func:`mrrkit.sql.customer_attributes`), materialised for
+    the searches (a pass over the lines, made at the first search: the list's own rows get
+    theirs from their lines)."""
+    import mrrkit.sql
+
+    table = mrrkit.sql.customer_attributes(wh._lines(key, frozen))
+    with wh._LOCK:
+        return table.cache()
+
+
+def _attributes(key: str, frozen: str, query: str):
+    """The customers' attributes: materialised to search them, else a query the listed rows'
+    ids filter (the database reads their lines only)."""
+    import mrrkit.sql
+
+    if query:
+        return _searched_attributes(key, frozen)
+    return mrrkit.sql.customer_attributes(wh._lines(key, frozen))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -62,26 +83,22 @@ def _selected(key: str, frozen: str, as_of: str, definitions: str, filters: tupl
     return t
 
 
-def _columns(key: str, frozen: str) -> list[str]:
-    import mrrkit.sql
-
-    return mrrkit.sql.attribute_columns(wh._lines(key, frozen))
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
 def _listing(key: str, frozen: str, as_of: str, definitions: str, filters: tuple, query: str,
              status: str, changed: str, limit: int, pinned: str) -> tuple:
     import mrrkit.sql
 
     t = _selected(key, frozen, as_of, definitions, filters, changed)
-    columns = _columns(key, frozen)
+    attributes = _attributes(key, frozen, query)
     with wh._LOCK:
-        rows, found, paying = mrrkit.sql.customer_listing(t, as_of, query, status, limit, columns)
+        rows, found, paying = mrrkit.sql.customer_listing(t, as_of, query, status, limit,
+                                                          attributes=attributes)
         pinned_listed = pinned in rows.index
-        if pinned and not pinned_listed:  # (a link's customer: does it match, further down?)
+        if pinned and not pinned_listed and found > len(rows):
+            # (a link's customer: does it match, further down the list?)
             one = t.filter(t.customer_id == pinned)
-            pinned_listed = found > len(rows) and mrrkit.sql.customer_listing(
-                one, as_of, query, status, 1, columns)[1] > 0
+            pinned_listed = mrrkit.sql.customer_listing(one, as_of, query, status, 0,
+                                                        attributes=attributes)[1] > 0
     return rows, found, paying, bool(pinned_listed)
 
 
@@ -124,7 +141,7 @@ def _facts(key: str, frozen: str, as_of: str, definitions: str, filters: tuple,
     t = _selected(key, frozen, as_of, definitions, filters)
     with wh._LOCK:
         return mrrkit.sql.customer_listing(t.filter(t.customer_id == customer), as_of, "", "all",
-                                           1, ())[0]
+                                           1, attributes=_attributes(key, frozen, ""))[0]
 
 
 def customer_facts(data: wh.WarehouseData, customer: str) -> pd.Series | None:

@@ -128,11 +128,27 @@ def summary_rows(rows: pd.DataFrame, as_of) -> pd.DataFrame:
 
 
 def customer_listing(summary: ibis.Table, as_of, query: str = "", status: str = "all",
-                     limit: int = 250, columns: Iterable[str] = ()) -> tuple[pd.DataFrame, int, int]:
-    """The customers of ``summary`` (:func:`customer_summary`) whose id or ``columns`` contain
+                     limit: int = 250, columns: Iterable[str] | None = None,
+                     attributes: ibis.Table | None = None) -> tuple[pd.DataFrame, int, int]:
+    """The customers of ``summary`` (:func:`customer_summary`) whose id or attributes contain
     ``query`` (ignoring case) and whose status is ``status`` (``"all"``, ``"active"``,
     ``"churned"``), the highest MRR first (ties by id): two queries, the count and the first
-    ``limit`` rows.
+    ``limit`` rows (and a third for their attributes, with ``attributes``).
+
+    Parameters
+    ----------
+    summary : ibis Table
+        :func:`customer_summary`, with its attributes or without (then give ``attributes``).
+    as_of : date-like
+        The movements' as-of day (the lifetimes of paying customers run to it).
+    query, status, limit
+        The search, the status, how many rows to fetch.
+    columns : iterable of str, optional
+        The attribute columns searched (default: every attribute of ``attributes``, or of
+        ``summary``).
+    attributes : ibis Table, optional
+        :func:`customer_attributes`: searched by a semi-join (the customers whose attributes
+        contain the query), and the rows fetched get theirs (a filter on the rows' ids).
 
     Returns
     -------
@@ -142,17 +158,32 @@ def customer_listing(summary: ibis.Table, as_of, query: str = "", status: str = 
     """
     if status not in ("all", "active", "churned"):
         raise ValueError(f"status must be 'all', 'active' or 'churned', got {status!r}")
+    own = [c for c in (attributes.columns if attributes is not None else summary.columns)
+           if c not in SUMMARY_COLUMNS]
+    columns = own if columns is None else list(columns)
     t = summary
     if query:
-        t = t.filter(customer_search(t, query, columns))
+        if attributes is None:
+            t = t.filter(customer_search(t, query, columns))
+        else:
+            hits = attributes.filter(customer_search(attributes, query, columns))
+            t = t.filter(customer_search(t, query) | t.customer_id.isin(hits.customer_id))
     if status != "all":
         t = t.filter(t.mrr > 0 if status == "active" else t.mrr <= 0)
     counts = t.aggregate(found=t.count(),
                          paying=ibis.ifelse(t.mrr > 0, 1, 0).sum()).to_pandas().iloc[0]
     found = int(counts["found"])
     paying = 0 if pd.isna(counts["paying"]) else int(counts["paying"])
-    rows = t.order_by([t.mrr.desc(), t.customer_id]).limit(limit).to_pandas()
-    return summary_rows(_typed(rows, t), as_of), found, paying
+    rows = _typed(t.order_by([t.mrr.desc(), t.customer_id]).limit(limit).to_pandas(), t)
+    if attributes is not None:
+        ids = rows["customer_id"].astype("str").tolist()
+        theirs = attributes.filter(attributes.customer_id.isin(ids))
+        theirs = _typed(theirs.to_pandas(), theirs).set_index("customer_id")
+        theirs.index = theirs.index.astype("str")
+        extra = [c for c in attributes.columns if c != "customer_id" and c not in rows.columns]
+        rows = rows.join(theirs[extra], on="customer_id") if len(rows) else rows.assign(
+            **{c: theirs[c].iloc[:0].reset_index(drop=True) for c in extra})
+    return summary_rows(rows, as_of), found, paying
 
 
 def _typed(frame: pd.DataFrame, table: ibis.Table) -> pd.DataFrame:

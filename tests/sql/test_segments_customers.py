@@ -134,10 +134,15 @@ def test_the_customer_listing_equals_the_pandas_engines_on_the_sample(sample, pr
     assert columns == list(attributes.columns)
     cases = [("", "all", 250), ("HEALTH", "active", 40), ("cus_01", "churned", 7),
              ("nobody", "all", 10), ("5", "all", 3000)]
-    with mrrkit.sql.customer_summary(smv, mrrkit.sql.customer_attributes(lines)).cache() as table:
+    # The attributes joined to the summary, or apart (searched by a semi-join, the rows
+    # fetched given theirs), as the app keeps them.
+    joined = mrrkit.sql.customer_summary(smv, mrrkit.sql.customer_attributes(lines)).cache()
+    alone = mrrkit.sql.customer_summary(smv).cache()
+    apart = {"attributes": mrrkit.sql.customer_attributes(lines)}
+    for table, extra in ((joined, {}), (alone, apart)):
         for query, status, limit in cases:
             rows, found, paying = mrrkit.sql.customer_listing(table, smv.as_of, query, status,
-                                                              limit, columns)
+                                                              limit, **extra)
             want = _listed(summary, attributes, query, status)
             assert (found, paying) == (len(want), int((want["status"] == "active").sum()))
             # (an integer attribute is Int64 where the rows fetched have a NULL, as a reader
@@ -145,6 +150,8 @@ def test_the_customer_listing_equals_the_pandas_engines_on_the_sample(sample, pr
             pd.testing.assert_frame_equal(rows, want.head(limit), check_exact=True,
                                           check_dtype=False)
             assert rows.attrs == want.attrs
+    joined.release()
+    alone.release()
 
 
 def test_a_customers_lines_and_movements_are_fetched_and_the_pandas_engines(sample):
