@@ -103,3 +103,22 @@ def test_segment_monthly_tables_equal_the_pandas_engine(lines, frame):
     for name in ("Enterprise", "SMB"):
         part = mrrkit.filter_movements(mv, labels.index[labels == name])
         assert_same_frame(got.loc[name], mrrkit.monthly(part))
+
+
+def test_the_segment_table_and_a_customer_listing_equal_the_pandas_engines(lines, frame):
+    # The NRR/GRR intervals' second moments as Spark's DECIMAL(38, 0); the listing's ORDER BY
+    # MRR then id, LIMIT.
+    mv = mrrkit.movements(frame)
+    smv = mrrkit.sql.movements(lines)
+    labels = mrrkit.customer_attributes(frame)["size"]
+    pd.testing.assert_frame_equal(mrrkit.sql.segment_table(smv, "size", "2023-07", "2024-06"),
+                                  mrrkit.segment_table(mv, labels, "2023-07", "2024-06"),
+                                  check_exact=True)
+    summary = mrrkit.customer_summary(mv, mrrkit.customer_attributes(frame))
+    want = summary[summary["status"] == "active"].sort_values("mrr", ascending=False,
+                                                              kind="stable")
+    rows, found, paying = mrrkit.sql.customer_listing(
+        mrrkit.sql.customer_summary(smv), mv.as_of, "", "active", 20,
+        attributes=mrrkit.sql.customer_attributes(lines))
+    assert (found, paying) == (len(want), len(want))
+    pd.testing.assert_frame_equal(rows, want.head(20), check_dtype=False)
