@@ -258,6 +258,13 @@ def _movements(key: str, frozen: str, as_of: str, definitions: str, filters: tup
         _selected_customers(key, frozen, filters))))
 
 
+def _with_segment(key: str, frozen: str, t, dimension: str):
+    """Movement rows ``t`` with each customer's label of ``dimension`` (``segment``)."""
+    labels = _label_table(key, frozen)
+    labels = labels.select(label_customer=labels.customer_id, segment=labels[f"dim_{dimension}"])
+    return t.inner_join(labels, t.customer_id == labels.label_customer).drop("label_customer")
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _dimension_sums(key: str, frozen: str, as_of: str, definitions: str,
                     dimension: str) -> pd.DataFrame:
@@ -268,11 +275,24 @@ def _dimension_sums(key: str, frozen: str, as_of: str, definitions: str,
     from mrrkit.sql.views import _labels, _month_sums_query
 
     t = _everyone(key, frozen, as_of, definitions).micros
-    labels = _label_table(key, frozen)
-    labels = labels.select(label_customer=labels.customer_id, segment=labels[f"dim_{dimension}"])
-    joined = t.inner_join(labels, t.customer_id == labels.label_customer).drop("label_customer")
     with _LOCK:
-        rows = _month_sums_query(joined, ["segment"]).to_pandas()
+        rows = _month_sums_query(_with_segment(key, frozen, t, dimension), ["segment"]).to_pandas()
+    rows["segment"] = _labels(rows["segment"]).to_numpy()
+    return rows
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _dimension_retention(key: str, frozen: str, as_of: str, definitions: str, dimension: str,
+                         pairs: tuple) -> pd.DataFrame:
+    """What the KPIs' NRR and GRR between ``pairs`` of months are ratios of
+    (:func:`mrrkit.sql.retention_sums_query`), per label of one dimension: sums over customers,
+    so a filter on this dimension alone sums the chosen labels' rows (no query)."""
+    from mrrkit.sql.views import _labels, retention_sums_query
+
+    mv = _everyone(key, frozen, as_of, definitions)
+    joined = _with_segment(key, frozen, mv.micros, dimension)
+    with _LOCK:
+        rows = retention_sums_query(mv, list(pairs), joined, ["segment"]).to_pandas()
     rows["segment"] = _labels(rows["segment"]).to_numpy()
     return rows
 
@@ -296,11 +316,20 @@ def _monthly(key: str, frozen: str, as_of: str, definitions: str, filters: tuple
 @st.cache_data(show_spinner=False, max_entries=64)
 def _kpis(key: str, frozen: str, as_of: str, definitions: str, filters: tuple,
           month: str) -> pd.DataFrame:
-    """The KPIs from the (cached) monthly table and one retention query."""
+    """The KPIs from the (cached) monthly table and the NRR/GRR sums: of a filter on one
+    dimension, a sum of its labels' rows (:func:`_dimension_retention`); else one query."""
     import mrrkit.sql
 
     table = _monthly(key, frozen, as_of, definitions, filters)
     mv = _movements(key, frozen, as_of, definitions, filters)
+    pairs = mrrkit.sql.kpi_pairs(table, month)
+    if len(filters) == 1:
+        (dimension, chosen), = filters
+        rows = _dimension_retention(key, frozen, as_of, definitions, dimension,
+                                    tuple((str(s), str(e)) for s, e in pairs))
+        retention = mrrkit.sql.retention_of_sums(
+            mv, pairs, rows[rows["segment"].isin([str(v) for v in chosen])])
+        return mrrkit.sql.kpis(mv, month, table=table, retention=retention)
     with _LOCK:
         return mrrkit.sql.kpis(mv, month, table=table)
 

@@ -153,11 +153,12 @@ def test_a_dimension_named_like_a_table_column_keeps_its_own_name(tmp_path):
     assert "Customers at start" not in [m.label for m in at.sidebar.multiselect]
 
 
-def test_a_filter_on_one_dimension_sums_its_labels_and_equals_the_sample(database):
-    # One dimension: the monthly table is a sum of its labels' month sums (ui.warehouse), for
-    # several labels and under other definitions too.
-    params = {"asof": "2026-10-31", "f.industry": ["Healthcare", "Software"],
-              "defs": "chartmogul"}
+@pytest.mark.parametrize("defs", ["chartmogul", "baremetrics"])
+def test_a_filter_on_one_dimension_sums_its_labels_and_equals_the_sample(database, defs):
+    # One dimension: the monthly table and the KPIs' NRR/GRR are sums of its labels' sums
+    # (ui.warehouse), for several labels and under other definitions too (Baremetrics: NRR
+    # from the movements).
+    params = {"asof": "2026-10-31", "f.industry": ["Healthcare", "Software"], "defs": defs}
     at = open_with(HOME, settings(database), params)
     assert_clean(at)
     assert metrics(at) == metrics(open_with(HOME, None, params))
