@@ -21,11 +21,13 @@ connection is not for concurrent use).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -47,6 +49,12 @@ __all__ = [
 ]
 
 KEY_PREFIX = "warehouse:"
+#: How often the app asks whether the lines changed (one aggregate query; seconds).
+REFRESH_SECONDS = 600
+#: The name the store (``store = "path.duckdb"``) is attached under.
+STORE_CATALOG = "mrrkit_store"
+#: Movement tables kept in the store per version of the lines (the latest as-of days).
+STORE_KEEP = 8
 #: The pages a warehouse source shows (their slugs); the others need every customer's
 #: movements, which stay in the warehouse, and say so.
 PAGES = ("overview", "cohorts")
@@ -85,60 +93,116 @@ def _frozen(chosen: Mapping[str, Any]) -> str:
     return json.dumps(chosen, sort_keys=True, default=str)
 
 
+def _settings_part(key: str) -> str:
+    """The settings' part of a source key (``warehouse:<settings>.<content>``)."""
+    return key.split(".", 1)[0]
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _lines(key: str, frozen: str):
-    """The canonical lines of the warehouse (checked once: one aggregate query)."""
+def _open(settings_key: str, frozen: str):
+    """The canonical lines of the warehouse (checked by :func:`_content`), with the store
+    attached when the settings name one (:func:`_materialised`)."""
+    import ibis
+
     import mrrkit.sql
 
     chosen = json.loads(frozen)
     with _LOCK:
-        return mrrkit.sql.open_lines(
+        # (checked by _content, with the figures it needs: one pass over the lines)
+        t = mrrkit.sql.open_lines(
             chosen["url"], chosen.get("table"), chosen.get("columns") or None,
-            memory_limit=chosen.get("memory_limit"), threads=chosen.get("threads"))
+            memory_limit=chosen.get("memory_limit"), threads=chosen.get("threads"), check=False)
+        store = str(chosen.get("store") or "").strip()
+        if store:
+            con = ibis.get_backend(t)
+            if con.name != "duckdb":
+                raise ValueError("'store' keeps the app's tables in a DuckDB file: it is for "
+                                 "Parquet and DuckDB sources")
+            con.attach(str(Path(store).expanduser()), STORE_CATALOG)
+    return t
+
+
+def _lines(key: str, frozen: str):
+    return _open(_settings_part(key), frozen)
 
 
 def lines(source: Source):
     """The ibis table of the source's lines (opened once per process)."""
     chosen = settings()
-    if chosen is None or _settings_key(chosen) != source.key:
+    if chosen is None or _settings_key(chosen) != _settings_part(source.key):
         raise ValueError("the warehouse settings changed: reload the page")
     return _lines(source.key, _frozen(chosen))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _span(key: str, frozen: str) -> pd.DataFrame:
-    """The lines' first and last starts and last end, as a two-row stand-in for the lines where
-    the sidebar's "as of" day needs only them (:func:`ui.views.date_span`,
-    :func:`mrrkit.default_as_of` read the same minima and maxima)."""
-    t = _lines(key, frozen)
-    with _LOCK:
-        row = t.aggregate(first=t.start.min(), last=t.start.max(), end=t.end.max()).to_pandas()
-    row = row.iloc[0]
-    return pd.DataFrame({
+def _file_stamps(url: str) -> list:
+    """The name, size and modification time of the files a local source reads (a DuckDB file,
+    Parquet files): any write to them changes these; none for a warehouse URL."""
+    if "://" in url:
+        return []
+    path = Path(url).expanduser()
+    if path.is_dir():
+        files = sorted(path.rglob("*.parquet"))
+    else:
+        import glob
+
+        files = [Path(f) for f in sorted(glob.glob(str(path)))] if not path.exists() else [path]
+    stamps = []
+    for f in files:
+        info = f.stat()
+        stamps.append([str(f), info.st_size, info.st_mtime_ns])
+    return stamps
+
+
+@st.cache_data(show_spinner=False, max_entries=16, ttl=REFRESH_SECONDS)
+def _content(settings_key: str, frozen: str) -> tuple[str, pd.DataFrame, int]:
+    """What the lines hold now, in one aggregate query: a digest of their content (the
+    source's key carries it, so every result cached on the key is computed again once the
+    lines change, and never mixes two versions), their first and last starts and last end as
+    a two-row stand-in for the lines where the sidebar's "as of" day needs only them
+    (:func:`ui.views.date_span`, :func:`mrrkit.default_as_of` read the same minima and maxima),
+    and their number. Asked again every :data:`REFRESH_SECONDS`: a warehouse is loaded while
+    the app runs.
+
+    The digest is of the lines' count, their amounts' and dates' sums and, for files, the
+    files' sizes and modification times: hashing every value took 4x longer (3.5 s on 23M
+    lines), so an attribute changed in a warehouse with no other change is seen only once
+    something else changes (documented in docs/scaling.md)."""
+    from mrrkit.sql.lines import _check
+
+    t = _open(settings_key, frozen)
+    with _LOCK:  # (the lines' check, every time: new lines are checked too)
+        row = _check(t, first_start=t.start.min(), last_start=t.start.max(),
+                     last_end=t.end.max(), rows=t.count(), ended=t.end.count(),
+                     micros=t.mrr_micros.sum(), start_days=t.start.epoch_days().sum(),
+                     end_days=t.end.epoch_days().sum())
+    stamps = _file_stamps(str(json.loads(frozen)["url"]))
+    digest = hashlib.sha256(json.dumps([[str(v) for v in row.to_list()], stamps]).encode())
+    span = pd.DataFrame({
         "customer_id": ["first", "last"],
-        "start": pd.to_datetime([row["first"], row["last"]]),
-        "end": pd.to_datetime([row["end"], None]),
+        "start": pd.to_datetime([row["first_start"], row["last_start"]]),
+        "end": pd.to_datetime([row["last_end"], None]),
         "mrr": [0.0, 0.0],
     })
+    return digest.hexdigest()[:16], span, int(row["rows"])
 
 
 def source() -> Source | None:
     """The warehouse :class:`~ui.data.Source`, or None when none is configured or it cannot be
     opened (then :func:`problem` says why). Its ``lines`` are the two-row stand-in of
-    :func:`_span`: the pages never read a warehouse's lines."""
+    :func:`_content`: the pages never read a warehouse's lines."""
     chosen = settings()
     if chosen is None:
         return None
-    key = _settings_key(chosen)
+    settings_key = _settings_key(chosen)
     name = str(chosen.get("name") or chosen.get("table") or "warehouse")
     currency = str(chosen.get("currency") or "EUR").upper()
     try:
-        span = _span(key, _frozen(chosen))
-    except Exception as exc:  # noqa: BLE001 - a wrong URL, table, mapping or a bad line
+        digest, span, _ = _content(settings_key, _frozen(chosen))
+    except Exception as exc:  # noqa: BLE001 - a wrong URL, table, mapping, store or a bad line
         st.session_state[_PROBLEM_KEY] = str(exc)
         return None
     st.session_state.pop(_PROBLEM_KEY, None)
-    return Source(name=name, key=key, lines=span, currency=currency)
+    return Source(name=name, key=f"{settings_key}.{digest}", lines=span, currency=currency)
 
 
 def problem() -> str | None:
@@ -146,15 +210,9 @@ def problem() -> str | None:
     return st.session_state.get(_PROBLEM_KEY)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _row_count(key: str, frozen: str) -> int:
-    t = _lines(key, frozen)
-    with _LOCK:
-        return int(t.count().to_pandas())
-
-
 def row_count(source: Source) -> int:
-    return _row_count(source.key, _frozen(settings()))
+    chosen = settings()
+    return _content(_settings_part(source.key), _frozen(chosen))[2]
 
 
 def described(source: Source) -> dict[str, Any]:
@@ -185,20 +243,67 @@ def _tag(definitions) -> str:
     return json.dumps(dataclasses.asdict(definitions), sort_keys=True)
 
 
+@functools.cache
+def _code_digest() -> str:
+    """A digest of the code that computes the stored tables (the engine's rules, their SQL and
+    the label rule here): a table stored by other code is never read back."""
+    root = Path(mrrkit.__file__).parent
+    files = sorted([*root.glob("sql/*.py"), *root.glob("engine/*.py"), Path(__file__)])
+    text = b"".join(f.read_bytes() for f in files)
+    return hashlib.blake2b(text, digest_size=6).hexdigest()
+
+
+def _store_tables(con) -> list[str]:
+    # (Ibis 12's list_tables fails on DuckDB 2: the catalog is asked directly.)
+    rows = con.raw_sql("SELECT table_name FROM duckdb_tables() WHERE database_name = "
+                       f"'{STORE_CATALOG}'").fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def _materialised(key: str, frozen: str, expr, kind: str, tag: str = ""):
+    """``expr`` computed once into a table: into the store when the settings name one (a DuckDB
+    file kept across restarts, so a server that starts again reads what an earlier one
+    computed), else into a temporary table of the connection (Ibis's ``cache``).
+
+    Stored tables are named by the lines' content digest (the key's), ``tag`` and the code's
+    digest: new lines or new code make new tables, and the tables of earlier lines are
+    dropped then, as are the oldest past :data:`STORE_KEEP` of a kind."""
+    import ibis
+
+    if not json.loads(frozen).get("store"):
+        return expr.cache()
+    con = ibis.get_backend(expr)
+    content = key.split(".", 1)[1]
+    name = f"{kind}_{content}_{tag}{_code_digest()}"
+    where = (STORE_CATALOG, "main")
+    tables = _store_tables(con)
+    if name not in tables:
+        con.create_table(name, expr, database=where)  # (one statement: all of it or nothing)
+        same = sorted(t for t in tables if t.startswith(f"{kind}_{content}_"))
+        stale = [t for t in tables if t.split("_")[1] != content]
+        for old in stale + same[:max(0, len(same) + 1 - STORE_KEEP)]:
+            con.drop_table(old, database=where, force=True)
+    return con.table(name, database=where)
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _everyone(key: str, frozen: str, as_of: str, definitions: str):
     """Every customer's movements at a day under definitions, materialised once in the database
-    (a temporary table, Ibis's ``cache``): each view then reads them instead of computing them
-    from the lines again, and a segment's are a semi-join of them (a customer's movements depend
-    on its own lines only). Kept for the four latest (day, definitions)."""
+    (:func:`_materialised`): each view then reads them instead of computing them from the lines
+    again, and a segment's are a semi-join of them (a customer's movements depend on its own
+    lines only). Kept for the four latest (day, definitions) in this process, and in the store
+    across restarts."""
     import dataclasses
 
     import mrrkit.sql
 
     mv = mrrkit.sql.movements(_lines(key, frozen), as_of=as_of,
                               definitions=_definitions(definitions))
+    tag = as_of.replace("-", "") + "_" + hashlib.blake2b(definitions.encode(),
+                                                         digest_size=4).hexdigest()
     with _LOCK:
-        return dataclasses.replace(mv, micros=mv.micros.cache())
+        return dataclasses.replace(mv, micros=_materialised(key, frozen, mv.micros, "movements",
+                                                            tag + "_"))
 
 
 def _attribute_columns(t) -> list[str]:
@@ -230,7 +335,7 @@ def _label_table(key: str, frozen: str):
     table = last.group_by("customer_id").aggregate(
         **{f"dim_{name}": last[name].max() for name in names})
     with _LOCK:
-        return table.cache()
+        return _materialised(key, frozen, table, "labels")
 
 
 def _selected_customers(key: str, frozen: str, filters: tuple):

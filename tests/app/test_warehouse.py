@@ -9,6 +9,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 from tests._pages import HOME, ROOT, TIMEOUT, assert_clean
 
@@ -162,3 +163,70 @@ def test_a_filter_on_one_dimension_sums_its_labels_and_equals_the_sample(databas
     at = open_with(HOME, settings(database), params)
     assert_clean(at)
     assert metrics(at) == metrics(open_with(HOME, None, params))
+
+
+def restart() -> None:
+    """This process's caches emptied, as a server that starts again."""
+    from ui import memory
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    memory.DATA.clear()
+
+
+def test_a_store_keeps_the_movements_across_restarts_and_they_are_read_back(database, tmp_path):
+    # `store` names a DuckDB file the app computes its large tables into (every customer's
+    # movements, labels): a server that starts again reads them instead of computing them.
+    import duckdb as duck
+
+    from ui import warehouse
+
+    store = tmp_path / "store.duckdb"
+    chosen = settings(database, store=str(store))
+    params = {"asof": "2026-10-31"}
+    at = open_with(HOME, chosen, params)
+    assert_clean(at)
+    assert metrics(at) == metrics(open_with(HOME, None, params))
+    con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
+    con = con.get_backend()
+    tables = warehouse._store_tables(con)
+    assert [t.split("_")[0] for t in tables] == ["labels", "movements"], tables
+    # "Restart" (this process's caches emptied, the store kept), with the stored movements
+    # changed behind the app's back: the page shows what the store holds, so it read them.
+    movements = next(t for t in tables if t.startswith("movements_"))
+    con.raw_sql(f"UPDATE {warehouse.STORE_CATALOG}.main.{movements} SET after = after * 2, "
+                "before = before * 2")
+    restart()
+    del con
+    doubled = open_with(HOME, chosen, params)
+    assert_clean(doubled)
+    assert metrics(doubled)["MRR"] != metrics(at)["MRR"]
+    assert warehouse._store_tables(warehouse._open(
+        warehouse._settings_key(chosen), warehouse._frozen(chosen)).get_backend()) == tables
+    st.cache_resource.clear()  # (closes the store for the next tests)
+    with duck.connect(str(store), read_only=True) as check:
+        assert len(check.execute("SHOW TABLES").fetchall()) == 2
+
+
+def test_new_lines_make_a_new_key_and_the_old_stored_tables_go(database, tmp_path):
+    import duckdb as duck
+
+    from ui import warehouse
+
+    copy = tmp_path / "billing.duckdb"
+    copy.write_bytes(database.read_bytes())
+    chosen = settings(copy, store=str(tmp_path / "store.duckdb"))
+    before = open_with(HOME, chosen, {"asof": "2026-10-31"})
+    assert_clean(before)
+    st.cache_resource.clear()
+    with duck.connect(str(copy)) as con:  # one customer's MRR changed in the warehouse
+        con.execute("UPDATE finance.lines SET amount = amount + 1000 WHERE account_id = "
+                    "(SELECT min(account_id) FROM finance.lines)")
+    st.cache_data.clear()  # (the app asks again every REFRESH_SECONDS)
+    after = open_with(HOME, chosen, {"asof": "2026-10-31"})
+    assert_clean(after)
+    assert metrics(after)["MRR"] != metrics(before)["MRR"]
+    tables = warehouse._store_tables(warehouse._open(
+        warehouse._settings_key(chosen), warehouse._frozen(chosen)).get_backend())
+    assert len(tables) == 2 and len({t.split("_")[1] for t in tables}) == 1, tables
+    st.cache_resource.clear()
