@@ -53,8 +53,10 @@ KEY_PREFIX = "warehouse:"
 REFRESH_SECONDS = 600
 #: The name the store (``store = "path.duckdb"``) is attached under.
 STORE_CATALOG = "mrrkit_store"
-#: Movement tables kept in the store per version of the lines (the latest as-of days).
-STORE_KEEP = 8
+#: Tables of a kind kept in the store per version of the lines (the latest as-of days): every
+#: customer's movements are large, the sums small.
+STORE_KEEP = {"movements": 8, "labels": 1}
+STORE_KEEP_SUMS = 256
 #: The pages a warehouse source shows (their slugs); the others need every customer's
 #: movements, which stay in the warehouse, and say so.
 PAGES = ("overview", "cohorts")
@@ -281,9 +283,25 @@ def _materialised(key: str, frozen: str, expr, kind: str, tag: str = ""):
         con.create_table(name, expr, database=where)  # (one statement: all of it or nothing)
         same = sorted(t for t in tables if t.startswith(f"{kind}_{content}_"))
         stale = [t for t in tables if t.split("_")[1] != content]
-        for old in stale + same[:max(0, len(same) + 1 - STORE_KEEP)]:
+        keep = STORE_KEEP.get(kind, STORE_KEEP_SUMS)
+        for old in stale + same[:max(0, len(same) + 1 - keep)]:
             con.drop_table(old, database=where, force=True)
     return con.table(name, database=where)
+
+
+def _fetched(key: str, frozen: str, expr, kind: str, tag: str) -> pd.DataFrame:
+    """The small result of ``expr`` (sums per month, per label...): kept in the store too when
+    there is one, so a server that starts again fetches it without computing it (a table of
+    plain columns, finished in pandas as when it was computed). Call with the lock held."""
+    if not json.loads(frozen).get("store"):
+        return expr.to_pandas()
+    return _materialised(key, frozen, expr, kind, tag + "_").to_pandas()
+
+
+def _sums_tag(as_of: str, definitions: str, *more: str) -> str:
+    """What names a stored result: the day, a digest of the definitions and of ``more``."""
+    text = json.dumps([definitions, *more])
+    return as_of.replace("-", "") + "_" + hashlib.blake2b(text.encode(), digest_size=4).hexdigest()
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -299,8 +317,7 @@ def _everyone(key: str, frozen: str, as_of: str, definitions: str):
 
     mv = mrrkit.sql.movements(_lines(key, frozen), as_of=as_of,
                               definitions=_definitions(definitions))
-    tag = as_of.replace("-", "") + "_" + hashlib.blake2b(definitions.encode(),
-                                                         digest_size=4).hexdigest()
+    tag = _sums_tag(as_of, definitions)
     with _LOCK:
         return dataclasses.replace(mv, micros=_materialised(key, frozen, mv.micros, "movements",
                                                             tag + "_"))
@@ -380,8 +397,10 @@ def _dimension_sums(key: str, frozen: str, as_of: str, definitions: str,
     from mrrkit.sql.views import _labels, _month_sums_query
 
     t = _everyone(key, frozen, as_of, definitions).micros
+    query = _month_sums_query(_with_segment(key, frozen, t, dimension), ["segment"])
     with _LOCK:
-        rows = _month_sums_query(_with_segment(key, frozen, t, dimension), ["segment"]).to_pandas()
+        rows = _fetched(key, frozen, query, "monthsums", _sums_tag(as_of, definitions,
+                                                                   dimension))
     rows["segment"] = _labels(rows["segment"]).to_numpy()
     return rows
 
@@ -396,8 +415,10 @@ def _dimension_retention(key: str, frozen: str, as_of: str, definitions: str, di
 
     mv = _everyone(key, frozen, as_of, definitions)
     joined = _with_segment(key, frozen, mv.micros, dimension)
+    query = retention_sums_query(mv, list(pairs), joined, ["segment"])
     with _LOCK:
-        rows = retention_sums_query(mv, list(pairs), joined, ["segment"]).to_pandas()
+        rows = _fetched(key, frozen, query, "retention",
+                        _sums_tag(as_of, definitions, dimension, json.dumps(pairs)))
     rows["segment"] = _labels(rows["segment"]).to_numpy()
     return rows
 
@@ -414,6 +435,13 @@ def _monthly(key: str, frozen: str, as_of: str, definitions: str, filters: tuple
         rows = _dimension_sums(key, frozen, as_of, definitions, dimension)
         with _LOCK:  # (a negative MRR is looked up in the database)
             return monthly_of_rows(mv, rows[rows["segment"].isin([str(v) for v in chosen])])
+    if not filters:  # every customer: the sums kept in the store when there is one
+        from mrrkit.sql.views import _month_sums_query, monthly_of_rows
+
+        with _LOCK:
+            rows = _fetched(key, frozen, _month_sums_query(mv.micros, []), "monthsums",
+                            _sums_tag(as_of, definitions))
+            return monthly_of_rows(mv, rows)
     with _LOCK:
         return mrrkit.sql.monthly(mv)
 
@@ -434,6 +462,13 @@ def _kpis(key: str, frozen: str, as_of: str, definitions: str, filters: tuple,
                                     tuple((str(s), str(e)) for s, e in pairs))
         retention = mrrkit.sql.retention_of_sums(
             mv, pairs, rows[rows["segment"].isin([str(v) for v in chosen])])
+        return mrrkit.sql.kpis(mv, month, table=table, retention=retention)
+    if not filters and pairs:  # every customer: the sums kept in the store when there is one
+        query = mrrkit.sql.retention_sums_query(mv, pairs)
+        tag = _sums_tag(as_of, definitions, json.dumps([(str(a), str(b)) for a, b in pairs]))
+        with _LOCK:
+            rows = _fetched(key, frozen, query, "retention", tag)
+        retention = mrrkit.sql.retention_of_sums(mv, pairs, rows)
         return mrrkit.sql.kpis(mv, month, table=table, retention=retention)
     with _LOCK:
         return mrrkit.sql.kpis(mv, month, table=table)

@@ -174,9 +174,10 @@ def restart() -> None:
     memory.DATA.clear()
 
 
-def test_a_store_keeps_the_movements_across_restarts_and_they_are_read_back(database, tmp_path):
-    # `store` names a DuckDB file the app computes its large tables into (every customer's
-    # movements, labels): a server that starts again reads them instead of computing them.
+def test_a_store_keeps_the_movements_and_sums_across_restarts_and_they_are_read_back(
+        database, tmp_path):
+    # `store` names a DuckDB file the app computes its large tables (every customer's movements,
+    # labels) and its sums into: a server that starts again reads them instead of computing them.
     import duckdb as duck
 
     from ui import warehouse
@@ -184,28 +185,41 @@ def test_a_store_keeps_the_movements_across_restarts_and_they_are_read_back(data
     store = tmp_path / "store.duckdb"
     chosen = settings(database, store=str(store))
     params = {"asof": "2026-10-31"}
+    filtered = {**params, "f.industry": "Healthcare"}
     at = open_with(HOME, chosen, params)
     assert_clean(at)
     assert metrics(at) == metrics(open_with(HOME, None, params))
     con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
     con = con.get_backend()
     tables = warehouse._store_tables(con)
-    assert [t.split("_")[0] for t in tables] == ["labels", "movements"], tables
-    # "Restart" (this process's caches emptied, the store kept), with the stored movements
-    # changed behind the app's back: the page shows what the store holds, so it read them.
+    assert sorted(t.split("_")[0] for t in tables) == [
+        "labels", "monthsums", "movements", "retention"], tables
+    # "Restart" (this process's caches emptied, the store kept), with the stored tables changed
+    # behind the app's back: the pages show what the store holds, so they read it. Every
+    # customer's month sums doubled: the MRR tile; the movements doubled: a filter's figures
+    # (a new dimension's sums are computed from the stored movements).
+    where = f"{warehouse.STORE_CATALOG}.main"
     movements = next(t for t in tables if t.startswith("movements_"))
-    con.raw_sql(f"UPDATE {warehouse.STORE_CATALOG}.main.{movements} SET after = after * 2, "
-                "before = before * 2")
+    con.raw_sql(f"UPDATE {where}.{movements} SET after = after * 2, before = before * 2")
+    sums = next(t for t in tables if t.startswith("monthsums_"))
+    doubled = [c for c, *_ in con.raw_sql(f"DESCRIBE {where}.{sums}").fetchall()
+               if c.startswith("sum_")]
+    con.raw_sql(f"UPDATE {where}.{sums} SET " + ", ".join(f"{c} = {c} * 2" for c in doubled))
     restart()
     del con
-    doubled = open_with(HOME, chosen, params)
-    assert_clean(doubled)
-    assert metrics(doubled)["MRR"] != metrics(at)["MRR"]
-    assert warehouse._store_tables(warehouse._open(
-        warehouse._settings_key(chosen), warehouse._frozen(chosen)).get_backend()) == tables
+    again = open_with(HOME, chosen, params)
+    assert_clean(again)
+    mrr = lambda page: int("".join(ch for ch in metrics(page)["MRR"] if ch.isdigit()))  # noqa: E731
+    assert abs(mrr(again) - 2 * mrr(at)) <= 1
+    part = open_with(HOME, chosen, filtered)
+    assert_clean(part)
+    assert abs(mrr(part) - 2 * mrr(open_with(HOME, None, filtered))) <= 1
+    now = warehouse._store_tables(warehouse._open(
+        warehouse._settings_key(chosen), warehouse._frozen(chosen)).get_backend())
+    assert set(tables) <= set(now) and len(now) == len(tables) + 2  # (the industry's sums)
     st.cache_resource.clear()  # (closes the store for the next tests)
     with duck.connect(str(store), read_only=True) as check:
-        assert len(check.execute("SHOW TABLES").fetchall()) == 2
+        assert len(check.execute("SHOW TABLES").fetchall()) == len(now)
 
 
 def test_new_lines_make_a_new_key_and_the_old_stored_tables_go(database, tmp_path):
@@ -228,5 +242,5 @@ def test_new_lines_make_a_new_key_and_the_old_stored_tables_go(database, tmp_pat
     assert metrics(after)["MRR"] != metrics(before)["MRR"]
     tables = warehouse._store_tables(warehouse._open(
         warehouse._settings_key(chosen), warehouse._frozen(chosen)).get_backend())
-    assert len(tables) == 2 and len({t.split("_")[1] for t in tables}) == 1, tables
+    assert len(tables) == 4 and len({t.split("_")[1] for t in tables}) == 1, tables
     st.cache_resource.clear()
