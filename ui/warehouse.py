@@ -614,3 +614,60 @@ def label_sizes(data: WarehouseData, dimension: str) -> pd.Series:
     """Selected customers per label of ``dimension`` (the labels the filters offer, in order)."""
     sizes = _label_sizes(data.source.key, _frozen(settings()), data.filters, dimension)
     return sizes.reindex(data.base.options(dimension), fill_value=0).astype("int64")
+
+
+# --- preparing the store ahead ------------------------------------------------------------------
+
+
+def warm(chosen: Mapping[str, Any] | None = None, as_of=None, definitions=None) -> dict:
+    """Compute into the store what a first visit of the Overview reads, and what a filter on
+    any one dimension reads: every customer's movements and labels, the month sums and the
+    KPIs' retention sums of every customer and of each dimension's labels, at ``as_of`` (the
+    day the app opens at: the lines' latest date, or today) under ``definitions``.
+
+    A data team runs it after each load of the warehouse (``make warm``), so the first visitor
+    finds everything computed. ``chosen`` are the ``[warehouse]`` settings (default: the
+    secrets'). Returns what it did (the key, the day, the dimensions, the seconds taken).
+    """
+    import time
+
+    from .data import today
+
+    chosen = settings() if chosen is None else dict(chosen)
+    if chosen is None:
+        raise ValueError("no [warehouse] settings (url, table, store) in the secrets")
+    if not str(chosen.get("store") or "").strip():
+        raise ValueError("set store = \"path.duckdb\" in [warehouse]: without a store, what is "
+                         "computed is lost when the server stops")
+    started = time.perf_counter()
+    settings_key, frozen = _settings_key(chosen), _frozen(chosen)
+    digest, span, _ = _content(settings_key, frozen)
+    key = f"{settings_key}.{digest}"
+    day = pd.Timestamp(as_of) if as_of is not None else mrrkit.default_as_of(span, today())
+    if isinstance(definitions, str):
+        definitions = mrrkit.Definitions.preset(definitions)
+    tag, when = _tag(definitions), f"{day:%Y-%m-%d}"
+    table = _monthly(key, frozen, when, tag, ())
+    options = _options(key, frozen)
+    if len(table):
+        month = str(table.index[-1])
+        _kpis(key, frozen, when, tag, (), month)
+        for dimension in options:  # a filter on one label of it: its sums exist
+            first = options[dimension][0]
+            _kpis(key, frozen, when, tag, ((dimension, (first,)),), month)
+    return {"key": key, "as_of": when, "dimensions": list(options),
+            "seconds": round(time.perf_counter() - started, 1)}
+
+
+if __name__ == "__main__":  # python -m ui.warehouse [--as-of DAY] [--definitions PRESET ...]
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        description="Compute into the [warehouse] store what the app's first visits read.")
+    parser.add_argument("--as-of", help="the day (default: the day the app opens at)")
+    parser.add_argument("--definitions", nargs="*", default=["mrrkit"],
+                        help="presets to prepare (mrrkit, chartmogul, baremetrics...)")
+    args = parser.parse_args()
+    for preset in args.definitions:
+        done = warm(as_of=args.as_of, definitions=None if preset == "mrrkit" else preset)
+        print(f"{preset}: {done}")

@@ -6,6 +6,8 @@ sample shown."""
 
 from __future__ import annotations
 
+import gc
+
 import duckdb
 import pandas as pd
 import pytest
@@ -172,6 +174,7 @@ def restart() -> None:
     st.cache_data.clear()
     st.cache_resource.clear()
     memory.DATA.clear()
+    gc.collect()  # (the connections go, and the store they attached with them)
 
 
 def test_a_store_keeps_the_movements_and_sums_across_restarts_and_they_are_read_back(
@@ -243,4 +246,25 @@ def test_new_lines_make_a_new_key_and_the_old_stored_tables_go(database, tmp_pat
     tables = warehouse._store_tables(warehouse._open(
         warehouse._settings_key(chosen), warehouse._frozen(chosen)).get_backend())
     assert len(tables) == 4 and len({t.split("_")[1] for t in tables}) == 1, tables
+    st.cache_resource.clear()
+
+
+def test_warm_prepares_the_store_so_a_first_visit_computes_nothing(database, tmp_path):
+    from ui import warehouse
+
+    chosen = settings(database, store=str(tmp_path / "store.duckdb"))
+    done = warehouse.warm(chosen, as_of="2026-10-31")
+    assert done["as_of"] == "2026-10-31" and "industry" in done["dimensions"]
+    con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
+    prepared = warehouse._store_tables(con.get_backend())
+    del con
+    restart()
+    for params in ({"asof": "2026-10-31"}, {"asof": "2026-10-31", "f.industry": "Software"}):
+        at = open_with(HOME, chosen, params)
+        assert_clean(at)
+        assert metrics(at) == metrics(open_with(HOME, None, params))
+    con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
+    assert warehouse._store_tables(con.get_backend()) == prepared
+    with pytest.raises(ValueError, match="set store"):
+        warehouse.warm(settings(database))
     st.cache_resource.clear()
