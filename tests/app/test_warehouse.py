@@ -218,3 +218,17 @@ def test_what_other_definitions_change_on_the_warehouse_is_the_samples(database,
                                   expander(sample).dataframe[0].value)
     assert [c.value for c in expander(at).caption] == [c.value for c in expander(sample).caption]
     assert "classified otherwise" in " ".join(c.value for c in expander(at).caption)
+
+
+def test_a_listing_longer_than_a_download_says_what_the_download_holds(database, monkeypatch):
+    import ui.warehouse_movements
+
+    monkeypatch.setattr(ui.warehouse_movements, "DOWNLOAD_ROWS", 50)
+    params = {"asof": "2026-10-31", "mv.month": "period", "mv.kind": "mrr_end"}
+    at = open_with("pages/1_Movements.py", settings(database), params)
+    assert_clean(at)
+    assert any(c.value.startswith("The 500 largest of 2,150") and "downloads have the 50 largest"
+               in c.value for c in at.main.caption)
+    # The upload's downloads have every row.
+    sample = open_with("pages/1_Movements.py", None, params)
+    assert any("the downloads have them all" in c.value for c in sample.main.caption)
