@@ -42,6 +42,7 @@ __all__ = [
     "configured",
     "is_warehouse",
     "kpis",
+    "page_shown",
     "row_count",
     "select",
     "settings",
@@ -59,7 +60,7 @@ STORE_KEEP = {"movements": 8, "labels": 1}
 STORE_KEEP_SUMS = 256
 #: The pages a warehouse source shows (their slugs); the others need every customer's
 #: movements, which stay in the warehouse, and say so.
-PAGES = ("overview", "cohorts")
+PAGES = ("overview", "movements", "cohorts")
 _LOCK = threading.Lock()
 _PROBLEM_KEY = "_mrrkit_warehouse_problem"
 
@@ -83,6 +84,12 @@ def configured() -> bool:
 
 def is_warehouse(source: Source) -> bool:
     return source.key.startswith(KEY_PREFIX)
+
+
+def page_shown(source: Source, slug: str) -> bool:
+    """Whether page ``slug`` shows figures of ``source`` (a link to it makes sense): every page
+    does but those a warehouse source does not have yet."""
+    return not is_warehouse(source) or slug in PAGES
 
 
 def _settings_key(chosen: Mapping[str, Any]) -> str:
@@ -553,6 +560,14 @@ class WarehouseData:
     @property
     def as_of(self) -> pd.Timestamp:
         return self.base.as_of
+
+    @property
+    def everyone(self) -> WarehouseData:
+        """The same data with no filter (what :func:`ui.views.view` gives an ``everyone`` view)."""
+        if not self.filters:
+            return self
+        return WarehouseData(self.key, (), self.source, self.base,
+                             WarehouseSegment(self.base.monthly), self.definitions)
 
 
 def _arguments(source: Source, as_of: pd.Timestamp, definitions) -> tuple:

@@ -18,6 +18,16 @@ Importing this module needs Ibis (``ibis-framework``); ``import mrrkit`` does no
 
 from .connect import open_lines
 from .lines import adjust_lines, default_as_of, lines_table, micros
+from .listings import (
+    Listing,
+    bridge,
+    compare_definitions,
+    customer_lines,
+    movement_listing,
+    paying_listing,
+    reclassified,
+    reclassified_customers,
+)
 from .movements import SqlMovements, movements
 from .views import (
     cohort_levels,
@@ -35,10 +45,14 @@ from .views import (
 )
 
 __all__ = [
+    "Listing",
     "SqlMovements",
     "adjust_lines",
+    "bridge",
     "cohort_levels",
     "cohorts",
+    "compare_definitions",
+    "customer_lines",
     "default_as_of",
     "grr",
     "kpi_pairs",
@@ -46,9 +60,13 @@ __all__ = [
     "lines_table",
     "micros",
     "monthly",
+    "movement_listing",
     "movements",
     "nrr",
     "open_lines",
+    "paying_listing",
+    "reclassified",
+    "reclassified_customers",
     "retention_of_sums",
     "retention_pairs",
     "retention_sums_query",

@@ -268,3 +268,74 @@ def test_warm_prepares_the_store_so_a_first_visit_computes_nothing(database, tmp
     with pytest.raises(ValueError, match="set store"):
         warehouse.warm(settings(database))
     st.cache_resource.clear()
+
+
+# --- the Movements page and "What changes" (issue 16) -------------------------------------------
+
+
+def shown_tables(at: AppTest) -> list[pd.DataFrame]:
+    """Every table of the page as the reader sees it (formatted text)."""
+    from tests._pages import table
+
+    return [table(at, i) for i in range(len(at.dataframe))]
+
+
+def said(at: AppTest) -> list[str]:
+    return [e.value for kind in ("success", "info", "error", "caption") for e in at.main.get(kind)]
+
+
+@pytest.mark.parametrize("params", [
+    {"asof": "2026-10-31"},
+    {"asof": "2026-10-31", "f.industry": "Healthcare", "mv.month": "period",
+     "mv.kind": "expansion"},
+    {"asof": "2026-10-31", "defs": "maxio", "mv.month": "period", "mv.kind": "churn"},
+    {"asof": "2026-09-15", "defs": "chartmogul", "mv.kind": "mrr_end", "f.channel": "partner"},
+    {"asof": "2026-10-31", "mv.month": "period", "mv.kind": "mrr_start", "mv.customer": "cus_0233"},
+])
+def test_the_movements_page_of_the_warehouse_is_the_samples(database, params):
+    page = "pages/1_Movements.py"
+    at = open_with(page, settings(database), params)
+    assert_clean(at)
+    sample = open_with(page, None, params)
+    got, want = shown_tables(at), shown_tables(sample)
+    assert len(got) == len(want) == 5  # monthly, bridge, listing, trail, lines
+    for g, w in zip(got, want):
+        pd.testing.assert_frame_equal(g, w)
+    assert said(at) == said(sample)
+    assert [s.value for s in at.selectbox] == [s.value for s in sample.selectbox]
+    assert len(at.get("vega_lite_chart")) == len(sample.get("vega_lite_chart")) == 2
+    # The Customers page is not on a warehouse yet: no button to it.
+    assert not [b for b in at.button if b.label.startswith("Open ")]
+
+
+@pytest.mark.parametrize("params", [
+    {"asof": "2026-10-31", "defs": "maxio"},
+    {"asof": "2026-10-31", "defs": "fincome", "f.industry": "Healthcare", "to": "2026-06"},
+])
+def test_what_other_definitions_change_on_the_warehouse_is_the_samples(database, params):
+    at = open_with(HOME, settings(database), params)
+    assert_clean(at)
+    sample = open_with(HOME, None, params)
+
+    def expander(app):
+        [box] = [e for e in app.main.expander if e.label.startswith("What changes")]
+        return box
+
+    pd.testing.assert_frame_equal(expander(at).dataframe[0].value,
+                                  expander(sample).dataframe[0].value)
+    assert [c.value for c in expander(at).caption] == [c.value for c in expander(sample).caption]
+    assert "classified otherwise" in " ".join(c.value for c in expander(at).caption)
+
+
+def test_a_listing_longer_than_a_download_says_what_the_download_holds(database, monkeypatch):
+    import ui.warehouse_movements
+
+    monkeypatch.setattr(ui.warehouse_movements, "DOWNLOAD_ROWS", 50)
+    params = {"asof": "2026-10-31", "mv.month": "period", "mv.kind": "mrr_end"}
+    at = open_with("pages/1_Movements.py", settings(database), params)
+    assert_clean(at)
+    assert any(c.value.startswith("The 500 largest of 2,150") and "downloads have the 50 largest"
+               in c.value for c in at.main.caption)
+    # The upload's downloads have every row.
+    sample = open_with("pages/1_Movements.py", None, params)
+    assert any("the downloads have them all" in c.value for c in sample.main.caption)
