@@ -28,6 +28,8 @@ In each:
   options, the monthly table of every customer and the KPIs, the page drawn;
 * **filter change**: then the sidebar's segment filter set to one value after another (each a
   first time): the run after each change (the selection's monthly table and KPIs);
+* **other pages**: then, every customer selected again, the first visit of each other page
+  (its own queries: listings, segment sums, customers, forecast inputs...);
 * **bare queries** (the peer, in the first child only): the same mrrkit.sql calls outside the
   app (lines_table, monthly, kpis; then with a filter), to show what the app adds.
 
@@ -111,6 +113,20 @@ def child(database: str, memory_limit: str, threads: int, filters: int, as_of: s
         if at.exception or at.error:
             raise RuntimeError([e.value for e in [*at.exception, *at.error]])
     out["filter_changes"] = changes
+    # Then every other page a warehouse shows, first visits, every customer selected.
+    box = next(m for m in at.sidebar.multiselect if m.label == "Tier")
+    at = box.set_value([]).run()
+    pages = {}
+    for path in sorted((ROOT / "pages").glob("*.py")):
+        if path.stem.endswith(("Overview", "Data")):
+            continue
+        at.switch_page(f"pages/{path.name}")
+        t0 = time.perf_counter()
+        at.run()
+        pages[path.stem.split("_", 1)[1]] = time.perf_counter() - t0
+        if at.exception or at.error:
+            raise RuntimeError([e.value for e in [*at.exception, *at.error]])
+    out["pages"] = pages
     if not bare:
         return out
 
@@ -187,6 +203,12 @@ def main() -> None:
     print(f"| bare mrrkit.sql queries (the peer) | {bare['bare_first']:.2f} s | "
           f"{bare_median:.2f} s | {', '.join(f'{x:.2f}' for x in bare['bare_filters'])} s |")
     print("| target | < 10 s | < 2 s | |")
+    print()
+    names = list(runs["no store"]["pages"])
+    print("| first visit of a page, after the Overview | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    for name, got in runs.items():
+        print(f"| {name} | " + " | ".join(f"{got['pages'][n]:.2f} s" for n in names) + " |")
     tiles = {got["mrr_tile"] for got in runs.values()}
     print(f"MRR tile {', '.join(sorted(tiles))} (the same in every run)" if len(tiles) == 1
           else f"MRR tiles DIFFER: {runs}")
