@@ -16,7 +16,7 @@ import streamlit as st
 
 from . import warehouse as wh
 
-__all__ = ["customer_facts", "customer_lines", "customer_list", "selected_counts"]
+__all__ = ["customer_facts", "customer_list", "selected_counts"]
 
 
 def _arguments(data: wh.WarehouseData) -> tuple:
@@ -26,12 +26,13 @@ def _arguments(data: wh.WarehouseData) -> tuple:
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _summary(key: str, frozen: str, as_of: str, definitions: str):
     """Every customer's row (:func:`mrrkit.sql.customer_summary`: its MRR now, first and last
-    movement, how many), materialised in the database."""
+    movement, how many), materialised in the database (:func:`ui.warehouse._materialised`)."""
     import mrrkit.sql
 
     table = mrrkit.sql.customer_summary(wh._everyone(key, frozen, as_of, definitions))
     with wh._LOCK:
-        return table.cache()
+        return wh._materialised(key, frozen, table, "customers",
+                                wh._sums_tag(as_of, definitions) + "_")
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -43,7 +44,7 @@ def _searched_attributes(key: str, frozen: str):
 
     table = mrrkit.sql.customer_attributes(wh._lines(key, frozen))
     with wh._LOCK:
-        return table.cache()
+        return wh._materialised(key, frozen, table, "attributes")
 
 
 def _attributes(key: str, frozen: str, query: str):
@@ -59,15 +60,16 @@ def _attributes(key: str, frozen: str, query: str):
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _reclassified(key: str, frozen: str, as_of: str, definitions: str, month: str):
     """The customers whose movements of the 12 months ending with ``month`` the definitions
-    classify otherwise than mrrkit's (:func:`mrrkit.sql.reclassified_customers`), materialised."""
+    classify otherwise than mrrkit's (:func:`mrrkit.sql.reclassified`), materialised."""
     import mrrkit.sql
 
     last = pd.Period(month, "M")
-    changed = mrrkit.sql.reclassified_customers(wh._everyone(key, frozen, as_of, ""),
-                                                wh._everyone(key, frozen, as_of, definitions),
-                                                last - 11, last)
+    changed = mrrkit.sql.reclassified(wh._everyone(key, frozen, as_of, ""),
+                                      wh._everyone(key, frozen, as_of, definitions),
+                                      last - 11, last)
     with wh._LOCK:
-        return changed.cache()
+        return wh._materialised(key, frozen, changed, "reclassified",
+                                wh._sums_tag(as_of, definitions, month) + "_")
 
 
 def _selected(key: str, frozen: str, as_of: str, definitions: str, filters: tuple,
@@ -148,17 +150,3 @@ def customer_facts(data: wh.WarehouseData, customer: str) -> pd.Series | None:
     """The customer's row of the list (None: not a selected customer with an MRR history)."""
     rows = _facts(*_arguments(data), data.filters, str(customer))
     return None if rows.empty else rows.iloc[0]
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _lines_of(key: str, frozen: str, customers: tuple) -> pd.DataFrame:
-    import mrrkit.sql
-
-    with wh._LOCK:
-        return mrrkit.sql.customer_lines(wh._lines(key, frozen), customers)
-
-
-def customer_lines(data: wh.WarehouseData, customers) -> pd.DataFrame:
-    """The lines of a few customers, fetched."""
-    return _lines_of(data.source.key, wh._frozen(wh.settings()),
-                     tuple(sorted({str(c) for c in customers})))

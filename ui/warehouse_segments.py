@@ -52,7 +52,8 @@ def _period_table(key: str, frozen: str, as_of: str, definitions: str, start: st
 
     table = mrrkit.sql.period_customers(wh._everyone(key, frozen, as_of, definitions), start, end)
     with wh._LOCK:
-        return table.cache()
+        return wh._materialised(key, frozen, table, "period",
+                                wh._sums_tag(as_of, definitions, start, end) + "_")
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -65,7 +66,8 @@ def _churn_table(key: str, frozen: str, as_of: str, definitions: str):
     table = mrrkit.sql.churn_movements(wh._everyone(key, frozen, as_of, definitions), REASON,
                                        lines=wh._lines(key, frozen))
     with wh._LOCK:
-        return table.cache()
+        return wh._materialised(key, frozen, table, "churns",
+                                wh._sums_tag(as_of, definitions) + "_")
 
 
 def _of_selected(table, key: str, frozen: str, filters: tuple):

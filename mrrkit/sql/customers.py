@@ -1,10 +1,9 @@
 """Customers in the database: one row per customer (:func:`mrrkit.customer_summary`'s figures),
-searched and listed by the database, only the rows shown fetched; one customer's lines and
-movements.
+searched and listed by the database, only the rows shown fetched.
 
-A customer's movements depend on its own lines only, so the movements of a few customers (a
-listing's, one customer's trail) are their fetched lines through the pandas engine
-(:func:`customer_movements`): the same movements by construction, with nothing else fetched.
+A customer's movements depend on its own lines only, so one customer's history and trail are its
+lines (:func:`mrrkit.sql.customer_lines`) through the pandas engine: the same movements by
+construction, with nothing else fetched.
 """
 
 from __future__ import annotations
@@ -16,16 +15,13 @@ import numpy as np
 import pandas as pd
 
 from ..engine.lines import LINE_COLUMNS, LINE_DATES, MICROS
-from ..engine.movements import Movements
-from ..engine.movements import movements as pandas_movements
 from ..views.customers import DAYS_PER_MONTH
 from .lines import MICROS_COLUMN
-from .movements import SqlMovements
 from .views import _EPOCH, _movements_of
 
 __all__ = [
-    "attribute_columns", "customer_attributes", "customer_lines", "customer_listing",
-    "customer_movements", "customer_search", "customer_summary", "reclassified_customers",
+    "attribute_columns", "customer_attributes", "customer_listing", "customer_search",
+    "customer_summary", "summary_rows",
 ]
 
 #: The columns :func:`customer_summary` computes, before the attributes.
@@ -193,49 +189,3 @@ def _typed(frame: pd.DataFrame, table: ibis.Table) -> pd.DataFrame:
         if name in frame.columns and kind.is_integer() and frame[name].dtype.kind in "fO":
             frame[name] = frame[name].astype("Int64")
     return frame
-
-
-def customer_lines(lines: ibis.Table, customers: Iterable[str]) -> pd.DataFrame:
-    """The canonical lines of a few ``customers`` (ids), fetched, without the micros column;
-    ordered by customer and start (the database's order for the rest: a table has none)."""
-    ids = [str(c) for c in customers]
-    t = lines.filter(lines.customer_id.isin(ids))
-    t = t.drop(MICROS_COLUMN) if MICROS_COLUMN in t.columns else t
-    frame = _typed(t.to_pandas(), t)
-    for name in ("start", "end", *LINE_DATES):
-        if name in frame.columns:
-            frame[name] = pd.to_datetime(frame[name]).astype("datetime64[us]")  # pandas' own
-    return frame.sort_values(["customer_id", "start"], kind="stable").reset_index(drop=True)
-
-
-def customer_movements(lines: ibis.Table, customers: Iterable[str], as_of,
-                       definitions=None) -> Movements:
-    """The movements of a few ``customers``: their lines (:func:`customer_lines`) through the
-    pandas engine (:func:`mrrkit.movements`), the same movements as every customer's computed
-    in the database, a customer's depending on its own lines only."""
-    return pandas_movements(customer_lines(lines, customers), as_of=as_of,
-                            definitions=definitions)
-
-
-def reclassified_customers(own: SqlMovements, other: SqlMovements, first=None,
-                           last=None) -> ibis.Table:
-    """The customers whose movements dated in months ``first..last`` differ between two sets of
-    movements (mrrkit's definitions and another tool's: :func:`mrrkit.reclassified_customers`),
-    as a query of ``customer_id``: a movement of one is not in the other's same month, with the
-    same kind and amount (to the micro).
-    """
-    def rows(mv: SqlMovements) -> ibis.Table:
-        t = mv.micros
-        month = t.day.truncate("M")
-        if first is not None:
-            t = t.filter(month >= ibis.date(pd.Period(first, "M").start_time.date()))
-        if last is not None:
-            t = t.filter(month <= ibis.date(pd.Period(last, "M").start_time.date()))
-        return t.select("customer_id", month=t.day.truncate("M"), kind=t.kind,
-                        amount=t.after - t.before)
-
-    a, b = rows(own), rows(other)
-    changed = ibis.union(a.difference(b, distinct=False), b.difference(a, distinct=False),
-                         distinct=False)
-    return changed.select("customer_id").distinct()
-

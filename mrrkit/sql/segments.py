@@ -226,7 +226,8 @@ def segment_table(data, by: str | None, start, end, confidence: float = 0.95,
 def _reasons_by_end(lines: ibis.Table, column: str) -> ibis.Table:
     """The reason of each (customer, day) some lines end on: that of the largest line ending
     then, billed before and worth something, with a reason (:func:`mrrkit.churn_reasons`' rule;
-    ties: the largest reason, a database table having no row order)."""
+    ties: the line that started last, then the largest reason, a database table having no row
+    order: as :func:`mrrkit.sql.customer_lines` lists a customer's lines, by start)."""
     if column not in lines.columns:
         raise ValueError(f"lines have no {column!r} column to read churn reasons from "
                          f"(got {list(lines.columns)})")
@@ -235,7 +236,7 @@ def _reasons_by_end(lines: ibis.Table, column: str) -> ibis.Table:
               & text.notnull() & ~text.isin(["", "nan", MISSING]))
     u = lines.filter(usable)
     w = ibis.window(group_by=[u.customer_id, u.end],
-                    order_by=[u[MICROS_COLUMN].desc(), u[column].desc()])
+                    order_by=[u[MICROS_COLUMN].desc(), u.start.desc(), u[column].desc()])
     ranked = u.select(reason_customer=u.customer_id, reason_day=u.end, reason=u[column],
                       rank=ibis.row_number().over(w))
     return ranked.filter(ranked["rank"] == 0).drop("rank")

@@ -1,7 +1,8 @@
 """mrrkit.sql's segment table, MRR lost by churn reason and customer listing on DuckDB equal the
 pandas engine's (issue 16): identical frames, not close ones (both engines sum the same integer
 micros and finish with the same functions), on random lines under random presets and on the
-sample."""
+sample. (A few customers' lines and the customers other definitions reclassify:
+tests/sql/test_listings.py.)"""
 
 from __future__ import annotations
 
@@ -152,28 +153,3 @@ def test_the_customer_listing_equals_the_pandas_engines_on_the_sample(sample, pr
             assert rows.attrs == want.attrs
     joined.release()
     alone.release()
-
-
-def test_a_customers_lines_and_movements_are_fetched_and_the_pandas_engines(sample):
-    frame, lines = sample
-    mv = mrrkit.movements(frame, definitions="chartmogul")
-    ids = ["cus_1488", "cus_0001"]
-    got = mrrkit.sql.customer_lines(lines, ids)
-    want = frame[frame["customer_id"].isin(ids)].sort_values(["customer_id", "start"],
-                                                             kind="stable")
-    pd.testing.assert_frame_equal(got, want.reset_index(drop=True), check_dtype=False)
-    moved = mrrkit.sql.customer_movements(lines, ids, mv.as_of, "chartmogul")
-    pd.testing.assert_frame_equal(moved.frame.astype({"customer_id": "str"}),
-                                  mrrkit.filter_movements(mv, ids).frame.astype(
-                                      {"customer_id": "str"}).reset_index(drop=True))
-
-
-@pytest.mark.parametrize("preset", ["chartmogul", "fincome", "maxio"])
-def test_the_customers_another_tools_definitions_reclassify_are_the_pandas_engines(sample, preset):
-    frame, lines = sample
-    own, other = mrrkit.movements(frame), mrrkit.movements(frame, definitions=preset)
-    want = mrrkit.reclassified_customers((own, other), None, "2025-11", "2026-10")
-    got = mrrkit.sql.reclassified_customers(mrrkit.sql.movements(lines),
-                                            mrrkit.sql.movements(lines, definitions=preset),
-                                            "2025-11", "2026-10").to_pandas()
-    assert sorted(got["customer_id"]) == list(want.index)
