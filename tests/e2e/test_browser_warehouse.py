@@ -316,6 +316,7 @@ def test_segments_and_customers_from_the_menu_a_dimension_a_search_a_customer(ap
         _menu(page, runs, "Segments")
         _pick(page, runs, "Split by", "Industry")
         page.wait_for_function("location.search.includes('seg.dim=industry')", timeout=STEP_MS)
+        runs.idle()
         assert page.locator('[data-testid="stVegaLiteChart"]').count() == 3
         page.reload()
         page.locator('[data-testid="stMain"] h1').first.wait_for()
@@ -333,13 +334,13 @@ def test_segments_and_customers_from_the_menu_a_dimension_a_search_a_customer(ap
         runs.idle()
         page.wait_for_function("location.search.includes('cus.q=cus_148')", timeout=STEP_MS)
         listed = summary[summary.index.str.contains("cus_148")]
-        assert f"{len(listed)} customers listed" in _main(page)
+        page.locator('[data-testid="stMain"]').get_by_text(
+            f"{len(listed)} customers listed").wait_for()  # (the search's run drawn)
         _pick(page, runs, "Customer", wanted)
         page.wait_for_function(f"location.search.includes('cus.id={wanted}')", timeout=STEP_MS)
-        main = _main(page)
-        assert f"MRR history of {wanted}" in main
+        page.locator('[data-testid="stMain"]').get_by_text(f"MRR history of {wanted}").wait_for()
         mrr = summary.at[wanted, "mrr"]
-        assert f"€{mrr:,.2f}" in main
+        assert f"€{mrr:,.2f}" in _main(page)
         page.reload()
         page.locator('[data-testid="stMain"] h1').first.wait_for()
         runs.idle()
