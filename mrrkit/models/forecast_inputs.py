@@ -21,6 +21,7 @@ from ..engine.movements import (
     NEW,
     REACTIVATION,
     MovementArrays,
+    Movements,
     movements_of,
 )
 from ..views.retention import mrr_at_month_end
@@ -422,12 +423,14 @@ def window_months(rows: pd.DataFrame) -> np.ndarray:
     return np.array([p.ordinal for p in rows.index], dtype=np.int64)
 
 
-def _inputs_from_moves(m: MovementArrays, method: str, window: int, horizon: int, trend: bool):
+def _inputs_from_moves(m: MovementArrays, method: str, window: int, horizon: int, trend: bool,
+                       definitions=None):
     check_options(method, window, horizon)
     if len(m) == 0:
         raise ForecastError("no movements in the data: there is nothing to project", "empty")
     last = last_complete_month(m.as_of)
-    table = monthly(m).loc[: period(last)]
+    # The monthly table of the movements' own definitions (its rates follow them).
+    table = monthly(Movements(m, definitions)).loc[: period(last)]
     rows = window_rows(table, window)
     mrr_micros = mrr_at_month_end(m, last)
     mon = month_of(m.day)
@@ -601,4 +604,4 @@ def forecast_inputs(data, as_of=None, method: str = "sbg", window: int = 12, hor
         No movements, fewer than two complete months, or (``method="sbg"``) no churn yet.
     """
     moves = movements_of(data, as_of, definitions)
-    return _inputs_from_moves(moves.arrays, method, window, horizon, trend)
+    return _inputs_from_moves(moves.arrays, method, window, horizon, trend, moves.definitions)

@@ -266,11 +266,13 @@ def _identification(fit: SBGFit, lost, cens) -> tuple[tuple[float, float], list[
     return log_se, flags
 
 
-def _fit_group(m: MovementArrays, last: int, cohorts, segment, pooled, *, discount: float, window: int,
-               max_age, minimums: tuple[int, int, int]) -> SegmentFit:
-    """The :class:`SegmentFit` of one group's movement arrays (``pooled``: the pooled
-    SegmentFit to fall back on, None when fitting the pooled one)."""
-    table = monthly(m).loc[: period(last)] if len(m) else None
+def _fit_group(mv: Movements, last: int, cohorts, segment, pooled, *, discount: float,
+               window: int, max_age, minimums: tuple[int, int, int]) -> SegmentFit:
+    """The :class:`SegmentFit` of one group's movements (``pooled``: the pooled SegmentFit to
+    fall back on, None when fitting the pooled one)."""
+    m = mv.arrays
+    # (The monthly table of the movements' definitions: its churn rate and LTV follow them.)
+    table = monthly(mv).loc[: period(last)] if len(m) else None
     return _fit_lives(first_lives(m, last).pick(cohorts), table, segment, pooled,
                       discount=discount, window=window, max_age=max_age, minimums=minimums)
 
@@ -454,10 +456,10 @@ def fit_segments(data, segments=None, as_of=None, cohorts=None, annual_discount:
     options = dict(discount=d, window=window, max_age=max_age,
                    minimums=(int(min_customers), int(min_churned), int(min_months)))
     if pooled is None:
-        pooled = _fit_group(m, last, cohorts, None, None, **options)
+        pooled = _fit_group(mv, last, cohorts, None, None, **options)
     out = [pooled]
     for name, customers in _groups(m, segments):
-        part = filter_movements(mv, customers).arrays
+        part = filter_movements(mv, customers)
         out.append(_fit_group(part, last, cohorts, name, pooled, **options))
     return tuple(out)
 

@@ -12,11 +12,22 @@ two engines agree to the cent (the property tests check it)::
     lines = mrrkit.sql.open_lines("lines/")       # a Parquet folder, a .duckdb file or a URL
     mv = mrrkit.sql.movements(lines, definitions="chartmogul")
     mrrkit.sql.monthly(mv)          # a pandas frame, as mrrkit.monthly returns it
+    mrrkit.sql.forecast_inputs(mv)  # the forecast's inputs, from sums only
 
 Importing this module needs Ibis (``ibis-framework``); ``import mrrkit`` does not.
 """
 
 from .connect import open_lines
+from .forecast import (
+    backtest,
+    cohort_survivors,
+    first_lives,
+    fit_segments,
+    forecast_inputs,
+    paying_by_age,
+    weight_sums,
+    window_bands,
+)
 from .lines import adjust_lines, default_as_of, lines_table, micros
 from .movements import SqlMovements, movements
 from .views import (
@@ -34,9 +45,14 @@ from .views import (
 __all__ = [
     "SqlMovements",
     "adjust_lines",
+    "backtest",
     "cohort_levels",
+    "cohort_survivors",
     "cohorts",
     "default_as_of",
+    "first_lives",
+    "fit_segments",
+    "forecast_inputs",
     "grr",
     "kpis",
     "lines_table",
@@ -45,7 +61,10 @@ __all__ = [
     "movements",
     "nrr",
     "open_lines",
+    "paying_by_age",
     "retention_pairs",
     "segment_lines",
     "segment_monthly",
+    "weight_sums",
+    "window_bands",
 ]
