@@ -44,7 +44,7 @@ import pandas as pd
 import mrrkit
 from mrrkit.views import cohort_tables
 
-from . import audit, memory, warehouse
+from . import audit, memory, warehouse, warehouse_forecast
 from .data import Source
 from .format import number_format
 from .i18n import text
@@ -56,7 +56,8 @@ __all__ = [
     "customer_summary", "customer_trail", "date_span", "default_top_plans", "expansion_by_cohort",
     "expansion_by_segment", "expansion_split", "expansion_summary", "forecast", "forecast_inputs",
     "kpis", "label_sizes", "line_index", "listing_screen", "lost_by_month", "lost_by_reason", "movement_listing",
-    "near_tier_limit", "plan_family", "retention_fits", "scenario", "scope_ids", "segment_table",
+    "near_tier_limit", "plan_family", "retention_fits", "scenario", "scope_ids", "scope_masses",
+    "segment_table",
     "segment_view", "select", "selected_lines", "top_plan_customers", "view", "with_lines",
 ]
 
@@ -479,6 +480,12 @@ def retention_fits(data: Data, dim: str, cohorts: tuple[str, ...] | None) -> tup
     """The retention fits on ``cohorts`` (None: all) of the selected customers: theirs alone
     (``dim`` :data:`EVERYONE`), or theirs then one per value of ``dim`` they have
     (:func:`mrrkit.models.segment_fits.fit_attribute`)."""
+    if isinstance(data, warehouse.WarehouseData):  # computed in the warehouse (issue 16)
+        if dim == EVERYONE:
+            return warehouse_forecast.retention_fits(data, None, (), cohorts)
+        sizes = label_sizes(data, dim)
+        return warehouse_forecast.retention_fits(data, dim, tuple(sizes.index[sizes > 0]),
+                                                 cohorts)
     if dim == EVERYONE:
         return mrrkit.fit_segments(data.movements, cohorts=cohorts)
     pooled = retention_fits(data, EVERYONE, cohorts)[0]
@@ -489,11 +496,15 @@ def retention_fits(data: Data, dim: str, cohorts: tuple[str, ...] | None) -> tup
 @view
 def cohort_survivors(data: Data) -> pd.DataFrame:
     """First-life survivors by cohort and age, as shares of each cohort."""
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_forecast.cohort_survivors(data)
     return mrrkit.cohort_survivors(data.movements, None, True)
 
 
 @view
 def forecast_inputs(data: Data, method: str):
+    if isinstance(data, warehouse.WarehouseData):  # sums only: no customer in them
+        return warehouse_forecast.forecast_inputs(data, method, HORIZON)
     return mrrkit.scenario_inputs(data.movements, method=method, horizon=HORIZON)
 
 
@@ -506,6 +517,8 @@ def forecast(data: Data, method: str) -> pd.DataFrame:
 
 @view
 def backtest(data: Data, method: str):
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_forecast.backtest(data, method)
     return mrrkit.backtest(data.movements, horizon=12, method=method)
 
 
@@ -524,15 +537,29 @@ def scope_ids(data: Data, dim: str, value: str | None) -> pd.Index | None:
 
 
 @view
+def scope_masses(data: Data, method: str, dim: str, value: str | None):
+    """The customers of a scenario's scope (``value`` of ``dim``) paying at the forecast's
+    origin, by age (:class:`mrrkit.models.forecast_inputs.AgeMasses`); None: everyone. A
+    warehouse's are sums per label and age, an upload's those of its customers."""
+    if dim == EVERYONE:
+        return None
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_forecast.scope_masses(data, dim, value)
+    return forecast_inputs(data, method).scope_masses(scope_ids(data, dim, value))
+
+
+@view
 def scenario(data: Data, method: str, months: int, levers: tuple, scope_dim: str,
              scope_value: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A scenario's projection over ``months`` and its 12-month summary (only this is computed
     again when one of its levers moves). The summary reads the first 12 months of the
-    projection and of the baseline (``months`` is 12 or more) rather than projecting again."""
+    projection and of the baseline (``months`` is 12 or more) rather than projecting again.
+    The scope is given as its customers' sums by age (:func:`scope_masses`), the same for an
+    upload and a warehouse."""
     inputs = forecast_inputs(data, method)
-    s = mrrkit.Scenario.from_dict({**dict(levers),
-                                      "scope": scope_ids(data, scope_dim, scope_value)})
-    frame = mrrkit.project_scenario(inputs, s, months)
+    s = mrrkit.Scenario.from_dict(dict(levers))
+    scope = scope_masses(data, method, scope_dim, scope_value)
+    frame = mrrkit.project_scenario(inputs, s, months, scope=scope)
     return frame, mrrkit.scenario_summary(inputs, s, 12, baseline=baseline(data, method, months),
                                              projection=frame)
 

@@ -49,7 +49,7 @@ __all__ = [
 KEY_PREFIX = "warehouse:"
 #: The pages a warehouse source shows (their slugs); the others need every customer's
 #: movements, which stay in the warehouse, and say so.
-PAGES = ("overview", "cohorts")
+PAGES = ("overview", "cohorts", "scenarios")
 _LOCK = threading.Lock()
 _PROBLEM_KEY = "_mrrkit_warehouse_problem"
 

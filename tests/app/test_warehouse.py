@@ -161,3 +161,31 @@ def test_a_filter_on_one_dimension_sums_its_labels_and_equals_the_sample(databas
     at = open_with(HOME, settings(database), params)
     assert_clean(at)
     assert metrics(at) == metrics(open_with(HOME, None, params))
+
+
+def same_page(at: AppTest, sample: AppTest) -> None:
+    """Every table, metric and caption of a page equal, and as many charts."""
+    assert len(at.dataframe) == len(sample.dataframe) >= 2
+    for got, want in zip(at.dataframe, sample.dataframe):
+        pd.testing.assert_frame_equal(got.value, want.value)
+    assert metrics(at) == metrics(sample)
+    assert [c.value for c in at.main.caption] == [c.value for c in sample.main.caption]
+    assert len(at.get("vega_lite_chart")) == len(sample.get("vega_lite_chart"))
+
+
+@pytest.mark.parametrize("params", [
+    {"asof": "2026-10-31", "sc.1.scope_dim": "industry", "sc.1.scope_value": "Software",
+     "sc.1.price_change_pct": "10", "sc.1.churn_elasticity": "0.5"},
+    {"asof": "2026-10-31", "f.channel": "partner", "sc.ret_dim": "company_size",
+     "sc.ret_cohorts": "period", "sc.backtest": "1", "sc.count": "2",
+     "sc.2.scope_dim": "company_size", "sc.2.scope_value": "11-50",
+     "sc.2.churn_reduction_pct": "20"},
+    {"asof": "2026-09-15", "defs": "chartmogul", "sc.method": "empirical", "sc.months": "36",
+     "sc.backtest": "1", "sc.ret_dim": "industry", "sc.1.new_business_growth_pct": "15"},
+])
+def test_the_scenarios_page_of_the_warehouse_is_the_samples(database, params):
+    at = open_with("pages/5_Scenarios.py", settings(database), params)
+    assert_clean(at)
+    sample = open_with("pages/5_Scenarios.py", None, params)
+    same_page(at, sample)
+    assert [s.options for s in at.selectbox] == [s.options for s in sample.selectbox]
