@@ -26,7 +26,15 @@ from .lines import MICROS_COLUMN
 from .movements import _int64
 from .views import _labels_query, _movements_of
 
-__all__ = ["expansion_by_cohort", "expansion_by_segment", "expansion_split"]
+__all__ = [
+    "default_top_plans",
+    "expansion_by_cohort",
+    "expansion_by_segment",
+    "expansion_split",
+    "near_tier_limit",
+    "plan_names",
+    "top_plan_customers",
+]
 
 
 def expansion_by_cohort(data, as_of=None, definitions=None) -> pd.DataFrame:
@@ -167,3 +175,189 @@ def expansion_split(data, lines: ibis.Table | None = None, definitions=None) -> 
     zeros = pd.DataFrame({"month": months["month"].to_numpy(np.int64),
                           **{k: np.zeros(len(months), np.int64) for k in EXPANSION_KINDS}})
     return split_of_months(pd.concat([rows, zeros], ignore_index=True))
+
+
+# --------------------------------------------------------------------------- plans and listings
+
+
+def _text(lines: ibis.Table, name: str, blank: str | None = None) -> ibis.Value:
+    """A line column as text (``blank`` for a missing value, when given)."""
+    value = lines[name].cast("string")
+    return value if blank is None else value.fill_null(blank)
+
+
+def _quantity(lines: ibis.Table, default: float | None) -> ibis.Value:
+    """``quantity`` as a number (NULL where it is not one), or ``default`` without the column."""
+    if "quantity" in lines.columns:
+        return lines["quantity"].try_cast("float64")
+    return ibis.literal(default, "float64")
+
+
+def plan_names(lines: ibis.Table) -> list[str]:
+    """The lines' plans (text, blanks left out), sorted."""
+    if "plan" not in lines.columns:
+        return []
+    plans = lines.select(plan=_text(lines, "plan")).distinct().to_pandas()["plan"]
+    return sorted(str(p) for p in plans.dropna())
+
+
+def _median_prices(lines: ibis.Table, quantity_default, keys: list[str]) -> pd.DataFrame:
+    """The median MRR per unit of quantity by ``keys`` (``product``, ``plan``), NULLs and
+    non-positive quantities left out."""
+    qty = lines.qty
+    unit = lines.mrr.cast("float64") / ibis.ifelse(qty > 0, qty, ibis.null("float64"))
+    t = lines.mutate(unit=unit)
+    rows = t.group_by(keys).aggregate(price=t.unit.median()).to_pandas()
+    return rows[rows["price"].notna()].sort_values(keys, kind="stable")
+
+
+def default_top_plans(lines: ibis.Table, family) -> list[str]:
+    """The plans of the highest-priced family, as :func:`ui.views.default_top_plans` picks them
+    on a frame: the plan with the highest median MRR per unit on the product with the most MRR,
+    and every plan whose ``family(plan)`` is the same. Small results only (a row per product,
+    per plan)."""
+    if "plan" not in lines.columns:
+        return []
+    t = lines.select(
+        plan=_text(lines, "plan"),
+        product=_text(lines, "product") if "product" in lines.columns else ibis.literal(""),
+        mrr=lines.mrr, micros=lines[MICROS_COLUMN], qty=_quantity(lines, 1.0))
+    sums = t.filter(t["product"].notnull()).group_by("product").aggregate(
+        micros=_int64(t.micros.sum())).to_pandas()
+    if sums.empty:
+        return []
+    sums = sums.sort_values("product", kind="stable")
+    main = sums["product"].iloc[int(np.argmax(sums["micros"].to_numpy()))]
+    chosen = t.filter((t["product"] == main) & t.plan.notnull())
+    price = _median_prices(chosen, 1.0, ["plan"])
+    if price.empty:
+        return []
+    top = price["plan"].iloc[int(np.argmax(price["price"].to_numpy()))]
+    wanted = family(top)
+    return sorted(p for p in plan_names(lines) if family(p) == wanted)
+
+
+def _paying_lines(lines: ibis.Table) -> ibis.Table:
+    """The lines that pay (as the pandas engine's line table keeps them): worth more than a
+    millionth, at least a day long."""
+    return lines.filter((lines.mrr.abs() > 1e-6)
+                        & (lines.end.isnull() | (lines.end > lines.start)))
+
+
+def _running(lines: ibis.Table, day) -> ibis.Table:
+    d = ibis.date(pd.Timestamp(day).date())
+    return lines.filter((lines.start <= d) & (lines.end.isnull() | (d < lines.end)))
+
+
+def top_plan_customers(lines: ibis.Table, top_plan=None, as_of=None,
+                       limit: int = 1000) -> pd.DataFrame:
+    """:func:`mrrkit.top_plan_customers` computed in the database: the customers whose every
+    line running on ``as_of`` is on a top plan, the ``limit`` with the most MRR (ties by id).
+
+    Returns
+    -------
+    The pandas engine's frame for those rows; ``attrs`` hold ``customers`` (all at the top),
+    ``no_room`` (those of them with no product left to buy), ``no_room_mrr`` (their MRR) and
+    ``top_plans``.
+    """
+    from ..views.expansion import NO_PLAN, NO_PRODUCT
+
+    day = pd.Timestamp(as_of) if as_of is not None else None
+    t = _paying_lines(lines)
+    has_product = "product" in lines.columns
+    t = t.select(
+        customer_id=t.customer_id, start=t.start, end=t.end, mrr=t.mrr,
+        micros=t[MICROS_COLUMN], qty=_quantity(t, 1.0),
+        product=_text(t, "product", NO_PRODUCT) if has_product else ibis.literal("(all)"),
+        plan=_text(t, "plan", NO_PLAN))
+    if day is None:
+        row = t.aggregate(first=t.start.max(), last=t.end.max()).to_pandas().iloc[0]
+        day = max(pd.Timestamp(d) for d in row if not pd.isna(d))
+    every = sorted(str(p) for p in t.select("product").distinct().to_pandas()["product"])
+    products = [p for p in every if p != NO_PRODUCT]
+    if top_plan is None:
+        priced = t.filter(t.plan != NO_PLAN)
+        price = _median_prices(priced, 1.0, ["product", "plan"])
+        top = set()
+        for product, group in price.groupby("product", sort=True):
+            top.add((product, group["plan"].iloc[int(np.argmax(group["price"].to_numpy()))]))
+    else:
+        names = {top_plan} if isinstance(top_plan, str) else set(top_plan)
+        top = {(p, n) for p in every for n in names}
+    run = _running(t, day)
+    if top:
+        pairs = ibis.memtable(pd.DataFrame(sorted(top), columns=["top_product", "top_plan"]))
+        run = run.left_join(pairs, [run["product"] == pairs.top_product,
+                                    run.plan == pairs.top_plan])
+        on_top = run.top_plan.notnull()
+    else:
+        on_top = ibis.literal(False)
+    per = run.group_by("customer_id").aggregate(
+        micros=_int64(run.micros.sum()), all_top=on_top.all(),
+        owned=run["product"].nunique(where=run["product"] != NO_PRODUCT))
+    per = per.filter(per.all_top & (per.micros > 0))
+    per = per.mutate(no_room=per.owned == len(products))
+    totals = per.aggregate(
+        customers=_int64(per.count()), no_room=_int64(per.no_room.sum()),
+        no_room_micros=_int64(ibis.ifelse(per.no_room, per.micros, 0).sum())).to_pandas()
+    first = per.order_by([per.micros.desc(), per.customer_id]).limit(int(limit)).select(
+        "customer_id", "micros").to_pandas()
+    shown = _running(t, day)
+    shown = shown.filter(shown.customer_id.isin(list(first["customer_id"]))).select(
+        "customer_id", "product", "plan").to_pandas() if len(first) else None
+    out = pd.DataFrame({"mrr": first["micros"].to_numpy(np.int64) / 1e6},
+                       index=pd.Index(first["customer_id"].astype("str"), name="customer_id",
+                                      dtype="str"))
+    if shown is not None:
+        groups = shown.groupby("customer_id")
+        plans = groups["plan"].agg(lambda v: ", ".join(sorted(set(map(str, v)))))
+        owned = groups["product"].agg(lambda v: sorted(set(map(str, v))))
+        out["plans"] = pd.array(plans.reindex(out.index).to_numpy(), dtype="str")
+        out["products"] = pd.array([", ".join(v) for v in owned.reindex(out.index)], dtype="str")
+        out["missing_products"] = pd.array(
+            [", ".join(p for p in products if p not in set(v)) for v in owned.reindex(out.index)],
+            dtype="str")
+    else:
+        for name in ("plans", "products", "missing_products"):
+            out[name] = pd.Series(dtype="str")
+    out["no_room"] = (out["missing_products"] == "").astype(bool)
+    row = totals.iloc[0]
+    out.attrs["customers"] = int(row["customers"])
+    out.attrs["no_room"] = int(row["no_room"]) if not pd.isna(row["no_room"]) else 0
+    out.attrs["no_room_mrr"] = (int(row["no_room_micros"]) if not pd.isna(row["no_room_micros"])
+                                else 0) / 1e6
+    out.attrs["top_plans"] = sorted(f"{p}: {n}" for p, n in top)
+    return out
+
+
+def near_tier_limit(lines: ibis.Table, threshold: float = 0.8, as_of=None,
+                    limit: int = 1000) -> pd.DataFrame:
+    """:func:`mrrkit.near_tier_limit` computed in the database: the ``limit`` lines running on
+    ``as_of`` with the highest share of their usage limit at or above ``threshold`` (ties by
+    customer id, plan, MRR), with ``attrs`` ``lines``, ``customers`` (distinct) and ``mrr``
+    (their sum) over all of them."""
+    if not (0 < threshold <= 10):
+        raise ValueError(f"threshold must be a share of the limit such as 0.8, got {threshold!r}")
+    t = _running(_paying_lines(lines), as_of)
+    usage = t["usage"].try_cast("float64")
+    cap = t["usage_limit"].try_cast("float64")
+    share = usage / ibis.ifelse(cap > 0, cap, ibis.null("float64"))
+    t = t.select(customer_id=t.customer_id,
+                 plan=_text(t, "plan") if "plan" in lines.columns else ibis.null("string"),
+                 mrr=t.mrr.cast("float64"), micros=t[MICROS_COLUMN], usage=usage,
+                 usage_limit=cap, usage_share=share)
+    near = t.filter(t.usage_share >= threshold)
+    totals = near.aggregate(lines=_int64(near.count()), customers=near.customer_id.nunique(),
+                            micros=_int64(near.micros.sum())).to_pandas().iloc[0]
+    rows = near.order_by([near.usage_share.desc(), near.customer_id,
+                          near.plan.asc(nulls_first=False), near.mrr]).limit(int(limit))
+    out = rows.drop("micros").to_pandas()
+    out["customer_id"] = out["customer_id"].astype("str")
+    if "plan" not in lines.columns:
+        out["plan"] = np.nan
+    for name in ("mrr", "usage", "usage_limit", "usage_share"):
+        out[name] = out[name].astype("float64")
+    out.attrs["lines"] = int(totals["lines"])
+    out.attrs["customers"] = int(totals["customers"])
+    out.attrs["mrr"] = (0 if pd.isna(totals["micros"]) else int(totals["micros"])) / 1e6
+    return out

@@ -635,8 +635,11 @@ def top_plan_customers(lines: pd.DataFrame, top_plan=None, as_of=None) -> pd.Dat
     pairs = pd.Series([(p, n) for p in prod_names for n in plan_names], dtype=object)
     wanted = pairs.isin(top).to_numpy(dtype=bool)
     on_top = pd.Series(wanted[prod_codes * len(plan_names) + plan_codes], index=run.index)
-    summary = run.assign(on_top=on_top).groupby("customer_id", sort=True).agg(
-        mrr=("mrr", "sum"), all_top=("on_top", "all"))
+    # MRR summed in integer micros: exact, in any order (a database sums them alike).
+    micros = np.rint(run["mrr"].to_numpy() * MICROS).astype(np.int64)
+    summary = run.assign(on_top=on_top, micros=micros).groupby("customer_id", sort=True).agg(
+        micros=("micros", "sum"), all_top=("on_top", "all"))
+    summary["mrr"] = summary.pop("micros") / MICROS
     # Only the customers at the top need their plans and products spelled out.
     summary = summary[summary["all_top"] & (summary["mrr"] > 0)]
     # (Positions rather than ``isin``, which takes each Arrow text to Python: 90 ms on 200,000.)
@@ -668,7 +671,7 @@ def near_tier_limit(lines: pd.DataFrame, threshold: float = 0.8, as_of=None,
     Returns
     -------
     DataFrame, one row per such line: ``customer_id, plan (if any), mrr, usage, usage_limit,
-    usage_share``, sorted by ``usage_share``, highest first.
+    usage_share``, sorted by ``usage_share``, highest first (then by customer id, plan, MRR).
     """
     if not (0 < threshold <= 10):
         raise ValueError(f"threshold must be a share of the limit such as 0.8, got {threshold!r}")
@@ -700,4 +703,7 @@ def near_tier_limit(lines: pd.DataFrame, threshold: float = 0.8, as_of=None,
             "usage_share": share[share >= threshold].to_numpy(),
         }
     )
-    return out.sort_values("usage_share", ascending=False, kind="stable").reset_index(drop=True)
+    # Ties in customer id, plan and MRR order (a database table has no row order to keep).
+    return out.sort_values(["usage_share", "customer_id", "plan", "mrr"],
+                           ascending=[False, True, True, True], kind="stable",
+                           na_position="last").reset_index(drop=True)
