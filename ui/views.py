@@ -43,8 +43,9 @@ import pandas as pd
 
 import mrrkit
 from mrrkit.views import cohort_tables
+from mrrkit.views.expansion import split_by_month
 
-from . import audit, memory, warehouse, warehouse_forecast
+from . import audit, memory, warehouse, warehouse_expansion, warehouse_forecast
 from .data import Source
 from .format import number_format
 from .i18n import text
@@ -55,8 +56,8 @@ __all__ = [
     "cohort_curves", "cohort_survivors", "cohort_table", "customer_lines", "customer_search",
     "customer_summary", "customer_trail", "date_span", "default_top_plans", "expansion_by_cohort",
     "expansion_by_segment", "expansion_split", "expansion_summary", "forecast", "forecast_inputs",
-    "kpis", "label_sizes", "line_index", "listing_screen", "lost_by_month", "lost_by_reason", "movement_listing",
-    "near_tier_limit", "plan_family", "retention_fits", "scenario", "scope_ids", "scope_masses",
+    "kpis", "label_sizes", "line_columns", "line_index", "listing_screen", "lost_by_month", "lost_by_reason", "movement_listing",
+    "near_tier_limit", "plan_family", "plan_names", "retention_fits", "scenario", "scope_ids", "scope_masses",
     "segment_table",
     "segment_view", "select", "selected_lines", "top_plan_customers", "view", "with_lines",
 ]
@@ -586,16 +587,26 @@ def expansion_summary(data: Data) -> pd.DataFrame:
     return mrrkit.expansion_summary(data.monthly)
 
 
+def line_columns(data: Data) -> frozenset:
+    """The columns the source's lines have (canonical names)."""
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_expansion.line_columns(data)
+    return frozenset(data.lines.columns)
+
+
 @view
 def expansion_split(data: Data) -> pd.DataFrame:
     """Expansion split into upsell, cross-sell, price increase and other, by month (a new
     period only re-slices the months)."""
-    return mrrkit.expansion_breakdown_by_month(
-        mrrkit.expansion_breakdown(selected_lines(data), data=data.movements))
+    if isinstance(data, warehouse.WarehouseData):  # computed in the warehouse (issue 16)
+        return warehouse_expansion.split(data)
+    return split_by_month(selected_lines(data), data=data.movements)
 
 
 @view
 def expansion_by_cohort(data: Data, as_of: pd.Timestamp) -> pd.DataFrame:
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_expansion.by_cohort(data, as_of)
     return mrrkit.expansion_by_cohort(data.movements, as_of)
 
 
@@ -603,8 +614,11 @@ def expansion_by_cohort(data: Data, as_of: pd.Timestamp) -> pd.DataFrame:
 def expansion_by_segment(data: Data, dim: str, start: str, end: str) -> pd.DataFrame:
     """Expansion of the months ``start`` (excluded: the base) to ``end`` by value of ``dim``,
     the values with customers or expansion."""
-    out = mrrkit.expansion_by_segment(data.lines, dim, data=data.movements, start=start,
-                                         end=end, attributes=data.base.attributes)
+    if isinstance(data, warehouse.WarehouseData):
+        out = warehouse_expansion.by_segment(data, dim, start, end)
+    else:
+        out = mrrkit.expansion_by_segment(data.lines, dim, data=data.movements, start=start,
+                                          end=end, attributes=data.base.attributes)
     return out[(out["customers"] > 0) | (out["expanded_customers"] > 0)]
 
 
@@ -623,10 +637,20 @@ def plan_family(plan: str) -> str:
 
 
 @view(everyone=True)
+def plan_names(data: Data) -> list[str]:
+    """The plans of the source's lines, sorted (blanks left out)."""
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_expansion.plan_names(data)
+    return sorted(data.lines["plan"].dropna().astype("str").unique())
+
+
+@view(everyone=True)
 def default_top_plans(data: Data) -> list[str]:
     """The plans of the highest-priced family: the plan with the highest median MRR per unit
     (of ``quantity`` when there is one) on the product with the most MRR, and every plan of
     the same family (its other billing periods)."""
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_expansion.default_top_plans(data)
     lines = data.lines
     has = set(lines.columns)
     table = pd.DataFrame({"plan": lines["plan"].astype("str"), "mrr": lines["mrr"]})
@@ -642,12 +666,34 @@ def default_top_plans(data: Data) -> list[str]:
     return sorted(p for p in table["plan"].unique() if plan_family(p) == family)
 
 
-@view
-def top_plan_customers(data: Data, top: tuple[str, ...], as_of: pd.Timestamp) -> pd.DataFrame:
-    return mrrkit.top_plan_customers(selected_lines(data), top_plan=list(top) or None,
-                                        as_of=as_of)
+def _exact_sum(mrr: pd.Series) -> float:
+    """A sum of MRR amounts through integer micros (exact: a database sums them alike)."""
+    return int(np.rint(mrr.to_numpy(dtype="float64") * 1e6).astype(np.int64).sum()) / 1e6
 
 
 @view
-def near_tier_limit(data: Data, share: float, as_of: pd.Timestamp) -> pd.DataFrame:
-    return mrrkit.near_tier_limit(selected_lines(data), share, as_of=as_of)
+def top_plan_customers(data: Data, top: tuple[str, ...], as_of: pd.Timestamp,
+                       limit: int) -> pd.DataFrame:
+    """The customers at the top plan, the MRR largest first: all of an upload's, the first
+    ``limit`` of a warehouse's; ``attrs`` count them all (``customers``, ``no_room``,
+    ``no_room_mrr``)."""
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_expansion.top_plan_customers(data, top, as_of, limit)
+    out = mrrkit.top_plan_customers(selected_lines(data), top_plan=list(top) or None,
+                                       as_of=as_of)
+    no_room = out[out["no_room"]]
+    out.attrs.update(customers=len(out), no_room=len(no_room),
+                     no_room_mrr=_exact_sum(no_room["mrr"]))
+    return out
+
+
+@view
+def near_tier_limit(data: Data, share: float, as_of: pd.Timestamp, limit: int) -> pd.DataFrame:
+    """The lines near their tier limit, the fullest first: all of an upload's, the first
+    ``limit`` of a warehouse's; ``attrs`` count them all (``lines``, ``customers``, ``mrr``)."""
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_expansion.near_tier_limit(data, share, as_of, limit)
+    out = mrrkit.near_tier_limit(selected_lines(data), share, as_of=as_of)
+    out.attrs.update(lines=len(out), customers=int(out["customer_id"].nunique()),
+                     mrr=_exact_sum(out["mrr"]))
+    return out

@@ -49,7 +49,7 @@ __all__ = [
 KEY_PREFIX = "warehouse:"
 #: The pages a warehouse source shows (their slugs); the others need every customer's
 #: movements, which stay in the warehouse, and say so.
-PAGES = ("overview", "cohorts", "scenarios")
+PAGES = ("overview", "cohorts", "scenarios", "expansion")
 _LOCK = threading.Lock()
 _PROBLEM_KEY = "_mrrkit_warehouse_problem"
 
@@ -384,6 +384,15 @@ class WarehouseData:
     @property
     def as_of(self) -> pd.Timestamp:
         return self.base.as_of
+
+    @property
+    def everyone(self) -> WarehouseData:
+        """The same data with no filter (what a view of every customer reads)."""
+        if not self.filters:
+            return self
+        key = self.key  # (the key names the source, the day and the definitions, not filters)
+        return WarehouseData(key, (), self.source, self.base, WarehouseSegment(self.base.monthly),
+                             self.definitions)
 
 
 def _arguments(source: Source, as_of: pd.Timestamp, definitions) -> tuple:

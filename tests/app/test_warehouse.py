@@ -189,3 +189,20 @@ def test_the_scenarios_page_of_the_warehouse_is_the_samples(database, params):
     sample = open_with("pages/5_Scenarios.py", None, params)
     same_page(at, sample)
     assert [s.options for s in at.selectbox] == [s.options for s in sample.selectbox]
+
+
+@pytest.mark.parametrize("params", [
+    {"asof": "2026-10-31"},
+    {"asof": "2026-10-31", "f.industry": ["Healthcare", "Software"], "ex.dim": "industry",
+     "ex.near": "60", "ex.top": ["Pro annual", "Pro monthly"], "from": "2025-01",
+     "to": "2026-06"},
+    {"asof": "2026-09-15", "defs": "chartmogul", "ex.dim": "company_size", "ex.near": "95"},
+])
+def test_the_expansion_page_of_the_warehouse_is_the_samples(database, params):
+    at = open_with("pages/6_Expansion.py", settings(database), params)
+    assert_clean(at)
+    sample = open_with("pages/6_Expansion.py", None, params)
+    same_page(at, sample)
+    assert [s.options for s in at.selectbox] == [s.options for s in sample.selectbox]
+    assert [m.value for m in at.main.multiselect] == [m.value for m in sample.main.multiselect]
+
