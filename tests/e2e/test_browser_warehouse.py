@@ -5,13 +5,15 @@
 2. A segment filter chosen in the sidebar changes them, as it changes the sample's, and a reload
    keeps it (the address holds it).
 3. Every page is opened from the menu twice: the pages computed in the warehouse (Overview,
-   Cohorts, Scenarios) show figures,
+   Cohorts, Scenarios, Expansion) show figures,
    the others say they need every movement, none fails; the Data page names the table and its
    lines; switching to the sample and back works.
 4. The Scenarios page, opened from the menu: a lever's slider moved with the keyboard changes
    the scenario's figures, its scope changed to one segment says the segment's size, a reload
    keeps both (the address holds them).
-5. The whole thing in French.
+5. The Expansion page, opened from the menu: another segment dimension and another share of
+   the tier limit chosen change its tables, a reload keeps them.
+6. The whole thing in French.
 """
 
 from __future__ import annotations
@@ -137,7 +139,7 @@ def test_every_page_twice_from_the_menu_and_back_to_the_sample(app):
                 main = page.locator('[data-testid="stMain"]').inner_text()
                 if label == "Overview":
                     assert len(_metrics(page)) == 11
-                elif label in ("Cohorts", "Scenarios"):
+                elif label in ("Cohorts", "Scenarios", "Expansion"):
                     assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 1
                     assert "not available on a warehouse" not in main
                 elif label == "Data":
@@ -233,6 +235,59 @@ def test_the_scenarios_page_moves_its_levers_and_scope_in_the_warehouse(app):
         no_exception(page)
     except Exception:
         keep_evidence(page, "warehouse-scenarios")
+        raise
+    finally:
+        context.close()
+
+
+def _tables(page) -> list[str]:
+    """Every table of the page as text, once each is drawn."""
+    tables = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]')
+    out = []
+    for i in range(tables.count()):
+        table = tables.nth(i)
+        table.scroll_into_view_if_needed()
+        for _ in range(STEP_MS // 100):
+            text = table.text_content()
+            if text:
+                break
+            page.wait_for_timeout(100)
+        out.append(text)
+    return out
+
+
+def test_the_expansion_page_moves_its_choices_in_the_warehouse(app):
+    context, page, runs = _open(app["browser"], f"{app['base']}?{AS_OF}")
+    try:
+        for _ in range(2):
+            _menu(page, runs, "Expansion")
+            no_exception(page)
+            main = page.locator('[data-testid="stMain"]')
+            assert "not available on a warehouse" not in main.inner_text()
+            assert len(_metrics(page)) == 11  # expansion, top plan and tier-limit tiles
+            _menu(page, runs, "Overview")
+        _menu(page, runs, "Expansion")
+        before = _metrics(page)
+        split_by = main.locator('[data-testid="stSelectbox"]').filter(
+            has=page.get_by_text("Split by", exact=True))
+        _choose(page, split_by, "Industry")
+        _wait_for(page, runs, "location.search.includes('ex.dim=industry')")
+        near = main.locator('[data-testid="stSelectbox"]').filter(
+            has=page.get_by_text("Near the limit from", exact=True))
+        _choose(page, near, "60%")
+        _wait_for(page, runs, "location.search.includes('ex.near=60')")
+        after = _metrics(page)
+        assert after[-3:] != before[-3:]  # the tier-limit tiles
+        tables = _tables(page)
+        assert any("Healthcare" in text for text in tables)
+        page.reload()
+        page.locator('[data-testid="stMain"] h1').first.wait_for()
+        runs.idle()
+        assert _metrics(page) == after
+        assert any("Healthcare" in text for text in _tables(page))
+        no_exception(page)
+    except Exception:
+        keep_evidence(page, "warehouse-expansion")
         raise
     finally:
         context.close()
