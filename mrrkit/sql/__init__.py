@@ -18,6 +18,15 @@ Importing this module needs Ibis (``ibis-framework``); ``import mrrkit`` does no
 """
 
 from .connect import open_lines
+from .expansion import (
+    default_top_plans,
+    expansion_by_cohort,
+    expansion_by_segment,
+    expansion_split,
+    near_tier_limit,
+    plan_names,
+    top_plan_customers,
+)
 from .forecast import (
     backtest,
     cohort_survivors,
@@ -50,6 +59,10 @@ __all__ = [
     "cohort_survivors",
     "cohorts",
     "default_as_of",
+    "default_top_plans",
+    "expansion_by_cohort",
+    "expansion_by_segment",
+    "expansion_split",
     "first_lives",
     "fit_segments",
     "forecast_inputs",
@@ -59,12 +72,15 @@ __all__ = [
     "micros",
     "monthly",
     "movements",
+    "near_tier_limit",
     "nrr",
     "open_lines",
     "paying_by_age",
+    "plan_names",
     "retention_pairs",
     "segment_lines",
     "segment_monthly",
+    "top_plan_customers",
     "weight_sums",
     "window_bands",
 ]
