@@ -275,15 +275,18 @@ def window_bands(data, months) -> WindowBands:
     spread = ends.cross_join(grid)
     spread = spread.filter((spread.window_month >= spread.lo)
                            & (spread.window_month <= spread.hi))
+    # One query for the MRR at risk and the flows (the customers' life starts, a window over
+    # their movements, computed once): kind -1 rows are the MRR at risk.
     spread = spread.select(month=spread.window_month,
-                           band=_band(spread.window_month - spread.life), mrr=spread.after)
-    risk = spread.group_by(["month", "band"]).aggregate(
-        mrr=_int64(spread.mrr.sum()), n=_int64(spread.count())).to_pandas()
+                           band=_band(spread.window_month - spread.life),
+                           kind=ibis.literal(-1, "int8"), amount=spread.after)
     moved = t.filter(t.kind.isin([EXPANSION, CONTRACTION]) & (t.mon >= first))
-    moved = moved.select(month=moved.mon, band=_band(moved.mon - moved.life), kind=moved.kind,
-                         amount=moved.after - moved.before)
-    flows = moved.group_by(["month", "band", "kind"]).aggregate(
-        amount=_int64(moved.amount.sum())).to_pandas()
+    moved = moved.select(month=moved.mon, band=_band(moved.mon - moved.life),
+                         kind=moved.kind.cast("int8"), amount=moved.after - moved.before)
+    both = ibis.union(spread, moved, distinct=False)
+    rows = both.group_by(["month", "band", "kind"]).aggregate(
+        amount=_int64(both.amount.sum()), n=_int64(both.count())).to_pandas()
+    risk, flows = rows[rows["kind"] == -1], rows[rows["kind"] != -1]
     shape = (last - first + 1, len(AGE_BANDS))
 
     def grid_of(rows: pd.DataFrame, column: str, sign: int = 1) -> np.ndarray:
@@ -294,7 +297,7 @@ def window_bands(data, months) -> WindowBands:
 
     return WindowBands(grid_of(flows[flows["kind"] == EXPANSION], "amount"),
                        grid_of(flows[flows["kind"] == CONTRACTION], "amount", -1),
-                       grid_of(risk, "mrr"), grid_of(risk, "n"))
+                       grid_of(risk, "amount"), grid_of(risk, "n"))
 
 
 def _inputs_at(mv: SqlMovements, table: pd.DataFrame, last: int, method: str, window: int,
