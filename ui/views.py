@@ -56,10 +56,10 @@ __all__ = [
     "cohort_curves", "cohort_survivors", "cohort_table", "customer_lines", "customer_search",
     "customer_summary", "customer_trail", "date_span", "default_top_plans", "expansion_by_cohort",
     "expansion_by_segment", "expansion_split", "expansion_summary", "forecast", "forecast_inputs",
-    "kpis", "label_sizes", "line_columns", "line_index", "listing_screen", "lost_by_month", "lost_by_reason", "movement_listing",
-    "near_tier_limit", "plan_family", "plan_names", "retention_fits", "scenario", "scope_ids", "scope_masses",
-    "segment_table",
-    "segment_view", "select", "selected_lines", "top_plan_customers", "view", "with_lines",
+    "kpis", "label_sizes", "line_columns", "line_index", "listing_screen", "lost_by_month",
+    "lost_by_reason", "movement_listing", "near_tier_limit", "plan_family", "plan_names",
+    "retention_fits", "scenario", "scope_ids", "scope_masses", "segment_table", "segment_view",
+    "select", "selected_lines", "top_plan_customers", "view", "with_lines",
 ]
 
 Filters = tuple[tuple[str, tuple[str, ...]], ...]

@@ -23,8 +23,8 @@ def _arguments(data: wh.WarehouseData) -> tuple:
 
 
 def _labels(key: str, frozen: str, dimension: str):
-    """Each customer's label of ``dimension`` (the filters' table, :func:`ui.warehouse._label_table`)
-    as :mod:`mrrkit.sql.forecast` takes a segment."""
+    """Each customer's label of ``dimension`` (the filters' table,
+    :func:`ui.warehouse._label_table`) as :mod:`mrrkit.sql.forecast` takes a segment."""
     table = wh._label_table(key, frozen)
     return table.select(segment_customer=table.customer_id, segment=table[f"dim_{dimension}"])
 

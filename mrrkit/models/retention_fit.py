@@ -239,7 +239,8 @@ class FirstLives:
 
     @property
     def censored(self) -> np.ndarray:
-        """Customers of each cohort still in their first life at ``last`` (age ``last - cohort``)."""
+        """Customers of each cohort still in their first life at ``last`` (at age
+        ``last - cohort``)."""
         return self.size - self.lost.sum(1)
 
     @property

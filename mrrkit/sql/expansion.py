@@ -56,8 +56,8 @@ def expansion_by_cohort(data, as_of=None, definitions=None) -> pd.DataFrame:
         base=_int64(ibis.ifelse(t.age == 0, t.amount, 0).sum()),
         expansion=_int64(ibis.ifelse(t.kind == EXPANSION, t.amount, 0).sum()),
     ).to_pandas()
-    return cohort_expansion_table(pd.Period(day, freq="M").ordinal, rows["cohort"].to_numpy(np.int64),
-                                  rows["age"].to_numpy(np.int64),
+    return cohort_expansion_table(pd.Period(day, freq="M").ordinal,
+                                  rows["cohort"].to_numpy(np.int64), rows["age"].to_numpy(np.int64),
                                   rows["base"].to_numpy(np.int64),
                                   rows["expansion"].to_numpy(np.int64))
 
