@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test check setup setup-dev browser bench sample docs clean
+.PHONY: run test check setup setup-dev browser bench sample docs clean warm
 
 $(VENV)/.run-deps: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ browser:
 
 run: setup
 	$(PY) -m streamlit run app.py
+
+# A warehouse source with a store ([warehouse] in .streamlit/secrets.toml, docs/scaling.md):
+# compute what the first visits read, after each load of the warehouse (DEFS="mrrkit chartmogul").
+warm: setup
+	$(PY) -m ui.warehouse --definitions $(or $(DEFS),mrrkit)
 
 # Both cores: each test file runs whole on one worker (the browser tests' servers and the
 # order inside a file are kept).

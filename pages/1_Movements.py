@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from mrrkit import BRIDGE_STEPS
-from ui import charts, shell, state, views
+from ui import charts, shell, state, views, warehouse
 from ui.format import parts_to_total, plain_md
 from ui.format import shown as rounded
 from ui.tables import show_table
@@ -15,7 +15,7 @@ from ui.tables import show_table
 ctx = shell.context()
 t, nf = ctx.t, ctx.nf
 DL = (t("download.csv"), t("download.excel"))
-SHOWN = 500  # rows of a listing drawn on screen (the largest first); the downloads have them all
+SHOWN = views.LISTING_ROWS  # rows of a listing drawn on screen (the largest first)
 COUNT_COLUMN = {
     "new": "new_customers", "expansion": "expanded_customers",
     "reactivation": "reactivated_customers", "contraction": "contracted_customers",
@@ -165,75 +165,74 @@ st.vega_lite_chart(
 first, last = (ctx.start, ctx.end) if month == PERIOD else (pd.Period(month, "M"),) * 2
 when = (t("movements.whole_period", start=ctx.month(first), end=ctx.month(last))
         if month == PERIOD else ctx.month(first))
-listing = views.movement_listing(ctx.data, kind, first, last)
-attr_headers = {d: t.dimension(d) for d in views.attributes_shown(ctx.data).columns}
+# The listing's size comes apart from its rows: on a warehouse source only the rows shown are
+# fetched (a listing can hold millions), its count and sum by an aggregate query.
+count, total = views.listing_size(ctx.data, kind, first, last)
+screen = views.listing_screen(ctx.data, kind, first, last, ctx.lang, SHOWN) if count else None
+attr_headers = {d: t.dimension(d) for d in views.attribute_names(ctx.data)}
 
 
 if kind in BRIDGE_STEPS:
     cells = ctx.monthly.loc[first:last]
     expected = float(cells[kind].sum())
     expected_count = int(cells[COUNT_COLUMN[kind]].sum())
-    total = float(listing["amount"].sum())
-    ok = len(listing) == expected_count and abs(total - expected) < 0.005
-    if listing.empty:
+    ok = count == expected_count and abs(total - expected) < 0.005
+    if not count:
         st.info(t("movements.audit_none", kind=figure_label(kind).lower(), month=when))
     else:
         message = t(
             "movements.reconciled" if ok else "movements.not_reconciled",
-            count=nf.count(len(listing)), total=nf.money(total, 2), expected=nf.money(expected, 2),
+            count=nf.count(count), total=nf.money(total, 2), expected=nf.money(expected, 2),
             expected_count=nf.count(expected_count),
         )
         (st.success if ok else st.error)(message)
     formats = {"date": "date", "mrr_before": "money2", "mrr_after": "money2", "amount": "money2"}
     columns = ["date", "mrr_before", "mrr_after", "amount",
-               *(["reason"] if "reason" in listing.columns else []), "lines", *attr_headers]
+               *(["reason"] if screen is not None and "reason" in screen.columns else []),
+               "lines", *attr_headers]
 else:
     at = (first - 1) if kind == "mrr_start" else last
     level_month = ctx.month(at)
     in_table = at in ctx.monthly.index
     expected = float(ctx.monthly.at[at, "mrr"]) if in_table else 0.0
     expected_count = int(ctx.monthly.at[at, "customers"]) if in_table else 0
-    total = float(listing["mrr"].sum())
-    ok = len(listing) == expected_count and abs(total - expected) < 0.005
-    if listing.empty:
+    ok = count == expected_count and abs(total - expected) < 0.005
+    if not count:
         st.info(t("movements.level_none", month=level_month))
     else:
         (st.success if ok else st.error)(t(
             "movements.level_reconciled" if ok else "movements.level_not_reconciled",
-            count=nf.count(len(listing)), total=nf.money(total, 2), month=level_month,
+            count=nf.count(count), total=nf.money(total, 2), month=level_month,
             expected=nf.money(expected, 2), expected_count=nf.count(expected_count),
         ))
     formats = {"mrr": "money2"}
     columns = ["mrr", *attr_headers]
 
-if not listing.empty:
-    if kind in BRIDGE_STEPS:
-        screen = views.listing_screen(ctx.data, kind, first, last, ctx.lang, SHOWN)
-        shown_rows = screen[[c for c in columns if c in screen.columns]]
+if count:
+    shown_rows = screen[[c for c in columns if c in screen.columns]]
 
-        full = listing
+    def download():  # on click: every row (a movement with its lines), or the first `limit`
+        out = views.listing_download(ctx.data, kind, first, last, ctx.lang)
+        return out[[c for c in columns if c in out.columns]].rename_axis("customer_id")
 
-        def download():  # on click: every movement with its lines
-            out = views.with_lines(ctx.data, full.reset_index(), ctx.lang).set_index("customer_id")
-            return out[[c for c in columns if c in out.columns]]
-    else:
-        shown_rows = listing[columns].head(SHOWN)
-        download = listing[columns].rename_axis("customer_id")
-    listing = listing[[c for c in columns if c in listing.columns]]
     headers = {c: t.label(c) for c in ["date", "mrr_before", "mrr_after", "amount", "mrr",
                                        "customer_id", "lines"]}
     headers.update(attr_headers, reason=t("col.reason"))
-    if len(listing) > SHOWN:
-        st.caption(t("movements.shown_first", shown=nf.count(SHOWN), total=nf.count(len(listing))))
+    limit = views.download_limit(ctx.data)
+    if limit is not None and count > limit:
+        st.caption(t("movements.shown_first_cut", shown=nf.count(SHOWN), total=nf.count(count),
+                     limit=nf.count(limit)))
+    elif count > SHOWN:
+        st.caption(t("movements.shown_first", shown=nf.count(SHOWN), total=nf.count(count)))
     name = f"{kind}_{month}"
     show_table(
         shown_rows.rename_axis("customer_id"), name, "audit", nf, formats, headers,
-        labels=DL, height=min(420, 38 + 35 * min(len(listing), SHOWN)), numeric=True,
+        labels=DL, height=min(420, 38 + 35 * min(count, SHOWN)), numeric=True,
         download=download,
     )
 
     # --- one customer's audit trail ------------------------------------------------------------
-    customers = list(dict.fromkeys(listing.index[:SHOWN]))
+    customers = list(dict.fromkeys(screen.index))
     customer = state.selectbox(t("movements.pick_customer"), customers, key="mv.customer")
     trail = views.customer_trail(ctx.data, customer, ctx.lang)
     st.markdown(f"**{t('movements.trail', customer=plain_md(customer))}**")
@@ -254,7 +253,8 @@ if not listing.empty:
         {"start": "date", "end": "date", "mrr": "money2"},
         {c: t.label(c) for c in own.columns}, labels=DL, index=False,
     )
-    if st.button(t("movements.open_customer", customer=plain_md(customer))):
+    if warehouse.page_shown(ctx.source, "customers") and st.button(
+            t("movements.open_customer", customer=plain_md(customer))):
         state.set_value("cus.id", customer)
         state.set_value("cus.q", "")
         st.switch_page("pages/4_Customers.py")

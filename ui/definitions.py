@@ -10,7 +10,7 @@ import streamlit as st
 
 import mrrkit
 
-from . import state, views
+from . import state, views, warehouse
 
 #: How each compared figure is written (a kind of ui.format) and its change.
 _FIGURES = {"mrr": "money", "net_new_12m": "money", "customer_churn_rate_12m": "pct",
@@ -155,9 +155,6 @@ def effect(ctx) -> None:
     (one click to the Customers page, listing them)."""
     if ctx.definitions is None:
         return
-    if not isinstance(ctx.data, views.Data):  # a warehouse: its movements stay in it
-        st.caption(ctx.t("warehouse.no_effect"))
-        return
     t, nf, named = ctx.t, ctx.nf, _named(ctx)
     with st.expander(t("definitions.effect", definitions=named), icon=":material/compare_arrows:"):
         st.caption(t("definitions.effect_help", month=ctx.month(ctx.end), definitions=named))
@@ -174,11 +171,11 @@ def effect(ctx) -> None:
                                           for k, a, b in zip(kinds, own, other)],
         })
         st.dataframe(shown, hide_index=True, width="stretch")
-        changed = views.reclassified(ctx.data, ctx.end)
-        st.caption(t.plural("definitions.reclassified", len(changed),
-                            count=nf.count(len(changed)), definitions=named)
-                   if len(changed) else t("definitions.reclassified_none", definitions=named))
-        if len(changed):
+        changed = views.reclassified_count(ctx.data, ctx.end)
+        st.caption(t.plural("definitions.reclassified", changed,
+                            count=nf.count(changed), definitions=named)
+                   if changed else t("definitions.reclassified_none", definitions=named))
+        if changed and warehouse.page_shown(ctx.source, "customers"):
             # A link, not a button and st.switch_page (which refuses while the page's own keys
             # are in the address): this view's keys, and the Customers page's list of them.
             params = {k: v for k, v in state.snapshot().items() if not k.startswith("cus.")}

@@ -45,21 +45,23 @@ import mrrkit
 from mrrkit.views import cohort_tables
 from mrrkit.views.expansion import split_by_month
 
-from . import audit, memory, warehouse, warehouse_expansion, warehouse_forecast
+from . import audit, memory, warehouse, warehouse_expansion, warehouse_forecast, warehouse_movements
 from .data import Source
 from .format import number_format
 from .i18n import text
 
 __all__ = [
-    "Analysis", "Data", "EVERYONE", "Filters", "HORIZON", "SegmentView", "analysis",
-    "attributes_shown", "backtest", "baseline", "bridge", "churn_reasons", "cohort_average",
-    "cohort_curves", "cohort_survivors", "cohort_table", "customer_lines", "customer_search",
-    "customer_summary", "customer_trail", "date_span", "default_top_plans", "expansion_by_cohort",
-    "expansion_by_segment", "expansion_split", "expansion_summary", "forecast", "forecast_inputs",
-    "kpis", "label_sizes", "line_columns", "line_index", "listing_screen", "lost_by_month",
-    "lost_by_reason", "movement_listing", "near_tier_limit", "plan_family", "plan_names",
-    "retention_fits", "scenario", "scope_ids", "scope_masses", "segment_table", "segment_view",
-    "select", "selected_lines", "top_plan_customers", "view", "with_lines",
+    "Analysis", "Data", "EVERYONE", "Filters", "HORIZON", "SegmentView", "LISTING_ROWS",
+    "analysis", "attribute_names", "attributes_shown", "backtest", "baseline", "bridge",
+    "churn_reasons", "cohort_average", "cohort_curves", "cohort_survivors", "cohort_table",
+    "customer_lines", "customer_search", "customer_summary", "customer_trail", "date_span",
+    "default_top_plans", "download_limit", "expansion_by_cohort", "expansion_by_segment",
+    "expansion_split", "expansion_summary", "forecast", "forecast_inputs", "kpis", "label_sizes",
+    "line_columns", "line_index", "listing_download", "listing_screen", "listing_size",
+    "lost_by_month", "lost_by_reason", "movement_listing", "near_tier_limit", "plan_family",
+    "plan_names", "reclassified_count", "retention_fits", "scenario", "scope_ids", "scope_masses",
+    "segment_table", "segment_view", "select", "selected_lines", "top_plan_customers", "view",
+    "with_lines",
 ]
 
 Filters = tuple[tuple[str, tuple[str, ...]], ...]
@@ -67,6 +69,9 @@ Filters = tuple[tuple[str, tuple[str, ...]], ...]
 EVERYONE = "all"
 #: The forecast inputs serve projections up to this many months.
 HORIZON = 36
+#: The rows of a listing the Movements page draws (the largest first); on a warehouse source
+#: they are fetched with the listing's size.
+LISTING_ROWS = warehouse_movements.SCREEN_ROWS
 
 
 @dataclass(frozen=True)
@@ -284,6 +289,8 @@ def _own_and_chosen(data: Data) -> tuple[mrrkit.Movements, mrrkit.Movements]:
 @view(everyone=True)
 def definitions_effect(data: Data, month: pd.Period) -> pd.DataFrame:
     """Headline figures under mrrkit's definitions and the data's, side by side."""
+    if isinstance(data, warehouse.WarehouseData):  # computed in the warehouse (issue 16)
+        return warehouse_movements.definitions_effect(data, month)
     return mrrkit.compare_definitions(_own_and_chosen(data), None, month)
 
 
@@ -292,6 +299,14 @@ def reclassified(data: Data, month: pd.Period) -> pd.DataFrame:
     """The customers whose movements the data's definitions classify otherwise, over the 12
     months ending with ``month`` (those the comparison shows)."""
     return mrrkit.reclassified_customers(_own_and_chosen(data), None, month - 11, month)
+
+
+@view(everyone=True)
+def reclassified_count(data: Data, month: pd.Period) -> int:
+    """How many customers :func:`reclassified` lists (on a warehouse, counted there)."""
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_movements.reclassified_count(data, month)
+    return len(reclassified(data, month))
 
 
 # --- Overview and Movements -------------------------------------------------------------------
@@ -306,6 +321,8 @@ def kpis(data: Data, month: pd.Period) -> pd.DataFrame:
 
 @view
 def bridge(data: Data, start: pd.Period, end: pd.Period) -> pd.DataFrame:
+    if isinstance(data, warehouse.WarehouseData):  # computed in the warehouse (issue 16)
+        return warehouse_movements.bridge(data, start, end)
     return mrrkit.mrr_bridge(data.movements, start, end)
 
 
@@ -313,6 +330,13 @@ def bridge(data: Data, start: pd.Period, end: pd.Period) -> pd.DataFrame:
 def churn_reasons(data: Data) -> pd.Series:
     """The reason recorded with each churn (on the lines that ended with it)."""
     return mrrkit.churn_reasons(data.lines, data.movements)
+
+
+def attribute_names(data: Data) -> list[str]:
+    """The columns of the customer attributes a listing shows."""
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_movements.attribute_names(data)
+    return list(attributes_shown(data).columns)
 
 
 def attributes_shown(data: Data) -> pd.DataFrame:
@@ -349,7 +373,9 @@ def line_index(data: Data) -> tuple[np.ndarray, np.ndarray]:
 
 
 def customer_lines(data: Data, customers) -> pd.DataFrame:
-    """The source lines of ``customers`` (ids), in source order."""
+    """The source lines of ``customers`` (ids), in source order (a warehouse's by start)."""
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_movements.customer_lines(data, customers)
     return audit.lines_of(data.lines, line_index(data), customers)
 
 
@@ -361,18 +387,52 @@ def with_lines(data: Data, rows: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 @view
+def listing_size(data: Data, kind: str, first: pd.Period, last: pd.Period) -> tuple[int, float]:
+    """How many rows :func:`movement_listing` has and what they add up to (amount or MRR)."""
+    if isinstance(data, warehouse.WarehouseData):  # counted in the warehouse (issue 16)
+        return warehouse_movements.listing_size(data, kind, first, last)
+    rows = movement_listing(data, kind, first, last)
+    return len(rows), float(rows["amount" if kind in mrrkit.BRIDGE_STEPS else "mrr"].sum())
+
+
+@view
 def listing_screen(data: Data, kind: str, first: pd.Period, last: pd.Period, lang: str,
                    shown: int) -> pd.DataFrame:
-    """The first ``shown`` rows of :func:`movement_listing` for a movement kind, with the lines
+    """The first ``shown`` rows of :func:`movement_listing`; for a movement kind with the lines
     that changed with each (their text in ``lang``)."""
+    if isinstance(data, warehouse.WarehouseData):  # the top rows only (issue 16)
+        return warehouse_movements.listing_screen(data, kind, first, last, lang, shown)
     rows = movement_listing(data, kind, first, last).head(shown)
+    if kind not in mrrkit.BRIDGE_STEPS:
+        return rows
     return with_lines(data, rows.reset_index(), lang).set_index("customer_id")
+
+
+def listing_download(data: Data, kind: str, first: pd.Period, last: pd.Period,
+                     lang: str) -> pd.DataFrame:
+    """What a listing's download holds (not cached: built on a click): every row (on a
+    warehouse the first :func:`download_limit`), a movement's with its lines."""
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_movements.listing_download(data, kind, first, last, lang)
+    rows = movement_listing(data, kind, first, last)
+    if kind not in mrrkit.BRIDGE_STEPS:
+        return rows
+    return with_lines(data, rows.reset_index(), lang).set_index("customer_id")
+
+
+def download_limit(data: Data) -> int | None:
+    """The most rows a listing's download holds (None: all of them)."""
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_movements.DOWNLOAD_ROWS
+    return None
 
 
 @view
 def customer_trail(data: Data, customer: str, lang: str) -> pd.DataFrame:
     """Every movement of ``customer`` (among the selected customers) with the lines behind each
     (the Movements and Customers pages share it)."""
+    if isinstance(data, warehouse.WarehouseData):  # from that customer's lines (issue 16)
+        return warehouse_movements.customer_trail(data, customer, lang)
     return with_lines(data, mrrkit.filter_movements(data.movements, [customer]).frame, lang)
 
 

@@ -21,11 +21,13 @@ connection is not for concurrent use).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -40,6 +42,7 @@ __all__ = [
     "configured",
     "is_warehouse",
     "kpis",
+    "page_shown",
     "row_count",
     "select",
     "settings",
@@ -47,9 +50,17 @@ __all__ = [
 ]
 
 KEY_PREFIX = "warehouse:"
+#: How often the app asks whether the lines changed (one aggregate query; seconds).
+REFRESH_SECONDS = 600
+#: The name the store (``store = "path.duckdb"``) is attached under.
+STORE_CATALOG = "mrrkit_store"
+#: Tables of a kind kept in the store per version of the lines (the latest as-of days): every
+#: customer's movements are large, the sums small.
+STORE_KEEP = {"movements": 8, "labels": 1}
+STORE_KEEP_SUMS = 256
 #: The pages a warehouse source shows (their slugs); the others need every customer's
 #: movements, which stay in the warehouse, and say so.
-PAGES = ("overview", "cohorts", "scenarios", "expansion")
+PAGES = ("overview", "movements", "cohorts", "scenarios", "expansion")
 _LOCK = threading.Lock()
 _PROBLEM_KEY = "_mrrkit_warehouse_problem"
 
@@ -75,6 +86,12 @@ def is_warehouse(source: Source) -> bool:
     return source.key.startswith(KEY_PREFIX)
 
 
+def page_shown(source: Source, slug: str) -> bool:
+    """Whether page ``slug`` shows figures of ``source`` (a link to it makes sense): every page
+    does but those a warehouse source does not have yet."""
+    return not is_warehouse(source) or slug in PAGES
+
+
 def _settings_key(chosen: Mapping[str, Any]) -> str:
     """The source's key: a digest of its settings (the URL holds the password: never shown)."""
     text = json.dumps(chosen, sort_keys=True, default=str)
@@ -85,60 +102,116 @@ def _frozen(chosen: Mapping[str, Any]) -> str:
     return json.dumps(chosen, sort_keys=True, default=str)
 
 
+def _settings_part(key: str) -> str:
+    """The settings' part of a source key (``warehouse:<settings>.<content>``)."""
+    return key.split(".", 1)[0]
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _lines(key: str, frozen: str):
-    """The canonical lines of the warehouse (checked once: one aggregate query)."""
+def _open(settings_key: str, frozen: str):
+    """The canonical lines of the warehouse (checked by :func:`_content`), with the store
+    attached when the settings name one (:func:`_materialised`)."""
+    import ibis
+
     import mrrkit.sql
 
     chosen = json.loads(frozen)
     with _LOCK:
-        return mrrkit.sql.open_lines(
+        # (checked by _content, with the figures it needs: one pass over the lines)
+        t = mrrkit.sql.open_lines(
             chosen["url"], chosen.get("table"), chosen.get("columns") or None,
-            memory_limit=chosen.get("memory_limit"), threads=chosen.get("threads"))
+            memory_limit=chosen.get("memory_limit"), threads=chosen.get("threads"), check=False)
+        store = str(chosen.get("store") or "").strip()
+        if store:
+            con = ibis.get_backend(t)
+            if con.name != "duckdb":
+                raise ValueError("'store' keeps the app's tables in a DuckDB file: it is for "
+                                 "Parquet and DuckDB sources")
+            con.attach(str(Path(store).expanduser()), STORE_CATALOG)
+    return t
+
+
+def _lines(key: str, frozen: str):
+    return _open(_settings_part(key), frozen)
 
 
 def lines(source: Source):
     """The ibis table of the source's lines (opened once per process)."""
     chosen = settings()
-    if chosen is None or _settings_key(chosen) != source.key:
+    if chosen is None or _settings_key(chosen) != _settings_part(source.key):
         raise ValueError("the warehouse settings changed: reload the page")
     return _lines(source.key, _frozen(chosen))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _span(key: str, frozen: str) -> pd.DataFrame:
-    """The lines' first and last starts and last end, as a two-row stand-in for the lines where
-    the sidebar's "as of" day needs only them (:func:`ui.views.date_span`,
-    :func:`mrrkit.default_as_of` read the same minima and maxima)."""
-    t = _lines(key, frozen)
-    with _LOCK:
-        row = t.aggregate(first=t.start.min(), last=t.start.max(), end=t.end.max()).to_pandas()
-    row = row.iloc[0]
-    return pd.DataFrame({
+def _file_stamps(url: str) -> list:
+    """The name, size and modification time of the files a local source reads (a DuckDB file,
+    Parquet files): any write to them changes these; none for a warehouse URL."""
+    if "://" in url:
+        return []
+    path = Path(url).expanduser()
+    if path.is_dir():
+        files = sorted(path.rglob("*.parquet"))
+    else:
+        import glob
+
+        files = [Path(f) for f in sorted(glob.glob(str(path)))] if not path.exists() else [path]
+    stamps = []
+    for f in files:
+        info = f.stat()
+        stamps.append([str(f), info.st_size, info.st_mtime_ns])
+    return stamps
+
+
+@st.cache_data(show_spinner=False, max_entries=16, ttl=REFRESH_SECONDS)
+def _content(settings_key: str, frozen: str) -> tuple[str, pd.DataFrame, int]:
+    """What the lines hold now, in one aggregate query: a digest of their content (the
+    source's key carries it, so every result cached on the key is computed again once the
+    lines change, and never mixes two versions), their first and last starts and last end as
+    a two-row stand-in for the lines where the sidebar's "as of" day needs only them
+    (:func:`ui.views.date_span`, :func:`mrrkit.default_as_of` read the same minima and maxima),
+    and their number. Asked again every :data:`REFRESH_SECONDS`: a warehouse is loaded while
+    the app runs.
+
+    The digest is of the lines' count, their amounts' and dates' sums and, for files, the
+    files' sizes and modification times: hashing every value took 4x longer (3.5 s on 23M
+    lines), so an attribute changed in a warehouse with no other change is seen only once
+    something else changes (documented in docs/scaling.md)."""
+    from mrrkit.sql.lines import _check
+
+    t = _open(settings_key, frozen)
+    with _LOCK:  # (the lines' check, every time: new lines are checked too)
+        row = _check(t, first_start=t.start.min(), last_start=t.start.max(),
+                     last_end=t.end.max(), rows=t.count(), ended=t.end.count(),
+                     micros=t.mrr_micros.sum(), start_days=t.start.epoch_days().sum(),
+                     end_days=t.end.epoch_days().sum())
+    stamps = _file_stamps(str(json.loads(frozen)["url"]))
+    digest = hashlib.sha256(json.dumps([[str(v) for v in row.to_list()], stamps]).encode())
+    span = pd.DataFrame({
         "customer_id": ["first", "last"],
-        "start": pd.to_datetime([row["first"], row["last"]]),
-        "end": pd.to_datetime([row["end"], None]),
+        "start": pd.to_datetime([row["first_start"], row["last_start"]]),
+        "end": pd.to_datetime([row["last_end"], None]),
         "mrr": [0.0, 0.0],
     })
+    return digest.hexdigest()[:16], span, int(row["rows"])
 
 
 def source() -> Source | None:
     """The warehouse :class:`~ui.data.Source`, or None when none is configured or it cannot be
     opened (then :func:`problem` says why). Its ``lines`` are the two-row stand-in of
-    :func:`_span`: the pages never read a warehouse's lines."""
+    :func:`_content`: the pages never read a warehouse's lines."""
     chosen = settings()
     if chosen is None:
         return None
-    key = _settings_key(chosen)
+    settings_key = _settings_key(chosen)
     name = str(chosen.get("name") or chosen.get("table") or "warehouse")
     currency = str(chosen.get("currency") or "EUR").upper()
     try:
-        span = _span(key, _frozen(chosen))
-    except Exception as exc:  # noqa: BLE001 - a wrong URL, table, mapping or a bad line
+        digest, span, _ = _content(settings_key, _frozen(chosen))
+    except Exception as exc:  # noqa: BLE001 - a wrong URL, table, mapping, store or a bad line
         st.session_state[_PROBLEM_KEY] = str(exc)
         return None
     st.session_state.pop(_PROBLEM_KEY, None)
-    return Source(name=name, key=key, lines=span, currency=currency)
+    return Source(name=name, key=f"{settings_key}.{digest}", lines=span, currency=currency)
 
 
 def problem() -> str | None:
@@ -146,15 +219,9 @@ def problem() -> str | None:
     return st.session_state.get(_PROBLEM_KEY)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _row_count(key: str, frozen: str) -> int:
-    t = _lines(key, frozen)
-    with _LOCK:
-        return int(t.count().to_pandas())
-
-
 def row_count(source: Source) -> int:
-    return _row_count(source.key, _frozen(settings()))
+    chosen = settings()
+    return _content(_settings_part(source.key), _frozen(chosen))[2]
 
 
 def described(source: Source) -> dict[str, Any]:
@@ -185,20 +252,82 @@ def _tag(definitions) -> str:
     return json.dumps(dataclasses.asdict(definitions), sort_keys=True)
 
 
+@functools.cache
+def _code_digest() -> str:
+    """A digest of the code that computes the stored tables (the engine's rules, their SQL and
+    the label rule here): a table stored by other code is never read back."""
+    root = Path(mrrkit.__file__).parent
+    files = sorted([*root.glob("sql/*.py"), *root.glob("engine/*.py"), Path(__file__)])
+    text = b"".join(f.read_bytes() for f in files)
+    return hashlib.blake2b(text, digest_size=6).hexdigest()
+
+
+def _store_tables(con) -> list[str]:
+    # (Ibis 12's list_tables fails on DuckDB 2: the catalog is asked directly.)
+    rows = con.raw_sql("SELECT table_name FROM duckdb_tables() WHERE database_name = "
+                       f"'{STORE_CATALOG}'").fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def _materialised(key: str, frozen: str, expr, kind: str, tag: str = ""):
+    """``expr`` computed once into a table: into the store when the settings name one (a DuckDB
+    file kept across restarts, so a server that starts again reads what an earlier one
+    computed), else into a temporary table of the connection (Ibis's ``cache``).
+
+    Stored tables are named by the lines' content digest (the key's), ``tag`` and the code's
+    digest: new lines or new code make new tables, and the tables of earlier lines are
+    dropped then, as are the oldest past :data:`STORE_KEEP` of a kind."""
+    import ibis
+
+    if not json.loads(frozen).get("store"):
+        return expr.cache()
+    con = ibis.get_backend(expr)
+    content = key.split(".", 1)[1]
+    name = f"{kind}_{content}_{tag}{_code_digest()}"
+    where = (STORE_CATALOG, "main")
+    tables = _store_tables(con)
+    if name not in tables:
+        con.create_table(name, expr, database=where)  # (one statement: all of it or nothing)
+        same = sorted(t for t in tables if t.startswith(f"{kind}_{content}_"))
+        stale = [t for t in tables if t.split("_")[1] != content]
+        keep = STORE_KEEP.get(kind, STORE_KEEP_SUMS)
+        for old in stale + same[:max(0, len(same) + 1 - keep)]:
+            con.drop_table(old, database=where, force=True)
+    return con.table(name, database=where)
+
+
+def _fetched(key: str, frozen: str, expr, kind: str, tag: str) -> pd.DataFrame:
+    """The small result of ``expr`` (sums per month, per label...): kept in the store too when
+    there is one, so a server that starts again fetches it without computing it (a table of
+    plain columns, finished in pandas as when it was computed). Call with the lock held."""
+    if not json.loads(frozen).get("store"):
+        return expr.to_pandas()
+    return _materialised(key, frozen, expr, kind, tag + "_").to_pandas()
+
+
+def _sums_tag(as_of: str, definitions: str, *more: str) -> str:
+    """What names a stored result: the day, a digest of the definitions and of ``more``."""
+    text = json.dumps([definitions, *more])
+    return as_of.replace("-", "") + "_" + hashlib.blake2b(text.encode(), digest_size=4).hexdigest()
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _everyone(key: str, frozen: str, as_of: str, definitions: str):
     """Every customer's movements at a day under definitions, materialised once in the database
-    (a temporary table, Ibis's ``cache``): each view then reads them instead of computing them
-    from the lines again, and a segment's are a semi-join of them (a customer's movements depend
-    on its own lines only). Kept for the four latest (day, definitions)."""
+    (:func:`_materialised`): each view then reads them instead of computing them from the lines
+    again, and a segment's are a semi-join of them (a customer's movements depend on its own
+    lines only). Kept for the four latest (day, definitions) in this process, and in the store
+    across restarts."""
     import dataclasses
 
     import mrrkit.sql
 
     mv = mrrkit.sql.movements(_lines(key, frozen), as_of=as_of,
                               definitions=_definitions(definitions))
+    tag = _sums_tag(as_of, definitions)
     with _LOCK:
-        return dataclasses.replace(mv, micros=mv.micros.cache())
+        return dataclasses.replace(mv, micros=_materialised(key, frozen, mv.micros, "movements",
+                                                            tag + "_"))
 
 
 def _attribute_columns(t) -> list[str]:
@@ -230,7 +359,7 @@ def _label_table(key: str, frozen: str):
     table = last.group_by("customer_id").aggregate(
         **{f"dim_{name}": last[name].max() for name in names})
     with _LOCK:
-        return table.cache()
+        return _materialised(key, frozen, table, "labels")
 
 
 def _selected_customers(key: str, frozen: str, filters: tuple):
@@ -258,6 +387,13 @@ def _movements(key: str, frozen: str, as_of: str, definitions: str, filters: tup
         _selected_customers(key, frozen, filters))))
 
 
+def _with_segment(key: str, frozen: str, t, dimension: str):
+    """Movement rows ``t`` with each customer's label of ``dimension`` (``segment``)."""
+    labels = _label_table(key, frozen)
+    labels = labels.select(label_customer=labels.customer_id, segment=labels[f"dim_{dimension}"])
+    return t.inner_join(labels, t.customer_id == labels.label_customer).drop("label_customer")
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _dimension_sums(key: str, frozen: str, as_of: str, definitions: str,
                     dimension: str) -> pd.DataFrame:
@@ -268,11 +404,28 @@ def _dimension_sums(key: str, frozen: str, as_of: str, definitions: str,
     from mrrkit.sql.views import _labels, _month_sums_query
 
     t = _everyone(key, frozen, as_of, definitions).micros
-    labels = _label_table(key, frozen)
-    labels = labels.select(label_customer=labels.customer_id, segment=labels[f"dim_{dimension}"])
-    joined = t.inner_join(labels, t.customer_id == labels.label_customer).drop("label_customer")
+    query = _month_sums_query(_with_segment(key, frozen, t, dimension), ["segment"])
     with _LOCK:
-        rows = _month_sums_query(joined, ["segment"]).to_pandas()
+        rows = _fetched(key, frozen, query, "monthsums", _sums_tag(as_of, definitions,
+                                                                   dimension))
+    rows["segment"] = _labels(rows["segment"]).to_numpy()
+    return rows
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _dimension_retention(key: str, frozen: str, as_of: str, definitions: str, dimension: str,
+                         pairs: tuple) -> pd.DataFrame:
+    """What the KPIs' NRR and GRR between ``pairs`` of months are ratios of
+    (:func:`mrrkit.sql.retention_sums_query`), per label of one dimension: sums over customers,
+    so a filter on this dimension alone sums the chosen labels' rows (no query)."""
+    from mrrkit.sql.views import _labels, retention_sums_query
+
+    mv = _everyone(key, frozen, as_of, definitions)
+    joined = _with_segment(key, frozen, mv.micros, dimension)
+    query = retention_sums_query(mv, list(pairs), joined, ["segment"])
+    with _LOCK:
+        rows = _fetched(key, frozen, query, "retention",
+                        _sums_tag(as_of, definitions, dimension, json.dumps(pairs)))
     rows["segment"] = _labels(rows["segment"]).to_numpy()
     return rows
 
@@ -289,6 +442,13 @@ def _monthly(key: str, frozen: str, as_of: str, definitions: str, filters: tuple
         rows = _dimension_sums(key, frozen, as_of, definitions, dimension)
         with _LOCK:  # (a negative MRR is looked up in the database)
             return monthly_of_rows(mv, rows[rows["segment"].isin([str(v) for v in chosen])])
+    if not filters:  # every customer: the sums kept in the store when there is one
+        from mrrkit.sql.views import _month_sums_query, monthly_of_rows
+
+        with _LOCK:
+            rows = _fetched(key, frozen, _month_sums_query(mv.micros, []), "monthsums",
+                            _sums_tag(as_of, definitions))
+            return monthly_of_rows(mv, rows)
     with _LOCK:
         return mrrkit.sql.monthly(mv)
 
@@ -296,11 +456,27 @@ def _monthly(key: str, frozen: str, as_of: str, definitions: str, filters: tuple
 @st.cache_data(show_spinner=False, max_entries=64)
 def _kpis(key: str, frozen: str, as_of: str, definitions: str, filters: tuple,
           month: str) -> pd.DataFrame:
-    """The KPIs from the (cached) monthly table and one retention query."""
+    """The KPIs from the (cached) monthly table and the NRR/GRR sums: of a filter on one
+    dimension, a sum of its labels' rows (:func:`_dimension_retention`); else one query."""
     import mrrkit.sql
 
     table = _monthly(key, frozen, as_of, definitions, filters)
     mv = _movements(key, frozen, as_of, definitions, filters)
+    pairs = mrrkit.sql.kpi_pairs(table, month)
+    if len(filters) == 1:
+        (dimension, chosen), = filters
+        rows = _dimension_retention(key, frozen, as_of, definitions, dimension,
+                                    tuple((str(s), str(e)) for s, e in pairs))
+        retention = mrrkit.sql.retention_of_sums(
+            mv, pairs, rows[rows["segment"].isin([str(v) for v in chosen])])
+        return mrrkit.sql.kpis(mv, month, table=table, retention=retention)
+    if not filters and pairs:  # every customer: the sums kept in the store when there is one
+        query = mrrkit.sql.retention_sums_query(mv, pairs)
+        tag = _sums_tag(as_of, definitions, json.dumps([(str(a), str(b)) for a, b in pairs]))
+        with _LOCK:
+            rows = _fetched(key, frozen, query, "retention", tag)
+        retention = mrrkit.sql.retention_of_sums(mv, pairs, rows)
+        return mrrkit.sql.kpis(mv, month, table=table, retention=retention)
     with _LOCK:
         return mrrkit.sql.kpis(mv, month, table=table)
 
@@ -387,12 +563,11 @@ class WarehouseData:
 
     @property
     def everyone(self) -> WarehouseData:
-        """The same data with no filter (what a view of every customer reads)."""
+        """The same data with no filter (what :func:`ui.views.view` gives an ``everyone`` view)."""
         if not self.filters:
             return self
-        key = self.key  # (the key names the source, the day and the definitions, not filters)
-        return WarehouseData(key, (), self.source, self.base, WarehouseSegment(self.base.monthly),
-                             self.definitions)
+        return WarehouseData(self.key, (), self.source, self.base,
+                             WarehouseSegment(self.base.monthly), self.definitions)
 
 
 def _arguments(source: Source, as_of: pd.Timestamp, definitions) -> tuple:
@@ -454,3 +629,60 @@ def label_sizes(data: WarehouseData, dimension: str) -> pd.Series:
     """Selected customers per label of ``dimension`` (the labels the filters offer, in order)."""
     sizes = _label_sizes(data.source.key, _frozen(settings()), data.filters, dimension)
     return sizes.reindex(data.base.options(dimension), fill_value=0).astype("int64")
+
+
+# --- preparing the store ahead ------------------------------------------------------------------
+
+
+def warm(chosen: Mapping[str, Any] | None = None, as_of=None, definitions=None) -> dict:
+    """Compute into the store what a first visit of the Overview reads, and what a filter on
+    any one dimension reads: every customer's movements and labels, the month sums and the
+    KPIs' retention sums of every customer and of each dimension's labels, at ``as_of`` (the
+    day the app opens at: the lines' latest date, or today) under ``definitions``.
+
+    A data team runs it after each load of the warehouse (``make warm``), so the first visitor
+    finds everything computed. ``chosen`` are the ``[warehouse]`` settings (default: the
+    secrets'). Returns what it did (the key, the day, the dimensions, the seconds taken).
+    """
+    import time
+
+    from .data import today
+
+    chosen = settings() if chosen is None else dict(chosen)
+    if chosen is None:
+        raise ValueError("no [warehouse] settings (url, table, store) in the secrets")
+    if not str(chosen.get("store") or "").strip():
+        raise ValueError("set store = \"path.duckdb\" in [warehouse]: without a store, what is "
+                         "computed is lost when the server stops")
+    started = time.perf_counter()
+    settings_key, frozen = _settings_key(chosen), _frozen(chosen)
+    digest, span, _ = _content(settings_key, frozen)
+    key = f"{settings_key}.{digest}"
+    day = pd.Timestamp(as_of) if as_of is not None else mrrkit.default_as_of(span, today())
+    if isinstance(definitions, str):
+        definitions = mrrkit.Definitions.preset(definitions)
+    tag, when = _tag(definitions), f"{day:%Y-%m-%d}"
+    table = _monthly(key, frozen, when, tag, ())
+    options = _options(key, frozen)
+    if len(table):
+        month = str(table.index[-1])
+        _kpis(key, frozen, when, tag, (), month)
+        for dimension in options:  # a filter on one label of it: its sums exist
+            first = options[dimension][0]
+            _kpis(key, frozen, when, tag, ((dimension, (first,)),), month)
+    return {"key": key, "as_of": when, "dimensions": list(options),
+            "seconds": round(time.perf_counter() - started, 1)}
+
+
+if __name__ == "__main__":  # python -m ui.warehouse [--as-of DAY] [--definitions PRESET ...]
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        description="Compute into the [warehouse] store what the app's first visits read.")
+    parser.add_argument("--as-of", help="the day (default: the day the app opens at)")
+    parser.add_argument("--definitions", nargs="*", default=["mrrkit"],
+                        help="presets to prepare (mrrkit, chartmogul, baremetrics...)")
+    args = parser.parse_args()
+    for preset in args.definitions:
+        done = warm(as_of=args.as_of, definitions=None if preset == "mrrkit" else preset)
+        print(f"{preset}: {done}")

@@ -39,6 +39,7 @@ PACKAGE_GROUPS = {
         "lines": "Lines in the database",
         "movements": "Movements in the database",
         "views": "Views computed in the database",
+        "listings": "What is behind a figure, in the database",
     },
 }
 

@@ -17,6 +17,9 @@ from .lines import lines_table
 
 __all__ = ["open_lines"]
 
+#: The name a DuckDB file of lines is attached under.
+LINES_CATALOG = "mrrkit_lines"
+
 
 def _table_name(name: str) -> tuple[str, tuple[str, ...] | str | None]:
     """``"catalog.schema.table"`` as Ibis takes it: the table and its database."""
@@ -65,7 +68,7 @@ def open_lines(source: str, table: str | None = None, columns: Mapping[str, str]
     source : str
         - a folder of Parquet files, a Parquet file or a glob (``lines/*.parquet``): read by an
           embedded DuckDB, no server;
-        - a DuckDB database file (``.duckdb`` / ``.db``), opened read-only: give ``table``;
+        - a DuckDB database file (``.duckdb`` / ``.db``), attached read-only: give ``table``;
         - an Ibis connection URL (``duckdb:///path.duckdb``, ``postgres://user@host/db``,
           ``snowflake://user@account/db/schema?warehouse=wh``, ``bigquery://project/dataset``,
           ``trino://user@host/catalog/schema``...; the backend's package must be installed):
@@ -100,9 +103,15 @@ def open_lines(source: str, table: str | None = None, columns: Mapping[str, str]
                 raise ValueError(f"no DuckDB file at {source}")
             if not table:
                 raise ValueError(f"name the table of lines in {source} (table=)")
-            con = _duckdb(memory_limit, threads, str(path), read_only=True)
+            # Attached read-only to an in-memory database (rather than opened read-only): the
+            # lines stay untouched, and the connection can still write where it is allowed to
+            # (temporary tables, a store attached beside, as the app's warehouse source does).
+            con = _duckdb(memory_limit, threads)
+            con.attach(str(path), LINES_CATALOG, read_only=True)
             name, database = _table_name(table)
-            return lines_table(con.table(name, database=database), columns, check)
+            schema = database[-1] if isinstance(database, tuple) else (database or "main")
+            return lines_table(con.table(name, database=(LINES_CATALOG, schema)), columns,
+                               check)
         if path.is_dir():
             pattern = str(path / "**" / "*.parquet")
             if not any(path.rglob("*.parquet")):

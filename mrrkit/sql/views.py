@@ -24,8 +24,8 @@ from ..views.segments import MISSING, _as_labels, natural_key
 from .movements import SqlMovements, _int64, month_edges, movements
 
 __all__ = [
-    "cohort_levels", "cohorts", "grr", "kpis", "monthly", "nrr", "retention_pairs", "segment_lines",
-    "segment_monthly",
+    "cohort_levels", "cohorts", "grr", "kpi_pairs", "kpis", "monthly", "nrr", "retention_of_sums",
+    "retention_pairs", "retention_sums_query", "segment_lines", "segment_monthly",
 ]
 
 _EPOCH = np.datetime64("1970-01-01", "D")
@@ -363,30 +363,8 @@ def _first_day(month: int):
     return ibis.date(pd.Period(ordinal=month, freq="M").start_time.date())
 
 
-def _movement_based(mv: SqlMovements, s_month: int, e_month: int) -> tuple[float, float]:
-    """NRR and GRR from the movements (Baremetrics): 1 - net (or gross) MRR churn over the
-    months after start (see :func:`mrrkit.nrr`)."""
-    t = mv.micros
-    month = t.day.truncate("M")
-    per = t.group_by("customer_id").aggregate(
-        s=t.after.argmax(t.day, where=month <= _first_day(s_month)))
-    start_mrr = per.aggregate(v=per.s.sum().cast("int64")).to_pandas()["v"].iloc[0]
-    start_mrr = 0 if pd.isna(start_mrr) else int(start_mrr)
-    if start_mrr == 0:
-        return float("nan"), float("nan")
-    inside = t.filter((month > _first_day(s_month)) & (month <= _first_day(e_month))
-                      & (t.kind != NEW))
-    change = inside.after - inside.before
-    row = inside.aggregate(net=change.sum().cast("int64"),
-                           gross=ibis.least(change, 0).sum().cast("int64")).to_pandas().iloc[0]
-    net, gross = (0 if pd.isna(row[k]) else int(row[k]) for k in ("net", "gross"))
-    return float((start_mrr + net) / start_mrr), float((start_mrr + gross) / start_mrr)
-
-
-def retention_pairs(data, pairs, definitions=None) -> dict:
-    """NRR and GRR between several pairs of month ends in one query: ``{(start, end): (nrr,
-    grr)}`` for ``pairs`` of months (as :func:`nrr` takes them)."""
-    mv = _movements_of(data, None, definitions)
+def _wanted_months(mv: SqlMovements, pairs) -> dict:
+    """``{(start, end): (start month, end month)}`` (month ordinals), checked."""
     as_of_month = _as_of_month(mv)
     wanted = {}
     for start, end in pairs:
@@ -397,40 +375,101 @@ def retention_pairs(data, pairs, definitions=None) -> dict:
             raise ValueError(f"end ({pd.Period(ordinal=e_month, freq='M')}) is after the data's "
                              f"as_of month ({pd.Period(ordinal=as_of_month, freq='M')})")
         wanted[(start, end)] = (s_month, e_month)
-    if not wanted:
-        return {}
-    if mv.definitions is not None and mv.definitions.retention == "movements":
-        return {pair: _movement_based(mv, *months) for pair, months in wanted.items()}
-    t = mv.micros
-    month = t.day.truncate("M")
-    next_month = t.next_day.truncate("M")
-    # Each customer's MRR at the end of every month asked about: its last movement by then, the
-    # one whose next movement (if any) is in a later month -- a filter on the movement's own row,
-    # no sort per customer (an argmax is one in DuckDB).
+    return wanted
+
+
+def _movement_based(mv: SqlMovements) -> bool:
+    return mv.definitions is not None and mv.definitions.retention == "movements"
+
+
+def retention_sums_query(mv: SqlMovements, pairs, t: ibis.Table | None = None,
+                         keys: Iterable[str] = ()) -> ibis.Table:
+    """What NRR and GRR between ``pairs`` of month ends are ratios of, per ``keys``: for the
+    ``j``-th pair, ``den_j``, ``net_j`` and ``gross_j``, sums over customers (so the rows of
+    several groups add up: a selection of segments is a sum of their rows, with no query).
+
+    ``t`` is ``mv.micros`` (the default) or those movement rows with the ``keys`` columns
+    added (e.g. joined with each customer's segment). :func:`retention_of_sums` reads a row.
+
+    Under mrrkit's retention (cohort-based, :func:`mrrkit.nrr`): ``den_j`` is the MRR at the
+    start month's end of the customers paying then, ``net_j`` their MRR at the end month's end
+    and ``gross_j`` the lesser of the two per customer. Under movement-based retention
+    (Baremetrics): ``den_j`` is every customer's MRR at the start, ``net_j`` and ``gross_j``
+    the net and the negative-only change of the movements after it (new business left out).
+    """
+    wanted = _wanted_months(mv, pairs)
+    t = mv.micros if t is None else t
+    keys = list(keys)
     ends = sorted({m for months in wanted.values() for m in months})
-    last_by = {i: (month <= _first_day(m)) & (t.next_day.isnull() | (next_month > _first_day(m)))
-               for i, m in enumerate(ends)}
-    rows = t.filter(ibis.or_(*last_by.values()))
-    per = rows.group_by("customer_id").aggregate(**{
-        f"at_{i}": ibis.ifelse(last_by[i], rows.after, None).max()
-        for i in range(len(ends))})
+
+    def last_by(t: ibis.Table) -> dict:
+        # Each customer's MRR at the end of every month asked about: its last movement by
+        # then, the one whose next movement (if any) is in a later month -- a filter on the
+        # movement's own row, no sort per customer (an argmax is one in DuckDB).
+        month, next_month = t.day.truncate("M"), t.next_day.truncate("M")
+        return {m: (month <= _first_day(m)) & (t.next_day.isnull() | (next_month > _first_day(m)))
+                for m in ends}
+
+    def totals(table: ibis.Table, sums: dict) -> ibis.Table:
+        sums = {name: _int64(value.sum()) for name, value in sums.items()}
+        return table.group_by(keys).aggregate(**sums) if keys else table.aggregate(**sums)
+
+    zero = ibis.literal(0, "int64")
+    if _movement_based(mv):
+        def inside(t: ibis.Table) -> dict:
+            month = t.day.truncate("M")
+            return {j: (month > _first_day(s)) & (month <= _first_day(e)) & (t.kind != NEW)
+                    for j, (s, e) in enumerate(wanted.values())}
+
+        rows = t.filter(ibis.or_(*last_by(t).values(), *inside(t).values()))
+        at, within, change = last_by(rows), inside(rows), rows.after - rows.before
+        sums = {}
+        for j, (s_month, _) in enumerate(wanted.values()):
+            # (every sum is over movement rows: no step per customer)
+            sums[f"den_{j}"] = ibis.ifelse(at[s_month], rows.after, zero)
+            sums[f"net_{j}"] = ibis.ifelse(within[j], change, zero)
+            sums[f"gross_{j}"] = ibis.ifelse(within[j], ibis.least(change, 0), zero)
+        return totals(rows, sums)
+    rows = t.filter(ibis.or_(*last_by(t).values()))
+    at = last_by(rows)
+    per = rows.group_by([*keys, "customer_id"]).aggregate(**{
+        f"at_{m}": ibis.ifelse(at[m], rows.after, None).max() for m in ends})
     sums = {}
     for j, (s_month, e_month) in enumerate(wanted.values()):
-        s, e = per[f"at_{ends.index(s_month)}"], per[f"at_{ends.index(e_month)}"].fill_null(0)
+        s, e = per[f"at_{s_month}"], per[f"at_{e_month}"].fill_null(0)
         base = s.fill_null(0) > 0
-        sums[f"den_{j}"] = ibis.ifelse(base, s, 0).sum().cast("int64")
-        sums[f"net_{j}"] = ibis.ifelse(base, e, 0).sum().cast("int64")
-        sums[f"gross_{j}"] = ibis.ifelse(base, ibis.least(e, s), 0).sum().cast("int64")
-    row = per.aggregate(**sums).to_pandas().iloc[0]
+        sums[f"den_{j}"] = ibis.ifelse(base, s, 0)
+        sums[f"net_{j}"] = ibis.ifelse(base, e, 0)
+        sums[f"gross_{j}"] = ibis.ifelse(base, ibis.least(e, s), 0)
+    return totals(per, sums)
+
+
+def retention_of_sums(mv: SqlMovements, pairs, sums: pd.DataFrame) -> dict:
+    """``{(start, end): (nrr, grr)}`` from rows of :func:`retention_sums_query` (summed: the
+    rows of the groups selected), NaN where there is no MRR to retain."""
+    wanted = _wanted_months(mv, pairs)
     out = {}
     for j, pair in enumerate(wanted):
-        den = row[f"den_{j}"]
-        if pd.isna(den) or int(den) == 0:
+        den, net, gross = (int(sums[f"{name}_{j}"].fillna(0).astype("int64").sum())
+                           for name in ("den", "net", "gross"))
+        if den == 0:
             out[pair] = (float("nan"), float("nan"))
+        elif _movement_based(mv):
+            out[pair] = (float((den + net) / den), float((den + gross) / den))
         else:
-            out[pair] = (float(int(row[f"net_{j}"]) / int(den)),
-                         float(int(row[f"gross_{j}"]) / int(den)))
+            out[pair] = (float(net / den), float(gross / den))
     return out
+
+
+def retention_pairs(data, pairs, definitions=None) -> dict:
+    """NRR and GRR between several pairs of month ends in one query: ``{(start, end): (nrr,
+    grr)}`` for ``pairs`` of months (as :func:`nrr` takes them)."""
+    mv = _movements_of(data, None, definitions)
+    pairs = list(pairs)
+    if not pairs:
+        _wanted_months(mv, pairs)
+        return {}
+    return retention_of_sums(mv, pairs, retention_sums_query(mv, pairs).to_pandas())
 
 
 def _retention(data, start, end, capped: bool, definitions=None) -> float:
@@ -438,13 +477,10 @@ def _retention(data, start, end, capped: bool, definitions=None) -> float:
     return gross if capped else net
 
 
-def kpis(data, month=None, as_of=None, definitions=None, table=None) -> pd.DataFrame:
-    """The home page's headline figures for ``month``, computed in the database
-    (:func:`mrrkit.kpis`' frame): two queries, the monthly table (none when ``table``, the
-    movements' :func:`monthly`, is given) and the 12-month NRR/GRR at the month, a month and a
-    year earlier."""
-    mv = _movements_of(data, as_of, definitions)
-    table = monthly(mv) if table is None else table
+def kpi_pairs(table: pd.DataFrame, month=None) -> list:
+    """The (start, end) month pairs whose NRR and GRR the KPIs of ``month`` (None: the
+    table's last) show: the 12 months to it, to a month and to a year earlier, where the
+    monthly ``table`` reaches back that far."""
     chosen = table.index[-1] if (month is None and len(table)) else month
     pairs = []
     if len(table) and chosen is not None:
@@ -452,13 +488,29 @@ def kpis(data, month=None, as_of=None, definitions=None, table=None) -> pd.DataF
         for m in (chosen, chosen - 1, chosen - 12):
             if m in table.index and m - 12 >= table.index[0]:
                 pairs.append((m - 12, m))
-    ratios = retention_pairs(mv, pairs)
+    return pairs
 
-    def retention(name: str, start: pd.Period, end: pd.Period) -> float:
+
+def kpis(data, month=None, as_of=None, definitions=None, table=None,
+         retention=None) -> pd.DataFrame:
+    """The home page's headline figures for ``month``, computed in the database
+    (:func:`mrrkit.kpis`' frame): two queries, the monthly table (none when ``table``, the
+    movements' :func:`monthly`, is given) and the 12-month NRR/GRR at the month, a month and a
+    year earlier (none when ``retention``, their :func:`retention_pairs` for
+    :func:`kpi_pairs`, is given)."""
+    mv = _movements_of(data, as_of, definitions)
+    table = monthly(mv) if table is None else table
+    chosen = table.index[-1] if (month is None and len(table)) else month
+    pairs = kpi_pairs(table, month)
+    ratios = retention_pairs(mv, pairs) if retention is None else retention
+    if chosen is not None and len(table):
+        chosen = pd.Period(chosen, freq="M")
+
+    def retention_of(name: str, start: pd.Period, end: pd.Period) -> float:
         net, gross = ratios[(start, end)]
         return net if name == "nrr_12m" else gross
 
-    return kpi_table(table, chosen, retention)
+    return kpi_table(table, chosen, retention_of)
 
 
 def nrr(data, start, end, definitions=None) -> float:

@@ -98,24 +98,37 @@ def mrr_bridge(data, start, end) -> pd.DataFrame:
     mv = movements_of(data)
     m = mv.arrays
     table = monthly(mv)
-    s, e = pd.Period(start, freq="M"), pd.Period(end, freq="M")
-    if e < s:
-        raise ValueError(f"end ({e}) is before start ({s})")
-    if table.empty or s < table.index[0] or e > table.index[-1]:
-        span = "no months" if table.empty else f"{table.index[0]} to {table.index[-1]}"
-        raise ValueError(f"period {s} to {e} is outside the data ({span})")
-    rows = table.loc[s:e]
-    before = s - 1
-    start_mrr = float(table.at[before, "mrr"]) if before in table.index else 0.0
-    start_customers = int(table.at[before, "customers"]) if before in table.index else 0
+    s, e = _period(table, start, end)
     # Movements of the period counted per (customer, kind): a kind's movements are the sum over
     # its customers, its distinct customers those with at least one.
     mon = month_of(m.day)
     pick = (mon >= s.ordinal) & (mon <= e.ordinal)
     per = np.bincount(m.cust[pick].astype(np.int64) * len(KINDS) + m.kind[pick],
                       minlength=len(m.customers) * len(KINDS)).reshape(-1, len(KINDS))
-    moves = per.sum(axis=0)
-    customers = np.count_nonzero(per, axis=0)
+    return bridge_frame(table, s, e, np.count_nonzero(per, axis=0), per.sum(axis=0))
+
+
+def _period(table: pd.DataFrame, start, end) -> tuple[pd.Period, pd.Period]:
+    """The months ``start..end``, checked against the monthly ``table``'s."""
+    s, e = pd.Period(start, freq="M"), pd.Period(end, freq="M")
+    if e < s:
+        raise ValueError(f"end ({e}) is before start ({s})")
+    if table.empty or s < table.index[0] or e > table.index[-1]:
+        span = "no months" if table.empty else f"{table.index[0]} to {table.index[-1]}"
+        raise ValueError(f"period {s} to {e} is outside the data ({span})")
+    return s, e
+
+
+def bridge_frame(table: pd.DataFrame, start, end, customers, moves) -> pd.DataFrame:
+    """The frame of :func:`mrr_bridge` from the monthly ``table`` and, per kind (in
+    :data:`mrrkit.KINDS` order), the distinct ``customers`` with a movement of it dated in the
+    period and the number of those ``moves``: the pandas engine and :mod:`mrrkit.sql` count
+    those their own way, the frame is made once."""
+    s, e = _period(table, start, end)
+    rows = table.loc[s:e]
+    before = s - 1
+    start_mrr = float(table.at[before, "mrr"]) if before in table.index else 0.0
+    start_customers = int(table.at[before, "customers"]) if before in table.index else 0
     steps = ["start", *BRIDGE_STEPS, "end"]
     amount = [start_mrr, *(float(rows[step].sum()) for step in BRIDGE_STEPS),
               float(table.at[e, "mrr"])]

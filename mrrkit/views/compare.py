@@ -3,8 +3,10 @@ under theirs, side by side, and the customers whose movements they classify othe
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from ..engine.lines import MICROS
 from ..engine.movements import Movements, movements_of
 from .kpis import kpis
 
@@ -30,13 +32,18 @@ def _both(data, other) -> tuple[Movements, Movements]:
 def _figures(mv: Movements, month: pd.Period) -> dict[str, float]:
     from ..engine.monthly import monthly
 
-    table = monthly(mv)
+    return figures_of(monthly(mv), kpis(mv, month), mv.definitions, month)
+
+
+def figures_of(table: pd.DataFrame, summary: pd.DataFrame, definitions,
+               month: pd.Period) -> dict[str, float]:
+    """The figures :func:`compare_definitions` compares (:data:`COMPARED`), from movements'
+    monthly table and KPIs of ``month`` under ``definitions`` (None: mrrkit's): the pandas
+    engine and :mod:`mrrkit.sql` compute those their own way, the figures are made once."""
     last = table.loc[month - 11: month]
-    summary = kpis(mv, month)
     losses = -(last["churn"] + last["contraction"]).sum()
-    chosen = mv.definitions
     gains = last["new"] + last["expansion"]
-    if chosen is None or chosen.quick_ratio_reactivation:
+    if definitions is None or definitions.quick_ratio_reactivation:
         gains = gains + last["reactivation"]
     return {
         "mrr": float(table.loc[month, "mrr"]),
@@ -47,6 +54,14 @@ def _figures(mv: Movements, month: pd.Period) -> dict[str, float]:
         "quick_ratio_12m": float(gains.sum() / losses) if losses else float("nan"),
         "ltv": float(summary.loc["ltv", "value"]),
     }
+
+
+def comparison(own: dict[str, float], other: dict[str, float]) -> pd.DataFrame:
+    """:func:`compare_definitions`' frame of the two definitions' :func:`figures_of`."""
+    frame = pd.DataFrame({"mrrkit": pd.Series(own), "other": pd.Series(other)})
+    frame["difference"] = frame["other"] - frame["mrrkit"]
+    frame.index.name = "figure"
+    return frame
 
 
 def compare_definitions(data, definitions, month=None) -> pd.DataFrame:
@@ -85,17 +100,27 @@ def compare_definitions(data, definitions, month=None) -> pd.DataFrame:
     """
     own, other = data if isinstance(data, tuple) else _both(data, definitions)
     month = (pd.Period(own.as_of, "M") if month is None else pd.Period(month, "M"))
-    a, b = _figures(own, month), _figures(other, month)
-    frame = pd.DataFrame({"mrrkit": pd.Series(a), "other": pd.Series(b)})
-    frame["difference"] = frame["other"] - frame["mrrkit"]
-    frame.index.name = "figure"
-    return frame
+    return comparison(_figures(own, month), _figures(other, month))
+
+
+def amount_text(micros: int) -> str:
+    """An amount in integer micros written exactly, without trailing zeros: two amounts that
+    differ by a micro are two words (a cent's difference is a difference; ``:g``'s six digits
+    wrote 12345.67 and 12345.68 alike), and :mod:`mrrkit.sql` compares the same integers.
+
+    >>> amount_text(50_000_000), amount_text(-67_500_000), amount_text(1_234_567_890_000)
+    ('50', '-67.5', '1234567.89')
+    """
+    whole, part = divmod(abs(int(micros)), MICROS)
+    sign = "-" if micros < 0 else ""
+    return f"{sign}{whole}" + (f".{part:06d}".rstrip("0") if part else "")
 
 
 def reclassified_customers(data, definitions, first=None, last=None) -> pd.DataFrame:
     """The customers whose movements ``definitions`` classify, size or put in another month
-    than mrrkit's: for each, its movements under both, in words (``2024-02 churn -50``; month
-    snapshots date theirs at the month's end, so a day is no difference). ``first``, ``last``:
+    than mrrkit's: for each, its movements under both, in words (``2024-02 churn -50``, amounts
+    exact to the micro; month snapshots date theirs at the month's end, so a day is no
+    difference). ``first``, ``last``:
     only the movements dated in those months count (the 12 months a comparison shows).
 
     >>> lines = pd.DataFrame({
@@ -111,17 +136,18 @@ def reclassified_customers(data, definitions, first=None, last=None) -> pd.DataF
     own, other = data if isinstance(data, tuple) else _both(data, definitions)
 
     def words(mv: Movements) -> pd.Series:
-        f = mv.frame
+        f = mv.frame.assign(micros=mv.arrays.amount)
         months = f["date"].dt.to_period("M")
+        keep = np.ones(len(f), bool)
         if first is not None:
-            f = f[months >= pd.Period(first, "M")]
-            months = months[months >= pd.Period(first, "M")]
+            keep &= (months >= pd.Period(first, "M")).to_numpy()
         if last is not None:
-            f = f[months <= pd.Period(last, "M")]
+            keep &= (months <= pd.Period(last, "M")).to_numpy()
+        f = f[keep]
         if f.empty:
             return pd.Series([], dtype="str", index=pd.Index([], name="customer_id"))
         said = (f["date"].dt.strftime("%Y-%m") + " " + f["kind"].astype("str") + " "
-                + f["amount"].map(lambda x: f"{x:g}"))
+                + f["micros"].map(amount_text))
         return said.groupby(f["customer_id"].astype("str"), sort=True).agg("; ".join)
 
     a, b = words(own), words(other)

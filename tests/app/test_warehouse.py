@@ -6,9 +6,12 @@ sample shown."""
 
 from __future__ import annotations
 
+import gc
+
 import duckdb
 import pandas as pd
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 from tests._pages import HOME, ROOT, TIMEOUT, assert_clean
 
@@ -153,15 +156,192 @@ def test_a_dimension_named_like_a_table_column_keeps_its_own_name(tmp_path):
     assert "Customers at start" not in [m.label for m in at.sidebar.multiselect]
 
 
-def test_a_filter_on_one_dimension_sums_its_labels_and_equals_the_sample(database):
-    # One dimension: the monthly table is a sum of its labels' month sums (ui.warehouse), for
-    # several labels and under other definitions too.
-    params = {"asof": "2026-10-31", "f.industry": ["Healthcare", "Software"],
-              "defs": "chartmogul"}
+@pytest.mark.parametrize("defs", ["chartmogul", "baremetrics"])
+def test_a_filter_on_one_dimension_sums_its_labels_and_equals_the_sample(database, defs):
+    # One dimension: the monthly table and the KPIs' NRR/GRR are sums of its labels' sums
+    # (ui.warehouse), for several labels and under other definitions too (Baremetrics: NRR
+    # from the movements).
+    params = {"asof": "2026-10-31", "f.industry": ["Healthcare", "Software"], "defs": defs}
     at = open_with(HOME, settings(database), params)
     assert_clean(at)
     assert metrics(at) == metrics(open_with(HOME, None, params))
 
+
+def restart() -> None:
+    """This process's caches emptied, as a server that starts again."""
+    from ui import memory
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    memory.DATA.clear()
+    gc.collect()  # (the connections go, and the store they attached with them)
+
+
+def test_a_store_keeps_the_movements_and_sums_across_restarts_and_they_are_read_back(
+        database, tmp_path):
+    # `store` names a DuckDB file the app computes its large tables (every customer's movements,
+    # labels) and its sums into: a server that starts again reads them instead of computing them.
+    import duckdb as duck
+
+    from ui import warehouse
+
+    store = tmp_path / "store.duckdb"
+    chosen = settings(database, store=str(store))
+    params = {"asof": "2026-10-31"}
+    filtered = {**params, "f.industry": "Healthcare"}
+    at = open_with(HOME, chosen, params)
+    assert_clean(at)
+    assert metrics(at) == metrics(open_with(HOME, None, params))
+    con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
+    con = con.get_backend()
+    tables = warehouse._store_tables(con)
+    assert sorted(t.split("_")[0] for t in tables) == [
+        "labels", "monthsums", "movements", "retention"], tables
+    # "Restart" (this process's caches emptied, the store kept), with the stored tables changed
+    # behind the app's back: the pages show what the store holds, so they read it. Every
+    # customer's month sums doubled: the MRR tile; the movements doubled: a filter's figures
+    # (a new dimension's sums are computed from the stored movements).
+    where = f"{warehouse.STORE_CATALOG}.main"
+    movements = next(t for t in tables if t.startswith("movements_"))
+    con.raw_sql(f"UPDATE {where}.{movements} SET after = after * 2, before = before * 2")
+    sums = next(t for t in tables if t.startswith("monthsums_"))
+    doubled = [c for c, *_ in con.raw_sql(f"DESCRIBE {where}.{sums}").fetchall()
+               if c.startswith("sum_")]
+    con.raw_sql(f"UPDATE {where}.{sums} SET " + ", ".join(f"{c} = {c} * 2" for c in doubled))
+    restart()
+    del con
+    again = open_with(HOME, chosen, params)
+    assert_clean(again)
+    mrr = lambda page: int("".join(ch for ch in metrics(page)["MRR"] if ch.isdigit()))  # noqa: E731
+    assert abs(mrr(again) - 2 * mrr(at)) <= 1
+    part = open_with(HOME, chosen, filtered)
+    assert_clean(part)
+    assert abs(mrr(part) - 2 * mrr(open_with(HOME, None, filtered))) <= 1
+    now = warehouse._store_tables(warehouse._open(
+        warehouse._settings_key(chosen), warehouse._frozen(chosen)).get_backend())
+    assert set(tables) <= set(now) and len(now) == len(tables) + 2  # (the industry's sums)
+    st.cache_resource.clear()  # (closes the store for the next tests)
+    with duck.connect(str(store), read_only=True) as check:
+        assert len(check.execute("SHOW TABLES").fetchall()) == len(now)
+
+
+def test_new_lines_make_a_new_key_and_the_old_stored_tables_go(database, tmp_path):
+    import duckdb as duck
+
+    from ui import warehouse
+
+    copy = tmp_path / "billing.duckdb"
+    copy.write_bytes(database.read_bytes())
+    chosen = settings(copy, store=str(tmp_path / "store.duckdb"))
+    before = open_with(HOME, chosen, {"asof": "2026-10-31"})
+    assert_clean(before)
+    st.cache_resource.clear()
+    with duck.connect(str(copy)) as con:  # one customer's MRR changed in the warehouse
+        con.execute("UPDATE finance.lines SET amount = amount + 1000 WHERE account_id = "
+                    "(SELECT min(account_id) FROM finance.lines)")
+    st.cache_data.clear()  # (the app asks again every REFRESH_SECONDS)
+    after = open_with(HOME, chosen, {"asof": "2026-10-31"})
+    assert_clean(after)
+    assert metrics(after)["MRR"] != metrics(before)["MRR"]
+    tables = warehouse._store_tables(warehouse._open(
+        warehouse._settings_key(chosen), warehouse._frozen(chosen)).get_backend())
+    assert len(tables) == 4 and len({t.split("_")[1] for t in tables}) == 1, tables
+    st.cache_resource.clear()
+
+
+def test_warm_prepares_the_store_so_a_first_visit_computes_nothing(database, tmp_path):
+    from ui import warehouse
+
+    chosen = settings(database, store=str(tmp_path / "store.duckdb"))
+    done = warehouse.warm(chosen, as_of="2026-10-31")
+    assert done["as_of"] == "2026-10-31" and "industry" in done["dimensions"]
+    con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
+    prepared = warehouse._store_tables(con.get_backend())
+    del con
+    restart()
+    for params in ({"asof": "2026-10-31"}, {"asof": "2026-10-31", "f.industry": "Software"}):
+        at = open_with(HOME, chosen, params)
+        assert_clean(at)
+        assert metrics(at) == metrics(open_with(HOME, None, params))
+    con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
+    assert warehouse._store_tables(con.get_backend()) == prepared
+    with pytest.raises(ValueError, match="set store"):
+        warehouse.warm(settings(database))
+    st.cache_resource.clear()
+
+
+# --- the Movements page and "What changes" (issue 16) -------------------------------------------
+
+
+def shown_tables(at: AppTest) -> list[pd.DataFrame]:
+    """Every table of the page as the reader sees it (formatted text)."""
+    from tests._pages import table
+
+    return [table(at, i) for i in range(len(at.dataframe))]
+
+
+def said(at: AppTest) -> list[str]:
+    return [e.value for kind in ("success", "info", "error", "caption") for e in at.main.get(kind)]
+
+
+@pytest.mark.parametrize("params", [
+    {"asof": "2026-10-31"},
+    {"asof": "2026-10-31", "f.industry": "Healthcare", "mv.month": "period",
+     "mv.kind": "expansion"},
+    {"asof": "2026-10-31", "defs": "maxio", "mv.month": "period", "mv.kind": "churn"},
+    {"asof": "2026-09-15", "defs": "chartmogul", "mv.kind": "mrr_end", "f.channel": "partner"},
+    {"asof": "2026-10-31", "mv.month": "period", "mv.kind": "mrr_start", "mv.customer": "cus_0233"},
+])
+def test_the_movements_page_of_the_warehouse_is_the_samples(database, params):
+    page = "pages/1_Movements.py"
+    at = open_with(page, settings(database), params)
+    assert_clean(at)
+    sample = open_with(page, None, params)
+    got, want = shown_tables(at), shown_tables(sample)
+    assert len(got) == len(want) == 5  # monthly, bridge, listing, trail, lines
+    for g, w in zip(got, want):
+        pd.testing.assert_frame_equal(g, w)
+    assert said(at) == said(sample)
+    assert [s.value for s in at.selectbox] == [s.value for s in sample.selectbox]
+    assert len(at.get("vega_lite_chart")) == len(sample.get("vega_lite_chart")) == 2
+    # The Customers page is not on a warehouse yet: no button to it.
+    assert not [b for b in at.button if b.label.startswith("Open ")]
+
+
+@pytest.mark.parametrize("params", [
+    {"asof": "2026-10-31", "defs": "maxio"},
+    {"asof": "2026-10-31", "defs": "fincome", "f.industry": "Healthcare", "to": "2026-06"},
+])
+def test_what_other_definitions_change_on_the_warehouse_is_the_samples(database, params):
+    at = open_with(HOME, settings(database), params)
+    assert_clean(at)
+    sample = open_with(HOME, None, params)
+
+    def expander(app):
+        [box] = [e for e in app.main.expander if e.label.startswith("What changes")]
+        return box
+
+    pd.testing.assert_frame_equal(expander(at).dataframe[0].value,
+                                  expander(sample).dataframe[0].value)
+    assert [c.value for c in expander(at).caption] == [c.value for c in expander(sample).caption]
+    assert "classified otherwise" in " ".join(c.value for c in expander(at).caption)
+
+
+def test_a_listing_longer_than_a_download_says_what_the_download_holds(database, monkeypatch):
+    import ui.warehouse_movements
+
+    monkeypatch.setattr(ui.warehouse_movements, "DOWNLOAD_ROWS", 50)
+    params = {"asof": "2026-10-31", "mv.month": "period", "mv.kind": "mrr_end"}
+    at = open_with("pages/1_Movements.py", settings(database), params)
+    assert_clean(at)
+    assert any(c.value.startswith("The 500 largest of 2,150") and "downloads have the 50 largest"
+               in c.value for c in at.main.caption)
+    # The upload's downloads have every row.
+    sample = open_with("pages/1_Movements.py", None, params)
+    assert any("the downloads have them all" in c.value for c in sample.main.caption)
+
+
+# --- the Scenarios and Expansion pages (issue 16) ---------------------------------------------
 
 def same_page(at: AppTest, sample: AppTest) -> None:
     """Every table, metric and caption of a page equal, and as many charts."""

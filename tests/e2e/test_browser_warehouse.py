@@ -5,23 +5,29 @@
 2. A segment filter chosen in the sidebar changes them, as it changes the sample's, and a reload
    keeps it (the address holds it).
 3. Every page is opened from the menu twice: the pages computed in the warehouse (Overview,
-   Cohorts, Scenarios, Expansion) show figures,
+   Movements, Cohorts, Scenarios, Expansion) show figures,
    the others say they need every movement, none fails; the Data page names the table and its
    lines; switching to the sample and back works.
-4. The Scenarios page, opened from the menu: a lever's slider moved with the keyboard changes
+4. The Movements page: a click on a bridge step lists its movements (the sample's, adding up to
+   the step), the download holds them all with their lines, a customer's trail is picked, a
+   reload keeps it all; a level lists the customers paying.
+5. The Scenarios page, opened from the menu: a lever's slider moved with the keyboard changes
    the scenario's figures, its scope changed to one segment says the segment's size, a reload
    keeps both (the address holds them).
-5. The Expansion page, opened from the menu: another segment dimension and another share of
+6. The Expansion page, opened from the menu: another segment dimension and another share of
    the tier limit chosen change its tables, a reload keeps them.
-6. The whole thing in French.
+7. The whole thing in French.
 """
 
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 import pytest
 
 import mrrkit
+from mrrkit.views.bridge import movements_in
+from ui.format import number_format
 from tests._browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -139,6 +145,9 @@ def test_every_page_twice_from_the_menu_and_back_to_the_sample(app):
                 main = page.locator('[data-testid="stMain"]').inner_text()
                 if label == "Overview":
                     assert len(_metrics(page)) == 11
+                elif label == "Movements":
+                    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 2
+                    assert "the same as the table" in main
                 elif label in ("Cohorts", "Scenarios", "Expansion"):
                     assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 1
                     assert "not available on a warehouse" not in main
@@ -164,6 +173,115 @@ def test_every_page_twice_from_the_menu_and_back_to_the_sample(app):
         raise
     finally:
         context.close()
+
+
+def test_in_french(app):
+    context, page, runs = _open(app["browser"], f"{app['base']}?{AS_OF}&lang=fr")
+    try:
+        no_exception(page)
+        assert len(_metrics(page)) == 11
+        _menu(page, runs, "Données")
+        assert "est la source de données" in page.inner_text("body")
+        _menu(page, runs, "Clients")
+        assert "pas encore disponible sur un entrepôt" in page.inner_text("body")
+        no_exception(page)
+    except Exception:
+        keep_evidence(page, "warehouse-french")
+        raise
+    finally:
+        context.close()
+
+
+EN = number_format("en", "EUR")
+PERIOD = "from=2025-11&to=2026-10"
+_SAMPLE: dict = {}
+
+
+def _sample_movements():
+    if not _SAMPLE:
+        _SAMPLE["mv"] = mrrkit.movements(mrrkit.load_sample(), as_of="2026-10-31")
+    return _SAMPLE["mv"]
+
+
+def _reconciled(month, kind, end=None) -> str:
+    """The line the Movements page shows under a movement figure, from the sample in pandas."""
+    rows = movements_in(_sample_movements(), month, kind, end)
+    return (f"{EN.count(len(rows))} movements adding up to {EN.money(rows['amount'].sum(), 2)}: "
+            "the same as the table")
+
+
+def _alert(page, text: str) -> None:
+    page.locator("[data-testid='stAlert']").filter(has_text=text).first.wait_for()
+
+
+def _bar(page, chart: int, label: str):
+    return page.locator("[data-testid='stVegaLiteChart']").nth(chart).locator(
+        f"path[aria-label*='{label}']").first
+
+
+def test_the_movements_page_lists_the_warehouses_movements(app):
+    context, page, runs = _open(app["browser"], f"{app['base']}?{AS_OF}&{PERIOD}")
+    try:
+        _menu(page, runs, "Movements")
+        no_exception(page)
+        _alert(page, _reconciled("2026-10", "churn"))
+        # A click on the bridge's expansion bar: the period's expansions, 500 of them shown.
+        _bar(page, 0, "label: Expansion").click()
+        page.wait_for_url(lambda u: "mv.kind=expansion" in u)
+        runs.idle()
+        _alert(page, _reconciled("2025-11", "expansion", "2026-10"))
+        rows = movements_in(_sample_movements(), "2025-11", "expansion", "2026-10")
+        main = page.locator('[data-testid="stMain"]')
+        assert f"The 500 largest of {EN.count(len(rows))} are shown" in main.inner_text()
+        # Its download (built on the click, in the warehouse): every movement, with its lines.
+        with page.expect_download() as info:
+            page.locator("[data-testid='stDownloadButton']").nth(4).click()
+        assert info.value.suggested_filename == "expansion_period.csv"
+        listing = pd.read_csv(info.value.path(), encoding="utf-8-sig")
+        assert len(listing) == len(rows)
+        assert listing["Change"].sum() == pytest.approx(rows["amount"].sum(), abs=1e-6)
+        assert listing["Lines that changed"].str.contains("starts ").all()
+        # A customer's trail: the third of the listing.
+        box = main.locator("[data-testid='stSelectbox']").filter(has_text="Customer audit trail")
+        box.locator("input").click()
+        third = page.get_by_role("option").nth(2)
+        third.wait_for()
+        customer = third.inner_text().strip()
+        third.click()
+        page.wait_for_url(lambda u: f"mv.customer={customer}" in u)
+        runs.idle()
+        trail = _sample_movements().frame
+        trail = trail[trail["customer_id"] == customer]
+        assert f"Every movement of {customer}" in main.inner_text()
+        assert main.locator("[data-testid='stDataFrame']").count() == 5
+        assert len(trail) > 0
+        # A reload keeps the figure and the customer (the address holds them).
+        page.reload()
+        page.locator('[data-testid="stMain"] h1').first.wait_for()
+        runs.idle()
+        _alert(page, _reconciled("2025-11", "expansion", "2026-10"))
+        assert f"Every movement of {customer}" in main.inner_text()
+        # The bridge's end bar: the customers paying at the end of the period.
+        _bar(page, 0, "label: MRR at end").click()
+        page.wait_for_url(lambda u: "mv.kind=mrr_end" in u)
+        runs.idle()
+        end = mrrkit.monthly(_sample_movements()).loc["2026-10"]
+        _alert(page, f"{EN.count(end['customers'])} customers paying {EN.money(end['mrr'], 2)} "
+                     "at the end of Oct 2026: the same as the table")
+        # Away and back from the menu, twice.
+        for _ in range(2):
+            _menu(page, runs, "Overview")
+            _menu(page, runs, "Movements")
+            no_exception(page)
+            _alert(page, "at the end of Oct 2026: the same as the table")
+    except Exception:
+        keep_evidence(page, "warehouse-movements")
+        raise
+    finally:
+        context.close()
+
+
+# --- the Scenarios and Expansion pages ----------------------------------------------------------
 
 
 def _summary(page, expected: str | None = None, other_than: str | None = None) -> str:
@@ -288,23 +406,6 @@ def test_the_expansion_page_moves_its_choices_in_the_warehouse(app):
         no_exception(page)
     except Exception:
         keep_evidence(page, "warehouse-expansion")
-        raise
-    finally:
-        context.close()
-
-
-def test_in_french(app):
-    context, page, runs = _open(app["browser"], f"{app['base']}?{AS_OF}&lang=fr")
-    try:
-        no_exception(page)
-        assert len(_metrics(page)) == 11
-        _menu(page, runs, "Données")
-        assert "est la source de données" in page.inner_text("body")
-        _menu(page, runs, "Clients")
-        assert "pas encore disponible sur un entrepôt" in page.inner_text("body")
-        no_exception(page)
-    except Exception:
-        keep_evidence(page, "warehouse-french")
         raise
     finally:
         context.close()

@@ -55,9 +55,13 @@ def test_a_duckdb_file_is_opened_read_only_by_path_or_url(database):
     for source in (str(database), f"duckdb:///{database}?read_only=true"):
         lines = mrrkit.sql.open_lines(source, "finance.lines", MAPPING)
         pd.testing.assert_frame_equal(mrrkit.sql.monthly(lines), WANT)
+    # A path is attached read-only (to an in-memory database that may write elsewhere).
+    con = mrrkit.sql.open_lines(str(database), "finance.lines", MAPPING).get_backend()
     with pytest.raises(Exception, match="read-only|read only"):
-        mrrkit.sql.open_lines(str(database), "finance.lines", MAPPING).get_backend().raw_sql(
-            "CREATE TABLE finance.other (x INT)")
+        con.raw_sql("CREATE TABLE mrrkit_lines.finance.other (x INT)")
+    with pytest.raises(Exception, match="read-only|read only"):
+        con.raw_sql("DELETE FROM mrrkit_lines.finance.lines")
+    con.raw_sql("CREATE TEMP TABLE scratch (x INT)")  # (the temporary tables of .cache())
 
 
 @pytest.mark.parametrize(("source", "table", "message"), [

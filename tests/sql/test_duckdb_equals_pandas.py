@@ -237,6 +237,26 @@ def test_retention_between_many_month_ends_is_one_query_with_the_same_ratios(sam
     assert got == {(s, e): (mrrkit.nrr(mv, s, e), mrrkit.grr(mv, s, e)) for s, e in pairs}
 
 
+@pytest.mark.parametrize("preset", ["mrrkit", "baremetrics"])
+def test_retention_sums_per_segment_add_up_to_a_selections_ratios(sample_lines, preset):
+    # The app's filter on one dimension sums the chosen labels' rows (no query per selection):
+    # the ratios of that sum are those of the selected customers' own movements, under
+    # customer-based (mrrkit) and movement-based (Baremetrics) retention.
+    frame, lines = sample_lines
+    mv = mrrkit.movements(frame, definitions=preset)
+    smv = mrrkit.sql.movements(lines, definitions=preset)
+    pairs = [("2025-01", "2026-01"), ("2025-03", "2025-09")]
+    labels = mrrkit.sql.views._labels_query(lines, "industry")
+    t = smv.micros.inner_join(labels, smv.micros.customer_id == labels.segment_customer)
+    rows = mrrkit.sql.retention_sums_query(smv, pairs, t, ["segment"]).to_pandas()
+    own = mrrkit.segment_labels(mrrkit.customer_attributes(frame), ["industry"])["industry"]
+    for chosen in (["Software"], ["Software", "Manufacturing"], list(own.cat.categories)):
+        got = mrrkit.sql.retention_of_sums(smv, pairs, rows[rows["segment"].isin(chosen)])
+        part = mrrkit.filter_movements(mv, own.index[own.isin(chosen)])
+        assert got == {(s, e): (mrrkit.nrr(part, s, e), mrrkit.grr(part, s, e))
+                       for s, e in pairs}, chosen
+
+
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cases(), st.sampled_from(sorted(mrrkit.DEFINITION_PRESETS)),
