@@ -103,3 +103,13 @@ def test_segment_monthly_tables_equal_the_pandas_engine(lines, frame):
     for name in ("Enterprise", "SMB"):
         part = mrrkit.filter_movements(mv, labels.index[labels == name])
         assert_same_frame(got.loc[name], mrrkit.monthly(part))
+
+
+
+def test_the_forecast_equals_the_pandas_engines(lines, frame):
+    # The Scenarios page's queries (window aggregates with a filter, a cross join with the
+    # window's months, exact decimal sums) on Spark too; the monthly table is checked above.
+    mv, smv = mrrkit.movements(frame), mrrkit.sql.movements(lines)
+    inputs = mrrkit.sql.forecast_inputs(smv, table=mrrkit.monthly(mv))
+    got = mrrkit.forecast(None, n_boot=20, inputs=inputs)
+    pd.testing.assert_frame_equal(got, mrrkit.forecast(mv, n_boot=20), check_exact=True)
