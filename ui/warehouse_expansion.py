@@ -15,6 +15,9 @@ import streamlit as st
 from . import warehouse as wh
 from .warehouse_forecast import _arguments
 
+#: Most rows a listing fetches (the page asks for the rows it shows; a test asks for fewer).
+FETCHED_ROWS = 1_000
+
 __all__ = ["by_cohort", "by_segment", "default_top_plans", "line_columns", "near_tier_limit",
            "plan_names", "split", "top_plan_customers"]
 
@@ -110,7 +113,7 @@ def _top(key: str, frozen: str, filters: tuple, top: tuple, day: str,
 def top_plan_customers(data: wh.WarehouseData, top: tuple, day: pd.Timestamp,
                        limit: int) -> pd.DataFrame:
     return _top(data.source.key, wh._frozen(wh.settings()), data.filters, tuple(top),
-                f"{pd.Timestamp(day):%Y-%m-%d}", int(limit))
+                f"{pd.Timestamp(day):%Y-%m-%d}", min(int(limit), FETCHED_ROWS))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -126,4 +129,4 @@ def _near(key: str, frozen: str, filters: tuple, share: float, day: str,
 def near_tier_limit(data: wh.WarehouseData, share: float, day: pd.Timestamp,
                     limit: int) -> pd.DataFrame:
     return _near(data.source.key, wh._frozen(wh.settings()), data.filters, float(share),
-                 f"{pd.Timestamp(day):%Y-%m-%d}", int(limit))
+                 f"{pd.Timestamp(day):%Y-%m-%d}", min(int(limit), FETCHED_ROWS))

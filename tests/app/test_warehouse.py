@@ -386,3 +386,22 @@ def test_the_expansion_page_of_the_warehouse_is_the_samples(database, params):
     assert [s.options for s in at.selectbox] == [s.options for s in sample.selectbox]
     assert [m.value for m in at.main.multiselect] == [m.value for m in sample.main.multiselect]
 
+
+
+def test_a_cut_expansion_listing_says_so_with_the_totals_of_all(database, monkeypatch):
+    # Fewer rows fetched than the lists hold: the first ones, the tiles of them all, and a
+    # caption saying the table and its downloads hold those.
+    import ui.warehouse_expansion
+
+    monkeypatch.setattr(ui.warehouse_expansion, "FETCHED_ROWS", 50)
+    params = {"asof": "2026-10-31", "ex.near": "50"}
+    at = open_with("pages/6_Expansion.py", settings(database), params)
+    assert_clean(at)
+    sample = open_with("pages/6_Expansion.py", None, params)
+    assert metrics(at) == metrics(sample)
+    cut = [c.value for c in at.main.caption if "fetched from the warehouse" in c.value]
+    assert len(cut) == 2 and all(c.startswith("The 50 ") for c in cut)
+    lists = [d.value for d in at.dataframe][-2:]
+    assert [len(v) for v in lists] == [50, 50]
+    for got, want in zip(lists, [d.value for d in sample.dataframe][-2:]):
+        pd.testing.assert_frame_equal(got, want.head(50))
