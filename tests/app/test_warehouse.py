@@ -394,6 +394,7 @@ def test_a_cut_expansion_listing_says_so_with_the_totals_of_all(database, monkey
     import ui.warehouse_expansion
 
     monkeypatch.setattr(ui.warehouse_expansion, "FETCHED_ROWS", 50)
+    restart()  # (the views cached by the tests before hold the whole lists)
     params = {"asof": "2026-10-31", "ex.near": "50"}
     at = open_with("pages/6_Expansion.py", settings(database), params)
     assert_clean(at)
@@ -405,3 +406,4 @@ def test_a_cut_expansion_listing_says_so_with_the_totals_of_all(database, monkey
     assert [len(v) for v in lists] == [50, 50]
     for got, want in zip(lists, [d.value for d in sample.dataframe][-2:]):
         pd.testing.assert_frame_equal(got, want.head(50))
+    restart()  # (the cut lists must not serve the tests after)
