@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from mrrkit import BRIDGE_STEPS
-from ui import charts, shell, state, views, warehouse
+from ui import charts, shell, state, views
 from ui.format import parts_to_total, plain_md
 from ui.format import shown as rounded
 from ui.tables import show_table
@@ -253,7 +253,7 @@ if count:
         {"start": "date", "end": "date", "mrr": "money2"},
         {c: t.label(c) for c in own.columns}, labels=DL, index=False,
     )
-    if warehouse.page_shown(ctx.source, "customers") and st.button(
+    if st.button(
             t("movements.open_customer", customer=plain_md(customer))):
         state.set_value("cus.id", customer)
         state.set_value("cus.q", "")

@@ -46,9 +46,8 @@ def dim_label(d: str) -> str:
 
 def selected_values(dim: str) -> list[str]:
     """The values of ``dim`` that the selected customers have, in the dimension's order."""
-    labels = ctx.base.labels[dim]
-    counts = labels[ctx.view.selected].value_counts()
-    return [v for v in labels.cat.categories if counts.get(v, 0) > 0]
+    sizes = views.label_sizes(ctx.data, dim)
+    return [v for v, n in sizes.items() if n > 0]
 
 
 def static_table(frame, name, key, formats, headers):
@@ -456,10 +455,9 @@ for (s, scope_dim, scope_value), box in zip(chosen, boxes):
     levers = tuple((k, v) for k, v in s.to_dict().items() if k not in ("name", "scope"))
     results.append(views.scenario(ctx.data, method, months, levers, scope_dim, scope_value))
     if scope_dim != EVERYONE:
-        mask = inputs.scope_mask(views.scope_ids(ctx.data, scope_dim, scope_value)) & (
-            inputs.age >= 0)
-        box.caption(t("scenarios.scope_caption", customers=nf.count(mask.sum()),
-                      mrr=nf.money(inputs.mrr[mask].sum()), origin=ctx.month(origin)))
+        scope = views.scope_masses(ctx.data, method, scope_dim, scope_value)
+        box.caption(t("scenarios.scope_caption", customers=nf.count(scope.customers.sum()),
+                      mrr=nf.money(scope.mrr_micros.sum() / 1e6), origin=ctx.month(origin)))
 
 st.subheader(t("scenarios.curves", metric=t(f"col.{metric}")))
 base_name = t("scenarios.baseline")

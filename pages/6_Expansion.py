@@ -18,8 +18,7 @@ DL = (t("download.csv"), t("download.excel"))
 SHOWN = 1_000
 #: Shares of the tier's usage limit (percent) from which a line counts as near it.
 NEAR_CHOICES = [50, 60, 70, 75, 80, 85, 90, 95, 100]
-lines = ctx.source.lines
-has = set(lines.columns)
+has = views.line_columns(ctx.data)
 
 st.title(t("expansion.title"))
 shell.definitions_caption(ctx)
@@ -161,26 +160,29 @@ st.subheader(t("expansion.top_plan"))
 if "plan" not in has:
     st.info(t("expansion.no_plan"))
 else:
-    plans = sorted(lines["plan"].dropna().astype("str").unique())
+    plans = views.plan_names(ctx.data)
     top = state.multiselect(
         t("expansion.top_plans"), plans, key="ex.top",
         default=views.default_top_plans(ctx.data),
         help=t("expansion.top_plans_help"), native=True,
     )
-    at_top = views.top_plan_customers(ctx.data, tuple(top), as_of)
-    no_room = at_top[at_top["no_room"]]
+    at_top = views.top_plan_customers(ctx.data, tuple(top), as_of, SHOWN)
+    total_top = at_top.attrs["customers"]
     c1, c2, c3 = st.columns(3)
-    c1.metric(t("expansion.at_top"), nf.count(len(at_top)), border=True)
-    c2.metric(t("expansion.no_room"), nf.count(len(no_room)), border=True,
+    c1.metric(t("expansion.at_top"), nf.count(total_top), border=True)
+    c2.metric(t("expansion.no_room"), nf.count(at_top.attrs["no_room"]), border=True,
               help=t("expansion.no_room_help"))
-    c3.metric(t("expansion.no_room_mrr"), nf.money(no_room["mrr"].sum()), border=True)
+    c3.metric(t("expansion.no_room_mrr"), nf.money(at_top.attrs["no_room_mrr"]), border=True)
     # The plans chosen apply to every product; mrrkit's own pick (none chosen) is per product.
     shown_plans = list(top) or at_top.attrs.get("top_plans", [])
     st.caption(t("expansion.top_caption", date=str(as_of.date()),
                  plans=", ".join(plain_md(p) for p in shown_plans) or "—"))
     top_table = at_top.assign(no_room=at_top["no_room"].map({True: t("expansion.yes"),
                                                              False: ""}))
-    if len(top_table) > SHOWN:
+    if len(top_table) < total_top:  # a warehouse's first rows only
+        st.caption(t("expansion.top_fetched_first", shown=nf.count(len(top_table)),
+                     total=nf.count(total_top)))
+    elif len(top_table) > SHOWN:
         st.caption(t("expansion.top_shown_first", shown=nf.count(SHOWN),
                      total=nf.count(len(top_table))))
     show_table(
@@ -201,17 +203,20 @@ else:
         format_func=lambda p: nf.pct(p / 100, 0), help=t("expansion.near_from_help"),
     )
     share = near_pct / 100
-    near = views.near_tier_limit(ctx.data, share, as_of)
+    near = views.near_tier_limit(ctx.data, share, as_of, SHOWN)
     if near.empty:
         st.info(t("expansion.none_near", share=nf.pct(share, 0), date=str(as_of.date())))
     else:
         c1, c2, c3 = st.columns(3)
-        c1.metric(t("expansion.near_lines"), nf.count(len(near)), border=True)
-        c2.metric(t("expansion.near_customers"), nf.count(near["customer_id"].nunique()),
+        c1.metric(t("expansion.near_lines"), nf.count(near.attrs["lines"]), border=True)
+        c2.metric(t("expansion.near_customers"), nf.count(near.attrs["customers"]),
                   border=True)
-        c3.metric(t("expansion.near_mrr"), nf.money(near["mrr"].sum()), border=True)
+        c3.metric(t("expansion.near_mrr"), nf.money(near.attrs["mrr"]), border=True)
         st.caption(t("expansion.near_caption", share=nf.pct(share, 0), date=str(as_of.date())))
-        if len(near) > SHOWN:
+        if len(near) < near.attrs["lines"]:  # a warehouse's first rows only
+            st.caption(t("expansion.near_fetched_first", shown=nf.count(len(near)),
+                         total=nf.count(near.attrs["lines"])))
+        elif len(near) > SHOWN:
             st.caption(t("expansion.near_shown_first", shown=nf.count(SHOWN),
                          total=nf.count(len(near))))
         show_table(

@@ -10,7 +10,7 @@ import streamlit as st
 
 import mrrkit
 
-from . import state, views, warehouse
+from . import state, views
 
 #: How each compared figure is written (a kind of ui.format) and its change.
 _FIGURES = {"mrr": "money", "net_new_12m": "money", "customer_churn_rate_12m": "pct",
@@ -175,7 +175,7 @@ def effect(ctx) -> None:
         st.caption(t.plural("definitions.reclassified", changed,
                             count=nf.count(changed), definitions=named)
                    if changed else t("definitions.reclassified_none", definitions=named))
-        if changed and warehouse.page_shown(ctx.source, "customers"):
+        if changed:
             # A link, not a button and st.switch_page (which refuses while the page's own keys
             # are in the address): this view's keys, and the Customers page's list of them.
             params = {k: v for k, v in state.snapshot().items() if not k.startswith("cus.")}

@@ -587,8 +587,7 @@ def select_data(fr: Frame) -> Context:
 def _select_warehouse(fr: Frame, source: Source, nf: NumberFormat, as_of: pd.Timestamp,
                       definitions) -> Context:
     """:func:`select_data` for a warehouse source: the same sidebar, the figures computed in the
-    warehouse (:mod:`ui.warehouse`), only small results fetched. Pages that need every
-    customer's movements say they are not available on a warehouse yet."""
+    warehouse (:mod:`ui.warehouse`), only small results fetched."""
     t = fr.t
     try:
         with st.spinner(t("sidebar.computing")):
@@ -610,11 +609,6 @@ def _select_warehouse(fr: Frame, source: Source, nf: NumberFormat, as_of: pd.Tim
     ctx = Context(slug=fr.slug, data=data, start=pd.Period(start, freq="M"),
                   end=pd.Period(end, freq="M"), lang=fr.lang, t=t, nf=nf,
                   definitions=definitions)
-    if fr.slug not in warehouse.PAGES:
-        st.title(t(f"page.{fr.slug}") if t.has(f"page.{fr.slug}") else fr.info.name)
-        st.info(t("warehouse.page_unavailable"), icon=":material/database:")
-        st.page_link(PAGES[0].path, label=t("page.overview"), icon=PAGES[0].icon)
-        state.stop()
     if data.monthly.empty or data.monthly.index[0] > ctx.end:
         st.info(t("empty.no_movements"))
         state.stop()

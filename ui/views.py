@@ -43,12 +43,15 @@ import pandas as pd
 
 import mrrkit
 from mrrkit.views import cohort_tables
+from mrrkit.views.expansion import split_by_month
 
 from . import (
     audit,
     memory,
     warehouse,
     warehouse_customers,
+    warehouse_expansion,
+    warehouse_forecast,
     warehouse_movements,
     warehouse_segments,
 )
@@ -57,17 +60,18 @@ from .format import number_format
 from .i18n import text
 
 __all__ = [
-    "Analysis", "CustomerList", "Data", "EVERYONE", "Filters", "HORIZON", "SegmentView",
-    "LISTING_ROWS", "analysis", "attribute_names", "attributes_shown", "backtest", "baseline",
+    "Analysis", "CustomerList", "Data", "EVERYONE", "Filters", "HORIZON", "LISTING_ROWS",
+    "SegmentView", "analysis", "attribute_names", "attributes_shown", "backtest", "baseline",
     "bridge", "churn_reasons", "cohort_average", "cohort_curves", "cohort_survivors",
     "cohort_table", "customer_facts", "customer_history", "customer_lines", "customer_list",
     "customer_search", "customer_summary", "customer_trail", "date_span", "default_top_plans",
     "download_limit", "expansion_by_cohort", "expansion_by_segment", "expansion_split",
-    "expansion_summary", "forecast", "forecast_inputs", "kpis", "label_sizes", "line_index",
-    "listing_download", "listing_screen", "listing_size", "lost_by_month", "lost_by_reason",
-    "movement_listing", "near_tier_limit", "plan_family", "reclassified_count", "retention_fits",
-    "scenario", "scope_ids", "segment_table", "segment_view", "select", "selected_lines",
-    "top_plan_customers", "view", "with_lines",
+    "expansion_summary", "forecast", "forecast_inputs", "kpis", "label_sizes", "line_columns",
+    "line_index", "listing_download", "listing_screen", "listing_size", "lost_by_month",
+    "lost_by_reason", "movement_listing", "near_tier_limit", "plan_family", "plan_names",
+    "reclassified_count", "retention_fits", "scenario", "scope_ids", "scope_masses",
+    "segment_table", "segment_view", "select", "selected_lines", "top_plan_customers", "view",
+    "with_lines",
 ]
 
 Filters = tuple[tuple[str, tuple[str, ...]], ...]
@@ -620,6 +624,12 @@ def retention_fits(data: Data, dim: str, cohorts: tuple[str, ...] | None) -> tup
     """The retention fits on ``cohorts`` (None: all) of the selected customers: theirs alone
     (``dim`` :data:`EVERYONE`), or theirs then one per value of ``dim`` they have
     (:func:`mrrkit.models.segment_fits.fit_attribute`)."""
+    if isinstance(data, warehouse.WarehouseData):  # computed in the warehouse (issue 16)
+        if dim == EVERYONE:
+            return warehouse_forecast.retention_fits(data, None, (), cohorts)
+        sizes = label_sizes(data, dim)
+        return warehouse_forecast.retention_fits(data, dim, tuple(sizes.index[sizes > 0]),
+                                                 cohorts)
     if dim == EVERYONE:
         return mrrkit.fit_segments(data.movements, cohorts=cohorts)
     pooled = retention_fits(data, EVERYONE, cohorts)[0]
@@ -630,11 +640,15 @@ def retention_fits(data: Data, dim: str, cohorts: tuple[str, ...] | None) -> tup
 @view
 def cohort_survivors(data: Data) -> pd.DataFrame:
     """First-life survivors by cohort and age, as shares of each cohort."""
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_forecast.cohort_survivors(data)
     return mrrkit.cohort_survivors(data.movements, None, True)
 
 
 @view
 def forecast_inputs(data: Data, method: str):
+    if isinstance(data, warehouse.WarehouseData):  # sums only: no customer in them
+        return warehouse_forecast.forecast_inputs(data, method, HORIZON)
     return mrrkit.scenario_inputs(data.movements, method=method, horizon=HORIZON)
 
 
@@ -647,6 +661,8 @@ def forecast(data: Data, method: str) -> pd.DataFrame:
 
 @view
 def backtest(data: Data, method: str):
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_forecast.backtest(data, method)
     return mrrkit.backtest(data.movements, horizon=12, method=method)
 
 
@@ -665,15 +681,29 @@ def scope_ids(data: Data, dim: str, value: str | None) -> pd.Index | None:
 
 
 @view
+def scope_masses(data: Data, method: str, dim: str, value: str | None):
+    """The customers of a scenario's scope (``value`` of ``dim``) paying at the forecast's
+    origin, by age (:class:`mrrkit.models.forecast_inputs.AgeMasses`); None: everyone. A
+    warehouse's are sums per label and age, an upload's those of its customers."""
+    if dim == EVERYONE:
+        return None
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_forecast.scope_masses(data, dim, value)
+    return forecast_inputs(data, method).scope_masses(scope_ids(data, dim, value))
+
+
+@view
 def scenario(data: Data, method: str, months: int, levers: tuple, scope_dim: str,
              scope_value: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A scenario's projection over ``months`` and its 12-month summary (only this is computed
     again when one of its levers moves). The summary reads the first 12 months of the
-    projection and of the baseline (``months`` is 12 or more) rather than projecting again."""
+    projection and of the baseline (``months`` is 12 or more) rather than projecting again.
+    The scope is given as its customers' sums by age (:func:`scope_masses`), the same for an
+    upload and a warehouse."""
     inputs = forecast_inputs(data, method)
-    s = mrrkit.Scenario.from_dict({**dict(levers),
-                                      "scope": scope_ids(data, scope_dim, scope_value)})
-    frame = mrrkit.project_scenario(inputs, s, months)
+    s = mrrkit.Scenario.from_dict(dict(levers))
+    scope = scope_masses(data, method, scope_dim, scope_value)
+    frame = mrrkit.project_scenario(inputs, s, months, scope=scope)
     return frame, mrrkit.scenario_summary(inputs, s, 12, baseline=baseline(data, method, months),
                                              projection=frame)
 
@@ -700,16 +730,26 @@ def expansion_summary(data: Data) -> pd.DataFrame:
     return mrrkit.expansion_summary(data.monthly)
 
 
+def line_columns(data: Data) -> frozenset:
+    """The columns the source's lines have (canonical names)."""
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_expansion.line_columns(data)
+    return frozenset(data.lines.columns)
+
+
 @view
 def expansion_split(data: Data) -> pd.DataFrame:
     """Expansion split into upsell, cross-sell, price increase and other, by month (a new
     period only re-slices the months)."""
-    return mrrkit.expansion_breakdown_by_month(
-        mrrkit.expansion_breakdown(selected_lines(data), data=data.movements))
+    if isinstance(data, warehouse.WarehouseData):  # computed in the warehouse (issue 16)
+        return warehouse_expansion.split(data)
+    return split_by_month(selected_lines(data), data=data.movements)
 
 
 @view
 def expansion_by_cohort(data: Data, as_of: pd.Timestamp) -> pd.DataFrame:
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_expansion.by_cohort(data, as_of)
     return mrrkit.expansion_by_cohort(data.movements, as_of)
 
 
@@ -717,8 +757,11 @@ def expansion_by_cohort(data: Data, as_of: pd.Timestamp) -> pd.DataFrame:
 def expansion_by_segment(data: Data, dim: str, start: str, end: str) -> pd.DataFrame:
     """Expansion of the months ``start`` (excluded: the base) to ``end`` by value of ``dim``,
     the values with customers or expansion."""
-    out = mrrkit.expansion_by_segment(data.lines, dim, data=data.movements, start=start,
-                                         end=end, attributes=data.base.attributes)
+    if isinstance(data, warehouse.WarehouseData):
+        out = warehouse_expansion.by_segment(data, dim, start, end)
+    else:
+        out = mrrkit.expansion_by_segment(data.lines, dim, data=data.movements, start=start,
+                                          end=end, attributes=data.base.attributes)
     return out[(out["customers"] > 0) | (out["expanded_customers"] > 0)]
 
 
@@ -737,10 +780,20 @@ def plan_family(plan: str) -> str:
 
 
 @view(everyone=True)
+def plan_names(data: Data) -> list[str]:
+    """The plans of the source's lines, sorted (blanks left out)."""
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_expansion.plan_names(data)
+    return sorted(data.lines["plan"].dropna().astype("str").unique())
+
+
+@view(everyone=True)
 def default_top_plans(data: Data) -> list[str]:
     """The plans of the highest-priced family: the plan with the highest median MRR per unit
     (of ``quantity`` when there is one) on the product with the most MRR, and every plan of
     the same family (its other billing periods)."""
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_expansion.default_top_plans(data)
     lines = data.lines
     has = set(lines.columns)
     table = pd.DataFrame({"plan": lines["plan"].astype("str"), "mrr": lines["mrr"]})
@@ -756,12 +809,34 @@ def default_top_plans(data: Data) -> list[str]:
     return sorted(p for p in table["plan"].unique() if plan_family(p) == family)
 
 
-@view
-def top_plan_customers(data: Data, top: tuple[str, ...], as_of: pd.Timestamp) -> pd.DataFrame:
-    return mrrkit.top_plan_customers(selected_lines(data), top_plan=list(top) or None,
-                                        as_of=as_of)
+def _exact_sum(mrr: pd.Series) -> float:
+    """A sum of MRR amounts through integer micros (exact: a database sums them alike)."""
+    return int(np.rint(mrr.to_numpy(dtype="float64") * 1e6).astype(np.int64).sum()) / 1e6
 
 
 @view
-def near_tier_limit(data: Data, share: float, as_of: pd.Timestamp) -> pd.DataFrame:
-    return mrrkit.near_tier_limit(selected_lines(data), share, as_of=as_of)
+def top_plan_customers(data: Data, top: tuple[str, ...], as_of: pd.Timestamp,
+                       limit: int) -> pd.DataFrame:
+    """The customers at the top plan, the MRR largest first: all of an upload's, the first
+    ``limit`` of a warehouse's; ``attrs`` count them all (``customers``, ``no_room``,
+    ``no_room_mrr``)."""
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_expansion.top_plan_customers(data, top, as_of, limit)
+    out = mrrkit.top_plan_customers(selected_lines(data), top_plan=list(top) or None,
+                                       as_of=as_of)
+    no_room = out[out["no_room"]]
+    out.attrs.update(customers=len(out), no_room=len(no_room),
+                     no_room_mrr=_exact_sum(no_room["mrr"]))
+    return out
+
+
+@view
+def near_tier_limit(data: Data, share: float, as_of: pd.Timestamp, limit: int) -> pd.DataFrame:
+    """The lines near their tier limit, the fullest first: all of an upload's, the first
+    ``limit`` of a warehouse's; ``attrs`` count them all (``lines``, ``customers``, ``mrr``)."""
+    if isinstance(data, warehouse.WarehouseData):
+        return warehouse_expansion.near_tier_limit(data, share, as_of, limit)
+    out = mrrkit.near_tier_limit(selected_lines(data), share, as_of=as_of)
+    out.attrs.update(lines=len(out), customers=int(out["customer_id"].nunique()),
+                     mrr=_exact_sum(out["mrr"]))
+    return out

@@ -42,7 +42,6 @@ __all__ = [
     "configured",
     "is_warehouse",
     "kpis",
-    "page_shown",
     "row_count",
     "select",
     "settings",
@@ -59,9 +58,6 @@ STORE_CATALOG = "mrrkit_store"
 STORE_KEEP = {"movements": 8, "labels": 1, "customers": 4, "attributes": 1, "period": 4,
               "churns": 4, "reclassified": 4}
 STORE_KEEP_SUMS = 256
-#: The pages a warehouse source shows (their slugs); the others need every customer's
-#: movements, which stay in the warehouse, and say so.
-PAGES = ("overview", "movements", "cohorts", "segments", "customers")
 _LOCK = threading.Lock()
 _PROBLEM_KEY = "_mrrkit_warehouse_problem"
 
@@ -85,12 +81,6 @@ def configured() -> bool:
 
 def is_warehouse(source: Source) -> bool:
     return source.key.startswith(KEY_PREFIX)
-
-
-def page_shown(source: Source, slug: str) -> bool:
-    """Whether page ``slug`` shows figures of ``source`` (a link to it makes sense): every page
-    does but those a warehouse source does not have yet."""
-    return not is_warehouse(source) or slug in PAGES
 
 
 def _settings_key(chosen: Mapping[str, Any]) -> str:

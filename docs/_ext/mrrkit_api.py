@@ -40,6 +40,10 @@ PACKAGE_GROUPS = {
         "movements": "Movements in the database",
         "views": "Views computed in the database",
         "listings": "What is behind a figure, in the database",
+        "segments": "Segments in the database",
+        "customers": "Customers in the database",
+        "forecast": "Retention fits and forecast inputs from sums in the database",
+        "expansion": "Expansion in the database",
     },
 }
 

@@ -502,9 +502,14 @@ def backtest(data, horizon: int = 12, method: str = "sbg", window: int = 12,
             f"not enough history before {period(origin)} to backtest {horizon} months",
             "too_short",
         )
-    inputs = _inputs_from_moves(past, method, window, int(horizon), trend)
+    inputs = _inputs_from_moves(past, method, window, int(horizon), trend, mv.definitions)
     fc = project_baseline(inputs, int(horizon))
-    actual = monthly(mv).loc[period(origin + 1): period(last)]
+    return _backtest_table(fc, monthly(mv).loc[period(origin + 1): period(last)], origin)
+
+
+def _backtest_table(fc: pd.DataFrame, actual: pd.DataFrame, origin: int) -> Backtest:
+    """The :class:`Backtest` of a projection ``fc`` from month ``origin`` against the monthly
+    table's ``actual`` months."""
     table = pd.DataFrame(
         {
             "actual_mrr": actual["mrr"].to_numpy(),

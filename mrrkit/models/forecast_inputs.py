@@ -21,24 +21,28 @@ from ..engine.movements import (
     NEW,
     REACTIVATION,
     MovementArrays,
+    Movements,
     movements_of,
 )
 from ..views.retention import mrr_at_month_end
 from .retention_fit import (
+    FirstLives,
+    first_lives,
     km_hazard,
     last_complete_month,
-    lifetime_counts,
     lifetimes,
-    weighted_counts,
 )
 from .sbg import SBGFit, _fit_counts
 
 __all__ = [
     "AGE_BANDS",
+    "AgeMasses",
     "FORECAST_METHODS",
     "ForecastError",
     "ForecastInputs",
+    "WindowBands",
     "forecast_inputs",
+    "inputs_of_aggregates",
 ]
 
 FORECAST_METHODS = ("sbg", "empirical")
@@ -64,6 +68,60 @@ class ForecastError(ValueError):
     def __init__(self, message: str, reason: str):
         super().__init__(message)
         self.reason = reason
+
+
+@dataclass(frozen=True)
+class AgeMasses:
+    """Customers paying at the end of a month, by age (index = months since each started its
+    current life): their MRR in integer micros and their number. Sums over customers: a
+    database computes them as well (:mod:`mrrkit.sql.forecast`), and the customers in and out
+    of a scenario's scope add up to everyone's."""
+
+    mrr_micros: np.ndarray
+    customers: np.ndarray
+
+    @classmethod
+    def of(cls, age, mrr_micros, customers=None, length: int | None = None) -> "AgeMasses":
+        """Sums by age of ``mrr_micros`` and ``customers`` (default 1 each) given per customer or
+        per group (``age`` >= 0); ``length``: at least this many ages."""
+        age = np.asarray(age, np.int64)
+        size = max(int(age.max(initial=0)) + 1, length or 0)
+        mrr = np.zeros(size, np.int64)
+        count = np.zeros(size, np.int64)
+        np.add.at(mrr, age, np.asarray(mrr_micros, np.int64))
+        np.add.at(count, age, 1 if customers is None else np.asarray(customers, np.int64))
+        return cls(mrr, count)
+
+    @property
+    def mrr(self) -> np.ndarray:
+        """MRR by age, in currency units."""
+        return self.mrr_micros / MICROS
+
+    @property
+    def count(self) -> np.ndarray:
+        """Customers by age, as floats."""
+        return self.customers.astype("float64")
+
+    def __sub__(self, other: "AgeMasses") -> "AgeMasses":
+        n = max(len(self.customers), len(other.customers))
+        return AgeMasses(_padded(self.mrr_micros, n) - _padded(other.mrr_micros, n),
+                         _padded(self.customers, n) - _padded(other.customers, n))
+
+
+def _padded(a: np.ndarray, n: int) -> np.ndarray:
+    return np.concatenate((a, np.zeros(n - len(a), a.dtype)))
+
+
+@dataclass(frozen=True)
+class WindowBands:
+    """Per window month (rows) and age band (columns, :data:`AGE_BANDS`), in integer micros:
+    expansion, -contraction and MRR at risk (at the end of the month before) of the customers
+    paying then, and their number."""
+
+    expansion_micros: np.ndarray
+    contraction_micros: np.ndarray
+    mrr_micros: np.ndarray
+    customers: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -110,6 +168,10 @@ class ForecastInputs:
         The ``window`` monthly rows the rates come from.
     history : DataFrame
         :func:`mrrkit.engine.monthly` up to ``T`` (to chart actuals before the projection).
+    paying : AgeMasses or None
+        The customers paying at ``T`` by age, for inputs made from sums only (a database's):
+        ``customer_ids``, ``mrr`` and ``age`` are then None. Otherwise None, and the sums by
+        age are those of ``mrr`` and ``age``.
     """
 
     origin: pd.Period
@@ -144,25 +206,46 @@ class ForecastInputs:
     reactivation_arpa: float
     window_table: pd.DataFrame
     history: pd.DataFrame
+    paying: AgeMasses | None = None
+
+    def masses(self, mask: np.ndarray | None = None) -> AgeMasses:
+        """The customers paying at the origin by age (those of ``mask``, over customers)."""
+        if self.age is None:
+            if mask is not None:
+                raise ValueError("these inputs hold sums by age only, no customer")
+            return self.paying
+        paying = self.age >= 0
+        if mask is not None:
+            paying &= mask
+        # MRR back in exact micros (a currency amount is a whole number of them): the sums by
+        # age are then exact, whatever the order of the customers.
+        micros = np.rint(self.mrr[paying] * MICROS).astype(np.int64)
+        return AgeMasses.of(self.age[paying], micros, length=self.max_age + 1)
 
     @property
     def mrr_by_age(self) -> np.ndarray:
-        paying = self.age >= 0
-        return np.bincount(self.age[paying], weights=self.mrr[paying], minlength=self.max_age + 1)
+        return self.masses().mrr
 
     @property
     def count_by_age(self) -> np.ndarray:
-        paying = self.age >= 0
-        return np.bincount(self.age[paying], minlength=self.max_age + 1).astype("float64")
+        return self.masses().count
 
     @property
     def max_age(self) -> int:
+        if self.age is None:
+            return len(self.paying.customers) - 1
         return int(self.age.max(initial=0))
 
     def scope_mask(self, ids) -> np.ndarray:
         """Boolean mask over customers for a collection of customer ids (unknown ids ignored)."""
+        if self.customer_ids is None:
+            raise ValueError("these inputs hold sums by age only, no customer")
         wanted = pd.Index(pd.array(list(ids), dtype="str"))
         return pd.Index(self.customer_ids, dtype="str").isin(wanted)
+
+    def scope_masses(self, ids) -> AgeMasses:
+        """The customers of ``ids`` paying at the origin, by age."""
+        return self.masses(self.scope_mask(ids))
 
 
 # --------------------------------------------------------------------------- estimation
@@ -276,7 +359,8 @@ def _rates_by_age(band_rates: np.ndarray, length: int) -> np.ndarray:
     return band_rates[..., _band_of_age(np.arange(length))]
 
 
-def _window_bands(m: MovementArrays, mon: np.ndarray, life_start: np.ndarray, months: np.ndarray):
+def _window_bands(m: MovementArrays, mon: np.ndarray, life_start: np.ndarray,
+                  months: np.ndarray) -> WindowBands:
     """Per window month (consecutive ordinals ``months``) and age band: expansion,
     -contraction, MRR and customers at risk (paying at the end of the month before)."""
     shape = (len(months), len(AGE_BANDS))
@@ -298,33 +382,112 @@ def _window_bands(m: MovementArrays, mon: np.ndarray, life_start: np.ndarray, mo
     owner = np.repeat(np.arange(len(rows)), count)
     month = lo[owner] + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
     cell = (month - first) * shape[1] + _band_of_age(month - life_start[rows][owner])
-    at_risk = np.bincount(cell, weights=m.after[rows][owner] / MICROS, minlength=size)
-    customers = np.bincount(cell, minlength=size).astype("float64")
+
+    def total(cell, weights):
+        # Integer micros summed exactly (as floats below 2**53 micros), then back to integers.
+        return np.rint(np.bincount(cell, weights=weights, minlength=size)).astype(np.int64)
+
+    at_risk = total(cell, m.after[rows][owner])
+    customers = np.bincount(cell, minlength=size).astype(np.int64)
 
     def moved(kind, sign):
         rows = np.flatnonzero((m.kind == kind) & (mon >= first) & (mon <= last))
         cell = (mon[rows] - first) * shape[1] + _band_of_age(mon[rows] - life_start[rows])
-        return np.bincount(cell, weights=sign * m.amount[rows] / MICROS, minlength=size)
+        return total(cell, sign * m.amount[rows])
 
-    return (moved(EXPANSION, 1.0).reshape(shape), moved(CONTRACTION, -1.0).reshape(shape),
-            at_risk.reshape(shape), customers.reshape(shape))
+    return WindowBands(moved(EXPANSION, 1).reshape(shape), moved(CONTRACTION, -1).reshape(shape),
+                       at_risk.reshape(shape), customers.reshape(shape))
 
 
-def _inputs_from_moves(m: MovementArrays, method: str, window: int, horizon: int, trend: bool):
+def check_options(method: str, window: int, horizon: int) -> None:
+    """Refuse options :func:`forecast_inputs` does not take."""
     if method not in FORECAST_METHODS:
         raise ValueError(f"method must be one of {FORECAST_METHODS}, got {method!r}")
     if not (isinstance(window, (int, np.integer)) and window >= 2):
         raise ValueError(f"window must be a whole number of months >= 2, got {window!r}")
     if not (isinstance(horizon, (int, np.integer)) and 1 <= horizon <= 120):
         raise ValueError(f"horizon must be 1..120 months, got {horizon!r}")
-    if len(m) == 0:
-        raise ForecastError("no movements in the data: there is nothing to project", "empty")
-    last = last_complete_month(m.as_of)
-    table = monthly(m).loc[: period(last)]
+
+
+def window_rows(table: pd.DataFrame, window: int) -> pd.DataFrame:
+    """The monthly rows of the window (``table`` up to the last complete month), after checking
+    there are enough months to project from."""
     if len(table) < 2:
         raise ForecastError("the data needs at least two complete months to project from",
                             "too_short")
-    rows = _window_rows(table, window)
+    return _window_rows(table, window)
+
+
+def window_months(rows: pd.DataFrame) -> np.ndarray:
+    """Month ordinals of the window rows."""
+    return np.array([p.ordinal for p in rows.index], dtype=np.int64)
+
+
+def _inputs_from_moves(m: MovementArrays, method: str, window: int, horizon: int, trend: bool,
+                       definitions=None):
+    check_options(method, window, horizon)
+    if len(m) == 0:
+        raise ForecastError("no movements in the data: there is nothing to project", "empty")
+    last = last_complete_month(m.as_of)
+    # The monthly table of the movements' own definitions (its rates follow them).
+    table = monthly(Movements(m, definitions)).loc[: period(last)]
+    rows = window_rows(table, window)
+    mrr_micros = mrr_at_month_end(m, last)
+    mon = month_of(m.day)
+    life_start = _life_start_of_rows(m, mon)
+    _, start_now = _state_at_month_end(m, mon, life_start, last)
+    age = np.where(mrr_micros > 0, last - start_now, -1)
+    lives = first_lives(m, last)
+    # Effective sample size of revenue survival: each first life weighs its MRR when lost or
+    # last seen (integer micros).
+    cust, _, _, churned = lifetimes(m, last)
+    weights = mrr_micros[cust]
+    if churned.any():
+        churn_rows = np.flatnonzero(m.kind == CHURN)[::-1]
+        lost_by_cust = np.zeros(len(m.customers), np.int64)
+        lost_by_cust[m.cust[churn_rows]] = m.before[churn_rows]
+        weights = np.where(churned, lost_by_cust[cust], weights)
+    bands = _window_bands(m, mon, life_start, window_months(rows))
+    return inputs_of_aggregates(
+        table, rows, lives, None, _weight_sums(weights), bands, method, window, horizon,
+        trend, customers=(m.customers, mrr_micros / MICROS, age))
+
+
+def _weight_sums(weights: np.ndarray) -> tuple[int, int]:
+    """The sum of integer weights and the sum of their squares, exact (Python integers: a
+    square of micros overflows 64 bits)."""
+    exact = np.asarray(weights, np.int64).astype(object)
+    return int(exact.sum()), int((exact * exact).sum())
+
+
+def inputs_of_aggregates(table: pd.DataFrame, rows: pd.DataFrame, lives: FirstLives,
+                         paying: AgeMasses | None, weight_sums: tuple[int, int],
+                         bands: WindowBands, method: str, window: int, horizon: int,
+                         trend: bool, customers=None) -> ForecastInputs:
+    """:class:`ForecastInputs` from what they are made of, sums over customers that a database
+    computes as well (:mod:`mrrkit.sql.forecast`), so that both engines finish them here.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The monthly table (:func:`mrrkit.monthly`) up to the last complete month.
+    rows : DataFrame
+        Its window rows (:func:`window_rows`).
+    lives : FirstLives
+        Every cohort's first lives at the last complete month.
+    paying : AgeMasses or None
+        The customers paying at the last complete month by age (None with ``customers``).
+    weight_sums : (int, int)
+        The sum of the first lives' MRR when lost or last seen (micros) and of its square.
+    bands : WindowBands
+        The window's months by age band.
+    method, window, horizon, trend
+        As :func:`forecast_inputs` takes them.
+    customers : (ids, mrr, age), optional
+        Each customer's id, MRR (currency units) and age at the last complete month (-1: not
+        paying), where they are at hand (the pandas engine).
+    """
+    last = table.index[-1].ordinal
     base = rows["prev_mrr"].sum()
     expansion_rate = float(rows["expansion"].sum() / base) if base > 0 else 0.0
     contraction_rate = float(-rows["contraction"].sum() / base) if base > 0 else 0.0
@@ -340,31 +503,17 @@ def _inputs_from_moves(m: MovementArrays, method: str, window: int, horizon: int
     n_react = rows["reactivated_customers"].sum()
     reactivation_arpa = float(rows["reactivation"].sum() / n_react) if n_react else float("nan")
 
-    mrr = mrr_at_month_end(m, last) / MICROS
-    mon = month_of(m.day)
-    life_start = _life_start_of_rows(m, mon)
-    _, start_now = _state_at_month_end(m, mon, life_start, last)
-    age = np.where(mrr > 0, last - start_now, -1)
-
-    cust, cohort, duration, churned = lifetimes(m, last)
-    if len(duration):
-        lost, cens = lifetime_counts(duration, churned)
-        lost_mrr, cens_mrr = weighted_counts(m, last, cust, cohort, duration, churned, "mrr",
-                                             len(lost))
+    if lives.customers:
+        lost, cens = lives.counts()
+        lost_mrr, cens_mrr = lives.weighted("mrr", len(lost))
     else:
         lost = cens = lost_mrr = cens_mrr = np.zeros(1)
-    # Effective sample size of revenue survival: each first life weighs its MRR when lost or
-    # last seen.
-    weights = np.where(churned, 0.0, mrr[cust]) if len(cust) else np.zeros(0)
-    if churned.any():
-        churn_rows = np.flatnonzero(m.kind == CHURN)[::-1]
-        lost_by_cust = np.zeros(len(m.customers))
-        lost_by_cust[m.cust[churn_rows]] = m.before[churn_rows] / MICROS
-        weights = np.where(churned, lost_by_cust[cust], weights)
-    square = float((weights**2).sum())
-    mrr_sample_size = float(weights.sum() ** 2 / square) if square > 0 else 0.0
+    total, square = weight_sums
+    mrr_sample_size = float(total * total / square) if square > 0 else 0.0
 
-    length = int(age.max(initial=0)) + horizon + 2
+    ids, mrr, age = customers if customers is not None else (None, None, None)
+    max_age = int(age.max(initial=0)) if age is not None else len(paying.customers) - 1
+    length = max_age + horizon + 2
     fit = fit_mrr = None
     if method == "sbg":
         if lost.sum() == 0:
@@ -372,8 +521,8 @@ def _inputs_from_moves(m: MovementArrays, method: str, window: int, horizon: int
                 "no customer has churned yet: the retention model cannot be fitted; "
                 "use method='empirical'", "no_churn"
             )
-        fit = _fit_counts(lost, cens, len(duration))
-        fit_mrr = _fit_counts(lost_mrr, cens_mrr, len(duration))
+        fit = _fit_counts(lost, cens, lives.customers)
+        fit_mrr = _fit_counts(lost_mrr, cens_mrr, lives.customers)
         hazard = _sbg_hazard(fit.alpha, fit.beta, length)
         hazard_mrr = _sbg_hazard(fit_mrr.alpha, fit_mrr.beta, length)
     else:
@@ -382,19 +531,22 @@ def _inputs_from_moves(m: MovementArrays, method: str, window: int, horizon: int
         hazard_mrr = _empirical_hazard(lost_mrr, cens_mrr, length,
                                        reliable=at_risk >= _MIN_AT_RISK)
 
-    months = np.array([p.ordinal for p in rows.index], dtype=np.int64)
-    b_exp, b_con, b_mrr, b_cust = _window_bands(m, mon, life_start, months)
-    customers = b_cust.sum(0)
-    expansion_by_age = _rates_by_age(_band_rates(b_exp.sum(0), b_mrr.sum(0), customers), length)
-    contraction_by_age = _rates_by_age(_band_rates(b_con.sum(0), b_mrr.sum(0), customers),
-                                       length)
+    b_exp = bands.expansion_micros / MICROS
+    b_con = bands.contraction_micros / MICROS
+    b_mrr = bands.mrr_micros / MICROS
+    b_cust = bands.customers.astype("float64")
+    customers_at_risk = b_cust.sum(0)
+    expansion_by_age = _rates_by_age(_band_rates(b_exp.sum(0), b_mrr.sum(0), customers_at_risk),
+                                     length)
+    contraction_by_age = _rates_by_age(_band_rates(b_con.sum(0), b_mrr.sum(0),
+                                                   customers_at_risk), length)
     return ForecastInputs(
         origin=period(last),
         method=method,
         window=window,
         horizon=horizon,
         trend=trend,
-        customer_ids=m.customers,
+        customer_ids=ids,
         mrr=mrr,
         age=age,
         hazard=hazard,
@@ -421,6 +573,7 @@ def _inputs_from_moves(m: MovementArrays, method: str, window: int, horizon: int
         reactivation_arpa=reactivation_arpa,
         window_table=rows,
         history=table,
+        paying=paying,
     )
 
 
@@ -451,4 +604,4 @@ def forecast_inputs(data, as_of=None, method: str = "sbg", window: int = 12, hor
         No movements, fewer than two complete months, or (``method="sbg"``) no churn yet.
     """
     moves = movements_of(data, as_of, definitions)
-    return _inputs_from_moves(moves.arrays, method, window, horizon, trend)
+    return _inputs_from_moves(moves.arrays, method, window, horizon, trend, moves.definitions)

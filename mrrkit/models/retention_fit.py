@@ -25,6 +25,8 @@ The same fit per segment, with what to know about each, is :mod:`mrrkit.models.s
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 import pandas as pd
 
@@ -36,7 +38,9 @@ from .sbg import SBGFit, _fit_counts, discounted_expected_lifetime
 
 __all__ = [
     "WEIGHTS",
+    "FirstLives",
     "cohort_survivors",
+    "first_lives",
     "fit_retention",
     "model_ltv",
     "monthly_discount",
@@ -170,21 +174,191 @@ def pseudo_counts(hazard: np.ndarray, at_risk: np.ndarray) -> tuple[np.ndarray, 
     return lost, cens
 
 
-def weighted_counts(
-    m: MovementArrays, last: int, cust, cohort, duration, churned, weight: str, t_max: int | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(lost, censored)`` by age for the sBG fit: customer counts (``weight="customers"``) or
-    the pseudo-counts of revenue survival (``weight="mrr"``, see :func:`pseudo_counts`)."""
-    if weight not in WEIGHTS:
-        raise ValueError(f"weight must be one of {WEIGHTS}, got {weight!r}")
-    lost, cens = lifetime_counts(duration, churned, t_max)
-    if weight == "customers":
-        return lost, cens
-    lost_mrr, risk_mrr = revenue_counts(m, last, cust, cohort, duration, churned, len(lost))
-    _, at_risk = km_hazard(lost, cens)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        hazard = np.where(risk_mrr > 0, lost_mrr / np.where(risk_mrr > 0, risk_mrr, 1), 0.0)
-    return pseudo_counts(hazard, at_risk)
+@dataclass(frozen=True)
+class FirstLives:
+    """The customers' first lives as sums per acquisition cohort and age: all that survival,
+    its sBG fits and their curves are made of (see the module notes). Sums over customers, so
+    that a database computes them as well (:mod:`mrrkit.sql.forecast`) and both engines finish
+    them with the same methods; money in integer micros, exact.
+
+    Attributes
+    ----------
+    last : int
+        Month ordinal of the last complete month.
+    cohorts : int64 array
+        Cohort months (ordinals, increasing, each before ``last``) with at least one customer.
+    size : int64 array
+        Customers of each cohort.
+    lost, lost_micros : int64 arrays (cohort, age)
+        Customers lost at age ``t`` (column ``t``: the renewal opportunity of their first churn)
+        and their MRR just before it.
+    risk_micros : int64 array (cohort, age)
+        MRR at risk by age as differences along ages: its cumulative sum at age ``t`` is the MRR,
+        at the end of month ``cohort + t - 1``, of the customers still in their first life then
+        (the MRR lost at the age a customer is lost).
+    """
+
+    last: int
+    cohorts: np.ndarray
+    size: np.ndarray
+    lost: np.ndarray
+    lost_micros: np.ndarray
+    risk_micros: np.ndarray
+
+    @classmethod
+    def of_cells(cls, last: int, cohort, size, cell_cohort, cell_age, lost, lost_micros,
+                 risk_micros) -> "FirstLives":
+        """From customers per cohort (``cohort``, ``size``) and sums per (cohort, age) cell
+        (``cell_cohort``, ``cell_age``, then the cell's ``lost``, ``lost_micros`` and
+        ``risk_micros``); rows in any order, repeated cohorts and cells add up."""
+        cohort = np.asarray(cohort, np.int64)
+        size = np.asarray(size, np.int64)
+        cohorts = np.unique(cohort[size > 0])
+        width = int(last - cohorts[0]) + 2 if len(cohorts) else 2
+        sizes = np.zeros(len(cohorts), np.int64)
+        np.add.at(sizes, np.searchsorted(cohorts, cohort[size > 0]), size[size > 0])
+        cell_cohort = np.asarray(cell_cohort, np.int64)
+        row = np.searchsorted(cohorts, cell_cohort)
+        col = np.asarray(cell_age, np.int64)
+        grids = []
+        for values in (lost, lost_micros, risk_micros):
+            grid = np.zeros((len(cohorts), width), np.int64)
+            np.add.at(grid, (row, col), np.asarray(values, np.int64))
+            grids.append(grid)
+        return cls(int(last), cohorts, sizes, *grids)
+
+    @property
+    def customers(self) -> int:
+        """Customers in the cohorts."""
+        return int(self.size.sum())
+
+    @property
+    def churned(self) -> int:
+        """First churns observed."""
+        return int(self.lost.sum())
+
+    @property
+    def censored(self) -> np.ndarray:
+        """Customers of each cohort still in their first life at ``last`` (at age
+        ``last - cohort``)."""
+        return self.size - self.lost.sum(1)
+
+    @property
+    def observed(self) -> int:
+        """The oldest age a customer was observed at (0 without customers)."""
+        if not len(self.cohorts):
+            return 0
+        ages = np.arange(self.lost.shape[1])
+        lost_at = int(np.where(self.lost > 0, ages, 0).max())
+        seen_at = int(np.where(self.censored > 0, self.last - self.cohorts, 0).max())
+        return max(lost_at, seen_at)
+
+    def pick(self, cohorts) -> "FirstLives":
+        """These cohorts only (months; None: all)."""
+        if cohorts is None:
+            return self
+        keep = _select_cohorts(self.cohorts, cohorts)
+        return replace(self, cohorts=self.cohorts[keep], size=self.size[keep],
+                       lost=self.lost[keep], lost_micros=self.lost_micros[keep],
+                       risk_micros=self.risk_micros[keep])
+
+    def counts(self, t_max: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``(lost[t], censored[t])`` for ``t = 1..t_max`` (default: the oldest age observed)."""
+        if t_max is None:
+            t_max = self.observed if self.customers else 1
+        lost = _ages(self.lost.sum(0), t_max)
+        cens = np.zeros(t_max + 1, np.int64)
+        ages = self.last - self.cohorts
+        inside = ages <= t_max
+        np.add.at(cens, ages[inside], self.censored[inside])
+        return lost.astype("float64"), cens[1:].astype("float64")
+
+    def revenue(self, t_max: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(lost_mrr[t], at_risk_mrr[t])`` for ``t = 1..t_max``, in currency units."""
+        lost = _ages(self.lost_micros.sum(0), t_max)
+        risk = _ages(np.cumsum(self.risk_micros.sum(0)), t_max)
+        return lost / MICROS, risk / MICROS
+
+    def weighted(self, weight: str, t_max: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``(lost, censored)`` by age for the sBG fit: customer counts
+        (``weight="customers"``) or the pseudo-counts of revenue survival (``weight="mrr"``,
+        see :func:`pseudo_counts`)."""
+        if weight not in WEIGHTS:
+            raise ValueError(f"weight must be one of {WEIGHTS}, got {weight!r}")
+        lost, cens = self.counts(t_max)
+        if weight == "customers":
+            return lost, cens
+        lost_mrr, risk_mrr = self.revenue(len(lost))
+        _, at_risk = km_hazard(lost, cens)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hazard = np.where(risk_mrr > 0, lost_mrr / np.where(risk_mrr > 0, risk_mrr, 1), 0.0)
+        return pseudo_counts(hazard, at_risk)
+
+    def survivors(self, normalize: bool = False) -> pd.DataFrame:
+        """:func:`cohort_survivors`' table."""
+        if not len(self.cohorts):
+            empty = pd.DataFrame(index=pd.PeriodIndex([], freq="M", name="cohort"))
+            empty.columns.name = "age"
+            return empty
+        width = int(self.last - self.cohorts[0]) + 1
+        size = self.size.astype("float64")
+        table = size[:, None] - np.cumsum(self.lost[:, :width], axis=1)
+        ages = np.arange(width)[None, :]
+        table[ages > (self.last - self.cohorts)[:, None]] = np.nan
+        if normalize:
+            table = table / size[:, None]
+        return pd.DataFrame(
+            table,
+            index=pd.PeriodIndex.from_ordinals(self.cohorts, freq="M", name="cohort"),
+            columns=pd.RangeIndex(width, name="age"),
+        )
+
+
+def _ages(by_age: np.ndarray, t_max: int) -> np.ndarray:
+    """Ages ``1..t_max`` of an array indexed by age (zeros past its end)."""
+    out = np.zeros(t_max, by_age.dtype)
+    part = by_age[1 : t_max + 1]
+    out[: len(part)] = part
+    return out
+
+
+def first_lives(m: MovementArrays, last: int) -> FirstLives:
+    """The :class:`FirstLives` of movement arrays at the last complete month ``last``."""
+    cust, c, duration, churned = lifetimes(m, last)
+    if len(cust) == 0:
+        z = np.zeros(0, np.int64)
+        return FirstLives.of_cells(last, z, z, z, z, z, z, z)
+    pos = np.full(len(m.customers), -1, np.int64)
+    pos[cust] = np.arange(len(cust))
+    mon = month_of(m.day)
+    # MRR at the end of month M (the last row of a customer-month) holds until the customer's
+    # next such row; it weighs ages t = M - cohort + 1 up to the last age at risk before the
+    # loss (the loss age itself weighs the MRR lost).
+    month_end = np.append((m.cust[1:] != m.cust[:-1]) | (mon[1:] != mon[:-1]), True)
+    rows = np.flatnonzero(month_end & (pos[m.cust] >= 0))
+    i = pos[m.cust[rows]]
+    same_next = np.append(m.cust[rows][1:] == m.cust[rows][:-1], False)
+    next_month = np.where(same_next, np.append(mon[rows][1:], 0), np.iinfo(np.int64).max // 2)
+    lo = np.maximum(mon[rows] - c[i] + 1, 1)
+    hi = np.minimum(next_month - c[i], duration[i] - churned[i])
+    ok = (lo <= hi) & (m.after[rows] != 0)
+    value = m.after[rows][ok]
+    # MRR lost: the first churn row's MRR before it.
+    churn_rows = np.flatnonzero(m.kind == CHURN)[::-1]
+    lost_by_cust = np.zeros(len(m.customers), np.int64)
+    lost_by_cust[m.cust[churn_rows]] = m.before[churn_rows]
+    gone = np.flatnonzero(churned)
+    amount = lost_by_cust[cust[gone]]
+    zeros = np.zeros
+    cell_cohort = np.concatenate((c[i][ok], c[i][ok], c[gone], c[gone]))
+    cell_age = np.concatenate((lo[ok], hi[ok] + 1, duration[gone], duration[gone] + 1))
+    lost = np.concatenate((zeros(2 * ok.sum(), np.int64), np.ones(len(gone), np.int64),
+                           zeros(len(gone), np.int64)))
+    lost_micros = np.concatenate((zeros(2 * ok.sum(), np.int64), amount,
+                                  zeros(len(gone), np.int64)))
+    risk = np.concatenate((value, -value, amount, -amount))
+    return FirstLives.of_cells(last, c, np.ones(len(c), np.int64), cell_cohort, cell_age, lost,
+                               lost_micros, risk)
 
 
 def _moves_and_last(data, as_of):
@@ -224,28 +398,7 @@ def cohort_survivors(data, as_of=None, normalize: bool = False) -> pd.DataFrame:
     2024-01  3.0  2.0  2.0  1.0
     """
     m, last = _moves_and_last(data, as_of)
-    _, c, duration, churned = lifetimes(m, last)
-    if len(c) == 0:
-        empty = pd.DataFrame(index=pd.PeriodIndex([], freq="M", name="cohort"))
-        empty.columns.name = "age"
-        return empty
-    months = np.unique(c)
-    width = int(last - months[0]) + 1
-    row = np.searchsorted(months, c)
-    size = np.bincount(row, minlength=len(months)).astype("float64")
-    lost = np.zeros((len(months), width))
-    np.add.at(lost, (row[churned], duration[churned]), 1.0)
-    table = size[:, None] - np.cumsum(lost, axis=1)
-    ages = np.arange(width)[None, :]
-    table[ages > (last - months)[:, None]] = np.nan
-    if normalize:
-        table = table / size[:, None]
-    frame = pd.DataFrame(
-        table,
-        index=pd.PeriodIndex.from_ordinals(months, freq="M", name="cohort"),
-        columns=pd.RangeIndex(width, name="age"),
-    )
-    return frame
+    return first_lives(m, last).survivors(normalize)
 
 
 def _select_cohorts(c: np.ndarray, cohorts) -> np.ndarray:
@@ -278,14 +431,12 @@ def fit_retention(data, as_of=None, cohorts=None, weight: str = "customers") -> 
         customer has churned.
     """
     m, last = _moves_and_last(data, as_of)
-    cust, c, duration, churned = lifetimes(m, last)
-    pick = _select_cohorts(c, cohorts)
-    if not pick.any():
+    if weight not in WEIGHTS:
+        raise ValueError(f"weight must be one of {WEIGHTS}, got {weight!r}")
+    lives = first_lives(m, last).pick(cohorts)
+    if not lives.customers:
         raise ValueError("no cohort with at least one complete month after acquisition")
-    lost, cens = weighted_counts(
-        m, last, cust[pick], c[pick], duration[pick], churned[pick], weight
-    )
-    return _fit_counts(lost, cens, int(pick.sum()))
+    return _fit_counts(*lives.weighted(weight), lives.customers)
 
 
 def km_hazard(lost: np.ndarray, cens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -320,13 +471,16 @@ def retention_curves(
     :func:`fit_retention`.
     """
     m, last = _moves_and_last(data, as_of)
-    cust, c, duration, churned = lifetimes(m, last)
-    pick = _select_cohorts(c, cohorts)
-    cust, c, duration, churned = cust[pick], c[pick], duration[pick], churned[pick]
-    lost, cens = lifetime_counts(duration, churned)
-    counts = weighted_counts(m, last, cust, c, duration, churned, weight, len(lost))
+    return curves_of(first_lives(m, last).pick(cohorts), fit, max_age, weight)
+
+
+def curves_of(lives: FirstLives, fit: SBGFit | None = None, max_age: int | None = None,
+              weight: str = "customers") -> pd.DataFrame:
+    """:func:`retention_curves` of first lives (the cohorts they hold)."""
+    lost, cens = lives.counts()
+    counts = lives.weighted(weight, len(lost))
     if fit is None:
-        fit = _fit_counts(*counts, len(c))
+        fit = _fit_counts(*counts, lives.customers)
     hazard, _ = km_hazard(*counts)
     _, at_risk = km_hazard(lost, cens)
     k = len(lost) if max_age is None else max(int(max_age), 0)
@@ -336,7 +490,7 @@ def retention_curves(
     observed[0] = 1.0
     observed[1 : n_obs + 1] = np.cumprod(1 - np.nan_to_num(hazard[:n_obs]))
     risk = np.full(k + 1, np.nan)
-    risk[0] = len(c)
+    risk[0] = lives.customers
     risk[1 : n_obs + 1] = at_risk[:n_obs]
     lost_col = np.full(k + 1, np.nan)
     lost_col[0] = 0

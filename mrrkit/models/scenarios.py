@@ -43,7 +43,7 @@ from .forecast import (
     _rates,
     project_baseline,
 )
-from .forecast_inputs import ForecastInputs, forecast_inputs
+from .forecast_inputs import AgeMasses, ForecastInputs, forecast_inputs
 
 __all__ = [
     "SCENARIO_METRICS",
@@ -181,16 +181,8 @@ def scenario_inputs(data, as_of=None, method: str = "sbg", window: int = 12, hor
                            trend=trend, definitions=definitions)
 
 
-def _masses(inputs: ForecastInputs, mask: np.ndarray):
-    paying = (inputs.age >= 0) & mask
-    size = inputs.max_age + 1
-    mrr = np.bincount(inputs.age[paying], weights=inputs.mrr[paying], minlength=size)
-    count = np.bincount(inputs.age[paying], minlength=size).astype("float64")
-    return mrr, count
-
-
 def project_scenario(baseline_inputs: ForecastInputs, scenario: Scenario,
-                     months: int = 12) -> pd.DataFrame:
+                     months: int = 12, scope: AgeMasses | None = None) -> pd.DataFrame:
     """Monthly projection under a scenario.
 
     Parameters
@@ -200,6 +192,10 @@ def project_scenario(baseline_inputs: ForecastInputs, scenario: Scenario,
     scenario : Scenario
     months : int
         Months to project (up to the inputs' horizon).
+    scope : AgeMasses, optional
+        The customers of the scenario's scope paying at the origin, by age, in place of the
+        scenario's ``scope`` ids: for inputs made of sums only (a database's, where the scope is
+        the customers of a segment; :mod:`mrrkit.sql.forecast`).
 
     Returns
     -------
@@ -222,16 +218,18 @@ def project_scenario(baseline_inputs: ForecastInputs, scenario: Scenario,
         "addon_rate": s.addon_adoption_rate,
         "addon_mrr": s.addon_mrr,
     }
-    if s.scope is None:
+    if scope is None and s.scope is not None:
+        scope = inputs.scope_masses(s.scope)
+    if scope is None:
         blocks = [_existing(rates, inputs.mrr_by_age, inputs.count_by_age, months, **levers)]
         in_scope = blocks[0]["mrr"][0]
     else:
-        mask = inputs.scope_mask(s.scope)
-        in_mrr, in_count = _masses(inputs, mask)
+        # Everyone less the scope: the customers out of it (exact, in micros).
+        outside_masses = inputs.masses() - scope
+        in_mrr, in_count = scope.mrr, scope.count
         if s.changes_existing:
-            out_mrr, out_count = _masses(inputs, ~mask)
             inside = _existing(rates, in_mrr, in_count, months, **levers)
-            outside = _existing(rates, out_mrr, out_count, months)
+            outside = _existing(rates, outside_masses.mrr, outside_masses.count, months)
             blocks = [inside, outside]
             in_scope = inside["mrr"][0]
         else:
@@ -243,7 +241,7 @@ def project_scenario(baseline_inputs: ForecastInputs, scenario: Scenario,
         inputs, months, _one(inputs.new_intercept), _one(inputs.new_slope),
         _one(inputs.new_arpa), _one(inputs.reactivation_mrr), _one(inputs.reactivation_arpa),
         growth=s.new_business_growth_pct / 100.0)
-    inflow_reduction = levers["churn_reduction"] if s.scope is None else 0.0
+    inflow_reduction = levers["churn_reduction"] if scope is None else 0.0
     inflow = _inflow(rates, new + react, new_n + react_n, months, inflow_reduction)
     frame = _assemble(inputs, months, blocks, inflow, new, new_n, react, react_n, in_scope)
     frame.attrs["scenario"] = s.name
@@ -292,7 +290,8 @@ def _first_months(frame: pd.DataFrame, months: int) -> pd.DataFrame:
 
 def scenario_summary(baseline_inputs: ForecastInputs, scenario: Scenario, months: int = 12,
                      baseline: pd.DataFrame | None = None,
-                     projection: pd.DataFrame | None = None) -> pd.DataFrame:
+                     projection: pd.DataFrame | None = None,
+                     scope: AgeMasses | None = None) -> pd.DataFrame:
     """Scenario vs baseline after ``months`` months (12 by default).
 
     Definitions (month ``k`` = end of the projection; base = the customers paying at the
@@ -311,7 +310,7 @@ def scenario_summary(baseline_inputs: ForecastInputs, scenario: Scenario, months
     ``baseline`` (:func:`mrrkit.project_baseline`) and ``projection``
     (:func:`project_scenario` of ``scenario``) may be given, over ``months`` months or more: their
     first ``months`` months are the ``months``-month projections, so a caller that has drawn
-    longer ones does not project again.
+    longer ones does not project again. ``scope``: as :func:`project_scenario` takes it.
 
     Returns
     -------
@@ -320,7 +319,7 @@ def scenario_summary(baseline_inputs: ForecastInputs, scenario: Scenario, months
     """
     baseline = (project_baseline(baseline_inputs, months) if baseline is None
                 else _first_months(baseline, months))
-    frame = (project_scenario(baseline_inputs, scenario, months) if projection is None
+    frame = (project_scenario(baseline_inputs, scenario, months, scope) if projection is None
              else _first_months(projection, months))
     base = _summary(baseline, scenario.cs_team_cost)
     new = _summary(frame, scenario.cs_team_cost)

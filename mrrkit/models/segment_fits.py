@@ -17,14 +17,12 @@ from ..engine.movements import MovementArrays, Movements, movements_of
 from ..views.metrics import ltv as simple_ltv
 from ..views.segments import filter_movements
 from .retention_fit import (
+    FirstLives,
     _expected_lifetime,
     _moves_and_last,
-    _select_cohorts,
-    lifetime_counts,
-    lifetimes,
+    curves_of,
+    first_lives,
     monthly_discount,
-    retention_curves,
-    weighted_counts,
 )
 from .sbg import SBGFit, _at_edge, _fit_counts, _log_standard_errors, discounted_expected_lifetime
 
@@ -40,6 +38,7 @@ __all__ = [
     "FitFlag",
     "SegmentFit",
     "fit_attribute",
+    "fit_of_lives",
     "fit_segments",
     "retention_by_segment",
 ]
@@ -267,15 +266,37 @@ def _identification(fit: SBGFit, lost, cens) -> tuple[tuple[float, float], list[
     return log_se, flags
 
 
-def _fit_group(m: MovementArrays, last: int, cohorts, segment, pooled, *, discount: float, window: int,
-               max_age, minimums: tuple[int, int, int]) -> SegmentFit:
-    """The :class:`SegmentFit` of one group's movement arrays (``pooled``: the pooled
-    SegmentFit to fall back on, None when fitting the pooled one)."""
-    cust, c, duration, churned = lifetimes(m, last)
-    pick = _select_cohorts(c, cohorts)
-    cust, c, duration, churned = cust[pick], c[pick], duration[pick], churned[pick]
-    n, n_churned = len(c), int(churned.sum())
-    observed = int(duration.max()) if n else 0
+def _fit_group(mv: Movements, last: int, cohorts, segment, pooled, *, discount: float,
+               window: int, max_age, minimums: tuple[int, int, int]) -> SegmentFit:
+    """The :class:`SegmentFit` of one group's movements (``pooled``: the pooled SegmentFit to
+    fall back on, None when fitting the pooled one)."""
+    m = mv.arrays
+    # (The monthly table of the movements' definitions: its churn rate and LTV follow them.)
+    table = monthly(mv).loc[: period(last)] if len(m) else None
+    return _fit_lives(first_lives(m, last).pick(cohorts), table, segment, pooled,
+                      discount=discount, window=window, max_age=max_age, minimums=minimums)
+
+
+def fit_of_lives(lives: FirstLives, table: pd.DataFrame | None, segment=None,
+                 pooled: SegmentFit | None = None, annual_discount: float = 0.10,
+                 min_customers: int = MIN_FIT_CUSTOMERS, min_churned: int = MIN_FIT_CHURNS,
+                 min_months: int = MIN_FIT_MONTHS, max_age: int | None = None,
+                 window: int = 6) -> SegmentFit:
+    """The :class:`SegmentFit` of one group from what it is made of: its customers' first lives
+    in the fitted cohorts (:class:`mrrkit.models.retention_fit.FirstLives`) and its monthly
+    table up to the last complete month (None when the group has no movement), e.g. both
+    computed in a database (:mod:`mrrkit.sql.forecast`). The options are
+    :func:`fit_segments`'; ``pooled`` the fit to fall back on (None: this is the pooled one)."""
+    return _fit_lives(lives, table, segment, pooled, discount=monthly_discount(annual_discount),
+                      window=window, max_age=max_age,
+                      minimums=(int(min_customers), int(min_churned), int(min_months)))
+
+
+def _fit_lives(lives: FirstLives, table: pd.DataFrame | None, segment, pooled, *,
+               discount: float, window: int, max_age,
+               minimums: tuple[int, int, int]) -> SegmentFit:
+    n, n_churned = lives.customers, lives.churned
+    observed = lives.observed
     min_customers, min_churned, min_months = minimums
     flags = []
     # No churn at all first: nothing to estimate, however many customers.
@@ -292,11 +313,10 @@ def _fit_group(m: MovementArrays, last: int, cohorts, segment, pooled, *, discou
     log_se, fit_months = (nan, nan), observed
     if not flags:
         source = "own"
-        lost, cens = lifetime_counts(duration, churned)
+        lost, cens = lives.counts()
         fit = _fit_counts(lost, cens, n)
         try:
-            revenue = _fit_counts(*weighted_counts(m, last, cust, c, duration, churned, "mrr",
-                                                   len(lost)), n)
+            revenue = _fit_counts(*lives.weighted("mrr", len(lost)), n)
         except ValueError:  # churners who paid nothing: no revenue lost to fit
             revenue = None
         log_se, unidentified = _identification(fit, lost, cens)
@@ -323,20 +343,16 @@ def _fit_group(m: MovementArrays, last: int, cohorts, segment, pooled, *, discou
         if share > MAX_LTV_BEYOND_SHARE:
             flags.append(FitFlag.of("ltv_beyond_data", share=share, horizon_months=horizon,
                                     observed_months=fit_months))
-        if len(m):
-            table = monthly(m).loc[: period(last)]
-            if not table.empty:
-                arpa = float(table["arpa"].iloc[-1])
-                figures.update(
-                    arpa=arpa,
-                    mean_churn_rate=float(table["customer_churn_rate"].iloc[-window:].mean()),
-                    simple_ltv=float(simple_ltv(table, window=window).iloc[-1]),
-                    model_ltv=arpa * figures["del_months"],
-                )
+        if table is not None and not table.empty:
+            arpa = float(table["arpa"].iloc[-1])
+            figures.update(
+                arpa=arpa,
+                mean_churn_rate=float(table["customer_churn_rate"].iloc[-window:].mean()),
+                simple_ltv=float(simple_ltv(table, window=window).iloc[-1]),
+                model_ltv=arpa * figures["del_months"],
+            )
         if n:
-            curves = retention_curves(
-                m, fit, max_age=max(36, observed + 12) if max_age is None else max_age,
-                cohorts=cohorts)
+            curves = curves_of(lives, fit, max(36, observed + 12) if max_age is None else max_age)
     return SegmentFit(segment=segment, customers=n, churned=n_churned, observed_months=observed,
                       source=source, fit=fit, revenue_fit=revenue, fit_months=int(fit_months),
                       log_se=tuple(float(v) for v in log_se), flags=tuple(flags), curves=curves,
@@ -440,10 +456,10 @@ def fit_segments(data, segments=None, as_of=None, cohorts=None, annual_discount:
     options = dict(discount=d, window=window, max_age=max_age,
                    minimums=(int(min_customers), int(min_churned), int(min_months)))
     if pooled is None:
-        pooled = _fit_group(m, last, cohorts, None, None, **options)
+        pooled = _fit_group(mv, last, cohorts, None, None, **options)
     out = [pooled]
     for name, customers in _groups(m, segments):
-        part = filter_movements(mv, customers).arrays
+        part = filter_movements(mv, customers)
         out.append(_fit_group(part, last, cohorts, name, pooled, **options))
     return tuple(out)
 

@@ -12,6 +12,7 @@ two engines agree to the cent (the property tests check it)::
     lines = mrrkit.sql.open_lines("lines/")       # a Parquet folder, a .duckdb file or a URL
     mv = mrrkit.sql.movements(lines, definitions="chartmogul")
     mrrkit.sql.monthly(mv)          # a pandas frame, as mrrkit.monthly returns it
+    mrrkit.sql.forecast_inputs(mv)  # the forecast's inputs, from sums only
 
 Importing this module needs Ibis (``ibis-framework``); ``import mrrkit`` does not.
 """
@@ -23,6 +24,25 @@ from .customers import (
     customer_listing,
     customer_search,
     customer_summary,
+)
+from .expansion import (
+    default_top_plans,
+    expansion_by_cohort,
+    expansion_by_segment,
+    expansion_split,
+    near_tier_limit,
+    plan_names,
+    top_plan_customers,
+)
+from .forecast import (
+    backtest,
+    cohort_survivors,
+    first_lives,
+    fit_segments,
+    forecast_inputs,
+    paying_by_age,
+    weight_sums,
+    window_bands,
 )
 from .lines import adjust_lines, default_as_of, lines_table, micros
 from .listings import (
@@ -65,12 +85,14 @@ __all__ = [
     "SqlMovements",
     "adjust_lines",
     "attribute_columns",
+    "backtest",
     "bridge",
     "churn_by_reason",
     "churn_movements",
     "churn_reason_by_month",
     "churn_reason_sums",
     "cohort_levels",
+    "cohort_survivors",
     "cohorts",
     "compare_definitions",
     "customer_attributes",
@@ -79,6 +101,13 @@ __all__ = [
     "customer_search",
     "customer_summary",
     "default_as_of",
+    "default_top_plans",
+    "expansion_by_cohort",
+    "expansion_by_segment",
+    "expansion_split",
+    "first_lives",
+    "fit_segments",
+    "forecast_inputs",
     "grr",
     "kpi_pairs",
     "kpis",
@@ -87,10 +116,13 @@ __all__ = [
     "monthly",
     "movement_listing",
     "movements",
+    "near_tier_limit",
     "nrr",
     "open_lines",
+    "paying_by_age",
     "paying_listing",
     "period_customers",
+    "plan_names",
     "reclassified",
     "reclassified_customers",
     "retention_of_sums",
@@ -100,4 +132,7 @@ __all__ = [
     "segment_monthly",
     "segment_sums",
     "segment_table",
+    "top_plan_customers",
+    "weight_sums",
+    "window_bands",
 ]

@@ -25,6 +25,7 @@ __all__ = [
     "expansion_by_segment",
     "expansion_summary",
     "near_tier_limit",
+    "split_by_month",
     "top_plan_customers",
 ]
 
@@ -133,21 +134,33 @@ def expansion_by_cohort(data, as_of=None) -> pd.DataFrame:
     cohort_of[m.cust[is_new]] = mon[is_new]
     row_cohort = cohort_of[m.cust] if len(m) else np.zeros(0, np.int64)
     member = row_cohort >= 0
-    if not member.any():
+    age = mon[member] - row_cohort[member]
+    amount = m.amount[member].astype(np.int64)
+    exp = m.kind[member] == EXPANSION
+    return cohort_expansion_table(last, row_cohort[member], age,
+                                  np.where(age == 0, amount, 0), np.where(exp, amount, 0))
+
+
+def cohort_expansion_table(last: int, cohort, age, base_micros, expansion_micros) -> pd.DataFrame:
+    """:func:`expansion_by_cohort`'s table from sums per (cohort, age) cell, in any order
+    (repeated cells add up): the movements' amounts at age 0 (the cohort's base) and the
+    expansions', in integer micros; ``last`` is as_of's month ordinal. What a database
+    computes as well (:func:`mrrkit.sql.expansion_by_cohort`)."""
+    cohort = np.asarray(cohort, np.int64)
+    if not len(cohort):
         empty = pd.DataFrame(index=pd.PeriodIndex([], freq="M", name="cohort"))
         empty.columns.name = "age"
         return empty
-    months = np.unique(row_cohort[member])
+    months = np.unique(cohort)
     width = last - int(months[0]) + 1
-    ci = np.searchsorted(months, row_cohort[member])
-    age = mon[member] - row_cohort[member]
-    amount = m.amount[member].astype("float64")
-    base = np.bincount(ci[age == 0], weights=amount[age == 0], minlength=len(months))
-    exp = m.kind[member] == EXPANSION
-    table = np.zeros((len(months), width))
-    np.add.at(table, (ci[exp], age[exp]), amount[exp])
+    ci = np.searchsorted(months, cohort)
+    base = np.zeros(len(months), np.int64)
+    np.add.at(base, ci, np.asarray(base_micros, np.int64))
+    sums = np.zeros((len(months), width), np.int64)
+    np.add.at(sums, (ci, np.asarray(age, np.int64)), np.asarray(expansion_micros, np.int64))
+    base = base.astype("float64")
     with np.errstate(divide="ignore", invalid="ignore"):
-        table = np.where(base[:, None] > 0, table / base[:, None], np.nan)
+        table = np.where(base[:, None] > 0, sums / base[:, None], np.nan)
     table[np.arange(width)[None, :] > (last - months)[:, None]] = np.nan
     return pd.DataFrame(
         table,
@@ -215,28 +228,40 @@ def expansion_by_segment(lines: pd.DataFrame, attribute: str, data=None, start=N
         raise ValueError(f"end ({period(e_month)}) must be after start ({period(s_month)})")
     ids = pd.Index(m.customers, dtype="str")
     seg = attrs[attribute].reindex(ids).astype("str").fillna("(missing)").to_numpy()
-    start_mrr = mrr_at_month_end(m, s_month) / MICROS
+    start_mrr = mrr_at_month_end(m, s_month)
     mon = month_of(m.day)
     pick = (m.kind == EXPANSION) & (mon > s_month) & (mon <= e_month)
-    exp_by_cust = np.bincount(m.cust[pick], weights=m.amount[pick] / MICROS,
-                              minlength=len(ids))
+    exp_by_cust = np.zeros(len(ids), np.int64)
+    np.add.at(exp_by_cust, m.cust[pick], m.amount[pick].astype(np.int64))
     at_start = start_mrr > 0
     expanded = exp_by_cust > 0
     frame = pd.DataFrame(
         {
             "segment": seg,
-            "customers": at_start,
-            "start_mrr": start_mrr,
-            "expansion": exp_by_cust,
-            "expanded_customers": expanded,
-            "expanded_start_customers": expanded & at_start,
-            "expanded_joined_customers": expanded & ~at_start,
+            "customers": at_start.astype(np.int64),
+            "start_micros": start_mrr,
+            "expansion_micros": exp_by_cust,
+            "expanded_customers": expanded.astype(np.int64),
+            "expanded_start_customers": (expanded & at_start).astype(np.int64),
+            "expanded_joined_customers": (expanded & ~at_start).astype(np.int64),
         }
     )
-    out = frame.groupby("segment", sort=True).sum()
+    return segment_expansion_table(frame, attribute, s_month, e_month)
+
+
+def segment_expansion_table(sums: pd.DataFrame, attribute: str, s_month: int,
+                            e_month: int) -> pd.DataFrame:
+    """:func:`expansion_by_segment`'s table from sums per segment (rows in any order, repeated
+    segments add up): ``segment``, ``customers``, ``start_micros``, ``expansion_micros``,
+    ``expanded_customers``, ``expanded_start_customers``, ``expanded_joined_customers`` (money
+    in integer micros). What a database computes as well
+    (:func:`mrrkit.sql.expansion_by_segment`)."""
+    out = sums.groupby("segment", sort=True).sum()
     for col in ("customers", "expanded_customers", "expanded_start_customers",
-                "expanded_joined_customers"):
+                "expanded_joined_customers", "start_micros", "expansion_micros"):
         out[col] = out[col].astype("int64")
+    out.insert(1, "start_mrr", out.pop("start_micros") / MICROS)
+    out.insert(2, "expansion", out.pop("expansion_micros") / MICROS)
     out["expansion_rate"] = out["expansion"] / out["start_mrr"].where(out["start_mrr"] > 0)
     total = out["expansion"].sum()
     out["share_of_expansion"] = out["expansion"] / total if total > 0 else np.nan
@@ -376,12 +401,38 @@ def expansion_breakdown(lines: pd.DataFrame, data=None, as_of=None) -> pd.DataFr
        amount  upsell  cross_sell    kind
     0    80.0    50.0        30.0  upsell
     """
-    table = _line_table(lines)
-    events = _expansion_events(lines, data, as_of)
+    table, events, sums, plans = _event_parts(lines, data, as_of)
     columns = ["customer_id", "date", "amount", *EXPANSION_KINDS, "kind", "plan_before",
                "plan_after"]
     if events.empty:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+    has_plan = "plan" in table.columns
+    if has_plan:
+        plan_before, plan_after = (text.reindex(events["event"]) for text in plans)
+    else:
+        plan_before = plan_after = pd.Series(np.nan, index=events["event"])
+    out = events[["customer_id", "date", "amount"]].copy()
+    for k in EXPANSION_KINDS:
+        out[k] = sums[k].to_numpy() / MICROS
+    values = out[list(EXPANSION_KINDS)].to_numpy()
+    out["kind"] = pd.Categorical.from_codes(
+        np.argmax(values, axis=1), categories=list(EXPANSION_KINDS)
+    )
+    out["plan_before"] = plan_before.to_numpy()
+    out["plan_after"] = plan_after.to_numpy()
+    out.attrs["has_plan"] = has_plan
+    out.attrs["has_quantity"] = "quantity" in table.columns
+    out.attrs["has_product"] = "product" in table.columns
+    return out
+
+
+def _event_parts(lines: pd.DataFrame, data, as_of):
+    """The line table, the expansion events, each event's parts (:data:`EXPANSION_KINDS`) in
+    integer micros (as exact floats) and the plans before and after each (text per event)."""
+    table = _line_table(lines)
+    events = _expansion_events(lines, data, as_of)
+    if events.empty:
+        return table, events, None, None
     has_plan = "plan" in table.columns
     has_qty = "quantity" in table.columns
     tab, plan_names = _coded_lines(table)
@@ -396,27 +447,39 @@ def expansion_breakdown(lines: pd.DataFrame, data=None, as_of=None) -> pd.DataFr
     piece = _split_changes(both, can_tell=has_plan or has_qty)
     piece_event = both.index.to_numpy() // n_products
     sums = piece.groupby(piece_event).sum().reindex(events["event"], fill_value=0.0)
+    plans = None
     if has_plan:
-        plan_before = _group_text(j["event"].to_numpy()[before],
-                                  j["plan_code"].to_numpy()[before], plan_names)
-        plan_after = _group_text(j["event"].to_numpy()[after], j["plan_code"].to_numpy()[after],
-                                 plan_names)
-        plan_before = plan_before.reindex(events["event"])
-        plan_after = plan_after.reindex(events["event"])
-    else:
-        plan_before = plan_after = pd.Series(np.nan, index=events["event"])
-    out = events[["customer_id", "date", "amount"]].copy()
-    for k in EXPANSION_KINDS:
-        out[k] = sums[k].to_numpy()
-    values = out[list(EXPANSION_KINDS)].to_numpy()
-    out["kind"] = pd.Categorical.from_codes(
-        np.argmax(values, axis=1), categories=list(EXPANSION_KINDS)
-    )
-    out["plan_before"] = plan_before.to_numpy()
-    out["plan_after"] = plan_after.to_numpy()
-    out.attrs["has_plan"] = has_plan
-    out.attrs["has_quantity"] = has_qty
-    out.attrs["has_product"] = "product" in table.columns
+        plans = tuple(_group_text(j["event"].to_numpy()[mask], j["plan_code"].to_numpy()[mask],
+                                  plan_names) for mask in (before, after))
+    return table, events, sums, plans
+
+
+def split_by_month(lines: pd.DataFrame, data=None, as_of=None) -> pd.DataFrame:
+    """:func:`expansion_breakdown_by_month` of :func:`expansion_breakdown`, its parts summed in
+    integer micros (exact, whatever the order): what a database computes as well
+    (:func:`mrrkit.sql.expansion_split`)."""
+    _, events, sums, _ = _event_parts(lines, data, as_of)
+    if events.empty:
+        return split_of_months(pd.DataFrame({"month": pd.Series(dtype="int64"),
+                                             **{k: pd.Series(dtype="int64")
+                                                for k in EXPANSION_KINDS}}))
+    month = month_of(events["day"].to_numpy())
+    micros = pd.DataFrame({k: np.rint(sums[k].to_numpy()).astype(np.int64)
+                           for k in EXPANSION_KINDS})
+    micros.insert(0, "month", month)
+    return split_of_months(micros)
+
+
+def split_of_months(rows: pd.DataFrame) -> pd.DataFrame:
+    """The monthly split from rows of ``month`` (ordinal) and the parts in integer micros (in
+    any order, repeated months add up): ``upsell, cross_sell, price_increase, other`` and
+    ``total``, indexed by month."""
+    sums = rows.groupby("month", sort=True)[list(EXPANSION_KINDS)].sum().astype(np.int64)
+    out = sums / MICROS
+    out["total"] = sums.sum(axis=1) / MICROS
+    out.index = pd.PeriodIndex.from_ordinals(sums.index.to_numpy(np.int64), freq="M",
+                                             name="month")
+    out.columns.name = None
     return out
 
 
@@ -452,6 +515,8 @@ def _coded_lines(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index]:
     tab["plan_code"], plan_names = pd.factorize(plans.fillna(""), sort=True)
     tab["quantity"] = (pd.to_numeric(tab["quantity"], errors="coerce").fillna(0.0)
                        if "quantity" in tab.columns else 0.0)
+    # MRR in integer micros (exact as floats): every sum of them is exact, in any order.
+    tab["mrr"] = np.rint(tab["mrr"].to_numpy() * MICROS)
     return tab[["customer_id", "start", "end", "mrr", "quantity", "product_code",
                 "plan_code"]], plan_names
 
@@ -570,8 +635,11 @@ def top_plan_customers(lines: pd.DataFrame, top_plan=None, as_of=None) -> pd.Dat
     pairs = pd.Series([(p, n) for p in prod_names for n in plan_names], dtype=object)
     wanted = pairs.isin(top).to_numpy(dtype=bool)
     on_top = pd.Series(wanted[prod_codes * len(plan_names) + plan_codes], index=run.index)
-    summary = run.assign(on_top=on_top).groupby("customer_id", sort=True).agg(
-        mrr=("mrr", "sum"), all_top=("on_top", "all"))
+    # MRR summed in integer micros: exact, in any order (a database sums them alike).
+    micros = np.rint(run["mrr"].to_numpy() * MICROS).astype(np.int64)
+    summary = run.assign(on_top=on_top, micros=micros).groupby("customer_id", sort=True).agg(
+        micros=("micros", "sum"), all_top=("on_top", "all"))
+    summary["mrr"] = summary.pop("micros") / MICROS
     # Only the customers at the top need their plans and products spelled out.
     summary = summary[summary["all_top"] & (summary["mrr"] > 0)]
     # (Positions rather than ``isin``, which takes each Arrow text to Python: 90 ms on 200,000.)
@@ -603,7 +671,7 @@ def near_tier_limit(lines: pd.DataFrame, threshold: float = 0.8, as_of=None,
     Returns
     -------
     DataFrame, one row per such line: ``customer_id, plan (if any), mrr, usage, usage_limit,
-    usage_share``, sorted by ``usage_share``, highest first.
+    usage_share``, sorted by ``usage_share``, highest first (then by customer id, plan, MRR).
     """
     if not (0 < threshold <= 10):
         raise ValueError(f"threshold must be a share of the limit such as 0.8, got {threshold!r}")
@@ -635,4 +703,7 @@ def near_tier_limit(lines: pd.DataFrame, threshold: float = 0.8, as_of=None,
             "usage_share": share[share >= threshold].to_numpy(),
         }
     )
-    return out.sort_values("usage_share", ascending=False, kind="stable").reset_index(drop=True)
+    # Ties in customer id, plan and MRR order (a database table has no row order to keep).
+    return out.sort_values(["usage_share", "customer_id", "plan", "mrr"],
+                           ascending=[False, True, True, True], kind="stable",
+                           na_position="last").reset_index(drop=True)

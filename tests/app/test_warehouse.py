@@ -92,12 +92,6 @@ def test_the_data_page_shows_the_table_its_lines_and_the_mapping(database):
     assert "industry" in shown["Columns"]
 
 
-def test_pages_that_need_every_movement_say_so_and_link_to_the_overview(database):
-    at = open_with("pages/5_Scenarios.py", settings(database))
-    assert not at.exception
-    assert any("not available on a warehouse" in i.value for i in at.info)
-
-
 def test_the_sample_stays_a_choice(database):
     at = open_with(HOME, settings(database), {"asof": "2026-10-31"})
     radio = at.sidebar.radio[0]
@@ -381,6 +375,36 @@ def test_the_segments_page_of_the_warehouse_is_the_samples(database, params):
     same_page(at, sample)
 
 
+# --- the Scenarios and Expansion pages (issue 16) ---------------------------------------------
+
+def same_figures(at: AppTest, sample: AppTest) -> None:
+    """Every table, metric and caption of a page equal, and as many charts."""
+    assert len(at.dataframe) == len(sample.dataframe) >= 2
+    for got, want in zip(at.dataframe, sample.dataframe):
+        pd.testing.assert_frame_equal(got.value, want.value)
+    assert metrics(at) == metrics(sample)
+    assert [c.value for c in at.main.caption] == [c.value for c in sample.main.caption]
+    assert len(at.get("vega_lite_chart")) == len(sample.get("vega_lite_chart"))
+
+
+@pytest.mark.parametrize("params", [
+    {"asof": "2026-10-31", "sc.1.scope_dim": "industry", "sc.1.scope_value": "Software",
+     "sc.1.price_change_pct": "10", "sc.1.churn_elasticity": "0.5"},
+    {"asof": "2026-10-31", "f.channel": "partner", "sc.ret_dim": "company_size",
+     "sc.ret_cohorts": "period", "sc.backtest": "1", "sc.count": "2",
+     "sc.2.scope_dim": "company_size", "sc.2.scope_value": "11-50",
+     "sc.2.churn_reduction_pct": "20"},
+    {"asof": "2026-09-15", "defs": "chartmogul", "sc.method": "empirical", "sc.months": "36",
+     "sc.backtest": "1", "sc.ret_dim": "industry", "sc.1.new_business_growth_pct": "15"},
+])
+def test_the_scenarios_page_of_the_warehouse_is_the_samples(database, params):
+    at = open_with("pages/5_Scenarios.py", settings(database), params)
+    assert_clean(at)
+    sample = open_with("pages/5_Scenarios.py", None, params)
+    same_figures(at, sample)
+    assert [s.options for s in at.selectbox] == [s.options for s in sample.selectbox]
+
+
 @pytest.mark.parametrize("params", [
     {"asof": "2026-10-31"},
     {"asof": "2026-10-31", "f.channel": "partner", "cus.q": "CUS_01", "defs": "chartmogul"},
@@ -420,3 +444,40 @@ def test_with_a_store_the_segments_and_customers_tables_are_kept_and_the_pages_t
     assert {"period", "churns", "customers", "attributes"} <= kinds, kinds
     del con
     st.cache_resource.clear()  # (closes the store for the next tests)
+
+
+@pytest.mark.parametrize("params", [
+    {"asof": "2026-10-31"},
+    {"asof": "2026-10-31", "f.industry": ["Healthcare", "Software"], "ex.dim": "industry",
+     "ex.near": "60", "ex.top": ["Pro annual", "Pro monthly"], "from": "2025-01",
+     "to": "2026-06"},
+    {"asof": "2026-09-15", "defs": "chartmogul", "ex.dim": "company_size", "ex.near": "95"},
+])
+def test_the_expansion_page_of_the_warehouse_is_the_samples(database, params):
+    at = open_with("pages/6_Expansion.py", settings(database), params)
+    assert_clean(at)
+    sample = open_with("pages/6_Expansion.py", None, params)
+    same_figures(at, sample)
+    assert [s.options for s in at.selectbox] == [s.options for s in sample.selectbox]
+    assert [m.value for m in at.main.multiselect] == [m.value for m in sample.main.multiselect]
+
+
+def test_a_cut_expansion_listing_says_so_with_the_totals_of_all(database, monkeypatch):
+    # Fewer rows fetched than the lists hold: the first ones, the tiles of them all, and a
+    # caption saying the table and its downloads hold those.
+    import ui.warehouse_expansion
+
+    monkeypatch.setattr(ui.warehouse_expansion, "FETCHED_ROWS", 50)
+    restart()  # (the views cached by the tests before hold the whole lists)
+    params = {"asof": "2026-10-31", "ex.near": "50"}
+    at = open_with("pages/6_Expansion.py", settings(database), params)
+    assert_clean(at)
+    sample = open_with("pages/6_Expansion.py", None, params)
+    assert metrics(at) == metrics(sample)
+    cut = [c.value for c in at.main.caption if "fetched from the warehouse" in c.value]
+    assert len(cut) == 2 and all(c.startswith("The 50 ") for c in cut)
+    lists = [d.value for d in at.dataframe][-2:]
+    assert [len(v) for v in lists] == [50, 50]
+    for got, want in zip(lists, [d.value for d in sample.dataframe][-2:]):
+        pd.testing.assert_frame_equal(got, want.head(50))
+    restart()  # (the cut lists must not serve the tests after)

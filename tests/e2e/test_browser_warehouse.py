@@ -5,15 +5,19 @@
 2. A segment filter chosen in the sidebar changes them, as it changes the sample's, and a reload
    keeps it (the address holds it).
 3. Every page is opened from the menu twice: the pages computed in the warehouse (Overview,
-   Movements, Cohorts, Segments, Customers) show figures,
-   the others say they need every movement, none fails; the Data page names the table and its
-   lines; switching to the sample and back works.
+   Movements, Cohorts, Segments, Customers, Scenarios, Expansion) show figures, none fails;
+   the Data page names the table and its lines; switching to the sample and back works.
 4. The Movements page: a click on a bridge step lists its movements (the sample's, adding up to
    the step), the download holds them all with their lines, a customer's trail is picked, a
    reload keeps it all; a level lists the customers paying.
 5. Segments and Customers: the dimension changed, a customer searched and opened, a reload keeps
    both; the figures are the sample's.
-6. The whole thing in French.
+6. The Scenarios page, opened from the menu: a lever's slider moved with the keyboard changes
+   the scenario's figures, its scope changed to one segment says the segment's size, a reload
+   keeps both (the address holds them).
+7. The Expansion page, opened from the menu: another segment dimension and another share of
+   the tier limit chosen change its tables, a reload keeps them.
+8. The whole thing in French.
 """
 
 from __future__ import annotations
@@ -146,7 +150,7 @@ def test_every_page_twice_from_the_menu_and_back_to_the_sample(app):
                 elif label == "Movements":
                     assert page.locator('[data-testid="stVegaLiteChart"]').count() == 2
                     assert "the same as the table" in main
-                elif label in ("Cohorts", "Segments", "Customers"):
+                elif label in ("Cohorts", "Segments", "Customers", "Scenarios", "Expansion"):
                     assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 1
                     assert "not available on a warehouse" not in main
                 elif label == "Data":
@@ -182,8 +186,8 @@ def test_in_french(app):
         assert "est la source de données" in page.inner_text("body")
         _menu(page, runs, "Clients")
         assert "restent dans l'entrepôt" in page.inner_text("body")  # the list's first 250
-        _menu(page, runs, "Scénarios")
-        assert "pas encore disponible sur un entrepôt" in page.inner_text("body")
+        _menu(page, runs, "Scénarios")  # (every page runs on a warehouse)
+        assert "Projection depuis la fin" in page.inner_text("body")
         no_exception(page)
     except Exception:
         keep_evidence(page, "warehouse-french")
@@ -350,6 +354,133 @@ def test_segments_and_customers_from_the_menu_a_dimension_a_search_a_customer(ap
         no_exception(page)
     except Exception:
         keep_evidence(page, "warehouse-segments-customers")
+
+
+# --- the Scenarios and Expansion pages ----------------------------------------------------------
+
+
+def _summary(page, expected: str | None = None, other_than: str | None = None) -> str:
+    """The scenarios' summary table (the page's last table) as text, once drawn: once it shows
+    ``expected`` when given, or anything but ``other_than`` (the grid redraws its cells a moment
+    after the run that changed them)."""
+    table = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').last
+    table.scroll_into_view_if_needed()
+    text = None
+    for _ in range(STEP_MS // 100):
+        text = table.text_content()
+        if (text and "Baseline" in text and expected in (None, text)
+                and (other_than is None or text != other_than)):
+            return text
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the scenarios' summary table shows {text!r}")
+
+
+def _choose(page, box, option: str) -> None:
+    """Choose ``option`` in a selectbox as a user does: typed, then Enter."""
+    box.locator("input").click()
+    page.keyboard.type(option)
+    page.get_by_role("option", name=option, exact=True).wait_for()
+    page.keyboard.press("Enter")
+
+
+def _wait_for(page, runs, script: str) -> None:
+    page.wait_for_function(script, timeout=STEP_MS)
+    runs.idle()
+
+
+def test_the_scenarios_page_moves_its_levers_and_scope_in_the_warehouse(app):
+    context, page, runs = _open(app["browser"], f"{app['base']}?{AS_OF}")
+    try:
+        for _ in range(2):
+            _menu(page, runs, "Scenarios")
+            no_exception(page)
+            main = page.locator('[data-testid="stMain"]')
+            assert "not available on a warehouse" not in main.inner_text()
+            assert len(_metrics(page)) >= 5  # the retention model's tiles
+            _menu(page, runs, "Overview")
+        _menu(page, runs, "Scenarios")
+        before = _summary(page)
+        # The price lever, one step to the right with the keyboard.
+        lever = main.locator('[data-testid="stSlider"]').filter(has_text="Price change")
+        lever.locator('input[type="range"]').first.focus()
+        page.keyboard.press("ArrowRight")
+        _wait_for(page, runs, "location.search.includes('sc.1.price_change_pct=1')")
+        moved = _summary(page, other_than=before)
+        # The scope: one industry.
+        scope = main.locator('[data-testid="stSelectbox"]').filter(
+            has=page.get_by_text("Applies to", exact=True))
+        _choose(page, scope, "Industry")
+        _wait_for(page, runs, "location.search.includes('sc.1.scope_dim=industry')")
+        assert "In scope:" in main.inner_text()
+        first_value = _summary(page, other_than=moved)
+        value = main.locator('[data-testid="stSelectbox"]').filter(
+            has=page.get_by_text("Segment", exact=True))
+        _choose(page, value, "Software")
+        _wait_for(page, runs, "location.search.includes('sc.1.scope_value=Software')")
+        scoped = _summary(page, other_than=first_value)
+        said = [line for line in main.inner_text().splitlines() if "In scope:" in line]
+        assert len(said) == 1
+        page.reload()
+        page.locator('[data-testid="stMain"] h1').first.wait_for()
+        runs.idle()
+        assert _summary(page, scoped) == scoped
+        assert [line for line in main.inner_text().splitlines() if "In scope:" in line] == said
+        no_exception(page)
+    except Exception:
+        keep_evidence(page, "warehouse-scenarios")
+        raise
+    finally:
+        context.close()
+
+
+def _tables(page) -> list[str]:
+    """Every table of the page as text, once each is drawn."""
+    tables = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]')
+    out = []
+    for i in range(tables.count()):
+        table = tables.nth(i)
+        table.scroll_into_view_if_needed()
+        for _ in range(STEP_MS // 100):
+            text = table.text_content()
+            if text:
+                break
+            page.wait_for_timeout(100)
+        out.append(text)
+    return out
+
+
+def test_the_expansion_page_moves_its_choices_in_the_warehouse(app):
+    context, page, runs = _open(app["browser"], f"{app['base']}?{AS_OF}")
+    try:
+        for _ in range(2):
+            _menu(page, runs, "Expansion")
+            no_exception(page)
+            main = page.locator('[data-testid="stMain"]')
+            assert "not available on a warehouse" not in main.inner_text()
+            assert len(_metrics(page)) == 11  # expansion, top plan and tier-limit tiles
+            _menu(page, runs, "Overview")
+        _menu(page, runs, "Expansion")
+        before = _metrics(page)
+        split_by = main.locator('[data-testid="stSelectbox"]').filter(
+            has=page.get_by_text("Split by", exact=True))
+        _choose(page, split_by, "Industry")
+        _wait_for(page, runs, "location.search.includes('ex.dim=industry')")
+        near = main.locator('[data-testid="stSelectbox"]').filter(
+            has=page.get_by_text("Near the limit from", exact=True))
+        _choose(page, near, "60%")
+        _wait_for(page, runs, "location.search.includes('ex.near=60')")
+        after = _metrics(page)
+        assert after[-3:] != before[-3:]  # the tier-limit tiles
+        tables = _tables(page)
+        assert any("Healthcare" in text for text in tables)
+        page.reload()
+        page.locator('[data-testid="stMain"] h1').first.wait_for()
+        runs.idle()
+        assert _metrics(page) == after
+        assert any("Healthcare" in text for text in _tables(page))
+        no_exception(page)
+    except Exception:
+        keep_evidence(page, "warehouse-expansion")
         raise
     finally:
         context.close()

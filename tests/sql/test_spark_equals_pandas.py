@@ -122,3 +122,12 @@ def test_the_segment_table_and_a_customer_listing_equal_the_pandas_engines(lines
         attributes=mrrkit.sql.customer_attributes(lines))
     assert (found, paying) == (len(want), len(want))
     pd.testing.assert_frame_equal(rows, want.head(20), check_dtype=False)
+
+
+def test_the_forecast_equals_the_pandas_engines(lines, frame):
+    # The Scenarios page's queries (window aggregates with a filter, a cross join with the
+    # window's months, exact decimal sums) on Spark too; the monthly table is checked above.
+    mv, smv = mrrkit.movements(frame), mrrkit.sql.movements(lines)
+    inputs = mrrkit.sql.forecast_inputs(smv, table=mrrkit.monthly(mv))
+    got = mrrkit.forecast(None, n_boot=20, inputs=inputs)
+    pd.testing.assert_frame_equal(got, mrrkit.forecast(mv, n_boot=20), check_exact=True)
