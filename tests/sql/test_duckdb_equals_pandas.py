@@ -20,7 +20,9 @@ import mrrkit.sql
 import mrrkit.views.cohort_tables
 from mrrkit import Definitions
 
-PROPERTY = settings(max_examples=45, deadline=None,
+# 30 examples a run (was 45): with every page on a warehouse tested, a fresh-clone `make test`
+# took 9 min 23 s of its 10; each run draws new ones.
+PROPERTY = settings(max_examples=30, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
