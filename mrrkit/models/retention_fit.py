@@ -81,8 +81,11 @@ def lifetimes(m: MovementArrays, last: int) -> tuple[np.ndarray, np.ndarray, np.
         return z, z, z, np.zeros(0, bool)
     mon = month_of(m.day)
     cohort = np.full(n_cust, np.iinfo(np.int64).max, np.int64)
-    is_new = m.kind == NEW
-    cohort[m.cust[is_new]] = mon[is_new]
+    # A first life starts at the customer's first "new" movement: under definitions that count
+    # a return after a while as new (Maxio's window), a later one starts another life, not the
+    # first (assigned in reverse: the earliest wins).
+    new_rows = np.flatnonzero(m.kind == NEW)[::-1]
+    cohort[m.cust[new_rows]] = mon[new_rows]
     # Rows are sorted by customer then day, so the first churn row of a customer is its first
     # churn: assign in reverse so the earliest one wins.
     first_churn = np.full(n_cust, np.iinfo(np.int64).max, np.int64)
@@ -95,64 +98,6 @@ def lifetimes(m: MovementArrays, last: int) -> tuple[np.ndarray, np.ndarray, np.
     churned = q <= last
     duration = np.where(churned, np.maximum(q - c, 1), last - c)
     return cust, c, duration.astype(np.int64), churned
-
-
-def lifetime_counts(duration: np.ndarray, churned: np.ndarray, t_max: int | None = None):
-    """``(lost[t], censored[t])`` for ``t = 1..t_max`` from first-life durations."""
-    if t_max is None:
-        t_max = int(duration.max()) if len(duration) else 1
-    lost = np.bincount(duration[churned] - 1, minlength=t_max)[:t_max].astype("float64")
-    cens = np.bincount(duration[~churned] - 1, minlength=t_max)[:t_max].astype("float64")
-    return lost, cens
-
-
-def revenue_counts(
-    m: MovementArrays,
-    last: int,
-    cust: np.ndarray,
-    cohort: np.ndarray,
-    duration: np.ndarray,
-    churned: np.ndarray,
-    t_max: int | None = None,
-):
-    """``(lost_mrr[t], at_risk_mrr[t])`` for ``t = 1..t_max`` from the first lives
-    :func:`lifetimes` returns (see the module notes): MRR lost at age ``t`` and MRR at risk at
-    age ``t``, in currency units."""
-    if t_max is None:
-        t_max = int(duration.max()) if len(duration) else 1
-    lost = np.zeros(t_max)
-    risk = np.zeros(t_max + 1)
-    if len(cust) == 0:
-        return lost, risk[:-1]
-    pos = np.full(len(m.customers), -1, np.int64)
-    pos[cust] = np.arange(len(cust))
-    mon = month_of(m.day)
-    # The last row of each (customer, month) carries the MRR at that month's end; it holds until
-    # the customer's next such row.
-    month_end = np.append((m.cust[1:] != m.cust[:-1]) | (mon[1:] != mon[:-1]), True)
-    rows = np.flatnonzero(month_end & (pos[m.cust] >= 0))
-    i = pos[m.cust[rows]]
-    same_next = np.append(m.cust[rows][1:] == m.cust[rows][:-1], False)
-    next_month = np.where(same_next, np.append(mon[rows][1:], 0), np.iinfo(np.int64).max // 2)
-    # MRR at the end of month M weighs age t = M - cohort + 1, up to the last age at risk before
-    # the loss (the loss age itself weighs the MRR lost, below).
-    lo = np.maximum(mon[rows] - cohort[i] + 1, 1)
-    hi = np.minimum(next_month - cohort[i], duration[i] - churned[i])
-    hi = np.minimum(hi, t_max)
-    ok = lo <= hi
-    value = m.after[rows].astype("float64") / MICROS
-    np.add.at(risk, lo[ok] - 1, value[ok])
-    np.add.at(risk, hi[ok], -value[ok])
-    risk = np.cumsum(risk)[:-1]
-    # MRR lost: the first churn row's MRR before it.
-    churn_rows = np.flatnonzero(m.kind == CHURN)[::-1]
-    lost_by_cust = np.zeros(len(m.customers))
-    lost_by_cust[m.cust[churn_rows]] = m.before[churn_rows] / MICROS
-    gone = np.flatnonzero(churned & (duration <= t_max))
-    amount = lost_by_cust[cust[gone]]
-    np.add.at(lost, duration[gone] - 1, amount)
-    np.add.at(risk, duration[gone] - 1, amount)
-    return lost, risk
 
 
 def pseudo_counts(hazard: np.ndarray, at_risk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

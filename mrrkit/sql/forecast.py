@@ -120,11 +120,11 @@ def _by_segment(rows: pd.DataFrame, keys: list, make):
 def _lives_rows(mv: SqlMovements, last: int, labels) -> tuple[ibis.Table, list]:
     """Rows of the customers acquired before ``last`` with their cohort, first-churn day,
     first-life duration and whether it ended (as :func:`mrrkit.models.retention_fit.lifetimes`:
-    the cohort is the month of the customer's latest ``new`` movement, the loss its first
+    the cohort is the month of the customer's first ``new`` movement, the loss its first
     churn)."""
     t, keys = _rows(mv, last, labels)
     whole = ibis.window(group_by=t.customer_id)
-    t = t.mutate(cohort=t.mon.max(where=t.kind == NEW).over(whole),
+    t = t.mutate(cohort=t.mon.min(where=t.kind == NEW).over(whole),
                  churn_day=t.day.min(where=t.kind == CHURN).over(whole))
     t = t.filter(t.cohort.notnull() & (t.cohort < last))
     churned = t.churn_day.notnull()

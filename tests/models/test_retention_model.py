@@ -345,19 +345,20 @@ def test_revenue_survival_by_hand():
     assert curves["at_risk"].tolist()[:4] == logo["at_risk"].tolist()[:4] == [3, 3, 2, 1]
 
 
-def test_revenue_counts_customer_by_customer():
+def test_the_fits_revenue_sums_customer_by_customer():
     """MRR at risk and lost by age against a loop over customers and their month-end MRR."""
     from _synthetic import simulate_lines
 
     from mrrkit.engine.movements import CHURN
     from mrrkit.views.retention import mrr_at_month_end
-    from mrrkit.models.retention_fit import last_complete_month, lifetimes, revenue_counts
+    from mrrkit.models.retention_fit import first_lives, last_complete_month, lifetimes
 
     sim, as_of = simulate_lines(months=20, new_per_month=25, growth=0.0, seed=4)
     m = mrrkit.movements(sim, as_of=as_of).arrays
     last = last_complete_month(m.as_of)
     cust, cohort, duration, churned = lifetimes(m, last)
-    lost, risk = revenue_counts(m, last, cust, cohort, duration, churned)
+    # The fits' sums by cohort and age (what a database computes too), summed over cohorts.
+    lost, risk = first_lives(m, last).revenue(int(duration.max()))
     month_end = {month: mrr_at_month_end(m, month) / 1e6
                  for month in range(int(cohort.min()), last + 1)}
     lost_mrr = {}

@@ -174,3 +174,26 @@ def test_the_sums_equal_the_pandas_engines_on_random_lines(duckdb, case, preset)
     for name in ("expansion_micros", "contraction_micros", "mrr_micros", "customers"):
         same_value(getattr(sql_bands, name), getattr(bands, name), name)
     assert _band_of_age(np.array([0, 1, 3, 12, 30])).tolist() == [0, 0, 1, 3, 5]
+
+
+def test_a_first_life_starts_at_the_first_new_even_when_a_later_return_counts_as_new(duckdb):
+    # Maxio's window makes a return after a while another "new": customer a, acquired in
+    # January and lost in March, comes back as new in June. Its first life is January's; the
+    # June return (after the last complete month, May) starts no life of its own. (Found by the
+    # property above: the engines once took the latest "new", and disagreed on which rows.)
+    frame = pd.DataFrame({
+        "customer_id": ["a", "a", "b"],
+        "start": pd.to_datetime(["2023-01-12", "2023-06-27", "2023-02-01"]),
+        "end": pd.to_datetime(["2023-03-14", None, None]),
+        "mrr": [15.21, 702.33, 10.0]})
+    mv = mrrkit.movements(frame, as_of="2023-06-28", definitions="maxio")
+    assert (mv.frame["kind"] == "new").sum() == 3  # a's return is a "new"
+    lines = mrrkit.sql.lines_table(duckdb.create_table("returns", frame, overwrite=True))
+    smv = mrrkit.sql.movements(lines, as_of="2023-06-28", definitions="maxio")
+    want = first_lives(mv.arrays, last_complete_month(mv.arrays.as_of))
+    got = mrrkit.sql.first_lives(smv)
+    january, february = (pd.Period(m, freq="M").ordinal for m in ("2023-01", "2023-02"))
+    assert want.cohorts.tolist() == [january, february] and want.size.tolist() == [1, 1]
+    assert want.churned == 1  # a, lost in March
+    for name in ("cohorts", "size", "lost", "lost_micros", "risk_micros"):
+        same_value(getattr(got, name), getattr(want, name), name)
