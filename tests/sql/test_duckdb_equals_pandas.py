@@ -26,13 +26,6 @@ PROPERTY = settings(max_examples=30, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-@pytest.fixture(scope="module")
-def duckdb():
-    con = ibis.duckdb.connect()
-    yield con
-    con.disconnect()
-
-
 def sql_lines(con, frame: pd.DataFrame):
     return mrrkit.sql.lines_table(con.create_table("lines", frame, overwrite=True))
 
@@ -214,15 +207,9 @@ def test_a_credit_ends_with_the_cancelled_line_it_offsets(duckdb):
     assert_same_frame(got, mrrkit.monthly(frame, definitions="maxio"))
 
 
-@pytest.fixture(scope="module")
-def sample_lines(duckdb):
-    frame = mrrkit.load_sample()
-    return frame, mrrkit.sql.lines_table(duckdb.create_table("sample", frame, overwrite=True))
-
-
 @pytest.mark.parametrize("preset", ["mrrkit", "chartmogul", "baremetrics", "stripe"])
-def test_the_headline_kpis_equal_the_pandas_engines_on_the_sample(sample_lines, preset):
-    frame, lines = sample_lines
+def test_the_headline_kpis_equal_the_pandas_engines_on_the_sample(sample, preset):
+    frame, lines = sample
     mv = mrrkit.movements(frame, definitions=preset)
     smv = mrrkit.sql.movements(lines, definitions=preset)
     for month in (None, mv.as_of.to_period("M") - 3):
@@ -231,8 +218,8 @@ def test_the_headline_kpis_equal_the_pandas_engines_on_the_sample(sample_lines, 
         assert got.attrs == want.attrs
 
 
-def test_retention_between_many_month_ends_is_one_query_with_the_same_ratios(sample_lines):
-    frame, lines = sample_lines
+def test_retention_between_many_month_ends_is_one_query_with_the_same_ratios(sample):
+    frame, lines = sample
     mv, smv = mrrkit.movements(frame), mrrkit.sql.movements(lines)
     pairs = [("2025-01", "2026-01"), ("2024-06", "2024-06"), ("2025-03", "2025-09")]
     got = mrrkit.sql.retention_pairs(smv, pairs)
@@ -240,11 +227,11 @@ def test_retention_between_many_month_ends_is_one_query_with_the_same_ratios(sam
 
 
 @pytest.mark.parametrize("preset", ["mrrkit", "baremetrics"])
-def test_retention_sums_per_segment_add_up_to_a_selections_ratios(sample_lines, preset):
+def test_retention_sums_per_segment_add_up_to_a_selections_ratios(sample, preset):
     # The app's filter on one dimension sums the chosen labels' rows (no query per selection):
     # the ratios of that sum are those of the selected customers' own movements, under
     # customer-based (mrrkit) and movement-based (Baremetrics) retention.
-    frame, lines = sample_lines
+    frame, lines = sample
     mv = mrrkit.movements(frame, definitions=preset)
     smv = mrrkit.sql.movements(lines, definitions=preset)
     pairs = [("2025-01", "2026-01"), ("2025-03", "2025-09")]

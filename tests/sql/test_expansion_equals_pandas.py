@@ -4,7 +4,6 @@ the plans, and the listings' first rows with their totals."""
 
 from __future__ import annotations
 
-import ibis
 import pandas as pd
 import pytest
 
@@ -13,14 +12,6 @@ import mrrkit.sql
 from mrrkit.sql import expansion as sql_expansion
 from mrrkit.views.expansion import split_by_month
 from ui.views import plan_family
-
-
-@pytest.fixture(scope="module")
-def sample():
-    con = ibis.duckdb.connect()
-    frame = mrrkit.load_sample()
-    yield frame, mrrkit.sql.lines_table(con.create_table("sample", frame, overwrite=True))
-    con.disconnect()
 
 
 def same(got: pd.DataFrame, want: pd.DataFrame) -> None:

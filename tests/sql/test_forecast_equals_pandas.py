@@ -5,7 +5,6 @@ projections and their bootstrap bands (same seed) are identical, not close."""
 
 from __future__ import annotations
 
-import ibis
 import numpy as np
 import pandas as pd
 import pytest
@@ -26,19 +25,6 @@ from mrrkit.models.retention_fit import first_lives, last_complete_month
 from mrrkit.models.segment_fits import fit_attribute
 from mrrkit.views.retention import mrr_at_month_end
 from mrrkit.views.segments import segment_labels
-
-
-@pytest.fixture(scope="module")
-def duckdb():
-    con = ibis.duckdb.connect()
-    yield con
-    con.disconnect()
-
-
-@pytest.fixture(scope="module")
-def sample(duckdb):
-    frame = mrrkit.load_sample()
-    return frame, mrrkit.sql.lines_table(duckdb.create_table("sample", frame, overwrite=True))
 
 
 def same_value(got, want, name: str) -> None:

@@ -6,7 +6,6 @@ reclassified)."""
 
 from __future__ import annotations
 
-import ibis
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,19 +18,6 @@ import mrrkit.sql
 from mrrkit.views.bridge import movements_in, paying_customers
 
 PRESETS = sorted(mrrkit.DEFINITION_PRESETS)
-
-
-@pytest.fixture(scope="module")
-def duckdb():
-    con = ibis.duckdb.connect()
-    yield con
-    con.disconnect()
-
-
-@pytest.fixture(scope="module")
-def sample(duckdb):
-    frame = mrrkit.load_sample()
-    return frame, mrrkit.sql.lines_table(duckdb.create_table("sample", frame, overwrite=True))
 
 
 def listed(mv, kind: str, first, last) -> pd.DataFrame:

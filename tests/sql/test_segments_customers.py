@@ -6,7 +6,6 @@ tests/sql/test_listings.py.)"""
 
 from __future__ import annotations
 
-import ibis
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,13 +16,6 @@ from tests.engine.test_properties import cases
 import mrrkit
 import mrrkit.sql
 import mrrkit.views.stats
-
-
-@pytest.fixture(scope="module")
-def duckdb():
-    con = ibis.duckdb.connect()
-    yield con
-    con.disconnect()
 
 
 def sql_lines(con, frame: pd.DataFrame, name: str = "lines"):
@@ -102,12 +94,6 @@ def test_the_intervals_second_moments_are_exact_past_int64(duckdb):
     r, _, (low, high) = mrrkit.views.stats.ratio_interval(final, base)
     assert (table.at["big", "nrr"], table.at["big", "nrr_low"], table.at["big", "nrr_high"]) \
         == pytest.approx((r, low, high), rel=1e-12)
-
-
-@pytest.fixture(scope="module")
-def sample(duckdb):
-    frame = mrrkit.load_sample()
-    return frame, sql_lines(duckdb, frame, "sample")
 
 
 def _listed(summary: pd.DataFrame, attributes: pd.DataFrame, query: str, status: str):
