@@ -588,23 +588,23 @@ def served(tmp_path_factory):
                 os.killpg(proc.pid, signal.SIGKILL)
 
 
-def _settle(page, quiet_s: float = 1.5, timeout_s: float = 120) -> None:
-    """Wait until the page has been drawn to its end (the 12-month table's download) and no
-    script run has been in progress for ``quiet_s`` seconds."""
-    import time
+def _new_page(browser, downloads: bool = False):
+    """A page in a fresh browser context, with its runs read from the websocket."""
+    from tests._browser import Runs
 
-    page.wait_for_selector(".st-key-dl-csv-scenarios", timeout=timeout_s * 1000)
-    deadline = time.monotonic() + timeout_s
-    quiet_since = time.monotonic()
-    while time.monotonic() < deadline:
-        # A run in progress shows the status widget, or (a rerun Streamlit started itself, e.g.
-        # after the first run) skeletons in place of the elements it has not redrawn yet.
-        if page.locator('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]').count():
-            quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since >= quiet_s:
-            return
-        time.sleep(0.1)
-    raise AssertionError("the page kept running")
+    context = browser.new_context(viewport={"width": 1400, "height": 900},
+                                  accept_downloads=downloads)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    return context, page, Runs(page)
+
+
+def _settle(page, runs) -> None:
+    """Wait until the page has been drawn to its end (the 12-month table's download) and its
+    last run has finished (read from the websocket, :class:`tests._browser.Runs`: a fixed
+    quiet time of 1.5 s a step made this module's browser tests 40 s)."""
+    page.wait_for_selector(".st-key-dl-csv-scenarios", timeout=120_000)
+    runs.idle()
 
 
 def _widget(page, key: str):
@@ -643,30 +643,28 @@ def test_in_a_browser_a_copied_link_reproduces_the_scenarios(served, inputs):
     from urllib.parse import parse_qs, urlsplit
 
     browser, base = served
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
+    context, page, runs = _new_page(browser, downloads=True)
     page.goto(f"{base}/Scenarios?sc.count=2&sc.2.scope_dim=plan")
-    _settle(page)
+    _settle(page, runs)
     for key, presses in (("sc.1.price_change_pct", 5), ("sc.1.churn_elasticity", 3),
                          ("sc.2.upsell_conversion_rate", 30), ("sc.2.avg_uplift_pct", 20)):
         _widget(page, key).locator("input[type=range]").focus()
         for _ in range(presses):  # as fast as the keyboard repeats
             page.keyboard.press("ArrowRight")
-        _settle(page)
+        _settle(page, runs)
     cost = _widget(page, "sc.1.cs_team_cost").locator("input")
     cost.fill("20000")
     cost.press("Enter")
-    _settle(page)
+    _settle(page, runs)
     name = _widget(page, "sc.1.name").locator("input")
     name.fill("Price +5%")
     name.press("Enter")
-    _settle(page)
+    _settle(page, runs)
     plan = _widget(page, "sc.2.scope_value").locator("input").first
     plan.click()
     plan.fill("Pro monthly")
     page.keyboard.press("Enter")
-    _settle(page)
+    _settle(page, runs)
     _no_exception(page)
     moved = _sliders(page)
     assert moved["st-key-w-sc-1-price_change_pct"] == "5"
@@ -676,11 +674,9 @@ def test_in_a_browser_a_copied_link_reproduces_the_scenarios(served, inputs):
     table = _csv(page, "scenarios")
     link = page.url
 
-    fresh = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
-    other = fresh.new_page()
-    other.set_default_timeout(60_000)
+    fresh, other, other_runs = _new_page(browser, downloads=True)
     other.goto(link)
-    _settle(other)
+    _settle(other, other_runs)
     _no_exception(other)
     assert not other.locator('[data-testid="stToast"]').count()
     assert _sliders(other) == moved
@@ -744,26 +740,23 @@ def test_in_a_browser_the_backtest_opens_on_demand_and_its_link_keeps_it_open(se
     browser, base = served
     bt = backtest(segment({"channel": ["partner"]}), horizon=12, method="sbg")
     mape = f"{bt.mape * 100:.1f}%"
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
+    context, page, runs = _new_page(browser)
     page.goto(f"{base}/Scenarios?f.channel=partner")
-    _settle(page)
+    _settle(page, runs)
     section = _widget(page, "sc.backtest")
     assert section.count() == 1
     assert not page.get_by_text("MRR error (MAPE)").count()
     section.locator("summary").click()
     page.get_by_text("MRR error (MAPE)").wait_for()
-    _settle(page)
+    _settle(page, runs)
     _no_exception(page)
     assert section.locator('[data-testid="stMetricValue"]').first.inner_text() == mape
     assert parse_qs(urlsplit(page.url).query)["sc.backtest"] == ["1"]
-    fresh = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
-    fresh.set_default_timeout(60_000)
+    fresh_context, fresh, fresh_runs = _new_page(browser)
     fresh.goto(page.url)
-    _settle(fresh)
+    _settle(fresh, fresh_runs)
     _no_exception(fresh)
     assert _widget(fresh, "sc.backtest").locator('[data-testid="stMetricValue"]').first \
         .inner_text() == mape
     context.close()
-    fresh.context.close()
+    fresh_context.close()

@@ -309,7 +309,9 @@ def test_another_tools_definitions_follow_every_page_a_reload_and_the_customers_
         caption.first.wait_for()
         assert field.input_value() == "Fincome"
         page.get_by_text("What changes under the Fincome definitions").click()
-        page.get_by_role("link", name="See them on the Customers page").click()
+        # (Runs.click: a click landing while the expander still slides open, on a busy machine,
+        # reached no handler: seen once in three runs under load, 30 s lost, then a failure.)
+        runs.click(page.get_by_role("link", name="See them on the Customers page"))
         page.wait_for_url("**/Customers**")
         _load(page, runs)
         assert _params(page).get("cus.diff") == ["changed"]
