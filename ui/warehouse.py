@@ -637,10 +637,11 @@ def label_sizes(data: WarehouseData, dimension: str) -> pd.Series:
 
 
 def warm(chosen: Mapping[str, Any] | None = None, as_of=None, definitions=None) -> dict:
-    """Compute into the store what a first visit of the Overview reads, and what a filter on
-    any one dimension reads: every customer's movements and labels, the month sums and the
-    KPIs' retention sums of every customer and of each dimension's labels, at ``as_of`` (the
-    day the app opens at: the lines' latest date, or today) under ``definitions``.
+    """Compute into the store what a first visit of the Overview and of the Scenarios page
+    reads, and what a filter on any one dimension reads: every customer's movements and
+    labels, the month sums, the KPIs' retention sums and the forecast's sums of every customer
+    and of each dimension's labels, at ``as_of`` (the day the app opens at: the lines' latest
+    date, or today) under ``definitions``.
 
     A data team runs it after each load of the warehouse (``make warm``), so the first visitor
     finds everything computed. ``chosen`` are the ``[warehouse]`` settings (default: the
@@ -672,6 +673,9 @@ def warm(chosen: Mapping[str, Any] | None = None, as_of=None, definitions=None) 
         for dimension in options:  # a filter on one label of it: its sums exist
             first = options[dimension][0]
             _kpis(key, frozen, when, tag, ((dimension, (first,)),), month)
+        from . import warehouse_forecast  # (it imports this module)
+
+        warehouse_forecast.warm(key, frozen, when, tag, list(options))
     return {"key": key, "as_of": when, "dimensions": list(options),
             "seconds": round(time.perf_counter() - started, 1)}
 

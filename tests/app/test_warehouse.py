@@ -251,12 +251,21 @@ def test_warm_prepares_the_store_so_a_first_visit_computes_nothing(database, tmp
     assert done["as_of"] == "2026-10-31" and "industry" in done["dimensions"]
     con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
     prepared = warehouse._store_tables(con.get_backend())
+    # The Scenarios page's sums too (first lives, paying customers by age, the revenue weights,
+    # the window's bands), of every customer and per label of each dimension.
+    forecast = [t for t in prepared if t.startswith("forecast_")]
+    assert len(forecast) == 4 * (1 + len(done["dimensions"])), prepared
     del con
     restart()
     for params in ({"asof": "2026-10-31"}, {"asof": "2026-10-31", "f.industry": "Software"}):
         at = open_with(HOME, chosen, params)
         assert_clean(at)
         assert metrics(at) == metrics(open_with(HOME, None, params))
+        scenarios = {**params, "sc.1.scope_dim": "channel", "sc.1.scope_value": "partner",
+                     "sc.1.price_change_pct": "10"}
+        at = open_with("pages/5_Scenarios.py", chosen, scenarios)
+        assert_clean(at)
+        same_figures(at, open_with("pages/5_Scenarios.py", None, scenarios))
     con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
     assert warehouse._store_tables(con.get_backend()) == prepared
     with pytest.raises(ValueError, match="set store"):

@@ -183,3 +183,41 @@ def test_a_first_life_starts_at_the_first_new_even_when_a_later_return_counts_as
     assert want.churned == 1  # a, lost in March
     for name in ("cohorts", "size", "lost", "lost_micros", "risk_micros"):
         same_value(getattr(got, name), getattr(want, name), name)
+
+
+def same_sums(kind: str, got, want) -> None:
+    if kind == "weights":
+        assert got == want
+        return
+    for name in got.__dataclass_fields__:
+        if name != "last":
+            same_value(getattr(got, name), getattr(want, name), f"{kind}: {name}")
+
+
+@pytest.mark.parametrize("kind", ["lives", "paying", "weights", "bands"])
+def test_some_labels_rows_are_the_sums_of_those_labels_customers(sample, kind):
+    # What the app keeps per label (a filter on one dimension, a scenario's scope, sums its
+    # labels' rows): the rows per label of every customer, some labels' picked, give the sums
+    # of the movements of those labels' customers alone (a query of its own, filtered first).
+    from mrrkit.sql.forecast import last_complete_month as sql_last
+
+    _, lines = sample
+    smv = mrrkit.sql.movements(lines, as_of="2026-10-31", definitions="chartmogul")
+    last = sql_last(smv)
+    months = tuple(range(last - 11, last + 1))
+    rows = mrrkit.sql.forecast_sums_query(kind, smv, last, "industry", months).to_pandas()
+    labels = sorted(set(rows["segment"].astype(str)))
+    assert len(labels) >= 4
+    per_label = mrrkit.sql.forecast_sums_of_rows(kind, rows, last, months)
+    assert sorted(per_label) == labels
+    for chosen in (labels[:1], labels[1:3], labels):
+        part = rows[rows["segment"].astype(str).isin(chosen)].drop(columns="segment")
+        got = mrrkit.sql.forecast_sums_of_rows(kind, part, last, months)
+        alone = mrrkit.sql.movements(mrrkit.sql.segment_lines(lines, {"industry": chosen}),
+                                     as_of="2026-10-31", definitions="chartmogul")
+        want = mrrkit.sql.forecast_sums_of_rows(
+            kind, mrrkit.sql.forecast_sums_query(kind, alone, last, None, months).to_pandas(),
+            last, months)
+        same_sums(kind, got, want)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        mrrkit.sql.forecast_sums_query("lifetimes", smv)
