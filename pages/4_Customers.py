@@ -137,8 +137,8 @@ cols[1].metric(t("col.status"), t(f"status.{facts['status']}"))
 cols[2].metric(t("col.first_movement"), f"{pd.Timestamp(facts['first_movement']):%Y-%m-%d}")
 cols[3].metric(t("col.lifetime_months"), nf.number(facts["lifetime_months"], 1))
 # Attribute names and values come from the file: plain text inside the Markdown.
-attributes = [f"**{plain_md(t.label(c) if c in ident else t.dimension(c))}:** "
-              f"{plain_md(facts[c])}"
+attributes = [t("app.labelled", label=plain_md(t.label(c) if c in ident else t.dimension(c)),
+                value=plain_md(facts[c]))
               for c in ctx.base.attributes.columns
               if c in dims and isinstance(facts[c], str) and facts[c]]
 if attributes:

@@ -394,7 +394,7 @@ def _source(fr: Frame) -> tuple[Source, NumberFormat]:
         )
     source = current_source(st.session_state.get(_CHOICE_KEY))
     shown_name = t("source.sample") if source.name == "sample" else plain_md(source.name)
-    fr.data_box.caption(f"**{t('sidebar.data')}:** {shown_name}")
+    fr.data_box.caption(t("app.labelled", label=t("sidebar.data"), value=shown_name))
     problem = warehouse.problem()
     if problem is not None and not warehouse.is_warehouse(source):
         fr.data_box.error(t("warehouse.unavailable", error=plain_md(problem)),
