@@ -35,7 +35,8 @@ run: setup
 	$(PY) -m streamlit run app.py
 
 # A warehouse source with a store ([warehouse] in .streamlit/secrets.toml, docs/scaling.md):
-# compute what the first visits read, after each load of the warehouse (DEFS="mrrkit chartmogul").
+# compute what the first visits read (DEFS="mrrkit chartmogul"), with no server running (one
+# process writes the store; a running server keeps it warm itself).
 warm: setup
 	$(PY) -m ui.warehouse --definitions $(or $(DEFS),mrrkit)
 

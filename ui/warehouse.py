@@ -9,6 +9,8 @@ Configured in ``.streamlit/secrets.toml`` (``[warehouse]``, see docs/scaling.md)
     name = "Billing warehouse"           # what the sidebar calls it (default: the table)
     currency = "USD"                     # of the amounts (default EUR)
     memory_limit = "4GB"                 # DuckDB's bound (it spills to disk past it)
+    store = "/var/lib/mrrkit/store.duckdb"  # keep what is computed across restarts
+    warm = ["mrrkit", "chartmogul"]      # with a store: definitions the server keeps warm
     [warehouse.columns]                  # canonical name = the table's column, as for uploads
     customer_id = "account_id"
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -58,7 +61,10 @@ STORE_CATALOG = "mrrkit_store"
 STORE_KEEP = {"movements": 8, "labels": 1, "customers": 4, "attributes": 1, "period": 4,
               "churns": 4, "reclassified": 4}
 STORE_KEEP_SUMS = 256
-_LOCK = threading.Lock()
+#: Held by every query: the connection is shared by the sessions and the server's warmer, and a
+#: DuckDB connection refuses a second call while one runs. Reentrant: a query may be built by a
+#: function that takes it while its caller holds it.
+_LOCK = threading.RLock()
 _PROBLEM_KEY = "_mrrkit_warehouse_problem"
 
 
@@ -198,8 +204,9 @@ def source() -> Source | None:
     currency = str(chosen.get("currency") or "EUR").upper()
     try:
         digest, span, _ = _content(settings_key, _frozen(chosen))
-    except Exception as exc:  # noqa: BLE001 - a wrong URL, table, mapping, store or a bad line
-        st.session_state[_PROBLEM_KEY] = str(exc)
+        _start_warmer(chosen)
+    except Exception as exc:  # noqa: BLE001 - a wrong URL, table, mapping, store, warm list
+        st.session_state[_PROBLEM_KEY] = str(exc)  # or a bad line
         return None
     st.session_state.pop(_PROBLEM_KEY, None)
     return Source(name=name, key=f"{settings_key}.{digest}", lines=span, currency=currency)
@@ -313,10 +320,10 @@ def _everyone(key: str, frozen: str, as_of: str, definitions: str):
 
     import mrrkit.sql
 
-    mv = mrrkit.sql.movements(_lines(key, frozen), as_of=as_of,
-                              definitions=_definitions(definitions))
+    lines = _lines(key, frozen)
     tag = _sums_tag(as_of, definitions)
-    with _LOCK:
+    with _LOCK:  # (another tool's definitions query the lines for the credits they end)
+        mv = mrrkit.sql.movements(lines, as_of=as_of, definitions=_definitions(definitions))
         return dataclasses.replace(mv, micros=_materialised(key, frozen, mv.micros, "movements",
                                                             tag + "_"))
 
@@ -601,11 +608,47 @@ def kpis(data: WarehouseData, month: pd.Period) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _levels(key: str, frozen: str, as_of: str, definitions: str, filters: tuple, by: str,
             day: str, segment: str | None):
+    """The cohort levels (:func:`mrrkit.sql.cohort_levels`) of the selected customers, per
+    label of ``segment`` when given. With a store, every customer's rows (per label of a
+    dimension too) are kept in it: a filter on one dimension, or the segment curves of a
+    dimension, are then that dimension's labels' rows (they add up over customers)."""
     import mrrkit.sql
 
     mv = _movements(key, frozen, as_of, definitions, filters)
+    stored = bool(str(json.loads(frozen).get("store") or "").strip())
+    if stored and len(filters) <= 1 and not (filters and segment):
+        dimension = segment if not filters else filters[0][0]
+        rows = _level_rows(key, frozen, as_of, definitions, by, day, dimension)
+        if filters:
+            chosen = [str(v) for v in filters[0][1]]
+            rows = rows[rows["segment"].isin(chosen)].drop(columns="segment")
+        with _LOCK:  # (a negative MRR is looked up in the database)
+            return mrrkit.sql.cohort_levels_of_rows(mv, rows, by, day)
     with _LOCK:
         return mrrkit.sql.cohort_levels(mv, by, day, segment=segment)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _level_rows(key: str, frozen: str, as_of: str, definitions: str, by: str, day: str,
+                dimension: str | None) -> pd.DataFrame:
+    """Every customer's cohort-level rows (:func:`mrrkit.sql.cohort_levels_query`), per label of
+    ``dimension`` (the filters' labels, :func:`_label_table`) when given; kept in the store."""
+    import mrrkit.sql
+    from mrrkit.sql.views import _labels
+
+    mv = _everyone(key, frozen, as_of, definitions)
+    labels = None
+    if dimension is not None:
+        table = _label_table(key, frozen)
+        labels = table.select(segment_customer=table.customer_id,
+                              segment=table[f"dim_{dimension}"])
+    query = mrrkit.sql.cohort_levels_query(mv, by, day, segment=labels)
+    with _LOCK:
+        rows = _fetched(key, frozen, query, "levels",
+                        _sums_tag(as_of, definitions, by, day, dimension or ""))
+    if dimension is not None:
+        rows["segment"] = _labels(rows["segment"]).to_numpy()
+    return rows
 
 
 def cohort_levels(data: WarehouseData, by: str, day: pd.Timestamp, segment: str | None = None):
@@ -643,8 +686,9 @@ def warm(chosen: Mapping[str, Any] | None = None, as_of=None, definitions=None) 
     and of each dimension's labels, at ``as_of`` (the day the app opens at: the lines' latest
     date, or today) under ``definitions``.
 
-    A data team runs it after each load of the warehouse (``make warm``), so the first visitor
-    finds everything computed. ``chosen`` are the ``[warehouse]`` settings (default: the
+    ``make warm`` runs it before a server starts (a running server does it itself, with
+    :func:`warm_once`: the store is a file one process writes), so the first visitor finds
+    everything computed. ``chosen`` are the ``[warehouse]`` settings (default: the
     secrets'). Returns what it did (the key, the day, the dimensions, the seconds taken).
     """
     import time
@@ -673,11 +717,91 @@ def warm(chosen: Mapping[str, Any] | None = None, as_of=None, definitions=None) 
         for dimension in options:  # a filter on one label of it: its sums exist
             first = options[dimension][0]
             _kpis(key, frozen, when, tag, ((dimension, (first,)),), month)
+        _levels(key, frozen, when, tag, (), "month", when, None)  # (the Cohorts page's)
+        for dimension in options:
+            _level_rows(key, frozen, when, tag, "month", when, dimension)
         from . import warehouse_forecast  # (it imports this module)
 
         warehouse_forecast.warm(key, frozen, when, tag, list(options))
     return {"key": key, "as_of": when, "dimensions": list(options),
             "seconds": round(time.perf_counter() - started, 1)}
+
+
+# --- the server keeps its store warm ------------------------------------------------------------
+
+#: How often the server's warmer looks at the lines (seconds): what it sees is the source's key,
+#: which :func:`_content` asks again every :data:`REFRESH_SECONDS`.
+WARM_POLL_SECONDS = 60
+_WARMER: threading.Thread | None = None
+_WARMER_START = threading.Lock()
+#: Set to stop the warmer (the tests; a server's warmer is a daemon thread, gone with it).
+WARMER_STOP = threading.Event()
+_LOG = logging.getLogger(__name__)
+
+
+def _warm_presets(chosen: Mapping[str, Any]) -> list[str]:
+    """The definitions the server keeps warm (``warm = ["mrrkit", "chartmogul"]`` in
+    ``[warehouse]``; default mrrkit's; ``warm = []`` or ``false``: none)."""
+    wanted = chosen.get("warm", ["mrrkit"])
+    if wanted is False or wanted is None:
+        return []
+    if isinstance(wanted, str):
+        wanted = [wanted]
+    unknown = [p for p in wanted if p not in mrrkit.DEFINITION_PRESETS]
+    if unknown:
+        raise ValueError(f"warm: unknown definitions {unknown} (one of "
+                         f"{sorted(mrrkit.DEFINITION_PRESETS)})")
+    return list(wanted)
+
+
+def _start_warmer(chosen: Mapping[str, Any]) -> None:
+    """With a store, once per process: a thread that keeps the store warm while the server
+    runs (:func:`warm_once` every :data:`WARM_POLL_SECONDS`). The store is a DuckDB file the
+    server holds open for writing, so ``make warm`` cannot run beside it: new lines loaded
+    while the server runs are prepared by the server itself, before a visitor asks."""
+    global _WARMER
+    if not str(chosen.get("store") or "").strip() or not _warm_presets(chosen):
+        return
+    with _WARMER_START:
+        if _WARMER is not None and _WARMER.is_alive():
+            return
+        WARMER_STOP.clear()
+        _WARMER = threading.Thread(target=_warm_loop, args=(dict(chosen),), daemon=True,
+                                   name="mrrkit-warmer")
+        _WARMER.start()
+
+
+def _warm_loop(chosen: dict) -> None:
+    done: set = set()
+    while not WARMER_STOP.is_set():
+        if settings() not in (None, chosen):  # (other settings: a new server's business)
+            return
+        try:
+            warm_once(chosen, done)
+        except Exception:  # noqa: BLE001 - a warehouse down for a while: try again later
+            _LOG.warning("warming the warehouse store failed; trying again in %s s",
+                         WARM_POLL_SECONDS, exc_info=True)
+        WARMER_STOP.wait(WARM_POLL_SECONDS)
+
+
+def warm_once(chosen: Mapping[str, Any], done: set) -> list[dict]:
+    """Warm the store (:func:`warm`) for each of the settings' ``warm`` presets not warmed yet
+    at the lines' present version and the day the app opens at (``done`` holds what was);
+    returns what it did (nothing when nothing changed: one cached lookup)."""
+    from .data import today
+
+    settings_key, frozen = _settings_key(chosen), _frozen(chosen)
+    digest, span, _ = _content(settings_key, frozen)
+    day = f"{mrrkit.default_as_of(span, today()):%Y-%m-%d}"
+    out = []
+    for preset in _warm_presets(chosen):
+        version = (digest, day, preset)
+        if version in done:
+            continue
+        out.append(warm(chosen, as_of=day,
+                        definitions=None if preset == "mrrkit" else preset))
+        done.add(version)
+    return out
 
 
 if __name__ == "__main__":  # python -m ui.warehouse [--as-of DAY] [--definitions PRESET ...]

@@ -69,6 +69,8 @@ from .segments import (
 )
 from .views import (
     cohort_levels,
+    cohort_levels_of_rows,
+    cohort_levels_query,
     cohorts,
     grr,
     kpi_pairs,
@@ -94,6 +96,8 @@ __all__ = [
     "churn_reason_by_month",
     "churn_reason_sums",
     "cohort_levels",
+    "cohort_levels_of_rows",
+    "cohort_levels_query",
     "cohort_survivors",
     "cohorts",
     "compare_definitions",

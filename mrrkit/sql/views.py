@@ -24,7 +24,7 @@ from ..views.segments import MISSING, _as_labels, natural_key
 from .movements import SqlMovements, _int64, month_edges, movements
 
 __all__ = [
-    "cohort_levels", "cohorts", "grr", "kpi_pairs", "kpis", "monthly", "nrr", "retention_of_sums",
+    "cohort_levels", "cohort_levels_of_rows", "cohort_levels_query", "cohorts", "grr", "kpi_pairs", "kpis", "monthly", "nrr", "retention_of_sums",
     "retention_pairs", "retention_sums_query", "segment_lines", "segment_monthly",
 ]
 
@@ -303,14 +303,25 @@ def cohort_levels(data, by: str = "month", as_of=None, definitions=None,
         The last day counted, not after the movements' own as-of day.
     definitions : Definitions or str, optional
         For lines.
-    segment : str, optional
+    segment : str or ibis Table, optional
         A column of the lines: then a dict ``label -> (mrr, customers)``, one pair per segment
-        (a customer's latest line decides, as in :func:`segment_monthly`).
+        (a customer's latest line decides, as in :func:`segment_monthly`); or a table of
+        ``segment_customer, segment`` (each customer's label).
     """
+    mv = _movements_of(data, None, definitions)
+    day = mv.as_of if as_of is None else pd.Timestamp(as_of).normalize()
+    rows = cohort_levels_query(mv, by, day, segment=segment).to_pandas()
+    return cohort_levels_of_rows(mv, rows, by, day)
+
+
+def cohort_levels_query(data, by: str = "month", as_of=None, segment=None) -> ibis.Table:
+    """The query of :func:`cohort_levels`, for a caller that keeps its result (the app's
+    store): the changes of MRR and of paying customers per cohort and period (per ``segment``
+    label, in a ``segment`` column), which add up over customers: some labels' rows are those
+    labels' levels. :func:`cohort_levels_of_rows` finishes them."""
     if by not in COHORT_PERIODS:
         raise ValueError(f"by must be one of {list(COHORT_PERIODS)}, got {by!r}")
-    step = COHORT_PERIODS[by]
-    mv = _movements_of(data, None, definitions)
+    mv = _movements_of(data, None, None)
     day = mv.as_of if as_of is None else pd.Timestamp(as_of).normalize()
     if day > mv.as_of:
         raise ValueError(f"as_of {day.date()} is after the as_of these movements were computed "
@@ -323,14 +334,22 @@ def cohort_levels(data, by: str = "month", as_of=None, definitions=None,
     t = t.filter(t.day <= ibis.date(day.date()))
     keys = ["cohort", "period"]
     if segment is not None:
-        labels = _labels_query(mv.lines, segment)
+        labels = segment if isinstance(segment, ibis.Table) else _labels_query(mv.lines, segment)
         t = t.inner_join(labels, t.customer_id == labels.segment_customer)
         keys = ["segment", *keys]
     step_of = (ibis.ifelse((t.before == 0) & (t.after > 0), 1, 0)
                - ibis.ifelse((t.after == 0) & (t.before > 0), 1, 0))
-    rows = t.group_by(keys).aggregate(
+    return t.group_by(keys).aggregate(
         d_mrr=(t.after - t.before).sum().cast("int64"), d_cust=step_of.sum().cast("int64"),
-        negative=(t.after < 0).sum().cast("int64")).to_pandas()
+        negative=(t.after < 0).sum().cast("int64"))
+
+
+def cohort_levels_of_rows(mv: SqlMovements, rows: pd.DataFrame, by: str = "month", as_of=None):
+    """:func:`cohort_levels` of the rows of :func:`cohort_levels_query` (any of them); a dict per
+    label when they have a ``segment`` column. ``mv`` is looked up for the first negative MRR
+    when the rows count one (an error)."""
+    step = COHORT_PERIODS[by]
+    day = mv.as_of if as_of is None else pd.Timestamp(as_of).normalize()
     _check_negative(mv, int(rows["negative"].sum()) if len(rows) else 0)
     last = int(np.datetime64(day.date(), "M").astype(np.int64)) // step
     as_of_day = int((np.datetime64(day.date(), "D") - _EPOCH).astype(np.int64))
@@ -352,9 +371,9 @@ def cohort_levels(data, by: str = "month", as_of=None, definitions=None,
         np.add.at(d_cust, (row, period - lo), part["d_cust"].to_numpy(dtype=np.int64))
         return levels_from_changes(cohorts, lo, last, d_mrr, d_cust, by, as_of_day)
 
-    if segment is None:
+    if "segment" not in rows.columns:
         return levels(rows)
-    rows["segment"] = _labels(rows["segment"]).to_numpy()
+    rows = rows.assign(segment=_labels(rows["segment"]).to_numpy())
     return {label: levels(rows[rows["segment"] == label])
             for label in sorted(rows["segment"].unique(), key=natural_key)}
 

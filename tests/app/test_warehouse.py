@@ -34,6 +34,8 @@ def database(tmp_path_factory):
 def settings(database, **changes) -> dict:
     out = {"url": str(database), "table": "finance.lines", "name": "Billing DW",
            "currency": "EUR", "columns": {"customer_id": "account_id", "mrr": "amount"}}
+    if "store" in changes:  # (the server's own warmer is tested on its own, below)
+        out["warm"] = []
     out.update(changes)
     return out
 
@@ -133,6 +135,32 @@ def test_the_cohorts_page_of_the_warehouse_is_the_samples(database, params):
         pd.testing.assert_frame_equal(got.value, want.value)
     assert [m.options for m in at.main.multiselect] == [m.options for m in sample.main.multiselect]
     assert len(at.get("vega_lite_chart")) == len(sample.get("vega_lite_chart"))
+
+
+@pytest.mark.parametrize("params", [
+    {"asof": "2026-10-31", "coh.dim": "industry"},  # every label's rows, each label its own
+    {"asof": "2026-10-31", "coh.value": "customers", "coh.by": "quarter", "f.channel": "partner"},
+    {"asof": "2026-09-15", "f.channel": "partner", "coh.dim": "industry", "defs": "maxio"},
+])
+def test_with_a_store_the_cohorts_page_sums_its_labels_rows_and_is_the_samples(
+        database, tmp_path, params):
+    # With a store, the cohort levels of one dimension's labels are kept (a filter on it, or its
+    # segment curves, pick its labels' rows); a filter with segment curves is a query of its own.
+    from ui import warehouse
+
+    chosen = settings(database, store=str(tmp_path / "store.duckdb"))
+    at = open_with("pages/2_Cohorts.py", chosen, params)
+    assert_clean(at)
+    sample = open_with("pages/2_Cohorts.py", None, params)
+    assert len(at.dataframe) == len(sample.dataframe) >= 2
+    for got, want in zip(at.dataframe, sample.dataframe):
+        pd.testing.assert_frame_equal(got.value, want.value)
+    assert len(at.get("vega_lite_chart")) == len(sample.get("vega_lite_chart"))
+    con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
+    kinds = [t.split("_")[0] for t in warehouse._store_tables(con.get_backend())]
+    assert "levels" in kinds
+    del con
+    st.cache_resource.clear()  # (closes the store for the next tests)
 
 
 def test_a_dimension_named_like_a_table_column_keeps_its_own_name(tmp_path):
@@ -255,6 +283,8 @@ def test_warm_prepares_the_store_so_a_first_visit_computes_nothing(database, tmp
     # the window's bands), of every customer and per label of each dimension.
     forecast = [t for t in prepared if t.startswith("forecast_")]
     assert len(forecast) == 4 * (1 + len(done["dimensions"])), prepared
+    levels = [t for t in prepared if t.startswith("levels_")]
+    assert len(levels) == 1 + len(done["dimensions"]), prepared
     del con
     restart()
     for params in ({"asof": "2026-10-31"}, {"asof": "2026-10-31", "f.industry": "Software"}):
@@ -266,10 +296,84 @@ def test_warm_prepares_the_store_so_a_first_visit_computes_nothing(database, tmp
         at = open_with("pages/5_Scenarios.py", chosen, scenarios)
         assert_clean(at)
         same_figures(at, open_with("pages/5_Scenarios.py", None, scenarios))
+        at = open_with("pages/2_Cohorts.py", chosen, params)  # the cohort levels too
+        assert_clean(at)
+        same_page(at, open_with("pages/2_Cohorts.py", None, params))
     con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
     assert warehouse._store_tables(con.get_backend()) == prepared
     with pytest.raises(ValueError, match="set store"):
         warehouse.warm(settings(database))
+    st.cache_resource.clear()
+
+
+def test_the_server_warms_its_store_itself_and_again_once_new_lines_come(database, tmp_path):
+    # The server holds its store open for writing, so `make warm` cannot run beside it: with a
+    # store, the server's own warmer prepares what a first visit reads, for each preset of
+    # `warm`, and again once the lines change (warm_once is the warmer's step).
+    import duckdb as duck
+
+    from ui import warehouse
+
+    copy = tmp_path / "billing.duckdb"
+    copy.write_bytes(database.read_bytes())
+    chosen = settings(copy, store=str(tmp_path / "store.duckdb"), warm=["mrrkit", "chartmogul"])
+    done: set = set()
+    first = warehouse.warm_once(chosen, done)
+    assert [d["as_of"] for d in first] == ["2026-10-31"] * 2 and len(done) == 2
+    assert warehouse.warm_once(chosen, done) == []  # nothing changed: nothing done
+    con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
+    before = warehouse._store_tables(con.get_backend())
+    assert {t.split("_")[0] for t in before} >= {"movements", "monthsums", "forecast", "levels"}
+    del con
+    restart()  # (the store closed, to change the lines)
+    with duck.connect(str(copy)) as lines:
+        lines.execute("UPDATE finance.lines SET amount = amount + 1000 WHERE account_id = "
+                      "(SELECT min(account_id) FROM finance.lines)")
+    again = warehouse.warm_once(chosen, done)  # (the content is asked again: a new key)
+    assert len(again) == 2 and again[0]["key"] != first[0]["key"]
+    con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
+    after = warehouse._store_tables(con.get_backend())
+    assert {t.split("_")[1] for t in after} == {again[0]["key"].split(".")[1]}  # old ones gone
+    del con
+    # A visit then computes nothing: the store holds it.
+    restart()
+    at = open_with(HOME, chosen, {"asof": "2026-10-31", "defs": "chartmogul"})
+    assert_clean(at)
+    con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
+    assert warehouse._store_tables(con.get_backend()) == after
+    del con
+    with pytest.raises(ValueError, match="unknown definitions"):
+        warehouse._warm_presets({**chosen, "warm": ["chartmoggul"]})
+    assert warehouse._warm_presets({**chosen, "warm": False}) == []
+    st.cache_resource.clear()
+
+
+def test_a_page_with_a_store_starts_the_servers_warmer_once(database, tmp_path):
+    import threading
+
+    from ui import warehouse
+
+    chosen = settings(database, store=str(tmp_path / "store.duckdb"), warm=["mrrkit"])
+    try:
+        for _ in range(2):
+            assert_clean(open_with(HOME, chosen, {"asof": "2026-10-31"}))
+        warmers = [t for t in threading.enumerate() if t.name == "mrrkit-warmer"]
+        assert len(warmers) == 1 and warmers[0].daemon
+    finally:
+        warehouse.WARMER_STOP.set()
+        for thread in threading.enumerate():
+            if thread.name == "mrrkit-warmer":
+                thread.join(timeout=120)
+        assert not any(t.name == "mrrkit-warmer" for t in threading.enumerate())
+        st.cache_resource.clear()
+    # A wrong list is said, as a wrong setting is.
+    at = open_with(HOME, settings(database, store=str(tmp_path / "other.duckdb"),
+                                  warm=["nope"]), {"asof": "2026-10-31"})
+    assert not at.exception
+    said = [e.value.replace("\\", "") for e in at.error]  # (Markdown's escapes)
+    assert said == ["The warehouse could not be opened, so the sample is shown: warm: unknown "
+                    "definitions ['nope'] (one of ['baremetrics', 'chartmogul', 'fincome', "
+                    "'maxio', 'mrrkit', 'profitwell', 'stripe'])"]
     st.cache_resource.clear()
 
 

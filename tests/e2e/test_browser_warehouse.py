@@ -1,5 +1,6 @@
 """The warehouse data source in a real browser (issue 16): a server whose secrets point
-``[warehouse]`` at a DuckDB file (the sample written into one, its columns named otherwise).
+``[warehouse]`` at a DuckDB file (the sample written into one, its columns named otherwise),
+with a store the server keeps warm itself (its warmer runs beside the journeys).
 
 1. The Overview opens on the warehouse: its figures are the sample's at the same day.
 2. A segment filter chosen in the sidebar changes them, as it changes the sample's, and a reload
@@ -65,7 +66,10 @@ def app(tmp_path_factory):
     con.execute("CREATE TABLE lines AS SELECT * FROM frame")
     con.close()
     secrets = tmp / "secrets.toml"
+    # With a store, the server's own warmer computes what first visits read while the journeys
+    # click through the pages (it shares the connection with them: every query holds a lock).
     secrets.write_text(f'[warehouse]\nurl = "{database}"\ntable = "lines"\nname = "Billing DW"\n'
+                       f'store = "{tmp / "store.duckdb"}"\nwarm = ["mrrkit", "chartmogul"]\n'
                        '[warehouse.columns]\ncustomer_id = "account_id"\n')
     port = free_port()
     proc = start_server(port, tmp / "views", tmp / "server.log", None, secrets=secrets)
