@@ -71,10 +71,12 @@ SERVER_LOGS: list[Path] = []
 
 def start_server(port: int, views: Path, log: Path, password: str | None,
            secrets: Path | None = None, script: str = "app.py",
-           options: tuple[str, ...] = ()) -> subprocess.Popen:
+           options: tuple[str, ...] = (), environ: dict | None = None) -> subprocess.Popen:
     """``streamlit run <script>`` on a loopback port, with the project's .streamlit/config.toml
-    (the server runs in the project's directory) and ``options`` as extra command-line flags."""
+    (the server runs in the project's directory), ``options`` as extra command-line flags and
+    ``environ`` as extra environment variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MRRKIT_")}
+    env.update(environ or {})
     env["MRRKIT_VIEWS_DIR"] = str(views)
     if password:
         env["MRRKIT_PASSWORD"] = password

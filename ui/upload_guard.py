@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -51,8 +52,16 @@ _XSRF_COOKIE = "_streamlit_xsrf"
 #: Server messages read for the session id before giving up (``new_session`` comes first).
 _MESSAGES_READ = 20
 _MESSAGE_BYTES_READ = 1 << 20
-#: Seconds after Streamlit's own ``server.disconnectedSessionTTL`` before a session's files go.
-MARGIN_SECONDS = 15.0
+def _margin() -> float:
+    try:
+        return max(0.0, float(os.environ.get("MRRKIT_UPLOAD_MARGIN_SECONDS", "15")))
+    except ValueError:
+        return 15.0
+
+
+#: Seconds after Streamlit's own ``server.disconnectedSessionTTL`` before a session's files go
+#: (``MRRKIT_UPLOAD_MARGIN_SECONDS``; default 15).
+MARGIN_SECONDS = _margin()
 #: At most one websocket of the guard's own (see the module) in this many seconds.
 NUDGE_SECONDS = 30.0
 

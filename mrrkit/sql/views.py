@@ -318,7 +318,24 @@ def cohort_levels_query(data, by: str = "month", as_of=None, segment=None) -> ib
     """The query of :func:`cohort_levels`, for a caller that keeps its result (the app's
     store): the changes of MRR and of paying customers per cohort and period (per ``segment``
     label, in a ``segment`` column), which add up over customers: some labels' rows are those
-    labels' levels. :func:`cohort_levels_of_rows` finishes them."""
+    labels' levels. :func:`cohort_levels_of_rows` finishes them.
+
+    Examples
+    --------
+    Every industry's rows together are everyone's levels:
+
+    >>> import ibis
+    >>> import mrrkit, mrrkit.sql
+    >>> con = ibis.duckdb.connect()
+    >>> lines = mrrkit.sql.lines_table(con.create_table("lines", mrrkit.load_sample()))
+    >>> mv = mrrkit.sql.movements(lines, as_of="2026-10-31")
+    >>> rows = cohort_levels_query(mv, segment="industry").to_pandas()
+    >>> sorted(rows["segment"].unique())[:2]
+    ['E-commerce', 'Education']
+    >>> mrr, customers = cohort_levels_of_rows(mv, rows.drop(columns="segment"))
+    >>> mrr.equals(cohort_levels(mv)[0]) and customers.equals(cohort_levels(mv)[1])
+    True
+    """
     if by not in COHORT_PERIODS:
         raise ValueError(f"by must be one of {list(COHORT_PERIODS)}, got {by!r}")
     mv = _movements_of(data, None, None)
