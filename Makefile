@@ -41,16 +41,17 @@ warm: setup
 	$(PY) -m ui.warehouse --definitions $(or $(DEFS),mrrkit)
 
 # Both cores: each test file runs whole on one worker (the browser tests' servers and the
-# order inside a file are kept).
+# order inside a file are kept); the files of e2e and slow tests are handed out first
+# (tests/conftest.py), not in xdist's order of most tests per file.
 test: setup-dev
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 # The fast subset while working, on both cores: every test but those marked e2e (a real browser
 # or the app's own server) or slow (over ~10 s). Measured on the 2-core machine shared with four
 # other test runs: 12.8 min for 1,620 tests, against 18.8 min for make test's 1,649 (a third
 # less); alone on the machine both take well under half of that.
 check: $(VENV)/.dev-deps
-	$(PY) -m pytest -n 2 --dist loadfile -m "not slow and not e2e"
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not slow and not e2e"
 
 # The manual (Sphinx + MyST) into docs/_build/html, warnings as errors; `make test` builds it too
 # (tests/test_docs.py), with the quickstart notebook run by tests/test_notebook.py.

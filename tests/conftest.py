@@ -30,3 +30,13 @@ def fresh_gate():
     yield
     for memory in memories:
         memory.clear()
+
+
+def pytest_collection_modifyitems(config, items):
+    """The files with tests marked ``e2e`` or ``slow`` first, the others after them (each file's
+    tests in their order): ``make test`` runs whole files on two workers (``--dist loadfile``,
+    ``--no-loadscope-reorder``), and a long browser file handed out last kept one worker busy
+    alone for a minute or more at the end, while files of quick tests can fill the gaps."""
+    heavy = {item.nodeid.split("::", 1)[0] for item in items
+             if item.get_closest_marker("e2e") or item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in heavy)

@@ -316,7 +316,11 @@ def test_the_server_warms_its_store_itself_and_again_once_new_lines_come(databas
 
     copy = tmp_path / "billing.duckdb"
     copy.write_bytes(database.read_bytes())
-    chosen = settings(copy, store=str(tmp_path / "store.duckdb"), warm=["mrrkit", "chartmogul"])
+    with duck.connect(str(copy)) as lines:  # (one dimension: a third of the time to warm)
+        lines.execute('CREATE TABLE finance.few AS SELECT account_id, start, "end", amount, '
+                      "industry FROM finance.lines")
+    chosen = settings(copy, table="finance.few", store=str(tmp_path / "store.duckdb"),
+                      warm=["mrrkit", "chartmogul"])
     done: set = set()
     first = warehouse.warm_once(chosen, done)
     assert [d["as_of"] for d in first] == ["2026-10-31"] * 2 and len(done) == 2
@@ -327,8 +331,8 @@ def test_the_server_warms_its_store_itself_and_again_once_new_lines_come(databas
     del con
     restart()  # (the store closed, to change the lines)
     with duck.connect(str(copy)) as lines:
-        lines.execute("UPDATE finance.lines SET amount = amount + 1000 WHERE account_id = "
-                      "(SELECT min(account_id) FROM finance.lines)")
+        lines.execute("UPDATE finance.few SET amount = amount + 1000 WHERE account_id = "
+                      "(SELECT min(account_id) FROM finance.few)")
     chosen = {**chosen, "warm": ["mrrkit"]}  # (one preset is enough from here: half the time)
     again = warehouse.warm_once(chosen, done)  # (the content is asked again: a new key)
     assert len(again) == 1 and again[0]["key"] != first[0]["key"]
@@ -336,8 +340,10 @@ def test_the_server_warms_its_store_itself_and_again_once_new_lines_come(databas
     after = warehouse._store_tables(con.get_backend())
     assert {t.split("_")[1] for t in after} == {again[0]["key"].split(".")[1]}  # old ones gone
     del con
-    # A visit then computes nothing: the store holds it.
+    # A visit then computes nothing: the store holds it. (Its settings start no warmer of their
+    # own in this process: warm_once is the warmer's step, tested here by hand.)
     restart()
+    chosen = {**chosen, "warm": []}
     at = open_with(HOME, chosen, {"asof": "2026-10-31"})
     assert_clean(at)
     con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
