@@ -63,7 +63,9 @@ STORE_KEEP = {"movements": 8, "labels": 1, "customers": 4, "attributes": 1, "per
 STORE_KEEP_SUMS = 256
 #: Held by every query: the connection is shared by the sessions and the server's warmer, and a
 #: DuckDB connection refuses a second call while one runs. Reentrant: a query may be built by a
-#: function that takes it while its caller holds it.
+#: function that takes it while its caller holds it. Never call a cached function (``st.cache_*``)
+#: while holding it: the cache's own lock for that value may be held by a thread computing it,
+#: which waits for this one (a deadlock); fetch cached tables first, then lock.
 _LOCK = threading.RLock()
 _PROBLEM_KEY = "_mrrkit_warehouse_problem"
 

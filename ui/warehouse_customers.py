@@ -118,13 +118,16 @@ def customer_list(data: wh.WarehouseData, query: str, status: str, changed: pd.P
 def _counts(key: str, frozen: str, as_of: str, definitions: str, filters: tuple) -> tuple:
     t = _selected(key, frozen, as_of, definitions, filters)
     labels = wh._label_table(key, frozen)
+    # (the cached tables fetched before the lock: see ui.warehouse._LOCK)
+    lines = wh._lines(key, frozen)
+    chosen = wh._selected_customers(key, frozen, filters) if labels is not None and filters \
+        else None
     with wh._LOCK:
         listed = int(t.count().to_pandas())
         if labels is None:
-            selected = int(wh._lines(key, frozen).customer_id.nunique().to_pandas())
+            selected = int(lines.customer_id.nunique().to_pandas())
         elif filters:
-            selected = int(labels.filter(labels.customer_id.isin(
-                wh._selected_customers(key, frozen, filters))).count().to_pandas())
+            selected = int(labels.filter(labels.customer_id.isin(chosen)).count().to_pandas())
         else:
             selected = int(labels.count().to_pandas())
     return listed, selected

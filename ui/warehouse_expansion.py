@@ -40,8 +40,9 @@ def _split(key: str, frozen: str, as_of: str, definitions: str, filters: tuple) 
     import mrrkit.sql.expansion
 
     mv = wh._movements(key, frozen, as_of, definitions, filters)
-    with wh._LOCK:  # (the source's own lines: another tool's definitions adjust the movements')
-        return mrrkit.sql.expansion.expansion_split(mv, wh._lines(key, frozen))
+    lines = wh._lines(key, frozen)  # (the source's own: other definitions adjust the movements')
+    with wh._LOCK:
+        return mrrkit.sql.expansion.expansion_split(mv, lines)
 
 
 def split(data: wh.WarehouseData) -> pd.DataFrame:

@@ -114,9 +114,9 @@ def _fits(key: str, frozen: str, as_of: str, definitions: str, filters: tuple,
         lives = _lives(key, frozen, as_of, definitions, filters)
         return mrrkit.sql.fit_segments(mv, cohorts=cohorts, table=table, lives=lives)
     pooled = _fits(key, frozen, as_of, definitions, filters, None, (), cohorts)[0]
+    labels = _labels(key, frozen, dimension)
     with wh._LOCK:
-        return mrrkit.sql.fit_segments(mv, _labels(key, frozen, dimension), list(values),
-                                       cohorts, pooled=pooled)
+        return mrrkit.sql.fit_segments(mv, labels, list(values), cohorts, pooled=pooled)
 
 
 def retention_fits(data: wh.WarehouseData, dimension: str | None, values: tuple,
@@ -178,8 +178,9 @@ def _scopes(key: str, frozen: str, as_of: str, definitions: str, filters: tuple,
         rows = _label_rows(key, frozen, as_of, definitions, "paying", last, None, dimension)
         return forecast_sums_of_rows("paying", rows, last)
     mv = wh._movements(key, frozen, as_of, definitions, filters)
+    labels = _labels(key, frozen, dimension)
     with wh._LOCK:
-        return mrrkit.sql.paying_by_age(mv, last, segment=_labels(key, frozen, dimension))
+        return mrrkit.sql.paying_by_age(mv, last, segment=labels)
 
 
 def scope_masses(data: wh.WarehouseData, dimension: str, value: str):

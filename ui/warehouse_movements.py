@@ -168,8 +168,9 @@ def _with_lines(data: warehouse.WarehouseData, rows: pd.DataFrame, lang: str,
 
     if len(rows) > 1000:  # a download's: fetched once, not cached
         key, frozen, _, _ = _arguments(data)
+        table = warehouse._lines(key, frozen)
         with warehouse._LOCK:
-            lines = mrrkit.sql.customer_lines(warehouse._lines(key, frozen), rows["customer_id"])
+            lines = mrrkit.sql.customer_lines(table, rows["customer_id"])
     else:
         lines = customer_lines(data, rows["customer_id"])
     if kind == "churn" and "churn_reason" in lines.columns and len(rows):

@@ -91,9 +91,9 @@ def _segment_sums(key: str, frozen: str, as_of: str, definitions: str, filters: 
     customers = _of_selected(_period_table(key, frozen, as_of, definitions, start, end), key,
                              frozen, filters)
     mv = wh._everyone(key, frozen, as_of, definitions)
+    labels = _labels(key, frozen, dimension)
     with wh._LOCK:
-        sums = mrrkit.sql.segment_sums(mv, None, start, end, labels=_labels(key, frozen, dimension),
-                                       customers=customers)
+        sums = mrrkit.sql.segment_sums(mv, None, start, end, labels=labels, customers=customers)
     return sums.rename_axis(dimension)
 
 
@@ -121,9 +121,9 @@ def _reason_rows(key: str, frozen: str, as_of: str, definitions: str, filters: t
         return rows.reset_index(drop=True)
     churns = _of_selected(_churn_table(key, frozen, as_of, definitions), key, frozen, filters)
     labels = None if dimension is None else _labels(key, frozen, dimension)
+    everyone = wh._everyone(key, frozen, as_of, definitions)
     with wh._LOCK:
-        return mrrkit.sql.churn_reason_sums(wh._everyone(key, frozen, as_of, definitions), None,
-                                            REASON, labels=labels, churns=churns)
+        return mrrkit.sql.churn_reason_sums(everyone, None, REASON, labels=labels, churns=churns)
 
 
 def _arguments(data: wh.WarehouseData) -> tuple:

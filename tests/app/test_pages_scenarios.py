@@ -599,10 +599,19 @@ def _new_page(browser, downloads: bool = False):
     return context, page, Runs(page)
 
 
-def _settle(page, runs) -> None:
+def _settle(page, runs, since: int | None = None) -> None:
     """Wait until the page has been drawn to its end (the 12-month table's download) and its
     last run has finished (read from the websocket, :class:`tests._browser.Runs`: a fixed
-    quiet time of 1.5 s a step made this module's browser tests 40 s)."""
+    quiet time of 1.5 s a step made this module's browser tests 40 s). ``since``: the number
+    of runs asked for before an action, which must ask for one more (a selection typed then
+    Enter asks a moment later, after an idle page could already be seen)."""
+    import time
+
+    if since is not None:
+        deadline = time.monotonic() + 30
+        while len(runs.requested) <= since and time.monotonic() < deadline:
+            page.wait_for_timeout(50)
+        assert len(runs.requested) > since, "the action asked for no run"
     page.wait_for_selector(".st-key-dl-csv-scenarios", timeout=120_000)
     runs.idle()
 
@@ -649,22 +658,29 @@ def test_in_a_browser_a_copied_link_reproduces_the_scenarios(served, inputs):
     for key, presses in (("sc.1.price_change_pct", 5), ("sc.1.churn_elasticity", 3),
                          ("sc.2.upsell_conversion_rate", 30), ("sc.2.avg_uplift_pct", 20)):
         _widget(page, key).locator("input[type=range]").focus()
+        since = len(runs.requested)
         for _ in range(presses):  # as fast as the keyboard repeats
             page.keyboard.press("ArrowRight")
-        _settle(page, runs)
+        _settle(page, runs, since)
     cost = _widget(page, "sc.1.cs_team_cost").locator("input")
     cost.fill("20000")
+    since = len(runs.requested)
     cost.press("Enter")
-    _settle(page, runs)
+    _settle(page, runs, since)
     name = _widget(page, "sc.1.name").locator("input")
     name.fill("Price +5%")
+    since = len(runs.requested)
     name.press("Enter")
-    _settle(page, runs)
+    _settle(page, runs, since)
     plan = _widget(page, "sc.2.scope_value").locator("input").first
     plan.click()
     plan.fill("Pro monthly")
+    page.get_by_role("option", name="Pro monthly", exact=True).wait_for()
+    since = len(runs.requested)
     page.keyboard.press("Enter")
-    _settle(page, runs)
+    _settle(page, runs, since)
+    # (the address is written by the run after: read it from the page, not Playwright's copy)
+    page.wait_for_function("location.search.includes('sc.2.scope_value=Pro')", timeout=30_000)
     _no_exception(page)
     moved = _sliders(page)
     assert moved["st-key-w-sc-1-price_change_pct"] == "5"
@@ -672,7 +688,7 @@ def test_in_a_browser_a_copied_link_reproduces_the_scenarios(served, inputs):
     assert moved["st-key-w-sc-2-upsell_conversion_rate"] == "30"
     assert moved["st-key-w-sc-2-avg_uplift_pct"] == "20"
     table = _csv(page, "scenarios")
-    link = page.url
+    link = page.evaluate("location.href")
 
     fresh, other, other_runs = _new_page(browser, downloads=True)
     other.goto(link)
@@ -681,7 +697,7 @@ def test_in_a_browser_a_copied_link_reproduces_the_scenarios(served, inputs):
     assert not other.locator('[data-testid="stToast"]').count()
     assert _sliders(other) == moved
     assert _csv(other, "scenarios") == table
-    assert other.url == link
+    assert other.evaluate("location.href") == link
 
     # The figures are mrrkit's for what the address says.
     params = {k: v[-1] for k, v in parse_qs(urlsplit(link).query).items()}
@@ -751,9 +767,11 @@ def test_in_a_browser_the_backtest_opens_on_demand_and_its_link_keeps_it_open(se
     _settle(page, runs)
     _no_exception(page)
     assert section.locator('[data-testid="stMetricValue"]').first.inner_text() == mape
-    assert parse_qs(urlsplit(page.url).query)["sc.backtest"] == ["1"]
+    page.wait_for_function("location.search.includes('sc.backtest=1')", timeout=30_000)
+    link = page.evaluate("location.href")
+    assert parse_qs(urlsplit(link).query)["sc.backtest"] == ["1"]
     fresh_context, fresh, fresh_runs = _new_page(browser)
-    fresh.goto(page.url)
+    fresh.goto(link)
     _settle(fresh, fresh_runs)
     _no_exception(fresh)
     assert _widget(fresh, "sc.backtest").locator('[data-testid="stMetricValue"]').first \
