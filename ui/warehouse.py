@@ -682,10 +682,10 @@ def label_sizes(data: WarehouseData, dimension: str) -> pd.Series:
 
 
 def warm(chosen: Mapping[str, Any] | None = None, as_of=None, definitions=None) -> dict:
-    """Compute into the store what a first visit of the Overview and of the Scenarios page
-    reads, and what a filter on any one dimension reads: every customer's movements and
-    labels, the month sums, the KPIs' retention sums and the forecast's sums of every customer
-    and of each dimension's labels, at ``as_of`` (the day the app opens at: the lines' latest
+    """Compute into the store what a first visit of the Overview, the Cohorts and the
+    Scenarios pages reads, and what a filter on any one dimension reads: every customer's
+    movements and labels, the month sums, the KPIs' retention sums, the cohort levels and the
+    forecast's sums of every customer and of each dimension's labels, at ``as_of`` (the day the app opens at: the lines' latest
     date, or today) under ``definitions``.
 
     ``make warm`` runs it before a server starts (a running server does it itself, with
