@@ -262,6 +262,11 @@ def _code_digest() -> str:
     return hashlib.blake2b(text, digest_size=6).hexdigest()
 
 
+def _stored(frozen: str) -> bool:
+    """Whether the settings name a store (:func:`_materialised`)."""
+    return bool(str(json.loads(frozen).get("store") or "").strip())
+
+
 def _store_tables(con) -> list[str]:
     # (Ibis 12's list_tables fails on DuckDB 2: the catalog is asked directly.)
     rows = con.raw_sql("SELECT table_name FROM duckdb_tables() WHERE database_name = "
@@ -617,8 +622,7 @@ def _levels(key: str, frozen: str, as_of: str, definitions: str, filters: tuple,
     import mrrkit.sql
 
     mv = _movements(key, frozen, as_of, definitions, filters)
-    stored = bool(str(json.loads(frozen).get("store") or "").strip())
-    if stored and len(filters) <= 1 and not (filters and segment):
+    if _stored(frozen) and len(filters) <= 1 and not (filters and segment):
         dimension = segment if not filters else filters[0][0]
         rows = _level_rows(key, frozen, as_of, definitions, by, day, dimension)
         if filters:

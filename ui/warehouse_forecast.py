@@ -39,10 +39,6 @@ def _labels(key: str, frozen: str, dimension: str):
     return table.select(segment_customer=table.customer_id, segment=table[f"dim_{dimension}"])
 
 
-def _stored(frozen: str) -> bool:
-    return bool(str(json.loads(frozen).get("store") or "").strip())
-
-
 def _last(key: str, frozen: str, as_of: str, definitions: str) -> int:
     from mrrkit.sql.forecast import last_complete_month
 
@@ -81,7 +77,7 @@ def _sums(key: str, frozen: str, as_of: str, definitions: str, filters: tuple, k
     for a server that forgets them when it stops."""
     from mrrkit.sql.forecast import forecast_sums_of_rows, forecast_sums_query
 
-    if len(filters) == 1 and _stored(frozen):
+    if len(filters) == 1 and wh._stored(frozen):
         (dimension, chosen), = filters
         rows = _label_rows(key, frozen, as_of, definitions, kind, last, months, dimension)
         rows = rows[rows["segment"].isin([str(v) for v in chosen])].drop(columns="segment")
@@ -174,7 +170,7 @@ def _scopes(key: str, frozen: str, as_of: str, definitions: str, filters: tuple,
     from mrrkit.sql.forecast import forecast_sums_of_rows
 
     last = _last(key, frozen, as_of, definitions)
-    if not filters and _stored(frozen):  # the rows a filter on the dimension sums (_sums)
+    if not filters and wh._stored(frozen):  # the rows a filter on the dimension sums (_sums)
         rows = _label_rows(key, frozen, as_of, definitions, "paying", last, None, dimension)
         return forecast_sums_of_rows("paying", rows, last)
     mv = wh._movements(key, frozen, as_of, definitions, filters)
