@@ -7,6 +7,7 @@ letter or a digit turned into a single space, and unit words dropped (``Montant 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -339,7 +340,14 @@ def normalise(header: str) -> str:
     >>> normalise("subscriptions.plan_unit_price")
     'subscriptions plan unit price'
     """
-    text = unicodedata.normalize("NFKD", str(header))
+    return _normalised(str(header))
+
+
+@functools.lru_cache(maxsize=8192)
+def _normalised(text: str) -> str:
+    # (every header of a file is compared with hundreds of known names, each normalised: the
+    # same few hundred texts again and again, 400,000 calls in the upload tests)
+    text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     return " ".join(re.findall(r"[a-z0-9]+", text))
 

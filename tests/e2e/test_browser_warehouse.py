@@ -363,6 +363,9 @@ def test_segments_and_customers_from_the_menu_a_dimension_a_search_a_customer(ap
         no_exception(page)
     except Exception:
         keep_evidence(page, "warehouse-segments-customers")
+        raise
+    finally:
+        context.close()
 
 
 # --- the Scenarios and Expansion pages ----------------------------------------------------------
