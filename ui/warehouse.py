@@ -686,11 +686,12 @@ def label_sizes(data: WarehouseData, dimension: str) -> pd.Series:
 
 
 def warm(chosen: Mapping[str, Any] | None = None, as_of=None, definitions=None) -> dict:
-    """Compute into the store what a first visit of the Overview, the Cohorts and the
-    Scenarios pages reads, and what a filter on any one dimension reads: every customer's
-    movements and labels, the month sums, the KPIs' retention sums, the cohort levels and the
-    forecast's sums of every customer and of each dimension's labels, at ``as_of`` (the day the app opens at: the lines' latest
-    date, or today) under ``definitions``.
+    """Compute into the store what a first visit of the Overview, the Cohorts, the Scenarios
+    and the Expansion pages reads, and what a filter on any one dimension reads: every
+    customer's movements and labels, the month sums, the KPIs' retention sums, the cohort
+    levels, the forecast's and the expansion's sums of every customer and of each dimension's
+    labels, at ``as_of`` (the day the app opens at: the lines' latest date, or today) under
+    ``definitions``.
 
     ``make warm`` runs it before a server starts (a running server does it itself, with
     :func:`warm_once`: the store is a file one process writes), so the first visitor finds
@@ -726,9 +727,10 @@ def warm(chosen: Mapping[str, Any] | None = None, as_of=None, definitions=None) 
         _levels(key, frozen, when, tag, (), "month", when, None)  # (the Cohorts page's)
         for dimension in options:
             _level_rows(key, frozen, when, tag, "month", when, dimension)
-        from . import warehouse_forecast  # (it imports this module)
+        from . import warehouse_expansion, warehouse_forecast  # (they import this module)
 
         warehouse_forecast.warm(key, frozen, when, tag, list(options))
+        warehouse_expansion.warm(key, frozen, when, tag, list(options), list(table.index))
     return {"key": key, "as_of": when, "dimensions": list(options),
             "seconds": round(time.perf_counter() - started, 1)}
 

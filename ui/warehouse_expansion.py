@@ -35,50 +35,112 @@ def line_columns(data: wh.WarehouseData) -> frozenset:
     return frozenset(wh.lines(data.source).columns)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _split(key: str, frozen: str, as_of: str, definitions: str, filters: tuple) -> pd.DataFrame:
-    import mrrkit.sql.expansion
+def _line_columns(key: str, frozen: str) -> frozenset:
+    return frozenset(wh._lines(key, frozen).columns)
 
-    mv = wh._movements(key, frozen, as_of, definitions, filters)
-    lines = wh._lines(key, frozen)  # (the source's own: other definitions adjust the movements')
+
+def _labels(key: str, frozen: str, dimension: str):
+    table = wh._label_table(key, frozen)
+    return table.select(segment_customer=table.customer_id, segment=table[f"dim_{dimension}"])
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _label_rows(key: str, frozen: str, as_of: str, definitions: str, kind: str, day: str,
+                dimension: str) -> pd.DataFrame:
+    """Every customer's rows of one kind of sums (:func:`mrrkit.sql.expansion_sums_query`:
+    ``"cohorts"`` at ``day``, ``"split"``) per label of ``dimension``, kept in the store: a
+    filter on that dimension alone is a sum of its labels' rows."""
+    from mrrkit.sql.expansion import expansion_sums_query
+    from mrrkit.sql.views import _labels as text_labels
+
+    everyone = wh._everyone(key, frozen, as_of, definitions)
+    query = expansion_sums_query(kind, everyone, as_of=day or None, lines=wh._lines(key, frozen),
+                                 segment=_labels(key, frozen, dimension))
     with wh._LOCK:
-        return mrrkit.sql.expansion.expansion_split(mv, lines)
+        rows = wh._fetched(key, frozen, query, "expansion",
+                           wh._sums_tag(as_of, definitions, kind, day, dimension))
+    return rows.assign(segment=text_labels(rows["segment"]).to_numpy())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _sums(key: str, frozen: str, as_of: str, definitions: str, filters: tuple, kind: str,
+          day: str) -> pd.DataFrame:
+    """The rows of one kind of sums of the selected customers: every customer's kept in the
+    store when there is one; with a store, of a filter on one dimension, its labels' rows
+    (:func:`_label_rows`); else one query of the selected customers' movements. (The split
+    reads the source's own lines: other definitions adjust the movements'.)"""
+    from mrrkit.sql.expansion import expansion_sums_query
+
+    if len(filters) == 1 and wh._stored(frozen):
+        (dimension, chosen), = filters
+        rows = _label_rows(key, frozen, as_of, definitions, kind, day, dimension)
+        return rows[rows["segment"].isin([str(v) for v in chosen])].drop(columns="segment")
+    mv = wh._movements(key, frozen, as_of, definitions, filters)
+    query = expansion_sums_query(kind, mv, as_of=day or None, lines=wh._lines(key, frozen))
+    with wh._LOCK:
+        if filters:
+            return query.to_pandas()
+        return wh._fetched(key, frozen, query, "expansion",
+                           wh._sums_tag(as_of, definitions, kind, day))
 
 
 def split(data: wh.WarehouseData) -> pd.DataFrame:
-    return _split(*_arguments(data))
+    from mrrkit.sql.expansion import expansion_of_sums
 
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _by_cohort(key: str, frozen: str, as_of: str, definitions: str, filters: tuple,
-               day: str) -> pd.DataFrame:
-    import mrrkit.sql.expansion
-
-    mv = wh._movements(key, frozen, as_of, definitions, filters)
-    with wh._LOCK:
-        return mrrkit.sql.expansion.expansion_by_cohort(mv, day)
+    return expansion_of_sums("split", _sums(*_arguments(data), "split", ""), data.as_of)
 
 
 def by_cohort(data: wh.WarehouseData, day: pd.Timestamp) -> pd.DataFrame:
-    return _by_cohort(*_arguments(data), f"{pd.Timestamp(day):%Y-%m-%d}")
+    from mrrkit.sql.expansion import expansion_of_sums
+
+    day = min(pd.Timestamp(day).normalize(), pd.Timestamp(data.as_of))
+    return expansion_of_sums("cohorts", _sums(*_arguments(data), "cohorts", f"{day:%Y-%m-%d}"),
+                             day)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _by_segment(key: str, frozen: str, as_of: str, definitions: str, filters: tuple,
                 dimension: str, start: str, end: str) -> pd.DataFrame:
-    import mrrkit.sql.expansion
+    """The expansion by label of ``dimension`` of the selected customers: of every customer,
+    kept in the store when there is one (a row per label, per period)."""
+    from mrrkit.sql.expansion import expansion_of_sums, expansion_sums_query
 
     mv = wh._movements(key, frozen, as_of, definitions, filters)
-    table = wh._label_table(key, frozen)
-    labels = table.select(segment_customer=table.customer_id, segment=table[f"dim_{dimension}"])
+    query = expansion_sums_query("segments", mv, segment=_labels(key, frozen, dimension),
+                                 start=start, end=end)
     with wh._LOCK:
-        out = mrrkit.sql.expansion.expansion_by_segment(mv, labels, start, end)
+        if filters:
+            rows = query.to_pandas()
+        else:
+            rows = wh._fetched(key, frozen, query, "expansion",
+                               wh._sums_tag(as_of, definitions, "segments", dimension, start,
+                                            end))
+    out = expansion_of_sums("segments", rows, mv.as_of, start, end)
     out.index.name = dimension
     return out
 
 
 def by_segment(data: wh.WarehouseData, dimension: str, start: str, end: str) -> pd.DataFrame:
     return _by_segment(*_arguments(data), dimension, start, end)
+
+
+def warm(key: str, frozen: str, as_of: str, definitions: str, dimensions, months) -> None:
+    """Compute the Expansion page's sums of every customer (and of each of ``dimensions``'
+    labels), at the default reporting period (the last 12 of ``months``): what its first
+    visit and a filter on one dimension read (for :func:`ui.warehouse.warm`)."""
+    if not len(months):
+        return
+    start, end = pd.Period(months[max(0, len(months) - 12)], "M"), pd.Period(months[-1], "M")
+    day = f"{min(end.end_time.normalize(), pd.Timestamp(as_of)):%Y-%m-%d}"
+    lines = _line_columns(key, frozen)
+    for kind, when in (("cohorts", day), ("split", "")):
+        if kind == "split" and not lines & {"plan", "product", "quantity"}:
+            continue  # (the page shows no split)
+        _sums(key, frozen, as_of, definitions, (), kind, when)
+        for dimension in dimensions:
+            _label_rows(key, frozen, as_of, definitions, kind, when, dimension)
+    for dimension in dimensions:
+        _by_segment(key, frozen, as_of, definitions, (), dimension, str(start - 1), str(end))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -27,14 +27,21 @@ from .movements import _int64
 from .views import _labels_query, _movements_of
 
 __all__ = [
+    "EXPANSION_SUMS",
     "default_top_plans",
     "expansion_by_cohort",
     "expansion_by_segment",
+    "expansion_of_sums",
     "expansion_split",
+    "expansion_sums_query",
     "near_tier_limit",
     "plan_names",
     "top_plan_customers",
 ]
+
+
+#: The kinds of sums the Expansion views are finished from (:func:`expansion_sums_query`).
+EXPANSION_SUMS = ("cohorts", "segments", "split")
 
 
 def expansion_by_cohort(data, as_of=None, definitions=None) -> pd.DataFrame:
@@ -43,23 +50,8 @@ def expansion_by_cohort(data, as_of=None, definitions=None) -> pd.DataFrame:
 
     ``as_of``: the last day counted (not after the movements' own)."""
     mv = _movements_of(data, None, definitions)
-    day = mv.as_of if as_of is None else min(pd.Timestamp(as_of).normalize(), mv.as_of)
-    t = mv.micros
-    t = t.filter(t.day <= ibis.date(day.date()))
-    t = t.mutate(mon=_month_number(t.day))
-    whole = ibis.window(group_by=t.customer_id)
-    # A customer's cohort: the month of its latest "new" movement (as the pandas engine's).
-    t = t.mutate(cohort=t.mon.max(where=t.kind == NEW).over(whole))
-    t = t.filter(t.cohort.notnull())
-    t = t.mutate(age=t.mon - t.cohort, amount=t.after - t.before)
-    rows = t.group_by(["cohort", "age"]).aggregate(
-        base=_int64(ibis.ifelse(t.age == 0, t.amount, 0).sum()),
-        expansion=_int64(ibis.ifelse(t.kind == EXPANSION, t.amount, 0).sum()),
-    ).to_pandas()
-    return cohort_expansion_table(pd.Period(day, freq="M").ordinal,
-                                  rows["cohort"].to_numpy(np.int64), rows["age"].to_numpy(np.int64),
-                                  rows["base"].to_numpy(np.int64),
-                                  rows["expansion"].to_numpy(np.int64))
+    rows = expansion_sums_query("cohorts", mv, as_of=as_of).to_pandas()
+    return expansion_of_sums("cohorts", rows, _day(mv, as_of))
 
 
 def expansion_by_segment(data, attribute, start=None, end=None,
@@ -72,37 +64,10 @@ def expansion_by_segment(data, attribute, start=None, end=None,
     ``segment_customer, segment``. A customer without a value is ``"(missing)"``, as there.
     """
     mv = _movements_of(data, None, definitions)
-    last = pd.Period(mv.as_of, freq="M").ordinal
-    e_month = last if end is None else _month(end, "end")
-    s_month = e_month - 12 if start is None else _month(start, "start")
-    if e_month <= s_month:
-        raise ValueError(f"end ({pd.Period(ordinal=e_month, freq='M')}) must be after start "
-                         f"({pd.Period(ordinal=s_month, freq='M')})")
-    name = attribute if isinstance(attribute, str) else None
-    labels = _labels_query(mv.lines, attribute) if isinstance(attribute, str) else attribute
-    t = mv.micros
-    t = t.filter(t.day <= ibis.date(pd.Period(ordinal=e_month, freq="M").end_time.date()))
-    mon = _month_number(t.day)
-    next_mon = _month_number(t.next_day).fill_null(10**6)
-    at_start = (mon <= s_month) & (next_mon > s_month)
-    grown = (t.kind == EXPANSION) & (mon > s_month)
-    per = t.group_by("customer_id").aggregate(
-        start=_int64(ibis.ifelse(at_start, t.after, 0).sum()),
-        expansion=_int64(ibis.ifelse(grown, t.after - t.before, 0).sum()))
-    per = per.left_join(labels, per.customer_id == labels.segment_customer)
-    paying, expanded = per.start > 0, per.expansion > 0
-    rows = per.group_by("segment").aggregate(
-        customers=_int64(paying.sum()),
-        start_micros=_int64(per.start.sum()),
-        expansion_micros=_int64(per.expansion.sum()),
-        expanded_customers=_int64(expanded.sum()),
-        expanded_start_customers=_int64((expanded & paying).sum()),
-        expanded_joined_customers=_int64((expanded & ~paying).sum()),
-    ).to_pandas()
-    # The values as the pandas engine writes them (text, "(missing)" without one).
-    rows["segment"] = rows["segment"].astype("str").fillna("(missing)")
-    return segment_expansion_table(rows, name or "segment", s_month, e_month)
-
+    rows = expansion_sums_query("segments", mv, segment=attribute, start=start,
+                                end=end).to_pandas()
+    return expansion_of_sums("segments", rows, mv.as_of, start=start, end=end,
+                             name=attribute if isinstance(attribute, str) else None)
 
 
 def expansion_split(data, lines: ibis.Table | None = None, definitions=None) -> pd.DataFrame:
@@ -115,14 +80,158 @@ def expansion_split(data, lines: ibis.Table | None = None, definitions=None) -> 
     movements' own; pass the source's lines when the movements follow other definitions, which
     adjust theirs, as the pandas engine reads the source's).
     """
+    mv = _movements_of(data, None, definitions)
+    rows = expansion_sums_query("split", mv, lines=lines).to_pandas()
+    return expansion_of_sums("split", rows, mv.as_of)
+
+
+def expansion_sums_query(kind: str, data, *, as_of=None, segment=None, start=None, end=None,
+                         lines: ibis.Table | None = None, definitions=None) -> ibis.Table:
+    """The query of the sums one Expansion view is finished from, for a caller that keeps its
+    result (the app's store); :func:`expansion_of_sums` finishes them.
+
+    ``kind``:
+
+    * ``"cohorts"`` (:func:`expansion_by_cohort` at ``as_of``): a row per cohort and age,
+      ``base`` and ``expansion`` in integer micros;
+    * ``"split"`` (:func:`expansion_split`, plans and products read from ``lines``): a row per
+      month with expansions, its ``events`` and the four parts in integer micros;
+    * ``"segments"`` (:func:`expansion_by_segment` of attribute ``segment`` between ``start``
+      and ``end``): a row per label.
+
+    For ``"cohorts"`` and ``"split"``, ``segment`` (a column of the lines or a table of
+    ``segment_customer, segment``) adds a ``segment`` column: the rows add up over customers,
+    so the sums of some labels are the sums of their rows.
+
+    Examples
+    --------
+    The expansion split per industry adds up to every customer's:
+
+    >>> import ibis
+    >>> import mrrkit, mrrkit.sql
+    >>> con = ibis.duckdb.connect()
+    >>> lines = mrrkit.sql.lines_table(con.create_table("lines", mrrkit.load_sample()))
+    >>> mv = mrrkit.sql.movements(lines, as_of="2026-10-31")
+    >>> rows = expansion_sums_query("split", mv, segment="industry").to_pandas()
+    >>> sorted(rows.columns)[:4], rows["segment"].nunique()
+    (['cross_sell', 'events', 'month', 'other'], 10)
+    >>> split = expansion_of_sums("split", rows, mv.as_of)
+    >>> bool((split == expansion_split(mv)).all().all())
+    True
+    """
+    if kind not in EXPANSION_SUMS:
+        raise ValueError(f"kind must be one of {list(EXPANSION_SUMS)}, got {kind!r}")
+    mv = _movements_of(data, None, definitions)
+    if kind == "segments":
+        if segment is None:
+            raise ValueError("the expansion by segment needs the segment (a column or labels)")
+        s_month, e_month = _segment_months(mv.as_of, start, end)
+        return _segment_sums(mv, _segment_table(mv, segment), s_month, e_month)
+    labels = None if segment is None else _segment_table(mv, segment)
+    if kind == "cohorts":
+        return _cohort_sums(mv, _day(mv, as_of), labels)
+    return _split_sums(mv, mv.lines if lines is None else lines, labels)
+
+
+def expansion_of_sums(kind: str, rows: pd.DataFrame, as_of, start=None, end=None,
+                      name: str | None = None) -> pd.DataFrame:
+    """The view of :func:`expansion_sums_query`'s rows (any of them: some labels' rows make
+    those labels' view), as the pandas engine's function returns it. ``as_of``: the day the
+    cohorts were counted to (``"cohorts"``) or the movements' (``"segments"``: the period's
+    default end); ``start``, ``end``, ``name``: the segments' period and attribute."""
     from ..views.expansion import split_of_months
 
-    mv = _movements_of(data, None, definitions)
-    lines = mv.lines if lines is None else lines
+    if kind == "cohorts":
+        return cohort_expansion_table(pd.Period(pd.Timestamp(as_of), freq="M").ordinal,
+                                      rows["cohort"].to_numpy(np.int64),
+                                      rows["age"].to_numpy(np.int64),
+                                      rows["base"].to_numpy(np.int64),
+                                      rows["expansion"].to_numpy(np.int64))
+    if kind == "segments":
+        s_month, e_month = _segment_months(pd.Timestamp(as_of), start, end)
+        # The values as the pandas engine writes them (text, "(missing)" without one).
+        rows = rows.assign(segment=rows["segment"].astype("str").fillna("(missing)"))
+        return segment_expansion_table(rows, name or "segment", s_month, e_month)
+    if kind == "split":
+        # Months whose expansions had no line to compare still have their row (zeros).
+        parts = rows[["month", *EXPANSION_KINDS]].astype("int64")
+        return split_of_months(parts)
+    raise ValueError(f"kind must be one of {list(EXPANSION_SUMS)}, got {kind!r}")
+
+
+def _day(mv, as_of) -> pd.Timestamp:
+    """The last day counted: ``as_of``, not after the movements' own."""
+    return mv.as_of if as_of is None else min(pd.Timestamp(as_of).normalize(), mv.as_of)
+
+
+def _segment_table(mv, segment) -> ibis.Table:
+    return _labels_query(mv.lines, segment) if isinstance(segment, str) else segment
+
+
+def _segment_months(as_of: pd.Timestamp, start, end) -> tuple[int, int]:
+    """The segments' months as ordinals: ``end`` (default: ``as_of``'s month) and ``start``
+    (default: 12 months before)."""
+    last = pd.Period(as_of, freq="M").ordinal
+    e_month = last if end is None else _month(end, "end")
+    s_month = e_month - 12 if start is None else _month(start, "start")
+    if e_month <= s_month:
+        raise ValueError(f"end ({pd.Period(ordinal=e_month, freq='M')}) must be after start "
+                         f"({pd.Period(ordinal=s_month, freq='M')})")
+    return s_month, e_month
+
+
+def _labelled(t: ibis.Table, customer: str, labels: ibis.Table | None) -> tuple[ibis.Table, list]:
+    """Rows ``t`` with their customer's label (``segment``) when ``labels`` are given."""
+    if labels is None:
+        return t, []
+    t = t.left_join(labels, t[customer] == labels.segment_customer).drop("segment_customer")
+    return t, ["segment"]
+
+
+def _cohort_sums(mv, day: pd.Timestamp, labels) -> ibis.Table:
+    t = mv.micros
+    t = t.filter(t.day <= ibis.date(day.date()))
+    t = t.mutate(mon=_month_number(t.day))
+    whole = ibis.window(group_by=t.customer_id)
+    # A customer's cohort: the month of its latest "new" movement (as the pandas engine's).
+    t = t.mutate(cohort=t.mon.max(where=t.kind == NEW).over(whole))
+    t = t.filter(t.cohort.notnull())
+    t = t.mutate(age=t.mon - t.cohort, amount=t.after - t.before)
+    t, keys = _labelled(t, "customer_id", labels)
+    return t.group_by([*keys, "cohort", "age"]).aggregate(
+        base=_int64(ibis.ifelse(t.age == 0, t.amount, 0).sum()),
+        expansion=_int64(ibis.ifelse(t.kind == EXPANSION, t.amount, 0).sum()),
+    )
+
+
+def _segment_sums(mv, labels: ibis.Table, s_month: int, e_month: int) -> ibis.Table:
+    t = mv.micros
+    t = t.filter(t.day <= ibis.date(pd.Period(ordinal=e_month, freq="M").end_time.date()))
+    mon = _month_number(t.day)
+    next_mon = _month_number(t.next_day).fill_null(10**6)
+    at_start = (mon <= s_month) & (next_mon > s_month)
+    grown = (t.kind == EXPANSION) & (mon > s_month)
+    per = t.group_by("customer_id").aggregate(
+        start=_int64(ibis.ifelse(at_start, t.after, 0).sum()),
+        expansion=_int64(ibis.ifelse(grown, t.after - t.before, 0).sum()))
+    per = per.left_join(labels, per.customer_id == labels.segment_customer)
+    paying, expanded = per.start > 0, per.expansion > 0
+    return per.group_by("segment").aggregate(
+        customers=_int64(paying.sum()),
+        start_micros=_int64(per.start.sum()),
+        expansion_micros=_int64(per.expansion.sum()),
+        expanded_customers=_int64(expanded.sum()),
+        expanded_start_customers=_int64((expanded & paying).sum()),
+        expanded_joined_customers=_int64((expanded & ~paying).sum()),
+    )
+
+
+def _split_sums(mv, lines: ibis.Table, labels) -> ibis.Table:
     has_plan, has_qty = "plan" in lines.columns, "quantity" in lines.columns
     t = mv.micros
     events = t.filter(t.kind == EXPANSION).select(
         event_customer=t.customer_id, event_day=t.day, month=_month_number(t.day))
+    events, keys = _labelled(events, "event_customer", labels)
     # The paying lines (as the pandas engine's line table keeps them).
     paying = lines.filter((lines.mrr.abs() > 1e-6)
                           & (lines.end.isnull() | (lines.end > lines.start)))
@@ -141,16 +250,16 @@ def expansion_split(data, lines: ibis.Table | None = None, definitions=None) -> 
     before = (j.start <= day_before) & (j.end.isnull() | (day_before < j.end))
     after = (j.start <= j.event_day) & (j.end.isnull() | (j.event_day < j.end))
     j = j.mutate(before=before, after=after).filter(before | after)
-    keys = ["event_customer", "event_day", "month", "product"]
+    event = ["event_customer", "event_day", "month", *keys, "product"]
     # Per plan first: a plan on one side only tells the plans changed (the pandas engine
     # compares each side's sorted plan names).
-    by_plan = j.group_by([*keys, "plan"]).aggregate(
+    by_plan = j.group_by([*event, "plan"]).aggregate(
         mrr_b=_int64(ibis.ifelse(j.before, j.micros, 0).sum()),
         mrr_a=_int64(ibis.ifelse(j.after, j.micros, 0).sum()),
         qty_b=ibis.ifelse(j.before, j.quantity, 0.0).sum(),
         qty_a=ibis.ifelse(j.after, j.quantity, 0.0).sum(),
         had=j.before.any(), has=j.after.any())
-    p = by_plan.group_by(keys).aggregate(
+    p = by_plan.group_by(event).aggregate(
         mrr_b=_int64(by_plan.mrr_b.sum()), mrr_a=_int64(by_plan.mrr_a.sum()),
         qty_b=by_plan.qty_b.sum(), qty_a=by_plan.qty_a.sum(),
         had=by_plan.had.any(), has=by_plan.has.any(),
@@ -168,13 +277,16 @@ def expansion_split(data, lines: ibis.Table | None = None, definitions=None) -> 
                   + (zero if can_tell else ibis.ifelse(common, delta, zero))),
     }
     p = p.mutate(**{k: _int64(v) for k, v in parts.items()})
-    rows = p.group_by("month").aggregate(
-        **{k: _int64(p[k].sum()) for k in EXPANSION_KINDS}).to_pandas()
-    # Months whose expansions had no line to compare still have their row (zeros).
-    months = events.select("month").distinct().to_pandas()
-    zeros = pd.DataFrame({"month": months["month"].to_numpy(np.int64),
-                          **{k: np.zeros(len(months), np.int64) for k in EXPANSION_KINDS}})
-    return split_of_months(pd.concat([rows, zeros], ignore_index=True))
+    sums = p.group_by(["month", *keys]).aggregate(
+        **{k: _int64(p[k].sum()) for k in EXPANSION_KINDS})
+    # Every month with expansions has its row, zeros where none had a line to compare.
+    counts = events.group_by(["month", *keys]).aggregate(events=_int64(events.count()))
+    on = [counts.month == sums.month] + ([counts.segment == sums.segment] if keys else [])
+    if keys:  # (NULL labels: the blank customers' rows meet too)
+        on[1] = counts.segment.identical_to(sums.segment)
+    rows = counts.left_join(sums, on)
+    return rows.select("month", *keys, "events",
+                       **{k: _int64(rows[k].fill_null(0)) for k in EXPANSION_KINDS})
 
 
 # --------------------------------------------------------------------------- plans and listings

@@ -285,6 +285,10 @@ def test_warm_prepares_the_store_so_a_first_visit_computes_nothing(database, tmp
     assert len(forecast) == 4 * (1 + len(done["dimensions"])), prepared
     levels = [t for t in prepared if t.startswith("levels_")]
     assert len(levels) == 1 + len(done["dimensions"]), prepared
+    # The Expansion page's: by cohort and its split, of every customer and per label of each
+    # dimension; by segment of every customer, for each dimension.
+    expansion = [t for t in prepared if t.startswith("expansion_")]
+    assert len(expansion) == 2 * (1 + len(done["dimensions"])) + len(done["dimensions"]), prepared
     del con
     restart()
     for params in ({"asof": "2026-10-31"}, {"asof": "2026-10-31", "f.industry": "Software"}):
@@ -299,6 +303,9 @@ def test_warm_prepares_the_store_so_a_first_visit_computes_nothing(database, tmp
         at = open_with("pages/2_Cohorts.py", chosen, params)  # the cohort levels too
         assert_clean(at)
         same_page(at, open_with("pages/2_Cohorts.py", None, params))
+        at = open_with("pages/6_Expansion.py", chosen, params)  # and the Expansion page
+        assert_clean(at)
+        same_figures(at, open_with("pages/6_Expansion.py", None, params))
     con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
     assert warehouse._store_tables(con.get_backend()) == prepared
     with pytest.raises(ValueError, match="set store"):
@@ -580,6 +587,32 @@ def test_the_expansion_page_of_the_warehouse_is_the_samples(database, params):
     same_figures(at, sample)
     assert [s.options for s in at.selectbox] == [s.options for s in sample.selectbox]
     assert [m.value for m in at.main.multiselect] == [m.value for m in sample.main.multiselect]
+
+
+@pytest.mark.parametrize("params", [
+    {"asof": "2026-10-31"},  # every customer's sums, kept
+    {"asof": "2026-10-31", "f.industry": ["Healthcare", "Software"], "ex.dim": "channel",
+     "from": "2025-01", "to": "2026-06"},  # one dimension: its labels' rows
+    {"asof": "2026-09-15", "defs": "chartmogul", "f.channel": "partner",
+     "f.industry": "Software"},  # two dimensions: a query of its own
+])
+def test_with_a_store_the_expansion_page_sums_its_labels_rows_and_is_the_samples(
+        database, tmp_path, params):
+    # With a store, the expansion by cohort and its split are kept per label of a dimension (a
+    # filter on it picks its labels' rows), the expansion by segment of every customer too.
+    from ui import warehouse
+
+    chosen = settings(database, store=str(tmp_path / "store.duckdb"))
+    at = open_with("pages/6_Expansion.py", chosen, params)
+    assert_clean(at)
+    sample = open_with("pages/6_Expansion.py", None, params)
+    same_figures(at, sample)
+    con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
+    kept = [t for t in warehouse._store_tables(con.get_backend()) if t.startswith("expansion_")]
+    # every customer's: cohorts, split, segments; one dimension: its labels' cohorts and split
+    assert len(kept) == {0: 3, 1: 2, 2: 0}[sum(k.startswith("f.") for k in params)], kept
+    del con
+    st.cache_resource.clear()  # (closes the store for the next tests)
 
 
 def test_a_cut_expansion_listing_says_so_with_the_totals_of_all(database, monkeypatch):

@@ -53,3 +53,30 @@ def test_the_plans_and_the_listings_equal_the_pandas_engines(sample):
     same(got, want.head(25))
     assert (got.attrs["lines"], got.attrs["customers"]) == (len(want),
                                                             want["customer_id"].nunique())
+
+
+@pytest.mark.parametrize("kind", ["cohorts", "split"])
+def test_some_labels_rows_are_the_views_of_those_labels_customers(sample, kind):
+    # What the app keeps per label (a filter on one dimension sums its labels' rows): the rows
+    # per label of every customer, some labels' picked, give the view of those labels'
+    # customers alone (their own movements, queried on their own).
+    _, lines = sample
+    smv = mrrkit.sql.movements(lines, as_of="2026-10-31", definitions="chartmogul")
+    day = pd.Timestamp("2026-06-30")
+    rows = mrrkit.sql.expansion_sums_query(kind, smv, as_of=day, segment="industry",
+                                           lines=lines).to_pandas()
+    labels = sorted(set(rows["segment"].astype(str)))
+    assert len(labels) >= 4
+    for chosen in (labels[:1], labels[1:3], labels):
+        part = rows[rows["segment"].astype(str).isin(chosen)].drop(columns="segment")
+        got = mrrkit.sql.expansion_of_sums(kind, part, day)
+        alone = mrrkit.sql.movements(mrrkit.sql.segment_lines(lines, {"industry": chosen}),
+                                     as_of="2026-10-31", definitions="chartmogul")
+        if kind == "cohorts":
+            want = sql_expansion.expansion_by_cohort(alone, day)
+        else:
+            want = sql_expansion.expansion_split(alone, lines)
+        assert len(want) > 0
+        same(got, want)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        mrrkit.sql.expansion_sums_query("plans", smv)
