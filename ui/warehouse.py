@@ -686,12 +686,13 @@ def label_sizes(data: WarehouseData, dimension: str) -> pd.Series:
 
 
 def warm(chosen: Mapping[str, Any] | None = None, as_of=None, definitions=None) -> dict:
-    """Compute into the store what a first visit of the Overview, the Cohorts, the Scenarios
-    and the Expansion pages reads, and what a filter on any one dimension reads: every
-    customer's movements and labels, the month sums, the KPIs' retention sums, the cohort
-    levels, the forecast's and the expansion's sums of every customer and of each dimension's
-    labels, at ``as_of`` (the day the app opens at: the lines' latest date, or today) under
-    ``definitions``.
+    """Compute into the store what a first visit of the Overview, the Cohorts, the Scenarios,
+    the Expansion, the Segments and the Customers pages reads, and what a filter on any one
+    dimension reads: every customer's movements, labels and row of the customer list, the
+    month sums, the KPIs' retention sums, the cohort levels, the forecast's and the
+    expansion's sums of every customer and of each dimension's labels, every customer's
+    figures and churns for the default reporting period, at ``as_of`` (the day the app opens
+    at: the lines' latest date, or today) under ``definitions``.
 
     ``make warm`` runs it before a server starts (a running server does it itself, with
     :func:`warm_once`: the store is a file one process writes), so the first visitor finds
@@ -727,10 +728,14 @@ def warm(chosen: Mapping[str, Any] | None = None, as_of=None, definitions=None) 
         _levels(key, frozen, when, tag, (), "month", when, None)  # (the Cohorts page's)
         for dimension in options:
             _level_rows(key, frozen, when, tag, "month", when, dimension)
-        from . import warehouse_expansion, warehouse_forecast  # (they import this module)
+        # (they import this module)
+        from . import (warehouse_customers, warehouse_expansion, warehouse_forecast,
+                       warehouse_segments)
 
         warehouse_forecast.warm(key, frozen, when, tag, list(options))
         warehouse_expansion.warm(key, frozen, when, tag, list(options), list(table.index))
+        warehouse_segments.warm(key, frozen, when, tag, list(options), list(table.index))
+        warehouse_customers.warm(key, frozen, when, tag)
     return {"key": key, "as_of": when, "dimensions": list(options),
             "seconds": round(time.perf_counter() - started, 1)}
 

@@ -153,3 +153,10 @@ def customer_facts(data: wh.WarehouseData, customer: str) -> pd.Series | None:
     """The customer's row of the list (None: not a selected customer with an MRR history)."""
     rows = _facts(*_arguments(data), data.filters, str(customer))
     return None if rows.empty else rows.iloc[0]
+
+
+def warm(key: str, frozen: str, as_of: str, definitions: str) -> None:
+    """Compute the Customers page's every-customer rows (kept in the store: the list and its
+    counts are read from them) and its counts: for :func:`ui.warehouse.warm`."""
+    _summary(key, frozen, as_of, definitions)
+    _counts(key, frozen, as_of, definitions, ())

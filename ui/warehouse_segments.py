@@ -157,3 +157,19 @@ def lost_by_month(data: wh.WarehouseData, start: pd.Period, end: pd.Period) -> p
     rows = _reason_rows(key, frozen, day, tag, data.filters, None)
     return mrrkit.sql.churn_reason_by_month(wh._everyone(key, frozen, day, tag), start, end,
                                             REASON, rows=rows, reasons=_reasons(data))
+
+
+def warm(key: str, frozen: str, as_of: str, definitions: str, dimensions, months) -> None:
+    """Compute the Segments page of every customer at the default reporting period (the last 12
+    of ``months``): every customer's figures for the period and churns, kept in the store, and
+    each dimension's sums and MRR lost by reason (kept in this process: the server's warmer
+    runs in it). For :func:`ui.warehouse.warm`."""
+    if not len(months):
+        return
+    start, end = str(months[max(0, len(months) - 12)]), str(months[-1])
+    for dimension in dimensions:
+        _segment_sums(key, frozen, as_of, definitions, (), dimension, start, end)
+    if REASON in dimensions:  # (the page shows the MRR lost by reason)
+        _reason_rows(key, frozen, as_of, definitions, (), None)
+        for dimension in dimensions:
+            _reason_rows(key, frozen, as_of, definitions, (), dimension)

@@ -289,6 +289,9 @@ def test_warm_prepares_the_store_so_a_first_visit_computes_nothing(database, tmp
     # dimension; by segment of every customer, for each dimension.
     expansion = [t for t in prepared if t.startswith("expansion_")]
     assert len(expansion) == 2 * (1 + len(done["dimensions"])) + len(done["dimensions"]), prepared
+    # The Segments page's: every customer's figures for the default period, and churns; the
+    # Customers page's: every customer's row.
+    assert {t.split("_")[0] for t in prepared} >= {"period", "churns", "customers"}, prepared
     del con
     restart()
     for params in ({"asof": "2026-10-31"}, {"asof": "2026-10-31", "f.industry": "Software"}):
@@ -306,6 +309,13 @@ def test_warm_prepares_the_store_so_a_first_visit_computes_nothing(database, tmp
         at = open_with("pages/6_Expansion.py", chosen, params)  # and the Expansion page
         assert_clean(at)
         same_figures(at, open_with("pages/6_Expansion.py", None, params))
+        at = open_with("pages/3_Segments.py", chosen, params)  # and the Segments page
+        assert_clean(at)
+        same_figures(at, open_with("pages/3_Segments.py", None, params))
+        at = open_with("pages/4_Customers.py", chosen, params)  # and the Customers page
+        assert_clean(at)
+        same_page(at, open_with("pages/4_Customers.py", None, params),
+                  skip_captions=("Showing the 250 with the highest MRR",))
     con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
     assert warehouse._store_tables(con.get_backend()) == prepared
     with pytest.raises(ValueError, match="set store"):
