@@ -466,7 +466,8 @@ def _quick_periods(container, t: Text, months: list[str], complete: bool,
     # The slider's value as the user just left it (it is drawn below), else the session's.
     shown = ss.get(state.widget_key("from:to"))
     if not (isinstance(shown, tuple) and len(shown) == 2):
-        shown = state.peek("from:to") or default
+        # (a link's period: highlighted from its first run, not the default's button)
+        shown = state.peek_range(("from", "to"), months, default)
     ss[_QUICK] = None
     for name in QUICK_PERIODS:
         first, end = quick_period(name, last, complete, fiscal)

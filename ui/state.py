@@ -446,27 +446,44 @@ def _comparable(raw: str, option: str) -> bool:
 
 
 def _range_from_url(keys: tuple[str, str], options: list[str], default: tuple[str, str],
-                    position: Mapping[str, int]) -> tuple[str, str]:
+                    position: Mapping[str, int], peek: bool = False) -> tuple[str, str]:
     """The two ends a link gives (each one read apart): an end outside the options is moved to
-    the nearest option (with a notice); one that cannot be read is the default's."""
+    the nearest option (with a notice); one that cannot be read is the default's. ``peek``:
+    the same ends, the link left unread and nothing said."""
     incoming = st.session_state.setdefault(_INCOMING, {})
     value = list(default)
     for i, key in enumerate(keys):
         if key not in incoming:
             continue
-        raw = incoming.pop(key)[-1]
+        raw = (incoming.get(key) if peek else incoming.pop(key))[-1]
         if raw in position:
             value[i] = raw
         elif _comparable(raw, options[0]) and sorted([raw, options[0], options[-1]])[1] != raw:
             # Same-shaped text (e.g. YYYY-MM) outside the range: clamp.
             value[i] = options[0] if raw < options[0] else options[-1]
-            _clamped(key, raw, value[i])
-        else:
+            if not peek:
+                _clamped(key, raw, value[i])
+        elif not peek:
             notice(key, raw)
     if position[value[0]] > position[value[1]]:
-        notice("/".join(keys), "/".join(value))
+        if not peek:
+            notice("/".join(keys), "/".join(value))
         return default
     return tuple(value)
+
+
+def peek_range(keys: tuple[str, str], options: Sequence[str],
+               default: tuple[str, str]) -> tuple[str, str]:
+    """The value a range slider bound to ``keys`` (:func:`select_slider`) will start from, for
+    what is drawn above it: the session's, else the link's ends (read as the slider reads
+    them, the link left for it), else ``default``."""
+    options = list(options)
+    position = {v: i for i, v in enumerate(options)}
+    known = st.session_state.get(_VIEW, {}).get(":".join(keys))
+    if (isinstance(known, tuple) and len(known) == 2 and all(x in position for x in known)
+            and position[known[0]] <= position[known[1]]):
+        return known
+    return _range_from_url(keys, options, default, position, peek=True)
 
 
 def select_slider(label: str, options: Sequence[str], keys: tuple[str, str],

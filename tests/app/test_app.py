@@ -486,6 +486,21 @@ def test_quick_periods_set_the_period_and_follow_the_fiscal_year():
     assert _quick(at).value is None
 
 
+@pytest.mark.parametrize("period, button", [
+    (("2025-03", "2026-06"), None),  # no button names it: none highlighted, not the default's
+    (("2026-05", "2026-10"), "last_6"),
+    (("2010-01", "2026-10"), None),  # clamped to the data's first month: not a button's either
+])
+def test_a_links_period_highlights_its_quick_period_from_the_first_run(period, button):
+    # Found clicking a shared link: its first run highlighted "12 months" whatever the link's
+    # period (the buttons are drawn above the slider, which had not read the link yet).
+    at = open_page("app.py", {"from": period[0], "to": period[1]})
+    assert_clean(at)
+    assert _quick(at).value == button
+    at.run()  # (and on the next run)
+    assert _quick(at).value == button
+
+
 def test_a_period_link_outside_the_data_is_clamped_and_says_so():
     at = open_page("app.py", {"from": "2010-01", "to": "2026-03"})
     assert_clean(at)

@@ -137,6 +137,10 @@ def test_every_page_from_every_page_keeps_the_period_and_filter(app):
     walk = tour(len(labels))
     assert len(walk) == len(labels) * (len(labels) - 1) + 1
     try:
+        # The link's period is no quick period's: no button highlighted (the first run of a
+        # link highlighted the default's "12 months", found clicking a shared link).
+        pressed = page.locator(SIDEBAR).locator('button[aria-checked="true"]')
+        assert pressed.count() == 0, pressed.all_inner_texts()
         for step, index in enumerate(walk[1:], 1):
             label = labels[index]
             _menu(page, runs, label)
