@@ -40,6 +40,14 @@ def settings(database, **changes) -> dict:
     return out
 
 
+def store_tables(chosen) -> list[str]:
+    """The tables in the store the settings ``chosen`` name."""
+    from ui import warehouse
+
+    con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
+    return warehouse._store_tables(con.get_backend())
+
+
 def open_with(page: str, warehouse: dict | None, params: dict | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.secrets["_isolated"] = True
@@ -146,8 +154,6 @@ def test_with_a_store_the_cohorts_page_sums_its_labels_rows_and_is_the_samples(
         database, tmp_path, params):
     # With a store, the cohort levels of one dimension's labels are kept (a filter on it, or its
     # segment curves, pick its labels' rows); a filter with segment curves is a query of its own.
-    from ui import warehouse
-
     chosen = settings(database, store=str(tmp_path / "store.duckdb"))
     at = open_with("pages/2_Cohorts.py", chosen, params)
     assert_clean(at)
@@ -156,10 +162,8 @@ def test_with_a_store_the_cohorts_page_sums_its_labels_rows_and_is_the_samples(
     for got, want in zip(at.dataframe, sample.dataframe):
         pd.testing.assert_frame_equal(got.value, want.value)
     assert len(at.get("vega_lite_chart")) == len(sample.get("vega_lite_chart"))
-    con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
-    kinds = [t.split("_")[0] for t in warehouse._store_tables(con.get_backend())]
+    kinds = [t.split("_")[0] for t in store_tables(chosen)]
     assert "levels" in kinds
-    del con
     st.cache_resource.clear()  # (closes the store for the next tests)
 
 
@@ -277,8 +281,7 @@ def test_warm_prepares_the_store_so_a_first_visit_computes_nothing(database, tmp
     chosen = settings(database, store=str(tmp_path / "store.duckdb"))
     done = warehouse.warm(chosen, as_of="2026-10-31")
     assert done["as_of"] == "2026-10-31" and "industry" in done["dimensions"]
-    con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
-    prepared = warehouse._store_tables(con.get_backend())
+    prepared = store_tables(chosen)
     # The Scenarios page's sums too (first lives, paying customers by age, the revenue weights,
     # the window's bands), of every customer and per label of each dimension.
     forecast = [t for t in prepared if t.startswith("forecast_")]
@@ -292,7 +295,6 @@ def test_warm_prepares_the_store_so_a_first_visit_computes_nothing(database, tmp
     # The Segments page's: every customer's figures for the default period, and churns; the
     # Customers page's: every customer's row.
     assert {t.split("_")[0] for t in prepared} >= {"period", "churns", "customers"}, prepared
-    del con
     restart()
     for params in ({"asof": "2026-10-31"}, {"asof": "2026-10-31", "f.industry": "Software"}):
         at = open_with(HOME, chosen, params)
@@ -316,8 +318,7 @@ def test_warm_prepares_the_store_so_a_first_visit_computes_nothing(database, tmp
         assert_clean(at)
         same_page(at, open_with("pages/4_Customers.py", None, params),
                   skip_captions=("Showing the 250 with the highest MRR",))
-    con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
-    assert warehouse._store_tables(con.get_backend()) == prepared
+    assert store_tables(chosen) == prepared
     with pytest.raises(ValueError, match="set store"):
         warehouse.warm(settings(database))
     st.cache_resource.clear()
@@ -342,10 +343,8 @@ def test_the_server_warms_its_store_itself_and_again_once_new_lines_come(databas
     first = warehouse.warm_once(chosen, done)
     assert [d["as_of"] for d in first] == ["2026-10-31"] * 2 and len(done) == 2
     assert warehouse.warm_once(chosen, done) == []  # nothing changed: nothing done
-    con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
-    before = warehouse._store_tables(con.get_backend())
+    before = store_tables(chosen)
     assert {t.split("_")[0] for t in before} >= {"movements", "monthsums", "forecast", "levels"}
-    del con
     restart()  # (the store closed, to change the lines)
     with duck.connect(str(copy)) as lines:
         lines.execute("UPDATE finance.few SET amount = amount + 1000 WHERE account_id = "
@@ -353,19 +352,15 @@ def test_the_server_warms_its_store_itself_and_again_once_new_lines_come(databas
     chosen = {**chosen, "warm": ["mrrkit"]}  # (one preset is enough from here: half the time)
     again = warehouse.warm_once(chosen, done)  # (the content is asked again: a new key)
     assert len(again) == 1 and again[0]["key"] != first[0]["key"]
-    con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
-    after = warehouse._store_tables(con.get_backend())
+    after = store_tables(chosen)
     assert {t.split("_")[1] for t in after} == {again[0]["key"].split(".")[1]}  # old ones gone
-    del con
     # A visit then computes nothing: the store holds it. (Its settings start no warmer of their
     # own in this process: warm_once is the warmer's step, tested here by hand.)
     restart()
     chosen = {**chosen, "warm": []}
     at = open_with(HOME, chosen, {"asof": "2026-10-31"})
     assert_clean(at)
-    con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
-    assert warehouse._store_tables(con.get_backend()) == after
-    del con
+    assert store_tables(chosen) == after
     with pytest.raises(ValueError, match="unknown definitions"):
         warehouse._warm_presets({**chosen, "warm": ["chartmoggul"]})
     assert warehouse._warm_presets({**chosen, "warm": False}) == []
@@ -567,8 +562,6 @@ def test_with_a_store_the_segments_and_customers_tables_are_kept_and_the_pages_t
         database, tmp_path):
     # What these pages materialise (a period's customer figures, the churns with their reasons,
     # the customers' rows and attributes) goes into the store too, named as the other tables.
-    from ui import warehouse
-
     chosen = settings(database, store=str(tmp_path / "store.duckdb"))
     for page, params in (("pages/3_Segments.py", {"asof": "2026-10-31", "seg.dim": "industry"}),
                          ("pages/4_Customers.py", {"asof": "2026-10-31", "cus.q": "software"})):
@@ -576,10 +569,8 @@ def test_with_a_store_the_segments_and_customers_tables_are_kept_and_the_pages_t
         assert_clean(at)
         same_page(at, open_with(page, None, params),
                   skip_captions=("Showing the 250 with the highest MRR",))
-    con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
-    kinds = {t.split("_")[0] for t in warehouse._store_tables(con.get_backend())}
+    kinds = {t.split("_")[0] for t in store_tables(chosen)}
     assert {"period", "churns", "customers", "attributes"} <= kinds, kinds
-    del con
     st.cache_resource.clear()  # (closes the store for the next tests)
 
 
@@ -610,18 +601,14 @@ def test_with_a_store_the_expansion_page_sums_its_labels_rows_and_is_the_samples
         database, tmp_path, params):
     # With a store, the expansion by cohort and its split are kept per label of a dimension (a
     # filter on it picks its labels' rows), the expansion by segment of every customer too.
-    from ui import warehouse
-
     chosen = settings(database, store=str(tmp_path / "store.duckdb"))
     at = open_with("pages/6_Expansion.py", chosen, params)
     assert_clean(at)
     sample = open_with("pages/6_Expansion.py", None, params)
     same_figures(at, sample)
-    con = warehouse._open(warehouse._settings_key(chosen), warehouse._frozen(chosen))
-    kept = [t for t in warehouse._store_tables(con.get_backend()) if t.startswith("expansion_")]
+    kept = [t for t in store_tables(chosen) if t.startswith("expansion_")]
     # every customer's: cohorts, split, segments; one dimension: its labels' cohorts and split
     assert len(kept) == {0: 3, 1: 2, 2: 0}[sum(k.startswith("f.") for k in params)], kept
-    del con
     st.cache_resource.clear()  # (closes the store for the next tests)
 
 
