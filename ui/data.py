@@ -122,6 +122,17 @@ def today() -> pd.Timestamp:
     return pd.Timestamp.today().normalize()
 
 
+def default_period(months) -> tuple[str, str]:
+    """The reporting period the pages open with: the last 12 of ``months`` (the sidebar's
+    slider, what the server's warmer prepares), as ``YYYY-MM`` texts.
+
+    >>> default_period(["2025-11", "2025-12", "2026-01"])
+    ('2025-11', '2026-01')
+    """
+    months = [str(m) for m in months]
+    return months[max(0, len(months) - 12)], months[-1]
+
+
 _NAME_DATE = re.compile(r"(?<!\d)(20\d\d)[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?!\d)")
 
 

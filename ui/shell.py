@@ -45,6 +45,7 @@ from .data import (
     is_sample,
     open_view,
     save_view,
+    default_period,
     set_upload,
     today,
     view_store,
@@ -485,7 +486,7 @@ def _period(fr: Frame, base: views.Analysis, as_of: pd.Timestamp) -> tuple[str, 
     """The reporting period (the quick periods, the slider) and the fiscal year's start."""
     t, box = fr.t, fr.period_box
     months = [str(p) for p in base.monthly.index]
-    default = (months[max(0, len(months) - 12)], months[-1])
+    default = default_period(months)
     complete = as_of == as_of + pd.offsets.MonthEnd(0)
     _quick_periods(box, t, months, complete, default)
     period = state.select_slider(

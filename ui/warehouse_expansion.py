@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from . import warehouse as wh
+from .data import default_period
 from .warehouse_forecast import _arguments
 
 #: Most rows a listing fetches (the page asks for the rows it shows; a test asks for fewer).
@@ -130,7 +131,7 @@ def warm(key: str, frozen: str, as_of: str, definitions: str, dimensions, months
     visit and a filter on one dimension read (for :func:`ui.warehouse.warm`)."""
     if not len(months):
         return
-    start, end = pd.Period(months[max(0, len(months) - 12)], "M"), pd.Period(months[-1], "M")
+    start, end = (pd.Period(m, "M") for m in default_period(months))
     day = f"{min(end.end_time.normalize(), pd.Timestamp(as_of)):%Y-%m-%d}"
     lines = _line_columns(key, frozen)
     for kind, when in (("cohorts", day), ("split", "")):

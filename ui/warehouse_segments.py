@@ -21,6 +21,7 @@ import streamlit as st
 from mrrkit.views.segments import segment_table_of_sums
 
 from . import warehouse as wh
+from .data import default_period
 
 __all__ = ["lost_by_month", "lost_by_reason", "segment_table"]
 
@@ -166,7 +167,7 @@ def warm(key: str, frozen: str, as_of: str, definitions: str, dimensions, months
     runs in it). For :func:`ui.warehouse.warm`."""
     if not len(months):
         return
-    start, end = str(months[max(0, len(months) - 12)]), str(months[-1])
+    start, end = default_period(months)
     for dimension in dimensions:
         _segment_sums(key, frozen, as_of, definitions, (), dimension, start, end)
     if REASON in dimensions:  # (the page shows the MRR lost by reason)
