@@ -281,9 +281,9 @@ def _split_sums(mv, lines: ibis.Table, labels) -> ibis.Table:
         **{k: _int64(p[k].sum()) for k in EXPANSION_KINDS})
     # Every month with expansions has its row, zeros where none had a line to compare.
     counts = events.group_by(["month", *keys]).aggregate(events=_int64(events.count()))
-    on = [counts.month == sums.month] + ([counts.segment == sums.segment] if keys else [])
-    if keys:  # (NULL labels: the blank customers' rows meet too)
-        on[1] = counts.segment.identical_to(sums.segment)
+    on = [counts.month == sums.month]
+    if keys:  # (NULL labels too: the blank customers' rows meet)
+        on.append(counts.segment.identical_to(sums.segment))
     rows = counts.left_join(sums, on)
     return rows.select("month", *keys, "events",
                        **{k: _int64(rows[k].fill_null(0)) for k in EXPANSION_KINDS})
