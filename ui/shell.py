@@ -564,16 +564,8 @@ def select_data(fr: Frame) -> Context:
     start, end = _period(fr, base, as_of)
     filters = _filters(fr, base)
     data = views.select(source, as_of, filters, definitions)
-    chosen = dict(filters)
-    if "churn_reason" in chosen:
-        # Only customers who left have a churn reason: say what such a filter shows (their MRR
-        # is 0 once gone), and where lost MRR is broken down by reason instead.
-        reasons = ", ".join(plain_md(t("missing") if v == "(none)" else v)
-                            for v in chosen["churn_reason"])
-        st.info(t("sidebar.churn_reason_filter", reasons=reasons), icon=":material/filter_alt:")
     if filters:
-        fr.segment_box.caption(t("sidebar.selected", selected=nf.count(data.segment.customers),
-                                 total=nf.count(len(base.labels))))
+        _selection_notes(fr, nf, filters, data.segment.customers, len(base.labels))
     _unknown_keys(t)
     browser_memory.sidebar_button(fr.data_box, t, source)  # at the data box's end
     ctx = Context(slug=fr.slug, data=data, start=pd.Period(start, freq="M"),
@@ -584,6 +576,22 @@ def select_data(fr: Frame) -> Context:
         state.stop()
     _CONTEXT.set(ctx)
     return ctx
+
+
+def _selection_notes(fr: Frame, nf: NumberFormat, filters: views.Filters, selected: int,
+                     total: int) -> None:
+    """What the sidebar says of a selection: how many customers it holds, and what a churn
+    reason filter shows."""
+    t = fr.t
+    chosen = dict(filters)
+    if "churn_reason" in chosen:
+        # Only customers who left have a churn reason: say what such a filter shows (their MRR
+        # is 0 once gone), and where lost MRR is broken down by reason instead.
+        reasons = ", ".join(plain_md(t("missing") if v == "(none)" else v)
+                            for v in chosen["churn_reason"])
+        st.info(t("sidebar.churn_reason_filter", reasons=reasons), icon=":material/filter_alt:")
+    fr.segment_box.caption(t("sidebar.selected", selected=nf.count(selected),
+                             total=nf.count(total)))
 
 
 def _select_warehouse(fr: Frame, source: Source, nf: NumberFormat, as_of: pd.Timestamp,
@@ -604,6 +612,9 @@ def _select_warehouse(fr: Frame, source: Source, nf: NumberFormat, as_of: pd.Tim
     filters = _filters(fr, everyone.base)
     try:
         data = warehouse.select(source, as_of, filters, definitions)
+        if data.filters:
+            _selection_notes(fr, nf, data.filters, warehouse.customer_count(data),
+                             warehouse.customer_count(data, everyone=True))
     except Exception as exc:  # noqa: BLE001
         st.error(t("warehouse.error", error=plain_md(str(exc))), icon=":material/database:")
         state.stop()

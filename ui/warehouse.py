@@ -43,6 +43,7 @@ from .data import Source
 __all__ = [
     "WarehouseData",
     "configured",
+    "customer_count",
     "is_warehouse",
     "kpis",
     "row_count",
@@ -680,6 +681,30 @@ def label_sizes(data: WarehouseData, dimension: str) -> pd.Series:
     """Selected customers per label of ``dimension`` (the labels the filters offer, in order)."""
     sizes = _label_sizes(data.source.key, _frozen(settings()), data.filters, dimension)
     return sizes.reindex(data.base.options(dimension), fill_value=0).astype("int64")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _customer_count(key: str, frozen: str, filters: tuple) -> int:
+    """The customers the filters select (every customer with no filter): of a filter on one
+    dimension, a sum of its labels' sizes (one group-by shared by every such filter)."""
+    if len(filters) == 1:
+        (dimension, chosen), = filters
+        sizes = _label_sizes(key, frozen, (), dimension)
+        return int(sizes[sizes.index.isin([str(v) for v in chosen])].sum())
+    table = _label_table(key, frozen)
+    if table is None:
+        return 0
+    if filters:
+        table = table.filter(table.customer_id.isin(_selected_customers(key, frozen, filters)))
+    with _LOCK:
+        return int(table.count().execute())
+
+
+def customer_count(data: WarehouseData, everyone: bool = False) -> int:
+    """How many customers the filters select (``everyone``: how many there are), as the
+    sidebar's "N of M customers selected" counts them for an upload (customers with lines)."""
+    return _customer_count(data.source.key, _frozen(settings()),
+                           () if everyone else data.filters)
 
 
 # --- preparing the store ahead ------------------------------------------------------------------

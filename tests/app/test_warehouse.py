@@ -129,6 +129,24 @@ def test_the_segment_filters_are_the_uploads(database):
     assert "Quantity" not in [label for label, _ in boxes]
 
 
+@pytest.mark.parametrize("filters", [
+    {"f.industry": "Healthcare"},  # one dimension: a sum of its labels' sizes
+    {"f.industry": ["Healthcare", "Retail"], "f.channel": "partner"},  # two: a query
+    {"f.churn_reason": "budget"},  # what such a filter shows, said
+])
+def test_the_sidebar_says_how_many_customers_are_selected_as_for_the_sample(database, filters):
+    params = {"asof": "2026-10-31", **filters}
+    at = open_with(HOME, settings(database), params)
+    assert_clean(at)
+    sample = open_with(HOME, None, params)
+    said = [c.value for c in at.sidebar.caption if "customers selected" in c.value]
+    assert len(said) == 1
+    assert said == [c.value for c in sample.sidebar.caption if "customers selected" in c.value]
+    assert [i.value for i in at.info] == [i.value for i in sample.info]
+    assert any("Only customers who left" in i.value for i in at.info) == (
+        "f.churn_reason" in filters)
+
+
 @pytest.mark.parametrize("params", [
     {"asof": "2026-10-31"},
     {"asof": "2026-10-31", "coh.value": "customers", "coh.by": "quarter", "f.channel": "partner"},

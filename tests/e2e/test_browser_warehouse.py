@@ -124,6 +124,8 @@ def test_the_overview_is_the_warehouses_and_a_filter_is_pushed_down(app):
         page.wait_for_function("location.search.includes('f.industry')", timeout=STEP_MS)
         filtered = _metrics(page)
         assert filtered != shown
+        everyone = mrrkit.load_sample()["customer_id"].nunique()
+        assert f"of {everyone:,} customers selected" in page.locator(SIDEBAR).inner_text()
         page.reload()
         page.locator('[data-testid="stMain"] h1').first.wait_for()
         runs.idle()
