@@ -255,10 +255,12 @@ def _tag(definitions) -> str:
 
 @functools.cache
 def _code_digest() -> str:
-    """A digest of the code that computes the stored tables (the engine's rules, their SQL and
-    the label rule here): a table stored by other code is never read back."""
+    """A digest of the code that computes the stored tables (the engine's rules, their SQL, the
+    label rule here and what each page's module stores): a table stored by other code is never
+    read back."""
     root = Path(mrrkit.__file__).parent
-    files = sorted([*root.glob("sql/*.py"), *root.glob("engine/*.py"), Path(__file__)])
+    files = sorted([*root.glob("sql/*.py"), *root.glob("engine/*.py"),
+                    *Path(__file__).parent.glob("warehouse*.py")])
     text = b"".join(f.read_bytes() for f in files)
     return hashlib.blake2b(text, digest_size=6).hexdigest()
 
@@ -368,9 +370,9 @@ def _label_table(key: str, frozen: str):
         return _materialised(key, frozen, table, "labels")
 
 
-def _selected_customers(key: str, frozen: str, filters: tuple):
-    """The customers whose labels pass ``filters`` (an ibis column expression of ids)."""
-    table = _label_table(key, frozen)
+def _passes(table, filters: tuple):
+    """Whether each row's labels pass ``filters``: a boolean column of ``table``, which has the
+    label table's ``dim_<dimension>`` columns (:func:`_label_table`)."""
     keep = None
     for name, chosen in filters:
         text = table[f"dim_{name}"].cast("string")
@@ -379,7 +381,13 @@ def _selected_customers(key: str, frozen: str, filters: tuple):
         if mrrkit.MISSING in values:
             test = test | table[f"dim_{name}"].isnull() | (text.strip() == "")
         keep = test if keep is None else keep & test
-    return table.filter(keep.fill_null(False)).customer_id
+    return keep.fill_null(False)
+
+
+def _selected_customers(key: str, frozen: str, filters: tuple):
+    """The customers whose labels pass ``filters`` (an ibis column expression of ids)."""
+    table = _label_table(key, frozen)
+    return table.filter(_passes(table, filters)).customer_id
 
 
 def _movements(key: str, frozen: str, as_of: str, definitions: str, filters: tuple):
@@ -618,21 +626,31 @@ def _levels(key: str, frozen: str, as_of: str, definitions: str, filters: tuple,
             day: str, segment: str | None):
     """The cohort levels (:func:`mrrkit.sql.cohort_levels`) of the selected customers, per
     label of ``segment`` when given. With a store, every customer's rows (per label of a
-    dimension too) are kept in it: a filter on one dimension, or the segment curves of a
-    dimension, are then that dimension's labels' rows (they add up over customers)."""
+    dimension too) are kept in it: a filter on one dimension, the segment curves of a
+    dimension, or both on the same dimension, are then that dimension's labels' rows (they add
+    up over customers). Otherwise one query, the labels read from :func:`_label_table` (as
+    :func:`mrrkit.sql.cohort_levels` would compute them from the lines: a pass over every
+    line)."""
     import mrrkit.sql
 
     mv = _movements(key, frozen, as_of, definitions, filters)
-    if _stored(frozen) and len(filters) <= 1 and not (filters and segment):
-        dimension = segment if not filters else filters[0][0]
+    named = {d for d in [segment, *(name for name, _ in filters)] if d is not None}
+    if _stored(frozen) and len(filters) <= 1 and len(named) <= 1:
+        dimension = next(iter(named), None)
         rows = _level_rows(key, frozen, as_of, definitions, by, day, dimension)
         if filters:
             chosen = [str(v) for v in filters[0][1]]
-            rows = rows[rows["segment"].isin(chosen)].drop(columns="segment")
+            rows = rows[rows["segment"].isin(chosen)]
+            if segment is None:
+                rows = rows.drop(columns="segment")
         with _LOCK:  # (a negative MRR is looked up in the database)
             return mrrkit.sql.cohort_levels_of_rows(mv, rows, by, day)
+    labels = None
+    if segment is not None:
+        table = _label_table(key, frozen)
+        labels = table.select(segment_customer=table.customer_id, segment=table[f"dim_{segment}"])
     with _LOCK:
-        return mrrkit.sql.cohort_levels(mv, by, day, segment=segment)
+        return mrrkit.sql.cohort_levels(mv, by, day, segment=labels)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -667,9 +685,14 @@ def cohort_levels(data: WarehouseData, by: str, day: pd.Timestamp, segment: str 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _label_sizes(key: str, frozen: str, filters: tuple, dimension: str) -> pd.Series:
+    """Customers per label of ``dimension`` among those ``filters`` select: of a filter on that
+    dimension alone, every customer's sizes of the labels chosen (no query)."""
+    if len(filters) == 1 and filters[0][0] == dimension:
+        sizes = _label_sizes(key, frozen, (), dimension)
+        return sizes.where(sizes.index.isin([str(v) for v in filters[0][1]]), 0)
     table = _label_table(key, frozen)
     if filters:
-        table = table.filter(table.customer_id.isin(_selected_customers(key, frozen, filters)))
+        table = table.filter(_passes(table, filters))
     column = table[f"dim_{dimension}"]
     with _LOCK:
         counts = table.group_by(segment=column).aggregate(n=table.count()).to_pandas()
@@ -692,10 +715,12 @@ def _customer_count(key: str, frozen: str, filters: tuple) -> int:
         sizes = _label_sizes(key, frozen, (), dimension)
         return int(sizes[sizes.index.isin([str(v) for v in chosen])].sum())
     table = _label_table(key, frozen)
-    if table is None:
-        return 0
+    if table is None:  # (no attribute, so no filter)
+        lines = _lines(key, frozen)
+        with _LOCK:
+            return int(lines.customer_id.nunique().execute())
     if filters:
-        table = table.filter(table.customer_id.isin(_selected_customers(key, frozen, filters)))
+        table = table.filter(_passes(table, filters))
     with _LOCK:
         return int(table.count().execute())
 
