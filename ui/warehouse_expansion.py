@@ -103,19 +103,26 @@ def by_cohort(data: wh.WarehouseData, day: pd.Timestamp) -> pd.DataFrame:
 def _by_segment(key: str, frozen: str, as_of: str, definitions: str, filters: tuple,
                 dimension: str, start: str, end: str) -> pd.DataFrame:
     """The expansion by label of ``dimension`` of the selected customers: of every customer,
-    kept in the store when there is one (a row per label, per period)."""
+    kept in the store when there is one (a row per label, per period). With a store, a filter
+    on ``dimension`` alone keeps the chosen labels' rows of every customer's (a label's
+    customers are the same whoever else is selected); another filter is a query of its own."""
     from mrrkit.sql.expansion import expansion_of_sums, expansion_sums_query
+    from mrrkit.sql.views import _labels as text_labels
 
-    mv = wh._movements(key, frozen, as_of, definitions, filters)
+    own = wh._stored(frozen) and len(filters) == 1 and filters[0][0] == dimension
+    mv = wh._movements(key, frozen, as_of, definitions, () if own else filters)
     query = expansion_sums_query("segments", mv, segment=_labels(key, frozen, dimension),
                                  start=start, end=end)
     with wh._LOCK:
-        if filters:
+        if filters and not own:
             rows = query.to_pandas()
         else:
             rows = wh._fetched(key, frozen, query, "expansion",
                                wh._sums_tag(as_of, definitions, "segments", dimension, start,
                                             end))
+    if own:
+        chosen = [str(v) for v in filters[0][1]]
+        rows = rows[text_labels(rows["segment"]).isin(chosen).to_numpy()]
     out = expansion_of_sums("segments", rows, mv.as_of, start, end)
     out.index.name = dimension
     return out

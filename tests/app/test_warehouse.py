@@ -675,15 +675,20 @@ def test_the_expansion_page_of_the_warehouse_is_the_samples(database, params):
     assert [m.value for m in at.main.multiselect] == [m.value for m in sample.main.multiselect]
 
 
-@pytest.mark.parametrize("params", [
-    {"asof": "2026-10-31"},  # every customer's sums, kept
-    {"asof": "2026-10-31", "f.industry": ["Healthcare", "Software"], "ex.dim": "channel",
-     "from": "2025-01", "to": "2026-06"},  # one dimension: its labels' rows
-    {"asof": "2026-09-15", "defs": "chartmogul", "f.channel": "partner",
-     "f.industry": "Software"},  # two dimensions: a query of its own
+@pytest.mark.parametrize("params, stored", [
+    # every customer's sums, kept: cohorts, split, segments
+    ({"asof": "2026-10-31"}, 3),
+    # one dimension: its labels' cohorts and split; the segments of another dimension a query
+    ({"asof": "2026-10-31", "f.industry": ["Healthcare", "Software"], "ex.dim": "channel",
+      "from": "2025-01", "to": "2026-06"}, 2),
+    # one dimension, the segments of the same: every customer's segments, the chosen labels'
+    ({"asof": "2026-10-31", "f.industry": "Healthcare", "ex.dim": "industry"}, 3),
+    # two dimensions: queries of their own
+    ({"asof": "2026-09-15", "defs": "chartmogul", "f.channel": "partner",
+      "f.industry": "Software"}, 0),
 ])
 def test_with_a_store_the_expansion_page_sums_its_labels_rows_and_is_the_samples(
-        database, tmp_path, params):
+        database, tmp_path, params, stored):
     # With a store, the expansion by cohort and its split are kept per label of a dimension (a
     # filter on it picks its labels' rows), the expansion by segment of every customer too.
     chosen = settings(database, store=str(tmp_path / "store.duckdb"))
@@ -692,8 +697,7 @@ def test_with_a_store_the_expansion_page_sums_its_labels_rows_and_is_the_samples
     sample = open_with("pages/6_Expansion.py", None, params)
     same_figures(at, sample)
     kept = [t for t in store_tables(chosen) if t.startswith("expansion_")]
-    # every customer's: cohorts, split, segments; one dimension: its labels' cohorts and split
-    assert len(kept) == {0: 3, 1: 2, 2: 0}[sum(k.startswith("f.") for k in params)], kept
+    assert len(kept) == stored, kept
     st.cache_resource.clear()  # (closes the store for the next tests)
 
 
