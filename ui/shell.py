@@ -309,10 +309,21 @@ def navigation() -> tuple[PageInfo, object]:
 
 
 def _menu(container, t: Text) -> None:
-    for info, page in _streamlit_pages():
-        key = f"page.{info.slug}"
-        label = t(key) if t.has(key) else info.name
-        container.page_link(page, label=label, icon=info.icon)
+    """The menu: a link per page carrying the view's address, drawn again with the address the
+    run ends with (:func:`ui.state.when_written`). Streamlit opens a page without its address
+    and the page wrote it back, two browser history entries a click (Back took two presses);
+    a link that carries the address the page keeps makes one."""
+    slot = container.empty()
+
+    def draw(params: dict[str, list[str]]) -> None:
+        query = {k: v if len(v) != 1 else v[0] for k, v in params.items()}
+        with slot.container():
+            for info, page in _streamlit_pages():
+                key = f"page.{info.slug}"
+                label = t(key) if t.has(key) else info.name
+                st.page_link(page, label=label, icon=info.icon, query_params=query or None)
+
+    state.when_written(draw)
 
 
 # --- every page ---------------------------------------------------------------------------------

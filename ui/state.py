@@ -54,7 +54,7 @@ __all__ = [
     "GLOBAL_KEYS", "NATIVE", "RESERVED", "attach_link", "base_url", "begin", "bind",
     "batched", "date_input", "flush", "forget", "incoming_keys", "multiselect", "notice", "peek",
     "query_string", "reset", "restore", "segmented", "select_slider", "selectbox", "set_value",
-    "share_url", "snapshot", "stop", "text_input", "texts", "widget_key",
+    "share_url", "snapshot", "stop", "text_input", "texts", "when_written", "widget_key",
 ]
 
 #: Keys every page understands (``f.<attribute>`` too).
@@ -74,6 +74,8 @@ _WRITTEN = "_mrrkit_url_out"  # key -> list[str], this run's view as URL values,
 # browser's address can lag behind them (see ``begin``).
 _HISTORY = "_mrrkit_url_history"
 _HISTORY_SIZE = 8
+_DRAWN = "_mrrkit_url_drawn"  # the keys whose widget this run drew
+_DROP = "_mrrkit_url_drop"  # keys reset or forgotten: out of the address at the next flush
 _NOTICED = "_mrrkit_noticed"
 _NOTICE_TEXT = "_mrrkit_notice_text"
 _CLAMP_TEXT = "_mrrkit_clamp_text"
@@ -120,11 +122,15 @@ def begin() -> None:
     # else: rebuilt by this run's widgets and written once, when the page ends (:func:`batched`)
     ss[_WRITTEN] = {k: list(st.query_params.get_all(k)) for k in st.query_params
                     if k in RESERVED}
+    ss[_DRAWN] = set()
     ss.pop(_LINK_SLOT, None)
 
 
 #: Whether this run writes the URL once, at its end (:func:`batched`).
 _BATCHED: ContextVar[bool] = ContextVar("mrrkit_url_batched", default=False)
+#: Called with the address this run ends with (:func:`when_written`).
+_ON_WRITE: ContextVar[Callable[[dict[str, list[str]]], None] | None] = ContextVar(
+    "mrrkit_url_on_write", default=None)
 #: Whether :func:`begin` ran in this run (before it, the view is the last run's).
 _BEGUN: ContextVar[bool] = ContextVar("mrrkit_url_begun", default=False)
 
@@ -135,13 +141,24 @@ def batched():
     run on its own (Streamlit's ``pages/`` mode, as ``AppTest`` runs them) writes each key as
     its widget is drawn (the same address, by more messages). A page that stops early calls
     :func:`stop`, which writes it first (a stopped run sends nothing more)."""
-    token, begun = _BATCHED.set(True), _BEGUN.set(False)
+    token, begun, hook = _BATCHED.set(True), _BEGUN.set(False), _ON_WRITE.set(None)
     try:
         yield
         flush()
     finally:
         _BATCHED.reset(token)
         _BEGUN.reset(begun)
+        _ON_WRITE.reset(hook)
+
+
+def when_written(hook: Callable[[dict[str, list[str]]], None]) -> None:
+    """Call ``hook`` with the address's keys and values (Streamlit's bound keys left out): now,
+    with the address as it is (what stays when a run stops on an error), and again with the
+    address this run ends with when it is written (:func:`flush`), e.g. the menu's links, so
+    that a menu click opens the next page with the address it will keep."""
+    hook({k: list(st.query_params.get_all(k)) for k in st.query_params if not _native(k)})
+    if _BATCHED.get():
+        _ON_WRITE.set(hook)
 
 
 def stop() -> NoReturn:
@@ -159,13 +176,28 @@ def flush() -> None:
     drawn left 3 or 4 entries per menu click, and Back stepped through them instead of going
     back a page (found clicking through in Chromium). Keys Streamlit binds itself and the
     reserved ones are left as they are.
+
+    The keys of widgets this run did not draw (another page's, the period on the Data page)
+    stay in the address as this session wrote them, or as a link gave them while no page has
+    applied them yet: a menu click then changes the address only where the new page's own
+    widgets differ. The browser's entry for the new page (Streamlit's, made with the address
+    of the page left) is then the only one, and Back goes back a page at the first press (it
+    took two: the page's own entry, then the address the page wrote). Keys reset or forgotten
+    (:func:`reset`, :func:`forget`) leave.
     """
     ss = st.session_state
     if _WRITTEN not in ss or not _BEGUN.get():  # (the gate stopped the run before the view)
         return
     current = {k: list(st.query_params.get_all(k)) for k in st.query_params}
     ours = {k: v for k, v in ss[_WRITTEN].items() if k not in RESERVED and not _native(k)}
-    kept = {k: v for k, v in current.items() if k in RESERVED or _native(k)}
+    drawn, drop = ss.get(_DRAWN, set()), ss.pop(_DROP, set())
+    history, incoming = ss.get(_HISTORY, {}), ss.get(_INCOMING, {})
+    kept = {k: v for k, v in current.items() if k in RESERVED or _native(k) or (
+        k not in ours and k not in drawn and k not in drop
+        and (v in history.get(k, ()) or incoming.get(k) == v))}
+    hook = _ON_WRITE.get()
+    if hook is not None:
+        hook({k: v for k, v in {**kept, **ours}.items() if not _native(k)})
     if {**kept, **ours} == current:
         return
     gone = [k for k in current if k not in kept and k not in ours]
@@ -194,6 +226,7 @@ def incoming_keys() -> list[str]:
 def forget(key: str) -> None:
     """Drop a URL value that nothing will apply (e.g. an unknown key)."""
     st.session_state.get(_INCOMING, {}).pop(key, None)
+    st.session_state.setdefault(_DROP, set()).add(key)
 
 
 def reset(keep: Callable[[str], bool]) -> None:
@@ -201,12 +234,15 @@ def reset(keep: Callable[[str], bool]) -> None:
     state and any URL value not applied yet, so its widget starts again from its default."""
     ss = st.session_state
     view = ss.get(_VIEW, {})
+    drop = ss.setdefault(_DROP, set())
     for key in [k for k in view if not keep(k)]:
         view.pop(key, None)
         ss.pop(widget_key(key), None)
+        drop.add(key)
     incoming = ss.get(_INCOMING, {})
     for key in [k for k in incoming if not keep(k)]:
         incoming.pop(key, None)
+        drop.add(key)
 
 
 def texts(notice_text: str, clamp_text: str) -> None:
@@ -252,6 +288,7 @@ def _show_link() -> None:
 def _write(key: str, raw: list[str] | None) -> None:
     """Put ``raw`` in the view under ``key`` (None: take the key out), and in the URL unless
     Streamlit writes that key itself (when the run ends: :func:`flush`)."""
+    st.session_state.setdefault(_DRAWN, set()).add(key)
     written = st.session_state.setdefault(_WRITTEN, {})
     if raw is None:
         if written.pop(key, None) is not None:
