@@ -27,7 +27,7 @@ from functools import lru_cache
 
 import numpy as np
 from scipy.integrate import IntegrationWarning, quad
-from scipy.optimize import minimize
+from scipy.optimize import minimize, minimize_scalar
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 __all__ = [
@@ -238,9 +238,46 @@ def _fit_counts_of(lost_bytes: bytes, cens_bytes: bytes, n: int) -> SBGFit:
         # "Precision loss" at a vanishing gradient is the optimum reached to machine precision.
         if res.success or np.abs(res.jac).max() < 1e-6:
             break
-    best.x = np.clip(best.x, lo, hi)
-    alpha, beta = (float(v) for v in np.exp(best.x))
-    return SBGFit(alpha=alpha, beta=beta, loglik=float(-best.fun * total), n_obs=n)
+    x, fun = _finished_at_edge(np.clip(best.x, lo, hi), objective)
+    alpha, beta = (float(v) for v in np.exp(x))
+    return SBGFit(alpha=alpha, beta=beta, loglik=float(-fun * total), n_obs=n)
+
+
+#: How near the box's edge (in log) a BFGS stop is taken as heading for it.
+_EDGE_REACH = 0.05
+
+
+def _finished_at_edge(x: np.ndarray, objective) -> tuple[np.ndarray, float]:
+    """The fit ``x`` (log alpha, log beta) finished on the search box's edge when BFGS stopped
+    near it, with the objective's value there.
+
+    Near the edge the likelihood runs along a ridge (alpha and beta growing together: the data
+    cannot tell a mix of churn rates from one rate) so flat that BFGS stops wherever its
+    tolerance is met, a point that depends on the machine's floating point (seen: alpha 638.45
+    on one CPU, 637.34 on another, for the same counts). The parameter near the edge is pinned
+    to it and the other one fitted alone (a well-posed one-dimensional problem), kept when the
+    likelihood there is at least as high.
+    """
+    lo, hi = _LOG_BOUNDS
+    fun = float(objective(x)[0])
+    for i in (0, 1):
+        for edge in (lo, hi):
+            if abs(x[i] - edge) > _EDGE_REACH:
+                continue
+            j = 1 - i
+
+            def along(v: float, i=i, j=j, edge=edge) -> float:
+                y = np.empty(2)
+                y[i], y[j] = edge, v
+                return float(objective(y)[0])
+
+            res = minimize_scalar(along, bounds=(lo, hi), method="bounded",
+                                  options={"xatol": 1e-10})
+            y = np.empty(2)
+            y[i], y[j] = edge, res.x
+            if res.fun <= fun + 1e-12 * max(1.0, abs(fun)):
+                return y, float(res.fun)
+    return x, fun
 
 
 def _log_standard_errors(fit: SBGFit, lost: np.ndarray, cens: np.ndarray) -> tuple[float, float]:

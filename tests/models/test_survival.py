@@ -204,6 +204,22 @@ def test_rising_churn_ends_at_the_homogeneous_limit():
     assert fit.hazard(2) == pytest.approx(100 / 140, rel=1e-3)
 
 
+def test_a_fit_that_runs_to_the_edge_is_finished_there():
+    # One churn rate for everyone: the likelihood rises along a ridge (alpha and beta growing
+    # together) to the box's edge, so flat that BFGS stopped wherever its tolerance was met, a
+    # point that moved with the CPU (alpha 638.45 on one, 637.34 on another, for the same
+    # counts). The fit is finished on the edge: beta at its limit, alpha the best one there,
+    # found here on a grid of the public likelihood (an independent computation).
+    alive = [round(10_000 * 0.994**t) for t in range(48)]
+    fit = mrrkit.fit_sbg(alive)
+    assert fit.beta == pytest.approx(survival._BOX[1], rel=1e-12)
+    grid = fit.alpha * np.exp(np.linspace(-0.02, 0.02, 4001))  # steps of 1e-5 in log alpha
+    ll = np.array([survival.sbg_loglik(a, fit.beta, alive) for a in grid])
+    assert abs(np.log(grid[ll.argmax()] / fit.alpha)) <= 1e-5
+    assert fit.loglik >= ll.max() - 1e-9
+    assert fit.loglik > survival.sbg_loglik(fit.alpha / 2, fit.beta / 2, alive)  # the ridge
+
+
 # --------------------------------------------------------------------------- curves
 
 
