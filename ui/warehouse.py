@@ -711,9 +711,7 @@ def _customer_count(key: str, frozen: str, filters: tuple) -> int:
     """The customers the filters select (every customer with no filter): of a filter on one
     dimension, a sum of its labels' sizes (one group-by shared by every such filter)."""
     if len(filters) == 1:
-        (dimension, chosen), = filters
-        sizes = _label_sizes(key, frozen, (), dimension)
-        return int(sizes[sizes.index.isin([str(v) for v in chosen])].sum())
+        return int(_label_sizes(key, frozen, filters, filters[0][0]).sum())
     table = _label_table(key, frozen)
     if table is None:  # (no attribute, so no filter)
         lines = _lines(key, frozen)
