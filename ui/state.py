@@ -195,10 +195,11 @@ def flush() -> None:
     kept = {k: v for k, v in current.items() if k in RESERVED or _native(k) or (
         k not in ours and k not in drawn and k not in drop
         and (v in history.get(k, ()) or incoming.get(k) == v))}
+    address = {**kept, **ours}
     hook = _ON_WRITE.get()
     if hook is not None:
-        hook({k: v for k, v in {**kept, **ours}.items() if not _native(k)})
-    if {**kept, **ours} == current:
+        hook({k: v for k, v in address.items() if not _native(k)})
+    if address == current:
         return
     gone = [k for k in current if k not in kept and k not in ours]
     value = {k: _url_value(v) for k, v in ours.items()}
